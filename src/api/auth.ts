@@ -1,0 +1,20 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { unauthorized } from '../lib/errors';
+
+/** Constant-time string comparison (secrets, tokens). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** An onRequest hook requiring `Authorization: Bearer <token>`; with no token configured, every call is 401. */
+export function bearerAuth(token: string | null) {
+  return async (req: FastifyRequest) => {
+    if (!token) throw unauthorized('The API is disabled: set VASGW_API_TOKEN (config api.token) to use it.');
+    const h = req.headers.authorization;
+    const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h) : null;
+    if (!m || !safeEqual(m[1]!.trim(), token)) throw unauthorized();
+  };
+}

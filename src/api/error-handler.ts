@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../lib/errors';
+
+/** The contract's error body. */
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
+}
+
+// Fastify's own 4xx errors, renamed to stable codes with plain sentences.
+const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than the gateway accepts.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_BODY', message: 'The JSON body is empty.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_BODY', message: 'Content-Length does not match the body.' },
+};
+
+/**
+ * One error handler for the whole app: caller mistakes become 4xx with the contract's shape and a
+ * sentence; anything else is a bug, logged in full and answered 500 with nothing internal in it.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const where = fe.validationContext ?? 'body';
+      const first = fe.validation[0];
+      const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : ((first?.params as { missingProperty?: string })?.missingProperty ?? '');
+      const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`.trim();
+      return reply.status(400).send(errorBody('VALIDATION_ERROR', message));
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+      const code = mapped?.code ?? (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'INVALID_JSON' : 'BAD_REQUEST');
+      const message = mapped?.message ?? (code === 'INVALID_JSON' ? `The body is not valid JSON: ${fe.message}` : fe.message);
+      return reply.status(fe.statusCode).send(errorBody(code, message));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(errorBody('INTERNAL', 'Something went wrong on our side; it has been logged.'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(errorBody('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));
+  });
+}

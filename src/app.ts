@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Core } from './core';
+import type { Channel } from './channel';
+import { installErrorHandler } from './api/error-handler';
+import { bearerAuth } from './api/auth';
+import { callbackGuard } from './api/callback-guard';
+import { operationsRoutes } from './api/operations';
+import { apiRoutes } from './api';
+
+export interface AppOptions {
+  core: Core;
+  channels: Channel[];
+  /** Log each request (off in tests and benchmarks). */
+  logRequests?: boolean;
+}
+
+/** Builds the Fastify app from explicit dependencies. It never listens: src/server.ts does. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { core } = opts;
+  const app = Fastify({
+    loggerInstance: core.log.child({ comp: 'http' }),
+    disableRequestLogging: !opts.logRequests,
+    bodyLimit: core.config.server.bodyLimit,
+    trustProxy: core.config.server.trustProxy,
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+  await app.register(formbody);
+  // XML (SOAP billing, VoiceXML submits) and CSV (imports) arrive as text for their dialects to parse.
+  app.addContentTypeParser(['text/xml', 'application/xml', 'application/soap+xml', 'text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  operationsRoutes(app, core);
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', bearerAuth(core.config.api.token));
+      for (const routes of apiRoutes) routes(scope, core);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', callbackGuard(core.config.callbacks));
+    for (const ch of opts.channels) if (ch.routes) await ch.routes(scope);
+  });
+  return app;
+}

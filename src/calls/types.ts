@@ -1,0 +1,32 @@
+import type { MessageKind } from '../messaging/types';
+
+/**
+ * The outbound-call port (CRM guidance calls, call campaigns, POST /api/v1/calls). Implemented by
+ * src/calls (durable call queue); a voice provider in channels/ivr places the calls.
+ */
+export interface CallRequest {
+  /** E.164 number to call. */
+  to: string;
+  /** Flow the answered call runs. */
+  flowId: string;
+  /** Node to start at (default: the flow's start). */
+  startNode?: string;
+  /** Default promotional: opt-out and quiet hours apply. */
+  kind?: MessageKind;
+  source?: string;
+  sourceRef?: string;
+  notBefore?: number;
+}
+
+export interface CallEnqueueResult {
+  id: string;
+  status: 'queued' | 'blocked';
+  reason?: string;
+  sendAt?: number;
+}
+
+export type CallStatus = 'queued' | 'dialing' | 'ringing' | 'in_progress' | 'completed' | 'no_answer' | 'busy' | 'failed' | 'blocked' | 'retry_wait' | 'cancelled';
+
+export interface CallsPort {
+  enqueue(req: CallRequest): CallEnqueueResult;
+}

@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import { Obj } from './types';
+
+/** Voice: rendering of flows and outbound dial (issue 4). */
+export const IvrSection = Obj({
+  audioBaseUrl: Type.String({ default: '' }),
+  publicBaseUrl: Type.String({ default: 'http://127.0.0.1:3000', description: 'how voice platforms reach this gateway (callback URLs)' }),
+  provider: Type.String({ default: 'africastalking' }),
+  africastalking: Obj({
+    baseUrl: Type.String({ default: 'https://voice.africastalking.com' }),
+    username: Type.String({ default: 'sandbox' }),
+    apiKey: Type.String({ default: '' }),
+    callerId: Type.String({ default: '' }),
+  }),
+  maxConcurrentCalls: Type.Integer({ minimum: 1, default: 10 }),
+  callsPerSecond: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+  retry: Obj({
+    attempts: Type.Integer({ minimum: 1, default: 3 }),
+    spacingSeconds: Type.Number({ minimum: 0, default: 1800 }),
+  }),
+  noInputRepeats: Type.Integer({ minimum: 0, default: 2 }),
+  digitTimeoutSeconds: Type.Integer({ minimum: 1, default: 10 }),
+});

@@ -1,0 +1,28 @@
+import { Type } from '@sinclair/typebox';
+import { HHMM, Localized, Nullable, Obj } from './types';
+
+/** Outbound policies and MO keywords (issue 3). */
+export const MessagingSection = Obj({
+  quietHours: Nullable(Obj({ start: HHMM, end: HHMM })),
+  timezone: Type.String({ default: 'Africa/Nairobi' }),
+  frequencyCap: Obj({
+    promotional: Type.Integer({ minimum: 0, default: 2 }),
+    days: Type.Integer({ minimum: 1, default: 7 }),
+  }),
+  validityHours: Type.Number({ exclusiveMinimum: 0, default: 48 }),
+  retry: Obj({
+    baseSeconds: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+    maxSeconds: Type.Number({ exclusiveMinimum: 0, default: 600 }),
+  }),
+  keywords: Obj({
+    optOut: Type.Array(Type.String(), { default: ['STOP', 'STOP ALL', 'STOPALL', 'UNSUBSCRIBE', 'ACHA', 'SITISHA', 'KOMESHA'] }),
+    optIn: Type.Array(Type.String(), { default: ['START', 'ANZA'] }),
+    help: Type.Array(Type.String(), { default: ['HELP', 'MSAADA', 'SAIDIA'] }),
+  }),
+  texts: Obj({
+    optOut: Localized,
+    optIn: Localized,
+    help: Localized,
+    defaultReply: Localized,
+  }),
+});

@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ApiSection, CallbacksSection, DatabaseSection, DefaultsSection, FlowsSection, OperatorSchema, ServerSection, UssdSection } from './core';
+import { MessagingSection } from './messaging';
+import { SmppSection } from './smpp';
+import { IvrSection } from './ivr';
+import { ServicesSection } from './services';
+import { CrmSection } from './crm';
+import { CampaignsSection } from './campaigns';
+
+/** The whole configuration: config/default.yaml holds every key with its default. */
+export const ConfigSchema = Type.Object(
+  {
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    server: ServerSection,
+    database: DatabaseSection,
+    api: ApiSection,
+    defaults: DefaultsSection,
+    flows: FlowsSection,
+    ussd: UssdSection,
+    callbacks: CallbacksSection,
+    operators: Type.Array(OperatorSchema, { default: [] }),
+    messaging: MessagingSection,
+    smpp: SmppSection,
+    ivr: IvrSection,
+    services: ServicesSection,
+    crm: CrmSection,
+    campaigns: CampaignsSection,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

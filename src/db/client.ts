@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+export { schema };
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface OpenOptions {
+  /** File path, or ':memory:' for tests. */
+  path: string;
+  synchronous?: 'normal' | 'full';
+}
+
+/**
+ * Opens the database with the pragmas the gateway relies on: WAL (readers never block the writer),
+ * synchronous NORMAL by default (a process crash loses no committed transaction; FULL also survives
+ * power loss), a busy timeout for a second process, and foreign keys on.
+ */
+export function openDb(opts: OpenOptions): Db {
+  if (opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+  const sqlite = new Database(opts.path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
+  sqlite.pragma('temp_store = MEMORY');
+  return drizzle(sqlite, { schema }) as Db;
+}
+
+/** Applies ./migrations (idempotent). */
+export function migrateDb(db: Db): void {
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+}
+
+/** Runs `fn` in one write transaction (BEGIN IMMEDIATE) and returns its result. */
+export function tx<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}
+
+/** True when the database answers. */
+export function dbHealthy(db: Db): boolean {
+  try {
+    db.$client.prepare('select 1').get();
+    return db.$client.open;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The messaging port other domains use (CRM, campaigns, subscriptions, flows, the API). Implemented by
+ * src/messaging (outbox, policies, dispatcher); the SMPP channel is its transport.
+ */
+
+export type MessageKind = 'transactional' | 'promotional';
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'expired' | 'blocked';
+
+export interface EnqueueRequest {
+  /** E.164 destination. */
+  to: string;
+  text: string;
+  /** Sender (short code); default: the bind's sourceAddr. */
+  from?: string;
+  /** Default promotional: opt-out, quiet hours and the frequency cap apply. */
+  kind?: MessageKind;
+  /** Who asked: api, flow, mo_reply, campaign, intervention, reminder, poll, partner:<systemId>. */
+  source?: string;
+  /** The asking thing's id (campaign id, intervention id, ...). */
+  sourceRef?: string;
+  /** Earliest send time (epoch ms). */
+  notBefore?: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: 'queued' | 'blocked';
+  /** Why it was blocked (opted_out, frequency_cap) or deferred (quiet_hours). */
+  reason?: string;
+  /** When it will be sent if deferred (epoch ms). */
+  sendAt?: number;
+  parts: number;
+}
+
+/** Enqueue is synchronous and durable when it returns (it may run inside the caller's transaction). */
+export interface MessagingPort {
+  enqueue(req: EnqueueRequest): EnqueueResult;
+}
+
+/** An SMS received from a subscriber, reassembled and decoded. */
+export interface InboundSms {
+  subscriberId: number;
+  from: string;
+  to: string;
+  text: string;
+  at: number;
+}
+
+/**
+ * A hook that may consume an MO before keyword routing (e.g. a poll awaiting this subscriber's answer).
+ * Returns true when it handled the message (and sent any reply itself).
+ */
+export type MoInterceptor = (mo: InboundSms) => boolean;

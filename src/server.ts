@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app';
+import type { Channel } from './channel';
+import { loadConfig, type Config } from './config';
+import { buildCore, type Core } from './core';
+import { migrateDb, openDb, type Db } from './db/client';
+import { FlowRegistry } from './engine/flow-registry';
+import { loadFlows } from './engine/flow-loader';
+import { systemClock, type Clock } from './lib/clock';
+import { ConfigError } from './lib/errors';
+import { createLogger, type Logger } from './lib/logger';
+import { channelFactories } from '../channels';
+
+export interface GatewayOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+  /** An already open database (tests pass ':memory:'); otherwise config.database.path is opened. */
+  db?: Db;
+  logRequests?: boolean;
+}
+
+export interface Gateway {
+  config: Config;
+  core: Core;
+  app: FastifyInstance;
+  channels: Channel[];
+  /** Starts channels (binds) and background work; does not listen. */
+  start(): Promise<void>;
+  /** Stops background work and channels, closes the app and the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Loads and validates the flows; an invalid flow stops start-up with every problem listed. */
+export function loadFlowRegistry(dir: string): FlowRegistry {
+  const { flows, problems } = loadFlows(dir);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.file}: ${p.nodeId ? `node ${p.nodeId}: ` : ''}${p.message}`);
+    throw new ConfigError(`invalid flows in ${dir}:\n${lines.join('\n')}`);
+  }
+  if (flows.length === 0) throw new ConfigError(`no flows found in ${dir}`);
+  return new FlowRegistry(flows);
+}
+
+/** The composition root: config -> database -> core -> channels -> app. */
+export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
+  migrateDb(db);
+  const flows = loadFlowRegistry(config.flows.dir);
+  const core = buildCore({ config, db, clock, log, flows });
+  const channels = channelFactories.map((make) => make(core));
+  const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false });
+  let stopped = false;
+  return {
+    config,
+    core,
+    app,
+    channels,
+    async start() {
+      for (const ch of channels) await ch.start?.();
+      for (const l of core.lifecycles) await l.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const l of [...core.lifecycles].reverse()) await l.stop();
+      for (const ch of [...channels].reverse()) await ch.stop?.();
+      await app.close();
+      if (db.$client.open) db.$client.close();
+    },
+  };
+}
+
+/** `vasgw serve`: start everything, listen, and shut down gracefully on SIGTERM/SIGINT. */
+export async function serve(opts: { configFile?: string | undefined }): Promise<void> {
+  const config = loadConfig({ file: opts.configFile });
+  const log = createLogger(config.logLevel);
+  const gw = await buildGateway({ config, log, logRequests: true });
+  await gw.start();
+  await gw.app.listen({ host: config.server.host, port: config.server.port });
+  log.info({ host: config.server.host, port: config.server.port, db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down: draining requests, closing binds, flushing the database');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 15 s; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    try {
+      await gw.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

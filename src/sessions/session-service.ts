@@ -1,0 +1,338 @@
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Config } from '../config';
+import type { Clock } from '../lib/clock';
+import { newId } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { Lifecycle } from '../lib/lifecycle';
+import type { Metrics } from '../lib/metrics';
+import type { Counter } from 'prom-client';
+import { offerResume, render, start, step } from '../engine/engine';
+import type { FlowRegistry } from '../engine/flow-registry';
+import type { Effect, EndReason, EngineState, EventDraft, Flow, Screen, StepContext, StepResult } from '../engine/types';
+import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
+import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
+import { SessionRepo, type SessionRow, type StoredState } from './session-repo';
+import { systemScreen } from './system-screens';
+
+export type SessionChannel = Extract<UsageChannel, 'ussd' | 'ivr'>;
+
+/** How a hop reaches a flow. */
+export type HopEntry = { ussdCode: string } | { flowId: string; startNode?: string };
+
+/** What the subscriber sent in this hop. */
+export type HopInput =
+  | { history: string[] } // Africa's Talking: every input so far; replayed from what was consumed
+  | { latest: string | null } // one input (JSON dialect, IVR digits); null on the first request
+  | { noInput: true }; // IVR: the caller pressed nothing
+
+export interface HopRequest {
+  channel: SessionChannel;
+  externalId: string;
+  msisdn: string;
+  operator?: string | null;
+  entry: HopEntry;
+  input: HopInput;
+  /** Characters per screen (ussd.maxChars); Infinity for voice. */
+  maxChars: number;
+  /** IVR: prompts repeated with no input before the session ends as `timeout`. */
+  maxNoInput?: number;
+  /** Channel-specific detail for the session_start event (dialect, network). */
+  startDetail?: Record<string, unknown>;
+}
+
+export interface HopResult {
+  sessionId: string | null;
+  subscriberId: number;
+  flowId: string | null;
+  screen: Screen;
+  end: boolean;
+  reason: EndReason | null;
+}
+
+/** Context an effect handler gets: who, in which session, when. */
+export interface EffectContext {
+  subscriber: Subscriber;
+  sessionId: string;
+  flow: Flow;
+  channel: SessionChannel;
+  at: number;
+}
+export type EffectHandler<K extends Effect['kind']> = (effect: Extract<Effect, { kind: K }>, ctx: EffectContext) => void;
+
+export interface SessionServiceDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  flows: FlowRegistry;
+  subscribers: SubscriberService;
+  usage: UsageLog;
+  metrics: Metrics;
+  config: Config['ussd'];
+  /** How often the sweeper ends quiet sessions (ms). */
+  sweepEveryMs?: number;
+}
+
+/**
+ * Runs interactive sessions (USSD, IVR) on the engine: finds or creates the session, applies the
+ * input, persists state, usage events and effects in one transaction, and offers to resume a dropped
+ * session. The same code serves every dialect; channels only parse and render.
+ */
+export class SessionService implements Lifecycle {
+  private readonly repo: SessionRepo;
+  private readonly handlers = new Map<Effect['kind'], (e: Effect, ctx: EffectContext) => void>();
+  private readonly hops: Counter<string>;
+  private readonly ended: Counter<string>;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly d: SessionServiceDeps) {
+    this.repo = new SessionRepo(d.db);
+    this.log = d.log.child({ comp: 'sessions' });
+    this.hops = d.metrics.counter('session_hops_total', 'Interactive hops processed', ['channel']);
+    this.ended = d.metrics.counter('sessions_ended_total', 'Sessions ended', ['channel', 'reason']);
+    this.handlers.set('set_profile', (e, ctx) => {
+      if (e.kind === 'set_profile') d.subscribers.updateProfile(ctx.subscriber.id, { [e.field]: e.value });
+    });
+  }
+
+  /** Registers what to do with an engine effect (subscribe, send an SMS, record a poll answer). */
+  onEffect<K extends Effect['kind']>(kind: K, handler: EffectHandler<K>): void {
+    this.handlers.set(kind, handler as (e: Effect, ctx: EffectContext) => void);
+  }
+
+  /** Processes one hop and returns the screen to render. Never leaves a half-written session. */
+  hop(req: HopRequest): HopResult {
+    const now = this.d.clock.now();
+    this.hops.inc({ channel: req.channel });
+    return tx(this.d.db, () => {
+      const subscriber = this.d.subscribers.ensure(req.msisdn, { operator: req.operator ?? null, at: now });
+      const existing = this.repo.findByExternal(req.channel, req.externalId);
+      if (existing) return this.continueSession(existing, subscriber, req, now);
+      return this.newSession(subscriber, req, now);
+    });
+  }
+
+  /** Ends a session the channel reports as over (IVR hang-up). Returns false if unknown or already ended. */
+  end(channel: SessionChannel, externalId: string, reason: EndReason, detail: Record<string, unknown> = {}): boolean {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const s = this.repo.findByExternal(channel, externalId);
+      if (!s || s.status === 'ended') return false;
+      this.finish(s, reason, now, detail);
+      return true;
+    });
+  }
+
+  /** The session by our id (reports, IVR). */
+  get(id: string): SessionRow | null {
+    return this.repo.findById(id);
+  }
+
+  /** The session by the channel's id. */
+  findByExternal(channel: SessionChannel, externalId: string): SessionRow | null {
+    return this.repo.findByExternal(channel, externalId);
+  }
+
+  /** Ends sessions quiet for longer than the timeout as `timeout`; returns how many. */
+  sweep(now = this.d.clock.now()): number {
+    const cutoff = now - this.d.config.sessionTimeoutSeconds * 1000;
+    let n = 0;
+    for (;;) {
+      const batch = this.repo.stale(cutoff, 500);
+      if (batch.length === 0) return n;
+      tx(this.d.db, () => {
+        for (const s of batch) this.finish(s, 'timeout', now, {});
+      });
+      n += batch.length;
+    }
+  }
+
+  start(): void {
+    const every = this.d.sweepEveryMs ?? 15_000;
+    this.timer = setInterval(() => {
+      try {
+        const n = this.sweep();
+        if (n > 0) this.log.debug({ n }, 'sessions timed out');
+      } catch (err) {
+        this.log.error({ err }, 'session sweep failed');
+      }
+    }, every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private ctxFor(subscriber: Subscriber, req: HopRequest): StepContext {
+    return { language: subscriber.language, maxChars: req.maxChars, maxInvalid: this.d.config.maxInvalid };
+  }
+
+  private newSession(subscriber: Subscriber, req: HopRequest, now: number): HopResult {
+    let flow: Flow | null;
+    let shortcut: string[] = [];
+    let serviceCode: string | null = null;
+    if ('ussdCode' in req.entry) {
+      const hit = this.d.flows.byUssdCode(req.entry.ussdCode);
+      flow = hit?.flow ?? null;
+      shortcut = hit?.shortcut ?? [];
+      serviceCode = hit?.baseCode ?? req.entry.ussdCode;
+    } else {
+      flow = this.d.flows.byId(req.entry.flowId);
+    }
+    const lang = subscriber.language ?? this.d.flows.defaultLanguage();
+    if (!flow) {
+      return { sessionId: null, subscriberId: subscriber.id, flowId: null, screen: systemScreen('unknownService', lang), end: true, reason: null };
+    }
+    if ('history' in req.input) shortcut = [...shortcut, ...req.input.history.filter((p) => p !== '')];
+    else if ('latest' in req.input && req.input.latest) shortcut = [...shortcut, req.input.latest];
+
+    const ctx = this.ctxFor(subscriber, req);
+    const events: EventDraft[] = [];
+    const effects: Effect[] = [];
+    let result: StepResult;
+    const previous = this.resumable(subscriber, flow, req, now);
+    if (previous && shortcut.length === 0) {
+      result = offerResume(flow, previous.state.engine, ctx);
+    } else if ('startNode' in req.entry && req.entry.startNode) {
+      result = start(flow, ctx, { node: req.entry.startNode });
+    } else {
+      result = start(flow, ctx, shortcut.length ? { shortcut } : {});
+    }
+    events.push(...result.events);
+    effects.push(...result.effects);
+    if (events[0]?.type === 'session_start') events[0] = { ...events[0], detail: { ...events[0].detail, ...req.startDetail, ...(previous ? { resumeOffered: true } : {}) } };
+
+    const session: SessionRow = {
+      id: newId('ses', now),
+      channel: req.channel,
+      externalId: req.externalId,
+      subscriberId: subscriber.id,
+      flowId: flow.id,
+      serviceCode,
+      state: { engine: result.state, consumed: 'history' in req.input ? req.input.history.length : 0, noInput: 0 },
+      status: result.end ? 'ended' : 'active',
+      endReason: result.end,
+      hops: 1,
+      startedAt: now,
+      lastActivityAt: now,
+      endedAt: result.end ? now : null,
+    };
+    this.persist(session, subscriber, flow, req.channel, events, effects, now);
+    if (result.end) this.ended.inc({ channel: req.channel, reason: result.end });
+    return { sessionId: session.id, subscriberId: subscriber.id, flowId: flow.id, screen: result.screen, end: result.screen.end, reason: result.end };
+  }
+
+  /** A recent session of this flow left deep in the menu (dropped or timed out), ended here as `dropped`. */
+  private resumable(subscriber: Subscriber, flow: Flow, req: HopRequest, now: number): SessionRow | null {
+    const windowMs = this.d.config.resumeWindowSeconds * 1000;
+    if (windowMs <= 0) return null;
+    const prev = this.repo.lastSession(subscriber.id, flow.id, req.channel, now - windowMs);
+    if (!prev || prev.externalId === req.externalId) return null;
+    if (prev.status === 'active') this.finish(prev, 'dropped', now, {});
+    else if (prev.endReason !== 'dropped' && prev.endReason !== 'timeout') return null;
+    const st = prev.state.engine;
+    if (st.phase !== 'node' || st.node === flow.start) return null;
+    return prev;
+  }
+
+  private continueSession(s: SessionRow, subscriber: Subscriber, req: HopRequest, now: number): HopResult {
+    const flow = this.d.flows.byId(s.flowId);
+    const lang = s.state.engine.lang ?? subscriber.language ?? this.d.flows.defaultLanguage();
+    if (!flow || s.status === 'ended') {
+      return { sessionId: s.id, subscriberId: subscriber.id, flowId: s.flowId, screen: systemScreen('sessionEnded', lang), end: true, reason: null };
+    }
+    const ctx = this.ctxFor(subscriber, req);
+    const events: EventDraft[] = [];
+    const effects: Effect[] = [];
+    let state = s.state.engine;
+    let result: StepResult | null = null;
+    const inputs = this.newInputs(s.state, req.input);
+    s.state.noInput = 'noInput' in req.input ? s.state.noInput + 1 : 0;
+
+    if ('noInput' in req.input && s.state.noInput > (req.maxNoInput ?? 2)) {
+      const screen = systemScreen('goodbye', lang, flow);
+      s.state.engine = { ...state, phase: 'ended' };
+      this.finish(s, 'timeout', now, {}, false);
+      this.persist(s, subscriber, flow, req.channel, [{ type: 'session_end', nodeId: state.node, detail: { reason: 'timeout' } }], [], now);
+      return { sessionId: s.id, subscriberId: subscriber.id, flowId: flow.id, screen, end: true, reason: 'timeout' };
+    }
+    for (const input of inputs) {
+      result = step(flow, state, input, ctx);
+      state = result.state;
+      events.push(...result.events);
+      effects.push(...result.effects);
+      if (result.end) break;
+    }
+    if (!result) result = { state, screen: render(flow, state, ctx), events: [], effects: [], end: null };
+    if ('history' in req.input) s.state.consumed = req.input.history.length;
+    s.state.engine = result.state;
+    s.hops += 1;
+    s.lastActivityAt = now;
+    if (result.end) {
+      s.status = 'ended';
+      s.endReason = result.end;
+      s.endedAt = now;
+      this.ended.inc({ channel: req.channel, reason: result.end });
+    }
+    this.persist(s, subscriber, flow, req.channel, events, effects, now);
+    return { sessionId: s.id, subscriberId: subscriber.id, flowId: flow.id, screen: result.screen, end: result.screen.end, reason: result.end };
+  }
+
+  /** The inputs of this hop that the session has not applied yet. */
+  private newInputs(st: StoredState, input: HopInput): string[] {
+    if ('history' in input) {
+      // Replay what is new in the history; a history shorter than what we consumed means the
+      // aggregator restarted its count: apply nothing and re-show the screen.
+      return input.history.length > st.consumed ? input.history.slice(st.consumed) : [];
+    }
+    if ('latest' in input) return input.latest === null ? [] : [input.latest];
+    return [];
+  }
+
+  /** Marks a session ended with a session_end event (timeouts, drops, hang-ups). */
+  private finish(s: SessionRow, reason: EndReason, now: number, detail: Record<string, unknown>, writeEvent = true): void {
+    s.status = 'ended';
+    s.endReason = reason;
+    s.endedAt = now;
+    this.ended.inc({ channel: s.channel, reason });
+    if (!writeEvent) return;
+    this.repo.save(s);
+    const st = s.state.engine;
+    this.d.usage.record([
+      {
+        at: now,
+        subscriberId: s.subscriberId,
+        channel: s.channel as SessionChannel,
+        type: 'session_end',
+        sessionId: s.id,
+        flowId: s.flowId,
+        nodeId: st.node,
+        detail: { reason, ...detail, depth: st.stack.length },
+      },
+    ]);
+  }
+
+  private persist(s: SessionRow, subscriber: Subscriber, flow: Flow, channel: SessionChannel, drafts: EventDraft[], effects: Effect[], now: number): void {
+    this.repo.save(s);
+    const events: UsageEvent[] = drafts.map((e) => ({
+      at: now,
+      subscriberId: subscriber.id,
+      channel,
+      type: e.type,
+      sessionId: s.id,
+      flowId: flow.id,
+      nodeId: e.nodeId ?? null,
+      detail: e.detail ?? null,
+    }));
+    this.d.usage.record(events);
+    const ctx: EffectContext = { subscriber, sessionId: s.id, flow, channel, at: now };
+    for (const effect of effects) {
+      const h = this.handlers.get(effect.kind);
+      if (h) h(effect, ctx);
+      else this.log.warn({ effect: effect.kind }, 'no handler for engine effect');
+    }
+  }
+}

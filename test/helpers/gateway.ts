@@ -1,0 +1,52 @@
+import { deepMerge, loadConfig, type Config } from '../../src/config';
+import { buildGateway, type Gateway } from '../../src/server';
+import { ManualClock } from '../../src/lib/clock';
+import { silentLogger } from '../../src/lib/logger';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+
+/** Recursive partial, for config overrides in tests. */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export interface TestGateway extends Gateway {
+  clock: ManualClock;
+}
+
+/** Config for tests: in-memory database, the demo flows, a known API token, no logs; overrides merged on top. */
+export function testConfig(overrides: DeepPartial<Config> = {}): Config {
+  const base = { database: { path: ':memory:' }, api: { token: TEST_TOKEN }, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } };
+  return loadConfig({ env: {}, overrides: deepMerge(base, overrides) });
+}
+
+/**
+ * A whole gateway (core, channels, app) on an in-memory database with a manual clock, ready for
+ * `app.inject` or supertest. Call `start()` yourself when the test needs background work (binds,
+ * dispatchers); always `stop()` in afterEach/afterAll.
+ */
+export async function testGateway(
+  overrides: DeepPartial<Config> = {},
+  opts: { clock?: ManualClock; now?: string; dbPath?: string } = {},
+): Promise<TestGateway> {
+  const clock = opts.clock ?? new ManualClock(new Date(opts.now ?? '2026-11-20T09:00:00Z').getTime());
+  const cfg = testConfig(opts.dbPath ? deepMerge(overrides, { database: { path: opts.dbPath } }) as DeepPartial<Config> : overrides);
+  const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
+  await gw.app.ready();
+  return Object.assign(gw, { clock });
+}
+
+/** Polls `fn` until it returns a truthy value (bounded), for waiting on background work in tests. */
+export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+  const deadline = performance.now() + (opts.timeoutMs ?? 5000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));
+  }
+}
