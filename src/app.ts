@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from './core';
 import type { Channel } from './channel';
@@ -19,8 +19,9 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { core } = opts;
   const app = Fastify({
-    loggerInstance: core.log.child({ comp: 'http' }),
-    disableRequestLogging: !opts.logRequests,
+    // pino's Logger is Fastify's logger; widen the type so the app is a plain FastifyInstance.
+    loggerInstance: core.log.child({ comp: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: !opts.logRequests }),
     bodyLimit: core.config.server.bodyLimit,
     trustProxy: core.config.server.trustProxy,
     return503OnClosing: true,

@@ -12,6 +12,11 @@ import { SubscriberService, type Subscriber } from './subscribers/subscriber-ser
 import { UsageLog } from './usage/usage-log';
 import { FlowRegistry } from './engine/flow-registry';
 import { SessionService } from './sessions/session-service';
+import { MessagingService } from './messaging/messaging-service';
+import { flowSmsContent } from './messaging/flow-content';
+import { CallService } from './calls/call-service';
+import { messagingCallPolicy } from './calls/call-policy';
+import { buildCampaigns } from './campaigns';
 
 export interface CoreDeps {
   config: Config;
@@ -37,13 +42,28 @@ export function buildCore(deps: CoreDeps) {
   const operators = new OperatorDirectory(config.operators);
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
   const usage = new UsageLog(db, metrics);
-  const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd });
+  const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language });
   lifecycles.push(sessions);
+  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
+  lifecycles.push(messaging);
+  // A flow's send_sms action: the subscriber asked for it, so it is transactional.
+  sessions.onEffect('send_sms', (e, ctx) => {
+    messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
+  });
+  const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging) });
+  lifecycles.push(calls);
+  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport } = buildCampaigns({
+    config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls,
+  });
+  lifecycles.push(campaignScheduler);
 
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */
   const subscriberViews: Array<(s: Subscriber) => Record<string, unknown>> = [];
+  // Subscriptions: billing notifications, the lifecycle, subscribe/unsubscribe effects and SMS keywords.
+  const { subscriptions, subscriptionJob } = wireSubscriptions({ db, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
+  lifecycles.push(subscriptions.requests, subscriptionJob);
 
-  return { config, db, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, subscriberViews };
+  return { config, db, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, subscriberViews };
 }
 
 export type Core = ReturnType<typeof buildCore>;

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Metrics } from '../lib/metrics';
 import type { Counter } from 'prom-client';
-import { offerResume, render, start, step } from '../engine/engine';
+import { currentScreen as render, offerResume, start, step } from '../engine/engine';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Effect, EndReason, EngineState, EventDraft, Flow, Screen, StepContext, StepResult } from '../engine/types';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
@@ -69,6 +69,8 @@ export interface SessionServiceDeps {
   usage: UsageLog;
   metrics: Metrics;
   config: Config['ussd'];
+  /** Language of screens shown before a flow is known (unknown service code). */
+  defaultLanguage: string;
   /** How often the sweeper ends quiet sessions (ms). */
   sweepEveryMs?: number;
 }
@@ -175,14 +177,14 @@ export class SessionService implements Lifecycle {
     let shortcut: string[] = [];
     let serviceCode: string | null = null;
     if ('ussdCode' in req.entry) {
-      const hit = this.d.flows.byUssdCode(req.entry.ussdCode);
+      const hit = this.d.flows.byUssd(req.entry.ussdCode);
       flow = hit?.flow ?? null;
       shortcut = hit?.shortcut ?? [];
-      serviceCode = hit?.baseCode ?? req.entry.ussdCode;
+      serviceCode = hit?.base ?? req.entry.ussdCode;
     } else {
-      flow = this.d.flows.byId(req.entry.flowId);
+      flow = this.d.flows.byId(req.entry.flowId) ?? null;
     }
-    const lang = subscriber.language ?? this.d.flows.defaultLanguage();
+    const lang = subscriber.language ?? this.d.defaultLanguage;
     if (!flow) {
       return { sessionId: null, subscriberId: subscriber.id, flowId: null, screen: systemScreen('unknownService', lang), end: true, reason: null };
     }
@@ -240,7 +242,7 @@ export class SessionService implements Lifecycle {
 
   private continueSession(s: SessionRow, subscriber: Subscriber, req: HopRequest, now: number): HopResult {
     const flow = this.d.flows.byId(s.flowId);
-    const lang = s.state.engine.lang ?? subscriber.language ?? this.d.flows.defaultLanguage();
+    const lang = s.state.engine.lang ?? subscriber.language ?? this.d.defaultLanguage;
     if (!flow || s.status === 'ended') {
       return { sessionId: s.id, subscriberId: subscriber.id, flowId: s.flowId, screen: systemScreen('sessionEnded', lang), end: true, reason: null };
     }

@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Request } from 'autocannon';
+import { migrateDb, openDb, tx } from '../db/client';
+import { createMetrics } from '../lib/metrics';
+import { UsageLog, type UsageEvent } from '../usage/usage-log';
+import { startTarget } from './http-target';
+import { load } from './load';
+import type { Bench, BenchResult } from './types';
+
+/**
+ * One subscriber's walk through the demo flow as Africa's Talking sends it: a new session id and a
+ * new number per walk, `text` growing with each input (language, crop advice, maize, planting).
+ */
+function ussdWalk(): Request[] {
+  const steps = ['', '1', '1*1', '1*1*1', '1*1*1*1'];
+  let walk = 0;
+  const pid = process.pid % 1000;
+  return steps.map((text, i) => ({
+    method: 'POST',
+    path: '/ussd/africastalking',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    setupRequest: (req: Request, context: object) => {
+      const ctx = context as { walk?: number };
+      if (i === 0) ctx.walk = ++walk;
+      const n = ctx.walk ?? 0;
+      const msisdn = `+2547${String(pid).padStart(3, '0')}${String(n).padStart(5, '0')}`;
+      req.body = new URLSearchParams({ sessionId: `bench-${pid}-${n}`, serviceCode: '*384*1#', phoneNumber: msisdn, networkCode: '63902', text }).toString();
+      return req;
+    },
+  }));
+}
+
+function usageIngest(count: number): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-bench-usage-'));
+  const db = openDb({ path: path.join(dir, 'usage.db') });
+  migrateDb(db);
+  const log = new UsageLog(db, createMetrics({ processMetrics: false }));
+  const batch: UsageEvent[] = Array.from({ length: 1000 }, (_, i) => ({
+    at: 1_763_000_000_000 + i,
+    subscriberId: i % 997,
+    channel: 'ussd',
+    type: 'menu',
+    sessionId: 'ses_x',
+    flowId: 'crop-advice',
+    nodeId: 'maize',
+    detail: null,
+  }));
+  const t0 = performance.now();
+  for (let n = 0; n < count; n += batch.length) tx(db, () => log.record(batch));
+  const s = (performance.now() - t0) / 1000;
+  db.$client.close();
+  return count / s;
+}
+
+export const ussdBench: Bench = {
+  name: 'ussd',
+  description: 'USSD hops through /ussd/africastalking (session, engine, usage log) vs bare Fastify; usage-log ingest',
+  async run(ctx) {
+    const seconds = ctx.quick ? 3 : 10;
+    const connections = 32;
+    ctx.progress('bare Fastify baseline');
+    const bare = await startTarget('bare');
+    const base = await load({
+      url: bare.url,
+      seconds,
+      connections,
+      requests: [{ method: 'POST', path: '/hello', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sessionId=x&text=1' }],
+    });
+    await bare.stop();
+    ctx.progress('gateway');
+    const gw = await startTarget('gateway');
+    const r = await load({ url: gw.url, seconds, connections, requests: ussdWalk() });
+    const gwRss = await gw.stop();
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`gateway answered ${r.non2xx} non-2xx and ${r.errors} errors`);
+    ctx.progress('usage-log ingest');
+    const ingest = usageIngest(ctx.quick ? 100_000 : 1_000_000);
+    const results: BenchResult[] = [
+      { name: 'ussd.hops_per_second', value: r.rps, unit: 'req/s', baseline: { name: 'bare Fastify', value: base.rps }, ratio: r.rps / base.rps, target: 'ratio >= 0.4' },
+      { name: 'ussd.latency_p50', value: r.p50, unit: 'ms', baseline: { name: 'bare Fastify', value: base.p50 }, ratio: r.p50 / Math.max(base.p50, 0.001) },
+      { name: 'ussd.latency_p99', value: r.p99, unit: 'ms', baseline: { name: 'bare Fastify', value: base.p99 }, ratio: r.p99 / Math.max(base.p99, 0.001) },
+      { name: 'ussd.hops_total', value: r.total, unit: 'hops', extra: { connections, seconds } },
+      { name: 'ussd.gateway_peak_rss', value: gwRss, unit: 'MiB' },
+      { name: 'usage_log.ingest', value: ingest, unit: 'events/s', extra: { batch: 1000 } },
+    ];
+    return results;
+  },
+};

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+
+let gw: TestGateway;
+afterEach(async () => gw?.stop());
+
+describe('operations and the API guard', () => {
+  it('answers /healthz, /readyz and /metrics', async () => {
+    gw = await testGateway();
+    expect((await gw.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await gw.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.database.ok).toBe(true);
+    const metrics = await gw.app.inject('/metrics');
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('vasgw_process_resident_memory_bytes');
+  });
+
+  it('reports not ready (503) when the database is gone', async () => {
+    gw = await testGateway();
+    gw.core.db.$client.close();
+    const ready = await gw.app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.database.ok).toBe(false);
+  });
+
+  it('requires the bearer token on /api/v1', async () => {
+    gw = await testGateway();
+    const none = await gw.app.inject('/api/v1/subscribers/+254711000001');
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    const wrong = await gw.app.inject({ url: '/api/v1/subscribers/+254711000001', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+    const ok = await gw.app.inject({ url: '/api/v1/subscribers/+254711000001', headers: AUTH });
+    expect(ok.statusCode).toBe(404);
+    expect(ok.json().error.code).toBe('SUBSCRIBER_NOT_FOUND');
+  });
+
+  it('creates and updates a profile with PATCH, normalizing the number to E.164', async () => {
+    gw = await testGateway();
+    const res = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { language: 'sw', region: 'Nakuru', crop: 'maize', farmSize: '2 acres' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ msisdn: '+254722000111', language: 'sw', region: 'Nakuru', crop: 'maize', profile: { farmSize: '2 acres' } });
+    const bad = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { language: 'Swahili!' } });
+    expect(bad.statusCode).toBe(400);
+    const notNumber = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/abc', headers: AUTH, payload: { language: 'sw' } });
+    expect(notNumber.statusCode).toBe(400);
+    expect(notNumber.json().error.code).toBe('INVALID_MSISDN');
+  });
+
+  it('answers unknown routes with the contract error shape', async () => {
+    gw = await testGateway();
+    const res = await gw.app.inject('/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NOT_FOUND');
+  });
+});
