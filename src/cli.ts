@@ -53,7 +53,9 @@ const commands: Record<string, Command> = {
       const { positionals } = options(args, {});
       if (positionals[0] !== 'check') throw new UsageError('usage: vasgw flows check [DIR]');
       const { runFlowsCheck } = await import('./cli/flows-check');
-      return runFlowsCheck(positionals[1] ?? loadConfig().flows.dir, out);
+      const { flowValidation } = await import('./server');
+      const config = loadConfig();
+      return runFlowsCheck(positionals[1] ?? config.flows.dir, out, flowValidation(config));
     },
   },
   simulate: {

@@ -5,7 +5,8 @@ import { loadConfig, type Config } from './config';
 import { buildCore, type Core } from './core';
 import { migrateDb, openDb, type Db } from './db/client';
 import { FlowRegistry } from './engine/flow-registry';
-import { loadFlows } from './engine/flow-loader';
+import { loadFlowsOrThrow } from './engine/flow-loader';
+import type { ValidateOptions } from './engine/flow-validator';
 import { systemClock, type Clock } from './lib/clock';
 import { ConfigError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
@@ -31,14 +32,15 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** What flows are validated against: the screen size and the configured services. */
+export function flowValidation(config: Config): ValidateOptions {
+  return { maxChars: config.ussd.maxChars, ...(config.services.length ? { services: config.services.map((s) => s.id) } : {}) };
+}
+
 /** Loads and validates the flows; an invalid flow stops start-up with every problem listed. */
-export function loadFlowRegistry(dir: string): FlowRegistry {
-  const { flows, problems } = loadFlows(dir);
-  if (problems.length > 0) {
-    const lines = problems.map((p) => `${p.file}: ${p.nodeId ? `node ${p.nodeId}: ` : ''}${p.message}`);
-    throw new ConfigError(`invalid flows in ${dir}:\n${lines.join('\n')}`);
-  }
-  if (flows.length === 0) throw new ConfigError(`no flows found in ${dir}`);
+export function loadFlowRegistry(config: Config): FlowRegistry {
+  const flows = loadFlowsOrThrow(config.flows.dir, flowValidation(config));
+  if (flows.length === 0) throw new ConfigError(`no flows found in ${config.flows.dir}`);
   return new FlowRegistry(flows);
 }
 
@@ -49,7 +51,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
-  const flows = loadFlowRegistry(config.flows.dir);
+  const flows = loadFlowRegistry(config);
   const core = buildCore({ config, db, clock, log, flows });
   const channels = channelFactories.map((make) => make(core));
   const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false });

@@ -139,6 +139,8 @@ export interface EngineState {
   visits: Record<string, number>;
   /** Shortcut inputs still to apply once the language is chosen (`*384*1*1*2#` dialled by a first-time user). */
   pending?: string[];
+  /** A node to begin at instead of the start node once the language is chosen (calls into a given node). */
+  startAt?: string;
   /**
    * Set after an invalid input on a page too full for the notice: the node is then paged with room kept for
    * the notice on every page, and `page` counts pages of that layout until the subscriber leaves the node.

@@ -9,7 +9,7 @@ import type { Metrics } from '../lib/metrics';
 import type { Counter } from 'prom-client';
 import { currentScreen as render, offerResume, start, step } from '../engine/engine';
 import type { FlowRegistry } from '../engine/flow-registry';
-import type { Effect, EndReason, EngineState, EventDraft, Flow, Screen, StepContext, StepResult } from '../engine/types';
+import type { Effect, EndReason, EventDraft, Flow, Screen, StepContext, StepResult } from '../engine/types';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
 import { SessionRepo, type SessionRow, type StoredState } from './session-repo';
