@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbHealthy } from './db/client';
+import { GroupCommit } from './db/group-commit';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import type { Lifecycle } from './lib/lifecycle';
@@ -17,6 +18,8 @@ import { flowSmsContent } from './messaging/flow-content';
 import { CallService } from './calls/call-service';
 import { messagingCallPolicy } from './calls/call-policy';
 import { buildCampaigns } from './campaigns';
+import { wireSubscriptions } from './subscriptions/wire';
+import { buildCrm } from './crm';
 
 export interface CoreDeps {
   config: Config;
@@ -38,6 +41,8 @@ export function buildCore(deps: CoreDeps) {
   const readiness = new Readiness();
   readiness.register('database', () => ({ ok: dbHealthy(db) }));
   const lifecycles: Lifecycle[] = [];
+  /** Request paths that must be durable before they answer share commits through this. */
+  const commits = new GroupCommit(db);
 
   const operators = new OperatorDirectory(config.operators);
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
@@ -50,7 +55,7 @@ export function buildCore(deps: CoreDeps) {
   sessions.onEffect('send_sms', (e, ctx) => {
     messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
   });
-  const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging) });
+  const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   lifecycles.push(calls);
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport } = buildCampaigns({
     config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls,
@@ -62,8 +67,11 @@ export function buildCore(deps: CoreDeps) {
   // Subscriptions: billing notifications, the lifecycle, subscribe/unsubscribe effects and SMS keywords.
   const { subscriptions, subscriptionJob } = wireSubscriptions({ db, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
+  // CRM: detectors, scores, interventions (through messaging and calls), experiments.
+  const { crm, crmScheduler, reports } = buildCrm({ db, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
+  lifecycles.push(crmScheduler);
 
-  return { config, db, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, subscriberViews };
+  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
 }
 
 export type Core = ReturnType<typeof buildCore>;

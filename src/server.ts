@@ -71,6 +71,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       for (const l of [...core.lifecycles].reverse()) await l.stop();
       for (const ch of [...channels].reverse()) await ch.stop?.();
       await app.close();
+      core.commits.flush();
       if (db.$client.open) db.$client.close();
     },
   };

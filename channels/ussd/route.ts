@@ -17,16 +17,19 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
     }
     const hop = dialect.parse(req, (raw) => core.subscribers.normalize(raw));
-    const result = core.sessions.hop({
-      channel: 'ussd',
-      externalId: `${dialect.name}:${hop.sessionKey}`,
-      msisdn: hop.msisdn,
-      operator: core.operators.forNetworkCode(hop.networkCode) ?? null,
-      entry: { ussdCode: hop.serviceCode },
-      input: hop.input,
-      maxChars: core.config.ussd.maxChars,
-      startDetail: { dialect: dialect.name, ...(hop.networkCode ? { networkCode: hop.networkCode } : {}) },
-    });
+    // The reply waits for the hop's group commit: an answered hop survives a crash.
+    const result = await core.commits.run(() =>
+      core.sessions.hop({
+        channel: 'ussd',
+        externalId: `${dialect.name}:${hop.sessionKey}`,
+        msisdn: hop.msisdn,
+        operator: core.operators.forNetworkCode(hop.networkCode) ?? null,
+        entry: { ussdCode: hop.serviceCode },
+        input: hop.input,
+        maxChars: core.config.ussd.maxChars,
+        startDetail: { dialect: dialect.name, ...(hop.networkCode ? { networkCode: hop.networkCode } : {}) },
+      }),
+    );
     if (result.flowId === null) log.info({ msisdn: hop.msisdn, serviceCode: hop.serviceCode }, 'unknown service code');
     hops.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
     return dialect.render(reply, result);

@@ -34,3 +34,21 @@ registerCommand('bench-target', {
     return runTarget(args[0] ?? '', args[1]);
   },
 });
+
+registerCommand('detect', {
+  usage: 'vasgw detect [--now ISO-8601] [--json] [--config FILE]',
+  summary: 'run every CRM detector once as of --now and act on the findings as the scheduler would',
+  async run(args, out) {
+    const { runDetect } = await import('../crm/cli');
+    return runDetect(args, out, UsageError);
+  },
+});
+
+registerCommand('generate', {
+  usage: 'vasgw generate --subscribers N --days D [--seed S] [--db PATH] | --append-days K',
+  summary: 'write a synthetic population (subscribers, sessions with stuck ones, renewals, churn) for demos and benchmarks',
+  async run(args, out) {
+    const { runGenerate } = await import('../crm/cli');
+    return runGenerate(args, out, UsageError);
+  },
+});

@@ -14,6 +14,12 @@ export const MessagingSection = Obj({
     baseSeconds: Type.Number({ exclusiveMinimum: 0, default: 5 }),
     maxSeconds: Type.Number({ exclusiveMinimum: 0, default: 600 }),
   }),
+  maxParts: Type.Integer({ minimum: 1, maximum: 255, default: 10, description: 'longest message accepted, in SMS parts' }),
+  concatTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 300, description: 'an incomplete concatenated MO is routed with what arrived after this long' }),
+  dispatch: Obj({
+    pollMs: Type.Integer({ minimum: 5, default: 250, description: 'how often deferred and retried messages are looked for' }),
+    batch: Type.Integer({ minimum: 1, default: 200, description: 'outbox rows claimed per operator at a time' }),
+  }),
   keywords: Obj({
     optOut: Type.Array(Type.String(), { default: ['STOP', 'STOP ALL', 'STOPALL', 'UNSUBSCRIBE', 'ACHA', 'SITISHA', 'KOMESHA'] }),
     optIn: Type.Array(Type.String(), { default: ['START', 'ANZA'] }),

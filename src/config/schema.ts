@@ -6,6 +6,7 @@ import { IvrSection } from './ivr';
 import { ServicesSection } from './services';
 import { CrmSection } from './crm';
 import { CampaignsSection } from './campaigns';
+import { BillingSection } from './billing';
 
 /** The whole configuration: config/default.yaml holds every key with its default. */
 export const ConfigSchema = Type.Object(
@@ -23,6 +24,7 @@ export const ConfigSchema = Type.Object(
     smpp: SmppSection,
     ivr: IvrSection,
     services: ServicesSection,
+    billing: BillingSection,
     crm: CrmSection,
     campaigns: CampaignsSection,
   },

@@ -17,6 +17,19 @@ export const SmppBindSchema = Obj({
   concatenation: Type.Union([Type.Literal('udh'), Type.Literal('sar')], { default: 'udh' }),
   responseTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   enquireLinkSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  smsc: Type.Optional(Type.String({ minLength: 1, description: 'binds naming the same SMSC share message ids (default host:port)' })),
+  reconnect: Type.Object(
+    {
+      minSeconds: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+      maxSeconds: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  authRetrySeconds: Type.Number({ exclusiveMinimum: 0, default: 300, description: 'wait after the SMSC refuses the credentials' }),
+  throttlePauseMs: Type.Integer({ minimum: 0, default: 1000, description: 'pause after ESME_RTHROTTLED or ESME_RMSGQFUL' }),
+  registeredDelivery: Type.Boolean({ default: true }),
+  sourceTon: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, description: 'default: 5 alphanumeric, 3 short code, 1 international' })),
+  sourceNpi: Type.Optional(Type.Integer({ minimum: 0, maximum: 18 })),
 });
 
 export const SmppSection = Obj({
@@ -29,8 +42,20 @@ export const SmppSection = Obj({
         systemId: Type.String({ minLength: 1, maxLength: 15 }),
         password: Type.String({ minLength: 1, maxLength: 8 }),
         allowIps: Type.Array(Type.String(), { default: [] }),
+        kind: Type.Union([Type.Literal('transactional'), Type.Literal('promotional')], { default: 'promotional' }),
       }),
       { default: [] },
+    ),
+    window: Type.Integer({ minimum: 1, default: 50, description: 'unanswered deliver_sm towards a partner' }),
+    responseTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    enquireLinkSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+    failedBinds: Type.Object(
+      {
+        allowed: Type.Integer({ minimum: 1, default: 3, description: 'failed binds from one address before answers slow down' }),
+        delayMs: Type.Integer({ minimum: 0, default: 1000, description: 'first delay; doubles per further failure' }),
+        maxDelayMs: Type.Integer({ minimum: 0, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {} },
     ),
   }),
 });

@@ -21,6 +21,10 @@ export interface EnqueueRequest {
   sourceRef?: string;
   /** Earliest send time (epoch ms). */
   notBefore?: number;
+  /** The id to give the message (partners' reassembled submits already answered with it); default: a new id. */
+  id?: string;
+  /** The sender wants a delivery receipt handed back (partner binds): for every final state, or failures only. */
+  receipt?: 'all' | 'failures';
 }
 
 export interface EnqueueResult {
@@ -52,3 +56,41 @@ export interface InboundSms {
  * Returns true when it handled the message (and sent any reply itself).
  */
 export type MoInterceptor = (mo: InboundSms) => boolean;
+
+/** A message status change, told to `onStatus` listeners after it is committed. */
+export interface MessageStatusChange {
+  id: string;
+  status: MessageStatus;
+  at: number;
+  subscriberId: number;
+  msisdn: string;
+  source: string;
+  sourceRef: string | null;
+  /** Why it failed or expired (SMPP status name, receipt state). */
+  error?: string | null;
+}
+
+/** A message as GET /api/v1/messages/:id shows it (times as ISO-8601). */
+export interface MessageView {
+  id: string;
+  to: string;
+  from: string | null;
+  text: string;
+  kind: MessageKind;
+  status: MessageStatus;
+  reason: string | null;
+  parts: number;
+  partsSent: number;
+  partsDelivered: number;
+  encoding: string;
+  attempts: number;
+  error: string | null;
+  source: string;
+  sourceRef: string | null;
+  createdAt: string | null;
+  sendAt: string | null;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  finalAt: string | null;
+  expiresAt: string | null;
+}

@@ -1,2 +1,7 @@
 // Every table, one file per domain. drizzle-kit reads this file to generate ./migrations.
 export * from './core';
+export * from './messaging';
+export * from './calls';
+export * from './subscriptions';
+export * from './campaigns';
+export * from './crm';

@@ -1,0 +1,325 @@
+import net from 'node:net';
+import { ipAllowList } from '../../src/api/callback-guard';
+import { safeEqual } from '../../src/api/auth';
+import type { Config } from '../../src/config';
+import type { Core } from '../../src/core';
+import { AppError } from '../../src/lib/errors';
+import { newId } from '../../src/lib/ids';
+import type { Logger } from '../../src/lib/logger';
+import { normalizeMsisdn } from '../../src/lib/msisdn';
+import { decodeText } from '../../src/messaging/encoding';
+import type { MessageRow } from '../../src/messaging/outbox-repo';
+import type { EnqueueRequest, EnqueueResult, MessageStatus } from '../../src/messaging/types';
+import { SmppBind } from './bind';
+import { SmppConnection } from './connection';
+import { receiptText } from './dlr';
+import { int, parseUdh, STATUS, str, type ConcatInfo, type Pdu } from './pdu';
+
+type ServerConfig = Config['smpp']['server'];
+type Account = ServerConfig['accounts'][number];
+type PartnerCore = Pick<Core, 'messaging' | 'metrics' | 'clock' | 'log' | 'config'>;
+type Mode = 'transmitter' | 'receiver' | 'transceiver';
+
+const BIND_MODES: Record<string, Mode> = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' };
+
+/** Receipt words and SMPP message_state per final status. */
+const RECEIPT_STATE: Partial<Record<MessageStatus, { stat: string; state: number }>> = {
+  delivered: { stat: 'DELIVRD', state: 2 },
+  expired: { stat: 'EXPIRED', state: 3 },
+  failed: { stat: 'UNDELIV', state: 5 },
+  blocked: { stat: 'REJECTD', state: 8 },
+};
+
+/** query_sm message_state for any status. */
+const QUERY_STATE: Record<MessageStatus, number> = { queued: 1, sent: 1, delivered: 2, expired: 3, failed: 5, blocked: 8 };
+
+interface Session {
+  conn: SmppConnection;
+  ip: string;
+  account: Account | null;
+  mode: Mode | null;
+}
+
+/**
+ * The SMPP listener for partners (aggregators, content providers): accounts with passwords and an
+ * optional IP allow-list, transmitter / receiver / transceiver binds. A submit_sm goes through the
+ * same outbox, policies and routing as every other message (concatenated submits are reassembled
+ * first); receipts go back on the partner's receiving bind, and wait in the outbox while none is
+ * bound. Malformed and unknown PDUs get generic_nack; repeated failed binds from one address are
+ * answered more and more slowly; a handler error answers the PDU with a system error, never crashes.
+ */
+export class PartnerServer {
+  private server: net.Server | null = null;
+  private readonly sessions = new Set<Session>();
+  private readonly failures = new Map<string, { count: number; at: number }>();
+  private readonly sending = new Set<string>();
+  private readonly allow = new Map<string, ((ip: string) => boolean) | null>();
+  private readonly log: Logger;
+  private port = 0;
+
+  constructor(
+    private readonly cfg: ServerConfig,
+    private readonly core: PartnerCore,
+  ) {
+    this.log = core.log.child({ comp: 'smpp-server' });
+    for (const a of cfg.accounts) this.allow.set(a.systemId, ipAllowList(a.allowIps));
+    core.metrics.gauge('smpp_partner_binds', 'Partner sessions bound, by account', ['account'], (g) => {
+      g.reset();
+      for (const s of this.sessions) if (s.account) g.inc({ account: s.account.systemId });
+    });
+    core.messaging.onStatus((c) => {
+      if (c.source.startsWith('partner:') && c.status !== 'sent') this.flushReceipts(c.source.slice('partner:'.length));
+    });
+  }
+
+  /** The port listened on (after start). */
+  get listeningPort(): number {
+    return this.port;
+  }
+
+  /** Starts listening on smpp.server.host:port. */
+  async start(): Promise<void> {
+    const server = net.createServer((socket) => this.accept(socket));
+    server.maxConnections = 500;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.cfg.port, this.cfg.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'SMPP listener error'));
+    const addr = server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : this.cfg.port;
+    this.log.info({ host: this.cfg.host, port: this.port, accounts: this.cfg.accounts.length }, 'SMPP listener for partners');
+  }
+
+  /** Unbinds partners and stops listening. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    await Promise.all([...this.sessions].map((s) => (s.mode ? s.conn.unbind(300) : s.conn.close('shutting down'))));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const ip = socket.remoteAddress ?? '';
+    const conn = new SmppConnection(socket, {
+      responseTimeoutMs: this.cfg.responseTimeoutMs,
+      enquireLinkMs: this.cfg.enquireLinkSeconds * 1000,
+      maxPduLength: 8192,
+    });
+    const session: Session = { conn, ip, account: null, mode: null };
+    this.sessions.add(session);
+    // A connection that never binds is closed rather than kept open.
+    const bindTimer = setTimeout(() => {
+      if (!session.mode) conn.close('no bind');
+    }, Math.max(2 * this.cfg.responseTimeoutMs, 1000));
+    bindTimer.unref();
+    conn.on('request', (pdu: Pdu) => {
+      try {
+        this.onRequest(session, pdu);
+      } catch (err) {
+        this.log.error({ err, command: pdu.command, account: session.account?.systemId }, 'partner PDU handler failed');
+        conn.respond(pdu, {}, STATUS.SYSERR);
+      }
+    });
+    conn.on('warn', (msg: string) => this.log.warn({ ip }, msg));
+    conn.on('close', () => {
+      clearTimeout(bindTimer);
+      this.sessions.delete(session);
+    });
+  }
+
+  private onRequest(s: Session, pdu: Pdu): void {
+    const bindMode = BIND_MODES[pdu.command];
+    if (bindMode) return this.onBind(s, pdu, bindMode);
+    if (!s.mode) return s.conn.respond(pdu, {}, STATUS.INVBNDSTS);
+    switch (pdu.command) {
+      case 'submit_sm':
+        if (s.mode === 'receiver') return s.conn.respond(pdu, {}, STATUS.INVBNDSTS);
+        return this.onSubmit(s, pdu);
+      case 'query_sm':
+        return this.onQuery(s, pdu);
+      default:
+        return s.conn.respond(pdu, {}, STATUS.INVCMDID);
+    }
+  }
+
+  private onBind(s: Session, pdu: Pdu, mode: Mode): void {
+    if (s.mode) return s.conn.respond(pdu, { system_id: 'vasgw' }, STATUS.ALYBND);
+    const systemId = str(pdu, 'system_id');
+    const password = str(pdu, 'password');
+    const account = this.cfg.accounts.find((a) => a.systemId === systemId) ?? null;
+    const allowed = account ? (this.allow.get(account.systemId) ?? null) : null;
+    let status: number = STATUS.OK;
+    // Unknown account and wrong password get the same answer: no hint which system ids exist.
+    if (!account || !safeEqual(password, account.password)) status = STATUS.INVPASWD;
+    else if (allowed && !allowed(s.ip)) status = STATUS.BINDFAIL;
+    if (status !== STATUS.OK) {
+      const delay = this.failureDelay(s.ip);
+      this.log.warn({ ip: s.ip, systemId: systemId.slice(0, 16), delayMs: delay }, 'partner bind refused');
+      const answer = () => s.conn.respond(pdu, { system_id: 'vasgw' }, status);
+      if (delay > 0) setTimeout(answer, delay).unref();
+      else answer();
+      return;
+    }
+    this.failures.delete(s.ip);
+    s.account = account;
+    s.mode = mode;
+    s.conn.respond(pdu, { system_id: 'vasgw' });
+    this.log.info({ ip: s.ip, account: systemId, mode }, 'partner bound');
+    if (mode !== 'transmitter') setImmediate(() => this.flushReceipts(systemId));
+  }
+
+  /** Records a failed bind from an address; returns how long to hold the answer (ms). */
+  private failureDelay(ip: string): number {
+    const now = performance.now();
+    if (this.failures.size > 10_000) {
+      for (const [k, v] of this.failures) if (now - v.at > 600_000) this.failures.delete(k);
+    }
+    const f = this.failures.get(ip);
+    const count = f && now - f.at < 600_000 ? f.count + 1 : 1;
+    this.failures.set(ip, { count, at: now });
+    const over = count - this.cfg.failedBinds.allowed;
+    if (over <= 0) return 0;
+    return Math.min(this.cfg.failedBinds.maxDelayMs, this.cfg.failedBinds.delayMs * 2 ** Math.min(20, over - 1));
+  }
+
+  private onSubmit(s: Session, pdu: Pdu): void {
+    const account = s.account!;
+    const cc = this.core.config.defaults.countryCode;
+    const to = normalizeMsisdn(str(pdu, 'destination_addr'), cc);
+    if (!to) return s.conn.respond(pdu, {}, STATUS.INVDSTADR);
+    const source = str(pdu, 'source_addr');
+    let body = SmppBind.body(pdu);
+    let concat: ConcatInfo | null = null;
+    if (int(pdu, 'esm_class') & 0x40) {
+      const u = parseUdh(body);
+      concat = u.concat;
+      body = u.text;
+    }
+    const sarTotal = int(pdu, 'sar_total_segments');
+    if (!concat && sarTotal > 1) {
+      const seq = int(pdu, 'sar_segment_seqnum');
+      if (seq >= 1 && seq <= sarTotal) concat = { ref: int(pdu, 'sar_msg_ref_num'), total: sarTotal, seq };
+    }
+    const rd = int(pdu, 'registered_delivery') & 0x03;
+    const request: Omit<EnqueueRequest, 'text'> = {
+      to,
+      ...(source ? { from: source } : {}),
+      kind: account.kind,
+      source: `partner:${account.systemId}`,
+      ...(rd === 1 ? { receipt: 'all' as const } : rd === 2 ? { receipt: 'failures' as const } : {}),
+    };
+    const dataCoding = int(pdu, 'data_coding');
+    let id: string;
+    let result: EnqueueResult | null;
+    try {
+      if (concat) {
+        const r = this.core.messaging.enqueuePart({
+          groupKey: `${account.systemId}|${to}|${source}|${concat.ref}|${concat.total}`,
+          seq: concat.seq,
+          total: concat.total,
+          dataCoding,
+          data: body,
+          request: { ...request, id: newId('msg', this.core.clock.now()) },
+        });
+        id = r.id;
+        result = r.result;
+      } else {
+        result = this.core.messaging.enqueue({ ...request, text: decodeText(body, dataCoding) });
+        id = result.id;
+      }
+    } catch (err) {
+      const status = err instanceof AppError ? submitErrorStatus(err.code) : STATUS.X_T_APPN;
+      if (!(err instanceof AppError)) this.log.error({ err, account: account.systemId }, 'could not queue a partner submit');
+      return s.conn.respond(pdu, {}, status);
+    }
+    s.conn.respond(pdu, { message_id: id });
+    // A policy refusal is final at once: its receipt (REJECTD) can go now.
+    if (result?.status === 'blocked' && rd) setImmediate(() => this.flushReceipts(account.systemId));
+  }
+
+  private onQuery(s: Session, pdu: Pdu): void {
+    const id = str(pdu, 'message_id');
+    const m = this.core.messaging.row(id);
+    if (!m || m.source !== `partner:${s.account!.systemId}`) return s.conn.respond(pdu, {}, STATUS.INVMSGID);
+    s.conn.respond(pdu, { message_id: id, final_date: '', message_state: QUERY_STATE[m.status], error_code: 0 });
+  }
+
+  /** Sends the receipts a partner is owed on its receiving binds, within their windows. */
+  private flushReceipts(systemId: string): void {
+    const sessions = [...this.sessions].filter((x) => x.account?.systemId === systemId && (x.mode === 'receiver' || x.mode === 'transceiver') && x.conn.isOpen);
+    if (sessions.length === 0) return;
+    let free = 0;
+    for (const x of sessions) free += Math.max(0, this.cfg.window - x.conn.inFlight);
+    if (free <= 0) return;
+    const due = this.core.messaging.receiptsDue(`partner:${systemId}`, free + this.sending.size).filter((m) => !this.sending.has(m.id));
+    for (const m of due) {
+      const s = sessions.find((x) => x.conn.inFlight < this.cfg.window);
+      if (!s) return;
+      this.sendReceipt(s, m, systemId);
+    }
+  }
+
+  private sendReceipt(s: Session, m: MessageRow, systemId: string): void {
+    const state = RECEIPT_STATE[m.status];
+    // Failures-only receipts skip deliveries; a status without a receipt word has nothing to say.
+    if (!state || (m.receiptRequested === 2 && m.status === 'delivered')) {
+      this.core.messaging.markReceiptSent(m.id);
+      return;
+    }
+    this.sending.add(m.id);
+    const err = String(m.errorCode ?? (m.status === 'blocked' ? 1 : 0)).padStart(3, '0');
+    const text = receiptText({
+      id: m.id,
+      stat: state.stat,
+      err,
+      submitDate: new Date(m.createdAt),
+      doneDate: new Date(m.finalAt ?? m.updatedAt),
+      delivered: m.status === 'delivered',
+      text: m.text,
+    });
+    s.conn.request(
+      'deliver_sm',
+      {
+        source_addr_ton: 1,
+        source_addr_npi: 1,
+        source_addr: m.msisdn.replace(/^\+/, ''),
+        destination_addr: m.sender ?? '',
+        esm_class: 0x04,
+        data_coding: 0,
+        short_message: Buffer.from(text, 'latin1'),
+        receipted_message_id: m.id,
+        message_state: state.state,
+      },
+      (e, resp) => {
+        this.sending.delete(m.id);
+        if (!e && resp && resp.command_status === STATUS.OK) {
+          this.core.messaging.markReceiptSent(m.id);
+          this.flushReceipts(systemId);
+        } else {
+          this.log.warn({ account: systemId, messageId: m.id, error: e?.message ?? resp?.command_status }, 'partner did not take a receipt; it stays due');
+        }
+      },
+    );
+  }
+}
+
+/** SMPP status for a refused submit. */
+function submitErrorStatus(code: string): number {
+  switch (code) {
+    case 'INVALID_MSISDN':
+      return STATUS.INVDSTADR;
+    case 'INVALID_SENDER':
+      return STATUS.INVSRCADR;
+    case 'TEXT_TOO_LONG':
+    case 'INVALID_TEXT':
+      return STATUS.INVMSGLEN;
+    default:
+      return STATUS.SUBMITFAIL;
+  }
+}

@@ -1,0 +1,142 @@
+import smpp from 'smpp';
+
+/**
+ * The `smpp` package as a PDU codec, with its sharp edges filed off:
+ * - `short_message` and `message_payload` are raw bytes both ways. The package would guess an
+ *   encoding (data_coding 1 for GSM text) and decode into {udh, message} with its own tables; the
+ *   gateway encodes and decodes text itself (src/messaging/encoding.ts) and sets data_coding always.
+ * - Field readers return typed values or defaults, so nothing `unknown` escapes this file.
+ * Redefinition goes through the package's own `addCommand`/`addTLV`, once per process.
+ */
+
+export type Pdu = smpp.PDU;
+export const PDU = smpp.PDU;
+
+let installed = false;
+
+/** Makes message bodies raw buffers in every command that carries one (idempotent). */
+export function installRawMessageCodec(): void {
+  if (installed) return;
+  installed = true;
+  for (const command of ['submit_sm', 'deliver_sm']) {
+    const def = smpp.commands[command];
+    if (!def?.params) continue;
+    const params = { ...def.params, short_message: { type: smpp.types.buffer } };
+    smpp.addCommand(command, { id: def.id, params, ...(def.tlvMap ? { tlvMap: def.tlvMap } : {}) });
+  }
+  const payload = smpp.tlvs.message_payload;
+  if (payload) smpp.addTLV('message_payload', { id: payload.id, type: smpp.types.tlv.buffer });
+}
+
+installRawMessageCodec();
+
+/** SMPP command_status values the gateway acts on. */
+export const STATUS = {
+  OK: 0x00,
+  INVMSGLEN: 0x01,
+  INVCMDLEN: 0x02,
+  INVCMDID: 0x03,
+  INVBNDSTS: 0x04,
+  ALYBND: 0x05,
+  SYSERR: 0x08,
+  INVSRCADR: 0x0a,
+  INVDSTADR: 0x0b,
+  INVMSGID: 0x0c,
+  BINDFAIL: 0x0d,
+  INVPASWD: 0x0e,
+  INVSYSID: 0x0f,
+  MSGQFUL: 0x14,
+  SUBMITFAIL: 0x45,
+  THROTTLED: 0x58,
+  X_T_APPN: 0x64,
+} as const;
+
+const NAMES = new Map<number, string>(Object.entries(smpp.errors).map(([name, code]) => [code, name]));
+
+/** "ESME_RTHROTTLED" for 0x58; unknown values as "status 0x..". */
+export function statusName(status: number): string {
+  return NAMES.get(status) ?? `status 0x${status.toString(16).padStart(2, '0')}`;
+}
+
+/** Statuses worth retrying later: throttling, queue full, SMSC trouble, a temporary application error. */
+export function isTemporary(status: number): boolean {
+  return status === STATUS.THROTTLED || status === STATUS.MSGQFUL || status === STATUS.SYSERR || status === STATUS.X_T_APPN || status === STATUS.INVBNDSTS;
+}
+
+/** Bind refusals that mean the configuration is wrong (do not hammer the SMSC). */
+export function isAuthFailure(status: number): boolean {
+  return status === STATUS.INVPASWD || status === STATUS.INVSYSID || status === STATUS.BINDFAIL;
+}
+
+/** A string field (cstring or TLV string), '' when absent. */
+export function str(pdu: Pdu, field: string): string {
+  const v = pdu[field];
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1').replace(/\0+$/, '') : '';
+}
+
+/** An integer field, `dflt` when absent. */
+export function int(pdu: Pdu, field: string, dflt = 0): number {
+  const v = pdu[field];
+  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}
+
+/** A byte field (short_message, message_payload), empty when absent. */
+export function bytes(pdu: Pdu, field: string): Buffer {
+  const v = pdu[field];
+  return Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.alloc(0);
+}
+
+/** Whether a field is present. */
+export function has(pdu: Pdu, field: string): boolean {
+  return pdu[field] !== undefined && pdu[field] !== null;
+}
+
+/** The 6-octet concatenation header (IEI 0x00, 8-bit reference). */
+export function concatUdh(ref: number, total: number, seq: number): Buffer {
+  return Buffer.from([0x05, 0x00, 0x03, ref & 0xff, total & 0xff, seq & 0xff]);
+}
+
+/** Concatenation info found in a user data header (8- or 16-bit reference). */
+export interface ConcatInfo {
+  ref: number;
+  total: number;
+  seq: number;
+}
+
+/** Splits a user data header off a message body; returns the concatenation info and the text bytes. */
+export function parseUdh(body: Buffer): { concat: ConcatInfo | null; text: Buffer } {
+  if (body.length < 1) return { concat: null, text: body };
+  const udhl = body[0]!;
+  if (udhl + 1 > body.length) return { concat: null, text: body };
+  let concat: ConcatInfo | null = null;
+  let i = 1;
+  while (i + 1 < udhl + 1) {
+    const iei = body[i]!;
+    const len = body[i + 1]!;
+    const data = body.subarray(i + 2, i + 2 + len);
+    if (iei === 0x00 && len === 3) concat = { ref: data[0]!, total: data[1]!, seq: data[2]! };
+    else if (iei === 0x08 && len === 4) concat = { ref: data.readUInt16BE(0), total: data[2]!, seq: data[3]! };
+    i += 2 + len;
+  }
+  if (concat && (concat.total < 1 || concat.seq < 1 || concat.seq > concat.total)) concat = null;
+  return { concat, text: body.subarray(udhl + 1) };
+}
+
+/** SMPP relative validity ("000001230000000R" = 1 day 23 hours) for a duration in ms (at least a minute). */
+export function relativeValidity(ms: number): string {
+  let s = Math.max(60, Math.floor(ms / 1000));
+  const days = Math.min(99, Math.floor(s / 86_400));
+  s -= days * 86_400;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `0000${two(days)}${two(h)}${two(m)}${two(sec)}000R`;
+}
+
+/** TON/NPI for an address: alphanumeric 5/0, short code 3/0, international 1/1. */
+export function addressType(addr: string): { ton: number; npi: number } {
+  if (!/^\+?\d+$/.test(addr)) return { ton: 5, npi: 0 };
+  if (addr.replace('+', '').length <= 8) return { ton: 3, npi: 0 };
+  return { ton: 1, npi: 1 };
+}

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { migrateDb, openDb, tx } from '../db/client';
+import { ManualClock } from '../lib/clock';
+import { silentLogger } from '../lib/logger';
+import { buildGateway } from '../server';
+import type { Bench, BenchResult } from './types';
+
+// 09:00 in Nairobi: outside quiet hours, so every policy runs as on a working morning.
+const NOW = Date.parse('2026-11-20T06:00:00Z');
+const TEXT = { en: 'Plant maize when the rains start. Use certified seed and DAP at planting.', sw: 'Panda mahindi mvua zikianza. Tumia mbegu bora na DAP wakati wa kupanda.' };
+
+/** Writes `count` subscribers (all maize growers) plus `others` who are not, straight into the table. */
+function populate(dbPath: string, count: number, others: number): void {
+  const db = openDb({ path: dbPath });
+  migrateDb(db);
+  const ins = db.$client.prepare('INSERT INTO subscribers (msisdn, language, region, crop, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const total = count + others;
+  for (let start = 0; start < total; start += 50_000) {
+    tx(db, () => {
+      for (let i = start; i < Math.min(total, start + 50_000); i++) {
+        // Every sixth grows beans: others = count / 5 of a population of count * 1.2.
+        ins.run(`+2547${String(10_000_000 + i).slice(-8)}`, i % 3 === 0 ? 'en' : 'sw', `region-${i % 47}`, i % 6 === 5 ? 'beans' : 'maize', NOW - 86_400_000, NOW - 86_400_000, NOW);
+      }
+    });
+  }
+  db.$client.close();
+}
+
+/** The floor: the same number of outbox rows written by bare prepared INSERTs into the same table, same batches. */
+function rawOutbox(dbPath: string, count: number, batch: number): number {
+  const db = openDb({ path: dbPath });
+  migrateDb(db);
+  const ins = db.$client.prepare(
+    `INSERT INTO messages (id, subscriber_id, msisdn, text, kind, source, source_ref, status, encoding, parts, due_at, expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'promotional', 'campaign', 'cmp_x', 'queued', 'gsm7', 1, ?, ?, ?, ?)`,
+  );
+  const t0 = performance.now();
+  for (let start = 0; start < count; start += batch) {
+    tx(db, () => {
+      for (let i = start; i < Math.min(count, start + batch); i++) ins.run(`msg_${i.toString(36)}`, i + 1, `+2547${String(10_000_000 + i).slice(-8)}`, TEXT.sw, NOW, NOW + 172_800_000, NOW, NOW);
+    });
+  }
+  const s = (performance.now() - t0) / 1000;
+  db.$client.close();
+  return s;
+}
+
+export const campaignsBench: Bench = {
+  name: 'campaigns',
+  description: 'fan-out of a campaign to 1 million recipients into the outbox (segment select, policies, outbox rows, tracking)',
+  async run(ctx) {
+    const count = ctx.quick ? 100_000 : 1_000_000;
+    const others = count / 5;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-bench-campaigns-'));
+    try {
+      const dbPath = path.join(dir, 'gateway.db');
+      ctx.progress(`writing ${count + others} subscribers`);
+      populate(dbPath, count, others);
+
+      const config = loadConfig({ env: {}, overrides: { database: { path: dbPath }, logLevel: 'silent', api: { token: 'bench-token-0123456789' } } });
+      const clock = new ManualClock(NOW);
+      const gw = await buildGateway({ config, clock, log: silentLogger });
+      const { core } = gw;
+      const segment = core.segments.create('maize growers', { crop: 'maize' });
+      const preview = core.segments.count(segment.filter);
+      if (preview !== count) throw new Error(`segment counts ${preview}, expected ${count}`);
+
+      ctx.progress(`fan-out of ${count} recipients`);
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const campaign = core.campaigns.create({ kind: 'sms', segmentId: segment.id, text: TEXT, schedule: { at: new Date(NOW).toISOString() } });
+      // The first tick selects the recipients (one INSERT ... SELECT) and hands over one batch.
+      await core.campaignScheduler.tick({ maxBatches: 1 });
+      const firstTick = (performance.now() - t0) / 1000;
+      let ticks = 0;
+      for (;;) {
+        ticks++;
+        const r = await core.campaignScheduler.tick();
+        if (r.failed > 0) throw new Error('a fan-out batch failed');
+        const run = core.campaigns.runs(campaign.id)[0];
+        if (run?.status === 'done' || ticks > 100) break;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      // CPU time says what the fan-out costs even on a machine busy with other work.
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const run = core.campaigns.runs(campaign.id)[0]!;
+      const outbox = (core.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE source = 'campaign'").get() as { n: number }).n;
+      if (run.queued !== count || outbox !== count) throw new Error(`run queued ${run.queued}, outbox holds ${outbox}, expected ${count}`);
+      const rss = process.memoryUsage().rss / 2 ** 20;
+      await gw.stop();
+
+      ctx.progress('baseline: bare outbox inserts');
+      const base = rawOutbox(path.join(dir, 'raw.db'), count, config.campaigns.batchSize);
+      const results: BenchResult[] = [
+        {
+          name: `campaigns.fanout_${count / 1_000_000 >= 1 ? `${count / 1_000_000}m` : `${count / 1000}k`}_seconds`,
+          value: seconds,
+          unit: 's',
+          baseline: { name: 'bare outbox INSERTs', value: base },
+          ratio: seconds / base,
+          target: ctx.quick ? 'under 3 s (quick: 100k)' : 'under 30 s',
+          extra: { recipients: count, population: count + others, batchSize: config.campaigns.batchSize, cpuSeconds },
+        },
+        { name: 'campaigns.fanout_rate', value: count / seconds, unit: 'recipients/s', baseline: { name: 'bare outbox INSERTs', value: count / base }, ratio: base / seconds },
+        { name: 'campaigns.first_tick_seconds', value: firstTick, unit: 's', extra: { what: 'segment select into campaign_recipients + first batch' } },
+        { name: 'campaigns.rss_after_fanout', value: rss, unit: 'MiB' },
+      ];
+      return results;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Counter } from 'prom-client';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Clock } from '../lib/clock';
+import type { Lifecycle } from '../lib/lifecycle';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import { quietUntil, type QuietWindow } from '../messaging/quiet-hours';
+import type { Campaign, CampaignRepo, CampaignRun } from './campaign-repo';
+import { CampaignSender, type SendPorts } from './campaign-sender';
+import type { PollRepo } from './poll-repo';
+import type { PollTexts } from './poll-text';
+import { nextCronRun } from './schedule';
+import type { SegmentService } from './segment-service';
+
+export interface SchedulerOptions {
+  /** How often to look for due runs (ms). */
+  tickMs: number;
+  /** Recipients per transaction. */
+  batchSize: number;
+  /** Work per event-loop turn before yielding (ms). */
+  sliceMs: number;
+  leaseMs: number;
+  replyWindowMs: number;
+  quietHours: QuietWindow | null;
+  quietTimezone: string;
+  defaultLanguage: string;
+  pollTexts: PollTexts;
+  /** Lease owner name; default host:pid:random. */
+  owner?: string;
+}
+
+export interface SchedulerDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  repo: CampaignRepo;
+  pollRepo: PollRepo;
+  segments: Pick<SegmentService, 'find' | 'compile'>;
+  ports: SendPorts;
+  options: SchedulerOptions;
+}
+
+/** What one tick did (for tests, the CLI and the benchmark). */
+export interface TickReport {
+  runsCreated: number;
+  handed: number;
+  /** Runs whose batch failed (rolled back; retried on a later tick). */
+  failed: number;
+}
+
+type BatchResult = 'more' | 'done' | 'lost' | 'wait';
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Fires campaigns and fans their runs out into the outbox. Every tick: create the runs that are due
+ * (the clock says when; cron times come from schedule.ts), then for each open run take its lease in
+ * the database and hand recipients over in batches. Each batch (outbox rows, recipient statuses,
+ * cursor) is one transaction, so a crash loses or repeats nothing: the next owner of the lease goes on
+ * from the last committed cursor. Quiet hours hold a run; a rate limit paces it with notBefore slots.
+ */
+export class CampaignScheduler implements Lifecycle {
+  private readonly log: Logger;
+  private readonly owner: string;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<TickReport> | null = null;
+  private stopped = false;
+  private started = false;
+  private readonly handedCounter: Counter<string>;
+
+  constructor(private readonly d: SchedulerDeps) {
+    this.log = d.log.child({ comp: 'campaigns' });
+    this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
+  }
+
+  start(): void {
+    this.started = true;
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.d.options.tickMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.ticking) await this.ticking.catch(() => undefined);
+    if (this.d.db.$client.open) this.d.repo.releaseAll(this.owner);
+  }
+
+  /** Runs a tick soon (when started): a campaign due now starts without waiting for the interval. */
+  kick(): void {
+    if (!this.started || this.stopped || this.ticking) return;
+    setImmediate(() => {
+      this.tick().catch((err: unknown) => this.log.error({ err }, 'campaign tick failed'));
+    });
+  }
+
+  /**
+   * One pass: create due runs, then work on open runs until they finish, wait (rate, quiet hours) or
+   * `maxBatches` batches have gone (tests and crash simulations stop part-way). Concurrent calls share one pass.
+   */
+  tick(opts: { maxBatches?: number } = {}): Promise<TickReport> {
+    if (this.ticking) return this.ticking;
+    this.ticking = this.pass(opts).finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async pass(opts: { maxBatches?: number }): Promise<TickReport> {
+    const report: TickReport = { runsCreated: 0, handed: 0, failed: 0 };
+    const now = this.d.clock.now();
+    for (const c of this.d.repo.due(now)) {
+      const next = c.cron ? nextCronRun(c.cron, c.timezone, now) : null;
+      const run = tx(this.d.db, () => this.d.repo.createRun(c, c.nextRunAt!, next, now));
+      if (run) {
+        report.runsCreated++;
+        this.log.info({ campaignId: c.id, runId: run.id, dueAt: new Date(run.dueAt).toISOString() }, 'campaign run due');
+      }
+    }
+    let budget = opts.maxBatches ?? Infinity;
+    for (const run of this.d.repo.workable(now)) {
+      if (this.stopped || budget <= 0) break;
+      const progress = { handed: 0, batches: 0 };
+      try {
+        await this.work(run, budget, progress);
+      } catch (err) {
+        // The failed batch rolled back as a whole; the run resumes from its cursor on a later tick.
+        report.failed++;
+        this.log.error({ err, runId: run.id, campaignId: run.campaignId }, 'campaign batch failed; will retry from the last committed batch');
+      }
+      report.handed += progress.handed;
+      budget -= progress.batches;
+    }
+    return report;
+  }
+
+  /** Works on one run under its lease; `progress` counts what was committed even if a later batch fails. */
+  private async work(run: CampaignRun, maxBatches: number, progress: { handed: number; batches: number }): Promise<void> {
+    const o = this.d.options;
+    if (!this.d.repo.claim(run.id, this.owner, this.d.clock.now(), this.d.clock.now() + o.leaseMs)) return;
+    try {
+      const c = this.d.repo.find(run.campaignId);
+      if (!c) return;
+      if (run.status === 'pending' && !this.select(run, c)) return;
+      const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
+      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs });
+      let slice = performance.now();
+      while (!this.stopped && progress.batches < maxBatches) {
+        const res = this.batch(run.id, c, sender);
+        progress.handed += res.handed;
+        if (res.result !== 'more') break;
+        progress.batches++;
+        if (performance.now() - slice >= o.sliceMs) {
+          // Let HTTP traffic and the dispatcher have the event loop between batches.
+          await yieldToLoop();
+          slice = performance.now();
+        }
+      }
+    } finally {
+      if (this.d.db.$client.open) this.d.repo.release(run.id, this.owner);
+    }
+  }
+
+  /** Fills a pending run's recipients from the segment as it is now; false when the run cannot start. */
+  private select(run: CampaignRun, c: Campaign): boolean {
+    const now = this.d.clock.now();
+    const segment = this.d.segments.find(c.segmentId);
+    return tx(this.d.db, () => {
+      if (!segment) {
+        this.log.warn({ campaignId: c.id, segmentId: c.segmentId }, 'campaign segment is gone; run ends empty');
+        this.d.repo.setRunStatus(run.id, 'done', now, ['pending']);
+        this.afterRun(c, now);
+        return false;
+      }
+      const f = this.d.segments.compile(segment.filter, now);
+      let where = f.where;
+      const params: unknown[] = [...f.params];
+      if (c.kind === 'poll' && c.pollId) {
+        // One answer per subscriber per poll: who has answered is not asked again.
+        where += ' AND NOT EXISTS (SELECT 1 FROM poll_answers pa WHERE pa.poll_id = ? AND pa.subscriber_id = s.id)';
+        params.push(c.pollId);
+      }
+      const total = this.d.repo.selectRecipients(run.id, this.owner, where, params, now);
+      if (total === null) return false;
+      this.log.info({ campaignId: c.id, runId: run.id, total }, 'campaign run recipients selected');
+      return true;
+    });
+  }
+
+  /** Hands one batch over in one transaction. */
+  private batch(runId: number, c: Campaign, sender: CampaignSender): { result: BatchResult; handed: number } {
+    const o = this.d.options;
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      if (!this.d.repo.renewLease(runId, this.owner, now + o.leaseMs)) return { result: 'lost' as const, handed: 0 };
+      const run = this.d.repo.run(runId)!;
+      const held = quietUntil(now, o.quietHours, o.quietTimezone);
+      if (held !== null) {
+        this.d.repo.repace(runId, held, held);
+        this.log.info({ campaignId: c.id, runId, until: new Date(held).toISOString() }, 'quiet hours: campaign run waits');
+        return { result: 'wait' as const, handed: 0 };
+      }
+      let limit = o.batchSize;
+      const rate = c.ratePerSecond;
+      const processed = run.queued + run.blocked;
+      const paceFrom = run.paceFromAt ?? now;
+      if (rate) {
+        // Keep one tick (at least a second) of paced sends queued ahead of their slots.
+        const ahead = Math.ceil((rate * Math.max(o.tickMs, 1000)) / 1000);
+        const allowed = run.paceFromCount + Math.floor((rate * Math.max(0, now - paceFrom)) / 1000) + ahead - processed;
+        limit = Math.min(limit, allowed);
+        if (limit <= 0) return { result: 'wait' as const, handed: 0 };
+      }
+      let rows = this.d.repo.recipientsAfter(runId, run.cursor, limit);
+      if (rows.length === 0) {
+        this.d.repo.setRunStatus(runId, 'done', now, ['sending']);
+        this.afterRun(c, now);
+        this.log.info({ campaignId: c.id, runId, queued: run.queued, blocked: run.blocked }, 'campaign run done');
+        return { result: 'done' as const, handed: 0 };
+      }
+      const slots: (number | undefined)[] = [];
+      let quietFrom: number | null = null;
+      if (rate) {
+        for (let i = 0; i < rows.length; i++) {
+          const slot = paceFrom + ((processed + i - run.paceFromCount) * 1000) / rate;
+          const q = slot > now ? quietUntil(slot, o.quietHours, o.quietTimezone) : null;
+          if (q !== null) {
+            // The paced slots run into quiet hours: stop there and go on when they end.
+            rows = rows.slice(0, i);
+            quietFrom = q;
+            break;
+          }
+          slots.push(slot > now ? Math.ceil(slot) : undefined);
+        }
+      }
+      if (rows.length > 0) {
+        const updates = sender.send(rows, slots, now);
+        this.d.repo.recordBatch(runId, updates, rows[rows.length - 1]!.subscriberId, now);
+        const queued = updates.filter((u) => u.status === 'queued').length;
+        if (queued > 0) this.handedCounter.inc({ kind: c.kind, status: 'queued' }, queued);
+        if (queued < updates.length) this.handedCounter.inc({ kind: c.kind, status: 'blocked' }, updates.length - queued);
+      }
+      if (quietFrom !== null) {
+        this.d.repo.repace(runId, quietFrom, quietFrom);
+        return { result: 'wait' as const, handed: rows.length };
+      }
+      return { result: 'more' as const, handed: rows.length };
+    });
+  }
+
+  /** After a run: a one-off campaign is completed; a recurring one waits for its next time. */
+  private afterRun(c: Campaign, now: number): void {
+    const cur = this.d.repo.find(c.id);
+    if (!cur || cur.status !== 'running') return;
+    if (this.d.repo.openRun(c.id)) return;
+    const status = cur.nextRunAt === null ? 'completed' : 'scheduled';
+    this.d.repo.save({ ...cur, status, updatedAt: now });
+  }
+}

@@ -1,0 +1,332 @@
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Flow, PollNode } from '../engine/types';
+import type { Clock } from '../lib/clock';
+import { iso } from '../lib/clock';
+import { badRequest, conflict, notFound } from '../lib/errors';
+import { newId } from '../lib/ids';
+import type { Campaign, CampaignRepo, CampaignRun, CampaignStatus } from './campaign-repo';
+import { parseSchedule, type ScheduleInput } from './campaign-schedule';
+import type { PollService } from './poll-service';
+import type { Poll } from './poll-repo';
+import type { SegmentService } from './segment-service';
+import { nextCronRun } from './schedule';
+import { assertLocalized } from './localized';
+
+/** What a content team sends to create a campaign (CONTRACT shape plus name, channel, rate, draft). */
+export interface CampaignInput {
+  name?: string;
+  kind: 'sms' | 'poll' | 'call';
+  segmentId: string;
+  text?: Record<string, string>;
+  pollId?: string;
+  /** Poll campaigns: sms (default) or call (press 1-3 in `flowId`'s poll node). */
+  channel?: 'sms' | 'call';
+  flowId?: string;
+  startNode?: string;
+  schedule: ScheduleInput;
+  /** Messages or calls per second handed to the outbox; absent = as fast as possible. */
+  ratePerSecond?: number;
+  /** Create without scheduling; POST /campaigns/:id/start schedules it. */
+  draft?: boolean;
+}
+
+export type CampaignPatch = Partial<Pick<CampaignInput, 'name' | 'text' | 'segmentId' | 'schedule' | 'flowId' | 'startNode'>> & { ratePerSecond?: number | null };
+
+export interface CampaignServiceDeps {
+  db: Db;
+  clock: Clock;
+  repo: CampaignRepo;
+  segments: Pick<SegmentService, 'require' | 'find'>;
+  polls: Pick<PollService, 'require'>;
+  flows: { byId(id: string): Flow | null | undefined };
+  defaultTimezone: string;
+  /** Wakes the scheduler (a campaign due now starts at once). */
+  kick: () => void;
+}
+
+/**
+ * Campaigns: what to send (SMS text per language, a poll, a call into a flow), to which segment and
+ * when (once at a time, or by cron in a time zone), at what rate. Start, pause, resume and cancel move
+ * the campaign and its open run; the scheduler (campaign-scheduler.ts) does the sending.
+ */
+export class CampaignService {
+  constructor(private readonly d: CampaignServiceDeps) {}
+
+  /** Validates and stores a campaign; one due now gets its first run at once. */
+  create(input: CampaignInput): Campaign {
+    const now = this.d.clock.now();
+    this.d.segments.require(input.segmentId);
+    const shape = this.checkKind(input);
+    const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
+    const c: Campaign = {
+      id: newId('cmp', now),
+      name: input.name ?? `${input.kind} campaign`,
+      kind: input.kind,
+      channel: shape.channel,
+      segmentId: input.segmentId,
+      text: input.text ?? null,
+      pollId: input.pollId ?? null,
+      flowId: shape.flowId,
+      startNode: shape.startNode,
+      scheduleAt: sched.scheduleAt,
+      cron: sched.cron,
+      timezone: sched.timezone,
+      ratePerSecond: input.ratePerSecond ?? null,
+      status: input.draft ? 'draft' : 'scheduled',
+      nextRunAt: input.draft ? null : sched.nextRunAt,
+      runs: 0,
+      lastRunAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return tx(this.d.db, () => {
+      this.d.repo.insert(c);
+      return this.startIfDue(c, now);
+    });
+  }
+
+  /** Changes a campaign that has not finished; the schedule and segment only while no run is sending. */
+  update(id: string, patch: CampaignPatch): Campaign {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const c = this.require(id);
+      if (c.status === 'completed' || c.status === 'cancelled') throw conflict('CAMPAIGN_FINISHED', `Campaign ${id} is ${c.status} and cannot change.`);
+      const busy = this.d.repo.openRun(id) !== null;
+      if ((patch.schedule || patch.segmentId) && busy) {
+        throw conflict('CAMPAIGN_RUNNING', `Campaign ${id} has a run in progress; pause and cancel it, or wait for it to finish, before changing the schedule or segment.`);
+      }
+      const next: Campaign = { ...c, updatedAt: now };
+      if (patch.name !== undefined) next.name = patch.name;
+      if (patch.text !== undefined) next.text = patch.text;
+      if (patch.ratePerSecond !== undefined) next.ratePerSecond = patch.ratePerSecond;
+      if (patch.segmentId !== undefined) {
+        this.d.segments.require(patch.segmentId);
+        next.segmentId = patch.segmentId;
+      }
+      if (patch.flowId !== undefined) next.flowId = patch.flowId;
+      if (patch.startNode !== undefined) next.startNode = patch.startNode;
+      const shape = this.checkKind({
+        kind: next.kind,
+        segmentId: next.segmentId,
+        schedule: {},
+        channel: next.channel,
+        ...(next.text ? { text: next.text } : {}),
+        ...(next.pollId ? { pollId: next.pollId } : {}),
+        ...(next.flowId ? { flowId: next.flowId } : {}),
+        ...(next.startNode ? { startNode: next.startNode } : {}),
+      });
+      next.flowId = shape.flowId;
+      next.startNode = shape.startNode;
+      if (patch.schedule) {
+        const s = parseSchedule(patch.schedule, next.timezone, now);
+        next.scheduleAt = s.scheduleAt;
+        next.cron = s.cron;
+        next.timezone = s.timezone;
+        if (next.status === 'scheduled' || next.status === 'running') next.nextRunAt = s.nextRunAt;
+        if (next.status === 'running') next.status = 'scheduled';
+      }
+      this.d.repo.save(next);
+      return this.startIfDue(next, now);
+    });
+  }
+
+  /** Draft -> scheduled (due now: starts at once). */
+  start(id: string): Campaign {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const c = this.require(id);
+      if (c.status !== 'draft') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a draft can be started (use resume for a paused one).`);
+      const next: Campaign = { ...c, status: 'scheduled', nextRunAt: this.nextDue(c, now), updatedAt: now };
+      this.d.repo.save(next);
+      return this.startIfDue(next, now);
+    });
+  }
+
+  /** Stops the fan-out of the open run and holds the schedule; messages already in the outbox still go. */
+  pause(id: string): Campaign {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const c = this.require(id);
+      if (c.status !== 'scheduled' && c.status !== 'running') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a scheduled or running campaign can be paused.`);
+      const run = this.d.repo.openRun(id);
+      if (run) this.d.repo.setRunStatus(run.id, 'paused', now, ['pending', 'sending']);
+      const next: Campaign = { ...c, status: 'paused', updatedAt: now };
+      this.d.repo.save(next);
+      return next;
+    });
+  }
+
+  /** Continues a paused campaign: its open run goes on from where it stopped, at its rate from now. */
+  resume(id: string): Campaign {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const c = this.require(id);
+      if (c.status !== 'paused') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a paused campaign can be resumed.`);
+      const run = this.d.repo.openRun(id);
+      if (run && run.status === 'paused') {
+        this.d.repo.setRunStatus(run.id, run.startedAt === null ? 'pending' : 'sending', now, ['paused']);
+        this.d.repo.repace(run.id, now, null);
+      }
+      // Cron slots missed while paused are skipped; a one-off that never ran is due now.
+      const nextRunAt = c.cron ? nextCronRun(c.cron, c.timezone, now) : c.runs === 0 ? Math.max(c.scheduleAt ?? now, now) : null;
+      const next: Campaign = { ...c, status: run ? 'running' : 'scheduled', nextRunAt, updatedAt: now };
+      this.d.repo.save(next);
+      this.d.kick();
+      return next;
+    });
+  }
+
+  /** Ends the campaign: no more runs, the open run stops; messages already in the outbox still go. */
+  cancel(id: string): Campaign {
+    const now = this.d.clock.now();
+    return tx(this.d.db, () => {
+      const c = this.require(id);
+      if (c.status === 'completed' || c.status === 'cancelled') throw conflict('INVALID_STATE', `Campaign ${id} is already ${c.status}.`);
+      const run = this.d.repo.openRun(id);
+      if (run) this.d.repo.setRunStatus(run.id, 'cancelled', now, ['pending', 'sending', 'paused']);
+      const next: Campaign = { ...c, status: 'cancelled', nextRunAt: null, updatedAt: now };
+      this.d.repo.save(next);
+      return next;
+    });
+  }
+
+  /** The campaign; 404 otherwise. */
+  require(id: string): Campaign {
+    const c = this.d.repo.find(id);
+    if (!c) throw notFound('CAMPAIGN_NOT_FOUND', `No campaign with id ${id}.`);
+    return c;
+  }
+
+  /** Campaigns, newest first. */
+  list(limit = 100, statuses?: CampaignStatus[]): Campaign[] {
+    return this.d.repo.list(limit, statuses);
+  }
+
+  /** The campaign's runs, newest first. */
+  runs(id: string): CampaignRun[] {
+    this.require(id);
+    return this.d.repo.runsOf(id);
+  }
+
+  /** Per run: recipients handed over and blocked (by reason), and what became of the messages or calls. */
+  results(id: string): Record<string, unknown> {
+    const c = this.require(id);
+    const table = c.channel === 'sms' ? 'messages' : 'calls';
+    const runs = this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r), blockedReasons: this.d.repo.blockedReasons(r.id), delivery: this.d.repo.deliveryCounts(r.id, table) }));
+    const sum = (k: 'total' | 'queued' | 'blocked') => runs.reduce((a, r) => a + r[k], 0);
+    return { campaignId: c.id, status: c.status, channel: c.channel, totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked') }, runs };
+  }
+
+  /** A page of one run's recipients (default: the latest run), after a subscriber id. */
+  recipients(id: string, q: { run?: number | undefined; after: number; limit: number; status?: string | undefined }): { runId: number | null; items: Record<string, unknown>[]; nextCursor: number | null } {
+    this.require(id);
+    const run = q.run !== undefined ? this.d.repo.run(q.run) : (this.d.repo.runsOf(id, 1)[0] ?? null);
+    if (q.run !== undefined && (!run || run.campaignId !== id)) throw notFound('RUN_NOT_FOUND', `Campaign ${id} has no run ${q.run}.`);
+    if (!run) return { runId: null, items: [], nextCursor: null };
+    const rows = this.d.repo.recipients(run.id, { after: q.after, limit: q.limit + 1, ...(q.status ? { status: q.status } : {}) });
+    const page = rows.slice(0, q.limit);
+    return { runId: run.id, items: page.map((r) => ({ ...r, at: iso(r.at) })), nextCursor: rows.length > q.limit ? page[page.length - 1]!.subscriberId : null };
+  }
+
+  /** The public JSON shape of a campaign. */
+  toJson(c: Campaign): Record<string, unknown> {
+    return {
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      channel: c.channel,
+      status: c.status,
+      segmentId: c.segmentId,
+      ...(c.text ? { text: c.text } : {}),
+      ...(c.pollId ? { pollId: c.pollId } : {}),
+      ...(c.flowId ? { flowId: c.flowId } : {}),
+      ...(c.startNode ? { startNode: c.startNode } : {}),
+      schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
+      ratePerSecond: c.ratePerSecond,
+      nextRunAt: iso(c.nextRunAt),
+      runs: c.runs,
+      lastRunAt: iso(c.lastRunAt),
+      createdAt: iso(c.createdAt),
+      updatedAt: iso(c.updatedAt),
+    };
+  }
+
+  /** The public JSON shape of a run. */
+  runJson(r: CampaignRun) {
+    return {
+      id: r.id,
+      dueAt: iso(r.dueAt),
+      status: r.status,
+      total: r.total,
+      queued: r.queued,
+      blocked: r.blocked,
+      pending: Math.max(0, r.total - r.queued - r.blocked),
+      deferredUntil: r.deferredUntil !== null && r.status === 'sending' ? iso(r.deferredUntil) : null,
+      startedAt: iso(r.startedAt),
+      finishedAt: iso(r.finishedAt),
+    };
+  }
+
+  private nextDue(c: Campaign, now: number): number | null {
+    if (c.cron) return nextCronRun(c.cron, c.timezone, now);
+    return Math.max(c.scheduleAt ?? now, now);
+  }
+
+  /** A scheduled campaign due now gets its run created in the same transaction, and the scheduler a nudge. */
+  private startIfDue(c: Campaign, now: number): Campaign {
+    if (c.status !== 'scheduled' || c.nextRunAt === null || c.nextRunAt > now) return c;
+    const next = c.cron ? nextCronRun(c.cron, c.timezone, now) : null;
+    this.d.repo.createRun(c, c.nextRunAt, next, now);
+    this.d.kick();
+    return this.d.repo.find(c.id) ?? c;
+  }
+
+  /** Checks the fields each kind needs and returns the channel, flow and start node to use. */
+  private checkKind(input: CampaignInput): { channel: 'sms' | 'call'; flowId: string | null; startNode: string | null } {
+    if (input.text !== undefined) assertLocalized(input.text, 'text');
+    const hasText = input.text !== undefined;
+    if (input.kind === 'sms') {
+      if (!hasText) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign needs text per language, e.g. { "en": "...", "sw": "..." }.');
+      if (input.pollId || input.flowId) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign takes text only; use kind poll (pollId) or call (flowId).');
+      if (input.channel === 'call') throw badRequest('INVALID_CAMPAIGN', 'An sms campaign goes by SMS; use kind call for calls.');
+      return { channel: 'sms', flowId: null, startNode: null };
+    }
+    if (input.kind === 'call') {
+      if (!input.flowId) throw badRequest('INVALID_CAMPAIGN', 'A call campaign needs flowId: the flow the answered call runs.');
+      const flow = this.flow(input.flowId);
+      if (input.startNode !== undefined && !flow.nodes[input.startNode]) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no node "${input.startNode}".`);
+      if (input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A call campaign with a poll is kind poll with channel call.');
+      return { channel: 'call', flowId: flow.id, startNode: input.startNode ?? null };
+    }
+    if (!input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A poll campaign needs pollId (create the poll with POST /api/v1/polls).');
+    const poll = this.d.polls.require(input.pollId);
+    if (poll.status !== 'open') throw badRequest('INVALID_CAMPAIGN', `Poll ${poll.id} is closed.`);
+    const channel = input.channel ?? (input.flowId ? 'call' : 'sms');
+    if (channel === 'sms') {
+      if (input.flowId) throw badRequest('INVALID_CAMPAIGN', 'flowId is for poll campaigns by call (channel call).');
+      return { channel, flowId: null, startNode: null };
+    }
+    if (!input.flowId) throw badRequest('INVALID_CAMPAIGN', `A poll campaign by call needs flowId: a flow with a poll node "poll: ${poll.key}".`);
+    const flow = this.flow(input.flowId);
+    const node = pollNodeOf(flow, poll);
+    if (!node) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no poll node for this poll (a node of type poll with "poll: ${poll.key}").`);
+    if (node.answers.length !== poll.answers.length && poll.type === 'choice') {
+      throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} node ${node.id} offers ${node.answers.length} answers but poll ${poll.id} has ${poll.answers.length}.`);
+    }
+    if (input.startNode !== undefined && !flow.nodes[input.startNode]) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no node "${input.startNode}".`);
+    return { channel, flowId: flow.id, startNode: input.startNode ?? node.id };
+  }
+
+  private flow(id: string): Flow {
+    const flow = this.d.flows.byId(id);
+    if (!flow) throw badRequest('UNKNOWN_FLOW', `There is no flow "${id.slice(0, 64)}".`);
+    return flow;
+  }
+}
+
+/** The node of a flow that asks this poll (its `poll` is the poll's key or id). */
+export function pollNodeOf(flow: Flow, poll: Poll): PollNode | null {
+  for (const n of Object.values(flow.nodes)) if (n.type === 'poll' && (n.poll === poll.key || n.poll === poll.id)) return n;
+  return null;
+}

@@ -1,0 +1,131 @@
+import type { CallEnqueueResult, CallRequest } from '../calls/types';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import type { Flow, PollNode } from '../engine/types';
+import type { Clock } from '../lib/clock';
+import { HOUR } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { EnqueueRequest, EnqueueResult, MoInterceptor } from '../messaging/types';
+import type { EffectHandler } from '../sessions/session-service';
+import type { SubscriberService } from '../subscribers/subscriber-service';
+import type { UsageLog } from '../usage/usage-log';
+import { CampaignRepo } from './campaign-repo';
+import { CampaignScheduler } from './campaign-scheduler';
+import { CampaignService } from './campaign-service';
+import { PollRepo } from './poll-repo';
+import { PollResults } from './poll-results';
+import { PollService } from './poll-service';
+import { PollSmsReplies } from './poll-sms';
+import { normalizeReply } from './poll-text';
+import type { FilterTables } from './segment-filter';
+import { SegmentService } from './segment-service';
+import { SubscriberImporter } from './subscriber-import';
+
+export interface CampaignsDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  subscribers: SubscriberService;
+  usage: UsageLog;
+  flows: { all(): Flow[]; byId(id: string): Flow | undefined };
+  sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
+  messaging: { enqueue(req: EnqueueRequest): EnqueueResult; addMoInterceptor(fn: MoInterceptor): void };
+  calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  /** Overrides for tests and benchmarks (lease owner name). */
+  owner?: string;
+}
+
+/** CRM flags are the subscriber's findings (stuck, passive, lapsing, churned) that are still open. */
+const FILTER_TABLES: FilterTables = {
+  subscriptions: true,
+  crmFlags: { table: 'crm_findings', subscriberColumn: 'subscriber_id', kindColumn: 'kind', activeCondition: 'cf.closed_at IS NULL' },
+};
+
+/**
+ * Builds segments, polls and campaigns, and plugs them into the core: SMS replies reach open polls
+ * through a messaging MO interceptor; flow poll nodes (USSD, IVR, call campaigns) through the
+ * sessions' `poll_answer` effect. The scheduler is the one background loop (a Lifecycle).
+ */
+export function buildCampaigns(d: CampaignsDeps) {
+  const cfg = d.config.campaigns;
+  const defaultLanguage = d.config.defaults.language;
+  const norm = (words: string[]) => new Set(words.map(normalizeReply).filter(Boolean));
+  const alwaysRouted = norm([...d.config.messaging.keywords.optOut, ...d.config.messaging.keywords.optIn, ...d.config.messaging.keywords.help]);
+  const otherKeywords = norm([...d.flows.all().flatMap((f) => f.entry.sms.map((s) => s.keyword)), ...d.config.services.flatMap((s) => s.keywords)]);
+
+  const pollRepo = new PollRepo(d.db);
+  const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
+  const campaignRepo = new CampaignRepo(d.db);
+  const segments = new SegmentService({
+    db: d.db,
+    clock: d.clock,
+    tables: () => FILTER_TABLES,
+    pollExists: (id) => pollRepo.find(id) !== null,
+    usedBy: (id) => campaignRepo.activeOnSegment(id),
+  });
+  const pollResults = new PollResults(d.db, defaultLanguage);
+  const scheduler = new CampaignScheduler({
+    db: d.db,
+    clock: d.clock,
+    log: d.log,
+    metrics: d.metrics,
+    repo: campaignRepo,
+    pollRepo,
+    segments,
+    ports: { messaging: d.messaging, calls: d.calls },
+    options: {
+      tickMs: cfg.tickSeconds * 1000,
+      batchSize: cfg.batchSize,
+      sliceMs: cfg.sliceMs,
+      leaseMs: cfg.leaseSeconds * 1000,
+      replyWindowMs: cfg.pollReplyWindowHours * HOUR,
+      quietHours: d.config.messaging.quietHours,
+      quietTimezone: d.config.messaging.timezone,
+      defaultLanguage,
+      pollTexts: cfg.texts,
+      ...(d.owner ? { owner: d.owner } : {}),
+    },
+  });
+  const campaigns = new CampaignService({
+    db: d.db,
+    clock: d.clock,
+    repo: campaignRepo,
+    segments,
+    polls,
+    flows: d.flows,
+    defaultTimezone: d.config.defaults.timezone,
+    kick: () => scheduler.kick(),
+  });
+  const replies = new PollSmsReplies({
+    db: d.db,
+    log: d.log,
+    repo: pollRepo,
+    polls,
+    subscribers: d.subscribers,
+    usage: d.usage,
+    messaging: d.messaging,
+    texts: cfg.texts,
+    defaultLanguage,
+    alwaysRouted: () => alwaysRouted,
+    keywords: () => otherKeywords,
+  });
+  d.messaging.addMoInterceptor((mo) => replies.handle(mo));
+  d.sessions.onEffect('poll_answer', (e, ctx) => {
+    const node = ctx.flow.nodes[e.nodeId];
+    if (node?.type !== 'poll') return;
+    const poll = polls.forFlowNode(e.poll, ctx.flow.id, pollNodeContent(node));
+    polls.recordAnswer(poll, ctx.subscriber.id, e.answer, { channel: ctx.channel, at: ctx.at });
+  });
+  const importer = new SubscriberImporter({ db: d.db, clock: d.clock, subscribers: d.subscribers });
+
+  return { segments, polls, pollResults, campaigns, scheduler, importer };
+}
+
+function pollNodeContent(node: PollNode): { id: string; text: Record<string, string>; answers: Record<string, string>[] } {
+  return { id: node.id, text: node.text, answers: node.answers };
+}
+
+export type Campaigns = ReturnType<typeof buildCampaigns>;

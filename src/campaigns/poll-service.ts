@@ -1,0 +1,231 @@
+import type { Clock } from '../lib/clock';
+import { iso } from '../lib/clock';
+import { badRequest, conflict, notFound } from '../lib/errors';
+import { newId } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { UsageChannel, UsageLog } from '../usage/usage-log';
+import type { Poll, PollRepo } from './poll-repo';
+import { normalizeReply } from './poll-text';
+import { assertLocalized } from './localized';
+
+/** What a content team sends to create a poll (CONTRACT shape plus `key` and `keywords`). */
+export interface PollInput {
+  type: 'choice' | 'nps';
+  question: Record<string, string>;
+  answers?: Record<string, string>[];
+  /** The name flows use in a poll node; default: the poll id. */
+  key?: string;
+  /** Extra reply words per answer, e.g. [["YES", "NDIO"], ["NO", "HAPANA"]]. */
+  keywords?: string[][];
+}
+
+export interface PollPatch {
+  question?: Record<string, string>;
+  answers?: Record<string, string>[];
+  keywords?: string[][];
+  status?: 'open' | 'closed';
+}
+
+/** Where an answer came from. */
+export interface AnswerSource {
+  channel: 'sms' | 'ussd' | 'ivr';
+  at: number;
+  campaignId?: string | null;
+  /** Write the `poll_answer` usage event here (SMS); sessions write their own for USSD and IVR. */
+  usage?: { flowId?: string | null; nodeId?: string | null; sessionId?: string | null; reply?: string };
+}
+
+const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+/** Answers are chosen with one key (USSD, IVR DTMF, an SMS digit), hence at most nine. */
+const MAX_ANSWERS = 9;
+
+/**
+ * Polls: a question with answers per language, or NPS 0-10. One answer per subscriber per poll, and
+ * the rule is: the FIRST answer counts. A later answer (any channel) is acknowledged but not counted,
+ * so that results never shift under a content team's feet and a subscriber cannot vote twice.
+ */
+export class PollService {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly d: {
+      repo: PollRepo;
+      clock: Clock;
+      log: Logger;
+      usage: Pick<UsageLog, 'record'>;
+      /** Words that must keep reaching their own handlers (STOP, START, HELP): never poll keywords. */
+      reservedWords: () => Set<string>;
+    },
+  ) {
+    this.log = d.log.child({ comp: 'polls' });
+  }
+
+  /** Creates a poll after checking that every answer has every language of the question. */
+  create(input: PollInput): Poll {
+    const now = this.d.clock.now();
+    const id = newId('pol', now);
+    const key = input.key ?? id;
+    if (!KEY_RE.test(key)) throw badRequest('INVALID_POLL_KEY', `key "${key.slice(0, 70)}" must be 1-64 letters, digits, _ . : or - (it is what flows name in a poll node).`);
+    if (this.d.repo.findByKey(key)) throw conflict('POLL_KEY_TAKEN', `A poll with key "${key}" already exists.`);
+    const answers = input.answers ?? [];
+    this.checkContent(input.type, input.question, answers);
+    const poll: Poll = {
+      id,
+      key,
+      type: input.type,
+      question: input.question,
+      answers,
+      keywords: this.checkKeywords(input.keywords ?? [], answers.length),
+      status: 'open',
+      flowId: null,
+      nodeId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.d.repo.insert(poll);
+    return poll;
+  }
+
+  /** Changes texts, keywords or status; answers can change only while nobody has answered. */
+  update(id: string, patch: PollPatch): Poll {
+    const poll = this.require(id);
+    const next: Poll = { ...poll, updatedAt: this.d.clock.now() };
+    if (patch.question) next.question = patch.question;
+    if (patch.answers) {
+      // Wording may be corrected later; the number of answers may not, or counted indexes would shift.
+      if (patch.answers.length !== poll.answers.length && this.d.repo.answerCount(id) > 0) {
+        throw conflict('POLL_HAS_ANSWERS', 'The poll already has answers, so the number of answers cannot change (results would no longer add up); create a new poll.');
+      }
+      next.answers = patch.answers;
+    }
+    if (patch.keywords) next.keywords = this.checkKeywords(patch.keywords, next.answers.length);
+    if (patch.status) next.status = patch.status;
+    this.checkContent(next.type, next.question, next.answers);
+    this.d.repo.update(next);
+    return next;
+  }
+
+  /** The poll by id; 404 otherwise. */
+  require(id: string): Poll {
+    const p = this.d.repo.find(id);
+    if (!p) throw notFound('POLL_NOT_FOUND', `No poll with id ${id}.`);
+    return p;
+  }
+
+  /** The poll by id, or null. */
+  find(id: string): Poll | null {
+    return this.d.repo.find(id);
+  }
+
+  /** Polls, newest first. */
+  list(limit = 100): Poll[] {
+    return this.d.repo.list(limit);
+  }
+
+  /**
+   * The poll behind a flow's poll node: the poll whose key is the node's `poll`, created from the node
+   * on first use, so USSD and IVR answers land in the same results as SMS ones.
+   */
+  forFlowNode(key: string, flowId: string, node: { id: string; text: Record<string, string>; answers: Record<string, string>[] }): Poll {
+    const found = this.d.repo.findByKey(key) ?? this.d.repo.find(key);
+    if (found) return found;
+    const now = this.d.clock.now();
+    const poll: Poll = {
+      id: newId('pol', now),
+      key,
+      type: 'choice',
+      question: node.text,
+      answers: node.answers,
+      keywords: [],
+      status: 'open',
+      flowId,
+      nodeId: node.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.d.repo.insert(poll);
+    this.log.info({ pollId: poll.id, key, flowId, nodeId: node.id }, 'poll created from a flow poll node');
+    return poll;
+  }
+
+  /**
+   * Records an answer under the first-answer rule; returns whether it counted. Call inside a
+   * transaction with whatever else the answer changes (the session hop, the reply SMS).
+   */
+  recordAnswer(poll: Poll, subscriberId: number, answer: number, src: AnswerSource): { counted: boolean; reason?: 'already_answered' | 'closed' | 'out_of_range' } {
+    const max = poll.type === 'nps' ? 10 : poll.answers.length - 1;
+    let result: { counted: boolean; reason?: 'already_answered' | 'closed' | 'out_of_range' };
+    if (answer < 0 || answer > max || !Number.isInteger(answer)) result = { counted: false, reason: 'out_of_range' };
+    else if (poll.status === 'closed') result = { counted: false, reason: 'closed' };
+    else {
+      const campaignId = src.campaignId ?? this.d.repo.invite(poll.id, subscriberId)?.campaignId ?? null;
+      const counted = this.d.repo.addAnswer(poll.id, subscriberId, answer, src.channel, campaignId, src.at);
+      result = counted ? { counted } : { counted, reason: 'already_answered' };
+    }
+    if (result.counted || result.reason === 'already_answered') this.d.repo.setAnswered(poll.id, subscriberId, src.at);
+    if (src.usage) {
+      this.d.usage.record([
+        {
+          at: src.at,
+          subscriberId,
+          channel: src.channel as UsageChannel,
+          type: 'poll_answer',
+          sessionId: src.usage.sessionId ?? null,
+          flowId: src.usage.flowId ?? null,
+          nodeId: src.usage.nodeId ?? null,
+          detail: { pollId: poll.id, poll: poll.key, answer, counted: result.counted, ...(result.reason ? { reason: result.reason } : {}), ...(src.usage.reply !== undefined ? { reply: src.usage.reply } : {}) },
+        },
+      ]);
+    }
+    return result;
+  }
+
+  /** The public JSON shape of a poll. */
+  toJson(p: Poll): Record<string, unknown> {
+    return {
+      id: p.id,
+      key: p.key,
+      type: p.type,
+      question: p.question,
+      ...(p.type === 'choice' ? { answers: p.answers, keywords: p.keywords } : {}),
+      status: p.status,
+      ...(p.flowId ? { flowId: p.flowId, nodeId: p.nodeId } : {}),
+      createdAt: iso(p.createdAt),
+      updatedAt: iso(p.updatedAt),
+    };
+  }
+
+  private checkContent(type: Poll['type'], question: Record<string, string>, answers: Record<string, string>[]): void {
+    assertLocalized(question, 'question');
+    answers.forEach((a, i) => assertLocalized(a, `answers[${i}]`));
+    const langs = Object.keys(question);
+    if (type === 'nps') {
+      if (answers.length > 0) throw badRequest('INVALID_POLL', 'An nps poll has no answers: subscribers reply with a score from 0 to 10.');
+      return;
+    }
+    if (answers.length < 2 || answers.length > MAX_ANSWERS) {
+      throw badRequest('INVALID_POLL', `A choice poll needs 2 to ${MAX_ANSWERS} answers (one key each); got ${answers.length}.`);
+    }
+    answers.forEach((a, i) => {
+      const missing = langs.filter((l) => !a[l]);
+      if (missing.length > 0) throw badRequest('INVALID_POLL', `answers[${i}] has no text for ${missing.join(', ')} (the question has ${langs.join(', ')}).`);
+    });
+  }
+
+  private checkKeywords(keywords: string[][], answerCount: number): string[][] {
+    if (keywords.length > answerCount) throw badRequest('INVALID_POLL', `keywords has ${keywords.length} lists but the poll has ${answerCount} answers.`);
+    const seen = new Map<string, number>();
+    const reserved = this.d.reservedWords();
+    return keywords.map((words, i) =>
+      words.map((w) => {
+        const k = normalizeReply(w);
+        if (!k || /^\d+$/.test(k)) throw badRequest('INVALID_POLL', `keywords[${i}] "${w.slice(0, 30)}" must contain letters (numbers already choose answers).`);
+        if (reserved.has(k)) throw badRequest('INVALID_POLL', `keywords[${i}] "${k}" is reserved (opt-out, opt-in or help keyword) and must keep working.`);
+        const other = seen.get(k);
+        if (other !== undefined && other !== i) throw badRequest('INVALID_POLL', `keyword "${k}" is given for answers ${other} and ${i}.`);
+        seen.set(k, i);
+        return k;
+      }),
+    );
+  }
+}

@@ -1,0 +1,154 @@
+import { Value } from '@sinclair/typebox/value';
+import type { Db } from '../db/client';
+import type { Clock } from '../lib/clock';
+import { iso } from '../lib/clock';
+import { badRequest, conflict, notFound } from '../lib/errors';
+import { newId } from '../lib/ids';
+import { compileFilter, SegmentFilterSchema, SUBSCRIPTION_STATES, type CompiledFilter, type FilterTables, type SegmentFilter } from './segment-filter';
+
+/** A saved segment. */
+export interface Segment {
+  id: string;
+  name: string;
+  filter: SegmentFilter;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  filter: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const PROFILE_FIELD_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
+const TEXTS = 'must be a text or a list of texts (any of them matches)';
+/** What each key takes, for messages a content team can act on. */
+const HINTS: Record<string, string> = {
+  region: TEXTS,
+  crop: TEXTS,
+  language: TEXTS,
+  operator: TEXTS,
+  crmFlags: `${TEXTS}, e.g. "stuck", "passive", "lapsing" or "churned"`,
+  profile: 'must be an object of profile field to text or list of texts',
+  subscriptionState: `must be one of ${SUBSCRIPTION_STATES.join(', ')}, or a list of them`,
+  service: 'must be a service id',
+  lastSeenWithinDays: 'must be a number of days greater than 0',
+  notSeenForDays: 'must be a number of days greater than 0',
+  content: 'must be { "reached": true|false, "flowId"?, "nodeId"?, "withinDays"? }',
+  poll: 'must be { "pollId", "answered"?: true|false, "answers"?: [answer indexes] }',
+  includeOptedOut: 'must be true or false',
+};
+
+const fromRow = (r: Row): Segment => ({ id: r.id, name: r.name, filter: JSON.parse(r.filter) as SegmentFilter, createdAt: r.created_at, updatedAt: r.updated_at });
+
+/**
+ * Segments: saved filters over subscribers, evaluated when used (a count preview now, the recipient
+ * list when a campaign run starts), so a segment always means "who matches at that moment".
+ */
+export class SegmentService {
+  constructor(
+    private readonly d: {
+      db: Db;
+      clock: Clock;
+      tables: () => FilterTables;
+      pollExists: (id: string) => boolean;
+      /** Campaigns still to run on a segment (deleting it would strand them). */
+      usedBy: (segmentId: string) => string[];
+    },
+  ) {}
+
+  /** Checks a filter beyond its schema (known poll, a CRM table to read) and returns it typed; 400 otherwise. */
+  validate(raw: unknown): SegmentFilter {
+    const first = Value.Errors(SegmentFilterSchema, raw).First();
+    if (first) {
+      const at = first.path.replace(/^\//, '').replace(/\//g, '.');
+      const top = at.split('.')[0] ?? '';
+      const known = Object.keys(SegmentFilterSchema.properties);
+      const what = !known.includes(top) ? `is not a filter key (known keys: ${known.join(', ')})` : (HINTS[top] ?? first.message.replace(/^Expected/, 'must be'));
+      throw badRequest('INVALID_FILTER', `filter${at ? `.${at}` : ''} ${first.path === '' ? `must be an object (known keys: ${known.join(', ')})` : what}.`);
+    }
+    const f = raw as SegmentFilter;
+    const badField = Object.keys(f.profile ?? {}).find((k) => !PROFILE_FIELD_RE.test(k));
+    if (badField !== undefined) throw badRequest('INVALID_FILTER', `filter.profile.${badField.slice(0, 40)} is not a profile field name (letters, digits, _; start with a lower-case letter).`);
+    if (f.poll) {
+      if (!this.d.pollExists(f.poll.pollId)) throw badRequest('INVALID_FILTER', `filter.poll.pollId: no poll with id ${f.poll.pollId}.`);
+      if (f.poll.answers && f.poll.answered === false) throw badRequest('INVALID_FILTER', 'filter.poll: answers need answered true (or leave answered out).');
+    }
+    if (f.crmFlags !== undefined && !this.d.tables().crmFlags) throw badRequest('INVALID_FILTER', 'filter.crmFlags: CRM flags are not available in this gateway.');
+    if (f.lastSeenWithinDays !== undefined && f.notSeenForDays !== undefined && f.notSeenForDays >= f.lastSeenWithinDays) {
+      throw badRequest('INVALID_FILTER', 'filter: notSeenForDays must be less than lastSeenWithinDays, or nobody can match both.');
+    }
+    return f;
+  }
+
+  /** The SQL for a filter as of now (or `at`). */
+  compile(filter: SegmentFilter, at = this.d.clock.now()): CompiledFilter {
+    return compileFilter(filter, at, this.d.tables());
+  }
+
+  /** How many subscribers match the filter now. */
+  count(filter: SegmentFilter): number {
+    const c = this.compile(filter);
+    return this.d.db.$client.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM subscribers s WHERE ${c.where}`).get(...c.params)!.n;
+  }
+
+  /** A few matching numbers, to check a filter by eye before sending. */
+  sample(filter: SegmentFilter, limit = 5): string[] {
+    const c = this.compile(filter);
+    return this.d.db.$client
+      .prepare<unknown[], { msisdn: string }>(`SELECT s.msisdn FROM subscribers s WHERE ${c.where} ORDER BY s.id LIMIT ?`)
+      .all(...c.params, limit)
+      .map((r) => r.msisdn);
+  }
+
+  /** Saves a segment. */
+  create(name: string, rawFilter: unknown): Segment {
+    const filter = this.validate(rawFilter);
+    const now = this.d.clock.now();
+    const s: Segment = { id: newId('seg', now), name, filter, createdAt: now, updatedAt: now };
+    this.d.db.$client.prepare('INSERT INTO segments (id, name, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(s.id, s.name, JSON.stringify(s.filter), now, now);
+    return s;
+  }
+
+  /** Renames or refilters a segment (later runs of campaigns on it use the new filter). */
+  update(id: string, patch: { name?: string; filter?: unknown }): Segment {
+    const s = this.require(id);
+    const next: Segment = { ...s, name: patch.name ?? s.name, filter: patch.filter !== undefined ? this.validate(patch.filter) : s.filter, updatedAt: this.d.clock.now() };
+    this.d.db.$client.prepare('UPDATE segments SET name = ?, filter = ?, updated_at = ? WHERE id = ?').run(next.name, JSON.stringify(next.filter), next.updatedAt, id);
+    return next;
+  }
+
+  /** Deletes a segment no campaign still needs. */
+  remove(id: string): void {
+    this.require(id);
+    const users = this.d.usedBy(id);
+    if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
+    this.d.db.$client.prepare('DELETE FROM segments WHERE id = ?').run(id);
+  }
+
+  /** The segment or null. */
+  find(id: string): Segment | null {
+    const r = this.d.db.$client.prepare<[string], Row>('SELECT * FROM segments WHERE id = ?').get(id);
+    return r ? fromRow(r) : null;
+  }
+
+  /** The segment; 404 otherwise. */
+  require(id: string): Segment {
+    const s = this.find(id);
+    if (!s) throw notFound('SEGMENT_NOT_FOUND', `No segment with id ${id}.`);
+    return s;
+  }
+
+  /** Segments, newest first. */
+  list(limit = 100): Segment[] {
+    return this.d.db.$client.prepare<[number], Row>('SELECT * FROM segments ORDER BY created_at DESC, id DESC LIMIT ?').all(limit).map(fromRow);
+  }
+
+  /** The public JSON shape (with a fresh count when asked). */
+  toJson(s: Segment, count?: number): Record<string, unknown> {
+    return { id: s.id, name: s.name, filter: s.filter, ...(count !== undefined ? { count } : {}), createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) };
+  }
+}

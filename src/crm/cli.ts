@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config';
+import { buildCore } from '../core';
+import { migrateDb, openDb, type Db } from '../db/client';
+import { FlowRegistry } from '../engine/flow-registry';
+import { loadFlowsOrThrow } from '../engine/flow-loader';
+import { ManualClock, systemClock, type Clock } from '../lib/clock';
+import { ConfigError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import type { PassSummary } from './crm-service';
+import { PopulationGenerator } from './generator/population';
+
+type Out = (line: string) => void;
+
+/** Bad command-line input; the dispatcher prints it and exits 2. */
+export type UsageErrorCtor = new (message: string) => Error;
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: T, UsageError: UsageErrorCtor) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function open(config: Config, path?: string): Db {
+  const db = openDb({ path: path ?? config.database.path, synchronous: config.database.synchronous });
+  migrateDb(db);
+  return db;
+}
+
+function flowsOf(config: Config): FlowRegistry {
+  const flows = loadFlowsOrThrow(config.flows.dir);
+  if (flows.length === 0) throw new ConfigError(`no flows found in ${config.flows.dir}`);
+  return new FlowRegistry(flows);
+}
+
+/** Prints a pass summary for a person. */
+export function formatSummary(s: PassSummary, out: Out): void {
+  if (s.skipped) {
+    out(`detect: skipped (${s.skipped})`);
+    return;
+  }
+  out(`detect as of ${s.asOf}: ${s.events} new events, ${s.sessions} sessions finished (${s.stuckSessions} stuck) in ${s.durationMs} ms`);
+  out(`  findings: ${Object.entries(s.findings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const acted = Object.entries(s.interventions);
+  out(`  interventions: ${acted.length ? acted.map(([k, v]) => `${k} ${v.treatment} sent, ${v.holdout} held out, ${v.blocked} blocked`).join('; ') : 'none'}`);
+  const inel = Object.entries(s.ineligible);
+  if (s.deferred || inel.length || s.expired) out(`  waiting for cool-down ${s.deferred}, not eligible ${inel.map(([k, v]) => `${k} ${v}`).join(', ') || 0}, expired ${s.expired}`);
+  if (s.refit) out(`  models refitted: ${s.refit.bgbb} BG/BB cohorts, ${s.refit.sbg} sBG cohorts (${s.refit.ms} ms)`);
+  if (s.outcomesClosed) out(`  outcome windows closed: ${s.outcomesClosed}`);
+}
+
+/** `vasgw detect [--now ISO] [--json] [--config FILE]`: one pass as the scheduler would run it. */
+export async function runDetect(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+  const v = parse(args, { now: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } }, UsageError);
+  let clock: Clock = systemClock;
+  if (v.now !== undefined) {
+    const t = Date.parse(v.now);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(v.now) || Number.isNaN(t)) throw new UsageError(`--now "${v.now}" is not an ISO-8601 time (e.g. 2026-11-20T06:00:00Z)`);
+    clock = new ManualClock(t);
+  }
+  const config = loadConfig({ file: v.config });
+  const db = open(config);
+  try {
+    const core = buildCore({ config, db, clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows: flowsOf(config) });
+    const summary = core.crm.runPass(clock.now());
+    if (v.json) out(JSON.stringify(summary, null, 2));
+    else formatSummary(summary, out);
+    return summary.skipped ? 1 : 0;
+  } finally {
+    db.$client.close();
+  }
+}
+
+/** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] | --append-days K`: a synthetic population. */
+export async function runGenerate(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+  const v = parse(
+    args,
+    { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' } },
+    UsageError,
+  );
+  const int = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`--${name} must be a whole number of at least 1, not "${raw}"`);
+    return Number(raw);
+  };
+  const append = int('append-days', v['append-days']);
+  const subscribers = int('subscribers', v.subscribers);
+  const days = int('days', v.days);
+  const seed = v.seed === undefined ? 1 : int('seed', v.seed)!;
+  if (append === undefined && (subscribers === undefined || days === undefined)) throw new UsageError('generate needs --subscribers N and --days D (or --append-days K on a generated database)');
+  if (append !== undefined && (subscribers !== undefined || days !== undefined)) throw new UsageError('--append-days continues an earlier population: leave out --subscribers and --days');
+  const config = loadConfig({ file: v.config });
+  const db = open(config, v.db);
+  try {
+    const gen = new PopulationGenerator(db, flowsOf(config), config);
+    const progress = v.quiet ? undefined : (l: string) => process.stderr.write(`${l}\n`);
+    let s;
+    try {
+      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}) });
+    } catch (e) {
+      if (e instanceof Error && /database|generate|append|must be/.test(e.message)) throw new UsageError(e.message);
+      throw e;
+    }
+    out(
+      `generated ${s.events} usage events (${s.sessions} sessions, ${s.stuckSessions} stuck; ${s.billingEvents} billing events, ${s.subscriptions} new subscriptions) ` +
+        `for ${s.subscribers} subscribers, days ${s.fromDay}-${s.toDay - 1} (${s.startAt} to ${s.endAt}) in ${(s.ms / 1000).toFixed(1)} s`,
+    );
+    return 0;
+  } finally {
+    db.$client.close();
+  }
+}

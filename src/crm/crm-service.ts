@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import type { Histogram, Counter } from 'prom-client';
+import type { CallsPort } from '../calls/types';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { FlowRegistry } from '../engine/flow-registry';
+import type { Clock } from '../lib/clock';
+import { DAY, iso } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { MessagingPort } from '../messaging/types';
+import type { Subscriber } from '../subscribers/subscriber-service';
+import type { UsageLog } from '../usage/usage-log';
+import { ActivityStore, NONE } from './activity-store';
+import { CrmState } from './crm-state';
+import { Days } from './days';
+import { detectChurned } from './detectors/churned';
+import { detectLapsingBilling, detectLapsingUsage, touchedSubscriptions } from './detectors/lapsing';
+import { detectPassive } from './detectors/passive';
+import { detectStuck } from './detectors/stuck';
+import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detectors/types';
+import { FindingsRepo } from './findings-repo';
+import { FlowIndex } from './flow-index';
+import { Ingest } from './ingest';
+import { Interventions } from './interventions';
+import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
+import { Rollups } from './rollups';
+import { Scoring } from './scoring';
+import { subscriberCrmView } from './subscriber-view';
+
+export interface CrmDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  flows: FlowRegistry;
+  subscribers: { findById(id: number): Subscriber | null };
+  usage: Pick<UsageLog, 'record'>;
+  messaging: MessagingPort | null;
+  calls: CallsPort | null;
+}
+
+/** What one pass did (printed by `vasgw detect`, stored in crm_passes). */
+export interface PassSummary {
+  asOf: string;
+  skipped?: string;
+  events: number;
+  sessions: number;
+  stuckSessions: number;
+  findings: Record<string, number>;
+  interventions: Record<string, { treatment: number; holdout: number; blocked: number }>;
+  deferred: number;
+  ineligible: Record<string, number>;
+  expired: number;
+  outcomesClosed: number;
+  refit?: { bgbb: number; sbg: number; ms: number; lapseDaysChanged: number };
+  snapshot?: { subscriptions: number; ms: number };
+  durationMs: number;
+  phasesMs: Record<string, number>;
+}
+
+const ACT_BATCH = 500;
+
+/**
+ * The CRM: one detector pass reads what changed in the usage log since the last pass, classifies
+ * sessions, updates activity and rollups, runs the four detectors, refits the models when due, acts on
+ * due findings through messaging and calls, and closes outcome windows. Passes are claimed through the
+ * database so only one runs at a time across processes.
+ */
+export class CrmService {
+  readonly days: Days;
+  readonly index: FlowIndex;
+  readonly scoring: Scoring;
+  readonly findings: FindingsRepo;
+  readonly interventions: Interventions;
+  private readonly state: CrmState;
+  private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
+  private readonly log: Logger;
+  private readonly passSeconds: Histogram<string>;
+  private readonly findingsTotal: Counter<string>;
+
+  constructor(private readonly d: CrmDeps) {
+    this.log = d.log.child({ comp: 'crm' });
+    this.days = new Days(d.config.defaults.timezone);
+    this.index = new FlowIndex(d.flows);
+    this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
+    this.findings = new FindingsRepo(d.db);
+    this.state = new CrmState(d.db);
+    this.interventions = new Interventions({
+      db: d.db,
+      config: d.config,
+      flows: d.flows,
+      index: this.index,
+      findings: this.findings,
+      subscribers: d.subscribers,
+      usage: d.usage,
+      messaging: d.messaging,
+      calls: d.calls,
+      log: d.log,
+      metrics: d.metrics,
+    });
+    this.passSeconds = d.metrics.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]);
+    this.findingsTotal = d.metrics.counter('crm_findings_total', 'CRM findings stored', ['kind']);
+  }
+
+  /** Runs one detector pass as of `now` (default: the clock) and acts on what it finds. */
+  runPass(now = this.d.clock.now()): PassSummary {
+    const started = performance.now();
+    const cfg = this.d.config.crm;
+    const summary: PassSummary = {
+      asOf: new Date(now).toISOString(),
+      events: 0,
+      sessions: 0,
+      stuckSessions: 0,
+      findings: Object.fromEntries(FINDING_KINDS.map((k) => [k, 0])),
+      interventions: {},
+      deferred: 0,
+      ineligible: {},
+      expired: 0,
+      outcomesClosed: 0,
+      durationMs: 0,
+      phasesMs: {},
+    };
+    const leaseNow = this.d.clock.now();
+    if (!this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000)) {
+      summary.skipped = 'another pass is running';
+      return summary;
+    }
+    try {
+      const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+      let t = performance.now();
+      const store = new ActivityStore(this.d.db);
+      const outcomes = new OutcomeTracker(this.d.db);
+      outcomes.load();
+      const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days }, store, new Rollups(), outcomes);
+      const delta = ingest.run(this.state.get<number>('cursor', 0), now);
+      summary.events = delta.events;
+      summary.sessions = delta.sessions;
+      summary.stuckSessions = delta.stuckSessions;
+      phase('ingest', t);
+
+      t = performance.now();
+      const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
+      const rows = touchedSubscriptions(ctx);
+      const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows)];
+      phase('detect', t);
+
+      t = performance.now();
+      const ttl = cfg.interventions.findingTtlDays * DAY;
+      tx(this.d.db, () => {
+        for (const dr of drafts) {
+          if (!this.store(dr, now, ttl, summary)) continue;
+          // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
+          if (dr.kind === 'stuck') {
+            store.stuckRecent.delete(dr.subscriberId);
+            store.touch(dr.subscriberId);
+          }
+        }
+        const chargeDays = Math.max(cfg.lapsing.chargeWindowDays, ...Object.values(cfg.passive.windowDays));
+        store.flush(now, (id) => this.scoring.lapseDayOf(store, id), { stuck: now - cfg.stuck.windowDays * DAY, charges: now - chargeDays * DAY });
+        ingest.rollups.flush(this.d.db);
+        outcomes.flush();
+        ingest.saveOpenSessions();
+        this.state.set('cursor', delta.toId, now);
+      });
+      phase('write', t);
+
+      t = performance.now();
+      const today = this.days.of(now);
+      const lastRefit = this.state.get<number | null>('refitAt', null);
+      if (lastRefit === null || now - lastRefit >= cfg.scores.refitHours * 3_600_000 || now < lastRefit) {
+        const r = tx(this.d.db, () => {
+          const fit = this.scoring.refit(now);
+          return { ...fit, lapseDaysChanged: this.scoring.recomputeLapseDays() };
+        });
+        this.state.set('refitAt', now, now);
+        summary.refit = r;
+      }
+      if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
+        summary.snapshot = tx(this.d.db, () => this.scoring.snapshot(now));
+        this.state.set('snapshotDay', today, now);
+      }
+      phase('scores', t);
+
+      // Regulars whose P(alive) crossed the threshold since the last check (at most a TTL back).
+      t = performance.now();
+      const checked = this.state.get<number | null>('lapseCheckedDay', null);
+      const fromDay = Math.max(checked ?? -Infinity, today - cfg.interventions.findingTtlDays);
+      if (fromDay < today) {
+        const usage = detectLapsingUsage(this.d.db, this.scoring, fromDay, today, today, (id) =>
+          store.loaded(id) && store.firstDay[id] !== NONE ? { first: store.firstDay[id]!, last: store.lastDay[id]!, active: store.activeDays[id]! } : null,
+        );
+        tx(this.d.db, () => {
+          for (const dr of usage) this.store(dr, now, ttl, summary);
+          this.state.set('lapseCheckedDay', today, now);
+        });
+      }
+      phase('lapse', t);
+
+      t = performance.now();
+      summary.expired = this.findings.expire(now);
+      if (cfg.act) this.actOnDue(now, summary);
+      summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
+      phase('act', t);
+
+      summary.durationMs = Math.round(performance.now() - started);
+      this.d.db.$client
+        .prepare('INSERT INTO crm_passes (as_of, started_at, duration_ms, events, summary) VALUES (?, ?, ?, ?, ?)')
+        .run(now, leaseNow, summary.durationMs, summary.events, JSON.stringify(summary));
+      this.passSeconds.observe(summary.durationMs / 1000);
+      this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs }, 'crm pass');
+      return summary;
+    } finally {
+      this.state.release(this.owner);
+    }
+  }
+
+  private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): boolean {
+    const id = this.findings.insert(dr, now, ttl);
+    if (!id) return false;
+    summary.findings[dr.kind] = (summary.findings[dr.kind] ?? 0) + 1;
+    this.findingsTotal.inc({ kind: dr.kind });
+    return true;
+  }
+
+  private actOnDue(now: number, summary: PassSummary): void {
+    // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
+    // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
+    // their not_before past now, so each batch only returns findings not yet seen.
+    let budget = this.d.config.crm.interventions.maxPerPass;
+    while (budget > 0) {
+      const due = this.findings.due(now, Math.min(ACT_BATCH, budget));
+      if (due.length === 0) return;
+      tx(this.d.db, () => {
+        for (const f of due) {
+          const r = this.interventions.act(f, now);
+          if ('deferred' in r) summary.deferred++;
+          else if ('ineligible' in r) summary.ineligible[r.ineligible] = (summary.ineligible[r.ineligible] ?? 0) + 1;
+          else {
+            budget--;
+            const k = (summary.interventions[r.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+            if (r.arm === 'holdout') k.holdout++;
+            else if (r.status === 'blocked') k.blocked++;
+            else k.treatment++;
+          }
+        }
+      });
+    }
+  }
+
+  /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions. */
+  view(s: Subscriber): Record<string, unknown> {
+    return { crm: subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()) };
+  }
+
+  /** The last passes, newest first (for `vasgw detect` and operations). */
+  lastPasses(limit: number): Record<string, unknown>[] {
+    const rows = this.d.db.$client.prepare('SELECT as_of, started_at, duration_ms, events, summary FROM crm_passes ORDER BY id DESC LIMIT ?').all(limit) as { as_of: number; started_at: number; duration_ms: number; events: number; summary: string }[];
+    return rows.map((r) => ({ asOf: iso(r.as_of), startedAt: iso(r.started_at), durationMs: r.duration_ms, events: r.events, summary: JSON.parse(r.summary) as unknown }));
+  }
+}

@@ -1,0 +1,46 @@
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import type { ActivityStore } from '../activity-store';
+import type { Days } from '../days';
+import type { FlowIndex } from '../flow-index';
+import type { IngestResult } from '../ingest';
+
+export type FindingKind = 'stuck' | 'passive' | 'lapsing' | 'churned';
+export const FINDING_KINDS: readonly FindingKind[] = ['stuck', 'passive', 'lapsing', 'churned'];
+
+/** A finding before it is stored: who, what, why, and the key that makes it happen only once. */
+export interface FindingDraft {
+  subscriberId: number;
+  kind: FindingKind;
+  reason: string;
+  serviceId: string | null;
+  /** Identity of the situation; a second detection of the same situation is not a second finding. */
+  dedupeKey: string;
+  detail: Record<string, unknown>;
+}
+
+/** What every detector may read. */
+export interface DetectorContext {
+  db: Db;
+  config: Pick<Config, 'crm' | 'services'>;
+  store: ActivityStore;
+  flows: FlowIndex;
+  days: Days;
+  now: number;
+  delta: IngestResult;
+}
+
+/** A subscription row as the detectors read it (the subscriptions domain owns the table). */
+export interface SubscriptionRow {
+  id: string;
+  subscriber_id: number;
+  service_id: string;
+  state: string;
+  state_entered_at: number | null;
+  consecutive_failures: number;
+  renewals: number;
+  last_charged_at: number | null;
+  subscribed_at: number | null;
+}
+
+export const SUBSCRIPTION_COLUMNS = 'id, subscriber_id, service_id, state, state_entered_at, consecutive_failures, renewals, last_charged_at, subscribed_at';

@@ -1,0 +1,74 @@
+/**
+ * Randomized holdouts and the statistics of their comparison. Assignment is a hash of (salt, intervention
+ * kind, subscriber): deterministic (the same subscriber is always in the same arm for a kind, across
+ * passes and processes) and independent between kinds.
+ */
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // Final avalanche: FNV alone leaves low bits of similar strings correlated.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Whether the subscriber is in the holdout of this intervention kind. */
+export function inHoldout(salt: string, kind: string, subscriberId: number, percent: number): boolean {
+  if (percent <= 0) return false;
+  if (percent >= 100) return true;
+  return fnv1a(`${salt}|${kind}|${subscriberId}`) / 4294967296 < percent / 100;
+}
+
+const Z95 = 1.959963984540054;
+
+/** Wilson score interval of a proportion. */
+export function wilson(successes: number, n: number, z = Z95): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+export interface Uplift {
+  treatment: { n: number; successes: number; rate: number | null };
+  holdout: { n: number; successes: number; rate: number | null };
+  /** Treatment rate minus holdout rate (percentage points as a fraction). */
+  uplift: number | null;
+  /** 95% interval of the difference (Newcombe's hybrid score method: sound for small groups and rates near 0 or 1). */
+  ci95: [number, number] | null;
+  /** Whether the interval excludes zero. */
+  significant: boolean;
+}
+
+/** The difference of two proportions with its 95% confidence interval (Newcombe 1998, method 10). */
+export function uplift(t: { n: number; successes: number }, h: { n: number; successes: number }): Uplift {
+  const rate = (x: { n: number; successes: number }) => (x.n > 0 ? x.successes / x.n : null);
+  const pt = rate(t);
+  const ph = rate(h);
+  const base = { treatment: { ...t, rate: pt }, holdout: { ...h, rate: ph } };
+  if (pt === null || ph === null) return { ...base, uplift: null, ci95: null, significant: false };
+  const [lt, ut] = wilson(t.successes, t.n);
+  const [lh, uh] = wilson(h.successes, h.n);
+  const d = pt - ph;
+  const lower = d - Math.sqrt((pt - lt) ** 2 + (uh - ph) ** 2);
+  const upper = d + Math.sqrt((ut - pt) ** 2 + (ph - lh) ** 2);
+  return { ...base, uplift: d, ci95: [lower, upper], significant: lower > 0 || upper < 0 };
+}
+
+/** Difference of two means with a normal-approximation 95% interval (Welch), from sums and sums of squares. */
+export function meanDifference(t: { n: number; sum: number; sumSq: number }, h: { n: number; sum: number; sumSq: number }): { difference: number | null; ci95: [number, number] | null } {
+  if (t.n < 2 || h.n < 2) return { difference: t.n > 0 && h.n > 0 ? t.sum / t.n - h.sum / h.n : null, ci95: null };
+  const mt = t.sum / t.n;
+  const mh = h.sum / h.n;
+  const vt = Math.max(0, (t.sumSq - t.n * mt * mt) / (t.n - 1));
+  const vh = Math.max(0, (h.sumSq - h.n * mh * mh) / (h.n - 1));
+  const se = Math.sqrt(vt / t.n + vh / h.n);
+  const d = mt - mh;
+  return { difference: d, ci95: [d - Z95 * se, d + Z95 * se] };
+}

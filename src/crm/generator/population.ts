@@ -1,0 +1,299 @@
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import type { FlowRegistry } from '../../engine/flow-registry';
+import { DAY, HOUR } from '../../lib/clock';
+import { foldSubscription, lifecyclePolicy } from '../../subscriptions/lifecycle';
+import { SubscriptionRepo, toFoldEvent } from '../../subscriptions/subscription-repo';
+import { CrmState } from '../crm-state';
+import { Days } from '../days';
+import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } from './billing';
+import { flowRoutes, type Route } from './flow-paths';
+import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
+import { BatchInsert } from './batch-insert';
+import { synthSession, type EventRow, type SessionPlan } from './sessions';
+
+export interface GenerateOptions {
+  subscribers: number;
+  days: number;
+  seed?: number;
+  /** Local midnight of day 0 (epoch ms). Default: `days` days before the local midnight of `now`. */
+  startAt?: number;
+  now: number;
+  progress?: (line: string) => void;
+}
+
+export interface GenerateSummary {
+  subscribers: number;
+  fromDay: number;
+  toDay: number;
+  startAt: string;
+  endAt: string;
+  events: number;
+  sessions: number;
+  stuckSessions: number;
+  subscriptions: number;
+  billingEvents: number;
+  ms: number;
+}
+
+interface GeneratorParams {
+  seed: number;
+  subscribers: number;
+  days: number;
+  startAt: number;
+}
+
+const STATE_KEY = 'generator';
+
+/**
+ * Writes a realistic synthetic population for demos and benchmarks: subscribers with regions, crops,
+ * languages and operators; USSD and IVR sessions through the real flows (with stuck ones); SMS keyword
+ * use; subscriptions with renewals, failures, grace, suspension, cancellation and expiry, folded by the
+ * subscriptions domain's own lifecycle. Bulk: prepared statements, one transaction per day, secondary
+ * indexes dropped and rebuilt for a fresh database. `append` adds days to a population made earlier,
+ * exactly as a longer first run would have.
+ */
+export class PopulationGenerator {
+  private readonly state: CrmState;
+
+  constructor(
+    private readonly db: Db,
+    private readonly flows: FlowRegistry,
+    private readonly config: Pick<Config, 'services' | 'billing' | 'operators' | 'defaults'>,
+  ) {
+    this.state = new CrmState(db);
+  }
+
+  /** A fresh population (the database must have no subscribers yet). */
+  generate(o: GenerateOptions): GenerateSummary {
+    const c = this.db.$client;
+    if ((c.prepare('SELECT count(*) AS n FROM subscribers').get() as { n: number }).n > 0) {
+      throw new Error('the database already has subscribers: generate into a new database (--db PATH), or use --append-days');
+    }
+    if (!Number.isInteger(o.subscribers) || o.subscribers < 1) throw new Error('--subscribers must be a whole number of at least 1');
+    if (!Number.isInteger(o.days) || o.days < 1) throw new Error('--days must be a whole number of at least 1');
+    const days = new Days(this.config.defaults.timezone);
+    const startAt = o.startAt ?? days.start(days.of(o.now) - o.days);
+    const p: GeneratorParams = { seed: o.seed ?? 1, subscribers: o.subscribers, days: o.days, startAt };
+    return this.run(p, 0, o.days, o.progress, true);
+  }
+
+  /** Adds `extraDays` days to the population this database was generated with. */
+  append(extraDays: number, progress?: (line: string) => void): GenerateSummary {
+    const p = this.state.get<GeneratorParams | null>(STATE_KEY, null);
+    if (!p) throw new Error('this database was not made by vasgw generate: nothing to append to');
+    if (!Number.isInteger(extraDays) || extraDays < 1) throw new Error('--append-days must be a whole number of at least 1');
+    return this.run({ ...p, days: p.days + extraDays }, p.days, p.days + extraDays, progress, false);
+  }
+
+  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean): GenerateSummary {
+    const t0 = performance.now();
+    const c = this.db.$client;
+    const flow = this.flows.all().find((f) => f.entry.ussd.length > 0) ?? this.flows.all()[0];
+    if (!flow) throw new Error('no flows loaded: the generator walks the real flows');
+    const routes = flowRoutes(flow, CROPS);
+    if (routes.length === 0) throw new Error(`flow ${flow.id} has no content reachable through menus`);
+    const services = this.config.services;
+    const operators = this.config.operators.length > 0 ? this.config.operators.map((o) => o.id) : ['safaricom', 'airtel', 'telkom'];
+    const langs = flow.languages.length > 0 ? flow.languages : ['en'];
+    const n = p.subscribers;
+    const seed = p.seed;
+    const log = progress ?? (() => undefined);
+
+    // Hidden truth per subscriber, regenerated identically on every run.
+    const joinAt = new Float64Array(n);
+    const joinDay = new Int32Array(n);
+    const deathDay = new Int32Array(n);
+    const pAct = new Float32Array(n);
+    const stuckP = new Float32Array(n);
+    const ivr = new Uint8Array(n);
+    const crop = new Uint8Array(n);
+    const service = new Int8Array(n).fill(-1);
+    const balance = new Float32Array(n);
+    const cancel = new Float32Array(n);
+    const lastSeen = new Float64Array(n);
+    const T = TRUTH;
+    for (let i = 0; i < n; i++) {
+      const r = rng(seed, i, 0, SALT.latent);
+      const jd = Math.min(p.days - 1, Math.floor(r.next() * p.days));
+      joinDay[i] = jd;
+      joinAt[i] = p.startAt + jd * DAY + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
+      const theta = r.beta(T.bgbb.g, T.bgbb.d);
+      deathDay[i] = jd + (theta >= 1 ? 0 : Math.floor(Math.log(1 - r.next()) / Math.log(1 - theta)));
+      pAct[i] = r.beta(T.bgbb.a, T.bgbb.b);
+      stuckP[i] = r.chance(T.strugglerShare) ? r.beta(4, 2) : r.beta(1, 12);
+      ivr[i] = r.chance(T.ivrShare) ? 1 : 0;
+      crop[i] = CROPS.indexOf(r.weighted(CROPS, CROP_WEIGHTS));
+      if (services.length > 0 && r.chance(T.subscribeRate)) {
+        const si = services.length === 1 ? 0 : r.int(services.length);
+        service[i] = si;
+        const period = services[si]!.period as Period;
+        balance[i] = r.beta(T.balance.a, T.balance.b);
+        cancel[i] = r.beta(T.sbg[period].a, T.sbg[period].b);
+      }
+      lastSeen[i] = joinAt[i]!;
+    }
+
+    const ins = {
+      sub: c.prepare("INSERT INTO subscribers (id, msisdn, language, region, crop, operator, profile, opted_out, opted_out_at, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)"),
+      event: new BatchInsert(c, 'INSERT INTO usage_events (at, subscriber_id, channel, type, session_id, flow_id, node_id, detail) VALUES', 8),
+      subscription: c.prepare("INSERT OR IGNORE INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, ?, 'none', ?, ?, ?, ?)"),
+      session: new BatchInsert(c, 'INSERT INTO sessions (id, channel, external_id, subscriber_id, flow_id, service_code, state, status, end_reason, hops, started_at, last_activity_at, ended_at) VALUES', 13),
+      billing: new BatchInsert(c, 'INSERT INTO billing_events (id, subscription_id, source, external_id, type, at, received_at, amount_minor, currency, reason) VALUES', 10),
+    };
+    const repo = new SubscriptionRepo(this.db);
+    const subId = (i: number) => `sub_g${(i + 1).toString(36)}`;
+
+    const savedSync = c.pragma('synchronous', { simple: true }) as number;
+    c.pragma('synchronous = OFF');
+    const dropped: { name: string; sql: string }[] = fresh
+      ? (c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage_events', 'sessions', 'billing_events')").all() as { name: string; sql: string }[])
+      : [];
+    for (const ix of dropped) c.prepare(`DROP INDEX ${ix.name}`).run();
+
+    const summary: GenerateSummary = { subscribers: n, fromDay, toDay, startAt: new Date(p.startAt + fromDay * DAY).toISOString(), endAt: new Date(p.startAt + toDay * DAY).toISOString(), events: 0, sessions: 0, stuckSessions: 0, subscriptions: 0, billingEvents: 0, ms: 0 };
+    try {
+      if (fresh) {
+        c.transaction(() => {
+          for (let i = 0; i < n; i++) {
+            const r = rng(seed, i, 1, SALT.latent);
+            const optedOut = r.chance(0.02);
+            const at = joinAt[i]!;
+            ins.sub.run(i + 1, `+2547${String(10_000_000 + i).padStart(8, '0')}`, r.pick(langs), r.weighted(REGIONS, REGION_WEIGHTS), CROPS[crop[i]!]!, r.pick(operators), optedOut ? 1 : 0, optedOut ? at : null, at, at, at);
+          }
+        })();
+        log(`generate: ${n} subscribers`);
+      }
+      const b = this.config.billing;
+      const sim = new BillingSim(n, seed, { graceMs: b.graceDays * DAY, suspendMs: b.suspendDays * DAY });
+      const routesByCrop = CROPS.map((cr) => routes.filter((r) => r.crop === cr));
+      const siblingsOf = new Map<string, Route[]>();
+      for (const r of routes) {
+        const parent = r.menus[r.menus.length - 1]!;
+        siblingsOf.set(parent, [...(siblingsOf.get(parent) ?? []), r]);
+      }
+      const smsRoutes = flow.entry.sms.map((e) => e.node);
+      const touchedSubs = new Set<number>();
+      const dayNotes: BillingNote[] = [];
+      let lastBillingId = (c.prepare('SELECT coalesce(max(id), 0) AS m FROM billing_events').get() as { m: number }).m;
+      // A fresh population keeps its billing events in memory for the fold; an append reads them back.
+      const lists = fresh ? new EventLists(n) : null;
+      const stateJson = (node: string, lang: string) => `{"engine":{"phase":"ended","node":"${node}","stack":[],"page":0,"invalid":0,"lang":"${lang}","visits":{}},"consumed":0,"noInput":0}`;
+
+      for (let day = 0; day < toDay; day++) {
+        const emit = day >= fromDay;
+        const dayStart = p.startAt + day * DAY;
+        const dayEnd = dayStart + DAY;
+        const plans: SessionPlan[] = [];
+        const singles: EventRow[] = [];
+        const notes: { at: number; row: EventRow; sub: number; type: string; lifecycle: boolean }[] = [];
+        for (let i = 0; i < n; i++) {
+          const si = service[i]!;
+          if (si >= 0 && sim.busy(i, joinAt[i]! + 60_000, dayEnd)) {
+            const svc = services[si]!;
+            dayNotes.length = 0;
+            sim.day(i, joinAt[i]! + 60_000, svc.period as Period, balance[i]!, cancel[i]!, dayStart, dayEnd, dayNotes);
+            if (emit) {
+              for (const note of dayNotes) notes.push({ at: note.at, row: billingUsage(note, i + 1, subId(i), svc.id, svc.price, svc.currency), sub: i, type: note.type, lifecycle: note.lifecycle !== undefined });
+            }
+          }
+          if (!emit) continue;
+          const jd = joinDay[i]!;
+          if (day < jd || day > deathDay[i]!) continue;
+          if (day > jd && u01(seed, i, day, SALT.active) >= pAct[i]!) continue;
+          const r = rng(seed, i, day, SALT.day);
+          if (r.chance(0.05) && smsRoutes.length > 0) {
+            const at = dayStart + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
+            const node = r.pick(smsRoutes);
+            singles.push([at, i + 1, 'sms', 'sms_in', null, null, null, '{"text":"MAIZE","to":"20123"}']);
+            singles.push([at, i + 1, 'sms', 'content', null, flow.id, node, '{"via":"keyword"}']);
+            singles.push([at + 1000, i + 1, 'sms', 'sms_out', null, null, null, '{"source":"mo_reply"}']);
+            lastSeen[i] = Math.max(lastSeen[i]!, at);
+            continue;
+          }
+          const count = day === jd ? 1 : r.chance(0.1) ? 2 : 1;
+          const cropRoutes = routesByCrop[crop[i]!]!;
+          for (let k = 0; k < count; k++) {
+            const start = day === jd && k === 0 ? joinAt[i]! : dayStart + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
+            const route = cropRoutes.length > 0 && r.chance(0.7) ? r.pick(cropRoutes) : r.pick(routes);
+            const plan = synthSession(r, {
+              sub: i + 1,
+              channel: ivr[i] ? 'ivr' : 'ussd',
+              flowId: flow.id,
+              id: `ses_g${(i + 1).toString(36)}_${day.toString(36)}_${k}`,
+              start,
+              route,
+              siblings: siblingsOf.get(route.menus[route.menus.length - 1]!) ?? [],
+              stuck: r.chance(stuckP[i]!),
+              firstTime: day === jd && k === 0,
+            });
+            plans.push(plan);
+            if (plan.stuck) summary.stuckSessions++;
+            lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
+          }
+        }
+        if (!emit) continue;
+        // The log is in arrival order: sessions by their start, the rest by time.
+        const items: { at: number; rows: EventRow[] }[] = plans.map((pl) => ({ at: pl.start, rows: pl.events }));
+        for (const s of singles) items.push({ at: s[0], rows: [s] });
+        for (const nt of notes) items.push({ at: nt.at, rows: [nt.row] });
+        items.sort((a, b2) => a.at - b2.at);
+        c.transaction(() => {
+          for (const it of items) for (const e of it.rows) ins.event.add(e);
+          ins.event.flush();
+          for (const pl of plans) {
+            const sub = pl.events[0]![1];
+            ins.session.add([pl.id, pl.events[0]![2], `gen:${pl.id}`, sub, flow.id, flow.entry.ussd[0] ?? null, stateJson(pl.endNode, flow.defaultLanguage), 'ended', pl.reason, pl.hops, pl.start, pl.end, pl.end]);
+          }
+          ins.session.flush();
+          for (const nt of notes) {
+            const i = nt.sub;
+            const svc = services[service[i]!]!;
+            if (!touchedSubs.has(i) && ins.subscription.run(subId(i), i + 1, svc.id, svc.currency, nt.at, nt.at, nt.at).changes === 1) summary.subscriptions++;
+            touchedSubs.add(i);
+            if (nt.lifecycle) continue;
+            const charged = nt.type === 'subscribed' || nt.type === 'renewed';
+            // One writer appends to billing_events, so its ids are known without reading them back.
+            const eventId = ++lastBillingId;
+            const amountMinor = charged ? Math.round(svc.price * 100) : null;
+            ins.billing.add([eventId, subId(i), 'generic', `gen:${subId(i)}:${nt.at}:${nt.type}`, nt.type, nt.at, nt.at, amountMinor, svc.currency, nt.type === 'renewal_failed' ? 'insufficient_balance' : null]);
+            lists?.add(i, nt.type as 'renewed', nt.at, eventId, charged ? Math.round(svc.price * 100) : null);
+            summary.billingEvents++;
+          }
+          ins.billing.flush();
+        })();
+        summary.events += items.reduce((s, it) => s + it.rows.length, 0);
+        summary.sessions += plans.length;
+        if ((day + 1) % 5 === 0 || day === toDay - 1) log(`generate: day ${day + 1}/${toDay}, ${summary.events} events`);
+      }
+
+      // Indexes back before the fold reads each subscription's events through them.
+      for (const ix of dropped.splice(0)) c.prepare(ix.sql).run();
+      log('generate: indexes rebuilt');
+      // Subscription rows: the subscriptions domain's own fold over the events, as of the end.
+      const asOf = p.startAt + toDay * DAY;
+      c.transaction(() => {
+        for (const i of touchedSubs) {
+          const svc = services[service[i]!]!;
+          const policy = lifecyclePolicy(svc.period, { graceDays: this.config.billing.graceDays, suspendDays: this.config.billing.suspendDays, missedRenewalHours: this.config.billing.missedRenewalHours });
+          if (lists) {
+            // Generated events never make an impossible move, so there are no flags to carry over.
+            repo.save(subId(i), foldSubscription(lists.events(i), policy, asOf), new Map(), asOf, asOf);
+          } else {
+            const rows = repo.events(subId(i));
+            repo.save(subId(i), foldSubscription(rows.map(toFoldEvent), policy, asOf), new Map(rows.map((r) => [r.id, r.flag])), asOf, asOf);
+          }
+        }
+        const seen = c.prepare('UPDATE subscribers SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?');
+        for (let i = 0; i < n; i++) if (lastSeen[i]! > joinAt[i]!) seen.run(lastSeen[i]!, i + 1, lastSeen[i]!);
+      })();
+      log(`generate: ${touchedSubs.size} subscriptions folded`);
+    } finally {
+      for (const ix of dropped) c.prepare(ix.sql).run();
+      c.pragma(`synchronous = ${savedSync}`);
+    }
+    this.state.set(STATE_KEY, { ...p, days: toDay }, p.startAt + toDay * DAY);
+    summary.ms = Math.round(performance.now() - t0);
+    return summary;
+  }
+}

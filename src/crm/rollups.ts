@@ -1,0 +1,212 @@
+import type { Db } from '../db/client';
+import { DIMS } from './activity-store';
+import { dwellBucket, mergeHistogram } from './dwell';
+import { hllAdd, hllMerge, hllNew } from './hll';
+import type { SessionOutcome } from './session-classifier';
+
+interface NodeAgg {
+  day: number;
+  ch: string;
+  flow: string;
+  node: string;
+  views: number;
+  sessions: number;
+  invalid: number;
+  backs: number;
+  exits: Record<string, number>;
+  dropoffs: number;
+  dwell: number[];
+}
+
+interface SessionAgg {
+  day: number;
+  ch: string;
+  flow: string;
+  sessions: number;
+  content: number;
+  clean: number;
+  stuck: number;
+  first: number;
+  firstContent: number;
+  menuMs: number;
+  ends: Record<string, number>;
+  friction: Record<string, number>;
+}
+
+interface UsageAgg {
+  day: number;
+  ch: string;
+  flow: string;
+  dim: string;
+  value: string;
+  sessions: number;
+  content: number;
+  stuck: number;
+  hll: Uint8Array;
+}
+
+/** Small dictionaries so hot-path map keys are numbers, not concatenated strings. */
+class Codes {
+  private readonly map = new Map<string, number>();
+  readonly values: string[] = [];
+  of(v: string): number {
+    let c = this.map.get(v);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(v);
+      this.map.set(v, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * Daily rollups the reports sum (per node, per flow, per profile dimension), accumulated in memory during
+ * a pass and merged into their tables by `flush`, so a report reads a few thousand rows, never the log.
+ */
+export class Rollups {
+  private readonly channels = new Codes();
+  private readonly nodeCodes = new Map<string, Map<string, number>>(); // flow -> node -> code
+  private nodeCount = 0;
+  private readonly flows = new Codes();
+  private readonly nodeAgg = new Map<number, NodeAgg>();
+  private readonly sessionAgg = new Map<number, SessionAgg>();
+  private readonly usageAgg = new Map<number, UsageAgg>();
+
+  private node(day: number, ch: string, flow: string, node: string): NodeAgg {
+    let byNode = this.nodeCodes.get(flow);
+    if (!byNode) this.nodeCodes.set(flow, (byNode = new Map()));
+    let code = byNode.get(node);
+    if (code === undefined) byNode.set(node, (code = this.nodeCount++));
+    const key = (day * 16 + this.channels.of(ch)) * 1_000_000 + code;
+    let a = this.nodeAgg.get(key);
+    if (!a) {
+      a = { day, ch, flow, node, views: 0, sessions: 0, invalid: 0, backs: 0, exits: {}, dropoffs: 0, dwell: [] };
+      this.nodeAgg.set(key, a);
+    }
+    return a;
+  }
+
+  /** A screen shown. */
+  view(day: number, ch: string, flow: string, node: string): void {
+    this.node(day, ch, flow, node).views++;
+  }
+
+  /** Time spent on a screen. */
+  dwell(day: number, ch: string, flow: string, node: string, ms: number): void {
+    const a = this.node(day, ch, flow, node);
+    const b = dwellBucket(ms);
+    a.dwell[b] = (a.dwell[b] ?? 0) + 1;
+  }
+
+  /** An invalid input on a screen. */
+  invalid(day: number, ch: string, flow: string, node: string): void {
+    this.node(day, ch, flow, node).invalid++;
+  }
+
+  /** A back or home from a screen. */
+  back(day: number, ch: string, flow: string, node: string): void {
+    this.node(day, ch, flow, node).backs++;
+  }
+
+  /** A finished session: per-node sessions and exits, per-flow totals, per-dimension usage. */
+  session(o: SessionOutcome, startDay: number, endDay: number, first: boolean, dimValues: readonly string[]): void {
+    for (const n of o.visited) this.node(startDay, o.ch, o.flow, n).sessions++;
+    if (o.endNode) {
+      const e = this.node(endDay, o.ch, o.flow, o.endNode);
+      e.exits[o.reason] = (e.exits[o.reason] ?? 0) + 1;
+      if (!o.content) e.dropoffs++;
+    }
+    const fc = this.flows.of(o.flow);
+    const skey = (startDay * 16 + this.channels.of(o.ch)) * 10_000 + fc;
+    let s = this.sessionAgg.get(skey);
+    if (!s) {
+      s = { day: startDay, ch: o.ch, flow: o.flow, sessions: 0, content: 0, clean: 0, stuck: 0, first: 0, firstContent: 0, menuMs: 0, ends: {}, friction: {} };
+      this.sessionAgg.set(skey, s);
+    }
+    s.sessions++;
+    if (o.content) s.content++;
+    if (o.clean) s.clean++;
+    if (first) {
+      s.first++;
+      if (o.content) s.firstContent++;
+    }
+    s.menuMs += o.menuMs;
+    s.ends[o.reason] = (s.ends[o.reason] ?? 0) + 1;
+    if (o.stuck) {
+      s.stuck++;
+      for (const sig of o.signals) s.friction[sig] = (s.friction[sig] ?? 0) + 1;
+    }
+    for (let d = 0; d < DIMS.length; d++) {
+      const value = dimValues[d]!;
+      const ukey = (skey * 4 + d) * 100_000 + this.flows.of(`v:${value}`);
+      let u = this.usageAgg.get(ukey);
+      if (!u) {
+        u = { day: startDay, ch: o.ch, flow: o.flow, dim: DIMS[d]!, value, sessions: 0, content: 0, stuck: 0, hll: hllNew() };
+        this.usageAgg.set(ukey, u);
+      }
+      u.sessions++;
+      if (o.content) u.content++;
+      if (o.stuck) u.stuck++;
+      hllAdd(u.hll, o.sub);
+    }
+  }
+
+  /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
+  flush(db: Db): { rows: number } {
+    const c = db.$client;
+    const getNode = c.prepare('SELECT views, sessions, invalid, backs, exits, dropoffs, dwell FROM crm_node_daily WHERE day = ? AND channel = ? AND flow_id = ? AND node_id = ?');
+    const putNode = c.prepare(
+      'INSERT OR REPLACE INTO crm_node_daily (day, channel, flow_id, node_id, views, sessions, invalid, backs, exits, dropoffs, dwell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const a of this.nodeAgg.values()) {
+      const old = getNode.get(a.day, a.ch, a.flow, a.node) as
+        | { views: number; sessions: number; invalid: number; backs: number; exits: string; dropoffs: number; dwell: string }
+        | undefined;
+      const exits = old ? (JSON.parse(old.exits) as Record<string, number>) : {};
+      for (const [k, v] of Object.entries(a.exits)) exits[k] = (exits[k] ?? 0) + v;
+      const dwell = mergeHistogram(old ? (JSON.parse(old.dwell) as number[]) : [], a.dwell).map((v) => v ?? 0);
+      putNode.run(a.day, a.ch, a.flow, a.node, (old?.views ?? 0) + a.views, (old?.sessions ?? 0) + a.sessions, (old?.invalid ?? 0) + a.invalid, (old?.backs ?? 0) + a.backs, JSON.stringify(exits), (old?.dropoffs ?? 0) + a.dropoffs, JSON.stringify(dwell));
+    }
+    const getSes = c.prepare('SELECT * FROM crm_session_daily WHERE day = ? AND channel = ? AND flow_id = ?');
+    const putSes = c.prepare(`INSERT OR REPLACE INTO crm_session_daily (day, channel, flow_id, sessions, content_sessions, clean_sessions, stuck_sessions,
+      first_sessions, first_content_sessions, menu_ms, ends, friction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const addAll = (dst: Record<string, number>, src: Record<string, number>) => {
+      for (const [k, v] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + v;
+      return dst;
+    };
+    for (const s of this.sessionAgg.values()) {
+      const o = getSes.get(s.day, s.ch, s.flow) as
+        | { sessions: number; content_sessions: number; clean_sessions: number; stuck_sessions: number; first_sessions: number; first_content_sessions: number; menu_ms: number; ends: string; friction: string }
+        | undefined;
+      putSes.run(
+        s.day,
+        s.ch,
+        s.flow,
+        (o?.sessions ?? 0) + s.sessions,
+        (o?.content_sessions ?? 0) + s.content,
+        (o?.clean_sessions ?? 0) + s.clean,
+        (o?.stuck_sessions ?? 0) + s.stuck,
+        (o?.first_sessions ?? 0) + s.first,
+        (o?.first_content_sessions ?? 0) + s.firstContent,
+        (o?.menu_ms ?? 0) + s.menuMs,
+        JSON.stringify(addAll(o ? (JSON.parse(o.ends) as Record<string, number>) : {}, s.ends)),
+        JSON.stringify(addAll(o ? (JSON.parse(o.friction) as Record<string, number>) : {}, s.friction)),
+      );
+    }
+    const getUse = c.prepare('SELECT sessions, content_sessions, stuck_sessions, subscribers FROM crm_usage_daily WHERE day = ? AND channel = ? AND flow_id = ? AND dim = ? AND value = ?');
+    const putUse = c.prepare(
+      'INSERT OR REPLACE INTO crm_usage_daily (day, channel, flow_id, dim, value, sessions, content_sessions, stuck_sessions, subscribers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const u of this.usageAgg.values()) {
+      const o = getUse.get(u.day, u.ch, u.flow, u.dim, u.value) as { sessions: number; content_sessions: number; stuck_sessions: number; subscribers: Buffer } | undefined;
+      if (o) hllMerge(u.hll, new Uint8Array(o.subscribers));
+      putUse.run(u.day, u.ch, u.flow, u.dim, u.value, (o?.sessions ?? 0) + u.sessions, (o?.content_sessions ?? 0) + u.content, (o?.stuck_sessions ?? 0) + u.stuck, Buffer.from(u.hll));
+    }
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size;
+    this.nodeAgg.clear();
+    this.sessionAgg.clear();
+    this.usageAgg.clear();
+    return { rows };
+  }
+}

@@ -1,0 +1,181 @@
+import type { Config } from '../config';
+import type { FlowIndex } from './flow-index';
+
+/**
+ * The running summary of one interactive session, built from its usage events in order. Serializable,
+ * so a session still open when a pass ends is carried to the next pass (crm_open_sessions).
+ */
+export interface SessionAcc {
+  sub: number;
+  ch: string;
+  flow: string;
+  start: number;
+  last: number;
+  /** The screen currently shown and since when. */
+  node: string | null;
+  nodeAt: number;
+  nodeContent: boolean;
+  visits: Record<string, number>;
+  invalidAt: Record<string, number>;
+  invalid: number;
+  backs: number;
+  revisits: number;
+  content: boolean;
+  frictionBeforeContent: boolean;
+  menuMs: number;
+}
+
+/** What a finished session was, for rollups and detectors. */
+export interface SessionOutcome {
+  sub: number;
+  ch: string;
+  flow: string;
+  start: number;
+  end: number;
+  reason: string;
+  endNode: string | null;
+  content: boolean;
+  /** Content reached with no invalid input, back or revisit before it: found at the first go. */
+  clean: boolean;
+  stuck: boolean;
+  /** Friction signals that fired (invalid, revisits, backs, deep_exit, max_invalid, long_menus). */
+  signals: string[];
+  /** The deepest (then most visited) menu the subscriber reached: what they were looking for. */
+  sought: string | null;
+  menuMs: number;
+  visited: string[];
+}
+
+/** Where dwell time and per-node counts go while events are applied. */
+export interface NodeSink {
+  view(at: number, acc: SessionAcc, nodeId: string): void;
+  dwell(at: number, acc: SessionAcc, nodeId: string, ms: number): void;
+  invalid(at: number, acc: SessionAcc, nodeId: string): void;
+  back(at: number, acc: SessionAcc, nodeId: string): void;
+}
+
+/** A new accumulator for a session first seen at `at`. */
+export function newSessionAcc(sub: number, ch: string, flow: string, at: number): SessionAcc {
+  return {
+    sub,
+    ch,
+    flow,
+    start: at,
+    last: at,
+    node: null,
+    nodeAt: at,
+    nodeContent: false,
+    visits: {},
+    invalidAt: {},
+    invalid: 0,
+    backs: 0,
+    revisits: 0,
+    content: false,
+    frictionBeforeContent: false,
+    menuMs: 0,
+  };
+}
+
+function leaveScreen(acc: SessionAcc, at: number, sink: NodeSink): void {
+  if (acc.node === null) return;
+  const ms = Math.max(0, at - acc.nodeAt);
+  sink.dwell(acc.nodeAt, acc, acc.node, ms);
+  if (!acc.nodeContent) acc.menuMs += ms;
+}
+
+/** Applies one usage event of the session (types other than the session's steps are ignored). */
+export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string | null, at: number, sink: NodeSink): void {
+  if (at > acc.last) acc.last = at;
+  switch (type) {
+    case 'menu':
+    case 'content': {
+      if (nodeId === null) return;
+      const isContent = type === 'content';
+      if (nodeId === acc.node) return; // the same screen again: another page, or re-shown after invalid input
+      leaveScreen(acc, at, sink);
+      const seen = acc.visits[nodeId] ?? 0;
+      if (seen > 0) acc.revisits++;
+      acc.visits[nodeId] = seen + 1;
+      acc.node = nodeId;
+      acc.nodeAt = at;
+      acc.nodeContent = isContent;
+      sink.view(at, acc, nodeId);
+      if (isContent && !acc.content) {
+        acc.content = true;
+        acc.frictionBeforeContent = acc.invalid > 0 || acc.backs > 0 || acc.revisits > 0;
+      }
+      return;
+    }
+    case 'input_invalid': {
+      const n = nodeId ?? acc.node;
+      acc.invalid++;
+      if (n) {
+        acc.invalidAt[n] = (acc.invalidAt[n] ?? 0) + 1;
+        sink.invalid(at, acc, n);
+      }
+      return;
+    }
+    case 'back':
+    case 'home': {
+      acc.backs++;
+      const n = nodeId ?? acc.node;
+      if (n) sink.back(at, acc, n);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+type StuckConfig = Config['crm']['stuck'];
+
+/** Ends the session and classifies it: content reached, found at the first go, or stuck and why. */
+export function finishSession(acc: SessionAcc, end: { at: number; reason: string; node: string | null; depth?: number | null }, cfg: StuckConfig, flows: FlowIndex, sink: NodeSink): SessionOutcome {
+  leaveScreen(acc, end.at, sink);
+  const endNode = end.node ?? acc.node;
+  const signals: string[] = [];
+  if (acc.invalid >= cfg.invalidInputs) signals.push('invalid');
+  if (acc.revisits >= cfg.revisits) signals.push('revisits');
+  if (acc.backs >= cfg.backs) signals.push('backs');
+  if (end.reason === 'max_invalid') signals.push('max_invalid');
+  if (end.reason === 'timeout' || end.reason === 'dropped') {
+    const depth = (endNode ? flows.info(acc.flow, endNode)?.depth : null) ?? end.depth ?? 0;
+    if (depth >= cfg.deepExitDepth) signals.push('deep_exit');
+  }
+  if (acc.menuMs >= cfg.longMenuSeconds * 1000) signals.push('long_menus');
+  const stuck = !acc.content && signals.length > 0;
+  return {
+    sub: acc.sub,
+    ch: acc.ch,
+    flow: acc.flow,
+    start: acc.start,
+    end: end.at,
+    reason: end.reason,
+    endNode,
+    content: acc.content,
+    clean: acc.content && !acc.frictionBeforeContent,
+    stuck,
+    signals,
+    sought: stuck ? soughtNode(acc, flows) : null,
+    menuMs: acc.menuMs,
+    visited: Object.keys(acc.visits),
+  };
+}
+
+/** The deepest menu visited; ties go to the one visited (and failed at) most. */
+function soughtNode(acc: SessionAcc, flows: FlowIndex): string | null {
+  let best: string | null = null;
+  let bestDepth = -1;
+  let bestScore = -1;
+  for (const [node, visits] of Object.entries(acc.visits)) {
+    const info = flows.info(acc.flow, node);
+    if (!info || info.depth === null || info.type === 'content') continue;
+    const score = visits + (acc.invalidAt[node] ?? 0);
+    if (info.depth > bestDepth || (info.depth === bestDepth && score > bestScore)) {
+      best = node;
+      bestDepth = info.depth;
+      bestScore = score;
+    }
+  }
+  return best;
+}

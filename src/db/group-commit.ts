@@ -1,0 +1,51 @@
+import type { Db } from './client';
+import { tx } from './client';
+
+/**
+ * Group commit. Writes that arrive in the same event-loop turn share one SQLite transaction, committed
+ * in the check phase (setImmediate); every caller awaits that commit before it answers. Nothing
+ * acknowledged is lost, and the cost of a commit (a WAL frame for every table and index page touched)
+ * is paid once per batch instead of once per request. Each caller's work runs as a savepoint, so one
+ * failing request rolls back only its own writes.
+ */
+export class GroupCommit {
+  private open = false;
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  constructor(private readonly db: Db) {}
+
+  /** Runs `fn` inside the current group and resolves with its result once the group has committed. */
+  async run<T>(fn: () => T): Promise<T> {
+    this.join();
+    const result = tx(this.db, fn);
+    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return result;
+  }
+
+  /** Commits the open group now (shutdown). */
+  flush(): void {
+    if (this.open) this.commit();
+  }
+
+  private join(): void {
+    if (this.open) return;
+    this.db.$client.exec('BEGIN IMMEDIATE');
+    this.open = true;
+    setImmediate(() => this.commit());
+  }
+
+  private commit(): void {
+    if (!this.open) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.open = false;
+    try {
+      this.db.$client.exec('COMMIT');
+    } catch (err) {
+      if (this.db.$client.inTransaction) this.db.$client.exec('ROLLBACK');
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+}

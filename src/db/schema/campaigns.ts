@@ -1,0 +1,147 @@
+import { sqliteTable, integer, text, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+
+// Campaigns, segments and polls (issue 7). Times are epoch ms; JSON columns hold per-language texts.
+
+/** A saved filter over subscribers (profile, subscription state, activity, CRM flags, poll answers). */
+export const segments = sqliteTable('segments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  filter: text('filter', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** A question with answers per language (choice) or a 0-10 recommendation question (nps). */
+export const polls = sqliteTable(
+  'polls',
+  {
+    id: text('id').primaryKey(),
+    /** The name flows use in a poll node (`poll: <key>`); defaults to the id. */
+    key: text('key').notNull(),
+    type: text('type', { enum: ['choice', 'nps'] }).notNull(),
+    question: text('question', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    answers: text('answers', { mode: 'json' }).$type<Record<string, string>[]>().notNull(),
+    /** Extra reply words per answer (e.g. [["YES","NDIO"],["NO","HAPANA"]]), besides the number and the label. */
+    keywords: text('keywords', { mode: 'json' }).$type<string[][]>().notNull(),
+    status: text('status', { enum: ['open', 'closed'] }).notNull(),
+    /** Set for polls created from a flow's poll node on first use. */
+    flowId: text('flow_id'),
+    nodeId: text('node_id'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('polls_key_uq').on(t.key)],
+);
+
+/** The counted answer of one subscriber to one poll: the first answer counts (unique per poll and subscriber). */
+export const pollAnswers = sqliteTable(
+  'poll_answers',
+  {
+    pollId: text('poll_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull(),
+    /** 0-based answer index; for NPS the score 0-10. */
+    answer: integer('answer').notNull(),
+    channel: text('channel').notNull(),
+    campaignId: text('campaign_id'),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pollId, t.subscriberId] }), index('poll_answers_subscriber_idx').on(t.subscriberId)],
+);
+
+/**
+ * A poll put to a subscriber by a campaign (SMS or call). An SMS invite stays open for replies until it
+ * is answered or expires; `clarifiedAt` records the one clarifying SMS an invalid reply gets.
+ */
+export const pollInvites = sqliteTable(
+  'poll_invites',
+  {
+    pollId: text('poll_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull(),
+    channel: text('channel', { enum: ['sms', 'call'] }).notNull(),
+    campaignId: text('campaign_id'),
+    sentAt: integer('sent_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    clarifiedAt: integer('clarified_at'),
+    answeredAt: integer('answered_at'),
+  },
+  (t) => [primaryKey({ columns: [t.pollId, t.subscriberId] }), index('poll_invites_subscriber_idx').on(t.subscriberId, t.sentAt)],
+);
+
+/** What a content team schedules: an SMS, a poll (by SMS or call) or an outbound call into a flow. */
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['sms', 'poll', 'call'] }).notNull(),
+    /** sms or call: how a poll campaign reaches people (a call runs `flowId` with the poll node). */
+    channel: text('channel', { enum: ['sms', 'call'] }).notNull(),
+    segmentId: text('segment_id').notNull(),
+    text: text('text', { mode: 'json' }).$type<Record<string, string>>(),
+    pollId: text('poll_id'),
+    flowId: text('flow_id'),
+    startNode: text('start_node'),
+    /** One-off start time (epoch ms) or a cron expression evaluated in `timezone`. */
+    scheduleAt: integer('schedule_at'),
+    cron: text('cron'),
+    timezone: text('timezone').notNull(),
+    /** Messages (or calls) per second handed to the outbox; null = as fast as the fan-out goes. */
+    ratePerSecond: integer('rate_per_second'),
+    status: text('status', { enum: ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'] }).notNull(),
+    /** When the next run is due; null when nothing more is scheduled. */
+    nextRunAt: integer('next_run_at'),
+    runs: integer('runs').notNull().default(0),
+    lastRunAt: integer('last_run_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('campaigns_due_idx').on(t.status, t.nextRunAt)],
+);
+
+/**
+ * One firing of a campaign. The lease (owner + expiry, taken with one conditional UPDATE) makes sure a
+ * single process fans it out; `cursor` (the last subscriber id handed to the outbox) moves in the same
+ * transaction as the outbox rows, so a crash resumes exactly where the last commit left off.
+ */
+export const campaignRuns = sqliteTable(
+  'campaign_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: text('campaign_id').notNull(),
+    dueAt: integer('due_at').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'paused', 'done', 'cancelled'] }).notNull(),
+    total: integer('total').notNull().default(0),
+    queued: integer('queued').notNull().default(0),
+    blocked: integer('blocked').notNull().default(0),
+    cursor: integer('cursor').notNull().default(0),
+    /** Rate pacing restarts from here after a pause or quiet hours, so a rate-limited run never bursts. */
+    paceFromAt: integer('pace_from_at'),
+    paceFromCount: integer('pace_from_count').notNull().default(0),
+    /** Quiet hours hold the fan-out until this time. */
+    deferredUntil: integer('deferred_until'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [uniqueIndex('campaign_runs_due_uq').on(t.campaignId, t.dueAt), index('campaign_runs_status_idx').on(t.status)],
+);
+
+/**
+ * One recipient of one run: the key (run, subscriber) allows one send per run; a run belongs to one
+ * campaign, so this is the (campaign, run, subscriber) key. Rows are written set-based when the run
+ * starts (status pending) and updated with the outbox message (or call) id as they are handed over.
+ */
+export const campaignRecipients = sqliteTable(
+  'campaign_recipients',
+  {
+    runId: integer('run_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull(),
+    status: text('status', { enum: ['pending', 'queued', 'blocked', 'cancelled'] }).notNull(),
+    /** Outbox message id or call id. */
+    ref: text('ref'),
+    reason: text('reason'),
+    at: integer('at'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.subscriberId] })],
+);

@@ -1,0 +1,248 @@
+import { sql } from 'drizzle-orm';
+import { sqliteTable, integer, text, real, blob, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+
+// The CRM's own tables. Detectors read usage_events incrementally (by id) and keep everything they need
+// here: per-subscriber activity, daily rollups that reports sum, findings, interventions and model fits.
+// Days are whole days in the configured time zone, counted from 1970-01-01 (integers).
+
+/** Cursors, leases and other small pieces of detector state. */
+export const crmState = sqliteTable('crm_state', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).$type<unknown>(),
+  /** Lease holder (the pass lease): claimed atomically so two processes never run a pass at once. */
+  owner: text('owner'),
+  expiresAt: integer('expires_at'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** What the detectors know about each subscriber's use of the service (maintained incrementally). */
+export const crmSubscribers = sqliteTable(
+  'crm_subscribers',
+  {
+    subscriberId: integer('subscriber_id').primaryKey(),
+    /** First and last day with activity (a session or an SMS keyword), and how many distinct days. */
+    firstDay: integer('first_day'),
+    lastDay: integer('last_day'),
+    activeDays: integer('active_days').notNull().default(0),
+    sessions: integer('sessions').notNull().default(0),
+    ussdSessions: integer('ussd_sessions').notNull().default(0),
+    ivrSessions: integer('ivr_sessions').notNull().default(0),
+    contentSessions: integer('content_sessions').notNull().default(0),
+    /** Sessions that reached content without friction (the first-attempt successes). */
+    cleanSessions: integer('clean_sessions').notNull().default(0),
+    stuckSessions: integer('stuck_sessions').notNull().default(0),
+    /** Whether the very first session reached content (null before any session). */
+    firstContent: integer('first_content'),
+    lastSessionAt: integer('last_session_at'),
+    lastContentAt: integer('last_content_at'),
+    /** The day P(alive) falls below the lapsing threshold if nothing happens (BG/BB); null = not a regular. */
+    lapseDay: integer('lapse_day'),
+    /** Recent stuck sessions: [[endedAt, channel, flowId, soughtNodeId], ...] within the stuck window. */
+    stuckRecent: text('stuck_recent', { mode: 'json' }).$type<[number, string, string, string | null][]>(),
+    /** Recent charge attempts: [[at, serviceId, ok (1|0), amount], ...] within the billing window. */
+    chargesRecent: text('charges_recent', { mode: 'json' }).$type<[number, string, number, number][]>(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('crm_subscribers_lapse_idx').on(t.lapseDay), index('crm_subscribers_first_day_idx').on(t.firstDay)],
+);
+
+/** Sessions seen but not yet ended when a pass finished: their running classification. */
+export const crmOpenSessions = sqliteTable('crm_open_sessions', {
+  sessionId: text('session_id').primaryKey(),
+  subscriberId: integer('subscriber_id').notNull(),
+  lastAt: integer('last_at').notNull(),
+  acc: text('acc', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+});
+
+/** Per node and day: what the flow funnel report sums. */
+export const crmNodeDaily = sqliteTable(
+  'crm_node_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** Times the screen was shown, and sessions that saw it at least once. */
+    views: integer('views').notNull().default(0),
+    sessions: integer('sessions').notNull().default(0),
+    invalid: integer('invalid').notNull().default(0),
+    backs: integer('backs').notNull().default(0),
+    /** Sessions that ended on this node, by reason. */
+    exits: text('exits', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
+    /** Sessions that ended on this node without reaching any content. */
+    dropoffs: integer('dropoffs').notNull().default(0),
+    /** Dwell time histogram (log-spaced buckets, see src/crm/dwell.ts). */
+    dwell: text('dwell', { mode: 'json' }).$type<number[]>().notNull().default([]),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.nodeId] })],
+);
+
+/** Per flow and day: sessions, content reached, first attempts, stuck sessions and why. */
+export const crmSessionDaily = sqliteTable(
+  'crm_session_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    sessions: integer('sessions').notNull().default(0),
+    contentSessions: integer('content_sessions').notNull().default(0),
+    cleanSessions: integer('clean_sessions').notNull().default(0),
+    stuckSessions: integer('stuck_sessions').notNull().default(0),
+    firstSessions: integer('first_sessions').notNull().default(0),
+    firstContentSessions: integer('first_content_sessions').notNull().default(0),
+    menuMs: integer('menu_ms').notNull().default(0),
+    /** Sessions by end reason. */
+    ends: text('ends', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
+    /** Stuck sessions by friction signal (invalid, revisits, backs, deep_exit, long_menus, max_invalid). */
+    friction: text('friction', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId] })],
+);
+
+/** Per day, channel, flow and profile dimension value: usage and a distinct-subscriber sketch. */
+export const crmUsageDaily = sqliteTable(
+  'crm_usage_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    /** region | crop | language | operator */
+    dim: text('dim').notNull(),
+    value: text('value').notNull(),
+    sessions: integer('sessions').notNull().default(0),
+    contentSessions: integer('content_sessions').notNull().default(0),
+    stuckSessions: integer('stuck_sessions').notNull().default(0),
+    /** HyperLogLog registers of the subscribers active (src/crm/hll.ts). */
+    subscribers: blob('subscribers', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.dim, t.value] })],
+);
+
+/** Something a detector found about a subscriber, acted on at most once. */
+export const crmFindings = sqliteTable(
+  'crm_findings',
+  {
+    id: text('id').primaryKey(),
+    subscriberId: integer('subscriber_id').notNull(),
+    /** stuck | passive | lapsing | churned */
+    kind: text('kind').notNull(),
+    /** Kind-specific identity: the same situation is never a second finding. */
+    dedupeKey: text('dedupe_key').notNull(),
+    /** open | acted | holdout | ineligible | expired */
+    status: text('status').notNull(),
+    reason: text('reason').notNull(),
+    serviceId: text('service_id'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    detectedAt: integer('detected_at').notNull(),
+    /** Not acted on before this (a cool-down of the same kind is running). */
+    notBefore: integer('not_before').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    closedAt: integer('closed_at'),
+    interventionId: text('intervention_id'),
+  },
+  (t) => [
+    uniqueIndex('crm_findings_dedupe_uq').on(t.dedupeKey),
+    // At most one finding of a kind is open per subscriber at a time.
+    uniqueIndex('crm_findings_open_uq').on(t.subscriberId, t.kind).where(sql`closed_at IS NULL`),
+    index('crm_findings_due_idx').on(t.status, t.notBefore),
+    index('crm_findings_kind_idx').on(t.kind, t.detectedAt),
+  ],
+);
+
+/** One action (or a deliberate non-action, the holdout) on one finding, and what followed. */
+export const crmInterventions = sqliteTable(
+  'crm_interventions',
+  {
+    id: text('id').primaryKey(),
+    findingId: text('finding_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull(),
+    /** education_sms | voice_guidance | nudge | save | winback */
+    kind: text('kind').notNull(),
+    findingKind: text('finding_kind').notNull(),
+    serviceId: text('service_id'),
+    /** treatment | holdout */
+    arm: text('arm').notNull(),
+    /** sms | call | none */
+    channel: text('channel').notNull(),
+    /** queued | blocked | held_out */
+    status: text('status').notNull(),
+    reason: text('reason'),
+    messageId: text('message_id'),
+    callId: text('call_id'),
+    text: text('text'),
+    parts: integer('parts').notNull().default(0),
+    /** Cost of what was sent, in the configured currency's minor units. */
+    costMinor: integer('cost_minor').notNull().default(0),
+    at: integer('at').notNull(),
+    windowEndsAt: integer('window_ends_at').notNull(),
+    outcomeClosed: integer('outcome_closed', { mode: 'boolean' }).notNull().default(false),
+    reachedContentAt: integer('reached_content_at'),
+    returnedAt: integer('returned_at'),
+    renewedAt: integer('renewed_at'),
+    /** Charges collected from the subscriber within the outcome window (minor units). */
+    revenueMinor: integer('revenue_minor').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('crm_interventions_finding_uq').on(t.findingId),
+    index('crm_interventions_subscriber_idx').on(t.subscriberId, t.kind, t.at),
+    index('crm_interventions_open_idx').on(t.outcomeClosed, t.windowEndsAt),
+    index('crm_interventions_kind_idx').on(t.kind, t.at),
+  ],
+);
+
+/** Fitted model parameters per cohort (BG/BB on daily activity, sBG on renewals per service). */
+export const crmFits = sqliteTable(
+  'crm_fits',
+  {
+    model: text('model').notNull(),
+    serviceId: text('service_id').notNull(),
+    cohort: text('cohort').notNull(),
+    params: text('params', { mode: 'json' }).$type<Record<string, number>>().notNull(),
+    size: integer('size').notNull(),
+    logLikelihood: real('log_likelihood').notNull(),
+    /** Observed data the fit used (survivors per period for sBG), for the reports' curves. */
+    observed: text('observed', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    fittedAt: integer('fitted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.serviceId, t.cohort] })],
+);
+
+/** Daily snapshots computed by the pass (paying-vs-using matrix, risk summary). */
+export const crmSnapshots = sqliteTable(
+  'crm_snapshots',
+  {
+    kind: text('kind').notNull(),
+    day: integer('day').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.day] })],
+);
+
+/** The top of the risk ranking as of the last scoring, by value at risk. */
+export const crmRisk = sqliteTable(
+  'crm_risk',
+  {
+    subscriberId: integer('subscriber_id').notNull(),
+    serviceId: text('service_id').notNull(),
+    state: text('state').notNull(),
+    pAlive: real('p_alive'),
+    renewProbability: real('renew_probability').notNull(),
+    residualPeriods: real('residual_periods').notNull(),
+    residualValue: real('residual_value').notNull(),
+    risk: real('risk').notNull(),
+    valueAtRisk: real('value_at_risk').notNull(),
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.serviceId] }), index('crm_risk_value_idx').on(t.valueAtRisk)],
+);
+
+/** One row per detector pass: what it read, found and did. */
+export const crmPasses = sqliteTable('crm_passes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  asOf: integer('as_of').notNull(),
+  startedAt: integer('started_at').notNull(),
+  durationMs: integer('duration_ms').notNull(),
+  events: integer('events').notNull(),
+  summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+});

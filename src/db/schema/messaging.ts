@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import { sqliteTable, integer, text, blob, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The durable outbox: one row per message asked for (API, flows, MO replies, campaigns, partners),
+ * written before the caller gets an answer. Status: queued -> sent -> delivered | failed | expired,
+ * or blocked by a policy. `inflight` marks rows the dispatcher holds; a restart clears it, so a row
+ * claimed when the process died is sent again (at-least-once).
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    subscriberId: integer('subscriber_id').notNull(),
+    msisdn: text('msisdn').notNull(),
+    /** Sender (short code or alphanumeric); null = the bind's sourceAddr. */
+    sender: text('sender'),
+    text: text('text').notNull(),
+    kind: text('kind').notNull(),
+    source: text('source').notNull(),
+    sourceRef: text('source_ref'),
+    status: text('status').notNull(),
+    /** Why blocked (opted_out, frequency_cap) or deferred (quiet_hours). */
+    reason: text('reason'),
+    /** Last send error as text (ESME_RINVDSTADR, timeout, ...) and its SMPP command_status. */
+    error: text('error'),
+    errorCode: integer('error_code'),
+    /** Operator (config `operators`) the number belongs to: the routing lane. */
+    operator: text('operator'),
+    encoding: text('encoding').notNull(),
+    parts: integer('parts').notNull(),
+    /** 8-bit concatenation reference shared by the parts (kept across retries of missing parts). */
+    concatRef: integer('concat_ref').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    inflight: integer('inflight').notNull().default(0),
+    /** When the next attempt is due. */
+    dueAt: integer('due_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    bindId: text('bind_id'),
+    /** Partner messages: receipt asked for (0 no, 1 every final state, 2 failures only), and when it was handed over. */
+    receiptRequested: integer('receipt_requested').notNull().default(0),
+    receiptSentAt: integer('receipt_sent_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    sentAt: integer('sent_at'),
+    deliveredAt: integer('delivered_at'),
+    finalAt: integer('final_at'),
+  },
+  (t) => [
+    index('messages_due_idx').on(t.status, t.inflight, t.operator, t.dueAt),
+    index('messages_subscriber_idx').on(t.subscriberId, t.createdAt),
+    index('messages_expiry_idx').on(t.status, t.expiresAt),
+    index('messages_receipt_idx').on(t.source).where(sql`receipt_requested > 0 AND receipt_sent_at IS NULL AND final_at IS NOT NULL`),
+  ],
+);
+
+/** Each part the SMSC accepted, with the SMSC's id for it; delivery receipts update these. */
+export const messageParts = sqliteTable(
+  'message_parts',
+  {
+    messageId: text('message_id').notNull(),
+    seq: integer('seq').notNull(),
+    /** Which SMSC gave the id (binds to one SMSC share it): ids are only unique per SMSC. */
+    smsc: text('smsc').notNull(),
+    /** The SMSC's message id, normalized (lower case, no leading zeros). */
+    smscId: text('smsc_id').notNull(),
+    bindId: text('bind_id').notNull(),
+    status: text('status').notNull(),
+    /** The receipt's `stat` (DELIVRD, UNDELIV, ...) and `err`. */
+    dlrStat: text('dlr_stat'),
+    dlrErr: text('dlr_err'),
+    submittedAt: integer('submitted_at').notNull(),
+    doneAt: integer('done_at'),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.seq] }), index('message_parts_smsc_idx').on(t.smsc, t.smscId)],
+);
+
+/** Receipts that arrived before their submit_sm_resp was recorded; matched when it is. */
+export const pendingReceipts = sqliteTable(
+  'pending_receipts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    smsc: text('smsc').notNull(),
+    smscId: text('smsc_id').notNull(),
+    stat: text('stat').notNull(),
+    err: text('err'),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('pending_receipts_smsc_idx').on(t.smsc, t.smscId), index('pending_receipts_at_idx').on(t.receivedAt)],
+);
+
+/**
+ * Parts of concatenated messages (MO from subscribers, submits from partners) waiting for their
+ * siblings. Durable because the part was acknowledged to the sender when it arrived.
+ */
+export const concatParts = sqliteTable(
+  'concat_parts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Sender, recipient, reference and total: what makes parts siblings. */
+    groupKey: text('group_key').notNull(),
+    seq: integer('seq').notNull(),
+    total: integer('total').notNull(),
+    dataCoding: integer('data_coding').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+    /** What the caller needs to act on the whole message (JSON). */
+    meta: text('meta', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('concat_parts_group_seq_uq').on(t.groupKey, t.seq), index('concat_parts_at_idx').on(t.receivedAt)],
+);

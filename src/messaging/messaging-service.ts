@@ -1,0 +1,426 @@
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Clock } from '../lib/clock';
+import { DAY, HOUR, iso } from '../lib/clock';
+import { AppError, badRequest } from '../lib/errors';
+import { newId } from '../lib/ids';
+import type { Lifecycle } from '../lib/lifecycle';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import { normalizeMsisdn } from '../lib/msisdn';
+import type { OperatorDirectory } from '../subscribers/operators';
+import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
+import type { UsageLog } from '../usage/usage-log';
+import { ConcatBuffer, joinParts, type ConcatGroup } from './concat-buffer';
+import { Dispatcher } from './dispatcher';
+import { decodeText, encodingFor, splitText } from './encoding';
+import { MoRouter, type MoRoute, type SmsContentLookup } from './mo-router';
+import { OutboxRepo, type MessageRow } from './outbox-repo';
+import { quietUntil } from './quiet-hours';
+import type { MoPartIn, ReceiptIn, SmsTransport } from './transport';
+import type {
+  EnqueueRequest,
+  EnqueueResult,
+  InboundSms,
+  MessageKind,
+  MessageStatusChange,
+  MessageView,
+  MessagingPort,
+  MoInterceptor,
+} from './types';
+
+export interface MessagingServiceDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  usage: UsageLog;
+  subscribers: SubscriberService;
+  operators: OperatorDirectory;
+  config: Pick<Config, 'messaging' | 'defaults' | 'operators'>;
+  /** SMS keywords of the flows (entry points) and their content. */
+  content: SmsContentLookup;
+}
+
+const SENDER_RE = /^(\+?\d{1,15}|[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10})$/;
+
+/**
+ * Messaging: the durable outbox with its policies (opt-out, quiet hours, frequency cap), the
+ * dispatcher that feeds the attached transport, delivery receipts, and routing of received SMS.
+ */
+export class MessagingService implements MessagingPort, Lifecycle {
+  private readonly repo: OutboxRepo;
+  private readonly dispatcher: Dispatcher;
+  private readonly concat: ConcatBuffer;
+  private readonly router: MoRouter;
+  private readonly interceptors: MoInterceptor[] = [];
+  private readonly log: Logger;
+  private concatRef = Math.floor(Math.random() * 256);
+  private concatTimer: NodeJS.Timeout | null = null;
+  private moQueue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
+
+  constructor(private readonly d: MessagingServiceDeps) {
+    this.log = d.log.child({ comp: 'messaging' });
+    this.repo = new OutboxRepo(d.db);
+    this.concat = new ConcatBuffer(d.db);
+    const cfg = d.config.messaging;
+    this.dispatcher = new Dispatcher(
+      { db: d.db, repo: this.repo, clock: d.clock, log: d.log, metrics: d.metrics, usage: d.usage },
+      {
+        pollMs: cfg.dispatch.pollMs,
+        batch: cfg.dispatch.batch,
+        retryBaseSeconds: cfg.retry.baseSeconds,
+        retryMaxSeconds: cfg.retry.maxSeconds,
+        laneDownRecheckMs: 1000,
+        pendingReceiptTtlMs: DAY,
+        lanes: [...d.config.operators.map((o) => o.id), null],
+      },
+    );
+    this.router = new MoRouter({
+      subscribers: d.subscribers,
+      usage: d.usage,
+      enqueue: (req) => this.enqueue(req),
+      content: d.content,
+      interceptors: this.interceptors,
+      config: cfg,
+      defaultLanguage: d.config.defaults.language,
+      metrics: d.metrics,
+      log: this.log,
+    });
+    d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], (g) => {
+      if (!d.db.$client.open) return;
+      const depth = this.repo.depth();
+      g.set({ status: 'queued' }, depth.queued);
+      g.set({ status: 'sent' }, depth.sent);
+    });
+  }
+
+  /**
+   * Accepts a message: validates it, applies the policies and writes the outbox row (and the
+   * `sms_out` usage event) before returning. Promotional messages are blocked for opted-out
+   * subscribers and beyond the frequency cap, and wait out quiet hours; transactional ones only
+   * honour `notBefore`. Runs in its own transaction or the caller's.
+   */
+  enqueue(req: EnqueueRequest): EnqueueResult {
+    const now = this.d.clock.now();
+    const cfg = this.d.config.messaging;
+    const to = typeof req.to === 'string' ? normalizeMsisdn(req.to, this.d.config.defaults.countryCode) : null;
+    if (!to) throw badRequest('INVALID_MSISDN', `to "${String(req.to).slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    if (typeof req.text !== 'string' || req.text.trim() === '') throw badRequest('INVALID_TEXT', 'text must be a non-empty string.');
+    if (req.from != null && !SENDER_RE.test(req.from)) {
+      throw badRequest('INVALID_SENDER', 'from must be a number of up to 15 digits or an alphanumeric sender of up to 11 characters.');
+    }
+    const kind: MessageKind = req.kind ?? 'promotional';
+    if (kind !== 'promotional' && kind !== 'transactional') throw badRequest('INVALID_KIND', 'kind must be transactional or promotional.');
+    const encoding = encodingFor(req.text);
+    const parts = splitText(req.text, encoding).length;
+    if (parts > cfg.maxParts) {
+      throw badRequest('TEXT_TOO_LONG', `The text needs ${parts} SMS parts; at most ${cfg.maxParts} are allowed (${encoding === 'gsm7' ? 153 : 67} characters each).`);
+    }
+    const operator = this.d.operators.forMsisdn(to);
+    const result = this.atomic(() => {
+      // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
+      const sub = this.d.subscribers.find(to) ?? this.d.subscribers.ensure(to, { at: now });
+      let blocked: string | null = null;
+      let reason: string | null = null;
+      let due = Math.max(now, req.notBefore ?? now);
+      if (kind === 'promotional') {
+        const cap = cfg.frequencyCap.promotional;
+        if (sub.optedOut) blocked = 'opted_out';
+        else if (cap > 0 && this.repo.promotionalSince(sub.id, now - cfg.frequencyCap.days * DAY) >= cap) blocked = 'frequency_cap';
+        if (!blocked) {
+          const until = quietUntil(due, cfg.quietHours, this.timezoneFor(sub, operator));
+          if (until !== null) {
+            due = until;
+            reason = 'quiet_hours';
+          }
+        }
+      }
+      const id = req.id ?? newId('msg', now);
+      this.concatRef = (this.concatRef + 1) & 0xff;
+      this.repo.insert({
+        id,
+        subscriberId: sub.id,
+        msisdn: to,
+        sender: req.from ?? null,
+        text: req.text,
+        kind,
+        source: req.source ?? 'api',
+        sourceRef: req.sourceRef ?? null,
+        status: blocked ? 'blocked' : 'queued',
+        reason: blocked ?? reason,
+        operator,
+        encoding,
+        parts,
+        concatRef: this.concatRef,
+        dueAt: due,
+        expiresAt: due + cfg.validityHours * HOUR,
+        receiptRequested: req.receipt === 'all' ? 1 : req.receipt === 'failures' ? 2 : 0,
+        createdAt: now,
+        finalAt: blocked ? now : null,
+      });
+      if (!blocked) {
+        this.d.usage.record([
+          {
+            at: now,
+            subscriberId: sub.id,
+            channel: 'sms',
+            type: 'sms_out',
+            detail: { messageId: id, kind, source: req.source ?? 'api', parts, ...(reason ? { deferred: reason, sendAt: due } : {}) },
+          },
+        ]);
+      }
+      const out: EnqueueResult = { id, status: blocked ? 'blocked' : 'queued', parts };
+      if (blocked ?? reason) out.reason = (blocked ?? reason)!;
+      if (!blocked && due > now) out.sendAt = due;
+      return out;
+    });
+    if (result.status === 'queued') this.dispatcher.wake();
+    return result;
+  }
+
+  /** Runs `fn` in a transaction, or directly inside the caller's (a savepoint per message costs). */
+  private atomic<T>(fn: () => T): T {
+    return this.d.db.$client.inTransaction ? fn() : tx(this.d.db, fn);
+  }
+
+  /**
+   * Enqueues many messages in one transaction (campaigns, bulk senders): one commit instead of one per
+   * message. A request the caller got wrong gets its error in its slot; the others still go.
+   */
+  enqueueMany(reqs: readonly EnqueueRequest[]): Array<EnqueueResult | { error: { code: string; message: string } }> {
+    return tx(this.d.db, () =>
+      reqs.map((req) => {
+        try {
+          return this.enqueue(req);
+        } catch (err) {
+          if (err instanceof AppError) return { error: { code: err.code, message: err.message } };
+          throw err;
+        }
+      }),
+    );
+  }
+
+  private timezoneFor(sub: Subscriber, operator: string | null): string {
+    return this.d.operators.timezoneOf(sub.operator) ?? this.d.operators.timezoneOf(operator) ?? this.d.config.messaging.timezone;
+  }
+
+  /** The message as the API shows it, or null. */
+  get(id: string): MessageView | null {
+    const m = this.repo.get(id);
+    if (!m) return null;
+    const partRows = m.parts > 0 ? this.repo.parts(id) : [];
+    return {
+      id: m.id,
+      to: m.msisdn,
+      from: m.sender,
+      text: m.text,
+      kind: m.kind,
+      status: m.status,
+      reason: m.reason,
+      parts: m.parts,
+      partsSent: partRows.length,
+      partsDelivered: partRows.filter((p) => p.status === 'delivered').length,
+      encoding: m.encoding,
+      attempts: m.attempts,
+      error: m.error,
+      source: m.source,
+      sourceRef: m.sourceRef,
+      createdAt: iso(m.createdAt),
+      sendAt: m.status === 'queued' ? iso(m.dueAt) : null,
+      sentAt: iso(m.sentAt),
+      deliveredAt: iso(m.deliveredAt),
+      finalAt: iso(m.finalAt),
+      expiresAt: iso(m.expiresAt),
+    };
+  }
+
+  /** The raw outbox row (partner receipts need the times). */
+  row(id: string): MessageRow | null {
+    return this.repo.get(id);
+  }
+
+  /** Listens to status changes (sent, delivered, failed, expired), after they are committed. */
+  onStatus(listener: (change: MessageStatusChange) => void): void {
+    this.dispatcher.onStatus(listener);
+  }
+
+  /** Adds a hook that may consume an MO before keyword routing (polls). */
+  addMoInterceptor(fn: MoInterceptor): void {
+    this.interceptors.push(fn);
+  }
+
+  /** How the SMPP channel gives the dispatcher its sender (the core never imports a channel). */
+  attachTransport(transport: SmsTransport): void {
+    transport.setWakeup(() => this.dispatcher.wake());
+    this.dispatcher.attach(transport);
+  }
+
+  /**
+   * A delivery receipt from the transport; applied in order with submit outcomes. `ack(true)` once it
+   * is committed: only then may the transport acknowledge it to the SMSC.
+   */
+  handleReceipt(r: ReceiptIn, ack?: (ok: boolean) => void): void {
+    this.dispatcher.receipt(r, ack);
+  }
+
+  /**
+   * A received SMS part. Parts arriving in the same event-loop turn are stored and routed in one
+   * transaction (single parts decoded and routed, parts of a concatenated message kept until their
+   * siblings arrive); `ack(true)` once committed, so the transport acknowledges only what is durable.
+   */
+  handleMoPart(p: MoPartIn, ack?: (ok: boolean) => void): void {
+    this.moQueue.push({ p, ack });
+    if (this.moQueue.length === 1) setImmediate(() => this.flushMo());
+  }
+
+  private flushMo(): void {
+    const batch = this.moQueue;
+    this.moQueue = [];
+    if (batch.length === 0) return;
+    const results: boolean[] = [];
+    try {
+      tx(this.d.db, () => {
+        for (const item of batch) {
+          try {
+            // A savepoint each: one bad message does not take the others with it.
+            tx(this.d.db, () => this.receiveMoPart(item.p));
+            results.push(true);
+          } catch (err) {
+            this.log.error({ err, msisdn: item.p.from }, 'could not process a received SMS');
+            results.push(false);
+          }
+        }
+      });
+    } catch (err) {
+      this.log.error({ err, messages: batch.length }, 'could not store received SMS; the SMSC is asked to resend');
+      for (const item of batch) item.ack?.(false);
+      return;
+    }
+    batch.forEach((item, i) => item.ack?.(results[i]!));
+  }
+
+  private receiveMoPart(p: MoPartIn): MoRoute | 'buffered' {
+    const at = this.d.clock.now();
+    const from = normalizeMsisdn(p.from, this.d.config.defaults.countryCode);
+    if (!from) {
+      this.log.warn({ source_addr: p.from, bind: p.bindId }, 'MO from an address that is not a phone number; ignored');
+      return 'default';
+    }
+    if (p.concat && p.concat.total > 1) {
+      const group = this.concat.add({
+        groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
+        seq: p.concat.seq,
+        total: p.concat.total,
+        dataCoding: p.dataCoding,
+        data: p.payload,
+        meta: { from, to: p.to },
+        at,
+      });
+      return group ? this.routeGroup(group, at) : 'buffered';
+    }
+    return this.routeMo({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at }, 1);
+  }
+
+  /** Routes a decoded SMS (also used by tests and other channels that receive SMS). */
+  routeMo(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
+    return tx(this.d.db, () => {
+      const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
+      const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
+      return this.router.route(sub, inbound, parts);
+    });
+  }
+
+  private routeGroup(group: ConcatGroup, at: number): MoRoute {
+    const text = joinParts(group, decodeText);
+    if (group.missing.length > 0) this.log.warn({ msisdn: group.meta.from, missing: group.missing }, 'concatenated MO incomplete after the timeout; routing what arrived');
+    return this.routeMo({ from: String(group.meta.from), to: String(group.meta.to), text, at }, group.parts.length);
+  }
+
+  /**
+   * Stores one part of a concatenated submit (a partner's) until its siblings arrive, then enqueues the
+   * whole text. `id` is the message id every part is answered with: the one chosen for the group's
+   * first part, even across a restart. `result` is set when this part completed the message.
+   */
+  enqueuePart(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } }): {
+    id: string;
+    result: EnqueueResult | null;
+  } {
+    return tx(this.d.db, () => {
+      const groupKey = `submit|${p.groupKey}`;
+      const first = this.concat.metaOf(groupKey) as { request?: EnqueueRequest } | null;
+      const request = first?.request ?? p.request;
+      const group = this.concat.add({ groupKey, seq: p.seq, total: p.total, dataCoding: p.dataCoding, data: p.data, meta: { request }, at: this.d.clock.now() });
+      const id = request.id ?? p.request.id;
+      if (!group) return { id, result: null };
+      return { id, result: this.enqueue({ ...request, id, text: joinParts(group, decodeText) }) };
+    });
+  }
+
+  /** Final messages of a source (partner) whose receipt was asked for and not yet handed over. */
+  receiptsDue(source: string, limit = 100): MessageRow[] {
+    return this.repo.receiptsDue(source, limit);
+  }
+
+  /** Marks a partner receipt handed over. */
+  markReceiptSent(id: string): void {
+    this.repo.markReceiptSent(id, this.d.clock.now());
+  }
+
+  /** Parts submitted and awaiting an answer, and claimed parts waiting for capacity. */
+  inMemory(): { jobs: number; waiting: number } {
+    return this.dispatcher.inMemory();
+  }
+
+  /** Looks for due messages now (tests, after moving a manual clock). */
+  wake(): void {
+    this.dispatcher.wake();
+  }
+
+  /** Expires what ran out of validity now (also runs periodically). */
+  sweep(): void {
+    this.dispatcher.sweep();
+    this.sweepConcat();
+  }
+
+  private sweepConcat(): void {
+    if (!this.d.db.$client.open) return;
+    const now = this.d.clock.now();
+    try {
+      tx(this.d.db, () => {
+        for (const g of this.concat.expired(now - this.d.config.messaging.concatTimeoutSeconds * 1000)) {
+          if (g.groupKey.startsWith('mo|')) {
+            this.routeGroup(g, now);
+            continue;
+          }
+          const request = (g.meta as { request?: EnqueueRequest }).request;
+          if (!request) continue;
+          this.log.warn({ messageId: request.id, missing: g.missing }, 'concatenated submit incomplete after the timeout; sending what arrived');
+          try {
+            this.enqueue({ ...request, text: joinParts(g, decodeText) || ' ' });
+          } catch (err) {
+            this.log.warn({ err, messageId: request.id }, 'incomplete concatenated submit could not be queued');
+          }
+        }
+      });
+    } catch (err) {
+      this.log.error({ err }, 'concatenated MO sweep failed');
+    }
+  }
+
+  /** Starts the dispatcher and the reassembly sweeper. */
+  start(): void {
+    this.dispatcher.start();
+    const every = Math.min(60_000, Math.max(1000, (this.d.config.messaging.concatTimeoutSeconds * 1000) / 4));
+    this.concatTimer = setInterval(() => this.sweepConcat(), every);
+    this.concatTimer.unref();
+  }
+
+  /** Stops claiming and drains what is in flight. */
+  async stop(): Promise<void> {
+    if (this.concatTimer) clearInterval(this.concatTimer);
+    this.concatTimer = null;
+    await this.dispatcher.stop();
+  }
+}

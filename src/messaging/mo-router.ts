@@ -1,0 +1,126 @@
+import type { Counter } from 'prom-client';
+import type { Config } from '../config';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { Subscriber } from '../subscribers/subscriber-service';
+import type { UsageEvent } from '../usage/usage-log';
+import type { EnqueueRequest, EnqueueResult, InboundSms, MoInterceptor } from './types';
+
+/** Content an SMS keyword leads to (a flow's SMS entry point), in the subscriber's language. */
+export interface SmsContent {
+  flowId: string;
+  nodeId: string;
+  text: string;
+}
+
+/** Finds the content for a keyword sent to a short code, in a language (with the flow's fallbacks). */
+export type SmsContentLookup = (keyword: string, shortCode: string, lang: string) => SmsContent | null;
+
+/** How an MO was handled. */
+export type MoRoute = 'opt_out' | 'opt_in' | 'intercepted' | 'help' | 'keyword' | 'default';
+
+export interface MoRouterDeps {
+  subscribers: {
+    ensure(msisdn: string, opts: { at?: number }): Subscriber;
+    setOptOut(id: number, optedOut: boolean): void;
+  };
+  usage: { record(events: readonly UsageEvent[]): void };
+  enqueue(req: EnqueueRequest): EnqueueResult;
+  content: SmsContentLookup;
+  interceptors: readonly MoInterceptor[];
+  config: Config['messaging'];
+  defaultLanguage: string;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Upper case, single spaces, no surrounding punctuation: "  stop! " -> "STOP". */
+export function normalizeKeywordText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s.,!?;:'"()*#-]+|[\s.,!?;:'"()*#-]+$/g, '');
+}
+
+/**
+ * Routes a received SMS (already reassembled and decoded). Order: opt-out and opt-in words first, so
+ * STOP always works whatever else waits for the subscriber; then interceptors (a poll awaiting an
+ * answer); then HELP, a flow's SMS keyword (first word, or the whole text), else the default reply.
+ * Replies are transactional (the subscriber asked) and come from the short code written to.
+ * Call inside a transaction: the usage events, flag changes and replies commit together.
+ */
+export class MoRouter {
+  private readonly optOut: Set<string>;
+  private readonly optIn: Set<string>;
+  private readonly help: Set<string>;
+  private readonly routed: Counter<string>;
+
+  constructor(private readonly d: MoRouterDeps) {
+    const set = (words: string[]) => new Set(words.map(normalizeKeywordText));
+    this.optOut = set(d.config.keywords.optOut);
+    this.optIn = set(d.config.keywords.optIn);
+    this.help = set(d.config.keywords.help);
+    this.routed = d.metrics.counter('mo_messages_total', 'Received SMS by how they were routed', ['route']);
+  }
+
+  /** Handles one inbound SMS from a known subscriber; returns the route taken. */
+  route(sub: Subscriber, mo: InboundSms, parts: number): MoRoute {
+    const norm = normalizeKeywordText(mo.text);
+    const lang = sub.language ?? this.d.defaultLanguage;
+    const events: UsageEvent[] = [
+      { at: mo.at, subscriberId: sub.id, channel: 'sms', type: 'sms_in', detail: { to: mo.to, text: mo.text.slice(0, 160), parts } },
+    ];
+    const reply = (text: string, extra: Partial<EnqueueRequest> = {}) =>
+      this.d.enqueue({ to: mo.from, text, from: mo.to, kind: 'transactional', source: 'mo_reply', ...extra });
+    let route: MoRoute;
+    if (this.optOut.has(norm)) {
+      route = 'opt_out';
+      this.d.subscribers.setOptOut(sub.id, true);
+      events.push({ at: mo.at, subscriberId: sub.id, channel: 'sms', type: 'opt_out', detail: { keyword: norm } });
+      this.d.usage.record(events);
+      reply(this.text('optOut', lang));
+    } else if (this.optIn.has(norm)) {
+      route = 'opt_in';
+      this.d.subscribers.setOptOut(sub.id, false);
+      events.push({ at: mo.at, subscriberId: sub.id, channel: 'sms', type: 'opt_in', detail: { keyword: norm } });
+      this.d.usage.record(events);
+      reply(this.text('optIn', lang));
+    } else {
+      this.d.usage.record(events);
+      route = this.routeRest(sub, mo, norm, lang, reply);
+    }
+    this.routed.inc({ route });
+    return route;
+  }
+
+  private routeRest(sub: Subscriber, mo: InboundSms, norm: string, lang: string, reply: (text: string, extra?: Partial<EnqueueRequest>) => EnqueueResult): MoRoute {
+    for (const intercept of this.d.interceptors) {
+      try {
+        if (intercept(mo)) return 'intercepted';
+      } catch (err) {
+        this.d.log.error({ err, msisdn: mo.from }, 'MO interceptor failed; routing the message as usual');
+      }
+    }
+    if (this.help.has(norm)) {
+      reply(this.text('help', lang));
+      return 'help';
+    }
+    const first = norm.split(' ')[0] ?? '';
+    const content = (first && this.d.content(first, mo.to, lang)) || (norm !== first && norm ? this.d.content(norm, mo.to, lang) : null);
+    if (content) {
+      this.d.usage.record([
+        { at: mo.at, subscriberId: sub.id, channel: 'sms', type: 'content', flowId: content.flowId, nodeId: content.nodeId, detail: { keyword: first } },
+      ]);
+      reply(content.text, { sourceRef: `${content.flowId}:${content.nodeId}` });
+      return 'keyword';
+    }
+    reply(this.text('defaultReply', lang));
+    return 'default';
+  }
+
+  private text(key: keyof Config['messaging']['texts'], lang: string): string {
+    const t = this.d.config.texts[key];
+    return t[lang] ?? t[this.d.defaultLanguage] ?? t.en ?? Object.values(t)[0] ?? '';
+  }
+}

@@ -1,0 +1,80 @@
+import type { Config } from '../config';
+import type { Days } from '../crm/days';
+import type { FlowIndex } from '../crm/flow-index';
+import { PERIOD_DAYS } from '../crm/scoring';
+import type { Db } from '../db/client';
+import type { Clock } from '../lib/clock';
+import { badRequest } from '../lib/errors';
+import { discoveryReport } from './discovery';
+import { funnelReport } from './funnel';
+import { interventionsReport } from './interventions';
+import { payingUsingReport } from './paying-using';
+import { parseRange, rangeJson, type RangeQuery } from './range';
+import { retentionReport } from './retention';
+import { riskReport } from './risk';
+import { stuckReport } from './stuck';
+import { usageReport } from './usage';
+
+export type ReportQuery = RangeQuery & { by?: string; service?: string; kind?: string; windows?: string; state?: string; limit?: string };
+
+/** What each report answers, for GET /api/v1/reports. */
+export const REPORTS: Record<string, string> = {
+  funnel: 'per node: screens shown, sessions, invalid-input rate, backs, exits by reason, drop-off, median dwell',
+  discovery: 'share of sessions (and of first sessions) that found content, and at the first go; stuck sessions and why',
+  stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
+  'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
+  retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
+  usage: 'active subscribers, sessions, content and stuck rates by region, crop, language or operator (by=...)',
+  interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
+  risk: 'live subscriptions ranked by value at risk',
+};
+
+/** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
+export class Reports {
+  constructor(
+    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> },
+  ) {}
+
+  /** Runs report `name` with query-string filters. */
+  run(name: string, q: ReportQuery): Record<string, unknown> {
+    const { db, days, flows } = this.d;
+    const range = parseRange(q, this.d.clock.now(), days);
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 10000.');
+    if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
+      throw badRequest('UNKNOWN_SERVICE', `Service "${q.service.slice(0, 40)}" is not configured (known: ${this.d.config.services.map((s) => s.id).join(', ') || 'none'}).`);
+    }
+    let body: Record<string, unknown>;
+    switch (name) {
+      case 'funnel':
+        body = funnelReport(db, flows, range);
+        break;
+      case 'discovery':
+        body = discoveryReport(db, days, range);
+        break;
+      case 'stuck':
+        body = stuckReport(db, flows, range, limit);
+        break;
+      case 'paying-vs-using':
+        body = payingUsingReport(db, days, range, q.service);
+        break;
+      case 'retention': {
+        const periods = new Map(this.d.config.services.map((s) => [s.id, PERIOD_DAYS[s.period]]));
+        body = retentionReport(db, range, q.service, { annualDiscountRate: this.d.config.crm.scores.annualDiscountRate, periodDays: (id) => periods.get(id) ?? 1 });
+        break;
+      }
+      case 'usage':
+        body = usageReport(db, range, q.by);
+        break;
+      case 'interventions':
+        body = interventionsReport(db, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        break;
+      case 'risk':
+        body = riskReport(db, q.service, q.state, limit);
+        break;
+      default:
+        throw badRequest('UNKNOWN_REPORT', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);
+    }
+    return { report: name, range: rangeJson(range, days), ...body };
+  }
+}

@@ -1,0 +1,70 @@
+import type { Days } from '../crm/days';
+import { DAY } from '../lib/clock';
+import { badRequest } from '../lib/errors';
+
+/** The common filters of every report: a time range in local days, and optionally a channel and a flow. */
+export interface ReportRange {
+  from: number;
+  to: number;
+  fromDay: number;
+  toDay: number;
+  channel: string | null;
+  flow: string | null;
+}
+
+export interface RangeQuery {
+  from?: string;
+  to?: string;
+  channel?: string;
+  flow?: string;
+}
+
+const CHANNELS = ['ussd', 'ivr', 'sms'];
+const MAX_DAYS = 3660;
+
+function instant(raw: string, name: string, endOfDay: boolean): number {
+  // A bare date means the whole day: `from` its start, `to` its end.
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(raw);
+  const t = Date.parse(dateOnly ? `${raw}T00:00:00Z` : raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(t)) throw badRequest('INVALID_RANGE', `${name} "${raw.slice(0, 40)}" is not a date (YYYY-MM-DD) or an ISO-8601 time.`);
+  return dateOnly && endOfDay ? t + DAY - 1 : t;
+}
+
+/** Parses from/to/channel/flow; default range: the 30 days up to now. */
+export function parseRange(q: RangeQuery, now: number, days: Days, defaultDays = 30): ReportRange {
+  const to = q.to ? instant(q.to, 'to', true) : now;
+  const from = q.from ? instant(q.from, 'from', false) : to - defaultDays * DAY;
+  if (from > to) throw badRequest('INVALID_RANGE', 'from must not be after to.');
+  if (to - from > MAX_DAYS * DAY) throw badRequest('INVALID_RANGE', `A report covers at most ${MAX_DAYS} days.`);
+  if (q.channel !== undefined && !CHANNELS.includes(q.channel)) throw badRequest('INVALID_CHANNEL', `channel must be one of ${CHANNELS.join(', ')}.`);
+  return { from, to, fromDay: days.of(from), toDay: days.of(to), channel: q.channel ?? null, flow: q.flow ?? null };
+}
+
+/** The range as the reports echo it. */
+export function rangeJson(r: ReportRange, days: Days): Record<string, unknown> {
+  return {
+    from: new Date(r.from).toISOString(),
+    to: new Date(r.to).toISOString(),
+    days: { from: days.iso(r.fromDay), to: days.iso(r.toDay), timezone: days.timeZone },
+    ...(r.channel ? { channel: r.channel } : {}),
+    ...(r.flow ? { flow: r.flow } : {}),
+  };
+}
+
+/** SQL conditions and arguments for the day/channel/flow filter of a rollup table. */
+export function rollupWhere(r: ReportRange, opts: { channel?: boolean; flow?: boolean } = {}): { sql: string; args: unknown[] } {
+  const parts = ['day BETWEEN ? AND ?'];
+  const args: unknown[] = [r.fromDay, r.toDay];
+  if (opts.channel !== false && r.channel) {
+    parts.push('channel = ?');
+    args.push(r.channel);
+  }
+  if (opts.flow !== false && r.flow) {
+    parts.push('flow_id = ?');
+    args.push(r.flow);
+  }
+  return { sql: parts.join(' AND '), args };
+}
+
+/** A share rounded for reading (null when the denominator is zero). */
+export const rate = (num: number, den: number): number | null => (den > 0 ? Math.round((num / den) * 10000) / 10000 : null);

@@ -1,0 +1,301 @@
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Clock } from '../lib/clock';
+import { badRequest, notFound } from '../lib/errors';
+import { newId } from '../lib/ids';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { EnqueueResult, MessagingPort } from '../messaging/types';
+import type { OperatorDirectory } from '../subscribers/operators';
+import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
+import type { UsageChannel, UsageLog } from '../usage/usage-log';
+import { foldSubscription, lifecyclePolicy, type Folded, type LifecyclePolicy } from './lifecycle';
+import { RequestQueue } from './request-queue';
+import { ServiceCatalog } from './service-catalog';
+import { SubscriptionRepo, toFoldEvent, type SubscriptionRow } from './subscription-repo';
+import { SubscriptionViews } from './subscription-views';
+import { fill, pickText, serviceVars } from './texts';
+import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
+
+export interface SubscriptionServiceDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  config: Pick<Config, 'services' | 'billing' | 'defaults' | 'messaging'>;
+  subscribers: Pick<SubscriberService, 'find' | 'findById' | 'ensure'>;
+  usage: Pick<UsageLog, 'record'>;
+  operators: Pick<OperatorDirectory, 'timezoneOf'>;
+  messaging: Pick<MessagingPort, 'enqueue'>;
+  /** Request worker poll interval (ms), for tests. */
+  requestPollMs?: number;
+}
+
+/** What a subscriber's subscribe/unsubscribe request led to. */
+export interface RequestOutcome {
+  status: 'requested' | 'already_subscribed' | 'not_subscribed';
+  subscriptionId: string;
+  state: SubscriptionState;
+  /** The operator API call queued, if a provider handles the service. */
+  providerRequestId: string | null;
+}
+
+const LIVE: readonly SubscriptionState[] = ['active', 'grace', 'suspended'];
+const toMinor = (amount: number): number => Math.round(amount * 100);
+
+/**
+ * Subscriptions: ingests operator billing notifications (idempotent), records subscriber requests,
+ * and keeps each subscription's state as the fold of all its events in their own time order.
+ * Every event is also a `billing` usage event. The operator's notification stays the source of truth
+ * for charging: our requests only move a subscription to `pending` (or cancel an unconfirmed one).
+ */
+export class SubscriptionService {
+  readonly catalog: ServiceCatalog;
+  readonly requests: RequestQueue;
+  /** Read side for the API and the subscriber view. */
+  readonly views: SubscriptionViews;
+  private readonly repo: SubscriptionRepo;
+  private readonly providers: SubscriptionProvider[] = [];
+  private readonly log: Logger;
+  private readonly policies = new Map<string, LifecyclePolicy>();
+
+  constructor(private readonly d: SubscriptionServiceDeps) {
+    this.catalog = new ServiceCatalog(d.config.services);
+    this.repo = new SubscriptionRepo(d.db);
+    this.log = d.log.child({ comp: 'subscriptions' });
+    const b = d.config.billing;
+    for (const s of this.catalog.all()) {
+      this.policies.set(s.id, lifecyclePolicy(s.period, { graceDays: s.graceDays ?? b.graceDays, suspendDays: s.suspendDays ?? b.suspendDays, missedRenewalHours: b.missedRenewalHours }));
+    }
+    this.requests = new RequestQueue({
+      db: d.db,
+      clock: d.clock,
+      log: d.log,
+      metrics: d.metrics,
+      catalog: this.catalog,
+      providers: () => this.providers,
+      maxAttempts: b.requests.maxAttempts,
+      retryBaseMs: b.requests.retryBaseSeconds * 1000,
+      ...(d.requestPollMs !== undefined ? { pollMs: d.requestPollMs } : {}),
+    });
+    this.views = new SubscriptionViews(this.repo, this.catalog, (id) => this.requests.forSubscription(id));
+    d.metrics.gauge('subscriptions', 'Subscriptions by lifecycle state', ['state'], (g) => {
+      if (!d.db.$client.open) return;
+      g.reset();
+      for (const r of this.repo.countByState()) g.set({ state: r.state }, r.n);
+    });
+  }
+
+  /** Adds an operator subscription API (called by a channel at start-up). */
+  attachProvider(p: SubscriptionProvider): void {
+    this.providers.push(p);
+  }
+
+  /** The data access object (for the lifecycle job and views). */
+  get store(): SubscriptionRepo {
+    return this.repo;
+  }
+
+  /**
+   * Records one operator notification and re-derives the subscription. A notification seen before
+   * (same source and event id) changes nothing and is reported as a duplicate.
+   */
+  ingest(n: BillingNotification): IngestResult {
+    const service = this.catalog.require(n.serviceId);
+    if (n.currency && n.currency.toUpperCase() !== service.currency) {
+      throw badRequest('CURRENCY_MISMATCH', `currency ${n.currency.slice(0, 8)} does not match ${service.id}, which is sold in ${service.currency}.`);
+    }
+    const charge = n.type === 'subscribed' || n.type === 'renewed';
+    const amountMinor = n.amount != null ? toMinor(n.amount) : charge ? toMinor(service.price) : null;
+    const now = this.d.clock.now();
+    return this.inTx(() => {
+      // Scoped by service too: two platforms sharing the generic endpoint may reuse each other's ids.
+      let externalId = n.eventId === null ? null : `${n.source}:${service.id}:${n.eventId}`;
+      if (externalId) {
+        const seen = this.repo.eventByExternal(externalId);
+        if (seen) return this.duplicate(seen.subscription_id);
+      }
+      const subscriber = this.d.subscribers.find(n.msisdn) ?? this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now });
+      const sub = this.repo.find(subscriber.id, service.id) ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
+      if (!externalId) {
+        // No id from the platform: additions and deletions alternate, so a repeat of the last type is a retry.
+        if (this.repo.lastTypeFromSource(sub.id, n.source) === n.type) return this.duplicate(sub.id);
+        externalId = `${n.source}:${sub.id}:${this.repo.countFromSource(sub.id, n.source) + 1}`;
+      }
+      const eventId = this.repo.insertEvent({
+        subscriptionId: sub.id,
+        source: n.source,
+        externalId,
+        type: n.type,
+        at: n.at,
+        receivedAt: now,
+        amountMinor,
+        currency: service.currency,
+        reason: n.reason ?? null,
+        nextRenewalAt: n.nextRenewalAt ?? null,
+        autoRenew: n.autoRenew ?? null,
+        detail: n.detail ?? null,
+      });
+      const f = this.refold(sub, now);
+      const flag = f.flags.get(eventId) ?? null;
+      this.d.usage.record([
+        {
+          at: n.at,
+          subscriberId: subscriber.id,
+          channel: 'billing',
+          type: 'billing',
+          detail: {
+            event: n.type,
+            serviceId: service.id,
+            subscriptionId: sub.id,
+            source: n.source,
+            state: f.state,
+            ...(amountMinor !== null ? { amount: amountMinor / 100, currency: service.currency } : {}),
+            ...(n.reason ? { reason: n.reason } : {}),
+            ...(flag ? { flag } : {}),
+          },
+        },
+      ]);
+      if (flag) this.log.warn({ msisdn: n.msisdn, service: service.id, event: n.type, flag }, 'impossible billing transition recorded');
+      return { duplicate: false, subscriptionId: sub.id, state: f.state, flag };
+    });
+  }
+
+  /** The subscriber asks to subscribe (USSD action, SMS keyword): record, confirm, ask the operator. */
+  requestSubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
+    return this.request('subscribe', subscriberId, serviceId, channel);
+  }
+
+  /** The subscriber asks to stop. Always recorded and always passed to the operator: STOP must work. */
+  requestUnsubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
+    return this.request('unsubscribe', subscriberId, serviceId, channel);
+  }
+
+  /** Re-derives a subscription as of now (the lifecycle job calls this when a deadline passes). */
+  refresh(subscriptionId: string): SubscriptionState | null {
+    return this.inTx(() => {
+      const sub = this.repo.findById(subscriptionId);
+      if (!sub) return null;
+      if (!this.policies.has(sub.service_id)) {
+        // The service was removed from config: keep what we knew, stop evaluating it.
+        this.repo.clearDeadline(sub.id);
+        this.log.warn({ service: sub.service_id }, 'subscription of an unconfigured service left as it was');
+        return sub.state;
+      }
+      return this.refold(sub, this.d.clock.now()).state;
+    });
+  }
+
+  private request(action: 'subscribe' | 'unsubscribe', subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
+    const service = this.catalog.require(serviceId);
+    return this.inTx(() => {
+      const now = this.d.clock.now();
+      const subscriber = this.d.subscribers.findById(subscriberId);
+      if (!subscriber) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${subscriberId}.`);
+      const sub = this.repo.find(subscriber.id, service.id) ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
+      const before = sub.state;
+      const texts = this.d.config.billing.texts;
+      let status: RequestOutcome['status'];
+      let text: Record<string, string>;
+      if (action === 'subscribe') {
+        status = LIVE.includes(before) ? 'already_subscribed' : 'requested';
+        text = status === 'requested' ? texts.subscribeRequested : texts.alreadySubscribed;
+      } else {
+        status = LIVE.includes(before) || before === 'pending' ? 'requested' : 'not_subscribed';
+        text = status === 'requested' ? texts.unsubscribeRequested : texts.notSubscribed;
+      }
+      const record = action === 'unsubscribe' || status === 'requested';
+      let state = before;
+      let providerRequestId: string | null = null;
+      if (record) {
+        const type = action === 'subscribe' ? 'subscribe_requested' : 'unsubscribe_requested';
+        this.repo.insertEvent({
+          subscriptionId: sub.id,
+          source: 'request',
+          externalId: `request:${newId('req', now)}`,
+          type,
+          at: now,
+          receivedAt: now,
+          amountMinor: null,
+          currency: null,
+          reason: null,
+          nextRenewalAt: null,
+          autoRenew: null,
+          detail: { channel },
+        });
+        state = this.refold(sub, now).state;
+        const provider = this.providers.find((p) => p.handles(service));
+        if (provider) providerRequestId = this.requests.enqueue(sub.id, action, provider.name);
+      }
+      const message = this.confirm(subscriber, service, text, sub.id);
+      this.d.usage.record([
+        {
+          at: now,
+          subscriberId: subscriber.id,
+          channel,
+          type: 'billing',
+          detail: {
+            event: `${action}_requested`,
+            serviceId: service.id,
+            subscriptionId: sub.id,
+            outcome: status,
+            state,
+            messageId: message.id,
+            ...(providerRequestId ? { operatorRequest: providerRequestId } : {}),
+          },
+        },
+      ]);
+      return { status, subscriptionId: sub.id, state, providerRequestId };
+    });
+  }
+
+  /** A transactional SMS to the subscriber who just asked (no quiet hours: they are awake and waiting). */
+  private confirm(subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): EnqueueResult {
+    const cfg = this.d.config;
+    const body = fill(pickText(text, subscriber.language, cfg.defaults.language), serviceVars(service, subscriber.language, cfg));
+    return this.d.messaging.enqueue({
+      to: subscriber.msisdn,
+      text: body,
+      kind: 'transactional',
+      source: 'subscription',
+      sourceRef: subscriptionId,
+      ...(service.shortCode ? { from: service.shortCode } : {}),
+    });
+  }
+
+  private duplicate(subscriptionId: string): IngestResult {
+    const sub = this.repo.findById(subscriptionId);
+    return { duplicate: true, subscriptionId, state: sub?.state ?? 'none', flag: null };
+  }
+
+  /**
+   * Folds all events of the subscription as of `now`, saves the result, and logs a `billing` usage
+   * event for each transition that time alone caused since the previous evaluation.
+   */
+  private refold(sub: SubscriptionRow, now: number): Folded {
+    const policy = this.policies.get(sub.service_id);
+    if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.service_id}" is no longer configured (known: ${this.catalog.known()}).`);
+    const rows = this.repo.events(sub.id);
+    const f = foldSubscription(rows.map(toFoldEvent), policy, now);
+    this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
+    const derived = f.transitions.filter((t) => t.eventId === null && t.at > sub.evaluated_at && t.at <= now);
+    if (derived.length > 0) {
+      this.d.usage.record(
+        derived.map((t) => ({
+          at: t.at,
+          subscriberId: sub.subscriber_id,
+          channel: 'billing' as const,
+          type: 'billing' as const,
+          detail: { event: t.to, serviceId: sub.service_id, subscriptionId: sub.id, source: 'lifecycle', reason: t.cause, from: t.from, state: t.to },
+        })),
+      );
+    }
+    return f;
+  }
+
+  /** Runs `fn` in a write transaction, or inside the caller's (a USSD hop, an MO) when one is open. */
+  private inTx<T>(fn: () => T): T {
+    return this.d.db.$client.inTransaction ? fn() : tx(this.d.db, fn);
+  }
+}

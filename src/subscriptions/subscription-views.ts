@@ -1,0 +1,89 @@
+import { iso } from '../lib/clock';
+import { badRequest, notFound } from '../lib/errors';
+import type { ServiceCatalog } from './service-catalog';
+import type { BillingEventRow, SubscriptionRepo, SubscriptionRow } from './subscription-repo';
+import { VISIBLE_STATES } from './types';
+
+/** The public JSON shape of a subscription (API, subscriber view). */
+export function subscriptionJson(row: SubscriptionRow, catalog: ServiceCatalog): Record<string, unknown> {
+  const entered = JSON.parse(row.entered) as Record<string, number>;
+  return {
+    id: row.id,
+    serviceId: row.service_id,
+    serviceName: catalog.byId(row.service_id)?.name ?? null,
+    state: row.state,
+    stateSince: iso(row.state_entered_at),
+    enteredAt: Object.fromEntries(Object.entries(entered).map(([k, v]) => [k, iso(v)])),
+    subscribedAt: iso(row.subscribed_at),
+    renewals: row.renewals,
+    consecutiveFailures: row.consecutive_failures,
+    lastChargedAt: iso(row.last_charged_at),
+    nextRenewalAt: iso(row.next_renewal_at),
+    autoRenew: row.auto_renew === 1,
+    revenue: { amount: row.revenue_minor / 100, currency: row.currency },
+    pendingAction: row.pending_action,
+    flaggedEvents: row.flags,
+    lastEventAt: iso(row.last_event_at),
+  };
+}
+
+/** One stored billing event in the API's shape. */
+export function billingEventJson(r: BillingEventRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    at: iso(r.at),
+    receivedAt: iso(r.received_at),
+    type: r.type,
+    source: r.source,
+    ...(r.amount_minor !== null ? { amount: r.amount_minor / 100, currency: r.currency } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.next_renewal_at !== null ? { nextRenewalAt: iso(r.next_renewal_at) } : {}),
+    flag: r.flag,
+    ...(r.detail ? { detail: JSON.parse(r.detail) as unknown } : {}),
+  };
+}
+
+export interface ListQuery {
+  state?: string | undefined;
+  service?: string | undefined;
+  limit?: string | undefined;
+  cursor?: string | undefined;
+}
+
+/** Read side of subscriptions for the API: validated filters, cursor paging, per-subscriber lists. */
+export class SubscriptionViews {
+  constructor(
+    private readonly repo: SubscriptionRepo,
+    private readonly catalog: ServiceCatalog,
+    private readonly operatorRequests: (subscriptionId: string) => Record<string, unknown>[],
+  ) {}
+
+  /** A page of subscriptions filtered by state and service; `nextCursor` is null on the last page. */
+  list(q: ListQuery): { items: Record<string, unknown>[]; nextCursor: string | null } {
+    if (q.state !== undefined && !(VISIBLE_STATES as readonly string[]).includes(q.state)) {
+      throw badRequest('INVALID_STATE', `state "${q.state.slice(0, 32)}" is not one of ${VISIBLE_STATES.join(', ')}.`);
+    }
+    if (q.service !== undefined) this.catalog.require(q.service);
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 500.');
+    if (q.cursor !== undefined && !/^sub_[0-9a-z]+$/.test(q.cursor)) throw badRequest('INVALID_CURSOR', 'cursor must be the nextCursor of a previous page.');
+    const rows = this.repo.list({ state: q.state, serviceId: q.service, after: q.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => ({ msisdn: r.msisdn, ...subscriptionJson(r, this.catalog) })),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    };
+  }
+
+  /** A subscriber's subscriptions (for GET /api/v1/subscribers/:msisdn). */
+  forSubscriber(subscriberId: number): Record<string, unknown>[] {
+    return this.repo.bySubscriber(subscriberId).map((r) => subscriptionJson(r, this.catalog));
+  }
+
+  /** One subscription with its events in fold order and the operator API calls made for it; 404 when unknown. */
+  detail(id: string): Record<string, unknown> {
+    const row = this.repo.findById(id);
+    if (!row) throw notFound('SUBSCRIPTION_NOT_FOUND', `No subscription with id ${id.slice(0, 40)}.`);
+    return { ...subscriptionJson(row, this.catalog), events: this.repo.events(id).map(billingEventJson), operatorRequests: this.operatorRequests(id) };
+  }
+}

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tx } from '../../src/db/client';
+import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+
+const gateways: TestGateway[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const g of gateways.splice(0)) await g.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function open(overrides: Parameters<typeof testGateway>[0], opts: Parameters<typeof testGateway>[1]) {
+  const g = await testGateway(overrides, opts);
+  gateways.push(g);
+  return g;
+}
+
+function tempDb(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-campaign-crash-'));
+  dirs.push(dir);
+  return path.join(dir, 'gateway.db');
+}
+
+const msisdn = (i: number) => `+2547${String(i).padStart(8, '0')}`;
+
+/** N maize growers and an SMS campaign to them, due now; returns the campaign id. */
+async function setUp(g: TestGateway, n: number): Promise<string> {
+  tx(g.core.db, () => {
+    for (let i = 1; i <= n; i++) g.core.subscribers.updateProfile(g.core.subscribers.ensure(msisdn(i), {}).id, { crop: 'maize', language: 'en' });
+  });
+  const seg = await g.app.inject({ method: 'POST', url: '/api/v1/segments', headers: AUTH, payload: { name: 'Maize', filter: { crop: 'maize' } } });
+  const c = await g.app.inject({
+    method: 'POST',
+    url: '/api/v1/campaigns',
+    headers: AUTH,
+    payload: { kind: 'sms', segmentId: seg.json().id, text: { en: 'Plant maize with the first rains.' }, schedule: { at: new Date(g.clock.now()).toISOString() } },
+  });
+  expect(c.statusCode).toBe(201);
+  return c.json().id as string;
+}
+
+/** Messages per number for the campaign: every recipient must have exactly one. */
+function perRecipient(g: TestGateway, campaignId: string): Map<string, number> {
+  const rows = g.core.db.$client.prepare("SELECT msisdn, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ? GROUP BY msisdn").all(campaignId) as { msisdn: string; n: number }[];
+  return new Map(rows.map((r) => [r.msisdn, r.n]));
+}
+
+function expectExactlyOnce(g: TestGateway, campaignId: string, n: number) {
+  const counts = perRecipient(g, campaignId);
+  expect(counts.size).toBe(n);
+  expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  const run = g.core.campaigns.runs(campaignId)[0]!;
+  expect(run).toMatchObject({ status: 'done', total: n, queued: n, blocked: 0 });
+  const pending = g.core.db.$client.prepare("SELECT count(*) AS n FROM campaign_recipients WHERE run_id = ? AND status = 'pending'").get(run.id) as { n: number };
+  expect(pending.n).toBe(0);
+}
+
+describe('a crash mid-send', () => {
+  it('a batch that fails part-way leaves nothing of itself; the next tick resumes without duplicates or gaps', async () => {
+    const g = await open({ campaigns: { batchSize: 4 } }, { now: '2026-11-20T06:00:00Z' });
+    const id = await setUp(g, 10);
+    // The 7th outbox insert fails as a full disk would, in the middle of the second batch.
+    g.core.db.$client.exec(`CREATE TEMP TRIGGER fail_seventh BEFORE INSERT ON messages WHEN NEW.msisdn = '${msisdn(7)}' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    const first = await g.core.campaignScheduler.tick();
+    expect(first).toMatchObject({ handed: 4, failed: 1 });
+    expect([...perRecipient(g, id).keys()].sort()).toEqual([1, 2, 3, 4].map(msisdn));
+    g.core.db.$client.exec('DROP TRIGGER fail_seventh');
+    await g.core.campaignScheduler.tick();
+    expectExactlyOnce(g, id, 10);
+  });
+
+  it('a second process leaves a leased run alone, and takes it over when the lease expires', async () => {
+    const dbPath = tempDb();
+    const a = await open({ campaigns: { batchSize: 3, leaseSeconds: 60 } }, { now: '2026-11-20T06:00:00Z', dbPath });
+    const id = await setUp(a, 10);
+    // Process A hands over one batch, then stops answering (its lease is still held).
+    await a.core.campaignScheduler.tick({ maxBatches: 1 });
+    a.core.db.$client.exec("UPDATE campaign_runs SET lease_owner = 'process-a', lease_expires_at = " + String(a.clock.now() + 60_000));
+    expect(perRecipient(a, id).size).toBe(3);
+
+    const b = await open({ campaigns: { batchSize: 3 } }, { now: '2026-11-20T06:00:30Z', dbPath });
+    expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 0 });
+    expect(perRecipient(b, id).size).toBe(3);
+    b.clock.set('2026-11-20T06:01:01Z');
+    expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 7 });
+    expectExactlyOnce(b, id, 10);
+  });
+
+  it('a gateway killed with SIGKILL mid-fan-out is resumed by the next one without duplicates or gaps', async () => {
+    const dbPath = tempDb();
+    const now = '2026-11-20T06:00:00Z';
+    const setup = await open({}, { now, dbPath });
+    const id = await setUp(setup, 5000);
+    await setup.stop();
+    gateways.splice(0);
+
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./campaign-crash-child.ts', import.meta.url)), dbPath, now], {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      let batches = 0;
+      let out = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => (out += chunk));
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        batches += (chunk.match(/handed [1-9]/g) ?? []).length;
+        if (batches >= 3 && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`the child finished (exit ${code}) after ${batches} batches, before it could be killed: ${out.slice(0, 500)}`)));
+    });
+    await new Promise((r) => child.once('close', r));
+
+    const after = await open({}, { now: '2026-11-20T06:01:01Z', dbPath });
+    const handedBefore = perRecipient(after, id).size;
+    expect(handedBefore).toBeGreaterThanOrEqual(150);
+    expect(handedBefore).toBeLessThan(5000);
+    await after.core.campaignScheduler.tick();
+    expectExactlyOnce(after, id, 5000);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY } from '../../src/lib/clock';
+import { testGateway, type TestGateway } from '../helpers/gateway';
+
+// Segment filters over a small known population; counts and the numbers matched are what a content
+// team sees in the preview, so that is what is asserted.
+
+let gw: TestGateway;
+const NOW = Date.parse('2026-11-20T09:00:00Z');
+
+const people: { n: string; region?: string; crop?: string; language?: string; operator?: string; seenDaysAgo: number; extra?: Record<string, string> }[] = [
+  { n: '+254700000001', region: 'Nakuru', crop: 'maize', language: 'sw', seenDaysAgo: 1 },
+  { n: '+254700000002', region: 'nakuru', crop: 'Maize', language: 'en', seenDaysAgo: 10 },
+  { n: '+254700000003', region: 'Nakuru', crop: 'beans', language: 'sw', seenDaysAgo: 40 },
+  { n: '+254700000004', region: 'Kisumu', crop: 'maize', language: 'sw', seenDaysAgo: 2, extra: { farmSize: 'small' } },
+  { n: '+254700000005', region: 'Kisumu', crop: 'cassava', language: 'en', seenDaysAgo: 90, extra: { farmSize: 'large' } },
+  { n: '+254700000006', seenDaysAgo: 0 },
+];
+
+const matching = (filter: Record<string, unknown>) => {
+  const f = gw.core.segments.validate(filter);
+  return gw.core.segments.sample(f, 100).sort();
+};
+
+beforeAll(async () => {
+  gw = await testGateway({ services: [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] });
+  for (const p of people) {
+    const s = gw.core.subscribers.ensure(p.n, { at: NOW - p.seenDaysAgo * DAY });
+    const patch: Record<string, string> = { ...p.extra };
+    for (const k of ['region', 'crop', 'language'] as const) if (p[k]) patch[k] = p[k]!;
+    if (Object.keys(patch).length) gw.core.subscribers.updateProfile(s.id, patch);
+  }
+  const id = (n: string) => gw.core.subscribers.find(n)!.id;
+  gw.core.usage.record([
+    { at: NOW - 3 * DAY, subscriberId: id('+254700000001'), channel: 'ussd', type: 'content', flowId: 'crop-advice', nodeId: 'maize-planting' },
+    { at: NOW - 20 * DAY, subscriberId: id('+254700000004'), channel: 'ussd', type: 'content', flowId: 'crop-advice', nodeId: 'beans-planting' },
+  ]);
+  // Subscription states and a CRM finding as their owners store them.
+  const db = gw.core.db.$client;
+  const sub = db.prepare("INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, 'crop-daily', ?, 'KES', 0, 0, 0)");
+  sub.run('sub_1', id('+254700000001'), 'active');
+  sub.run('sub_2', id('+254700000002'), 'grace');
+  sub.run('sub_3', id('+254700000003'), 'cancelled');
+  db.prepare("INSERT INTO crm_findings (id, subscriber_id, kind, dedupe_key, status, reason, detail, detected_at, not_before, expires_at) VALUES ('f1', ?, 'stuck', 'k1', 'open', 'r', '{}', 0, 0, 0)").run(id('+254700000004'));
+  gw.core.subscribers.setOptOut(id('+254700000006'), true);
+});
+afterAll(async () => gw.stop());
+
+describe('segment filters', () => {
+  it('matches profile fields case-insensitively, a list meaning any of', () => {
+    expect(matching({ region: 'NAKURU', crop: 'maize' })).toEqual(['+254700000001', '+254700000002']);
+    expect(matching({ crop: ['cassava', 'beans'] })).toEqual(['+254700000003', '+254700000005']);
+    expect(matching({ language: 'sw', region: 'kisumu' })).toEqual(['+254700000004']);
+    expect(matching({ profile: { farmSize: 'LARGE' } })).toEqual(['+254700000005']);
+  });
+
+  it('leaves opted-out subscribers out unless asked', () => {
+    expect(matching({})).toHaveLength(5);
+    expect(matching({ includeOptedOut: true })).toHaveLength(6);
+  });
+
+  it('filters on activity: last seen and content reached', () => {
+    expect(matching({ lastSeenWithinDays: 7 })).toEqual(['+254700000001', '+254700000004']);
+    expect(matching({ notSeenForDays: 30 })).toEqual(['+254700000003', '+254700000005']);
+    expect(matching({ content: { reached: true } })).toEqual(['+254700000001', '+254700000004']);
+    expect(matching({ content: { reached: true, nodeId: 'maize-planting' } })).toEqual(['+254700000001']);
+    expect(matching({ content: { reached: true, withinDays: 7 } })).toEqual(['+254700000001']);
+    expect(matching({ content: { reached: false }, region: 'Kisumu' })).toEqual(['+254700000005']);
+  });
+
+  it('filters on subscription state (none = no live subscription) and CRM flags', () => {
+    expect(matching({ subscriptionState: 'active' })).toEqual(['+254700000001']);
+    expect(matching({ subscriptionState: ['active', 'grace'], service: 'crop-daily' })).toEqual(['+254700000001', '+254700000002']);
+    expect(matching({ subscriptionState: 'none' })).toEqual(['+254700000003', '+254700000004', '+254700000005']);
+    expect(matching({ crmFlags: 'stuck' })).toEqual(['+254700000004']);
+  });
+
+  it('filters on poll answers', () => {
+    const poll = gw.core.polls.create({ type: 'choice', question: { en: 'Useful?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
+    const id = (n: string) => gw.core.subscribers.find(n)!.id;
+    gw.core.polls.recordAnswer(poll, id('+254700000001'), 0, { channel: 'sms', at: NOW });
+    gw.core.polls.recordAnswer(poll, id('+254700000002'), 1, { channel: 'ussd', at: NOW });
+    expect(matching({ poll: { pollId: poll.id } })).toEqual(['+254700000001', '+254700000002']);
+    expect(matching({ poll: { pollId: poll.id, answers: [1] } })).toEqual(['+254700000002']);
+    expect(matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);
+  });
+
+  it('rejects filters it cannot run, saying what is wrong', () => {
+    const err = (f: unknown) => {
+      try {
+        gw.core.segments.validate(f);
+        return null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(err({ regoin: 'Nakuru' })).toMatch(/filter.regoin is not a filter key \(known keys: region, crop/);
+    expect(err({ lastSeenWithinDays: -1 })).toMatch(/lastSeenWithinDays/);
+    expect(err({ subscriptionState: 'zombie' })).toMatch(/subscriptionState must be one of none, pending, active/);
+    expect(err({ region: 5 })).toMatch(/region must be a text or a list of texts/);
+    expect(err({ profile: { 'farm-size': 'x' } })).toMatch(/not a profile field name/);
+    expect(err({ poll: { pollId: 'pol_nope' } })).toMatch(/no poll with id pol_nope/);
+    expect(err({ lastSeenWithinDays: 7, notSeenForDays: 30 })).toMatch(/nobody can match/);
+  });
+});
