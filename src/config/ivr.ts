@@ -19,6 +19,7 @@ export const IvrSection = Obj({
     spacingSeconds: Type.Number({ minimum: 0, default: 1800 }),
   }),
   noInputRepeats: Type.Integer({ minimum: 0, default: 2 }),
+  sessionTimeoutSeconds: Type.Integer({ minimum: 30, default: 900, description: 'a call with no callback this long ends as timeout' }),
   digitTimeoutSeconds: Type.Integer({ minimum: 1, default: 10 }),
   staleCallSeconds: Type.Integer({ minimum: 60, default: 3600, description: 'a call with no final callback after this long is marked failed and frees its slot' }),
   providerTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'how long a dial request to the voice provider may take' }),

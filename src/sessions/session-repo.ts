@@ -65,7 +65,7 @@ export class SessionRepo {
   private readonly byId: Statement<[string], Row>;
   private readonly lastOf: Statement<[number, string, string, number], Row>;
   private readonly upsertStmt: Statement;
-  private readonly staleStmt: Statement<[number, number], Row>;
+  private readonly staleStmt: Statement<[string, number, number], Row>;
 
   constructor(db: Db) {
     const c = db.$client;
@@ -78,7 +78,9 @@ export class SessionRepo {
       VALUES (@id, @channel, @externalId, @subscriberId, @flowId, @serviceCode, @state, @status, @endReason, @hops, @startedAt, @lastActivityAt, @endedAt)
       ON CONFLICT(id) DO UPDATE SET state = excluded.state, status = excluded.status, end_reason = excluded.end_reason, hops = excluded.hops,
         last_activity_at = excluded.last_activity_at, ended_at = excluded.ended_at`);
-    this.staleStmt = c.prepare("SELECT * FROM sessions WHERE status = 'active' AND last_activity_at < ? ORDER BY last_activity_at LIMIT ?");
+    this.staleStmt = c.prepare(
+      "SELECT * FROM sessions WHERE status = 'active' AND channel = ? AND last_activity_at < ? ORDER BY last_activity_at LIMIT ?",
+    );
   }
 
   /** The session a channel knows by its own id. */
@@ -104,8 +106,8 @@ export class SessionRepo {
     this.upsertStmt.run({ ...s, state: JSON.stringify(s.state) });
   }
 
-  /** Active sessions quiet since before `cutoff`. */
-  stale(cutoff: number, limit: number): SessionRow[] {
-    return this.staleStmt.all(cutoff, limit).map(fromRow);
+  /** Active sessions of a channel quiet since before `cutoff`. */
+  stale(channel: string, cutoff: number, limit: number): SessionRow[] {
+    return this.staleStmt.all(channel, cutoff, limit).map(fromRow);
   }
 }

@@ -69,6 +69,8 @@ export interface SessionServiceDeps {
   usage: UsageLog;
   metrics: Metrics;
   config: Config['ussd'];
+  /** Quiet time after which an active session ends as `timeout`, per channel (a call may play long audio). */
+  timeoutSeconds: Record<SessionChannel, number>;
   /** Language of screens shown before a flow is known (unknown service code). */
   defaultLanguage: string;
   /** How often the sweeper ends quiet sessions (ms). */
@@ -136,18 +138,21 @@ export class SessionService implements Lifecycle {
     return this.repo.findByExternal(channel, externalId);
   }
 
-  /** Ends sessions quiet for longer than the timeout as `timeout`; returns how many. */
+  /** Ends sessions quiet for longer than their channel's timeout as `timeout`; returns how many. */
   sweep(now = this.d.clock.now()): number {
-    const cutoff = now - this.d.config.sessionTimeoutSeconds * 1000;
     let n = 0;
-    for (;;) {
-      const batch = this.repo.stale(cutoff, 500);
-      if (batch.length === 0) return n;
-      tx(this.d.db, () => {
-        for (const s of batch) this.finish(s, 'timeout', now, {});
-      });
-      n += batch.length;
+    for (const [channel, seconds] of Object.entries(this.d.timeoutSeconds)) {
+      const cutoff = now - seconds * 1000;
+      for (;;) {
+        const batch = this.repo.stale(channel, cutoff, 500);
+        if (batch.length === 0) break;
+        tx(this.d.db, () => {
+          for (const s of batch) this.finish(s, 'timeout', now, {});
+        });
+        n += batch.length;
+      }
     }
+    return n;
   }
 
   start(): void {
