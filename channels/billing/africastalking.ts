@@ -1,21 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../src/lib/errors';
 import type { BillingDialect } from './dialect';
-import { msisdnField } from './fields';
-
-interface AtForm {
-  phoneNumber?: unknown;
-  shortCode?: unknown;
-  keyword?: unknown;
-  updateType?: unknown;
-}
-
-const field = (body: AtForm, name: keyof AtForm, max = 64): string => {
-  const v = body[name];
-  if (typeof v !== 'string' || v.trim() === '') throw badRequest('MISSING_FIELD', `Form field ${name} is required.`);
-  if (v.length > max) throw badRequest('INVALID_FIELD', `Form field ${name} is longer than ${max} characters.`);
-  return v.trim();
-};
+import { formField, msisdnField } from '../../src/lib/fields';
 
 /**
  * Africa's Talking premium SMS subscription notifications: a form post with `phoneNumber, shortCode,
@@ -28,11 +14,12 @@ export const africasTalkingBilling: BillingDialect = {
   path: '/billing/africastalking',
   contentTypes: ['application/x-www-form-urlencoded'],
   parse(req: FastifyRequest, ctx) {
-    const body = (req.body ?? {}) as AtForm;
-    const msisdn = msisdnField(field(body, 'phoneNumber', 32), 'phoneNumber', ctx.normalize);
-    const shortCode = field(body, 'shortCode');
-    const keyword = field(body, 'keyword');
-    const updateType = field(body, 'updateType', 16).toLowerCase();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (name: string, max = 64) => formField(body, name, max);
+    const msisdn = msisdnField(field('phoneNumber', 32), 'phoneNumber', ctx.normalize);
+    const shortCode = field('shortCode');
+    const keyword = field('keyword');
+    const updateType = field('updateType', 16).toLowerCase();
     if (updateType !== 'addition' && updateType !== 'deletion') {
       throw badRequest('INVALID_FIELD', `Form field updateType "${updateType}" must be Addition or Deletion.`);
     }

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../src/lib/errors';
 import { OPERATOR_EVENT_TYPES, type OperatorEventType } from '../../src/subscriptions/types';
 import type { BillingDialect } from './dialect';
-import { msisdnField, parseIsoTime } from './fields';
+import { jsonObject, msisdnField, parseIsoTime, stringField } from '../../src/lib/fields';
 
 /**
  * The gateway's generic JSON billing event (CONTRACT.md):
@@ -14,19 +14,8 @@ export const genericBilling: BillingDialect = {
   path: '/billing/events',
   contentTypes: ['application/json'],
   parse(req: FastifyRequest, ctx) {
-    const b = req.body;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw badRequest('INVALID_BODY', 'The body must be a JSON object.');
-    const body = b as Record<string, unknown>;
-    const str = (name: string, max: number, required: boolean): string | null => {
-      const v = body[name];
-      if (v === undefined || v === null || v === '') {
-        if (required) throw badRequest('MISSING_FIELD', `Field ${name} is required.`);
-        return null;
-      }
-      if (typeof v !== 'string') throw badRequest('INVALID_FIELD', `Field ${name} must be a string.`);
-      if (v.length > max) throw badRequest('INVALID_FIELD', `Field ${name} is longer than ${max} characters.`);
-      return v;
-    };
+    const body = jsonObject(req.body);
+    const str = (name: string, max: number, required: boolean) => stringField(body, name, max, required);
     const time = (name: string, required: boolean): number | null => {
       const v = str(name, 40, required);
       if (v === null) return null;

@@ -4,7 +4,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { badRequest } from '../../src/lib/errors';
 import type { BillingNotification, OperatorEventType } from '../../src/subscriptions/types';
 import type { BillingDialect, BillingParseContext } from './dialect';
-import { msisdnField } from './fields';
+import { msisdnField } from '../../src/lib/fields';
 import { soapFault, syncOrderRelationResponse } from './soap';
 
 type Node = Record<string, unknown>;

@@ -1,21 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../src/lib/errors';
+import { formField, msisdnField } from '../../src/lib/fields';
 import type { UssdDialect } from './dialect';
-
-interface AtForm {
-  sessionId?: unknown;
-  serviceCode?: unknown;
-  phoneNumber?: unknown;
-  networkCode?: unknown;
-  text?: unknown;
-}
-
-const field = (body: AtForm, name: keyof AtForm, max = 100): string => {
-  const v = body[name];
-  if (typeof v !== 'string' || v.trim() === '') throw badRequest('MISSING_FIELD', `Form field ${name} is required.`);
-  if (v.length > max) throw badRequest('INVALID_FIELD', `Form field ${name} is longer than ${max} characters.`);
-  return v.trim();
-};
 
 /**
  * Africa's Talking USSD: a form post per hop whose `text` is the whole input history joined by `*`.
@@ -28,12 +14,10 @@ export const africasTalkingUssd: UssdDialect = {
   path: '/ussd/africastalking',
   contentTypes: ['application/x-www-form-urlencoded'],
   parse(req: FastifyRequest, normalize) {
-    const body = (req.body ?? {}) as AtForm;
-    const sessionKey = field(body, 'sessionId', 128);
-    const serviceCode = field(body, 'serviceCode', 64);
-    const phone = field(body, 'phoneNumber', 32);
-    const msisdn = normalize(phone);
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `phoneNumber "${phone.slice(0, 32)}" is not a phone number.`);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const sessionKey = formField(body, 'sessionId', 128);
+    const serviceCode = formField(body, 'serviceCode', 64);
+    const msisdn = msisdnField(formField(body, 'phoneNumber', 32), 'phoneNumber', normalize);
     const text = typeof body.text === 'string' ? body.text : '';
     if (body.text !== undefined && typeof body.text !== 'string') throw badRequest('INVALID_FIELD', 'Form field text must be a string.');
     return {

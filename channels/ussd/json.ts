@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../../src/lib/errors';
+import { jsonObject, msisdnField, stringField } from '../../src/lib/fields';
 import type { UssdDialect } from './dialect';
 
 /**
@@ -12,25 +12,11 @@ export const jsonUssd: UssdDialect = {
   path: '/ussd/json',
   contentTypes: ['application/json'],
   parse(req: FastifyRequest, normalize) {
-    const b = req.body;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw badRequest('INVALID_BODY', 'The body must be a JSON object.');
-    const body = b as Record<string, unknown>;
-    const str = (name: string, max: number, required = true): string | null => {
-      const v = body[name];
-      if (v === undefined || v === null || v === '') {
-        if (required) throw badRequest('MISSING_FIELD', `Field ${name} is required.`);
-        return null;
-      }
-      if (typeof v !== 'string') throw badRequest('INVALID_FIELD', `Field ${name} must be a string.`);
-      if (v.length > max) throw badRequest('INVALID_FIELD', `Field ${name} is longer than ${max} characters.`);
-      return v;
-    };
-    const sessionKey = str('sessionId', 128)!;
-    const raw = str('msisdn', 32)!;
-    const msisdn = normalize(raw);
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `msisdn "${raw}" is not a phone number.`);
-    const serviceCode = str('serviceCode', 64)!;
-    const input = str('input', 1000, false);
+    const body = jsonObject(req.body);
+    const sessionKey = stringField(body, 'sessionId', 128, true)!;
+    const msisdn = msisdnField(stringField(body, 'msisdn', 32, true)!, 'msisdn', normalize);
+    const serviceCode = stringField(body, 'serviceCode', 64, true)!;
+    const input = stringField(body, 'input', 1000, false);
     return { sessionKey, msisdn, serviceCode, input: { latest: input } };
   },
   render(reply, result) {

@@ -6,7 +6,7 @@ import { loadConfig } from '../config';
 import { silentLogger } from '../lib/logger';
 import { buildGateway } from '../server';
 import { startTarget } from './http-target';
-import { load } from './load';
+import { assertClean, bareBaseline, load } from './load';
 import type { Bench, BenchResult } from './types';
 
 const DAY = 86_400_000;
@@ -115,14 +115,7 @@ export const billingBench: Bench = {
     const t0 = Date.now() - 40 * DAY;
 
     ctx.progress('bare Fastify baseline');
-    const bare = await startTarget('bare');
-    const base = await load({
-      url: bare.url,
-      seconds,
-      connections,
-      requests: [{ method: 'POST', path: '/hello', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'eventId=x&msisdn=%2B254700000001&type=renewed' }],
-    });
-    await bare.stop();
+    const base = await bareBaseline({ seconds, connections, body: 'eventId=x&msisdn=%2B254700000001&type=renewed' });
 
     ctx.progress('gateway: generic JSON events');
     const gw = await startTarget('gateway');
@@ -130,9 +123,8 @@ export const billingBench: Bench = {
     ctx.progress('gateway: SDP syncOrderRelation');
     const sdp = await load({ url: gw.url, seconds, connections, requests: sdpRequests(subscribers, t0) });
     const rss = await gw.stop();
-    for (const [name, r] of [['generic', generic], ['sdp', sdp]] as const) {
-      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: gateway answered ${r.non2xx} non-2xx and ${r.errors} errors`);
-    }
+    assertClean('billing generic', generic);
+    assertClean('billing sdp', sdp);
 
     ctx.progress('domain alone');
     const direct = await ingestDirect(ctx.quick ? 10_000 : 50_000, subscribers, t0);

@@ -4,6 +4,7 @@ import { ivrBench } from './ivr';
 import { billingBench } from './billing';
 import { smppBench } from './smpp';
 import { campaignsBench } from './campaigns';
+import { crmBench } from './crm';
 
 /** Every benchmark `npm run bench` runs, in order. One line per area. */
-export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench];
+export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench, crmBench];

@@ -1,8 +1,7 @@
-import type { Request } from 'autocannon';
 import { loadConfig } from '../config';
 import { loadFlows } from '../engine/flow-loader';
 import { startTarget } from './http-target';
-import { load } from './load';
+import { assertClean, bareBaseline, formWalk, load } from './load';
 import type { Bench, BenchResult } from './types';
 
 /** The IVR number of the first flow that has one (the demo flow), or a clear error. */
@@ -18,22 +17,15 @@ function ivrNumber(): { number: string; flowId: string } {
  * crop advice, maize, planting advice) and the final request with duration and cost. A new call
  * session and a new number per walk, so every walk creates a subscriber and a session.
  */
-function callWalk(number: string): Request[] {
+function callWalk(number: string) {
   const steps: Array<Record<string, string>> = [{}, { dtmfDigits: '1' }, { dtmfDigits: '1' }, { dtmfDigits: '1' }, { dtmfDigits: '1' }, { isActive: '0', durationInSeconds: '42', currencyCode: 'KES', amount: '2.10', hangupCause: 'NORMAL_CLEARING' }];
-  let walk = 0;
-  const pid = process.pid % 1000;
-  return steps.map((extra, i) => ({
-    method: 'POST',
-    path: '/ivr/africastalking',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    setupRequest: (req: Request, context: object) => {
-      const ctx = context as { walk?: number };
-      if (i === 0) ctx.walk = ++walk;
-      const n = ctx.walk ?? 0;
-      const callerNumber = `+2547${String(pid).padStart(3, '0')}${String(n).padStart(5, '0')}`;
-      req.body = new URLSearchParams({ isActive: '1', sessionId: `ATVId_bench_${pid}_${n}`, direction: 'Inbound', callerNumber, destinationNumber: number, ...extra }).toString();
-      return req;
-    },
+  return steps.map((extra) => (n: number, callerNumber: string, tag: string) => ({
+    isActive: '1',
+    sessionId: `ATVId_bench_${tag}_${n}`,
+    direction: 'Inbound',
+    callerNumber,
+    destinationNumber: number,
+    ...extra,
   }));
 }
 
@@ -45,19 +37,12 @@ export const ivrBench: Bench = {
     const connections = 32;
     const { number, flowId } = ivrNumber();
     ctx.progress('bare Fastify baseline');
-    const bare = await startTarget('bare');
-    const base = await load({
-      url: bare.url,
-      seconds,
-      connections,
-      requests: [{ method: 'POST', path: '/hello', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sessionId=x&isActive=1&dtmfDigits=1' }],
-    });
-    await bare.stop();
+    const base = await bareBaseline({ seconds, connections, body: 'sessionId=x&isActive=1&dtmfDigits=1' });
     ctx.progress(`gateway (${flowId} on ${number})`);
     const gw = await startTarget('gateway');
-    const r = await load({ url: gw.url, seconds, connections, requests: callWalk(number) });
+    const r = await load({ url: gw.url, seconds, connections, requests: formWalk('/ivr/africastalking', callWalk(number)) });
     const rss = await gw.stop();
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`gateway answered ${r.non2xx} non-2xx and ${r.errors} errors`);
+    assertClean('ivr', r);
     const results: BenchResult[] = [
       { name: 'ivr.callbacks_per_second', value: r.rps, unit: 'req/s', baseline: { name: 'bare Fastify', value: base.rps }, ratio: r.rps / base.rps },
       { name: 'ivr.latency_p50', value: r.p50, unit: 'ms', baseline: { name: 'bare Fastify', value: base.p50 }, ratio: r.p50 / Math.max(base.p50, 0.001) },

@@ -1,34 +1,24 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Request } from 'autocannon';
 import { migrateDb, openDb, tx } from '../db/client';
 import { createMetrics } from '../lib/metrics';
 import { UsageLog, type UsageEvent } from '../usage/usage-log';
 import { startTarget } from './http-target';
-import { load } from './load';
+import { assertClean, bareBaseline, formWalk, load } from './load';
 import type { Bench, BenchResult } from './types';
 
 /**
  * One subscriber's walk through the demo flow as Africa's Talking sends it: a new session id and a
  * new number per walk, `text` growing with each input (language, crop advice, maize, planting).
  */
-function ussdWalk(): Request[] {
-  const steps = ['', '1', '1*1', '1*1*1', '1*1*1*1'];
-  let walk = 0;
-  const pid = process.pid % 1000;
-  return steps.map((text, i) => ({
-    method: 'POST',
-    path: '/ussd/africastalking',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    setupRequest: (req: Request, context: object) => {
-      const ctx = context as { walk?: number };
-      if (i === 0) ctx.walk = ++walk;
-      const n = ctx.walk ?? 0;
-      const msisdn = `+2547${String(pid).padStart(3, '0')}${String(n).padStart(5, '0')}`;
-      req.body = new URLSearchParams({ sessionId: `bench-${pid}-${n}`, serviceCode: '*384*1#', phoneNumber: msisdn, networkCode: '63902', text }).toString();
-      return req;
-    },
+function ussdWalk() {
+  return ['', '1', '1*1', '1*1*1', '1*1*1*1'].map((text) => (n: number, msisdn: string, tag: string) => ({
+    sessionId: `bench-${tag}-${n}`,
+    serviceCode: '*384*1#',
+    phoneNumber: msisdn,
+    networkCode: '63902',
+    text,
   }));
 }
 
@@ -61,19 +51,12 @@ export const ussdBench: Bench = {
     const seconds = ctx.quick ? 3 : 10;
     const connections = 32;
     ctx.progress('bare Fastify baseline');
-    const bare = await startTarget('bare');
-    const base = await load({
-      url: bare.url,
-      seconds,
-      connections,
-      requests: [{ method: 'POST', path: '/hello', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sessionId=x&text=1' }],
-    });
-    await bare.stop();
+    const base = await bareBaseline({ seconds, connections, body: 'sessionId=x&text=1' });
     ctx.progress('gateway');
     const gw = await startTarget('gateway');
-    const r = await load({ url: gw.url, seconds, connections, requests: ussdWalk() });
+    const r = await load({ url: gw.url, seconds, connections, requests: formWalk('/ussd/africastalking', ussdWalk()) });
     const gwRss = await gw.stop();
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`gateway answered ${r.non2xx} non-2xx and ${r.errors} errors`);
+    assertClean('ussd', r);
     ctx.progress('usage-log ingest');
     const ingest = usageIngest(ctx.quick ? 100_000 : 1_000_000);
     const results: BenchResult[] = [

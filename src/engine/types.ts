@@ -4,6 +4,8 @@
  * (USSD text, IVR speech); the session service persists state and applies effects.
  */
 
+import type { UsageEventType } from '../usage/event-types';
+
 export type Lang = string;
 /** Text per language code. */
 export type Localized = Record<Lang, string>;
@@ -148,18 +150,11 @@ export interface EngineState {
   tight?: boolean;
 }
 
-export type UsageType =
-  | 'session_start'
-  | 'menu'
-  | 'input_invalid'
-  | 'back'
-  | 'home'
-  | 'more'
-  | 'content'
-  | 'session_end'
-  | 'poll_answer'
-  | 'profile_update'
-  | 'action';
+/** The usage events a flow step can produce (the session service adds session_end for drops and timeouts). */
+export type UsageType = Extract<
+  UsageEventType,
+  'session_start' | 'menu' | 'input_invalid' | 'back' | 'home' | 'more' | 'content' | 'session_end' | 'poll_answer' | 'profile_update' | 'action'
+>;
 
 /** A usage event without who/when/where; the session service adds those. */
 export interface EventDraft {

@@ -3,32 +3,9 @@ import type { Db } from '../db/client';
 import { iso } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
 import type { Counter } from 'prom-client';
+import type { UsageChannel, UsageEventType } from './event-types';
 
-/** Channels that produce usage. */
-export type UsageChannel = 'ussd' | 'ivr' | 'sms' | 'billing' | 'crm' | 'campaign' | 'api' | 'call';
-
-/** Event types of the contract (more are allowed). */
-export type UsageEventType =
-  | 'session_start'
-  | 'menu'
-  | 'input_invalid'
-  | 'back'
-  | 'home'
-  | 'more'
-  | 'content'
-  | 'session_end'
-  | 'sms_in'
-  | 'sms_out'
-  | 'sms_status'
-  | 'call_out'
-  | 'call_status'
-  | 'poll_answer'
-  | 'billing'
-  | 'intervention'
-  | 'profile_update'
-  | 'action'
-  | 'opt_out'
-  | 'opt_in';
+export type { UsageChannel, UsageEventType };
 
 /** One step of one subscriber's usage. */
 export interface UsageEvent {
