@@ -94,7 +94,6 @@ CREATE TABLE `messages` (
 	`parts` integer NOT NULL,
 	`concat_ref` integer DEFAULT 0 NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
-	`inflight` integer DEFAULT 0 NOT NULL,
 	`due_at` integer NOT NULL,
 	`expires_at` integer NOT NULL,
 	`bind_id` text,
@@ -107,10 +106,10 @@ CREATE TABLE `messages` (
 	`final_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `messages_due_idx` ON `messages` (`status`,`inflight`,`operator`,`due_at`);--> statement-breakpoint
+CREATE INDEX `messages_due_idx` ON `messages` (`status`,`operator`,`due_at`);--> statement-breakpoint
 CREATE INDEX `messages_subscriber_idx` ON `messages` (`subscriber_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `messages_expiry_idx` ON `messages` (`status`,`expires_at`);--> statement-breakpoint
-CREATE INDEX `messages_receipt_idx` ON `messages` (`source`) WHERE receipt_requested = 1 AND receipt_sent_at IS NULL AND final_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `messages_receipt_idx` ON `messages` (`source`) WHERE receipt_requested > 0 AND receipt_sent_at IS NULL AND final_at IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `pending_receipts` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`smsc` text NOT NULL,
@@ -375,6 +374,15 @@ CREATE UNIQUE INDEX `crm_interventions_finding_uq` ON `crm_interventions` (`find
 CREATE INDEX `crm_interventions_subscriber_idx` ON `crm_interventions` (`subscriber_id`,`kind`,`at`);--> statement-breakpoint
 CREATE INDEX `crm_interventions_open_idx` ON `crm_interventions` (`outcome_closed`,`window_ends_at`);--> statement-breakpoint
 CREATE INDEX `crm_interventions_kind_idx` ON `crm_interventions` (`kind`,`at`);--> statement-breakpoint
+CREATE TABLE `crm_lapse_days` (
+	`first_day` integer NOT NULL,
+	`active_days` integer NOT NULL,
+	`last_day` integer NOT NULL,
+	`lapse_day` integer,
+	PRIMARY KEY(`first_day`, `active_days`, `last_day`)
+);
+--> statement-breakpoint
+CREATE INDEX `crm_lapse_days_day_idx` ON `crm_lapse_days` (`lapse_day`);--> statement-breakpoint
 CREATE TABLE `crm_node_daily` (
 	`day` integer NOT NULL,
 	`channel` text NOT NULL,
@@ -467,14 +475,12 @@ CREATE TABLE `crm_subscribers` (
 	`first_content` integer,
 	`last_session_at` integer,
 	`last_content_at` integer,
-	`lapse_day` integer,
 	`stuck_recent` text,
 	`charges_recent` text,
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `crm_subscribers_lapse_idx` ON `crm_subscribers` (`lapse_day`);--> statement-breakpoint
-CREATE INDEX `crm_subscribers_first_day_idx` ON `crm_subscribers` (`first_day`);--> statement-breakpoint
+CREATE INDEX `crm_subscribers_history_idx` ON `crm_subscribers` (`first_day`,`active_days`,`last_day`);--> statement-breakpoint
 CREATE TABLE `crm_usage_daily` (
 	`day` integer NOT NULL,
 	`channel` text NOT NULL,

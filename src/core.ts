@@ -51,7 +51,7 @@ export function buildCore(deps: CoreDeps) {
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
   });
   lifecycles.push(sessions);
-  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
+  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });
   lifecycles.push(messaging);
   // A flow's send_sms action: the subscriber asked for it, so it is transactional.
   sessions.onEffect('send_sms', (e, ctx) => {
@@ -59,10 +59,6 @@ export function buildCore(deps: CoreDeps) {
   });
   const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   lifecycles.push(calls);
-  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport } = buildCampaigns({
-    config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls,
-  });
-  lifecycles.push(campaignScheduler);
 
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */
   const subscriberViews: Array<(s: Subscriber) => Record<string, unknown>> = [];
@@ -72,6 +68,11 @@ export function buildCore(deps: CoreDeps) {
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
   const { crm, crmScheduler, reports } = buildCrm({ db, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
+  // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
+  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport } = buildCampaigns({
+    config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls,
+  });
+  lifecycles.push(campaignScheduler);
 
   return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
 }

@@ -26,6 +26,7 @@ export class BindPool implements SmsTransport {
     this.log = core.log.child({ comp: 'smpp' });
     const m = core.metrics;
     const submits = m.counter('smpp_submits_total', 'submit_sm answered per bind, by SMPP status (or timeout/disconnected)', ['bind', 'status']);
+    const submitChildren = new Map<string, { inc(): void }>();
     const delivers = m.counter('smpp_delivers_total', 'deliver_sm received per bind, by kind', ['bind', 'kind']);
     this.binds = configs.map(
       (cfg) =>
@@ -37,7 +38,16 @@ export class BindPool implements SmsTransport {
             const kind = this.onDeliver(bind, pdu);
             delivers.inc({ bind: bind.id, kind });
           },
-          onSubmitResult: (bind, status) => submits.inc({ bind: bind.id, status: typeof status === 'number' ? statusName(status) : status }),
+          onSubmitResult: (bind, status) => {
+            // Label children are cached: this runs for every part sent.
+            const key = `${bind.id}|${status}`;
+            let child = submitChildren.get(key);
+            if (!child) {
+              child = submits.labels({ bind: bind.id, status: typeof status === 'number' ? statusName(status) : status });
+              submitChildren.set(key, child);
+            }
+            child.inc();
+          },
         }),
     );
     const states: SmppBind['state'][] = ['disconnected', 'connecting', 'binding', 'bound', 'stopped'];
@@ -57,6 +67,7 @@ export class BindPool implements SmsTransport {
       const now = performance.now();
       for (const b of this.binds) g.set({ bind: b.id }, b.rate.perSecond(now));
     });
+    if (this.binds.length === 0) this.log.info('no SMPP binds configured (smpp.binds): outbound SMS wait in the outbox');
     for (const b of this.binds) {
       core.readiness.register(`smpp:${b.id}`, () => ({
         ok: b.up,
@@ -104,7 +115,8 @@ export class BindPool implements SmsTransport {
     const list = this.candidates(operator);
     if (list.length === 0) {
       const key = operator ?? '(none)';
-      if (!this.warnedNoRoute.has(key)) {
+      // With no binds at all (SMS not set up) the start-up line says it once; this is for gaps in routing.
+      if (this.binds.length > 0 && !this.warnedNoRoute.has(key)) {
         this.warnedNoRoute.add(key);
         this.log.warn({ operator: key }, 'no transmitting bind serves this operator; its messages wait in the outbox');
       }

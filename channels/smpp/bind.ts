@@ -185,7 +185,7 @@ export class SmppBind {
       const status = resp!.command_status;
       this.hooks.onSubmitResult(this, status);
       if (status === STATUS.OK && resp!.command !== 'generic_nack') {
-        done({ ok: true, bindId: this.id, smsc: this.smsc, smscId: str(resp!, 'message_id') });
+        done({ ok: true, bindId: this.id, smsc: this.smsc, smscId: str(resp!, 'message_id'), receipt: fields.registered_delivery === 1 });
         return;
       }
       if (status === STATUS.THROTTLED || status === STATUS.MSGQFUL) this.pausedUntil = performance.now() + this.cfg.throttlePauseMs;

@@ -17,7 +17,7 @@ import { int, parseUdh, STATUS, str, type ConcatInfo, type Pdu } from './pdu';
 
 type ServerConfig = Config['smpp']['server'];
 type Account = ServerConfig['accounts'][number];
-type PartnerCore = Pick<Core, 'messaging' | 'metrics' | 'clock' | 'log' | 'config'>;
+type PartnerCore = Pick<Core, 'messaging' | 'commits' | 'metrics' | 'clock' | 'log' | 'config'>;
 type Mode = 'transmitter' | 'receiver' | 'transceiver';
 
 const BIND_MODES: Record<string, Mode> = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' };
@@ -215,32 +215,33 @@ export class PartnerServer {
       ...(rd === 1 ? { receipt: 'all' as const } : rd === 2 ? { receipt: 'failures' as const } : {}),
     };
     const dataCoding = int(pdu, 'data_coding');
-    let id: string;
-    let result: EnqueueResult | null;
-    try {
-      if (concat) {
-        const r = this.core.messaging.enqueuePart({
-          groupKey: `${account.systemId}|${to}|${source}|${concat.ref}|${concat.total}`,
-          seq: concat.seq,
-          total: concat.total,
-          dataCoding,
-          data: body,
-          request: { ...request, id: newId('msg', this.core.clock.now()) },
-        });
-        id = r.id;
-        result = r.result;
-      } else {
-        result = this.core.messaging.enqueue({ ...request, text: decodeText(body, dataCoding) });
-        id = result.id;
+    const queue = (): { id: string; result: EnqueueResult | null } => {
+      if (!concat) {
+        const result = this.core.messaging.enqueue({ ...request, text: decodeText(body, dataCoding) });
+        return { id: result.id, result };
       }
-    } catch (err) {
-      const status = err instanceof AppError ? submitErrorStatus(err.code) : STATUS.X_T_APPN;
-      if (!(err instanceof AppError)) this.log.error({ err, account: account.systemId }, 'could not queue a partner submit');
-      return s.conn.respond(pdu, {}, status);
-    }
-    s.conn.respond(pdu, { message_id: id });
-    // A policy refusal is final at once: its receipt (REJECTD) can go now.
-    if (result?.status === 'blocked' && rd) setImmediate(() => this.flushReceipts(account.systemId));
+      return this.core.messaging.enqueuePart({
+        groupKey: `${account.systemId}|${to}|${source}|${concat.ref}|${concat.total}`,
+        seq: concat.seq,
+        total: concat.total,
+        dataCoding,
+        data: body,
+        request: { ...request, id: newId('msg', this.core.clock.now()) },
+      });
+    };
+    // The submit_sm_resp goes out only once the message is committed (group commit).
+    this.core.commits.run(queue).then(
+      ({ id, result }) => {
+        s.conn.respond(pdu, { message_id: id });
+        // A policy refusal is final at once: its receipt (REJECTD) can go now.
+        if (result?.status === 'blocked' && rd) setImmediate(() => this.flushReceipts(account.systemId));
+      },
+      (err: unknown) => {
+        const status = err instanceof AppError ? submitErrorStatus(err.code) : STATUS.X_T_APPN;
+        if (!(err instanceof AppError)) this.log.error({ err, account: account.systemId }, 'could not queue a partner submit');
+        s.conn.respond(pdu, {}, status);
+      },
+    );
   }
 
   private onQuery(s: Session, pdu: Pdu): void {

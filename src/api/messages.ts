@@ -29,14 +29,17 @@ export function messageRoutes(app: FastifyInstance, core: Core): void {
       notBefore = Date.parse(b.notBefore);
       if (!Number.isFinite(notBefore)) throw badRequest('INVALID_TIME', 'notBefore must be an ISO-8601 date-time such as 2026-11-20T06:00:00Z.');
     }
-    const r = core.messaging.enqueue({
+    // Through the group commit: the 202 goes out only once the row is committed.
+    const r = await core.commits.run(() =>
+      core.messaging.enqueue({
       to: b.to,
       text: b.text,
       ...(b.from !== undefined ? { from: b.from } : {}),
       ...(b.kind !== undefined ? { kind: b.kind } : {}),
-      ...(notBefore !== undefined ? { notBefore } : {}),
-      source: 'api',
-    });
+        ...(notBefore !== undefined ? { notBefore } : {}),
+        source: 'api',
+      }),
+    );
     return reply.status(202).send({
       id: r.id,
       status: r.status,

@@ -10,8 +10,13 @@ export interface LoadResult {
   total: number;
 }
 
-/** Bounded HTTP load on 127.0.0.1 (autocannon): fixed duration, fixed connections. */
-export async function load(opts: { url: string; seconds: number; connections: number; requests: Request[] }): Promise<LoadResult> {
+/**
+ * Bounded HTTP load on 127.0.0.1 (autocannon): a warm-up (JIT, caches; not counted), then the measured
+ * run of fixed duration and connections. Baselines and gateways get the same treatment.
+ */
+export async function load(opts: { url: string; seconds: number; connections: number; requests: Request[]; warmupSeconds?: number }): Promise<LoadResult> {
+  const warmup = opts.warmupSeconds ?? Math.min(3, Math.max(1, Math.round(opts.seconds / 3)));
+  await autocannon({ url: opts.url, duration: warmup, connections: opts.connections, pipelining: 1, requests: opts.requests });
   const r = await autocannon({ url: opts.url, duration: opts.seconds, connections: opts.connections, pipelining: 1, requests: opts.requests });
   return {
     rps: r.requests.average,

@@ -143,33 +143,42 @@ export const smppBench: Bench = {
   async run(ctx) {
     const count = ctx.quick ? 2000 : 20_000;
     const moCount = ctx.quick ? 1000 : 5000;
+    // Rounds alternate the baseline and the gateway, and the best of each is compared: on a shared
+    // machine a single run of either can land in someone else's busy moment.
+    const rounds = ctx.quick ? 1 : 3;
     const smsc = await startSmsc();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-bench-smpp-'));
     try {
-      ctx.progress('raw smpp client loop');
-      await rawLoop(smsc.port, Math.min(2000, count));
-      const raw = await rawLoop(smsc.port, count);
-      ctx.progress('gateway outbox path');
       const gw = await startGateway(smsc.port, dir);
       try {
+        ctx.progress('warm-up');
+        await rawLoop(smsc.port, Math.min(2000, count));
         await outboxPath(gw, Math.min(1000, count), 0);
-        const outbox = await outboxPath(gw, count, 1_000_000);
-        ctx.progress('MO routing');
-        const moMs = await smsc.mo(moCount);
-        if (moMs < 0) throw new Error('the gateway had no receiving bind for MO');
-        const mo = moCount / (moMs / 1000);
+        const raw: number[] = [];
+        const outbox: number[] = [];
+        const mo: number[] = [];
+        for (let r = 0; r < rounds; r++) {
+          ctx.progress(`round ${r + 1}/${rounds}: raw smpp client loop, gateway outbox path, MO routing`);
+          raw.push(await rawLoop(smsc.port, count));
+          outbox.push(await outboxPath(gw, count, (r + 1) * 1_000_000));
+          const moMs = await smsc.mo(moCount);
+          if (moMs < 0) throw new Error('the gateway had no receiving bind for MO');
+          mo.push(moCount / (moMs / 1000));
+        }
+        const best = (xs: number[]) => Math.max(...xs);
+        const samples = (xs: number[]) => xs.map((x) => Math.round(x));
         const results: BenchResult[] = [
           {
             name: 'smpp.outbox_messages_per_second',
-            value: outbox,
+            value: best(outbox),
             unit: 'msg/s',
-            baseline: { name: 'raw smpp client loop', value: raw },
-            ratio: outbox / raw,
+            baseline: { name: 'raw smpp client loop', value: best(raw) },
+            ratio: best(outbox) / best(raw),
             target: 'ratio >= 0.3',
-            extra: { messages: count, window: WINDOW },
+            extra: { messages: count, window: WINDOW, rounds, samples: samples(outbox), baselineSamples: samples(raw) },
           },
-          { name: 'smpp.raw_client_messages_per_second', value: raw, unit: 'msg/s', extra: { messages: count, window: WINDOW } },
-          { name: 'smpp.mo_processed_per_second', value: mo, unit: 'msg/s', extra: { messages: moCount, route: 'keyword MAIZE -> reply queued' } },
+          { name: 'smpp.raw_client_messages_per_second', value: best(raw), unit: 'msg/s', extra: { messages: count, window: WINDOW, samples: samples(raw) } },
+          { name: 'smpp.mo_processed_per_second', value: best(mo), unit: 'msg/s', extra: { messages: moCount, route: 'keyword MAIZE -> reply queued', samples: samples(mo) } },
         ];
         return results;
       } finally {

@@ -250,6 +250,13 @@ export class CampaignRepo {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  /** How many runs are pending, sending or paused (for the metrics gauge). */
+  openRunCounts(): { status: string; n: number }[] {
+    return this.db.$client
+      .prepare<[], { status: string; n: number }>("SELECT status, count(*) AS n FROM campaign_runs WHERE status IN ('pending', 'sending', 'paused') GROUP BY status")
+      .all();
+  }
+
   /** Blocked recipients of a run by reason (opted_out, frequency_cap, ...). */
   blockedReasons(runId: number): Record<string, number> {
     const rows = this.db.$client

@@ -76,6 +76,11 @@ export class CampaignScheduler implements Lifecycle {
     this.log = d.log.child({ comp: 'campaigns' });
     this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
+    d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], (g) => {
+      if (!d.db.$client.open) return;
+      for (const status of ['pending', 'sending', 'paused'] as const) g.set({ status }, 0);
+      for (const r of d.repo.openRunCounts()) g.set({ status: r.status }, r.n);
+    });
   }
 
   start(): void {

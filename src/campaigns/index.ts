@@ -64,6 +64,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     clock: d.clock,
     tables: () => FILTER_TABLES,
     pollExists: (id) => pollRepo.find(id) !== null,
+    serviceIds: () => d.config.services.map((s) => s.id),
     usedBy: (id) => campaignRepo.activeOnSegment(id),
   });
   const pollResults = new PollResults(d.db, defaultLanguage);

@@ -55,6 +55,8 @@ export class SegmentService {
       clock: Clock;
       tables: () => FilterTables;
       pollExists: (id: string) => boolean;
+      /** Configured service ids (config `services`). */
+      serviceIds: () => string[];
       /** Campaigns still to run on a segment (deleting it would strand them). */
       usedBy: (segmentId: string) => string[];
     },
@@ -76,6 +78,9 @@ export class SegmentService {
     if (f.poll) {
       if (!this.d.pollExists(f.poll.pollId)) throw badRequest('INVALID_FILTER', `filter.poll.pollId: no poll with id ${f.poll.pollId}.`);
       if (f.poll.answers && f.poll.answered === false) throw badRequest('INVALID_FILTER', 'filter.poll: answers need answered true (or leave answered out).');
+    }
+    if (f.service !== undefined && !this.d.serviceIds().includes(f.service)) {
+      throw badRequest('INVALID_FILTER', `filter.service: no service "${f.service.slice(0, 64)}" (configured: ${this.d.serviceIds().join(', ') || 'none'}).`);
     }
     if (f.crmFlags !== undefined && !this.d.tables().crmFlags) throw badRequest('INVALID_FILTER', 'filter.crmFlags: CRM flags are not available in this gateway.');
     if (f.lastSeenWithinDays !== undefined && f.notSeenForDays !== undefined && f.notSeenForDays >= f.lastSeenWithinDays) {

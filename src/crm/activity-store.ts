@@ -1,11 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/client';
+import { BatchInsert } from './batch-insert';
+import { ChargeStore, type ChargeEntry } from './charge-store';
+
+export type { ChargeEntry };
 
 /** A stuck session remembered for the stuck detector: [endedAt, channel, flowId, soughtNodeId]. */
 export type StuckEntry = [number, string, string, string | null];
-/** A charge attempt remembered for the passive and lapsing detectors: [at, serviceId, ok 1|0, amountMinor]. */
-export type ChargeEntry = [number, string, number, number];
-
 export const NONE = -2147483648;
 const LOADED = 1;
 const DIRTY = 2;
@@ -31,13 +32,14 @@ interface Row {
   first_content: number | null;
   last_session_at: number | null;
   last_content_at: number | null;
-  lapse_day: number | null;
   stuck_recent: string | null;
   charges_recent: string | null;
 }
 
+type RawRow = [number, string | null, string | null, string | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, string | null, string | null];
+
 const CRM_COLUMNS = `c.first_day, c.last_day, c.active_days, c.sessions, c.ussd_sessions, c.ivr_sessions, c.content_sessions, c.clean_sessions,
-  c.stuck_sessions, c.first_content, c.last_session_at, c.last_content_at, c.lapse_day, c.stuck_recent, c.charges_recent`;
+  c.stuck_sessions, c.first_content, c.last_session_at, c.last_content_at, c.stuck_recent, c.charges_recent`;
 
 /**
  * Per-subscriber activity in typed arrays indexed by subscriber id: a full pass over a million
@@ -58,11 +60,11 @@ export class ActivityStore {
   firstContent = new Int8Array(0);
   lastSessionAt = new Float64Array(0);
   lastContentAt = new Float64Array(0);
-  lapseDay = new Int32Array(0);
   flags = new Uint8Array(0);
   readonly dims: Record<Dim, Int32Array> = { region: new Int32Array(0), crop: new Int32Array(0), language: new Int32Array(0), operator: new Int32Array(0) };
   readonly stuckRecent = new Map<number, StuckEntry[]>();
-  readonly chargesRecent = new Map<number, ChargeEntry[]>();
+  /** Recent charge attempts of paying subscribers. */
+  readonly charges = new ChargeStore();
   /** Dimension values by code; code 0 is "unknown". */
   readonly dimValues: string[] = ['unknown'];
   private readonly dimCodes = new Map<string, number>([['unknown', 0]]);
@@ -96,9 +98,9 @@ export class ActivityStore {
     this.firstContent = g(this.firstContent, -1);
     this.lastSessionAt = g(this.lastSessionAt, NaN);
     this.lastContentAt = g(this.lastContentAt, NaN);
-    this.lapseDay = g(this.lapseDay, NONE);
     this.flags = g(this.flags);
     for (const d of DIMS) this.dims[d] = g(this.dims[d]);
+    this.charges.grow(cap - 1);
     this.cap = cap;
   }
 
@@ -133,9 +135,33 @@ export class ActivityStore {
       this.firstContent[id] = r.first_content ?? -1;
       this.lastSessionAt[id] = r.last_session_at ?? NaN;
       this.lastContentAt[id] = r.last_content_at ?? NaN;
-      this.lapseDay[id] = r.lapse_day ?? NONE;
       if (r.stuck_recent) this.stuckRecent.set(id, JSON.parse(r.stuck_recent) as StuckEntry[]);
-      if (r.charges_recent) this.chargesRecent.set(id, JSON.parse(r.charges_recent) as ChargeEntry[]);
+      if (r.charges_recent) this.charges.set(id, JSON.parse(r.charges_recent) as ChargeEntry[]);
+    }
+    this.flags[id]! |= LOADED;
+  }
+
+  private applyRaw(r: RawRow): void {
+    const id = r[0];
+    this.dims.region[id] = this.code(r[1]);
+    this.dims.crop[id] = this.code(r[2]);
+    this.dims.language[id] = this.code(r[3]);
+    this.dims.operator[id] = this.code(r[4]);
+    if (r[7] !== null) {
+      this.firstDay[id] = r[5] ?? NONE;
+      this.lastDay[id] = r[6] ?? NONE;
+      this.activeDays[id] = r[7];
+      this.sessions[id] = r[8] ?? 0;
+      this.ussd[id] = r[9] ?? 0;
+      this.ivr[id] = r[10] ?? 0;
+      this.content[id] = r[11] ?? 0;
+      this.clean[id] = r[12] ?? 0;
+      this.stuck[id] = r[13] ?? 0;
+      this.firstContent[id] = r[14] ?? -1;
+      this.lastSessionAt[id] = r[15] ?? NaN;
+      this.lastContentAt[id] = r[16] ?? NaN;
+      if (r[17]) this.stuckRecent.set(id, JSON.parse(r[17]) as StuckEntry[]);
+      if (r[18]) this.charges.set(id, JSON.parse(r[18]) as ChargeEntry[]);
     }
     this.flags[id]! |= LOADED;
   }
@@ -144,10 +170,15 @@ export class ActivityStore {
   loadAll(): void {
     const maxId = (this.db.$client.prepare('SELECT max(id) AS m FROM subscribers').get() as { m: number | null }).m ?? 0;
     this.grow(maxId);
-    const it = this.db.$client
-      .prepare(`SELECT s.id, s.region, s.crop, s.language, s.operator, ${CRM_COLUMNS} FROM subscribers s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.id`)
-      .iterate() as IterableIterator<Row>;
-    for (const r of it) this.apply(r);
+    // Raw arrays, in pages: a million rows as objects would cost more than the query.
+    const page = this.db.$client.prepare(`SELECT s.id, s.region, s.crop, s.language, s.operator, ${CRM_COLUMNS} FROM subscribers s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.id WHERE s.id > ? ORDER BY s.id LIMIT 4096`).raw();
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after) as RawRow[];
+      for (const r of rows) this.applyRaw(r);
+      if (rows.length < 4096) break;
+      after = rows[rows.length - 1]![0];
+    }
   }
 
   /** Makes sure the subscriber's row is in memory; false for an unknown subscriber. */
@@ -199,28 +230,31 @@ export class ActivityStore {
   }
 
   /**
-   * Writes changed rows (call inside a transaction); `lapse` computes each row's lapse day. Remembered
-   * stuck sessions and charges older than `keepSince` (per list) are dropped on the way.
+   * Writes changed rows (call inside a transaction) and returns the activity histories (first day, active
+   * days, last day) they now have. Remembered stuck sessions and charges older than `keepSince` (charges:
+   * per service) are dropped on the way.
    */
-  flush(now: number, lapse: (id: number) => number | null, keepSince: { stuck: number; charges: number } = { stuck: 0, charges: 0 }): number {
-    if (this.dirtyCount === 0) return 0;
-    const stmt = this.db.$client.prepare(`INSERT INTO crm_subscribers (subscriber_id, first_day, last_day, active_days, sessions, ussd_sessions, ivr_sessions,
-        content_sessions, clean_sessions, stuck_sessions, first_content, last_session_at, last_content_at, lapse_day, stuck_recent, charges_recent, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT(subscriber_id) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, active_days = excluded.active_days,
+  flush(now: number, keepSince: { stuck: number; charges: (serviceId: string) => number } = { stuck: 0, charges: () => 0 }): Set<string> {
+    const histories = new Set<string>();
+    if (this.dirtyCount === 0) return histories;
+    const stmt = new BatchInsert(
+      this.db.$client,
+      `INSERT INTO crm_subscribers (subscriber_id, first_day, last_day, active_days, sessions, ussd_sessions, ivr_sessions,
+        content_sessions, clean_sessions, stuck_sessions, first_content, last_session_at, last_content_at, stuck_recent, charges_recent, updated_at) VALUES`,
+      16,
+      `ON CONFLICT(subscriber_id) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, active_days = excluded.active_days,
         sessions = excluded.sessions, ussd_sessions = excluded.ussd_sessions, ivr_sessions = excluded.ivr_sessions, content_sessions = excluded.content_sessions,
         clean_sessions = excluded.clean_sessions, stuck_sessions = excluded.stuck_sessions, first_content = excluded.first_content,
-        last_session_at = excluded.last_session_at, last_content_at = excluded.last_content_at, lapse_day = excluded.lapse_day,
-        stuck_recent = excluded.stuck_recent, charges_recent = excluded.charges_recent, updated_at = excluded.updated_at`);
-    const n = this.dirtyCount;
+        last_session_at = excluded.last_session_at, last_content_at = excluded.last_content_at,
+        stuck_recent = excluded.stuck_recent, charges_recent = excluded.charges_recent, updated_at = excluded.updated_at`,
+    );
     const opt = (v: number) => (v === NONE ? null : v);
     const optF = (v: number) => (Number.isNaN(v) ? null : v);
     for (const id of this.dirtyIds()) {
-      const ld = lapse(id);
-      this.lapseDay[id] = ld ?? NONE;
+      if (this.firstDay[id] !== NONE) histories.add(`${this.firstDay[id]},${this.activeDays[id]},${this.lastDay[id]}`);
       const stuck = this.stuckRecent.get(id)?.filter((e) => e[0] >= keepSince.stuck);
-      const charges = this.chargesRecent.get(id)?.filter((e) => e[0] >= keepSince.charges);
-      stmt.run(
+      const charges = this.charges.get(id).filter((e) => e[0] >= keepSince.charges(e[1]));
+      stmt.add([
         id,
         opt(this.firstDay[id]!),
         opt(this.lastDay[id]!),
@@ -234,14 +268,14 @@ export class ActivityStore {
         this.firstContent[id] === -1 ? null : this.firstContent[id]!,
         optF(this.lastSessionAt[id]!),
         optF(this.lastContentAt[id]!),
-        ld,
         stuck && stuck.length ? JSON.stringify(stuck) : null,
-        charges && charges.length ? JSON.stringify(charges) : null,
+        charges.length ? JSON.stringify(charges) : null,
         now,
-      );
+      ]);
       this.flags[id]! &= ~DIRTY;
     }
+    stmt.flush();
     this.dirtyCount = 0;
-    return n;
+    return histories;
   }
 }

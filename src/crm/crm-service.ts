@@ -12,7 +12,7 @@ import type { Metrics } from '../lib/metrics';
 import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { ActivityStore, NONE } from './activity-store';
+import { ActivityStore } from './activity-store';
 import { CrmState } from './crm-state';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
@@ -22,11 +22,12 @@ import { detectStuck } from './detectors/stuck';
 import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detectors/types';
 import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
-import { Ingest } from './ingest';
+import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
 import { Rollups } from './rollups';
 import { Scoring } from './scoring';
+import { takeSnapshot } from './snapshot';
 import { subscriberCrmView } from './subscriber-view';
 
 export interface CrmDeps {
@@ -40,6 +41,10 @@ export interface CrmDeps {
   usage: Pick<UsageLog, 'record'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
+  /** Read the usage log in a worker thread during large passes (default true; needs a database file). */
+  parallelIngest?: boolean;
+  /** New events that make a pass large enough for the worker (tests lower it). */
+  parallelMinEvents?: number;
 }
 
 /** What one pass did (printed by `vasgw detect`, stored in crm_passes). */
@@ -55,9 +60,11 @@ export interface PassSummary {
   ineligible: Record<string, number>;
   expired: number;
   outcomesClosed: number;
-  refit?: { bgbb: number; sbg: number; ms: number; lapseDaysChanged: number };
+  refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };
   durationMs: number;
+  /** CPU time of the pass (user + system), to tell work from waiting on a busy machine. */
+  cpuMs?: number;
   phasesMs: Record<string, number>;
 }
 
@@ -128,58 +135,27 @@ export class CrmService {
       summary.skipped = 'another pass is running';
       return summary;
     }
+    // No automatic WAL checkpoints during the pass (each one syncs the file); one at the end instead.
+    const autoCheckpoint = this.d.db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.d.db.$client.pragma('wal_autocheckpoint = 0');
+    const cpu0 = process.cpuUsage();
     try {
       const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
-      let t = performance.now();
-      const store = new ActivityStore(this.d.db);
-      const outcomes = new OutcomeTracker(this.d.db);
-      outcomes.load();
-      const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days }, store, new Rollups(), outcomes);
-      const delta = ingest.run(this.state.get<number>('cursor', 0), now);
-      summary.events = delta.events;
-      summary.sessions = delta.sessions;
-      summary.stuckSessions = delta.stuckSessions;
-      phase('ingest', t);
-
-      t = performance.now();
-      const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
-      const rows = touchedSubscriptions(ctx);
-      const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows)];
-      phase('detect', t);
-
-      t = performance.now();
+      // Everything held per subscriber lives in this call only, so it is freed before models and acting.
+      this.readAndDetect(now, summary);
       const ttl = cfg.interventions.findingTtlDays * DAY;
-      tx(this.d.db, () => {
-        for (const dr of drafts) {
-          if (!this.store(dr, now, ttl, summary)) continue;
-          // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
-          if (dr.kind === 'stuck') {
-            store.stuckRecent.delete(dr.subscriberId);
-            store.touch(dr.subscriberId);
-          }
-        }
-        const chargeDays = Math.max(cfg.lapsing.chargeWindowDays, ...Object.values(cfg.passive.windowDays));
-        store.flush(now, (id) => this.scoring.lapseDayOf(store, id), { stuck: now - cfg.stuck.windowDays * DAY, charges: now - chargeDays * DAY });
-        ingest.rollups.flush(this.d.db);
-        outcomes.flush();
-        ingest.saveOpenSessions();
-        this.state.set('cursor', delta.toId, now);
-      });
-      phase('write', t);
 
-      t = performance.now();
+      let t = performance.now();
       const today = this.days.of(now);
       const lastRefit = this.state.get<number | null>('refitAt', null);
       if (lastRefit === null || now - lastRefit >= cfg.scores.refitHours * 3_600_000 || now < lastRefit) {
-        const r = tx(this.d.db, () => {
-          const fit = this.scoring.refit(now);
-          return { ...fit, lapseDaysChanged: this.scoring.recomputeLapseDays() };
-        });
+        const fit = tx(this.d.db, () => this.scoring.refit(now));
+        const r = { ...fit, histories: this.scoring.rebuildLapseDays() };
         this.state.set('refitAt', now, now);
         summary.refit = r;
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
-        summary.snapshot = tx(this.d.db, () => this.scoring.snapshot(now));
+        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);
@@ -189,9 +165,7 @@ export class CrmService {
       const checked = this.state.get<number | null>('lapseCheckedDay', null);
       const fromDay = Math.max(checked ?? -Infinity, today - cfg.interventions.findingTtlDays);
       if (fromDay < today) {
-        const usage = detectLapsingUsage(this.d.db, this.scoring, fromDay, today, today, (id) =>
-          store.loaded(id) && store.firstDay[id] !== NONE ? { first: store.firstDay[id]!, last: store.lastDay[id]!, active: store.activeDays[id]! } : null,
-        );
+        const usage = detectLapsingUsage(this.d.db, this.scoring, fromDay, today, today);
         tx(this.d.db, () => {
           for (const dr of usage) this.store(dr, now, ttl, summary);
           this.state.set('lapseCheckedDay', today, now);
@@ -206,6 +180,8 @@ export class CrmService {
       phase('act', t);
 
       summary.durationMs = Math.round(performance.now() - started);
+      const cpu = process.cpuUsage(cpu0);
+      summary.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
       this.d.db.$client
         .prepare('INSERT INTO crm_passes (as_of, started_at, duration_ms, events, summary) VALUES (?, ?, ?, ?, ?)')
         .run(now, leaseNow, summary.durationMs, summary.events, JSON.stringify(summary));
@@ -213,8 +189,54 @@ export class CrmService {
       this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs }, 'crm pass');
       return summary;
     } finally {
+      this.d.db.$client.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
+      this.d.db.$client.pragma('wal_checkpoint(PASSIVE)');
       this.state.release(this.owner);
     }
+  }
+
+  /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
+  private readAndDetect(now: number, summary: PassSummary): void {
+    const cfg = this.d.config.crm;
+    const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+    let t = performance.now();
+    const store = new ActivityStore(this.d.db);
+    const outcomes = new OutcomeTracker(this.d.db);
+    outcomes.load();
+    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, new Rollups(), outcomes);
+    const delta = ingest.run(this.state.get<number>('cursor', 0), now);
+    summary.events = delta.events;
+    summary.sessions = delta.sessions;
+    summary.stuckSessions = delta.stuckSessions;
+    phase('ingest', t);
+
+    t = performance.now();
+    const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
+    const rows = touchedSubscriptions(ctx);
+    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows)];
+    phase('detect', t);
+
+    t = performance.now();
+    const ttl = cfg.interventions.findingTtlDays * DAY;
+    tx(this.d.db, () => {
+      for (const dr of drafts) {
+        if (!this.store(dr, now, ttl, summary)) continue;
+        // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
+        if (dr.kind === 'stuck') {
+          store.stuckRecent.delete(dr.subscriberId);
+          store.touch(dr.subscriberId);
+        }
+      }
+      const periods = new Map(this.d.config.services.map((s) => [s.id, s.period]));
+      const keepCharges = (serviceId: string) => now - chargeHorizonDays(cfg, periods.get(serviceId) ?? 'monthly') * DAY;
+      const histories = store.flush(now, { stuck: now - cfg.stuck.windowDays * DAY, charges: keepCharges });
+      this.scoring.addLapseDays(histories);
+      ingest.rollups.flush(this.d.db);
+      outcomes.flush();
+      ingest.saveOpenSessions();
+      this.state.set('cursor', delta.toId, now);
+    });
+    phase('write', t);
   }
 
   private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): boolean {

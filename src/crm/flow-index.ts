@@ -15,6 +15,7 @@ export interface NodeInfo {
  */
 export class FlowIndex {
   private readonly infos = new Map<string, NodeInfo | null>();
+  private readonly topics = new Map<string, string>();
 
   constructor(private readonly flows: Pick<FlowRegistry, 'byId' | 'all'>) {}
 
@@ -52,6 +53,13 @@ export class FlowIndex {
    * the node's own text, in `lang` (or the flow's default language).
    */
   topic(flowId: string, nodeId: string, lang: Lang | null): string {
+    const key = `${flowId}\u0000${nodeId}\u0000${lang ?? ''}`;
+    let t = this.topics.get(key);
+    if (t === undefined) this.topics.set(key, (t = this.findTopic(flowId, nodeId, lang)));
+    return t;
+  }
+
+  private findTopic(flowId: string, nodeId: string, lang: Lang | null): string {
     const flow = this.flows.byId(flowId);
     if (!flow) return nodeId;
     const l = lang && flow.languages.includes(lang) ? lang : flow.defaultLanguage;

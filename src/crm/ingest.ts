@@ -3,16 +3,27 @@ import type { Db } from '../db/client';
 import { MINUTE } from '../lib/clock';
 import { ActivityStore, DIMS, type ChargeEntry } from './activity-store';
 import type { Days } from './days';
+import { CHANNELS, T, TYPE_NAMES, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
+import { batchSource } from './ingest-reader';
 import type { OutcomeTracker } from './outcomes';
 import type { Rollups } from './rollups';
 import { applySessionEvent, finishSession, newSessionAcc, type NodeSink, type SessionAcc, type SessionOutcome } from './session-classifier';
 
+/** How far back charges of a service matter: the lapsing window or the service's passive window. */
+export function chargeHorizonDays(crm: Config['crm'], period: 'daily' | 'weekly' | 'monthly'): number {
+  return Math.max(crm.lapsing.chargeWindowDays, crm.passive.windowDays[period]);
+}
+
 export interface IngestDeps {
   db: Db;
-  config: Pick<Config, 'crm' | 'ussd'>;
+  config: Pick<Config, 'crm' | 'ussd' | 'services'>;
   flows: FlowIndex;
   days: Days;
+  /** Read the log in a worker thread when the pass is large (and the database a file). */
+  parallel?: boolean;
+  /** How many new events make a pass large (default PARALLEL_MIN). */
+  parallelMinEvents?: number;
 }
 
 /** What one pass read and what the detectors should look at. */
@@ -30,27 +41,6 @@ export interface IngestResult {
   renewedSubs: Set<number>;
 }
 
-// Rows come with channel and type as small integers (mapped in SQL) and flow and detail only where they
-// are read, so a pass over ten million events allocates a few strings per event, not eight.
-type Raw = [number, number, number, number, number, string | null, string | null, string | null, string | null];
-
-const T = { other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11 } as const;
-const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action'];
-const CHANNELS = ['', 'ussd', 'ivr'];
-const PAGE_SQL = `SELECT id, at, subscriber_id,
-    CASE channel WHEN 'ussd' THEN 1 WHEN 'ivr' THEN 2 ELSE 0 END,
-    CASE type WHEN 'menu' THEN 2 WHEN 'content' THEN 3 WHEN 'input_invalid' THEN 4 WHEN 'back' THEN 5 WHEN 'home' THEN 6 WHEN 'more' THEN 7
-      WHEN 'session_start' THEN 1 WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
-      WHEN 'action' THEN 11 WHEN 'profile_update' THEN 11 WHEN 'poll_answer' THEN 11 ELSE 0 END,
-    session_id,
-    CASE WHEN type = 'session_start' OR session_id IS NULL THEN flow_id END,
-    node_id,
-    CASE WHEN type IN ('session_end', 'billing') THEN detail END
-  FROM usage_events
-  WHERE id > ? AND id <= ? AND type IN ('session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'profile_update', 'poll_answer')
-  ORDER BY id`;
-
-const PAGE = 50_000;
 const CHARGE_OK = new Set(['subscribed', 'renewed']);
 
 /**
@@ -60,10 +50,15 @@ const CHARGE_OK = new Set(['subscribed', 'renewed']);
  * still open at the end are carried to the next pass as their running summary.
  */
 export class Ingest {
-  private readonly open = new Map<string, SessionAcc>();
+  /** Open sessions by the code the decoder gives them. */
+  private readonly open = new Map<number, SessionAcc>();
+  private openIds: [string, number][] = [];
   private readonly sink: NodeSink;
   private readonly dimBuf: string[] = ['unknown', 'unknown', 'unknown', 'unknown'];
-  private readonly chargeHorizonMs: number;
+  // The decoder's dictionaries, grown as batches bring new strings.
+  private readonly nodes: string[] = [];
+  private readonly flowIds: string[] = [];
+  private readonly interned = new Map<string, string>();
 
   constructor(
     private readonly d: IngestDeps,
@@ -71,7 +66,6 @@ export class Ingest {
     readonly rollups: Rollups,
     readonly outcomes: OutcomeTracker,
   ) {
-    this.chargeHorizonMs = Math.max(d.config.crm.lapsing.chargeWindowDays, ...Object.values(d.config.crm.passive.windowDays)) * 86_400_000;
     const days = d.days;
     this.sink = {
       view: (at, acc, node) => rollups.view(days.of(at), acc.ch, acc.flow, node),
@@ -86,32 +80,47 @@ export class Ingest {
     const c = this.d.db.$client;
     const maxId = (c.prepare('SELECT max(id) AS m FROM usage_events').get() as { m: number | null }).m ?? 0;
     const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set() };
-    for (const r of c.prepare('SELECT session_id, acc FROM crm_open_sessions').raw().all() as [string, string][]) this.open.set(r[0], JSON.parse(r[1]) as SessionAcc);
+    const carried = c.prepare('SELECT session_id, acc FROM crm_open_sessions').raw().all() as [string, string][];
+    carried.forEach(([id, acc], code) => {
+      this.open.set(code, JSON.parse(acc) as SessionAcc);
+      this.openIds.push([id, code]);
+    });
     if (maxId <= cursor) return this.closeStale(res, now);
 
-    // A pass over most of the base loads every subscriber in one scan; a small one loads those it meets.
-    const maxSub = (c.prepare('SELECT max(id) AS m FROM subscribers').get() as { m: number | null }).m ?? 0;
-    if (maxId - cursor > 2 * maxSub) this.store.loadAll();
-    else this.store.grow(maxSub);
-
-    const page = c.prepare(PAGE_SQL).raw();
-    let from = cursor;
-    outer: while (from < maxId) {
-      const to = Math.min(maxId, from + PAGE);
-      const rows = page.all(from, to) as Raw[];
-      for (const r of rows) {
-        // Our own events are never later than now; one that is belongs to a later pass (a replay with --now).
-        if (r[1] > now && r[4] !== T.billing) {
-          res.toId = r[0] - 1;
-          break outer;
-        }
-        this.apply(r, res);
-        res.events++;
+    // Start the reader first: a worker decodes while this thread loads the subscribers.
+    const source = batchSource(this.d.db, { from: cursor, to: maxId, now, open: this.openIds }, { parallel: this.d.parallel ?? false, ...(this.d.parallelMinEvents !== undefined ? { minEvents: this.d.parallelMinEvents } : {}) });
+    try {
+      // A pass over most of the base loads every subscriber in one scan; a small one loads those it meets.
+      const maxSub = (c.prepare('SELECT max(id) AS m FROM subscribers').get() as { m: number | null }).m ?? 0;
+      if (maxId - cursor > 2 * maxSub) this.store.loadAll();
+      else this.store.grow(maxSub);
+      for (let b = source.next(); b !== null; b = source.next()) {
+        this.learn(b);
+        for (let i = 0; i < b.n; i++) this.apply(b, i, res);
+        res.events += b.n;
+        res.toId = b.toId;
+        // After a stopped batch the source reports the log read (null), with the sessions left open.
       }
-      from = to;
-      res.toId = to;
+      this.openIds = source.open();
+    } finally {
+      source.close();
     }
     return this.closeStale(res, now);
+  }
+
+  private learn(b: EventBatch): void {
+    this.nodes.push(...b.added.nodes);
+    this.flowIds.push(...b.added.flows);
+    this.detailRow = 0;
+  }
+
+  private detailRow = 0;
+
+  /** One string per distinct value (service ids), however many events name it. */
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) this.interned.set(s, (v = s));
+    return v;
   }
 
   private ensure(sub: number): boolean {
@@ -120,30 +129,38 @@ export class Ingest {
     return this.store.load(sub);
   }
 
-  private apply(r: Raw, res: IngestResult): void {
-    const [, at, sub, chCode, type, sessionId, flowId, nodeId, detail] = r;
+  private apply(b: EventBatch, i: number, res: IngestResult): void {
+    const type = b.type[i]!;
+    const detail = type === T.end || type === T.billing ? b.details[this.detailRow++]! : null;
+    const sub = b.sub[i]!;
     if (!this.ensure(sub)) return; // an event of a subscriber that no longer exists
+    const at = b.at[i]!;
     const store = this.store;
-    if (sessionId !== null && chCode !== 0 && type !== T.other && type !== T.smsIn && type !== T.billing) {
-      let acc = this.open.get(sessionId);
+    const ses = b.ses[i]!;
+    const chCode = b.ch[i]!;
+    if (ses >= 0 && chCode !== 0 && type !== T.other && type !== T.smsIn && type !== T.billing) {
+      let acc = this.open.get(ses);
+      const flowCode = b.flow[i]!;
       if (!acc) {
-        acc = newSessionAcc(sub, CHANNELS[chCode]!, flowId ?? '', at);
-        this.open.set(sessionId, acc);
+        acc = newSessionAcc(sub, CHANNELS[chCode]!, flowCode >= 0 ? this.flowIds[flowCode]! : '', at);
+        this.open.set(ses, acc);
       }
+      const nodeCode = b.node[i]!;
+      const node = nodeCode >= 0 ? this.nodes[nodeCode]! : null;
       if (type === T.start) {
-        if (flowId !== null && acc.flow === '') acc.flow = flowId;
+        if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
         if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         return;
       }
       if (type === T.end) {
-        const dt = detail ? (JSON.parse(detail) as { reason?: string; depth?: number }) : {};
-        const o = finishSession(acc, { at, reason: dt.reason ?? 'completed', node: nodeId, depth: dt.depth ?? null }, this.d.config.crm.stuck, this.d.flows, this.sink);
-        this.open.delete(sessionId);
+        const d = detail ? (JSON.parse(detail) as { reason?: string; depth?: number }) : {};
+        const o = finishSession(acc, { at, reason: d.reason ?? 'completed', node, depth: typeof d.depth === 'number' ? d.depth : null }, this.d.config.crm.stuck, this.d.flows, this.sink);
+        this.open.delete(ses);
         this.finished(o, res);
         return;
       }
-      applySessionEvent(acc, TYPE_NAMES[type]!, nodeId, at, this.sink);
+      applySessionEvent(acc, TYPE_NAMES[type]!, node, at, this.sink);
       if (type === T.content) this.contentReached(sub, at);
       return;
     }
@@ -172,20 +189,15 @@ export class Ingest {
   }
 
   private billing(sub: number, at: number, d: Record<string, unknown>, res: IngestResult): void {
-    const event = typeof d.event === 'string' ? d.event : '';
-    const serviceId = typeof d.serviceId === 'string' ? d.serviceId : null;
     if (typeof d.subscriptionId === 'string') res.subscriptions.add(d.subscriptionId);
-    if (!serviceId || d.flag) return;
+    const event = typeof d.event === 'string' ? d.event : '';
+    if (typeof d.serviceId !== 'string' || d.flag) return;
+    const serviceId = this.intern(d.serviceId);
     const ok = CHARGE_OK.has(event);
     if (!ok && event !== 'renewal_failed') return;
     const amountMinor = typeof d.amount === 'number' ? Math.round(d.amount * 100) : 0;
-    // Appended in arrival order (nearly time order); pruned and sorted only when it grows, so a daily
-    // subscription's month of renewals costs no more than a few array pushes.
-    let list = this.store.chargesRecent.get(sub);
-    if (!list) this.store.chargesRecent.set(sub, (list = []));
-    list.push([at, serviceId, ok ? 1 : 0, amountMinor] as ChargeEntry);
-    if (list.length > 1 && list[list.length - 2]![0] > at) list.sort((a, b) => a[0] - b[0]);
-    if (list.length > 64) this.store.chargesRecent.set(sub, list.filter((e) => e[0] >= at - this.chargeHorizonMs));
+    // A ring of recent attempts per paying subscriber; detectors read the window they need from it.
+    this.store.charges.add(sub, [at, serviceId, event === 'renewed' ? 1 : ok ? 2 : 0, amountMinor] as ChargeEntry);
     this.store.touch(sub);
     if (ok) {
       res.renewedSubs.add(sub);
@@ -223,15 +235,11 @@ export class Ingest {
   // A session with no end event long after its last step (the sweeper never ran, a crash) ends as a timeout.
   private closeStale(res: IngestResult, now: number): IngestResult {
     const staleMs = this.d.config.ussd.sessionTimeoutSeconds * 1000 + 10 * MINUTE;
-    for (const [id, acc] of this.open) {
+    for (const [code, acc] of this.open) {
       if (acc.last > now - staleMs) continue;
-      if (!this.ensure(acc.sub)) {
-        this.open.delete(id);
-        continue;
-      }
-      const o = finishSession(acc, { at: acc.last, reason: 'timeout', node: acc.node }, this.d.config.crm.stuck, this.d.flows, this.sink);
-      this.open.delete(id);
-      this.finished(o, res);
+      this.open.delete(code);
+      if (!this.ensure(acc.sub)) continue;
+      this.finished(finishSession(acc, { at: acc.last, reason: 'timeout', node: acc.node }, this.d.config.crm.stuck, this.d.flows, this.sink), res);
     }
     return res;
   }
@@ -241,7 +249,13 @@ export class Ingest {
     const c = this.d.db.$client;
     c.prepare('DELETE FROM crm_open_sessions').run();
     const ins = c.prepare('INSERT INTO crm_open_sessions (session_id, subscriber_id, last_at, acc) VALUES (?, ?, ?, ?)');
-    for (const [id, acc] of this.open) ins.run(id, acc.sub, acc.last, JSON.stringify(acc));
-    return this.open.size;
+    let n = 0;
+    for (const [id, code] of this.openIds) {
+      const acc = this.open.get(code);
+      if (!acc) continue;
+      ins.run(id, acc.sub, acc.last, JSON.stringify(acc));
+      n++;
+    }
+    return n;
   }
 }

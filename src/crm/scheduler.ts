@@ -1,45 +1,87 @@
+import { Worker } from 'node:worker_threads';
 import { createTask, validate, type ScheduledTask } from 'node-cron';
+import type { Config } from '../config';
+import type { Clock } from '../lib/clock';
 import { ConfigError } from '../lib/errors';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
-import type { CrmService } from './crm-service';
+import type { CrmService, PassSummary } from './crm-service';
 
 /**
- * Runs detector passes on the `crm.schedule` cron (in the configured time zone). Passes never overlap:
- * node-cron skips a tick while one runs, and the pass lease in the database keeps a second process (or a
- * `vasgw detect` next to the server) from running one at the same time.
+ * Runs detector passes on the `crm.schedule` cron (in the configured time zone). With a database file,
+ * each pass runs in a worker thread on its own connection, so a long pass (the daily refit, a first pass
+ * over months of history) never holds up USSD hops on the main event loop; an in-memory database (tests)
+ * runs it here. Passes never overlap: node-cron skips a tick while one runs, and the pass lease in the
+ * database keeps a second process (or a `vasgw detect` next to the server) out.
  */
 export class CrmScheduler implements Lifecycle {
   private task: ScheduledTask | null = null;
+  private running: Promise<PassSummary | null> | null = null;
   private readonly log: Logger;
 
   constructor(
     private readonly crm: Pick<CrmService, 'runPass'>,
-    private readonly opts: { schedule: string; timezone: string; enabled: boolean; log: Logger },
+    private readonly opts: { config: Config; log: Logger; clock: Clock },
   ) {
-    if (!validate(opts.schedule)) throw new ConfigError(`invalid config key crm.schedule: "${opts.schedule}" is not a cron expression`);
+    if (!validate(opts.config.crm.schedule)) throw new ConfigError(`invalid config key crm.schedule: "${opts.config.crm.schedule}" is not a cron expression`);
     this.log = opts.log.child({ comp: 'crm-scheduler' });
   }
 
   start(): void {
-    if (!this.opts.enabled || this.task) return;
-    this.task = createTask(
-      this.opts.schedule,
-      () => {
-        try {
-          this.crm.runPass();
-        } catch (err) {
-          this.log.error({ err }, 'crm pass failed');
-        }
-      },
-      { timezone: this.opts.timezone, noOverlap: true, name: 'crm-pass', unref: true },
-    );
+    if (!this.opts.config.crm.enabled || this.task) return;
+    this.task = createTask(this.opts.config.crm.schedule, () => this.runScheduled(), {
+      timezone: this.opts.config.defaults.timezone,
+      noOverlap: true,
+      name: 'crm-pass',
+      unref: true,
+    });
     void this.task.start();
+  }
+
+  /** One scheduled pass (what each cron tick runs); resolves with its summary, or null if it failed. */
+  runScheduled(): Promise<PassSummary | null> {
+    if (this.running) return this.running;
+    const run = (async () => {
+      try {
+        const now = this.opts.clock.now();
+        const summary = this.opts.config.database.path === ':memory:' ? this.crm.runPass(now) : await this.inWorker(now);
+        this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs, skipped: summary.skipped }, 'scheduled crm pass');
+        return summary;
+      } catch (err) {
+        this.log.error({ err }, 'crm pass failed');
+        return null;
+      } finally {
+        this.running = null;
+      }
+    })();
+    this.running = run;
+    return run;
+  }
+
+  private inWorker(now: number): Promise<PassSummary> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./scheduled-pass-worker.mjs', import.meta.url), { workerData: { config: this.opts.config, now } });
+      let done = false;
+      worker.once('message', (m: { summary?: PassSummary; error?: string }) => {
+        done = true;
+        if (m.summary) resolve(m.summary);
+        else reject(new Error(m.error ?? 'the pass worker sent nothing'));
+      });
+      worker.once('error', (err) => {
+        done = true;
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        if (!done) reject(new Error(`the pass worker exited with code ${code}`));
+      });
+    });
   }
 
   async stop(): Promise<void> {
     const t = this.task;
     this.task = null;
     if (t) await t.destroy();
+    // A pass already running finishes (it holds a database transaction and the lease).
+    if (this.running) await this.running;
   }
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import { NONE, type ActivityStore } from './activity-store';
+import { NONE } from './activity-store';
 import type { Days } from './days';
 import { expectedActiveDays, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
 import { fitSbg, residualLifetime, retentionRate, type SbgCohortData, type SbgParams } from './scores/sbg';
@@ -41,7 +41,8 @@ export class Scoring {
   private bgbb = new Map<string, PAliveCache>();
   private sbg = new Map<string, SbgParams>();
   private readonly crossings = new Map<string, number | null>();
-  private readonly services: Map<string, Service>;
+  /** The configured services by id. */
+  readonly services: ReadonlyMap<string, Service>;
 
   constructor(private readonly d: ScoringDeps) {
     this.services = new Map(d.config.services.map((s) => [s.id, s]));
@@ -124,11 +125,6 @@ export class Scoring {
       this.crossings.set(key, n);
     }
     return n === null ? null : firstDay + n;
-  }
-
-  /** Lapse day of a subscriber in the activity store. */
-  lapseDayOf(store: ActivityStore, id: number): number | null {
-    return this.lapseDay(store.firstDay[id]!, store.lastDay[id]!, store.activeDays[id]!);
   }
 
   /** Whether the models are due for a refit. */
@@ -220,20 +216,30 @@ export class Scoring {
     return { bgbb: nb, sbg: ns, ms: Math.round(performance.now() - t0) };
   }
 
-  /** Recomputes every subscriber's lapse day with the current fits (after a refit); returns rows changed. */
-  recomputeLapseDays(): number {
-    const c = this.d.db.$client;
-    const upd = c.prepare('UPDATE crm_subscribers SET lapse_day = ? WHERE subscriber_id = ?');
-    const rows = c.prepare('SELECT subscriber_id, first_day, last_day, active_days, lapse_day FROM crm_subscribers WHERE first_day IS NOT NULL').raw().all() as [number, number, number, number, number | null][];
-    let changed = 0;
-    for (const [id, first, last, active, old] of rows) {
-      const ld = this.lapseDay(first, last, active);
-      if (ld !== old) {
-        upd.run(ld, id);
-        changed++;
-      }
+  /** Adds the lapse day of activity histories not known yet ("first,active,last" keys), with the current fits. */
+  addLapseDays(histories: Iterable<string>): number {
+    const ins = this.d.db.$client.prepare('INSERT OR IGNORE INTO crm_lapse_days (first_day, active_days, last_day, lapse_day) VALUES (?, ?, ?, ?)');
+    let n = 0;
+    for (const h of histories) {
+      const [first, active, last] = h.split(',').map(Number) as [number, number, number];
+      n += ins.run(first, active, last, this.lapseDay(first, last, active)).changes;
     }
-    return changed;
+    return n;
+  }
+
+  /**
+   * Recomputes the lapse day of every activity history with the current fits (after a refit). There are
+   * far fewer histories than subscribers, and the table is rebuilt in one short transaction.
+   */
+  rebuildLapseDays(): number {
+    const c = this.d.db.$client;
+    const rows = c.prepare('SELECT DISTINCT first_day, active_days, last_day FROM crm_subscribers WHERE first_day IS NOT NULL').raw().all() as [number, number, number][];
+    const ins = c.prepare('INSERT INTO crm_lapse_days (first_day, active_days, last_day, lapse_day) VALUES (?, ?, ?, ?)');
+    c.transaction(() => {
+      c.prepare('DELETE FROM crm_lapse_days').run();
+      for (const [first, active, last] of rows) ins.run(first, active, last, this.lapseDay(first, last, active));
+    })();
+    return rows.length;
   }
 
   /** Scores of one live subscription (the same figures the ranking uses). */
@@ -266,151 +272,5 @@ export class Scoring {
     const risk = 1 - (pAlive ?? 0.5) * renew;
     const residualValue = residual * service.price;
     return { pAlive, renewProbability: renew, residualPeriods: residual, residualValue, risk, valueAtRisk: risk * residualValue };
-  }
-
-  /**
-   * The daily snapshot: paying-vs-using per service with the revenue at stake, and the risk ranking (top
-   * `riskTop` by value at risk) written to crm_risk. One scan of the live subscriptions.
-   */
-  snapshot(now: number): { subscriptions: number; ms: number } {
-    const t0 = performance.now();
-    const c = this.d.db.$client;
-    const today = this.d.days.of(now);
-    const cfg = this.d.config.crm;
-    const it = c
-      .prepare(
-        `SELECT s.subscriber_id, s.service_id, s.state, s.renewals, s.subscribed_at, s.consecutive_failures, s.last_charged_at,
-           c.first_day, c.last_day, c.active_days, c.last_content_at
-         FROM subscriptions s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.subscriber_id
-         WHERE s.state IN ('active', 'grace', 'suspended')`,
-      )
-      .raw()
-      .iterate() as IterableIterator<[number, string, string, number, number | null, number, number | null, number | null, number | null, number | null, number | null]>;
-    const top = new TopK(cfg.scores.riskTop);
-    type Cell = { subscribers: number; monthlyRevenue: number };
-    const matrix = new Map<string, Record<'payingUsing' | 'payingNotUsing' | 'notPayingUsing' | 'notPayingNotUsing', Cell>>();
-    const byState: Record<string, { subscribers: number; valueAtRisk: number; residualValue: number }> = {};
-    let n = 0;
-    for (const r of it) {
-      const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent] = r;
-      const service = this.services.get(serviceId);
-      if (!service) continue;
-      n++;
-      const pAlive = this.pAlive(firstDay, lastDay, activeDays ?? 0, today);
-      const sc = this.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive)!;
-      top.push(sc.valueAtRisk, [sub, serviceId, state, sc]);
-      const st = (byState[state] ??= { subscribers: 0, valueAtRisk: 0, residualValue: 0 });
-      st.subscribers++;
-      st.valueAtRisk += sc.valueAtRisk;
-      st.residualValue += sc.residualValue;
-
-      const windowMs = cfg.passive.windowDays[service.period] * DAY;
-      const paying = lastCharged !== null && lastCharged >= now - windowMs;
-      const using = lastContent !== null && lastContent >= now - windowMs;
-      let m = matrix.get(serviceId);
-      if (!m) {
-        const z = () => ({ subscribers: 0, monthlyRevenue: 0 });
-        matrix.set(serviceId, (m = { payingUsing: z(), payingNotUsing: z(), notPayingUsing: z(), notPayingNotUsing: z() }));
-      }
-      const cell = m[paying ? (using ? 'payingUsing' : 'payingNotUsing') : using ? 'notPayingUsing' : 'notPayingNotUsing'];
-      cell.subscribers++;
-      if (paying) cell.monthlyRevenue += service.price * (30 / PERIOD_DAYS[service.period]);
-    }
-    const round = (v: number) => Math.round(v * 100) / 100;
-    const services: Record<string, unknown> = {};
-    for (const [id, m] of matrix) {
-      const svc = this.services.get(id)!;
-      for (const cell of Object.values(m)) cell.monthlyRevenue = round(cell.monthlyRevenue);
-      services[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
-    }
-    const usingDays = 30;
-    const freeUsers = (
-      c
-        .prepare(
-          `SELECT count(*) AS n FROM crm_subscribers c WHERE c.last_content_at >= ?
-           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = c.subscriber_id AND s.state IN ('active', 'grace', 'suspended'))`,
-        )
-        .get(now - usingDays * DAY) as { n: number }
-    ).n;
-    const put = c.prepare('INSERT OR REPLACE INTO crm_snapshots (kind, day, data, at) VALUES (?, ?, ?, ?)');
-    put.run('paying_using', today, JSON.stringify({ services, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
-    for (const s of Object.values(byState)) {
-      s.valueAtRisk = round(s.valueAtRisk);
-      s.residualValue = round(s.residualValue);
-    }
-    put.run('risk', today, JSON.stringify({ subscriptions: n, byState }), now);
-
-    // Registered subscribers per profile value, for the usage report's reach.
-    const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
-    const dims = c.prepare('SELECT region, crop, language, operator, count(*) FROM subscribers GROUP BY 1, 2, 3, 4').raw().all() as [string | null, string | null, string | null, string | null, number][];
-    for (const [region, crop, language, operator, count] of dims) {
-      for (const [dim, v] of [['region', region], ['crop', crop], ['language', language], ['operator', operator]] as const) {
-        const key = v ?? 'unknown';
-        reach[dim]![key] = (reach[dim]![key] ?? 0) + count;
-      }
-    }
-    put.run('reach', today, JSON.stringify(reach), now);
-
-    c.prepare('DELETE FROM crm_risk').run();
-    const ins = c.prepare(
-      'INSERT OR REPLACE INTO crm_risk (subscriber_id, service_id, state, p_alive, renew_probability, residual_periods, residual_value, risk, value_at_risk, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const [sub, serviceId, state, sc] of top.items()) {
-      ins.run(sub, serviceId, state, sc.pAlive, sc.renewProbability, sc.residualPeriods, sc.residualValue, sc.risk, sc.valueAtRisk, now);
-    }
-    return { subscriptions: n, ms: Math.round(performance.now() - t0) };
-  }
-}
-
-type RiskItem = [number, string, string, SubscriptionScore];
-
-/** The k largest items by key (a binary min-heap). */
-class TopK {
-  private readonly keys: number[] = [];
-  private readonly vals: RiskItem[] = [];
-  constructor(private readonly k: number) {}
-
-  push(key: number, val: RiskItem): void {
-    if (this.keys.length < this.k) {
-      this.keys.push(key);
-      this.vals.push(val);
-      this.up(this.keys.length - 1);
-    } else if (key > this.keys[0]!) {
-      this.keys[0] = key;
-      this.vals[0] = val;
-      this.down(0);
-    }
-  }
-
-  items(): RiskItem[] {
-    return this.vals;
-  }
-
-  private swap(i: number, j: number): void {
-    [this.keys[i], this.keys[j]] = [this.keys[j]!, this.keys[i]!];
-    [this.vals[i], this.vals[j]] = [this.vals[j]!, this.vals[i]!];
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.keys[p]! <= this.keys[i]!) return;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const n = this.keys.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.keys[l]! < this.keys[m]!) m = l;
-      if (r < n && this.keys[r]! < this.keys[m]!) m = r;
-      if (m === i) return;
-      this.swap(i, m);
-      i = m;
-    }
   }
 }

@@ -162,14 +162,15 @@ export function finishSession(acc: SessionAcc, end: { at: number; reason: string
   };
 }
 
-/** The deepest menu visited; ties go to the one visited (and failed at) most. */
+/** The deepest menu visited below the start; ties go to the one visited (and failed at) most. */
 function soughtNode(acc: SessionAcc, flows: FlowIndex): string | null {
   let best: string | null = null;
   let bestDepth = -1;
   let bestScore = -1;
   for (const [node, visits] of Object.entries(acc.visits)) {
     const info = flows.info(acc.flow, node);
-    if (!info || info.depth === null || info.type === 'content') continue;
+    // The start menu is where everyone begins, not something sought: a caller lost there gets the general tip.
+    if (!info || info.depth === null || info.depth === 0 || info.type === 'content') continue;
     const score = visits + (acc.invalidAt[node] ?? 0);
     if (info.depth > bestDepth || (info.depth === bestDepth && score > bestScore)) {
       best = node;

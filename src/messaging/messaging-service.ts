@@ -4,7 +4,6 @@ import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { DAY, HOUR, iso } from '../lib/clock';
 import { AppError, badRequest } from '../lib/errors';
-import { newId } from '../lib/ids';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -12,9 +11,10 @@ import { normalizeMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { ConcatBuffer, joinParts, type ConcatGroup } from './concat-buffer';
 import { Dispatcher } from './dispatcher';
-import { decodeText, encodingFor, splitText } from './encoding';
+import { messageId } from './message-id';
+import { encodingFor, splitText } from './encoding';
+import { MoIntake } from './mo-intake';
 import { MoRouter, type MoRoute, type SmsContentLookup } from './mo-router';
 import { OutboxRepo, type MessageRow } from './outbox-repo';
 import { quietUntil } from './quiet-hours';
@@ -22,7 +22,6 @@ import type { MoPartIn, ReceiptIn, SmsTransport } from './transport';
 import type {
   EnqueueRequest,
   EnqueueResult,
-  InboundSms,
   MessageKind,
   MessageStatusChange,
   MessageView,
@@ -41,6 +40,11 @@ export interface MessagingServiceDeps {
   config: Pick<Config, 'messaging' | 'defaults' | 'operators'>;
   /** SMS keywords of the flows (entry points) and their content. */
   content: SmsContentLookup;
+  /**
+   * The core's group commit: runs `fn` in the shared transaction and resolves once it is committed.
+   * Without it each batch commits on its own.
+   */
+  commits?: { run<T>(fn: () => T): Promise<T> };
 }
 
 const SENDER_RE = /^(\+?\d{1,15}|[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10})$/;
@@ -52,27 +56,24 @@ const SENDER_RE = /^(\+?\d{1,15}|[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10})$/;
 export class MessagingService implements MessagingPort, Lifecycle {
   private readonly repo: OutboxRepo;
   private readonly dispatcher: Dispatcher;
-  private readonly concat: ConcatBuffer;
   private readonly router: MoRouter;
   private readonly interceptors: MoInterceptor[] = [];
   private readonly log: Logger;
   private concatRef = Math.floor(Math.random() * 256);
-  private concatTimer: NodeJS.Timeout | null = null;
-  private moQueue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
+  private readonly intake: MoIntake;
 
   constructor(private readonly d: MessagingServiceDeps) {
     this.log = d.log.child({ comp: 'messaging' });
     this.repo = new OutboxRepo(d.db);
-    this.concat = new ConcatBuffer(d.db);
     const cfg = d.config.messaging;
+    const commit = (fn: () => void): Promise<void> => (d.commits ? d.commits.run(fn) : Promise.resolve(tx(d.db, fn)));
     this.dispatcher = new Dispatcher(
-      { db: d.db, repo: this.repo, clock: d.clock, log: d.log, metrics: d.metrics, usage: d.usage },
+      { db: d.db, repo: this.repo, clock: d.clock, log: d.log, metrics: d.metrics, usage: d.usage, commit },
       {
         pollMs: cfg.dispatch.pollMs,
         batch: cfg.dispatch.batch,
         retryBaseSeconds: cfg.retry.baseSeconds,
         retryMaxSeconds: cfg.retry.maxSeconds,
-        laneDownRecheckMs: 1000,
         pendingReceiptTtlMs: DAY,
         lanes: [...d.config.operators.map((o) => o.id), null],
       },
@@ -87,6 +88,17 @@ export class MessagingService implements MessagingPort, Lifecycle {
       defaultLanguage: d.config.defaults.language,
       metrics: d.metrics,
       log: this.log,
+    });
+    this.intake = new MoIntake({
+      db: d.db,
+      clock: d.clock,
+      log: this.log,
+      subscribers: d.subscribers,
+      router: this.router,
+      enqueue: (req) => this.enqueue(req),
+      commit,
+      countryCode: d.config.defaults.countryCode,
+      concatTimeoutSeconds: cfg.concatTimeoutSeconds,
     });
     d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], (g) => {
       if (!d.db.$client.open) return;
@@ -137,7 +149,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
           }
         }
       }
-      const id = req.id ?? newId('msg', now);
+      const id = req.id ?? messageId(now);
       this.concatRef = (this.concatRef + 1) & 0xff;
       this.repo.insert({
         id,
@@ -271,71 +283,12 @@ export class MessagingService implements MessagingPort, Lifecycle {
    * siblings arrive); `ack(true)` once committed, so the transport acknowledges only what is durable.
    */
   handleMoPart(p: MoPartIn, ack?: (ok: boolean) => void): void {
-    this.moQueue.push({ p, ack });
-    if (this.moQueue.length === 1) setImmediate(() => this.flushMo());
+    this.intake.handlePart(p, ack);
   }
 
-  private flushMo(): void {
-    const batch = this.moQueue;
-    this.moQueue = [];
-    if (batch.length === 0) return;
-    const results: boolean[] = [];
-    try {
-      tx(this.d.db, () => {
-        for (const item of batch) {
-          try {
-            // A savepoint each: one bad message does not take the others with it.
-            tx(this.d.db, () => this.receiveMoPart(item.p));
-            results.push(true);
-          } catch (err) {
-            this.log.error({ err, msisdn: item.p.from }, 'could not process a received SMS');
-            results.push(false);
-          }
-        }
-      });
-    } catch (err) {
-      this.log.error({ err, messages: batch.length }, 'could not store received SMS; the SMSC is asked to resend');
-      for (const item of batch) item.ack?.(false);
-      return;
-    }
-    batch.forEach((item, i) => item.ack?.(results[i]!));
-  }
-
-  private receiveMoPart(p: MoPartIn): MoRoute | 'buffered' {
-    const at = this.d.clock.now();
-    const from = normalizeMsisdn(p.from, this.d.config.defaults.countryCode);
-    if (!from) {
-      this.log.warn({ source_addr: p.from, bind: p.bindId }, 'MO from an address that is not a phone number; ignored');
-      return 'default';
-    }
-    if (p.concat && p.concat.total > 1) {
-      const group = this.concat.add({
-        groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
-        seq: p.concat.seq,
-        total: p.concat.total,
-        dataCoding: p.dataCoding,
-        data: p.payload,
-        meta: { from, to: p.to },
-        at,
-      });
-      return group ? this.routeGroup(group, at) : 'buffered';
-    }
-    return this.routeMo({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at }, 1);
-  }
-
-  /** Routes a decoded SMS (also used by tests and other channels that receive SMS). */
+  /** Routes a decoded SMS from an E.164 number (other channels that receive SMS, tests). */
   routeMo(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
-    return tx(this.d.db, () => {
-      const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
-      const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
-      return this.router.route(sub, inbound, parts);
-    });
-  }
-
-  private routeGroup(group: ConcatGroup, at: number): MoRoute {
-    const text = joinParts(group, decodeText);
-    if (group.missing.length > 0) this.log.warn({ msisdn: group.meta.from, missing: group.missing }, 'concatenated MO incomplete after the timeout; routing what arrived');
-    return this.routeMo({ from: String(group.meta.from), to: String(group.meta.to), text, at }, group.parts.length);
+    return this.intake.route(mo, parts);
   }
 
   /**
@@ -347,15 +300,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     id: string;
     result: EnqueueResult | null;
   } {
-    return tx(this.d.db, () => {
-      const groupKey = `submit|${p.groupKey}`;
-      const first = this.concat.metaOf(groupKey) as { request?: EnqueueRequest } | null;
-      const request = first?.request ?? p.request;
-      const group = this.concat.add({ groupKey, seq: p.seq, total: p.total, dataCoding: p.dataCoding, data: p.data, meta: { request }, at: this.d.clock.now() });
-      const id = request.id ?? p.request.id;
-      if (!group) return { id, result: null };
-      return { id, result: this.enqueue({ ...request, id, text: joinParts(group, decodeText) }) };
-    });
+    return this.intake.enqueuePart(p);
   }
 
   /** Final messages of a source (partner) whose receipt was asked for and not yet handed over. */
@@ -381,46 +326,18 @@ export class MessagingService implements MessagingPort, Lifecycle {
   /** Expires what ran out of validity now (also runs periodically). */
   sweep(): void {
     this.dispatcher.sweep();
-    this.sweepConcat();
-  }
-
-  private sweepConcat(): void {
-    if (!this.d.db.$client.open) return;
-    const now = this.d.clock.now();
-    try {
-      tx(this.d.db, () => {
-        for (const g of this.concat.expired(now - this.d.config.messaging.concatTimeoutSeconds * 1000)) {
-          if (g.groupKey.startsWith('mo|')) {
-            this.routeGroup(g, now);
-            continue;
-          }
-          const request = (g.meta as { request?: EnqueueRequest }).request;
-          if (!request) continue;
-          this.log.warn({ messageId: request.id, missing: g.missing }, 'concatenated submit incomplete after the timeout; sending what arrived');
-          try {
-            this.enqueue({ ...request, text: joinParts(g, decodeText) || ' ' });
-          } catch (err) {
-            this.log.warn({ err, messageId: request.id }, 'incomplete concatenated submit could not be queued');
-          }
-        }
-      });
-    } catch (err) {
-      this.log.error({ err }, 'concatenated MO sweep failed');
-    }
+    this.intake.sweep();
   }
 
   /** Starts the dispatcher and the reassembly sweeper. */
   start(): void {
     this.dispatcher.start();
-    const every = Math.min(60_000, Math.max(1000, (this.d.config.messaging.concatTimeoutSeconds * 1000) / 4));
-    this.concatTimer = setInterval(() => this.sweepConcat(), every);
-    this.concatTimer.unref();
+    this.intake.start();
   }
 
   /** Stops claiming and drains what is in flight. */
   async stop(): Promise<void> {
-    if (this.concatTimer) clearInterval(this.concatTimer);
-    this.concatTimer = null;
+    this.intake.stop();
     await this.dispatcher.stop();
   }
 }

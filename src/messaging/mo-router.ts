@@ -46,7 +46,7 @@ export function normalizeKeywordText(text: string): string {
 /**
  * Routes a received SMS (already reassembled and decoded). Order: opt-out and opt-in words first, so
  * STOP always works whatever else waits for the subscriber; then interceptors (a poll awaiting an
- * answer); then HELP, a flow's SMS keyword (first word, or the whole text), else the default reply.
+ * answer); then HELP, a flow's SMS keyword (the first word), else the default reply.
  * Replies are transactional (the subscriber asked) and come from the short code written to.
  * Call inside a transaction: the usage events, flag changes and replies commit together.
  */
@@ -107,7 +107,7 @@ export class MoRouter {
       return 'help';
     }
     const first = norm.split(' ')[0] ?? '';
-    const content = (first && this.d.content(first, mo.to, lang)) || (norm !== first && norm ? this.d.content(norm, mo.to, lang) : null);
+    const content = first ? this.d.content(first, mo.to, lang) : null;
     if (content) {
       this.d.usage.record([
         { at: mo.at, subscriberId: sub.id, channel: 'sms', type: 'content', flowId: content.flowId, nodeId: content.nodeId, detail: { keyword: first } },

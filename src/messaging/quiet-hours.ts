@@ -37,10 +37,19 @@ interface LocalTime {
   s: number;
 }
 
+// formatToParts costs microseconds; a campaign asks about the same minute thousands of times.
+const minuteCache = new Map<string, LocalTime>();
+
 function localParts(at: number, tz: string): LocalTime {
+  const key = `${tz}|${Math.floor(at / 60_000)}`;
+  const hit = minuteCache.get(key);
+  if (hit) return { ...hit, s: Math.floor((at % 60_000) / 1000) };
   const out: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(at)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { y: out.year!, mo: out.month!, d: out.day!, h: out.hour! % 24, mi: out.minute!, s: out.second! };
+  const l = { y: out.year!, mo: out.month!, d: out.day!, h: out.hour! % 24, mi: out.minute!, s: out.second! };
+  if (minuteCache.size > 1000) minuteCache.clear();
+  minuteCache.set(key, l);
+  return l;
 }
 
 /** Offset of the zone from UTC at an instant, in ms (local = utc + offset). */

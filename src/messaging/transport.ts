@@ -27,7 +27,7 @@ export interface OutboundPart {
 
 /** What became of one submitted part. */
 export type SubmitOutcome =
-  | { ok: true; bindId: string; smsc: string; smscId: string }
+  | { ok: true; bindId: string; smsc: string; smscId: string; /** false when the bind asked for no receipt */ receipt?: boolean }
   | {
       ok: false;
       /** Trying again later can help (throttled, queue full, timeout, disconnect). */

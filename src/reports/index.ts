@@ -4,7 +4,7 @@ import type { FlowIndex } from '../crm/flow-index';
 import { PERIOD_DAYS } from '../crm/scoring';
 import type { Db } from '../db/client';
 import type { Clock } from '../lib/clock';
-import { badRequest } from '../lib/errors';
+import { badRequest, notFound } from '../lib/errors';
 import { discoveryReport } from './discovery';
 import { funnelReport } from './funnel';
 import { interventionsReport } from './interventions';
@@ -38,7 +38,8 @@ export class Reports {
   /** Runs report `name` with query-string filters. */
   run(name: string, q: ReportQuery): Record<string, unknown> {
     const { db, days, flows } = this.d;
-    const range = parseRange(q, this.d.clock.now(), days);
+    // Cohorts are long-lived: retention looks back over every cohort unless asked otherwise.
+    const range = parseRange(q, this.d.clock.now(), days, name === 'retention' ? 3650 : 30);
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 10000.');
     if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
@@ -73,7 +74,7 @@ export class Reports {
         body = riskReport(db, q.service, q.state, limit);
         break;
       default:
-        throw badRequest('UNKNOWN_REPORT', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);
+        throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);
     }
     return { report: name, range: rangeJson(range, days), ...body };
   }

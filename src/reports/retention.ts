@@ -38,9 +38,14 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     observed: string;
     fitted_at: number;
   }[];
-  const fromIso = new Date(r.from).toISOString().slice(0, 10);
-  const toIso = new Date(r.to).toISOString().slice(0, 10);
-  const inRange = (cohort: string) => cohort === POOLED || (cohort.slice(0, 10) <= toIso && `${cohort}-31`.slice(0, 10) >= fromIso.slice(0, cohort.length === 7 ? 7 : 10));
+  // A cohort (YYYY-MM, or the Monday YYYY-MM-DD of a week) is shown when its days overlap the range.
+  const inRange = (cohort: string) => {
+    if (cohort === POOLED) return true;
+    const start = Date.parse(cohort.length === 7 ? `${cohort}-01T00:00:00Z` : `${cohort}T00:00:00Z`);
+    const d = new Date(start);
+    const end = cohort.length === 7 ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : start + 7 * 86_400_000;
+    return start <= r.to && end > r.from;
+  };
   const subscriptions = fits
     .filter((f) => f.model === 'sbg' && (!service || f.service_id === service) && inRange(f.cohort))
     .map((f) => {

@@ -59,6 +59,8 @@ export class SubscriberRepo {
   private readonly byId: Statement<[number], Row>;
   private readonly insert: Statement<[string, string | null, number, number, number], Row>;
   private readonly touch: Statement<[number, number]>;
+  /** Prepared UPDATEs by the set of columns they write (a handful of shapes in practice). */
+  private readonly updates = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     const c = db.$client;
@@ -108,7 +110,10 @@ export class SubscriberRepo {
     }
     sets.push('updated_at = ?');
     args.push(now, id);
-    this.db.$client.prepare(`UPDATE subscribers SET ${sets.join(', ')} WHERE id = ?`).run(...args);
+    const sql = `UPDATE subscribers SET ${sets.join(', ')} WHERE id = ?`;
+    let stmt = this.updates.get(sql);
+    if (!stmt) this.updates.set(sql, (stmt = this.db.$client.prepare(sql)));
+    stmt.run(...args);
   }
 
   /** Sets or clears the opt-out flag. */

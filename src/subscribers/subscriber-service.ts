@@ -11,6 +11,7 @@ export type { Subscriber };
 export type ProfilePatch = Record<string, string | null>;
 
 const FIELD_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
+const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Subscribers: created on first contact, profile kept, opt-out flag owned here. */
 export class SubscriberService {
@@ -31,7 +32,8 @@ export class SubscriberService {
     const at = opts.at ?? this.clock.now();
     const found = this.repo.findByMsisdn(msisdn);
     if (found) {
-      if (at > found.lastSeenAt) {
+      // Last-seen is kept to the minute: rewriting it on every hop would dirty two more pages per commit.
+      if (at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
         this.repo.touchLastSeen(found.id, at);
         found.lastSeenAt = at;
       }

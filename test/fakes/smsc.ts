@@ -61,6 +61,8 @@ export class FakeSmsc {
   private throttle = 0;
   private reject: { n: number; status: number } = { n: 0, status: 0 };
   private hold = false;
+  /** When set, nothing is answered at all (not even enquire_link): a hung SMSC. */
+  mute = false;
   private held: Array<() => void> = [];
   port = 0;
 
@@ -193,6 +195,7 @@ export class FakeSmsc {
     session.on('close', () => this.sessions.delete(fs));
     session.on('error', () => session.destroy());
     session.on('pdu', (pdu: Pdu) => {
+      if (this.mute) return;
       switch (pdu.command) {
         case 'bind_transceiver':
         case 'bind_transmitter':

@@ -55,3 +55,23 @@ export async function apiGet(gw: TestGateway, url: string): Promise<{ status: nu
   const r = await gw.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: AUTH });
   return { status: r.statusCode, body: r.json() as Record<string, unknown> };
 }
+
+/**
+ * One inbound call through POST /ivr/africastalking: the first request, then one per keypress in `keys`,
+ * then the hang-up (isActive=0) unless the gateway ended the call first.
+ */
+export async function ivrCall(gw: TestGateway, msisdn: string, keys: string[], opts: { number?: string; stepMs?: number } = {}): Promise<string[]> {
+  const sessionId = `ATVId_crm_${++seq}`;
+  const base = { sessionId, direction: 'Inbound', callerNumber: msisdn, destinationNumber: opts.number ?? '+254711082000' };
+  const post = (extra: Record<string, string>) =>
+    gw.app.inject({ method: 'POST', url: '/ivr/africastalking', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ ...base, ...extra }).toString() });
+  const replies: string[] = [(await post({ isActive: '1' })).body];
+  for (const k of keys) {
+    gw.clock.advance(opts.stepMs ?? 8_000);
+    const body = (await post({ isActive: '1', dtmfDigits: k })).body;
+    replies.push(body);
+    if (!body.includes('<GetDigits')) break;
+  }
+  await post({ isActive: '0', durationInSeconds: '60', currencyCode: 'KES', amount: '1.00', hangupCause: 'NORMAL_CLEARING' });
+  return replies;
+}

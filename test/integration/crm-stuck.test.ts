@@ -1,17 +1,22 @@
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
+import { FakeVoiceProvider } from '../fakes/voice-provider';
 import { eventually, type TestGateway } from '../helpers/gateway';
-import { crmGateway, ussdSession } from '../helpers/crm';
+import { apiGet, crmGateway, ivrCall, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
+let voice: FakeVoiceProvider | null = null;
 afterEach(async () => {
+  await voice?.stop();
   await gw?.stop();
   await smsc?.stop();
-  gw = smsc = null;
+  gw = smsc = voice = null;
 });
 
 const FARMER = '+254711000001';
+const WIRE = '254711000001';
 // crop-advice: 1 Crop advice -> 1 Maize; the maize menu has 4 options, so 7, 8 and 9 are invalid.
 const lostInMaize = (firstTime: boolean) => [...(firstTime ? ['1'] : []), '1', '1', '9', '8', '7'];
 
@@ -23,24 +28,102 @@ async function threeFailures(g: TestGateway, msisdn = FARMER): Promise<void> {
   }
 }
 
-describe('stuck in the maize branch', () => {
-  it('sends the maize shortcut SMS once, through the SMSC', async () => {
+const toFarmer = (s: FakeSmsc) => s.submits.filter((m) => m.to === WIRE);
+/** Gives the dispatcher time to send anything it would send (it polls every 10 ms in these tests). */
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+describe('a subscriber who fails three times in the maize branch', () => {
+  it('gets the maize shortcut SMS at the SMSC, once', async () => {
     ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z')); // 10:00 in Nairobi
     await threeFailures(gw);
     const pass = gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.interventions.education_sms).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
-    const sms = await eventually(() => smsc!.submits.find((s) => s.to === '254711000001'), { what: 'education SMS' });
-    expect(sms.text).toContain('*384*1*1*1#');
-    expect(sms.text).toContain('Maize');
+    const sms = await eventually(() => toFarmer(smsc!)[0], { what: 'education SMS' });
+    expect(sms.text).toBe('Tip: dial *384*1*1*1# to go straight to Maize. Press 0 to go back, 00 for the main menu.');
 
-    // A later pass, and another stuck session: still one SMS.
-    await ussdSession(gw, FARMER, lostInMaize(false));
-    gw.clock.advance(3_600_000);
+    // The finding, what they sought and the intervention show on the subscriber.
+    const view = (await apiGet(gw, `/subscribers/${FARMER}`)).body.crm as { flags: Record<string, unknown>[]; interventions: Record<string, unknown>[] };
+    expect(view.flags).toEqual([expect.objectContaining({ kind: 'stuck', status: 'acted', detail: expect.objectContaining({ nodeId: 'maize', shortcut: '*384*1*1*1#', stuckSessions: 3 }) })]);
+    expect(view.interventions).toEqual([expect.objectContaining({ kind: 'education_sms', arm: 'treatment', channel: 'sms', status: 'queued' })]);
+
+    // Stuck again the next day, more passes: still only one SMS.
+    gw.clock.advance(24 * 3_600_000);
+    await threeFailures(gw);
     const again = gw.core.crm.runPass();
     expect(again.findings.stuck).toBe(0);
-    expect(Object.keys(again.interventions)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(smsc.submits.filter((s) => s.to === '254711000001')).toHaveLength(1);
+    expect(again.interventions).toEqual({});
+    gw.clock.advance(3_600_000);
+    gw.core.crm.runPass();
+    await settle();
+    expect(toFarmer(smsc)).toHaveLength(1);
+  });
+
+  it('in the evening, gets it only after quiet hours end', async () => {
+    ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T16:00:00Z')); // 19:00 in Nairobi
+    await threeFailures(gw); // the pass runs after 20:00
+    expect(gw.clock.now()).toBeGreaterThan(Date.parse('2026-11-20T17:00:00Z'));
+    const pass = gw.core.crm.runPass();
+    expect(pass.interventions.education_sms?.treatment).toBe(1);
+    await settle();
+    expect(toFarmer(smsc)).toHaveLength(0);
+    gw.clock.set('2026-11-21T03:59:00Z');
+    await settle();
+    expect(toFarmer(smsc)).toHaveLength(0);
+    gw.clock.set('2026-11-21T04:00:00Z'); // 07:00 in Nairobi
+    const sms = await eventually(() => toFarmer(smsc!)[0], { what: 'education SMS after quiet hours' });
+    expect(sms.text).toContain('*384*1*1*1#');
+  });
+
+  it('who sent STOP gets nothing', async () => {
+    ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z'));
+    await threeFailures(gw);
+    smsc.sendMo({ from: WIRE, to: '20123', text: 'STOP' });
+    await eventually(() => gw!.core.subscribers.find(FARMER)?.optedOut, { what: 'opt-out recorded' });
+    const stopReply = await eventually(() => toFarmer(smsc!)[0], { what: 'opt-out confirmation' });
+    const pass = gw.core.crm.runPass();
+    expect(pass.findings.stuck).toBe(1);
+    expect(pass.ineligible).toEqual({ opted_out: 1 });
+    expect(pass.interventions).toEqual({});
+    await settle();
+    expect(toFarmer(smsc).map((m) => m.text)).toEqual([stopReply.text]);
+    const view = (await apiGet(gw, `/subscribers/${FARMER}`)).body.crm as { flags: unknown[]; interventions: unknown[] };
+    expect(view.interventions).toEqual([]);
+  });
+
+  it('in the holdout gets nothing, and the decision is recorded for the experiment', async () => {
+    ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 100 } }, '2026-11-20T07:00:00Z'));
+    await threeFailures(gw);
+    const pass = gw.core.crm.runPass();
+    expect(pass.interventions.education_sms).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
+    await settle();
+    expect(toFarmer(smsc)).toHaveLength(0);
+    const events = (await apiGet(gw, `/subscribers/${FARMER}/events?limit=5`)).body as unknown as { type: string; detail?: Record<string, unknown> }[];
+    expect(events[0]).toMatchObject({ type: 'intervention', detail: { kind: 'education_sms', arm: 'holdout', finding: 'stuck', status: 'held_out' } });
+  });
+});
+
+describe('a caller who keeps failing in the IVR menu', () => {
+  it('gets a voice-guidance call into the guidance flow', async () => {
+    voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
+    ({ gw, smsc } = await crmGateway(
+      { crm: { holdoutPercent: 0 }, ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } } },
+      '2026-11-20T07:00:00Z',
+    ));
+    await gw.app.listen({ port: 0, host: '127.0.0.1' });
+    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    voice.script(FARMER, [{ kind: 'answer', keys: [] }]);
+    for (let i = 0; i < 3; i++) {
+      // Language (first call only), Crop advice, Maize, then three keys the maize menu does not have.
+      await ivrCall(gw, FARMER, [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
+      gw.clock.advance(30 * 60_000);
+    }
+    const pass = gw.core.crm.runPass();
+    expect(pass.findings.stuck).toBe(1);
+    expect(pass.interventions.voice_guidance).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
+    await eventually(() => voice!.calls.find((c) => c.to === FARMER), { what: 'guidance call placed' });
+    const calls = gw.core.db.$client.prepare("SELECT flow_id AS flowId FROM calls WHERE source = 'intervention'").all();
+    expect(calls).toEqual([{ flowId: 'voice-guide' }]);
+    expect(toFarmer(smsc)).toHaveLength(0);
   });
 });

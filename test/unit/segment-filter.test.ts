@@ -101,5 +101,6 @@ describe('segment filters', () => {
     expect(err({ profile: { 'farm-size': 'x' } })).toMatch(/not a profile field name/);
     expect(err({ poll: { pollId: 'pol_nope' } })).toMatch(/no poll with id pol_nope/);
     expect(err({ lastSeenWithinDays: 7, notSeenForDays: 30 })).toMatch(/nobody can match/);
+    expect(err({ subscriptionState: 'active', service: 'crop-dialy' })).toBe('filter.service: no service "crop-dialy" (configured: crop-daily).');
   });
 });

@@ -24,9 +24,9 @@ export function detectLapsingBilling(ctx: DetectorContext, rows: readonly Subscr
       continue;
     }
     const windowStart = ctx.now - cfg.chargeWindowDays * 86_400_000;
-    const attempts = (ctx.store.chargesRecent.get(sub) ?? []).filter((c) => c[1] === row.service_id && c[0] >= windowStart && c[0] <= ctx.now);
+    const attempts = ctx.store.charges.get(sub).filter((c) => c[1] === row.service_id && c[0] >= windowStart && c[0] <= ctx.now);
     if (attempts.length >= cfg.minChargeAttempts) {
-      const rate = attempts.filter((c) => c[2] === 1).length / attempts.length;
+      const rate = attempts.filter((c) => c[2] !== 0).length / attempts.length;
       if (rate < cfg.chargeSuccessBelow) {
         out.push({
           ...base,
@@ -42,34 +42,43 @@ export function detectLapsingBilling(ctx: DetectorContext, rows: readonly Subscr
 
 /**
  * Lapsing, from usage: regulars whose BG/BB probability of still being an active user crossed below the
- * threshold since the last check. The crossing day is precomputed per subscriber, so this reads an index
- * range, not the base.
+ * threshold since the last check. The crossing day is precomputed per activity history (crm_lapse_days),
+ * so this reads an index range and the subscribers with those histories, not the base.
  */
-export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, toDay: number, today: number, lastDay: (id: number) => { first: number; last: number; active: number } | null): FindingDraft[] {
-  const rows = db.$client.prepare('SELECT subscriber_id, first_day, last_day, active_days, lapse_day FROM crm_subscribers WHERE lapse_day > ? AND lapse_day <= ?').raw().all(fromDay, toDay) as [number, number, number, number, number][];
+export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, toDay: number, today: number): FindingDraft[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT c.subscriber_id, l.first_day, l.last_day, l.active_days, l.lapse_day FROM crm_lapse_days l
+       JOIN crm_subscribers c ON c.first_day = l.first_day AND c.active_days = l.active_days AND c.last_day = l.last_day
+       WHERE l.lapse_day > ? AND l.lapse_day <= ?`,
+    )
+    .raw()
+    .all(fromDay, toDay) as [number, number, number, number, number][];
   const out: FindingDraft[] = [];
   for (const [sub, first, last, active, lapseDay] of rows) {
-    const cur = lastDay(sub) ?? { first, last, active };
-    const p = scoring.pAlive(cur.first, cur.last, cur.active, today);
+    const p = scoring.pAlive(first, last, active, today);
     out.push({
       subscriberId: sub,
       kind: 'lapsing',
       reason: 'usage_fading',
       serviceId: null,
       dedupeKey: `lapsing:${sub}:usage:${lapseDay}`,
-      detail: { pAlive: p === null ? null : Math.round(p * 1000) / 1000, activeDays: cur.active, lastActiveDay: cur.last, lapseDay },
+      detail: { pAlive: p === null ? null : Math.round(p * 1000) / 1000, activeDays: active, lastActiveDay: last, lapseDay },
     });
   }
   return out;
 }
 
-/** The rows of the subscriptions with billing events in this pass. */
+/** The rows of the subscriptions with billing events in this pass (read 256 at a time). */
 export function touchedSubscriptions(ctx: DetectorContext): SubscriptionRow[] {
-  const stmt = ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?`);
+  const ids = [...ctx.delta.subscriptions];
   const out: SubscriptionRow[] = [];
-  for (const id of ctx.delta.subscriptions) {
-    const r = stmt.get(id) as SubscriptionRow | undefined;
-    if (r) out.push(r);
+  const BATCH = 256;
+  const full = ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN (${new Array(BATCH).fill('?').join(', ')})`);
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const chunk = ids.slice(i, i + BATCH);
+    const stmt = chunk.length === BATCH ? full : ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN (${chunk.map(() => '?').join(', ')})`);
+    out.push(...(stmt.all(...chunk) as SubscriptionRow[]));
   }
   return out;
 }

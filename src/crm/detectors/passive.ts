@@ -2,8 +2,8 @@ import { PERIOD_DAYS } from '../scoring';
 import { SUBSCRIPTION_COLUMNS, type DetectorContext, type FindingDraft, type SubscriptionRow } from './types';
 
 /**
- * Passive renewer: `minRenewals` successful charges within the service's window and no content reached
- * in it. They pay only because renewal is automatic; a nudge shows them what they pay for before they
+ * Passive renewer: `minRenewals` successful renewals (the first charge of a subscription does not count)
+ * within the service's window and no content reached in it. They pay only because renewal is automatic; a nudge shows them what they pay for before they
  * notice the charge and leave (or complain).
  */
 export function detectPassive(ctx: DetectorContext): FindingDraft[] {
@@ -12,8 +12,8 @@ export function detectPassive(ctx: DetectorContext): FindingDraft[] {
   const sub = ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE subscriber_id = ? AND service_id = ?`);
   const out: FindingDraft[] = [];
   for (const id of ctx.delta.renewedSubs) {
-    const charges = ctx.store.chargesRecent.get(id);
-    if (!charges) continue;
+    const charges = ctx.store.charges.get(id);
+    if (charges.length === 0) continue;
     const lastContent = ctx.store.lastContentAt[id]!;
     for (const serviceId of new Set(charges.map((c) => c[1]))) {
       const service = services.get(serviceId);

@@ -39,13 +39,13 @@ export const SALT = { latent: 1, active: 2, day: 3, charge: 4, cancel: 5 } as co
 /** True parameters of the synthetic population (what the model fits should recover). */
 export const TRUTH = {
   /** BG/BB: daily activity p ~ Beta(a, b) while alive; daily dropout θ ~ Beta(g, d). */
-  bgbb: { a: 0.6, b: 8, g: 0.8, d: 9 },
+  bgbb: { a: 0.6, b: 14, g: 0.8, d: 9 },
   /** sBG: per-period cancellation ~ Beta(a, b), by billing period. */
   sbg: { daily: { a: 0.5, b: 12 }, weekly: { a: 0.668, b: 3.806 }, monthly: { a: 0.704, b: 1.182 } },
   /** Charge success per attempt ~ Beta(6, 1.2): mean ~0.83, the carrier-billing average. */
   balance: { a: 6, b: 1.2 },
   /** Share of subscribers who subscribe on their first day. */
-  subscribeRate: 0.25,
+  subscribeRate: 0.2,
   /** Share who use the IVR line rather than USSD. */
   ivrShare: 0.12,
   /** Share who struggle with menus (high stuck propensity); others rarely do. */

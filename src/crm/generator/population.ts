@@ -9,13 +9,15 @@ import { Days } from '../days';
 import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } from './billing';
 import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
-import { BatchInsert } from './batch-insert';
+import { BatchInsert } from '../batch-insert';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
 
 export interface GenerateOptions {
   subscribers: number;
   days: number;
   seed?: number;
+  /** Subscribers first appear over this many days from day 0 (default: all `days`). */
+  joinDays?: number;
   /** Local midnight of day 0 (epoch ms). Default: `days` days before the local midnight of `now`. */
   startAt?: number;
   now: number;
@@ -40,6 +42,8 @@ interface GeneratorParams {
   seed: number;
   subscribers: number;
   days: number;
+  /** Subscribers first appear within days [0, joinDays); appended days add activity, not people. */
+  joinDays: number;
   startAt: number;
 }
 
@@ -74,13 +78,14 @@ export class PopulationGenerator {
     if (!Number.isInteger(o.days) || o.days < 1) throw new Error('--days must be a whole number of at least 1');
     const days = new Days(this.config.defaults.timezone);
     const startAt = o.startAt ?? days.start(days.of(o.now) - o.days);
-    const p: GeneratorParams = { seed: o.seed ?? 1, subscribers: o.subscribers, days: o.days, startAt };
+    const p: GeneratorParams = { seed: o.seed ?? 1, subscribers: o.subscribers, days: o.days, joinDays: Math.min(o.joinDays ?? o.days, o.days), startAt };
     return this.run(p, 0, o.days, o.progress, true);
   }
 
   /** Adds `extraDays` days to the population this database was generated with. */
   append(extraDays: number, progress?: (line: string) => void): GenerateSummary {
-    const p = this.state.get<GeneratorParams | null>(STATE_KEY, null);
+    const stored = this.state.get<GeneratorParams | null>(STATE_KEY, null);
+    const p = stored ? { ...stored, joinDays: stored.joinDays ?? stored.days } : null;
     if (!p) throw new Error('this database was not made by vasgw generate: nothing to append to');
     if (!Number.isInteger(extraDays) || extraDays < 1) throw new Error('--append-days must be a whole number of at least 1');
     return this.run({ ...p, days: p.days + extraDays }, p.days, p.days + extraDays, progress, false);
@@ -115,7 +120,7 @@ export class PopulationGenerator {
     const T = TRUTH;
     for (let i = 0; i < n; i++) {
       const r = rng(seed, i, 0, SALT.latent);
-      const jd = Math.min(p.days - 1, Math.floor(r.next() * p.days));
+      const jd = Math.min(p.joinDays - 1, Math.floor(r.next() * p.joinDays));
       joinDay[i] = jd;
       joinAt[i] = p.startAt + jd * DAY + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
       const theta = r.beta(T.bgbb.g, T.bgbb.d);
@@ -272,6 +277,14 @@ export class PopulationGenerator {
       log('generate: indexes rebuilt');
       // Subscription rows: the subscriptions domain's own fold over the events, as of the end.
       const asOf = p.startAt + toDay * DAY;
+      // An appended day also moves on subscriptions no notification touched but whose state changes by
+      // time (grace ends, retries run out): what the subscriptions lifecycle job does at their deadline.
+      if (!fresh) {
+        for (const id of repo.dueDeadlines(asOf, n)) {
+          const i = parseInt(id.slice('sub_g'.length), 36) - 1;
+          if (id.startsWith('sub_g') && i >= 0 && i < n && service[i]! >= 0) touchedSubs.add(i);
+        }
+      }
       c.transaction(() => {
         for (const i of touchedSubs) {
           const svc = services[service[i]!]!;

@@ -35,15 +35,31 @@ export const crmSubscribers = sqliteTable(
     firstContent: integer('first_content'),
     lastSessionAt: integer('last_session_at'),
     lastContentAt: integer('last_content_at'),
-    /** The day P(alive) falls below the lapsing threshold if nothing happens (BG/BB); null = not a regular. */
-    lapseDay: integer('lapse_day'),
     /** Recent stuck sessions: [[endedAt, channel, flowId, soughtNodeId], ...] within the stuck window. */
     stuckRecent: text('stuck_recent', { mode: 'json' }).$type<[number, string, string, string | null][]>(),
     /** Recent charge attempts: [[at, serviceId, ok (1|0), amount], ...] within the billing window. */
     chargesRecent: text('charges_recent', { mode: 'json' }).$type<[number, string, number, number][]>(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('crm_subscribers_lapse_idx').on(t.lapseDay), index('crm_subscribers_first_day_idx').on(t.firstDay)],
+  // The activity history (first day, active days, last day) is what BG/BB scores: fits group by it and
+  // the lapsing detector looks subscribers up by it.
+  (t) => [index('crm_subscribers_history_idx').on(t.firstDay, t.activeDays, t.lastDay)],
+);
+
+/**
+ * The day a quiet subscriber's P(alive) falls below the lapsing threshold, per activity history (first
+ * day, active days, last day): a few tens of thousands of rows for a million subscribers, recomputed at
+ * each refit instead of one value per subscriber.
+ */
+export const crmLapseDays = sqliteTable(
+  'crm_lapse_days',
+  {
+    firstDay: integer('first_day').notNull(),
+    activeDays: integer('active_days').notNull(),
+    lastDay: integer('last_day').notNull(),
+    lapseDay: integer('lapse_day'),
+  },
+  (t) => [primaryKey({ columns: [t.firstDay, t.activeDays, t.lastDay] }), index('crm_lapse_days_day_idx').on(t.lapseDay)],
 );
 
 /** Sessions seen but not yet ended when a pass finished: their running classification. */

@@ -4,8 +4,9 @@ import { sqliteTable, integer, text, blob, index, uniqueIndex, primaryKey } from
 /**
  * The durable outbox: one row per message asked for (API, flows, MO replies, campaigns, partners),
  * written before the caller gets an answer. Status: queued -> sent -> delivered | failed | expired,
- * or blocked by a policy. `inflight` marks rows the dispatcher holds; a restart clears it, so a row
- * claimed when the process died is sent again (at-least-once).
+ * or blocked by a policy. The dispatcher claims rows in memory (a write per claim would cost a row
+ * update per message); a row it held when the process died is still `queued` and is sent again after
+ * restart (at-least-once).
  */
 export const messages = sqliteTable(
   'messages',
@@ -31,8 +32,8 @@ export const messages = sqliteTable(
     parts: integer('parts').notNull(),
     /** 8-bit concatenation reference shared by the parts (kept across retries of missing parts). */
     concatRef: integer('concat_ref').notNull().default(0),
+    /** Send attempts completed (sent, retried or failed). */
     attempts: integer('attempts').notNull().default(0),
-    inflight: integer('inflight').notNull().default(0),
     /** When the next attempt is due. */
     dueAt: integer('due_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
@@ -47,7 +48,7 @@ export const messages = sqliteTable(
     finalAt: integer('final_at'),
   },
   (t) => [
-    index('messages_due_idx').on(t.status, t.inflight, t.operator, t.dueAt),
+    index('messages_due_idx').on(t.status, t.operator, t.dueAt),
     index('messages_subscriber_idx').on(t.subscriberId, t.createdAt),
     index('messages_expiry_idx').on(t.status, t.expiresAt),
     index('messages_receipt_idx').on(t.source).where(sql`receipt_requested > 0 AND receipt_sent_at IS NULL AND final_at IS NOT NULL`),

@@ -4,18 +4,18 @@ import type { Statement } from 'better-sqlite3';
 const ROWS = 100;
 
 /**
- * Multi-row INSERT: one statement call per 100 rows instead of per row, which roughly halves the cost of
- * writing millions of generated events.
+ * Multi-row INSERT (optionally with an ON CONFLICT tail): one statement call per 100 rows instead of per
+ * row, which roughly halves the cost of writing millions of rows.
  */
 export class BatchInsert {
   private readonly many: Statement;
   private readonly one: Statement;
   private buf: unknown[] = [];
 
-  constructor(db: Database.Database, head: string, private readonly cols: number) {
+  constructor(db: Database.Database, head: string, private readonly cols: number, tail = '') {
     const row = `(${new Array(cols).fill('?').join(', ')})`;
-    this.many = db.prepare(`${head} ${new Array(ROWS).fill(row).join(', ')}`);
-    this.one = db.prepare(`${head} ${row}`);
+    this.many = db.prepare(`${head} ${new Array(ROWS).fill(row).join(', ')} ${tail}`);
+    this.one = db.prepare(`${head} ${row} ${tail}`);
   }
 
   /** Queues a row (written when 100 are queued or on flush). */

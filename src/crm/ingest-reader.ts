@@ -1,0 +1,115 @@
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { Db } from '../db/client';
+import { EventDecoder, type EventBatch } from './event-decoder';
+
+/** Ids per page. Small pages keep each batch young for the garbage collector and the pipeline full. */
+export const PAGE = 8192;
+/** Pages the worker may decode ahead of the consumer. */
+export const AHEAD = 4;
+/** Below this many events a worker costs more to start than it saves. */
+export const PARALLEL_MIN = 200_000;
+
+export interface ReaderJob {
+  dbPath: string;
+  from: number;
+  to: number;
+  now: number;
+  open: [string, number][];
+  /** [batches produced, batches consumed]. */
+  signal: SharedArrayBuffer;
+}
+
+/** Where batches come from: a worker thread for a large pass on a database file, this thread otherwise. */
+export interface BatchSource {
+  /** The next batch, or null when the log is read; `open` then holds the sessions still open. */
+  next(): EventBatch | null;
+  open(): [string, number][];
+  close(): void;
+}
+
+/** A source reading pages in this thread, between the consumer's batches. */
+class LocalSource implements BatchSource {
+  private readonly decoder: EventDecoder;
+  private from: number;
+  private done = false;
+
+  constructor(db: Db, private readonly job: Omit<ReaderJob, 'signal' | 'dbPath'>) {
+    this.decoder = new EventDecoder(db.$client, job.open);
+    this.from = job.from;
+  }
+
+  next(): EventBatch | null {
+    if (this.done || this.from >= this.job.to) return null;
+    const to = Math.min(this.job.to, this.from + PAGE);
+    const b = this.decoder.read(this.from, to, this.job.now);
+    this.from = to;
+    if (b.stopped) this.done = true;
+    return b;
+  }
+
+  open(): [string, number][] {
+    return this.decoder.openSessions();
+  }
+
+  close(): void {}
+}
+
+/**
+ * A source fed by a worker thread. The consumer stays synchronous (a pass is one synchronous call): it
+ * waits on a shared counter and takes messages straight off the port.
+ */
+class WorkerSource implements BatchSource {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal: Int32Array;
+  private received = 0;
+  private opened: [string, number][] = [];
+  private finished = false;
+
+  constructor(job: Omit<ReaderJob, 'signal'>) {
+    const shared = new SharedArrayBuffer(8);
+    this.signal = new Int32Array(shared);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL('./read-worker.mjs', import.meta.url), { workerData: { ...job, signal: shared, port: port2 }, transferList: [port2] });
+    this.worker.unref();
+  }
+
+  next(): EventBatch | null {
+    if (this.finished) return null;
+    let msg = receiveMessageOnPort(this.port);
+    // Waits for the worker without a busy loop; ten minutes without a page means it is gone.
+    for (let waited = 0; !msg; waited += 100) {
+      if (waited > 600_000) throw new Error('the usage-log reader stopped answering');
+      Atomics.wait(this.signal, 0, this.received, 100);
+      msg = receiveMessageOnPort(this.port);
+    }
+    this.received++;
+    const m = msg.message as { batch?: EventBatch; done?: boolean; open?: [string, number][]; error?: string };
+    Atomics.add(this.signal, 1, 1);
+    Atomics.notify(this.signal, 1);
+    if (m.error) throw new Error(`usage-log reader failed: ${m.error}`);
+    if (m.done) {
+      this.finished = true;
+      this.opened = m.open ?? [];
+      return null;
+    }
+    return m.batch!;
+  }
+
+  open(): [string, number][] {
+    return this.opened;
+  }
+
+  close(): void {
+    void this.worker.terminate();
+    this.port.close();
+  }
+}
+
+/** The source for reading (from, to]: a worker when the database is a file and the range is large. */
+export function batchSource(db: Db, job: Omit<ReaderJob, 'signal' | 'dbPath'>, opts: { parallel: boolean; minEvents?: number }): BatchSource {
+  const c = db.$client;
+  if (opts.parallel && !c.memory && job.to - job.from >= (opts.minEvents ?? PARALLEL_MIN)) return new WorkerSource({ ...job, dbPath: c.name });
+  return new LocalSource(db, job);
+}

@@ -1,0 +1,149 @@
+import { DAY } from '../lib/clock';
+import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
+
+/**
+ * The daily snapshot: paying-vs-using per service with the revenue at stake, and the risk ranking (top
+ * `riskTop` by value at risk) written to crm_risk. One scan of the live subscriptions.
+ */
+export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { subscriptions: number; ms: number } {
+  const t0 = performance.now();
+  const services = scoring.services;
+  const c = d.db.$client;
+  const today = d.days.of(now);
+  const cfg = d.config.crm;
+  const it = c
+    .prepare(
+      `SELECT s.subscriber_id, s.service_id, s.state, s.renewals, s.subscribed_at, s.consecutive_failures, s.last_charged_at,
+         c.first_day, c.last_day, c.active_days, c.last_content_at
+       FROM subscriptions s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.subscriber_id
+       WHERE s.state IN ('active', 'grace', 'suspended')`,
+    )
+    .raw()
+    .iterate() as IterableIterator<[number, string, string, number, number | null, number, number | null, number | null, number | null, number | null, number | null]>;
+  const top = new TopK(cfg.scores.riskTop);
+  type Cell = { subscribers: number; monthlyRevenue: number };
+  const matrix = new Map<string, Record<'payingUsing' | 'payingNotUsing' | 'notPayingUsing' | 'notPayingNotUsing', Cell>>();
+  const byState: Record<string, { subscribers: number; valueAtRisk: number; residualValue: number }> = {};
+  let n = 0;
+  for (const r of it) {
+    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent] = r;
+    const service = services.get(serviceId);
+    if (!service) continue;
+    n++;
+    const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
+    const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive)!;
+    top.push(sc.valueAtRisk, [sub, serviceId, state, sc]);
+    const st = (byState[state] ??= { subscribers: 0, valueAtRisk: 0, residualValue: 0 });
+    st.subscribers++;
+    st.valueAtRisk += sc.valueAtRisk;
+    st.residualValue += sc.residualValue;
+
+    const windowMs = cfg.passive.windowDays[service.period] * DAY;
+    const paying = lastCharged !== null && lastCharged >= now - windowMs;
+    const using = lastContent !== null && lastContent >= now - windowMs;
+    let m = matrix.get(serviceId);
+    if (!m) {
+      const z = () => ({ subscribers: 0, monthlyRevenue: 0 });
+      matrix.set(serviceId, (m = { payingUsing: z(), payingNotUsing: z(), notPayingUsing: z(), notPayingNotUsing: z() }));
+    }
+    const cell = m[paying ? (using ? 'payingUsing' : 'payingNotUsing') : using ? 'notPayingUsing' : 'notPayingNotUsing'];
+    cell.subscribers++;
+    if (paying) cell.monthlyRevenue += service.price * (30 / PERIOD_DAYS[service.period]);
+  }
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const services: Record<string, unknown> = {};
+  for (const [id, m] of matrix) {
+    const svc = services.get(id)!;
+    for (const cell of Object.values(m)) cell.monthlyRevenue = round(cell.monthlyRevenue);
+    services[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
+  }
+  const usingDays = 30;
+  const freeUsers = (
+    c
+      .prepare(
+        `SELECT count(*) AS n FROM crm_subscribers c WHERE c.last_content_at >= ?
+         AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = c.subscriber_id AND s.state IN ('active', 'grace', 'suspended'))`,
+      )
+      .get(now - usingDays * DAY) as { n: number }
+  ).n;
+  const put = c.prepare('INSERT OR REPLACE INTO crm_snapshots (kind, day, data, at) VALUES (?, ?, ?, ?)');
+  put.run('paying_using', today, JSON.stringify({ services, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
+  for (const s of Object.values(byState)) {
+    s.valueAtRisk = round(s.valueAtRisk);
+    s.residualValue = round(s.residualValue);
+  }
+  put.run('risk', today, JSON.stringify({ subscriptions: n, byState }), now);
+
+  // Registered subscribers per profile value, for the usage report's reach.
+  const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
+  const dims = c.prepare('SELECT region, crop, language, operator, count(*) FROM subscribers GROUP BY 1, 2, 3, 4').raw().all() as [string | null, string | null, string | null, string | null, number][];
+  for (const [region, crop, language, operator, count] of dims) {
+    for (const [dim, v] of [['region', region], ['crop', crop], ['language', language], ['operator', operator]] as const) {
+      const key = v ?? 'unknown';
+      reach[dim]![key] = (reach[dim]![key] ?? 0) + count;
+    }
+  }
+  put.run('reach', today, JSON.stringify(reach), now);
+
+  c.prepare('DELETE FROM crm_risk').run();
+  const ins = c.prepare(
+    'INSERT OR REPLACE INTO crm_risk (subscriber_id, service_id, state, p_alive, renew_probability, residual_periods, residual_value, risk, value_at_risk, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const [sub, serviceId, state, sc] of top.items()) {
+    ins.run(sub, serviceId, state, sc.pAlive, sc.renewProbability, sc.residualPeriods, sc.residualValue, sc.risk, sc.valueAtRisk, now);
+  }
+  return { subscriptions: n, ms: Math.round(performance.now() - t0) };
+}
+
+type RiskItem = [number, string, string, SubscriptionScore];
+
+/** The k largest items by key (a binary min-heap). */
+class TopK {
+  private readonly keys: number[] = [];
+  private readonly vals: RiskItem[] = [];
+  constructor(private readonly k: number) {}
+
+  push(key: number, val: RiskItem): void {
+    if (this.keys.length < this.k) {
+      this.keys.push(key);
+      this.vals.push(val);
+      this.up(this.keys.length - 1);
+    } else if (key > this.keys[0]!) {
+      this.keys[0] = key;
+      this.vals[0] = val;
+      this.down(0);
+    }
+  }
+
+  items(): RiskItem[] {
+    return this.vals;
+  }
+
+  private swap(i: number, j: number): void {
+    [this.keys[i], this.keys[j]] = [this.keys[j]!, this.keys[i]!];
+    [this.vals[i], this.vals[j]] = [this.vals[j]!, this.vals[i]!];
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.keys[p]! <= this.keys[i]!) return;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const n = this.keys.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && this.keys[l]! < this.keys[m]!) m = l;
+      if (r < n && this.keys[r]! < this.keys[m]!) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import { normalizeMsisdn } from '../lib/msisdn';
+import type { Subscriber } from '../subscribers/subscriber-service';
+import { ConcatBuffer, joinParts, type ConcatGroup } from './concat-buffer';
+import { decodeText } from './encoding';
+import type { MoRoute, MoRouter } from './mo-router';
+import type { MoPartIn } from './transport';
+import type { EnqueueRequest, EnqueueResult, InboundSms } from './types';
+
+export interface MoIntakeDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  subscribers: { ensure(msisdn: string, opts: { at?: number }): Subscriber };
+  router: MoRouter;
+  enqueue(req: EnqueueRequest): EnqueueResult;
+  /** Runs `fn` in a transaction and resolves once it is committed. */
+  commit(fn: () => void): Promise<void>;
+  countryCode: string;
+  concatTimeoutSeconds: number;
+}
+
+/**
+ * What arrives as SMS parts: subscribers' MOs (batched per event-loop turn into one transaction,
+ * concatenated ones reassembled durably, then routed) and partners' concatenated submits (reassembled,
+ * then queued). Incomplete groups are handed on with what arrived after the timeout.
+ */
+export class MoIntake {
+  private readonly concat: ConcatBuffer;
+  private queue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
+  private readonly sp: { begin: Statement; release: Statement; rollback: Statement };
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly d: MoIntakeDeps) {
+    this.concat = new ConcatBuffer(d.db);
+    const c = d.db.$client;
+    this.sp = { begin: c.prepare('SAVEPOINT mo_part'), release: c.prepare('RELEASE mo_part'), rollback: c.prepare('ROLLBACK TO mo_part') };
+  }
+
+  /** Queues a received part; `ack(true)` once it is committed (the transport acknowledges only then). */
+  handlePart(p: MoPartIn, ack?: (ok: boolean) => void): void {
+    this.queue.push({ p, ack });
+    if (this.queue.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (!this.d.db.$client.open) {
+      for (const item of batch) item.ack?.(false);
+      return;
+    }
+    const results: boolean[] = [];
+    const fail = (err: unknown) => {
+      this.d.log.error({ err, messages: batch.length }, 'could not store received SMS; the SMSC is asked to resend');
+      for (const item of batch) item.ack?.(false);
+    };
+    try {
+      this.d.commit(() => {
+        for (const item of batch) {
+          try {
+            // A savepoint each: one bad message does not take the others with it.
+            this.savepoint(() => this.receive(item.p));
+            results.push(true);
+          } catch (err) {
+            this.d.log.error({ err, msisdn: item.p.from }, 'could not process a received SMS');
+            results.push(false);
+          }
+        }
+      }).then(() => batch.forEach((item, i) => item.ack?.(results[i]!)), fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** Runs `fn` inside the current transaction, undoing only its own writes if it throws. */
+  private savepoint<T>(fn: () => T): T {
+    this.sp.begin.run();
+    try {
+      const out = fn();
+      this.sp.release.run();
+      return out;
+    } catch (err) {
+      this.sp.rollback.run();
+      this.sp.release.run();
+      throw err;
+    }
+  }
+
+  private receive(p: MoPartIn): MoRoute | 'buffered' {
+    const at = this.d.clock.now();
+    const from = normalizeMsisdn(p.from, this.d.countryCode);
+    if (!from) {
+      this.d.log.warn({ source_addr: p.from, bind: p.bindId }, 'MO from an address that is not a phone number; ignored');
+      return 'default';
+    }
+    if (p.concat && p.concat.total > 1) {
+      const group = this.concat.add({
+        groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
+        seq: p.concat.seq,
+        total: p.concat.total,
+        dataCoding: p.dataCoding,
+        data: p.payload,
+        meta: { from, to: p.to },
+        at,
+      });
+      return group ? this.routeGroup(group, at) : 'buffered';
+    }
+    return this.route({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at }, 1);
+  }
+
+  /** Routes a decoded SMS from an E.164 number. */
+  route(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
+    const run = () => {
+      const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
+      const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
+      return this.d.router.route(sub, inbound, parts);
+    };
+    return this.d.db.$client.inTransaction ? run() : tx(this.d.db, run);
+  }
+
+  private routeGroup(group: ConcatGroup, at: number): MoRoute {
+    const text = joinParts(group, decodeText);
+    if (group.missing.length > 0) this.d.log.warn({ msisdn: group.meta.from, missing: group.missing }, 'concatenated MO incomplete after the timeout; routing what arrived');
+    return this.route({ from: String(group.meta.from), to: String(group.meta.to), text, at }, group.parts.length);
+  }
+
+  /** See MessagingService.enqueuePart. */
+  enqueuePart(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } }): {
+    id: string;
+    result: EnqueueResult | null;
+  } {
+    return tx(this.d.db, () => {
+      const groupKey = `submit|${p.groupKey}`;
+      const first = this.concat.metaOf(groupKey) as { request?: EnqueueRequest } | null;
+      const request = first?.request ?? p.request;
+      const group = this.concat.add({ groupKey, seq: p.seq, total: p.total, dataCoding: p.dataCoding, data: p.data, meta: { request }, at: this.d.clock.now() });
+      const id = request.id ?? p.request.id;
+      if (!group) return { id, result: null };
+      return { id, result: this.d.enqueue({ ...request, id, text: joinParts(group, decodeText) }) };
+    });
+  }
+
+  /** Hands on groups still incomplete after the timeout: MOs are routed, submits queued, with what arrived. */
+  sweep(): void {
+    if (!this.d.db.$client.open) return;
+    const now = this.d.clock.now();
+    try {
+      tx(this.d.db, () => {
+        for (const g of this.concat.expired(now - this.d.concatTimeoutSeconds * 1000)) {
+          if (g.groupKey.startsWith('mo|')) {
+            this.routeGroup(g, now);
+            continue;
+          }
+          const request = (g.meta as { request?: EnqueueRequest }).request;
+          if (!request) continue;
+          this.d.log.warn({ messageId: request.id, missing: g.missing }, 'concatenated submit incomplete after the timeout; sending what arrived');
+          try {
+            this.d.enqueue({ ...request, text: joinParts(g, decodeText) || ' ' });
+          } catch (err) {
+            this.d.log.warn({ err, messageId: request.id }, 'incomplete concatenated submit could not be queued');
+          }
+        }
+      });
+    } catch (err) {
+      this.d.log.error({ err }, 'concatenated message sweep failed');
+    }
+  }
+
+  /** Starts the periodic sweep. */
+  start(): void {
+    const every = Math.min(60_000, Math.max(1000, (this.d.concatTimeoutSeconds * 1000) / 4));
+    this.timer = setInterval(() => this.sweep(), every);
+    this.timer.unref();
+  }
+
+  /** Stops the sweep and writes what is queued. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.d.db.$client.open) this.flush();
+    else for (const item of this.queue.splice(0)) item.ack?.(false);
+  }
+}

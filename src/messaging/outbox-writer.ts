@@ -1,0 +1,187 @@
+import type { Counter } from 'prom-client';
+import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import type { UsageEvent, UsageLog } from '../usage/usage-log';
+import type { MessageRow, OutboxRepo } from './outbox-repo';
+import { normalizeSmscId } from './receipt-ids';
+import { ReceiptMatcher } from './receipt-matcher';
+import type { ReceiptIn } from './transport';
+import type { MessageStatus, MessageStatusChange as StatusChange } from './types';
+
+/** One thing to write about the outbox. */
+export type WriteOp =
+  | { t: 'part'; messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number }
+  | { t: 'sent'; row: MessageRow; bindId: string; awaitReceipt: boolean; at: number }
+  | { t: 'retry'; row: MessageRow; dueAt: number; error: string | null; errorCode: number | null; bindId: string | null; at: number }
+  | { t: 'final'; row: MessageRow; status: MessageStatus; error: string | null; errorCode: number | null; bindId: string | null; attempt: boolean; at: number }
+  | { t: 'receipt'; r: ReceiptIn; at: number; ack?: ((ok: boolean) => void) | undefined };
+
+export interface OutboxWriterDeps {
+  db: Db;
+  repo: OutboxRepo;
+  log: Logger;
+  metrics: Metrics;
+  usage: UsageLog;
+  /** Runs `fn` in a transaction and resolves once it is committed (the core's group commit). */
+  commit(fn: () => void): Promise<void>;
+  /** Receipts that never found their message are dropped after this long (ms, clock time). */
+  pendingReceiptTtlMs: number;
+}
+
+/**
+ * The write side of the outbox: submit outcomes and receipts are queued and written in batches, one
+ * transaction per event-loop turn, in arrival order (so a receipt is applied after the
+ * submit_sm_resp that preceded it). Status listeners are told, and receipts acknowledged, once the
+ * batch is committed. `sent` is a status only; delivery outcomes are `sms_status` usage events.
+ */
+export class OutboxWriter {
+  private ops: WriteOp[] = [];
+  private flushScheduled = false;
+  private readonly listeners: Array<(c: StatusChange) => void> = [];
+  private flushed: (ops: readonly WriteOp[]) => void = () => {};
+  private readonly statusCounter: Counter<string>;
+  private readonly receipts: ReceiptMatcher;
+  private readonly log: Logger;
+
+  constructor(private readonly d: OutboxWriterDeps) {
+    this.log = d.log.child({ comp: 'outbox' });
+    this.statusCounter = d.metrics.counter('messages_status_total', 'Message status changes', ['status']);
+    const receipts = d.metrics.counter('delivery_receipts_total', 'Delivery receipts received, by how they matched', ['match']);
+    this.receipts = new ReceiptMatcher(d.repo, receipts, (changes, row, status, at, error, events) => this.statusEvent(changes, row, status, at, error, events));
+  }
+
+  /** Registers a status listener. */
+  onStatus(fn: (c: StatusChange) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Told after each flush, committed or not, with the ops it carried (the dispatcher lets go of rows). */
+  onFlushed(fn: (ops: readonly WriteOp[]) => void): void {
+    this.flushed = fn;
+  }
+
+  /** Counts early receipts a previous process kept. */
+  start(): void {
+    this.receipts.load();
+  }
+
+  /** Queues a write for the next flush. */
+  push(op: WriteOp): void {
+    this.ops.push(op);
+    this.scheduleFlush();
+  }
+
+  /** Expires what validity ran out on and drops receipts that never matched. */
+  sweep(now: number): void {
+    if (!this.d.db.$client.open) return;
+    const changes: StatusChange[] = [];
+    tx(this.d.db, () => {
+      for (const row of this.d.repo.expire(now)) this.statusEvent(changes, row, 'expired', now, row.reason);
+      const dropped = this.receipts.prune(now - this.d.pendingReceiptTtlMs);
+      if (dropped > 0) this.log.warn({ receipts: dropped }, 'dropped delivery receipts that never matched a submitted message');
+    });
+    this.notify(changes);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Writes queued outcomes and receipts in one transaction, then tells listeners. */
+  flush(): void {
+    if (this.ops.length === 0) return;
+    if (!this.d.db.$client.open) {
+      for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
+      this.ops = [];
+      return;
+    }
+    const ops = this.ops;
+    this.ops = [];
+    const changes: StatusChange[] = [];
+    const events: UsageEvent[] = [];
+    const ack = (ok: boolean) => {
+      for (const op of ops) if (op.t === 'receipt' && op.ack) op.ack(ok);
+    };
+    const fail = (err: unknown) => {
+      this.log.error({ err, ops: ops.length }, 'could not record send outcomes; the messages stay queued and are sent again');
+      ack(false);
+      this.flushed(ops);
+    };
+    try {
+      // Receipts are acknowledged to the SMSC, and listeners told, only once this is committed.
+      this.d.commit(() => {
+        for (const op of ops) this.apply(op, changes, events);
+        this.d.usage.record(events);
+      }).then(() => {
+        ack(true);
+        this.flushed(ops);
+        this.notify(changes);
+      }, fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  private notify(changes: StatusChange[]): void {
+    for (const c of changes) {
+      this.statusCounter.inc({ status: c.status });
+      for (const fn of this.listeners) {
+        try {
+          fn(c);
+        } catch (err) {
+          this.log.error({ err, messageId: c.id }, 'status listener failed');
+        }
+      }
+    }
+  }
+
+  private statusEvent(changes: StatusChange[], row: MessageRow, status: MessageStatus, at: number, error?: string | null, events?: UsageEvent[]): void {
+    changes.push({ id: row.id, status, at, subscriberId: row.subscriberId, msisdn: row.msisdn, source: row.source, sourceRef: row.sourceRef, error: error ?? null });
+    // The usage log has the send (sms_out, at enqueue) and the outcome; `sent` is only a status.
+    if (status === 'sent') return;
+    const e: UsageEvent = {
+      at,
+      subscriberId: row.subscriberId,
+      channel: 'sms',
+      type: 'sms_status',
+      detail: { messageId: row.id, status, ...(error ? { error } : {}) },
+    };
+    if (events) events.push(e);
+    else this.d.usage.record([e]);
+  }
+
+  private apply(op: WriteOp, changes: StatusChange[], events: UsageEvent[]): void {
+    const repo = this.d.repo;
+    switch (op.t) {
+      case 'part': {
+        const smscId = normalizeSmscId(op.smscId);
+        repo.insertPart({ messageId: op.messageId, seq: op.seq, smsc: op.smsc, smscId, bindId: op.bindId, at: op.at });
+        this.receipts.partRecorded(op.smsc, op.smscId, changes, events);
+        return;
+      }
+      case 'sent':
+        if (repo.markSent(op.row.id, op.bindId, op.at, op.awaitReceipt)) this.statusEvent(changes, op.row, 'sent', op.at, null, events);
+        return;
+      case 'retry':
+        repo.retryLater({ id: op.row.id, dueAt: op.dueAt, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId });
+        return;
+      case 'final': {
+        const current = repo.get(op.row.id);
+        if (!current || current.finalAt !== null) return;
+        repo.finalize({ id: op.row.id, status: op.status, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId, attempt: op.attempt });
+        this.statusEvent(changes, op.row, op.status, op.at, op.error, events);
+        return;
+      }
+      case 'receipt':
+        this.receipts.apply(op.r, op.at, changes, events);
+        return;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Counter } from 'prom-client';
+import type { UsageEvent } from '../usage/usage-log';
+import type { MessageRow, OutboxRepo } from './outbox-repo';
+import { normalizeSmscId, receiptOutcome, smscIdCandidates } from './receipt-ids';
+import type { ReceiptIn } from './transport';
+import type { MessageStatus, MessageStatusChange as StatusChange } from './types';
+
+/** Records a status change (listeners, usage log); given by the dispatcher. */
+export type StatusEmitter = (changes: StatusChange[], row: MessageRow, status: MessageStatus, at: number, error: string | null, events: UsageEvent[]) => void;
+
+/**
+ * Applies delivery receipts to message parts: finds the part by the SMSC's id (exact form first, then
+ * its hex/decimal twin), keeps receipts that overtook their submit_sm_resp until the resp is recorded,
+ * and moves the message to delivered (every part delivered), failed or expired. Runs inside the
+ * dispatcher's write transaction.
+ */
+export class ReceiptMatcher {
+  private pending = 0;
+
+  constructor(
+    private readonly repo: OutboxRepo,
+    private readonly counter: Counter<string>,
+    private readonly emit: StatusEmitter,
+  ) {}
+
+  /** Counts early receipts kept by a previous process. */
+  load(): void {
+    this.pending = this.repo.pendingCount();
+  }
+
+  /** Early receipts waiting for their submit_sm_resp. */
+  get waiting(): number {
+    return this.pending;
+  }
+
+  /** Drops early receipts older than `before`; returns how many. */
+  prune(before: number): number {
+    if (this.pending === 0) return 0;
+    const dropped = this.repo.prunePending(before);
+    if (dropped > 0) this.pending = this.repo.pendingCount();
+    return dropped;
+  }
+
+  /** Applies a receipt, or keeps it when its part is not recorded yet. */
+  apply(r: ReceiptIn, at: number, changes: StatusChange[], events: UsageEvent[]): void {
+    const repo = this.repo;
+    for (const id of smscIdCandidates(r.smscId)) {
+      const part = repo.partBySmscId(r.smsc, id);
+      if (part) {
+        this.counter.inc({ match: 'matched' });
+        this.applyToPart(part.messageId, part.seq, r.stat, r.err, at, changes, events);
+        return;
+      }
+    }
+    // The receipt overtook its submit_sm_resp (or the resp is not written yet): keep it for later.
+    this.counter.inc({ match: 'early' });
+    repo.insertPending({ smsc: r.smsc, smscId: normalizeSmscId(r.smscId), stat: r.stat, err: r.err, at });
+    this.pending++;
+  }
+
+  /** A part was just recorded: applies receipts that arrived for it before its resp. */
+  partRecorded(smsc: string, smscId: string, changes: StatusChange[], events: UsageEvent[]): void {
+    if (this.pending === 0) return;
+    const repo = this.repo;
+    for (const id of smscIdCandidates(smscId)) {
+      const pend = repo.pendingFor(smsc, id);
+      if (pend.length === 0) continue;
+      const part = repo.partBySmscId(smsc, normalizeSmscId(smscId));
+      if (!part) return;
+      for (const p of pend) {
+        this.applyToPart(part.messageId, part.seq, p.stat, p.err, p.receivedAt, changes, events);
+        repo.deletePending(p.id);
+        this.pending = Math.max(0, this.pending - 1);
+      }
+      return;
+    }
+  }
+
+  private applyToPart(messageId: string, seq: number, stat: string, err: string | null, at: number, changes: StatusChange[], events: UsageEvent[]): void {
+    const repo = this.repo;
+    const outcome = receiptOutcome(stat);
+    const row = repo.get(messageId);
+    if (!row) return;
+    if (outcome === 'pending') {
+      repo.updatePart({ messageId, seq, status: 'sent', stat, err, at });
+      events.push({ at, subscriberId: row.subscriberId, channel: 'sms', type: 'sms_status', detail: { messageId, status: 'intermediate', stat } });
+      return;
+    }
+    repo.updatePart({ messageId, seq, status: outcome, stat, err, at });
+    if (outcome === 'delivered') {
+      const counts = repo.partCounts(messageId);
+      if (counts.delivered >= row.parts && row.status !== 'delivered') {
+        repo.finalize({ id: messageId, status: 'delivered', at });
+        this.emit(changes, row, 'delivered', at, null, events);
+      }
+      return;
+    }
+    if (row.status === 'failed' || row.status === 'delivered' || (row.status === 'expired' && outcome === 'expired')) return;
+    const error = `${stat.toUpperCase()}${err ? ` err:${err}` : ''}`;
+    repo.finalize({ id: messageId, status: outcome, at, error });
+    this.emit(changes, row, outcome, at, error, events);
+  }
+}
