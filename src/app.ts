@@ -33,6 +33,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done(null, body),
   );
 
+  // A write made while a group commit is open joins it; no answer leaves before that commit.
+  app.addHook('onSend', async () => {
+    await core.commits.idle();
+  });
+
   operationsRoutes(app, core);
 
   await app.register(

@@ -24,7 +24,8 @@ export function registerBillingDialect(app: FastifyInstance, core: Core, dialect
         now: core.clock.now(),
         feeDivisor: core.config.billing.sdp.feeDivisor,
       });
-      const result = core.subscriptions.ingest(n);
+      // Acknowledged only after the group commit that holds it: a retry-safe, crash-safe answer.
+      const result = await core.commits.run(() => core.subscriptions.ingest(n));
       outcomes.inc({ dialect: dialect.name, outcome: result.duplicate ? 'duplicate' : result.flag ? 'flagged' : 'accepted' });
       seconds.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
       return dialect.render(reply, result);

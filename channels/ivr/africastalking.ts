@@ -160,10 +160,11 @@ export function registerAfricasTalkingVoice(app: FastifyInstance, core: Core): v
     requireContentType(req, ['application/x-www-form-urlencoded'], AT_VOICE_PATH);
     const r = parseAtVoice(callbackFields(req));
     const externalId = `${DIALECT}:${r.sessionId}`;
-    try {
+    // Everything this callback decides commits (group commit) before the platform hears the answer.
+    const answer = (): string => {
       if (!r.active) {
         finalRequest(r, externalId);
-        return xml(reply, EMPTY);
+        return EMPTY;
       }
       const existing = core.sessions.findByExternal(IVR_CHANNEL, externalId);
       let result: HopResult | null;
@@ -183,7 +184,7 @@ export function registerAfricasTalkingVoice(app: FastifyInstance, core: Core): v
         result = firstOutbound(r, externalId);
         if (!result) {
           log.warn({ providerRef: r.sessionId }, 'answered outbound call matches no queued call; hanging up');
-          return xml(reply, EMPTY);
+          return EMPTY;
         }
       } else {
         if (!r.callerNumber) throw badRequest('MISSING_FIELD', 'Form field callerNumber is required.');
@@ -194,7 +195,7 @@ export function registerAfricasTalkingVoice(app: FastifyInstance, core: Core): v
         if (!flow) {
           // Rejecting (rather than answering with an apology) costs the caller nothing.
           log.info({ destinationNumber: r.destinationNumber }, 'call to a number no flow answers; rejected');
-          return xml(reply, REJECT);
+          return REJECT;
         }
         result = core.sessions.hop({
           channel: IVR_CHANNEL,
@@ -207,7 +208,10 @@ export function registerAfricasTalkingVoice(app: FastifyInstance, core: Core): v
           startDetail: { dialect: DIALECT, direction: 'inbound', number: r.destinationNumber },
         });
       }
-      return xml(reply, atXml(planFor(core, result), { callbackUrl: cb(), timeoutSeconds: core.config.ivr.digitTimeoutSeconds }));
+      return atXml(planFor(core, result), { callbackUrl: cb(), timeoutSeconds: core.config.ivr.digitTimeoutSeconds });
+    };
+    try {
+      return xml(reply, await core.commits.run(answer));
     } finally {
       seconds.observe({ dialect: DIALECT }, (performance.now() - started) / 1000);
     }

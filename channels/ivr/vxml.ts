@@ -97,61 +97,66 @@ export function registerVxml(app: FastifyInstance, core: Core): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     requireContentType(req, ['application/x-www-form-urlencoded'], VXML_PATH);
+    const f = callbackFields(req);
     try {
-      const f = callbackFields(req);
-      const session = first(f, ['session']);
-      if (session) {
-        if (!SESSION_RE.test(session)) throw badRequest('INVALID_FIELD', 'session must be 1-128 letters, digits, or . _ : -');
-        const externalId = `${DIALECT}:${session}`;
-        const s = core.sessions.findByExternal(IVR_CHANNEL, externalId);
-        if (!s) throw notFound('UNKNOWN_SESSION', `There is no voice session "${session}".`);
-        const event = f.event ?? null;
-        if (event === 'hangup') {
-          if (s.status === 'active') core.sessions.end(IVR_CHANNEL, externalId, hangupReason(core, externalId), { dialect: DIALECT });
-          return send(reply, DONE);
-        }
-        let input: HopInput;
-        if (event === 'noinput') input = { noInput: true };
-        else if (event === 'nomatch') input = { latest: NOMATCH_INPUT };
-        else if (event === null) {
-          const choice = (f.choice ?? '').replace(/\s+/g, '');
-          if (choice !== '' && !/^[0-9*#]{1,40}$/.test(choice)) throw badRequest('INVALID_FIELD', 'choice may hold only 0-9, * and #.');
-          input = keysToInput(choice);
-        } else throw badRequest('INVALID_FIELD', 'event must be noinput, nomatch or hangup.');
-        const msisdn = core.subscribers.findById(s.subscriberId)?.msisdn;
-        if (!msisdn) throw notFound('UNKNOWN_SESSION', `The voice session "${session}" has no subscriber.`);
-        const result = core.sessions.hop({ channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: core.config.ivr.noInputRepeats });
-        return send(reply, vxmlDocument(planFor(core, result), { session, submitUrl, timeoutSeconds }));
-      }
-
-      const callerRaw = first(f, ['caller', 'ani', 'callerNumber']);
-      if (!callerRaw) return send(reply, bootstrapDocument(submitUrl()));
-      const msisdn = core.subscribers.normalize(numberFromUri(callerRaw));
-      if (!msisdn) throw badRequest('INVALID_MSISDN', `caller "${callerRaw.slice(0, 40)}" is not a phone number.`);
-      const calledRaw = first(f, ['called', 'dnis', 'destinationNumber']);
-      if (!calledRaw) throw badRequest('MISSING_FIELD', 'called (the number the caller dialled) is required.');
-      const called = numberFromUri(calledRaw);
-      const flow = core.flows.byIvrNumber(called);
-      if (!flow) {
-        log.info({ destinationNumber: called }, 'VoiceXML call to a number no flow answers');
-        throw notFound('UNKNOWN_NUMBER', `No flow answers calls to ${called.slice(0, 40)}.`);
-      }
-      const callId = first(f, ['callId']) ?? newId('vxc', core.clock.now());
-      if (!SESSION_RE.test(callId)) throw badRequest('INVALID_FIELD', 'callId must be 1-128 letters, digits, or . _ : -');
-      const result = core.sessions.hop({
-        channel: IVR_CHANNEL,
-        externalId: `${DIALECT}:${callId}`,
-        msisdn,
-        entry: { flowId: flow.id },
-        input: { latest: null },
-        maxChars: Infinity,
-        maxNoInput: core.config.ivr.noInputRepeats,
-        startDetail: { dialect: DIALECT, direction: 'inbound', number: called },
-      });
-      return send(reply, vxmlDocument(planFor(core, result), { session: callId, submitUrl, timeoutSeconds }));
+      // Everything this request decides commits (group commit) before the platform hears the answer.
+      return send(reply, await core.commits.run(() => answer(f)));
     } finally {
       seconds.observe({ dialect: DIALECT }, (performance.now() - started) / 1000);
     }
+  };
+
+  const answer = (f: ReturnType<typeof callbackFields>): string => {
+    const session = first(f, ['session']);
+    if (session) {
+      if (!SESSION_RE.test(session)) throw badRequest('INVALID_FIELD', 'session must be 1-128 letters, digits, or . _ : -');
+      const externalId = `${DIALECT}:${session}`;
+      const s = core.sessions.findByExternal(IVR_CHANNEL, externalId);
+      if (!s) throw notFound('UNKNOWN_SESSION', `There is no voice session "${session}".`);
+      const event = f.event ?? null;
+      if (event === 'hangup') {
+        if (s.status === 'active') core.sessions.end(IVR_CHANNEL, externalId, hangupReason(core, externalId), { dialect: DIALECT });
+        return DONE;
+      }
+      let input: HopInput;
+      if (event === 'noinput') input = { noInput: true };
+      else if (event === 'nomatch') input = { latest: NOMATCH_INPUT };
+      else if (event === null) {
+        const choice = (f.choice ?? '').replace(/\s+/g, '');
+        if (choice !== '' && !/^[0-9*#]{1,40}$/.test(choice)) throw badRequest('INVALID_FIELD', 'choice may hold only 0-9, * and #.');
+        input = keysToInput(choice);
+      } else throw badRequest('INVALID_FIELD', 'event must be noinput, nomatch or hangup.');
+      const msisdn = core.subscribers.findById(s.subscriberId)?.msisdn;
+      if (!msisdn) throw notFound('UNKNOWN_SESSION', `The voice session "${session}" has no subscriber.`);
+      const result = core.sessions.hop({ channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: core.config.ivr.noInputRepeats });
+      return vxmlDocument(planFor(core, result), { session, submitUrl, timeoutSeconds });
+    }
+
+    const callerRaw = first(f, ['caller', 'ani', 'callerNumber']);
+    if (!callerRaw) return bootstrapDocument(submitUrl());
+    const msisdn = core.subscribers.normalize(numberFromUri(callerRaw));
+    if (!msisdn) throw badRequest('INVALID_MSISDN', `caller "${callerRaw.slice(0, 40)}" is not a phone number.`);
+    const calledRaw = first(f, ['called', 'dnis', 'destinationNumber']);
+    if (!calledRaw) throw badRequest('MISSING_FIELD', 'called (the number the caller dialled) is required.');
+    const called = numberFromUri(calledRaw);
+    const flow = core.flows.byIvrNumber(called);
+    if (!flow) {
+      log.info({ destinationNumber: called }, 'VoiceXML call to a number no flow answers');
+      throw notFound('UNKNOWN_NUMBER', `No flow answers calls to ${called.slice(0, 40)}.`);
+    }
+    const callId = first(f, ['callId']) ?? newId('vxc', core.clock.now());
+    if (!SESSION_RE.test(callId)) throw badRequest('INVALID_FIELD', 'callId must be 1-128 letters, digits, or . _ : -');
+    const result = core.sessions.hop({
+      channel: IVR_CHANNEL,
+      externalId: `${DIALECT}:${callId}`,
+      msisdn,
+      entry: { flowId: flow.id },
+      input: { latest: null },
+      maxChars: Infinity,
+      maxNoInput: core.config.ivr.noInputRepeats,
+      startDetail: { dialect: DIALECT, direction: 'inbound', number: called },
+    });
+    return vxmlDocument(planFor(core, result), { session: callId, submitUrl, timeoutSeconds });
   };
   app.get(VXML_PATH, handler);
   app.post(VXML_PATH, handler);

@@ -22,6 +22,15 @@ export class GroupCommit {
     return result;
   }
 
+  /**
+   * Resolves when no group is open: at once, or after the open group commits. Every HTTP answer waits
+   * for it (an onSend hook), because any write made while a group is open joins that group.
+   */
+  idle(): Promise<void> {
+    if (!this.open) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
   /** Commits the open group now (shutdown). */
   flush(): void {
     if (this.open) this.commit();
