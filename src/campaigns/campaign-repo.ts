@@ -28,11 +28,14 @@ export interface RecipientView {
   delivery: string | null;
 }
 
-/** A recipient to hand over, with what the text needs. */
+/** A recipient to hand over, with what the text and the outbox policies need. */
 export interface RecipientRow {
   subscriberId: number;
   msisdn: string;
   language: string | null;
+  /** The subscriber's operator and opt-out flag (0/1), read in the batch's transaction. */
+  operator: string | null;
+  optedOut: number;
 }
 
 /**
@@ -48,7 +51,7 @@ export class CampaignRepo {
   constructor(private readonly db: Db) {
     const c = db.$client;
     this.nextRecipients = c.prepare(
-      `SELECT r.subscriber_id AS subscriberId, s.msisdn AS msisdn, s.language AS language
+      `SELECT r.subscriber_id AS subscriberId, s.msisdn AS msisdn, s.language AS language, s.operator AS operator, s.opted_out AS optedOut
        FROM campaign_recipients r JOIN subscribers s ON s.id = r.subscriber_id
        WHERE r.run_id = ? AND r.subscriber_id > ? ORDER BY r.subscriber_id LIMIT ?`,
     );

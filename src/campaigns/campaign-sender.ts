@@ -1,6 +1,6 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import { AppError } from '../lib/errors';
-import type { EnqueueRequest, EnqueueResult } from '../messaging/types';
+import type { BulkCommon, BulkRecipient, EnqueueRequest, EnqueueResult } from '../messaging/types';
 import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
 import type { Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
@@ -12,7 +12,11 @@ export interface Refused {
 
 /** The outbound ports a campaign hands its recipients to. */
 export interface SendPorts {
-  messaging: { enqueue(req: EnqueueRequest): EnqueueResult; enqueueMany?(reqs: readonly EnqueueRequest[]): (EnqueueResult | Refused)[] };
+  messaging: {
+    enqueue(req: EnqueueRequest): EnqueueResult;
+    enqueueMany?(reqs: readonly EnqueueRequest[]): (EnqueueResult | Refused)[];
+    enqueueBulk?(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | Refused)[];
+  };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
 }
 
@@ -52,6 +56,20 @@ export class CampaignSender {
    */
   send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
     const updates: RecipientUpdate[] = new Array(rows.length);
+    if (this.c.channel === 'sms' && this.d.ports.messaging.enqueueBulk) {
+      // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
+      const recipients: BulkRecipient[] = rows.map((r, i) => ({
+        subscriberId: r.subscriberId,
+        msisdn: r.msisdn,
+        operator: r.operator,
+        optedOut: r.optedOut === 1,
+        text: this.textFor(r.language),
+        ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
+      }));
+      const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients);
+      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now)));
+      return updates;
+    }
     if (this.c.channel === 'sms') {
       const reqs: EnqueueRequest[] = rows.map((r, i) => ({
         to: r.msisdn,

@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock';
 import { HOUR } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { EnqueueRequest, EnqueueResult, MoInterceptor } from '../messaging/types';
+import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueRequest, EnqueueResult, MoInterceptor } from '../messaging/types';
 import type { EffectHandler } from '../sessions/session-service';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
@@ -32,7 +32,12 @@ export interface CampaignsDeps {
   usage: UsageLog;
   flows: { all(): Flow[]; byId(id: string): Flow | undefined };
   sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
-  messaging: { enqueue(req: EnqueueRequest): EnqueueResult; addMoInterceptor(fn: MoInterceptor): void };
+  messaging: {
+    enqueue(req: EnqueueRequest): EnqueueResult;
+    /** Campaign batches go through it when present (one call per batch, no lookups by number). */
+    enqueueBulk?(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
+    addMoInterceptor(fn: MoInterceptor): void;
+  };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
   /** Overrides for tests and benchmarks (lease owner name). */
   owner?: string;

@@ -257,7 +257,17 @@ export class CrmService {
       if (due.length === 0) return;
       tx(this.d.db, () => {
         for (const f of due) {
-          const r = this.interventions.act(f, now);
+          let r: ReturnType<Interventions['act']>;
+          try {
+            r = this.interventions.act(f, now);
+          } catch (err) {
+            // A message messaging refuses (a template too long for the configured parts, say) closes the
+            // finding with the reason; the rest of the pass goes on.
+            this.log.error({ err, finding: f.id }, 'intervention failed');
+            const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
+            this.findings.ineligible(f.id, `failed: ${code}`, now);
+            r = { ineligible: 'failed' };
+          }
           if ('deferred' in r) summary.deferred++;
           else if ('ineligible' in r) summary.ineligible[r.ineligible] = (summary.ineligible[r.ineligible] ?? 0) + 1;
           else {

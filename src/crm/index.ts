@@ -31,6 +31,6 @@ export function buildCrm(d: {
   const crm = new CrmService(d);
   const reports = new Reports({ db: d.db, days: crm.days, flows: crm.index, clock: d.clock, config: d.config });
   d.subscriberViews.push((s) => crm.view(s));
-  const crmScheduler = new CrmScheduler(crm, { config: d.config, log: d.log, clock: d.clock });
+  const crmScheduler = new CrmScheduler(crm, { config: d.config, log: d.log, clock: d.clock, metrics: d.metrics });
   return { crm, crmScheduler, reports };
 }

@@ -97,8 +97,9 @@ export class Interventions {
     const id = newId('int', now);
     const detail = JSON.parse(f.detail) as Record<string, unknown>;
     const windowEndsAt = now + cfg.interventions.outcomeDays * DAY;
-    // Inside the pass's batch transaction when there is one; on its own otherwise.
-    const run = <T>(fn: () => T): T => (this.d.db.$client.inTransaction ? fn() : tx(this.d.db, fn));
+    // A savepoint inside the pass's batch transaction (its own transaction otherwise): a finding whose
+    // message cannot be queued rolls back alone.
+    const run = <T>(fn: () => T): T => (this.d.db.$client.inTransaction ? this.d.db.$client.transaction(fn)() : tx(this.d.db, fn));
     return run(() => {
       let status: string;
       let reason: string | null = null;

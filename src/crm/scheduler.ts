@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock';
 import { ConfigError } from '../lib/errors';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
 import type { CrmService, PassSummary } from './crm-service';
 
 /**
@@ -21,7 +22,7 @@ export class CrmScheduler implements Lifecycle {
 
   constructor(
     private readonly crm: Pick<CrmService, 'runPass'>,
-    private readonly opts: { config: Config; log: Logger; clock: Clock },
+    private readonly opts: { config: Config; log: Logger; clock: Clock; metrics: Metrics },
   ) {
     if (!validate(opts.config.crm.schedule)) throw new ConfigError(`invalid config key crm.schedule: "${opts.config.crm.schedule}" is not a cron expression`);
     this.log = opts.log.child({ comp: 'crm-scheduler' });
@@ -44,7 +45,9 @@ export class CrmScheduler implements Lifecycle {
     const run = (async () => {
       try {
         const now = this.opts.clock.now();
-        const summary = this.opts.config.database.path === ':memory:' ? this.crm.runPass(now) : await this.inWorker(now);
+        const local = this.opts.config.database.path === ':memory:';
+        const summary = local ? this.crm.runPass(now) : await this.inWorker(now);
+        if (!local) this.record(summary);
         this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs, skipped: summary.skipped }, 'scheduled crm pass');
         return summary;
       } catch (err) {
@@ -56,6 +59,21 @@ export class CrmScheduler implements Lifecycle {
     })();
     this.running = run;
     return run;
+  }
+
+  // A pass in a worker counted into the worker's own registry: count it again here, where /metrics reads.
+  private record(s: PassSummary): void {
+    if (s.skipped) return;
+    const m = this.opts.metrics;
+    m.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]).observe(s.durationMs / 1000);
+    const findings = m.counter('crm_findings_total', 'CRM findings stored', ['kind']);
+    for (const [kind, n] of Object.entries(s.findings)) if (n > 0) findings.inc({ kind }, n);
+    const acted = m.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
+    for (const [kind, v] of Object.entries(s.interventions)) {
+      if (v.treatment) acted.inc({ kind, arm: 'treatment', status: 'queued' }, v.treatment);
+      if (v.blocked) acted.inc({ kind, arm: 'treatment', status: 'blocked' }, v.blocked);
+      if (v.holdout) acted.inc({ kind, arm: 'holdout', status: 'held_out' }, v.holdout);
+    }
   }
 
   private inWorker(now: number): Promise<PassSummary> {

@@ -51,11 +51,11 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     if (paying) cell.monthlyRevenue += service.price * (30 / PERIOD_DAYS[service.period]);
   }
   const round = (v: number) => Math.round(v * 100) / 100;
-  const services: Record<string, unknown> = {};
+  const byService: Record<string, unknown> = {};
   for (const [id, m] of matrix) {
     const svc = services.get(id)!;
     for (const cell of Object.values(m)) cell.monthlyRevenue = round(cell.monthlyRevenue);
-    services[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
+    byService[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
   }
   const usingDays = 30;
   const freeUsers = (
@@ -67,7 +67,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
       .get(now - usingDays * DAY) as { n: number }
   ).n;
   const put = c.prepare('INSERT OR REPLACE INTO crm_snapshots (kind, day, data, at) VALUES (?, ?, ?, ?)');
-  put.run('paying_using', today, JSON.stringify({ services, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
+  put.run('paying_using', today, JSON.stringify({ services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
   for (const s of Object.values(byState)) {
     s.valueAtRisk = round(s.valueAtRisk);
     s.residualValue = round(s.residualValue);

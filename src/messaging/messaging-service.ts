@@ -11,6 +11,7 @@ import { normalizeMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
+import { BulkEnqueue, SENDER_RE } from './bulk-enqueue';
 import { Dispatcher } from './dispatcher';
 import { messageId } from './message-id';
 import { encodingFor, splitText } from './encoding';
@@ -20,6 +21,9 @@ import { OutboxRepo, type MessageRow } from './outbox-repo';
 import { quietUntil } from './quiet-hours';
 import type { MoPartIn, ReceiptIn, SmsTransport } from './transport';
 import type {
+  BulkCommon,
+  BulkRecipient,
+  EnqueueRefused,
   EnqueueRequest,
   EnqueueResult,
   MessageKind,
@@ -47,8 +51,6 @@ export interface MessagingServiceDeps {
   commits?: { run<T>(fn: () => T): Promise<T> };
 }
 
-const SENDER_RE = /^(\+?\d{1,15}|[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10})$/;
-
 /**
  * Messaging: the durable outbox with its policies (opt-out, quiet hours, frequency cap), the
  * dispatcher that feeds the attached transport, delivery receipts, and routing of received SMS.
@@ -61,10 +63,12 @@ export class MessagingService implements MessagingPort, Lifecycle {
   private readonly log: Logger;
   private concatRef = Math.floor(Math.random() * 256);
   private readonly intake: MoIntake;
+  private readonly bulk: BulkEnqueue;
 
   constructor(private readonly d: MessagingServiceDeps) {
     this.log = d.log.child({ comp: 'messaging' });
     this.repo = new OutboxRepo(d.db);
+    this.bulk = new BulkEnqueue({ repo: this.repo, usage: d.usage, operators: d.operators, config: d.config, nextConcatRef: () => this.nextConcatRef() });
     const cfg = d.config.messaging;
     const commit = (fn: () => void): Promise<void> => (d.commits ? d.commits.run(fn) : Promise.resolve(tx(d.db, fn)));
     this.dispatcher = new Dispatcher(
@@ -150,7 +154,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
         }
       }
       const id = req.id ?? messageId(now);
-      this.concatRef = (this.concatRef + 1) & 0xff;
+      const concatRef = this.nextConcatRef();
       this.repo.insert({
         id,
         subscriberId: sub.id,
@@ -165,7 +169,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
         operator,
         encoding,
         parts,
-        concatRef: this.concatRef,
+        concatRef,
         dueAt: due,
         expiresAt: due + cfg.validityHours * HOUR,
         receiptRequested: req.receipt === 'all' ? 1 : req.receipt === 'failures' ? 2 : 0,
@@ -190,6 +194,24 @@ export class MessagingService implements MessagingPort, Lifecycle {
     });
     if (result.status === 'queued') this.dispatcher.wake();
     return result;
+  }
+
+  /**
+   * Enqueues one message to each of many subscribers the caller has read in its transaction (a
+   * campaign batch): the policies, rows and `sms_out` events of `enqueue`, without looking anyone up
+   * by number and with the frequency cap counted in one query. A refused request (bad text) gets its
+   * error in its slot. Durable on return, in its own transaction or the caller's.
+   */
+  enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): Array<EnqueueResult | EnqueueRefused> {
+    const now = this.d.clock.now();
+    const results = this.atomic(() => this.bulk.run(now, common, recipients));
+    if (results.some((r) => 'status' in r && r.status === 'queued')) this.dispatcher.wake();
+    return results;
+  }
+
+  private nextConcatRef(): number {
+    this.concatRef = (this.concatRef + 1) & 0xff;
+    return this.concatRef;
   }
 
   /** Runs `fn` in a transaction, or directly inside the caller's (a savepoint per message costs). */

@@ -151,6 +151,7 @@ export class OutboxRepo {
     insert: Statement;
     byId: Statement<[string], RawMessage>;
     promoCount: Statement<[number, number], { n: number }>;
+    promoCounts: Statement<[string, number], { id: number; n: number }>;
     claim: Statement<[string, number, number], RawMessage>;
     claimNoOperator: Statement<[number, number], RawMessage>;
     release: Statement;
@@ -182,6 +183,9 @@ export class OutboxRepo {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: c.prepare('SELECT * FROM messages WHERE id = ?'),
       promoCount: c.prepare("SELECT count(*) AS n FROM messages WHERE subscriber_id = ? AND created_at >= ? AND kind = 'promotional' AND status <> 'blocked'"),
+      // One grouped query for a bulk send: an index seek per listed subscriber.
+      promoCounts: c.prepare(`SELECT subscriber_id AS id, count(*) AS n FROM messages WHERE subscriber_id IN (SELECT value FROM json_each(?))
+          AND created_at >= ? AND kind = 'promotional' AND status <> 'blocked' GROUP BY subscriber_id`),
       claim: c.prepare("SELECT * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? ORDER BY due_at LIMIT ?"),
       claimNoOperator: c.prepare("SELECT * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?"),
       release: c.prepare(`UPDATE messages SET due_at = @dueAt, error = coalesce(@error, error), error_code = coalesce(@errorCode, error_code),
@@ -234,6 +238,14 @@ export class OutboxRepo {
   /** Promotional messages (not blocked) to a subscriber created since `since`. */
   promotionalSince(subscriberId: number, since: number): number {
     return this.s.promoCount.get(subscriberId, since)!.n;
+  }
+
+  /** `promotionalSince` for many subscribers at once; those with none are left out of the map. */
+  promotionalCounts(subscriberIds: readonly number[], since: number): Map<number, number> {
+    const out = new Map<number, number>();
+    if (subscriberIds.length === 0) return out;
+    for (const r of this.s.promoCounts.all(JSON.stringify(subscriberIds), since)) out.set(r.id, r.n);
+    return out;
   }
 
   /**

@@ -37,6 +37,37 @@ export interface EnqueueResult {
   parts: number;
 }
 
+/** A request the outbox refused: its slot in a bulk answer (the other requests still go). */
+export interface EnqueueRefused {
+  error: { code: string; message: string };
+}
+
+/** What every message of a bulk send shares. */
+export interface BulkCommon {
+  /** Default promotional. */
+  kind?: MessageKind;
+  source: string;
+  sourceRef?: string;
+  from?: string;
+}
+
+/**
+ * One message of a bulk send to a subscriber the caller has already read in its transaction
+ * (a campaign batch joins its recipients with the subscribers table), so the outbox need not look
+ * each one up by number again.
+ */
+export interface BulkRecipient {
+  subscriberId: number;
+  /** E.164, as the subscribers table stores it. */
+  msisdn: string;
+  /** The subscriber's own operator (its time zone wins for quiet hours), as stored. */
+  operator: string | null;
+  optedOut: boolean;
+  text: string;
+  /** Earliest send time (epoch ms). */
+  notBefore?: number;
+}
+
 /** Enqueue is synchronous and durable when it returns (it may run inside the caller's transaction). */
 export interface MessagingPort {
   enqueue(req: EnqueueRequest): EnqueueResult;

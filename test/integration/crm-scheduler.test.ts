@@ -29,5 +29,9 @@ describe('scheduled passes', () => {
     const row = gw.core.db.$client.prepare("SELECT kind, status FROM crm_findings").all();
     expect(row).toEqual([{ kind: 'stuck', status: 'acted' }]);
     expect(gw.core.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE source = 'intervention'").get()).toEqual({ n: 1 });
+    // The worker's pass shows in the gateway's metrics.
+    const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('vasgw_crm_findings_total{kind="stuck"} 1');
+    expect(metrics).toContain('vasgw_crm_interventions_total{kind="education_sms",arm="treatment",status="queued"} 1');
   });
 });

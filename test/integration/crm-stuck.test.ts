@@ -103,6 +103,22 @@ describe('a subscriber who fails three times in the maize branch', () => {
   });
 });
 
+describe('a message messaging refuses', () => {
+  it('closes that finding with the reason and lets the pass go on', async () => {
+    ({ gw, smsc } = await crmGateway(
+      { crm: { holdoutPercent: 0, interventions: { templates: { education_sms: { en: `Dial {shortcut}. ${'Long advice. '.repeat(20)}` } } } }, messaging: { maxParts: 1 } },
+      '2026-11-20T07:00:00Z',
+    ));
+    await threeFailures(gw);
+    const pass = gw.core.crm.runPass();
+    expect(pass.findings.stuck).toBe(1);
+    expect(pass.ineligible).toEqual({ failed: 1 });
+    const row = gw.core.db.$client.prepare("SELECT status, json_extract(detail, '$.ineligible') AS why FROM crm_findings").get();
+    expect(row).toEqual({ status: 'ineligible', why: 'failed: TEXT_TOO_LONG' });
+    expect(gw.core.db.$client.prepare('SELECT count(*) AS n FROM crm_interventions').get()).toEqual({ n: 0 });
+  });
+});
+
 describe('a caller who keeps failing in the IVR menu', () => {
   it('gets a voice-guidance call into the guidance flow', async () => {
     voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });

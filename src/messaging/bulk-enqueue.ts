@@ -1,0 +1,156 @@
+import type { Config } from '../config';
+import { DAY, HOUR } from '../lib/clock';
+import type { OperatorDirectory } from '../subscribers/operators';
+import type { UsageEvent, UsageLog } from '../usage/usage-log';
+import { encodingFor, splitText, type SmsEncoding } from './encoding';
+import { messageId } from './message-id';
+import type { OutboxRepo } from './outbox-repo';
+import { quietUntil } from './quiet-hours';
+import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueResult, MessageKind } from './types';
+
+export interface BulkEnqueueDeps {
+  repo: OutboxRepo;
+  usage: UsageLog;
+  operators: OperatorDirectory;
+  config: Pick<Config, 'messaging'>;
+  /** The 8-bit concatenation reference of the next message (shared with single enqueues). */
+  nextConcatRef(): number;
+}
+
+export const SENDER_RE = /^(\+?\d{1,15}|[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10})$/;
+
+type TextInfo = { encoding: SmsEncoding; parts: number } | EnqueueRefused;
+
+const refused = (code: string, message: string): EnqueueRefused => ({ error: { code, message } });
+
+/**
+ * The outbox side of a bulk send (a campaign batch): the same policies and rows as one enqueue per
+ * message, set-based where the work repeats. Recipients come with what the caller already read
+ * (subscriber id, opt-out, operator), so nobody is looked up by number; the frequency cap is one
+ * grouped query per call; a text is checked and split once however many receive it; quiet hours
+ * are worked out once per time zone. Runs inside the caller's transaction.
+ */
+export class BulkEnqueue {
+  constructor(private readonly d: BulkEnqueueDeps) {}
+
+  /** One result per recipient, in order: the message written, or why the request was refused. */
+  run(now: number, common: BulkCommon, recipients: readonly BulkRecipient[]): Array<EnqueueResult | EnqueueRefused> {
+    const cfg = this.d.config.messaging;
+    const kind: MessageKind = common.kind ?? 'promotional';
+    const wrong = this.checkCommon(common, kind);
+    if (wrong) return recipients.map(() => wrong);
+    const promotional = kind === 'promotional';
+    const cap = cfg.frequencyCap.promotional;
+    const counts = promotional && cap > 0 ? this.d.repo.promotionalCounts(this.cappable(recipients), now - cfg.frequencyCap.days * DAY) : null;
+    const texts = new Map<string, TextInfo>();
+    // Quiet hours at `now` per time zone: the answer is the same for everyone in the zone.
+    const quietNow = new Map<string, number | null>();
+    const validity = cfg.validityHours * HOUR;
+    const source = common.source;
+    const sourceRef = common.sourceRef ?? null;
+    const sender = common.from ?? null;
+    const events: UsageEvent[] = [];
+    const out: Array<EnqueueResult | EnqueueRefused> = new Array(recipients.length);
+    for (let i = 0; i < recipients.length; i++) {
+      const r = recipients[i]!;
+      let info = texts.get(r.text);
+      if (info === undefined) {
+        info = this.checkText(r.text);
+        texts.set(r.text, info);
+      }
+      if ('error' in info) {
+        out[i] = info;
+        continue;
+      }
+      const operator = this.d.operators.forMsisdn(r.msisdn);
+      let blocked: string | null = null;
+      let reason: string | null = null;
+      let due = Math.max(now, r.notBefore ?? now);
+      if (promotional) {
+        if (r.optedOut) blocked = 'opted_out';
+        else if (counts && (counts.get(r.subscriberId) ?? 0) >= cap) blocked = 'frequency_cap';
+        if (!blocked) {
+          const tz = this.d.operators.timezoneOf(r.operator) ?? this.d.operators.timezoneOf(operator) ?? cfg.timezone;
+          let until: number | null;
+          if (due === now) {
+            const known = quietNow.get(tz);
+            until = known === undefined ? quietUntil(now, cfg.quietHours, tz) : known;
+            if (known === undefined) quietNow.set(tz, until);
+          } else {
+            until = quietUntil(due, cfg.quietHours, tz);
+          }
+          if (until !== null) {
+            due = until;
+            reason = 'quiet_hours';
+          }
+        }
+      }
+      const id = messageId(now);
+      this.d.repo.insert({
+        id,
+        subscriberId: r.subscriberId,
+        msisdn: r.msisdn,
+        sender,
+        text: r.text,
+        kind,
+        source,
+        sourceRef,
+        status: blocked ? 'blocked' : 'queued',
+        reason: blocked ?? reason,
+        operator,
+        encoding: info.encoding,
+        parts: info.parts,
+        concatRef: this.d.nextConcatRef(),
+        dueAt: due,
+        expiresAt: due + validity,
+        receiptRequested: 0,
+        createdAt: now,
+        finalAt: blocked ? now : null,
+      });
+      const res: EnqueueResult = { id, status: blocked ? 'blocked' : 'queued', parts: info.parts };
+      if (blocked ?? reason) res.reason = (blocked ?? reason)!;
+      if (!blocked) {
+        if (due > now) res.sendAt = due;
+        if (counts) counts.set(r.subscriberId, (counts.get(r.subscriberId) ?? 0) + 1);
+        events.push({
+          at: now,
+          subscriberId: r.subscriberId,
+          channel: 'sms',
+          type: 'sms_out',
+          detail: { messageId: id, kind, source, parts: info.parts, ...(reason ? { deferred: reason, sendAt: due } : {}) },
+        });
+      }
+      out[i] = res;
+    }
+    this.d.usage.record(events);
+    return out;
+  }
+
+  /** What is wrong with the shared fields (every message would be refused the same way), or null. */
+  private checkCommon(common: BulkCommon, kind: MessageKind): EnqueueRefused | null {
+    if (common.from != null && !SENDER_RE.test(common.from)) {
+      return refused('INVALID_SENDER', 'from must be a number of up to 15 digits or an alphanumeric sender of up to 11 characters.');
+    }
+    if (kind !== 'promotional' && kind !== 'transactional') return refused('INVALID_KIND', 'kind must be transactional or promotional.');
+    return null;
+  }
+
+  /** Encoding and parts of a text, or why it cannot be sent (the same answers as a single enqueue). */
+  private checkText(text: string): TextInfo {
+    if (typeof text !== 'string' || text.trim() === '') return refused('INVALID_TEXT', 'text must be a non-empty string.');
+    const encoding = encodingFor(text);
+    const parts = splitText(text, encoding).length;
+    const max = this.d.config.messaging.maxParts;
+    if (parts > max) {
+      return refused('TEXT_TOO_LONG', `The text needs ${parts} SMS parts; at most ${max} are allowed (${encoding === 'gsm7' ? 153 : 67} characters each).`);
+    }
+    return { encoding, parts };
+  }
+
+  /** Recipients the frequency cap can still block (the opted out are blocked anyway). */
+  private cappable(recipients: readonly BulkRecipient[]): number[] {
+    const ids: number[] = [];
+    for (const r of recipients) if (!r.optedOut) ids.push(r.subscriberId);
+    return ids;
+  }
+}
