@@ -90,6 +90,9 @@ export const campaignsBench: Bench = {
       const run = core.campaigns.runs(campaign.id)[0]!;
       const outbox = (core.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE source = 'campaign'").get() as { n: number }).n;
       if (run.queued !== count || outbox !== count) throw new Error(`run queued ${run.queued}, outbox holds ${outbox}, expected ${count}`);
+      // One sms_out usage event per accepted message, as a single enqueue writes.
+      const events = (core.db.$client.prepare("SELECT count(*) AS n FROM usage_events WHERE type = 'sms_out'").get() as { n: number }).n;
+      if (events !== count) throw new Error(`${events} sms_out events for ${count} messages`);
       const rss = process.memoryUsage().rss / 2 ** 20;
       await gw.stop();
 
