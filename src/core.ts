@@ -49,6 +49,7 @@ export function buildCore(deps: CoreDeps) {
   const usage = new UsageLog(db, metrics);
   const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
+    onRollback: (fn) => commits.onRollback(fn),
   });
   lifecycles.push(sessions);
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });

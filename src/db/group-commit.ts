@@ -11,8 +11,18 @@ import { tx } from './client';
 export class GroupCommit {
   private open = false;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private readonly rollbackListeners: Array<() => void> = [];
 
-  constructor(private readonly db: Db) {}
+  // Prepared once: exec() would parse the SQL text on every group.
+  private readonly begin;
+  private readonly commitStmt;
+  private readonly rollback;
+
+  constructor(private readonly db: Db) {
+    this.begin = db.$client.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = db.$client.prepare('COMMIT');
+    this.rollback = db.$client.prepare('ROLLBACK');
+  }
 
   /** Runs `fn` inside the current group and resolves with its result once the group has committed. */
   async run<T>(fn: () => T): Promise<T> {
@@ -31,6 +41,11 @@ export class GroupCommit {
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** Calls `fn` when a group fails to commit and is rolled back (in-memory caches must forget). */
+  onRollback(fn: () => void): void {
+    this.rollbackListeners.push(fn);
+  }
+
   /** Commits the open group now (shutdown). */
   flush(): void {
     if (this.open) this.commit();
@@ -38,7 +53,7 @@ export class GroupCommit {
 
   private join(): void {
     if (this.open) return;
-    this.db.$client.exec('BEGIN IMMEDIATE');
+    this.begin.run();
     this.open = true;
     setImmediate(() => this.commit());
   }
@@ -49,9 +64,10 @@ export class GroupCommit {
     this.waiters = [];
     this.open = false;
     try {
-      this.db.$client.exec('COMMIT');
+      this.commitStmt.run();
     } catch (err) {
-      if (this.db.$client.inTransaction) this.db.$client.exec('ROLLBACK');
+      if (this.db.$client.inTransaction) this.rollback.run();
+      for (const fn of this.rollbackListeners) fn();
       for (const w of waiters) w.reject(err);
       return;
     }

@@ -83,10 +83,25 @@ export class SessionRepo {
     );
   }
 
+  /**
+   * Active sessions as last saved, by channel and external id: every hop reads its session, and this
+   * saves the SELECT. Write-through (save updates it), so it is exact as long as this process is the
+   * only writer of the database (see README: one gateway process per database). Callers get a copy
+   * whose `state` they may replace field by field.
+   */
+  private readonly active = new Map<string, SessionRow>();
+
   /** The session a channel knows by its own id. */
   findByExternal(channel: string, externalId: string): SessionRow | null {
+    const hit = this.active.get(`${channel}\u0000${externalId}`);
+    if (hit) return { ...hit, state: { ...hit.state } };
     const r = this.byExternal.get(channel, externalId);
     return r ? fromRow(r) : null;
+  }
+
+  /** Drops cached sessions after a rolled-back write (the database is the truth again). */
+  forgetCached(): void {
+    this.active.clear();
   }
 
   /** The session by our id. */
@@ -105,6 +120,9 @@ export class SessionRepo {
   save(s: SessionRow): void {
     // Positional parameters: this runs on every hop and named binding costs more.
     this.upsertStmt.run(s.id, s.channel, s.externalId, s.subscriberId, s.flowId, s.serviceCode, JSON.stringify(s.state), s.status, s.endReason, s.hops, s.startedAt, s.lastActivityAt, s.endedAt);
+    const key = `${s.channel}\u0000${s.externalId}`;
+    if (s.status === 'active') this.active.set(key, { ...s, state: { ...s.state } });
+    else this.active.delete(key);
   }
 
   /** Active sessions of a channel quiet since before `cutoff`. */

@@ -73,6 +73,8 @@ export interface SessionServiceDeps {
   timeoutSeconds: Record<SessionChannel, number>;
   /** Language of screens shown before a flow is known (unknown service code). */
   defaultLanguage: string;
+  /** Registers a callback for when a group commit fails and rolls back. */
+  onRollback?: (fn: () => void) => void;
   /** How often the sweeper ends quiet sessions (ms). */
   sweepEveryMs?: number;
 }
@@ -92,6 +94,7 @@ export class SessionService implements Lifecycle {
 
   constructor(private readonly d: SessionServiceDeps) {
     this.repo = new SessionRepo(d.db);
+    d.onRollback?.(() => this.repo.forgetCached());
     this.log = d.log.child({ comp: 'sessions' });
     this.hops = d.metrics.counter('session_hops_total', 'Interactive hops processed', ['channel']);
     this.ended = d.metrics.counter('sessions_ended_total', 'Sessions ended', ['channel', 'reason']);
@@ -108,13 +111,18 @@ export class SessionService implements Lifecycle {
   /** Processes one hop and returns the screen to render. Never leaves a half-written session. */
   hop(req: HopRequest): HopResult {
     const now = this.d.clock.now();
-    this.hops.inc({ channel: req.channel });
-    return tx(this.d.db, () => {
-      const subscriber = this.d.subscribers.ensure(req.msisdn, { operator: req.operator ?? null, at: now });
-      const existing = this.repo.findByExternal(req.channel, req.externalId);
-      if (existing) return this.continueSession(existing, subscriber, req, now);
-      return this.newSession(subscriber, req, now);
-    });
+    this.hops.labels({ channel: req.channel }).inc();
+    try {
+      return tx(this.d.db, () => {
+        const subscriber = this.d.subscribers.ensure(req.msisdn, { operator: req.operator ?? null, at: now });
+        const existing = this.repo.findByExternal(req.channel, req.externalId);
+        if (existing) return this.continueSession(existing, subscriber, req, now);
+        return this.newSession(subscriber, req, now);
+      });
+    } catch (err) {
+      this.repo.forgetCached(); // the hop's writes were rolled back
+      throw err;
+    }
   }
 
   /** Ends a session the channel reports as over (IVR hang-up). Returns false if unknown or already ended. */

@@ -49,11 +49,20 @@ export class UsageLog {
     this.counter = metrics.counter('usage_events_total', 'Usage events recorded', ['channel', 'type']);
   }
 
+  // Labelled children cached: looking labels up per event costs more than the insert's bookkeeping.
+  private readonly children = new Map<string, { inc(): void }>();
+  private counterFor(channel: string, type: string): { inc(): void } {
+    const key = `${channel} ${type}`;
+    let c = this.children.get(key);
+    if (!c) this.children.set(key, (c = this.counter.labels({ channel, type })));
+    return c;
+  }
+
   /** Appends events (call inside a transaction when they must commit with other writes). */
   record(events: readonly UsageEvent[]): void {
     for (const e of events) {
       this.insert.run(e.at, e.subscriberId, e.channel, e.type, e.sessionId ?? null, e.flowId ?? null, e.nodeId ?? null, e.detail ? JSON.stringify(e.detail) : null);
-      this.counter.inc({ channel: e.channel, type: e.type });
+      this.counterFor(e.channel, e.type).inc();
     }
   }
 
