@@ -65,6 +65,7 @@ export class SessionRepo {
   private readonly byId: Statement<[string], Row>;
   private readonly lastOf: Statement<[number, string, string, number], Row>;
   private readonly upsertStmt: Statement;
+  private readonly updateStmt: Statement;
   private readonly staleStmt: Statement<[string, number, number], Row>;
 
   constructor(db: Db) {
@@ -78,6 +79,7 @@ export class SessionRepo {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET state = excluded.state, status = excluded.status, end_reason = excluded.end_reason, hops = excluded.hops,
         last_activity_at = excluded.last_activity_at, ended_at = excluded.ended_at`);
+    this.updateStmt = c.prepare('UPDATE sessions SET state = ?, status = ?, end_reason = ?, hops = ?, last_activity_at = ?, ended_at = ? WHERE id = ?');
     this.staleStmt = c.prepare(
       "SELECT * FROM sessions WHERE status = 'active' AND channel = ? AND last_activity_at < ? ORDER BY last_activity_at LIMIT ?",
     );
@@ -118,11 +120,18 @@ export class SessionRepo {
 
   /** Inserts or updates a session. */
   save(s: SessionRow): void {
-    // Positional parameters: this runs on every hop and named binding costs more.
-    this.upsertStmt.run(s.id, s.channel, s.externalId, s.subscriberId, s.flowId, s.serviceCode, JSON.stringify(s.state), s.status, s.endReason, s.hops, s.startedAt, s.lastActivityAt, s.endedAt);
+    // Positional parameters and a plain UPDATE for a known session: this runs on every hop.
     const key = `${s.channel}\u0000${s.externalId}`;
+    if (s.hops > 1 || this.active.has(key)) {
+      const changed = this.updateStmt.run(JSON.stringify(s.state), s.status, s.endReason, s.hops, s.lastActivityAt, s.endedAt, s.id).changes;
+      if (changed === 0) this.insert(s);
+    } else this.insert(s);
     if (s.status === 'active') this.active.set(key, { ...s, state: { ...s.state } });
     else this.active.delete(key);
+  }
+
+  private insert(s: SessionRow): void {
+    this.upsertStmt.run(s.id, s.channel, s.externalId, s.subscriberId, s.flowId, s.serviceCode, JSON.stringify(s.state), s.status, s.endReason, s.hops, s.startedAt, s.lastActivityAt, s.endedAt);
   }
 
   /** Active sessions of a channel quiet since before `cutoff`. */
