@@ -1,5 +1,6 @@
 import { validateDetailed, type ParsedFields } from 'node-cron';
 import { badRequest } from '../lib/errors';
+import { localParts, localToInstant, type LocalParts } from '../lib/timezone';
 
 /**
  * Campaign schedules: a cron expression (node-cron's syntax, validated by node-cron) evaluated in an
@@ -39,56 +40,7 @@ export function parseCron(expr: string, field = 'schedule.cron'): ParsedFields {
   return v.fields;
 }
 
-interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-/** Wall-clock parts of an instant in a time zone. */
-export function localParts(ms: number, tz: string): LocalParts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(tz).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour! % 24, minute: out.minute!, second: out.second! };
-}
-
-/** The instant at which the zone's wall clock shows `p`, or null when that local time does not exist (DST gap). */
-export function localToInstant(p: LocalParts, tz: string): number | null {
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  // Two rounds of offset correction settle on the right side of a DST change.
-  let guess = asUtc;
-  for (let i = 0; i < 2; i++) {
-    const l = localParts(guess, tz);
-    const offset = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - guess;
-    guess = asUtc - offset;
-  }
-  const back = localParts(guess, tz);
-  const same = back.year === p.year && back.month === p.month && back.day === p.day && back.hour === p.hour && back.minute === p.minute && back.second === p.second;
-  return same ? guess : null;
-}
+export { localParts, localToInstant, type LocalParts };
 
 const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
 const weekdayOf = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d)).getUTCDay();
