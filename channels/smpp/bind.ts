@@ -3,7 +3,7 @@ import type { Config } from '../../src/config';
 import type { Logger } from '../../src/lib/logger';
 import type { OutboundPart, SubmitOutcome } from '../../src/messaging/transport';
 import { SmppConnection } from './connection';
-import { addressType, bytes, concatUdh, isAuthFailure, isTemporary, relativeValidity, STATUS, statusName, str, type Pdu } from './pdu';
+import { addressType, bytes, concatUdh, encodeSubmitSm, isAuthFailure, isTemporary, relativeValidity, STATUS, statusName, str, type Pdu, type SubmitSm } from './pdu';
 
 export type BindConfig = Config['smpp']['binds'][number];
 export type BindState = 'disconnected' | 'connecting' | 'binding' | 'bound' | 'stopped';
@@ -156,26 +156,23 @@ export class SmppBind {
     const udh = !sar && part.total > 1;
     const from = part.from ?? this.cfg.sourceAddr;
     const src = addressType(from);
-    const fields: Record<string, unknown> = {
-      source_addr_ton: this.cfg.sourceTon ?? src.ton,
-      source_addr_npi: this.cfg.sourceNpi ?? src.npi,
-      source_addr: from,
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: part.to.replace(/^\+/, ''),
-      esm_class: udh ? 0x40 : 0,
-      registered_delivery: part.receipt && this.cfg.registeredDelivery ? 1 : 0,
-      validity_period: relativeValidity(part.validUntil - this.hooks.now()),
-      data_coding: part.dataCoding,
-      short_message: udh ? Buffer.concat([concatUdh(part.ref, part.total, part.seq), part.payload]) : part.payload,
+    const registeredDelivery = part.receipt && this.cfg.registeredDelivery ? 1 : 0;
+    const sm: SubmitSm = {
+      sourceTon: this.cfg.sourceTon ?? src.ton,
+      sourceNpi: this.cfg.sourceNpi ?? src.npi,
+      source: from,
+      destTon: 1,
+      destNpi: 1,
+      dest: part.to.charCodeAt(0) === 43 ? part.to.slice(1) : part.to, // without the leading '+'
+      esmClass: udh ? 0x40 : 0,
+      registeredDelivery,
+      validity: relativeValidity(part.validUntil - this.hooks.now()),
+      dataCoding: part.dataCoding,
+      message: udh ? Buffer.concat([concatUdh(part.ref, part.total, part.seq), part.payload]) : part.payload,
+      sar: sar ? { ref: part.ref, total: part.total, seq: part.seq } : null,
     };
-    if (sar) {
-      fields.sar_msg_ref_num = part.ref;
-      fields.sar_total_segments = part.total;
-      fields.sar_segment_seqnum = part.seq;
-    }
     this.rate.add(performance.now());
-    conn.request('submit_sm', fields, (err, resp) => {
+    conn.requestEncoded('submit_sm', (sequence) => encodeSubmitSm(sequence, sm), (err, resp) => {
       if (err) {
         this.hooks.onSubmitResult(this, err.code);
         // A part cut off by a disconnect is not the message's fault: resend as soon as a bind is up.
@@ -185,7 +182,7 @@ export class SmppBind {
       const status = resp!.command_status;
       this.hooks.onSubmitResult(this, status);
       if (status === STATUS.OK && resp!.command !== 'generic_nack') {
-        done({ ok: true, bindId: this.id, smsc: this.smsc, smscId: str(resp!, 'message_id'), receipt: fields.registered_delivery === 1 });
+        done({ ok: true, bindId: this.id, smsc: this.smsc, smscId: str(resp!, 'message_id'), receipt: registeredDelivery === 1 });
         return;
       }
       if (status === STATUS.THROTTLED || status === STATUS.MSGQFUL) this.pausedUntil = performance.now() + this.cfg.throttlePauseMs;

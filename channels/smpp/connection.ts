@@ -97,6 +97,28 @@ export class SmppConnection extends EventEmitter {
     this.write(buf);
   }
 
+  /**
+   * Sends a request the caller encodes itself for the sequence number given (the submit hot path);
+   * otherwise as `request`.
+   */
+  requestEncoded(command: string, encode: (sequence: number) => Buffer, cb: ResponseCallback): void {
+    if (this.closed) {
+      queueMicrotask(() => cb(new RequestError('disconnected', 'not connected'), null));
+      return;
+    }
+    this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
+    const seq = this.seq;
+    let buf: Buffer;
+    try {
+      buf = encode(seq);
+    } catch (err) {
+      queueMicrotask(() => cb(new RequestError('closing', `could not encode ${command}: ${(err as Error).message}`), null));
+      return;
+    }
+    this.pending.set(seq, { cb, deadline: performance.now() + this.opts.responseTimeoutMs, command });
+    this.write(buf);
+  }
+
   /** Answers a request with its response (status 0 unless given). */
   respond(req: Pdu, fields: Record<string, unknown> = {}, status: number = STATUS.OK): void {
     if (this.closed) return;

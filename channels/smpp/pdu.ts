@@ -140,3 +140,68 @@ export function addressType(addr: string): { ton: number; npi: number } {
   if (addr.replace('+', '').length <= 8) return { ton: 3, npi: 0 };
   return { ton: 1, npi: 1 };
 }
+
+/** The fields of a submit_sm the gateway sends (everything else keeps the codec's defaults: 0 or ''). */
+export interface SubmitSm {
+  sourceTon: number;
+  sourceNpi: number;
+  source: string;
+  destTon: number;
+  destNpi: number;
+  dest: string;
+  esmClass: number;
+  registeredDelivery: number;
+  validity: string;
+  dataCoding: number;
+  message: Buffer;
+  /** SAR concatenation TLVs, or null. */
+  sar: { ref: number; total: number; seq: number } | null;
+}
+
+/**
+ * Encodes a submit_sm to the same octets the package's codec produces (addresses as 8-bit cstrings,
+ * short_message as raw bytes, SAR TLVs after the body), without building a PDU object and walking
+ * its field tables: the package's encode was the largest cost per part sent.
+ */
+export function encodeSubmitSm(sequence: number, s: SubmitSm): Buffer {
+  const len = 16 + 1 + 2 + s.source.length + 1 + 2 + s.dest.length + 1 + 3 + 1 + s.validity.length + 1 + 4 + 1 + s.message.length + (s.sar ? 16 : 0);
+  const b = Buffer.allocUnsafe(len);
+  b.writeUInt32BE(len, 0);
+  b.writeUInt32BE(0x00000004, 4);
+  b.writeUInt32BE(0, 8);
+  b.writeUInt32BE(sequence, 12);
+  let o = 16;
+  b[o++] = 0; // service_type ''
+  o = b.writeUInt8(s.sourceTon, o);
+  o = b.writeUInt8(s.sourceNpi, o);
+  o += b.write(s.source, o, 'latin1');
+  b[o++] = 0;
+  o = b.writeUInt8(s.destTon, o);
+  o = b.writeUInt8(s.destNpi, o);
+  o += b.write(s.dest, o, 'latin1');
+  b[o++] = 0;
+  o = b.writeUInt8(s.esmClass, o);
+  b[o++] = 0; // protocol_id
+  b[o++] = 0; // priority_flag
+  b[o++] = 0; // schedule_delivery_time ''
+  o += b.write(s.validity, o, 'latin1');
+  b[o++] = 0;
+  o = b.writeUInt8(s.registeredDelivery, o);
+  b[o++] = 0; // replace_if_present_flag
+  o = b.writeUInt8(s.dataCoding, o);
+  b[o++] = 0; // sm_default_msg_id
+  o = b.writeUInt8(s.message.length, o);
+  o += s.message.copy(b, o);
+  if (s.sar) {
+    o = b.writeUInt16BE(0x020c, o);
+    o = b.writeUInt16BE(2, o);
+    o = b.writeUInt16BE(s.sar.ref, o);
+    o = b.writeUInt16BE(0x020e, o);
+    o = b.writeUInt16BE(1, o);
+    o = b.writeUInt8(s.sar.total, o);
+    o = b.writeUInt16BE(0x020f, o);
+    o = b.writeUInt16BE(1, o);
+    b.writeUInt8(s.sar.seq, o);
+  }
+  return b;
+}

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { UsageLog } from '../usage/usage-log';
 import { encodeSms, type EncodedSms } from './encoding';
-import type { MessageRow, OutboxRepo } from './outbox-repo';
+import type { ClaimPosition, MessageRow, OutboxRepo } from './outbox-repo';
 import { OutboxWriter } from './outbox-writer';
 import type { ReceiptIn, SmsTransport, SubmitOutcome } from './transport';
 import type { MessageStatusChange } from './types';
@@ -23,6 +23,9 @@ export interface DispatcherOptions {
   /** Lanes (operator ids; null = numbers no operator owns). */
   lanes: (string | null)[];
 }
+
+/** Polls between claims that read a lane from its head (see `Dispatcher.claimed`). */
+const CLAIM_RESET_TICKS = 4;
 
 /** A claimed message being sent part by part. */
 interface Job {
@@ -54,11 +57,20 @@ export class Dispatcher {
   private readonly inflightJobs = new Set<Job>();
   /** Ids of the rows held per lane, from claim until their outcome is committed. */
   private readonly held = new Map<string | null, Set<string>>();
+  /**
+   * Per lane, how far claims have read: every due queued row before it is held. Forgotten (the next
+   * claim reads from the head again) whenever a held row goes back to the outbox still queued, and
+   * every CLAIM_RESET_TICKS polls, which also catches rows inserted behind it (a clock that stepped back).
+   */
+  private readonly claimed = new Map<string | null, ClaimPosition>();
   private pumpScheduled = false;
   private pumping = false;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
   private lastSweep = 0;
+  private ticks = 0;
+  /** Read-only once built: parts are copied into each PDU, never changed. */
+  private readonly encoded = new Map<string, EncodedSms>();
   private readonly log: Logger;
   private readonly submitted: Counter<string>;
   private readonly accepted: { inc(): void };
@@ -85,8 +97,11 @@ export class Dispatcher {
       this.queues.set(lane, []);
       this.held.set(lane, new Set());
     }
-    this.writer.onFlushed((ops) => {
-      for (const op of ops) if (op.t === 'sent' || op.t === 'retry' || op.t === 'final') this.held.get(op.row.operator)?.delete(op.row.id);
+    this.writer.onFlushed((ops, ok) => {
+      for (const op of ops) {
+        if (op.t === 'sent' || op.t === 'retry' || op.t === 'final') this.held.get(op.row.operator)?.delete(op.row.id);
+        if (op.t === 'retry' || !ok) this.claimed.clear();
+      }
     });
   }
 
@@ -149,6 +164,8 @@ export class Dispatcher {
   }
 
   private tick(): void {
+    // Reading from the head again costs a claim of every held row: every few polls is enough.
+    if (++this.ticks % CLAIM_RESET_TICKS === 0) this.claimed.clear();
     const now = this.d.clock.now();
     if (now - this.lastSweep >= Math.min(this.opts.pollMs * 20, 10_000)) {
       this.lastSweep = now;
@@ -229,6 +246,7 @@ export class Dispatcher {
 
   /** Stops sending the lane's waiting jobs: each goes back to the outbox once its parts in flight are answered. */
   private haltQueue(q: Job[], now: number): void {
+    this.claimed.clear();
     for (const job of q) {
       if (job.done) continue;
       job.halted = true;
@@ -243,10 +261,13 @@ export class Dispatcher {
   private claim(lane: string | null, q: Job[], limit: number, now: number): void {
     if (limit <= 0) return;
     const held = this.held.get(lane)!;
-    const rows = this.d.repo.claim(lane, now, limit, held);
+    const after = this.claimed.get(lane);
+    const { rows, last } = after ? this.d.repo.claimAfter(lane, now, limit, after, held) : this.d.repo.claim(lane, now, limit, held);
+    if (last) this.claimed.set(lane, last);
+    else this.claimed.delete(lane);
     for (const row of rows) {
       held.add(row.id);
-      const enc = encodeSms(row.text);
+      const enc = this.encode(row.text);
       let toSend = Array.from({ length: row.parts }, (_, i) => i + 1);
       // Only the parts the SMSC has not accepted yet go (a retry, or a restart mid-message); they keep
       // the same reference so the handset still joins them.
@@ -264,6 +285,17 @@ export class Dispatcher {
       }
       q.push({ row, enc, lane, toSend, next: 0, outstanding: 0, okBind: null, awaitReceipt: true, failure: null, halted: false, done: false });
     }
+  }
+
+  /** The encoded parts of a text; a campaign sends one text to many, so recent ones are kept. */
+  private encode(text: string): EncodedSms {
+    let enc = this.encoded.get(text);
+    if (!enc) {
+      if (this.encoded.size >= 64) this.encoded.clear();
+      enc = encodeSms(text);
+      this.encoded.set(text, enc);
+    }
+    return enc;
   }
 
   private outcome(job: Job, seq: number, o: SubmitOutcome): void {
@@ -296,6 +328,7 @@ export class Dispatcher {
     if (!f && job.next < job.toSend.length) {
       // Stopped early (lane down, shutdown): nothing to write, the row is still queued and due.
       this.held.get(job.lane)?.delete(row.id);
+      this.claimed.clear();
       return;
     }
     if (!f) {

@@ -134,6 +134,12 @@ const partFromRaw = (r: RawPart): PartRow => ({
   doneAt: r.done_at,
 });
 
+/** A position in a lane's claim order (due time, then insertion order). */
+export interface ClaimPosition {
+  dueAt: number;
+  rowid: number;
+}
+
 /** A pending (early) receipt. */
 export interface PendingReceiptRow {
   id: number;
@@ -152,8 +158,10 @@ export class OutboxRepo {
     byId: Statement<[string], RawMessage>;
     promoCount: Statement<[number, number], { n: number }>;
     promoCounts: Statement<[string, number], { id: number; n: number }>;
-    claim: Statement<[string, number, number], RawMessage>;
-    claimNoOperator: Statement<[number, number], RawMessage>;
+    claim: Statement<[string, number, number], RawMessage & { rid: number }>;
+    claimNoOperator: Statement<[number, number], RawMessage & { rid: number }>;
+    claimAfter: Statement<[string, number, number, number, number], RawMessage & { rid: number }>;
+    claimNoOperatorAfter: Statement<[number, number, number, number], RawMessage & { rid: number }>;
     release: Statement;
     sent: Statement;
     setStatus: Statement;
@@ -186,17 +194,23 @@ export class OutboxRepo {
       // One grouped query for a bulk send: an index seek per listed subscriber.
       promoCounts: c.prepare(`SELECT subscriber_id AS id, count(*) AS n FROM messages WHERE subscriber_id IN (SELECT value FROM json_each(?))
           AND created_at >= ? AND kind = 'promotional' AND status <> 'blocked' GROUP BY subscriber_id`),
-      claim: c.prepare("SELECT * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? ORDER BY due_at LIMIT ?"),
-      claimNoOperator: c.prepare("SELECT * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?"),
+      claim: c.prepare("SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? ORDER BY due_at, rowid LIMIT ?"),
+      claimNoOperator: c.prepare("SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? ORDER BY due_at, rowid LIMIT ?"),
+      // From a position (due_at, rowid) on: the index is ordered so, and rows before it are held already.
+      claimAfter: c.prepare(`SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? AND (due_at, rowid) > (?, ?)
+          ORDER BY due_at, rowid LIMIT ?`),
+      claimNoOperatorAfter: c.prepare(`SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? AND (due_at, rowid) > (?, ?)
+          ORDER BY due_at, rowid LIMIT ?`),
       release: c.prepare(`UPDATE messages SET due_at = @dueAt, error = coalesce(@error, error), error_code = coalesce(@errorCode, error_code),
           bind_id = coalesce(@bindId, bind_id), attempts = attempts + 1, updated_at = @at WHERE id = @id AND status = 'queued'`),
-      sent: c.prepare(`UPDATE messages SET status = 'sent', reason = @reason, bind_id = @bindId, attempts = attempts + 1, sent_at = @at, updated_at = @at
-          WHERE id = @id AND status = 'queued'`),
+      // Positional (markSent, insertPart): named binding costs a lookup per parameter, per message.
+      sent: c.prepare(`UPDATE messages SET status = 'sent', reason = ?, bind_id = ?, attempts = attempts + 1, sent_at = ?, updated_at = ?
+          WHERE id = ? AND status = 'queued'`),
       setStatus: c.prepare('UPDATE messages SET status = @status, updated_at = @at WHERE id = @id'),
       finalize: c.prepare(`UPDATE messages SET status = @status, attempts = attempts + @bump, error = coalesce(@error, error), error_code = coalesce(@errorCode, error_code),
           bind_id = coalesce(@bindId, bind_id), delivered_at = @deliveredAt, final_at = @at, updated_at = @at WHERE id = @id`),
       insertPart: c.prepare(`INSERT INTO message_parts (message_id, seq, smsc, smsc_id, bind_id, status, submitted_at)
-          VALUES (@messageId, @seq, @smsc, @smscId, @bindId, 'sent', @at)
+          VALUES (?, ?, ?, ?, ?, 'sent', ?)
           ON CONFLICT(message_id, seq) DO UPDATE SET smsc = excluded.smsc, smsc_id = excluded.smsc_id, bind_id = excluded.bind_id,
             status = 'sent', submitted_at = excluded.submitted_at`),
       partsOf: c.prepare('SELECT * FROM message_parts WHERE message_id = ? ORDER BY seq'),
@@ -252,16 +266,31 @@ export class OutboxRepo {
    * Up to `limit` due queued messages of a lane, oldest due first, leaving out those the caller holds
    * already (`held`: they are at the head of the lane, so the query reads past them).
    */
-  claim(operator: string | null, now: number, limit: number, held: ReadonlySet<string>): MessageRow[] {
+  claim(operator: string | null, now: number, limit: number, held: ReadonlySet<string>): { rows: MessageRow[]; last: ClaimPosition | null } {
     const n = limit + held.size;
-    const rows = operator === null ? this.s.claimNoOperator.all(now, n) : this.s.claim.all(operator, now, n);
-    const out: MessageRow[] = [];
-    for (const r of rows) {
+    const raw = operator === null ? this.s.claimNoOperator.all(now, n) : this.s.claim.all(operator, now, n);
+    const rows: MessageRow[] = [];
+    let last: ClaimPosition | null = null;
+    // `last` is the last row looked at: every due row up to it is now held or returned.
+    for (const r of raw) {
+      last = { dueAt: r.due_at, rowid: r.rid };
       if (held.has(r.id)) continue;
-      out.push(fromRaw(r));
-      if (out.length >= limit) break;
+      rows.push(fromRaw(r));
+      if (rows.length >= limit) break;
     }
-    return out;
+    return { rows, last };
+  }
+
+  /**
+   * Like `claim`, but only rows after `after` (a position a previous claim returned), so rows held at
+   * the head of the lane are not read again. Returns the rows and the position of the last one.
+   */
+  claimAfter(operator: string | null, now: number, limit: number, after: ClaimPosition, held: ReadonlySet<string>): { rows: MessageRow[]; last: ClaimPosition } {
+    const raw = operator === null ? this.s.claimNoOperatorAfter.all(now, after.dueAt, after.rowid, limit) : this.s.claimAfter.all(operator, now, after.dueAt, after.rowid, limit);
+    const rows: MessageRow[] = [];
+    for (const r of raw) if (!held.has(r.id)) rows.push(fromRaw(r));
+    const tail = raw[raw.length - 1];
+    return { rows, last: tail ? { dueAt: tail.due_at, rowid: tail.rid } : after };
   }
 
   /** An attempt failed for now: the message stays queued, due again at `dueAt`. */
@@ -272,7 +301,7 @@ export class OutboxRepo {
   /** Every part accepted: the message is `sent` (awaiting a receipt or not). Returns false if it was no longer queued. */
   markSent(id: string, bindId: string, at: number, awaitReceipt = true): boolean {
     // A bind that asks for no receipts leaves its messages `sent` for good: they must not expire.
-    return this.s.sent.run({ id, bindId, at, reason: awaitReceipt ? null : 'no_receipt_requested' }).changes > 0;
+    return this.s.sent.run(awaitReceipt ? null : 'no_receipt_requested', bindId, at, at, id).changes > 0;
   }
 
   /** Sets a final status (delivered, failed, expired); `attempt` counts an attempt that ended here. */
@@ -296,7 +325,7 @@ export class OutboxRepo {
 
   /** Records a part the SMSC accepted. */
   insertPart(p: { messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number }): void {
-    this.s.insertPart.run(p);
+    this.s.insertPart.run(p.messageId, p.seq, p.smsc, p.smscId, p.bindId, p.at);
   }
 
   /** Parts accepted so far. */
