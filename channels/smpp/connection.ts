@@ -79,22 +79,7 @@ export class SmppConnection extends EventEmitter {
 
   /** Sends a request; `cb` gets its response, or a timeout / disconnect error. Never throws. */
   request(command: string, fields: Record<string, unknown>, cb: ResponseCallback): void {
-    if (this.closed) {
-      queueMicrotask(() => cb(new RequestError('disconnected', 'not connected'), null));
-      return;
-    }
-    this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
-    const seq = this.seq;
-    let buf: Buffer;
-    try {
-      const pdu = new PDU(command, { ...fields, sequence_number: seq });
-      buf = pdu.toBuffer();
-    } catch (err) {
-      queueMicrotask(() => cb(new RequestError('closing', `could not encode ${command}: ${(err as Error).message}`), null));
-      return;
-    }
-    this.pending.set(seq, { cb, deadline: performance.now() + this.opts.responseTimeoutMs, command });
-    this.write(buf);
+    this.requestEncoded(command, (seq) => new PDU(command, { ...fields, sequence_number: seq }).toBuffer(), cb);
   }
 
   /**
