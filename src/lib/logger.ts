@@ -29,8 +29,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       redact: { paths, censor },
-      serializers: { err: pino.stdSerializers.err },
-      // The request URL may carry ?secret=...; log the path only.
+      serializers: {
+        err: pino.stdSerializers.err,
+        // Callback URLs may carry ?secret=... (Africa's Talking cannot send headers): log the path only.
+        req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: req.url?.split('?')[0], remoteAddress: req.ip }),
+      },
       base: undefined,
     },
     destination,

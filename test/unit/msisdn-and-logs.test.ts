@@ -31,3 +31,18 @@ describe('logs', () => {
     expect(out).toContain(maskMsisdn('+254712345678'));
   });
 });
+
+describe('request logs', () => {
+  it('never carry the callback secret from the query string', async () => {
+    const { default: Fastify } = await import('fastify');
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const app = Fastify({ loggerInstance: createLogger('info', sink) });
+    app.get('/ussd/x', async () => 'ok');
+    await app.inject({ url: '/ussd/x?secret=hunter22-secret' });
+    await app.close();
+    const out = lines.join('');
+    expect(out).toContain('/ussd/x');
+    expect(out).not.toContain('hunter22-secret');
+  });
+});
