@@ -47,9 +47,8 @@ export interface CallServiceDeps {
   flows: { byId(id: string): Flow | null | undefined };
   subscribers: {
     normalize(raw: string): string | null;
-    find(msisdn: string): Subscriber | null;
     findById(id: number): Subscriber | null;
-    ensure(msisdn: string, opts: { at?: number }): Subscriber;
+    ensure(msisdn: string, opts: { at?: number; touch?: boolean }): Subscriber;
   };
   usage: { record(events: readonly UsageEvent[]): void };
   policy: CallPolicy;
@@ -112,7 +111,7 @@ export class CallService implements CallsPort, Lifecycle {
 
     const result = tx(this.d.db, () => {
       // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
-      const subscriber = this.d.subscribers.find(msisdn) ?? this.d.subscribers.ensure(msisdn, { at: now });
+      const subscriber = this.d.subscribers.ensure(msisdn, { at: now, touch: false });
       const call: CallRow = {
         id: newId('call', now),
         subscriberId: subscriber.id,

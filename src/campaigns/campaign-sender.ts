@@ -1,11 +1,11 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import { AppError } from '../lib/errors';
-import type { BulkCommon, BulkRecipient, EnqueueRequest, EnqueueResult } from '../messaging/types';
+import type { BulkCommon, BulkRecipient, EnqueueResult } from '../messaging/types';
 import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
 import type { Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
 
-/** A request the outbox refused (its slot in enqueueMany's answer). */
+/** A request the outbox refused (its slot in enqueueBulk's answer). */
 export interface Refused {
   error: { code: string; message: string };
 }
@@ -13,9 +13,7 @@ export interface Refused {
 /** The outbound ports a campaign hands its recipients to. */
 export interface SendPorts {
   messaging: {
-    enqueue(req: EnqueueRequest): EnqueueResult;
-    enqueueMany?(reqs: readonly EnqueueRequest[]): (EnqueueResult | Refused)[];
-    enqueueBulk?(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | Refused)[];
+    enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | Refused)[];
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
 }
@@ -56,7 +54,7 @@ export class CampaignSender {
    */
   send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
     const updates: RecipientUpdate[] = new Array(rows.length);
-    if (this.c.channel === 'sms' && this.d.ports.messaging.enqueueBulk) {
+    if (this.c.channel === 'sms') {
       // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
       const recipients: BulkRecipient[] = rows.map((r, i) => ({
         subscriberId: r.subscriberId,
@@ -67,20 +65,6 @@ export class CampaignSender {
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));
       const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients);
-      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now)));
-      return updates;
-    }
-    if (this.c.channel === 'sms') {
-      const reqs: EnqueueRequest[] = rows.map((r, i) => ({
-        to: r.msisdn,
-        text: this.textFor(r.language),
-        kind: 'promotional',
-        source: 'campaign',
-        sourceRef: this.c.id,
-        ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
-      }));
-      const m = this.d.ports.messaging;
-      const results: (EnqueueResult | Refused)[] = m.enqueueMany ? m.enqueueMany(reqs) : reqs.map((req) => guard(() => m.enqueue(req)));
       rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now)));
       return updates;
     }

@@ -34,8 +34,8 @@ export interface CampaignsDeps {
   sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
   messaging: {
     enqueue(req: EnqueueRequest): EnqueueResult;
-    /** Campaign batches go through it when present (one call per batch, no lookups by number). */
-    enqueueBulk?(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
+    /** Campaign batches go through it (one call per batch, no lookups by number). */
+    enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
     addMoInterceptor(fn: MoInterceptor): void;
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };

@@ -3,7 +3,7 @@ import { DAY, HOUR } from '../lib/clock';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { UsageEvent, UsageLog } from '../usage/usage-log';
 import { encodingFor, splitText, type SmsEncoding } from './encoding';
-import { messageId } from './message-id';
+import { newId } from '../lib/ids';
 import type { OutboxRepo } from './outbox-repo';
 import { quietUntil } from './quiet-hours';
 import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueResult, MessageKind } from './types';
@@ -85,7 +85,7 @@ export class BulkEnqueue {
           }
         }
       }
-      const id = messageId(now);
+      const id = newId('msg', now);
       this.d.repo.insert({
         id,
         subscriberId: r.subscriberId,

@@ -13,7 +13,7 @@ import type { Subscriber, SubscriberService } from '../subscribers/subscriber-se
 import type { UsageLog } from '../usage/usage-log';
 import { BulkEnqueue, SENDER_RE } from './bulk-enqueue';
 import { Dispatcher } from './dispatcher';
-import { messageId } from './message-id';
+import { newId } from '../lib/ids';
 import { encodingFor, splitText } from './encoding';
 import { MoIntake } from './mo-intake';
 import { MoRouter, type MoRoute, type SmsContentLookup } from './mo-router';
@@ -137,7 +137,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     const operator = this.d.operators.forMsisdn(to);
     const result = this.atomic(() => {
       // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
-      const sub = this.d.subscribers.find(to) ?? this.d.subscribers.ensure(to, { at: now });
+      const sub = this.d.subscribers.ensure(to, { at: now, touch: false });
       let blocked: string | null = null;
       let reason: string | null = null;
       let due = Math.max(now, req.notBefore ?? now);
@@ -153,7 +153,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
           }
         }
       }
-      const id = req.id ?? messageId(now);
+      const id = req.id ?? newId('msg', now);
       const concatRef = this.nextConcatRef();
       this.repo.insert({
         id,

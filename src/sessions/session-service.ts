@@ -13,7 +13,7 @@ import type { Effect, EndReason, EventDraft, Flow, Screen, StepContext, StepResu
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
 import { SessionRepo, type SessionRow, type StoredState } from './session-repo';
-import { systemScreen } from './system-screens';
+import { goodbyeScreen, systemScreen } from './system-screens';
 
 export type SessionChannel = Extract<UsageChannel, 'ussd' | 'ivr'>;
 
@@ -268,7 +268,7 @@ export class SessionService implements Lifecycle {
     s.state.noInput = 'noInput' in req.input ? s.state.noInput + 1 : 0;
 
     if ('noInput' in req.input && s.state.noInput > (req.maxNoInput ?? 2)) {
-      const screen = systemScreen('goodbye', lang, flow);
+      const screen = goodbyeScreen(flow, lang);
       s.state.engine = { ...state, phase: 'ended' };
       this.finish(s, 'timeout', now, {}, false);
       this.persist(s, subscriber, flow, req.channel, [{ type: 'session_end', nodeId: state.node, detail: { reason: 'timeout' } }], [], now);

@@ -27,13 +27,16 @@ export class SubscriberService {
     return normalizeMsisdn(raw, this.countryCode);
   }
 
-  /** The subscriber for an E.164 number, created on first contact; last-seen moves to `at`. */
-  ensure(msisdn: string, opts: { operator?: string | null; at?: number } = {}): Subscriber {
+  /**
+   * The subscriber for an E.164 number, created on first contact; last-seen moves to `at` unless
+   * `touch: false` (sending to someone is not hearing from them).
+   */
+  ensure(msisdn: string, opts: { operator?: string | null; at?: number; touch?: boolean } = {}): Subscriber {
     const at = opts.at ?? this.clock.now();
     const found = this.repo.findByMsisdn(msisdn);
     if (found) {
       // Last-seen is kept to the minute: rewriting it on every hop would dirty two more pages per commit.
-      if (at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
+      if (opts.touch !== false && at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
         this.repo.touchLastSeen(found.id, at);
         found.lastSeenAt = at;
       }

@@ -24,7 +24,7 @@ export interface SubscriptionServiceDeps {
   log: Logger;
   metrics: Metrics;
   config: Pick<Config, 'services' | 'billing' | 'defaults' | 'messaging'>;
-  subscribers: Pick<SubscriberService, 'find' | 'findById' | 'ensure'>;
+  subscribers: Pick<SubscriberService, 'findById' | 'ensure'>;
   usage: Pick<UsageLog, 'record'>;
   operators: Pick<OperatorDirectory, 'timezoneOf'>;
   messaging: Pick<MessagingPort, 'enqueue'>;
@@ -116,7 +116,7 @@ export class SubscriptionService {
         const seen = this.repo.eventByExternal(externalId);
         if (seen) return this.duplicate(seen.subscription_id);
       }
-      const subscriber = this.d.subscribers.find(n.msisdn) ?? this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now });
+      const subscriber = this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
       const sub = this.repo.find(subscriber.id, service.id) ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
       if (!externalId) {
         // No id from the platform: additions and deletions alternate, so a repeat of the last type is a retry.
