@@ -12,6 +12,14 @@ export const IvrSection = Obj({
     apiKey: Type.String({ default: '' }),
     callerId: Type.String({ default: '' }),
   }),
+  twilio: Obj({
+    baseUrl: Type.String({ default: 'https://api.twilio.com' }),
+    accountSid: Type.String({ default: '', description: 'AC..., the account whose webhooks and calls these are' }),
+    authToken: Type.String({ default: '', description: 'signs Twilio webhooks (X-Twilio-Signature) and authenticates outbound calls; unset: every Twilio webhook is 403' }),
+    callerId: Type.String({ default: '', description: 'the Twilio number outbound calls come from' }),
+    languages: Type.Record(Type.String(), Type.String(), { default: { en: 'en-US' }, description: '<Say language> per flow language; others are passed as the flow names them' }),
+    voice: Type.String({ default: '', description: '<Say voice>, e.g. Polly.Joanna; empty: Twilio default' }),
+  }),
   maxConcurrentCalls: Type.Integer({ minimum: 1, default: 10 }),
   callsPerSecond: Type.Number({ exclusiveMinimum: 0, default: 5 }),
   retry: Obj({
