@@ -28,6 +28,19 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
+/**
+ * The same URL with its default port written out, or left out if it was written: Twilio has signed
+ * HTTPS URLs both ways, so its own SDKs accept either.
+ */
+function togglePort(raw: string): string {
+  const m = /^(https?):\/\/([^/:?#]+)(:\d+)?(.*)$/i.exec(raw);
+  if (!m) return raw;
+  const [, scheme, host, port, rest] = m;
+  const def = scheme!.toLowerCase() === 'https' ? ':443' : ':80';
+  if (!port) return `${scheme}://${host}${def}${rest}`;
+  return port === def ? `${scheme}://${host}${rest}` : raw;
+}
+
 const forbidden = (message: string) => new AppError(403, 'INVALID_SIGNATURE', message);
 
 /** Twilio TwiML for a plan: prompts inside Gather, then a Redirect Twilio follows when nothing is pressed. */
@@ -80,9 +93,12 @@ export const twilioVoice: IvrDialect = {
     const params = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     // Twilio signs the URL it requested: our public base URL and the path and query as received.
     const url = `${ctx.config.ivr.publicBaseUrl.replace(/\/+$/, '')}${req.url}`;
-    const expected = Buffer.from(twilioSignature(tw.authToken, url, params));
     const actual = Buffer.from(given);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw forbidden('X-Twilio-Signature does not match this request.');
+    const matches = (u: string) => {
+      const expected = Buffer.from(twilioSignature(tw.authToken, u, params));
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    };
+    if (!matches(url) && !matches(togglePort(url))) throw forbidden('X-Twilio-Signature does not match this request.');
     if (tw.accountSid && params.AccountSid !== tw.accountSid) throw forbidden('The request is for another Twilio account.');
   },
   parse(req, ctx) {

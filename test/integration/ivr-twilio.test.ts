@@ -98,6 +98,13 @@ describe('Twilio voice: raw webhooks in, TwiML out', () => {
     expect(await events()).toEqual([]);
   });
 
+  it('accepts a signature over the URL with the default port written out, as Twilio sometimes signs it', async () => {
+    gw = await testGateway(TWILIO);
+    const headers = { ...FORM, 'x-twilio-signature': signTwilio(TOKEN, 'https://gw.example.org:443/ivr/twilio', base) };
+    const res = await gw.app.inject({ method: 'POST', url: '/ivr/twilio', headers, payload: new URLSearchParams(base).toString() });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
   it('takes only form posts (415), after checking the signature', async () => {
     gw = await testGateway(TWILIO);
     const res = await gw.app.inject({ method: 'POST', url: '/ivr/twilio', headers: { 'x-twilio-signature': signTwilio(TOKEN, `${PUBLIC}/ivr/twilio`, base) }, payload: base });
@@ -135,6 +142,11 @@ describe('Twilio voice: an inbound call end to end', () => {
     // Twilio retries a status callback it did not hear answered: a repeat changes nothing.
     await status(sid, 'completed', '64');
     expect((await events()).filter((e) => e.type === 'session_end')).toHaveLength(1);
+    const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('vasgw_ivr_call_events_total{dialect="twilio",event="inbound"} 1');
+    expect(metrics).toContain('vasgw_ivr_call_events_total{dialect="twilio",event="keys"} 4');
+    expect(metrics).toContain('vasgw_ivr_call_events_total{dialect="twilio",event="no_keys"} 1');
+    expect(metrics).toContain('vasgw_ivr_call_events_total{dialect="twilio",event="ended"} 2');
   });
 
   it('counts a hang-up in the menus as dropped', async () => {
