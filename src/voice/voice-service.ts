@@ -72,8 +72,9 @@ export class VoiceService {
 
   private call(dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): VoiceAnswer {
     if (this.d.sessions.findByExternal(IVR_CHANNEL, externalId)) {
+      const result = this.continueHop(externalId, keysToInput(r.digits), badRequest);
       this.events.inc({ dialect, event: r.digits ? 'keys' : 'no_keys' });
-      return this.plan(r.callRef, this.continueHop(externalId, keysToInput(r.digits), badRequest));
+      return this.plan(r.callRef, result);
     }
     if (r.direction === 'outbound') return this.answered(dialect, externalId, r);
     return this.inbound(dialect, externalId, r);
@@ -131,8 +132,9 @@ export class VoiceService {
   }
 
   private keys(dialect: string, externalId: string, callRef: string, input: HopInput): VoiceAnswer {
+    const result = this.continueHop(externalId, input, notFound, callRef);
     this.events.inc({ dialect, event: 'noInput' in input ? 'no_keys' : 'keys' });
-    return this.plan(callRef, this.continueHop(externalId, input, notFound, callRef));
+    return this.plan(callRef, result);
   }
 
   private hangup(dialect: string, externalId: string, callRef: string): VoiceAnswer {

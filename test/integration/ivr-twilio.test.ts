@@ -163,9 +163,9 @@ describe('Twilio voice: outbound calls from the call queue', () => {
   const TO = '+254711000404';
   const CALLER_ID = '+15005550006';
 
-  async function setup() {
+  async function setup(gatewayToken = TOKEN) {
     fake = await FakeTwilio.start({ accountSid: ACCOUNT, authToken: TOKEN });
-    gw = await testGateway({ ivr: { provider: 'twilio', publicBaseUrl: PUBLIC, twilio: { baseUrl: fake.baseUrl, accountSid: ACCOUNT, authToken: TOKEN, callerId: CALLER_ID }, retry: { attempts: 2, spacingSeconds: 60 } } });
+    gw = await testGateway({ ivr: { provider: 'twilio', publicBaseUrl: PUBLIC, twilio: { baseUrl: fake.baseUrl, accountSid: ACCOUNT, authToken: gatewayToken, callerId: CALLER_ID }, retry: { attempts: 2, spacingSeconds: 60 } } });
     await gw.app.listen({ port: 0, host: '127.0.0.1' });
     fake.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
     await gw.start();
@@ -206,5 +206,13 @@ describe('Twilio voice: outbound calls from the call queue', () => {
     await gw!.core.calls.tick();
     await eventually(async () => (await getCall(id)).status === 'completed', { what: 'second attempt completed' });
     expect(fake!.calls).toHaveLength(2);
+  });
+
+  it('fails a call at once when Twilio refuses the credentials (nothing to retry)', async () => {
+    await setup('a-wrong-auth-token');
+    const { id } = (await gw!.app.inject({ method: 'POST', url: '/api/v1/calls', headers: AUTH, payload: { to: TO, flowId: 'crop-advice' } })).json() as { id: string };
+    await eventually(async () => (await getCall(id)).status === 'failed', { what: 'call failed' });
+    expect(await getCall(id)).toMatchObject({ attempts: 1, reason: 'provider_auth' });
+    expect(fake!.calls).toHaveLength(0);
   });
 });
