@@ -12,12 +12,13 @@ export const subscribers = sqliteTable(
     region: text('region'),
     crop: text('crop'),
     operator: text('operator'),
-    /** Further profile fields collected by flows or imported (JSON object of strings). */
-    profile: text('profile', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    /** Typed profile fields (config `profile.fields`): strings, numbers, YYYY-MM-DD dates, lists of strings. */
+    profile: text('profile', { mode: 'json' }).$type<Record<string, string | number | string[]>>().notNull().default({}),
     optedOut: integer('opted_out', { mode: 'boolean' }).notNull().default(false),
     optedOutAt: integer('opted_out_at'),
     firstSeenAt: integer('first_seen_at').notNull(),
-    lastSeenAt: integer('last_seen_at').notNull(),
+    /** Last inbound traffic; null until the subscriber is first heard from (an import is not traffic). */
+    lastSeenAt: integer('last_seen_at'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('subscribers_msisdn_uq').on(t.msisdn), index('subscribers_last_seen_idx').on(t.lastSeenAt)],
