@@ -1,6 +1,8 @@
 import type { Db } from '../db/client';
 import { hllCount, hllMerge, hllNew } from '../crm/hll';
 import { badRequest } from '../lib/errors';
+import type { ProfileSchema } from '../subscribers/profile-schema';
+import { eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
 import { rate, rollupWhere, type ReportRange } from './range';
 
 export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
@@ -8,11 +10,15 @@ export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
 /**
  * Is the service reaching farmers? Usage by region, crop, language or operator: distinct subscribers
  * active in the range (HyperLogLog union of the daily sketches, ~3% error), sessions, share reaching
- * content and stuck sessions, next to how many registered subscribers each value has.
+ * content and stuck sessions, next to how many registered subscribers each value has. Any other typed
+ * profile field (gender, birthYear, crops, ...) or `ageBand` is counted exactly by one grouped query.
  */
-export function usageReport(db: Db, r: ReportRange, by: string | undefined): Record<string, unknown> {
+export function usageReport(db: Db, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const dim = by ?? 'region';
-  if (!(USAGE_DIMS as readonly string[]).includes(dim)) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
+  if (!(USAGE_DIMS as readonly string[]).includes(dim)) {
+    if (!schema) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
+    return usageByProfile(db, r, dim, schema);
+  }
   const w = rollupWhere(r);
   const rows = db.$client
     .prepare(`SELECT value, sessions, content_sessions, stuck_sessions, subscribers FROM crm_usage_daily WHERE dim = ? AND ${w.sql}`)
@@ -47,4 +53,55 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined): Rec
     })
     .sort((x, y) => y.activeSubscribers - x.activeSubscribers || x.value.localeCompare(y.value));
   return { by: dim, activeSubscribers: hllCount(all), values, note: 'activeSubscribers is a distinct count estimate (about 3% error); registeredSubscribers is as of the last daily snapshot.' };
+}
+
+/**
+ * Usage by a typed profile field: active subscribers (a session or content in the range), sessions and
+ * the share of sessions reaching content, exact, from the usage log in one grouped query; registered
+ * subscribers per group as of now. Stuck sessions are classified per rollup dimension only.
+ */
+function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+  const g = profileGrouping(schema, field, r, USAGE_DIMS);
+  const w = eventWhere(r);
+  const rows = db.$client
+    .prepare(
+      `SELECT ${g.value} AS value, count(DISTINCT e.subscriber_id) AS active, sum(e.type = 'session_start') AS sessions,
+              count(DISTINCT CASE WHEN e.type = 'content' THEN e.session_id END) AS content
+       FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join}
+       WHERE ${w.sql} AND e.type IN ('session_start', 'content') GROUP BY 1`,
+    )
+    .all(...w.args) as { value: string | number | null; active: number; sessions: number; content: number }[];
+  const registered = new Map(
+    (db.$client.prepare(`SELECT ${g.value} AS value, count(*) AS n FROM subscribers s ${g.join} GROUP BY 1`).all() as { value: string | number | null; n: number }[]).map((x) => [x.value === null ? NOT_SET : String(x.value), x.n]),
+  );
+  const total = g.overlapping
+    ? (db.$client.prepare(`SELECT count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE ${w.sql} AND e.type IN ('session_start', 'content')`).get(...w.args) as { n: number }).n
+    : rows.reduce((a, x) => a + x.active, 0);
+  const values = sortGroups(
+    rows.map((x) => {
+      const value = x.value === null ? NOT_SET : String(x.value);
+      const reg = registered.get(value) ?? 0;
+      return {
+        value,
+        size: x.active,
+        activeSubscribers: x.active,
+        registeredSubscribers: reg,
+        reachRate: rate(Math.min(x.active, reg), reg),
+        sessions: x.sessions,
+        contentRate: rate(x.content, x.sessions),
+        stuckSessions: null,
+        stuckRate: null,
+      };
+    }),
+    g.order,
+  ).map(({ size: _size, ...v }) => v);
+  return {
+    by: field,
+    activeSubscribers: total,
+    values,
+    note:
+      `activeSubscribers are exact counts of subscribers with a session or content in the range, grouped by their ${field} as it is now` +
+      (g.overlapping ? ` (${field} is a list: a subscriber is counted in every group they belong to)` : '') +
+      `; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
+  };
 }
