@@ -2,7 +2,7 @@ import type { FlowIndex } from '../crm/flow-index';
 import type { Db } from '../db/client';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
-import { eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+import { activeSubscribersSql, eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
 import { rate, type ReportRange } from './range';
 
 /** Below this many reaching subscribers in a group the index is shown but marked as too few to read. */
@@ -34,21 +34,21 @@ export function reachIndex(reached: number, reachedAll: number, active: number, 
  * Who does each piece of content reach? For every group of `field` (a typed profile field or ageBand)
  * and every content node reached in the range: subscribers reaching it, the group's share of them
  * against its share of the active base (the reach index), with counts and an interval, so a content team
- * sees which group the service is failing. Two grouped queries over the range's usage log, no per-subscriber
- * work in JS.
+ * sees which group the service is failing. Two grouped queries over covering partial indexes of the usage
+ * log (session starts, content), no per-subscriber work in JS.
  */
 export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Record<string, unknown> {
   if (!field) throw badRequest('INVALID_DIMENSION', `field is required: one of ${[...schema.names(), 'ageBand'].join(', ')} (e.g. ?field=gender).`);
   const g = profileGrouping(schema, field, r);
   const w = eventWhere(r);
   const base = db.$client
-    .prepare(`SELECT ${g.value} AS value, count(DISTINCT e.subscriber_id) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE ${w.sql} AND e.type IN ('session_start', 'content') GROUP BY 1`)
-    .all(...w.args) as { value: string | number | null; n: number }[];
+    .prepare(`SELECT ${g.value} AS value, count(*) AS n FROM (${activeSubscribersSql(w)}) a JOIN subscribers s ON s.id = a.subscriber_id ${g.join} GROUP BY 1`)
+    .all(...w.args, ...w.args) as { value: string | number | null; n: number }[];
   const reaches = db.$client
     .prepare(
       `SELECT ${g.value} AS value, e.flow_id AS flowId, e.node_id AS nodeId, count(DISTINCT e.subscriber_id) AS n
        FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join}
-       WHERE ${w.sql} AND e.type = 'content' AND e.node_id IS NOT NULL GROUP BY 1, 2, 3`,
+       WHERE e.type = 'content' AND ${w.sql} AND e.node_id IS NOT NULL GROUP BY 1, 2, 3`,
     )
     .all(...w.args) as { value: string | number | null; flowId: string; nodeId: string; n: number }[];
   const label = (v: string | number | null) => (v === null ? NOT_SET : String(v));
@@ -58,9 +58,9 @@ export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>,
   const reachedAllBy = new Map<string, number>();
   if (g.overlapping) {
     // A list field counts a subscriber in several groups: totals come from the log itself.
-    activeAll = (db.$client.prepare(`SELECT count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE ${w.sql} AND e.type IN ('session_start', 'content')`).get(...w.args) as { n: number }).n;
+    activeAll = (db.$client.prepare(`SELECT count(*) AS n FROM (${activeSubscribersSql(w)})`).get(...w.args, ...w.args) as { n: number }).n;
     const rows = db.$client
-      .prepare(`SELECT e.flow_id AS flowId, e.node_id AS nodeId, count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE ${w.sql} AND e.type = 'content' AND e.node_id IS NOT NULL GROUP BY 1, 2`)
+      .prepare(`SELECT e.flow_id AS flowId, e.node_id AS nodeId, count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE e.type = 'content' AND ${w.sql} AND e.node_id IS NOT NULL GROUP BY 1, 2`)
       .all(...w.args) as { flowId: string; nodeId: string; n: number }[];
     for (const x of rows) reachedAllBy.set(`${x.flowId}\u0000${x.nodeId}`, x.n);
   } else {

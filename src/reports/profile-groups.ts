@@ -60,3 +60,11 @@ export function eventWhere(r: ReportRange): { sql: string; args: unknown[] } {
   }
   return { sql: parts.join(' AND '), args };
 }
+
+/**
+ * Subscribers active in the range (a session started or content reached), as a subquery yielding
+ * `subscriber_id`; each half reads one covering partial index. Its arguments are `w.args` twice.
+ */
+export function activeSubscribersSql(w: { sql: string }): string {
+  return `SELECT e.subscriber_id FROM usage_events e WHERE e.type = 'session_start' AND ${w.sql} UNION SELECT e.subscriber_id FROM usage_events e WHERE e.type = 'content' AND ${w.sql}`;
+}

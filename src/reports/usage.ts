@@ -2,7 +2,9 @@ import type { Db } from '../db/client';
 import { hllCount, hllMerge, hllNew } from '../crm/hll';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
-import { eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+import { activeSubscribersSql, eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+
+const label = (v: string | number | null) => (v === null ? NOT_SET : String(v));
 import { rate, rollupWhere, type ReportRange } from './range';
 
 export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
@@ -63,23 +65,24 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined, sche
 function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const g = profileGrouping(schema, field, r, USAGE_DIMS);
   const w = eventWhere(r);
-  const rows = db.$client
-    .prepare(
-      `SELECT ${g.value} AS value, count(DISTINCT e.subscriber_id) AS active, sum(e.type = 'session_start') AS sessions,
-              count(DISTINCT CASE WHEN e.type = 'content' THEN e.session_id END) AS content
-       FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join}
-       WHERE ${w.sql} AND e.type IN ('session_start', 'content') GROUP BY 1`,
-    )
-    .all(...w.args) as { value: string | number | null; active: number; sessions: number; content: number }[];
+  type Row = { value: string | number | null; n: number };
+  const grouped = (sql: string, args: unknown[]) => new Map((db.$client.prepare(sql).all(...args) as Row[]).map((x) => [label(x.value), x.n]));
+  const active = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM (${activeSubscribersSql(w)}) a JOIN subscribers s ON s.id = a.subscriber_id ${g.join} GROUP BY 1`, [...w.args, ...w.args]);
+  const sessions = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'session_start' AND ${w.sql} GROUP BY 1`, w.args);
+  const contentSessions = grouped(
+    `SELECT ${g.value} AS value, count(DISTINCT e.session_id) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'content' AND ${w.sql} GROUP BY 1`,
+    w.args,
+  );
+  const rows = [...active].map(([value, n]) => ({ value, active: n, sessions: sessions.get(value) ?? 0, content: contentSessions.get(value) ?? 0 }));
   const registered = new Map(
-    (db.$client.prepare(`SELECT ${g.value} AS value, count(*) AS n FROM subscribers s ${g.join} GROUP BY 1`).all() as { value: string | number | null; n: number }[]).map((x) => [x.value === null ? NOT_SET : String(x.value), x.n]),
+    (db.$client.prepare(`SELECT ${g.value} AS value, count(*) AS n FROM subscribers s ${g.join} GROUP BY 1`).all() as Row[]).map((x) => [label(x.value), x.n]),
   );
   const total = g.overlapping
-    ? (db.$client.prepare(`SELECT count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE ${w.sql} AND e.type IN ('session_start', 'content')`).get(...w.args) as { n: number }).n
+    ? (db.$client.prepare(`SELECT count(*) AS n FROM (${activeSubscribersSql(w)})`).get(...w.args, ...w.args) as { n: number }).n
     : rows.reduce((a, x) => a + x.active, 0);
   const values = sortGroups(
     rows.map((x) => {
-      const value = x.value === null ? NOT_SET : String(x.value);
+      const value = x.value;
       const reg = registered.get(value) ?? 0;
       return {
         value,

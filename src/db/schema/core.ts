@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Times are epoch milliseconds (integers): cheap to compare and index, converted to ISO-8601 at the API.
@@ -65,5 +66,12 @@ export const usageEvents = sqliteTable(
     nodeId: text('node_id'),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('usage_events_subscriber_idx').on(t.subscriberId, t.id), index('usage_events_at_idx').on(t.at)],
+  (t) => [
+    index('usage_events_subscriber_idx').on(t.subscriberId, t.id),
+    index('usage_events_at_idx').on(t.at),
+    // Covering partial indexes for reports by demography (who was active, who reached which content in a
+    // range): they read a fifth of the log's rows and none of its pages.
+    index('usage_events_start_idx').on(t.at, t.subscriberId, t.channel, t.flowId).where(sql`type = 'session_start'`),
+    index('usage_events_content_idx').on(t.at, t.subscriberId, t.channel, t.flowId, t.nodeId, t.sessionId).where(sql`type = 'content'`),
+  ],
 );

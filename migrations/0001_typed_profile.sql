@@ -19,4 +19,6 @@ DROP TABLE `subscribers`;--> statement-breakpoint
 ALTER TABLE `__new_subscribers` RENAME TO `subscribers`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `subscribers_msisdn_uq` ON `subscribers` (`msisdn`);--> statement-breakpoint
-CREATE INDEX `subscribers_last_seen_idx` ON `subscribers` (`last_seen_at`);
+CREATE INDEX `subscribers_last_seen_idx` ON `subscribers` (`last_seen_at`);--> statement-breakpoint
+CREATE INDEX `usage_events_start_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`) WHERE type = 'session_start';--> statement-breakpoint
+CREATE INDEX `usage_events_content_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`,`node_id`,`session_id`) WHERE type = 'content';
