@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testConfig, testGateway, type TestGateway } from '../helpers/gateway';
 import { ussdSession } from '../helpers/crm';
@@ -124,6 +127,19 @@ describe('flow input nodes', () => {
     const screens = await ussdSession(gw, '+254712000501', ['1', '4', '5', '2']);
     expect(screens.at(-1)).toMatch(/Saved/);
     expect((await get(gw, '+254712000501')).json()).toMatchObject({ crop: 'beans', profile: { crops: ['beans'] } });
+  });
+
+  it('stores typed digits as a number; a value outside the schema is not stored and the session goes on', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-born-'));
+    writeFileSync(
+      path.join(dir, 'born.yaml'),
+      ['id: born', 'languages: [en]', 'entry: { ussd: ["*600#"] }', 'start: ask', 'nodes:', '  ask:', '    type: input', '    field: birthYear', "    pattern: '[0-9]{4}'", '    text: { en: "Year you were born?" }', '    next: done', '  done:', '    type: end', '    text: { en: "Thank you." }', ''].join('\n'),
+    );
+    gw = await testGateway({ flows: { dir } });
+    expect((await ussdSession(gw, '+254712000601', ['1850'], { code: '*600#' })).at(-1)).toBe('END Thank you.');
+    expect((await get(gw, '+254712000601')).json().profile).toEqual({});
+    await ussdSession(gw, '+254712000601', ['1985'], { code: '*600#' });
+    expect((await get(gw, '+254712000601')).json().profile).toEqual({ birthYear: 1985 });
   });
 
   it('refuses to start when a flow offers a choice the schema does not allow, naming flow, node and field', async () => {
