@@ -27,9 +27,9 @@ export const REPORTS: Record<string, string> = {
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
   retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
   usage: 'active subscribers, sessions, content and stuck rates by region, crop, language, operator, any typed profile field or ageBand (by=...)',
-  'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
   interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
   risk: 'live subscriptions ranked by value at risk',
+  'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
 };
 
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
