@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { ConfigError } from '../lib/errors';
 import { ConfigSchema, type Config } from './schema';
+import { checkProfileConfig } from './profile';
 
 export type { Config };
 export { ConfigSchema };
@@ -92,6 +93,7 @@ export function validateConfig(raw: unknown): Config {
   for (const [key, tz] of [['defaults.timezone', cfg.defaults.timezone], ['messaging.timezone', cfg.messaging.timezone]] as const) {
     if (!isValidTimeZone(tz)) throw new ConfigError(`invalid config key ${key}: unknown time zone "${tz}"`);
   }
+  checkProfileConfig(cfg.profile);
   return cfg;
 }
 

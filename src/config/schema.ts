@@ -7,6 +7,7 @@ import { ServicesSection } from './services';
 import { CrmSection } from './crm';
 import { CampaignsSection } from './campaigns';
 import { BillingSection } from './billing';
+import { ProfileSection } from './profile';
 
 /** The whole configuration: config/default.yaml holds every key with its default. */
 export const ConfigSchema = Type.Object(
@@ -27,6 +28,7 @@ export const ConfigSchema = Type.Object(
     billing: BillingSection,
     crm: CrmSection,
     campaigns: CampaignsSection,
+    profile: ProfileSection,
   },
   { additionalProperties: false },
 );
