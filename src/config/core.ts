@@ -15,7 +15,7 @@ export const DatabaseSection = Obj({
 });
 
 export const ApiSection = Obj({
-  token: Nullable(Type.String({ minLength: 16 })),
+  token: Nullable(Type.String({ minLength: 16 }), 'no token: /api/v1 answers 401 to every call'),
 });
 
 export const DefaultsSection = Obj({
@@ -36,7 +36,7 @@ export const UssdSection = Obj({
 });
 
 export const CallbacksSection = Obj({
-  secret: Nullable(Type.String({ minLength: 8 })),
+  secret: Nullable(Type.String({ minLength: 8 }), 'callbacks need no secret'),
   allowIps: Type.Array(Type.String(), { default: [] }),
 });
 

@@ -63,7 +63,7 @@ export const CrmSection = Obj({
     maxPerPass: Type.Integer({ minimum: 1, default: 20_000, description: 'interventions per pass; a larger backlog is spread over later passes' }),
     findingTtlDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'a finding not acted on within this expires' }),
     outcomeDays: Type.Number({ exclusiveMinimum: 0, default: 14, description: 'outcomes (content reached, renewed, returned) are counted within this' }),
-    from: Nullable(Type.String({ minLength: 1 })),
+    from: Nullable(Type.String({ minLength: 1 }), "the bind's default short code"),
     voiceFlow: Type.String({ default: 'voice-guide', description: 'flow of the guidance call; the first flow with a USSD code if absent' }),
     templates: Obj({
       education_sms: Localized,

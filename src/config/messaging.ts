@@ -3,7 +3,7 @@ import { HHMM, Localized, Nullable, Obj } from './types';
 
 /** Outbound policies and MO keywords (issue 3). */
 export const MessagingSection = Obj({
-  quietHours: Nullable(Obj({ start: HHMM, end: HHMM })),
+  quietHours: Nullable(Obj({ start: HHMM, end: HHMM }), 'no quiet hours'),
   timezone: Type.String({ default: 'Africa/Nairobi' }),
   frequencyCap: Obj({
     promotional: Type.Integer({ minimum: 0, default: 2 }),
