@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger';
 import { ManualClock } from '../../src/lib/clock';
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 /** The URLs the request log wrote for one request. */
-async function loggedUrls(opts: Parameters<Gateway['app']['inject']>[0] & object): Promise<string[]> {
+async function loggedUrls(opts: InjectOptions): Promise<string[]> {
   lines.length = 0;
   await gw.app.inject(opts);
   const urls = lines.map((l) => (JSON.parse(l) as { req?: { url?: string } }).req?.url).filter((u): u is string => typeof u === 'string');
