@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { billingFixture } from '../helpers/billing';
 
 // Every operator/aggregator callback, with the content types it reads and how its errors look on the wire.
@@ -118,5 +118,24 @@ describe('the SDP hears a refused callback as a SOAP fault too', () => {
     } finally {
       await guarded.stop();
     }
+  });
+});
+
+describe('the same bodies on the /api/v1 routes that take one are 4xx with the JSON error shape', () => {
+  const API: Array<[method: 'POST' | 'PATCH', url: string]> = [
+    ['POST', '/api/v1/messages'],
+    ['POST', '/api/v1/calls'],
+    ['POST', '/api/v1/segments'],
+    ['POST', '/api/v1/segments/preview'],
+    ['POST', '/api/v1/polls'],
+    ['POST', '/api/v1/campaigns'],
+    ['PATCH', '/api/v1/subscribers/%2B254711000009'],
+    ['POST', '/api/v1/subscribers/import'],
+  ];
+  const cases = API.flatMap(([method, url]) => BODIES.map(([what, type, body]) => [`${method} ${url}`, what, method, url, type, body] as const));
+  it.each(cases)('%s with %s', async (_name, _what, method, url, type, payload) => {
+    const r = await gw.app.inject({ method, url, headers: { ...AUTH, 'content-type': type }, payload });
+    expect(r.statusCode, r.body).toBeLessThan(500);
+    if (r.statusCode >= 400) expectDialectError({ method: 'POST', url, shape: 'json' }, r);
   });
 });
