@@ -29,6 +29,8 @@ const NUMBER_IN_TEXT = /(?<![A-Za-z0-9_])\+?\d(?:[ .-]?\d){6,}(?![A-Za-z0-9_])/g
 // escape stays as it was instead of failing the whole line.
 const decodeAscii = (s: string): string => s.replace(/%([0-7][0-9A-Fa-f])/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
+const MAX_LOGGED_URL = 2048;
+
 /** Masks every phone number in a piece of text (a URL path or a query value), for logs. */
 export function maskNumbersIn(text: string): string {
   return text.replace(NUMBER_IN_TEXT, (n) => maskMsisdn(n.replace(/[^\d+]/g, '')));
@@ -38,7 +40,9 @@ export function maskNumbersIn(text: string): string {
  * A request URL fit for the log: numbers in the path and query masked, credentials in the query
  * replaced. `+` in a query means a space (form encoding), so `0799+887+766` is read as a number too.
  */
-export function urlForLog(url: string): string {
+export function urlForLog(full: string): string {
+  // Bounded, so a hostile URL costs the log little (the masking regex backtracks on long digit runs).
+  const url = full.length > MAX_LOGGED_URL ? full.slice(0, MAX_LOGGED_URL) : full;
   const q = url.indexOf('?');
   const path = maskNumbersIn(decodeAscii(q < 0 ? url : url.slice(0, q)));
   if (q < 0) return path;
