@@ -18,7 +18,7 @@ export const PROFILE_FIELD_NAME = '^[a-z][a-zA-Z0-9_]{0,31}$';
 
 /** The typed subscriber profile (issue 10): what PATCH, import, flows and segments accept. */
 export const ProfileSection = Obj({
-  fields: Type.Record(Type.String({ pattern: PROFILE_FIELD_NAME }), ProfileFieldSchema, { default: {}, description: 'field name -> { type, values?, min?, max? }' }),
+  fields: Type.Record(Type.String({ pattern: PROFILE_FIELD_NAME }), ProfileFieldSchema, { description: 'field name -> { type, values?, min?, max? }' }),
 });
 export type ProfileConfig = Static<typeof ProfileSection>;
 
