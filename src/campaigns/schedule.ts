@@ -44,6 +44,8 @@ const FIVE_YEARS = 5 * 366 * 86_400_000;
 interface Part {
   cron: Cron;
   lastMinus: number | null;
+  /** croner found no run at all (it searches centuries, which takes a noticeable fraction of a second): do not ask again. */
+  never?: boolean;
 }
 
 const list = (xs: readonly (number | string)[]) => xs.join(',');
@@ -101,7 +103,9 @@ const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTC
 function nextOf(part: Part, tz: string, after: number, limit: number): number | null {
   let from = after;
   for (;;) {
+    if (part.never) return null;
     const d = part.cron.nextRun(new Date(from));
+    if (!d) part.never = true;
     if (!d || d.getTime() > limit) return null;
     const t = d.getTime();
     if (part.lastMinus === null) return t;
