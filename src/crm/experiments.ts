@@ -72,3 +72,72 @@ export function meanDifference(t: { n: number; sum: number; sumSq: number }, h: 
   const d = mt - mh;
   return { difference: d, ci95: [d - Z95 * se, d + Z95 * se] };
 }
+
+/** One arm's estimate of a mean (a rate is the mean of 0/1) and the variance of that estimate. */
+export interface ArmEstimate {
+  mean: number;
+  variance: number;
+}
+
+/** An effect on those reached with its interval; null when it cannot be estimated (nobody reached, an empty arm). */
+export interface ReachedEffect {
+  effect: number | null;
+  ci95: [number, number] | null;
+  significant: boolean;
+}
+
+/**
+ * The effect on those the action reached (complier average causal effect, the Wald/IV estimator):
+ * the intention-to-treat difference divided by the delivery rate. It assumes the action can only work
+ * on someone it reached, and that assignment is random (it is: the holdout hash). The 95% interval is
+ * the delta method on (treatment mean, holdout mean, delivery rate), including the covariance between
+ * the treatment mean and the delivery rate, which are measured on the same subscribers. Fieller's
+ * interval would be wider when the delivery rate is near zero; the delta method is kept for its
+ * simplicity and the report shows the delivery rate's own interval beside it.
+ */
+export function effectOnReached(t: ArmEstimate, h: ArmEstimate, delivery: { rate: number; variance: number }, covTreatmentDelivery: number): ReachedEffect {
+  const d = delivery.rate;
+  if (!(d > 0)) return { effect: null, ci95: null, significant: false };
+  const itt = t.mean - h.mean;
+  const effect = itt / d;
+  const variance = (t.variance + h.variance) / (d * d) + ((itt * itt) / d ** 4) * delivery.variance - ((2 * itt) / d ** 3) * covTreatmentDelivery;
+  const se = Math.sqrt(Math.max(0, variance));
+  const ci95: [number, number] = [effect - Z95 * se, effect + Z95 * se];
+  return { effect, ci95, significant: ci95[0] > 0 || ci95[1] < 0 };
+}
+
+/**
+ * Effect on those reached for a share (returned, renewed, ...): `t` and `h` are the arms (size and
+ * successes), `reached` how many treated the action reached, `both` how many treated were reached and had the outcome.
+ */
+export function reachedUplift(t: { n: number; successes: number }, h: { n: number; successes: number }, reached: number, both: number): ReachedEffect {
+  if (t.n === 0 || h.n === 0) return { effect: null, ci95: null, significant: false };
+  const pt = t.successes / t.n;
+  const ph = h.successes / h.n;
+  const d = reached / t.n;
+  return effectOnReached(
+    { mean: pt, variance: (pt * (1 - pt)) / t.n },
+    { mean: ph, variance: (ph * (1 - ph)) / h.n },
+    { rate: d, variance: (d * (1 - d)) / t.n },
+    (both / t.n - pt * d) / t.n,
+  );
+}
+
+/**
+ * Effect on those reached for a mean (revenue per subscriber) from sums: `sum`/`sumSq` of the value per
+ * arm, `reached` treated reached and `sumReached` the value summed over them.
+ */
+export function reachedMeanDifference(
+  t: { n: number; sum: number; sumSq: number },
+  h: { n: number; sum: number; sumSq: number },
+  reached: number,
+  sumReached: number,
+): ReachedEffect {
+  if (t.n < 2 || h.n < 2) return { effect: null, ci95: null, significant: false };
+  const mt = t.sum / t.n;
+  const mh = h.sum / h.n;
+  const vt = Math.max(0, (t.sumSq - t.n * mt * mt) / (t.n - 1));
+  const vh = Math.max(0, (h.sumSq - h.n * mh * mh) / (h.n - 1));
+  const d = reached / t.n;
+  return effectOnReached({ mean: mt, variance: vt / t.n }, { mean: mh, variance: vh / h.n }, { rate: d, variance: (d * (1 - d)) / t.n }, (sumReached / t.n - mt * d) / t.n);
+}
