@@ -16,6 +16,10 @@ export type DeliveryState = SmsState | CallState;
 /** SQL: the delivery state of the SMS in row alias `m` (the outbox status is already one of SMS_STATES). */
 export const smsStateSql = (m: string): string => `${m}.status`;
 
+/** SQL: whether the SMSC accepted message `m` (any part): it left the outbox, whatever its receipt said later. */
+export const smsSentSql = (m: string): string =>
+  `CASE WHEN ${m}.status IN ('sent', 'delivered') THEN 1 WHEN ${m}.status IN ('failed', 'expired') THEN EXISTS (SELECT 1 FROM message_parts mp WHERE mp.message_id = ${m}.id) ELSE 0 END`;
+
 /** SQL: how many parts of message `m` the SMSC accepted (what the operator bills: it bills on submit). */
 export const acceptedPartsSql = (m: string): string => `(SELECT count(*) FROM message_parts mp WHERE mp.message_id = ${m}.id)`;
 
