@@ -20,8 +20,14 @@ export const smsStateSql = (m: string): string => `${m}.status`;
 export const smsSentSql = (m: string): string =>
   `CASE WHEN ${m}.status IN ('sent', 'delivered') THEN 1 WHEN ${m}.status IN ('failed', 'expired') THEN EXISTS (SELECT 1 FROM message_parts mp WHERE mp.message_id = ${m}.id) ELSE 0 END`;
 
-/** SQL: how many parts of message `m` the SMSC accepted (what the operator bills: it bills on submit). */
-export const acceptedPartsSql = (m: string): string => `(SELECT count(*) FROM message_parts mp WHERE mp.message_id = ${m}.id)`;
+/**
+ * SQL: how many parts of message `m` the SMSC accepted (what the operator bills: it bills on submit).
+ * A message is `sent` only once every part was accepted, so only failed, expired and multi-part queued
+ * messages (a retry of the missing parts) need the parts table.
+ */
+export const acceptedPartsSql = (m: string): string =>
+  `CASE WHEN ${m}.status IN ('sent', 'delivered') THEN ${m}.parts WHEN ${m}.status = 'blocked' OR (${m}.status = 'queued' AND ${m}.parts = 1) THEN 0
+     ELSE (SELECT count(*) FROM message_parts mp WHERE mp.message_id = ${m}.id) END`;
 
 /** SQL: the delivery state of the call in row alias `c`. A call picked up counts as answered whatever came after. */
 export const callStateSql = (c: string): string =>

@@ -75,7 +75,9 @@ export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { 
   if (windows === 'closed') where.push('i.outcome_closed = 1');
   const rows = db.$client
     .prepare(
-      `SELECT kind, arm, max(channel) AS channel, state, count(*) AS n,
+      // Materialized so each intervention's state, accepted parts and call cost are computed once.
+      `WITH per AS MATERIALIZED (${PER_INTERVENTION} WHERE ${where.join(' AND ')})
+       SELECT kind, arm, max(channel) AS channel, state, count(*) AS n,
          sum(accepted > 0 OR placed) AS sent,
          sum(state IN ('delivered', 'answered')) AS reached,
          sum(content) AS content, sum(renewed) AS renewed, sum(returned) AS returned,
@@ -85,7 +87,7 @@ export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { 
          sum(rev) AS rev, sum(rev * rev) AS rev2, sum(CASE WHEN state IN ('delivered', 'answered') THEN rev ELSE 0 END) AS revReached,
          sum(CASE WHEN channel = 'sms' AND quotedParts > 0 THEN 1.0 * quote * min(accepted, quotedParts) / quotedParts WHEN channel = 'call' THEN callCost ELSE 0 END) AS cost,
          sum(accepted) AS parts
-       FROM (${PER_INTERVENTION} WHERE ${where.join(' AND ')}) GROUP BY kind, arm, state`,
+       FROM per GROUP BY kind, arm, state`,
     )
     .all({ from: r.from, to: r.to, currency: opts.currency, ...(opts.kind ? { kind: opts.kind } : {}) }) as Row[];
 

@@ -14,26 +14,26 @@ const QUARTER = 15 * 60_000;
 export function pendingOutcomes(db: Db, days: Days, r: { from: number; to: number }, kind: string | undefined): Record<string, unknown>[] {
   const where = `at BETWEEN @from AND @to AND outcome_closed = 0${kind ? ' AND kind = @kind' : ''}`;
   const params = { from: r.from, to: r.to, ...(kind ? { kind } : {}) };
-  const c = db.$client;
-  const arms = c
+  const buckets = db.$client
     .prepare(
-      `SELECT kind, sum(arm = 'treatment') AS treatment, sum(arm = 'holdout') AS holdout, min(window_ends_at) AS first, max(window_ends_at) AS last
-       FROM crm_interventions WHERE ${where} GROUP BY kind ORDER BY kind`,
+      `SELECT kind, arm, window_ends_at / ${QUARTER} AS q, count(*) AS n, min(window_ends_at) AS first, max(window_ends_at) AS last
+       FROM crm_interventions WHERE ${where} GROUP BY kind, arm, q`,
     )
-    .all(params) as { kind: string; treatment: number; holdout: number; first: number; last: number }[];
-  const buckets = c.prepare(`SELECT kind, window_ends_at / ${QUARTER} AS q, count(*) AS n FROM crm_interventions WHERE ${where} GROUP BY kind, q ORDER BY kind, q`).all(params) as {
-    kind: string;
-    q: number;
-    n: number;
-  }[];
-  return arms.map((a) => {
-    const byDay = new Map<string, number>();
-    for (const b of buckets) {
-      if (b.kind !== a.kind) continue;
-      const day = days.iso(days.of(b.q * QUARTER));
-      byDay.set(day, (byDay.get(day) ?? 0) + b.n);
-    }
-    return {
+    .all(params) as { kind: string; arm: string; q: number; n: number; first: number; last: number }[];
+  const kinds = new Map<string, { kind: string; treatment: number; holdout: number; first: number; last: number; byDay: Map<string, number> }>();
+  for (const b of buckets) {
+    const k = kinds.get(b.kind) ?? { kind: b.kind, treatment: 0, holdout: 0, first: b.first, last: b.last, byDay: new Map<string, number>() };
+    if (b.arm === 'holdout') k.holdout += b.n;
+    else k.treatment += b.n;
+    k.first = Math.min(k.first, b.first);
+    k.last = Math.max(k.last, b.last);
+    const day = days.iso(days.of(b.q * QUARTER));
+    k.byDay.set(day, (k.byDay.get(day) ?? 0) + b.n);
+    kinds.set(b.kind, k);
+  }
+  return [...kinds.values()]
+    .sort((a, b) => a.kind.localeCompare(b.kind))
+    .map((a) => ({
       kind: a.kind,
       interventions: a.treatment + a.holdout,
       treatment: a.treatment,
@@ -41,7 +41,6 @@ export function pendingOutcomes(db: Db, days: Days, r: { from: number; to: numbe
       firstWindowClosesAt: new Date(a.first).toISOString(),
       lastWindowClosesAt: new Date(a.last).toISOString(),
       allFinalAt: new Date(a.last + OUTCOME_GRACE_MS).toISOString(),
-      closingByDay: [...byDay].map(([day, count]) => ({ day, count })),
-    };
-  });
+      closingByDay: [...a.byDay].sort(([x], [y]) => x.localeCompare(y)).map(([day, count]) => ({ day, count })),
+    }));
 }
