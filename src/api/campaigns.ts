@@ -54,7 +54,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const c = core.campaigns;
   const detail = (id: string) => {
     const campaign = c.require(id);
-    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((r) => c.runJson(r)) };
+    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((r) => c.runJson(r, campaign.channel)) };
   };
 
   app.post<{ Body: Static<typeof CreateBody> }>('/campaigns', { schema: { body: CreateBody } }, async (req, reply) => {
@@ -88,7 +88,10 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     });
   }
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id/runs', async (req) => ({ items: c.runs(req.params.id).map((r) => c.runJson(r)) }));
+  app.get<{ Params: { id: string } }>('/campaigns/:id/runs', async (req) => {
+    const campaign = c.require(req.params.id);
+    return { items: c.runs(campaign.id).map((r) => c.runJson(r, campaign.channel)) };
+  });
 
   app.get<{ Params: { id: string } }>('/campaigns/:id/results', async (req) => {
     const campaign = c.require(req.params.id);

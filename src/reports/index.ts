@@ -27,7 +27,7 @@ export const REPORTS: Record<string, string> = {
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
   retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
   usage: 'active subscribers, sessions, content and stuck rates by region, crop, language, operator, any typed profile field or ageBand (by=...)',
-  interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
+  interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
   risk: 'live subscriptions ranked by value at risk',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
 };
@@ -78,7 +78,7 @@ export class Reports {
         body = contentDemographyReport(db, flows, range, q.field ?? q.by, this.profile, limit);
         break;
       case 'interventions':
-        body = interventionsReport(db, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        body = interventionsReport(db, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'risk':
         body = riskReport(db, q.service, q.state, limit);
