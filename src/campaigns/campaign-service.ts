@@ -13,7 +13,7 @@ import type { SegmentService } from './segment-service';
 import { nextCronRun } from './schedule';
 import { assertLocalized } from './localized';
 
-/** What a content team sends to create a campaign (CONTRACT shape plus name, channel, rate, draft). */
+/** What a content team sends to create a campaign (docs/contract.md shape plus name, channel, rate, draft). */
 export interface CampaignInput {
   name?: string;
   kind: 'sms' | 'poll' | 'call';

@@ -10,7 +10,7 @@ const PerKind = (defaults: Record<string, number>, description: string) =>
     winback: Type.Number({ minimum: 0, default: defaults.winback, description }),
   });
 
-/** Detectors, scores, interventions and experiments (issue 6). Defaults follow shared/DOMAIN.md. */
+/** Detectors, scores, interventions and experiments (issue 6). Defaults follow docs/domain.md. */
 export const CrmSection = Obj({
   schedule: Type.String({ default: '0 * * * *', description: 'cron expression of the detector passes' }),
   holdoutPercent: Type.Number({ minimum: 0, maximum: 100, default: 10, description: 'randomized holdout per intervention kind' }),
@@ -42,7 +42,7 @@ export const CrmSection = Obj({
     states: Type.Array(Type.String(), { default: ['grace', 'suspended'] }),
     chargeWindowDays: Type.Number({ exclusiveMinimum: 0, default: 14 }),
     minChargeAttempts: Type.Integer({ minimum: 1, default: 3 }),
-    chargeSuccessBelow: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'charge success in the window below this (DOMAIN: ~84% is normal)' }),
+    chargeSuccessBelow: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'charge success in the window below this (docs/domain.md: ~84% is normal)' }),
     pAliveBelow: Type.Number({ minimum: 0, maximum: 1, default: 0.3, description: 'BG/BB probability of still being an active user below this' }),
     minActiveDays: Type.Integer({ minimum: 1, default: 3, description: 'the P(alive) rule applies to regulars only' }),
   }),
