@@ -75,7 +75,7 @@ const ext = (info: Record<string, string>, key: string): string | null => {
 };
 
 /**
- * Maps one syncOrderRelation to a billing notification (the mapping table is in the README):
+ * Maps one syncOrderRelation to a billing notification (the mapping table is in docs/billing.md):
  * updateType 1 -> subscribed, 2 -> unsubscribed, 3 -> renewed / renewal_failed / suspended by
  * `rentSuccess` and `serviceAvailability`; `transactionID` is the idempotency key.
  */

@@ -47,7 +47,7 @@ const PatchBody = Type.Object(
 const STATUSES: CampaignStatus[] = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'];
 
 /**
- * Campaigns: create (CONTRACT shape), list, get, update, schedule, start / pause / resume / cancel,
+ * Campaigns: create (docs/contract.md shape), list, get, update, schedule, start / pause / resume / cancel,
  * runs, results (per run: handed over, blocked and why, delivery) and recipients.
  */
 export function campaignRoutes(app: FastifyInstance, core: Core): void {

@@ -31,7 +31,7 @@ export interface RunJson {
   finishedAt: string | null;
 }
 
-/** What a content team sends to create a campaign (CONTRACT shape plus name, channel, rate, draft). */
+/** What a content team sends to create a campaign (docs/contract.md shape plus name, channel, rate, draft). */
 export interface CampaignInput {
   name?: string;
   kind: 'sms' | 'poll' | 'call';

@@ -10,7 +10,7 @@ const PerKind = (description: string) =>
     winback: Type.Number({ minimum: 0, description }),
   });
 
-/** Detectors, scores, interventions and experiments (issue 6); the defaults, in config/default.yaml, follow shared/DOMAIN.md. */
+/** Detectors, scores, interventions and experiments (issue 6); the defaults, in config/default.yaml, follow docs/domain.md. */
 export const CrmSection = Obj({
   schedule: Type.String({ description: 'cron expression of the detector passes' }),
   holdoutPercent: Type.Number({ minimum: 0, maximum: 100, description: 'randomized holdout per intervention kind' }),
@@ -42,7 +42,7 @@ export const CrmSection = Obj({
     states: Type.Array(Type.String()),
     chargeWindowDays: Type.Number({ exclusiveMinimum: 0 }),
     minChargeAttempts: Type.Integer({ minimum: 1 }),
-    chargeSuccessBelow: Type.Number({ minimum: 0, maximum: 1, description: 'charge success in the window below this (DOMAIN: ~84% is normal)' }),
+    chargeSuccessBelow: Type.Number({ minimum: 0, maximum: 1, description: 'charge success in the window below this (docs/domain.md: ~84% is normal)' }),
     pAliveBelow: Type.Number({ minimum: 0, maximum: 1, description: 'BG/BB probability of still being an active user below this' }),
     minActiveDays: Type.Integer({ minimum: 1, description: 'the P(alive) rule applies to regulars only' }),
   }),

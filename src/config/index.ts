@@ -39,7 +39,7 @@ function readYaml(file: string): unknown {
   }
 }
 
-/** Environment overrides named in CONTRACT.md. */
+/** Environment overrides named in docs/contract.md. */
 function envOverrides(env: NodeJS.ProcessEnv): Plain {
   const o: Plain = {};
   const set = (p: string, v: unknown) => {

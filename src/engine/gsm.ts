@@ -19,7 +19,7 @@ export function ucs2Units(text: string): number {
   return text.length;
 }
 
-/** The UCS-2 character limit matching a GSM-7 limit: 80 for 182 (DOMAIN.md), scaled for other limits. */
+/** The UCS-2 character limit matching a GSM-7 limit: 80 for 182 (docs/domain.md), scaled for other limits. */
 export function ucs2Limit(maxChars: number): number {
   return Number.isFinite(maxChars) ? Math.floor((maxChars * 80) / 182) : Infinity;
 }
