@@ -52,11 +52,19 @@ export const CrmSection = Obj({
   }),
   scores: Obj({
     cohort: Type.Union([Type.Literal('week'), Type.Literal('month')], { default: 'month' }),
-    minCohortSize: Type.Integer({ minimum: 10, default: 300, description: 'smaller cohorts use the fit of all cohorts together' }),
+    minCohortSize: Type.Optional(Type.Integer({ minimum: 10, description: 'deprecated: fits.minCohortSize (when set, this wins)' })),
     refitHours: Type.Number({ exclusiveMinimum: 0, default: 24 }),
     annualDiscountRate: Type.Number({ minimum: 0, default: 0.1 }),
     horizonDays: Type.Integer({ minimum: 1, default: 365, description: 'residual lifetime and value are counted up to this far ahead' }),
     riskTop: Type.Integer({ minimum: 1, default: 10_000, description: 'how many of the highest values at risk the ranking keeps' }),
+  }),
+  fits: Obj({
+    minCohortSize: Type.Integer({ minimum: 10, default: 300, description: 'smaller cohorts show the pooled fit (all cohorts together) and say so' }),
+    minAgeDays: Type.Integer({ minimum: 1, default: 14, description: 'a cohort observed for fewer days shows the pooled fit' }),
+    minEvents: Type.Integer({ minimum: 0, default: 10, description: 'renewals: a cohort with fewer lapses shows the pooled fit' }),
+    priorSd: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'weak prior centred on the pooled fit: standard deviation of ln(parameter); smaller pulls harder' }),
+    minParam: Type.Number({ exclusiveMinimum: 0, default: 0.01, description: 'no fitted parameter goes below this' }),
+    maxParam: Type.Number({ exclusiveMinimum: 0, default: 1000, description: 'no fitted parameter goes above this' }),
   }),
   interventions: Obj({
     cooldownDays: PerKind({ education_sms: 14, voice_guidance: 30, nudge: 14, save: 7, winback: 30 }, 'no second intervention of a kind to a subscriber within this'),

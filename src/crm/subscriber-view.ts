@@ -34,11 +34,23 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
     consecutive_failures: number;
   }[];
   const subscriptions = subs.map((s) => {
-    const sc = scoring.score({ serviceId: s.service_id, state: s.state, renewals: s.renewals, subscribedAt: s.subscribed_at, consecutiveFailures: s.consecutive_failures }, usage?.pAlive ?? null);
+    const sc = scoring.score({ serviceId: s.service_id, state: s.state, renewals: s.renewals, subscribedAt: s.subscribed_at, consecutiveFailures: s.consecutive_failures }, usage?.pAlive ?? null, now);
     return {
       serviceId: s.service_id,
       state: s.state,
-      ...(sc ? { renewProbability: r3(sc.renewProbability), residualPeriods: r3(sc.residualPeriods), residualValue: r3(sc.residualValue), risk: r3(sc.risk), valueAtRisk: r3(sc.valueAtRisk) } : {}),
+      ...(sc
+        ? {
+            renewProbability: r3(sc.renewProbability),
+            residualPeriods: r3(sc.residualPeriods),
+            residualValue: r3(sc.residualValue),
+            lapse: { risk: r3(sc.lapse.risk), valueAtRisk: r3(sc.lapse.valueAtRisk) },
+            disengagement: { risk: r3(sc.disengagement.risk), valueAtRisk: r3(sc.disengagement.valueAtRisk) },
+            // The larger of the two named risks, for readers of the single figure.
+            risk: r3(sc.risk),
+            valueAtRisk: r3(sc.valueAtRisk),
+            riskKind: sc.riskKind,
+          }
+        : {}),
     };
   });
   const interventions = (

@@ -23,10 +23,10 @@ export const REPORTS: Record<string, string> = {
   discovery: 'share of sessions (and of first sessions) that found content, and at the first go; stuck sessions and why',
   stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
-  retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
+  retention: 'retention by cohort (last 30 days by default): observed survival against the fitted sBG curve with fit quality; BG/BB per activity cohort',
   usage: 'active subscribers, sessions, content and stuck rates by region, crop, language or operator (by=...)',
   interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
-  risk: 'live subscriptions ranked by value at risk',
+  risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
 };
 
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
@@ -38,8 +38,7 @@ export class Reports {
   /** Runs report `name` with query-string filters. */
   run(name: string, q: ReportQuery): Record<string, unknown> {
     const { db, days, flows } = this.d;
-    // Cohorts are long-lived: retention looks back over every cohort unless asked otherwise.
-    const range = parseRange(q, this.d.clock.now(), days, name === 'retention' ? 3650 : 30);
+    const range = parseRange(q, this.d.clock.now(), days);
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 10000.');
     if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
@@ -71,7 +70,7 @@ export class Reports {
         body = interventionsReport(db, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'risk':
-        body = riskReport(db, q.service, q.state, limit);
+        body = riskReport(db, days, q.service, q.state, limit);
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -1,0 +1,83 @@
+import type { FitOptions, FitQuality } from './fit-quality';
+
+/** Why a cohort shows the pooled curve instead of its own. */
+export type PooledReason = 'too_small' | 'too_young' | 'too_few_events';
+
+/** The rules of an honest cohort fit (config `crm.fits`). */
+export interface CohortFitRules {
+  minCohortSize: number;
+  /** A cohort observed for fewer days than this cannot tell its long-run churn apart from its early churn. */
+  minAgeDays: number;
+  /** sBG: at least this many lapses before a cohort's own churn is estimated. */
+  minEvents: number;
+  /** Standard deviation, on the log scale, of the prior centred on the pooled fit. */
+  priorSd: number;
+  bounds: { min: number; max: number };
+}
+
+/** One cohort's data as the fitter needs it. */
+export interface CohortData<D> {
+  cohort: string;
+  data: D;
+  /** Subscribers or subscriptions. */
+  n: number;
+  /** Days between the cohort's earliest start and the last observation. */
+  ageDays: number;
+  /** Lapses observed (sBG); null where the model has no such count (BG/BB). */
+  events: number | null;
+}
+
+/** One cohort's fit as stored: the parameters used, and what stands behind them. */
+export interface CohortFit<P> {
+  cohort: string;
+  params: P;
+  quality: FitQuality & { usedPooled: boolean; reason: PooledReason | null; explanation: string | null; ageDays: number; events: number | null };
+}
+
+/** How one model is fitted: by maximum likelihood (with options) and its plain log-likelihood. */
+export interface ModelFitter<P, D> {
+  fit(data: D, start: P | undefined, opts: FitOptions<P>): { params: P; quality: FitQuality };
+  logLikelihood(params: P, data: D): number;
+}
+
+/** Why a cohort cannot stand on its own, or null when it can. */
+export function pooledReason(c: { n: number; ageDays: number; events: number | null }, rules: CohortFitRules): { reason: PooledReason; explanation: string } | null {
+  if (c.n < rules.minCohortSize) return { reason: 'too_small', explanation: `${c.n} in the cohort; at least ${rules.minCohortSize} are needed for a fit of its own` };
+  if (c.ageDays < rules.minAgeDays) return { reason: 'too_young', explanation: `observed for ${c.ageDays} days; at least ${rules.minAgeDays} are needed for a fit of its own` };
+  if (c.events !== null && c.events < rules.minEvents) return { reason: 'too_few_events', explanation: `${c.events} lapses so far; at least ${rules.minEvents} are needed for a fit of its own` };
+  return null;
+}
+
+/**
+ * Fits the pooled cohort first (bounded maximum likelihood), then each cohort: too small, too young or
+ * with too few events, it takes the pooled parameters and says why; otherwise it is fitted with a weak
+ * prior centred on the pooled fit, so a cohort with little information lands near the pooled curve and a
+ * large one follows its own data. Returns null for the pooled fit when there is nothing to fit.
+ */
+export function fitCohorts<P, D>(
+  pooled: CohortData<D>,
+  cohorts: readonly CohortData<D>[],
+  model: ModelFitter<P, D>,
+  rules: CohortFitRules,
+  previous: (cohort: string) => P | undefined,
+): { pooled: CohortFit<P>; cohorts: CohortFit<P>[] } | null {
+  if (pooled.n === 0 || (pooled.events !== null && pooled.events === 0)) return null;
+  const p = model.fit(pooled.data, previous(pooled.cohort), { bounds: rules.bounds });
+  const pooledFit: CohortFit<P> = { cohort: pooled.cohort, params: p.params, quality: { ...p.quality, usedPooled: false, reason: null, explanation: null, ageDays: pooled.ageDays, events: pooled.events } };
+  const out: CohortFit<P>[] = [];
+  for (const c of cohorts) {
+    const why = pooledReason(c, rules);
+    if (why) {
+      const ll = model.logLikelihood(p.params, c.data);
+      out.push({
+        cohort: c.cohort,
+        params: p.params,
+        quality: { ...p.quality, n: c.n, logLikelihood: ll, shrunk: false, usedPooled: true, reason: why.reason, explanation: why.explanation, ageDays: c.ageDays, events: c.events },
+      });
+      continue;
+    }
+    const f = model.fit(c.data, previous(c.cohort) ?? p.params, { bounds: rules.bounds, prior: { centre: p.params, sd: rules.priorSd } });
+    out.push({ cohort: c.cohort, params: f.params, quality: { ...f.quality, usedPooled: false, reason: null, explanation: null, ageDays: c.ageDays, events: c.events } });
+  }
+  return { pooled: pooledFit, cohorts: out };
+}
