@@ -31,6 +31,7 @@ type StoredQuality = {
   shrunk?: boolean;
   usedPooled?: boolean;
   reason?: string | null;
+  reasons?: string[];
   explanation?: string | null;
   ageDays?: number;
   params?: Record<string, { estimate: number; seLog: number | null; low: number | null; high: number | null }>;
@@ -45,7 +46,7 @@ function quality(q: StoredQuality, size: number, ll: number): Record<string, unk
     logLikelihood: Math.round(ll * 100) / 100,
     ageDays: q.ageDays ?? null,
     usedPooled: q.usedPooled ?? false,
-    ...(q.usedPooled ? { reason: q.reason, explanation: q.explanation } : {}),
+    ...(q.usedPooled ? { reason: q.reason, reasons: q.reasons ?? [q.reason], explanation: q.explanation } : {}),
     shrunkTowardPooled: q.shrunk ?? false,
     converged: q.converged ?? null,
     identified: q.identified ?? null,

@@ -80,7 +80,9 @@ describe('reports API', () => {
 
   it('risk and retention answer from the last scoring', async () => {
     const risk = await get('/reports/risk?limit=5');
-    expect(risk.body.ranking).toEqual([expect.objectContaining({ rank: 1, msisdn: '+254766000004', serviceId: 'crop-daily', state: 'active' })]);
+    // Two days old and never used: lapse can be judged (the renewal rate), disengagement not yet.
+    expect(risk.body.lapse).toEqual([expect.objectContaining({ rank: 1, msisdn: '+254766000004', serviceId: 'crop-daily', evidence: expect.objectContaining({ state: 'active', neverActive: true }) })]);
+    expect(risk.body.disengagement).toEqual([]);
     const retention = await get('/reports/retention');
     expect(retention.status).toBe(200);
     expect(retention.body).toHaveProperty('subscriptions');

@@ -31,7 +31,7 @@ export interface CohortData<D> {
 export interface CohortFit<P> {
   cohort: string;
   params: P;
-  quality: FitQuality & { usedPooled: boolean; reason: PooledReason | null; explanation: string | null; ageDays: number; events: number | null };
+  quality: FitQuality & { usedPooled: boolean; reason: PooledReason | null; reasons: PooledReason[]; explanation: string | null; ageDays: number; events: number | null };
 }
 
 /** How one model is fitted: by maximum likelihood (with options) and its plain log-likelihood. */
@@ -40,12 +40,17 @@ export interface ModelFitter<P, D> {
   logLikelihood(params: P, data: D): number;
 }
 
-/** Why a cohort cannot stand on its own, or null when it can. */
-export function pooledReason(c: { n: number; ageDays: number; events: number | null }, rules: CohortFitRules): { reason: PooledReason; explanation: string } | null {
-  if (c.n < rules.minCohortSize) return { reason: 'too_small', explanation: `${c.n} in the cohort; at least ${rules.minCohortSize} are needed for a fit of its own` };
-  if (c.ageDays < rules.minAgeDays) return { reason: 'too_young', explanation: `observed for ${c.ageDays} days; at least ${rules.minAgeDays} are needed for a fit of its own` };
-  if (c.events !== null && c.events < rules.minEvents) return { reason: 'too_few_events', explanation: `${c.events} lapses so far; at least ${rules.minEvents} are needed for a fit of its own` };
-  return null;
+/**
+ * Why a cohort cannot stand on its own (every reason, the most fundamental first), or null when it can.
+ * Youth comes first: however large, a cohort seen for a few days cannot tell its long-run churn apart.
+ */
+export function pooledReasons(c: { n: number; ageDays: number; events: number | null }, rules: CohortFitRules): { reasons: PooledReason[]; explanation: string } | null {
+  const why: [PooledReason, string][] = [];
+  if (c.ageDays < rules.minAgeDays) why.push(['too_young', `observed for ${c.ageDays} days (at least ${rules.minAgeDays} are needed)`]);
+  if (c.n < rules.minCohortSize) why.push(['too_small', `${c.n} in the cohort (at least ${rules.minCohortSize} are needed)`]);
+  if (c.events !== null && c.events < rules.minEvents) why.push(['too_few_events', `${c.events} lapses so far (at least ${rules.minEvents} are needed)`]);
+  if (why.length === 0) return null;
+  return { reasons: why.map((w) => w[0]), explanation: `Shows the pooled curve (all cohorts together): ${why.map((w) => w[1]).join('; ')}.` };
 }
 
 /**
@@ -63,21 +68,21 @@ export function fitCohorts<P, D>(
 ): { pooled: CohortFit<P>; cohorts: CohortFit<P>[] } | null {
   if (pooled.n === 0 || (pooled.events !== null && pooled.events === 0)) return null;
   const p = model.fit(pooled.data, previous(pooled.cohort), { bounds: rules.bounds });
-  const pooledFit: CohortFit<P> = { cohort: pooled.cohort, params: p.params, quality: { ...p.quality, usedPooled: false, reason: null, explanation: null, ageDays: pooled.ageDays, events: pooled.events } };
+  const pooledFit: CohortFit<P> = { cohort: pooled.cohort, params: p.params, quality: { ...p.quality, usedPooled: false, reason: null, reasons: [], explanation: null, ageDays: pooled.ageDays, events: pooled.events } };
   const out: CohortFit<P>[] = [];
   for (const c of cohorts) {
-    const why = pooledReason(c, rules);
+    const why = pooledReasons(c, rules);
     if (why) {
       const ll = model.logLikelihood(p.params, c.data);
       out.push({
         cohort: c.cohort,
         params: p.params,
-        quality: { ...p.quality, n: c.n, logLikelihood: ll, shrunk: false, usedPooled: true, reason: why.reason, explanation: why.explanation, ageDays: c.ageDays, events: c.events },
+        quality: { ...p.quality, n: c.n, logLikelihood: ll, shrunk: false, usedPooled: true, reason: why.reasons[0]!, reasons: why.reasons, explanation: why.explanation, ageDays: c.ageDays, events: c.events },
       });
       continue;
     }
     const f = model.fit(c.data, previous(c.cohort) ?? p.params, { bounds: rules.bounds, prior: { centre: p.params, sd: rules.priorSd } });
-    out.push({ cohort: c.cohort, params: f.params, quality: { ...f.quality, usedPooled: false, reason: null, explanation: null, ageDays: c.ageDays, events: c.events } });
+    out.push({ cohort: c.cohort, params: f.params, quality: { ...f.quality, usedPooled: false, reason: null, reasons: [], explanation: null, ageDays: c.ageDays, events: c.events } });
   }
   return { pooled: pooledFit, cohorts: out };
 }
