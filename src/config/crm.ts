@@ -56,7 +56,8 @@ export const CrmSection = Obj({
     refitHours: Type.Number({ exclusiveMinimum: 0, default: 24 }),
     annualDiscountRate: Type.Number({ minimum: 0, default: 0.1 }),
     horizonDays: Type.Integer({ minimum: 1, default: 365, description: 'residual lifetime and value are counted up to this far ahead' }),
-    riskTop: Type.Integer({ minimum: 1, default: 10_000, description: 'how many of the highest values at risk the ranking keeps' }),
+    riskTop: Type.Integer({ minimum: 1, default: 10_000, description: 'how many of the highest values at risk each ranking (lapse, disengagement) keeps' }),
+    atRiskFrom: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'a subscription enters a risk ranking when that risk is at least this (0.5: more likely than not)' }),
   }),
   fits: Obj({
     minCohortSize: Type.Integer({ minimum: 10, default: 300, description: 'smaller cohorts show the pooled fit (all cohorts together) and say so' }),

@@ -23,6 +23,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
   const lapseTop = new TopK(cfg.scores.riskTop);
   const disengagementTop = new TopK(cfg.scores.riskTop);
   const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
+  const atRisk = { lapse: 0, disengagement: 0, notYetJudged: 0 };
   type Cell = { subscribers: number; monthlyRevenue: number };
   const matrix = new Map<string, Record<'payingUsing' | 'payingNotUsing' | 'notPayingUsing' | 'notPayingNotUsing', Cell>>();
   type Sum = { subscribers: number; lapseValueAtRisk: number; disengagementValueAtRisk: number; residualValue: number };
@@ -36,8 +37,17 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
     const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
     const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, failedCharges: failedCharges(charges, serviceId, chargeWindow), sc };
-    lapseTop.push(sc.lapse.valueAtRisk, item);
-    if (sc.disengagement.valueAtRisk !== null) disengagementTop.push(sc.disengagement.valueAtRisk, item);
+    // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
+    // the service is not a lapse or disengagement case however much their subscription is worth.
+    if (sc.lapse.risk >= cfg.scores.atRiskFrom) {
+      lapseTop.push(sc.lapse.valueAtRisk, item);
+      atRisk.lapse++;
+    }
+    if (sc.disengagement.risk !== null && sc.disengagement.risk >= cfg.scores.atRiskFrom) {
+      disengagementTop.push(sc.disengagement.valueAtRisk!, item);
+      atRisk.disengagement++;
+    }
+    if (sc.disengagement.risk === null) atRisk.notYetJudged++;
     const st = (byState[state] ??= { subscribers: 0, lapseValueAtRisk: 0, disengagementValueAtRisk: 0, residualValue: 0 });
     st.subscribers++;
     st.lapseValueAtRisk += sc.lapse.valueAtRisk;
@@ -79,7 +89,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     s.disengagementValueAtRisk = round(s.disengagementValueAtRisk);
     s.residualValue = round(s.residualValue);
   }
-  put.run('risk', today, JSON.stringify({ subscriptions: n, byState }), now);
+  put.run('risk', today, JSON.stringify({ subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }), now);
 
   // Registered subscribers per profile value, for the usage report's reach.
   const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
