@@ -1,6 +1,7 @@
 import type { Days } from '../crm/days';
 import type { Db } from '../db/client';
 import { iso } from '../lib/clock';
+import { badRequest } from '../lib/errors';
 
 const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
 
@@ -9,6 +10,8 @@ export const RISK_KINDS = {
   lapse: 'billing: the subscription ends because renewals fail (sBG renewal probability, failing charges, grace or suspension)',
   disengagement: 'usage: the subscriber stops using the service (BG/BB probability of still being an active user)',
 } as const;
+
+const LIVE_STATES = ['active', 'grace', 'suspended'];
 
 type Row = {
   msisdn: string;
@@ -36,6 +39,7 @@ type Row = {
  * every item, as of the last scoring.
  */
 export function riskReport(db: Db, days: Days, service: string | undefined, state: string | undefined, limit: number): Record<string, unknown> {
+  if (state !== undefined && !LIVE_STATES.includes(state)) throw badRequest('INVALID_STATE', `state must be one of ${LIVE_STATES.join(', ')} (the rankings hold live subscriptions).`);
   const where: string[] = ['r.kind = ?'];
   const filters: unknown[] = [];
   if (service) {

@@ -96,6 +96,7 @@ describe('reports API', () => {
     expect((await get('/reports/funnel?channel=fax')).body).toMatchObject({ error: { code: 'INVALID_CHANNEL' } });
     expect((await get('/reports/usage?by=shoe_size')).body).toMatchObject({ error: { code: 'INVALID_DIMENSION' } });
     expect((await get('/reports/risk?service=nope')).body).toMatchObject({ error: { code: 'UNKNOWN_SERVICE' } });
+    expect((await get('/reports/risk?state=cancelled')).body).toMatchObject({ error: { code: 'INVALID_STATE' } });
     expect((await get('/reports/interventions?kind=spam')).status).toBe(400);
     expect((await get('/reports/nothing')).status).toBe(404);
     expect((await get('/reports/funnel?limit=0')).status).toBe(400);
