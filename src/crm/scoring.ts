@@ -4,7 +4,7 @@ import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { NONE } from './activity-store';
 import type { Days } from './days';
-import { bgbbLogLikelihood, expectedActiveDays, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
+import { bgbbLogLikelihood, expectedActiveDays, expectedRepeatHistogram, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
 import { fitCohorts, type CohortData, type CohortFit, type CohortFitRules, type ModelFitter } from './scores/cohort-fits';
 import { fitSbg, residualLifetime, retentionRate, sbgLogLikelihood, type SbgCohortData, type SbgParams } from './scores/sbg';
 
@@ -25,6 +25,18 @@ export interface ScoringDeps {
   days: Days;
   log: Logger;
 }
+
+/** Repeat active days after the first (0..9, and 10 or more): how many the cohort had, and how many the curve in use expects. */
+function repeatDays(groups: Iterable<BgbbGroup>, params: BgbbParams): { observed: number[]; fitted: number[] } {
+  const observed = new Array<number>(REPEAT_BUCKETS + 1).fill(0);
+  const byN = new Map<number, number>();
+  for (const g of groups) {
+    observed[Math.min(g.x, REPEAT_BUCKETS)]! += g.count;
+    byN.set(g.n, (byN.get(g.n) ?? 0) + g.count);
+  }
+  return { observed, fitted: expectedRepeatHistogram(params, byN, REPEAT_BUCKETS).map((v) => Math.round(v * 10) / 10) };
+}
+const REPEAT_BUCKETS = 10;
 
 /** One of the two risks of a live subscription: how likely, and the value that goes with it. */
 export interface NamedRisk {
@@ -214,7 +226,7 @@ export class Scoring {
       const others = [...cohorts].filter(([k]) => k !== POOLED).map(([k, a]) => asData(k, a));
       const r = fitCohorts(asData(POOLED, pooledB), others, BGBB_MODEL, rules, (k) => prevB.get(k));
       for (const f of r ? [r.pooled, ...r.cohorts] : []) {
-        store('bgbb', '', f, { groups: cohorts.get(f.cohort)!.groups.size });
+        store('bgbb', '', f, { groups: cohorts.get(f.cohort)!.groups.size, repeatDays: repeatDays(cohorts.get(f.cohort)!.groups.values(), f.params as BgbbParams) });
         nb++;
       }
     }

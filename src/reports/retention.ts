@@ -117,6 +117,7 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     .map((f) => {
       const p = JSON.parse(f.params) as unknown as BgbbParams;
       const q = JSON.parse(f.quality) as StoredQuality;
+      const rep = (JSON.parse(f.observed) as { repeatDays?: { observed: number[]; fitted: number[] } }).repeatDays;
       return {
         cohort: f.cohort === POOLED ? 'all' : f.cohort,
         subscribers: f.size,
@@ -125,6 +126,11 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
         meanDailyActivity: r4(p.a / (p.a + p.b)),
         meanDailyDropout: r4(p.g / (p.g + p.d)),
         quality: quality(q, f.size, f.log_likelihood),
+        // How many subscribers used the service on 0, 1, 2, ... further days after their first, against
+        // what the curve in use expects: where they part, the usage curve is wrong for that cohort.
+        observedVsFitted: rep
+          ? rep.observed.map((o, x) => ({ repeatActiveDays: x === rep.observed.length - 1 ? `${x}+` : String(x), observed: o, fitted: rep.fitted[x] ?? null }))
+          : [],
       };
     });
   return { subscriptions, activity };

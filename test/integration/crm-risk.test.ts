@@ -134,6 +134,11 @@ describe('honest fits in the retention report', () => {
   it('gives every activity cohort its fit quality, the young one on the pooled curve', async () => {
     const list = (await apiGet(gw, '/reports/retention?from=2026-10-01')).body.activity as { cohort: string; curve: string; quality: Record<string, unknown> }[];
     expect(list.find((c) => c.cohort === '2026-12')).toMatchObject({ curve: 'pooled', quality: expect.objectContaining({ usedPooled: true, reason: 'too_young' }) });
-    expect(list.find((c) => c.cohort === 'all')!.quality).toMatchObject({ usedPooled: false, n: expect.any(Number), logLikelihood: expect.any(Number) });
+    const all = list.find((c) => c.cohort === 'all')! as unknown as { subscribers: number; quality: Record<string, unknown>; observedVsFitted: { repeatActiveDays: string; observed: number; fitted: number }[] };
+    expect(all.quality).toMatchObject({ usedPooled: false, n: all.subscribers, logLikelihood: expect.any(Number) });
+    // Subscribers by further active days after their first, as seen and as the curve expects.
+    expect(all.observedVsFitted.map((b) => b.repeatActiveDays)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10+']);
+    expect(all.observedVsFitted.reduce((s, b) => s + b.observed, 0)).toBe(all.subscribers);
+    expect(all.observedVsFitted.reduce((s, b) => s + b.fitted, 0)).toBeCloseTo(all.subscribers, -1);
   });
 });

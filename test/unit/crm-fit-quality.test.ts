@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBgbb, type BgbbGroup, type BgbbParams } from '../../src/crm/scores/bgbb';
+import { bgbbLikelihood, expectedRepeatHistogram, fitBgbb, type BgbbGroup, type BgbbParams } from '../../src/crm/scores/bgbb';
 import { fitCohorts, type CohortData, type CohortFitRules, type ModelFitter } from '../../src/crm/scores/cohort-fits';
 import { invertSpd, numericalHessian } from '../../src/crm/scores/fit-quality';
 import { Random } from '../../src/crm/scores/random';
@@ -171,3 +171,41 @@ function simulateBgbb(truth: BgbbParams, n: number, seed: number): BgbbGroup[] {
   }
   return [...groups.values()];
 }
+
+describe('observed against fitted: repeat active days', () => {
+  it('P(X(n) = x) is the sum of the probabilities of every history with x repeat days', () => {
+    const p: BgbbParams = { a: 1.204, b: 0.75, g: 0.657, d: 2.783 };
+    const choose = (n: number, k: number) => {
+      let v = 1;
+      for (let i = 0; i < k; i++) v = (v * (n - i)) / (i + 1);
+      return v;
+    };
+    for (const n of [1, 6, 11]) {
+      const h = expectedRepeatHistogram(p, new Map([[n, 1]]), 20);
+      for (let x = 0; x <= n; x++) {
+        let direct = x === 0 ? bgbbLikelihood(p, 0, 0, n) : 0;
+        for (let tx = x; tx <= n && x > 0; tx++) direct += choose(tx - 1, x - 1) * bgbbLikelihood(p, x, tx, n);
+        expect(h[x]).toBeCloseTo(direct, 9);
+      }
+    }
+  });
+
+  it('a good fit reproduces the histogram of the data it was fitted on', () => {
+    const groups = simulateBgbb({ a: 0.8, b: 3, g: 0.7, d: 8 }, 20_000, 9);
+    const fit = fitBgbb(groups);
+    const observed = new Array<number>(11).fill(0);
+    const byN = new Map<number, number>();
+    for (const g of groups) {
+      observed[Math.min(g.x, 10)]! += g.count;
+      byN.set(g.n, (byN.get(g.n) ?? 0) + g.count);
+    }
+    const fitted = expectedRepeatHistogram(fit.params, byN, 10);
+    expect(fitted.reduce((s, v) => s + v, 0)).toBeCloseTo(20_000, 6);
+    // Pearson chi-square over 11 buckets: well within what chance gives a right model (p ≈ 0.001 at 30).
+    const chi2 = observed.reduce((s, o, x) => s + (o - fitted[x]!) ** 2 / fitted[x]!, 0);
+    expect(chi2).toBeLessThan(30);
+    // A wrong curve (the pooled one of a different service) is visibly off.
+    const wrong = expectedRepeatHistogram({ a: 2, b: 2, g: 0.5, d: 20 }, byN, 10);
+    expect(observed.reduce((s, o, x) => s + (o - wrong[x]!) ** 2 / wrong[x]!, 0)).toBeGreaterThan(1000);
+  });
+});

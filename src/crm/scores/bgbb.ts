@@ -260,3 +260,35 @@ export function fitBgbb(groups: readonly BgbbGroup[], start: BgbbParams = { a: 1
   const quality = fitQuality(NAMES, objective, r.x, { n: subscribers, logLikelihood, converged: r.converged, shrunk: centre !== null, bounds });
   return { params, logLikelihood, subscribers, converged: r.converged, evals: r.evals, quality };
 }
+
+/**
+ * Expected number of subscribers with x = 0, 1, ..., maxX - 1 and ≥ maxX repeat active days, for a
+ * cohort given as how many subscribers had each number of opportunities n (Fader, Hardie & Shang 2010,
+ * P(X(n) = x)): the fitted side of the repeat-activity histogram.
+ */
+export function expectedRepeatHistogram(p: BgbbParams, subscribersByN: ReadonlyMap<number, number>, maxX = 10): number[] {
+  let maxN = 0;
+  for (const n of subscribersByN.keys()) if (n > maxN) maxN = n;
+  const t = tables(p, maxN + 1);
+  const lfact = new Float64Array(maxN + 2);
+  for (let k = 1; k <= maxN + 1; k++) lfact[k] = lfact[k - 1]! + Math.log(k);
+  const logC = (n: number, k: number) => lfact[n]! - lfact[k]! - lfact[n - k]!;
+  const out = new Array<number>(maxX + 1).fill(0);
+  for (let x = 0; x < maxX; x++) {
+    // prefix[n] = Σ_{i=x}^{n-1} P(died after opportunity i, x active among the first i)
+    const prefix = new Float64Array(maxN + 2);
+    for (let i = x; i <= maxN; i++) {
+      const term = Math.exp(logC(i, x) + t.la[x]! + t.lb[i - x]! - t.lab[i]! - t.lbetaAB + t.lgG1 + t.ld[i]! - t.lgd[i + 1]! - t.lbetaGD);
+      prefix[i + 1] = prefix[i]! + term;
+    }
+    for (const [n, count] of subscribersByN) {
+      if (x > n) continue;
+      const alive = Math.exp(logC(n, x) + t.la[x]! + t.lb[n - x]! - t.lab[n]! - t.lbetaAB + t.lgG + t.ld[n]! - t.lgd[n]! - t.lbetaGD);
+      out[x]! += count * (alive + prefix[n]! - prefix[x]!);
+    }
+  }
+  let total = 0;
+  for (const c of subscribersByN.values()) total += c;
+  out[maxX] = Math.max(0, total - out.slice(0, maxX).reduce((s, v) => s + v, 0));
+  return out;
+}
