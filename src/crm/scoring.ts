@@ -74,6 +74,8 @@ export interface SubscriptionScore {
  */
 export class Scoring {
   private bgbb = new Map<string, PAliveCache>();
+  /** Activity cohorts too small or too young for a fit of their own. */
+  private readonly pooledCohorts = new Set<string>();
   private sbg = new Map<string, SbgParams>();
   private readonly crossings = new Map<string, number | null>();
   /** The configured services by id. */
@@ -84,16 +86,27 @@ export class Scoring {
     this.load();
   }
 
-  /** Reads the stored fits. */
+  /** Reads the stored fits; a cohort on the pooled fit shares the pooled P(alive) cache. */
   load(): void {
     this.bgbb.clear();
     this.sbg.clear();
     this.crossings.clear();
-    const rows = this.d.db.$client.prepare('SELECT model, service_id, cohort, params FROM crm_fits').all() as { model: string; service_id: string; cohort: string; params: string }[];
+    this.pooledCohorts.clear();
+    const rows = this.d.db.$client.prepare('SELECT model, service_id, cohort, params, quality FROM crm_fits ORDER BY cohort = ? DESC').all(POOLED) as {
+      model: string;
+      service_id: string;
+      cohort: string;
+      params: string;
+      quality: string;
+    }[];
     for (const r of rows) {
       const p = JSON.parse(r.params) as Record<string, number>;
-      if (r.model === 'bgbb') this.bgbb.set(r.cohort, new PAliveCache(p as unknown as BgbbParams));
-      else this.sbg.set(`${r.service_id}\u0000${r.cohort}`, p as unknown as SbgParams);
+      const onPooled = (JSON.parse(r.quality) as { usedPooled?: boolean }).usedPooled === true;
+      if (r.model === 'bgbb') {
+        if (onPooled) this.pooledCohorts.add(r.cohort);
+        const shared = onPooled ? this.bgbb.get(POOLED) : undefined;
+        this.bgbb.set(r.cohort, shared ?? new PAliveCache(p as unknown as BgbbParams));
+      } else this.sbg.set(`${r.service_id}\u0000${r.cohort}`, p as unknown as SbgParams);
     }
   }
 
@@ -125,7 +138,12 @@ export class Scoring {
    * Usage scores of one activity history: P(alive), expected active days in the next 30 days, and the
    * expected remaining active lifetime in days (discounted, within the horizon).
    */
-  usageScores(firstDay: number | null, lastDay: number | null, activeDays: number, today: number): { pAlive: number; expectedActiveDays30: number; residualLifetimeDays: number; cohort: string } | null {
+  usageScores(
+    firstDay: number | null,
+    lastDay: number | null,
+    activeDays: number,
+    today: number,
+  ): { pAlive: number; expectedActiveDays30: number; residualLifetimeDays: number; cohort: string; usedPooled: boolean } | null {
     if (firstDay === null || lastDay === null || activeDays < 1) return null;
     const cohort = this.bgbb.has(this.cohortOf(firstDay)) ? this.cohortOf(firstDay) : POOLED;
     const cache = this.bgbb.get(cohort);
@@ -140,6 +158,7 @@ export class Scoring {
       expectedActiveDays30: expectedActiveDays(cache.params, x, tx, n, 30, alive),
       residualLifetimeDays: residualLifetimeDays(cache.params, n, alive, daily, this.d.config.crm.scores.horizonDays),
       cohort,
+      usedPooled: cohort === POOLED || this.pooledCohorts.has(cohort),
     };
   }
 

@@ -92,7 +92,7 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
           lastContentAt: iso(a.last_content_at),
         }
       : null,
-    scores: usage ? { pAlive: r3(usage.pAlive), expectedActiveDays30: r3(usage.expectedActiveDays30), residualLifetimeDays: r3(usage.residualLifetimeDays), cohort: usage.cohort } : null,
+    scores: usage ? { pAlive: r3(usage.pAlive), expectedActiveDays30: r3(usage.expectedActiveDays30), residualLifetimeDays: r3(usage.residualLifetimeDays), cohort: usage.cohort, usedPooledFit: usage.usedPooled } : null,
     subscriptions,
     interventions,
   };
