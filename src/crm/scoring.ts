@@ -333,8 +333,8 @@ export class Scoring {
   }
 
   /**
-   * Scores of one live subscription (the same figures the rankings use). `neverActiveDays`: how long it
-   * has been live without any activity (null when there was activity or nothing is known).
+   * Scores of one live subscription (the same figures the rankings use). With `now`, a subscriber who
+   * has never used the service is judged disengaged once a whole usage window has passed.
    */
   score(
     s: { serviceId: string; state: string; renewals: number; subscribedAt: number | null; consecutiveFailures: number },
