@@ -63,6 +63,7 @@ export const CrmSection = Obj({
     minCohortSize: Type.Integer({ minimum: 10, default: 300, description: 'smaller cohorts show the pooled fit (all cohorts together) and say so' }),
     minAgeDays: Type.Integer({ minimum: 1, default: 14, description: 'a cohort observed for fewer days shows the pooled fit' }),
     minEvents: Type.Integer({ minimum: 0, default: 10, description: 'renewals: a cohort with fewer lapses shows the pooled fit' }),
+    minPeriods: Type.Integer({ minimum: 1, default: 3, description: 'renewals: so does a cohort observed for fewer billing periods than this (for a monthly service: 90 days)' }),
     priorSd: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'weak prior centred on the pooled fit: standard deviation of ln(parameter); smaller pulls harder' }),
     minParam: Type.Number({ exclusiveMinimum: 0, default: 0.01, description: 'no fitted parameter goes below this' }),
     maxParam: Type.Number({ exclusiveMinimum: 0, default: 1000, description: 'no fitted parameter goes above this' }),

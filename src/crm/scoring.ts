@@ -295,7 +295,10 @@ export class Scoring {
     let ns = 0;
     for (const [service, b] of byService) {
       // Nobody has left yet: there is no churn to estimate, and the default renewal rate stands.
-      const r = b.pooled ? fitCohorts(b.pooled, b.cohorts, SBG_MODEL, rules, (k) => prevS.get(`${service}\u0000${k}`)) : null;
+      // A cohort must have seen a few renewals, however many days that takes for this service.
+      const periodDays = PERIOD_DAYS[this.services.get(service)?.period ?? 'daily'];
+      const sbgRules = { ...rules, minAgeDays: Math.max(rules.minAgeDays, this.d.config.crm.fits.minPeriods * periodDays) };
+      const r = b.pooled ? fitCohorts(b.pooled, b.cohorts, SBG_MODEL, sbgRules, (k) => prevS.get(`${service}\u0000${k}`)) : null;
       for (const f of r ? [r.pooled, ...r.cohorts] : []) {
         const d = data.get(`${service}\u0000${f.cohort}`)!;
         store('sbg', service, f, { lost: d.lost, active: d.active });

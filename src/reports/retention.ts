@@ -47,6 +47,7 @@ function quality(q: StoredQuality, size: number, ll: number): Record<string, unk
     ageDays: q.ageDays ?? null,
     usedPooled: q.usedPooled ?? false,
     ...(q.usedPooled ? { reason: q.reason, reasons: q.reasons ?? [q.reason], explanation: q.explanation } : {}),
+    ...(!q.usedPooled && q.explanation ? { thin: q.reasons ?? [], explanation: q.explanation } : {}),
     shrunkTowardPooled: q.shrunk ?? false,
     converged: q.converged ?? null,
     identified: q.identified ?? null,

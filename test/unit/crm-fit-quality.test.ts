@@ -80,6 +80,13 @@ describe('shrinkage toward the pooled fit', () => {
     }
   });
 
+  it('uses a thin pooled fit (there is nothing to fall back on) but says so', () => {
+    const young = simulateSbg({ a: 0.7, b: 3 }, 200, 5, 12);
+    const r = fitCohorts(cohort('*', young, 5), [], SBG, RULES, () => undefined)!;
+    expect(r.pooled.quality).toMatchObject({ usedPooled: false, reasons: ['too_young', 'too_small'] });
+    expect(r.pooled.quality.explanation).toContain('first guess');
+  });
+
   it('lets a large cohort follow its own data', () => {
     const other = simulateSbg({ a: 2, b: 4 }, 20_000, 30, 8);
     const r = fitCohorts(cohort('*', pooled, 40), [cohort('big', other, 30)], SBG, RULES, () => undefined)!;

@@ -68,7 +68,21 @@ export function fitCohorts<P, D>(
 ): { pooled: CohortFit<P>; cohorts: CohortFit<P>[] } | null {
   if (pooled.n === 0 || (pooled.events !== null && pooled.events === 0)) return null;
   const p = model.fit(pooled.data, previous(pooled.cohort), { bounds: rules.bounds });
-  const pooledFit: CohortFit<P> = { cohort: pooled.cohort, params: p.params, quality: { ...p.quality, usedPooled: false, reason: null, reasons: [], explanation: null, ageDays: pooled.ageDays, events: pooled.events } };
+  // Nothing to fall back on for the pooled fit itself: it is used, but says when it is thin.
+  const thin = pooledReasons(pooled, rules);
+  const pooledFit: CohortFit<P> = {
+    cohort: pooled.cohort,
+    params: p.params,
+    quality: {
+      ...p.quality,
+      usedPooled: false,
+      reason: null,
+      reasons: thin?.reasons ?? [],
+      explanation: thin ? `Little data even with all cohorts together; treat this curve as a first guess: ${thin.explanation.slice(thin.explanation.indexOf(': ') + 2)}` : null,
+      ageDays: pooled.ageDays,
+      events: pooled.events,
+    },
+  };
   const out: CohortFit<P>[] = [];
   for (const c of cohorts) {
     const why = pooledReasons(c, rules);
