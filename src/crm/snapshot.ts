@@ -2,8 +2,9 @@ import { DAY } from '../lib/clock';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
- * The daily snapshot: paying-vs-using per service with the revenue at stake, and the risk ranking (top
- * `riskTop` of each risk, lapse and disengagement, by value at risk) written to crm_risk_rankings. One scan of the live subscriptions.
+ * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
+ * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
+ * One scan of the live subscriptions.
  */
 export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { subscriptions: number; ms: number } {
   const t0 = performance.now();
@@ -36,7 +37,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     n++;
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
     const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
-    const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, failedCharges: failedCharges(charges, serviceId, chargeWindow), sc };
+    const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc };
     // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
     // the service is not a lapse or disengagement case however much their subscription is worth.
     if (sc.lapse.risk >= cfg.scores.atRiskFrom) {
@@ -110,13 +111,13 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
   for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
     for (const i of top.items()) {
       const risk = kind === 'lapse' ? i.sc.lapse : i.sc.disengagement;
-      ins.run(kind, i.sub, i.serviceId, i.state, i.sc.pAlive, i.lastDay, i.activeDays, i.sc.renewProbability, i.renewals, i.sc.consecutiveFailures, i.failedCharges, i.sc.residualPeriods, i.sc.residualValue, risk.risk, risk.valueAtRisk, now);
+      ins.run(kind, i.sub, i.serviceId, i.state, i.sc.pAlive, i.lastDay, i.activeDays, i.sc.renewProbability, i.renewals, i.sc.consecutiveFailures, failedCharges(i.charges, i.serviceId, chargeWindow), i.sc.residualPeriods, i.sc.residualValue, risk.risk, risk.valueAtRisk, now);
     }
   }
   return { subscriptions: n, ms: Math.round(performance.now() - t0) };
 }
 
-type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; failedCharges: number; sc: SubscriptionScore };
+type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
 
 /** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
 function failedCharges(json: string | null, serviceId: string, since: number): number {
