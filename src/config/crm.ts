@@ -52,11 +52,21 @@ export const CrmSection = Obj({
   }),
   scores: Obj({
     cohort: Type.Union([Type.Literal('week'), Type.Literal('month')]),
-    minCohortSize: Type.Integer({ minimum: 10, description: 'smaller cohorts use the fit of all cohorts together' }),
+    minCohortSize: Type.Optional(Type.Integer({ minimum: 10, description: 'deprecated: fits.minCohortSize (when set, this wins)' })),
     refitHours: Type.Number({ exclusiveMinimum: 0 }),
     annualDiscountRate: Type.Number({ minimum: 0 }),
     horizonDays: Type.Integer({ minimum: 1, description: 'residual lifetime and value are counted up to this far ahead' }),
-    riskTop: Type.Integer({ minimum: 1, description: 'how many of the highest values at risk the ranking keeps' }),
+    riskTop: Type.Integer({ minimum: 1, description: 'how many of the highest values at risk each ranking (lapse, disengagement) keeps' }),
+    atRiskFrom: Type.Number({ minimum: 0, maximum: 1, description: 'a subscription enters a risk ranking when that risk is at least this (0.5: more likely than not)' }),
+  }),
+  fits: Obj({
+    minCohortSize: Type.Integer({ minimum: 10, description: 'smaller cohorts show the pooled fit (all cohorts together) and say so' }),
+    minAgeDays: Type.Integer({ minimum: 1, description: 'a cohort observed for fewer days shows the pooled fit' }),
+    minEvents: Type.Integer({ minimum: 0, description: 'renewals: a cohort with fewer lapses shows the pooled fit' }),
+    minPeriods: Type.Integer({ minimum: 1, description: 'renewals: so does a cohort observed for fewer billing periods than this (for a monthly service: 90 days)' }),
+    priorSd: Type.Number({ exclusiveMinimum: 0, description: 'weak prior centred on the pooled fit: standard deviation of ln(parameter); smaller pulls harder' }),
+    minParam: Type.Number({ exclusiveMinimum: 0, description: 'no fitted parameter goes below this' }),
+    maxParam: Type.Number({ exclusiveMinimum: 0, description: 'no fitted parameter goes above this' }),
   }),
   interventions: Obj({
     cooldownDays: PerKind('no second intervention of a kind to a subscriber within this'),

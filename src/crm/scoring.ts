@@ -4,8 +4,9 @@ import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { NONE } from './activity-store';
 import type { Days } from './days';
-import { expectedActiveDays, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
-import { fitSbg, residualLifetime, retentionRate, type SbgCohortData, type SbgParams } from './scores/sbg';
+import { bgbbLogLikelihood, expectedActiveDays, expectedRepeatHistogram, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
+import { fitCohorts, type CohortData, type CohortFit, type CohortFitRules, type ModelFitter } from './scores/cohort-fits';
+import { fitSbg, residualLifetime, retentionRate, sbgLogLikelihood, type SbgCohortData, type SbgParams } from './scores/sbg';
 
 export const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 30 } as const;
 /** The cohort name of a pooled fit (all cohorts together), used for cohorts too small to fit alone. */
@@ -15,6 +16,9 @@ const DEFAULT_RENEWAL = 0.84;
 
 type Service = Config['services'][number];
 
+const BGBB_MODEL: ModelFitter<BgbbParams, BgbbGroup[]> = { fit: (d, start, opts) => fitBgbb(d, start, 3000, opts), logLikelihood: bgbbLogLikelihood };
+const SBG_MODEL: ModelFitter<SbgParams, SbgCohortData> = { fit: (d, start, opts) => fitSbg(d, start, opts), logLikelihood: sbgLogLikelihood };
+
 export interface ScoringDeps {
   db: Db;
   config: Pick<Config, 'crm' | 'services'>;
@@ -22,14 +26,45 @@ export interface ScoringDeps {
   log: Logger;
 }
 
-/** Scores of one subscription: the pieces of the risk ranking. */
+/** Repeat active days after the first (0..9, and 10 or more): how many the cohort had, and how many the curve in use expects. */
+function repeatDays(groups: Iterable<BgbbGroup>, params: BgbbParams): { observed: number[]; fitted: number[] } {
+  const observed = new Array<number>(REPEAT_BUCKETS + 1).fill(0);
+  const byN = new Map<number, number>();
+  for (const g of groups) {
+    observed[Math.min(g.x, REPEAT_BUCKETS)]! += g.count;
+    byN.set(g.n, (byN.get(g.n) ?? 0) + g.count);
+  }
+  return { observed, fitted: expectedRepeatHistogram(params, byN, REPEAT_BUCKETS).map((v) => Math.round(v * 10) / 10) };
+}
+const REPEAT_BUCKETS = 10;
+
+/** One of the two risks of a live subscription: how likely, and the value that goes with it. */
+export interface NamedRisk {
+  /** Probability, 0..1; null when there is nothing to judge by yet. */
+  risk: number | null;
+  /** risk x the subscription's residual value. */
+  valueAtRisk: number | null;
+}
+
+/** Scores of one subscription: the two named risks and the evidence behind them. */
 export interface SubscriptionScore {
-  pAlive: number | null;
+  /** Lapse evidence: probability that the next renewal goes through (sBG renewal rate x failing charges). */
   renewProbability: number;
+  consecutiveFailures: number;
+  /** Usage evidence: BG/BB probability of still being an active user; null without activity. */
+  pAlive: number | null;
+  neverActive: boolean;
+  /** Expected renewals ahead if it stays (sBG, discounted, within the horizon), and their value. */
   residualPeriods: number;
   residualValue: number;
+  /** Billing: the subscription ends because charges fail or the subscriber cancels. */
+  lapse: NamedRisk & { risk: number; valueAtRisk: number };
+  /** Usage: the subscriber stops using the service (and will sooner or later stop paying). */
+  disengagement: NamedRisk;
+  /** The larger of the two, for readers of the single figure (which one is named in `riskKind`). */
   risk: number;
   valueAtRisk: number;
+  riskKind: 'lapse' | 'disengagement';
 }
 
 /**
@@ -39,6 +74,8 @@ export interface SubscriptionScore {
  */
 export class Scoring {
   private bgbb = new Map<string, PAliveCache>();
+  /** Activity cohorts too small or too young for a fit of their own. */
+  private readonly pooledCohorts = new Set<string>();
   private sbg = new Map<string, SbgParams>();
   private readonly crossings = new Map<string, number | null>();
   /** The configured services by id. */
@@ -49,16 +86,27 @@ export class Scoring {
     this.load();
   }
 
-  /** Reads the stored fits. */
+  /** Reads the stored fits; a cohort on the pooled fit shares the pooled P(alive) cache. */
   load(): void {
     this.bgbb.clear();
     this.sbg.clear();
     this.crossings.clear();
-    const rows = this.d.db.$client.prepare('SELECT model, service_id, cohort, params FROM crm_fits').all() as { model: string; service_id: string; cohort: string; params: string }[];
+    this.pooledCohorts.clear();
+    const rows = this.d.db.$client.prepare('SELECT model, service_id, cohort, params, quality FROM crm_fits ORDER BY cohort = ? DESC').all(POOLED) as {
+      model: string;
+      service_id: string;
+      cohort: string;
+      params: string;
+      quality: string;
+    }[];
     for (const r of rows) {
       const p = JSON.parse(r.params) as Record<string, number>;
-      if (r.model === 'bgbb') this.bgbb.set(r.cohort, new PAliveCache(p as unknown as BgbbParams));
-      else this.sbg.set(`${r.service_id}\u0000${r.cohort}`, p as unknown as SbgParams);
+      const onPooled = (JSON.parse(r.quality) as { usedPooled?: boolean }).usedPooled === true;
+      if (r.model === 'bgbb') {
+        if (onPooled) this.pooledCohorts.add(r.cohort);
+        const shared = onPooled ? this.bgbb.get(POOLED) : undefined;
+        this.bgbb.set(r.cohort, shared ?? new PAliveCache(p as unknown as BgbbParams));
+      } else this.sbg.set(`${r.service_id}\u0000${r.cohort}`, p as unknown as SbgParams);
     }
   }
 
@@ -90,7 +138,12 @@ export class Scoring {
    * Usage scores of one activity history: P(alive), expected active days in the next 30 days, and the
    * expected remaining active lifetime in days (discounted, within the horizon).
    */
-  usageScores(firstDay: number | null, lastDay: number | null, activeDays: number, today: number): { pAlive: number; expectedActiveDays30: number; residualLifetimeDays: number; cohort: string } | null {
+  usageScores(
+    firstDay: number | null,
+    lastDay: number | null,
+    activeDays: number,
+    today: number,
+  ): { pAlive: number; expectedActiveDays30: number; residualLifetimeDays: number; cohort: string; usedPooled: boolean } | null {
     if (firstDay === null || lastDay === null || activeDays < 1) return null;
     const cohort = this.bgbb.has(this.cohortOf(firstDay)) ? this.cohortOf(firstDay) : POOLED;
     const cache = this.bgbb.get(cohort);
@@ -105,6 +158,7 @@ export class Scoring {
       expectedActiveDays30: expectedActiveDays(cache.params, x, tx, n, 30, alive),
       residualLifetimeDays: residualLifetimeDays(cache.params, n, alive, daily, this.d.config.crm.scores.horizonDays),
       cohort,
+      usedPooled: cohort === POOLED || this.pooledCohorts.has(cohort),
     };
   }
 
@@ -133,24 +187,44 @@ export class Scoring {
     return last.t === null || now - last.t >= this.d.config.crm.scores.refitHours * 3_600_000 || now < last.t;
   }
 
-  /** Fits BG/BB per activity cohort and sBG per service and cohort; stores them; returns counts. */
+  /** The rules of honest cohort fits; `scores.minCohortSize`, if an older config still sets it, wins. */
+  private rules(): CohortFitRules {
+    const f = this.d.config.crm.fits;
+    return {
+      minCohortSize: this.d.config.crm.scores.minCohortSize ?? f.minCohortSize,
+      minAgeDays: f.minAgeDays,
+      minEvents: f.minEvents,
+      priorSd: f.priorSd,
+      bounds: { min: f.minParam, max: f.maxParam },
+    };
+  }
+
+  /**
+   * Fits BG/BB per activity cohort and sBG per service and cohort, each cohort shrunk towards the pooled
+   * fit or replaced by it when too small or too young; stores fits with their quality; returns counts.
+   */
   refit(now: number): { bgbb: number; sbg: number; ms: number } {
     const t0 = performance.now();
     const c = this.d.db.$client;
     const today = this.d.days.of(now);
-    const cfg = this.d.config.crm.scores;
-    const save = c.prepare('INSERT OR REPLACE INTO crm_fits (model, service_id, cohort, params, size, log_likelihood, observed, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const rules = this.rules();
+    const save = c.prepare('INSERT OR REPLACE INTO crm_fits (model, service_id, cohort, params, size, log_likelihood, observed, quality, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const store = (model: string, service: string, f: CohortFit<unknown>, observed: unknown) =>
+      save.run(model, service, f.cohort, JSON.stringify(f.params), f.quality.n, f.quality.logLikelihood, JSON.stringify(observed), JSON.stringify(f.quality), now);
 
     // BG/BB: histories grouped by (first day, active days, last day) in SQL, then by cohort here.
     const rows = c.prepare('SELECT first_day, active_days, last_day, count(*) AS n FROM crm_subscribers WHERE first_day IS NOT NULL AND first_day <= ? GROUP BY first_day, active_days, last_day').raw().all(today) as [number, number, number, number][];
-    const cohorts = new Map<string, Map<string, BgbbGroup>>();
+    type Acc = { groups: Map<string, BgbbGroup>; n: number; ageDays: number };
+    const cohorts = new Map<string, Acc>();
     const add = (cohort: string, g: BgbbGroup) => {
       let m = cohorts.get(cohort);
-      if (!m) cohorts.set(cohort, (m = new Map()));
+      if (!m) cohorts.set(cohort, (m = { groups: new Map(), n: 0, ageDays: 0 }));
       const k = `${g.x},${g.tx},${g.n}`;
-      const e = m.get(k);
+      const e = m.groups.get(k);
       if (e) e.count += g.count;
-      else m.set(k, { ...g });
+      else m.groups.set(k, { ...g });
+      m.n += g.count;
+      m.ageDays = Math.max(m.ageDays, g.n);
     };
     for (const [first, active, last, count] of rows) {
       const n = today - first;
@@ -161,17 +235,19 @@ export class Scoring {
       add(this.cohortOf(first), g);
       add(POOLED, g);
     }
-    let nb = 0;
     const fitsB = c.prepare("SELECT cohort, params FROM crm_fits WHERE model = 'bgbb'").all() as { cohort: string; params: string }[];
     const prevB = new Map(fitsB.map((r) => [r.cohort, JSON.parse(r.params) as BgbbParams]));
     c.prepare("DELETE FROM crm_fits WHERE model = 'bgbb'").run();
-    for (const [cohort, groups] of cohorts) {
-      const list = [...groups.values()];
-      const size = list.reduce((s, g) => s + g.count, 0);
-      if (cohort !== POOLED && size < cfg.minCohortSize) continue;
-      const fit = fitBgbb(list, prevB.get(cohort) ?? prevB.get(POOLED) ?? undefined);
-      save.run('bgbb', '', cohort, JSON.stringify(fit.params), size, fit.logLikelihood, JSON.stringify({ groups: list.length, converged: fit.converged }), now);
-      nb++;
+    const asData = (cohort: string, a: Acc): CohortData<BgbbGroup[]> => ({ cohort, data: [...a.groups.values()], n: a.n, ageDays: a.ageDays, events: null });
+    const pooledB = cohorts.get(POOLED);
+    let nb = 0;
+    if (pooledB) {
+      const others = [...cohorts].filter(([k]) => k !== POOLED).map(([k, a]) => asData(k, a));
+      const r = fitCohorts(asData(POOLED, pooledB), others, BGBB_MODEL, rules, (k) => prevB.get(k));
+      for (const f of r ? [r.pooled, ...r.cohorts] : []) {
+        store('bgbb', '', f, { groups: cohorts.get(f.cohort)!.groups.size, repeatDays: repeatDays(cohorts.get(f.cohort)!.groups.values(), f.params as BgbbParams) });
+        nb++;
+      }
     }
 
     // sBG: subscriptions grouped by service, start day, state and renewals.
@@ -182,35 +258,52 @@ export class Scoring {
       )
       .raw()
       .all() as [string, number, string, number, number][];
-    const data = new Map<string, SbgCohortData & { size: number }>();
-    const put = (key: string, lost: boolean, r: number, n: number) => {
+    type SbgAcc = SbgCohortData & { size: number; firstDay: number; lapses: number };
+    const data = new Map<string, SbgAcc>();
+    const put = (key: string, lost: boolean, r: number, n: number, day: number) => {
       let e = data.get(key);
-      if (!e) data.set(key, (e = { lost: [], active: [], size: 0 }));
+      if (!e) data.set(key, (e = { lost: [], active: [], size: 0, firstDay: day, lapses: 0 }));
       const arr = lost ? e.lost : e.active;
       const t = lost ? r + 1 : r;
       for (let i = arr.length; i <= t; i++) arr.push(0);
       arr[t]! += n;
       e.size += n;
+      if (lost) e.lapses += n;
+      e.firstDay = Math.min(e.firstDay, day);
     };
     for (const [service, d, state, renewals, n] of subs) {
       // Grace keeps access while the operator retries: still a subscriber. Suspension, cancellation and
       // expiry end the run at the renewal that failed.
       const lost = state === 'suspended' || state === 'cancelled' || state === 'expired';
-      const cohort = this.cohortOf(this.d.days.of(d * DAY));
-      put(`${service}\u0000${cohort}`, lost, renewals, n);
-      put(`${service}\u0000${POOLED}`, lost, renewals, n);
+      const day = this.d.days.of(d * DAY);
+      const cohort = this.cohortOf(day);
+      put(`${service}\u0000${cohort}`, lost, renewals, n, day);
+      put(`${service}\u0000${POOLED}`, lost, renewals, n, day);
     }
     const fitsS = c.prepare("SELECT service_id, cohort, params FROM crm_fits WHERE model = 'sbg'").all() as { service_id: string; cohort: string; params: string }[];
     const prevS = new Map(fitsS.map((r) => [`${r.service_id}\u0000${r.cohort}`, JSON.parse(r.params) as SbgParams]));
     c.prepare("DELETE FROM crm_fits WHERE model = 'sbg'").run();
-    let ns = 0;
+    const byService = new Map<string, { pooled?: CohortData<SbgCohortData>; cohorts: CohortData<SbgCohortData>[] }>();
     for (const [key, e] of data) {
       const [service, cohort] = key.split('\u0000') as [string, string];
-      if (cohort !== POOLED && e.size < cfg.minCohortSize) continue;
-      if (e.lost.every((v) => v === 0)) continue; // nobody has left yet: nothing to estimate churn from
-      const fit = fitSbg(e, prevS.get(key) ?? prevS.get(`${service}\u0000${POOLED}`) ?? undefined);
-      save.run('sbg', service, cohort, JSON.stringify(fit.params), e.size, fit.logLikelihood, JSON.stringify({ lost: e.lost, active: e.active }), now);
-      ns++;
+      let b = byService.get(service);
+      if (!b) byService.set(service, (b = { cohorts: [] }));
+      const cd = { cohort, data: { lost: e.lost, active: e.active }, n: e.size, ageDays: Math.max(0, today - e.firstDay), events: e.lapses };
+      if (cohort === POOLED) b.pooled = cd;
+      else b.cohorts.push(cd);
+    }
+    let ns = 0;
+    for (const [service, b] of byService) {
+      // Nobody has left yet: there is no churn to estimate, and the default renewal rate stands.
+      // A cohort must have seen a few renewals, however many days that takes for this service.
+      const periodDays = PERIOD_DAYS[this.services.get(service)?.period ?? 'daily'];
+      const sbgRules = { ...rules, minAgeDays: Math.max(rules.minAgeDays, this.d.config.crm.fits.minPeriods * periodDays) };
+      const r = b.pooled ? fitCohorts(b.pooled, b.cohorts, SBG_MODEL, sbgRules, (k) => prevS.get(`${service}\u0000${k}`)) : null;
+      for (const f of r ? [r.pooled, ...r.cohorts] : []) {
+        const d = data.get(`${service}\u0000${f.cohort}`)!;
+        store('sbg', service, f, { lost: d.lost, active: d.active });
+        ns++;
+      }
     }
     this.load();
     return { bgbb: nb, sbg: ns, ms: Math.round(performance.now() - t0) };
@@ -242,8 +335,15 @@ export class Scoring {
     return rows.length;
   }
 
-  /** Scores of one live subscription (the same figures the ranking uses). */
-  score(s: { serviceId: string; state: string; renewals: number; subscribedAt: number | null; consecutiveFailures: number }, pAlive: number | null): SubscriptionScore | null {
+  /**
+   * Scores of one live subscription (the same figures the rankings use). With `now`, a subscriber who
+   * has never used the service is judged disengaged once a whole usage window has passed.
+   */
+  score(
+    s: { serviceId: string; state: string; renewals: number; subscribedAt: number | null; consecutiveFailures: number },
+    pAlive: number | null,
+    now?: number,
+  ): SubscriptionScore | null {
     const service = this.services.get(s.serviceId);
     if (!service) return null;
     const cfg = this.d.config.crm.scores;
@@ -251,8 +351,6 @@ export class Scoring {
     const discount = Math.pow(1 + cfg.annualDiscountRate, periodDays / 365) - 1;
     const horizon = Math.max(1, Math.floor(cfg.horizonDays / periodDays));
     const sbg = this.sbgFor(s.serviceId, s.subscribedAt);
-    // Each failed retry in a row halves the chance that the next charge goes through.
-    const billing = Math.pow(0.5, s.consecutiveFailures);
     let renew: number;
     let residual: number;
     if (sbg) {
@@ -267,10 +365,32 @@ export class Scoring {
         residual += term;
       }
     }
-    renew *= billing;
-    residual *= billing;
-    const risk = 1 - (pAlive ?? 0.5) * renew;
+    // Each failed charge in a row halves the chance that the next one goes through; grace means at least
+    // one has failed, suspension at least two (the operator has stopped the service).
+    const failures = Math.max(s.consecutiveFailures, s.state === 'grace' ? 1 : s.state === 'suspended' ? 2 : 0);
+    renew *= Math.pow(0.5, failures);
     const residualValue = residual * service.price;
-    return { pAlive, renewProbability: renew, residualPeriods: residual, residualValue, risk, valueAtRisk: risk * residualValue };
+    const lapseRisk = 1 - renew;
+    // Nobody can judge the usage of a subscriber who has not yet had a usage window to use the service in.
+    const windowMs = this.d.config.crm.passive.windowDays[service.period] * DAY;
+    const neverActive = pAlive === null;
+    const judged = pAlive !== null || (now !== undefined && s.subscribedAt !== null && now - s.subscribedAt >= windowMs);
+    const disRisk = pAlive !== null ? 1 - pAlive : judged ? 1 : null;
+    const lapse = { risk: lapseRisk, valueAtRisk: lapseRisk * residualValue };
+    const disengagement = { risk: disRisk, valueAtRisk: disRisk === null ? null : disRisk * residualValue };
+    const worse = (disengagement.valueAtRisk ?? -1) > lapse.valueAtRisk;
+    return {
+      renewProbability: renew,
+      consecutiveFailures: s.consecutiveFailures,
+      pAlive,
+      neverActive,
+      residualPeriods: residual,
+      residualValue,
+      lapse,
+      disengagement,
+      risk: worse ? disRisk! : lapseRisk,
+      valueAtRisk: worse ? disengagement.valueAtRisk! : lapse.valueAtRisk,
+      riskKind: worse ? 'disengagement' : 'lapse',
+    };
   }
 }

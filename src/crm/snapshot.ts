@@ -2,8 +2,9 @@ import { DAY } from '../lib/clock';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
- * The daily snapshot: paying-vs-using per service with the revenue at stake, and the risk ranking (top
- * `riskTop` by value at risk) written to crm_risk. One scan of the live subscriptions.
+ * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
+ * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
+ * One scan of the live subscriptions.
  */
 export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { subscriptions: number; ms: number } {
   const t0 = performance.now();
@@ -14,28 +15,44 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
   const it = c
     .prepare(
       `SELECT s.subscriber_id, s.service_id, s.state, s.renewals, s.subscribed_at, s.consecutive_failures, s.last_charged_at,
-         c.first_day, c.last_day, c.active_days, c.last_content_at
+         c.first_day, c.last_day, c.active_days, c.last_content_at, c.charges_recent
        FROM subscriptions s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.subscriber_id
        WHERE s.state IN ('active', 'grace', 'suspended')`,
     )
     .raw()
-    .iterate() as IterableIterator<[number, string, string, number, number | null, number, number | null, number | null, number | null, number | null, number | null]>;
-  const top = new TopK(cfg.scores.riskTop);
+    .iterate() as IterableIterator<[number, string, string, number, number | null, number, number | null, number | null, number | null, number | null, number | null, string | null]>;
+  const lapseTop = new TopK(cfg.scores.riskTop);
+  const disengagementTop = new TopK(cfg.scores.riskTop);
+  const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
+  const atRisk = { lapse: 0, disengagement: 0, notYetJudged: 0 };
   type Cell = { subscribers: number; monthlyRevenue: number };
   const matrix = new Map<string, Record<'payingUsing' | 'payingNotUsing' | 'notPayingUsing' | 'notPayingNotUsing', Cell>>();
-  const byState: Record<string, { subscribers: number; valueAtRisk: number; residualValue: number }> = {};
+  type Sum = { subscribers: number; lapseValueAtRisk: number; disengagementValueAtRisk: number; residualValue: number };
+  const byState: Record<string, Sum> = {};
   let n = 0;
   for (const r of it) {
-    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent] = r;
+    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent, charges] = r;
     const service = services.get(serviceId);
     if (!service) continue;
     n++;
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
-    const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive)!;
-    top.push(sc.valueAtRisk, [sub, serviceId, state, sc]);
-    const st = (byState[state] ??= { subscribers: 0, valueAtRisk: 0, residualValue: 0 });
+    const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
+    const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc };
+    // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
+    // the service is not a lapse or disengagement case however much their subscription is worth.
+    if (sc.lapse.risk >= cfg.scores.atRiskFrom) {
+      lapseTop.push(sc.lapse.valueAtRisk, item);
+      atRisk.lapse++;
+    }
+    if (sc.disengagement.risk !== null && sc.disengagement.risk >= cfg.scores.atRiskFrom) {
+      disengagementTop.push(sc.disengagement.valueAtRisk!, item);
+      atRisk.disengagement++;
+    }
+    if (sc.disengagement.risk === null) atRisk.notYetJudged++;
+    const st = (byState[state] ??= { subscribers: 0, lapseValueAtRisk: 0, disengagementValueAtRisk: 0, residualValue: 0 });
     st.subscribers++;
-    st.valueAtRisk += sc.valueAtRisk;
+    st.lapseValueAtRisk += sc.lapse.valueAtRisk;
+    st.disengagementValueAtRisk += sc.disengagement.valueAtRisk ?? 0;
     st.residualValue += sc.residualValue;
 
     const windowMs = cfg.passive.windowDays[service.period] * DAY;
@@ -69,10 +86,11 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
   const put = c.prepare('INSERT OR REPLACE INTO crm_snapshots (kind, day, data, at) VALUES (?, ?, ?, ?)');
   put.run('paying_using', today, JSON.stringify({ services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
   for (const s of Object.values(byState)) {
-    s.valueAtRisk = round(s.valueAtRisk);
+    s.lapseValueAtRisk = round(s.lapseValueAtRisk);
+    s.disengagementValueAtRisk = round(s.disengagementValueAtRisk);
     s.residualValue = round(s.residualValue);
   }
-  put.run('risk', today, JSON.stringify({ subscriptions: n, byState }), now);
+  put.run('risk', today, JSON.stringify({ subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }), now);
 
   // Registered subscribers per profile value, for the usage report's reach.
   const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
@@ -85,17 +103,30 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
   }
   put.run('reach', today, JSON.stringify(reach), now);
 
-  c.prepare('DELETE FROM crm_risk').run();
+  c.prepare('DELETE FROM crm_risk_rankings').run();
   const ins = c.prepare(
-    'INSERT OR REPLACE INTO crm_risk (subscriber_id, service_id, state, p_alive, renew_probability, residual_periods, residual_value, risk, value_at_risk, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT OR REPLACE INTO crm_risk_rankings (kind, subscriber_id, service_id, state, p_alive, last_active_day, active_days, renew_probability, renewals, consecutive_failures,
+       recent_failed_charges, residual_periods, residual_value, risk, value_at_risk, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const [sub, serviceId, state, sc] of top.items()) {
-    ins.run(sub, serviceId, state, sc.pAlive, sc.renewProbability, sc.residualPeriods, sc.residualValue, sc.risk, sc.valueAtRisk, now);
+  for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
+    for (const i of top.items()) {
+      const risk = kind === 'lapse' ? i.sc.lapse : i.sc.disengagement;
+      ins.run(kind, i.sub, i.serviceId, i.state, i.sc.pAlive, i.lastDay, i.activeDays, i.sc.renewProbability, i.renewals, i.sc.consecutiveFailures, failedCharges(i.charges, i.serviceId, chargeWindow), i.sc.residualPeriods, i.sc.residualValue, risk.risk, risk.valueAtRisk, now);
+    }
   }
   return { subscriptions: n, ms: Math.round(performance.now() - t0) };
 }
 
-type RiskItem = [number, string, string, SubscriptionScore];
+type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
+
+/** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
+function failedCharges(json: string | null, serviceId: string, since: number): number {
+  // Most subscribers have no failure at all: skip the parse unless an attempt with ok = 0 is there.
+  if (!json || !json.includes(',0,')) return 0;
+  let n = 0;
+  for (const [at, service, ok] of JSON.parse(json) as [number, string, number, number][]) if (ok === 0 && service === serviceId && at >= since) n++;
+  return n;
+}
 
 /** The k largest items by key (a binary min-heap). */
 class TopK {

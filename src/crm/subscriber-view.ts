@@ -35,11 +35,23 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
     consecutive_failures: number;
   }[];
   const subscriptions = subs.map((s) => {
-    const sc = scoring.score({ serviceId: s.service_id, state: s.state, renewals: s.renewals, subscribedAt: s.subscribed_at, consecutiveFailures: s.consecutive_failures }, usage?.pAlive ?? null);
+    const sc = scoring.score({ serviceId: s.service_id, state: s.state, renewals: s.renewals, subscribedAt: s.subscribed_at, consecutiveFailures: s.consecutive_failures }, usage?.pAlive ?? null, now);
     return {
       serviceId: s.service_id,
       state: s.state,
-      ...(sc ? { renewProbability: r3(sc.renewProbability), residualPeriods: r3(sc.residualPeriods), residualValue: r3(sc.residualValue), risk: r3(sc.risk), valueAtRisk: r3(sc.valueAtRisk) } : {}),
+      ...(sc
+        ? {
+            renewProbability: r3(sc.renewProbability),
+            residualPeriods: r3(sc.residualPeriods),
+            residualValue: r3(sc.residualValue),
+            lapse: { risk: r3(sc.lapse.risk), valueAtRisk: r3(sc.lapse.valueAtRisk) },
+            disengagement: { risk: r3(sc.disengagement.risk), valueAtRisk: r3(sc.disengagement.valueAtRisk) },
+            // The larger of the two named risks, for readers of the single figure.
+            risk: r3(sc.risk),
+            valueAtRisk: r3(sc.valueAtRisk),
+            riskKind: sc.riskKind,
+          }
+        : {}),
     };
   });
   const interventions = (
@@ -92,7 +104,7 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
           lastContentAt: iso(a.last_content_at),
         }
       : null,
-    scores: usage ? { pAlive: r3(usage.pAlive), expectedActiveDays30: r3(usage.expectedActiveDays30), residualLifetimeDays: r3(usage.residualLifetimeDays), cohort: usage.cohort } : null,
+    scores: usage ? { pAlive: r3(usage.pAlive), expectedActiveDays30: r3(usage.expectedActiveDays30), residualLifetimeDays: r3(usage.residualLifetimeDays), cohort: usage.cohort, usedPooledFit: usage.usedPooled } : null,
     subscriptions,
     interventions,
   };

@@ -25,10 +25,10 @@ export const REPORTS: Record<string, string> = {
   discovery: 'share of sessions (and of first sessions) that found content, and at the first go; stuck sessions and why',
   stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
-  retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
+  retention: 'retention by cohort (last 30 days by default): observed survival against the fitted sBG curve with fit quality; BG/BB per activity cohort',
   usage: 'active subscribers, sessions, content and stuck rates by region, crop, language, operator, any typed profile field or ageBand (by=...)',
   interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
-  risk: 'live subscriptions ranked by value at risk',
+  risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
 };
 
@@ -45,8 +45,7 @@ export class Reports {
   /** Runs report `name` with query-string filters. */
   run(name: string, q: ReportQuery): Record<string, unknown> {
     const { db, days, flows } = this.d;
-    // Cohorts are long-lived: retention looks back over every cohort unless asked otherwise.
-    const range = parseRange(q, this.d.clock.now(), days, name === 'retention' ? 3650 : 30);
+    const range = parseRange(q, this.d.clock.now(), days);
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 10000.');
     if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
@@ -81,7 +80,7 @@ export class Reports {
         body = interventionsReport(db, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'risk':
-        body = riskReport(db, q.service, q.state, limit);
+        body = riskReport(db, days, q.service, q.state, limit);
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -22,13 +22,49 @@ export function observedSurvival(d: SbgCohortData): { period: number; atRisk: nu
   return out;
 }
 
+type StoredQuality = {
+  n?: number;
+  logLikelihood?: number;
+  converged?: boolean;
+  identified?: boolean;
+  atBound?: string[];
+  shrunk?: boolean;
+  usedPooled?: boolean;
+  reason?: string | null;
+  reasons?: string[];
+  explanation?: string | null;
+  ageDays?: number;
+  params?: Record<string, { estimate: number; seLog: number | null; low: number | null; high: number | null }>;
+};
+
+/** Fit quality as the report shows it: size, log-likelihood, 95% intervals, and whether the pooled fit stands in. */
+function quality(q: StoredQuality, size: number, ll: number): Record<string, unknown> {
+  const intervals: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q.params ?? {})) intervals[k] = { estimate: r4(v.estimate), low: v.low === null ? null : r4(v.low), high: v.high === null ? null : r4(v.high), seLog: v.seLog === null ? null : r4(v.seLog) };
+  return {
+    n: size,
+    logLikelihood: Math.round(ll * 100) / 100,
+    ageDays: q.ageDays ?? null,
+    usedPooled: q.usedPooled ?? false,
+    ...(q.usedPooled ? { reason: q.reason, reasons: q.reasons ?? [q.reason], explanation: q.explanation } : {}),
+    ...(!q.usedPooled && q.explanation ? { thin: q.reasons ?? [], explanation: q.explanation } : {}),
+    shrunkTowardPooled: q.shrunk ?? false,
+    converged: q.converged ?? null,
+    identified: q.identified ?? null,
+    atBound: q.atBound ?? [],
+    intervals95: intervals,
+  };
+}
+
 /**
  * Retention and churn by cohort: for each service and subscription cohort, the observed survival by
- * renewal (Kaplan–Meier), the sBG fit (a, b) and its curve projected ahead, renewal rate by tenure and
- * expected lifetime of a new subscriber; plus the BG/BB fit of each activity cohort.
+ * renewal (Kaplan–Meier) against the sBG curve in use (the cohort's own fit, shrunk towards the pooled
+ * one, or the pooled fit itself when the cohort is too small or too young, saying so), renewal rate by
+ * tenure, expected lifetime of a new subscriber and the fit's quality; plus the BG/BB fit of each
+ * activity cohort with its quality.
  */
 export function retentionReport(db: Db, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Record<string, unknown> {
-  const fits = db.$client.prepare('SELECT model, service_id, cohort, params, size, log_likelihood, observed, fitted_at FROM crm_fits ORDER BY model, service_id, cohort').all() as {
+  const fits = db.$client.prepare('SELECT model, service_id, cohort, params, size, log_likelihood, observed, quality, fitted_at FROM crm_fits ORDER BY model, service_id, cohort').all() as {
     model: string;
     service_id: string;
     cohort: string;
@@ -36,6 +72,7 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     size: number;
     log_likelihood: number;
     observed: string;
+    quality: string;
     fitted_at: number;
   }[];
   // A cohort (YYYY-MM, or the Monday YYYY-MM-DD of a week) is shown when its days overlap the range.
@@ -51,19 +88,27 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     .map((f) => {
       const p = JSON.parse(f.params) as unknown as SbgParams;
       const obs = JSON.parse(f.observed) as SbgCohortData;
+      const q = JSON.parse(f.quality) as StoredQuality;
       const observed = observedSurvival(obs);
       const horizon = Math.max(12, observed.length + 6);
       const periodDays = config.periodDays(f.service_id);
       const discount = Math.pow(1 + config.annualDiscountRate, periodDays / 365) - 1;
+      const lifetime = residualLifetime(p, 1, discount, Math.floor(3650 / periodDays));
+      const fitted = Array.from({ length: horizon + 1 }, (_, t) => ({ period: t, survival: r4(survival(p, t)), ...(t > 0 ? { renewalRate: r4(retentionRate(p, t)) } : {}) }));
       return {
         serviceId: f.service_id,
         cohort: f.cohort === POOLED ? 'all' : f.cohort,
         subscriptions: f.size,
         churned: obs.lost.reduce((s, v) => s + (v ?? 0), 0),
+        curve: q.usedPooled ? 'pooled' : f.cohort === POOLED ? 'pooled' : 'own',
         sbg: { a: r4(p.a), b: r4(p.b), meanChurnPerPeriod: r4(p.a / (p.a + p.b)), logLikelihood: Math.round(f.log_likelihood * 100) / 100 },
+        quality: quality(q, f.size, f.log_likelihood),
+        // Side by side, period by period, as far as the cohort has been observed.
+        observedVsFitted: observed.map((o) => ({ period: o.period, atRisk: o.atRisk, observed: o.survival, fitted: fitted[o.period]?.survival ?? r4(survival(p, o.period)) })),
         observed,
-        fitted: Array.from({ length: horizon + 1 }, (_, t) => ({ period: t, survival: r4(survival(p, t)), ...(t > 0 ? { renewalRate: r4(retentionRate(p, t)) } : {}) })),
-        expectedLifetimePeriods: r4(residualLifetime(p, 1, discount, Math.floor(3650 / periodDays))),
+        fitted,
+        expectedLifetimePeriods: r4(lifetime),
+        expectedLifetimeDays: Math.round(lifetime * periodDays * 10) / 10,
         periodDays,
         fittedAt: new Date(f.fitted_at).toISOString(),
       };
@@ -72,12 +117,21 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     .filter((f) => f.model === 'bgbb' && inRange(f.cohort))
     .map((f) => {
       const p = JSON.parse(f.params) as unknown as BgbbParams;
+      const q = JSON.parse(f.quality) as StoredQuality;
+      const rep = (JSON.parse(f.observed) as { repeatDays?: { observed: number[]; fitted: number[] } }).repeatDays;
       return {
         cohort: f.cohort === POOLED ? 'all' : f.cohort,
         subscribers: f.size,
+        curve: q.usedPooled ? 'pooled' : f.cohort === POOLED ? 'pooled' : 'own',
         bgbb: { a: r4(p.a), b: r4(p.b), g: r4(p.g), d: r4(p.d) },
         meanDailyActivity: r4(p.a / (p.a + p.b)),
         meanDailyDropout: r4(p.g / (p.g + p.d)),
+        quality: quality(q, f.size, f.log_likelihood),
+        // How many subscribers used the service on 0, 1, 2, ... further days after their first, against
+        // what the curve in use expects: where they part, the usage curve is wrong for that cohort.
+        observedVsFitted: rep
+          ? rep.observed.map((o, x) => ({ repeatActiveDays: x === rep.observed.length - 1 ? `${x}+` : String(x), observed: o, fitted: rep.fitted[x] ?? null }))
+          : [],
       };
     });
   return { subscriptions, activity };

@@ -1,4 +1,5 @@
 import { lgamma, logAddExp } from './special';
+import { clampLog, DEFAULT_BOUNDS, fitQuality, inBounds, priorPenalty, type FitOptions, type FitQuality } from './fit-quality';
 import { minimizeWithRestarts } from './nelder-mead';
 
 /**
@@ -183,12 +184,17 @@ export interface BgbbFit {
   subscribers: number;
   converged: boolean;
   evals: number;
+  quality: FitQuality;
 }
 
-/** Maximum-likelihood fit of BG/BB to grouped histories (Nelder–Mead on log parameters). */
-export function fitBgbb(groups: readonly BgbbGroup[], start: BgbbParams = { a: 1, b: 1, g: 1, d: 1 }, maxEvals = 3000): BgbbFit {
+const NAMES = ['a', 'b', 'g', 'd'] as const;
+
+/**
+ * Negative log-likelihood of grouped histories as a function of log parameters. Histories sharing (x,
+ * t_x) differ only in how long the quiet tail is, so sorting lets the sum be reused.
+ */
+function negLogLikelihood(groups: readonly BgbbGroup[]): { f: (v: number[]) => number; subscribers: number } {
   const valid = groups.filter((g) => g.count > 0 && g.n >= 0 && g.x >= 0 && g.x <= g.tx && g.tx <= g.n && (g.x > 0 || g.tx === 0));
-  // Histories sharing (x, t_x) differ only in how long the quiet tail is, so sorting lets the sum be reused.
   const sorted = [...valid].sort((p, q) => p.x - q.x || p.tx - q.tx || p.n - q.n);
   let maxN = 0;
   let subscribers = 0;
@@ -196,7 +202,7 @@ export function fitBgbb(groups: readonly BgbbGroup[], start: BgbbParams = { a: 1
     if (g.n > maxN) maxN = g.n;
     subscribers += g.count;
   }
-  const negLL = (v: number[]) => {
+  const f = (v: number[]) => {
     const p = { a: Math.exp(v[0]!), b: Math.exp(v[1]!), g: Math.exp(v[2]!), d: Math.exp(v[3]!) };
     if (![p.a, p.b, p.g, p.d].every((z) => z > 1e-6 && z < 1e6)) return Infinity;
     const t = tables(p, maxN);
@@ -232,12 +238,57 @@ export function fitBgbb(groups: readonly BgbbGroup[], start: BgbbParams = { a: 1
     }
     return -ll;
   };
-  const r = minimizeWithRestarts(negLL, [Math.log(start.a), Math.log(start.b), Math.log(start.g), Math.log(start.d)], { maxEvals, tolerance: 1e-10, step: 0.7 });
-  return {
-    params: { a: Math.exp(r.x[0]!), b: Math.exp(r.x[1]!), g: Math.exp(r.x[2]!), d: Math.exp(r.x[3]!) },
-    logLikelihood: -r.value,
-    subscribers,
-    converged: r.converged,
-    evals: r.evals,
+  return { f, subscribers };
+}
+
+/**
+ * Maximum-likelihood fit of BG/BB to grouped histories (Nelder–Mead on log parameters), inside `bounds`
+ * and, given a prior (the pooled fit), penalised towards it.
+ */
+export function fitBgbb(groups: readonly BgbbGroup[], start: BgbbParams = { a: 1, b: 1, g: 1, d: 1 }, maxEvals = 3000, opts: FitOptions<BgbbParams> = {}): BgbbFit {
+  const { f: nll, subscribers } = negLogLikelihood(groups);
+  const bounds = opts.bounds ?? DEFAULT_BOUNDS;
+  const prior = opts.prior;
+  const centre = prior ? NAMES.map((k) => Math.log(prior.centre[k])) : null;
+  const objective = (v: number[]) => {
+    if (!inBounds(v, bounds)) return Infinity;
+    return centre ? nll(v) + priorPenalty(v, centre, prior!.sd) : nll(v);
   };
+  const r = minimizeWithRestarts(objective, clampLog(NAMES.map((k) => Math.log(start[k])), bounds), { maxEvals, tolerance: 1e-10, step: 0.7 });
+  const params = { a: Math.exp(r.x[0]!), b: Math.exp(r.x[1]!), g: Math.exp(r.x[2]!), d: Math.exp(r.x[3]!) };
+  const logLikelihood = -nll(r.x);
+  const quality = fitQuality(NAMES, objective, r.x, { n: subscribers, logLikelihood, converged: r.converged, shrunk: centre !== null, bounds });
+  return { params, logLikelihood, subscribers, converged: r.converged, evals: r.evals, quality };
+}
+
+/**
+ * Expected number of subscribers with x = 0, 1, ..., maxX - 1 and ≥ maxX repeat active days, for a
+ * cohort given as how many subscribers had each number of opportunities n (Fader, Hardie & Shang 2010,
+ * P(X(n) = x)): the fitted side of the repeat-activity histogram.
+ */
+export function expectedRepeatHistogram(p: BgbbParams, subscribersByN: ReadonlyMap<number, number>, maxX = 10): number[] {
+  let maxN = 0;
+  for (const n of subscribersByN.keys()) if (n > maxN) maxN = n;
+  const t = tables(p, maxN + 1);
+  const lfact = new Float64Array(maxN + 2);
+  for (let k = 1; k <= maxN + 1; k++) lfact[k] = lfact[k - 1]! + Math.log(k);
+  const logC = (n: number, k: number) => lfact[n]! - lfact[k]! - lfact[n - k]!;
+  const out = new Array<number>(maxX + 1).fill(0);
+  for (let x = 0; x < maxX; x++) {
+    // prefix[n] = Σ_{i=x}^{n-1} P(died after opportunity i, x active among the first i)
+    const prefix = new Float64Array(maxN + 2);
+    for (let i = x; i <= maxN; i++) {
+      const term = Math.exp(logC(i, x) + t.la[x]! + t.lb[i - x]! - t.lab[i]! - t.lbetaAB + t.lgG1 + t.ld[i]! - t.lgd[i + 1]! - t.lbetaGD);
+      prefix[i + 1] = prefix[i]! + term;
+    }
+    for (const [n, count] of subscribersByN) {
+      if (x > n) continue;
+      const alive = Math.exp(logC(n, x) + t.la[x]! + t.lb[n - x]! - t.lab[n]! - t.lbetaAB + t.lgG + t.ld[n]! - t.lgd[n]! - t.lbetaGD);
+      out[x]! += count * (alive + prefix[n]! - prefix[x]!);
+    }
+  }
+  let total = 0;
+  for (const c of subscribersByN.values()) total += c;
+  out[maxX] = Math.max(0, total - out.slice(0, maxX).reduce((s, v) => s + v, 0));
+  return out;
 }

@@ -1,4 +1,5 @@
 import { lbeta } from './special';
+import { clampLog, DEFAULT_BOUNDS, fitQuality, inBounds, priorPenalty, type FitOptions, type FitQuality } from './fit-quality';
 import { minimizeWithRestarts } from './nelder-mead';
 
 /**
@@ -76,21 +77,28 @@ export interface SbgFit {
   logLikelihood: number;
   subscriptions: number;
   converged: boolean;
+  quality: FitQuality;
 }
 
-/** Maximum-likelihood sBG fit of one cohort. */
-export function fitSbg(data: SbgCohortData, start: SbgParams = { a: 1, b: 1 }): SbgFit {
+/**
+ * Maximum-likelihood sBG fit of one cohort, with parameters kept inside `bounds` and, given a prior
+ * (the pooled fit), the penalised (maximum a posteriori) estimate that a small cohort needs.
+ */
+export function fitSbg(data: SbgCohortData, start: SbgParams = { a: 1, b: 1 }, opts: FitOptions<SbgParams> = {}): SbgFit {
   const subscriptions = data.lost.reduce((s, v) => s + (v ?? 0), 0) + data.active.reduce((s, v) => s + (v ?? 0), 0);
-  const r = minimizeWithRestarts(
-    (v) => {
-      const p = { a: Math.exp(v[0]!), b: Math.exp(v[1]!) };
-      if (!(p.a > 1e-6 && p.a < 1e6 && p.b > 1e-6 && p.b < 1e6)) return Infinity;
-      return -sbgLogLikelihood(p, data);
-    },
-    [Math.log(start.a), Math.log(start.b)],
-    { maxEvals: 2000, tolerance: 1e-12, step: 0.5 },
-  );
-  return { params: { a: Math.exp(r.x[0]!), b: Math.exp(r.x[1]!) }, logLikelihood: -r.value, subscriptions, converged: r.converged };
+  const bounds = opts.bounds ?? DEFAULT_BOUNDS;
+  const prior = opts.prior;
+  const centre = prior ? [Math.log(prior.centre.a), Math.log(prior.centre.b)] : null;
+  const objective = (v: number[]) => {
+    if (!inBounds(v, bounds)) return Infinity;
+    const nll = -sbgLogLikelihood({ a: Math.exp(v[0]!), b: Math.exp(v[1]!) }, data);
+    return centre ? nll + priorPenalty(v, centre, prior!.sd) : nll;
+  };
+  const r = minimizeWithRestarts(objective, clampLog([Math.log(start.a), Math.log(start.b)], bounds), { maxEvals: 2000, tolerance: 1e-12, step: 0.5 });
+  const params = { a: Math.exp(r.x[0]!), b: Math.exp(r.x[1]!) };
+  const logLikelihood = sbgLogLikelihood(params, data);
+  const quality = fitQuality(['a', 'b'], objective, r.x, { n: subscriptions, logLikelihood, converged: r.converged, shrunk: centre !== null, bounds });
+  return { params, logLikelihood, subscriptions, converged: r.converged, quality };
 }
 
 /**

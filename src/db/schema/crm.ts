@@ -224,6 +224,8 @@ export const crmFits = sqliteTable(
     logLikelihood: real('log_likelihood').notNull(),
     /** Observed data the fit used (survivors per period for sBG), for the reports' curves. */
     observed: text('observed', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** Fit quality: n, log-likelihood, intervals, and whether (and why) the pooled fit stands in. */
+    quality: text('quality', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
     fittedAt: integer('fitted_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.model, t.serviceId, t.cohort] })],
@@ -241,22 +243,35 @@ export const crmSnapshots = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.day] })],
 );
 
-/** The top of the risk ranking as of the last scoring, by value at risk. */
-export const crmRisk = sqliteTable(
-  'crm_risk',
+/**
+ * The two risk rankings as of the last scoring: the top of each kind (lapse: billing; disengagement:
+ * usage) by value at risk, with the evidence of both kinds on every row. (It replaces crm_risk, the
+ * single mixed ranking, which a new table name lets the migration drop instead of copying.)
+ */
+export const crmRiskRankings = sqliteTable(
+  'crm_risk_rankings',
   {
+    /** lapse | disengagement */
+    kind: text('kind').notNull(),
     subscriberId: integer('subscriber_id').notNull(),
     serviceId: text('service_id').notNull(),
     state: text('state').notNull(),
     pAlive: real('p_alive'),
+    /** Day of the last activity (local days since 1970-01-01), null if never active. */
+    lastActiveDay: integer('last_active_day'),
+    activeDays: integer('active_days').notNull().default(0),
     renewProbability: real('renew_probability').notNull(),
+    renewals: integer('renewals').notNull().default(0),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** Failed charges within the billing window. */
+    recentFailedCharges: integer('recent_failed_charges').notNull().default(0),
     residualPeriods: real('residual_periods').notNull(),
     residualValue: real('residual_value').notNull(),
     risk: real('risk').notNull(),
     valueAtRisk: real('value_at_risk').notNull(),
     computedAt: integer('computed_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.serviceId] }), index('crm_risk_value_idx').on(t.valueAtRisk)],
+  (t) => [primaryKey({ columns: [t.kind, t.subscriberId, t.serviceId] }), index('crm_risk_rankings_value_idx').on(t.kind, t.valueAtRisk)],
 );
 
 /** One row per detector pass: what it read, found and did. */

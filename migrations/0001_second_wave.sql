@@ -1,3 +1,25 @@
+CREATE TABLE `crm_risk_rankings` (
+	`kind` text NOT NULL,
+	`subscriber_id` integer NOT NULL,
+	`service_id` text NOT NULL,
+	`state` text NOT NULL,
+	`p_alive` real,
+	`last_active_day` integer,
+	`active_days` integer DEFAULT 0 NOT NULL,
+	`renew_probability` real NOT NULL,
+	`renewals` integer DEFAULT 0 NOT NULL,
+	`consecutive_failures` integer DEFAULT 0 NOT NULL,
+	`recent_failed_charges` integer DEFAULT 0 NOT NULL,
+	`residual_periods` real NOT NULL,
+	`residual_value` real NOT NULL,
+	`risk` real NOT NULL,
+	`value_at_risk` real NOT NULL,
+	`computed_at` integer NOT NULL,
+	PRIMARY KEY(`kind`, `subscriber_id`, `service_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `crm_risk_rankings_value_idx` ON `crm_risk_rankings` (`kind`,`value_at_risk`);--> statement-breakpoint
+DROP TABLE `crm_risk`;--> statement-breakpoint
 PRAGMA foreign_keys=OFF;--> statement-breakpoint
 CREATE TABLE `__new_subscribers` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -20,5 +42,6 @@ ALTER TABLE `__new_subscribers` RENAME TO `subscribers`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `subscribers_msisdn_uq` ON `subscribers` (`msisdn`);--> statement-breakpoint
 CREATE INDEX `subscribers_last_seen_idx` ON `subscribers` (`last_seen_at`);--> statement-breakpoint
+ALTER TABLE `crm_fits` ADD `quality` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
 CREATE INDEX `usage_events_start_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`) WHERE type = 'session_start';--> statement-breakpoint
 CREATE INDEX `usage_events_content_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`,`node_id`,`session_id`) WHERE type = 'content';
