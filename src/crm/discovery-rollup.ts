@@ -1,0 +1,189 @@
+import type { Db } from '../db/client';
+import type { EpisodeOutcome } from './episodes';
+
+interface Counts {
+  episodes: number;
+  firstGo: number;
+  retried: number;
+  notFound: number;
+  anyFirstGo: number;
+  sessions: number;
+}
+
+interface MainAgg extends Counts {
+  day: number;
+  ch: string;
+  flow: string;
+  lang: string;
+  cohort: string;
+  soughtFlow: string;
+  node: string;
+}
+
+interface ProfileAgg extends Counts {
+  day: number;
+  ch: string;
+  flow: string;
+  field: string;
+  value: string;
+}
+
+/** A subscriber in the first week of activity, or past it (the cohort breakdown). */
+export const COHORTS = { firstWeek: 'first_week', established: 'established' } as const;
+
+/** Longest profile value rolled up: longer ones are free text, not a group. */
+const MAX_VALUE = 64;
+/** Subscribers whose profile is read per query. */
+const CHUNK = 500;
+
+const zero = (): Counts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
+
+function count(a: Counts, firstGo: boolean, found: boolean, anyFirstGo: boolean, sessions: number): void {
+  a.episodes++;
+  if (firstGo) a.firstGo++;
+  else if (found) a.retried++;
+  else a.notFound++;
+  if (anyFirstGo) a.anyFirstGo++;
+  a.sessions += sessions;
+}
+
+/** The values of one profile field as groups: scalars as text, a list as each of its items. */
+export function profileValues(v: unknown): string[] {
+  if (typeof v === 'string') return v !== '' && v.length <= MAX_VALUE ? [v] : [];
+  if (typeof v === 'number' && Number.isFinite(v)) return [String(v)];
+  if (typeof v === 'boolean') return [String(v)];
+  if (Array.isArray(v)) return [...new Set(v.flatMap((x) => (Array.isArray(x) ? [] : profileValues(x))))];
+  return [];
+}
+
+/**
+ * Daily discovery rollups of finished episodes: per channel, flow, language, cohort and content sought,
+ * and per profile field value. Profiles are read once per subscriber at flush, in chunks, so a pass
+ * over a million subscribers keeps a few numbers per episode, not a profile each.
+ */
+export class DiscoveryRollup {
+  /** Profile fields to roll up (the profile schema's keys); null: every field a profile has. */
+  profileFields: readonly string[] | null = null;
+  private readonly main = new Map<string, MainAgg>();
+  // Episodes waiting for their subscriber's profile: [sub, day, channel code, flow code, outcome, anyFirstGo, sessions].
+  private pending: number[] = [];
+  private readonly names: string[] = [];
+  private readonly nameCodes = new Map<string, number>();
+
+  private code(s: string): number {
+    let c = this.nameCodes.get(s);
+    if (c === undefined) {
+      c = this.names.length;
+      this.names.push(s);
+      this.nameCodes.set(s, c);
+    }
+    return c;
+  }
+
+  /** A finished episode that started on `day`. */
+  episode(o: EpisodeOutcome, day: number, lang: string, cohort: string): void {
+    const soughtFlow = o.soughtFlow ?? '';
+    const node = o.soughtNode ?? '';
+    const k = `${day}|${o.ch}|${o.flow}|${lang}|${cohort}|${soughtFlow}|${node}`;
+    let a = this.main.get(k);
+    if (!a) this.main.set(k, (a = { day, ch: o.ch, flow: o.flow, lang, cohort, soughtFlow, node, ...zero() }));
+    const found = o.soughtNode !== null;
+    count(a, o.firstGo, found, o.anyFirstGo, o.sessions);
+    this.pending.push(o.sub, day, this.code(o.ch), this.code(o.flow), o.firstGo ? 0 : found ? 1 : 2, o.anyFirstGo ? 1 : 0, o.sessions);
+  }
+
+  /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
+  flush(db: Db): number {
+    const c = db.$client;
+    const profiles = this.byProfile(db);
+    const getMain = c.prepare(`SELECT episodes, first_go, retried, not_found, any_first_go, sessions FROM crm_discovery_daily
+      WHERE day = ? AND channel = ? AND flow_id = ? AND language = ? AND cohort = ? AND sought_flow_id = ? AND node_id = ?`);
+    const putMain = c.prepare(`INSERT OR REPLACE INTO crm_discovery_daily (day, channel, flow_id, language, cohort, sought_flow_id, node_id,
+      episodes, first_go, retried, not_found, any_first_go, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const a of this.main.values()) {
+      const o = getMain.get(a.day, a.ch, a.flow, a.lang, a.cohort, a.soughtFlow, a.node) as Record<string, number> | undefined;
+      putMain.run(a.day, a.ch, a.flow, a.lang, a.cohort, a.soughtFlow, a.node, ...merged(a, o));
+    }
+    const getProf = c.prepare(`SELECT episodes, first_go, retried, not_found, any_first_go, sessions FROM crm_discovery_profile_daily
+      WHERE day = ? AND channel = ? AND flow_id = ? AND field = ? AND value = ?`);
+    const putProf = c.prepare(`INSERT OR REPLACE INTO crm_discovery_profile_daily (day, channel, flow_id, field, value,
+      episodes, first_go, retried, not_found, any_first_go, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const a of profiles.values()) {
+      const o = getProf.get(a.day, a.ch, a.flow, a.field, a.value) as Record<string, number> | undefined;
+      putProf.run(a.day, a.ch, a.flow, a.field, a.value, ...merged(a, o));
+    }
+    const rows = this.main.size + profiles.size;
+    this.main.clear();
+    return rows;
+  }
+
+  /** Reads the profiles of the pending episodes' subscribers and counts each episode under its values. */
+  private byProfile(db: Db): Map<string, ProfileAgg> {
+    const out = new Map<string, ProfileAgg>();
+    const p = this.pending;
+    this.pending = [];
+    if (p.length === 0) return out;
+    const W = 7;
+    const order = Array.from({ length: p.length / W }, (_, i) => i).sort((x, y) => p[x * W]! - p[y * W]!);
+    const fields = this.profileFields;
+    const add = (day: number, ch: string, flow: string, field: string, value: string, i: number) => {
+      const k = `${day}|${ch}|${flow}|${field}|${value}`;
+      let a = out.get(k);
+      if (!a) out.set(k, (a = { day, ch, flow, field, value, ...zero() }));
+      const outcome = p[i + 4]!;
+      count(a, outcome === 0, outcome !== 2, p[i + 5] === 1, p[i + 6]!);
+    };
+    for (let from = 0; from < order.length; ) {
+      // The next chunk of distinct subscribers.
+      const ids: number[] = [];
+      let to = from;
+      while (to < order.length && (ids.length < CHUNK || p[order[to]! * W] === ids[ids.length - 1])) {
+        const sub = p[order[to]! * W]!;
+        if (ids[ids.length - 1] !== sub) ids.push(sub);
+        to++;
+      }
+      const rows = db.$client.prepare(`SELECT id, region, crop, profile FROM subscribers WHERE id IN (${ids.map(() => '?').join(',')})`).raw().all(...ids) as [number, string | null, string | null, string | null][];
+      const groups = new Map<number, [string, string[]][]>();
+      for (const [id, region, crop, raw] of rows) {
+        let profile: Record<string, unknown> = {};
+        try {
+          const v = raw ? (JSON.parse(raw) as unknown) : {};
+          if (v && typeof v === 'object' && !Array.isArray(v)) profile = v as Record<string, unknown>;
+        } catch {
+          // A profile that is not JSON has no fields to group by.
+        }
+        // Region and crop have their own columns; the profile's value wins when it has one.
+        const merged: Record<string, unknown> = { ...(region ? { region } : {}), ...(crop ? { crop } : {}), ...profile };
+        const g: [string, string[]][] = [];
+        for (const f of fields ?? Object.keys(merged)) {
+          const values = profileValues(merged[f]);
+          if (values.length) g.push([f, values]);
+        }
+        groups.set(id, g);
+      }
+      for (let j = from; j < to; j++) {
+        const i = order[j]! * W;
+        const day = p[i + 1]!;
+        const ch = this.names[p[i + 2]!]!;
+        const flow = this.names[p[i + 3]!]!;
+        for (const [field, values] of groups.get(p[i]!) ?? []) {
+          add(day, ch, flow, field, '', i);
+          for (const v of values) add(day, ch, flow, field, v, i);
+        }
+      }
+      from = to;
+    }
+    return out;
+  }
+}
+
+function merged(a: Counts, o: Record<string, number> | undefined): number[] {
+  return [
+    (o?.episodes ?? 0) + a.episodes,
+    (o?.first_go ?? 0) + a.firstGo,
+    (o?.retried ?? 0) + a.retried,
+    (o?.not_found ?? 0) + a.notFound,
+    (o?.any_first_go ?? 0) + a.anyFirstGo,
+    (o?.sessions ?? 0) + a.sessions,
+  ];
+}
