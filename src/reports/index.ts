@@ -20,7 +20,7 @@ export type ReportQuery = RangeQuery & { by?: string; service?: string; kind?: s
 /** What each report answers, for GET /api/v1/reports. */
 export const REPORTS: Record<string, string> = {
   funnel: 'per node: screens shown, sessions, invalid-input rate, backs, exits by reason, drop-off, median dwell',
-  discovery: 'share of sessions (and of first sessions) that found content, and at the first go; stuck sessions and why',
+  discovery: 'first-go rate of the content sought per episode (by=flow|channel|language|cohort|node|<profile field>) with 95% interval; beside it sessions that found any content; stuck sessions and why',
   stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
   retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
@@ -28,6 +28,12 @@ export const REPORTS: Record<string, string> = {
   interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
   risk: 'live subscriptions ranked by value at risk',
 };
+
+/** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
+function profileFieldNames(config: object): string[] | null {
+  const fields = (config as { profile?: { fields?: unknown } }).profile?.fields;
+  return fields && typeof fields === 'object' ? Object.keys(fields) : null;
+}
 
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
@@ -51,7 +57,7 @@ export class Reports {
         body = funnelReport(db, flows, range);
         break;
       case 'discovery':
-        body = discoveryReport(db, days, range);
+        body = discoveryReport(db, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
         break;
       case 'stuck':
         body = stuckReport(db, flows, range, limit);
