@@ -33,6 +33,9 @@ export const COHORTS = { firstWeek: 'first_week', established: 'established' } a
 
 /** Longest profile value rolled up: longer ones are free text, not a group. */
 const MAX_VALUE = 64;
+/** Distinct values of one field per pass; more (free text, ids) are counted as "other" so rows stay few. */
+export const MAX_VALUES_PER_FIELD = 1000;
+export const OTHER = 'other';
 /** Subscribers whose profile is read per query. */
 const CHUNK = 500;
 
@@ -47,10 +50,13 @@ function count(a: Counts, firstGo: boolean, found: boolean, anyFirstGo: boolean,
   a.sessions += sessions;
 }
 
-/** The values of one profile field as groups: scalars as text, a list as each of its items. */
+/**
+ * The values of one profile field as groups: scalars as text, a list as each of its items. A number
+ * counts under its whole part (farm size 2.5 under "2", meaning 2 to under 3): one group per size step.
+ */
 export function profileValues(v: unknown): string[] {
   if (typeof v === 'string') return v !== '' && v.length <= MAX_VALUE ? [v] : [];
-  if (typeof v === 'number' && Number.isFinite(v)) return [String(v)];
+  if (typeof v === 'number' && Number.isFinite(v)) return [String(Math.floor(v))];
   if (typeof v === 'boolean') return [String(v)];
   if (Array.isArray(v)) return [...new Set(v.flatMap((x) => (Array.isArray(x) ? [] : profileValues(x))))];
   return [];
@@ -124,15 +130,36 @@ export class DiscoveryRollup {
     this.pending = [];
     if (p.length === 0) return out;
     const W = 7;
-    const order = Array.from({ length: p.length / W }, (_, i) => i).sort((x, y) => p[x * W]! - p[y * W]!);
+    // Episodes ordered by subscriber with a native numeric sort: key = subscriber * step + episode index.
+    const n = p.length / W;
+    const step = 2 ** Math.ceil(Math.log2(n + 1));
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = p[i * W]! * step + i;
+    keys.sort();
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % step;
     const fields = this.profileFields;
-    const add = (day: number, ch: string, flow: string, field: string, value: string, i: number) => {
-      const k = `${day}|${ch}|${flow}|${field}|${value}`;
-      let a = out.get(k);
-      if (!a) out.set(k, (a = { day, ch, flow, field, value, ...zero() }));
-      const outcome = p[i + 4]!;
-      count(a, outcome === 0, outcome !== 2, p[i + 5] === 1, p[i + 6]!);
+    // Field values and (day, channel, flow) triples become small integers, so the hot loop below keys a
+    // Map by numbers instead of building a string per episode and field.
+    const pairs: [string, string][] = [];
+    const pairCodes = new Map<string, Map<string, number>>();
+    const pair = (field: string, value: string): number => {
+      let byValue = pairCodes.get(field);
+      if (!byValue) pairCodes.set(field, (byValue = new Map()));
+      let code = byValue.get(value);
+      if (code === undefined) {
+        // The marker '' always gets its own code; past the cap, new values count as "other".
+        if (value !== '' && value !== OTHER && byValue.size > MAX_VALUES_PER_FIELD) return pair(field, OTHER);
+        byValue.set(value, (code = pairs.length));
+        pairs.push([field, value]);
+      }
+      return code;
     };
+    const triples: [number, number, number][] = [];
+    const tripleCodes = new Map<number, number>();
+    // Per triple, the six counts of every pair code side by side (grown as codes are added).
+    const slots: Int32Array[] = [];
+    const inRange = db.$client.prepare('SELECT id, region, crop, profile FROM subscribers WHERE id BETWEEN ? AND ?').raw();
     for (let from = 0; from < order.length; ) {
       // The next chunk of distinct subscribers.
       const ids: number[] = [];
@@ -142,8 +169,13 @@ export class DiscoveryRollup {
         if (ids[ids.length - 1] !== sub) ids.push(sub);
         to++;
       }
-      const rows = db.$client.prepare(`SELECT id, region, crop, profile FROM subscribers WHERE id IN (${ids.map(() => '?').join(',')})`).raw().all(...ids) as [number, string | null, string | null, string | null][];
-      const groups = new Map<number, [string, string[]][]>();
+      // Dense ids (a pass over most of the base) read as one range; sparse ones by list.
+      const lo = ids[0]!;
+      const hi = ids[ids.length - 1]!;
+      const rows = (
+        hi - lo < 4 * ids.length ? inRange.all(lo, hi) : db.$client.prepare(`SELECT id, region, crop, profile FROM subscribers WHERE id IN (${ids.map(() => '?').join(',')})`).raw().all(...ids)
+      ) as [number, string | null, string | null, string | null][];
+      const groups = new Map<number, number[]>();
       for (const [id, region, crop, raw] of rows) {
         let profile: Record<string, unknown> = {};
         try {
@@ -154,25 +186,56 @@ export class DiscoveryRollup {
         }
         // Region and crop have their own columns; the profile's value wins when it has one.
         const merged: Record<string, unknown> = { ...(region ? { region } : {}), ...(crop ? { crop } : {}), ...profile };
-        const g: [string, string[]][] = [];
+        const codes: number[] = [];
         for (const f of fields ?? Object.keys(merged)) {
           const values = profileValues(merged[f]);
-          if (values.length) g.push([f, values]);
+          if (values.length === 0) continue;
+          codes.push(pair(f, ''));
+          for (const v of values) codes.push(pair(f, v));
         }
-        groups.set(id, g);
+        groups.set(id, codes);
       }
       for (let j = from; j < to; j++) {
         const i = order[j]! * W;
-        const day = p[i + 1]!;
-        const ch = this.names[p[i + 2]!]!;
-        const flow = this.names[p[i + 3]!]!;
-        for (const [field, values] of groups.get(p[i]!) ?? []) {
-          add(day, ch, flow, field, '', i);
-          for (const v of values) add(day, ch, flow, field, v, i);
+        const codes = groups.get(p[i]!);
+        if (!codes || codes.length === 0) continue;
+        const tk = (p[i + 1]! * 1024 + p[i + 2]!) * 1024 + p[i + 3]!;
+        let t = tripleCodes.get(tk);
+        if (t === undefined) {
+          tripleCodes.set(tk, (t = triples.length));
+          triples.push([p[i + 1]!, p[i + 2]!, p[i + 3]!]);
+        }
+        let slot = slots[t] ?? new Int32Array(6 * 256);
+        if (slot.length < 6 * pairs.length) {
+          const grown = new Int32Array(Math.max(slot.length * 2, 6 * pairs.length));
+          grown.set(slot);
+          slot = grown;
+        }
+        slots[t] = slot;
+        const outcome = p[i + 4]!;
+        const col = outcome === 0 ? 1 : outcome === 1 ? 2 : 3;
+        const any = p[i + 5]!;
+        const sessions = p[i + 6]!;
+        for (const code of codes) {
+          const b = code * 6;
+          slot[b]! += 1;
+          slot[b + col]! += 1;
+          slot[b + 4]! += any;
+          slot[b + 5]! += sessions;
         }
       }
       from = to;
     }
+    slots.forEach((slot, t) => {
+      const [day, ch, flow] = triples[t]!;
+      for (let code = 0; code * 6 < slot.length && code < pairs.length; code++) {
+        const b = code * 6;
+        if (slot[b] === 0) continue;
+        const [field, value] = pairs[code]!;
+        const counts = { episodes: slot[b]!, firstGo: slot[b + 1]!, retried: slot[b + 2]!, notFound: slot[b + 3]!, anyFirstGo: slot[b + 4]!, sessions: slot[b + 5]! };
+        out.set(`${day}|${ch}|${flow}|${field}|${value}`, { day, ch: this.names[ch]!, flow: this.names[flow]!, field, value, ...counts });
+      }
+    });
     return out;
   }
 }
