@@ -72,7 +72,8 @@ export class DiscoveryRollup {
   profileFields: readonly string[] | null = null;
   private readonly main = new Map<string, MainAgg>();
   // Episodes waiting for their subscriber's profile: [sub, day, channel code, flow code, outcome, anyFirstGo, sessions].
-  private pending: number[] = [];
+  private pending = new Int32Array(7 * 4096);
+  private pendingLen = 0;
   private readonly names: string[] = [];
   private readonly nameCodes = new Map<string, number>();
 
@@ -95,7 +96,21 @@ export class DiscoveryRollup {
     if (!a) this.main.set(k, (a = { day, ch: o.ch, flow: o.flow, lang, cohort, soughtFlow, node, ...zero() }));
     const found = o.soughtNode !== null;
     count(a, o.firstGo, found, o.anyFirstGo, o.sessions);
-    this.pending.push(o.sub, day, this.code(o.ch), this.code(o.flow), o.firstGo ? 0 : found ? 1 : 2, o.anyFirstGo ? 1 : 0, o.sessions);
+    if (this.pendingLen + 7 > this.pending.length) {
+      const grown = new Int32Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    const q = this.pending;
+    let n = this.pendingLen;
+    q[n++] = o.sub;
+    q[n++] = day;
+    q[n++] = this.code(o.ch);
+    q[n++] = this.code(o.flow);
+    q[n++] = o.firstGo ? 0 : found ? 1 : 2;
+    q[n++] = o.anyFirstGo ? 1 : 0;
+    q[n++] = o.sessions;
+    this.pendingLen = n;
   }
 
   /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
@@ -126,8 +141,9 @@ export class DiscoveryRollup {
   /** Reads the profiles of the pending episodes' subscribers and counts each episode under its values. */
   private byProfile(db: Db): Map<string, ProfileAgg> {
     const out = new Map<string, ProfileAgg>();
-    const p = this.pending;
-    this.pending = [];
+    const p = this.pending.subarray(0, this.pendingLen);
+    this.pending = new Int32Array(7 * 4096);
+    this.pendingLen = 0;
     if (p.length === 0) return out;
     const W = 7;
     // Episodes ordered by subscriber with a native numeric sort: key = subscriber * step + episode index.
