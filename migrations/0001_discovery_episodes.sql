@@ -30,6 +30,7 @@ CREATE TABLE `crm_discovery_profile_daily` (
 	PRIMARY KEY(`day`, `channel`, `flow_id`, `field`, `value`)
 );
 --> statement-breakpoint
+CREATE INDEX `crm_discovery_profile_field_day` ON `crm_discovery_profile_daily` (`field`,`day`);--> statement-breakpoint
 CREATE TABLE `crm_open_episodes` (
 	`subscriber_id` integer PRIMARY KEY NOT NULL,
 	`last_at` integer NOT NULL,

@@ -182,7 +182,7 @@ export const crmDiscoveryProfileDaily = sqliteTable(
     anyFirstGo: integer('any_first_go').notNull().default(0),
     sessions: integer('sessions').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.field, t.value] })],
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.field, t.value] }), index('crm_discovery_profile_field_day').on(t.field, t.day)],
 );
 
 /** Something a detector found about a subscriber, acted on at most once. */
