@@ -44,8 +44,8 @@ export interface IngestResult {
 }
 
 const CHARGE_OK = new Set(['subscribed', 'renewed']);
-/** Events between sweeps for finished episodes: keeps the open ones to those of the last gap or so. */
-const EPISODE_SWEEP_EVENTS = 250_000;
+/** Log time between sweeps for finished episodes during a pass: keeps the open ones few. */
+const EPISODE_SWEEP_MS = 6 * 3_600_000;
 
 /**
  * Reads the usage log from the cursor on, once, and turns it into everything the detectors and reports
@@ -67,7 +67,9 @@ export class Ingest {
   readonly episodes: EpisodeTracker;
   private readonly openBySub = new Map<number, number>();
   private readonly heardMs: number;
-  private sinceSweep = 0;
+  /** The latest session start (or keyword answer) read: no later session can start before it. */
+  private latestStart = -Infinity;
+  private sweptAt = -Infinity;
 
   constructor(
     private readonly d: IngestDeps,
@@ -117,10 +119,10 @@ export class Ingest {
         for (let i = 0; i < b.n; i++) this.apply(b, i, res);
         res.events += b.n;
         res.toId = b.toId;
-        this.sinceSweep += b.n;
-        if (this.sinceSweep >= EPISODE_SWEEP_EVENTS && b.n > 0) {
-          this.sinceSweep = 0;
-          this.episodes.sweep(b.at[b.n - 1]!, (sub) => this.openBySub.has(sub));
+        // The log arrives in session-start order, so an episode idle for the gap before the latest start is over.
+        if (this.latestStart - this.sweptAt >= EPISODE_SWEEP_MS) {
+          this.sweptAt = this.latestStart;
+          this.episodes.sweep(this.latestStart, (sub) => this.openBySub.has(sub));
         }
         // After a stopped batch the source reports the log read (null), with the sessions left open.
       }
@@ -178,6 +180,7 @@ export class Ingest {
       const nodeCode = b.node[i]!;
       const node = nodeCode >= 0 ? this.nodes[nodeCode]! : null;
       if (type === T.start) {
+        if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
         if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
@@ -204,6 +207,7 @@ export class Ingest {
         store.activeOn(sub, this.d.days.of(at));
         const flowCode = b.flow[i]!;
         const nodeCode = b.node[i]!;
+        if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && nodeCode >= 0) {
           const got = [this.nodes[nodeCode]!];
           this.episodes.add({ sub, ch: chCode === 0 ? 'sms' : CHANNELS[chCode]!, flow: this.flowIds[flowCode]!, start: at, end: at, heard: got, heardClean: got });
