@@ -179,7 +179,9 @@ export class Ingest {
       }
       const nodeCode = b.node[i]!;
       const node = nodeCode >= 0 ? this.nodes[nodeCode]! : null;
-      if (type === T.start) {
+      if (type === T.start || type === T.startOutbound) {
+        // A call we placed (voice guidance) is not the subscriber looking for something: no episode.
+        if (type === T.startOutbound) acc.outbound = true;
         if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
@@ -274,7 +276,7 @@ export class Ingest {
     s.touch(sub);
     for (let i = 0; i < DIMS.length; i++) this.dimBuf[i] = s.dimValues[s.dims[DIMS[i]!][sub]!]!;
     this.rollups.session(o, this.d.days.of(o.start), this.d.days.of(o.end), first, this.dimBuf);
-    this.episodes.add(o);
+    if (!o.outbound) this.episodes.add(o);
     res.sessions++;
   }
 

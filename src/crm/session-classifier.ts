@@ -30,6 +30,8 @@ export interface SessionAcc {
   /** IVR: the content node being played, not yet known to be heard to the end, and whether it was reached cleanly. */
   pending?: string | null;
   pendingClean?: boolean;
+  /** A call the service placed (outbound IVR), not one the subscriber made. */
+  outbound?: boolean;
 }
 
 /** What a finished session was, for rollups and detectors. */
@@ -55,6 +57,7 @@ export interface SessionOutcome {
   heard: string[];
   /** Content nodes got with no back, home or invalid input on the way. */
   heardClean: string[];
+  outbound: boolean;
 }
 
 /** Where dwell time and per-node counts go while events are applied. */
@@ -215,6 +218,7 @@ export function finishSession(acc: SessionAcc, end: SessionEnd, cfg: StuckConfig
     visited: Object.keys(acc.visits),
     heard: acc.heard ?? [],
     heardClean: acc.heardClean ?? [],
+    outbound: acc.outbound === true,
   };
 }
 
