@@ -18,6 +18,8 @@ export const CrmSection = Obj({
   act: Type.Boolean({ description: 'false: findings are recorded but no message or call goes out' }),
   experimentSalt: Type.String({ minLength: 1, description: 'changing it reshuffles who is in each holdout' }),
   leaseSeconds: Type.Number({ exclusiveMinimum: 0, description: 'a pass claimed by a process that died is taken over after this' }),
+  episodeGapMinutes: Type.Number({ exclusiveMinimum: 0, description: 'discovery: sessions of a subscriber this close together (any channel) are one episode' }),
+  ivrContentHeardSeconds: Type.Number({ minimum: 0, description: 'discovery: a caller who hangs up on content after this long has heard it to the end' }),
   stuck: Obj({
     invalidInputs: Type.Integer({ minimum: 1, description: 'friction: this many invalid inputs in a session' }),
     revisits: Type.Integer({ minimum: 1, description: 'friction: this many returns to screens already seen' }),

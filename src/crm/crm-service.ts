@@ -190,7 +190,12 @@ export class CrmService {
       return summary;
     } finally {
       this.d.db.$client.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
-      this.d.db.$client.pragma('wal_checkpoint(PASSIVE)');
+      try {
+        this.d.db.$client.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // Best effort: a write group still open on this connection makes SQLite refuse ("table is locked");
+        // the next automatic checkpoint does the work, and the pass itself has committed.
+      }
       this.state.release(this.owner);
     }
   }

@@ -8,14 +8,14 @@ import type Database from 'better-sqlite3';
  */
 
 /** Event types, as the SQL below maps them. */
-export const T = { other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11 } as const;
-export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action'];
+export const T = { other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11, startOutbound: 12 } as const;
+export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'session_start'];
 export const CHANNELS = ['', 'ussd', 'ivr'];
 
 const PAGE_SQL = `SELECT id, at, subscriber_id,
     CASE channel WHEN 'ussd' THEN 1 WHEN 'ivr' THEN 2 ELSE 0 END,
     CASE type WHEN 'menu' THEN 2 WHEN 'content' THEN 3 WHEN 'input_invalid' THEN 4 WHEN 'back' THEN 5 WHEN 'home' THEN 6 WHEN 'more' THEN 7
-      WHEN 'session_start' THEN 1 WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
+      WHEN 'session_start' THEN CASE WHEN detail LIKE '%"direction":"outbound"%' THEN 12 ELSE 1 END WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
       WHEN 'action' THEN 11 WHEN 'profile_update' THEN 11 WHEN 'poll_answer' THEN 11 ELSE 0 END,
     session_id,
     CASE WHEN type = 'session_start' OR session_id IS NULL THEN flow_id END,

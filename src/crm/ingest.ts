@@ -1,7 +1,9 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { MINUTE } from '../lib/clock';
-import { ActivityStore, DIMS, type ChargeEntry } from './activity-store';
+import { ActivityStore, DIMS, NONE, type ChargeEntry } from './activity-store';
+import { COHORTS } from './discovery-rollup';
+import { EpisodeTracker, type EpisodeOutcome } from './episodes';
 import type { Days } from './days';
 import { CHANNELS, T, TYPE_NAMES, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
@@ -42,6 +44,8 @@ export interface IngestResult {
 }
 
 const CHARGE_OK = new Set(['subscribed', 'renewed']);
+/** Log time between sweeps for finished episodes during a pass: keeps the open ones few. */
+const EPISODE_SWEEP_MS = 6 * 3_600_000;
 
 /**
  * Reads the usage log from the cursor on, once, and turns it into everything the detectors and reports
@@ -59,6 +63,13 @@ export class Ingest {
   private readonly nodes: string[] = [];
   private readonly flowIds: string[] = [];
   private readonly interned = new Map<string, string>();
+  /** Episodes of sessions, and how many sessions each subscriber has open (an open one may still join). */
+  readonly episodes: EpisodeTracker;
+  private readonly openBySub = new Map<number, number>();
+  private readonly heardMs: number;
+  /** The latest session start (or keyword answer) read: no later session can start before it. */
+  private latestStart = -Infinity;
+  private sweptAt = -Infinity;
 
   constructor(
     private readonly d: IngestDeps,
@@ -73,6 +84,12 @@ export class Ingest {
       invalid: (at, acc, node) => rollups.invalid(days.of(at), acc.ch, acc.flow, node),
       back: (at, acc, node) => rollups.back(days.of(at), acc.ch, acc.flow, node),
     };
+    const crm = d.config.crm;
+    this.heardMs = crm.ivrContentHeardSeconds * 1000;
+    this.episodes = new EpisodeTracker(crm.episodeGapMinutes * MINUTE, (e) => this.episodeDone(e));
+    // The typed profile schema, when configured, names the fields worth a breakdown; otherwise any field.
+    const fields = (d.config as { profile?: { fields?: Record<string, unknown> } }).profile?.fields;
+    rollups.discovery.profileFields = fields && typeof fields === 'object' ? Object.keys(fields) : null;
   }
 
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
@@ -82,9 +99,12 @@ export class Ingest {
     const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set() };
     const carried = c.prepare('SELECT session_id, acc FROM crm_open_sessions').raw().all() as [string, string][];
     carried.forEach(([id, acc], code) => {
-      this.open.set(code, JSON.parse(acc) as SessionAcc);
+      const a = JSON.parse(acc) as SessionAcc;
+      this.open.set(code, a);
       this.openIds.push([id, code]);
+      this.opened(a.sub, 1);
     });
+    this.episodes.load(this.d.db);
     if (maxId <= cursor) return this.closeStale(res, now);
 
     // Start the reader first: a worker decodes while this thread loads the subscribers.
@@ -99,6 +119,11 @@ export class Ingest {
         for (let i = 0; i < b.n; i++) this.apply(b, i, res);
         res.events += b.n;
         res.toId = b.toId;
+        // The log arrives in session-start order, so an episode idle for the gap before the latest start is over.
+        if (this.latestStart - this.sweptAt >= EPISODE_SWEEP_MS) {
+          this.sweptAt = this.latestStart;
+          this.episodes.sweep(this.latestStart, (sub) => this.openBySub.has(sub));
+        }
         // After a stopped batch the source reports the log read (null), with the sessions left open.
       }
       this.openIds = source.open();
@@ -123,6 +148,12 @@ export class Ingest {
     return v;
   }
 
+  private opened(sub: number, delta: 1 | -1): void {
+    const n = (this.openBySub.get(sub) ?? 0) + delta;
+    if (n > 0) this.openBySub.set(sub, n);
+    else this.openBySub.delete(sub);
+  }
+
   private ensure(sub: number): boolean {
     if (this.store.loaded(sub)) return true;
     this.store.grow(sub);
@@ -144,19 +175,26 @@ export class Ingest {
       if (!acc) {
         acc = newSessionAcc(sub, CHANNELS[chCode]!, flowCode >= 0 ? this.flowIds[flowCode]! : '', at);
         this.open.set(ses, acc);
+        this.opened(sub, 1);
       }
       const nodeCode = b.node[i]!;
       const node = nodeCode >= 0 ? this.nodes[nodeCode]! : null;
-      if (type === T.start) {
+      if (type === T.start || type === T.startOutbound) {
+        // A call we placed (voice guidance) is not the subscriber looking for something: no episode.
+        if (type === T.startOutbound) acc.outbound = true;
+        if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
         if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         return;
       }
       if (type === T.end) {
-        const d = detail ? (JSON.parse(detail) as { reason?: string; depth?: number }) : {};
-        const o = finishSession(acc, { at, reason: d.reason ?? 'completed', node, depth: typeof d.depth === 'number' ? d.depth : null }, this.d.config.crm.stuck, this.d.flows, this.sink);
+        const d = detail ? (JSON.parse(detail) as { reason?: string; depth?: number; dialect?: unknown }) : {};
+        // A voice platform's final callback names its dialect: the caller hung up.
+        const end = { at, reason: d.reason ?? 'completed', node, depth: typeof d.depth === 'number' ? d.depth : null, hangup: typeof d.dialect === 'string', heardMs: this.heardMs };
+        const o = finishSession(acc, end, this.d.config.crm.stuck, this.d.flows, this.sink);
         this.open.delete(ses);
+        this.opened(sub, -1);
         this.finished(o, res);
         return;
       }
@@ -165,10 +203,19 @@ export class Ingest {
       return;
     }
     switch (type) {
-      case T.content: // content outside a session (an SMS keyword answered with advice)
+      case T.content: {
+        // Content outside a session (an SMS keyword answered with advice): an SMS visit that got it at once.
         this.contentReached(sub, at);
         store.activeOn(sub, this.d.days.of(at));
+        const flowCode = b.flow[i]!;
+        const nodeCode = b.node[i]!;
+        if (at > this.latestStart) this.latestStart = at;
+        if (flowCode >= 0 && nodeCode >= 0) {
+          const got = [this.nodes[nodeCode]!];
+          this.episodes.add({ sub, ch: chCode === 0 ? 'sms' : CHANNELS[chCode]!, flow: this.flowIds[flowCode]!, start: at, end: at, heard: got, heardClean: got });
+        }
         return;
+      }
       case T.smsIn:
         store.activeOn(sub, this.d.days.of(at));
         if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
@@ -229,7 +276,18 @@ export class Ingest {
     s.touch(sub);
     for (let i = 0; i < DIMS.length; i++) this.dimBuf[i] = s.dimValues[s.dims[DIMS[i]!][sub]!]!;
     this.rollups.session(o, this.d.days.of(o.start), this.d.days.of(o.end), first, this.dimBuf);
+    if (!o.outbound) this.episodes.add(o);
     res.sessions++;
+  }
+
+  private episodeDone(e: EpisodeOutcome): void {
+    const day = this.d.days.of(e.start);
+    const s = this.store;
+    const known = this.ensure(e.sub);
+    const lang = known ? s.dimValues[s.dims.language[e.sub]!]! : 'unknown';
+    const firstDay = known ? s.firstDay[e.sub]! : NONE;
+    const cohort = firstDay === NONE || day - firstDay < 7 ? COHORTS.firstWeek : COHORTS.established;
+    this.rollups.discovery.episode(e, day, lang, cohort);
   }
 
   // A session with no end event long after its last step (the sweeper never ran, a crash) ends as a timeout.
@@ -238,14 +296,18 @@ export class Ingest {
     for (const [code, acc] of this.open) {
       if (acc.last > now - staleMs) continue;
       this.open.delete(code);
+      this.opened(acc.sub, -1);
       if (!this.ensure(acc.sub)) continue;
-      this.finished(finishSession(acc, { at: acc.last, reason: 'timeout', node: acc.node }, this.d.config.crm.stuck, this.d.flows, this.sink), res);
+      this.finished(finishSession(acc, { at: acc.last, reason: 'timeout', node: acc.node, heardMs: this.heardMs }, this.d.config.crm.stuck, this.d.flows, this.sink), res);
     }
+    // Episodes whose gap has passed by now are finished; the rest wait for the next pass.
+    this.episodes.sweep(now, (sub) => this.openBySub.has(sub));
     return res;
   }
 
-  /** Writes the sessions still open, for the next pass (inside the pass's transaction). */
+  /** Writes the sessions and episodes still open, for the next pass (inside the pass's transaction). */
   saveOpenSessions(): number {
+    this.episodes.save(this.d.db);
     const c = this.d.db.$client;
     c.prepare('DELETE FROM crm_open_sessions').run();
     const ins = c.prepare('INSERT INTO crm_open_sessions (session_id, subscriber_id, last_at, acc) VALUES (?, ?, ?, ?)');

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { DIMS } from './activity-store';
+import { DiscoveryRollup } from './discovery-rollup';
 import { dwellBucket, mergeHistogram } from './dwell';
 import { hllAdd, hllMerge, hllNew } from './hll';
 import type { SessionOutcome } from './session-classifier';
@@ -72,6 +73,8 @@ export class Rollups {
   private readonly nodeAgg = new Map<number, NodeAgg>();
   private readonly sessionAgg = new Map<number, SessionAgg>();
   private readonly usageAgg = new Map<number, UsageAgg>();
+  /** Finished episodes: first-go discovery of the content sought. */
+  readonly discovery = new DiscoveryRollup();
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
@@ -203,7 +206,7 @@ export class Rollups {
       if (o) hllMerge(u.hll, new Uint8Array(o.subscribers));
       putUse.run(u.day, u.ch, u.flow, u.dim, u.value, (o?.sessions ?? 0) + u.sessions, (o?.content_sessions ?? 0) + u.content, (o?.stuck_sessions ?? 0) + u.stuck, Buffer.from(u.hll));
     }
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size;
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(db);
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();

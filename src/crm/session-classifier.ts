@@ -23,6 +23,15 @@ export interface SessionAcc {
   content: boolean;
   frictionBeforeContent: boolean;
   menuMs: number;
+  /** Content nodes the caller got (read on USSD, heard to the end on IVR), in order; absent in accs saved by older versions. */
+  heard?: string[];
+  /** Of those, the ones reached with no back, home or invalid input before them. */
+  heardClean?: string[];
+  /** IVR: the content node being played, not yet known to be heard to the end, and whether it was reached cleanly. */
+  pending?: string | null;
+  pendingClean?: boolean;
+  /** A call the service placed (outbound IVR), not one the subscriber made. */
+  outbound?: boolean;
 }
 
 /** What a finished session was, for rollups and detectors. */
@@ -44,6 +53,11 @@ export interface SessionOutcome {
   sought: string | null;
   menuMs: number;
   visited: string[];
+  /** Content nodes got in this session, in order (see SessionAcc.heard). */
+  heard: string[];
+  /** Content nodes got with no back, home or invalid input on the way. */
+  heardClean: string[];
+  outbound: boolean;
 }
 
 /** Where dwell time and per-node counts go while events are applied. */
@@ -73,7 +87,24 @@ export function newSessionAcc(sub: number, ch: string, flow: string, at: number)
     content: false,
     frictionBeforeContent: false,
     menuMs: 0,
+    heard: [],
+    heardClean: [],
+    pending: null,
+    pendingClean: false,
   };
+}
+
+/** Records content the caller got; `clean` when no back, home or invalid input came before it. */
+function gotContent(acc: SessionAcc, nodeId: string, clean: boolean): void {
+  (acc.heard ??= []).push(nodeId);
+  if (clean) (acc.heardClean ??= []).push(nodeId);
+}
+
+// On IVR a content node counts once the caller has heard it to the end: anything they do after it shows that.
+function confirmPending(acc: SessionAcc): void {
+  if (!acc.pending) return;
+  gotContent(acc, acc.pending, acc.pendingClean === true);
+  acc.pending = null;
 }
 
 function leaveScreen(acc: SessionAcc, at: number, sink: NodeSink): void {
@@ -86,12 +117,20 @@ function leaveScreen(acc: SessionAcc, at: number, sink: NodeSink): void {
 /** Applies one usage event of the session (types other than the session's steps are ignored). */
 export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string | null, at: number, sink: NodeSink): void {
   if (at > acc.last) acc.last = at;
+  confirmPending(acc);
   switch (type) {
     case 'menu':
     case 'content': {
       if (nodeId === null) return;
       const isContent = type === 'content';
       if (nodeId === acc.node) return; // the same screen again: another page, or re-shown after invalid input
+      if (isContent) {
+        const clean = acc.invalid === 0 && acc.backs === 0;
+        if (acc.ch === 'ivr') {
+          acc.pending = nodeId;
+          acc.pendingClean = clean;
+        } else gotContent(acc, nodeId, clean);
+      }
       leaveScreen(acc, at, sink);
       const seen = acc.visits[nodeId] ?? 0;
       if (seen > 0) acc.revisits++;
@@ -129,8 +168,26 @@ export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string 
 
 type StuckConfig = Config['crm']['stuck'];
 
+/** How a session ended, as its session_end event (or the stale sweep) says. */
+export interface SessionEnd {
+  at: number;
+  reason: string;
+  node: string | null;
+  depth?: number | null;
+  /** The caller hung up (a voice platform's final callback), as opposed to the flow or a timeout ending it. */
+  hangup?: boolean;
+  /** IVR: this long on a content node counts as heard to the end even when the caller hung up on it. */
+  heardMs?: number;
+}
+
 /** Ends the session and classifies it: content reached, found at the first go, or stuck and why. */
-export function finishSession(acc: SessionAcc, end: { at: number; reason: string; node: string | null; depth?: number | null }, cfg: StuckConfig, flows: FlowIndex, sink: NodeSink): SessionOutcome {
+export function finishSession(acc: SessionAcc, end: SessionEnd, cfg: StuckConfig, flows: FlowIndex, sink: NodeSink): SessionOutcome {
+  // Content still playing when the call ended: heard if the flow ended the call on it, or the caller stayed long enough.
+  if (acc.pending) {
+    const endedByFlow = end.hangup !== true && end.reason !== 'timeout' && end.reason !== 'dropped';
+    if (endedByFlow || end.at - acc.nodeAt >= (end.heardMs ?? Infinity)) confirmPending(acc);
+    acc.pending = null;
+  }
   leaveScreen(acc, end.at, sink);
   const endNode = end.node ?? acc.node;
   const signals: string[] = [];
@@ -159,6 +216,9 @@ export function finishSession(acc: SessionAcc, end: { at: number; reason: string
     sought: stuck ? soughtNode(acc, flows) : null,
     menuMs: acc.menuMs,
     visited: Object.keys(acc.visits),
+    heard: acc.heard ?? [],
+    heardClean: acc.heardClean ?? [],
+    outbound: acc.outbound === true,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Db } from '../db/client';
 import type { Days } from '../crm/days';
+import type { FlowIndex } from '../crm/flow-index';
+import { soughtContentReport } from './discovery-sought';
 import { rate, rollupWhere, type ReportRange } from './range';
 
 interface Row {
@@ -17,11 +19,18 @@ interface Row {
 }
 
 /**
- * Did callers find the content at the first go? Per day and channel: sessions, share reaching content,
- * share reaching it without any invalid input, back or revisit (first attempt), share of first-ever
- * sessions that found content, stuck sessions and which friction signals fired, how sessions ended.
+ * Did callers find the content they were looking for at the first go? `soughtContent`: per episode (a
+ * subscriber's sessions within the gap), optionally broken down `by` flow, channel, language, cohort,
+ * node or a profile field. Beside it the older per-session reading: share reaching any content, share
+ * reaching it without invalid input, back or revisit, first-ever sessions, stuck sessions and why.
  */
-export function discoveryReport(db: Db, days: Days, r: ReportRange): Record<string, unknown> {
+export function discoveryReport(
+  db: Db,
+  days: Days,
+  r: ReportRange,
+  opts: { flows: FlowIndex; by?: string | undefined; profileFields?: readonly string[] | null },
+): Record<string, unknown> {
+  const soughtContent = soughtContentReport(db, opts.flows, r, opts.by, opts.profileFields ?? null);
   const w = rollupWhere(r);
   const rows = db.$client.prepare(`SELECT * FROM crm_session_daily WHERE ${w.sql} ORDER BY day`).all(...w.args) as Row[];
   type Acc = { sessions: number; content: number; clean: number; stuck: number; first: number; firstContent: number; menuMs: number; ends: Record<string, number>; friction: Record<string, number> };
@@ -60,6 +69,7 @@ export function discoveryReport(db: Db, days: Days, r: ReportRange): Record<stri
     averageMenuSeconds: a.sessions > 0 ? Math.round(a.menuMs / a.sessions / 100) / 10 : null,
   });
   return {
+    soughtContent,
     ...view(total),
     endReasons: total.ends,
     frictionSignals: total.friction,

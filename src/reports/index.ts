@@ -22,7 +22,7 @@ export type ReportQuery = RangeQuery & { by?: string; field?: string; service?: 
 /** What each report answers, for GET /api/v1/reports. */
 export const REPORTS: Record<string, string> = {
   funnel: 'per node: screens shown, sessions, invalid-input rate, backs, exits by reason, drop-off, median dwell',
-  discovery: 'share of sessions (and of first sessions) that found content, and at the first go; stuck sessions and why',
+  discovery: 'first-go rate of the content sought per episode (by=flow|channel|language|cohort|node|<profile field>) with 95% interval; beside it sessions that found any content; stuck sessions and why',
   stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
   retention: 'retention by cohort (last 30 days by default): observed survival against the fitted sBG curve with fit quality; BG/BB per activity cohort',
@@ -31,6 +31,12 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
 };
+
+/** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
+function profileFieldNames(config: object): string[] | null {
+  const fields = (config as { profile?: { fields?: unknown } }).profile?.fields;
+  return fields && typeof fields === 'object' ? Object.keys(fields) : null;
+}
 
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
@@ -57,7 +63,7 @@ export class Reports {
         body = funnelReport(db, flows, range);
         break;
       case 'discovery':
-        body = discoveryReport(db, days, range);
+        body = discoveryReport(db, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
         break;
       case 'stuck':
         body = stuckReport(db, flows, range, limit);

@@ -134,6 +134,57 @@ export const crmUsageDaily = sqliteTable(
   (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.dim, t.value] })],
 );
 
+/** Episodes (a subscriber's sessions within the configured gap) still open at the end of a pass. */
+export const crmOpenEpisodes = sqliteTable('crm_open_episodes', {
+  subscriberId: integer('subscriber_id').primaryKey(),
+  lastAt: integer('last_at').notNull(),
+  acc: text('acc', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+});
+
+/** Finished episodes per start day: was the content sought found at the first go, later, or not at all. */
+export const crmDiscoveryDaily = sqliteTable(
+  'crm_discovery_daily',
+  {
+    day: integer('day').notNull(),
+    /** Channel and flow of the episode's first session. */
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    language: text('language').notNull(),
+    /** first_week (the subscriber's first 7 days of activity) | established */
+    cohort: text('cohort').notNull(),
+    /** The content sought (its flow and node); '' when the episode reached no content. */
+    soughtFlowId: text('sought_flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    episodes: integer('episodes').notNull().default(0),
+    firstGo: integer('first_go').notNull().default(0),
+    retried: integer('retried').notNull().default(0),
+    notFound: integer('not_found').notNull().default(0),
+    /** Episodes whose first session reached some content cleanly (the "any content" rate). */
+    anyFirstGo: integer('any_first_go').notNull().default(0),
+    sessions: integer('sessions').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.language, t.cohort, t.soughtFlowId, t.nodeId] })],
+);
+
+/** The same episode counts per profile field value (subscribers.profile); value '' counts episodes whose subscriber has the field. */
+export const crmDiscoveryProfileDaily = sqliteTable(
+  'crm_discovery_profile_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    episodes: integer('episodes').notNull().default(0),
+    firstGo: integer('first_go').notNull().default(0),
+    retried: integer('retried').notNull().default(0),
+    notFound: integer('not_found').notNull().default(0),
+    anyFirstGo: integer('any_first_go').notNull().default(0),
+    sessions: integer('sessions').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.field, t.value] }), index('crm_discovery_profile_field_day').on(t.field, t.day)],
+);
+
 /** Something a detector found about a subscriber, acted on at most once. */
 export const crmFindings = sqliteTable(
   'crm_findings',

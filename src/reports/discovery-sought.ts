@@ -1,0 +1,148 @@
+import { COHORTS } from '../crm/discovery-rollup';
+import { wilson } from '../crm/experiments';
+import type { FlowIndex } from '../crm/flow-index';
+import type { Db } from '../db/client';
+import { badRequest } from '../lib/errors';
+import { rate, rollupWhere, type ReportRange } from './range';
+
+/** Breakdowns every discovery report offers; profile fields come on top. */
+export const DISCOVERY_DIMS = ['flow', 'channel', 'language', 'cohort', 'node'] as const;
+/** Age bands derived from the birthYear profile field, as of the report's end. */
+export const AGE_BANDS = ['<25', '25-34', '35-44', '45-54', '55+'] as const;
+
+interface Counts {
+  episodes: number;
+  firstGo: number;
+  retried: number;
+  notFound: number;
+  anyFirstGo: number;
+  sessions: number;
+}
+
+const COLS = 'episodes, first_go, retried, not_found, any_first_go, sessions';
+type CountRow = { episodes: number; first_go: number; retried: number; not_found: number; any_first_go: number; sessions: number };
+
+const zero = (): Counts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
+
+function add(a: Counts, r: CountRow, sign = 1): void {
+  a.episodes += sign * r.episodes;
+  a.firstGo += sign * r.first_go;
+  a.retried += sign * r.retried;
+  a.notFound += sign * r.not_found;
+  a.anyFirstGo += sign * r.any_first_go;
+  a.sessions += sign * r.sessions;
+}
+
+const round = (v: number) => Math.round(v * 10000) / 10000;
+
+/** Counts, the first-go rate of the content sought with its 95% (Wilson) interval, and the older "any content" rate. */
+function view(a: Counts): Record<string, unknown> {
+  const [lo, hi] = wilson(a.firstGo, a.episodes);
+  return {
+    episodes: a.episodes,
+    foundFirstGo: a.firstGo,
+    foundAfterRetries: a.retried,
+    notFound: a.notFound,
+    firstGoRate: rate(a.firstGo, a.episodes),
+    firstGoInterval95: a.episodes > 0 ? [round(lo), round(hi)] : null,
+    foundRate: rate(a.firstGo + a.retried, a.episodes),
+    anyContentFirstGoRate: rate(a.anyFirstGo, a.episodes),
+    sessionsPerEpisode: a.episodes > 0 ? Math.round((a.sessions / a.episodes) * 100) / 100 : null,
+  };
+}
+
+/** The breakdowns allowed: the built-in ones, then the profile schema's fields (and ageBand with birthYear). */
+export function allowedDiscoveryDims(profileFields: readonly string[] | null): string[] | null {
+  if (profileFields === null) return null;
+  return [...DISCOVERY_DIMS, ...profileFields.filter((f) => !(DISCOVERY_DIMS as readonly string[]).includes(f)), ...(profileFields.includes('birthYear') ? ['ageBand'] : [])];
+}
+
+function checkBy(by: string, profileFields: readonly string[] | null): void {
+  const allowed = allowedDiscoveryDims(profileFields);
+  if (allowed ? allowed.includes(by) : /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(by)) return;
+  const list = allowed ? allowed.join(', ') : `${DISCOVERY_DIMS.join(', ')} or a profile field name`;
+  throw badRequest('INVALID_DIMENSION', `by "${by.slice(0, 40)}" is not a discovery breakdown; by must be one of ${list}.`);
+}
+
+function ageBand(birthYear: string, endYear: number): string {
+  const y = Number(birthYear);
+  if (!Number.isInteger(y)) return 'unknown';
+  const age = endYear - y;
+  return age < 25 ? '<25' : age < 35 ? '25-34' : age < 45 ? '35-44' : age < 55 ? '45-54' : '55+';
+}
+
+/**
+ * First-go discovery of the content sought, from the episode rollups: an episode is a subscriber's
+ * sessions within the configured gap; what it ends on is what they sought; first go means the first
+ * session got it with no back, home, invalid input or timeout on the way. Optionally broken down `by`.
+ */
+export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by: string | undefined, profileFields: readonly string[] | null): Record<string, unknown> {
+  if (by !== undefined) checkBy(by, profileFields);
+  const w = rollupWhere(r);
+  const c = db.$client;
+  const total = zero();
+  const rows = c.prepare(`SELECT channel, flow_id, language, cohort, sought_flow_id, node_id, ${COLS} FROM crm_discovery_daily WHERE ${w.sql}`).all(...w.args) as (CountRow & {
+    channel: string;
+    flow_id: string;
+    language: string;
+    cohort: string;
+    sought_flow_id: string;
+    node_id: string;
+  })[];
+  for (const row of rows) add(total, row);
+  const open = (c.prepare('SELECT count(*) AS n FROM crm_open_episodes').get() as { n: number }).n;
+  const out: Record<string, unknown> = {
+    ...view(total),
+    openEpisodes: open,
+    note: 'Episodes are counted on the day they start, once finished (the gap after their last session has passed); openEpisodes are not counted yet.',
+  };
+  if (by === undefined) return out;
+
+  const groups = new Map<string, Counts & { flowId?: string; nodeId?: string }>();
+  const group = (k: string) => {
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = zero()));
+    return g;
+  };
+  if ((DISCOVERY_DIMS as readonly string[]).includes(by)) {
+    for (const row of rows) {
+      if (by === 'node') {
+        // Per content node: only episodes that found something have a node to blame.
+        if (row.node_id === '') continue;
+        const g = group(`${row.sought_flow_id}\t${row.node_id}`);
+        g.flowId = row.sought_flow_id;
+        g.nodeId = row.node_id;
+        add(g, row);
+        continue;
+      }
+      add(group(by === 'flow' ? row.flow_id : by === 'channel' ? row.channel : by === 'language' ? row.language : row.cohort), row);
+    }
+  } else {
+    const field = by === 'ageBand' ? 'birthYear' : by;
+    const endYear = new Date(r.to).getUTCFullYear();
+    const prof = c.prepare(`SELECT value, ${COLS} FROM crm_discovery_profile_daily WHERE field = ? AND ${w.sql}`).all(field, ...w.args) as (CountRow & { value: string })[];
+    // Value '' counts every episode whose subscriber has the field: the rest are unknown.
+    const unknown = zero();
+    Object.assign(unknown, total);
+    for (const row of prof) {
+      if (row.value === '') add(unknown, row, -1);
+      else add(group(by === 'ageBand' ? ageBand(row.value, endYear) : row.value), row);
+    }
+    if (unknown.episodes > 0) Object.assign(group('unknown'), unknown);
+  }
+  const list = [...groups].map(([k, g]): Record<string, unknown> => {
+    if (by === 'node') return { flowId: g.flowId, nodeId: g.nodeId, topic: flows.topic(g.flowId!, g.nodeId!, null), ...view(g) };
+    return { value: k, ...(by === 'cohort' ? { label: k === COHORTS.firstWeek ? 'subscribers in their first week of use' : 'subscribers past their first week' } : {}), ...view(g) };
+  });
+  const fr = (x: Record<string, unknown>) => (typeof x.firstGoRate === 'number' ? x.firstGoRate : 2);
+  const size = (x: Record<string, unknown>) => x.episodes as number;
+  // Per node the hardest to find come first; other breakdowns by size.
+  if (by === 'node') list.sort((x, y) => fr(x) - fr(y) || size(y) - size(x));
+  else list.sort((x, y) => size(y) - size(x) || String(x.value).localeCompare(String(y.value)));
+  out.by = by;
+  out.groups = list;
+  if (by === 'node') out.notFoundEpisodes = total.notFound;
+  if (!(DISCOVERY_DIMS as readonly string[]).includes(by)) out.profileNote = 'A list field (crops) counts an episode under each of its values; unknown = episodes whose subscriber has no value.';
+  if (by === 'ageBand') out.ageAsOfYear = new Date(r.to).getUTCFullYear();
+  return out;
+}
