@@ -11,9 +11,9 @@ import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
 import { BatchInsert } from '../batch-insert';
 import type { PassSummary } from '../crm-service';
-import { chooseRoute, drawProfile, isYoung, plantedShares, topicOf } from './demography';
+import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
-import { TreatmentSim, type KindTruth, type PlantedAction } from './treatment';
+import { INTERVENTION_TRUTH, TreatmentSim, type KindTruth, type PlantedAction } from './treatment';
 
 /** The real CRM the generator runs at the end of every simulated day (`core.crm`). */
 export interface CrmHook {
@@ -62,6 +62,16 @@ interface GeneratorParams {
 }
 
 const STATE_KEY = 'generator';
+/** The crm_state key holding the planted truth of a population generated with the CRM acting. */
+export const TRUTH_KEY = 'generator_truth';
+
+/** What a generation with the CRM acting planted, and the true effects it produced (stored under `TRUTH_KEY`). */
+export interface GeneratorTruth {
+  interventions: KindTruth[];
+  planted: typeof INTERVENTION_TRUTH;
+  demography: typeof DEMOGRAPHY_TRUTH;
+  plantedContent: ReturnType<typeof plantedShares>;
+}
 
 /**
  * Writes a realistic synthetic population for demos and benchmarks: subscribers with regions, crops,
@@ -410,7 +420,12 @@ export class PopulationGenerator {
         for (let i = 0; i < n; i++) if (lastSeen[i]! > joinAt[i]!) seen.run(lastSeen[i]!, i + 1, lastSeen[i]!);
       })();
       log(`generate: ${touchedSubs.size} subscriptions folded`);
-      if (treat) summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth() };
+      if (treat) {
+        summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth() };
+        // Kept with the population so a bench or a test in another process compares reports against it.
+        const truth: GeneratorTruth = { interventions: summary.crm.truth, planted: INTERVENTION_TRUTH, demography: DEMOGRAPHY_TRUTH, plantedContent: summary.plantedContent! };
+        this.state.set(TRUTH_KEY, truth, asOf);
+      }
     } finally {
       for (const ix of dropped) c.prepare(ix.sql).run();
       c.pragma(`synchronous = ${savedSync}`);
