@@ -10,15 +10,12 @@ import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } f
 import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
 import { BatchInsert } from '../batch-insert';
-import type { PassSummary } from '../crm-service';
 import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
-import { INTERVENTION_TRUTH, TreatmentSim, type KindTruth, type PlantedAction } from './treatment';
+import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
+import { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
-/** The real CRM the generator runs at the end of every simulated day (`core.crm`). */
-export interface CrmHook {
-  runPass(now: number): PassSummary;
-}
+export { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
 export interface GenerateOptions {
   subscribers: number;
@@ -62,16 +59,6 @@ interface GeneratorParams {
 }
 
 const STATE_KEY = 'generator';
-/** The crm_state key holding the planted truth of a population generated with the CRM acting. */
-export const TRUTH_KEY = 'generator_truth';
-
-/** What a generation with the CRM acting planted, and the true effects it produced (stored under `TRUTH_KEY`). */
-export interface GeneratorTruth {
-  interventions: KindTruth[];
-  planted: typeof INTERVENTION_TRUTH;
-  demography: typeof DEMOGRAPHY_TRUTH;
-  plantedContent: ReturnType<typeof plantedShares>;
-}
 
 /**
  * Writes a realistic synthetic population for demos and benchmarks: subscribers with regions, crops,
@@ -220,8 +207,6 @@ export class PopulationGenerator {
       const treat = crm && fresh ? new TreatmentSim(this.db, seed, (at) => Math.floor((at - p.startAt) / DAY)) : null;
       const crmStats = { passes: 0, passMs: 0, delivered: 0, failed: 0, moved: 0 };
       let lastPassAt = -Infinity;
-      const scratch: BillingNote[] = [];
-      const isCharge = (type: string, lifecycle: unknown) => !lifecycle && (type === 'subscribed' || type === 'renewed');
       const siblingsOf = new Map<string, Route[]>();
       for (const r of routes) {
         const parent = r.menus[r.menus.length - 1]!;
@@ -255,31 +240,20 @@ export class PopulationGenerator {
         const singles: EventRow[] = [];
         const notes: { at: number; row: EventRow; sub: number; type: string; lifecycle: boolean }[] = [];
         // What the interventions moved subscribers to do today (planted actions).
-        const planted = new Map<number, PlantedAction[]>();
-        if (treat) {
-          for (const a of treat.actionsOn(day)) {
-            const si = service[a.sub]!;
-            if (a.kind === 'save') {
-              if (si < 0) continue;
-              const svc = services[si]!;
-              sim.copyTo(shadow!, a.sub);
-              a.track.movedAt = dayStart;
-              dayNotes.length = 0;
-              sim.persuade(a.sub, a.at, a.track.windowEndsAt, svc.period as Period, dayNotes);
-              for (const note of dayNotes) notes.push({ at: note.at, row: billingUsage(note, a.sub + 1, subId(a.sub), svc.id, svc.price, svc.currency), sub: a.sub, type: note.type, lifecycle: false });
-              for (const note of dayNotes) treat.observe(a.sub, note.at, 'renewed', a.track);
-            } else {
-              planted.set(a.sub, [...(planted.get(a.sub) ?? []), a]);
-            }
-          }
-          for (const t of treat.shadowed(dayStart)) {
-            const si = service[t.sub]!;
-            if (si < 0 || !shadow!.busy(t.sub, subscribeAt[t.sub]!, dayEnd)) continue;
-            scratch.length = 0;
-            shadow!.day(t.sub, subscribeAt[t.sub]!, services[si]!.period as Period, balance[t.sub]!, cancel[t.sub]!, dayStart, dayEnd, scratch);
-            for (const note of scratch) if (isCharge(note.type, note.lifecycle)) treat.observe(t.sub, note.at, 'renewed', null, true);
-          }
-        }
+        const planted = treat
+          ? treat.startDay(day, dayStart, dayEnd, {
+              sim,
+              shadow: shadow!,
+              period: (i) => (service[i]! >= 0 ? (services[service[i]!]!.period as Period) : null),
+              subscribeAt,
+              balance,
+              cancel,
+              charge: (i, note) => {
+                const svc = services[service[i]!]!;
+                notes.push({ at: note.at, row: billingUsage(note, i + 1, subId(i), svc.id, svc.price, svc.currency), sub: i, type: note.type, lifecycle: false });
+              },
+            })
+          : null;
         for (let i = 0; i < n; i++) {
           const si = service[i]!;
           const tracked = treat !== null && treat.has(i);
@@ -290,9 +264,9 @@ export class PopulationGenerator {
             if (emit) {
               for (const note of dayNotes) notes.push({ at: note.at, row: billingUsage(note, i + 1, subId(i), svc.id, svc.price, svc.currency), sub: i, type: note.type, lifecycle: note.lifecycle !== undefined });
             }
-            if (tracked) for (const note of dayNotes) if (isCharge(note.type, note.lifecycle)) treat.observe(i, note.at, 'renewed');
+            if (tracked) for (const note of dayNotes) if (isCharge(note)) treat.observe(i, note.at, 'renewed');
           }
-          const acts = planted.get(i);
+          const acts = planted?.get(i);
           if (acts) {
             const r = rng(seed, i, day, SALT.planted);
             acts.forEach((a, k) => {

@@ -2,7 +2,24 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/client';
 import { HOUR } from '../../lib/clock';
 import { INTERVENTION_KINDS, type InterventionKind } from '../interventions';
+import type { BillingNote, BillingSim, Period } from './billing';
 import { u01 } from './model';
+
+/** Whether a billing notification is a successful charge (what the outcome "renewed" counts). */
+export const isCharge = (n: BillingNote) => !n.lifecycle && (n.type === 'subscribed' || n.type === 'renewed');
+
+/** The billing side a day of planted actions needs. */
+export interface DayBilling {
+  sim: BillingSim;
+  /** The world without the persuasions, for moved saves. */
+  shadow: BillingSim;
+  period(i: number): Period | null;
+  subscribeAt: Float64Array;
+  balance: Float32Array;
+  cancel: Float32Array;
+  /** Records a charge notification of the treated world. */
+  charge(i: number, note: BillingNote): void;
+}
 
 /** The outcome of the interventions report an intervention kind is meant to move. */
 export type OutcomeName = 'returned' | 'reachedContent' | 'renewed';
@@ -167,6 +184,40 @@ export class TreatmentSim {
       this.bySub.set(i, list);
     }
     return out;
+  }
+
+  /**
+   * Starts simulated day `day`: persuaded savers pay (their untreated world is copied to the shadow
+   * billing first), the shadow billing runs the day for every moved save still in its window, and the
+   * other planted actions (a session reaching content) are returned by subscriber for the day's traffic.
+   */
+  startDay(day: number, dayStart: number, dayEnd: number, b: DayBilling): Map<number, PlantedAction[]> {
+    const planted = new Map<number, PlantedAction[]>();
+    const notes: BillingNote[] = [];
+    for (const a of this.actionsOn(day)) {
+      if (a.kind !== 'save') {
+        planted.set(a.sub, [...(planted.get(a.sub) ?? []), a]);
+        continue;
+      }
+      const period = b.period(a.sub);
+      if (period === null) continue;
+      b.sim.copyTo(b.shadow, a.sub);
+      a.track.movedAt = dayStart;
+      notes.length = 0;
+      b.sim.persuade(a.sub, a.at, a.track.windowEndsAt, period, notes);
+      for (const note of notes) {
+        b.charge(a.sub, note);
+        this.observe(a.sub, note.at, 'renewed', a.track);
+      }
+    }
+    for (const t of this.shadowed(dayStart)) {
+      const period = b.period(t.sub);
+      if (period === null || !b.shadow.busy(t.sub, b.subscribeAt[t.sub]!, dayEnd)) continue;
+      notes.length = 0;
+      b.shadow.day(t.sub, b.subscribeAt[t.sub]!, period, b.balance[t.sub]!, b.cancel[t.sub]!, dayStart, dayEnd, notes);
+      for (const note of notes) if (isCharge(note)) this.observe(t.sub, note.at, 'renewed', null, true);
+    }
+    return planted;
   }
 
   /** The planted actions due on simulated day `day`. */
