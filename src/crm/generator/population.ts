@@ -15,7 +15,7 @@ import { synthSession, type EventRow, type SessionPlan } from './sessions';
 import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
 import { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
-export { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
+export { GENERATOR_TRUTH, TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
 export interface GenerateOptions {
   subscribers: number;

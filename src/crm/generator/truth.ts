@@ -1,6 +1,14 @@
 import type { PassSummary } from '../crm-service';
-import type { DEMOGRAPHY_TRUTH, plantedShares } from './demography';
-import type { INTERVENTION_TRUTH, KindTruth } from './treatment';
+import { DEMOGRAPHY_TRUTH, type plantedShares } from './demography';
+import { TRUTH } from './model';
+import { INTERVENTION_TRUTH, type KindTruth } from './treatment';
+
+/**
+ * The planted truth in one place: the models' true parameters (BG/BB activity, sBG cancellation, charge
+ * success, subscriptions over time), who the subscribers are and how groups differ in content use, and
+ * what each intervention does to the subscribers it reaches. Reports are checked against it.
+ */
+export const GENERATOR_TRUTH = { models: TRUTH, demography: DEMOGRAPHY_TRUTH, interventions: INTERVENTION_TRUTH } as const;
 
 /** The real CRM the generator runs at the end of every simulated day (`core.crm`). */
 export interface CrmHook {
