@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    // The core never imports a channel (ARCHITECTURE.md); server.ts is the one composition root.
+    // The core never imports a channel (docs/architecture.md); server.ts is the one composition root.
     files: ['src/**/*.ts'],
     ignores: ['src/server.ts', 'src/cli.ts', 'src/bench/**'],
     rules: {

@@ -34,16 +34,41 @@ const commands: Record<string, Command> = {
     },
   },
   migrate: {
-    usage: 'vasgw migrate [--config FILE]',
-    summary: 'apply database migrations and exit',
-    async run(args, out) {
-      const { values } = options(args, { config: { type: 'string' } });
+    usage: 'vasgw migrate [--config FILE] [--json]',
+    summary: 'apply database migrations, then check stored profiles against config profile.fields (exit 1 on violations)',
+    async run(args, out, err) {
+      const { values } = options(args, { config: { type: 'string' }, json: { type: 'boolean' } });
       const config = loadConfig({ file: values.config });
       const db = openDb({ path: config.database.path });
-      migrateDb(db);
-      db.$client.close();
-      out(`database ${config.database.path} is up to date`);
-      return 0;
+      try {
+        migrateDb(db);
+        const { checkStoredProfiles } = await import('./subscribers/profile-check');
+        const { profileSchemaFor } = await import('./subscribers/profile-flows');
+        const { loadFlowRegistry } = await import('./server');
+        let flows: Pick<ReturnType<typeof loadFlowRegistry>, 'all'>;
+        try {
+          flows = loadFlowRegistry(config);
+        } catch (e) {
+          // The languages flows declare widen the language field; without flows the configured list still holds.
+          err(`vasgw migrate: flows not loaded (${(e as Error).message.slice(0, 200)}); checking language against profile.fields only`);
+          flows = { all: () => [] };
+        }
+        const result = checkStoredProfiles(db, profileSchemaFor(config.profile, flows));
+        if (values.json) out(JSON.stringify(result, null, 2));
+        else {
+          out(`database ${config.database.path} is up to date`);
+          out(`profiles: ${result.checked} checked, ${result.typed} stored as text now typed, ${result.violatingSubscribers} outside the schema (left unchanged)`);
+          for (const v of result.violations) out(`  subscriber ${v.subscriberId} (${v.msisdn}): ${v.field} = ${JSON.stringify(v.value)?.slice(0, 60)}: ${v.reason}`);
+          if (result.violationsTruncated) out('  ... more not listed (use --json for the first 1000)');
+        }
+        if (result.violatingSubscribers > 0) {
+          err(`vasgw migrate: ${result.violatingSubscribers} subscriber profile(s) do not fit config profile.fields; fix the data (PATCH /api/v1/subscribers/:msisdn) or the schema, then run migrate again.`);
+          return 1;
+        }
+        return 0;
+      } finally {
+        db.$client.close();
+      }
     },
   },
   flows: {

@@ -10,6 +10,7 @@ import { Readiness } from './lib/readiness';
 import { OperatorDirectory } from './subscribers/operators';
 import { SubscriberRepo } from './subscribers/subscriber-repo';
 import { SubscriberService, type Subscriber } from './subscribers/subscriber-service';
+import { checkFlowInputs, profileSchemaFor } from './subscribers/profile-flows';
 import { UsageLog } from './usage/usage-log';
 import { FlowRegistry } from './engine/flow-registry';
 import { SessionService } from './sessions/session-service';
@@ -45,7 +46,8 @@ export function buildCore(deps: CoreDeps) {
   const commits = new GroupCommit(db);
 
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
+  const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
+  checkFlowInputs(flows, subscribers);
   const usage = new UsageLog(db, metrics);
   const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },

@@ -5,7 +5,7 @@ import type { BillingDialect } from './dialect';
 import { jsonObject, msisdnField, parseIsoTime, stringField } from '../../src/lib/fields';
 
 /**
- * The gateway's generic JSON billing event (CONTRACT.md):
+ * The gateway's generic JSON billing event (docs/contract.md):
  * `{ eventId, msisdn, serviceId, type, at, amount?, currency?, reason?, nextRenewalAt?, autoRenew? }`.
  * Idempotent on `eventId`. `amount` left out on subscribed/renewed means the service price was charged.
  */

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../src/core';
+import { callerError, errorBody, internalError } from '../../src/api/error-handler';
 import { AppError } from '../../src/lib/errors';
 import type { BillingDialect } from './dialect';
 
@@ -11,31 +12,33 @@ export function registerBillingDialect(app: FastifyInstance, core: Core, dialect
   const seconds = core.metrics.histogram('billing_notification_seconds', 'Time to ingest a billing notification', ['dialect'], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1]);
   const outcomes = core.metrics.counter('billing_notifications_total', 'Billing notifications by outcome', ['dialect', 'outcome']);
   const log = core.log.child({ comp: 'billing', dialect: dialect.name });
-  app.post(dialect.path, async (req, reply) => {
+  // Every caller mistake on this route, including those Fastify finds before the handler (media type,
+  // body size, body parsing, the callback guard), answers in the dialect's own shape: an SDP reads only
+  // SOAP and retries anything else.
+  const errorHandler = (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+    const caller = callerError(err);
+    if (!caller) return internalError(err, req, reply);
+    outcomes.inc({ dialect: dialect.name, outcome: 'rejected' });
+    log.info({ code: caller.code, status: caller.status }, 'billing notification rejected');
+    if (dialect.renderError) return dialect.renderError(reply, caller);
+    return reply.status(caller.status).send(errorBody(caller.code, caller.message, caller.details));
+  };
+  app.post(dialect.path, { errorHandler }, async (req, reply) => {
     const started = performance.now();
-    try {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!dialect.contentTypes.includes(type)) {
-        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
-      }
-      const n = dialect.parse(req, {
-        normalize: (raw) => core.subscribers.normalize(raw),
-        catalog: core.subscriptions.catalog,
-        now: core.clock.now(),
-        feeDivisor: core.config.billing.sdp.feeDivisor,
-      });
-      // Acknowledged only after the group commit that holds it: a retry-safe, crash-safe answer.
-      const result = await core.commits.run(() => core.subscriptions.ingest(n));
-      outcomes.inc({ dialect: dialect.name, outcome: result.duplicate ? 'duplicate' : result.flag ? 'flagged' : 'accepted' });
-      seconds.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
-      return dialect.render(reply, result);
-    } catch (err) {
-      if (err instanceof AppError) {
-        outcomes.inc({ dialect: dialect.name, outcome: 'rejected' });
-        log.info({ code: err.code, status: err.status }, 'billing notification rejected');
-        if (dialect.renderError) return dialect.renderError(reply, err);
-      }
-      throw err;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!dialect.contentTypes.includes(type)) {
+      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
     }
+    const n = dialect.parse(req, {
+      normalize: (raw) => core.subscribers.normalize(raw),
+      catalog: core.subscriptions.catalog,
+      now: core.clock.now(),
+      feeDivisor: core.config.billing.sdp.feeDivisor,
+    });
+    // Acknowledged only after the group commit that holds it: a retry-safe, crash-safe answer.
+    const result = await core.commits.run(() => core.subscriptions.ingest(n));
+    outcomes.inc({ dialect: dialect.name, outcome: result.duplicate ? 'duplicate' : result.flag ? 'flagged' : 'accepted' });
+    seconds.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
+    return dialect.render(reply, result);
   });
 }

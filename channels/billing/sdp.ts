@@ -19,6 +19,18 @@ const parser = new XMLParser({
   isArray: (name) => name === 'item' || name === 'key' || name === 'value',
 });
 
+/**
+ * The parser refuses some documents the validator passed (nesting deeper than it allows, entity
+ * expansion limits): those are the sender's fault, a 400 like any other malformed XML.
+ */
+function parseXml(raw: string): Node {
+  try {
+    return parser.parse(raw) as Node;
+  } catch (err) {
+    throw badRequest('INVALID_XML', `The body could not be read as XML: ${String((err as Error).message ?? err).slice(0, 120)}.`);
+  }
+}
+
 const DAY = 86_400_000;
 const asNode = (v: unknown): Node | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : null);
 const text = (v: unknown): string | null => {
@@ -63,7 +75,7 @@ const ext = (info: Record<string, string>, key: string): string | null => {
 };
 
 /**
- * Maps one syncOrderRelation to a billing notification (the mapping table is in the README):
+ * Maps one syncOrderRelation to a billing notification (the mapping table is in docs/billing.md):
  * updateType 1 -> subscribed, 2 -> unsubscribed, 3 -> renewed / renewal_failed / suspended by
  * `rentSuccess` and `serviceAvailability`; `transactionID` is the idempotency key.
  */
@@ -157,7 +169,7 @@ export const sdpBilling: BillingDialect = {
     if (/<!DOCTYPE/i.test(raw)) throw badRequest('INVALID_XML', 'SOAP messages must not carry a DOCTYPE.');
     const valid = XMLValidator.validate(raw);
     if (valid !== true) throw badRequest('INVALID_XML', `The body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).`);
-    const doc = parser.parse(raw) as Node;
+    const doc = parseXml(raw);
     const body = asNode(asNode(doc.Envelope)?.Body);
     if (!body) throw badRequest('INVALID_SOAP', 'The body is not a SOAP envelope (no Envelope/Body).');
     const sor = asNode(body.syncOrderRelation);

@@ -1,13 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CallOutcome } from '../../src/calls/call-service';
-import type { Core } from '../../src/core';
 import { badRequest } from '../../src/lib/errors';
-import type { HopResult } from '../../src/sessions/session-service';
-import { callbackFields, callbackUrl, hangupReason, IVR_CHANNEL, numberField, planFor, requireContentType } from './common';
-import { keysToInput, xmlEscape, type VoicePlan } from './voice';
+import type { VoiceRequest } from '../../src/voice/types';
+import { callbackFields, numberField } from './common';
+import type { IvrDialect } from './dialect';
+import { xmlEscape, type VoicePlan } from './voice';
 
 export const AT_VOICE_PATH = '/ivr/africastalking';
-const DIALECT = 'africastalking';
 
 /** The fields of an Africa's Talking voice callback that the gateway reads. */
 export interface AtVoiceRequest {
@@ -96,124 +94,30 @@ const REJECT = '<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Respo
  * call's flow), digits after GetDigits, the no-input Redirect, and the final request (`isActive=0`)
  * that closes the session with its duration and cost and reports the outbound call's outcome.
  */
-export function registerAfricasTalkingVoice(app: FastifyInstance, core: Core): void {
-  const log = core.log.child({ comp: 'ivr', dialect: DIALECT });
-  const seconds = core.metrics.histogram('ivr_callback_seconds', 'Time to answer a voice callback', ['dialect'], [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
-  const cb = () => callbackUrl(core, AT_VOICE_PATH);
-  const xml = (reply: FastifyReply, body: string) => reply.type('application/xml; charset=utf-8').send(body);
-
-  const subscriberNumber = (r: AtVoiceRequest): string | null => {
-    // For outbound calls the subscriber is whichever party is not our caller id.
-    const own = core.config.ivr.africastalking.callerId.replace(/\D/g, '');
-    const order = r.outbound ? [r.destinationNumber, r.callerNumber] : [r.callerNumber];
-    for (const raw of order) {
-      if (!raw || (r.outbound && own && raw.replace(/\D/g, '') === own)) continue;
-      const n = core.subscribers.normalize(raw);
-      if (n) return n;
-    }
-    return null;
-  };
-
-  const finalRequest = (r: AtVoiceRequest, externalId: string) => {
-    const detail: Record<string, unknown> = { dialect: DIALECT };
-    if (r.durationInSeconds !== null) detail.durationSeconds = r.durationInSeconds;
-    if (r.amount !== null) detail.amount = r.amount;
-    if (r.currencyCode) detail.currency = r.currencyCode;
-    if (r.hangupCause) detail.hangupCause = r.hangupCause;
-    const call = core.calls.match({ callId: r.clientRequestId, providerRef: r.sessionId, msisdn: r.outbound ? subscriberNumber(r) : null });
-    if (call && (r.outbound || call.providerRef === r.sessionId)) {
-      core.calls.finished(call.id, {
-        status: classifyOutcome(r),
-        providerRef: r.sessionId,
-        hangupCause: r.hangupCause,
-        durationSeconds: r.durationInSeconds,
-        amount: r.amount,
-        currency: r.currencyCode,
-      });
-      detail.callId = call.id;
-    }
-    const s = core.sessions.findByExternal(IVR_CHANNEL, externalId);
-    if (s && s.status === 'active') core.sessions.end(IVR_CHANNEL, externalId, hangupReason(core, externalId), detail);
-  };
-
-  const firstOutbound = (r: AtVoiceRequest, externalId: string): HopResult | null => {
-    const call = core.calls.match({ callId: r.clientRequestId, providerRef: r.sessionId, msisdn: subscriberNumber(r) });
-    if (!call) return null;
-    const answered = core.calls.answered(call.id, r.sessionId);
-    if (!answered) return null;
-    const result = core.sessions.hop({
-      channel: IVR_CHANNEL,
-      externalId,
-      msisdn: answered.msisdn,
-      entry: answered.startNode ? { flowId: answered.flowId, startNode: answered.startNode } : { flowId: answered.flowId },
-      input: { latest: null },
-      maxChars: Infinity,
-      maxNoInput: core.config.ivr.noInputRepeats,
-      startDetail: { dialect: DIALECT, direction: 'outbound', callId: answered.id },
-    });
-    if (result.sessionId) core.calls.linkSession(answered.id, result.sessionId);
-    return result;
-  };
-
-  app.post(AT_VOICE_PATH, async (req, reply) => {
-    const started = performance.now();
-    requireContentType(req, ['application/x-www-form-urlencoded'], AT_VOICE_PATH);
+export const africasTalkingVoice: IvrDialect = {
+  name: 'africastalking',
+  path: AT_VOICE_PATH,
+  contentTypes: ['application/x-www-form-urlencoded'],
+  replyType: 'application/xml; charset=utf-8',
+  parse(req, ctx): VoiceRequest {
     const r = parseAtVoice(callbackFields(req));
-    const externalId = `${DIALECT}:${r.sessionId}`;
-    // Everything this callback decides commits (group commit) before the platform hears the answer.
-    const answer = (): string => {
-      if (!r.active) {
-        finalRequest(r, externalId);
-        return EMPTY;
-      }
-      const existing = core.sessions.findByExternal(IVR_CHANNEL, externalId);
-      let result: HopResult | null;
-      if (existing) {
-        const msisdn = core.subscribers.findById(existing.subscriberId)?.msisdn;
-        if (!msisdn) throw badRequest('UNKNOWN_SESSION', 'The session of this call has no subscriber.');
-        result = core.sessions.hop({
-          channel: IVR_CHANNEL,
-          externalId,
-          msisdn,
-          entry: { flowId: existing.flowId },
-          input: keysToInput(r.dtmfDigits),
-          maxChars: Infinity,
-          maxNoInput: core.config.ivr.noInputRepeats,
-        });
-      } else if (r.outbound) {
-        result = firstOutbound(r, externalId);
-        if (!result) {
-          log.warn({ providerRef: r.sessionId }, 'answered outbound call matches no queued call; hanging up');
-          return EMPTY;
-        }
-      } else {
-        if (!r.callerNumber) throw badRequest('MISSING_FIELD', 'Form field callerNumber is required.');
-        const msisdn = core.subscribers.normalize(r.callerNumber);
-        if (!msisdn) throw badRequest('INVALID_MSISDN', `callerNumber "${r.callerNumber.slice(0, 32)}" is not a phone number.`);
-        if (!r.destinationNumber) throw badRequest('MISSING_FIELD', 'Form field destinationNumber is required.');
-        const flow = core.flows.byIvrNumber(r.destinationNumber);
-        if (!flow) {
-          // Rejecting (rather than answering with an apology) costs the caller nothing.
-          log.info({ destinationNumber: r.destinationNumber }, 'call to a number no flow answers; rejected');
-          return REJECT;
-        }
-        result = core.sessions.hop({
-          channel: IVR_CHANNEL,
-          externalId,
-          msisdn,
-          entry: { flowId: flow.id },
-          input: { latest: null },
-          maxChars: Infinity,
-          maxNoInput: core.config.ivr.noInputRepeats,
-          startDetail: { dialect: DIALECT, direction: 'inbound', number: r.destinationNumber },
-        });
-      }
-      return atXml(planFor(core, result), { callbackUrl: cb(), timeoutSeconds: core.config.ivr.digitTimeoutSeconds });
+    const common = {
+      callRef: r.sessionId,
+      direction: r.outbound ? ('outbound' as const) : ('inbound' as const),
+      caller: r.callerNumber,
+      called: r.destinationNumber,
+      callId: r.clientRequestId,
+      ownNumber: ctx.config.ivr.africastalking.callerId,
     };
-    try {
-      return xml(reply, await core.commits.run(answer));
-    } finally {
-      seconds.observe({ dialect: DIALECT }, (performance.now() - started) / 1000);
+    if (!r.active) {
+      const outcome = { status: classifyOutcome(r), hangupCause: r.hangupCause, durationSeconds: r.durationInSeconds, amount: r.amount, currency: r.currencyCode };
+      return { kind: 'ended', ...common, outcome };
     }
-  });
-}
+    return { kind: 'call', ...common, digits: r.dtmfDigits, fields: { caller: 'Form field callerNumber', called: 'Form field destinationNumber' } };
+  },
+  render(answer, ctx) {
+    if (answer.kind === 'reject') return REJECT;
+    if (answer.kind === 'done') return EMPTY;
+    return atXml(answer.plan, { callbackUrl: ctx.callbackUrl(AT_VOICE_PATH), timeoutSeconds: ctx.config.ivr.digitTimeoutSeconds });
+  },
+};

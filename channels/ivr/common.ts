@@ -1,12 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Core } from '../../src/core';
-import type { EndReason } from '../../src/engine/types';
 import { AppError } from '../../src/lib/errors';
-import type { HopResult } from '../../src/sessions/session-service';
-import { renderVoice, type VoicePlan } from './voice';
-
-/** IVR sessions are recorded on channel `ivr`; the external id says which dialect owns the call id. */
-export const IVR_CHANNEL = 'ivr' as const;
 
 /**
  * The URL a voice platform calls back on for `path`, carrying the callback secret as `?secret=` when one
@@ -17,26 +11,6 @@ export function callbackUrl(core: Core, path: string, query: Record<string, stri
   if (core.config.callbacks.secret) q.set('secret', core.config.callbacks.secret);
   const qs = q.toString();
   return `${core.config.ivr.publicBaseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
-}
-
-/** The voice plan of a processed hop (the flow gives localized system prompts). */
-export function planFor(core: Core, result: HopResult): VoicePlan {
-  const flow = result.flowId ? (core.flows.byId(result.flowId) ?? null) : null;
-  return renderVoice(result.screen, flow, { audioBaseUrl: core.config.ivr.audioBaseUrl });
-}
-
-/**
- * Why a call that hung up while its session was still open ended: `completed` when the caller had
- * reached content in this call (they got what they came for and put the phone down), `dropped` when they
- * hung up while still in the menus, which the CRM reads as a hang-up deep in the menu (with the depth).
- */
-export function hangupReason(core: Core, externalId: string): EndReason {
-  const s = core.sessions.findByExternal(IVR_CHANNEL, externalId);
-  if (!s) return 'dropped';
-  const flow = core.flows.byId(s.flowId);
-  if (!flow) return 'dropped';
-  const reached = Object.keys(s.state.engine.visits ?? {}).some((id) => flow.nodes[id]?.type === 'content');
-  return reached ? 'completed' : 'dropped';
 }
 
 /** The form or query fields of a voice callback (POST form, GET query, or both). */

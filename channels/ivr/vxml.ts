@@ -1,13 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Core } from '../../src/core';
 import { badRequest, notFound } from '../../src/lib/errors';
-import { newId } from '../../src/lib/ids';
-import type { HopInput } from '../../src/sessions/session-service';
-import { callbackFields, callbackUrl, hangupReason, IVR_CHANNEL, planFor, requireContentType } from './common';
+import type { VoiceRequest } from '../../src/voice/types';
+import { callbackFields } from './common';
+import type { IvrDialect, IvrDialectContext, LocalReply } from './dialect';
 import { keysToInput, xmlEscape, type Prompt, type VoicePlan } from './voice';
 
 export const VXML_PATH = '/ivr/vxml';
-const DIALECT = 'vxml';
+const submitUrl = (ctx: IvrDialectContext, event?: string) => ctx.callbackUrl(VXML_PATH, event ? { event } : {});
 const SESSION_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** What a nomatch (a key outside the grammar) feeds the engine: a key no screen accepts, so it is an invalid try. */
 const NOMATCH_INPUT = '#';
@@ -87,77 +85,45 @@ const first = (f: Record<string, string>, names: string[]): string | null => {
  * submits `session.connection.remote.uri` and `local.uri`. Every later request carries `session` and
  * either `choice` or `event` (noinput, nomatch, hangup).
  */
-export function registerVxml(app: FastifyInstance, core: Core): void {
-  const seconds = core.metrics.histogram('ivr_callback_seconds', 'Time to answer a voice callback', ['dialect'], [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
-  const log = core.log.child({ comp: 'ivr', dialect: DIALECT });
-  const send = (reply: FastifyReply, body: string) => reply.type('application/voicexml+xml; charset=utf-8').send(body);
-  const submitUrl = (event?: string) => callbackUrl(core, VXML_PATH, event ? { event } : {});
-  const timeoutSeconds = core.config.ivr.digitTimeoutSeconds;
-
-  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const started = performance.now();
-    requireContentType(req, ['application/x-www-form-urlencoded'], VXML_PATH);
+export const vxmlVoice: IvrDialect = {
+  name: 'vxml',
+  path: VXML_PATH,
+  methods: ['GET', 'POST'],
+  contentTypes: ['application/x-www-form-urlencoded'],
+  replyType: 'application/voicexml+xml; charset=utf-8',
+  parse(req, ctx): VoiceRequest | LocalReply {
     const f = callbackFields(req);
-    try {
-      // Everything this request decides commits (group commit) before the platform hears the answer.
-      return send(reply, await core.commits.run(() => answer(f)));
-    } finally {
-      seconds.observe({ dialect: DIALECT }, (performance.now() - started) / 1000);
-    }
-  };
-
-  const answer = (f: ReturnType<typeof callbackFields>): string => {
     const session = first(f, ['session']);
     if (session) {
       if (!SESSION_RE.test(session)) throw badRequest('INVALID_FIELD', 'session must be 1-128 letters, digits, or . _ : -');
-      const externalId = `${DIALECT}:${session}`;
-      const s = core.sessions.findByExternal(IVR_CHANNEL, externalId);
-      if (!s) throw notFound('UNKNOWN_SESSION', `There is no voice session "${session}".`);
       const event = f.event ?? null;
-      if (event === 'hangup') {
-        if (s.status === 'active') core.sessions.end(IVR_CHANNEL, externalId, hangupReason(core, externalId), { dialect: DIALECT });
-        return DONE;
-      }
-      let input: HopInput;
-      if (event === 'noinput') input = { noInput: true };
-      else if (event === 'nomatch') input = { latest: NOMATCH_INPUT };
-      else if (event === null) {
-        const choice = (f.choice ?? '').replace(/\s+/g, '');
-        if (choice !== '' && !/^[0-9*#]{1,40}$/.test(choice)) throw badRequest('INVALID_FIELD', 'choice may hold only 0-9, * and #.');
-        input = keysToInput(choice);
-      } else throw badRequest('INVALID_FIELD', 'event must be noinput, nomatch or hangup.');
-      const msisdn = core.subscribers.findById(s.subscriberId)?.msisdn;
-      if (!msisdn) throw notFound('UNKNOWN_SESSION', `The voice session "${session}" has no subscriber.`);
-      const result = core.sessions.hop({ channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: core.config.ivr.noInputRepeats });
-      return vxmlDocument(planFor(core, result), { session, submitUrl, timeoutSeconds });
+      if (event === 'hangup') return { kind: 'hangup', callRef: session };
+      if (event === 'noinput') return { kind: 'keys', callRef: session, input: { noInput: true } };
+      if (event === 'nomatch') return { kind: 'keys', callRef: session, input: { latest: NOMATCH_INPUT } };
+      if (event !== null) throw badRequest('INVALID_FIELD', 'event must be noinput, nomatch or hangup.');
+      const choice = (f.choice ?? '').replace(/\s+/g, '');
+      if (choice !== '' && !/^[0-9*#]{1,40}$/.test(choice)) throw badRequest('INVALID_FIELD', 'choice may hold only 0-9, * and #.');
+      return { kind: 'keys', callRef: session, input: keysToInput(choice) };
     }
-
     const callerRaw = first(f, ['caller', 'ani', 'callerNumber']);
-    if (!callerRaw) return bootstrapDocument(submitUrl());
-    const msisdn = core.subscribers.normalize(numberFromUri(callerRaw));
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `caller "${callerRaw.slice(0, 40)}" is not a phone number.`);
+    if (!callerRaw) return { kind: 'reply', body: bootstrapDocument(submitUrl(ctx)) };
     const calledRaw = first(f, ['called', 'dnis', 'destinationNumber']);
-    if (!calledRaw) throw badRequest('MISSING_FIELD', 'called (the number the caller dialled) is required.');
-    const called = numberFromUri(calledRaw);
-    const flow = core.flows.byIvrNumber(called);
-    if (!flow) {
-      log.info({ destinationNumber: called }, 'VoiceXML call to a number no flow answers');
-      throw notFound('UNKNOWN_NUMBER', `No flow answers calls to ${called.slice(0, 40)}.`);
-    }
-    const callId = first(f, ['callId']) ?? newId('vxc', core.clock.now());
+    const callId = first(f, ['callId']) ?? ctx.newCallRef();
     if (!SESSION_RE.test(callId)) throw badRequest('INVALID_FIELD', 'callId must be 1-128 letters, digits, or . _ : -');
-    const result = core.sessions.hop({
-      channel: IVR_CHANNEL,
-      externalId: `${DIALECT}:${callId}`,
-      msisdn,
-      entry: { flowId: flow.id },
-      input: { latest: null },
-      maxChars: Infinity,
-      maxNoInput: core.config.ivr.noInputRepeats,
-      startDetail: { dialect: DIALECT, direction: 'inbound', number: called },
-    });
-    return vxmlDocument(planFor(core, result), { session: callId, submitUrl, timeoutSeconds });
-  };
-  app.get(VXML_PATH, handler);
-  app.post(VXML_PATH, handler);
-}
+    return {
+      kind: 'call',
+      callRef: callId,
+      direction: 'inbound',
+      caller: numberFromUri(callerRaw),
+      called: calledRaw ? numberFromUri(calledRaw) : null,
+      callId: null,
+      digits: null,
+      fields: { caller: 'caller', called: 'called (the number the caller dialled)' },
+    };
+  },
+  render(answer, ctx) {
+    if (answer.kind === 'done') return DONE;
+    if (answer.kind === 'reject') throw notFound('UNKNOWN_NUMBER', `No flow answers calls to ${answer.called.slice(0, 40)}.`);
+    return vxmlDocument(answer.plan, { session: answer.callRef, submitUrl: (event) => submitUrl(ctx, event), timeoutSeconds: ctx.config.ivr.digitTimeoutSeconds });
+  },
+};

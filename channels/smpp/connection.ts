@@ -219,6 +219,12 @@ export class SmppConnection extends EventEmitter {
       else this.failPending(seq, `undecodable response`);
       return;
     }
+    // An id no command has is answered generic_nack ESME_RINVCMDID even with the response bit set
+    // (0xffffffff): it answers nothing of ours, and silence would leave the peer waiting.
+    if (pdu.command === 'unknown') {
+      this.respond(pdu);
+      return;
+    }
     if (pdu.isResponse()) {
       const p = this.pending.get(pdu.sequence_number);
       if (!p) return; // a response to something already timed out
@@ -233,9 +239,6 @@ export class SmppConnection extends EventEmitter {
       case 'unbind':
         this.respond(pdu);
         setImmediate(() => this.close('peer unbound'));
-        return;
-      case 'unknown':
-        this.respond(pdu);
         return;
       default:
         this.emit('request', pdu);

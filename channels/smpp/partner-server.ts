@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { ipAllowList } from '../../src/api/callback-guard';
 import { safeEqual } from '../../src/api/auth';
@@ -13,7 +14,7 @@ import type { EnqueueRequest, EnqueueResult, MessageStatus } from '../../src/mes
 import { SmppBind } from './bind';
 import { SmppConnection } from './connection';
 import { receiptText } from './dlr';
-import { int, parseUdh, STATUS, str, type ConcatInfo, type Pdu } from './pdu';
+import { bindFieldFault, int, parseUdh, STATUS, statusName, str, submitBodyFault, type ConcatInfo, type Pdu } from './pdu';
 
 type ServerConfig = Config['smpp']['server'];
 type Account = ServerConfig['accounts'][number];
@@ -152,15 +153,20 @@ export class PartnerServer {
     if (s.mode) return s.conn.respond(pdu, { system_id: 'vasgw' }, STATUS.ALYBND);
     const systemId = str(pdu, 'system_id');
     const password = str(pdu, 'password');
-    const account = this.cfg.accounts.find((a) => a.systemId === systemId) ?? null;
+    const fault = bindFieldFault(pdu);
+    const account = fault === null ? (this.cfg.accounts.find((a) => a.systemId === systemId) ?? null) : null;
     const allowed = account ? (this.allow.get(account.systemId) ?? null) : null;
     let status: number = STATUS.OK;
     // Unknown account and wrong password get the same answer: no hint which system ids exist.
-    if (!account || !safeEqual(password, account.password)) status = STATUS.INVPASWD;
+    if (fault !== null) status = fault;
+    else if (!account || !safeEqual(password, account.password)) status = STATUS.INVPASWD;
     else if (allowed && !allowed(s.ip)) status = STATUS.BINDFAIL;
     if (status !== STATUS.OK) {
       const delay = this.failureDelay(s.ip);
-      this.log.warn({ ip: s.ip, systemId: systemId.slice(0, 16), delayMs: delay }, 'partner bind refused');
+      // Only a configured account id is logged as is. Anything else may hold a password that ran into
+      // it (a field without its NUL): logged as its length and a fingerprint, enough to tell attempts apart.
+      const who = account ? { account: account.systemId } : { systemId: fingerprint(systemId) };
+      this.log.warn({ ip: s.ip, ...who, status: statusName(status), delayMs: delay }, 'partner bind refused');
       const answer = () => s.conn.respond(pdu, { system_id: 'vasgw' }, status);
       if (delay > 0) setTimeout(answer, delay).unref();
       else answer();
@@ -195,6 +201,9 @@ export class PartnerServer {
     if (!to) return s.conn.respond(pdu, {}, STATUS.INVDSTADR);
     const source = str(pdu, 'source_addr');
     let body = SmppBind.body(pdu);
+    // Refused before anything is queued: a body the gateway cannot read is never sent on half-read.
+    const fault = submitBodyFault(pdu, body);
+    if (fault !== null) return s.conn.respond(pdu, {}, fault);
     let concat: ConcatInfo | null = null;
     if (int(pdu, 'esm_class') & 0x40) {
       const u = parseUdh(body);
@@ -308,6 +317,11 @@ export class PartnerServer {
       },
     );
   }
+}
+
+/** An unknown system_id for the log: its length and a short hash, never its text. */
+function fingerprint(systemId: string): string {
+  return `${systemId.length} octets #${createHash('sha256').update(systemId, 'latin1').digest('hex').slice(0, 8)}`;
 }
 
 /** SMPP status for a refused submit. */

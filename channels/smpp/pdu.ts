@@ -14,6 +14,23 @@ export const PDU = smpp.PDU;
 
 let installed = false;
 
+// Bodies whose sm_length promised more octets than the PDU holds. The package's reader silently cuts a
+// body short; remembering which ones lets a submit be refused (ESME_RINVMSGLEN) instead of sent truncated.
+const cutShort = new WeakSet<Buffer>();
+
+/** short_message as raw bytes (length octet, then the octets), noting when the PDU ends before them. */
+const rawMessageType: smpp.FieldType = {
+  read(buffer: Buffer, offset: number): Buffer {
+    const declared = buffer.readUInt8(offset);
+    const body = buffer.subarray(offset + 1, offset + 1 + declared);
+    if (body.length < declared) cutShort.add(body);
+    return body;
+  },
+  write: (value, buffer, offset) => smpp.types.buffer.write(value, buffer, offset),
+  size: (value) => smpp.types.buffer.size(value),
+  default: Buffer.alloc(0),
+};
+
 /** Makes message bodies raw buffers in every command that carries one (idempotent). */
 export function installRawMessageCodec(): void {
   if (installed) return;
@@ -21,7 +38,7 @@ export function installRawMessageCodec(): void {
   for (const command of ['submit_sm', 'deliver_sm']) {
     const def = smpp.commands[command];
     if (!def?.params) continue;
-    const params = { ...def.params, short_message: { type: smpp.types.buffer } };
+    const params = { ...def.params, short_message: { type: rawMessageType } };
     smpp.addCommand(command, { id: def.id, params, ...(def.tlvMap ? { tlvMap: def.tlvMap } : {}) });
   }
   const payload = smpp.tlvs.message_payload;
@@ -48,7 +65,10 @@ export const STATUS = {
   MSGQFUL: 0x14,
   SUBMITFAIL: 0x45,
   THROTTLED: 0x58,
+  INVESMCLASS: 0x43,
+  INVSYSTYP: 0x53,
   X_T_APPN: 0x64,
+  INVDCS: 0x104,
 } as const;
 
 const NAMES = new Map<number, string>(Object.entries(smpp.errors).map(([name, code]) => [code, name]));
@@ -204,4 +224,78 @@ export function encodeSubmitSm(sequence: number, s: SubmitSm): Buffer {
     b.writeUInt8(s.sar.seq, o);
   }
   return b;
+}
+
+// Octet limits of the bind fields, NUL included (SMPP 3.4 section 4.1.1).
+const BIND_FIELDS: Array<[field: string, maxOctets: number, status: number]> = [
+  ['system_id', 16, STATUS.INVSYSID],
+  ['password', 9, STATUS.INVPASWD],
+  ['system_type', 13, STATUS.INVSYSTYP],
+  ['address_range', 41, STATUS.INVCMDLEN],
+];
+
+/**
+ * What is wrong with a bind's fields, as the SMPP status naming it, or null when they are well formed.
+ * A field without its NUL runs into the next one (the password into system_id): the package's reader
+ * stops at the end of the PDU, so the fields then add up to more octets than the PDU carries.
+ */
+export function bindFieldFault(pdu: Pdu): number | null {
+  let octets = 3; // interface_version, addr_ton, addr_npi
+  for (const [field, max, status] of BIND_FIELDS) {
+    const v = pdu[field];
+    if (typeof v !== 'string') return STATUS.INVCMDLEN;
+    if (v.length + 1 > max) return status;
+    octets += v.length + 1;
+  }
+  if (pdu.interface_version === undefined || pdu.addr_npi === undefined) return STATUS.INVCMDLEN;
+  return octets > pdu.command_length - 16 ? STATUS.INVCMDLEN : null;
+}
+
+/**
+ * Whether the gateway can read a data_coding's text and send it on: SMSC default (GSM), IA5, Latin-1,
+ * UCS-2, GSM 03.38 general coding (uncompressed, GSM or UCS-2, any class) and the class-control group
+ * with GSM text. Binary octets, JIS, Cyrillic, Hebrew, message-waiting groups and reserved values
+ * cannot be turned into text the outbox would send faithfully.
+ */
+export function readableDataCoding(dc: number): boolean {
+  if (dc === 0 || dc === 1 || dc === 3 || dc === 8) return true;
+  if (dc >= 0x10 && dc <= 0x1f) return ((dc >> 2) & 0x03) === 0 || ((dc >> 2) & 0x03) === 2;
+  return dc >= 0xf0 && dc <= 0xf3;
+}
+
+/** Whether a (readable) data_coding carries UCS-2, two octets per character. */
+export function isUcs2Coding(dc: number): boolean {
+  return dc === 8 || (dc >= 0x10 && dc <= 0x1f && ((dc >> 2) & 0x03) === 2);
+}
+
+/** Octets of the user data header at the start of a body, or null when it does not fit the body. */
+export function udhLength(body: Buffer): number | null {
+  if (body.length < 1) return null;
+  const end = body[0]! + 1;
+  if (end > body.length) return null;
+  for (let i = 1; i < end; ) {
+    if (i + 2 > end || i + 2 + body[i + 1]! > end) return null;
+    i += 2 + body[i + 1]!;
+  }
+  return end;
+}
+
+/**
+ * What makes a submit_sm body unsendable, as the SMPP status naming it, or null: sm_length beyond the
+ * PDU (ESME_RINVMSGLEN), a data_coding the gateway cannot read (ESME_RINVDCS), a UDH indicator without
+ * a header that fits (ESME_RINVESMCLASS), UCS-2 of odd length (ESME_RINVMSGLEN).
+ */
+export function submitBodyFault(pdu: Pdu, body: Buffer): number | null {
+  const sm = pdu.short_message;
+  if (Buffer.isBuffer(sm) && cutShort.has(sm)) return STATUS.INVMSGLEN;
+  const dc = int(pdu, 'data_coding');
+  if (!readableDataCoding(dc)) return STATUS.INVDCS;
+  let text = body;
+  if (int(pdu, 'esm_class') & 0x40) {
+    const udh = udhLength(body);
+    if (udh === null) return STATUS.INVESMCLASS;
+    text = body.subarray(udh);
+  }
+  if (isUcs2Coding(dc) && text.length % 2 !== 0) return STATUS.INVMSGLEN;
+  return null;
 }

@@ -47,14 +47,14 @@ const PatchBody = Type.Object(
 const STATUSES: CampaignStatus[] = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'];
 
 /**
- * Campaigns: create (CONTRACT shape), list, get, update, schedule, start / pause / resume / cancel,
+ * Campaigns: create (docs/contract.md shape), list, get, update, schedule, start / pause / resume / cancel,
  * runs, results (per run: handed over, blocked and why, delivery) and recipients.
  */
 export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const c = core.campaigns;
   const detail = (id: string) => {
     const campaign = c.require(id);
-    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((r) => c.runJson(r)) };
+    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((r) => c.runJson(r, campaign.channel)) };
   };
 
   app.post<{ Body: Static<typeof CreateBody> }>('/campaigns', { schema: { body: CreateBody } }, async (req, reply) => {
@@ -88,7 +88,10 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     });
   }
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id/runs', async (req) => ({ items: c.runs(req.params.id).map((r) => c.runJson(r)) }));
+  app.get<{ Params: { id: string } }>('/campaigns/:id/runs', async (req) => {
+    const campaign = c.require(req.params.id);
+    return { items: c.runs(campaign.id).map((r) => c.runJson(r, campaign.channel)) };
+  });
 
   app.get<{ Params: { id: string } }>('/campaigns/:id/results', async (req) => {
     const campaign = c.require(req.params.id);

@@ -15,30 +15,44 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
 };
 
 /**
+ * The caller's mistake inside any error, as an AppError: our own, a schema validation failure, or one of
+ * Fastify's 4xx (body parsing, media type, size). Null when the error is a bug. Dialects that answer in
+ * their own shape (a SOAP fault) use this too, so every parse failure maps the same way.
+ */
+export function callerError(err: FastifyError | AppError | Error): AppError | null {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const where = fe.validationContext ?? 'body';
+    const first = fe.validation[0];
+    const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : ((first?.params as { missingProperty?: string })?.missingProperty ?? '');
+    const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`.trim();
+    return new AppError(400, 'VALIDATION_ERROR', message);
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+    const code = mapped?.code ?? (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'INVALID_JSON' : 'BAD_REQUEST');
+    const message = mapped?.message ?? (code === 'INVALID_JSON' ? `The body is not valid JSON: ${fe.message}` : fe.message);
+    return new AppError(fe.statusCode, code, message);
+  }
+  return null;
+}
+
+/** A bug: logged in full, answered 500 with nothing internal in it. */
+export function internalError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  req.log.error({ err }, 'unhandled error');
+  return reply.status(500).send(errorBody('INTERNAL', 'Something went wrong on our side; it has been logged.'));
+}
+
+/**
  * One error handler for the whole app: caller mistakes become 4xx with the contract's shape and a
  * sentence; anything else is a bug, logged in full and answered 500 with nothing internal in it.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof AppError) {
-      return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
-    }
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const where = fe.validationContext ?? 'body';
-      const first = fe.validation[0];
-      const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : ((first?.params as { missingProperty?: string })?.missingProperty ?? '');
-      const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`.trim();
-      return reply.status(400).send(errorBody('VALIDATION_ERROR', message));
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-      const code = mapped?.code ?? (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'INVALID_JSON' : 'BAD_REQUEST');
-      const message = mapped?.message ?? (code === 'INVALID_JSON' ? `The body is not valid JSON: ${fe.message}` : fe.message);
-      return reply.status(fe.statusCode).send(errorBody(code, message));
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(errorBody('INTERNAL', 'Something went wrong on our side; it has been logged.'));
+    const caller = callerError(err);
+    if (caller) return reply.status(caller.status).send(errorBody(caller.code, caller.message, caller.details));
+    return internalError(err, req, reply);
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send(errorBody('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
+import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
 
 /** GET/PATCH /api/v1/subscribers/:msisdn and the usage log at /events. */
@@ -23,16 +24,22 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
     return core.usage.list(s.id, { limit, ...(before !== undefined ? { beforeId: before } : {}) });
   });
 
-  app.patch<{ Params: { msisdn: string }; Body: Record<string, string | null> }>(
+  // Values are checked against the profile schema by the service, which names the field and what it allows.
+  app.patch<{ Params: { msisdn: string }; Body: Record<string, unknown> }>(
     '/subscribers/:msisdn',
-    { schema: { body: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), { minProperties: 1 }) } },
+    { schema: { body: Type.Record(Type.String(), Type.Unknown(), { minProperties: 1 }) } },
     async (req) => {
       const msisdn = core.subscribers.normalize(req.params.msisdn);
       if (!msisdn) throw badRequest('INVALID_MSISDN', `"${req.params.msisdn.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
       const { msisdn: _ignored, ...patch } = req.body;
-      const s = core.subscribers.ensure(msisdn, { at: core.clock.now() });
-      core.subscribers.updateProfile(s.id, patch);
-      return view(s.id);
+      // Checked before the subscriber is created: a refused patch leaves nothing behind.
+      const valid = core.subscribers.validateProfile(patch);
+      // Creating a profile is not hearing from the subscriber: last-seen stays as it was.
+      const id = tx(core.db, () => {
+        const s = core.subscribers.ensure(msisdn, { at: core.clock.now(), touch: false });
+        return core.subscribers.applyProfile(s.id, valid).id;
+      });
+      return view(id);
     },
   );
 }

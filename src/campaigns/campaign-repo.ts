@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, inArray, isNotNull, lte } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { campaignRuns, campaigns } from '../db/schema/campaigns';
+import { callPlacedSql, callStateSql, smsSentSql, smsStateSql } from '../reports/delivery';
 
 export type Campaign = typeof campaigns.$inferSelect;
 export type CampaignRun = typeof campaignRuns.$inferSelect;
@@ -245,12 +246,18 @@ export class CampaignRepo {
       .all(runId, opts.after, ...(opts.status ? [opts.status] : []), opts.limit) as RecipientView[];
   }
 
-  /** What became of a run's messages (or calls): counts per outbox status. */
-  deliveryCounts(runId: number, table: 'messages' | 'calls'): Record<string, number> {
-    const rows = this.db.$client
-      .prepare<[number], { status: string; n: number }>(`SELECT t.status, count(*) AS n FROM campaign_recipients r JOIN ${table} t ON t.id = r.ref WHERE r.run_id = ? GROUP BY t.status`)
-      .all(runId);
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  /**
+   * What became of a run's messages (or calls), read from the outbox / call rows: per delivery state,
+   * how many, how many the SMSC accepted (or the provider placed) and how many reached the subscriber.
+   */
+  exposure(runId: number, channel: 'sms' | 'call'): { state: string; n: number; sent: number; reached: number }[] {
+    const sql =
+      channel === 'sms'
+        ? `SELECT ${smsStateSql('t')} AS state, count(*) AS n, sum(${smsSentSql('t')}) AS sent, sum(t.status = 'delivered') AS reached
+           FROM campaign_recipients r JOIN messages t ON t.id = r.ref WHERE r.run_id = ? GROUP BY 1`
+        : `SELECT ${callStateSql('t')} AS state, count(*) AS n, sum(${callPlacedSql('t')}) AS sent, sum(t.answered_at IS NOT NULL) AS reached
+           FROM campaign_recipients r JOIN calls t ON t.id = r.ref WHERE r.run_id = ? GROUP BY 1`;
+    return this.db.$client.prepare<[number], { state: string; n: number; sent: number; reached: number }>(sql).all(runId);
   }
 
   /** How many runs are pending, sending or paused (for the metrics gauge). */

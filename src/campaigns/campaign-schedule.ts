@@ -49,8 +49,8 @@ export function parseSchedule(input: ScheduleInput, defaultTz: string, now: numb
     throw badRequest('INVALID_SCHEDULE', 'schedule needs at (ISO-8601 time of one send) or cron (e.g. "0 6 * * 1" for Mondays at 06:00, in schedule.timezone).');
   }
   if (input.cron !== undefined) {
-    const fields = parseCron(input.cron);
-    const next = nextCronRun(fields, timezone, now);
+    parseCron(input.cron);
+    const next = nextCronRun(input.cron, timezone, now);
     if (next === null) throw badRequest('INVALID_CRON', `schedule.cron "${input.cron}" never fires in the next five years (check the day and month).`);
     return { scheduleAt: null, cron: input.cron, timezone, nextRunAt: next };
   }

@@ -216,11 +216,19 @@ export class CampaignScheduler implements Lifecycle {
       let limit = o.batchSize;
       const rate = c.ratePerSecond;
       const processed = run.queued + run.blocked;
-      const paceFrom = run.paceFromAt ?? now;
+      let paceFrom = run.paceFromAt ?? now;
+      let paceFromCount = run.paceFromCount;
+      if (rate && paceFrom + ((processed - paceFromCount) * 1000) / rate < now) {
+        // Behind the pace (a takeover after a crash, a restart, a stalled loop): the missed slots are
+        // gone; pacing starts again from now, as on resume, instead of sending the backlog in a burst.
+        this.d.repo.repace(runId, now, null);
+        paceFrom = now;
+        paceFromCount = processed;
+      }
       if (rate) {
         // Keep one tick (at least a second) of paced sends queued ahead of their slots.
         const ahead = Math.ceil((rate * Math.max(o.tickMs, 1000)) / 1000);
-        const allowed = run.paceFromCount + Math.floor((rate * Math.max(0, now - paceFrom)) / 1000) + ahead - processed;
+        const allowed = paceFromCount + Math.floor((rate * Math.max(0, now - paceFrom)) / 1000) + ahead - processed;
         limit = Math.min(limit, allowed);
         if (limit <= 0) return { result: 'wait' as const, handed: 0 };
       }
@@ -235,7 +243,7 @@ export class CampaignScheduler implements Lifecycle {
       let quietFrom: number | null = null;
       if (rate) {
         for (let i = 0; i < rows.length; i++) {
-          const slot = paceFrom + ((processed + i - run.paceFromCount) * 1000) / rate;
+          const slot = paceFrom + ((processed + i - paceFromCount) * 1000) / rate;
           const q = slot > now ? quietUntil(slot, o.quietHours, o.quietTimezone) : null;
           if (q !== null) {
             // The paced slots run into quiet hours: stop there and go on when they end.

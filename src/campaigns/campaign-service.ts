@@ -12,8 +12,26 @@ import type { Poll } from './poll-repo';
 import type { SegmentService } from './segment-service';
 import { nextCronRun } from './schedule';
 import { assertLocalized } from './localized';
+import { CALL_STATES, SMS_STATES } from '../reports/delivery';
 
-/** What a content team sends to create a campaign (CONTRACT shape plus name, channel, rate, draft). */
+/** A run as the API shows it. */
+export interface RunJson {
+  id: number;
+  dueAt: string | null;
+  status: string;
+  total: number;
+  queued: number;
+  blocked: number;
+  pending: number;
+  sent: number;
+  delivered: number;
+  delivery: Record<string, number>;
+  deferredUntil: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** What a content team sends to create a campaign (docs/contract.md shape plus name, channel, rate, draft). */
 export interface CampaignInput {
   name?: string;
   kind: 'sms' | 'poll' | 'call';
@@ -209,13 +227,24 @@ export class CampaignService {
     return this.d.repo.runsOf(id);
   }
 
-  /** Per run: recipients handed over and blocked (by reason), and what became of the messages or calls. */
+  /**
+   * Per run: recipients handed over and blocked (by reason), and what became of the messages or calls
+   * (read from the outbox / call rows): how many the SMSC accepted or the provider placed (`sent`), how
+   * many reached the subscriber (`delivered`: a delivery receipt, or an answered call) and each state.
+   */
   results(id: string): Record<string, unknown> {
     const c = this.require(id);
-    const table = c.channel === 'sms' ? 'messages' : 'calls';
-    const runs = this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r), blockedReasons: this.d.repo.blockedReasons(r.id), delivery: this.d.repo.deliveryCounts(r.id, table) }));
-    const sum = (k: 'total' | 'queued' | 'blocked') => runs.reduce((a, r) => a + r[k], 0);
-    return { campaignId: c.id, status: c.status, channel: c.channel, totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked') }, runs };
+    const runs = this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) }));
+    const sum = (k: 'total' | 'queued' | 'blocked' | 'sent' | 'delivered') => runs.reduce((a, r) => a + r[k], 0);
+    const states: readonly string[] = c.channel === 'sms' ? SMS_STATES : CALL_STATES;
+    const delivery = Object.fromEntries(states.map((s) => [s, runs.reduce((a, r) => a + (r.delivery[s] ?? 0), 0)]));
+    return {
+      campaignId: c.id,
+      status: c.status,
+      channel: c.channel,
+      totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery },
+      runs,
+    };
   }
 
   /** A page of one run's recipients (default: the latest run), after a subscriber id. */
@@ -252,8 +281,13 @@ export class CampaignService {
     };
   }
 
-  /** The public JSON shape of a run. */
-  runJson(r: CampaignRun) {
+  /**
+   * The public JSON shape of a run: its fan-out (`queued` = handed to the outbox or call queue) and,
+   * given the campaign's channel, what became of what it handed over (`sent`, `delivered`, `delivery`
+   * counts of the states present).
+   */
+  runJson(r: CampaignRun, channel: 'sms' | 'call'): RunJson {
+    const exposure = this.d.repo.exposure(r.id, channel);
     return {
       id: r.id,
       dueAt: iso(r.dueAt),
@@ -262,6 +296,9 @@ export class CampaignService {
       queued: r.queued,
       blocked: r.blocked,
       pending: Math.max(0, r.total - r.queued - r.blocked),
+      sent: exposure.reduce((a, e) => a + e.sent, 0),
+      delivered: exposure.reduce((a, e) => a + e.reached, 0),
+      delivery: Object.fromEntries(exposure.map((e) => [e.state, e.n])),
       deferredUntil: r.deferredUntil !== null && r.status === 'sending' ? iso(r.deferredUntil) : null,
       startedAt: iso(r.startedAt),
       finishedAt: iso(r.finishedAt),

@@ -71,6 +71,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     pollExists: (id) => pollRepo.find(id) !== null,
     serviceIds: () => d.config.services.map((s) => s.id),
     usedBy: (id) => campaignRepo.activeOnSegment(id),
+    profile: d.subscribers.profile,
   });
   const pollResults = new PollResults(d.db, defaultLanguage);
   const scheduler = new CampaignScheduler({

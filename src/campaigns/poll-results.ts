@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client';
 import type { Poll } from './poll-repo';
 import { pick } from './poll-text';
+import { callPlacedSql, callStateSql, CALL_STATES, SMS_STATES, smsSentSql, smsStateSql, stateCounts } from '../reports/delivery';
 import type { CompiledFilter } from './segment-filter';
 
 interface AnswerCount {
@@ -23,10 +24,34 @@ export function npsOf(counts: AnswerCount[]): { score: number | null; promoters:
   return { score: n === 0 ? null : Math.round(((promoters - detractors) / n) * 1000) / 10, promoters, passives, detractors };
 }
 
+/** One group of invitations: region, channel and delivery state, with how many were sent, reached and answered. */
+interface InviteGroup {
+  region: string;
+  label: string | null;
+  channel: 'sms' | 'call';
+  state: string | null;
+  n: number;
+  sent: number;
+  /** A delivery receipt said delivered, or the call was answered. */
+  delivered: number;
+  /** Delivered, or answered the poll (an answer proves the invitation arrived; many operators send no receipts). */
+  reached: number;
+  answered: number;
+}
+
+// The message or call an invitation went out as: the latest run of its campaign that handed this
+// subscriber over (a later run re-invites and moves the invitation along).
+const INVITE_REF = `(SELECT r.ref FROM campaign_runs cr JOIN campaign_recipients r ON r.run_id = cr.id AND r.subscriber_id = pi.subscriber_id
+   WHERE cr.campaign_id = pi.campaign_id AND r.ref IS NOT NULL ORDER BY cr.id DESC LIMIT 1)`;
+
 /**
- * Poll results and the CSV export. `sent` counts invitations (SMS and calls from campaigns);
- * `responses` counts answers from every channel (a USSD poll node answers without an invitation);
- * the response rate is answers from invited subscribers over invitations.
+ * Poll results and the CSV export. Invitations (SMS and calls from campaigns) are counted by what
+ * became of them, read from the outbox / call rows: `invited` all of them, `sent` those the SMSC
+ * accepted or the voice provider placed (never the ones still queued), `delivered` those with a
+ * delivery receipt or an answered call, `reached` those delivered or answered (an answer proves the
+ * invitation arrived), and `delivery` every state per channel. `responses` counts answers from every
+ * channel (a USSD poll node answers without an invitation); the response rate is answers from invited
+ * subscribers over those reached.
  */
 export class PollResults {
   constructor(
@@ -34,32 +59,52 @@ export class PollResults {
     private readonly defaultLanguage: string,
   ) {}
 
-  /** Counts per answer (all of them, zeros included), by region and channel, response rate and NPS. */
+  /** Counts per answer (all of them, zeros included), by region and channel, invitations by delivery state, response rate and NPS. */
   results(poll: Poll, segment?: { id: string; name: string; filter: CompiledFilter }): Record<string, unknown> {
     const c = this.db.$client;
     const seg = segment ? ` AND ${segment.filter.where}` : '';
     const sp = segment ? segment.filter.params : [];
-    const one = (sql: string, ...params: unknown[]) => (c.prepare(sql).get(...params) as { n: number }).n;
 
-    const sent = one(`SELECT count(*) AS n FROM poll_invites pi JOIN subscribers s ON s.id = pi.subscriber_id WHERE pi.poll_id = ?${seg}`, poll.id, ...sp);
-    const invitedAnswers = one(
-      `SELECT count(*) AS n FROM poll_answers pa JOIN poll_invites pi ON pi.poll_id = pa.poll_id AND pi.subscriber_id = pa.subscriber_id
-       JOIN subscribers s ON s.id = pa.subscriber_id WHERE pa.poll_id = ?${seg}`,
-      poll.id,
-      ...sp,
-    );
+    const invites = c
+      .prepare(
+        `SELECT region, min(label) AS label, channel, state, count(*) AS n, sum(sent) AS sent, sum(reached) AS delivered, sum(reached OR answered) AS reached, sum(answered) AS answered FROM (
+           SELECT lower(coalesce(s.region, '')) AS region, s.region AS label, inv.channel,
+             CASE WHEN inv.channel = 'sms' THEN ${smsStateSql('m')} ELSE ${callStateSql('c')} END AS state,
+             CASE WHEN inv.channel = 'sms' THEN ${smsSentSql('m')} ELSE coalesce(${callPlacedSql('c')}, 0) END AS sent,
+             CASE WHEN inv.channel = 'sms' THEN m.status = 'delivered' ELSE c.answered_at IS NOT NULL END AS reached,
+             EXISTS (SELECT 1 FROM poll_answers pa WHERE pa.poll_id = inv.poll_id AND pa.subscriber_id = inv.subscriber_id) AS answered
+           FROM (SELECT pi.poll_id, pi.subscriber_id, pi.channel, ${INVITE_REF} AS ref FROM poll_invites pi WHERE pi.poll_id = ?) inv
+           JOIN subscribers s ON s.id = inv.subscriber_id
+           LEFT JOIN messages m ON inv.channel = 'sms' AND m.id = inv.ref
+           LEFT JOIN calls c ON inv.channel = 'call' AND c.id = inv.ref
+           WHERE 1 = 1${seg}
+         ) GROUP BY region, channel, state`,
+      )
+      .all(poll.id, ...sp) as InviteGroup[];
     const rows = c
       .prepare(
         `SELECT lower(coalesce(s.region, '')) AS region, min(s.region) AS label, pa.channel AS channel, pa.answer AS answer, count(*) AS n
          FROM poll_answers pa JOIN subscribers s ON s.id = pa.subscriber_id WHERE pa.poll_id = ?${seg} GROUP BY 1, 3, 4`,
       )
       .all(poll.id, ...sp) as { region: string; label: string | null; channel: string; answer: number; n: number }[];
+    const exposure = (groups: InviteGroup[]) => {
+      const sum = (k: 'n' | 'sent' | 'delivered' | 'reached' | 'answered') => groups.reduce((a, g) => a + (g[k] ?? 0), 0);
+      const byChannel = (ch: 'sms' | 'call') => groups.filter((g) => g.channel === ch);
+      const sms = byChannel('sms');
+      const call = byChannel('call');
+      const reached = sum('reached');
+      return {
+        invited: sum('n'),
+        sent: sum('sent'),
+        delivered: sum('delivered'),
+        reached,
+        delivery: { ...(sms.length ? { sms: stateCounts(SMS_STATES, sms) } : {}), ...(call.length ? { call: stateCounts(CALL_STATES, call) } : {}) },
+        responseRate: reached === 0 ? null : Math.round((sum('answered') / reached) * 1000) / 1000,
+      };
+    };
     // Regions group as segments match them: case-insensitively ("Nakuru" = "nakuru").
-    const sentByRegion = c
-      .prepare(`SELECT lower(coalesce(s.region, '')) AS region, min(s.region) AS label, count(*) AS n FROM poll_invites pi JOIN subscribers s ON s.id = pi.subscriber_id WHERE pi.poll_id = ?${seg} GROUP BY 1`)
-      .all(poll.id, ...sp) as { region: string; label: string | null; n: number }[];
     const labels = new Map<string, string | null>();
-    for (const r of [...sentByRegion, ...rows]) if (!labels.has(r.region)) labels.set(r.region, r.label);
+    for (const r of [...invites, ...rows]) if (!labels.has(r.region)) labels.set(r.region, r.label);
 
     const size = poll.type === 'nps' ? 11 : poll.answers.length;
     const tally = (filter: (r: (typeof rows)[number]) => boolean): AnswerCount[] => {
@@ -77,13 +122,13 @@ export class PollResults {
     };
     const all = tally(() => true);
     const responses = all.reduce((a, b) => a + b.count, 0);
-    const regions = [...new Set([...rows.map((r) => r.region), ...sentByRegion.map((r) => r.region)])].sort();
+    const regions = [...new Set([...rows.map((r) => r.region), ...invites.map((r) => r.region)])].sort();
     const byRegion = regions.map((region) => {
       const counts = tally((r) => r.region === region);
       const n = counts.reduce((a, b) => a + b.count, 0);
       return {
         region: labels.get(region) ?? null,
-        sent: sentByRegion.find((r) => r.region === region)?.n ?? 0,
+        ...exposure(invites.filter((g) => g.region === region)),
         responses: n,
         answers: withShares(counts),
         ...(poll.type === 'nps' ? { nps: npsOf(counts).score } : {}),
@@ -96,9 +141,8 @@ export class PollResults {
       pollId: poll.id,
       type: poll.type,
       ...(segment ? { segment: { id: segment.id, name: segment.name } } : {}),
-      sent,
+      ...exposure(invites),
       responses,
-      responseRate: sent === 0 ? null : Math.round((invitedAnswers / sent) * 1000) / 1000,
       answers: withShares(all),
       ...(nps ? { nps: nps.score, npsBreakdown: { promoters: nps.promoters, passives: nps.passives, detractors: nps.detractors } } : {}),
       byRegion,

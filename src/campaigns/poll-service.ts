@@ -8,7 +8,7 @@ import type { Poll, PollRepo } from './poll-repo';
 import { normalizeReply } from './poll-text';
 import { assertLocalized } from './localized';
 
-/** What a content team sends to create a poll (CONTRACT shape plus `key` and `keywords`). */
+/** What a content team sends to create a poll (docs/contract.md shape plus `key` and `keywords`). */
 export interface PollInput {
   type: 'choice' | 'nps';
   question: Record<string, string>;

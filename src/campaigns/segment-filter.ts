@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DAY } from '../lib/clock';
+import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
 
 /**
  * The segment filter: every given key must hold (AND); a list inside one key means any of its values
@@ -12,6 +13,13 @@ export const SUBSCRIPTION_STATES = ['none', 'pending', 'active', 'grace', 'suspe
 const SubscriptionState = Type.Union(SUBSCRIPTION_STATES.map((s) => Type.Literal(s)));
 
 const Days = Type.Number({ exclusiveMinimum: 0, maximum: 3650 });
+const Age = Type.Integer({ minimum: 0, maximum: 150 });
+
+/** A range of an integer or number field: either bound may be left out. */
+export const NumberRange = Type.Object({ min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()) }, { additionalProperties: false, minProperties: 1 });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+/** A range of a date field (YYYY-MM-DD, both ends included). */
+export const DateRange = Type.Object({ from: Type.Optional(Day), to: Type.Optional(Day) }, { additionalProperties: false, minProperties: 1 });
 
 export const SegmentFilterSchema = Type.Object(
   {
@@ -19,14 +27,23 @@ export const SegmentFilterSchema = Type.Object(
     crop: Type.Optional(OneOrMany),
     language: Type.Optional(OneOrMany),
     operator: Type.Optional(OneOrMany),
-    /** Custom profile fields (collected by flows or imported): field -> value or values. */
-    profile: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9_]{0,31}$' }), OneOrMany)),
+    /**
+     * Typed profile fields (config `profile.fields`): enum, string and list fields take a value or values
+     * (a list field matches when it contains any of them); integer and number fields `{min, max}`; dates
+     * `{from, to}`.
+     */
+    profile: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-zA-Z0-9_]{0,31}$' }), Type.Union([OneOrMany, NumberRange, DateRange]))),
+    /** Age in years (this year minus birthYear), both ends included. */
+    ageMin: Type.Optional(Age),
+    ageMax: Type.Optional(Age),
     /** State of a subscription; with `service`, of that service's subscription. `none` = no live subscription. */
     subscriptionState: Type.Optional(Type.Union([SubscriptionState, Type.Array(SubscriptionState, { minItems: 1 })])),
     service: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     /** Activity: seen (any channel) within the last N days, or not seen for at least N days. */
     lastSeenWithinDays: Type.Optional(Days),
     notSeenForDays: Type.Optional(Days),
+    /** Never heard from (e.g. imported and never dialled): true matches only them, false leaves them out. */
+    neverSeen: Type.Optional(Type.Boolean()),
     /** Content reached (a `content` usage event), optionally of one flow or node, within N days. */
     content: Type.Optional(
       Type.Object(
@@ -79,7 +96,7 @@ const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
  * Compiles a validated filter into SQL over `subscribers s`, evaluated as of `now`. Set-based on
  * purpose: the same clause counts a segment and fills a campaign run with INSERT ... SELECT.
  */
-export function compileFilter(f: SegmentFilter, now: number, tables: FilterTables): CompiledFilter {
+export function compileFilter(f: SegmentFilter, now: number, tables: FilterTables, schema?: Pick<ProfileSchema, 'field'>): CompiledFilter {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
   for (const col of ['region', 'crop', 'language', 'operator'] as const) {
@@ -90,9 +107,44 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     params.push(...vals);
   }
   for (const [field, v] of Object.entries(f.profile ?? {})) {
+    const type = schema?.field(field)?.type;
+    const path = `$.${field}`;
+    if (typeof v === 'object' && !Array.isArray(v)) {
+      // Ranges: json_extract compares numbers as numbers and YYYY-MM-DD texts in date order.
+      const [lo, hi] = 'from' in v || 'to' in v ? [(v as { from?: string }).from, (v as { to?: string }).to] : [(v as { min?: number }).min, (v as { max?: number }).max];
+      const col = (COLUMN_FIELDS as readonly string[]).includes(field) ? `s.${field}` : 'json_extract(s.profile, ?)';
+      for (const [bound, op] of [[lo, '>='], [hi, '<=']] as const) {
+        if (bound === undefined) continue;
+        clauses.push(`${col} ${op} ?`);
+        if (col !== `s.${field}`) params.push(path);
+        params.push(bound);
+      }
+      continue;
+    }
     const vals = lowerList(v);
-    clauses.push(`lower(json_extract(s.profile, ?)) IN (${marks(vals.length)})`);
-    params.push(`$.${field}`, ...vals);
+    if ((COLUMN_FIELDS as readonly string[]).includes(field)) {
+      clauses.push(`lower(s.${field}) IN (${marks(vals.length)})`);
+      params.push(...vals);
+    } else if (type === 'list') {
+      clauses.push(`EXISTS (SELECT 1 FROM json_each(s.profile, ?) j WHERE lower(j.value) IN (${marks(vals.length)}))`);
+      params.push(path, ...vals);
+    } else {
+      clauses.push(`lower(json_extract(s.profile, ?)) IN (${marks(vals.length)})`);
+      params.push(path, ...vals);
+    }
+  }
+  if (f.ageMin !== undefined || f.ageMax !== undefined) {
+    // Age as reached this year: birth years are all the profile knows.
+    const year = new Date(now).getUTCFullYear();
+    clauses.push("json_type(s.profile, '$.birthYear') = 'integer'");
+    if (f.ageMin !== undefined) {
+      clauses.push("json_extract(s.profile, '$.birthYear') <= ?");
+      params.push(year - f.ageMin);
+    }
+    if (f.ageMax !== undefined) {
+      clauses.push("json_extract(s.profile, '$.birthYear') >= ?");
+      params.push(year - f.ageMax);
+    }
   }
   if (f.subscriptionState !== undefined || f.service !== undefined) {
     if (!tables.subscriptions) throw new Error('subscription filters need the subscriptions table');
@@ -112,6 +164,8 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     }
     clauses.push(parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
   }
+  // Never-seen subscribers (last_seen_at NULL, e.g. imported) match neither: they were not seen recently
+  // and have not gone quiet either (`neverSeen: true` finds them).
   if (f.lastSeenWithinDays !== undefined) {
     clauses.push('s.last_seen_at >= ?');
     params.push(Math.round(now - f.lastSeenWithinDays * DAY));
@@ -120,6 +174,7 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     clauses.push('s.last_seen_at < ?');
     params.push(Math.round(now - f.notSeenForDays * DAY));
   }
+  if (f.neverSeen !== undefined) clauses.push(`s.last_seen_at IS ${f.neverSeen ? '' : 'NOT '}NULL`);
   if (f.content) {
     let sub = "SELECT 1 FROM usage_events ue WHERE ue.subscriber_id = s.id AND ue.type = 'content'";
     if (f.content.flowId !== undefined) {

@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
+import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
 import { compileFilter, SegmentFilterSchema, SUBSCRIPTION_STATES, type CompiledFilter, type FilterTables, type SegmentFilter } from './segment-filter';
 
 /** A saved segment. */
@@ -32,7 +33,10 @@ const HINTS: Record<string, string> = {
   language: TEXTS,
   operator: TEXTS,
   crmFlags: `${TEXTS}, e.g. "stuck", "passive", "lapsing" or "churned"`,
-  profile: 'must be an object of profile field to text or list of texts',
+  profile: 'must be an object of profile field to a value or list of values (enum, list, string fields), { "min", "max" } (integer, number) or { "from", "to" } (date, YYYY-MM-DD)',
+  ageMin: 'must be a whole number of years from 0 to 150',
+  ageMax: 'must be a whole number of years from 0 to 150',
+  neverSeen: 'must be true or false',
   subscriptionState: `must be one of ${SUBSCRIPTION_STATES.join(', ')}, or a list of them`,
   service: 'must be a service id',
   lastSeenWithinDays: 'must be a number of days greater than 0',
@@ -59,6 +63,8 @@ export class SegmentService {
       serviceIds: () => string[];
       /** Campaigns still to run on a segment (deleting it would strand them). */
       usedBy: (segmentId: string) => string[];
+      /** The configured profile schema: what `profile` and `ageMin`/`ageMax` may filter. */
+      profile: Pick<ProfileSchema, 'field' | 'names' | 'allowed'>;
     },
   ) {}
 
@@ -69,12 +75,19 @@ export class SegmentService {
       const at = first.path.replace(/^\//, '').replace(/\//g, '.');
       const top = at.split('.')[0] ?? '';
       const known = Object.keys(SegmentFilterSchema.properties);
-      const what = !known.includes(top) ? `is not a filter key (known keys: ${known.join(', ')})` : (HINTS[top] ?? first.message.replace(/^Expected/, 'must be'));
+      const what = !known.includes(top)
+        ? this.d.profile.field(top)
+          ? `is a profile field: filter it as filter.profile.${top}`
+          : `is not a filter key (known keys: ${known.join(', ')})`
+        : (HINTS[top] ?? first.message.replace(/^Expected/, 'must be'));
       throw badRequest('INVALID_FILTER', `filter${at ? `.${at}` : ''} ${first.path === '' ? `must be an object (known keys: ${known.join(', ')})` : what}.`);
     }
     const f = raw as SegmentFilter;
-    const badField = Object.keys(f.profile ?? {}).find((k) => !PROFILE_FIELD_RE.test(k));
-    if (badField !== undefined) throw badRequest('INVALID_FILTER', `filter.profile.${badField.slice(0, 40)} is not a profile field name (letters, digits, _; start with a lower-case letter).`);
+    for (const [field, v] of Object.entries(f.profile ?? {})) this.checkProfileFilter(field, v);
+    if (f.ageMin !== undefined || f.ageMax !== undefined) {
+      if (this.d.profile.field('birthYear')?.type !== 'integer') throw badRequest('INVALID_FILTER', 'filter.ageMin/ageMax: ages come from the birthYear profile field, which is not configured as an integer.');
+      if (f.ageMin !== undefined && f.ageMax !== undefined && f.ageMin > f.ageMax) throw badRequest('INVALID_FILTER', 'filter.ageMin must not be above filter.ageMax.');
+    }
     if (f.poll) {
       if (!this.d.pollExists(f.poll.pollId)) throw badRequest('INVALID_FILTER', `filter.poll.pollId: no poll with id ${f.poll.pollId}.`);
       if (f.poll.answers && f.poll.answered === false) throw badRequest('INVALID_FILTER', 'filter.poll: answers need answered true (or leave answered out).');
@@ -89,9 +102,38 @@ export class SegmentService {
     return f;
   }
 
+  private checkProfileFilter(field: string, v: SegmentFilter['profile'] extends Record<string, infer V> | undefined ? V : never): void {
+    const bad = (msg: string) => badRequest('INVALID_FILTER', `filter.profile.${field.slice(0, 40)} ${msg}.`, { field: field.slice(0, 40) });
+    if (!PROFILE_FIELD_RE.test(field)) throw bad('is not a profile field name (letters, digits, _; start with a lower-case letter)');
+    const spec = this.d.profile.field(field);
+    const isColumn = (COLUMN_FIELDS as readonly string[]).includes(field);
+    if (!spec && !isColumn) throw bad(`is not a profile field (fields: ${this.d.profile.names().join(', ')})`);
+    const type = spec?.type ?? 'string';
+    const isRange = typeof v === 'object' && !Array.isArray(v);
+    if (type === 'integer' || type === 'number') {
+      if (!isRange || !('min' in v || 'max' in v)) throw bad(`is ${type === 'integer' ? 'a whole number' : 'a number'}: filter it with { "min", "max" }`);
+      const r = v as { min?: number; max?: number };
+      if (r.min !== undefined && r.max !== undefined && r.min > r.max) throw bad('has min above max');
+      return;
+    }
+    if (type === 'date') {
+      if (!isRange || !('from' in v || 'to' in v)) throw bad('is a date: filter it with { "from", "to" } (YYYY-MM-DD)');
+      const r = v as { from?: string; to?: string };
+      for (const d of [r.from, r.to]) if (d !== undefined && Number.isNaN(Date.parse(`${d}T00:00:00Z`))) throw bad(`has "${d}", which is not a date`);
+      if (r.from !== undefined && r.to !== undefined && r.from > r.to) throw bad('has from after to');
+      return;
+    }
+    if (isRange) throw bad(`is ${type === 'list' ? 'a list' : type === 'enum' ? 'an enum' : 'a text'} field: give a value or a list of values`);
+    const values = spec?.values;
+    if (values) {
+      const wrong = (Array.isArray(v) ? v : [v as string]).find((x) => !values.some((a) => a.toLowerCase() === x.toLowerCase()));
+      if (wrong !== undefined) throw badRequest('INVALID_FILTER', `filter.profile.${field}: "${wrong.slice(0, 40)}" is not allowed; ${field} must be ${this.d.profile.allowed(spec!)}.`, { field });
+    }
+  }
+
   /** The SQL for a filter as of now (or `at`). */
   compile(filter: SegmentFilter, at = this.d.clock.now()): CompiledFilter {
-    return compileFilter(filter, at, this.d.tables());
+    return compileFilter(filter, at, this.d.tables(), this.d.profile);
   }
 
   /** How many subscribers match the filter now. */

@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { AppError, badRequest } from '../lib/errors';
-import type { SubscriberService } from '../subscribers/subscriber-service';
+import type { SubscriberService, ValidProfilePatch } from '../subscribers/subscriber-service';
 
 /** The answer to an import: counts, and why each rejected line was rejected. */
 export interface ImportResult {
@@ -24,16 +24,18 @@ const CHUNK = 1000;
 
 /**
  * Imports subscriber profiles from CSV: a header row naming `msisdn` and profile fields (language,
- * region, crop, operator, or custom fields), one subscriber per line. A line creates the subscriber or
- * updates the fields it gives (an empty cell leaves the field as it is). A bad line is rejected with
- * its reason and the rest go on; opt-out is never imported (only the subscriber can say STOP/START).
+ * region, crop, operator, or fields of config `profile.fields`), one subscriber per line. Cells are
+ * coerced to the field's type (lists: items separated by ; or |). A line creates the subscriber or
+ * updates the fields it gives (an empty cell leaves the field as it is). A line with a bad value is
+ * rejected whole with its line number and reason and the rest go on; opt-out and activity are never
+ * imported (only the subscriber can say STOP/START, and only traffic moves last-seen).
  */
 export class SubscriberImporter {
   constructor(
     private readonly d: {
       db: Db;
       clock: Clock;
-      subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'updateProfile'>;
+      subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'validateProfile' | 'applyProfile' | 'profile'>;
     },
   ) {}
 
@@ -46,7 +48,9 @@ export class SubscriberImporter {
       throw badRequest('INVALID_CSV', `The CSV cannot be read: ${(e as Error).message}`);
     }
     if (records.length === 0) throw badRequest('INVALID_CSV', 'The CSV is empty; the first line must be a header such as msisdn,language,region,crop.');
-    const header = records[0]!.record.map((h) => (KNOWN.includes(h.toLowerCase()) ? h.toLowerCase() : h));
+    const known = [...new Set([...KNOWN, ...this.d.subscribers.profile.names()])];
+    // Header case as typed in a spreadsheet ("Language", "BIRTHYEAR") names the same field.
+    const header = records[0]!.record.map((h) => known.find((k) => k.toLowerCase() === h.toLowerCase()) ?? h);
     const msisdnCol = header.indexOf('msisdn');
     if (msisdnCol < 0) throw badRequest('INVALID_CSV', `The header must have an msisdn column; got: ${header.join(',').slice(0, 200)}.`);
     const refused = header.filter((h) => REFUSED.includes(h.toLowerCase()));
@@ -55,6 +59,8 @@ export class SubscriberImporter {
     if (bad.length > 0) throw badRequest('INVALID_CSV', `Column name ${bad.map((b) => `"${b.slice(0, 40)}"`).join(', ')} is not a valid profile field (letters, digits, _; start with a lower-case letter).`);
     const dup = header.find((h, i) => header.indexOf(h) !== i);
     if (dup) throw badRequest('INVALID_CSV', `Column "${dup}" appears twice in the header.`);
+    const unknown = header.filter((h, i) => i !== msisdnCol && !known.includes(h));
+    if (unknown.length > 0) throw badRequest('INVALID_CSV', `Column ${unknown.map((u) => `"${u.slice(0, 40)}"`).join(', ')} is not a profile field (fields: ${known.filter((k) => k !== 'msisdn').join(', ')}).`, { field: unknown[0] });
 
     const result: ImportResult = { created: 0, updated: 0, rejected: 0, errors: [] };
     const reject = (line: number, reason: string, msisdn?: string) => {
@@ -81,20 +87,24 @@ export class SubscriberImporter {
     const patch: Record<string, string> = {};
     header.forEach((h, i) => {
       const v = record[i];
-      if (i !== msisdnCol && v !== undefined && v !== '') patch[h] = h === 'language' ? v.toLowerCase() : v;
+      if (i !== msisdnCol && v !== undefined && v !== '') patch[h] = v;
     });
+    let valid: ValidProfilePatch;
     try {
-      // A savepoint per line: a line that fails leaves no half-created subscriber behind.
-      this.d.db.$client.transaction(() => {
-        const existing = this.d.subscribers.find(msisdn);
-        const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now() });
-        if (Object.keys(patch).length > 0) this.d.subscribers.updateProfile(s.id, patch);
-        if (existing) result.updated++;
-        else result.created++;
-      })();
+      // The whole line is checked before anything of it is written.
+      valid = this.d.subscribers.validateProfile(patch);
     } catch (e) {
       if (e instanceof AppError) return reject(line, e.message, msisdn);
       throw e;
     }
+    // A savepoint per line: a line that fails leaves no half-created subscriber behind.
+    this.d.db.$client.transaction(() => {
+      const existing = this.d.subscribers.find(msisdn);
+      // An import is not traffic: a new subscriber has no last-seen until they dial or text.
+      const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
+      this.d.subscribers.applyProfile(s.id, valid);
+      if (existing) result.updated++;
+      else result.created++;
+    })();
   }
 }

@@ -3,12 +3,12 @@ import { Localized, Obj } from './types';
 
 /** Campaign fan-out and polls (issue 7). */
 export const CampaignsSection = Obj({
-  tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'how often the scheduler looks for due runs' }),
-  batchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 2000, description: 'recipients handed to the outbox per transaction' }),
-  sliceMs: Type.Integer({ minimum: 1, default: 50, description: 'fan-out work per event-loop turn before yielding to HTTP traffic' }),
-  leaseSeconds: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'a run claimed by a process that stops renewing is taken over after this' }),
-  pollReplyWindowHours: Type.Number({ exclusiveMinimum: 0, default: 72, description: 'how long an SMS poll waits for the reply' }),
-  importMaxBytes: Type.Integer({ minimum: 1024, default: 52_428_800, description: 'largest subscriber CSV import' }),
+  tickSeconds: Type.Number({ exclusiveMinimum: 0, description: 'how often the scheduler looks for due runs' }),
+  batchSize: Type.Integer({ minimum: 1, maximum: 100_000, description: 'recipients handed to the outbox per transaction' }),
+  sliceMs: Type.Integer({ minimum: 1, description: 'fan-out work per event-loop turn before yielding to HTTP traffic' }),
+  leaseSeconds: Type.Number({ exclusiveMinimum: 0, description: 'a run claimed by a process that stops renewing is taken over after this' }),
+  pollReplyWindowHours: Type.Number({ exclusiveMinimum: 0, description: 'how long an SMS poll waits for the reply' }),
+  importMaxBytes: Type.Integer({ minimum: 1024, description: 'largest subscriber CSV import' }),
   texts: Obj({
     choiceHint: Localized,
     npsHint: Localized,

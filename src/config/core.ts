@@ -3,41 +3,41 @@ import { Nullable, Obj } from './types';
 
 /** Server, storage and the defaults every domain shares. */
 export const ServerSection = Obj({
-  host: Type.String({ default: '0.0.0.0' }),
-  port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest request body in bytes; larger gets 413' }),
-  trustProxy: Type.Boolean({ default: false }),
+  host: Type.String(),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  bodyLimit: Type.Integer({ minimum: 1024, description: 'largest request body in bytes; larger gets 413' }),
+  trustProxy: Type.Boolean(),
 });
 
 export const DatabaseSection = Obj({
-  path: Type.String({ default: './data/gateway.db' }),
-  synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
+  path: Type.String(),
+  synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')]),
 });
 
 export const ApiSection = Obj({
-  token: Nullable(Type.String({ minLength: 16 })),
+  token: Nullable(Type.String({ minLength: 16 }), 'no token: /api/v1 answers 401 to every call'),
 });
 
 export const DefaultsSection = Obj({
-  countryCode: Type.String({ pattern: '^[1-9]\\d{0,3}$', default: '254' }),
-  timezone: Type.String({ default: 'Africa/Nairobi' }),
-  language: Type.String({ pattern: '^[a-z]{2,3}$', default: 'en' }),
+  countryCode: Type.String({ pattern: '^[1-9]\\d{0,3}$' }),
+  timezone: Type.String(),
+  language: Type.String({ pattern: '^[a-z]{2,3}$' }),
 });
 
 export const FlowsSection = Obj({
-  dir: Type.String({ default: './flows' }),
+  dir: Type.String(),
 });
 
 export const UssdSection = Obj({
-  maxChars: Type.Integer({ minimum: 60, maximum: 182, default: 182 }),
-  sessionTimeoutSeconds: Type.Integer({ minimum: 10, default: 180 }),
-  resumeWindowSeconds: Type.Integer({ minimum: 0, default: 300 }),
-  maxInvalid: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+  maxChars: Type.Integer({ minimum: 60, maximum: 182 }),
+  sessionTimeoutSeconds: Type.Integer({ minimum: 10 }),
+  resumeWindowSeconds: Type.Integer({ minimum: 0 }),
+  maxInvalid: Type.Integer({ minimum: 1, maximum: 10 }),
 });
 
 export const CallbacksSection = Obj({
-  secret: Nullable(Type.String({ minLength: 8 })),
-  allowIps: Type.Array(Type.String(), { default: [] }),
+  secret: Nullable(Type.String({ minLength: 8 }), 'callbacks need no secret'),
+  allowIps: Type.Array(Type.String()),
 });
 
 /** MSISDN prefix ranges that name an operator (routing, reports, operator time zones). */

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { Value, type ValueError } from '@sinclair/typebox/value';
+import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../lib/errors';
+import { configErrorMessage } from './describe';
 import { ConfigSchema, type Config } from './schema';
+import { checkProfileConfig } from './profile';
 
 export type { Config };
 export { ConfigSchema };
@@ -37,7 +39,7 @@ function readYaml(file: string): unknown {
   }
 }
 
-/** Environment overrides named in CONTRACT.md. */
+/** Environment overrides named in docs/contract.md. */
 function envOverrides(env: NodeJS.ProcessEnv): Plain {
   const o: Plain = {};
   const set = (p: string, v: unknown) => {
@@ -67,31 +69,16 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** For a union (e.g. "an object or null"), the most specific error inside the closest variant. */
-function deepestError(e: ValueError | undefined): ValueError | undefined {
-  if (!e || e.errors.length === 0) return e;
-  let best = e;
-  for (const variant of e.errors) {
-    const inner = deepestError(variant.First());
-    if (inner && inner.path.length > best.path.length) best = inner;
-  }
-  return best;
-}
-
 /** Validates a merged config object; throws ConfigError naming the first bad key. */
 export function validateConfig(raw: unknown): Config {
   const value = Value.Default(ConfigSchema, structuredClone(raw ?? {}));
-  const first = deepestError(Value.Errors(ConfigSchema, value).First());
-  if (first) {
-    const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-    const hint = first.schema.description ? ` (${first.schema.description})` : '';
-    const got = first.value === undefined ? 'nothing' : JSON.stringify(first.value)?.slice(0, 60);
-    throw new ConfigError(`invalid config key ${key}: ${first.message}${hint}; got ${got}`);
-  }
+  const first = Value.Errors(ConfigSchema, value).First();
+  if (first) throw new ConfigError(configErrorMessage(first));
   const cfg = value as Config;
   for (const [key, tz] of [['defaults.timezone', cfg.defaults.timezone], ['messaging.timezone', cfg.messaging.timezone]] as const) {
     if (!isValidTimeZone(tz)) throw new ConfigError(`invalid config key ${key}: unknown time zone "${tz}"`);
   }
+  checkProfileConfig(cfg.profile);
   return cfg;
 }
 

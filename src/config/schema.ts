@@ -7,11 +7,16 @@ import { ServicesSection } from './services';
 import { CrmSection } from './crm';
 import { CampaignsSection } from './campaigns';
 import { BillingSection } from './billing';
+import { ProfileSection } from './profile';
 
-/** The whole configuration: config/default.yaml holds every key with its default. */
+/**
+ * The whole configuration. config/default.yaml holds every key with its default, so the schema states
+ * none for those keys; only entries of lists (binds, partner accounts, services, operators), which
+ * default.yaml cannot hold, take their defaults from here (test/unit/config-defaults.test.ts).
+ */
 export const ConfigSchema = Type.Object(
   {
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     server: ServerSection,
     database: DatabaseSection,
     api: ApiSection,
@@ -19,7 +24,7 @@ export const ConfigSchema = Type.Object(
     flows: FlowsSection,
     ussd: UssdSection,
     callbacks: CallbacksSection,
-    operators: Type.Array(OperatorSchema, { default: [] }),
+    operators: Type.Array(OperatorSchema),
     messaging: MessagingSection,
     smpp: SmppSection,
     ivr: IvrSection,
@@ -27,6 +32,7 @@ export const ConfigSchema = Type.Object(
     billing: BillingSection,
     crm: CrmSection,
     campaigns: CampaignsSection,
+    profile: ProfileSection,
   },
   { additionalProperties: false },
 );

@@ -26,4 +26,4 @@ export const ServiceSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ServicesSection = Type.Array(ServiceSchema, { default: [] });
+export const ServicesSection = Type.Array(ServiceSchema);

@@ -32,30 +32,30 @@ export const SmppBindSchema = Obj({
   sourceNpi: Type.Optional(Type.Integer({ minimum: 0, maximum: 18 })),
 });
 
+/** A partner account on the SMPP listener. */
+export const SmppAccountSchema = Obj({
+  systemId: Type.String({ minLength: 1, maxLength: 15 }),
+  password: Type.String({ minLength: 1, maxLength: 8 }),
+  allowIps: Type.Array(Type.String(), { default: [] }),
+  kind: Type.Union([Type.Literal('transactional'), Type.Literal('promotional')], { default: 'promotional' }),
+});
+
 export const SmppSection = Obj({
-  binds: Type.Array(SmppBindSchema, { default: [] }),
+  binds: Type.Array(SmppBindSchema),
   server: Obj({
-    host: Type.String({ default: '0.0.0.0' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
-    accounts: Type.Array(
-      Obj({
-        systemId: Type.String({ minLength: 1, maxLength: 15 }),
-        password: Type.String({ minLength: 1, maxLength: 8 }),
-        allowIps: Type.Array(Type.String(), { default: [] }),
-        kind: Type.Union([Type.Literal('transactional'), Type.Literal('promotional')], { default: 'promotional' }),
-      }),
-      { default: [] },
-    ),
-    window: Type.Integer({ minimum: 1, default: 50, description: 'unanswered deliver_sm towards a partner' }),
-    responseTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
-    enquireLinkSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+    host: Type.String(),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    accounts: Type.Array(SmppAccountSchema),
+    window: Type.Integer({ minimum: 1, description: 'unanswered deliver_sm towards a partner' }),
+    responseTimeoutMs: Type.Integer({ minimum: 100 }),
+    enquireLinkSeconds: Type.Number({ exclusiveMinimum: 0 }),
     failedBinds: Type.Object(
       {
-        allowed: Type.Integer({ minimum: 1, default: 3, description: 'failed binds from one address before answers slow down' }),
-        delayMs: Type.Integer({ minimum: 0, default: 1000, description: 'first delay; doubles per further failure' }),
-        maxDelayMs: Type.Integer({ minimum: 0, default: 30_000 }),
+        allowed: Type.Integer({ minimum: 1, description: 'failed binds from one address before answers slow down' }),
+        delayMs: Type.Integer({ minimum: 0, description: 'first delay; doubles per further failure' }),
+        maxDelayMs: Type.Integer({ minimum: 0 }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false },
     ),
   }),
 });

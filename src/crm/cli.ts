@@ -44,7 +44,7 @@ export function formatSummary(s: PassSummary, out: Out): void {
   out(`detect as of ${s.asOf}: ${s.events} new events, ${s.sessions} sessions finished (${s.stuckSessions} stuck) in ${s.durationMs} ms`);
   out(`  findings: ${Object.entries(s.findings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const acted = Object.entries(s.interventions);
-  out(`  interventions: ${acted.length ? acted.map(([k, v]) => `${k} ${v.treatment} sent, ${v.holdout} held out, ${v.blocked} blocked`).join('; ') : 'none'}`);
+  out(`  interventions: ${acted.length ? acted.map(([k, v]) => `${k} ${v.treatment} queued, ${v.holdout} held out, ${v.blocked} blocked`).join('; ') : 'none'}`);
   const inel = Object.entries(s.ineligible);
   if (s.deferred || inel.length || s.expired) out(`  waiting for cool-down ${s.deferred}, not eligible ${inel.map(([k, v]) => `${k} ${v}`).join(', ') || 0}, expired ${s.expired}`);
   if (s.refit) out(`  models refitted: ${s.refit.bgbb} BG/BB cohorts, ${s.refit.sbg} sBG cohorts (${s.refit.ms} ms)`);

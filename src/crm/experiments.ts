@@ -72,3 +72,67 @@ export function meanDifference(t: { n: number; sum: number; sumSq: number }, h: 
   const d = mt - mh;
   return { difference: d, ci95: [d - Z95 * se, d + Z95 * se] };
 }
+
+/** An effect on those reached with its interval; null when it cannot be estimated (nobody reached, an empty arm). */
+export interface ReachedEffect {
+  effect: number | null;
+  ci95: [number, number] | null;
+  significant: boolean;
+}
+
+/**
+ * The effect on those the action reached (complier average causal effect, the Wald/IV estimator):
+ * the intention-to-treat difference divided by the delivery rate d. It assumes the action can only work
+ * on someone it reached, and that assignment is random (it is: the holdout hash). The 95% interval is
+ * the delta method on (ITT, d): Var = Var(ITT)/d^2 + ITT^2 Var(d)/d^4 - 2 ITT Cov(ITT, d)/d^3, where the
+ * covariance comes from the treatment arm (outcome and delivery are measured on the same subscribers;
+ * the holdout is independent of d). Fieller's interval would be wider when d is near zero; the delta
+ * method is kept for its simplicity and the report shows d's own interval beside it.
+ */
+export function effectOnReached(itt: number, ittVariance: number, delivery: { rate: number; variance: number }, covIttDelivery: number): ReachedEffect {
+  const d = delivery.rate;
+  if (!(d > 0)) return { effect: null, ci95: null, significant: false };
+  const effect = itt / d;
+  const variance = ittVariance / (d * d) + ((itt * itt) / d ** 4) * delivery.variance - ((2 * itt) / d ** 3) * covIttDelivery;
+  const se = Math.sqrt(Math.max(0, variance));
+  const ci95: [number, number] = [effect - Z95 * se, effect + Z95 * se];
+  return { effect, ci95, significant: ci95[0] > 0 || ci95[1] < 0 };
+}
+
+/**
+ * Effect on those reached for a share (returned, renewed, ...): `t` and `h` are the arms (size and
+ * successes), `reached` how many treated the action reached, `both` how many treated were reached and
+ * had the outcome. The ITT's variance is read off its Newcombe interval, so a share of 0 or 1 in a small
+ * group still carries the uncertainty the plug-in p(1-p)/n would set to zero.
+ */
+export function reachedUplift(t: { n: number; successes: number }, h: { n: number; successes: number }, reached: number, both: number): ReachedEffect {
+  const u = uplift(t, h);
+  if (u.uplift === null || u.ci95 === null) return { effect: null, ci95: null, significant: false };
+  const pt = t.successes / t.n;
+  const d = reached / t.n;
+  const seItt = (u.ci95[1] - u.ci95[0]) / (2 * Z95);
+  const e = effectOnReached(u.uplift, seItt * seItt, { rate: d, variance: (d * (1 - d)) / t.n }, (both / t.n - pt * d) / t.n);
+  if (!e.ci95) return e;
+  // A difference of shares lies within [-1, 1] whatever the approximation says.
+  const ci95: [number, number] = [Math.max(-1, e.ci95[0]), Math.min(1, e.ci95[1])];
+  return { ...e, ci95, significant: ci95[0] > 0 || ci95[1] < 0 };
+}
+
+/**
+ * Effect on those reached for a mean (revenue per subscriber) from sums: `sum`/`sumSq` of the value per
+ * arm, `reached` treated reached and `sumReached` the value summed over them (Welch variances).
+ */
+export function reachedMeanDifference(
+  t: { n: number; sum: number; sumSq: number },
+  h: { n: number; sum: number; sumSq: number },
+  reached: number,
+  sumReached: number,
+): ReachedEffect {
+  if (t.n < 2 || h.n < 2) return { effect: null, ci95: null, significant: false };
+  const mt = t.sum / t.n;
+  const mh = h.sum / h.n;
+  const vt = Math.max(0, (t.sumSq - t.n * mt * mt) / (t.n - 1));
+  const vh = Math.max(0, (h.sumSq - h.n * mh * mh) / (h.n - 1));
+  const d = reached / t.n;
+  return effectOnReached(mt - mh, vt / t.n + vh / h.n, { rate: d, variance: (d * (1 - d)) / t.n }, (sumReached / t.n - mt * d) / t.n);
+}

@@ -118,7 +118,8 @@ export class Interventions {
         status = r.status;
         reason = r.reason ?? null;
         callId = r.id;
-        if (r.status === 'queued') costMinor = Math.round(cfg.costs.call * 100);
+        // The price quote; the report charges it only for an answered call the provider put no price on.
+        costMinor = Math.round(cfg.costs.call * 100);
       } else {
         text = this.render(kind, f, detail, sub);
         const r = this.d.messaging!.enqueue({
@@ -134,7 +135,8 @@ export class Interventions {
         reason = r.reason ?? null;
         messageId = r.id;
         parts = r.parts;
-        if (r.status === 'queued') costMinor = Math.round(cfg.costs.smsPart * 100 * r.parts);
+        // The price quote; the report charges it per part the SMSC accepts (operators bill on submit).
+        costMinor = Math.round(cfg.costs.smsPart * 100 * r.parts);
       }
       const arm = holdout ? 'holdout' : 'treatment';
       this.insert.run(id, f.id, sub.id, kind, f.kind, f.service_id, arm, channel, status, reason, messageId, callId, text, parts, costMinor, now, windowEndsAt);

@@ -1,4 +1,8 @@
 import type { Db } from '../db/client';
+import { DAY } from '../lib/clock';
+
+/** How long after a window ends late events (receipts, delayed billing notifications) may still count. */
+export const OUTCOME_GRACE_MS = DAY;
 
 interface Open {
   id: string;
@@ -89,7 +93,7 @@ export class OutcomeTracker {
 }
 
 /** Closes outcome windows that ended before `now` minus a grace for late events; returns how many. */
-export function closeOutcomeWindows(db: Db, now: number, graceMs: number): number {
+export function closeOutcomeWindows(db: Db, now: number, graceMs = OUTCOME_GRACE_MS): number {
   const c = db.$client;
   const due = c.prepare('SELECT id, finding_id FROM crm_interventions WHERE outcome_closed = 0 AND window_ends_at <= ?').all(now - graceMs) as { id: string; finding_id: string }[];
   const closeIntervention = c.prepare('UPDATE crm_interventions SET outcome_closed = 1 WHERE id = ?');

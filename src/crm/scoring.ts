@@ -10,7 +10,7 @@ import { fitSbg, residualLifetime, retentionRate, type SbgCohortData, type SbgPa
 export const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 30 } as const;
 /** The cohort name of a pooled fit (all cohorts together), used for cohorts too small to fit alone. */
 export const POOLED = '*';
-/** Without any fit yet, renewals are assumed to succeed at the carrier-billing average (DOMAIN.md). */
+/** Without any fit yet, renewals are assumed to succeed at the carrier-billing average (docs/domain.md). */
 const DEFAULT_RENEWAL = 0.84;
 
 type Service = Config['services'][number];

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { iso } from '../lib/clock';
+import { callStateSql } from '../reports/delivery';
 import type { Days } from './days';
 import type { Scoring } from './scoring';
 
@@ -42,7 +43,16 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
     };
   });
   const interventions = (
-    c.prepare('SELECT kind, finding_kind, arm, channel, status, reason, at, reached_content_at, returned_at, renewed_at FROM crm_interventions WHERE subscriber_id = ? ORDER BY at DESC LIMIT 5').all(subscriberId) as {
+    c
+      .prepare(
+        // The delivery state comes from the message or call the intervention points at (one source of truth).
+        `SELECT i.kind, i.finding_kind, i.arm, i.channel, i.status, i.reason, i.at, i.reached_content_at, i.returned_at, i.renewed_at,
+           CASE WHEN i.arm = 'holdout' THEN NULL WHEN i.channel = 'sms' THEN coalesce(m.status, i.status)
+                WHEN i.channel = 'call' AND cl.id IS NOT NULL THEN ${callStateSql('cl')} ELSE i.status END AS delivery
+         FROM crm_interventions i LEFT JOIN messages m ON i.channel = 'sms' AND m.id = i.message_id LEFT JOIN calls cl ON i.channel = 'call' AND cl.id = i.call_id
+         WHERE i.subscriber_id = ? ORDER BY i.at DESC LIMIT 5`,
+      )
+      .all(subscriberId) as {
       kind: string;
       finding_kind: string;
       arm: string;
@@ -53,6 +63,7 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
       reached_content_at: number | null;
       returned_at: number | null;
       renewed_at: number | null;
+      delivery: string | null;
     }[]
   ).map((i) => ({
     kind: i.kind,
@@ -61,6 +72,7 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
     channel: i.channel,
     status: i.status,
     ...(i.reason ? { reason: i.reason } : {}),
+    delivery: i.delivery,
     at: iso(i.at),
     outcome: { returnedAt: iso(i.returned_at), reachedContentAt: iso(i.reached_content_at), renewedAt: iso(i.renewed_at) },
   }));

@@ -7,7 +7,7 @@ import { AppError, badRequest } from '../lib/errors';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import { normalizeMsisdn } from '../lib/msisdn';
+import { requireMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
@@ -121,8 +121,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
   enqueue(req: EnqueueRequest): EnqueueResult {
     const now = this.d.clock.now();
     const cfg = this.d.config.messaging;
-    const to = typeof req.to === 'string' ? normalizeMsisdn(req.to, this.d.config.defaults.countryCode) : null;
-    if (!to) throw badRequest('INVALID_MSISDN', `to "${String(req.to).slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    const to = requireMsisdn(req.to, this.d.config.defaults.countryCode, 'to');
     if (typeof req.text !== 'string' || req.text.trim() === '') throw badRequest('INVALID_TEXT', 'text must be a non-empty string.');
     if (req.from != null && !SENDER_RE.test(req.from)) {
       throw badRequest('INVALID_SENDER', 'from must be a number of up to 15 digits or an alphanumeric sender of up to 11 characters.');

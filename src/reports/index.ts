@@ -14,8 +14,10 @@ import { retentionReport } from './retention';
 import { riskReport } from './risk';
 import { stuckReport } from './stuck';
 import { usageReport } from './usage';
+import { contentDemographyReport } from './content-demography';
+import { ProfileSchema } from '../subscribers/profile-schema';
 
-export type ReportQuery = RangeQuery & { by?: string; service?: string; kind?: string; windows?: string; state?: string; limit?: string };
+export type ReportQuery = RangeQuery & { by?: string; field?: string; service?: string; kind?: string; windows?: string; state?: string; limit?: string };
 
 /** What each report answers, for GET /api/v1/reports. */
 export const REPORTS: Record<string, string> = {
@@ -24,16 +26,21 @@ export const REPORTS: Record<string, string> = {
   stuck: 'stuck subscribers with the menu they were after and its shortcut; the menus people get stuck in most',
   'paying-vs-using': 'live subscriptions by paying x using, with the revenue at stake; daily trend',
   retention: 'retention and churn by cohort: observed survival, sBG fit and curve, renewal rate by tenure; BG/BB per activity cohort',
-  usage: 'active subscribers, sessions, content and stuck rates by region, crop, language or operator (by=...)',
-  interventions: 'outcomes per intervention kind against the holdout: uplift with 95% CI, revenue and cost',
+  usage: 'active subscribers, sessions, content and stuck rates by region, crop, language, operator, any typed profile field or ageBand (by=...)',
+  interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
   risk: 'live subscriptions ranked by value at risk',
+  'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
 };
 
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
   constructor(
-    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> },
-  ) {}
+    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> & Partial<Pick<Config, 'profile'>> },
+  ) {
+    this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
+  }
+
+  private readonly profile: ProfileSchema;
 
   /** Runs report `name` with query-string filters. */
   run(name: string, q: ReportQuery): Record<string, unknown> {
@@ -65,10 +72,13 @@ export class Reports {
         break;
       }
       case 'usage':
-        body = usageReport(db, range, q.by);
+        body = usageReport(db, range, q.by, this.profile);
+        break;
+      case 'content-demography':
+        body = contentDemographyReport(db, flows, range, q.field ?? q.by, this.profile, limit);
         break;
       case 'interventions':
-        body = interventionsReport(db, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        body = interventionsReport(db, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'risk':
         body = riskReport(db, q.service, q.state, limit);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { FlowIndex } from '../crm/flow-index';
 import { iso } from '../lib/clock';
+import { callStateSql } from './delivery';
 import type { ReportRange } from './range';
 
 /**
@@ -28,8 +29,10 @@ export function stuckReport(db: Db, flows: FlowIndex, r: ReportRange, limit: num
   const total = (c.prepare(`SELECT count(*) AS n FROM crm_findings f WHERE ${where.join(' AND ')}`).get(...args) as { n: number }).n;
   const rows = c
     .prepare(
-      `SELECT s.msisdn, s.language, s.region, s.crop, f.reason, f.status, f.detail, f.detected_at, i.kind AS intervention, i.arm, i.status AS delivery
+      `SELECT s.msisdn, s.language, s.region, s.crop, f.reason, f.status, f.detail, f.detected_at, i.kind AS intervention, i.arm, i.status AS decision,
+         CASE WHEN i.arm = 'holdout' THEN NULL WHEN i.channel = 'sms' THEN coalesce(m.status, i.status) WHEN cl.id IS NOT NULL THEN ${callStateSql('cl')} ELSE i.status END AS delivery
        FROM crm_findings f JOIN subscribers s ON s.id = f.subscriber_id LEFT JOIN crm_interventions i ON i.id = f.intervention_id
+       LEFT JOIN messages m ON i.channel = 'sms' AND m.id = i.message_id LEFT JOIN calls cl ON i.channel = 'call' AND cl.id = i.call_id
        WHERE ${where.join(' AND ')} ORDER BY f.detected_at DESC, f.id DESC LIMIT ?`,
     )
     .all(...args, limit) as {
@@ -43,6 +46,7 @@ export function stuckReport(db: Db, flows: FlowIndex, r: ReportRange, limit: num
     detected_at: number;
     intervention: string | null;
     arm: string | null;
+    decision: string | null;
     delivery: string | null;
   }[];
   return {
@@ -68,7 +72,7 @@ export function stuckReport(db: Db, flows: FlowIndex, r: ReportRange, limit: num
         stuckSessions: d.stuckSessions ?? null,
         firstAttemptRate: d.discoveryRate ?? null,
         status: row.status,
-        ...(row.intervention ? { intervention: { kind: row.intervention, arm: row.arm, status: row.delivery } } : {}),
+        ...(row.intervention ? { intervention: { kind: row.intervention, arm: row.arm, status: row.decision, delivery: row.delivery } } : {}),
       };
     }),
   };

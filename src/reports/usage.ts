@@ -1,6 +1,10 @@
 import type { Db } from '../db/client';
 import { hllCount, hllMerge, hllNew } from '../crm/hll';
 import { badRequest } from '../lib/errors';
+import type { ProfileSchema } from '../subscribers/profile-schema';
+import { activeSubscribersSql, eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+
+const label = (v: string | number | null) => (v === null ? NOT_SET : String(v));
 import { rate, rollupWhere, type ReportRange } from './range';
 
 export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
@@ -8,11 +12,15 @@ export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
 /**
  * Is the service reaching farmers? Usage by region, crop, language or operator: distinct subscribers
  * active in the range (HyperLogLog union of the daily sketches, ~3% error), sessions, share reaching
- * content and stuck sessions, next to how many registered subscribers each value has.
+ * content and stuck sessions, next to how many registered subscribers each value has. Any other typed
+ * profile field (gender, birthYear, crops, ...) or `ageBand` is counted exactly by one grouped query.
  */
-export function usageReport(db: Db, r: ReportRange, by: string | undefined): Record<string, unknown> {
+export function usageReport(db: Db, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const dim = by ?? 'region';
-  if (!(USAGE_DIMS as readonly string[]).includes(dim)) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
+  if (!(USAGE_DIMS as readonly string[]).includes(dim)) {
+    if (!schema) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
+    return usageByProfile(db, r, dim, schema);
+  }
   const w = rollupWhere(r);
   const rows = db.$client
     .prepare(`SELECT value, sessions, content_sessions, stuck_sessions, subscribers FROM crm_usage_daily WHERE dim = ? AND ${w.sql}`)
@@ -47,4 +55,56 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined): Rec
     })
     .sort((x, y) => y.activeSubscribers - x.activeSubscribers || x.value.localeCompare(y.value));
   return { by: dim, activeSubscribers: hllCount(all), values, note: 'activeSubscribers is a distinct count estimate (about 3% error); registeredSubscribers is as of the last daily snapshot.' };
+}
+
+/**
+ * Usage by a typed profile field: active subscribers (a session or content in the range), sessions and
+ * the share of sessions reaching content, exact, from the usage log in one grouped query; registered
+ * subscribers per group as of now. Stuck sessions are classified per rollup dimension only.
+ */
+function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+  const g = profileGrouping(schema, field, r, USAGE_DIMS);
+  const w = eventWhere(r);
+  type Row = { value: string | number | null; n: number };
+  const grouped = (sql: string, args: unknown[]) => new Map((db.$client.prepare(sql).all(...args) as Row[]).map((x) => [label(x.value), x.n]));
+  const active = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM (${activeSubscribersSql(w)}) a JOIN subscribers s ON s.id = a.subscriber_id ${g.join} GROUP BY 1`, [...w.args, ...w.args]);
+  const sessions = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'session_start' AND ${w.sql} GROUP BY 1`, w.args);
+  const contentSessions = grouped(
+    `SELECT ${g.value} AS value, count(DISTINCT e.session_id) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'content' AND ${w.sql} GROUP BY 1`,
+    w.args,
+  );
+  const rows = [...active].map(([value, n]) => ({ value, active: n, sessions: sessions.get(value) ?? 0, content: contentSessions.get(value) ?? 0 }));
+  const registered = new Map(
+    (db.$client.prepare(`SELECT ${g.value} AS value, count(*) AS n FROM subscribers s ${g.join} GROUP BY 1`).all() as Row[]).map((x) => [label(x.value), x.n]),
+  );
+  const total = g.overlapping
+    ? (db.$client.prepare(`SELECT count(*) AS n FROM (${activeSubscribersSql(w)})`).get(...w.args, ...w.args) as { n: number }).n
+    : rows.reduce((a, x) => a + x.active, 0);
+  const values = sortGroups(
+    rows.map((x) => {
+      const value = x.value;
+      const reg = registered.get(value) ?? 0;
+      return {
+        value,
+        size: x.active,
+        activeSubscribers: x.active,
+        registeredSubscribers: reg,
+        reachRate: rate(Math.min(x.active, reg), reg),
+        sessions: x.sessions,
+        contentRate: rate(x.content, x.sessions),
+        stuckSessions: null,
+        stuckRate: null,
+      };
+    }),
+    g.order,
+  ).map(({ size: _size, ...v }) => v);
+  return {
+    by: field,
+    activeSubscribers: total,
+    values,
+    note:
+      `activeSubscribers are exact counts of subscribers with a session or content in the range, grouped by their ${field} as it is now` +
+      (g.overlapping ? ` (${field} is a list: a subscriber is counted in every group they belong to)` : '') +
+      `; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
+  };
 }

@@ -88,7 +88,7 @@ export class SessionRepo {
   /**
    * Active sessions as last saved, by channel and external id: every hop reads its session, and this
    * saves the SELECT. Write-through (save updates it), so it is exact as long as this process is the
-   * only writer of the database (see README: one gateway process per database). Callers get a copy
+   * only writer of the database (see docs/operations.md: one gateway process per database). Callers get a copy
    * whose `state` they may replace field by field.
    */
   private readonly active = new Map<string, SessionRow>();

@@ -99,7 +99,10 @@ export class SessionService implements Lifecycle {
     this.hops = d.metrics.counter('session_hops_total', 'Interactive hops processed', ['channel']);
     this.ended = d.metrics.counter('sessions_ended_total', 'Sessions ended', ['channel', 'reason']);
     this.handlers.set('set_profile', (e, ctx) => {
-      if (e.kind === 'set_profile') d.subscribers.updateProfile(ctx.subscriber.id, { [e.field]: e.value });
+      if (e.kind !== 'set_profile') return;
+      // Choices are checked at start-up; free input (digits) can still fall outside the schema: keep the session going.
+      const refused = d.subscribers.updateProfileFromFlow(ctx.subscriber.id, e.field, e.value);
+      if (refused) this.log.warn({ field: e.field, reason: refused }, 'flow input not stored: outside the profile schema');
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/client';
+import type { ProfileValue } from './profile-schema';
 
 /** A subscriber row as the gateway uses it. */
 export interface Subscriber {
@@ -9,11 +10,12 @@ export interface Subscriber {
   region: string | null;
   crop: string | null;
   operator: string | null;
-  profile: Record<string, string>;
+  profile: Record<string, ProfileValue>;
   optedOut: boolean;
   optedOutAt: number | null;
   firstSeenAt: number;
-  lastSeenAt: number;
+  /** Last inbound traffic (a session, an SMS, a payment); null until the subscriber is first heard from. */
+  lastSeenAt: number | null;
   updatedAt: number;
 }
 
@@ -28,7 +30,7 @@ interface Row {
   opted_out: number;
   opted_out_at: number | null;
   first_seen_at: number;
-  last_seen_at: number;
+  last_seen_at: number | null;
   updated_at: number;
 }
 
@@ -39,7 +41,7 @@ const fromRow = (r: Row): Subscriber => ({
   region: r.region,
   crop: r.crop,
   operator: r.operator,
-  profile: JSON.parse(r.profile) as Record<string, string>,
+  profile: JSON.parse(r.profile) as Record<string, ProfileValue>,
   optedOut: r.opted_out === 1,
   optedOutAt: r.opted_out_at,
   firstSeenAt: r.first_seen_at,
@@ -57,7 +59,7 @@ export const PROFILE_COLUMNS = ['language', 'region', 'crop', 'operator'] as con
 export class SubscriberRepo {
   private readonly byMsisdn: Statement<[string], Row>;
   private readonly byId: Statement<[number], Row>;
-  private readonly insert: Statement<[string, string | null, number, number, number], Row>;
+  private readonly insert: Statement<[string, string | null, number, number | null, number], Row>;
   private readonly touch: Statement<[number, number]>;
   /** Prepared UPDATEs by the set of columns they write (a handful of shapes in practice). */
   private readonly updates = new Map<string, Statement>();
@@ -69,7 +71,7 @@ export class SubscriberRepo {
     this.insert = c.prepare(
       'INSERT INTO subscribers (msisdn, operator, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
     );
-    this.touch = c.prepare('UPDATE subscribers SET last_seen_at = max(last_seen_at, ?) WHERE id = ?');
+    this.touch = c.prepare('UPDATE subscribers SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?');
   }
 
   /** The subscriber with this E.164 number, or null. */
@@ -84,9 +86,9 @@ export class SubscriberRepo {
     return r ? fromRow(r) : null;
   }
 
-  /** Creates the subscriber (first contact). */
-  create(msisdn: string, operator: string | null, now: number): Subscriber {
-    return fromRow(this.insert.get(msisdn, operator, now, now, now)!);
+  /** Creates the subscriber; last-seen is set only when the subscriber is the one getting in touch (`seen`). */
+  create(msisdn: string, operator: string | null, now: number, seen = true): Subscriber {
+    return fromRow(this.insert.get(msisdn, operator, now, seen ? now : null, now)!);
   }
 
   /** Moves last-seen forward (never back, so late events do not rewind it). */

@@ -1,16 +1,28 @@
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
-import { badRequest, notFound } from '../lib/errors';
+import { AppError, badRequest, notFound } from '../lib/errors';
 import { normalizeMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from './operators';
+import { COLUMN_FIELDS, ProfileSchema, ProfileValueError, type ProfileValue } from './profile-schema';
 import { PROFILE_COLUMNS, type Subscriber, type SubscriberRepo } from './subscriber-repo';
 
 export type { Subscriber };
 
-/** A profile change as the API and flows express it: any field name to a string value (null clears). */
-export type ProfilePatch = Record<string, string | null>;
+/**
+ * A profile change as the API, CSV import and flows express it: field name to a value (JSON types, or
+ * text to be coerced: "1980", "maize;beans"); null clears the field.
+ */
+export type ProfilePatch = Record<string, unknown>;
 
-const FIELD_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
+/** A patch checked against the schema: typed values, ready to write. */
+export interface ValidProfilePatch {
+  columns: Partial<Record<(typeof PROFILE_COLUMNS)[number], string | null>>;
+  profile: Record<string, ProfileValue | null>;
+  /** `crop` (the main crop) is also added to the `crops` list when the schema has one. */
+  addCrop: string | null;
+}
+
+const MAX_TEXT = 200;
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Subscribers: created on first contact, profile kept, opt-out flag owned here. */
@@ -20,6 +32,8 @@ export class SubscriberService {
     private readonly operators: OperatorDirectory,
     private readonly clock: Clock,
     private readonly countryCode: string,
+    /** The configured profile schema (config `profile.fields`). */
+    readonly profile: ProfileSchema = new ProfileSchema({ fields: {} }),
   ) {}
 
   /** E.164 form of a raw number, or null. */
@@ -36,7 +50,7 @@ export class SubscriberService {
     const found = this.repo.findByMsisdn(msisdn);
     if (found) {
       // Last-seen is kept to the minute: rewriting it on every hop would dirty two more pages per commit.
-      if (opts.touch !== false && at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
+      if (opts.touch !== false && (found.lastSeenAt === null || at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS)) {
         this.repo.touchLastSeen(found.id, at);
         found.lastSeenAt = at;
       }
@@ -47,7 +61,7 @@ export class SubscriberService {
       }
       return found;
     }
-    return this.repo.create(msisdn, opts.operator ?? this.operators.forMsisdn(msisdn), at);
+    return this.repo.create(msisdn, opts.operator ?? this.operators.forMsisdn(msisdn), at, opts.touch !== false);
   }
 
   /** The subscriber or null; never creates. */
@@ -69,31 +83,92 @@ export class SubscriberService {
     return s;
   }
 
-  /** Applies a profile patch (language, region, crop, operator or custom fields); returns the new profile. */
-  updateProfile(id: number, patch: ProfilePatch): Subscriber {
-    const now = this.clock.now();
-    const current = this.repo.findById(id);
-    if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
-    const columns: Partial<Record<(typeof PROFILE_COLUMNS)[number], string | null>> = {};
-    const profile = { ...current.profile };
-    let profileChanged = false;
+  /**
+   * Checks a patch against the profile schema without writing: unknown fields and values outside the
+   * schema are a 400 naming the field and what it allows.
+   */
+  validateProfile(patch: ProfilePatch): ValidProfilePatch {
+    const out: ValidProfilePatch = { columns: {}, profile: {}, addCrop: null };
+    const bad = (field: string, message: string) => badRequest('INVALID_PROFILE_VALUE', message, { field });
     for (const [field, value] of Object.entries(patch)) {
-      if (!FIELD_RE.test(field)) throw badRequest('INVALID_FIELD', `Profile field "${field.slice(0, 40)}" is not a valid name (letters, digits, _; start with a letter).`);
-      if (value !== null && typeof value !== 'string') throw badRequest('INVALID_FIELD', `Profile field "${field}" must be a string or null.`);
-      if (typeof value === 'string' && value.length > 200) throw badRequest('INVALID_FIELD', `Profile field "${field}" is longer than 200 characters.`);
-      if ((PROFILE_COLUMNS as readonly string[]).includes(field)) {
-        columns[field as (typeof PROFILE_COLUMNS)[number]] = value;
+      if (field === 'operator' || field === 'crop') {
+        if (value !== null && (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT)) throw bad(field, `${field} must be a text of at most ${MAX_TEXT} characters, or null.`);
+        let v = value === null ? null : value.trim();
+        if (field === 'crop' && v !== null && this.profile.field('crops')?.type === 'list') {
+          const crops = this.profile.field('crops')!;
+          const hit = crops.values ? crops.values.find((c) => c.toLowerCase() === v!.toLowerCase()) : v;
+          if (hit === undefined) throw bad('crop', `crop: "${v.slice(0, 40)}" is not allowed; crop must be one of ${crops.values!.join(', ')} (the values of crops).`);
+          v = hit;
+          out.addCrop = v;
+        }
+        out.columns[field] = v;
+        continue;
+      }
+      const spec = this.profile.field(field);
+      const isColumn = (COLUMN_FIELDS as readonly string[]).includes(field);
+      if (!spec && !isColumn) {
+        throw badRequest('UNKNOWN_PROFILE_FIELD', `${field.slice(0, 40)} is not a profile field (fields: ${[...this.profile.names(), 'crop', 'operator'].join(', ')}).`, { field: field.slice(0, 40) });
+      }
+      let typed: ProfileValue | null = null;
+      if (value !== null) {
+        try {
+          typed = spec ? this.profile.coerce(field, value) : this.columnText(field, value);
+        } catch (e) {
+          if (e instanceof ProfileValueError) throw bad(field, e.message);
+          throw e;
+        }
+      }
+      if (isColumn) {
+        if (Array.isArray(typed) || typeof typed === 'number') throw bad(field, `${field} must be a single text value.`);
+        out.columns[field as (typeof COLUMN_FIELDS)[number]] = field === 'language' && typed !== null ? typed.toLowerCase() : typed;
       } else {
-        profileChanged = true;
-        if (value === null) delete profile[field];
-        else profile[field] = value;
+        out.profile[field] = typed;
       }
     }
-    if (columns.language != null && !/^[a-z]{2,3}$/.test(columns.language)) {
-      throw badRequest('INVALID_LANGUAGE', `Language "${columns.language}" must be a 2- or 3-letter code such as en or sw.`);
+    return out;
+  }
+
+  private columnText(field: string, value: unknown): string {
+    if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT) throw new ProfileValueError(field, `${field} must be a text of at most ${MAX_TEXT} characters, or null.`);
+    return value.trim();
+  }
+
+  /** Writes a checked patch; returns the subscriber as stored. */
+  applyProfile(id: number, p: ValidProfilePatch): Subscriber {
+    const current = this.repo.findById(id);
+    if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
+    const profile = { ...current.profile };
+    let profileChanged = false;
+    for (const [field, value] of Object.entries(p.profile)) {
+      profileChanged = true;
+      if (value === null) delete profile[field];
+      else profile[field] = value;
     }
-    this.repo.update(id, { ...columns, ...(profileChanged ? { profile } : {}) }, now);
+    if (p.addCrop !== null) {
+      const crops = Array.isArray(profile.crops) ? profile.crops : [];
+      if (!crops.some((c) => c.toLowerCase() === p.addCrop!.toLowerCase())) {
+        profile.crops = [...crops, p.addCrop];
+        profileChanged = true;
+      }
+    }
+    this.repo.update(id, { ...p.columns, ...(profileChanged ? { profile } : {}) }, this.clock.now());
     return this.repo.findById(id)!;
+  }
+
+  /** Checks and applies a profile patch (PATCH, flows); 400 naming the field when a value does not fit. */
+  updateProfile(id: number, patch: ProfilePatch): Subscriber {
+    return this.applyProfile(id, this.validateProfile(patch));
+  }
+
+  /** Stores a value a flow collected; returns why it was refused (outside the schema) instead of throwing. */
+  updateProfileFromFlow(id: number, field: string, value: string): string | null {
+    try {
+      this.updateProfile(id, { [field]: value });
+      return null;
+    } catch (e) {
+      if (e instanceof AppError && e.status === 400) return e.message;
+      throw e;
+    }
   }
 
   /** Sets or clears the opt-out flag (STOP / START). */

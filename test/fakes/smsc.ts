@@ -42,6 +42,8 @@ export interface FakeSmscOptions {
   receiptStat?: string;
   /** Send the receipt before the submit_sm_resp. */
   receiptBeforeResp?: boolean;
+  /** The receipt's stat word per recipient (overrides receiptStat; null = no receipt for that number). */
+  receiptStatFor?: ((to: string) => string | null) | null;
 }
 
 /**
@@ -75,6 +77,7 @@ export class FakeSmsc {
       receiptTlv: false,
       receiptStat: 'DELIVRD',
       receiptBeforeResp: false,
+      receiptStatFor: null,
       ...opts,
     };
   }
@@ -281,8 +284,10 @@ export class FakeSmsc {
     };
     const receipt = () => {
       if (!this.opts.receipts || !(rec.registeredDelivery & 0x01)) return;
+      const stat = this.opts.receiptStatFor ? this.opts.receiptStatFor(rec.to) : this.opts.receiptStat;
+      if (stat === null) return;
       const rid = this.formatId(id, this.opts.receiptIdFormat);
-      const text = `id:${rid} sub:001 dlvrd:001 submit date:2611200900 done date:2611200901 stat:${this.opts.receiptStat} err:000 text:${rec.text.slice(0, 10)}`;
+      const text = `id:${rid} sub:001 dlvrd:001 submit date:2611200900 done date:2611200901 stat:${stat} err:000 text:${rec.text.slice(0, 10)}`;
       try {
         this.deliver(fs.systemId, {
           source_addr: rec.to,

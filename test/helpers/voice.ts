@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { expect } from 'vitest';
 
@@ -105,4 +106,54 @@ export function parseVxml(raw: string): Vxml {
     disconnect: block !== undefined && 'disconnect' in block,
     text: prompts.map((p) => p.text).join(' '),
   };
+}
+
+export interface Twiml {
+  raw: string;
+  says: { text: string; language: string | null }[];
+  plays: string[];
+  gather: { input?: string; numDigits?: string; timeout?: string; finishOnKey?: string; action?: string; method?: string } | null;
+  /** The verb Twilio runs when the Gather got no keys. */
+  redirect: string | null;
+  hangup: boolean;
+  reject: boolean;
+  text: string;
+}
+
+const tparser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => name === 'Say' || name === 'Play' });
+type TNode = { Say?: (string | { '#text': string; '@language'?: string })[]; Play?: (string | { '#text': string })[] };
+
+/** Parses (and checks well-formedness of) a TwiML `<Response>` the gateway served. */
+export function parseTwiml(raw: string): Twiml {
+  expect(XMLValidator.validate(raw), raw).toBe(true);
+  const doc = tparser.parse(raw) as { Response?: (TNode & { Gather?: TNode & Record<string, string>; Redirect?: string | { '#text': string }; Hangup?: unknown; Reject?: unknown }) | '' };
+  const r = typeof doc.Response === 'object' ? doc.Response : {};
+  const says: Twiml['says'] = [];
+  const plays: string[] = [];
+  const collect = (n: TNode | undefined) => {
+    for (const s of n?.Say ?? []) says.push(typeof s === 'string' ? { text: s, language: null } : { text: s['#text'], language: s['@language'] ?? null });
+    for (const p of n?.Play ?? []) plays.push(typeof p === 'string' ? p : p['#text']);
+  };
+  collect(r);
+  collect(r.Gather);
+  const g = r.Gather;
+  return {
+    raw,
+    says,
+    plays,
+    gather: g ? { input: g['@input'], numDigits: g['@numDigits'], timeout: g['@timeout'], finishOnKey: g['@finishOnKey'], action: g['@action'], method: g['@method'] } : null,
+    redirect: typeof r.Redirect === 'string' ? r.Redirect : (r.Redirect?.['#text'] ?? null),
+    hangup: 'Hangup' in r,
+    reject: 'Reject' in r,
+    text: says.map((s) => s.text).join(' '),
+  };
+}
+
+/**
+ * X-Twilio-Signature for a request, computed here from Twilio's documented rule (independently of the
+ * gateway's code): base64 HMAC-SHA1 of the URL plus each POST parameter, sorted by name, as name+value.
+ */
+export function signTwilio(authToken: string, url: string, params: Record<string, string>): string {
+  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  return createHmac('sha1', authToken).update(data).digest('base64');
 }

@@ -29,7 +29,7 @@ function tempDb(): string {
 const msisdn = (i: number) => `+2547${String(i).padStart(8, '0')}`;
 
 /** N maize growers and an SMS campaign to them, due now; returns the campaign id. */
-async function setUp(g: TestGateway, n: number): Promise<string> {
+async function setUp(g: TestGateway, n: number, extra: Record<string, unknown> = {}): Promise<string> {
   tx(g.core.db, () => {
     for (let i = 1; i <= n; i++) g.core.subscribers.updateProfile(g.core.subscribers.ensure(msisdn(i), {}).id, { crop: 'maize', language: 'en' });
   });
@@ -38,7 +38,7 @@ async function setUp(g: TestGateway, n: number): Promise<string> {
     method: 'POST',
     url: '/api/v1/campaigns',
     headers: AUTH,
-    payload: { kind: 'sms', segmentId: seg.json().id, text: { en: 'Plant maize with the first rains.' }, schedule: { at: new Date(g.clock.now()).toISOString() } },
+    payload: { kind: 'sms', segmentId: seg.json().id, text: { en: 'Plant maize with the first rains.' }, schedule: { at: new Date(g.clock.now()).toISOString() }, ...extra },
   });
   expect(c.statusCode).toBe(201);
   return c.json().id as string;
@@ -89,6 +89,33 @@ describe('a crash mid-send', () => {
     b.clock.set('2026-11-20T06:01:01Z');
     expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 7 });
     expectExactlyOnce(b, id, 10);
+  });
+
+  it('a run taken over after its owner died goes on at its rate: no backlog burst', async () => {
+    const dbPath = tempDb();
+    const cfg = { campaigns: { batchSize: 500, tickSeconds: 1, leaseSeconds: 60 } };
+    const a = await open(cfg, { now: '2026-11-20T06:00:00Z', dbPath });
+    const id = await setUp(a, 3000, { ratePerSecond: 400 });
+    // Process A queues its first second of paced sends, then dies holding the lease.
+    expect(await a.core.campaignScheduler.tick({ maxBatches: 1 })).toMatchObject({ handed: 400 });
+    a.core.db.$client.exec("UPDATE campaign_runs SET lease_owner = 'process-a', lease_expires_at = " + String(a.clock.now() + 60_000));
+
+    // B takes the run over a minute later and ticks once a second until it is done.
+    const b = await open(cfg, { now: '2026-11-20T06:01:01Z', dbPath });
+    const takeover = b.clock.now();
+    for (let i = 0; i < 30 && perRecipient(b, id).size < 3000; i++) {
+      await b.core.campaignScheduler.tick();
+      b.clock.advance(1000);
+    }
+    await b.core.campaignScheduler.tick();
+    expectExactlyOnce(b, id, 3000);
+    // Messages per one-second window of their due time, from the takeover on: never above the rate.
+    const windows = b.core.db.$client
+      .prepare("SELECT (due_at - ?) / 1000 AS w, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ? AND due_at >= ? GROUP BY w ORDER BY w")
+      .all(takeover, id, takeover) as { w: number; n: number }[];
+    expect(windows.reduce((s, w) => s + w.n, 0)).toBe(2600);
+    expect(Math.max(...windows.map((w) => w.n))).toBeLessThanOrEqual(400);
+    expect(windows.length).toBeGreaterThanOrEqual(7);
   });
 
   it('a gateway killed with SIGKILL mid-fan-out is resumed by the next one without duplicates or gaps', async () => {

@@ -203,7 +203,7 @@ describe('voice sessions', () => {
   });
 
   it('plays recorded audio from ivr.audioBaseUrl where the flow names it', async () => {
-    gw = await testGateway({ flows: { dir: 'test/fixtures/ivr/flows' }, ivr: { audioBaseUrl: 'https://cdn.example.org/audio/' } });
+    gw = await testGateway({ flows: { dir: 'test/fixtures/ivr/flows' }, ivr: { audioBaseUrl: 'https://cdn.example.org/audio/' }, profile: { fields: { herdSize: { type: 'integer', min: 0 } } } });
     await gw.app.inject({ method: 'PATCH', url: `/api/v1/subscribers/${encodeURIComponent(CALLER)}`, headers: AUTH, payload: { language: 'en' } });
     const x = await call('a1', undefined, CALLER, '+254711099000');
     expect(x.plays).toEqual(['https://cdn.example.org/audio/dairy/main-en.mp3']);

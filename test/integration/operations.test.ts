@@ -38,11 +38,14 @@ describe('operations and the API guard', () => {
 
   it('creates and updates a profile with PATCH, normalizing the number to E.164', async () => {
     gw = await testGateway();
-    const res = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { language: 'sw', region: 'Nakuru', crop: 'maize', farmSize: '2 acres' } });
+    const res = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { language: 'sw', region: 'Nakuru', crop: 'maize', farmSize: '2' } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ msisdn: '+254722000111', language: 'sw', region: 'Nakuru', crop: 'maize', profile: { farmSize: '2 acres' } });
+    expect(res.json()).toMatchObject({ msisdn: '+254722000111', language: 'sw', region: 'Nakuru', crop: 'maize', profile: { farmSize: 2, crops: ['maize'] } });
     const bad = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { language: 'Swahili!' } });
     expect(bad.statusCode).toBe(400);
+    // farmSize is a number in the profile schema (docs/demography.md).
+    const text = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/0722000111', headers: AUTH, payload: { farmSize: '2 acres' } });
+    expect(text.json().error).toMatchObject({ code: 'INVALID_PROFILE_VALUE', message: expect.stringMatching(/^farmSize: "2 acres" is not allowed/) });
     const notNumber = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/abc', headers: AUTH, payload: { language: 'sw' } });
     expect(notNumber.statusCode).toBe(400);
     expect(notNumber.json().error.code).toBe('INVALID_MSISDN');

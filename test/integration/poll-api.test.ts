@@ -37,7 +37,10 @@ describe('polls', () => {
     reply(gw, people[3]!, '7');
 
     const r = await api(gw, 'GET', `/polls/${poll.body.id}/results`);
-    expect(r.body).toMatchObject({ sent: 4, responses: 4, nps: 25, npsBreakdown: { promoters: 2, passives: 1, detractors: 1 } });
+    // No SMSC is bound: the invitations are still queued, so none counts as sent or delivered; the
+    // answers prove they arrived (here as simulated MO), so the rate is over those reached.
+    expect(r.body).toMatchObject({ invited: 4, sent: 0, delivered: 0, reached: 4, responseRate: 1, responses: 4, nps: 25, npsBreakdown: { promoters: 2, passives: 1, detractors: 1 } });
+    expect(r.body.delivery).toEqual({ sms: { queued: 4, sent: 0, delivered: 0, failed: 0, expired: 0, blocked: 0 } });
     expect((r.body.answers as { index: number; count: number }[]).filter((a) => a.count > 0).map((a) => a.index)).toEqual([3, 7, 9, 10]);
     expect((r.body.answers as unknown[]).length).toBe(11);
     expect((await api(gw, 'GET', `/campaigns/${c.body.id}/results`)).body).toMatchObject({ poll: { nps: 25 } });

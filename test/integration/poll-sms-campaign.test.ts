@@ -104,7 +104,12 @@ describe('a poll campaign by SMS', () => {
     expect(results.body.byRegion).toEqual([
       {
         region: 'Nakuru',
+        invited: 3,
         sent: 3,
+        delivered: 3,
+        reached: 3,
+        delivery: { sms: { queued: 0, sent: 0, delivered: 3, failed: 0, expired: 0, blocked: 0 } },
+        responseRate: 1,
         responses: 3,
         answers: [
           { index: 0, label: 'Yes', count: 2, share: 0.667 },

@@ -17,7 +17,7 @@ describe('special functions', () => {
 describe('sBG (Fader & Hardie 2007)', () => {
   const p = { a: 0.668, b: 3.806 };
 
-  it('reproduces the DOMAIN.md test vector: S(8..12) and the residual lifetime', () => {
+  it('reproduces the docs/domain.md test vector: S(8..12) and the residual lifetime', () => {
     expect([8, 9, 10, 11, 12].map((t) => survival(p, t).toFixed(3))).toEqual(['0.460', '0.436', '0.414', '0.395', '0.378']);
     expect(residualLifetime(p, 8, 0.1).toFixed(3)).toBe('7.530');
   });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { maskMsisdn, normalizeMsisdn } from '../../src/lib/msisdn';
+import { maskMsisdn, msisdnProblem, normalizeMsisdn, requireMsisdn } from '../../src/lib/msisdn';
 import { createLogger } from '../../src/lib/logger';
 
 describe('MSISDN normalization', () => {
@@ -14,6 +14,29 @@ describe('MSISDN normalization', () => {
   ])('%s -> %s', (raw, e164) => expect(normalizeMsisdn(raw, '254')).toBe(e164));
 
   it.each(['hello', '', '+', '12', '+0712345678', '07123456789012345678'])('rejects %j', (raw) => expect(normalizeMsisdn(raw, '254')).toBeNull());
+
+  // Each country's own lengths and number ranges (libphonenumber's metadata), not one rule for all.
+  it.each([
+    ['+255712345678', '254', '+255712345678'], // Tanzania
+    ['+2348031234567', '254', '+2348031234567'], // Nigeria: ten digits after the code
+    ['08031234567', '234', '+2348031234567'], // national Nigerian number with Nigeria as the default
+    ['+254112345678', '254', '+254112345678'], // Kenya's 01x mobile range
+    ['(0712) 345-678', '254', '+254712345678'],
+  ])('accepts %s (default +%s) as %s', (raw, cc, e164) => expect(normalizeMsisdn(raw, cc)).toBe(e164));
+
+  it.each([
+    ['+25471234567', /is not a valid number in Kenya \(\+254\); a mobile number there looks like \+2547\d{8}/],
+    ['071234567', /not a valid number in Kenya \(\+254\)/],
+    ['+254712345678901', /too long for a number in Kenya \(\+254\)/],
+    ['+254912345678', /not a valid number in Kenya \(\+254\)/],
+    ['+2557123456', /too short for a number in Tanzania \(\+255\)/],
+    ['+99912345678', /no known country calling code/],
+    ['07l2345678', /is not a phone number/],
+  ])('rejects %s: %s', (raw, why) => {
+    expect(normalizeMsisdn(raw, '254')).toBeNull();
+    expect(msisdnProblem(raw, '254')).toMatch(why);
+    expect(() => requireMsisdn(raw, '254', 'to')).toThrowError(why);
+  });
 });
 
 describe('logs', () => {

@@ -12,8 +12,8 @@ const people: { n: string; region?: string; crop?: string; language?: string; op
   { n: '+254700000001', region: 'Nakuru', crop: 'maize', language: 'sw', seenDaysAgo: 1 },
   { n: '+254700000002', region: 'nakuru', crop: 'Maize', language: 'en', seenDaysAgo: 10 },
   { n: '+254700000003', region: 'Nakuru', crop: 'beans', language: 'sw', seenDaysAgo: 40 },
-  { n: '+254700000004', region: 'Kisumu', crop: 'maize', language: 'sw', seenDaysAgo: 2, extra: { farmSize: 'small' } },
-  { n: '+254700000005', region: 'Kisumu', crop: 'cassava', language: 'en', seenDaysAgo: 90, extra: { farmSize: 'large' } },
+  { n: '+254700000004', region: 'Kisumu', crop: 'maize', language: 'sw', seenDaysAgo: 2, extra: { farmSize: '1' } },
+  { n: '+254700000005', region: 'Kisumu', crop: 'cassava', language: 'en', seenDaysAgo: 90, extra: { farmSize: '8' } },
   { n: '+254700000006', seenDaysAgo: 0 },
 ];
 
@@ -51,7 +51,7 @@ describe('segment filters', () => {
     expect(matching({ region: 'NAKURU', crop: 'maize' })).toEqual(['+254700000001', '+254700000002']);
     expect(matching({ crop: ['cassava', 'beans'] })).toEqual(['+254700000003', '+254700000005']);
     expect(matching({ language: 'sw', region: 'kisumu' })).toEqual(['+254700000004']);
-    expect(matching({ profile: { farmSize: 'LARGE' } })).toEqual(['+254700000005']);
+    expect(matching({ profile: { farmSize: { min: 5 } } })).toEqual(['+254700000005']);
   });
 
   it('leaves opted-out subscribers out unless asked', () => {

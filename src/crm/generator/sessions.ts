@@ -35,7 +35,7 @@ export interface SessionInput {
 
 /**
  * Synthesizes one session the way the engine records it: session_start, a `menu` per screen, `content`,
- * `input_invalid`, `back`, and `session_end` with its reason. Stuck sessions fail in the ways DOMAIN.md
+ * `input_invalid`, `back`, and `session_end` with its reason. Stuck sessions fail in the ways docs/domain.md
  * lists (invalid inputs until max_invalid, wandering back and forth, a hang-up or timeout deep in the
  * menu, a long time in menus); the rest find their content, some after a stumble.
  */

@@ -89,7 +89,7 @@ export function bgbbLikelihood(p: BgbbParams, x: number, tx: number, n: number):
   return Math.exp(logParts(p, tables(p, n), x, tx, n).logL);
 }
 
-/** P(alive) after n opportunities for a subscriber active x times, the last at t_x (DOMAIN.md). */
+/** P(alive) after n opportunities for a subscriber active x times, the last at t_x (docs/domain.md). */
 export function pAlive(p: BgbbParams, x: number, tx: number, n: number): number {
   if (tx >= n) return 1;
   const { logA, logL } = logParts(p, tables(p, n), x, tx, n);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Times are epoch milliseconds (integers): cheap to compare and index, converted to ISO-8601 at the API.
@@ -12,12 +13,13 @@ export const subscribers = sqliteTable(
     region: text('region'),
     crop: text('crop'),
     operator: text('operator'),
-    /** Further profile fields collected by flows or imported (JSON object of strings). */
-    profile: text('profile', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    /** Typed profile fields (config `profile.fields`): strings, numbers, YYYY-MM-DD dates, lists of strings. */
+    profile: text('profile', { mode: 'json' }).$type<Record<string, string | number | string[]>>().notNull().default({}),
     optedOut: integer('opted_out', { mode: 'boolean' }).notNull().default(false),
     optedOutAt: integer('opted_out_at'),
     firstSeenAt: integer('first_seen_at').notNull(),
-    lastSeenAt: integer('last_seen_at').notNull(),
+    /** Last inbound traffic; null until the subscriber is first heard from (an import is not traffic). */
+    lastSeenAt: integer('last_seen_at'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('subscribers_msisdn_uq').on(t.msisdn), index('subscribers_last_seen_idx').on(t.lastSeenAt)],
@@ -64,5 +66,12 @@ export const usageEvents = sqliteTable(
     nodeId: text('node_id'),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('usage_events_subscriber_idx').on(t.subscriberId, t.id), index('usage_events_at_idx').on(t.at)],
+  (t) => [
+    index('usage_events_subscriber_idx').on(t.subscriberId, t.id),
+    index('usage_events_at_idx').on(t.at),
+    // Covering partial indexes for reports by demography (who was active, who reached which content in a
+    // range): they read a fifth of the log's rows and none of its pages.
+    index('usage_events_start_idx').on(t.at, t.subscriberId, t.channel, t.flowId).where(sql`type = 'session_start'`),
+    index('usage_events_content_idx').on(t.at, t.subscriberId, t.channel, t.flowId, t.nodeId, t.sessionId).where(sql`type = 'content'`),
+  ],
 );

@@ -180,14 +180,20 @@ export const crmInterventions = sqliteTable(
     arm: text('arm').notNull(),
     /** sms | call | none */
     channel: text('channel').notNull(),
-    /** queued | blocked | held_out */
+    /**
+     * The decision when acting: queued | blocked | held_out. What became of the message or call (its
+     * delivery state) is read from the outbox / call row (message_id, call_id), never copied here.
+     */
     status: text('status').notNull(),
     reason: text('reason'),
     messageId: text('message_id'),
     callId: text('call_id'),
     text: text('text'),
     parts: integer('parts').notNull().default(0),
-    /** Cost of what was sent, in the configured currency's minor units. */
+    /**
+     * The price quoted when acting (SMS: parts x part price; call: the configured call price), in minor
+     * units. Not a cost: the report charges it only for SMS parts the SMSC accepted and answered calls.
+     */
     costMinor: integer('cost_minor').notNull().default(0),
     at: integer('at').notNull(),
     windowEndsAt: integer('window_ends_at').notNull(),
