@@ -133,9 +133,10 @@ export const crmBench: Bench = {
 
 interface KindReport {
   kind: string;
-  treated: { subscribers: number };
+  treated: { subscribers: number; reached: number };
   holdout: { subscribers: number };
-  outcomes: Record<string, { uplift: number | null; ci95: [number, number] | null }>;
+  deliveryRate: { rate: number | null };
+  outcomes: Record<string, { uplift: number | null; ci95: [number, number] | null; effectOnReached: { uplift: number | null; ci95: [number, number] | null } }>;
 }
 
 /**
@@ -175,26 +176,29 @@ export const crmTruthBench: Bench = {
         if (r.statusCode !== 200) throw new Error(`interventions report answered ${r.statusCode}`);
         const report = r.json() as { kinds: KindReport[] };
         const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -   ' : `${(x * 100).toFixed(1).padStart(5)}pt`);
-        ctx.progress('kind            outcome         treated/holdout  delivered  planted CACE  planted ITT  reported ITT [95% CI]          inside');
+        ctx.progress('kind            outcome         treated/holdout  delivered (reported)  planted ITT  reported ITT [95% CI]          in  planted CACE  reported CACE [95% CI]         in');
         for (const t of truth.interventions) {
           const k = report.kinds.find((x) => x.kind === t.kind);
           const o = k?.outcomes[t.outcome];
-          const inside = o?.ci95 && t.itt !== null ? t.itt >= o.ci95[0] && t.itt <= o.ci95[1] : null;
+          const within = (x: number | null, ci: [number, number] | null | undefined) => (ci && x !== null ? (x >= ci[0] && x <= ci[1] ? 'yes' : 'NO') : 'n/a');
+          const e = o?.effectOnReached;
+          const share = (x: number | null | undefined) => (x === null || x === undefined ? '  -  ' : x.toFixed(3));
           ctx.progress(
-            `${t.kind.padEnd(15)} ${t.outcome.padEnd(15)} ${`${t.treated}/${t.holdout}`.padEnd(16)} ${t.deliveryShare === null ? '  -  ' : t.deliveryShare.toFixed(3)}      ${pct(t.effectOnReached)}      ${pct(t.itt)}     ${pct(o?.uplift)} [${pct(o?.ci95?.[0])}, ${pct(o?.ci95?.[1])}]  ${inside === null ? 'n/a' : inside ? 'yes' : 'NO'}`,
+            `${t.kind.padEnd(15)} ${t.outcome.padEnd(15)} ${`${t.treated}/${t.holdout}`.padEnd(16)} ${share(t.deliveryShare)} (${share(k?.deliveryRate.rate)})     ${pct(t.itt)}      ${pct(o?.uplift)} [${pct(o?.ci95?.[0])}, ${pct(o?.ci95?.[1])}]  ${within(t.itt, o?.ci95)}  ` +
+              `${pct(t.effectOnReached)}       ${pct(e?.uplift)} [${pct(e?.ci95?.[0])}, ${pct(e?.ci95?.[1])}]  ${within(t.effectOnReached, e?.ci95)}`,
           );
-          // >>> effect-on-reached: when the report gives it, add its value and interval beside planted CACE here.
           if (o?.uplift == null || t.itt === null) continue;
+          const inside = within(t.itt, o.ci95) === 'yes';
           results.push({
             name: `crm_truth.${t.kind}.itt_uplift`,
             value: o.uplift,
             unit: 'share',
-            baseline: { name: 'planted ITT', value: t.itt },
-            target: 'planted ITT inside the reported 95% interval',
-            extra: { outcome: t.outcome, ci95: o.ci95, inside, treated: t.treated, holdout: t.holdout, deliveryShare: t.deliveryShare, plantedEffectOnReached: t.effectOnReached, naturalRate: t.naturalRate },
+            target: `planted ITT ${t.itt} inside the reported 95% interval: ${inside ? 'yes' : 'NO'}`,
+            extra: { outcome: t.outcome, plantedItt: t.itt, ci95: o.ci95, inside, effectOnReached: e ?? null, effectOnReachedInside: within(t.effectOnReached, e?.ci95) === 'yes', treated: t.treated, holdout: t.holdout, deliveryShare: t.deliveryShare, plantedEffectOnReached: t.effectOnReached, naturalRate: t.naturalRate },
           });
         }
         results.push(...demographyCheck(gw.core.db, gw.core.flows, truth, ctx.progress));
+        results.push(...(await reachIndexCheck(gw, q, ctx.progress)));
       } finally {
         await gw.stop();
       }
@@ -205,11 +209,47 @@ export const crmTruthBench: Bench = {
   },
 };
 
+interface Demography {
+  content: { nodeId: string; reached: number; groups: { value: string; reached: number; shareOfActive: number; reachIndex: number | null }[] }[];
+}
+
+/**
+ * The planted differences in `/reports/content-demography`: the reach index of women for market-prices
+ * content and of the under-25s for weather content, pooled over the nodes of each topic.
+ */
+async function reachIndexCheck(gw: Awaited<ReturnType<typeof buildGateway>>, q: string, progress: (l: string) => void): Promise<BenchResult[]> {
+  const flow = gw.core.flows.all().find((f) => f.entry.ussd.length > 0)!;
+  const routes = flowRoutes(flow, CROPS);
+  const pooled = async (field: string, topic: 'market' | 'weather', group: string) => {
+    const r = await gw.app.inject({ method: 'GET', url: `/api/v1/reports/content-demography?field=${field}&limit=1000&${q}`, headers: { authorization: `Bearer ${TOKEN}` } });
+    if (r.statusCode !== 200) throw new Error(`content-demography answered ${r.statusCode}`);
+    const d = r.json() as Demography;
+    const nodes = new Set(routes.filter((x) => topicOf(x) === topic).map((x) => x.content));
+    let inGroup = 0;
+    let all = 0;
+    let share = 0;
+    for (const c of d.content) {
+      if (!nodes.has(c.nodeId)) continue;
+      const g = c.groups.find((x) => x.value === group);
+      all += c.reached;
+      inGroup += g?.reached ?? 0;
+      share = g?.shareOfActive ?? share;
+    }
+    return all && share ? inGroup / all / share : NaN;
+  };
+  const women = await pooled('gender', 'market', 'female');
+  const young = await pooled('ageBand', 'weather', '<25');
+  progress(`content-demography reach index: women for market prices ${women.toFixed(2)} (planted: over 1), under-25s for weather ${young.toFixed(2)} (planted: well under 1)`);
+  return [
+    { name: 'crm_truth.reach_index_market_women', value: women, unit: 'index', target: 'over 1 (women favour market prices)' },
+    { name: 'crm_truth.reach_index_weather_under25', value: young, unit: 'index', target: 'well under 1 (the young drop out of weather)' },
+  ];
+}
+
 /**
  * The planted content differences in the usage log: per session, the share reaching market-prices
  * content (women against the rest) and weather content (born 1998 or later against the rest).
- * >>> content-demography: when `/reports/content-demography?by=gender|ageBand` lands, read its reach
- * indices here instead of the log.
+ * (Per subscriber, `reachIndexCheck` reads the same differences from the content-demography report.)
  */
 function demographyCheck(db: Db, flows: FlowRegistry, truth: GeneratorTruth, progress: (l: string) => void): BenchResult[] {
   const flow = flows.all().find((f) => f.entry.ussd.length > 0)!;
@@ -236,7 +276,7 @@ function demographyCheck(db: Db, flows: FlowRegistry, truth: GeneratorTruth, pro
   progress(`market prices, women vs the rest (per session): recovered x${marketRatio.toFixed(2)}, planted x${(p.marketFemale / p.marketOthers).toFixed(2)}`);
   progress(`weather, born >= ${truth.demography.weather.group.from} vs the rest (per session): recovered x${weatherRatio.toFixed(2)}, planted x${(p.weatherYoung / p.weatherOthers).toFixed(2)}`);
   return [
-    { name: 'crm_truth.market_women_ratio', value: marketRatio, unit: 'ratio', baseline: { name: 'planted', value: p.marketFemale / p.marketOthers }, target: 'within 25% of planted' },
-    { name: 'crm_truth.weather_young_ratio', value: weatherRatio, unit: 'ratio', baseline: { name: 'planted', value: p.weatherYoung / p.weatherOthers }, target: 'well under 1 (planted)' },
+    { name: 'crm_truth.market_women_ratio', value: marketRatio, unit: 'x', baseline: { name: 'planted', value: p.marketFemale / p.marketOthers }, ratio: marketRatio / (p.marketFemale / p.marketOthers), target: 'within 25% of planted' },
+    { name: 'crm_truth.weather_young_ratio', value: weatherRatio, unit: 'x', baseline: { name: 'planted', value: p.weatherYoung / p.weatherOthers }, ratio: weatherRatio / (p.weatherYoung / p.weatherOthers), target: 'well under 1 (planted)' },
   ];
 }
