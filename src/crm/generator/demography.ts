@@ -51,7 +51,7 @@ const DISTRICTS: Record<string, string[]> = {
   Kiambu: ['Limuru', 'Githunguri', 'Gatundu'],
 };
 
-/** A subscriber's typed profile (stored as the `profile` JSON; language and region also have columns). */
+/** A subscriber's typed profile (stored as the `profile` JSON, except region and language: their own columns). */
 export interface GeneratedProfile {
   gender: 'female' | 'male' | 'other';
   birthYear: number;

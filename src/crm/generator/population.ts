@@ -163,7 +163,8 @@ export class PopulationGenerator {
       const prof = drawProfile(rp, REGIONS[region[i]!]!, CROPS[crop[i]!]!);
       female[i] = prof.gender === 'female' ? 1 : 0;
       young[i] = isYoung(prof.birthYear) ? 1 : 0;
-      if (fresh) profiles[i] = JSON.stringify(prof);
+      // Region keeps its own column (as language does); the rest is the typed profile JSON.
+      if (fresh) profiles[i] = JSON.stringify({ ...prof, region: undefined });
     }
 
     const ins = {
