@@ -4,7 +4,7 @@ import { ivrBench } from './ivr';
 import { billingBench } from './billing';
 import { smppBench } from './smpp';
 import { campaignsBench } from './campaigns';
-import { crmBench } from './crm';
+import { crmBench, crmTruthBench } from './crm';
 
 /** Every benchmark `npm run bench` runs, in order. One line per area. */
-export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench, crmBench];
+export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench, crmBench, crmTruthBench];

@@ -8,7 +8,7 @@ import { ManualClock, systemClock, type Clock } from '../lib/clock';
 import { ConfigError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import type { PassSummary } from './crm-service';
-import { PopulationGenerator } from './generator/population';
+import { PopulationGenerator, type CrmHook, type GenerateSummary } from './generator/population';
 
 type Out = (line: string) => void;
 
@@ -73,11 +73,23 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
   }
 }
 
-/** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] | --append-days K`: a synthetic population. */
+/** Prints the planted-versus-what-happened table of a generation with the CRM acting. */
+export function formatTruth(s: GenerateSummary, out: Out): void {
+  if (!s.crm) return;
+  const c = s.crm;
+  out(`crm: ${c.passes} daily passes (${(c.passMs / 1000).toFixed(1)} s); intervention SMS/calls delivered ${c.delivered}, failed ${c.failed}; subscribers moved to act ${c.moved}`);
+  out('planted truth (closed outcome windows): kind, outcome, treated/holdout, delivered share, effect on reached (CACE), ITT');
+  const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)} pts`);
+  for (const t of c.truth) {
+    out(`  ${t.kind.padEnd(15)} ${t.outcome.padEnd(15)} ${String(t.treated).padStart(6)}/${String(t.holdout).padEnd(6)} ${t.deliveryShare === null ? '-' : t.deliveryShare.toFixed(3)}  ${pct(t.effectOnReached).padStart(9)}  ${pct(t.itt).padStart(9)}`);
+  }
+}
+
+/** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm] | --append-days K`: a synthetic population. */
 export async function runGenerate(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
   const v = parse(
     args,
-    { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' } },
+    { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' }, crm: { type: 'boolean' } },
     UsageError,
   );
   const int = (name: string, raw: string | undefined): number | undefined => {
@@ -91,14 +103,28 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
   const seed = v.seed === undefined ? 1 : int('seed', v.seed)!;
   if (append === undefined && (subscribers === undefined || days === undefined)) throw new UsageError('generate needs --subscribers N and --days D (or --append-days K on a generated database)');
   if (append !== undefined && (subscribers !== undefined || days !== undefined)) throw new UsageError('--append-days continues an earlier population: leave out --subscribers and --days');
+  if (append !== undefined && v.crm) throw new UsageError('--crm simulates the CRM over a fresh population: it cannot be combined with --append-days');
   const config = loadConfig({ file: v.config });
   const db = open(config, v.db);
   try {
-    const gen = new PopulationGenerator(db, flowsOf(config), config);
+    const flows = flowsOf(config);
+    const gen = new PopulationGenerator(db, flows, config);
     const progress = v.quiet ? undefined : (l: string) => process.stderr.write(`${l}\n`);
+    // The real CRM (detectors, holdouts, messaging, calls) on the same database, its clock moved day by day.
+    let crm: CrmHook | undefined;
+    if (v.crm) {
+      const clock = new ManualClock(systemClock.now());
+      const core = buildCore({ config, db, clock, log: createLogger('warn'), flows });
+      crm = {
+        runPass: (now) => {
+          clock.set(now);
+          return core.crm.runPass(now);
+        },
+      };
+    }
     let s;
     try {
-      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}) });
+      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}), ...(crm ? { crm } : {}) });
     } catch (e) {
       if (e instanceof Error && /database|generate|append|must be/.test(e.message)) throw new UsageError(e.message);
       throw e;
@@ -107,6 +133,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
       `generated ${s.events} usage events (${s.sessions} sessions, ${s.stuckSessions} stuck; ${s.billingEvents} billing events, ${s.subscriptions} new subscriptions) ` +
         `for ${s.subscribers} subscribers, days ${s.fromDay}-${s.toDay - 1} (${s.startAt} to ${s.endAt}) in ${(s.ms / 1000).toFixed(1)} s`,
     );
+    formatTruth(s, out);
     return 0;
   } finally {
     db.$client.close();

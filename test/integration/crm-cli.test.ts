@@ -38,6 +38,15 @@ describe('vasgw generate and vasgw detect', () => {
     expect((await vasgw(['generate', '--subscribers', 'many', '--days', '3', '--db', path.join(dir, 'bad.db')])).err).toContain('--subscribers must be a whole number');
     expect((await vasgw(['generate', '--append-days', '1', '--db', path.join(dir, 'empty.db')])).err).toContain('nothing to append to');
     expect((await vasgw(['detect', '--verbose'])).code).toBe(2);
+    expect(await vasgw(['generate', '--append-days', '1', '--crm', '--db', path.join(dir, 'empty.db')])).toMatchObject({ code: 2, err: expect.stringContaining('cannot be combined with --append-days') });
+  });
+
+  it('generate --crm: the CRM acts every simulated day and the planted truth is printed', async () => {
+    const gen = await vasgw(['generate', '--subscribers', '600', '--days', '8', '--seed', '2', '--db', path.join(dir, 'crm.db'), '--crm', '--quiet']);
+    expect(gen.code).toBe(0);
+    expect(gen.out).toMatch(/crm: 8 daily passes .*delivered \d+, failed \d+/);
+    expect(gen.out).toContain('planted truth (closed outcome windows)');
+    for (const kind of ['winback', 'save', 'nudge', 'education_sms', 'voice_guidance']) expect(gen.out).toContain(kind);
   });
 
   it('generate a population, detect on it as of its last day, append a day and detect only what is new', async () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { DEMOGRAPHY_TRUTH, plantedShares } from '../../src/crm/generator/demography';
+import { flowRoutes } from '../../src/crm/generator/flow-paths';
+import { CROPS } from '../../src/crm/generator/model';
 import { PopulationGenerator } from '../../src/crm/generator/population';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
 import { FlowRegistry } from '../../src/engine/flow-registry';
@@ -59,6 +62,43 @@ describe('population generator', () => {
     expect(b.events).toEqual(a.events);
     expect(b.billing).toEqual(a.billing);
     expect(b.subscriptions).toEqual(a.subscriptions);
+  });
+
+  it('gives every subscriber a typed profile and starts subscriptions throughout the period, not only on first contact', () => {
+    const db = fresh();
+    new PopulationGenerator(db, flows, config).generate({ subscribers: 2000, days: 30, joinDays: 5, seed: 2, startAt: START, now: START });
+    const c = db.$client;
+    const rows = c.prepare('SELECT region, crop, profile FROM subscribers').all() as { region: string; crop: string; profile: string }[];
+    for (const r of rows) {
+      const p = JSON.parse(r.profile) as Record<string, unknown>;
+      expect(p).toEqual({ gender: expect.stringMatching(/^(female|male|other)$/), birthYear: expect.any(Number), district: expect.any(String), crops: expect.arrayContaining([r.crop]), farmSize: expect.any(Number) });
+      expect(r.region).toEqual(expect.any(String));
+      expect(p.birthYear as number).toBeGreaterThanOrEqual(1950);
+      expect(p.farmSize as number).toBeGreaterThanOrEqual(0);
+    }
+    const women = rows.filter((r) => (JSON.parse(r.profile) as { gender: string }).gender === 'female').length / rows.length;
+    expect(Math.abs(women - DEMOGRAPHY_TRUTH.gender.female)).toBeLessThan(0.05);
+    // Everyone has joined by day 5, yet subscriptions keep starting up to the end.
+    const perDay = c.prepare("SELECT (at - ?) / 86400000 AS day, count(*) AS n FROM billing_events WHERE type = 'subscribed' GROUP BY 1").all(START) as { day: number; n: number }[];
+    expect(perDay.filter((d) => d.day >= 10 && d.n > 0).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('plants the content differences: women aim at market prices more, the young leave the weather menu', () => {
+    const routes = flowRoutes(flows.byId('crop-advice')!, CROPS);
+    const p = plantedShares(routes);
+    expect(p.marketFemale / p.marketOthers).toBeGreaterThan(2);
+    expect(p.weatherYoung / p.weatherOthers).toBeCloseTo(1 - DEMOGRAPHY_TRUTH.weather.dropOut, 5);
+    // In the log: the young's sessions that end at the weather menu without content.
+    const db = fresh();
+    new PopulationGenerator(db, flows, config).generate({ subscribers: 1500, days: 10, seed: 5, startAt: START, now: START });
+    const ends = db.$client
+      .prepare(
+        `SELECT json_extract(s.profile, '$.birthYear') >= 1998 AS young, count(*) AS n, sum(e.node_id = 'weather') AS weatherExits
+         FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.type = 'session_end' GROUP BY 1`,
+      )
+      .all() as { young: number; n: number; weatherExits: number }[];
+    const rate = (y: number) => ends.find((r) => r.young === y)!.weatherExits / ends.find((r) => r.young === y)!.n;
+    expect(rate(1)).toBeGreaterThan(2 * rate(0));
   });
 
   it('refuses a database that already has subscribers', () => {

@@ -39,6 +39,8 @@ export class BillingSim {
   readonly lastTry: Float64Array;
   readonly renewals: Int32Array;
   readonly cancelled: Uint8Array;
+  /** Until when a persuaded subscriber keeps the promise to pay the next renewal (0: none). */
+  readonly promise: Float64Array;
 
   constructor(
     n: number,
@@ -51,6 +53,40 @@ export class BillingSim {
     this.lastTry = new Float64Array(n);
     this.renewals = new Int32Array(n);
     this.cancelled = new Uint8Array(n);
+    this.promise = new Float64Array(n);
+  }
+
+  /** Copies subscriber `i`'s state into `other` (the world where a persuasion did not happen). */
+  copyTo(other: BillingSim, i: number): void {
+    other.state[i] = this.state[i]!;
+    other.nextDue[i] = this.nextDue[i]!;
+    other.since[i] = this.since[i]!;
+    other.lastTry[i] = this.lastTry[i]!;
+    other.renewals[i] = this.renewals[i]!;
+    other.cancelled[i] = this.cancelled[i]!;
+    other.promise[i] = this.promise[i]!;
+  }
+
+  /**
+   * A persuaded subscriber pays: one in grace or suspended tops up and is renewed at `at`; an active one
+   * pays its next renewal if it falls before `until` (no cancellation, the charge succeeds). Returns
+   * whether anything changed.
+   */
+  persuade(i: number, at: number, until: number, period: Period, out: BillingNote[]): boolean {
+    const st = this.state[i]!;
+    if (st === GRACE || st === SUSPENDED) {
+      this.state[i] = ACTIVE;
+      this.renewals[i]! += 1;
+      this.lastTry[i] = at;
+      this.nextDue[i] = addPeriod(at, period);
+      out.push({ at, sub: i, type: 'renewed', state: 'active' });
+      return true;
+    }
+    if (st === ACTIVE) {
+      this.promise[i] = until;
+      return true;
+    }
+    return false;
   }
 
   /** Whether subscriber `i` has anything to do before `dayEnd` (cheap; avoids the call for most days). */
@@ -76,13 +112,15 @@ export class BillingSim {
         const due = this.nextDue[i]!;
         if (due >= dayEnd) break;
         const k = this.renewals[i]! + 1;
-        if (u01(this.seed, i, k, SALT.cancel) < cancel) {
+        const promised = this.promise[i]! >= due;
+        if (!promised && u01(this.seed, i, k, SALT.cancel) < cancel) {
           this.state[i] = ENDED;
           this.cancelled[i] = 1;
           note(Math.max(dayStart, due - 2 * HOUR), 'unsubscribed');
           break;
         }
-        if (u01(this.seed, i, Math.floor(due / HOUR), SALT.charge) < balance) {
+        if (promised || u01(this.seed, i, Math.floor(due / HOUR), SALT.charge) < balance) {
+          this.promise[i] = 0;
           this.renewals[i] = k;
           this.nextDue[i] = addPeriod(due, period);
           note(due, 'renewed');

@@ -34,7 +34,7 @@ export const u01 = (seed: number, i: number, day: number, salt: number) => h32(s
 /** A random stream for one (subscriber, day, purpose). */
 export const rng = (seed: number, i: number, day: number, salt: number) => new Random(h32(seed, i, day, salt));
 
-export const SALT = { latent: 1, active: 2, day: 3, charge: 4, cancel: 5 } as const;
+export const SALT = { latent: 1, active: 2, day: 3, charge: 4, cancel: 5, planted: 6 } as const;
 
 /** True parameters of the synthetic population (what the model fits should recover). */
 export const TRUTH = {
@@ -44,8 +44,14 @@ export const TRUTH = {
   sbg: { daily: { a: 0.5, b: 12 }, weekly: { a: 0.668, b: 3.806 }, monthly: { a: 0.704, b: 1.182 } },
   /** Charge success per attempt ~ Beta(6, 1.2): mean ~0.83, the carrier-billing average. */
   balance: { a: 6, b: 1.2 },
+  /** Share of subscribers often without airtime (charge success ~ Beta(0.6, 6), mean ~0.09): the ones a save message can help. */
+  brokeShare: 0.12,
+  broke: { a: 0.6, b: 6 },
   /** Share of subscribers who subscribe on their first day. */
   subscribeRate: 0.2,
+  /** Share of the others who subscribe later, after a wait of 1 + Exp(mean) days: subscriptions start throughout the period. */
+  laterSubscribeRate: 0.15,
+  laterSubscribeMeanDays: 12,
   /** Share who use the IVR line rather than USSD. */
   ivrShare: 0.12,
   /** Share who struggle with menus (high stuck propensity); others rarely do. */

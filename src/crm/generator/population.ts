@@ -10,7 +10,12 @@ import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } f
 import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
 import { BatchInsert } from '../batch-insert';
+import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
+import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
+import { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
+
+export { GENERATOR_TRUTH, TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
 export interface GenerateOptions {
   subscribers: number;
@@ -22,6 +27,8 @@ export interface GenerateOptions {
   startAt?: number;
   now: number;
   progress?: (line: string) => void;
+  /** Run the CRM pass at the end of every day and plant the intervention effects (fresh populations only). */
+  crm?: CrmHook;
 }
 
 export interface GenerateSummary {
@@ -36,6 +43,10 @@ export interface GenerateSummary {
   subscriptions: number;
   billingEvents: number;
   ms: number;
+  /** With the CRM simulated: what it did and the true effects (closed outcome windows only). */
+  crm?: { passes: number; passMs: number; delivered: number; failed: number; moved: number; truth: KindTruth[] };
+  /** The planted content shares of a session's first choice per group (see `plantedShares`). */
+  plantedContent?: ReturnType<typeof plantedShares>;
 }
 
 interface GeneratorParams {
@@ -79,7 +90,7 @@ export class PopulationGenerator {
     const days = new Days(this.config.defaults.timezone);
     const startAt = o.startAt ?? days.start(days.of(o.now) - o.days);
     const p: GeneratorParams = { seed: o.seed ?? 1, subscribers: o.subscribers, days: o.days, joinDays: Math.min(o.joinDays ?? o.days, o.days), startAt };
-    return this.run(p, 0, o.days, o.progress, true);
+    return this.run(p, 0, o.days, o.progress, true, o.crm);
   }
 
   /** Adds `extraDays` days to the population this database was generated with. */
@@ -91,7 +102,7 @@ export class PopulationGenerator {
     return this.run({ ...p, days: p.days + extraDays }, p.days, p.days + extraDays, progress, false);
   }
 
-  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean): GenerateSummary {
+  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook): GenerateSummary {
     const t0 = performance.now();
     const c = this.db.$client;
     const flow = this.flows.all().find((f) => f.entry.ussd.length > 0) ?? this.flows.all()[0];
@@ -117,6 +128,11 @@ export class PopulationGenerator {
     const balance = new Float32Array(n);
     const cancel = new Float32Array(n);
     const lastSeen = new Float64Array(n);
+    const subscribeAt = new Float64Array(n);
+    const region = new Uint8Array(n);
+    const female = new Uint8Array(n);
+    const young = new Uint8Array(n);
+    const profiles: string[] = fresh ? new Array<string>(n) : [];
     const T = TRUTH;
     for (let i = 0; i < n; i++) {
       const r = rng(seed, i, 0, SALT.latent);
@@ -129,18 +145,30 @@ export class PopulationGenerator {
       stuckP[i] = r.chance(T.strugglerShare) ? r.beta(4, 2) : r.beta(1, 12);
       ivr[i] = r.chance(T.ivrShare) ? 1 : 0;
       crop[i] = CROPS.indexOf(r.weighted(CROPS, CROP_WEIGHTS));
-      if (services.length > 0 && r.chance(T.subscribeRate)) {
+      subscribeAt[i] = joinAt[i]! + 60_000;
+      const now = r.chance(T.subscribeRate);
+      const later = !now && r.chance(T.laterSubscribeRate);
+      if (later) subscribeAt[i]! += (1 + Math.floor(-Math.log(1 - r.next()) * T.laterSubscribeMeanDays)) * DAY + Math.floor(r.next() * 6 * HOUR);
+      if (services.length > 0 && (now || later)) {
         const si = services.length === 1 ? 0 : r.int(services.length);
         service[i] = si;
         const period = services[si]!.period as Period;
-        balance[i] = r.beta(T.balance.a, T.balance.b);
+        balance[i] = r.chance(T.brokeShare) ? r.beta(T.broke.a, T.broke.b) : r.beta(T.balance.a, T.balance.b);
         cancel[i] = r.beta(T.sbg[period].a, T.sbg[period].b);
       }
       lastSeen[i] = joinAt[i]!;
+      // Who they are: drawn from a stream of their own, so appended days see the same people.
+      const rp = rng(seed, i, 2, SALT.latent);
+      region[i] = REGIONS.indexOf(rp.weighted(REGIONS, REGION_WEIGHTS));
+      const prof = drawProfile(rp, REGIONS[region[i]!]!, CROPS[crop[i]!]!);
+      female[i] = prof.gender === 'female' ? 1 : 0;
+      young[i] = isYoung(prof.birthYear) ? 1 : 0;
+      // Region keeps its own column (as language does); the rest is the typed profile JSON.
+      if (fresh) profiles[i] = JSON.stringify({ ...prof, region: undefined });
     }
 
     const ins = {
-      sub: c.prepare("INSERT INTO subscribers (id, msisdn, language, region, crop, operator, profile, opted_out, opted_out_at, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)"),
+      sub: c.prepare('INSERT INTO subscribers (id, msisdn, language, region, crop, operator, profile, opted_out, opted_out_at, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       event: new BatchInsert(c, 'INSERT INTO usage_events (at, subscriber_id, channel, type, session_id, flow_id, node_id, detail) VALUES', 8),
       subscription: c.prepare("INSERT OR IGNORE INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, ?, 'none', ?, ?, ?, ?)"),
       session: new BatchInsert(c, 'INSERT INTO sessions (id, channel, external_id, subscriber_id, flow_id, service_code, state, status, end_reason, hops, started_at, last_activity_at, ended_at) VALUES', 13),
@@ -151,7 +179,8 @@ export class PopulationGenerator {
 
     const savedSync = c.pragma('synchronous', { simple: true }) as number;
     c.pragma('synchronous = OFF');
-    const dropped: { name: string; sql: string }[] = fresh
+    // With the CRM acting every day the indexes stay: its passes and the subscription fold read through them.
+    const dropped: { name: string; sql: string }[] = fresh && !crm
       ? (c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage_events', 'sessions', 'billing_events')").all() as { name: string; sql: string }[])
       : [];
     for (const ix of dropped) c.prepare(`DROP INDEX ${ix.name}`).run();
@@ -164,7 +193,7 @@ export class PopulationGenerator {
             const r = rng(seed, i, 1, SALT.latent);
             const optedOut = r.chance(0.02);
             const at = joinAt[i]!;
-            ins.sub.run(i + 1, `+2547${String(10_000_000 + i).padStart(8, '0')}`, r.pick(langs), r.weighted(REGIONS, REGION_WEIGHTS), CROPS[crop[i]!]!, r.pick(operators), optedOut ? 1 : 0, optedOut ? at : null, at, at, at);
+            ins.sub.run(i + 1, `+2547${String(10_000_000 + i).padStart(8, '0')}`, r.pick(langs), REGIONS[region[i]!]!, CROPS[crop[i]!]!, r.pick(operators), profiles[i]!, optedOut ? 1 : 0, optedOut ? at : null, at, at, at);
           }
         })();
         log(`generate: ${n} subscribers`);
@@ -172,6 +201,13 @@ export class PopulationGenerator {
       const b = this.config.billing;
       const sim = new BillingSim(n, seed, { graceMs: b.graceDays * DAY, suspendMs: b.suspendDays * DAY });
       const routesByCrop = CROPS.map((cr) => routes.filter((r) => r.crop === cr));
+      const marketRoutes = routes.filter((r) => topicOf(r) === 'market');
+      summary.plantedContent = plantedShares(routes);
+      // The world where a persuaded save did not happen, for the true effect on renewals.
+      const shadow = crm ? new BillingSim(n, seed, { graceMs: b.graceDays * DAY, suspendMs: b.suspendDays * DAY }) : null;
+      const treat = crm && fresh ? new TreatmentSim(this.db, seed, (at) => Math.floor((at - p.startAt) / DAY)) : null;
+      const crmStats = { passes: 0, passMs: 0, delivered: 0, failed: 0, moved: 0 };
+      let lastPassAt = -Infinity;
       const siblingsOf = new Map<string, Route[]>();
       for (const r of routes) {
         const parent = r.menus[r.menus.length - 1]!;
@@ -183,6 +219,18 @@ export class PopulationGenerator {
       let lastBillingId = (c.prepare('SELECT coalesce(max(id), 0) AS m FROM billing_events').get() as { m: number }).m;
       // A fresh population keeps its billing events in memory for the fold; an append reads them back.
       const lists = fresh ? new EventLists(n) : null;
+      /** Subscription `i`'s row: the subscriptions domain's own fold over its events as of `asOf`. */
+      const fold = (i: number, asOf: number) => {
+        const svc = services[service[i]!]!;
+        const policy = lifecyclePolicy(svc.period, { graceDays: this.config.billing.graceDays, suspendDays: this.config.billing.suspendDays, missedRenewalHours: this.config.billing.missedRenewalHours });
+        if (lists) {
+          // Generated events never make an impossible move, so there are no flags to carry over.
+          repo.save(subId(i), foldSubscription(lists.events(i), policy, asOf), new Map(), asOf, asOf);
+        } else {
+          const rows = repo.events(subId(i));
+          repo.save(subId(i), foldSubscription(rows.map(toFoldEvent), policy, asOf), new Map(rows.map((r) => [r.id, r.flag])), asOf, asOf);
+        }
+      };
       const stateJson = (node: string, lang: string) => `{"engine":{"phase":"ended","node":"${node}","stack":[],"page":0,"invalid":0,"lang":"${lang}","visits":{}},"consumed":0,"noInput":0}`;
 
       for (let day = 0; day < toDay; day++) {
@@ -192,15 +240,45 @@ export class PopulationGenerator {
         const plans: SessionPlan[] = [];
         const singles: EventRow[] = [];
         const notes: { at: number; row: EventRow; sub: number; type: string; lifecycle: boolean }[] = [];
+        // What the interventions moved subscribers to do today (planted actions).
+        const planted = treat
+          ? treat.startDay(day, dayStart, dayEnd, {
+              sim,
+              shadow: shadow!,
+              period: (i) => (service[i]! >= 0 ? (services[service[i]!]!.period as Period) : null),
+              subscribeAt,
+              balance,
+              cancel,
+              charge: (i, note) => {
+                const svc = services[service[i]!]!;
+                notes.push({ at: note.at, row: billingUsage(note, i + 1, subId(i), svc.id, svc.price, svc.currency), sub: i, type: note.type, lifecycle: false });
+              },
+            })
+          : null;
         for (let i = 0; i < n; i++) {
           const si = service[i]!;
-          if (si >= 0 && sim.busy(i, joinAt[i]! + 60_000, dayEnd)) {
+          const tracked = treat !== null && treat.has(i);
+          if (si >= 0 && sim.busy(i, subscribeAt[i]!, dayEnd)) {
             const svc = services[si]!;
             dayNotes.length = 0;
-            sim.day(i, joinAt[i]! + 60_000, svc.period as Period, balance[i]!, cancel[i]!, dayStart, dayEnd, dayNotes);
+            sim.day(i, subscribeAt[i]!, svc.period as Period, balance[i]!, cancel[i]!, dayStart, dayEnd, dayNotes);
             if (emit) {
               for (const note of dayNotes) notes.push({ at: note.at, row: billingUsage(note, i + 1, subId(i), svc.id, svc.price, svc.currency), sub: i, type: note.type, lifecycle: note.lifecycle !== undefined });
             }
+            if (tracked) for (const note of dayNotes) if (isCharge(note)) treat.observe(i, note.at, 'renewed');
+          }
+          const acts = planted?.get(i);
+          if (acts) {
+            const r = rng(seed, i, day, SALT.planted);
+            acts.forEach((a, k) => {
+              const { route } = chooseRoute(r, routes, routesByCrop[crop[i]!]!, marketRoutes, female[i] === 1, false);
+              const plan = synthSession(r, { sub: i + 1, channel: ivr[i] ? 'ivr' : 'ussd', flowId: flow.id, id: `ses_g${(i + 1).toString(36)}_${day.toString(36)}_p${k}`, start: a.at, route, siblings: [], stuck: false, firstTime: false });
+              plans.push(plan);
+              lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
+              treat!.observe(i, plan.start, 'returned', a.track);
+              const content = plan.events.find((e) => e[3] === 'content');
+              if (content) treat!.observe(i, content[0], 'reachedContent', a.track);
+            });
           }
           if (!emit) continue;
           const jd = joinDay[i]!;
@@ -214,13 +292,17 @@ export class PopulationGenerator {
             singles.push([at, i + 1, 'sms', 'content', null, flow.id, node, '{"via":"keyword"}']);
             singles.push([at + 1000, i + 1, 'sms', 'sms_out', null, null, null, '{"source":"mo_reply"}']);
             lastSeen[i] = Math.max(lastSeen[i]!, at);
+            if (tracked) {
+              treat.observe(i, at, 'returned');
+              treat.observe(i, at, 'reachedContent');
+            }
             continue;
           }
           const count = day === jd ? 1 : r.chance(0.1) ? 2 : 1;
           const cropRoutes = routesByCrop[crop[i]!]!;
           for (let k = 0; k < count; k++) {
             const start = day === jd && k === 0 ? joinAt[i]! : dayStart + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
-            const route = cropRoutes.length > 0 && r.chance(0.7) ? r.pick(cropRoutes) : r.pick(routes);
+            const { route, dropOut } = chooseRoute(r, routes, cropRoutes, marketRoutes, female[i] === 1, young[i] === 1);
             const plan = synthSession(r, {
               sub: i + 1,
               channel: ivr[i] ? 'ivr' : 'ussd',
@@ -231,7 +313,13 @@ export class PopulationGenerator {
               siblings: siblingsOf.get(route.menus[route.menus.length - 1]!) ?? [],
               stuck: r.chance(stuckP[i]!),
               firstTime: day === jd && k === 0,
+              dropOut,
             });
+            if (tracked) {
+              treat.observe(i, plan.start, 'returned');
+              const content = plan.events.find((e) => e[3] === 'content');
+              if (content) treat.observe(i, content[0], 'reachedContent');
+            }
             plans.push(plan);
             if (plan.stuck) summary.stuckSessions++;
             lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
@@ -269,6 +357,22 @@ export class PopulationGenerator {
         })();
         summary.events += items.reduce((s, it) => s + it.rows.length, 0);
         summary.sessions += plans.length;
+        if (crm && treat) {
+          // The CRM sees the day as a live gateway would: subscriptions as of the day's end, then one pass.
+          const today = new Set(notes.map((nt) => nt.sub));
+          c.transaction(() => {
+            for (const i of today) fold(i, dayEnd);
+          })();
+          const t1 = performance.now();
+          crm.runPass(dayEnd);
+          crmStats.passMs += performance.now() - t1;
+          crmStats.passes++;
+          const settled = treat.afterPass(lastPassAt, dayEnd);
+          lastPassAt = dayEnd;
+          crmStats.delivered += settled.delivered;
+          crmStats.failed += settled.failed;
+          crmStats.moved += settled.moved;
+        }
         if ((day + 1) % 5 === 0 || day === toDay - 1) log(`generate: day ${day + 1}/${toDay}, ${summary.events} events`);
       }
 
@@ -286,21 +390,17 @@ export class PopulationGenerator {
         }
       }
       c.transaction(() => {
-        for (const i of touchedSubs) {
-          const svc = services[service[i]!]!;
-          const policy = lifecyclePolicy(svc.period, { graceDays: this.config.billing.graceDays, suspendDays: this.config.billing.suspendDays, missedRenewalHours: this.config.billing.missedRenewalHours });
-          if (lists) {
-            // Generated events never make an impossible move, so there are no flags to carry over.
-            repo.save(subId(i), foldSubscription(lists.events(i), policy, asOf), new Map(), asOf, asOf);
-          } else {
-            const rows = repo.events(subId(i));
-            repo.save(subId(i), foldSubscription(rows.map(toFoldEvent), policy, asOf), new Map(rows.map((r) => [r.id, r.flag])), asOf, asOf);
-          }
-        }
+        for (const i of touchedSubs) fold(i, asOf);
         const seen = c.prepare('UPDATE subscribers SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?');
         for (let i = 0; i < n; i++) if (lastSeen[i]! > joinAt[i]!) seen.run(lastSeen[i]!, i + 1, lastSeen[i]!);
       })();
       log(`generate: ${touchedSubs.size} subscriptions folded`);
+      if (treat) {
+        summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth() };
+        // Kept with the population so a bench or a test in another process compares reports against it.
+        const truth: GeneratorTruth = { interventions: summary.crm.truth, planted: INTERVENTION_TRUTH, demography: DEMOGRAPHY_TRUTH, plantedContent: summary.plantedContent! };
+        this.state.set(TRUTH_KEY, truth, asOf);
+      }
     } finally {
       for (const ix of dropped) c.prepare(ix.sql).run();
       c.pragma(`synchronous = ${savedSync}`);

@@ -29,6 +29,8 @@ export interface SessionInput {
   stuck: boolean;
   /** A first-time caller chooses the language first. */
   firstTime: boolean;
+  /** Reaches the target's menu and leaves it without choosing (a planted lack of interest, not friction). */
+  dropOut?: boolean;
 }
 
 /**
@@ -51,7 +53,15 @@ export function synthSession(r: Random, s: SessionInput): SessionPlan {
   let reason: string;
   let endNode: string;
   let depth = 0;
-  if (!s.stuck) {
+  if (s.dropOut && !s.stuck) {
+    for (const m of menus) {
+      push('menu', m);
+      step(3, 10);
+    }
+    endNode = menus[menus.length - 1]!;
+    depth = menus.length - 1;
+    reason = 'user_exit';
+  } else if (!s.stuck) {
     for (const m of menus) {
       push('menu', m);
       step(3, 10);
