@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline';
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import { parseMoLine, tailLines } from './mo-input';
 import { OptionReader, parseOptions, type UsageErrorCtor } from './options';
 import { SmscSimulator } from './smsc-sim';
@@ -38,8 +38,25 @@ export function prompt(text: string, onLine: (line: string) => void | Promise<vo
   return rl;
 }
 
+/**
+ * Wraps `out` so a line printed while a person is typing at the prompt does not break their line: the
+ * prompt is cleared, the line printed, and the prompt shown again with what was typed so far.
+ */
+export function aboveThePrompt(out: Out, rl: () => Interface | null): Out {
+  return (line) => {
+    const r = rl();
+    if (!r || !process.stdout.isTTY) return out(line);
+    cursorTo(process.stdout, 0);
+    clearLine(process.stdout, 0);
+    out(line);
+    r.prompt(true);
+  };
+}
+
 /** `vasgw smsc-sim`: an SMPP SMSC on this machine for the gateway to bind to. */
-export async function runSmscSim(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+export async function runSmscSim(args: string[], plainOut: Out, UsageError: UsageErrorCtor): Promise<number> {
+  let rl: Interface | null = null;
+  const out = aboveThePrompt(plainOut, () => rl);
   const { values, positionals } = parseOptions(
     args,
     {
@@ -79,17 +96,18 @@ export async function runSmscSim(args: string[], out: Out, UsageError: UsageErro
         else sim.sendMo(mo.from, mo.to, mo.text);
       })
     : () => {};
-  const rl = prompt('MO> ', (line) => {
+  rl = prompt('MO> ', (line) => {
     const mo = parseMoLine(line);
     if (mo === null) return;
     if ('error' in mo) out(mo.error);
     else sim.sendMo(mo.from, mo.to, mo.text);
   });
+  const typed = rl;
   stopOnSignal(async () => {
     stopTail();
-    rl.close();
+    typed.close();
     await sim.stop();
-  }, rl);
+  }, typed);
   return -1;
 }
 
@@ -119,10 +137,10 @@ export async function runVoiceSim(args: string[], out: Out, UsageError: UsageErr
   const keys = r.keys(values.keys);
   const interactive = Boolean(process.stdin.isTTY);
   let rl: Interface | null = null;
-  const ask = (heard: string): Promise<CallerAction> =>
+  const ask = (): Promise<CallerAction> =>
     new Promise((resolve) => {
       if (!rl) return resolve('hangup');
-      rl.question(`keys (Enter: press nothing, h: hang up)${heard ? '' : ''}> `, (answer) => {
+      rl.question('keys (Enter: press nothing, h: hang up)> ', (answer) => {
         const a = answer.trim();
         if (a === 'h' || a === 'hangup') resolve('hangup');
         else if (a === '') resolve('nothing');

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { buildGateway, type Gateway } from '../server';
-import { prompt, stopOnSignal } from './cli';
+import { aboveThePrompt, prompt, stopOnSignal } from './cli';
 import { parseMoLine } from './mo-input';
 import { OptionReader, parseOptions, type UsageErrorCtor } from './options';
 import { SmscSimulator } from './smsc-sim';
@@ -79,7 +79,9 @@ async function seedPoll(gw: Gateway, token: string): Promise<{ pollId: string; s
 }
 
 /** `vasgw demo`: generates a population, starts both simulators and the gateway bound to them, prints what to try. */
-export async function runDemo(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+export async function runDemo(args: string[], plainOut: Out, UsageError: UsageErrorCtor): Promise<number> {
+  let rl: ReturnType<typeof prompt> | null = null;
+  const out = aboveThePrompt(plainOut, () => rl);
   const started = performance.now();
   const { values, positionals } = parseOptions(
     args,
@@ -117,7 +119,6 @@ export async function runDemo(args: string[], out: Out, UsageError: UsageErrorCt
     await gw?.stop();
     await smsc.stop();
   };
-  let rl: ReturnType<typeof prompt> | null = null;
   try {
     out(`demo: generating ${subscribers} subscribers over ${days} days into ${dbPath}`);
     const genStarted = performance.now();

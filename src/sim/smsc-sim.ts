@@ -230,7 +230,8 @@ export class SmscSimulator {
   private received(m: SimMessage, coding: string): void {
     this.messages.push(m);
     const partsNote = m.parts > 1 ? `, ${m.parts} parts` : '';
-    this.opts.out(`SMS from ${m.from || '(bind default)'} to ${m.to} (${coding}${partsNote}, id ${m.messageIds.join(',')}): ${m.text}`);
+    // Continuation lines indented so a multi-line SMS reads as one entry.
+    this.opts.out(`SMS from ${m.from || '(bind default)'} to ${m.to} (${coding}${partsNote}, id ${m.messageIds.join(',')}): ${m.text.replace(/\n/g, '\n    ')}`);
   }
 
   private scheduleReceipt(systemId: string | null, id: string, from: string, to: string, text: string): void {

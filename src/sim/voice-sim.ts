@@ -82,8 +82,11 @@ export class VoiceSimulator {
   private readonly random: () => number;
   private readonly clock: Clock;
   port = 0;
+  /** Where callbacks go (settable once the gateway listens). */
+  gatewayUrl: string;
 
   constructor(private readonly opts: VoiceSimOptions) {
+    this.gatewayUrl = opts.gatewayUrl;
     this.random = opts.random ?? Math.random;
     this.clock = opts.clock ?? systemClock;
   }
@@ -164,8 +167,8 @@ export class VoiceSimulator {
 
   private async post(call: SimCall, url: string | null, extra: Record<string, string>): Promise<{ status: number; body: string }> {
     // Callback URLs are followed by path and query: the gateway's publicBaseUrl may name another host.
-    const target = new URL(url ?? '/ivr/africastalking', this.opts.gatewayUrl);
-    const dest = new URL(target.pathname + target.search, this.opts.gatewayUrl);
+    const target = new URL(url ?? '/ivr/africastalking', this.gatewayUrl);
+    const dest = new URL(target.pathname + target.search, this.gatewayUrl);
     if (this.opts.secret && !dest.searchParams.has('secret')) dest.searchParams.set('secret', this.opts.secret);
     const form = { sessionId: call.sessionId, direction: call.direction, callerNumber: call.from, destinationNumber: call.to, ...extra };
     if (call.clientRequestId) Object.assign(form, { clientRequestId: call.clientRequestId });
@@ -176,7 +179,7 @@ export class VoiceSimulator {
       if (res.status !== 200) this.opts.out(`call ${call.sessionId}: gateway answered HTTP ${res.status}: ${body.slice(0, 200)}`);
       return { status: res.status, body };
     } catch (e) {
-      this.opts.out(`call ${call.sessionId}: gateway not reachable at ${this.opts.gatewayUrl}: ${(e as Error).message}`);
+      this.opts.out(`call ${call.sessionId}: gateway not reachable at ${this.gatewayUrl}: ${(e as Error).message}`);
       call.statuses.push(0);
       return { status: 0, body: '' };
     }
