@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { buildGateway, type Gateway } from '../server';
@@ -33,14 +34,15 @@ async function freePort(host: string, wish: number): Promise<number> {
 }
 
 /** The demo's override file: the gateway bound to both simulators, a fresh database, a demo token. */
-function demoConfigYaml(o: { dbPath: string; port: number; smscPort: number; voicePort: number; token: string }): string {
+function demoConfigYaml(o: { dbPath: string; port: number; smscPort: number; voicePort: number; token: string; flowsDir: string | null }): string {
+  const flows = o.flowsDir ? `flows: { dir: ${JSON.stringify(o.flowsDir)} }\n` : '';
   return `# Written by \`vasgw demo\`: the gateway bound to the SMSC and voice simulators on this machine.
 # Run it again by hand: vasgw serve --config ${'<this file>'} (with vasgw smsc-sim and vasgw voice-sim running).
 logLevel: warn
 server: { host: 127.0.0.1, port: ${o.port} }
 database: { path: ${JSON.stringify(o.dbPath)} }
 api: { token: ${o.token} }
-messaging:
+${flows}messaging:
   quietHours: null
 smpp:
   binds:
@@ -109,7 +111,9 @@ export async function runDemo(args: string[], plainOut: Out, UsageError: UsageEr
   await voice.start();
   const token = `demo-${randomBytes(12).toString('hex')}`;
   const configFile = path.join(dir, 'config.yaml');
-  writeFileSync(configFile, demoConfigYaml({ dbPath, port, smscPort: smsc.port, voicePort: voice.port, token }));
+  // Flows from ./flows when this directory has them, otherwise the ones shipped with the gateway.
+  const flowsDir = existsSync(path.resolve('flows')) ? null : fileURLToPath(new URL('../../flows', import.meta.url));
+  writeFileSync(configFile, demoConfigYaml({ dbPath, port, smscPort: smsc.port, voicePort: voice.port, token, flowsDir }));
 
   let gw: Gateway | null = null;
   const stopAll = async () => {
