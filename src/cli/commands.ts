@@ -52,3 +52,30 @@ registerCommand('generate', {
     return runGenerate(args, out, UsageError);
   },
 });
+
+registerCommand('smsc-sim', {
+  usage: 'vasgw smsc-sim [--host H] [--port P] [--system-id ID] [--password PW] [--dlr-delay-ms N] [--fail-share X] [--mo-file FILE]',
+  summary: 'an SMPP SMSC on this machine: takes binds and submits, sends receipts, sends MOs typed at its prompt or appended to FILE',
+  async run(args, out) {
+    const { runSmscSim } = await import('../sim/cli');
+    return runSmscSim(args, out, UsageError);
+  },
+});
+
+registerCommand('voice-sim', {
+  usage: 'vasgw voice-sim [--port P] [--gateway URL] [--api-key K] [--answer-share X] [--keys 1,2,1] [--call FROM TO]',
+  summary: "Africa's Talking voice on this machine: answers the gateway's calls and presses keys (or places a call with --call)",
+  async run(args, out) {
+    const { runVoiceSim } = await import('../sim/cli');
+    return runVoiceSim(args, out, UsageError);
+  },
+});
+
+registerCommand('demo', {
+  usage: 'vasgw demo [--dir DIR] [--subscribers N] [--days D] [--port P]',
+  summary: 'the whole loop on one machine: a generated population, the SMSC and voice simulators, the gateway bound to both',
+  async run(args, out) {
+    const { runDemo } = await import('../sim/demo');
+    return runDemo(args, out, UsageError);
+  },
+});
