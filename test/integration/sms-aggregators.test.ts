@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
-import { FakeAfricasTalkingSms } from '../fakes/africastalking-sms';
+import { FakeAfricasTalkingSms, type FakeAtSmsOptions } from '../fakes/africastalking-sms';
 import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
 
 const SECRET = 'cb-secret-123';
@@ -11,7 +11,7 @@ const FARMER = '+254712345678';
 let gw: TestGateway;
 let at: FakeAfricasTalkingSms;
 
-async function gateway(refuse?: ConstructorParameters<typeof FakeAfricasTalkingSms>[0]['refuse']): Promise<void> {
+async function gateway(refuse?: FakeAtSmsOptions['refuse']): Promise<void> {
   at = await new FakeAfricasTalkingSms({ apiKey: 'at-key-1', ...(refuse ? { refuse } : {}) }).start();
   const transports = [{ id: 'at', type: 'africastalking', baseUrl: at.url, username: 'vasgw', apiKey: 'at-key-1', from: '20123' }];
   gw = await testGateway({
