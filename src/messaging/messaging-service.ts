@@ -32,13 +32,13 @@ import type {
   MessagingPort,
   MoInterceptor,
 } from './types';
-import { NO_PROFILE } from './types';
+import { NO_PROFILE, REPLY_ADDRESS_RE } from './types';
 import { TransportRouter } from './transport-router';
 
-/** An address as an MO came from that is not a phone number: up to 20 visible characters. */
+/** An address as an MO came from that is not a phone number (see REPLY_ADDRESS_RE). */
 function validAddress(raw: string): string {
   const a = raw.trim();
-  if (!/^[\p{L}\p{N}+ ._&-]{1,20}$/u.test(a)) throw badRequest('INVALID_ADDRESS', `to "${a.slice(0, 32)}" is neither a phone number nor a sender address (up to 20 letters and digits).`);
+  if (!REPLY_ADDRESS_RE.test(a)) throw badRequest('INVALID_ADDRESS', `to "${a.slice(0, 32)}" is neither a phone number nor a sender address (up to 20 letters and digits).`);
   return a;
 }
 

@@ -11,6 +11,7 @@ import { InboundRepo } from './inbound-repo';
 import type { MoRoute, MoRouter } from './mo-router';
 import type { MoPartIn } from './transport';
 import type { EnqueueRequest, EnqueueResult, InboundSms } from './types';
+import { REPLY_ADDRESS_RE } from './types';
 
 export interface MoIntakeDeps {
   db: Db;
@@ -120,7 +121,8 @@ export class MoIntake {
   private routeAny(mo: { from: string; to: string; text: string; at: number; source: string }, parts: number): MoRoute {
     if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return this.route(mo, parts);
     let route: MoRoute | 'unroutable' = 'unroutable';
-    if (mo.from === '') this.d.log.warn({ source: mo.source }, 'MO without a sender address; recorded, not answered');
+    // Kept even when it cannot be answered: the SMSC must not resend it forever.
+    if (!REPLY_ADDRESS_RE.test(mo.from)) this.d.log.warn({ source: mo.source, length: mo.from.length }, 'MO from an address no reply can go to; recorded, not answered');
     else route = this.d.router.routeAddress(mo);
     this.inbound.insert({ source: mo.source, externalId: null, fromAddr: mo.from, toAddr: mo.to, text: mo.text, subscriberId: null, route, receivedAt: mo.at, createdAt: mo.at });
     return route === 'unroutable' ? 'default' : route;
@@ -140,7 +142,8 @@ export class MoIntake {
     if (phone) {
       subscriberId = this.d.subscribers.ensure(phone, { at }).id;
       route = this.route({ from: phone, to: m.to, text: m.text, at }, 1);
-    } else if (from !== '') route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
+    } else if (REPLY_ADDRESS_RE.test(from)) route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
+    else this.d.log.warn({ source: m.source, length: from.length }, 'incoming SMS from an address no reply can go to; recorded, not answered');
     this.inbound.insert({ source: m.source, externalId: m.externalId, fromAddr: from, toAddr: m.to, text: m.text, subscriberId, route: route ?? 'unroutable', receivedAt: m.receivedAt ?? at, createdAt: at });
     return { duplicate: false, route };
   }

@@ -10,6 +10,9 @@
  */
 export const NO_PROFILE = 0;
 
+/** An address a reply may go to when it is not a phone number: up to 20 letters, digits, + . _ & - or spaces. */
+export const REPLY_ADDRESS_RE = /^[\p{L}\p{N}+ ._&-]{1,20}$/u;
+
 export type MessageKind = 'transactional' | 'promotional';
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'expired' | 'blocked';

@@ -184,3 +184,35 @@ describe('POST /sms/inbound', () => {
     expect(results).toMatchObject({ responses: 1, answers: [{ index: 0, count: 0 }, { index: 1, count: 1 }] });
   });
 });
+
+describe('transports chosen per operator', () => {
+  it("an operator listed on the AT transport goes through AT; the others through the SMPP bind", async () => {
+    const { FakeSmsc } = await import('../fakes/smsc');
+    const smsc = await new FakeSmsc().start();
+    try {
+      at = await new FakeAfricasTalkingSms({ apiKey: 'at-key-1' }).start();
+      const binds = [{ id: 'trx', host: '127.0.0.1', port: smsc.port, systemId: 'vasgw', password: 'secret', mode: 'transceiver', sourceAddr: '20123' }];
+      gw = await testGateway({
+        operators: [
+          { id: 'safaricom', prefixes: ['+25471'] },
+          { id: 'airtel', prefixes: ['+25473'] },
+        ] as Config['operators'],
+        smpp: { binds: binds as Config['smpp']['binds'] },
+        sms: { transports: [{ id: 'at', type: 'africastalking', baseUrl: at.url, username: 'vasgw', apiKey: 'at-key-1', operators: ['airtel'] }] as Config['sms']['transports'] },
+        messaging: { quietHours: null, dispatch: { pollMs: 10 } },
+      } as never);
+      await gw.start();
+      const send = (to: string) => gw.app.inject({ method: 'POST', url: '/api/v1/messages', headers: AUTH, payload: { to, text: `hello ${to}`, kind: 'transactional' } });
+      await send('+254733123456');
+      await send('+254712345678');
+      await eventually(() => at.sends.length === 1 && smsc.submits.length === 1, { what: 'one message at each transport' });
+      expect(at.sends[0]).toMatchObject({ to: '+254733123456', message: 'hello +254733123456' });
+      expect(at.sends[0]!.from).toBeUndefined();
+      expect(smsc.submits[0]).toMatchObject({ to: '254712345678', text: 'hello +254712345678' });
+    } finally {
+      await gw?.stop();
+      gw = undefined as never;
+      await smsc.stop();
+    }
+  });
+});
