@@ -164,6 +164,10 @@ describe('POST /sms/inbound', () => {
     expect((await inbound({ from: FARMER, to: '20123', text: 'x', receivedAt: 'yesterday' })).json().error.code).toBe('INVALID_FIELD');
     const wrongType = await gw.app.inject({ method: 'POST', url: '/sms/inbound', headers: FORM, payload: form({ from: FARMER, to: '20123', text: 'x' }) });
     expect(wrongType.statusCode).toBe(415);
+    const noSecret = await gw.app.inject({ method: 'POST', url: '/sms/inbound', headers: { 'content-type': 'application/json' }, payload: { from: FARMER, to: '20123', text: 'beans', id: 'agg-2' } });
+    expect(noSecret.statusCode).toBe(401);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(textsTo(FARMER)).toHaveLength(1);
   });
 
   it('takes a poll answer for a poll sent through AT', async () => {
