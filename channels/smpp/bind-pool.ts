@@ -111,6 +111,13 @@ export class BindPool implements SmsTransport {
     return list.length > 0 || operator !== null ? list : tx;
   }
 
+  /** `own` when a bind is configured for the operator, `any` when only catch-all binds serve it, false without binds. */
+  serves(operator: string | null): 'own' | 'any' | false {
+    const list = this.candidates(operator);
+    if (list.length === 0) return false;
+    return operator !== null && list.some((b) => b.cfg.operator === operator) ? 'own' : 'any';
+  }
+
   lane(operator: string | null): LaneState {
     const list = this.candidates(operator);
     if (list.length === 0) {

@@ -156,14 +156,17 @@ export class SmppBind {
     const udh = !sar && part.total > 1;
     const from = part.from ?? this.cfg.sourceAddr;
     const src = addressType(from);
+    const dst = addressType(part.to);
     const registeredDelivery = part.receipt && this.cfg.registeredDelivery ? 1 : 0;
     const sm: SubmitSm = {
       sourceTon: this.cfg.sourceTon ?? src.ton,
       sourceNpi: this.cfg.sourceNpi ?? src.npi,
       source: from,
-      destTon: 1,
-      destNpi: 1,
-      dest: part.to.charCodeAt(0) === 43 ? part.to.slice(1) : part.to, // without the leading '+'
+      // E.164 goes international without its '+'; a reply to an MO from a short code or an
+      // alphanumeric sender goes back to that address as received, typed like our own senders are.
+      destTon: part.to.charCodeAt(0) === 43 ? 1 : (this.cfg.addressTon ?? dst.ton),
+      destNpi: part.to.charCodeAt(0) === 43 ? 1 : (this.cfg.addressNpi ?? dst.npi),
+      dest: part.to.charCodeAt(0) === 43 ? part.to.slice(1) : part.to,
       esmClass: udh ? 0x40 : 0,
       registeredDelivery,
       validity: relativeValidity(part.validUntil - this.hooks.now()),

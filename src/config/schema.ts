@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ApiSection, CallbacksSection, DatabaseSection, DefaultsSection, FlowsSection, OperatorSchema, ServerSection, UssdSection } from './core';
 import { MessagingSection } from './messaging';
 import { SmppSection } from './smpp';
+import { SmsSection } from './sms';
 import { IvrSection } from './ivr';
 import { ServicesSection } from './services';
 import { CrmSection } from './crm';
@@ -27,6 +28,7 @@ export const ConfigSchema = Type.Object(
     operators: Type.Array(OperatorSchema),
     messaging: MessagingSection,
     smpp: SmppSection,
+    sms: SmsSection,
     ivr: IvrSection,
     services: ServicesSection,
     billing: BillingSection,

@@ -30,6 +30,8 @@ export const SmppBindSchema = Obj({
   registeredDelivery: Type.Boolean({ default: true }),
   sourceTon: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, description: 'default: 5 alphanumeric, 3 short code, 1 international' })),
   sourceNpi: Type.Optional(Type.Integer({ minimum: 0, maximum: 18 })),
+  addressTon: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, description: 'TON of replies to a non-phone address (short code "123"); default: 5 alphanumeric, 3 short code' })),
+  addressNpi: Type.Optional(Type.Integer({ minimum: 0, maximum: 18, description: 'NPI of replies to a non-phone address; default 0' })),
 });
 
 /** A partner account on the SMPP listener. */

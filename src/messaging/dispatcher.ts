@@ -7,7 +7,8 @@ import type { UsageLog } from '../usage/usage-log';
 import { encodeSms, type EncodedSms } from './encoding';
 import type { ClaimPosition, MessageRow, OutboxRepo } from './outbox-repo';
 import { OutboxWriter } from './outbox-writer';
-import type { ReceiptIn, SmsTransport, SubmitOutcome } from './transport';
+import type { ReceiptIn, SubmitOutcome } from './transport';
+import type { TransportRouter } from './transport-router';
 import type { MessageStatusChange } from './types';
 
 export interface DispatcherOptions {
@@ -52,7 +53,7 @@ interface Job {
  * the process dies is still `queued` in the database and is sent again after restart (at-least-once).
  */
 export class Dispatcher {
-  private transport: SmsTransport | null = null;
+  private transport: TransportRouter | null = null;
   private readonly queues = new Map<string | null, Job[]>();
   private readonly inflightJobs = new Set<Job>();
   /** Ids of the rows held per lane, from claim until their outcome is committed. */
@@ -105,8 +106,8 @@ export class Dispatcher {
     });
   }
 
-  /** The transport parts go to; the dispatcher waits until one is attached. */
-  attach(transport: SmsTransport): void {
+  /** The transports parts go to; the dispatcher waits until they are attached. */
+  attach(transport: TransportRouter): void {
     this.transport = transport;
     this.wake();
   }
@@ -215,6 +216,7 @@ export class Dispatcher {
             ref: job.row.concatRef,
             validUntil: job.row.expiresAt,
             receipt: true,
+            text: job.row.text,
           };
           job.outstanding++;
           this.inflightJobs.add(job);
@@ -275,6 +277,8 @@ export class Dispatcher {
         const accepted = new Set(this.d.repo.parts(row.id).map((p) => p.seq));
         toSend = toSend.filter((s) => !accepted.has(s));
       }
+      // An HTTP aggregator takes the whole text in one request and splits it itself.
+      if (this.transport?.wholeMessagesFor(lane)) toSend = toSend.includes(1) ? [1] : [];
       if (row.expiresAt <= now) {
         this.writer.push({ t: 'final', row, status: 'expired', error: row.error, errorCode: null, bindId: null, attempt: false, at: now });
         continue;

@@ -7,7 +7,7 @@ import { AppError, badRequest } from '../lib/errors';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import { requireMsisdn } from '../lib/msisdn';
+import { normalizeMsisdn, requireMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
@@ -32,6 +32,15 @@ import type {
   MessagingPort,
   MoInterceptor,
 } from './types';
+import { NO_PROFILE, REPLY_ADDRESS_RE } from './types';
+import { TransportRouter } from './transport-router';
+
+/** An address as an MO came from that is not a phone number (see REPLY_ADDRESS_RE). */
+function validAddress(raw: string): string {
+  const a = raw.trim();
+  if (!REPLY_ADDRESS_RE.test(a)) throw badRequest('INVALID_ADDRESS', `to "${a.slice(0, 32)}" is neither a phone number nor a sender address (up to 20 letters and digits).`);
+  return a;
+}
 
 export interface MessagingServiceDeps {
   db: Db;
@@ -64,6 +73,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
   private concatRef = Math.floor(Math.random() * 256);
   private readonly intake: MoIntake;
   private readonly bulk: BulkEnqueue;
+  private readonly transports = new TransportRouter();
 
   constructor(private readonly d: MessagingServiceDeps) {
     this.log = d.log.child({ comp: 'messaging' });
@@ -104,6 +114,8 @@ export class MessagingService implements MessagingPort, Lifecycle {
       countryCode: d.config.defaults.countryCode,
       concatTimeoutSeconds: cfg.concatTimeoutSeconds,
     });
+    this.transports.setWakeup(() => this.dispatcher.wake());
+    this.dispatcher.attach(this.transports);
     d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], (g) => {
       if (!d.db.$client.open) return;
       const depth = this.repo.depth();
@@ -121,7 +133,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
   enqueue(req: EnqueueRequest): EnqueueResult {
     const now = this.d.clock.now();
     const cfg = this.d.config.messaging;
-    const to = requireMsisdn(req.to, this.d.config.defaults.countryCode, 'to');
+    const cc = this.d.config.defaults.countryCode;
+    // A reply goes back to the address the MO came from, phone number or not (short code "123").
+    const address = req.toAddress && typeof req.to === 'string' && !normalizeMsisdn(req.to, cc) ? validAddress(req.to) : null;
+    const to = address ?? requireMsisdn(req.to, cc, 'to');
     if (typeof req.text !== 'string' || req.text.trim() === '') throw badRequest('INVALID_TEXT', 'text must be a non-empty string.');
     if (req.from != null && !SENDER_RE.test(req.from)) {
       throw badRequest('INVALID_SENDER', 'from must be a number of up to 15 digits or an alphanumeric sender of up to 11 characters.');
@@ -132,6 +147,15 @@ export class MessagingService implements MessagingPort, Lifecycle {
     const parts = splitText(req.text, encoding).length;
     if (parts > cfg.maxParts) {
       throw badRequest('TEXT_TOO_LONG', `The text needs ${parts} SMS parts; at most ${cfg.maxParts} are allowed (${encoding === 'gsm7' ? 153 : 67} characters each).`);
+    }
+    if (address) {
+      const id = req.id ?? newId('msg', now);
+      const row = { id, subscriberId: NO_PROFILE, msisdn: address, sender: req.from ?? null, text: req.text, kind: 'transactional' as const, source: req.source ?? 'mo_reply', sourceRef: req.sourceRef ?? null };
+      this.atomic(() =>
+        this.repo.insert({ ...row, status: 'queued', reason: null, operator: null, encoding, parts, concatRef: this.nextConcatRef(), dueAt: now, expiresAt: now + cfg.validityHours * HOUR, receiptRequested: 0, createdAt: now, finalAt: null }),
+      );
+      this.dispatcher.wake();
+      return { id, status: 'queued', parts };
     }
     const operator = this.d.operators.forMsisdn(to);
     const result = this.atomic(() => {
@@ -284,10 +308,12 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.interceptors.push(fn);
   }
 
-  /** How the SMPP channel gives the dispatcher its sender (the core never imports a channel). */
+  /**
+   * How a channel (SMPP binds, an HTTP aggregator) gives the dispatcher a sender; the core never
+   * imports a channel. With several, each operator's numbers go to the one that serves it (TransportRouter).
+   */
   attachTransport(transport: SmsTransport): void {
-    transport.setWakeup(() => this.dispatcher.wake());
-    this.dispatcher.attach(transport);
+    this.transports.add(transport);
   }
 
   /**
@@ -305,6 +331,16 @@ export class MessagingService implements MessagingPort, Lifecycle {
    */
   handleMoPart(p: MoPartIn, ack?: (ok: boolean) => void): void {
     this.intake.handlePart(p, ack);
+  }
+
+  /**
+   * A whole SMS from an HTTP aggregator (`source` names it, `externalId` is its id): a repeat of an id
+   * already received is a duplicate and changes nothing; otherwise recorded and routed like an SMPP MO
+   * (any sender address). Resolves once committed, so the aggregator is answered only for what is durable.
+   */
+  receiveSms(m: { source: string; externalId: string | null; from: string; to: string; text: string; receivedAt: number | null }): Promise<{ duplicate: boolean; route: MoRoute | null }> {
+    const run = () => this.intake.receiveSms(m);
+    return this.d.commits ? this.d.commits.run(run) : Promise.resolve(tx(this.d.db, run));
   }
 
   /** Routes a decoded SMS from an E.164 number (other channels that receive SMS, tests). */

@@ -7,9 +7,11 @@ import { normalizeMsisdn } from '../lib/msisdn';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import { ConcatBuffer, joinParts, type ConcatGroup } from './concat-buffer';
 import { decodeText } from './encoding';
+import { InboundRepo } from './inbound-repo';
 import type { MoRoute, MoRouter } from './mo-router';
 import type { MoPartIn } from './transport';
 import type { EnqueueRequest, EnqueueResult, InboundSms } from './types';
+import { REPLY_ADDRESS_RE } from './types';
 
 export interface MoIntakeDeps {
   db: Db;
@@ -31,12 +33,14 @@ export interface MoIntakeDeps {
  */
 export class MoIntake {
   private readonly concat: ConcatBuffer;
+  private readonly inbound: InboundRepo;
   private queue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
   private readonly sp: { begin: Statement; release: Statement; rollback: Statement };
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: MoIntakeDeps) {
     this.concat = new ConcatBuffer(d.db);
+    this.inbound = new InboundRepo(d.db);
     const c = d.db.$client;
     this.sp = { begin: c.prepare('SAVEPOINT mo_part'), release: c.prepare('RELEASE mo_part'), rollback: c.prepare('ROLLBACK TO mo_part') };
   }
@@ -94,11 +98,10 @@ export class MoIntake {
 
   private receive(p: MoPartIn): MoRoute | 'buffered' {
     const at = this.d.clock.now();
-    const from = normalizeMsisdn(p.from, this.d.countryCode);
-    if (!from) {
-      this.d.log.warn({ source_addr: p.from, bind: p.bindId }, 'MO from an address that is not a phone number; ignored');
-      return 'default';
-    }
+    // A sender that is not a phone number (short code "123", "INFO", a number of another plan) is
+    // still routed and answered, under the address as received.
+    const from = normalizeMsisdn(p.from, this.d.countryCode) ?? p.from.trim();
+    const source = `smpp:${p.bindId}`;
     if (p.concat && p.concat.total > 1) {
       const group = this.concat.add({
         groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
@@ -106,12 +109,43 @@ export class MoIntake {
         total: p.concat.total,
         dataCoding: p.dataCoding,
         data: p.payload,
-        meta: { from, to: p.to },
+        meta: { from, to: p.to, source },
         at,
       });
       return group ? this.routeGroup(group, at) : 'buffered';
     }
-    return this.route({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at }, 1);
+    return this.routeAny({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at, source }, 1);
+  }
+
+  /** Routes a decoded SMS from any address: phone numbers through their subscriber, others recorded under the address. */
+  private routeAny(mo: { from: string; to: string; text: string; at: number; source: string }, parts: number): MoRoute {
+    if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return this.route(mo, parts);
+    let route: MoRoute | 'unroutable' = 'unroutable';
+    // Kept even when it cannot be answered: the SMSC must not resend it forever.
+    if (!REPLY_ADDRESS_RE.test(mo.from)) this.d.log.warn({ source: mo.source, length: mo.from.length }, 'MO from an address no reply can go to; recorded, not answered');
+    else route = this.d.router.routeAddress(mo);
+    this.inbound.insert({ source: mo.source, externalId: null, fromAddr: mo.from, toAddr: mo.to, text: mo.text, subscriberId: null, route, receivedAt: mo.at, createdAt: mo.at });
+    return route === 'unroutable' ? 'default' : route;
+  }
+
+  /**
+   * A whole SMS handed over by an HTTP aggregator: ignored when the aggregator already handed over the
+   * same id, else recorded in `inbound_sms` and routed like an SMPP MO. Call inside a transaction.
+   */
+  receiveSms(m: { source: string; externalId: string | null; from: string; to: string; text: string; receivedAt: number | null }): { duplicate: boolean; route: MoRoute | null } {
+    if (m.externalId !== null && this.inbound.seen(m.source, m.externalId)) return { duplicate: true, route: null };
+    const at = this.d.clock.now();
+    const phone = normalizeMsisdn(m.from, this.d.countryCode);
+    const from = phone ?? m.from.trim();
+    let route: MoRoute | null = null;
+    let subscriberId: number | null = null;
+    if (phone) {
+      subscriberId = this.d.subscribers.ensure(phone, { at }).id;
+      route = this.route({ from: phone, to: m.to, text: m.text, at }, 1);
+    } else if (REPLY_ADDRESS_RE.test(from)) route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
+    else this.d.log.warn({ source: m.source, length: from.length }, 'incoming SMS from an address no reply can go to; recorded, not answered');
+    this.inbound.insert({ source: m.source, externalId: m.externalId, fromAddr: from, toAddr: m.to, text: m.text, subscriberId, route: route ?? 'unroutable', receivedAt: m.receivedAt ?? at, createdAt: at });
+    return { duplicate: false, route };
   }
 
   /** Routes a decoded SMS from an E.164 number. */
@@ -127,7 +161,8 @@ export class MoIntake {
   private routeGroup(group: ConcatGroup, at: number): MoRoute {
     const text = joinParts(group, decodeText);
     if (group.missing.length > 0) this.d.log.warn({ msisdn: group.meta.from, missing: group.missing }, 'concatenated MO incomplete after the timeout; routing what arrived');
-    return this.route({ from: String(group.meta.from), to: String(group.meta.to), text, at }, group.parts.length);
+    const source = typeof group.meta.source === 'string' ? group.meta.source : 'smpp';
+    return this.routeAny({ from: String(group.meta.from), to: String(group.meta.to), text, at, source }, group.parts.length);
   }
 
   /** See MessagingService.enqueuePart. */

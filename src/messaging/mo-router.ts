@@ -94,6 +94,38 @@ export class MoRouter {
     return route;
   }
 
+  /**
+   * Handles an SMS from an address that is not a phone number (a short code, an alphanumeric sender):
+   * it has no profile, so nothing is stored against one and no poll can await it. Opt-out and opt-in
+   * words are confirmed (promotional messages never go to such an address anyway), HELP and keywords
+   * answered; replies go back to the address as it was received.
+   */
+  routeAddress(mo: { from: string; to: string; text: string; at: number }): MoRoute {
+    const norm = normalizeKeywordText(mo.text);
+    const lang = this.d.defaultLanguage;
+    const reply = (text: string, extra: Partial<EnqueueRequest> = {}) =>
+      this.d.enqueue({ to: mo.from, toAddress: true, text, from: mo.to, kind: 'transactional', source: 'mo_reply', ...extra });
+    let route: MoRoute;
+    if (this.optOut.has(norm)) {
+      route = 'opt_out';
+      reply(this.text('optOut', lang));
+    } else if (this.optIn.has(norm)) {
+      route = 'opt_in';
+      reply(this.text('optIn', lang));
+    } else if (this.help.has(norm)) {
+      route = 'help';
+      reply(this.text('help', lang));
+    } else {
+      const first = norm.split(' ')[0] ?? '';
+      const content = first ? this.d.content(first, mo.to, lang) : null;
+      route = content ? 'keyword' : 'default';
+      if (content) reply(content.text, { sourceRef: `${content.flowId}:${content.nodeId}` });
+      else reply(this.text('defaultReply', lang));
+    }
+    this.routed.inc({ route });
+    return route;
+  }
+
   private routeRest(sub: Subscriber, mo: InboundSms, norm: string, lang: string, reply: (text: string, extra?: Partial<EnqueueRequest>) => EnqueueResult): MoRoute {
     for (const intercept of this.d.interceptors) {
       try {

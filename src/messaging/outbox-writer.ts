@@ -9,6 +9,7 @@ import { normalizeSmscId } from './receipt-ids';
 import { ReceiptMatcher } from './receipt-matcher';
 import type { ReceiptIn } from './transport';
 import type { MessageStatus, MessageStatusChange as StatusChange } from './types';
+import { NO_PROFILE } from './types';
 
 /** A flush waits for more outcomes while fewer than this many ops are queued... */
 const COALESCE_OPS = 1000;
@@ -141,7 +142,8 @@ export class OutboxWriter {
       // Receipts are acknowledged to the SMSC, and listeners told, only once this is committed.
       this.d.commit(() => {
         for (const op of ops) this.apply(op, changes, events);
-        this.d.usage.record(events);
+        // Messages to an address with no profile (a short code) have no usage log to write to.
+        this.d.usage.record(events.filter((e) => e.subscriberId !== NO_PROFILE));
       }).then(() => {
         ack(true);
         this.flushed(ops, true);
@@ -177,7 +179,7 @@ export class OutboxWriter {
       detail: { messageId: row.id, status, ...(error ? { error } : {}) },
     };
     if (events) events.push(e);
-    else this.d.usage.record([e]);
+    else if (row.subscriberId !== NO_PROFILE) this.d.usage.record([e]);
   }
 
   private apply(op: WriteOp, changes: StatusChange[], events: UsageEvent[]): void {

@@ -2,7 +2,7 @@ import type { Counter } from 'prom-client';
 import type { UsageEvent } from '../usage/usage-log';
 import type { MessageRow, OutboxRepo } from './outbox-repo';
 import { normalizeSmscId, receiptOutcome, smscIdCandidates } from './receipt-ids';
-import type { ReceiptIn } from './transport';
+import { isWholeMessageSmsc, type ReceiptIn } from './transport';
 import type { MessageStatus, MessageStatusChange as StatusChange } from './types';
 
 /** Records a status change (listeners, usage log); given by the dispatcher. */
@@ -48,7 +48,7 @@ export class ReceiptMatcher {
       const part = repo.partBySmscId(r.smsc, id);
       if (part) {
         this.counter.inc({ match: 'matched' });
-        this.applyToPart(part.messageId, part.seq, r.stat, r.err, at, changes, events);
+        this.applyToPart(part.messageId, part.seq, r.stat, r.err, at, changes, events, isWholeMessageSmsc(r.smsc));
         return;
       }
     }
@@ -68,7 +68,7 @@ export class ReceiptMatcher {
       const part = repo.partBySmscId(smsc, normalizeSmscId(smscId));
       if (!part) return;
       for (const p of pend) {
-        this.applyToPart(part.messageId, part.seq, p.stat, p.err, p.receivedAt, changes, events);
+        this.applyToPart(part.messageId, part.seq, p.stat, p.err, p.receivedAt, changes, events, isWholeMessageSmsc(smsc));
         repo.deletePending(p.id);
         this.pending = Math.max(0, this.pending - 1);
       }
@@ -76,7 +76,8 @@ export class ReceiptMatcher {
     }
   }
 
-  private applyToPart(messageId: string, seq: number, stat: string, err: string | null, at: number, changes: StatusChange[], events: UsageEvent[]): void {
+  /** `whole`: the receipt is an aggregator's for the whole message (it split the text itself). */
+  private applyToPart(messageId: string, seq: number, stat: string, err: string | null, at: number, changes: StatusChange[], events: UsageEvent[], whole: boolean): void {
     const repo = this.repo;
     const outcome = receiptOutcome(stat);
     const row = repo.get(messageId);
@@ -89,7 +90,7 @@ export class ReceiptMatcher {
     repo.updatePart({ messageId, seq, status: outcome, stat, err, at });
     if (outcome === 'delivered') {
       const counts = repo.partCounts(messageId);
-      if (counts.delivered >= row.parts && row.status !== 'delivered') {
+      if ((whole || counts.delivered >= row.parts) && row.status !== 'delivered') {
         repo.finalize({ id: messageId, status: 'delivered', at });
         this.emit(changes, row, 'delivered', at, null, events);
       }

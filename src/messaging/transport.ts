@@ -1,13 +1,14 @@
 /**
- * The port between the outbox and whatever carries SMS (the SMPP channel's binds). The core never
- * imports a channel: the channel attaches an `SmsTransport` to the messaging service and hands it
- * what it receives (receipts, MO parts) through `SmsInbound`.
+ * The port between the outbox and whatever carries SMS (the SMPP channel's binds, HTTP aggregators).
+ * The core never imports a channel: a channel attaches an `SmsTransport` to the messaging service
+ * (several may be attached; `TransportRouter` picks one per operator) and hands it what it receives
+ * (receipts, MO parts, whole SMS from aggregators).
  */
 
 /** One part of an outbound message, encoded; the transport adds the concatenation header or TLVs. */
 export interface OutboundPart {
   messageId: string;
-  /** E.164 destination. */
+  /** E.164 destination, or an address as received (short code, alphanumeric) when replying to one. */
   to: string;
   /** Sender; null = the bind's default sourceAddr. */
   from: string | null;
@@ -23,6 +24,8 @@ export interface OutboundPart {
   validUntil: number;
   /** Ask the SMSC for a delivery receipt. */
   receipt: boolean;
+  /** The whole message's text, for transports that take whole messages (HTTP aggregators). */
+  text?: string;
 }
 
 /** What became of one submitted part. */
@@ -59,6 +62,24 @@ export interface SmsTransport {
   submit(part: OutboundPart, operator: string | null, done: (outcome: SubmitOutcome) => void): boolean;
   /** The transport calls `fn` when capacity frees up or a bind comes up, so waiting parts go at once. */
   setWakeup(fn: () => void): void;
+  /**
+   * Whether it carries an operator's numbers: `own` (configured for that operator), `any` (serves any
+   * number), or false. Used to choose among several transports; absent = `any`.
+   */
+  serves?(operator: string | null): 'own' | 'any' | false;
+  /**
+   * True when the transport takes a whole message at once (its text in part 1) and splits it itself,
+   * as HTTP aggregators do: only part 1 is submitted and one receipt settles the message.
+   */
+  wholeMessages?: boolean;
+}
+
+/** SMSC names of whole-message transports start with this (their one receipt settles every part). */
+export const WHOLE_MESSAGE_SMSC_PREFIX = 'http:';
+
+/** Whether receipts from this SMSC settle a whole message (an HTTP aggregator's). */
+export function isWholeMessageSmsc(smsc: string): boolean {
+  return smsc.startsWith(WHOLE_MESSAGE_SMSC_PREFIX);
 }
 
 /** A delivery receipt as the transport parsed it. */
@@ -75,7 +96,7 @@ export interface ReceiptIn {
 
 /** A received SMS part as the transport parsed it (before reassembly and decoding). */
 export interface MoPartIn {
-  /** E.164 sender. */
+  /** Sender as received (a phone number in any form, a short code, an alphanumeric sender). */
   from: string;
   /** Recipient as addressed (short code). */
   to: string;

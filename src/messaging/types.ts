@@ -3,6 +3,16 @@
  * src/messaging (outbox, policies, dispatcher); the SMPP channel is its transport.
  */
 
+/**
+ * The subscriber id of a message to an address that is not a phone number (a reply to an MO from a
+ * short code or an alphanumeric sender): such addresses have no profile and no usage log; what they
+ * sent is kept in `inbound_sms`.
+ */
+export const NO_PROFILE = 0;
+
+/** An address a reply may go to when it is not a phone number: up to 20 letters, digits, + . _ & - or spaces. */
+export const REPLY_ADDRESS_RE = /^[\p{L}\p{N}+ ._&-]{1,20}$/u;
+
 export type MessageKind = 'transactional' | 'promotional';
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'failed' | 'expired' | 'blocked';
@@ -25,6 +35,11 @@ export interface EnqueueRequest {
   id?: string;
   /** The sender wants a delivery receipt handed back (partner binds): for every final state, or failures only. */
   receipt?: 'all' | 'failures';
+  /**
+   * `to` is an address as an MO came from (a reply): when it is not a phone number (short code,
+   * alphanumeric) the message goes to it as given, with no subscriber profile (NO_PROFILE).
+   */
+  toAddress?: boolean;
 }
 
 export interface EnqueueResult {

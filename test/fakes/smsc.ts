@@ -11,6 +11,9 @@ export interface ReceivedSubmit {
   systemId: string;
   from: string;
   to: string;
+  /** dest_addr_ton / dest_addr_npi. */
+  toTon: number;
+  toNpi: number;
   dataCoding: number;
   esmClass: number;
   registeredDelivery: number;
@@ -156,7 +159,7 @@ export class FakeSmsc {
   }
 
   /** Sends an MO (split into parts with UDH or SAR when long) to a receiving session. */
-  sendMo(m: { from: string; to: string; text: string; concat?: 'udh' | 'sar'; ref?: number; order?: number[] }): void {
+  sendMo(m: { from: string; to: string; text: string; concat?: 'udh' | 'sar'; ref?: number; order?: number[]; fromTon?: number; fromNpi?: number }): void {
     const sms = encodeSms(m.text);
     const ref = m.ref ?? 42;
     const total = sms.parts.length;
@@ -165,8 +168,8 @@ export class FakeSmsc {
       const part = sms.parts[i]!;
       const seq = i + 1;
       const fields: Record<string, unknown> = {
-        source_addr_ton: 1,
-        source_addr_npi: 1,
+        source_addr_ton: m.fromTon ?? 1,
+        source_addr_npi: m.fromNpi ?? 1,
         source_addr: m.from,
         destination_addr: m.to,
         data_coding: sms.dataCoding,
@@ -270,6 +273,8 @@ export class FakeSmsc {
       systemId: fs.systemId ?? '',
       from: str(pdu, 'source_addr'),
       to: str(pdu, 'destination_addr'),
+      toTon: int(pdu, 'dest_addr_ton'),
+      toNpi: int(pdu, 'dest_addr_npi'),
       dataCoding,
       esmClass: esm,
       registeredDelivery: int(pdu, 'registered_delivery'),

@@ -110,3 +110,32 @@ export const concatParts = sqliteTable(
   },
   (t) => [uniqueIndex('concat_parts_group_seq_uq').on(t.groupKey, t.seq), index('concat_parts_at_idx').on(t.receivedAt)],
 );
+
+/**
+ * SMS received through an HTTP aggregator (its own id makes retries duplicates) and SMS from senders
+ * that are not phone numbers (short codes, alphanumeric senders), which have no subscriber profile:
+ * their traffic is kept here under the address as received. MOs from phone numbers over SMPP are
+ * recorded as `sms_in` usage events of their subscriber instead.
+ */
+export const inboundSms = sqliteTable(
+  'inbound_sms',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Where it came from: `africastalking`, `inbound` (POST /sms/inbound), `smpp:<bind id>`. */
+    source: text('source').notNull(),
+    /** The aggregator's id of the message; null when it gave none (no duplicate check then). */
+    externalId: text('external_id'),
+    /** Sender as received (E.164 when it was a phone number). */
+    fromAddr: text('from_addr').notNull(),
+    toAddr: text('to_addr').notNull(),
+    text: text('text').notNull(),
+    /** Set when the sender is a phone number (linked to its subscriber profile). */
+    subscriberId: integer('subscriber_id'),
+    /** How it was routed (opt_out, keyword, intercepted, ...). */
+    route: text('route').notNull(),
+    /** When the aggregator says it received it (epoch ms), else when we did. */
+    receivedAt: integer('received_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('inbound_sms_source_ext_uq').on(t.source, t.externalId), index('inbound_sms_from_idx').on(t.fromAddr, t.createdAt)],
+);
