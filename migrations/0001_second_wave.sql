@@ -1,3 +1,18 @@
+CREATE TABLE `inbound_sms` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`source` text NOT NULL,
+	`external_id` text,
+	`from_addr` text NOT NULL,
+	`to_addr` text NOT NULL,
+	`text` text NOT NULL,
+	`subscriber_id` integer,
+	`route` text NOT NULL,
+	`received_at` integer NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `inbound_sms_source_ext_uq` ON `inbound_sms` (`source`,`external_id`);--> statement-breakpoint
+CREATE INDEX `inbound_sms_from_idx` ON `inbound_sms` (`from_addr`,`created_at`);--> statement-breakpoint
 CREATE TABLE `crm_discovery_daily` (
 	`day` integer NOT NULL,
 	`channel` text NOT NULL,
@@ -59,4 +74,28 @@ CREATE TABLE `crm_risk_rankings` (
 --> statement-breakpoint
 CREATE INDEX `crm_risk_rankings_value_idx` ON `crm_risk_rankings` (`kind`,`value_at_risk`);--> statement-breakpoint
 DROP TABLE `crm_risk`;--> statement-breakpoint
-ALTER TABLE `crm_fits` ADD `quality` text DEFAULT '{}' NOT NULL;
+PRAGMA foreign_keys=OFF;--> statement-breakpoint
+CREATE TABLE `__new_subscribers` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`msisdn` text NOT NULL,
+	`language` text,
+	`region` text,
+	`crop` text,
+	`operator` text,
+	`profile` text DEFAULT '{}' NOT NULL,
+	`opted_out` integer DEFAULT false NOT NULL,
+	`opted_out_at` integer,
+	`first_seen_at` integer NOT NULL,
+	`last_seen_at` integer,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+INSERT INTO `__new_subscribers`("id", "msisdn", "language", "region", "crop", "operator", "profile", "opted_out", "opted_out_at", "first_seen_at", "last_seen_at", "updated_at") SELECT "id", "msisdn", "language", "region", "crop", "operator", "profile", "opted_out", "opted_out_at", "first_seen_at", "last_seen_at", "updated_at" FROM `subscribers`;--> statement-breakpoint
+DROP TABLE `subscribers`;--> statement-breakpoint
+ALTER TABLE `__new_subscribers` RENAME TO `subscribers`;--> statement-breakpoint
+PRAGMA foreign_keys=ON;--> statement-breakpoint
+CREATE UNIQUE INDEX `subscribers_msisdn_uq` ON `subscribers` (`msisdn`);--> statement-breakpoint
+CREATE INDEX `subscribers_last_seen_idx` ON `subscribers` (`last_seen_at`);--> statement-breakpoint
+ALTER TABLE `crm_fits` ADD `quality` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
+CREATE INDEX `usage_events_start_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`) WHERE type = 'session_start';--> statement-breakpoint
+CREATE INDEX `usage_events_content_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`,`node_id`,`session_id`) WHERE type = 'content';
