@@ -8,7 +8,9 @@ export const CampaignsSection = Obj({
   sliceMs: Type.Integer({ minimum: 1, default: 50, description: 'fan-out work per event-loop turn before yielding to HTTP traffic' }),
   leaseSeconds: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'a run claimed by a process that stops renewing is taken over after this' }),
   pollReplyWindowHours: Type.Number({ exclusiveMinimum: 0, default: 72, description: 'how long an SMS poll waits for the reply' }),
-  importMaxBytes: Type.Integer({ minimum: 1024, default: 52_428_800, description: 'largest subscriber CSV import' }),
+  importMaxBytes: Type.Integer({ minimum: 1024, default: 209_715_200, description: 'largest subscriber CSV import' }),
+  importSyncMaxBytes: Type.Integer({ minimum: 0, default: 1_048_576, description: 'a larger CSV import runs as a job (202 and GET its status)' }),
+  importBatchRows: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'CSV lines written per transaction before HTTP traffic gets a turn' }),
   texts: Obj({
     choiceHint: Localized,
     npsHint: Localized,
