@@ -27,15 +27,20 @@ export async function* csvRows(file: string): AsyncGenerator<CsvRow> {
   const parser = createReadStream(file).pipe(
     parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: MAX_RECORD_BYTES }),
   );
+  let lastLine = 0;
   try {
     for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+      lastLine = r.info.lines;
       yield { cells: r.record, line: r.info.lines, bytes: r.info.bytes };
     }
   } catch (e) {
     const err = e as CsvError & { lines?: number };
     if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      const why = err.code === 'CSV_MAX_RECORD_SIZE' ? `line ${err.lines ?? '?'} runs past ${MAX_RECORD_BYTES / 1024} KiB (a quote opened and never closed?)` : err.message;
-      throw badRequest('INVALID_CSV', `The CSV cannot be read: ${why}. Nothing was imported.`, err.lines ? { line: err.lines } : undefined);
+      // Past the size limit the parser is far beyond the line that went wrong: name where that record began.
+      const tooLong = err.code === 'CSV_MAX_RECORD_SIZE';
+      const line = tooLong ? lastLine + 1 : err.lines;
+      const why = tooLong ? `the line starting at line ${line} runs past ${MAX_RECORD_BYTES / 1024} KiB (a quote opened and never closed?)` : err.message;
+      throw badRequest('INVALID_CSV', `The CSV cannot be read: ${why}. Nothing was imported.`, line ? { line } : undefined);
     }
     throw e;
   } finally {
