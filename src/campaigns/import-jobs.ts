@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { GroupCommit } from '../db/group-commit';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
@@ -81,18 +81,25 @@ export class ImportJobs implements Lifecycle {
   async spool(body: Readable, maxBytes: number): Promise<ImportFile> {
     mkdirSync(this.d.spoolDir, { recursive: true });
     const file = path.join(this.d.spoolDir, `${newId('upload', this.d.clock.now())}.csv`);
+    const out = createWriteStream(file);
     let bytes = 0;
-    const limit = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        done(bytes > maxBytes ? tooLarge(maxBytes) : null, chunk);
-      },
-    });
     try {
-      await pipeline(body, limit, createWriteStream(file));
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        // Past the limit the rest is read and dropped, not cut off: the client then gets its 413.
+        if (bytes > maxBytes) continue;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
     } catch (e) {
+      out.destroy();
       rmSync(file, { force: true });
       throw e;
+    }
+    if (bytes > maxBytes) {
+      rmSync(file, { force: true });
+      throw tooLarge(maxBytes);
     }
     return { path: file, bytes, spooled: true };
   }
@@ -163,6 +170,7 @@ export class ImportJobs implements Lifecycle {
     };
     try {
       const { header, rows } = await checkFile(file.path, this.d.importer.fields(), async () => {
+        if (stopped()) throw new ImportStopped({ rowsDone: 0, lineDone: 1, bytesDone: 0, created: 0, updated: 0, rejected: 0 });
         await this.d.commits.run(() => this.d.repo.heartbeat(id, this.d.clock.now()));
       });
       await this.d.commits.run(() => this.d.repo.checked(id, rows, this.d.clock.now()));

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,8 +106,37 @@ describe('a large CSV import runs as a job', () => {
     const res = await post(gw, farmersCsv(200));
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/campaigns\.importMaxBytes/) });
+    // Sent in chunks without a length, over a socket: still a 413, not a cut connection.
+    await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (gw.app.server.address() as { port: number }).port;
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/subscribers/import', method: 'POST', headers: { ...AUTH, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      const csv = farmersCsv(200);
+      for (let i = 0; i < csv.length; i += 1000) req.write(csv.slice(i, i + 1000));
+      req.end();
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(subscriberCount(gw)).toBe(0);
   });
+
+  it('a job running when the gateway shuts down stops after a batch and says so after the restart', async () => {
+    const dbPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'vasgw-import-')), 'gw.db');
+    gw = await testGateway({}, { dbPath });
+    const id = (await post(gw, farmersCsv(30_000), '?async=true')).json().id as string;
+    await eventually(async () => (await status(gw!, id)).rowsDone > 0, { timeoutMs: 60_000 });
+    await gw.stop();
+    gw = await testGateway({}, { dbPath });
+    const s = await status(gw, id);
+    expect(s).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED', message: expect.stringMatching(/^Interrupted: the gateway shut down after line \d+ \(\d+ rows done\)/) } });
+    expect(s.rowsDone).toBeLessThan(30_000);
+    expect(subscriberCount(gw)).toBe(s.rowsDone);
+  }, 120_000);
 
   it('a finished job keeps its status across a restart', async () => {
     const dbPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'vasgw-import-')), 'gw.db');
