@@ -1,16 +1,57 @@
+import { rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core';
-import { badRequest } from '../lib/errors';
+import { checkFile } from '../campaigns/import-csv';
+import { tooLarge } from '../campaigns/import-jobs';
+import { badRequest, notFound } from '../lib/errors';
+
+const ImportQuery = Type.Object({ async: Type.Optional(Type.Boolean({ description: 'run as a job even when the file is small' })) }, { additionalProperties: false });
 
 /**
  * POST /api/v1/subscribers/import: a CSV (text/csv) with a header row `msisdn,language,region,crop,...`.
- * Answers 200 with counts of created, updated and rejected lines and the reason for each rejected line.
+ * A small file is imported while the caller waits: 200 with counts of created, updated and rejected lines
+ * and the reason for each rejected line. A file above config campaigns.importSyncMaxBytes, or any file
+ * with `?async=true`, answers 202 with the job at once; GET /api/v1/subscribers/import/:id follows it.
  */
 export function subscriberImportRoutes(app: FastifyInstance, core: Core): void {
-  app.post('/subscribers/import', { bodyLimit: core.config.campaigns.importMaxBytes }, async (req) => {
-    if (typeof req.body !== 'string') {
-      throw badRequest('INVALID_CSV', 'Send the CSV as the request body with Content-Type: text/csv (first line: msisdn,language,region,crop,...).');
-    }
-    return core.subscriberImport.import(req.body);
+  const cfg = core.config.campaigns;
+  // Its own scope: only this route takes text/csv as a stream (the body goes to disk, never into memory whole).
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('text/csv');
+    scope.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
+
+    scope.post<{ Querystring: Static<typeof ImportQuery> }>('/subscribers/import', { schema: { querystring: ImportQuery } }, async (req, reply) => {
+      if (!(req.body instanceof Readable)) {
+        throw badRequest('INVALID_CSV', 'Send the CSV as the request body with Content-Type: text/csv (first line: msisdn,language,region,crop,...).');
+      }
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (declared > cfg.importMaxBytes) throw tooLarge(cfg.importMaxBytes);
+      const file = await core.importJobs.spool(req.body, cfg.importMaxBytes);
+      if (req.query.async === true || file.bytes > cfg.importSyncMaxBytes) {
+        try {
+          return reply.status(202).send(await core.importJobs.launch(file, 'api'));
+        } catch (e) {
+          rmSync(file.path, { force: true });
+          throw e;
+        }
+      }
+      try {
+        // Checked whole first: a file that stops being CSV halfway is refused before any line is written.
+        const { header } = await checkFile(file.path, core.subscriberImport.fields());
+        return await core.subscriberImport.importFile(file.path, header);
+      } finally {
+        rmSync(file.path, { force: true });
+      }
+    });
+
+    scope.get('/subscribers/import', async () => ({ jobs: core.importJobs.recent() }));
+
+    scope.get<{ Params: { id: string } }>('/subscribers/import/:id', async (req) => {
+      const job = core.importJobs.status(req.params.id);
+      if (!job) throw notFound('IMPORT_NOT_FOUND', `No import job ${req.params.id.slice(0, 64)}.`);
+      return job;
+    });
   });
 }

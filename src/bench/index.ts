@@ -5,6 +5,7 @@ import { billingBench } from './billing';
 import { smppBench } from './smpp';
 import { campaignsBench } from './campaigns';
 import { crmBench, crmTruthBench } from './crm';
+import { importBench } from './import';
 
 /** Every benchmark `npm run bench` runs, in order. One line per area. */
-export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench, crmBench, crmTruthBench];
+export const benches: Bench[] = [ussdBench, ivrBench, billingBench, smppBench, campaignsBench, crmBench, crmTruthBench, importBench];

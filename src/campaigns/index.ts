@@ -21,6 +21,9 @@ import { normalizeReply } from './poll-text';
 import type { FilterTables } from './segment-filter';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
+import { ImportJobRepo } from './import-job-repo';
+import { ImportJobs } from './import-jobs';
+import type { GroupCommit } from '../db/group-commit';
 
 export interface CampaignsDeps {
   config: Config;
@@ -39,6 +42,8 @@ export interface CampaignsDeps {
     addMoInterceptor(fn: MoInterceptor): void;
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  /** Imports write their batches through the group commit. */
+  commits: Pick<GroupCommit, 'run'>;
   /** Overrides for tests and benchmarks (lease owner name). */
   owner?: string;
 }
@@ -126,9 +131,18 @@ export function buildCampaigns(d: CampaignsDeps) {
     const poll = polls.forFlowNode(e.poll, ctx.flow.id, pollNodeContent(node));
     polls.recordAnswer(poll, ctx.subscriber.id, e.answer, { channel: ctx.channel, at: ctx.at });
   });
-  const importer = new SubscriberImporter({ db: d.db, clock: d.clock, subscribers: d.subscribers });
+  const importer = new SubscriberImporter({ db: d.db, clock: d.clock, commits: d.commits, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
+  const importJobs = new ImportJobs({
+    repo: new ImportJobRepo(d.db),
+    importer,
+    commits: d.commits,
+    clock: d.clock,
+    log: d.log,
+    spoolDir: ImportJobs.spoolDirFor(d.config.database.path),
+    leaseMs: cfg.leaseSeconds * 1000,
+  });
 
-  return { segments, polls, pollResults, campaigns, scheduler, importer };
+  return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs };
 }
 
 function pollNodeContent(node: PollNode): { id: string; text: Record<string, string>; answers: Record<string, string>[] } {

@@ -1,91 +1,148 @@
-import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
+import type { GroupCommit } from '../db/group-commit';
 import type { Clock } from '../lib/clock';
-import { AppError, badRequest } from '../lib/errors';
+import { AppError } from '../lib/errors';
 import type { SubscriberService, ValidProfilePatch } from '../subscribers/subscriber-service';
+import { csvRows, type ImportHeader } from './import-csv';
+
+/** A line that was not imported, and why. */
+export interface ImportRejection {
+  line: number;
+  msisdn?: string;
+  reason: string;
+}
 
 /** The answer to an import: counts, and why each rejected line was rejected. */
 export interface ImportResult {
   created: number;
   updated: number;
   rejected: number;
-  errors: { line: number; msisdn?: string; reason: string }[];
+  errors: ImportRejection[];
   /** More lines were rejected than are listed. */
   errorsTruncated?: boolean;
 }
 
-const KNOWN = ['msisdn', 'language', 'region', 'crop', 'operator'];
-const FIELD_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
-/** Columns that are not profile: importing them would override what subscribers said or did. */
-const REFUSED = ['id', 'optedout', 'opted_out', 'optedoutat', 'opted_out_at', 'firstseenat', 'first_seen_at', 'lastseenat', 'last_seen_at', 'updatedat', 'updated_at', 'profile'];
-const MAX_ERRORS = 1000;
-const CHUNK = 1000;
+/** Running totals of an import. */
+export interface ImportCounts {
+  rowsDone: number;
+  /** The file line of the last row handled. */
+  lineDone: number;
+  bytesDone: number;
+  created: number;
+  updated: number;
+  rejected: number;
+}
+
+export interface ImportRunOptions {
+  /**
+   * Called inside each batch's transaction with the totals after the batch and the batch's own
+   * rejections, so progress recorded there commits together with the rows it counts.
+   */
+  onBatch?(totals: ImportCounts, rejections: ImportRejection[]): void;
+  /** Asked between batches; true stops the import there (shutdown). */
+  stopped?(): boolean;
+}
+
+/** Rejected lines kept with their reasons; the rest are only counted. */
+export const MAX_ERRORS = 1000;
+
+/** The import stopped between batches because it was asked to (shutdown): `totals` say how far it got. */
+export class ImportStopped extends Error {
+  constructor(readonly totals: ImportCounts) {
+    super(`stopped after line ${totals.lineDone}`);
+  }
+}
 
 /**
- * Imports subscriber profiles from CSV: a header row naming `msisdn` and profile fields (language,
- * region, crop, operator, or fields of config `profile.fields`), one subscriber per line. Cells are
- * coerced to the field's type (lists: items separated by ; or |). A line creates the subscriber or
- * updates the fields it gives (an empty cell leaves the field as it is). A line with a bad value is
- * rejected whole with its line number and reason and the rest go on; opt-out and activity are never
- * imported (only the subscriber can say STOP/START, and only traffic moves last-seen).
+ * Imports subscriber profiles from a CSV file whose header was checked (import-csv.ts), one subscriber
+ * per line. Cells are coerced to the field's type (lists: items separated by ; or |). A line creates the
+ * subscriber or updates the fields it gives (an empty cell leaves the field as it is). A line with a bad
+ * value is rejected whole with its line number and reason and the rest go on; opt-out and activity are
+ * never imported (only the subscriber can say STOP/START, and only traffic moves last-seen).
+ *
+ * The file is streamed and written `batchRows` lines per transaction through the group commit; between
+ * batches the event loop serves other requests, so memory and the longest pause stay the same whatever
+ * the file size.
  */
 export class SubscriberImporter {
   constructor(
     private readonly d: {
       db: Db;
       clock: Clock;
+      commits: Pick<GroupCommit, 'run'>;
+      batchRows: number;
       subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'validateProfile' | 'applyProfile' | 'profile'>;
     },
-  ) {}
-
-  /** Parses and applies a CSV document; 400 when the header itself is unusable. */
-  async import(csv: string): Promise<ImportResult> {
-    let records: { record: string[]; info: { lines: number } }[];
-    try {
-      records = parse(csv, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
-    } catch (e) {
-      throw badRequest('INVALID_CSV', `The CSV cannot be read: ${(e as Error).message}`);
-    }
-    if (records.length === 0) throw badRequest('INVALID_CSV', 'The CSV is empty; the first line must be a header such as msisdn,language,region,crop.');
-    const known = [...new Set([...KNOWN, ...this.d.subscribers.profile.names()])];
-    // Header case as typed in a spreadsheet ("Language", "BIRTHYEAR") names the same field.
-    const header = records[0]!.record.map((h) => known.find((k) => k.toLowerCase() === h.toLowerCase()) ?? h);
-    const msisdnCol = header.indexOf('msisdn');
-    if (msisdnCol < 0) throw badRequest('INVALID_CSV', `The header must have an msisdn column; got: ${header.join(',').slice(0, 200)}.`);
-    const refused = header.filter((h) => REFUSED.includes(h.toLowerCase()));
-    if (refused.length > 0) throw badRequest('INVALID_CSV', `Column ${refused.join(', ')} cannot be imported (opt-out and activity come from subscribers themselves).`);
-    const bad = header.filter((h, i) => i !== msisdnCol && !FIELD_RE.test(h));
-    if (bad.length > 0) throw badRequest('INVALID_CSV', `Column name ${bad.map((b) => `"${b.slice(0, 40)}"`).join(', ')} is not a valid profile field (letters, digits, _; start with a lower-case letter).`);
-    const dup = header.find((h, i) => header.indexOf(h) !== i);
-    if (dup) throw badRequest('INVALID_CSV', `Column "${dup}" appears twice in the header.`);
-    const unknown = header.filter((h, i) => i !== msisdnCol && !known.includes(h));
-    if (unknown.length > 0) throw badRequest('INVALID_CSV', `Column ${unknown.map((u) => `"${u.slice(0, 40)}"`).join(', ')} is not a profile field (fields: ${known.filter((k) => k !== 'msisdn').join(', ')}).`, { field: unknown[0] });
-
-    const result: ImportResult = { created: 0, updated: 0, rejected: 0, errors: [] };
-    const reject = (line: number, reason: string, msisdn?: string) => {
-      result.rejected++;
-      if (result.errors.length < MAX_ERRORS) result.errors.push({ line, ...(msisdn ? { msisdn } : {}), reason });
-      else result.errorsTruncated = true;
-    };
-    for (let start = 1; start < records.length; start += CHUNK) {
-      const chunk = records.slice(start, start + CHUNK);
-      tx(this.d.db, () => {
-        for (const { record, info } of chunk) this.line(header, msisdnCol, record, info.lines, result, reject);
-      });
-      // Long imports share the event loop with live traffic.
-      if (start + CHUNK < records.length) await new Promise<void>((r) => setImmediate(r));
-    }
-    return result;
+  ) {
+    // Built once: better-sqlite3 makes five closures per transaction() call, and this runs per line.
+    this.savepoint = d.db.$client.transaction((fn: () => 'created' | 'updated') => fn());
   }
 
-  private line(header: string[], msisdnCol: number, record: string[], line: number, result: ImportResult, reject: (line: number, reason: string, msisdn?: string) => void): void {
+  private readonly savepoint: (fn: () => 'created' | 'updated') => 'created' | 'updated';
+
+  /** The profile fields a header may name (besides msisdn, language, region, crop, operator). */
+  fields(): string[] {
+    return this.d.subscribers.profile.names();
+  }
+
+  /** Writes every data line of `file` (its header already checked); resolves with the result once committed. */
+  async importFile(file: string, header: ImportHeader, opts: ImportRunOptions = {}): Promise<ImportResult> {
+    const totals: ImportCounts = { rowsDone: 0, lineDone: 1, bytesDone: 0, created: 0, updated: 0, rejected: 0 };
+    const result: ImportResult = { created: 0, updated: 0, rejected: 0, errors: [] };
+    let batch: { cells: string[]; line: number; bytes: number }[] = [];
+    const flush = async () => {
+      const rows = batch;
+      batch = [];
+      if (opts.stopped?.()) throw new ImportStopped({ ...totals });
+      const after = await this.d.commits.run(() => {
+        const t = { ...totals };
+        const rejections: ImportRejection[] = [];
+        for (const row of rows) {
+          const outcome = this.line(header, row.cells, row.line, rejections);
+          if (outcome === 'created') t.created++;
+          else if (outcome === 'updated') t.updated++;
+          t.rowsDone++;
+          t.lineDone = row.line;
+          t.bytesDone = row.bytes;
+        }
+        t.rejected += rejections.length;
+        opts.onBatch?.(t, rejections);
+        return { t, rejections };
+      });
+      // Counted only once committed: a batch rolled back leaves the totals as they were.
+      Object.assign(totals, after.t);
+      for (const r of after.rejections) {
+        if (result.errors.length < MAX_ERRORS) result.errors.push(r);
+        else result.errorsTruncated = true;
+      }
+      // Long imports share the event loop with live traffic.
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    let first = true;
+    for await (const row of csvRows(file)) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      batch.push(row);
+      if (batch.length >= this.d.batchRows) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return { ...result, created: totals.created, updated: totals.updated, rejected: totals.rejected };
+  }
+
+  private line(header: ImportHeader, record: string[], line: number, rejections: ImportRejection[]): 'created' | 'updated' | 'rejected' {
+    const reject = (reason: string, msisdn?: string) => {
+      rejections.push({ line, ...(msisdn ? { msisdn } : {}), reason });
+      return 'rejected' as const;
+    };
+    const { columns, msisdnCol } = header;
     const raw = record[msisdnCol] ?? '';
-    if (record.length > header.length) return reject(line, `has ${record.length} fields but the header has ${header.length}`, raw || undefined);
+    if (record.length > columns.length) return reject(`has ${record.length} fields but the header has ${columns.length}`, raw || undefined);
     const msisdn = raw ? this.d.subscribers.normalize(raw) : null;
-    if (!msisdn) return reject(line, raw ? `"${raw.slice(0, 32)}" is not a phone number` : 'msisdn is empty', raw || undefined);
+    if (!msisdn) return reject(raw ? `"${raw.slice(0, 32)}" is not a phone number` : 'msisdn is empty', raw ? raw.slice(0, 32) : undefined);
     const patch: Record<string, string> = {};
-    header.forEach((h, i) => {
+    columns.forEach((h, i) => {
       const v = record[i];
       if (i !== msisdnCol && v !== undefined && v !== '') patch[h] = v;
     });
@@ -94,17 +151,16 @@ export class SubscriberImporter {
       // The whole line is checked before anything of it is written.
       valid = this.d.subscribers.validateProfile(patch);
     } catch (e) {
-      if (e instanceof AppError) return reject(line, e.message, msisdn);
+      if (e instanceof AppError) return reject(e.message, msisdn);
       throw e;
     }
     // A savepoint per line: a line that fails leaves no half-created subscriber behind.
-    this.d.db.$client.transaction(() => {
+    return this.savepoint(() => {
       const existing = this.d.subscribers.find(msisdn);
       // An import is not traffic: a new subscriber has no last-seen until they dial or text.
       const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
       this.d.subscribers.applyProfile(s.id, valid);
-      if (existing) result.updated++;
-      else result.created++;
-    })();
+      return existing ? ('updated' as const) : ('created' as const);
+    });
   }
 }

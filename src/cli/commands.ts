@@ -79,3 +79,20 @@ registerCommand('demo', {
     return runDemo(args, out, UsageError);
   },
 });
+
+registerCommand('import', {
+  usage: 'vasgw import FILE [--config FILE]',
+  summary: 'import subscriber profiles from a CSV file (as POST /api/v1/subscribers/import); prints progress and counts',
+  async run(args, out, err) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const file = parsed.positionals[0];
+    if (!file || parsed.positionals.length > 1) throw new UsageError('usage: vasgw import FILE [--config FILE]');
+    const { runImport } = await import('./import');
+    return runImport(file, parsed.values.config, out, err);
+  },
+});

@@ -9,6 +9,8 @@ export const CampaignsSection = Obj({
   leaseSeconds: Type.Number({ exclusiveMinimum: 0, description: 'a run claimed by a process that stops renewing is taken over after this' }),
   pollReplyWindowHours: Type.Number({ exclusiveMinimum: 0, description: 'how long an SMS poll waits for the reply' }),
   importMaxBytes: Type.Integer({ minimum: 1024, description: 'largest subscriber CSV import' }),
+  importSyncMaxBytes: Type.Integer({ minimum: 0, description: 'a larger CSV import runs as a job (202 and GET its status)' }),
+  importBatchRows: Type.Integer({ minimum: 1, maximum: 100_000, description: 'CSV lines written per transaction before HTTP traffic gets a turn' }),
   texts: Obj({
     choiceHint: Localized,
     npsHint: Localized,

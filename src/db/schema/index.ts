@@ -5,3 +5,4 @@ export * from './calls';
 export * from './subscriptions';
 export * from './campaigns';
 export * from './crm';
+export * from './imports';
