@@ -146,7 +146,7 @@ export class Scoring {
     const cohorts = new Map<string, Map<string, BgbbGroup>>();
     const add = (cohort: string, g: BgbbGroup) => {
       let m = cohorts.get(cohort);
-      if (!m) cohorts.set(cohort, (m = new Map()));
+      if (!m) cohorts.set(cohort, (m = new Map<string, BgbbGroup>()));
       const k = `${g.x},${g.tx},${g.n}`;
       const e = m.get(k);
       if (e) e.count += g.count;
