@@ -104,6 +104,7 @@ export async function serve(opts: { configFile?: string | undefined }): Promise<
       process.exit(1);
     }
   };
+  // shutdown() catches its own failures and exits the process; nothing is left to wait for.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

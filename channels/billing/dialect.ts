@@ -6,7 +6,7 @@ import type { BillingNotification, IngestResult } from '../../src/subscriptions/
 /** What a dialect may use while parsing. */
 export interface BillingParseContext {
   /** E.164 form of a raw number, or null. */
-  normalize(raw: string): string | null;
+  normalize: (raw: string) => string | null;
   catalog: ServiceCatalog;
   /** Receipt time, for platforms that send no event time. */
   now: number;

@@ -15,13 +15,14 @@ export function registerBillingDialect(app: FastifyInstance, core: Core, dialect
   // Every caller mistake on this route, including those Fastify finds before the handler (media type,
   // body size, body parsing, the callback guard), answers in the dialect's own shape: an SDP reads only
   // SOAP and retries anything else.
-  const errorHandler = (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+  // Sends before it returns: Fastify types a route errorHandler as returning nothing, so no reply is handed back.
+  const errorHandler = (err: Error, req: FastifyRequest, reply: FastifyReply): void => {
     const caller = callerError(err);
-    if (!caller) return internalError(err, req, reply);
+    if (!caller) return void internalError(err, req, reply);
     outcomes.inc({ dialect: dialect.name, outcome: 'rejected' });
     log.info({ code: caller.code, status: caller.status }, 'billing notification rejected');
-    if (dialect.renderError) return dialect.renderError(reply, caller);
-    return reply.status(caller.status).send(errorBody(caller.code, caller.message, caller.details));
+    if (dialect.renderError) return void dialect.renderError(reply, caller);
+    reply.status(caller.status).send(errorBody(caller.code, caller.message, caller.details));
   };
   app.post(dialect.path, { errorHandler }, async (req, reply) => {
     const started = performance.now();

@@ -34,7 +34,7 @@ function parseXml(raw: string): Node {
 const DAY = 86_400_000;
 const asNode = (v: unknown): Node | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : null);
 const text = (v: unknown): string | null => {
-  const x = Array.isArray(v) ? v[0] : v;
+  const x: unknown = Array.isArray(v) ? v[0] : v;
   if (typeof x === 'string') return x;
   if (typeof x === 'number') return String(x);
   return null;

@@ -22,7 +22,7 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   let data = url;
   for (const name of Object.keys(params).sort()) {
     const v = params[name];
-    const values = Array.isArray(v) ? v.map(String).sort() : [String(v ?? '')];
+    const values = Array.isArray(v) ? v.map(String).sort() : [typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v)];
     for (const value of values) data += name + value;
   }
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');

@@ -101,7 +101,7 @@ export class PartnerServer {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    await Promise.all([...this.sessions].map((s) => (s.mode ? s.conn.unbind(300) : s.conn.close('shutting down'))));
+    await Promise.all([...this.sessions].map(async (s) => (s.mode ? s.conn.unbind(300) : s.conn.close('shutting down'))));
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 

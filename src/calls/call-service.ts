@@ -264,6 +264,7 @@ export class CallService implements CallsPort, Lifecycle {
 
   start(): void {
     this.running = true;
+    // A tick never rejects (pass() logs its own failures), and stop() waits for the one running.
     this.timer = setInterval(() => void this.tick(), this.d.tickMs ?? 250);
     this.timer.unref();
     this.kick();
@@ -289,6 +290,7 @@ export class CallService implements CallsPort, Lifecycle {
     if (!this.running || this.wake) return;
     this.wake = setImmediate(() => {
       this.wake = null;
+      // As for the interval tick: it never rejects, and stop() waits for it.
       void this.tick();
     });
   }
@@ -403,7 +405,9 @@ export class CallService implements CallsPort, Lifecycle {
 
   private track(p: Promise<void>): void {
     this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    // stop() waits for `pending`. dial() settles the provider's failures itself, but recording one can still
+    // throw (the database); logged here rather than left as an unhandled rejection, which would stop the process.
+    void p.catch((err: unknown) => this.log.error({ err }, 'could not record the outcome of a dial')).finally(() => this.pending.delete(p));
   }
 
   private statusEvent(call: CallRow, at: number, detail: Record<string, unknown> & { status: CallStatus | 'answered' }): void {

@@ -53,7 +53,7 @@ export class CampaignSender {
    * `slots[i]` is the paced earliest send time (undefined = now). Runs inside the batch transaction.
    */
   send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
-    const updates: RecipientUpdate[] = new Array(rows.length);
+    const updates = new Array<RecipientUpdate>(rows.length);
     if (this.c.channel === 'sms') {
       // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
       const recipients: BulkRecipient[] = rows.map((r, i) => ({

@@ -119,7 +119,7 @@ function shown(key: string, value: unknown): string {
   if (value === undefined) return 'nothing';
   const last = key.split('.').pop()?.replace(/\[\d+\]$/, '').toLowerCase() ?? '';
   if (SECRET_KEYS.has(last) && typeof value === 'string') return `a string of ${plural(value.length, 'character')}`;
-  return (JSON.stringify(value) ?? String(value)).slice(0, 60);
+  return (JSON.stringify(value) ?? typeof value).slice(0, 60);
 }
 
 /** The sentence start-up stops with for the first error of a config: key, what it takes, what it got. */

@@ -102,6 +102,7 @@ class WorkerSource implements BatchSource {
   }
 
   close(): void {
+    // Nothing waits on the exit: the reader is done with the worker, and terminate() does not reject.
     void this.worker.terminate();
     this.port.close();
   }

@@ -78,7 +78,7 @@ export class Rollups {
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
-    if (!byNode) this.nodeCodes.set(flow, (byNode = new Map()));
+    if (!byNode) this.nodeCodes.set(flow, (byNode = new Map<string, number>()));
     let code = byNode.get(node);
     if (code === undefined) byNode.set(node, (code = this.nodeCount++));
     const key = (day * 16 + this.channels.of(ch)) * 1_000_000 + code;

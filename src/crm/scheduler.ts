@@ -36,6 +36,7 @@ export class CrmScheduler implements Lifecycle {
       name: 'crm-pass',
       unref: true,
     });
+    // An inline task starts synchronously; the Promise in start()'s type is for node-cron's background tasks.
     void this.task.start();
   }
 

@@ -218,7 +218,7 @@ export class Scoring {
     const cohorts = new Map<string, Acc>();
     const add = (cohort: string, g: BgbbGroup) => {
       let m = cohorts.get(cohort);
-      if (!m) cohorts.set(cohort, (m = { groups: new Map(), n: 0, ageDays: 0 }));
+      if (!m) cohorts.set(cohort, (m = { groups: new Map<string, BgbbGroup>(), n: 0, ageDays: 0 }));
       const k = `${g.x},${g.tx},${g.n}`;
       const e = m.groups.get(k);
       if (e) e.count += g.count;

@@ -133,7 +133,7 @@ const layouts = new WeakMap<Flow, Map<string, Layout>>();
 /** The cached model of a node (or built-in screen) in a language. */
 export function screenModel(flow: Flow, id: string, lang: Lang): ScreenModel {
   let m = models.get(flow);
-  if (!m) models.set(flow, (m = new Map()));
+  if (!m) models.set(flow, (m = new Map<string, ScreenModel>()));
   const key = `${id}\u0000${lang}`;
   let model = m.get(key);
   if (!model) m.set(key, (model = buildModel(flow, id, lang)));
@@ -143,7 +143,7 @@ export function screenModel(flow: Flow, id: string, lang: Lang): ScreenModel {
 /** The cached run-time layout (never fails: the validator has rejected what cannot fit). */
 export function screenLayout(flow: Flow, model: ScreenModel, maxChars: number, tight: boolean): Layout {
   let m = layouts.get(flow);
-  if (!m) layouts.set(flow, (m = new Map()));
+  if (!m) layouts.set(flow, (m = new Map<string, Layout>()));
   const key = `${model.nodeId}\u0000${model.lang}\u0000${maxChars}\u0000${tight ? 1 : 0}`;
   let layout = m.get(key);
   if (!layout) {

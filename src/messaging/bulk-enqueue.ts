@@ -50,7 +50,7 @@ export class BulkEnqueue {
     const sourceRef = common.sourceRef ?? null;
     const sender = common.from ?? null;
     const events: UsageEvent[] = [];
-    const out: Array<EnqueueResult | EnqueueRefused> = new Array(recipients.length);
+    const out = new Array<EnqueueResult | EnqueueRefused>(recipients.length);
     for (let i = 0; i < recipients.length; i++) {
       const r = recipients[i]!;
       let info = texts.get(r.text);

@@ -76,7 +76,7 @@ export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>,
   for (const x of reaches) {
     const k = `${x.flowId}\u0000${x.nodeId}`;
     let m = byContent.get(k);
-    if (!m) byContent.set(k, (m = new Map()));
+    if (!m) byContent.set(k, (m = new Map<string, number>()));
     m.set(label(x.value), x.n);
   }
   const failing: Record<string, unknown>[] = [];

@@ -15,6 +15,8 @@ interface NodeRow {
   dwell: string;
 }
 
+type NodeTotals = { views: number; sessions: number; invalid: number; backs: number; exits: Record<string, number>; dropoffs: number; dwell: number[] };
+
 /**
  * Flow funnel per node: how many times each screen was shown and by how many sessions, invalid-input
  * rate, backs, where sessions ended and why, drop-off (ended here without any content), median dwell.
@@ -23,10 +25,10 @@ interface NodeRow {
 export function funnelReport(db: Db, flows: FlowIndex, r: ReportRange): Record<string, unknown> {
   const w = rollupWhere(r);
   const rows = db.$client.prepare(`SELECT flow_id, node_id, views, sessions, invalid, backs, exits, dropoffs, dwell FROM crm_node_daily WHERE ${w.sql}`).all(...w.args) as NodeRow[];
-  const byFlow = new Map<string, Map<string, { views: number; sessions: number; invalid: number; backs: number; exits: Record<string, number>; dropoffs: number; dwell: number[] }>>();
+  const byFlow = new Map<string, Map<string, NodeTotals>>();
   for (const row of rows) {
     let nodes = byFlow.get(row.flow_id);
-    if (!nodes) byFlow.set(row.flow_id, (nodes = new Map()));
+    if (!nodes) byFlow.set(row.flow_id, (nodes = new Map<string, NodeTotals>()));
     let a = nodes.get(row.node_id);
     if (!a) nodes.set(row.node_id, (a = { views: 0, sessions: 0, invalid: 0, backs: 0, exits: {}, dropoffs: 0, dwell: [] }));
     a.views += row.views;

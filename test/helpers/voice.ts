@@ -85,8 +85,8 @@ export function parseVxml(raw: string): Vxml {
   const prompts = promptNodes.map((p) => {
     const audio = p.audio as (VNode & { '#text'?: string }) | undefined;
     return {
-      lang: String(p['@xml:lang'] ?? ''),
-      text: String(audio ? (audio['#text'] ?? '') : (p['#text'] ?? '')),
+      lang: String((p['@xml:lang'] ?? '') as string | number),
+      text: String((audio ? (audio['#text'] ?? '') : (p['#text'] ?? '')) as string | number),
       audio: audio ? String(audio['@src']) : null,
     };
   });

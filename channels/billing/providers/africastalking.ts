@@ -12,6 +12,8 @@ export interface AtSubscriptionConfig {
 }
 
 const trimSlash = (u: string): string => u.replace(/\/+$/, '');
+// A field of the provider's JSON answer as text for a message: an object shows as JSON, not `[object Object]`.
+const said = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
 
 /**
  * Africa's Talking premium SMS subscriptions API: create (a checkout token for the number, then
@@ -53,8 +55,8 @@ export function africasTalkingSubscriptions(cfg: AtSubscriptionConfig, log: Logg
   };
 
   const outcome = (body: Record<string, unknown>, what: string): ProviderOutcome => {
-    const status = String(body.status ?? '');
-    const description = String(body.description ?? '');
+    const status = said(body.status);
+    const description = said(body.description);
     if (status.toLowerCase() !== 'success') throw new ProviderError(`${what} failed: ${status || 'no status'} ${description}`.trim(), false);
     return { detail: `${what}: ${description || status}` };
   };
@@ -65,9 +67,9 @@ export function africasTalkingSubscriptions(cfg: AtSubscriptionConfig, log: Logg
     async subscribe(msisdn, service) {
       const { shortCode, keyword } = ids(service);
       const token = await post(`${trimSlash(cfg.apiBaseUrl)}/checkout/token/create`, { phoneNumber: msisdn }, false);
-      if (String(token.description ?? '').toLowerCase() !== 'success' || typeof token.token !== 'string') {
+      if (said(token.description).toLowerCase() !== 'success' || typeof token.token !== 'string') {
         // Tokens are rate-limited per source address (2 per 5 minutes): worth another try later.
-        throw new ProviderError(`checkout token refused: ${String(token.description ?? 'no description')}`, true);
+        throw new ProviderError(`checkout token refused: ${said(token.description) || 'no description'}`, true);
       }
       const body = await post(
         `${trimSlash(cfg.contentBaseUrl)}/version1/subscription/create`,
