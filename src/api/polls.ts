@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { Localized } from '../config/types';
-import { IdParams, Items, Limit, LocalizedText, Nullable, Open, StringEnum, Timestamp, errors } from './schemas/common';
+import { IdParams, Items, Limit, LocalizedText, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
 
 const Keywords = Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 }), {
   maxItems: 9,
@@ -56,7 +56,7 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
     return reply.status(201).send(core.polls.toJson(p));
   });
 
-  r.get('/polls', { schema: { tags, summary: 'Polls, newest first', querystring: Type.Object({ limit: Limit(100, 500) }), response: { 200: Items(Poll), ...errors(400) } } }, async (req) => ({
+  r.get('/polls', { schema: { tags, summary: 'Polls, newest first', querystring: QueryString({ limit: Limit(100, 500) }), response: { 200: Items(Poll), ...errors(400) } } }, async (req) => ({
     items: core.polls.list(req.query.limit).map((p) => core.polls.toJson(p)),
   }));
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
-import { AnyObject, IdParams, Items, Limit, Open, Timestamp, errors } from './schemas/common';
+import { AnyObject, IdParams, Items, Limit, Open, QueryString, Timestamp, errors } from './schemas/common';
 
 // The filter's own schema is checked by the segment service, which names the bad key in its message.
 const Filter = AnyObject({ description: 'Who is in the segment: profile fields, activity, subscriptions (see docs).' });
@@ -22,7 +22,7 @@ const Segment = Open({
   updatedAt: Timestamp(),
 });
 const Preview = Type.Object({ count: Type.Integer(), sample: Type.Array(Type.String(), { description: 'A few matching numbers.' }) });
-const ListQuery = Type.Object({ limit: Limit(100, 500) });
+const ListQuery = QueryString({ limit: Limit(100, 500) });
 
 /** Segments: create (with a count), preview a filter, list, get (fresh count), update, delete. */
 export function segmentRoutes(app: FastifyInstance, core: Core): void {

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
-import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, Timestamp, errors } from './schemas/common';
+import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
 
 const MsisdnParams = Type.Object({ msisdn: Type.String({ minLength: 1, maxLength: 32, description: 'Phone number: +2547..., 2547... or 07...' }) });
 
@@ -37,7 +37,7 @@ const UsageEvent = Open({
   detail: Type.Optional(Type.Unknown()),
 });
 
-const EventsQuery = Type.Object({
+const EventsQuery = QueryString({
   limit: Limit(100, 1000),
   before: Type.Optional(Type.Integer({ [ERROR_CODE_KEYWORD]: 'INVALID_CURSOR', description: 'Only events older than this event id (paging).' })),
 });

@@ -3,9 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { VISIBLE_STATES } from '../subscriptions/types';
-import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Nullable, Open, StringEnum, Timestamp, errors } from './schemas/common';
+import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
 
-const ListQuery = Type.Object({
+const ListQuery = QueryString({
   state: Type.Optional(StringEnum(VISIBLE_STATES, { [ERROR_CODE_KEYWORD]: 'INVALID_STATE' })),
   service: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A configured service id.' })),
   limit: Limit(50, 500),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Localized } from '../../config/types';
-import { ERROR_CODE_KEYWORD, Limit, LocalizedText, MaybeTimestamp, Nullable, Open, StringEnum, Timestamp } from './common';
+import { ERROR_CODE_KEYWORD, Limit, LocalizedText, MaybeTimestamp, Nullable, Open, QueryString, StringEnum, Timestamp } from './common';
 
 // Request and response schemas of /api/v1/campaigns.
 
@@ -52,7 +52,7 @@ export const PatchBody = Type.Object(
 
 const statusAlt = CAMPAIGN_STATUSES.join('|');
 /** GET /api/v1/campaigns. */
-export const ListQuery = Type.Object({
+export const ListQuery = QueryString({
   limit: Limit(100, 500),
   status: Type.Optional(
     Type.String({
@@ -65,7 +65,7 @@ export const ListQuery = Type.Object({
 });
 
 /** GET /api/v1/campaigns/:id/recipients. */
-export const RecipientsQuery = Type.Object({
+export const RecipientsQuery = QueryString({
   run: Type.Optional(Type.Integer({ minimum: 0, [ERROR_CODE_KEYWORD]: 'INVALID_QUERY', description: 'Run id; the latest run when absent.' })),
   status: Type.Optional(StringEnum(['pending', 'queued', 'blocked'] as const, { [ERROR_CODE_KEYWORD]: 'INVALID_QUERY' })),
   after: Type.Integer({ minimum: 0, default: 0, [ERROR_CODE_KEYWORD]: 'INVALID_QUERY', description: 'The nextCursor of the previous page.' }),

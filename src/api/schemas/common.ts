@@ -1,4 +1,4 @@
-import { Type, type SchemaOptions, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Type, type ObjectOptions, type SchemaOptions, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 
 // Building blocks for the /api/v1 route schemas. Fastify compiles them (requests with Ajv, coercing query
 // strings; responses with fast-json-stringify) and @fastify/swagger turns them into /api/v1/openapi.json.
@@ -69,3 +69,16 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 
 /** Text per language code in a response (input is checked against the stricter config `Localized`). */
 export const LocalizedText = Type.Record(Type.String(), Type.String(), { description: 'Text per language code, e.g. { "en": "...", "sw": "..." }.' });
+
+/**
+ * A query string: a field with a default is optional on the wire (so the document does not mark it
+ * required) yet always present in the handler, since Fastify's Ajv fills defaults in.
+ */
+export function QueryString<P extends TProperties>(props: P, opts: ObjectOptions = {}): TObject<P> {
+  const o = Type.Object(props, opts);
+  const plain = o as { required?: string[] };
+  const required = (plain.required ?? []).filter((k) => (props[k] as { default?: unknown }).default === undefined);
+  if (required.length > 0) plain.required = required;
+  else delete plain.required;
+  return o;
+}
