@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../core';
 import { notFound } from '../lib/errors';
-import { IdParams, errors } from './schemas/common';
+import { Described, IdParams, errors } from './schemas/common';
 import { Call, CallAccepted, CallBody } from './schemas/messaging';
 
 /** POST /api/v1/calls (outbound dial: the answered call runs the flow) and GET /api/v1/calls/:id. */
@@ -10,7 +10,7 @@ export function callRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/calls',
-    { schema: { tags: ['calls'], summary: 'Dial a subscriber; the answered call runs a flow', body: CallBody, response: { 202: CallAccepted, ...errors(400) } } },
+    { schema: { tags: ['calls'], summary: 'Dial a subscriber; the answered call runs a flow', body: CallBody, response: { 202: Described(CallAccepted, 'Accepted and durable: queued, or blocked by a policy (with the reason).'), ...errors(400) } } },
     async (req, reply) => {
       const { to, flowId, startNode, kind } = req.body;
       const c = core.calls.enqueue({ to, flowId, source: 'api', ...(startNode ? { startNode } : {}), ...(kind ? { kind } : {}) });
@@ -25,7 +25,7 @@ export function callRoutes(app: FastifyInstance, core: Core): void {
 
   r.get(
     '/calls/:id',
-    { schema: { tags: ['calls'], summary: 'A call, its attempts and outcome', params: IdParams, response: { 200: Call, ...errors(400, 404) } } },
+    { schema: { tags: ['calls'], summary: 'A call, its attempts and outcome', params: IdParams, response: { 200: Described(Call, 'The call, its attempts and outcome.'), ...errors(400, 404) } } },
     async (req) => {
       const call = core.calls.get(req.params.id);
       if (!call) throw notFound('CALL_NOT_FOUND', `No call with id ${req.params.id.slice(0, 64)}.`);

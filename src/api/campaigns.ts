@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../core';
 import type { CampaignStatus } from '../campaigns/campaign-repo';
-import { IdParams, Items, errors } from './schemas/common';
+import { Described, IdParams, Items, errors } from './schemas/common';
 import { Campaign, CampaignDetail, CreateBody, ListQuery, PatchBody, Recipients, RecipientsQuery, Results, Run, Schedule } from './schemas/campaigns';
 
 /**
@@ -18,23 +18,23 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((x) => c.runJson(x)) };
   };
 
-  r.post('/campaigns', { schema: { tags, summary: 'Create a campaign (scheduled, or a draft)', body: CreateBody, response: { 201: Campaign, ...errors(400, 404) } } }, async (req, reply) => {
+  r.post('/campaigns', { schema: { tags, summary: 'Create a campaign (scheduled, or a draft)', body: CreateBody, response: { 201: Described(Campaign, 'The campaign.'), ...errors(400, 404) } } }, async (req, reply) => {
     const created = c.create(req.body);
     return reply.status(201).send(c.toJson(created));
   });
 
-  r.get('/campaigns', { schema: { tags, summary: 'Campaigns, newest first', querystring: ListQuery, response: { 200: Items(Campaign), ...errors(400) } } }, async (req) => {
+  r.get('/campaigns', { schema: { tags, summary: 'Campaigns, newest first', querystring: ListQuery, response: { 200: Described(Items(Campaign), 'Campaigns, newest first.'), ...errors(400) } } }, async (req) => {
     const statuses = req.query.status?.split(',') as CampaignStatus[] | undefined;
     return { items: c.list(req.query.limit, statuses).map((x) => c.toJson(x)) };
   });
 
-  r.get('/campaigns/:id', { schema: { tags, summary: 'A campaign with its latest runs', params: IdParams, response: { 200: CampaignDetail, ...errors(400, 404) } } }, async (req) =>
+  r.get('/campaigns/:id', { schema: { tags, summary: 'A campaign with its latest runs', params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404) } } }, async (req) =>
     detail(req.params.id),
   );
 
   r.patch(
     '/campaigns/:id',
-    { schema: { tags, summary: 'Change a campaign that is not running', params: IdParams, body: PatchBody, response: { 200: CampaignDetail, ...errors(400, 404, 409) } } },
+    { schema: { tags, summary: 'Change a campaign that is not running', params: IdParams, body: PatchBody, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
       c.update(req.params.id, req.body);
       return detail(req.params.id);
@@ -43,7 +43,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
 
   r.post(
     '/campaigns/:id/schedule',
-    { schema: { tags, summary: "Change a campaign's schedule", params: IdParams, body: Schedule, response: { 200: CampaignDetail, ...errors(400, 404, 409) } } },
+    { schema: { tags, summary: "Change a campaign's schedule", params: IdParams, body: Schedule, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
       c.update(req.params.id, { schedule: req.body });
       return detail(req.params.id);
@@ -52,17 +52,17 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
 
   const actions = { start: 'Start a draft', pause: 'Pause a scheduled or running campaign', resume: 'Resume a paused campaign', cancel: 'Cancel a campaign for good' } as const;
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
-    r.post(`/campaigns/:id/${action}`, { schema: { tags, summary: actions[action], params: IdParams, response: { 200: CampaignDetail, ...errors(400, 404, 409) } } }, async (req) => {
+    r.post(`/campaigns/:id/${action}`, { schema: { tags, summary: actions[action], params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } }, async (req) => {
       c[action](req.params.id);
       return detail(req.params.id);
     });
   }
 
-  r.get('/campaigns/:id/runs', { schema: { tags, summary: "A campaign's runs, newest first", params: IdParams, response: { 200: Items(Run), ...errors(400, 404) } } }, async (req) => ({
+  r.get('/campaigns/:id/runs', { schema: { tags, summary: "A campaign's runs, newest first", params: IdParams, response: { 200: Described(Items(Run), 'Runs, newest first.'), ...errors(400, 404) } } }, async (req) => ({
     items: c.runs(req.params.id).map((x) => c.runJson(x)),
   }));
 
-  r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered', params: IdParams, response: { 200: Results, ...errors(400, 404) } } }, async (req) => {
+  r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered', params: IdParams, response: { 200: Described(Results, 'Per run: handed over, blocked and why, delivery; poll results for a poll campaign.'), ...errors(400, 404) } } }, async (req) => {
     const campaign = c.require(req.params.id);
     const results = c.results(campaign.id);
     if (campaign.pollId) {
@@ -74,7 +74,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
 
   r.get(
     '/campaigns/:id/recipients',
-    { schema: { tags, summary: "A page of one run's recipients and what became of each", params: IdParams, querystring: RecipientsQuery, response: { 200: Recipients, ...errors(400, 404) } } },
+    { schema: { tags, summary: "A page of one run's recipients and what became of each", params: IdParams, querystring: RecipientsQuery, response: { 200: Described(Recipients, 'A page of recipients.'), ...errors(400, 404) } } },
     async (req) => {
       const { run, after, limit, status } = req.query;
       return c.recipients(req.params.id, { run, after, limit, status });

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../core';
 import { iso } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
-import { IdParams, errors } from './schemas/common';
+import { Described, IdParams, errors } from './schemas/common';
 import { Message, MessageAccepted, SendBody } from './schemas/messaging';
 
 /**
@@ -15,7 +15,7 @@ export function messageRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/messages',
-    { schema: { tags: ['messages'], summary: 'Send an SMS (durable before the answer)', body: SendBody, response: { 202: MessageAccepted, ...errors(400) } } },
+    { schema: { tags: ['messages'], summary: 'Send an SMS (durable before the answer)', body: SendBody, response: { 202: Described(MessageAccepted, 'Accepted and durable: queued, or blocked by a policy (with the reason).'), ...errors(400) } } },
     async (req, reply) => {
       const b = req.body;
       let notBefore: number | undefined;
@@ -41,7 +41,7 @@ export function messageRoutes(app: FastifyInstance, core: Core): void {
 
   r.get(
     '/messages/:id',
-    { schema: { tags: ['messages'], summary: 'A message and its delivery state', params: IdParams, response: { 200: Message, ...errors(400, 404) } } },
+    { schema: { tags: ['messages'], summary: 'A message and its delivery state', params: IdParams, response: { 200: Described(Message, 'The message and its delivery state.'), ...errors(400, 404) } } },
     async (req) => {
       const m = core.messaging.get(req.params.id);
       if (!m) throw notFound('MESSAGE_NOT_FOUND', `No message with id ${req.params.id.slice(0, 64)}.`);

@@ -43,7 +43,7 @@ export function openApiRoutes(app: FastifyInstance): void {
       schema: {
         tags: ['meta'],
         summary: 'This API described as an OpenAPI 3.1 document',
-        response: { 200: Open({ openapi: Type.String(), info: Open({}), paths: Open({}) }), ...errors() },
+        response: { 200: Open({ openapi: Type.String(), info: Open({}), paths: Open({}) }, { description: 'The OpenAPI document.' }), ...errors() },
       },
     },
     async () => app.swagger(),

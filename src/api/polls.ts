@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { Localized } from '../config/types';
-import { IdParams, Items, Limit, LocalizedText, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
+import { Described, IdParams, Items, Limit, LocalizedText, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
 
 const Keywords = Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 }), {
   maxItems: 9,
@@ -51,20 +51,20 @@ const ResultsQuery = Type.Object({ segmentId: Type.Optional(Type.String({ minLen
 export function pollRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['polls'];
-  r.post('/polls', { schema: { tags, summary: 'Create a poll', body: CreateBody, response: { 201: Poll, ...errors(400, 409) } } }, async (req, reply) => {
+  r.post('/polls', { schema: { tags, summary: 'Create a poll', body: CreateBody, response: { 201: Described(Poll, 'The poll.'), ...errors(400, 409) } } }, async (req, reply) => {
     const p = core.polls.create(req.body);
     return reply.status(201).send(core.polls.toJson(p));
   });
 
-  r.get('/polls', { schema: { tags, summary: 'Polls, newest first', querystring: QueryString({ limit: Limit(100, 500) }), response: { 200: Items(Poll), ...errors(400) } } }, async (req) => ({
+  r.get('/polls', { schema: { tags, summary: 'Polls, newest first', querystring: QueryString({ limit: Limit(100, 500) }), response: { 200: Described(Items(Poll), 'Polls, newest first.'), ...errors(400) } } }, async (req) => ({
     items: core.polls.list(req.query.limit).map((p) => core.polls.toJson(p)),
   }));
 
-  r.get('/polls/:id', { schema: { tags, summary: 'A poll', params: IdParams, response: { 200: Poll, ...errors(400, 404) } } }, async (req) =>
+  r.get('/polls/:id', { schema: { tags, summary: 'A poll', params: IdParams, response: { 200: Described(Poll, 'The poll.'), ...errors(400, 404) } } }, async (req) =>
     core.polls.toJson(core.polls.require(req.params.id)),
   );
 
-  r.patch('/polls/:id', { schema: { tags, summary: 'Edit or close a poll', params: IdParams, body: PatchBody, response: { 200: Poll, ...errors(400, 404, 409) } } }, async (req) =>
+  r.patch('/polls/:id', { schema: { tags, summary: 'Edit or close a poll', params: IdParams, body: PatchBody, response: { 200: Described(Poll, 'The updated poll.'), ...errors(400, 404, 409) } } }, async (req) =>
     core.polls.toJson(core.polls.update(req.params.id, req.body)),
   );
 

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { REPORTS } from '../reports';
-import { Open, errors } from './schemas/common';
+import { Described, Open, errors } from './schemas/common';
 
 // The report engine (src/reports) checks these against what each report allows and names the bad one.
 const Query = Type.Object(
@@ -33,7 +33,7 @@ const Report = Open({}, { description: 'The report: the range it covers, its sec
 export function reportRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['reports'];
-  r.get('/reports', { schema: { tags, summary: 'The reports there are', response: { 200: ReportList, ...errors() } } }, async () => ({
+  r.get('/reports', { schema: { tags, summary: 'The reports there are', response: { 200: Described(ReportList, 'Each report with its path and what it answers.'), ...errors() } } }, async () => ({
     reports: Object.entries(REPORTS).map(([name, description]) => ({ name, path: `/api/v1/reports/${name}`, description })),
   }));
   r.get(

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
-import { AnyObject, IdParams, Items, Limit, Open, QueryString, Timestamp, errors } from './schemas/common';
+import { AnyObject, Described, IdParams, Items, Limit, Open, QueryString, Timestamp, errors } from './schemas/common';
 
 // The filter's own schema is checked by the segment service, which names the bad key in its message.
 const Filter = AnyObject({ description: 'Who is in the segment: profile fields, activity, subscriptions (see docs).' });
@@ -28,26 +28,26 @@ const ListQuery = QueryString({ limit: Limit(100, 500) });
 export function segmentRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['segments'];
-  r.post('/segments', { schema: { tags, summary: 'Save a segment (answers with its count)', body: CreateBody, response: { 201: Segment, ...errors(400, 409) } } }, async (req, reply) => {
+  r.post('/segments', { schema: { tags, summary: 'Save a segment (answers with its count)', body: CreateBody, response: { 201: Described(Segment, 'The saved segment with its count.'), ...errors(400, 409) } } }, async (req, reply) => {
     const s = core.segments.create(req.body.name, req.body.filter);
     return reply.status(201).send(core.segments.toJson(s, core.segments.count(s.filter)));
   });
 
-  r.post('/segments/preview', { schema: { tags, summary: 'Count and sample a filter without saving it', body: PreviewBody, response: { 200: Preview, ...errors(400) } } }, async (req) => {
+  r.post('/segments/preview', { schema: { tags, summary: 'Count and sample a filter without saving it', body: PreviewBody, response: { 200: Described(Preview, 'How many match, and a few of them.'), ...errors(400) } } }, async (req) => {
     const filter = core.segments.validate(req.body.filter);
     return { count: core.segments.count(filter), sample: core.segments.sample(filter) };
   });
 
-  r.get('/segments', { schema: { tags, summary: 'Saved segments, newest first', querystring: ListQuery, response: { 200: Items(Segment), ...errors(400) } } }, async (req) => ({
+  r.get('/segments', { schema: { tags, summary: 'Saved segments, newest first', querystring: ListQuery, response: { 200: Described(Items(Segment), 'Segments, newest first.'), ...errors(400) } } }, async (req) => ({
     items: core.segments.list(req.query.limit).map((s) => core.segments.toJson(s)),
   }));
 
-  r.get('/segments/:id', { schema: { tags, summary: 'A segment with a fresh count', params: IdParams, response: { 200: Segment, ...errors(400, 404) } } }, async (req) => {
+  r.get('/segments/:id', { schema: { tags, summary: 'A segment with a fresh count', params: IdParams, response: { 200: Described(Segment, 'The segment with a fresh count.'), ...errors(400, 404) } } }, async (req) => {
     const s = core.segments.require(req.params.id);
     return core.segments.toJson(s, core.segments.count(s.filter));
   });
 
-  r.patch('/segments/:id', { schema: { tags, summary: 'Rename a segment or change its filter', params: IdParams, body: PatchBody, response: { 200: Segment, ...errors(400, 404, 409) } } }, async (req) => {
+  r.patch('/segments/:id', { schema: { tags, summary: 'Rename a segment or change its filter', params: IdParams, body: PatchBody, response: { 200: Described(Segment, 'The updated segment with a fresh count.'), ...errors(400, 404, 409) } } }, async (req) => {
     const s = core.segments.update(req.params.id, req.body);
     return core.segments.toJson(s, core.segments.count(s.filter));
   });

@@ -11,13 +11,16 @@ const schema = {
   summary: 'Import subscribers from a CSV',
   body: { content: { 'text/csv': { schema: Type.String({ description: 'Header row msisdn,language,region,crop,... then one subscriber per line.' }) } } },
   response: {
-    200: Open({
-      created: Type.Integer(),
-      updated: Type.Integer(),
-      rejected: Type.Integer(),
-      errors: Type.Array(Open({ line: Type.Integer(), msisdn: Type.Optional(Type.String()), reason: Type.String() })),
-      errorsTruncated: Type.Optional(Type.Boolean({ description: 'More lines were rejected than are listed.' })),
-    }),
+    200: Open(
+      {
+        created: Type.Integer(),
+        updated: Type.Integer(),
+        rejected: Type.Integer(),
+        errors: Type.Array(Open({ line: Type.Integer(), msisdn: Type.Optional(Type.String()), reason: Type.String() })),
+        errorsTruncated: Type.Optional(Type.Boolean({ description: 'More lines were rejected than are listed.' })),
+      },
+      { description: 'Lines created, updated and rejected, with the reason for each rejected line.' },
+    ),
     ...errors(400, 413, 415),
   },
 };

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
-import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
+import { Described, ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
 
 const MsisdnParams = Type.Object({ msisdn: Type.String({ minLength: 1, maxLength: 32, description: 'Phone number: +2547..., 2547... or 07...' }) });
 
@@ -66,7 +66,7 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
         summary: "A subscriber's usage log, newest first",
         params: MsisdnParams,
         querystring: EventsQuery,
-        response: { 200: Type.Array(UsageEvent), ...errors(400, 404) },
+        response: { 200: Described(Type.Array(UsageEvent), 'Usage events, newest first.'), ...errors(400, 404) },
       },
     },
     async (req) => {

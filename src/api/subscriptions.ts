@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { VISIBLE_STATES } from '../subscriptions/types';
-import { ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
+import { Described, ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Nullable, Open, QueryString, StringEnum, Timestamp, errors } from './schemas/common';
 
 const ListQuery = QueryString({
   state: Type.Optional(StringEnum(VISIBLE_STATES, { [ERROR_CODE_KEYWORD]: 'INVALID_STATE' })),
@@ -44,7 +44,7 @@ export function subscriptionRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     '/subscriptions',
-    { schema: { tags: ['subscriptions'], summary: 'Subscriptions by state and service, paged', querystring: ListQuery, response: { 200: Page, ...errors(400) } } },
+    { schema: { tags: ['subscriptions'], summary: 'Subscriptions by state and service, paged', querystring: ListQuery, response: { 200: Described(Page, 'A page of subscriptions.'), ...errors(400) } } },
     async (req) => core.subscriptions.views.list(req.query),
   );
   r.get(
@@ -54,7 +54,7 @@ export function subscriptionRoutes(app: FastifyInstance, core: Core): void {
         tags: ['subscriptions'],
         summary: 'A subscription with its billing events and operator requests',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: Detail, ...errors(400, 404) },
+        response: { 200: Described(Detail, 'The subscription, its billing events in fold order and the operator calls made for it.'), ...errors(400, 404) },
       },
     },
     async (req) => core.subscriptions.views.detail(req.params.id),

@@ -67,6 +67,7 @@ describe('GET /api/v1/openapi.json', () => {
       expect(tags.has((op!.tags as string[])[0]!)).toBe(true);
       const success = Object.entries(op!.responses as Record<string, Json>).find(([s]) => /^2\d\d$/.test(s));
       expect(success, `${String(r.method)} ${r.url} documents no success response`).toBeDefined();
+      expect(success![1].description, `${String(r.method)} ${r.url} does not say what it answers`).not.toBe('Default Response');
     }
     // Nothing else: channel callbacks and /healthz speak their own dialects.
     const documented = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m} ${p}`));
@@ -77,6 +78,10 @@ describe('GET /api/v1/openapi.json', () => {
 
   it('is a valid OpenAPI 3.1 document whose every schema compiles', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    const TOP = ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs'];
+    expect(Object.keys(doc).filter((k) => !TOP.includes(k) && !k.startsWith('x-'))).toEqual([]);
+    const schemes = ((doc.components as Json).securitySchemes ?? {}) as Json;
+    for (const requirement of (doc.security ?? []) as Json[]) for (const name of Object.keys(requirement)) expect(schemes, `security scheme ${name}`).toHaveProperty(name);
     const info = doc.info as Json;
     expect(info.title).toEqual(expect.any(String));
     expect(info.version).toEqual(expect.any(String));

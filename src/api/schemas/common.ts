@@ -82,3 +82,6 @@ export function QueryString<P extends TProperties>(props: P, opts: ObjectOptions
   else delete plain.required;
   return o;
 }
+
+/** `t` with a description (the document's text for a response). */
+export const Described = <T extends TSchema>(t: T, description: string): T => ({ ...t, description });
