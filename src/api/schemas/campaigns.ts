@@ -112,12 +112,18 @@ export const Campaign = Open(campaignFields);
 /** A campaign with its five latest runs. */
 export const CampaignDetail = Open({ ...campaignFields, latestRuns: Type.Array(Run) });
 
-/** Per run: handed over, blocked and why, delivery; poll results for a poll campaign. Grows new sections. */
+/**
+ * Per run: handed over, blocked and why, delivery; poll results for a poll campaign. Grows new sections,
+ * and its fields are optional here because the results code changes on its own (a required field it
+ * stopped writing would make the serializer fail).
+ */
 export const Results = Open({
-  campaignId: Type.String(),
-  status: StringEnum(CAMPAIGN_STATUSES),
-  channel: StringEnum(['sms', 'call'] as const),
-  runs: Type.Array(Open({})),
+  campaignId: Type.Optional(Type.String()),
+  status: Type.Optional(StringEnum(CAMPAIGN_STATUSES)),
+  channel: Type.Optional(StringEnum(['sms', 'call'] as const)),
+  totals: Type.Optional(Open({})),
+  runs: Type.Optional(Type.Array(Open({}))),
+  poll: Type.Optional(Open({}, { description: 'Poll results, for a poll campaign.' })),
 });
 
 /** A page of one run's recipients. */
