@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
 import type { Core } from './core';
 import type { Channel } from './channel';
 import { installErrorHandler } from './api/error-handler';
@@ -7,6 +8,8 @@ import { bearerAuth } from './api/auth';
 import { callbackGuard } from './api/callback-guard';
 import { operationsRoutes } from './api/operations';
 import { apiRoutes } from './api';
+import { openApiOptions } from './api/openapi';
+import { ERROR_CODE_KEYWORD } from './api/schemas/common';
 
 export interface AppOptions {
   core: Core;
@@ -25,6 +28,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: core.config.server.bodyLimit,
     trustProxy: core.config.server.trustProxy,
     return503OnClosing: true,
+    // Route schemas may name the error code a failing field answers with (see error-handler.ts).
+    ajv: { customOptions: { keywords: [ERROR_CODE_KEYWORD] } },
   });
   installErrorHandler(app);
   await app.register(formbody);
@@ -38,6 +43,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await core.commits.idle();
   });
 
+  // Before any route: it collects each route's schema as it is added.
+  await app.register(swagger, openApiOptions);
   operationsRoutes(app, core);
 
   await app.register(

@@ -1,99 +1,69 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../core';
-import { Localized } from '../config/types';
 import type { CampaignStatus } from '../campaigns/campaign-repo';
-import { badRequest } from '../lib/errors';
-import { listLimit } from './segments';
-
-const Schedule = Type.Object(
-  {
-    at: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
-const Rate = Type.Integer({ minimum: 1, maximum: 100_000 });
-const Id = Type.String({ minLength: 1, maxLength: 100 });
-const CreateBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    kind: Type.Union([Type.Literal('sms'), Type.Literal('poll'), Type.Literal('call')]),
-    segmentId: Id,
-    text: Type.Optional(Localized),
-    pollId: Type.Optional(Id),
-    channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('call')])),
-    flowId: Type.Optional(Id),
-    startNode: Type.Optional(Id),
-    schedule: Schedule,
-    ratePerSecond: Type.Optional(Rate),
-    draft: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-const PatchBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    segmentId: Type.Optional(Id),
-    text: Type.Optional(Localized),
-    flowId: Type.Optional(Id),
-    startNode: Type.Optional(Id),
-    schedule: Type.Optional(Schedule),
-    ratePerSecond: Type.Optional(Type.Union([Rate, Type.Null()])),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-const STATUSES: CampaignStatus[] = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'];
+import { Described, IdParams, Items, errors } from './schemas/common';
+import { Campaign, CampaignDetail, CreateBody, ListQuery, PatchBody, Recipients, RecipientsQuery, Results, Run, Schedule } from './schemas/campaigns';
 
 /**
  * Campaigns: create (docs/contract.md shape), list, get, update, schedule, start / pause / resume / cancel,
  * runs, results (per run: handed over, blocked and why, delivery) and recipients.
  */
 export function campaignRoutes(app: FastifyInstance, core: Core): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const c = core.campaigns;
+  const tags = ['campaigns'];
   const detail = (id: string) => {
     const campaign = c.require(id);
-    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((r) => c.runJson(r, campaign.channel)) };
+    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((x) => c.runJson(x, campaign.channel)) };
   };
 
-  app.post<{ Body: Static<typeof CreateBody> }>('/campaigns', { schema: { body: CreateBody } }, async (req, reply) => {
+  r.post('/campaigns', { schema: { tags, summary: 'Create a campaign (scheduled, or a draft)', body: CreateBody, response: { 201: Described(Campaign, 'The campaign.'), ...errors(400, 404) } } }, async (req, reply) => {
     const created = c.create(req.body);
     return reply.status(201).send(c.toJson(created));
   });
 
-  app.get<{ Querystring: { limit?: string; status?: string } }>('/campaigns', async (req) => {
-    const statuses = req.query.status?.split(',').filter(Boolean);
-    const bad = statuses?.find((s) => !(STATUSES as string[]).includes(s));
-    if (bad) throw badRequest('INVALID_STATUS', `status "${bad.slice(0, 20)}" is not one of ${STATUSES.join(', ')}.`);
-    return { items: c.list(listLimit(req.query.limit), statuses as CampaignStatus[] | undefined).map((x) => c.toJson(x)) };
+  r.get('/campaigns', { schema: { tags, summary: 'Campaigns, newest first', querystring: ListQuery, response: { 200: Described(Items(Campaign), 'Campaigns, newest first.'), ...errors(400) } } }, async (req) => {
+    const statuses = req.query.status?.split(',') as CampaignStatus[] | undefined;
+    return { items: c.list(req.query.limit, statuses).map((x) => c.toJson(x)) };
   });
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id', async (req) => detail(req.params.id));
+  r.get('/campaigns/:id', { schema: { tags, summary: 'A campaign with its latest runs', params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404) } } }, async (req) =>
+    detail(req.params.id),
+  );
 
-  app.patch<{ Params: { id: string }; Body: Static<typeof PatchBody> }>('/campaigns/:id', { schema: { body: PatchBody } }, async (req) => {
-    c.update(req.params.id, req.body);
-    return detail(req.params.id);
-  });
+  r.patch(
+    '/campaigns/:id',
+    { schema: { tags, summary: 'Change a campaign that is not running', params: IdParams, body: PatchBody, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
+    async (req) => {
+      c.update(req.params.id, req.body);
+      return detail(req.params.id);
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof Schedule> }>('/campaigns/:id/schedule', { schema: { body: Schedule } }, async (req) => {
-    c.update(req.params.id, { schedule: req.body });
-    return detail(req.params.id);
-  });
+  r.post(
+    '/campaigns/:id/schedule',
+    { schema: { tags, summary: "Change a campaign's schedule", params: IdParams, body: Schedule, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
+    async (req) => {
+      c.update(req.params.id, { schedule: req.body });
+      return detail(req.params.id);
+    },
+  );
 
+  const actions = { start: 'Start a draft', pause: 'Pause a scheduled or running campaign', resume: 'Resume a paused campaign', cancel: 'Cancel a campaign for good' } as const;
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
-    app.post<{ Params: { id: string } }>(`/campaigns/:id/${action}`, async (req) => {
+    r.post(`/campaigns/:id/${action}`, { schema: { tags, summary: actions[action], params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } }, async (req) => {
       c[action](req.params.id);
       return detail(req.params.id);
     });
   }
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id/runs', async (req) => {
+  r.get('/campaigns/:id/runs', { schema: { tags, summary: "A campaign's runs, newest first", params: IdParams, response: { 200: Described(Items(Run), 'Runs, newest first.'), ...errors(400, 404) } } }, async (req) => {
     const campaign = c.require(req.params.id);
-    return { items: c.runs(campaign.id).map((r) => c.runJson(r, campaign.channel)) };
+    return { items: c.runs(campaign.id).map((x) => c.runJson(x, campaign.channel)) };
   });
 
-  app.get<{ Params: { id: string } }>('/campaigns/:id/results', async (req) => {
+  r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered', params: IdParams, response: { 200: Described(Results, 'Per run: handed over, blocked and why, delivery; poll results for a poll campaign.'), ...errors(400, 404) } } }, async (req) => {
     const campaign = c.require(req.params.id);
     const results = c.results(campaign.id);
     if (campaign.pollId) {
@@ -103,16 +73,12 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     return results;
   });
 
-  app.get<{ Params: { id: string }; Querystring: { run?: string; status?: string; after?: string; limit?: string } }>('/campaigns/:id/recipients', async (req) => {
-    const q = req.query;
-    const num = (v: string | undefined, name: string) => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw badRequest('INVALID_QUERY', `${name} must be a whole number.`);
-      return n;
-    };
-    const status = q.status;
-    if (status !== undefined && !['pending', 'queued', 'blocked'].includes(status)) throw badRequest('INVALID_QUERY', 'status must be pending, queued or blocked.');
-    return c.recipients(req.params.id, { run: num(q.run, 'run'), after: num(q.after, 'after') ?? 0, limit: listLimit(q.limit), status });
-  });
+  r.get(
+    '/campaigns/:id/recipients',
+    { schema: { tags, summary: "A page of one run's recipients and what became of each", params: IdParams, querystring: RecipientsQuery, response: { 200: Described(Recipients, 'A page of recipients.'), ...errors(400, 404) } } },
+    async (req) => {
+      const { run, after, limit, status } = req.query;
+      return c.recipients(req.params.id, { run, after, limit, status });
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors';
+import { ERROR_CODE_KEYWORD } from './schemas/common';
 
 /** The contract's error body. */
 export function errorBody(code: string, message: string, details?: unknown) {
@@ -19,15 +20,20 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
  * Fastify's 4xx (body parsing, media type, size). Null when the error is a bug. Dialects that answer in
  * their own shape (a SOAP fault) use this too, so every parse failure maps the same way.
  */
-export function callerError(err: FastifyError | AppError | Error): AppError | null {
+export function callerError(err: FastifyError | AppError | Error, routeSchema?: unknown): AppError | null {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (fe.validation) {
     const where = fe.validationContext ?? 'body';
     const first = fe.validation[0];
-    const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : ((first?.params as { missingProperty?: string })?.missingProperty ?? '');
-    const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`.trim();
-    return new AppError(400, 'VALIDATION_ERROR', message);
+    const path = first?.instancePath ? first.instancePath.replace(/^\//, '').split('/') : [];
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const field = path.length > 0 ? path.join('.') : (missing ?? '');
+    const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+    const detail = first?.message ?? 'is invalid';
+    const message = `${where}${field ? `.${field}` : ''} ${detail}${allowed ? ` (${allowed.join(', ')})` : ''}`.trim();
+    const code = fieldErrorCode((routeSchema as Record<string, unknown> | undefined)?.[where], path.length > 0 ? path : missing ? [missing] : []);
+    return new AppError(400, code ?? 'VALIDATION_ERROR', message);
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -36,6 +42,18 @@ export function callerError(err: FastifyError | AppError | Error): AppError | nu
     return new AppError(fe.statusCode, code, message);
   }
   return null;
+}
+
+// The error code a route schema gives the failing field (ERROR_CODE_KEYWORD), found by walking its path.
+function fieldErrorCode(schema: unknown, path: string[]): string | undefined {
+  let node = schema as Record<string, unknown> | undefined;
+  for (const key of path) {
+    const props = node?.properties as Record<string, Record<string, unknown>> | undefined;
+    node = props?.[key] ?? (/^\d+$/.test(key) ? (node?.items as Record<string, unknown> | undefined) : undefined);
+    if (!node) return undefined;
+  }
+  const code = node?.[ERROR_CODE_KEYWORD];
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** A bug: logged in full, answered 500 with nothing internal in it. */
@@ -50,7 +68,7 @@ export function internalError(err: unknown, req: FastifyRequest, reply: FastifyR
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) => {
-    const caller = callerError(err);
+    const caller = callerError(err, req.routeOptions.schema);
     if (caller) return reply.status(caller.status).send(errorBody(caller.code, caller.message, caller.details));
     return internalError(err, req, reply);
   });

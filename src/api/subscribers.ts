@@ -1,11 +1,50 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
+import { Described, ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
+
+const MsisdnParams = Type.Object({ msisdn: Type.String({ minLength: 1, maxLength: 32, description: 'Phone number: +2547..., 2547... or 07...' }) });
+
+// The profile's fixed columns; configured profile fields and what other domains add (subscriptions,
+// CRM state) pass through.
+const Subscriber = Open(
+  {
+    msisdn: Type.String({ description: 'E.164 with the leading +.' }),
+    language: Type.Union([Type.String(), Type.Null()]),
+    region: Type.Union([Type.String(), Type.Null()]),
+    crop: Type.Union([Type.String(), Type.Null()]),
+    operator: Type.Union([Type.String(), Type.Null()]),
+    profile: Open({}, { description: 'Typed profile fields configured under profile.fields.' }),
+    optedOut: Type.Boolean(),
+    optedOutAt: MaybeTimestamp(),
+    firstSeenAt: MaybeTimestamp(),
+    lastSeenAt: MaybeTimestamp(),
+  },
+  { description: "A subscriber's profile, with what each domain adds (subscriptions, CRM state)." },
+);
+
+const UsageEvent = Open({
+  id: Type.Integer({ description: 'Event id; pass as `before` for the next page.' }),
+  at: Timestamp(),
+  channel: Type.String(),
+  type: Type.String(),
+  sessionId: Type.Optional(Type.String()),
+  flowId: Type.Optional(Type.String()),
+  nodeId: Type.Optional(Type.String()),
+  detail: Type.Optional(Type.Unknown()),
+});
+
+const EventsQuery = QueryString({
+  limit: Limit(100, 1000),
+  before: Type.Optional(Type.Integer({ [ERROR_CODE_KEYWORD]: 'INVALID_CURSOR', description: 'Only events older than this event id (paging).' })),
+});
 
 /** GET/PATCH /api/v1/subscribers/:msisdn and the usage log at /events. */
 export function subscriberRoutes(app: FastifyInstance, core: Core): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const view = (id: number) => {
     const s = core.subscribers.findById(id)!;
     const out: Record<string, unknown> = core.subscribers.toJson(s);
@@ -13,21 +52,42 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
     return out;
   };
 
-  app.get<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req) => view(core.subscribers.require(req.params.msisdn).id));
+  r.get(
+    '/subscribers/:msisdn',
+    { schema: { tags: ['subscribers'], summary: "A subscriber's profile", params: MsisdnParams, response: { 200: Subscriber, ...errors(400, 404) } } },
+    async (req) => view(core.subscribers.require(req.params.msisdn).id),
+  );
 
-  app.get<{ Params: { msisdn: string }; Querystring: { limit?: string; before?: string } }>('/subscribers/:msisdn/events', async (req) => {
-    const s = core.subscribers.require(req.params.msisdn);
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 1000.');
-    const before = req.query.before === undefined ? undefined : Number(req.query.before);
-    if (before !== undefined && !Number.isInteger(before)) throw badRequest('INVALID_CURSOR', 'before must be an event id.');
-    return core.usage.list(s.id, { limit, ...(before !== undefined ? { beforeId: before } : {}) });
-  });
+  r.get(
+    '/subscribers/:msisdn/events',
+    {
+      schema: {
+        tags: ['subscribers'],
+        summary: "A subscriber's usage log, newest first",
+        params: MsisdnParams,
+        querystring: EventsQuery,
+        response: { 200: Described(Type.Array(UsageEvent), 'Usage events, newest first.'), ...errors(400, 404) },
+      },
+    },
+    async (req) => {
+      const s = core.subscribers.require(req.params.msisdn);
+      const { limit, before } = req.query;
+      return core.usage.list(s.id, { limit, ...(before !== undefined ? { beforeId: before } : {}) });
+    },
+  );
 
   // Values are checked against the profile schema by the service, which names the field and what it allows.
-  app.patch<{ Params: { msisdn: string }; Body: Record<string, unknown> }>(
+  r.patch(
     '/subscribers/:msisdn',
-    { schema: { body: Type.Record(Type.String(), Type.Unknown(), { minProperties: 1 }) } },
+    {
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Create or update a profile (only the fields sent)',
+        params: MsisdnParams,
+        body: Type.Record(Type.String(), Type.Unknown(), { minProperties: 1, description: 'Profile fields to set; null clears one.' }),
+        response: { 200: Subscriber, ...errors(400) },
+      },
+    },
     async (req) => {
       const msisdn = core.subscribers.normalize(req.params.msisdn);
       if (!msisdn) throw badRequest('INVALID_MSISDN', `"${req.params.msisdn.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);

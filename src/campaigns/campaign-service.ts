@@ -15,7 +15,8 @@ import { assertLocalized } from './localized';
 import { CALL_STATES, SMS_STATES } from '../reports/delivery';
 
 /** A run as the API shows it. */
-export interface RunJson {
+// A type alias (not an interface) so it is assignable to the API's open Record schema.
+export type RunJson = {
   id: number;
   dueAt: string | null;
   status: string;
@@ -29,7 +30,7 @@ export interface RunJson {
   deferredUntil: string | null;
   startedAt: string | null;
   finishedAt: string | null;
-}
+};
 
 /** What a content team sends to create a campaign (docs/contract.md shape plus name, channel, rate, draft). */
 export interface CampaignInput {

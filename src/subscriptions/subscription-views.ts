@@ -1,8 +1,7 @@
 import { iso } from '../lib/clock';
-import { badRequest, notFound } from '../lib/errors';
+import { notFound } from '../lib/errors';
 import type { ServiceCatalog } from './service-catalog';
 import type { BillingEventRow, SubscriptionRepo, SubscriptionRow } from './subscription-repo';
-import { VISIBLE_STATES } from './types';
 
 /** The public JSON shape of a subscription (API, subscriber view). */
 export function subscriptionJson(row: SubscriptionRow, catalog: ServiceCatalog): Record<string, unknown> {
@@ -43,10 +42,11 @@ export function billingEventJson(r: BillingEventRow): Record<string, unknown> {
   };
 }
 
+/** The list's filters, already checked and coerced by the route's schema (src/api/subscriptions.ts). */
 export interface ListQuery {
   state?: string | undefined;
   service?: string | undefined;
-  limit?: string | undefined;
+  limit: number;
   cursor?: string | undefined;
 }
 
@@ -60,13 +60,9 @@ export class SubscriptionViews {
 
   /** A page of subscriptions filtered by state and service; `nextCursor` is null on the last page. */
   list(q: ListQuery): { items: Record<string, unknown>[]; nextCursor: string | null } {
-    if (q.state !== undefined && !(VISIBLE_STATES as readonly string[]).includes(q.state)) {
-      throw badRequest('INVALID_STATE', `state "${q.state.slice(0, 32)}" is not one of ${VISIBLE_STATES.join(', ')}.`);
-    }
+    // The configured services are known only here; state, limit and cursor were checked by the schema.
     if (q.service !== undefined) this.catalog.require(q.service);
-    const limit = q.limit === undefined ? 50 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 500.');
-    if (q.cursor !== undefined && !/^sub_[0-9a-z]+$/.test(q.cursor)) throw badRequest('INVALID_CURSOR', 'cursor must be the nextCursor of a previous page.');
+    const limit = q.limit;
     const rows = this.repo.list({ state: q.state, serviceId: q.service, after: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return {
