@@ -284,6 +284,11 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.interceptors.push(fn);
   }
 
+  /** Whether any attached transport can take a message for this operator's numbers now (null: numbers no operator owns). */
+  canCarry(operator: string | null): boolean {
+    return this.dispatcher.canCarry(operator);
+  }
+
   /** How the SMPP channel gives the dispatcher its sender (the core never imports a channel). */
   attachTransport(transport: SmsTransport): void {
     transport.setWakeup(() => this.dispatcher.wake());
