@@ -46,7 +46,9 @@ const forbidden = (message: string) => new AppError(403, 'INVALID_SIGNATURE', me
 /** Twilio TwiML for a plan: prompts inside Gather, then a Redirect Twilio follows when nothing is pressed. */
 export function twiml(plan: VoicePlan, opts: { actionUrl: string; timeoutSeconds: number; languages: Record<string, string>; voice: string }): string {
   const say = (p: Extract<Prompt, { kind: 'say' }>) => {
-    const voice = opts.voice ? ` voice="${xmlEscape(opts.voice)}"` : '';
+    // ivr.voices names a voice per language; ivr.twilio.voice stays the one for languages it does not list.
+    const v = p.voice ?? opts.voice;
+    const voice = v ? ` voice="${xmlEscape(v)}"` : '';
     return `<Say language="${xmlEscape(opts.languages[p.lang] ?? p.lang)}"${voice}>${xmlEscape(p.text)}</Say>`;
   };
   // <Play> has no spoken fallback: a missing file is silence, so audio names must be right (docs/voice.md).
