@@ -106,3 +106,42 @@ describe('/readyz tells whether queued messages can leave', () => {
     expect(r.body.reasons).toEqual([expect.objectContaining({ code: 'NO_TRANSPORT', message: expect.stringMatching(/^2 due messages have no transport able to take them/) })]);
   });
 });
+
+describe('GET /api/v1/operations/status', () => {
+  it('shows binds, routes with queue depths, the oldest due message, recent errors and running jobs', async () => {
+    smsc = await new FakeSmsc().start();
+    gw = await gateway([bind(smsc.port)]);
+    await eventually(async () => (await readyz(gw!)).code === 200, { what: 'bind ready' });
+    smsc.rejectNext(1, 0x0b); // ESME_RINVDSTADR: a permanent refusal, stored on the message
+    const failed = await send(gw, '+254712345678', 'Haitafika.');
+    await eventually(async () => (await gw!.app.inject({ url: `/api/v1/messages/${failed}`, headers: AUTH })).json().status === 'failed', { what: 'failed' });
+
+    const now = gw.clock.now();
+    const c = gw.core.db.$client;
+    c.prepare(`INSERT INTO campaigns (id, name, kind, channel, segment_id, timezone, status, created_at, updated_at) VALUES ('cmp_1', 'Planting reminder', 'sms', 'sms', 'seg_1', 'Africa/Nairobi', 'running', ?, ?)`).run(now, now);
+    c.prepare(`INSERT INTO campaign_runs (campaign_id, due_at, status, total, queued, lease_owner, lease_expires_at, started_at) VALUES ('cmp_1', ?, 'sending', 100, 40, 'host-a', ?, ?)`).run(now, now + 60_000, now);
+    c.prepare(`INSERT INTO crm_state (key, owner, expires_at, updated_at) VALUES ('pass_lease', 'crm-host-b', ?, ?)`).run(now + 120_000, now);
+
+    const port = smsc.port;
+    await smsc.stop();
+    smsc = null;
+    await eventually(async () => (await readyz(gw!)).body.checks['smpp:op1']?.ok === false, { what: 'bind down' });
+    await send(gw, '+254712345679', 'Inasubiri.');
+    gw.clock.advance(5_000);
+
+    const none = await gw.app.inject('/api/v1/operations/status');
+    expect(none.statusCode).toBe(401);
+    const res = await gw.app.inject({ url: '/api/v1/operations/status', headers: AUTH });
+    expect(res.statusCode).toBe(200);
+    const s = res.json();
+    expect(s).toMatchObject({ source: 'gateway', ready: false, queue: { due: 1, deferred: 0, sent: 0 }, oldestDue: { waitedSeconds: 5 } });
+    expect(s.reasons.map((r: { code: string }) => r.code).sort()).toEqual(['BIND_DOWN', 'NO_TRANSPORT']);
+    expect(s.binds).toEqual([expect.objectContaining({ id: 'op1', mode: 'transceiver', up: false, address: `127.0.0.1:${port}` })]);
+    expect(s.routes.reduce((a: number, r: { due: number }) => a + r.due, 0)).toBe(1);
+    expect(s.routes.every((r: { canCarry: boolean }) => r.canCarry === false)).toBe(true);
+    expect(s.lastErrors).toEqual([expect.objectContaining({ messageId: failed, status: 'failed', error: 'ESME_RINVDSTADR', bindId: 'op1' })]);
+    expect(s.jobs.campaignRuns).toEqual([expect.objectContaining({ campaignId: 'cmp_1', name: 'Planting reminder', status: 'sending', total: 100, queued: 40, leaseOwner: 'host-a' })]);
+    expect(s.jobs.crmPass).toMatchObject({ owner: 'crm-host-b' });
+    expect(JSON.stringify(s)).not.toContain('+2547');
+  });
+});
