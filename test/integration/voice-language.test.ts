@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { testGateway, type TestGateway } from '../helpers/gateway';
@@ -38,6 +43,39 @@ describe('ivr.publicBaseUrl follows the server address unless set', () => {
     expect(xml).toContain('callbackUrl="http://127.0.0.1:8089/ivr/africastalking"');
     expect(xml).toContain('<Redirect>http://127.0.0.1:8089/ivr/africastalking</Redirect>');
   });
+});
+
+describe('ivr.publicBaseUrl under `vasgw serve` with PORT=0', () => {
+  it('carries the port the server actually listens on', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-voice-'));
+    const vasgw = fileURLToPath(new URL('../../src/vasgw.mjs', import.meta.url));
+    const child = spawn(process.execPath, [vasgw, 'serve'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: path.join(dir, 'gw.db'), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const port = await new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 30_000);
+        child.stdout.on('data', () => {
+          const m = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(Number(m[1]));
+          }
+        });
+      });
+      const form = new URLSearchParams({ isActive: '1', sessionId: 'ATVId_port0', direction: 'Inbound', callerNumber: CALLER, destinationNumber: DEMO_NUMBER });
+      const res = await fetch(`http://127.0.0.1:${port}/ivr/africastalking`, { method: 'POST', headers: FORM, body: form.toString() });
+      expect(await res.text()).toContain(`callbackUrl="http://127.0.0.1:${port}/ivr/africastalking"`);
+    } finally {
+      await new Promise((r) => {
+        child.on('exit', r);
+        child.kill('SIGTERM');
+      });
+    }
+  }, 60_000);
 });
 
 describe('spoken menus in the flow language, with the voice configured for it', () => {
