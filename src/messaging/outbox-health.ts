@@ -33,14 +33,14 @@ export interface RecentError {
  * how deep each route's queue is, the recent errors. Every query walks the (status, operator, due_at) index.
  */
 export class OutboxHealth {
-  private readonly s: Record<'due' | 'depth' | 'errors', Statement>;
+  private readonly s: Record<'due' | 'byStatus' | 'errors', Statement>;
 
   constructor(private readonly db: Db) {
     const c = db.$client;
     this.s = {
       due: c.prepare("SELECT operator, count(*) AS n, min(due_at) AS oldest FROM messages WHERE status = 'queued' AND due_at <= ? GROUP BY operator"),
-      depth: c.prepare(`SELECT operator, coalesce(sum(status = 'queued' AND due_at <= @now), 0) AS due, coalesce(sum(status = 'queued' AND due_at > @now), 0) AS deferred,
-          coalesce(sum(status = 'sent'), 0) AS sent FROM messages WHERE status IN ('queued', 'sent') GROUP BY operator`),
+      // Counted per status so each count walks one range of the (status, operator, due_at) index.
+      byStatus: c.prepare('SELECT operator, count(*) AS n FROM messages WHERE status = ? GROUP BY operator'),
       errors: c.prepare(`SELECT id, operator, status, error, error_code, bind_id, updated_at FROM messages
           WHERE error IS NOT NULL AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`),
     };
@@ -58,7 +58,21 @@ export class OutboxHealth {
 
   /** Queue depth per route and state as of `now`. */
   depth(now: number): RouteDepth[] {
-    return (this.s.depth.all({ now }) as RouteDepth[]).map((r) => ({ operator: r.operator, due: r.due, deferred: r.deferred, sent: r.sent }));
+    const out = new Map<string | null, RouteDepth>();
+    const route = (operator: string | null) => {
+      let r = out.get(operator);
+      if (!r) out.set(operator, (r = { operator, due: 0, deferred: 0, sent: 0 }));
+      return r;
+    };
+    type Count = { operator: string | null; n: number };
+    for (const r of this.s.byStatus.all('queued') as Count[]) route(r.operator).deferred = r.n;
+    for (const r of this.due(now)) {
+      const x = route(r.operator);
+      x.due = r.due;
+      x.deferred -= r.due;
+    }
+    for (const r of this.s.byStatus.all('sent') as Count[]) route(r.operator).sent = r.n;
+    return [...out.values()];
   }
 
   /** The latest messages that carry a send error, updated since `since` (newest first). */
