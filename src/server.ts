@@ -84,11 +84,12 @@ export async function serve(opts: { configFile?: string | undefined }): Promise<
   const log = createLogger(config.logLevel);
   const gw = await buildGateway({ config, log, logRequests: true });
   await gw.start();
-  const derivedBase = config.ivr.publicBaseUrl === defaultPublicBaseUrl(config.server);
   await gw.app.listen({ host: config.server.host, port: config.server.port });
-  // PORT=0 picks a port at listen: callback URLs derived from it must carry the real one.
+  // PORT=0 picks a port at listen: callback URLs derived from the address must carry the real one.
   const bound = gw.app.server.address();
-  if (derivedBase && config.server.port === 0 && bound && typeof bound === 'object') config.ivr.publicBaseUrl = defaultPublicBaseUrl({ host: config.server.host, port: bound.port });
+  if (config.ivr.publicBaseUrl.trim() === '' && config.server.port === 0 && bound && typeof bound === 'object') {
+    config.ivr.publicBaseUrl = defaultPublicBaseUrl({ host: config.server.host, port: bound.port });
+  }
   log.info({ host: config.server.host, port: config.server.port, db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -5,6 +5,7 @@ import type { VoiceRequest } from '../../src/voice/types';
 import { callbackFields, numberField } from './common';
 import type { IvrDialect, IvrDialectContext } from './dialect';
 import { xmlEscape, type Prompt, type VoicePlan } from './voice';
+import { publicBaseUrl } from '../../src/config/ivr';
 
 export const TWILIO_VOICE_PATH = '/ivr/twilio';
 
@@ -94,7 +95,7 @@ export const twilioVoice: IvrDialect = {
     if (typeof given !== 'string' || given === '') throw forbidden('X-Twilio-Signature is missing.');
     const params = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     // Twilio signs the URL it requested: our public base URL and the path and query as received.
-    const url = `${ctx.config.ivr.publicBaseUrl.replace(/\/+$/, '')}${req.url}`;
+    const url = `${publicBaseUrl(ctx.config)}${req.url}`;
     const actual = Buffer.from(given);
     const matches = (u: string) => {
       const expected = Buffer.from(twilioSignature(tw.authToken, u, params));

@@ -7,7 +7,6 @@ import { ConfigError } from '../lib/errors';
 import { configErrorMessage } from './describe';
 import { ConfigSchema, type Config } from './schema';
 import { checkProfileConfig } from './profile';
-import { defaultPublicBaseUrl } from './ivr';
 
 export type { Config };
 export { ConfigSchema };
@@ -80,7 +79,6 @@ export function validateConfig(raw: unknown): Config {
     if (!isValidTimeZone(tz)) throw new ConfigError(`invalid config key ${key}: unknown time zone "${tz}"`);
   }
   checkProfileConfig(cfg.profile);
-  if (cfg.ivr.publicBaseUrl.trim() === '') cfg.ivr.publicBaseUrl = defaultPublicBaseUrl(cfg.server);
   return cfg;
 }
 

@@ -43,3 +43,9 @@ export function defaultPublicBaseUrl(server: { host: string; port: number }): st
   const host = wildcard ? '127.0.0.1' : server.host.includes(':') ? `[${server.host}]` : server.host;
   return `http://${host}:${server.port}`;
 }
+
+/** How voice platforms reach this gateway: `ivr.publicBaseUrl`, or this server's address when it is empty. */
+export function publicBaseUrl(config: { ivr: { publicBaseUrl: string }; server: { host: string; port: number } }): string {
+  const set = config.ivr.publicBaseUrl.trim();
+  return (set === '' ? defaultPublicBaseUrl(config.server) : set).replace(/\/+$/, '');
+}

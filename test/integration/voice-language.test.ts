@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { publicBaseUrl } from '../../src/config/ivr';
 import { testGateway, type TestGateway } from '../helpers/gateway';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -32,9 +33,9 @@ const says = (xml: string) => [...xml.matchAll(/<Say(?: voice="([^"]*)")?>([^<]*
 
 describe('ivr.publicBaseUrl follows the server address unless set', () => {
   it('defaults to http://<host>:<port> from HOST and PORT, loopback for a wildcard host, and keeps an explicit value', () => {
-    expect(loadConfig({ env: { PORT: '8088' } }).ivr.publicBaseUrl).toBe('http://127.0.0.1:8088');
-    expect(loadConfig({ env: { PORT: '8088', HOST: '10.0.0.5' } }).ivr.publicBaseUrl).toBe('http://10.0.0.5:8088');
-    expect(loadConfig({ env: { PORT: '8088' }, overrides: { ivr: { publicBaseUrl: 'https://gw.example.org' } } }).ivr.publicBaseUrl).toBe('https://gw.example.org');
+    expect(publicBaseUrl(loadConfig({ env: { PORT: '8088' } }))).toBe('http://127.0.0.1:8088');
+    expect(publicBaseUrl(loadConfig({ env: { PORT: '8088', HOST: '10.0.0.5' } }))).toBe('http://10.0.0.5:8088');
+    expect(publicBaseUrl(loadConfig({ env: { PORT: '8088' }, overrides: { ivr: { publicBaseUrl: 'https://gw.example.org/' } } }))).toBe('https://gw.example.org');
   });
 
   it('puts callback URLs on the port the gateway serves on', async () => {
