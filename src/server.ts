@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import type { Channel } from './channel';
 import { loadConfig, type Config } from './config';
+import { defaultPublicBaseUrl } from './config/ivr';
 import { buildCore, type Core } from './core';
 import { migrateDb, openDb, type Db } from './db/client';
 import { FlowRegistry } from './engine/flow-registry';
@@ -84,6 +85,11 @@ export async function serve(opts: { configFile?: string | undefined }): Promise<
   const gw = await buildGateway({ config, log, logRequests: true });
   await gw.start();
   await gw.app.listen({ host: config.server.host, port: config.server.port });
+  // PORT=0 picks a port at listen: callback URLs derived from the address must carry the real one.
+  const bound = gw.app.server.address();
+  if (config.ivr.publicBaseUrl.trim() === '' && config.server.port === 0 && bound && typeof bound === 'object') {
+    config.ivr.publicBaseUrl = defaultPublicBaseUrl({ host: config.server.host, port: bound.port });
+  }
   log.info({ host: config.server.host, port: config.server.port, db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
   let closing = false;
   const shutdown = async (signal: string) => {

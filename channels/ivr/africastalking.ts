@@ -3,7 +3,7 @@ import { badRequest } from '../../src/lib/errors';
 import type { VoiceRequest } from '../../src/voice/types';
 import { callbackFields, numberField } from './common';
 import type { IvrDialect } from './dialect';
-import { xmlEscape, type VoicePlan } from './voice';
+import { xmlEscape, type Prompt, type VoicePlan } from './voice';
 
 export const AT_VOICE_PATH = '/ivr/africastalking';
 
@@ -74,7 +74,9 @@ export function classifyOutcome(r: AtVoiceRequest): CallOutcome['status'] {
 
 /** Africa's Talking voice XML for a plan: prompts inside GetDigits and a Redirect for when nothing is pressed. */
 export function atXml(plan: VoicePlan, opts: { callbackUrl: string; timeoutSeconds: number }): string {
-  const prompts = plan.prompts.map((p) => (p.kind === 'play' ? `<Play url="${xmlEscape(p.url)}"/>` : `<Say>${xmlEscape(p.text)}</Say>`)).join('');
+  // Africa's Talking picks the spoken language through the voice: the one ivr.voices gives the prompt's language.
+  const say = (p: Prompt & { kind: 'say' }) => `<Say${p.voice ? ` voice="${xmlEscape(p.voice)}"` : ''}>${xmlEscape(p.text)}</Say>`;
+  const prompts = plan.prompts.map((p) => (p.kind === 'play' ? `<Play url="${xmlEscape(p.url)}"/>` : say(p))).join('');
   const head = '<?xml version="1.0" encoding="UTF-8"?>';
   if (!plan.gather) return `${head}<Response>${prompts}</Response>`;
   const g = plan.gather;

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Core } from '../../src/core';
+import { publicBaseUrl } from '../../src/config/ivr';
 import { AppError } from '../../src/lib/errors';
 
 /**
@@ -10,7 +11,7 @@ export function callbackUrl(core: Core, path: string, query: Record<string, stri
   const q = new URLSearchParams(query);
   if (core.config.callbacks.secret) q.set('secret', core.config.callbacks.secret);
   const qs = q.toString();
-  return `${core.config.ivr.publicBaseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
+  return `${publicBaseUrl(core.config)}${path}${qs ? `?${qs}` : ''}`;
 }
 
 /** The form or query fields of a voice callback (POST form, GET query, or both). */

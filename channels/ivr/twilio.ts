@@ -5,6 +5,7 @@ import type { VoiceRequest } from '../../src/voice/types';
 import { callbackFields, numberField } from './common';
 import type { IvrDialect, IvrDialectContext } from './dialect';
 import { xmlEscape, type Prompt, type VoicePlan } from './voice';
+import { publicBaseUrl } from '../../src/config/ivr';
 
 export const TWILIO_VOICE_PATH = '/ivr/twilio';
 
@@ -46,7 +47,9 @@ const forbidden = (message: string) => new AppError(403, 'INVALID_SIGNATURE', me
 /** Twilio TwiML for a plan: prompts inside Gather, then a Redirect Twilio follows when nothing is pressed. */
 export function twiml(plan: VoicePlan, opts: { actionUrl: string; timeoutSeconds: number; languages: Record<string, string>; voice: string }): string {
   const say = (p: Extract<Prompt, { kind: 'say' }>) => {
-    const voice = opts.voice ? ` voice="${xmlEscape(opts.voice)}"` : '';
+    // ivr.voices names a voice per language; ivr.twilio.voice stays the one for languages it does not list.
+    const v = p.voice ?? opts.voice;
+    const voice = v ? ` voice="${xmlEscape(v)}"` : '';
     return `<Say language="${xmlEscape(opts.languages[p.lang] ?? p.lang)}"${voice}>${xmlEscape(p.text)}</Say>`;
   };
   // <Play> has no spoken fallback: a missing file is silence, so audio names must be right (docs/voice.md).
@@ -92,7 +95,7 @@ export const twilioVoice: IvrDialect = {
     if (typeof given !== 'string' || given === '') throw forbidden('X-Twilio-Signature is missing.');
     const params = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     // Twilio signs the URL it requested: our public base URL and the path and query as received.
-    const url = `${ctx.config.ivr.publicBaseUrl.replace(/\/+$/, '')}${req.url}`;
+    const url = `${publicBaseUrl(ctx.config)}${req.url}`;
     const actual = Buffer.from(given);
     const matches = (u: string) => {
       const expected = Buffer.from(twilioSignature(tw.authToken, u, params));

@@ -15,9 +15,11 @@ const vxmlOpen = (lang: string) => `<vxml version="2.1" xmlns="http://www.w3.org
 
 function promptXml(p: Prompt): string {
   const lang = ` xml:lang="${xmlEscape(p.lang)}"`;
+  // SSML <voice> inside the prompt picks the configured voice of the language (ivr.voices).
+  const voiced = (inner: string) => (p.voice ? `<voice name="${xmlEscape(p.voice)}">${inner}</voice>` : inner);
   // <audio> plays the file and speaks its content only when the file cannot be fetched.
-  if (p.kind === 'play') return `<prompt${lang}><audio src="${xmlEscape(p.url)}">${xmlEscape(p.fallback)}</audio></prompt>`;
-  return `<prompt${lang}>${xmlEscape(p.text)}</prompt>`;
+  if (p.kind === 'play') return `<prompt${lang}><audio src="${xmlEscape(p.url)}">${voiced(xmlEscape(p.fallback))}</audio></prompt>`;
+  return `<prompt${lang}>${voiced(xmlEscape(p.text))}</prompt>`;
 }
 
 /** A DTMF grammar accepting exactly `keys` (multi-digit keys as token sequences), or any digits. */

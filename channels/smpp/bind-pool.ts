@@ -72,7 +72,7 @@ export class BindPool implements SmsTransport {
       core.readiness.register(`smpp:${b.id}`, () => ({
         ok: b.up,
         detail: { state: b.state, mode: b.cfg.mode, inFlight: b.inFlight, window: b.cfg.window, ...(b.lastError ? { lastError: b.lastError } : {}) },
-      }));
+      }), 'BIND_DOWN');
     }
   }
 

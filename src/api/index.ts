@@ -10,6 +10,7 @@ import { campaignRoutes } from './campaigns';
 import { subscriberImportRoutes } from './subscriber-import';
 import { reportRoutes } from './reports';
 import { openApiRoutes } from './openapi';
+import { operationsApiRoutes } from './operations';
 
 /** Every /api/v1 route group, registered behind the bearer token. One line per domain. */
-export const apiRoutes: Array<(app: FastifyInstance, core: Core) => void> = [subscriberRoutes, messageRoutes, callRoutes, subscriptionRoutes, subscriberImportRoutes, segmentRoutes, pollRoutes, campaignRoutes, reportRoutes, openApiRoutes];
+export const apiRoutes: Array<(app: FastifyInstance, core: Core) => void> = [subscriberRoutes, messageRoutes, callRoutes, subscriptionRoutes, subscriberImportRoutes, segmentRoutes, pollRoutes, campaignRoutes, reportRoutes, operationsApiRoutes, openApiRoutes];

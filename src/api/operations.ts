@@ -1,15 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core';
+import { gatewayStatus } from '../operations/gateway-status';
 
 /** /healthz, /readyz and /metrics: what load balancers, orchestrators and Prometheus poll. */
 export function operationsRoutes(app: FastifyInstance, core: Core): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const r = core.readiness.evaluate();
-    return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
+    return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not_ready', reasons: r.reasons, checks: r.checks });
   });
   app.get('/metrics', async (_req, reply) => {
     const body = await core.metrics.registry.metrics();
     return reply.type(core.metrics.registry.contentType).send(body);
+  });
+}
+
+/** GET /api/v1/operations/status: binds, routes and queue depths, oldest due message, recent errors, running jobs (what `vasgw status` prints). */
+export function operationsApiRoutes(app: FastifyInstance, core: Core): void {
+  app.get('/operations/status', async (_req, reply) => {
+    if (!core.db.$client.open) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
+    return gatewayStatus({
+      db: core.db,
+      config: core.config,
+      now: core.clock.now(),
+      live: { readiness: core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },
+    });
   });
 }

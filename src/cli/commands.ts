@@ -96,3 +96,12 @@ registerCommand('import', {
     return runImport(file, parsed.values.config, out, err);
   },
 });
+
+registerCommand('status', {
+  usage: 'vasgw status [--config FILE] [--json] [--url URL]',
+  summary: 'binds, transports, queue depths by state, oldest due message, last errors, running jobs (exit 1 when not ready)',
+  async run(args, out, err) {
+    const { runStatus } = await import('./status');
+    return runStatus(args, out, err, UsageError);
+  },
+});

@@ -4,7 +4,8 @@ import { Obj } from './types';
 /** Voice: rendering of flows and outbound dial (issue 4). */
 export const IvrSection = Obj({
   audioBaseUrl: Type.String(),
-  publicBaseUrl: Type.String({ description: 'how voice platforms reach this gateway (callback URLs)' }),
+  publicBaseUrl: Type.String({ description: 'how voice platforms reach this gateway (callback URLs); empty: http://<server.host>:<server.port>' }),
+  voices: Type.Record(Type.String(), Type.String(), { description: 'text-to-speech voice per flow language (<Say voice>, VoiceXML <voice name>); a language not listed: the platform default' }),
   provider: Type.String(),
   africastalking: Obj({
     baseUrl: Type.String(),
@@ -32,3 +33,19 @@ export const IvrSection = Obj({
   staleCallSeconds: Type.Integer({ minimum: 60, description: 'a call with no final callback after this long is marked failed and frees its slot' }),
   providerTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, description: 'how long a dial request to the voice provider may take' }),
 });
+
+/**
+ * The callback base URL when `ivr.publicBaseUrl` is not set: this server's own address (a wildcard
+ * listen address is reached on the loopback), so callbacks follow HOST and PORT.
+ */
+export function defaultPublicBaseUrl(server: { host: string; port: number }): string {
+  const wildcard = server.host === '' || server.host === '0.0.0.0' || server.host === '::';
+  const host = wildcard ? '127.0.0.1' : server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `http://${host}:${server.port}`;
+}
+
+/** How voice platforms reach this gateway: `ivr.publicBaseUrl`, or this server's address when it is empty. */
+export function publicBaseUrl(config: { ivr: { publicBaseUrl: string }; server: { host: string; port: number } }): string {
+  const set = config.ivr.publicBaseUrl.trim();
+  return (set === '' ? defaultPublicBaseUrl(config.server) : set).replace(/\/+$/, '');
+}

@@ -20,6 +20,9 @@ export const MessagingSection = Obj({
     pollMs: Type.Integer({ minimum: 5, description: 'how often deferred and retried messages are looked for' }),
     batch: Type.Integer({ minimum: 1, description: 'outbox rows claimed per operator at a time' }),
   }),
+  readiness: Obj({
+    maxOldestDueSeconds: Type.Number({ exclusiveMinimum: 0, description: '/readyz answers 503 once the oldest due message has waited longer than this' }),
+  }),
   keywords: Obj({
     optOut: Type.Array(Type.String()),
     optIn: Type.Array(Type.String()),

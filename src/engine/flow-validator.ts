@@ -1,7 +1,7 @@
 import { lengthIn, isGsm7, ucs2Limit } from './gsm';
 import { paginate } from './paging';
 import { LANGUAGE_SCREEN, RESUME_SCREEN, screenModel } from './screens';
-import { systemMessage, SYSTEM_MESSAGE_KEYS, systemText } from './system-messages';
+import { OPTIONAL_MESSAGE_KEYS, systemMessage, SYSTEM_MESSAGE_KEYS, systemText } from './system-messages';
 import type { Flow, FlowNode, FlowProblem, Localized, SystemMessageKey } from './types';
 
 /**
@@ -68,7 +68,7 @@ export function validateFlow(flow: Flow, opts: ValidateOptions = {}): FlowProble
     else localized(null, `messages.${key}`, loc, false);
   }
   for (const l of langs) {
-    const missing = SYSTEM_MESSAGE_KEYS.filter((k) => !systemMessage(flow, k, l)?.trim());
+    const missing = SYSTEM_MESSAGE_KEYS.filter((k) => !OPTIONAL_MESSAGE_KEYS.has(k) && !systemMessage(flow, k, l)?.trim());
     if (missing.length) add(null, `no built-in system messages in "${l}": add ${missing.map((k) => `messages.${k}.${l}`).join(', ')}`);
   }
 

@@ -18,13 +18,22 @@ export const BUILTIN_MESSAGES: Record<SystemMessageKey, Localized> = {
   resume: { en: 'Continue where you left off', sw: 'Endelea ulipoachia' },
   restart: { en: 'Start again', sw: 'Anza upya' },
   goodbye: { en: 'Thank you. Goodbye.', sw: 'Asante. Kwaheri.' },
-  repeat: { en: 'To hear this again, press star.', sw: 'Kusikiliza tena, bonyeza nyota.' },
-  pressKey: { en: 'For {label}, press {key}.', sw: 'Kwa {label}, bonyeza {key}.' },
+  repeat: { en: 'To hear this again, press star.', sw: 'Bonyeza nyota kusikiliza tena.' },
+  // Swahili puts the action first ("Bonyeza 1 kwa Mahindi"), as callers hear it from operators' own IVRs.
+  pressKey: { en: 'For {label}, press {key}.', sw: 'Bonyeza {key} kwa {label}.' },
+  // Back is an action, not an item: "Kwa Rudi, bonyeza 0" reads wrong, so it has its own sentence.
+  pressBack: { en: 'To go back, press {key}.', sw: 'Bonyeza {key} kurudi.' },
   continue: { en: 'Continue', sw: 'Endelea' },
   thanks: { en: 'Thank you for your answer.', sw: 'Asante kwa jibu lako.' },
 };
 
 export const SYSTEM_MESSAGE_KEYS = Object.keys(BUILTIN_MESSAGES) as SystemMessageKey[];
+
+/**
+ * Keys added after flows in other languages were written: a flow need not give them, and without one
+ * the older sentence stands in (pressBack: `pressKey` with the `back` label).
+ */
+export const OPTIONAL_MESSAGE_KEYS: ReadonlySet<SystemMessageKey> = new Set(['pressBack']);
 
 /** Native names used on the language menu when a flow does not name a language itself. */
 export const NATIVE_LANGUAGE_NAMES: Localized = {

@@ -100,6 +100,7 @@ export type SystemMessageKey =
   | 'goodbye'
   | 'repeat' // IVR: "press star to repeat"
   | 'pressKey' // IVR: "For {label}, press {key}."
+  | 'pressBack' // IVR: "To go back, press {key}."
   | 'continue' // label of `1` on a content or action screen that has a `next`
   | 'thanks'; // goodbye after a poll answer when the poll has no `next`
 

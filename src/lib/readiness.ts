@@ -1,28 +1,64 @@
-/** A named readiness check: /readyz is 200 only while every check is ok. */
-export interface ReadinessCheck {
-  (): { ok: boolean; detail?: unknown };
+/** Why the gateway is not ready, in words an operator can act on. */
+export interface NotReadyReason {
+  /** Stable code: DATABASE_UNAVAILABLE, BIND_DOWN, NO_TRANSPORT, OLDEST_DUE_TOO_OLD, ... */
+  code: string;
+  message: string;
+  /** The check that gave it. */
+  check: string;
 }
 
-/** The set of readiness checks components register (database, each SMPP bind, ...). */
+/** What one check found; a failing check says why in `reasons` (else a reason is made from its name and detail). */
+export interface CheckResult {
+  ok: boolean;
+  detail?: unknown;
+  reasons?: Array<{ code: string; message: string }>;
+}
+
+/** A named readiness check: /readyz is 200 only while every check is ok. */
+export interface ReadinessCheck {
+  (): CheckResult;
+}
+
+/** The whole answer of /readyz. */
+export interface ReadinessReport {
+  ok: boolean;
+  reasons: NotReadyReason[];
+  checks: Record<string, { ok: boolean; detail?: unknown }>;
+}
+
+/** The set of readiness checks components register (database, each SMPP bind, the outbox, ...). */
 export class Readiness {
-  private readonly checks = new Map<string, ReadinessCheck>();
-  register(name: string, check: ReadinessCheck): void {
-    this.checks.set(name, check);
+  private readonly checks = new Map<string, { check: ReadinessCheck; code: string }>();
+  /** `code` names a failure of a check that gives no reasons of its own (e.g. BIND_DOWN). */
+  register(name: string, check: ReadinessCheck, code = 'CHECK_FAILED'): void {
+    this.checks.set(name, { check, code });
   }
-  /** Evaluates every check; `ok` is the conjunction. */
-  evaluate(): { ok: boolean; checks: Record<string, { ok: boolean; detail?: unknown }> } {
+  /** Evaluates every check; `ok` is the conjunction, `reasons` says why not. */
+  evaluate(): ReadinessReport {
     const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
+    const reasons: NotReadyReason[] = [];
     let ok = true;
-    for (const [name, check] of this.checks) {
-      let r: { ok: boolean; detail?: unknown };
+    for (const [name, { check, code }] of this.checks) {
+      let r: CheckResult;
       try {
         r = check();
       } catch (e) {
         r = { ok: false, detail: (e as Error).message };
       }
-      checks[name] = r;
+      checks[name] = r.detail === undefined ? { ok: r.ok } : { ok: r.ok, detail: r.detail };
       ok &&= r.ok;
+      if (r.ok) continue;
+      if (r.reasons?.length) for (const x of r.reasons) reasons.push({ ...x, check: name });
+      else reasons.push({ code, message: describeFailure(name, r.detail), check: name });
     }
-    return { ok, checks };
+    return { ok, reasons, checks };
   }
+}
+
+/** A sentence for a failing check from what its detail tells (state, last error). */
+function describeFailure(name: string, detail: unknown): string {
+  if (typeof detail === 'string') return `${name}: ${detail}`;
+  const d = (detail ?? {}) as { state?: unknown; lastError?: unknown };
+  const parts = [typeof d.state === 'string' ? `state ${d.state}` : null, d.lastError ? `last error ${String(d.lastError)}` : null].filter(Boolean);
+  return `${name} is not ok${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }

@@ -157,6 +157,11 @@ export class Dispatcher {
     this.writer.push({ t: 'receipt', r, at: this.d.clock.now(), ack });
   }
 
+  /** Whether a transport is attached and could take a message for this route now (one of its binds is up). */
+  canCarry(lane: string | null): boolean {
+    return this.queues.has(lane) && this.transport !== null && this.transport.lane(lane).up;
+  }
+
   /** Parts submitted and awaiting an answer, per lane queue depth in memory. */
   inMemory(): { jobs: number; waiting: number } {
     let waiting = 0;

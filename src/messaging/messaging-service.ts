@@ -308,6 +308,11 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.interceptors.push(fn);
   }
 
+  /** Whether any attached transport can take a message for this operator's numbers now (null: numbers no operator owns). */
+  canCarry(operator: string | null): boolean {
+    return this.dispatcher.canCarry(operator);
+  }
+
   /**
    * How a channel (SMPP binds, an HTTP aggregator) gives the dispatcher a sender; the core never
    * imports a channel. With several, each operator's numbers go to the one that serves it (TransportRouter).

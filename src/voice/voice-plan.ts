@@ -1,4 +1,4 @@
-import { fillTemplate, systemText } from '../engine/system-messages';
+import { fillTemplate, systemMessage, systemText } from '../engine/system-messages';
 import type { Flow, Lang, Screen } from '../engine/types';
 
 /**
@@ -7,14 +7,16 @@ import type { Flow, Lang, Screen } from '../engine/types';
  * language) and, unless the call ends, which keys to collect.
  *
  * - A menu plays its audio file when the flow names one for this language (the recording speaks the
- *   whole menu, options included); otherwise its spoken text and "For maize, press 1." per option.
+ *   whole menu, options included); otherwise its spoken text and "For maize, press 1." per option
+ *   ("Bonyeza 1 kwa Mahindi." in Swahili: each language's own word order, from the flow's system texts).
  * - Content plays its audio or says its text, then offers `*` to repeat and `0` to go back.
  * - Every interactive screen offers `*` (repeat); screens below the start offer `0` (back). Voice has no
  *   `00` (home) and no `98` (more): there is no page limit to split a menu, and a single key is read at
  *   once without waiting for a second digit.
  */
 
-export type Prompt = { kind: 'play'; url: string; fallback: string; lang: Lang } | { kind: 'say'; text: string; lang: Lang };
+/** `voice`: the text-to-speech voice configured for the prompt's language (ivr.voices), when one is. */
+export type Prompt = { kind: 'play'; url: string; fallback: string; lang: Lang; voice?: string } | { kind: 'say'; text: string; lang: Lang; voice?: string };
 
 export interface Gather {
   /** Digits to collect: the longest accepted key; null for free input (ended by `#`). */
@@ -34,6 +36,8 @@ export interface VoicePlan {
 export interface VoiceOptions {
   /** ivr.audioBaseUrl: audio names in flows are relative to it. */
   audioBaseUrl: string;
+  /** ivr.voices: the text-to-speech voice per flow language (none: the platform's default voice). */
+  voices?: Record<string, string>;
 }
 
 /** The URL of an audio file named in a flow: absolute names are kept, others join the base URL. */
@@ -68,12 +72,13 @@ function compact(prompts: Prompt[]): Prompt[] {
 export function renderVoice(screen: Screen, flow: Flow | null, opts: VoiceOptions): VoicePlan {
   const lang = screen.lang;
   const prompts: Prompt[] = [];
-  const say = (text: string, l: Lang = lang) => prompts.push({ kind: 'say', text, lang: l });
+  const voiceOf = (l: Lang) => (opts.voices?.[l] ? { voice: opts.voices[l] } : {});
+  const say = (text: string, l: Lang = lang) => prompts.push({ kind: 'say', text, lang: l, ...voiceOf(l) });
   if (screen.notice) say(screen.notice);
 
   const audio = screen.audio ? audioUrl(opts.audioBaseUrl, screen.audio) : null;
   const language = screen.kind === 'language' && flow !== null;
-  if (audio) prompts.push({ kind: 'play', url: audio, fallback: screen.voiceBody, lang });
+  if (audio) prompts.push({ kind: 'play', url: audio, fallback: screen.voiceBody, lang, ...voiceOf(lang) });
   else if (screen.voiceBody && !language) say(screen.voiceBody);
 
   if (screen.end || !flow) return { lang, prompts: compact(prompts), gather: null };
@@ -95,7 +100,7 @@ export function renderVoice(screen: Screen, flow: Flow | null, opts: VoiceOption
   const back = screen.nav.back && screen.kind !== 'language' && screen.kind !== 'resume' && screen.nodeId !== flow.start;
   // After content the caller most likely wants it again, so repeat comes first; on menus, back does.
   const offers: Array<() => void> = [];
-  if (back) offers.push(() => press(systemText(flow, 'back', lang), BACK_KEY));
+  if (back) offers.push(() => say(backSentence(flow, lang)));
   offers.push(() => say(systemText(flow, 'repeat', lang)));
   if (screen.kind === 'content') offers.reverse();
   for (const offer of offers) offer();
@@ -107,6 +112,14 @@ export function renderVoice(screen: Screen, flow: Flow | null, opts: VoiceOption
     ? { numDigits: null, finishOnKey: '#', keys: [] }
     : { numDigits: Math.max(...keys.map((k) => k.length)), finishOnKey: '#', keys };
   return { lang, prompts: compact(prompts), gather };
+}
+
+/** "To go back, press 0." in the flow's words; a flow in a language without `pressBack` keeps "For Back, press 0.". */
+function backSentence(flow: Flow, lang: Lang): string {
+  const own = systemMessage(flow, 'pressBack', lang);
+  if (own) return fillTemplate(own, { key: BACK_KEY });
+  if (systemMessage(flow, 'pressKey', lang)) return fillTemplate(systemText(flow, 'pressKey', lang), { label: systemText(flow, 'back', lang), key: BACK_KEY });
+  return fillTemplate(systemText(flow, 'pressBack', lang), { key: BACK_KEY });
 }
 
 /** What the caller pressed, as the session service takes it: `*` repeats, nothing is no input. */

@@ -188,7 +188,7 @@ export class VoiceService {
 
   private plan(callRef: string, result: HopResult): VoiceAnswer {
     const flow = result.flowId ? (this.d.flows.byId(result.flowId) ?? null) : null;
-    const plan: VoicePlan = renderVoice(result.screen, flow, { audioBaseUrl: this.d.config.audioBaseUrl });
+    const plan: VoicePlan = renderVoice(result.screen, flow, { audioBaseUrl: this.d.config.audioBaseUrl, voices: this.d.config.voices });
     return { kind: 'plan', callRef, plan };
   }
 }

@@ -67,7 +67,7 @@ describe("Africa's Talking voice: raw requests", () => {
     expect(x.getDigits).toEqual({ numDigits: '1', timeout: '10', finishOnKey: '#', callbackUrl: 'https://gw.example.org/ivr/africastalking' });
     expect(x.redirect).toBe('https://gw.example.org/ivr/africastalking');
     expect(x.text).toContain('For English, press 1.');
-    expect(x.text).toContain('Kwa Kiswahili, bonyeza 2.');
+    expect(x.text).toContain('Bonyeza 2 kwa Kiswahili.');
   });
 
   it('takes the digits request, repeats on the no-digits request, and closes the session on the final request', async () => {
@@ -140,7 +140,7 @@ describe('voice sessions', () => {
     await call('c1', '1');
     const content = await call('c1', '2'); // maize pests
     expect(content.text).toContain('Fall armyworm');
-    expect(content.text).toContain('To hear this again, press star. For Back, press 0.');
+    expect(content.text).toContain('To hear this again, press star. To go back, press 0.');
     expect(content.text).toContain('For Send by SMS, press 1.');
     const repeated = await call('c1', '*');
     expect(repeated.text).toBe(content.text);

@@ -88,7 +88,7 @@ describe('outbound dial', () => {
     await fake!.settle();
     const [first, repeated] = fake!.exchanges.get(fake!.calls[0]!.sessionId)!;
     expect(first!.body).toContain('Viwavijeshi vamizi');
-    expect(first!.body).toContain('bonyeza nyota');
+    expect(first!.body).toContain('Bonyeza nyota');
     expect(repeated!.body).toBe(first!.body);
     const ev = await events();
     expect(ev.filter((e) => e.type === 'content').map((e) => e.nodeId)).toEqual(['maize-pests']);

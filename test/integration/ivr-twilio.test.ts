@@ -69,7 +69,7 @@ describe('Twilio voice: raw webhooks in, TwiML out', () => {
         expect(t.redirect).toBe(`${PUBLIC}/ivr/twilio`);
         expect(t.says).toContainEqual(expect.objectContaining({ language: 'en-US' }));
         expect(t.text).toContain('For English, press 1.');
-        expect(t.text).toContain('Kwa Kiswahili, bonyeza 2.');
+        expect(t.text).toContain('Bonyeza 2 kwa Kiswahili.');
       },
     },
     { name: 'a call to a number no flow answers is rejected', form: { ...base, CallSid: 'CA2', To: '+254700999999' }, status: 200, check: (body) => expect(parseTwiml(body).reject).toBe(true) },

@@ -40,7 +40,7 @@ describe('VoiceXML 2.1 dialect', () => {
     expect(lang.noinput).toBe('https://gw.example.org/ivr/vxml?event=noinput');
     expect(lang.nomatch).toBe('https://gw.example.org/ivr/vxml?event=nomatch');
     expect(lang.hangup).toBe('https://gw.example.org/ivr/vxml?event=hangup');
-    expect(lang.prompts.find((p) => p.text.includes('Kwa Kiswahili'))?.lang).toBe('sw');
+    expect(lang.prompts.find((p) => p.text.includes('kwa Kiswahili'))?.lang).toBe('sw');
 
     const main = await press(lang, '2'); // Kiswahili
     expect(main.text).toContain('Karibu Ushauri wa Mazao');

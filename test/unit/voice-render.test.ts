@@ -30,7 +30,10 @@ describe('voice rendering of flow screens', () => {
 
     const sw = renderVoice(screenAfter(demo, 'sw', ['1']), demo, { audioBaseUrl: BASE });
     expect(sw.lang).toBe('sw');
-    expect(spoken(sw.prompts)).toContain('Kwa Mahindi, bonyeza 1.');
+    expect(spoken(sw.prompts)).toContain('Bonyeza 1 kwa Mahindi. Bonyeza 2 kwa Maharage.');
+    // Back and repeat read as actions, verb first: never "Kwa Rudi, bonyeza 0".
+    expect(spoken(sw.prompts)).toContain('Bonyeza 0 kurudi. Bonyeza nyota kusikiliza tena.');
+    expect(spoken(sw.prompts)).not.toMatch(/Kwa Rudi/);
     expect(spoken(sw.prompts)).toContain('nyota');
   });
 
@@ -40,7 +43,7 @@ describe('voice rendering of flow screens', () => {
     expect(spoken(main.prompts)).not.toContain('press 0');
     const below = renderVoice(screenAfter(demo, 'en', ['2']), demo, { audioBaseUrl: BASE });
     expect(below.gather!.keys).toContain('0');
-    expect(spoken(below.prompts)).toContain('For Back, press 0.');
+    expect(spoken(below.prompts)).toContain('To go back, press 0.');
   });
 
   it('plays a menu recording instead of generated text when the flow names one for the language', () => {
@@ -50,13 +53,13 @@ describe('voice rendering of flow screens', () => {
     // Swahili has no recording: the menu is spoken, with the voice-only label of option 2.
     const sw = renderVoice(screenAfter(voiceFlow, 'sw', []), voiceFlow, { audioBaseUrl: BASE });
     expect(sw.prompts.every((p) => p.kind === 'say')).toBe(true);
-    expect(spoken(sw.prompts)).toContain("Kwa idadi ya ng'ombe unaowakamua, bonyeza 2.");
+    expect(spoken(sw.prompts)).toContain("Bonyeza 2 kwa idadi ya ng'ombe unaowakamua.");
   });
 
   it('plays content audio, then offers star to repeat and 0 to go back', () => {
     const en = renderVoice(screenAfter(voiceFlow, 'en', ['1']), voiceFlow, { audioBaseUrl: BASE });
     expect(en.prompts[0]).toMatchObject({ kind: 'play', url: 'https://cdn.example.org/audio/dairy/feeding-en.mp3' });
-    expect(spoken(en.prompts)).toContain('To hear this again, press star. For Back, press 0.');
+    expect(spoken(en.prompts)).toContain('To hear this again, press star. To go back, press 0.');
     const sw = renderVoice(screenAfter(voiceFlow, 'sw', ['1']), voiceFlow, { audioBaseUrl: BASE });
     // No Swahili recording: the voice text (no abbreviations) is spoken rather than the written text.
     expect(spoken(sw.prompts)).toContain('Toa kilo moja ya chakula');
@@ -73,7 +76,7 @@ describe('voice rendering of flow screens', () => {
     const plan = renderVoice(screenAfter(demo, null, []), demo, { audioBaseUrl: BASE });
     const says = plan.prompts.filter((p): p is Extract<Prompt, { kind: 'say' }> => p.kind === 'say');
     expect(says.find((p) => p.text.includes('Choose language. For English, press 1.'))?.lang).toBe('en');
-    expect(says.find((p) => p.text.includes('Chagua lugha. Kwa Kiswahili, bonyeza 2.'))?.lang).toBe('sw');
+    expect(says.find((p) => p.text.includes('Chagua lugha. Bonyeza 2 kwa Kiswahili.'))?.lang).toBe('sw');
   });
 
   it('says the invalid-choice notice before the repeated prompt', () => {
