@@ -16,6 +16,7 @@ export const API_TAGS = [
   { name: 'polls', description: 'Choice and NPS polls over SMS, USSD and voice, with results.' },
   { name: 'campaigns', description: 'Scheduled sends (SMS, polls, calls) to a segment, with runs and results.' },
   { name: 'reports', description: 'CRM and usage reports (JSON, from/to filters).' },
+  { name: 'operations', description: 'The running gateway for operators: binds, queues, recent errors, running jobs.' },
   { name: 'meta', description: 'This document.' },
 ];
 

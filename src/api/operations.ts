@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core';
 import { gatewayStatus } from '../operations/gateway-status';
+import { ErrorBody, errors } from './schemas/common';
+import { GatewayStatus } from './schemas/operations';
 
 /** /healthz, /readyz and /metrics: what load balancers, orchestrators and Prometheus poll. */
 export function operationsRoutes(app: FastifyInstance, core: Core): void {
@@ -17,7 +19,12 @@ export function operationsRoutes(app: FastifyInstance, core: Core): void {
 
 /** GET /api/v1/operations/status: binds, routes and queue depths, oldest due message, recent errors, running jobs (what `vasgw status` prints). */
 export function operationsApiRoutes(app: FastifyInstance, core: Core): void {
-  app.get('/operations/status', async (_req, reply) => {
+  const schema = {
+    tags: ['operations'],
+    summary: 'Gateway state: binds, queues, oldest due message, recent errors, running jobs',
+    response: { 200: GatewayStatus, ...errors(), 503: { ...ErrorBody, description: 'The database is closed: the gateway is shutting down or broken.' } },
+  };
+  app.get('/operations/status', { schema }, async (_req, reply) => {
     if (!core.db.$client.open) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
     return gatewayStatus({
       db: core.db,

@@ -16,7 +16,7 @@ export interface BenchContext {
   /** Smaller populations and shorter runs (`vasgw bench --quick`). */
   quick: boolean;
   /** Progress lines on stderr. */
-  progress(line: string): void;
+  progress: (line: string) => void;
 }
 
 /** A benchmark; each runs in its own child process so its peak RSS is its own. */

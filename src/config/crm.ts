@@ -54,7 +54,7 @@ export const CrmSection = Obj({
   }),
   scores: Obj({
     cohort: Type.Union([Type.Literal('week'), Type.Literal('month')]),
-    minCohortSize: Type.Optional(Type.Integer({ minimum: 10, description: 'deprecated: fits.minCohortSize (when set, this wins)' })),
+    minCohortSize: Type.Optional(Type.Integer({ minimum: 10, deprecated: true, description: 'deprecated: use crm.fits.minCohortSize (when an older config sets this, it wins)' })),
     refitHours: Type.Number({ exclusiveMinimum: 0 }),
     annualDiscountRate: Type.Number({ minimum: 0 }),
     horizonDays: Type.Integer({ minimum: 1, description: 'residual lifetime and value are counted up to this far ahead' }),

@@ -161,7 +161,7 @@ export class DiscoveryRollup {
     const pairCodes = new Map<string, Map<string, number>>();
     const pair = (field: string, value: string): number => {
       let byValue = pairCodes.get(field);
-      if (!byValue) pairCodes.set(field, (byValue = new Map()));
+      if (!byValue) pairCodes.set(field, (byValue = new Map<string, number>()));
       let code = byValue.get(value);
       if (code === undefined) {
         // The marker '' always gets its own code; past the cap, new values count as "other".

@@ -59,6 +59,17 @@ export class Readiness {
 function describeFailure(name: string, detail: unknown): string {
   if (typeof detail === 'string') return `${name}: ${detail}`;
   const d = (detail ?? {}) as { state?: unknown; lastError?: unknown };
-  const parts = [typeof d.state === 'string' ? `state ${d.state}` : null, d.lastError ? `last error ${String(d.lastError)}` : null].filter(Boolean);
+  const parts = [typeof d.state === 'string' ? `state ${d.state}` : null, d.lastError ? `last error ${errorText(d.lastError)}` : null].filter(Boolean);
   return `${name} is not ok${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+// A check's last error as words: checks give a string, but an Error or a plain object must not print as [object Object].
+function errorText(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return e.message;
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return 'unprintable error';
+  }
 }

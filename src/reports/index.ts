@@ -1,23 +1,40 @@
 import type { Config } from '../config';
 import type { Days } from '../crm/days';
 import type { FlowIndex } from '../crm/flow-index';
+import type { InterventionKind } from '../crm/interventions';
 import { PERIOD_DAYS } from '../crm/scoring';
 import type { Db } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { discoveryReport } from './discovery';
 import { funnelReport } from './funnel';
-import { interventionsReport } from './interventions';
+import { interventionsReport, type OutcomeWindows } from './interventions';
 import { payingUsingReport } from './paying-using';
 import { parseRange, rangeJson, type RangeQuery } from './range';
 import { retentionReport } from './retention';
-import { riskReport } from './risk';
+import { riskReport, type LiveState } from './risk';
 import { stuckReport } from './stuck';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { ProfileSchema } from '../subscribers/profile-schema';
 
-export type ReportQuery = RangeQuery & { by?: string; field?: string; service?: string; kind?: string; windows?: string; state?: string; limit?: string };
+/**
+ * A report's query string, typed: the route's schema has checked what does not depend on configuration
+ * (channel, kind, windows, state, limit); `by`, `field` and `service` are checked here against the config.
+ */
+export type ReportQuery = RangeQuery & {
+  by?: string | undefined;
+  field?: string | undefined;
+  service?: string | undefined;
+  kind?: InterventionKind | undefined;
+  windows?: OutcomeWindows | undefined;
+  state?: LiveState | undefined;
+  /** Rows in ranked lists (1-10000); 100 when absent. */
+  limit?: number | undefined;
+};
+
+/** The largest `limit` of a ranked list. */
+export const MAX_REPORT_LIMIT = 10_000;
 
 /** What each report answers, for GET /api/v1/reports. */
 export const REPORTS: Record<string, string> = {
@@ -52,8 +69,7 @@ export class Reports {
   run(name: string, q: ReportQuery): Record<string, unknown> {
     const { db, days, flows } = this.d;
     const range = parseRange(q, this.d.clock.now(), days);
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw badRequest('INVALID_LIMIT', 'limit must be a whole number from 1 to 10000.');
+    const limit = q.limit ?? 100;
     if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
       throw badRequest('UNKNOWN_SERVICE', `Service "${q.service.slice(0, 40)}" is not configured (known: ${this.d.config.services.map((s) => s.id).join(', ') || 'none'}).`);
     }

@@ -1,11 +1,14 @@
 import type { Days } from '../crm/days';
 import { meanDifference, reachedMeanDifference, reachedUplift, uplift, wilson, type ReachedEffect } from '../crm/experiments';
-import { INTERVENTION_KINDS } from '../crm/interventions';
+import type { InterventionKind } from '../crm/interventions';
 import type { Db } from '../db/client';
-import { badRequest } from '../lib/errors';
 import { acceptedPartsSql, callPlacedSql, callStateSql, CALL_STATES, SMS_STATES, stateCounts } from './delivery';
 import { pendingOutcomes } from './pending-outcomes';
 import { rate, type ReportRange } from './range';
+
+/** Which interventions count: only those whose outcome window has closed (the default), or all. */
+export const OUTCOME_WINDOWS = ['closed', 'all'] as const;
+export type OutcomeWindows = (typeof OUTCOME_WINDOWS)[number];
 
 /** Per (kind, arm, delivery state): sums over the interventions in it. */
 interface Row {
@@ -66,10 +69,8 @@ const PER_INTERVENTION = `
  * effect on those reached (ITT over the delivery rate). Revenue and net use ITT; cost counts only what
  * was sent or charged. Interventions still inside their outcome window are listed as pending.
  */
-export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { kind?: string | undefined; windows?: string | undefined; currency: string }): Record<string, unknown> {
-  if (opts.kind && !(INTERVENTION_KINDS as readonly string[]).includes(opts.kind)) throw badRequest('INVALID_KIND', `kind must be one of ${INTERVENTION_KINDS.join(', ')}.`);
+export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { kind?: InterventionKind | undefined; windows?: OutcomeWindows | undefined; currency: string }): Record<string, unknown> {
   const windows = opts.windows ?? 'closed';
-  if (windows !== 'closed' && windows !== 'all') throw badRequest('INVALID_WINDOWS', 'windows must be closed (complete outcome windows only) or all.');
   const where = ['i.at BETWEEN @from AND @to'];
   if (opts.kind) where.push('i.kind = @kind');
   if (windows === 'closed') where.push('i.outcome_closed = 1');

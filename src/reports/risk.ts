@@ -1,7 +1,6 @@
 import type { Days } from '../crm/days';
 import type { Db } from '../db/client';
 import { iso } from '../lib/clock';
-import { badRequest } from '../lib/errors';
 
 const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
 
@@ -11,7 +10,9 @@ export const RISK_KINDS = {
   disengagement: 'usage: the subscriber stops using the service (BG/BB probability of still being an active user)',
 } as const;
 
-const LIVE_STATES = ['active', 'grace', 'suspended'];
+/** The states the risk rankings hold (live subscriptions); `state` picks one. */
+export const LIVE_STATES = ['active', 'grace', 'suspended'] as const;
+export type LiveState = (typeof LIVE_STATES)[number];
 
 type Row = {
   msisdn: string;
@@ -38,8 +39,7 @@ type Row = {
  * value at risk (its risk times the subscription's residual value), with the evidence of both risks on
  * every item, as of the last scoring.
  */
-export function riskReport(db: Db, days: Days, service: string | undefined, state: string | undefined, limit: number): Record<string, unknown> {
-  if (state !== undefined && !LIVE_STATES.includes(state)) throw badRequest('INVALID_STATE', `state must be one of ${LIVE_STATES.join(', ')} (the rankings hold live subscriptions).`);
+export function riskReport(db: Db, days: Days, service: string | undefined, state: LiveState | undefined, limit: number): Record<string, unknown> {
   const where: string[] = ['r.kind = ?'];
   const filters: unknown[] = [];
   if (service) {

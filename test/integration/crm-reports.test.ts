@@ -102,4 +102,24 @@ describe('reports API', () => {
     expect((await get('/reports/funnel?limit=0')).status).toBe(400);
     expect((await gw.app.inject({ method: 'GET', url: '/api/v1/reports/funnel' })).statusCode).toBe(401);
   });
+
+  it('the query-string schema keeps the stable codes and names the field and what is allowed', async () => {
+    for (const [query, code, message] of [
+      ['channel=fax', 'INVALID_CHANNEL', /^querystring\.channel .*\(ussd, ivr, sms\)$/],
+      ['limit=abc', 'INVALID_LIMIT', /^querystring\.limit /],
+      ['limit=2.5', 'INVALID_LIMIT', /^querystring\.limit /],
+      ['limit=10001', 'INVALID_LIMIT', /^querystring\.limit .*10000/],
+      ['kind=spam', 'INVALID_KIND', /^querystring\.kind .*\(education_sms, voice_guidance, nudge, save, winback\)$/],
+      ['windows=some', 'INVALID_WINDOWS', /^querystring\.windows .*\(closed, all\)$/],
+      ['state=cancelled', 'INVALID_STATE', /^querystring\.state .*\(active, grace, suspended\)$/],
+    ] as const) {
+      const res = await get(`/reports/risk?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error, query).toEqual({ code, message: expect.stringMatching(message) });
+    }
+    // Coerced and defaulted: a numeric limit ranks that many; the default windows are the closed ones.
+    expect((await get('/reports/risk?limit=1')).status).toBe(200);
+    expect((await get('/reports/interventions')).body.windows).toBe('closed');
+    expect((await get('/reports/interventions?windows=all')).body.windows).toBe('all');
+  });
 });

@@ -11,7 +11,7 @@ import { SmppBindSchema, SmppAccountSchema } from '../../src/config/smpp';
 // cannot have keys in default.yaml: their defaults live in the schema, and the commented examples in
 // default.yaml that show them are checked against it here.
 
-type Schema = TSchema & { [Kind]?: string; properties?: Record<string, Schema>; anyOf?: Schema[]; items?: Schema; default?: unknown };
+type Schema = TSchema & { [Kind]?: string; properties?: Record<string, Schema>; anyOf?: Schema[]; items?: Schema; default?: unknown; deprecated?: boolean };
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -56,9 +56,19 @@ function commentedExample(name: string): Plain {
 const entryDefaults = (schema: TSchema, required: Plain): Plain => Value.Default(schema, structuredClone(required)) as Plain;
 
 describe('config defaults have one source', () => {
-  it('config/default.yaml holds every key of the schema', () => {
-    const missing = nodes.filter((n) => !n.present).map((n) => n.key);
+  it('config/default.yaml holds every key of the schema but the deprecated ones', () => {
+    // A key marked `deprecated: true` is still accepted so older configs keep starting, but the shipped
+    // defaults must not set it: its replacement holds the default, and setting both would hide the new key.
+    const missing = nodes.filter((n) => !n.present && n.schema.deprecated !== true).map((n) => n.key);
     expect(missing).toEqual([]);
+    const deprecated = nodes.filter((n) => n.schema.deprecated === true);
+    expect(deprecated.filter((n) => n.present || n.schema.default !== undefined).map((n) => n.key)).toEqual([]);
+  });
+
+  it('an older config that still sets a deprecated key loads, keeping its value', () => {
+    const config = loadConfig({ env: {}, overrides: { crm: { scores: { minCohortSize: 50 } } } });
+    expect(config.crm.scores.minCohortSize).toBe(50);
+    expect(config.crm.fits.minCohortSize).toBe((yaml as { crm: { fits: { minCohortSize: number } } }).crm.fits.minCohortSize);
   });
 
   it('the schema holds no default for a key default.yaml holds', () => {

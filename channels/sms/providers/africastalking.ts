@@ -55,7 +55,9 @@ export class AfricasTalkingSms implements SmsTransport {
   submit(part: OutboundPart, _operator: string | null, done: (o: SubmitOutcome) => void): boolean {
     if (this.inFlight >= this.cfg.maxInFlight) return false;
     this.inFlight++;
-    this.send(part)
+    // Not awaited: submit answers at once and reports through `done`. send's rejection becomes a failed
+    // outcome in the first handler, so the chain only settles by handing the outcome over.
+    void this.send(part)
       .then(
         (messageId): SubmitOutcome => ({ ok: true, bindId: this.cfg.id, smsc: this.smsc, smscId: messageId }),
         (err: unknown) => {
