@@ -1,7 +1,8 @@
 import type { Db } from '../db/client';
 import type { EpisodeOutcome } from './episodes';
 
-interface Counts {
+/** Episode counts of one discovery group (the rollup's columns, the report's sums). */
+export interface DiscoveryCounts {
   episodes: number;
   firstGo: number;
   retried: number;
@@ -10,7 +11,7 @@ interface Counts {
   sessions: number;
 }
 
-interface MainAgg extends Counts {
+interface MainAgg extends DiscoveryCounts {
   day: number;
   ch: string;
   flow: string;
@@ -20,7 +21,7 @@ interface MainAgg extends Counts {
   node: string;
 }
 
-interface ProfileAgg extends Counts {
+interface ProfileAgg extends DiscoveryCounts {
   day: number;
   ch: string;
   flow: string;
@@ -39,9 +40,10 @@ export const OTHER = 'other';
 /** Subscribers whose profile is read per query. */
 const CHUNK = 500;
 
-const zero = (): Counts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
+/** An empty group. */
+export const zeroCounts = (): DiscoveryCounts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
 
-function count(a: Counts, firstGo: boolean, found: boolean, anyFirstGo: boolean, sessions: number): void {
+function count(a: DiscoveryCounts, firstGo: boolean, found: boolean, anyFirstGo: boolean, sessions: number): void {
   a.episodes++;
   if (firstGo) a.firstGo++;
   else if (found) a.retried++;
@@ -93,7 +95,7 @@ export class DiscoveryRollup {
     const node = o.soughtNode ?? '';
     const k = `${day}|${o.ch}|${o.flow}|${lang}|${cohort}|${soughtFlow}|${node}`;
     let a = this.main.get(k);
-    if (!a) this.main.set(k, (a = { day, ch: o.ch, flow: o.flow, lang, cohort, soughtFlow, node, ...zero() }));
+    if (!a) this.main.set(k, (a = { day, ch: o.ch, flow: o.flow, lang, cohort, soughtFlow, node, ...zeroCounts() }));
     const found = o.soughtNode !== null;
     count(a, o.firstGo, found, o.anyFirstGo, o.sessions);
     if (this.pendingLen + 7 > this.pending.length) {
@@ -256,7 +258,7 @@ export class DiscoveryRollup {
   }
 }
 
-function merged(a: Counts, o: Record<string, number> | undefined): number[] {
+function merged(a: DiscoveryCounts, o: Record<string, number> | undefined): number[] {
   return [
     (o?.episodes ?? 0) + a.episodes,
     (o?.first_go ?? 0) + a.firstGo,

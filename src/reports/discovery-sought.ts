@@ -1,4 +1,5 @@
-import { COHORTS } from '../crm/discovery-rollup';
+import { COHORTS, zeroCounts, type DiscoveryCounts } from '../crm/discovery-rollup';
+import { ageBandOf } from '../subscribers/profile-schema';
 import { wilson } from '../crm/experiments';
 import type { FlowIndex } from '../crm/flow-index';
 import type { Db } from '../db/client';
@@ -7,24 +8,13 @@ import { rate, rollupWhere, type ReportRange } from './range';
 
 /** Breakdowns every discovery report offers; profile fields come on top. */
 export const DISCOVERY_DIMS = ['flow', 'channel', 'language', 'cohort', 'node'] as const;
-/** Age bands derived from the birthYear profile field, as of the report's end. */
-export const AGE_BANDS = ['<25', '25-34', '35-44', '45-54', '55+'] as const;
 
-interface Counts {
-  episodes: number;
-  firstGo: number;
-  retried: number;
-  notFound: number;
-  anyFirstGo: number;
-  sessions: number;
-}
 
 const COLS = 'episodes, first_go, retried, not_found, any_first_go, sessions';
 type CountRow = { episodes: number; first_go: number; retried: number; not_found: number; any_first_go: number; sessions: number };
 
-const zero = (): Counts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
 
-function add(a: Counts, r: CountRow, sign = 1): void {
+function add(a: DiscoveryCounts, r: CountRow, sign = 1): void {
   a.episodes += sign * r.episodes;
   a.firstGo += sign * r.first_go;
   a.retried += sign * r.retried;
@@ -35,8 +25,8 @@ function add(a: Counts, r: CountRow, sign = 1): void {
 
 const round = (v: number) => Math.round(v * 10000) / 10000;
 
-/** Counts, the first-go rate of the content sought with its 95% (Wilson) interval, and the older "any content" rate. */
-function view(a: Counts): Record<string, unknown> {
+/** DiscoveryCounts, the first-go rate of the content sought with its 95% (Wilson) interval, and the older "any content" rate. */
+function view(a: DiscoveryCounts): Record<string, unknown> {
   const [lo, hi] = wilson(a.firstGo, a.episodes);
   return {
     episodes: a.episodes,
@@ -64,11 +54,11 @@ function checkBy(by: string, profileFields: readonly string[] | null): void {
   throw badRequest('INVALID_DIMENSION', `by "${by.slice(0, 40)}" is not a discovery breakdown; by must be one of ${list}.`);
 }
 
+/** Age band from the birthYear profile field, as of the report's end (the bands of usage and content-demography). */
 function ageBand(birthYear: string, endYear: number): string {
   const y = Number(birthYear);
   if (!Number.isInteger(y)) return 'unknown';
-  const age = endYear - y;
-  return age < 25 ? '<25' : age < 35 ? '25-34' : age < 45 ? '35-44' : age < 55 ? '45-54' : '55+';
+  return ageBandOf(endYear - y);
 }
 
 /**
@@ -80,7 +70,7 @@ export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by
   if (by !== undefined) checkBy(by, profileFields);
   const w = rollupWhere(r);
   const c = db.$client;
-  const total = zero();
+  const total = zeroCounts();
   const rows = c.prepare(`SELECT channel, flow_id, language, cohort, sought_flow_id, node_id, ${COLS} FROM crm_discovery_daily WHERE ${w.sql}`).all(...w.args) as (CountRow & {
     channel: string;
     flow_id: string;
@@ -98,10 +88,10 @@ export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by
   };
   if (by === undefined) return out;
 
-  const groups = new Map<string, Counts & { flowId?: string; nodeId?: string }>();
+  const groups = new Map<string, DiscoveryCounts & { flowId?: string; nodeId?: string }>();
   const group = (k: string) => {
     let g = groups.get(k);
-    if (!g) groups.set(k, (g = zero()));
+    if (!g) groups.set(k, (g = zeroCounts()));
     return g;
   };
   if ((DISCOVERY_DIMS as readonly string[]).includes(by)) {
@@ -122,7 +112,7 @@ export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by
     const endYear = new Date(r.to).getUTCFullYear();
     const prof = c.prepare(`SELECT value, ${COLS} FROM crm_discovery_profile_daily WHERE field = ? AND ${w.sql}`).all(field, ...w.args) as (CountRow & { value: string })[];
     // Value '' counts every episode whose subscriber has the field: the rest are unknown.
-    const unknown = zero();
+    const unknown = zeroCounts();
     Object.assign(unknown, total);
     for (const row of prof) {
       if (row.value === '') add(unknown, row, -1);
