@@ -45,7 +45,7 @@ registerCommand('detect', {
 });
 
 registerCommand('generate', {
-  usage: 'vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm] | --append-days K',
+  usage: 'vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm [--no-effect]] | --append-days K',
   summary: 'write a synthetic population (typed profiles, sessions with stuck ones, renewals, churn; --crm: the CRM acts day by day with planted effects) for demos and benchmarks',
   async run(args, out) {
     const { runGenerate } = await import('../crm/cli');

@@ -9,6 +9,7 @@ import { ConfigError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import type { PassSummary } from './crm-service';
 import { PopulationGenerator, type CrmHook, type GenerateSummary } from './generator/population';
+import { INTERVENTION_KINDS } from './interventions';
 
 type Out = (line: string) => void;
 
@@ -85,11 +86,14 @@ export function formatTruth(s: GenerateSummary, out: Out): void {
   }
 }
 
-/** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm] | --append-days K`: a synthetic population. */
+// A null run: every intervention kind moves nobody, so any uplift the report shows is the comparison's own error.
+const NO_EFFECT = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, 0]));
+
+/** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm [--no-effect]] | --append-days K`: a synthetic population. */
 export async function runGenerate(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
   const v = parse(
     args,
-    { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' }, crm: { type: 'boolean' } },
+    { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' }, crm: { type: 'boolean' }, 'no-effect': { type: 'boolean' } },
     UsageError,
   );
   const int = (name: string, raw: string | undefined): number | undefined => {
@@ -104,6 +108,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
   if (append === undefined && (subscribers === undefined || days === undefined)) throw new UsageError('generate needs --subscribers N and --days D (or --append-days K on a generated database)');
   if (append !== undefined && (subscribers !== undefined || days !== undefined)) throw new UsageError('--append-days continues an earlier population: leave out --subscribers and --days');
   if (append !== undefined && v.crm) throw new UsageError('--crm simulates the CRM over a fresh population: it cannot be combined with --append-days');
+  if (v['no-effect'] && !v.crm) throw new UsageError('--no-effect plants no intervention effect in the CRM simulation: it needs --crm');
   const config = loadConfig({ file: v.config });
   const db = open(config, v.db);
   try {
@@ -124,7 +129,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     }
     let s;
     try {
-      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}), ...(crm ? { crm } : {}) });
+      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}), ...(crm ? { crm } : {}), ...(v['no-effect'] ? { moveShares: NO_EFFECT } : {}) });
     } catch (e) {
       if (e instanceof Error && /database|generate|append|must be/.test(e.message)) throw new UsageError(e.message);
       throw e;

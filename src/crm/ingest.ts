@@ -185,7 +185,9 @@ export class Ingest {
         if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
-        if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
+        // Our own call (voice guidance, a campaign call) is the treatment's traffic, not the subscriber coming
+        // back: counting it would credit the treated arm with a return the holdout can never have.
+        if (type === T.start && this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         return;
       }
       if (type === T.end) {
@@ -199,13 +201,15 @@ export class Ingest {
         return;
       }
       applySessionEvent(acc, TYPE_NAMES[type]!, node, at, this.sink);
-      if (type === T.content) this.contentReached(sub, at);
+      if (type === T.content) this.contentReached(sub, at, acc.outbound !== true);
       return;
     }
     switch (type) {
       case T.content: {
-        // Content outside a session (an SMS keyword answered with advice): an SMS visit that got it at once.
-        this.contentReached(sub, at);
+        // Content outside a session (an SMS keyword answered with advice): an SMS visit that got it at once,
+        // and the subscriber coming back by SMS.
+        this.contentReached(sub, at, true);
+        if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         store.activeOn(sub, this.d.days.of(at));
         const flowCode = b.flow[i]!;
         const nodeCode = b.node[i]!;
@@ -217,8 +221,9 @@ export class Ingest {
         return;
       }
       case T.smsIn:
+        // Not a return by itself: a STOP, HELP or "who is this?" answering our own message exists only in the
+        // treated arm. A keyword that got content counts (above), as the docs define coming back.
         store.activeOn(sub, this.d.days.of(at));
-        if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         return;
       case T.billing:
         if (detail) this.billing(sub, at, JSON.parse(detail) as Record<string, unknown>, res);
@@ -228,11 +233,12 @@ export class Ingest {
     }
   }
 
-  private contentReached(sub: number, at: number): void {
+  /** `outcome`: false for content played in a call we placed (the treatment itself, not what it led to). */
+  private contentReached(sub: number, at: number, outcome: boolean): void {
     const prev = this.store.lastContentAt[sub]!;
     if (Number.isNaN(prev) || at > prev) this.store.lastContentAt[sub] = at;
     this.store.touch(sub);
-    if (this.outcomes.has(sub)) this.outcomes.reachedContent(sub, at);
+    if (outcome && this.outcomes.has(sub)) this.outcomes.reachedContent(sub, at);
   }
 
   private billing(sub: number, at: number, d: Record<string, unknown>, res: IngestResult): void {

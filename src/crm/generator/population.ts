@@ -12,6 +12,7 @@ import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } f
 import { BatchInsert } from '../batch-insert';
 import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
+import type { InterventionKind } from '../interventions';
 import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
 import { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
 
@@ -29,6 +30,8 @@ export interface GenerateOptions {
   progress?: (line: string) => void;
   /** Run the CRM pass at the end of every day and plant the intervention effects (fresh populations only). */
   crm?: CrmHook;
+  /** With `crm`: the share of the reached each intervention kind moves, instead of the planted one (0 plants no effect). */
+  moveShares?: Partial<Record<InterventionKind, number>>;
 }
 
 export interface GenerateSummary {
@@ -90,7 +93,7 @@ export class PopulationGenerator {
     const days = new Days(this.config.defaults.timezone);
     const startAt = o.startAt ?? days.start(days.of(o.now) - o.days);
     const p: GeneratorParams = { seed: o.seed ?? 1, subscribers: o.subscribers, days: o.days, joinDays: Math.min(o.joinDays ?? o.days, o.days), startAt };
-    return this.run(p, 0, o.days, o.progress, true, o.crm);
+    return this.run(p, 0, o.days, o.progress, true, o.crm, o.moveShares);
   }
 
   /** Adds `extraDays` days to the population this database was generated with. */
@@ -102,7 +105,7 @@ export class PopulationGenerator {
     return this.run({ ...p, days: p.days + extraDays }, p.days, p.days + extraDays, progress, false);
   }
 
-  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook): GenerateSummary {
+  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook, moveShares?: Partial<Record<InterventionKind, number>>): GenerateSummary {
     const t0 = performance.now();
     const c = this.db.$client;
     const flow = this.flows.all().find((f) => f.entry.ussd.length > 0) ?? this.flows.all()[0];
@@ -205,7 +208,7 @@ export class PopulationGenerator {
       summary.plantedContent = plantedShares(routes);
       // The world where a persuaded save did not happen, for the true effect on renewals.
       const shadow = crm ? new BillingSim(n, seed, { graceMs: b.graceDays * DAY, suspendMs: b.suspendDays * DAY }) : null;
-      const treat = crm && fresh ? new TreatmentSim(this.db, seed, (at) => Math.floor((at - p.startAt) / DAY)) : null;
+      const treat = crm && fresh ? new TreatmentSim(this.db, seed, (at) => Math.floor((at - p.startAt) / DAY), moveShares) : null;
       const crmStats = { passes: 0, passMs: 0, delivered: 0, failed: 0, moved: 0 };
       let lastPassAt = -Infinity;
       const siblingsOf = new Map<string, Route[]>();

@@ -106,11 +106,16 @@ export class TreatmentSim {
   private readonly actions = new Map<number, PlantedAction[]>();
   private readonly newSince: Statement<[number, number]>;
 
+  /** The share of the reached each kind moves (the planted one unless a run overrides it, e.g. zero for a null check). */
+  private readonly moveShare: Record<InterventionKind, number>;
+
   constructor(
     private readonly db: Db,
     private readonly seed: number,
     private readonly dayOf: (at: number) => number,
+    moveShares: Partial<Record<InterventionKind, number>> = {},
   ) {
+    this.moveShare = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, moveShares[k] ?? INTERVENTION_TRUTH.effects[k].moveShare])) as Record<InterventionKind, number>;
     this.newSince = db.$client.prepare(
       `SELECT i.id, i.subscriber_id AS sub, i.kind, i.arm, i.status, i.channel, i.message_id AS messageId, i.call_id AS callId, i.at, i.window_ends_at AS windowEndsAt,
          m.due_at AS msgDue, c.next_attempt_at AS callDue
@@ -164,8 +169,7 @@ export class TreatmentSim {
         }
         if (t.delivered) out.delivered++;
         else out.failed++;
-        const effect = INTERVENTION_TRUTH.effects[r.kind];
-        if (t.delivered && u01(this.seed, i, day, SALT_MOVE + k) < effect.moveShare) {
+        if (t.delivered && u01(this.seed, i, day, SALT_MOVE + k) < this.moveShare[r.kind]) {
           // Acts within the day after the message or call reached them (at a waking hour).
           const at = final + HOUR + Math.floor(u01(this.seed, i, day, SALT_WHEN + 10 + k) * 10 * HOUR);
           if (at < r.windowEndsAt) {
@@ -277,7 +281,7 @@ export class TreatmentSim {
         holdout: ts.length - treated.length,
         delivered: delivered.length,
         deliveryShare: round(treated.length ? delivered.length / treated.length : null),
-        moveShare: INTERVENTION_TRUTH.effects[kind].moveShare,
+        moveShare: this.moveShare[kind],
         naturalRate: round(ts.length ? ts.filter((t) => t.y0).length / ts.length : null),
         effectOnReached: round(delivered.length ? gain / delivered.length : null),
         itt: round(treated.length ? gain / treated.length : null),
