@@ -103,7 +103,7 @@ export class DemographyRollup {
     const pairCodes = new Map<string, Map<string, number>>();
     const pair = (field: string, value: string): number => {
       let byValue = pairCodes.get(field);
-      if (!byValue) pairCodes.set(field, (byValue = new Map()));
+      if (!byValue) pairCodes.set(field, (byValue = new Map<string, number>()));
       let code = byValue.get(value);
       if (code === undefined) {
         // Past the cap (free text, ids), new values count as "other" so rows stay few.

@@ -77,7 +77,7 @@ export function contentReach(db: Db, r: ReportRange, g: RollupGrouping): { byCon
       continue;
     }
     let m = byContent.get(k);
-    if (!m) byContent.set(k, (m = new Map()));
+    if (!m) byContent.set(k, (m = new Map<string, number>()));
     const label = g.label(value);
     m.set(label, (m.get(label) ?? 0) + visits);
   }

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Times are epoch milliseconds (integers): cheap to compare and index, converted to ISO-8601 at the API.
