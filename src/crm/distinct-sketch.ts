@@ -63,8 +63,9 @@ export function sketchExact(s: DistinctSketch): boolean {
 /** The stored form. */
 export function sketchBytes(s: DistinctSketch): Buffer {
   if (s.regs) return Buffer.from(s.regs);
-  const b = Buffer.alloc(4 * s.ids!.size);
-  let i = 0;
-  for (const id of s.ids!) b.writeInt32LE(id, 4 * i++);
+  // Sorted, so the same subscribers always store the same bytes, whatever order passes saw them in.
+  const ids = Int32Array.from(s.ids!).sort();
+  const b = Buffer.alloc(4 * ids.length);
+  ids.forEach((id, i) => b.writeInt32LE(id, 4 * i));
   return b;
 }
