@@ -67,7 +67,7 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined, sche
 function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const g = rollupGrouping(schema, field, r, USAGE_DIMS);
   const usage = groupUsage(db, r, g);
-  // Registered per value as of the last CRM pass (its snapshot), grouped like the rollups.
+  // Registered per value as of the last daily snapshot (taken by the CRM pass), grouped like the rollups.
   const snap = db.$client.prepare("SELECT data FROM crm_snapshots WHERE kind = 'profile_reach' ORDER BY day DESC LIMIT 1").get() as { data: string } | undefined;
   const byValue = snap ? ((JSON.parse(snap.data) as Record<string, Record<string, number>>)[g.stored] ?? {}) : {};
   const registered = new Map<string, number>();
@@ -98,6 +98,6 @@ function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<Prof
       `activeSubscribers are distinct subscribers with a session or content in the range (exact while a group has at most ${EXACT_MAX} a day, else within about 3%), ` +
       `grouped by their ${field} as it was when the CRM pass counted the visit` +
       (g.overlapping ? ` (${field} is a list: a subscriber is counted in every group they belong to)` : '') +
-      `; registeredSubscribers is everyone with that value as of the last CRM pass; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
+      `; registeredSubscribers is everyone with that value as of the last daily snapshot; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
   };
 }
