@@ -133,13 +133,13 @@ function registeredByProfile(c: Db['$client']): Record<string, Record<string, nu
   const total = (c.prepare('SELECT count(*) FROM subscribers').pluck().get() as number) ?? 0;
   const rows = c
     .prepare(
-      `SELECT j.key, coalesce(k.value, j.value), count(*) FROM subscribers s, json_each(s.profile) j
+      `SELECT j.key, coalesce(k.value, j.value), count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j
        LEFT JOIN json_each(CASE WHEN j.type = 'array' THEN j.value END) k WHERE j.type <> 'null' AND NOT (j.type = 'array' AND k.value IS NULL) GROUP BY 1, 2`,
     )
     .raw()
     .all() as [string, unknown, number][];
   const withField = c
-    .prepare(`SELECT j.key, count(*) FROM subscribers s, json_each(s.profile) j WHERE j.type <> 'null' AND NOT (j.type = 'array' AND json_array_length(j.value) = 0) GROUP BY 1`)
+    .prepare(`SELECT j.key, count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j WHERE j.type <> 'null' AND NOT (j.type = 'array' AND json_array_length(j.value) = 0) GROUP BY 1`)
     .raw()
     .all() as [string, number][];
   const out: Record<string, Record<string, number>> = {};
