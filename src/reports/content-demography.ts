@@ -16,8 +16,8 @@ const Z95 = 1.959964;
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
- * Reach index of one group for one content node: (its share of the subscribers who reached the content)
- * / (its share of the active base), with an approximate 95% interval (log method for a ratio of two
+ * Reach index of one group for one content node: (its share of the visits that reached the content)
+ * / (its share of all visits), with an approximate 95% interval (log method for a ratio of two
  * proportions). 1 = reached in proportion; 0.5 = half as often as its size would say.
  */
 export function reachIndex(reached: number, reachedAll: number, active: number, activeAll: number): { index: number | null; interval: [number, number] | null } {
