@@ -82,7 +82,11 @@ export const crmBench: Bench = {
 
       const latencies: Record<string, number> = {};
       const sizes: Record<string, number> = {};
-      for (const name of Object.keys(REPORTS)) {
+      // content-demography needs a field; the profile breakdowns of usage read other rollups than by=region.
+      const urls = Object.keys(REPORTS).flatMap((n) =>
+        n === 'content-demography' ? ['content-demography?field=gender', 'content-demography?field=ageBand'] : n === 'usage' ? ['usage', 'usage?by=gender', 'usage?by=ageBand'] : [n],
+      );
+      for (const name of urls) {
         const times: number[] = [];
         for (let i = 0; i < 5; i++) {
           const t0 = performance.now();
@@ -210,7 +214,7 @@ export const crmTruthBench: Bench = {
 };
 
 interface Demography {
-  content: { nodeId: string; reached: number; groups: { value: string; reached: number; shareOfActive: number; reachIndex: number | null }[] }[];
+  content: { nodeId: string; reached: number; groups: { value: string; reached: number; shareOfVisits: number; reachIndex: number | null }[] }[];
 }
 
 /**
@@ -233,7 +237,7 @@ async function reachIndexCheck(gw: Awaited<ReturnType<typeof buildGateway>>, q: 
       const g = c.groups.find((x) => x.value === group);
       all += c.reached;
       inGroup += g?.reached ?? 0;
-      share = g?.shareOfActive ?? share;
+      share = g?.shareOfVisits ?? share;
     }
     return all && share ? inGroup / all / share : NaN;
   };

@@ -90,6 +90,7 @@ export class Ingest {
     // The typed profile schema, when configured, names the fields worth a breakdown; otherwise any field.
     const fields = (d.config as { profile?: { fields?: Record<string, unknown> } }).profile?.fields;
     rollups.discovery.profileFields = fields && typeof fields === 'object' ? Object.keys(fields) : null;
+    rollups.demography.profileFields = rollups.discovery.profileFields;
   }
 
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
@@ -214,6 +215,8 @@ export class Ingest {
         const flowCode = b.flow[i]!;
         const nodeCode = b.node[i]!;
         if (at > this.latestStart) this.latestStart = at;
+        const ch = chCode === 0 ? 'sms' : CHANNELS[chCode]!;
+        this.rollups.demography.visit(sub, this.d.days.of(at), ch, flowCode >= 0 ? this.flowIds[flowCode]! : '', false, true, flowCode >= 0 && nodeCode >= 0 ? [this.nodes[nodeCode]!] : []);
         if (flowCode >= 0 && nodeCode >= 0) {
           const got = [this.nodes[nodeCode]!];
           this.episodes.add({ sub, ch: chCode === 0 ? 'sms' : CHANNELS[chCode]!, flow: this.flowIds[flowCode]!, start: at, end: at, heard: got, heardClean: got });
@@ -282,6 +285,7 @@ export class Ingest {
     s.touch(sub);
     for (let i = 0; i < DIMS.length; i++) this.dimBuf[i] = s.dimValues[s.dims[DIMS[i]!][sub]!]!;
     this.rollups.session(o, this.d.days.of(o.start), this.d.days.of(o.end), first, this.dimBuf);
+    this.rollups.demography.visit(sub, this.d.days.of(o.start), o.ch, o.flow, true, o.content, o.heard);
     if (!o.outbound) this.episodes.add(o);
     res.sessions++;
   }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { DIMS } from './activity-store';
+import { DemographyRollup } from './demography-rollup';
 import { DiscoveryRollup } from './discovery-rollup';
 import { dwellBucket, mergeHistogram } from './dwell';
 import { hllAdd, hllMerge, hllNew } from './hll';
@@ -75,6 +76,8 @@ export class Rollups {
   private readonly usageAgg = new Map<number, UsageAgg>();
   /** Finished episodes: first-go discovery of the content sought. */
   readonly discovery = new DiscoveryRollup();
+  /** Visits and content reached per profile field value (usage and content-by-demography reports). */
+  readonly demography = new DemographyRollup();
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
@@ -206,7 +209,7 @@ export class Rollups {
       if (o) hllMerge(u.hll, new Uint8Array(o.subscribers));
       putUse.run(u.day, u.ch, u.flow, u.dim, u.value, (o?.sessions ?? 0) + u.sessions, (o?.content_sessions ?? 0) + u.content, (o?.stuck_sessions ?? 0) + u.stuck, Buffer.from(u.hll));
     }
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(db);
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(db) + this.demography.flush(db);
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();

@@ -1,4 +1,7 @@
+import type { Db } from '../db/client';
 import { DAY } from '../lib/clock';
+import { NOT_SET_VALUE } from './demography-rollup';
+import { profileValues } from './discovery-rollup';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
@@ -102,6 +105,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     }
   }
   put.run('reach', today, JSON.stringify(reach), now);
+  put.run('profile_reach', today, JSON.stringify(registeredByProfile(c)), now);
 
   c.prepare('DELETE FROM crm_risk_rankings').run();
   const ins = c.prepare(
@@ -120,6 +124,35 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
 type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
 
 /** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
+/**
+ * Registered subscribers per profile field value (list items one by one, numbers by their whole part,
+ * as the demography rollups group them), with '(not set)' for those without the field: the usage report's
+ * registered counts, read from here instead of a scan of every profile per request.
+ */
+function registeredByProfile(c: Db['$client']): Record<string, Record<string, number>> {
+  const total = (c.prepare('SELECT count(*) FROM subscribers').pluck().get() as number) ?? 0;
+  const rows = c
+    .prepare(
+      `SELECT j.key, coalesce(k.value, j.value), count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j
+       LEFT JOIN json_each(CASE WHEN j.type = 'array' THEN j.value END) k WHERE j.type <> 'null' AND NOT (j.type = 'array' AND k.value IS NULL) GROUP BY 1, 2`,
+    )
+    .raw()
+    .all() as [string, unknown, number][];
+  const withField = c
+    .prepare(`SELECT j.key, count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j WHERE j.type <> 'null' AND NOT (j.type = 'array' AND json_array_length(j.value) = 0) GROUP BY 1`)
+    .raw()
+    .all() as [string, number][];
+  const out: Record<string, Record<string, number>> = {};
+  for (const [field, value, n] of rows) {
+    for (const v of profileValues(value)) {
+      const m = (out[field] ??= {});
+      m[v] = (m[v] ?? 0) + n;
+    }
+  }
+  for (const [field, n] of withField) (out[field] ??= {})[NOT_SET_VALUE] = total - n;
+  return out;
+}
+
 function failedCharges(json: string | null, serviceId: string, since: number): number {
   // Most subscribers have no failure at all: skip the parse unless an attempt with ok = 0 is there.
   if (!json || !json.includes(',0,')) return 0;

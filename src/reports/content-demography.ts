@@ -2,7 +2,9 @@ import type { FlowIndex } from '../crm/flow-index';
 import type { Db } from '../db/client';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
-import { activeSubscribersSql, eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+import { EXACT_MAX } from '../crm/distinct-sketch';
+import { NOT_SET, sortGroups } from './profile-groups';
+import { contentReach, distinct, groupUsage, rollupGrouping } from './profile-rollup';
 import { rate, type ReportRange } from './range';
 
 /** Below this many reaching subscribers in a group the index is shown but marked as too few to read. */
@@ -14,8 +16,8 @@ const Z95 = 1.959964;
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
- * Reach index of one group for one content node: (its share of the subscribers who reached the content)
- * / (its share of the active base), with an approximate 95% interval (log method for a ratio of two
+ * Reach index of one group for one content node: (its share of the visits that reached the content)
+ * / (its share of all visits), with an approximate 95% interval (log method for a ratio of two
  * proportions). 1 = reached in proportion; 0.5 = half as often as its size would say.
  */
 export function reachIndex(reached: number, reachedAll: number, active: number, activeAll: number): { index: number | null; interval: [number, number] | null } {
@@ -32,67 +34,39 @@ export function reachIndex(reached: number, reachedAll: number, active: number, 
 
 /**
  * Who does each piece of content reach? For every group of `field` (a typed profile field or ageBand)
- * and every content node reached in the range: subscribers reaching it, the group's share of them
- * against its share of the active base (the reach index), with counts and an interval, so a content team
- * sees which group the service is failing. Two grouped queries over covering partial indexes of the usage
- * log (session starts, content), no per-subscriber work in JS.
+ * and every content node reached in the range: visits (sessions, or content sent outside one) that
+ * reached it, the group's share of them against its share of all visits (the reach index), with counts
+ * and an interval, so a content team sees which group the service is failing. Read from the daily
+ * profile rollups the CRM pass keeps, never from the usage log.
  */
 export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Record<string, unknown> {
   if (!field) throw badRequest('INVALID_DIMENSION', `field is required: one of ${[...schema.names(), 'ageBand'].join(', ')} (e.g. ?field=gender).`);
-  const g = profileGrouping(schema, field, r);
-  const w = eventWhere(r);
-  const base = db.$client
-    .prepare(`SELECT ${g.value} AS value, count(*) AS n FROM (${activeSubscribersSql(w)}) a JOIN subscribers s ON s.id = a.subscriber_id ${g.join} GROUP BY 1`)
-    .all(...w.args, ...w.args) as { value: string | number | null; n: number }[];
-  const reaches = db.$client
-    .prepare(
-      `SELECT ${g.value} AS value, e.flow_id AS flowId, e.node_id AS nodeId, count(DISTINCT e.subscriber_id) AS n
-       FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join}
-       WHERE e.type = 'content' AND ${w.sql} AND e.node_id IS NOT NULL GROUP BY 1, 2, 3`,
-    )
-    .all(...w.args) as { value: string | number | null; flowId: string; nodeId: string; n: number }[];
-  const label = (v: string | number | null) => (v === null ? NOT_SET : String(v));
-
-  const activeBy = new Map(base.map((b) => [label(b.value), b.n]));
-  let activeAll = base.reduce((a, b) => a + b.n, 0);
-  const reachedAllBy = new Map<string, number>();
-  if (g.overlapping) {
-    // A list field counts a subscriber in several groups: totals come from the log itself.
-    activeAll = (db.$client.prepare(`SELECT count(*) AS n FROM (${activeSubscribersSql(w)})`).get(...w.args, ...w.args) as { n: number }).n;
-    const rows = db.$client
-      .prepare(`SELECT e.flow_id AS flowId, e.node_id AS nodeId, count(DISTINCT e.subscriber_id) AS n FROM usage_events e WHERE e.type = 'content' AND ${w.sql} AND e.node_id IS NOT NULL GROUP BY 1, 2`)
-      .all(...w.args) as { flowId: string; nodeId: string; n: number }[];
-    for (const x of rows) reachedAllBy.set(`${x.flowId}\u0000${x.nodeId}`, x.n);
-  } else {
-    for (const x of reaches) reachedAllBy.set(`${x.flowId}\u0000${x.nodeId}`, (reachedAllBy.get(`${x.flowId}\u0000${x.nodeId}`) ?? 0) + x.n);
-  }
+  const g = rollupGrouping(schema, field, r);
+  const usage = groupUsage(db, r, g);
+  const { byContent, totals: reachedAllBy } = contentReach(db, r, g);
+  const activeAll = distinct(usage.total.subscribers);
+  const visitsAll = usage.total.visits;
+  const activeBy = new Map([...usage.groups].map(([value, u]) => [value, { active: distinct(u.subscribers), visits: u.visits }]));
 
   const groups = sortGroups(
-    [...activeBy].map(([value, n]) => ({ value, size: n, activeSubscribers: n, shareOfActive: rate(n, activeAll) })),
+    [...activeBy].map(([value, a]) => ({ value, size: a.active, activeSubscribers: a.active, shareOfActive: rate(a.active, activeAll), visits: a.visits, shareOfVisits: rate(a.visits, visitsAll) })),
     g.order,
   ).map(({ size: _s, ...x }) => x);
 
-  const byContent = new Map<string, Map<string, number>>();
-  for (const x of reaches) {
-    const k = `${x.flowId}\u0000${x.nodeId}`;
-    let m = byContent.get(k);
-    if (!m) byContent.set(k, (m = new Map<string, number>()));
-    m.set(label(x.value), x.n);
-  }
   const failing: Record<string, unknown>[] = [];
   const content = [...byContent]
     .map(([k, m]) => {
       const [flowId, nodeId] = k.split('\u0000') as [string, string];
       const reachedAll = reachedAllBy.get(k) ?? 0;
-      const perGroup = groups.map(({ value, activeSubscribers }) => {
+      const perGroup = groups.map(({ value, visits }) => {
         const reached = m.get(value) ?? 0;
-        const ri = reachIndex(reached, reachedAll, activeSubscribers, activeAll);
+        const ri = reachIndex(reached, reachedAll, visits, visitsAll);
         const row = {
           value,
           reached,
-          reachRate: rate(reached, activeSubscribers),
+          reachRate: rate(reached, visits),
           shareOfReached: rate(reached, reachedAll),
-          shareOfActive: rate(activeSubscribers, activeAll),
+          shareOfVisits: rate(visits, visitsAll),
           reachIndex: ri.index,
           interval: ri.interval,
           ...(reached < MIN_REACHED ? { fewReached: true } : {}),
@@ -107,14 +81,17 @@ export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>,
   return {
     field,
     activeSubscribers: activeAll,
+    visits: visitsAll,
     groups,
     content: content.slice(0, limit),
     ...(content.length > limit ? { contentTruncated: content.length } : {}),
     failing: failing.slice(0, limit),
     note:
-      `reachIndex = (group's share of the subscribers who reached the content) / (group's share of the active base: subscribers with a session or content in the range); ` +
-      `1 = in proportion, below 1 = under-reached. interval is an approximate 95% interval; fewReached marks fewer than ${MIN_REACHED} subscribers. ` +
-      `failing lists groups whose whole interval is below 1. Groups are by ${field} as it is now; subscribers without a value are under "${NOT_SET}".` +
+      `reached counts visits (a session, or content sent by SMS outside one) that reached the content: read on USSD, heard to the end on IVR. ` +
+      `reachIndex = (group's share of the visits that reached the content) / (group's share of all visits in the range); 1 = in proportion, below 1 = under-reached. ` +
+      `interval is an approximate 95% interval (it treats visits as independent, so a few heavy callers make it too narrow); fewReached marks fewer than ${MIN_REACHED} visits. ` +
+      `failing lists groups whose whole interval is below 1. activeSubscribers are distinct subscribers with a visit (exact up to ${EXACT_MAX} per group and day, then within about 3%). ` +
+      `Groups are by ${field} as it was when the CRM pass counted the visit; subscribers without a value are under "${NOT_SET}".` +
       (g.overlapping ? ` ${field} is a list: a subscriber counts in every group they belong to.` : ''),
   };
 }

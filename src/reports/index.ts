@@ -46,7 +46,7 @@ export const REPORTS: Record<string, string> = {
   usage: 'active subscribers, sessions, content and stuck rates by region, crop, language, operator, any typed profile field or ageBand (by=...)',
   interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
-  'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): reach against the group\'s share of the active base (reach index)',
+  'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */

@@ -45,26 +45,3 @@ export function sortGroups<T extends { value: string; size: number }>(rows: T[],
   const rank = (v: string) => (v === NOT_SET ? 1e9 : order ? (order.indexOf(v) === -1 ? 1e8 : order.indexOf(v)) : 0);
   return rows.sort((a, b) => rank(a.value) - rank(b.value) || b.size - a.size || a.value.localeCompare(b.value));
 }
-
-/** The SQL conditions of a report range over `usage_events e` (time, channel, flow). */
-export function eventWhere(r: ReportRange): { sql: string; args: unknown[] } {
-  const parts = ['e.at BETWEEN ? AND ?'];
-  const args: unknown[] = [r.from, r.to];
-  if (r.channel) {
-    parts.push('e.channel = ?');
-    args.push(r.channel);
-  }
-  if (r.flow) {
-    parts.push('e.flow_id = ?');
-    args.push(r.flow);
-  }
-  return { sql: parts.join(' AND '), args };
-}
-
-/**
- * Subscribers active in the range (a session started or content reached), as a subquery yielding
- * `subscriber_id`; each half reads one covering partial index. Its arguments are `w.args` twice.
- */
-export function activeSubscribersSql(w: { sql: string }): string {
-  return `SELECT e.subscriber_id FROM usage_events e WHERE e.type = 'session_start' AND ${w.sql} UNION SELECT e.subscriber_id FROM usage_events e WHERE e.type = 'content' AND ${w.sql}`;
-}

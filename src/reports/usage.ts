@@ -2,9 +2,10 @@ import type { Db } from '../db/client';
 import { hllCount, hllMerge, hllNew } from '../crm/hll';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
-import { activeSubscribersSql, eventWhere, NOT_SET, profileGrouping, sortGroups } from './profile-groups';
+import { EXACT_MAX } from '../crm/distinct-sketch';
+import { NOT_SET, sortGroups } from './profile-groups';
+import { distinct, groupUsage, rollupGrouping } from './profile-rollup';
 
-const label = (v: string | number | null) => (v === null ? NOT_SET : String(v));
 import { rate, rollupWhere, type ReportRange } from './range';
 
 export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
@@ -58,40 +59,31 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined, sche
 }
 
 /**
- * Usage by a typed profile field: active subscribers (a session or content in the range), sessions and
- * the share of sessions reaching content, exact, from the usage log in one grouped query; registered
- * subscribers per group as of now. Stuck sessions are classified per rollup dimension only.
+ * Usage by a typed profile field: active subscribers (a visit in the range: a session, or content sent
+ * outside one), sessions and the share of sessions reaching content, from the daily profile rollups the
+ * CRM pass keeps; registered subscribers per group as of now. Stuck sessions are classified per rollup
+ * dimension only.
  */
 function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
-  const g = profileGrouping(schema, field, r, USAGE_DIMS);
-  const w = eventWhere(r);
-  type Row = { value: string | number | null; n: number };
-  const grouped = (sql: string, args: unknown[]) => new Map((db.$client.prepare(sql).all(...args) as Row[]).map((x) => [label(x.value), x.n]));
-  const active = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM (${activeSubscribersSql(w)}) a JOIN subscribers s ON s.id = a.subscriber_id ${g.join} GROUP BY 1`, [...w.args, ...w.args]);
-  const sessions = grouped(`SELECT ${g.value} AS value, count(*) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'session_start' AND ${w.sql} GROUP BY 1`, w.args);
-  const contentSessions = grouped(
-    `SELECT ${g.value} AS value, count(DISTINCT e.session_id) AS n FROM usage_events e JOIN subscribers s ON s.id = e.subscriber_id ${g.join} WHERE e.type = 'content' AND ${w.sql} GROUP BY 1`,
-    w.args,
-  );
-  const rows = [...active].map(([value, n]) => ({ value, active: n, sessions: sessions.get(value) ?? 0, content: contentSessions.get(value) ?? 0 }));
-  const registered = new Map(
-    (db.$client.prepare(`SELECT ${g.value} AS value, count(*) AS n FROM subscribers s ${g.join} GROUP BY 1`).all() as Row[]).map((x) => [label(x.value), x.n]),
-  );
-  const total = g.overlapping
-    ? (db.$client.prepare(`SELECT count(*) AS n FROM (${activeSubscribersSql(w)})`).get(...w.args, ...w.args) as { n: number }).n
-    : rows.reduce((a, x) => a + x.active, 0);
+  const g = rollupGrouping(schema, field, r, USAGE_DIMS);
+  const usage = groupUsage(db, r, g);
+  // Registered per value as of the last daily snapshot (taken by the CRM pass), grouped like the rollups.
+  const snap = db.$client.prepare("SELECT data FROM crm_snapshots WHERE kind = 'profile_reach' ORDER BY day DESC LIMIT 1").get() as { data: string } | undefined;
+  const byValue = snap ? ((JSON.parse(snap.data) as Record<string, Record<string, number>>)[g.stored] ?? {}) : {};
+  const registered = new Map<string, number>();
+  for (const [value, n] of Object.entries(byValue)) registered.set(g.label(value), (registered.get(g.label(value)) ?? 0) + n);
   const values = sortGroups(
-    rows.map((x) => {
-      const value = x.value;
+    [...usage.groups].map(([value, u]) => {
+      const active = distinct(u.subscribers);
       const reg = registered.get(value) ?? 0;
       return {
         value,
-        size: x.active,
-        activeSubscribers: x.active,
+        size: active,
+        activeSubscribers: active,
         registeredSubscribers: reg,
-        reachRate: rate(Math.min(x.active, reg), reg),
-        sessions: x.sessions,
-        contentRate: rate(x.content, x.sessions),
+        reachRate: rate(Math.min(active, reg), reg),
+        sessions: u.sessions,
+        contentRate: rate(u.contentSessions, u.sessions),
         stuckSessions: null,
         stuckRate: null,
       };
@@ -100,11 +92,12 @@ function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<Prof
   ).map(({ size: _size, ...v }) => v);
   return {
     by: field,
-    activeSubscribers: total,
+    activeSubscribers: distinct(usage.total.subscribers),
     values,
     note:
-      `activeSubscribers are exact counts of subscribers with a session or content in the range, grouped by their ${field} as it is now` +
+      `activeSubscribers are distinct subscribers with a session or content in the range (exact while a group has at most ${EXACT_MAX} a day, else within about 3%), ` +
+      `grouped by their ${field} as it was when the CRM pass counted the visit` +
       (g.overlapping ? ` (${field} is a list: a subscriber is counted in every group they belong to)` : '') +
-      `; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
+      `; registeredSubscribers is everyone with that value as of the last daily snapshot; subscribers without a value are under "${NOT_SET}". Stuck sessions are broken down by ${USAGE_DIMS.join(', ')} only.`,
   };
 }

@@ -144,7 +144,7 @@ describe('generator demographics: planted differences show in the usage data', (
   const newShare = (): Share => ({ sessions: 0, market: 0, weather: 0 });
 
   interface Demography {
-    content: { nodeId: string; reached: number; groups: { value: string; reached: number; shareOfActive: number; reachIndex: number | null; interval: [number, number] | null }[] }[];
+    content: { nodeId: string; reached: number; groups: { value: string; reached: number; shareOfVisits: number; reachIndex: number | null; interval: [number, number] | null }[] }[];
   }
   const indexOf = (d: Demography, node: string, group: string) => d.content.find((c) => c.nodeId === node)?.groups.find((g) => g.value === group);
 
@@ -176,7 +176,7 @@ describe('generator demographics: planted differences show in the usage data', (
       expect(g.reachIndex, `${node}: <25 ${JSON.stringify(g)}`).toBeLessThan(1);
       young += g.reached;
       all += byAge.content.find((c) => c.nodeId === node)!.reached;
-      share = g.shareOfActive;
+      share = g.shareOfVisits;
     }
     expect(all).toBeGreaterThan(100);
     expect(young / all / share).toBeLessThan(0.5);

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Times are epoch milliseconds (integers): cheap to compare and index, converted to ISO-8601 at the API.
@@ -69,9 +68,5 @@ export const usageEvents = sqliteTable(
   (t) => [
     index('usage_events_subscriber_idx').on(t.subscriberId, t.id),
     index('usage_events_at_idx').on(t.at),
-    // Covering partial indexes for reports by demography (who was active, who reached which content in a
-    // range): they read a fifth of the log's rows and none of its pages.
-    index('usage_events_start_idx').on(t.at, t.subscriberId, t.channel, t.flowId).where(sql`type = 'session_start'`),
-    index('usage_events_content_idx').on(t.at, t.subscriberId, t.channel, t.flowId, t.nodeId, t.sessionId).where(sql`type = 'content'`),
   ],
 );

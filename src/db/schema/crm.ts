@@ -185,6 +185,42 @@ export const crmDiscoveryProfileDaily = sqliteTable(
   (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.field, t.value] }), index('crm_discovery_profile_field_day').on(t.field, t.day)],
 );
 
+/**
+ * Visits (a session, or content sent outside one) per profile field value, for usage and content-by-demography
+ * reports. Value '(not set)' counts subscribers without the field; field '*' value '' counts every visit.
+ */
+export const crmUsageProfileDaily = sqliteTable(
+  'crm_usage_profile_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    visits: integer('visits').notNull().default(0),
+    sessions: integer('sessions').notNull().default(0),
+    contentSessions: integer('content_sessions').notNull().default(0),
+    /** The distinct subscribers with a visit (src/crm/distinct-sketch.ts: exact ids while few, else HyperLogLog). */
+    subscribers: blob('subscribers', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.field, t.value] }), index('crm_usage_profile_field_day').on(t.field, t.day)],
+);
+
+/** Visits that reached each content node (read on USSD, heard to the end on IVR, sent by SMS), per profile field value. */
+export const crmContentProfileDaily = sqliteTable(
+  'crm_content_profile_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    visits: integer('visits').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.nodeId, t.field, t.value] }), index('crm_content_profile_field_day').on(t.field, t.day)],
+);
+
 /** Something a detector found about a subscriber, acted on at most once. */
 export const crmFindings = sqliteTable(
   'crm_findings',
