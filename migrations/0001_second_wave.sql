@@ -13,6 +13,18 @@ CREATE TABLE `inbound_sms` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `inbound_sms_source_ext_uq` ON `inbound_sms` (`source`,`external_id`);--> statement-breakpoint
 CREATE INDEX `inbound_sms_from_idx` ON `inbound_sms` (`from_addr`,`created_at`);--> statement-breakpoint
+CREATE TABLE `crm_content_profile_daily` (
+	`day` integer NOT NULL,
+	`channel` text NOT NULL,
+	`flow_id` text NOT NULL,
+	`node_id` text NOT NULL,
+	`field` text NOT NULL,
+	`value` text NOT NULL,
+	`visits` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`day`, `channel`, `flow_id`, `node_id`, `field`, `value`)
+);
+--> statement-breakpoint
+CREATE INDEX `crm_content_profile_field_day` ON `crm_content_profile_daily` (`field`,`day`);--> statement-breakpoint
 CREATE TABLE `crm_discovery_daily` (
 	`day` integer NOT NULL,
 	`channel` text NOT NULL,
@@ -73,6 +85,20 @@ CREATE TABLE `crm_risk_rankings` (
 );
 --> statement-breakpoint
 CREATE INDEX `crm_risk_rankings_value_idx` ON `crm_risk_rankings` (`kind`,`value_at_risk`);--> statement-breakpoint
+CREATE TABLE `crm_usage_profile_daily` (
+	`day` integer NOT NULL,
+	`channel` text NOT NULL,
+	`flow_id` text NOT NULL,
+	`field` text NOT NULL,
+	`value` text NOT NULL,
+	`visits` integer DEFAULT 0 NOT NULL,
+	`sessions` integer DEFAULT 0 NOT NULL,
+	`content_sessions` integer DEFAULT 0 NOT NULL,
+	`subscribers` blob NOT NULL,
+	PRIMARY KEY(`day`, `channel`, `flow_id`, `field`, `value`)
+);
+--> statement-breakpoint
+CREATE INDEX `crm_usage_profile_field_day` ON `crm_usage_profile_daily` (`field`,`day`);--> statement-breakpoint
 CREATE TABLE `import_jobs` (
 	`id` text PRIMARY KEY NOT NULL,
 	`status` text NOT NULL,
@@ -127,6 +153,4 @@ ALTER TABLE `__new_subscribers` RENAME TO `subscribers`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `subscribers_msisdn_uq` ON `subscribers` (`msisdn`);--> statement-breakpoint
 CREATE INDEX `subscribers_last_seen_idx` ON `subscribers` (`last_seen_at`);--> statement-breakpoint
-ALTER TABLE `crm_fits` ADD `quality` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
-CREATE INDEX `usage_events_start_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`) WHERE type = 'session_start';--> statement-breakpoint
-CREATE INDEX `usage_events_content_idx` ON `usage_events` (`at`,`subscriber_id`,`channel`,`flow_id`,`node_id`,`session_id`) WHERE type = 'content';
+ALTER TABLE `crm_fits` ADD `quality` text DEFAULT '{}' NOT NULL;
