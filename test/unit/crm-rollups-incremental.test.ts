@@ -12,7 +12,7 @@ import { DAY, ManualClock } from '../../src/lib/clock';
 import { createMetrics } from '../../src/lib/metrics';
 import { silentLogger } from '../../src/lib/logger';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-disc-'));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-rollups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const config = loadConfig({ env: {} });
 const flows = new FlowRegistry(loadFlowsOrThrow('flows'));
@@ -35,11 +35,19 @@ function pass(db: Db, now: number) {
   return crm.runPass(now);
 }
 
-const discovery = (db: Db) =>
-  Object.fromEntries(['crm_discovery_daily', 'crm_discovery_profile_daily'].map((t) => [t, db.$client.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4, 5, 6`).raw().all()]));
+// Rollups the CRM pass keeps for first-go discovery (episodes) and for demography (profile groups).
+const ROLLUPS = ['crm_discovery_daily', 'crm_discovery_profile_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily'];
 
-describe('discovery episodes across passes', () => {
-  it('passes that stop in the middle of episodes give exactly what one pass over the whole log gives', () => {
+const rollups = (db: Db) =>
+  Object.fromEntries(
+    ROLLUPS.map((t) => [
+      t,
+      (db.$client.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4, 5, 6`).raw().all() as unknown[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : v))),
+    ]),
+  );
+
+describe('discovery and demography rollups across passes', () => {
+  it('passes that stop in the middle of sessions and episodes give exactly what one pass over the whole log gives', () => {
     const base = path.join(dir, 'base.db');
     const db0 = openDb({ path: base });
     migrateDb(db0);
@@ -55,7 +63,7 @@ describe('discovery episodes across passes', () => {
         pass(db, at);
         open.push((db.$client.prepare('SELECT count(*) AS n FROM crm_open_episodes').get() as { n: number }).n);
       }
-      const out = { tables: discovery(db), open };
+      const out = { tables: rollups(db), open };
       db.$client.close();
       return out;
     };
@@ -66,8 +74,7 @@ describe('discovery episodes across passes', () => {
     const many = run('many', [...stops, end]);
     const one = run('one', [end]);
     expect(many.open.some((n) => n > 0)).toBe(true);
-    const rows = one.tables.crm_discovery_daily as number[][];
-    expect(rows.length).toBeGreaterThan(10);
+    for (const t of ['crm_discovery_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily']) expect(one.tables[t]!.length).toBeGreaterThan(10);
     expect(many.tables).toEqual(one.tables);
   });
 });
