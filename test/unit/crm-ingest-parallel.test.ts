@@ -3,14 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator } from '../../src/crm/generator/population';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
-import { DAY, ManualClock } from '../../src/lib/clock';
-import { createMetrics } from '../../src/lib/metrics';
-import { silentLogger } from '../../src/lib/logger';
+import { DAY } from '../../src/lib/clock';
+import { bareCrmPass } from '../helpers/crm-pass';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-par-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,23 +16,7 @@ const config = loadConfig({ env: {} });
 const flows = new FlowRegistry(loadFlowsOrThrow('flows'));
 const START = Date.parse('2026-11-01T21:00:00Z');
 
-function pass(db: Db, now: number, parallel: boolean) {
-  const crm = new CrmService({
-    db,
-    config: { ...config, crm: { ...config.crm, act: false } },
-    clock: new ManualClock(now),
-    log: silentLogger,
-    metrics: createMetrics({ processMetrics: false }),
-    flows,
-    subscribers: { findById: () => null },
-    usage: { record: () => undefined },
-    messaging: null,
-    calls: null,
-    parallelIngest: parallel,
-    parallelMinEvents: 1,
-  });
-  return crm.runPass(now);
-}
+const pass = (db: Db, now: number, parallel: boolean) => bareCrmPass(db, config, flows, now, { parallel, parallelMinEvents: 1 });
 
 const tables = (db: Db) =>
   Object.fromEntries(

@@ -3,14 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator } from '../../src/crm/generator/population';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
-import { DAY, ManualClock } from '../../src/lib/clock';
-import { createMetrics } from '../../src/lib/metrics';
-import { silentLogger } from '../../src/lib/logger';
+import { DAY } from '../../src/lib/clock';
+import { bareCrmPass } from '../helpers/crm-pass';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-rollups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,22 +16,7 @@ const config = loadConfig({ env: {} });
 const flows = new FlowRegistry(loadFlowsOrThrow('flows'));
 const START = Date.parse('2026-11-01T21:00:00Z');
 
-function pass(db: Db, now: number) {
-  const crm = new CrmService({
-    db,
-    config: { ...config, crm: { ...config.crm, act: false } },
-    clock: new ManualClock(now),
-    log: silentLogger,
-    metrics: createMetrics({ processMetrics: false }),
-    flows,
-    subscribers: { findById: () => null },
-    usage: { record: () => undefined },
-    messaging: null,
-    calls: null,
-    parallelIngest: false,
-  });
-  return crm.runPass(now);
-}
+const pass = (db: Db, now: number) => bareCrmPass(db, config, flows, now);
 
 // Rollups the CRM pass keeps for first-go discovery (episodes) and for demography (profile groups).
 const ROLLUPS = ['crm_discovery_daily', 'crm_discovery_profile_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily'];
