@@ -37,6 +37,15 @@ function generate(args: string[]): Promise<{ seconds: number; line: string }> {
   });
 }
 
+/** A scratch folder with the bench's config (the services above, a database in the folder); removed by `rmSync(dir)`. */
+function benchWorkspace(prefix: string): { dir: string; dbPath: string; configFile: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dbPath = path.join(dir, 'crm.db');
+  const configFile = path.join(dir, 'config.yaml');
+  writeFileSync(configFile, stringify({ services: SERVICES, database: { path: dbPath }, logLevel: 'silent', api: { token: TOKEN } }));
+  return { dir, dbPath, configFile };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
@@ -50,11 +59,8 @@ export const crmBench: Bench = {
   async run(ctx) {
     const subscribers = ctx.quick ? 100_000 : 1_000_000;
     const days = 30;
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-bench-'));
+    const { dir, dbPath, configFile } = benchWorkspace('vasgw-crm-bench-');
     try {
-      const dbPath = path.join(dir, 'crm.db');
-      const configFile = path.join(dir, 'config.yaml');
-      writeFileSync(configFile, stringify({ services: SERVICES, database: { path: dbPath }, logLevel: 'silent', api: { token: TOKEN } }));
       ctx.progress(`generating ${subscribers} subscribers over ${days} days`);
       const gen = await generate(['--subscribers', String(subscribers), '--days', String(days), '--seed', '7', '--db', dbPath, '--config', configFile]);
       ctx.progress(gen.line);
@@ -155,11 +161,8 @@ export const crmTruthBench: Bench = {
   async run(ctx) {
     const subscribers = ctx.quick ? 20_000 : 100_000;
     const days = 30;
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-crm-truth-'));
+    const { dir, dbPath, configFile } = benchWorkspace('vasgw-crm-truth-');
     try {
-      const dbPath = path.join(dir, 'crm.db');
-      const configFile = path.join(dir, 'config.yaml');
-      writeFileSync(configFile, stringify({ services: SERVICES, database: { path: dbPath }, logLevel: 'silent', api: { token: TOKEN } }));
       ctx.progress(`generating ${subscribers} subscribers over ${days} days with the CRM acting every day`);
       const gen = await generate(['--subscribers', String(subscribers), '--days', String(days), '--seed', '11', '--db', dbPath, '--config', configFile, '--crm']);
       ctx.progress(gen.line.split('\n')[0]!);
