@@ -34,9 +34,25 @@ export function openDb(opts: OpenOptions): Db {
   return drizzle(sqlite, { schema }) as Db;
 }
 
-/** Applies ./migrations (idempotent). */
+/**
+ * Applies ./migrations (idempotent). SQLite changes a table's references by rebuilding it, and with
+ * foreign keys enforced, dropping the old copy of a table that others reference would fail (or cascade);
+ * so migrations run with enforcement off, as SQLite's documented procedure says, and the references are
+ * checked once afterwards.
+ */
 export function migrateDb(db: Db): void {
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  const c = db.$client;
+  c.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    const broken = c.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+    if (broken.length > 0) {
+      const tables = [...new Set(broken.map((b) => `${b.table} -> ${b.parent}`))].join(', ');
+      throw new Error(`The database has ${broken.length} row(s) pointing at rows that do not exist (${tables}); fix them and migrate again.`);
+    }
+  } finally {
+    c.pragma('foreign_keys = ON');
+  }
 }
 
 /** Runs `fn` in one write transaction (BEGIN IMMEDIATE) and returns its result. */

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/client';
-import type { MessageKind, MessageStatus } from './types';
+import { NO_PROFILE, type MessageKind, type MessageStatus } from './types';
 import type { SmsEncoding } from './encoding';
 
 /** One outbox row as the messaging domain uses it. */
@@ -50,7 +50,7 @@ export interface PartRow {
 
 interface RawMessage {
   id: string;
-  subscriber_id: number;
+  subscriber_id: number | null;
   msisdn: string;
   sender: string | null;
   text: string;
@@ -93,7 +93,7 @@ interface RawPart {
 
 const fromRaw = (r: RawMessage): MessageRow => ({
   id: r.id,
-  subscriberId: r.subscriber_id,
+  subscriberId: r.subscriber_id ?? NO_PROFILE,
   msisdn: r.msisdn,
   sender: r.sender,
   text: r.text,
@@ -239,7 +239,7 @@ export class OutboxRepo {
   /** Inserts a new message row. */
   insert(m: Pick<MessageRow, 'id' | 'subscriberId' | 'msisdn' | 'sender' | 'text' | 'kind' | 'source' | 'sourceRef' | 'status' | 'reason' | 'operator' | 'encoding' | 'parts' | 'concatRef' | 'dueAt' | 'expiresAt' | 'receiptRequested' | 'createdAt' | 'finalAt'>): void {
     // Positional: binding 20 named parameters showed in the enqueue profile.
-    this.s.insert.run(m.id, m.subscriberId, m.msisdn, m.sender, m.text, m.kind, m.source, m.sourceRef, m.status, m.reason, m.operator, m.encoding, m.parts,
+    this.s.insert.run(m.id, m.subscriberId === NO_PROFILE ? null : m.subscriberId, m.msisdn, m.sender, m.text, m.kind, m.source, m.sourceRef, m.status, m.reason, m.operator, m.encoding, m.parts,
       m.concatRef, m.dueAt, m.expiresAt, m.receiptRequested, m.createdAt, m.createdAt, m.finalAt);
   }
 

@@ -1,4 +1,5 @@
 import { sqliteTable, integer, real, text, index } from 'drizzle-orm/sqlite-core';
+import { subscribers } from './core';
 
 /**
  * The durable outbound-call queue: one row per requested call, updated through every attempt
@@ -8,7 +9,7 @@ export const calls = sqliteTable(
   'calls',
   {
     id: text('id').primaryKey(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     msisdn: text('msisdn').notNull(),
     flowId: text('flow_id').notNull(),
     startNode: text('start_node'),

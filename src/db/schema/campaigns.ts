@@ -1,4 +1,5 @@
 import { sqliteTable, integer, text, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+import { subscribers } from './core';
 
 // Campaigns, segments and polls (issue 7). Times are epoch ms; JSON columns hold per-language texts.
 
@@ -37,12 +38,12 @@ export const polls = sqliteTable(
 export const pollAnswers = sqliteTable(
   'poll_answers',
   {
-    pollId: text('poll_id').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    pollId: text('poll_id').notNull().references(() => polls.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     /** 0-based answer index; for NPS the score 0-10. */
     answer: integer('answer').notNull(),
     channel: text('channel').notNull(),
-    campaignId: text('campaign_id'),
+    campaignId: text('campaign_id').references(() => campaigns.id),
     at: integer('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.pollId, t.subscriberId] }), index('poll_answers_subscriber_idx').on(t.subscriberId)],
@@ -55,10 +56,10 @@ export const pollAnswers = sqliteTable(
 export const pollInvites = sqliteTable(
   'poll_invites',
   {
-    pollId: text('poll_id').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    pollId: text('poll_id').notNull().references(() => polls.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     channel: text('channel', { enum: ['sms', 'call'] }).notNull(),
-    campaignId: text('campaign_id'),
+    campaignId: text('campaign_id').references(() => campaigns.id),
     sentAt: integer('sent_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     clarifiedAt: integer('clarified_at'),
@@ -78,7 +79,7 @@ export const campaigns = sqliteTable(
     channel: text('channel', { enum: ['sms', 'call'] }).notNull(),
     segmentId: text('segment_id').notNull(),
     text: text('text', { mode: 'json' }).$type<Record<string, string>>(),
-    pollId: text('poll_id'),
+    pollId: text('poll_id').references(() => polls.id),
     flowId: text('flow_id'),
     startNode: text('start_node'),
     /** One-off start time (epoch ms) or a cron expression evaluated in `timezone`. */
@@ -107,7 +108,7 @@ export const campaignRuns = sqliteTable(
   'campaign_runs',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    campaignId: text('campaign_id').notNull(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
     dueAt: integer('due_at').notNull(),
     status: text('status', { enum: ['pending', 'sending', 'paused', 'done', 'cancelled'] }).notNull(),
     total: integer('total').notNull().default(0),
@@ -135,8 +136,8 @@ export const campaignRuns = sqliteTable(
 export const campaignRecipients = sqliteTable(
   'campaign_recipients',
   {
-    runId: integer('run_id').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    runId: integer('run_id').notNull().references(() => campaignRuns.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     status: text('status', { enum: ['pending', 'queued', 'blocked', 'cancelled'] }).notNull(),
     /** Outbox message id or call id. */
     ref: text('ref'),

@@ -32,7 +32,7 @@ export const sessions = sqliteTable(
     channel: text('channel').notNull(),
     /** The aggregator's session id, unique per channel. */
     externalId: text('external_id').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     flowId: text('flow_id').notNull(),
     serviceCode: text('service_code'),
     /** Engine state (JSON): node, stack, page, invalid count, language, channel extras. */
@@ -57,7 +57,7 @@ export const usageEvents = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     at: integer('at').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     channel: text('channel').notNull(),
     type: text('type').notNull(),
     sessionId: text('session_id'),

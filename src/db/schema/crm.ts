@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, real, blob, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+import { calls } from './calls';
+import { messages } from './messaging';
+import { subscribers } from './core';
 
 // The CRM's own tables. Detectors read usage_events incrementally (by id) and keep everything they need
 // here: per-subscriber activity, daily rollups that reports sum, findings, interventions and model fits.
@@ -19,7 +22,7 @@ export const crmState = sqliteTable('crm_state', {
 export const crmSubscribers = sqliteTable(
   'crm_subscribers',
   {
-    subscriberId: integer('subscriber_id').primaryKey(),
+    subscriberId: integer('subscriber_id').primaryKey().references(() => subscribers.id),
     /** First and last day with activity (a session or an SMS keyword), and how many distinct days. */
     firstDay: integer('first_day'),
     lastDay: integer('last_day'),
@@ -65,7 +68,7 @@ export const crmLapseDays = sqliteTable(
 /** Sessions seen but not yet ended when a pass finished: their running classification. */
 export const crmOpenSessions = sqliteTable('crm_open_sessions', {
   sessionId: text('session_id').primaryKey(),
-  subscriberId: integer('subscriber_id').notNull(),
+  subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
   lastAt: integer('last_at').notNull(),
   acc: text('acc', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
 });
@@ -136,7 +139,7 @@ export const crmUsageDaily = sqliteTable(
 
 /** Episodes (a subscriber's sessions within the configured gap) still open at the end of a pass. */
 export const crmOpenEpisodes = sqliteTable('crm_open_episodes', {
-  subscriberId: integer('subscriber_id').primaryKey(),
+  subscriberId: integer('subscriber_id').primaryKey().references(() => subscribers.id),
   lastAt: integer('last_at').notNull(),
   acc: text('acc', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
 });
@@ -226,7 +229,7 @@ export const crmFindings = sqliteTable(
   'crm_findings',
   {
     id: text('id').primaryKey(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     /** stuck | passive | lapsing | churned */
     kind: text('kind').notNull(),
     /** Kind-specific identity: the same situation is never a second finding. */
@@ -257,8 +260,8 @@ export const crmInterventions = sqliteTable(
   'crm_interventions',
   {
     id: text('id').primaryKey(),
-    findingId: text('finding_id').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    findingId: text('finding_id').notNull().references(() => crmFindings.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     /** education_sms | voice_guidance | nudge | save | winback */
     kind: text('kind').notNull(),
     findingKind: text('finding_kind').notNull(),
@@ -273,8 +276,8 @@ export const crmInterventions = sqliteTable(
      */
     status: text('status').notNull(),
     reason: text('reason'),
-    messageId: text('message_id'),
-    callId: text('call_id'),
+    messageId: text('message_id').references(() => messages.id),
+    callId: text('call_id').references(() => calls.id),
     text: text('text'),
     parts: integer('parts').notNull().default(0),
     /**
@@ -340,7 +343,7 @@ export const crmRiskRankings = sqliteTable(
   {
     /** lapse | disengagement */
     kind: text('kind').notNull(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     serviceId: text('service_id').notNull(),
     state: text('state').notNull(),
     pAlive: real('p_alive'),

@@ -43,7 +43,7 @@ export const importJobs = sqliteTable(
 export const importRejections = sqliteTable(
   'import_rejections',
   {
-    jobId: text('job_id').notNull(),
+    jobId: text('job_id').notNull().references(() => importJobs.id),
     line: integer('line').notNull(),
     msisdn: text('msisdn'),
     reason: text('reason').notNull(),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, blob, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+import { subscribers } from './core';
 
 /**
  * The durable outbox: one row per message asked for (API, flows, MO replies, campaigns, partners),
@@ -12,7 +13,7 @@ export const messages = sqliteTable(
   'messages',
   {
     id: text('id').primaryKey(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id),
     msisdn: text('msisdn').notNull(),
     /** Sender (short code or alphanumeric); null = the bind's sourceAddr. */
     sender: text('sender'),
@@ -59,7 +60,7 @@ export const messages = sqliteTable(
 export const messageParts = sqliteTable(
   'message_parts',
   {
-    messageId: text('message_id').notNull(),
+    messageId: text('message_id').notNull().references(() => messages.id),
     seq: integer('seq').notNull(),
     /** Which SMSC gave the id (binds to one SMSC share it): ids are only unique per SMSC. */
     smsc: text('smsc').notNull(),
@@ -130,7 +131,7 @@ export const inboundSms = sqliteTable(
     toAddr: text('to_addr').notNull(),
     text: text('text').notNull(),
     /** Set when the sender is a phone number (linked to its subscriber profile). */
-    subscriberId: integer('subscriber_id'),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id),
     /** How it was routed (opt_out, keyword, intercepted, ...). */
     route: text('route').notNull(),
     /** When the aggregator says it received it (epoch ms), else when we did. */

@@ -1,4 +1,5 @@
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { subscribers } from './core';
 
 // Money is stored in minor units (amount x 100, integers) so revenue sums never drift.
 
@@ -10,7 +11,7 @@ export const subscriptions = sqliteTable(
   'subscriptions',
   {
     id: text('id').primaryKey(),
-    subscriberId: integer('subscriber_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     serviceId: text('service_id').notNull(),
     /** none | pending | active | grace | suspended | cancelled | expired */
     state: text('state').notNull(),
@@ -52,7 +53,7 @@ export const billingEvents = sqliteTable(
   'billing_events',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    subscriptionId: text('subscription_id').notNull(),
+    subscriptionId: text('subscription_id').notNull().references(() => subscriptions.id),
     /** generic | africastalking | sdp | request */
     source: text('source').notNull(),
     /** Idempotency key: `<source>:<eventId | transactionID | ...>`. */
@@ -79,7 +80,7 @@ export const subscriptionRequests = sqliteTable(
   'subscription_requests',
   {
     id: text('id').primaryKey(),
-    subscriptionId: text('subscription_id').notNull(),
+    subscriptionId: text('subscription_id').notNull().references(() => subscriptions.id),
     action: text('action').notNull(),
     provider: text('provider').notNull(),
     /** pending | done | failed */
