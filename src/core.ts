@@ -16,7 +16,7 @@ import { FlowRegistry } from './engine/flow-registry';
 import { SessionService } from './sessions/session-service';
 import { MessagingService } from './messaging/messaging-service';
 import { flowSmsContent } from './messaging/flow-content';
-import { OutboxHealth } from './messaging/outbox-health';
+import { OutboxHealthStore } from './messaging/outbox-health-store';
 import { watchOutbox } from './operations/outbox-readiness';
 import { CallService } from './calls/call-service';
 import { messagingCallPolicy } from './calls/call-policy';
@@ -59,7 +59,7 @@ export function buildCore(deps: CoreDeps) {
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
-  watchOutbox(readiness, metrics, { health: new OutboxHealth(db), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
+  watchOutbox(readiness, metrics, { health: new OutboxHealthStore(db), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
   // A flow's send_sms action: the subscriber asked for it, so it is transactional.
   sessions.onEffect('send_sms', (e, ctx) => {
     messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });

@@ -1,13 +1,7 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/client';
+import { ConcatRepo, type ConcatPart } from './concat-repo';
 
-/** One stored part of a concatenated message. */
-export interface ConcatPart {
-  seq: number;
-  total: number;
-  dataCoding: number;
-  data: Buffer;
-}
+export type { ConcatPart } from './concat-repo';
 
 /** A whole (or, after the timeout, partial) message. */
 export interface ConcatGroup {
@@ -18,13 +12,8 @@ export interface ConcatGroup {
   missing: number[];
 }
 
-interface Row {
-  seq: number;
-  total: number;
-  data_coding: number;
-  data: Buffer;
-  meta: string;
-}
+/** Stale groups handed back per sweep; the next sweep takes the rest. */
+const STALE_PER_SWEEP = 500;
 
 /**
  * Durable reassembly of concatenated SMS: each part is stored when it arrives (its sender already got
@@ -32,56 +21,36 @@ interface Row {
  * part is in. Groups still incomplete after the timeout are handed back with what arrived.
  */
 export class ConcatBuffer {
-  private readonly insert: Statement;
-  private readonly count: Statement<[string], { n: number }>;
-  private readonly load: Statement<[string], Row>;
-  private readonly remove: Statement<[string]>;
-  private readonly stale: Statement<[number], { group_key: string }>;
-  private readonly firstMeta: Statement<[string], { meta: string }>;
+  private readonly repo: ConcatRepo;
 
   constructor(db: Db) {
-    const c = db.$client;
-    this.insert = c.prepare(
-      'INSERT OR IGNORE INTO concat_parts (group_key, seq, total, data_coding, data, meta, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.count = c.prepare('SELECT count(*) AS n FROM concat_parts WHERE group_key = ?');
-    this.load = c.prepare('SELECT seq, total, data_coding, data, meta FROM concat_parts WHERE group_key = ? ORDER BY seq');
-    this.remove = c.prepare('DELETE FROM concat_parts WHERE group_key = ?');
-    this.stale = c.prepare('SELECT DISTINCT group_key FROM concat_parts WHERE received_at < ? LIMIT 500');
-    this.firstMeta = c.prepare('SELECT meta FROM concat_parts WHERE group_key = ? ORDER BY id LIMIT 1');
+    this.repo = new ConcatRepo(db);
   }
 
   /** The meta stored with the group's first part, or null when no part is stored. */
   metaOf(groupKey: string): Record<string, unknown> | null {
-    const r = this.firstMeta.get(groupKey);
-    return r ? (JSON.parse(r.meta) as Record<string, unknown>) : null;
+    return this.repo.firstMeta(groupKey);
   }
 
   /** Stores a part; returns the whole group when this part completed it (call inside a transaction). */
   add(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; meta: Record<string, unknown>; at: number }): ConcatGroup | null {
-    this.insert.run(p.groupKey, p.seq, p.total, p.dataCoding, p.data, JSON.stringify(p.meta), p.at);
-    if (this.count.get(p.groupKey)!.n < p.total) return null;
+    this.repo.add(p);
+    if (this.repo.count(p.groupKey) < p.total) return null;
     return this.take(p.groupKey);
   }
 
   /** Groups whose first part arrived before `before`, removed and returned with what they have. */
   expired(before: number): ConcatGroup[] {
-    return this.stale.all(before).map((r) => this.take(r.group_key));
+    return this.repo.staleGroups(before, STALE_PER_SWEEP).map((k) => this.take(k));
   }
 
   private take(groupKey: string): ConcatGroup {
-    const rows = this.load.all(groupKey);
-    this.remove.run(groupKey);
-    const total = rows[0]?.total ?? 0;
-    const have = new Set(rows.map((r) => r.seq));
+    const { parts, meta } = this.repo.take(groupKey);
+    const total = parts[0]?.total ?? 0;
+    const have = new Set(parts.map((r) => r.seq));
     const missing: number[] = [];
     for (let s = 1; s <= total; s++) if (!have.has(s)) missing.push(s);
-    return {
-      groupKey,
-      parts: rows.map((r) => ({ seq: r.seq, total: r.total, dataCoding: r.data_coding, data: r.data })),
-      meta: rows[0] ? (JSON.parse(rows[0].meta) as Record<string, unknown>) : {},
-      missing,
-    };
+    return { groupKey, parts, meta: meta ?? {}, missing };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
+import { dbOpen } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -188,7 +189,7 @@ export class Dispatcher {
   /** Claims and submits as much as the transport can take now. */
   pump(): void {
     const transport = this.transport;
-    if (!transport || !this.running || this.pumping || !this.d.db.$client.open) return;
+    if (!transport || !this.running || this.pumping || !dbOpen(this.d.db)) return;
     this.pumping = true;
     try {
       const now = this.d.clock.now();

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { dbOpen, inTransaction } from '../db/handle';
 import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { DAY, HOUR, iso } from '../lib/clock';
@@ -32,7 +33,7 @@ import type {
   MessagingPort,
   MoInterceptor,
 } from './types';
-import { NO_PROFILE, REPLY_ADDRESS_RE } from './types';
+import { REPLY_ADDRESS_RE } from './types';
 import { TransportRouter } from './transport-router';
 
 /** An address as an MO came from that is not a phone number (see REPLY_ADDRESS_RE). */
@@ -117,7 +118,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.transports.setWakeup(() => this.dispatcher.wake());
     this.dispatcher.attach(this.transports);
     d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], (g) => {
-      if (!d.db.$client.open) return;
+      if (!dbOpen(d.db)) return;
       const depth = this.repo.depth();
       g.set({ status: 'queued' }, depth.queued);
       g.set({ status: 'sent' }, depth.sent);
@@ -150,7 +151,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     }
     if (address) {
       const id = req.id ?? newId('msg', now);
-      const row = { id, subscriberId: NO_PROFILE, msisdn: address, sender: req.from ?? null, text: req.text, kind: 'transactional' as const, source: req.source ?? 'mo_reply', sourceRef: req.sourceRef ?? null };
+      const row = { id, subscriberId: null, msisdn: address, sender: req.from ?? null, text: req.text, kind: 'transactional' as const, source: req.source ?? 'mo_reply', sourceRef: req.sourceRef ?? null };
       this.atomic(() =>
         this.repo.insert({ ...row, status: 'queued', reason: null, operator: null, encoding, parts, concatRef: this.nextConcatRef(), dueAt: now, expiresAt: now + cfg.validityHours * HOUR, receiptRequested: 0, createdAt: now, finalAt: null }),
       );
@@ -239,7 +240,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
 
   /** Runs `fn` in a transaction, or directly inside the caller's (a savepoint per message costs). */
   private atomic<T>(fn: () => T): T {
-    return this.d.db.$client.inTransaction ? fn() : tx(this.d.db, fn);
+    return inTransaction(this.d.db) ? fn() : tx(this.d.db, fn);
   }
 
   /**

@@ -1,5 +1,5 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/client';
+import { dbOpen, inTransaction } from '../db/handle';
 import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -35,14 +35,11 @@ export class MoIntake {
   private readonly concat: ConcatBuffer;
   private readonly inbound: InboundRepo;
   private queue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
-  private readonly sp: { begin: Statement; release: Statement; rollback: Statement };
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: MoIntakeDeps) {
     this.concat = new ConcatBuffer(d.db);
     this.inbound = new InboundRepo(d.db);
-    const c = d.db.$client;
-    this.sp = { begin: c.prepare('SAVEPOINT mo_part'), release: c.prepare('RELEASE mo_part'), rollback: c.prepare('ROLLBACK TO mo_part') };
   }
 
   /** Queues a received part; `ack(true)` once it is committed (the transport acknowledges only then). */
@@ -55,7 +52,7 @@ export class MoIntake {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    if (!this.d.db.$client.open) {
+    if (!dbOpen(this.d.db)) {
       for (const item of batch) item.ack?.(false);
       return;
     }
@@ -68,8 +65,9 @@ export class MoIntake {
       this.d.commit(() => {
         for (const item of batch) {
           try {
-            // A savepoint each: one bad message does not take the others with it.
-            this.savepoint(() => this.receive(item.p));
+            // A savepoint each (a transaction inside the group's is one): one bad message does not take
+            // the others with it.
+            tx(this.d.db, () => this.receive(item.p));
             results.push(true);
           } catch (err) {
             this.d.log.error({ err, msisdn: item.p.from }, 'could not process a received SMS');
@@ -79,20 +77,6 @@ export class MoIntake {
       }).then(() => batch.forEach((item, i) => item.ack?.(results[i]!)), fail);
     } catch (err) {
       fail(err);
-    }
-  }
-
-  /** Runs `fn` inside the current transaction, undoing only its own writes if it throws. */
-  private savepoint<T>(fn: () => T): T {
-    this.sp.begin.run();
-    try {
-      const out = fn();
-      this.sp.release.run();
-      return out;
-    } catch (err) {
-      this.sp.rollback.run();
-      this.sp.release.run();
-      throw err;
     }
   }
 
@@ -155,7 +139,7 @@ export class MoIntake {
       const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
       return this.d.router.route(sub, inbound, parts);
     };
-    return this.d.db.$client.inTransaction ? run() : tx(this.d.db, run);
+    return inTransaction(this.d.db) ? run() : tx(this.d.db, run);
   }
 
   private routeGroup(group: ConcatGroup, at: number): MoRoute {
@@ -183,7 +167,7 @@ export class MoIntake {
 
   /** Hands on groups still incomplete after the timeout: MOs are routed, submits queued, with what arrived. */
   sweep(): void {
-    if (!this.d.db.$client.open) return;
+    if (!dbOpen(this.d.db)) return;
     const now = this.d.clock.now();
     try {
       tx(this.d.db, () => {
@@ -218,7 +202,7 @@ export class MoIntake {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.d.db.$client.open) this.flush();
+    if (dbOpen(this.d.db)) this.flush();
     else for (const item of this.queue.splice(0)) item.ack?.(false);
   }
 }

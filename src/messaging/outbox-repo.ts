@@ -1,138 +1,29 @@
-import type { Statement } from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { NO_PROFILE, type MessageKind, type MessageStatus } from './types';
+import { messageParts, messages, pendingReceipts } from '../db/schema';
+import { selectList } from '../db/select-list';
+import { name, prepare, type Prepared } from '../db/statement';
 import type { SmsEncoding } from './encoding';
+import type { MessageKind, MessageStatus } from './types';
 
-/** One outbox row as the messaging domain uses it. */
-export interface MessageRow {
-  id: string;
-  subscriberId: number;
-  msisdn: string;
-  sender: string | null;
-  text: string;
-  kind: MessageKind;
-  source: string;
-  sourceRef: string | null;
-  status: MessageStatus;
-  reason: string | null;
-  error: string | null;
-  errorCode: number | null;
-  operator: string | null;
-  encoding: SmsEncoding;
-  parts: number;
-  concatRef: number;
-  attempts: number;
-  dueAt: number;
-  expiresAt: number;
-  bindId: string | null;
-  receiptRequested: number;
-  receiptSentAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  sentAt: number | null;
-  deliveredAt: number | null;
-  finalAt: number | null;
-}
+/**
+ * One outbox row as the messaging domain uses it: the schema's row, with the text columns that hold
+ * one of the domain's values narrowed to them. `subscriberId` is null for an address with no profile
+ * (a reply to a short code).
+ */
+export type MessageRow = Omit<typeof messages.$inferSelect, 'kind' | 'status' | 'encoding'> & { kind: MessageKind; status: MessageStatus; encoding: SmsEncoding };
 
 /** A part the SMSC accepted. */
-export interface PartRow {
-  messageId: string;
-  seq: number;
-  smsc: string;
-  smscId: string;
-  bindId: string;
-  status: string;
-  dlrStat: string | null;
-  dlrErr: string | null;
-  submittedAt: number;
-  doneAt: number | null;
-}
+export type PartRow = typeof messageParts.$inferSelect;
 
-interface RawMessage {
-  id: string;
-  subscriber_id: number | null;
-  msisdn: string;
-  sender: string | null;
-  text: string;
-  kind: MessageKind;
-  source: string;
-  source_ref: string | null;
-  status: MessageStatus;
-  reason: string | null;
-  error: string | null;
-  error_code: number | null;
-  operator: string | null;
-  encoding: SmsEncoding;
-  parts: number;
-  concat_ref: number;
-  attempts: number;
-  due_at: number;
-  expires_at: number;
-  bind_id: string | null;
-  receipt_requested: number;
-  receipt_sent_at: number | null;
-  created_at: number;
-  updated_at: number;
-  sent_at: number | null;
-  delivered_at: number | null;
-  final_at: number | null;
-}
+/** A pending (early) receipt. */
+export type PendingReceiptRow = Pick<typeof pendingReceipts.$inferSelect, 'id' | 'stat' | 'err' | 'receivedAt'>;
 
-interface RawPart {
-  message_id: string;
-  seq: number;
-  smsc: string;
-  smsc_id: string;
-  bind_id: string;
-  status: string;
-  dlr_stat: string | null;
-  dlr_err: string | null;
-  submitted_at: number;
-  done_at: number | null;
-}
-
-const fromRaw = (r: RawMessage): MessageRow => ({
-  id: r.id,
-  subscriberId: r.subscriber_id ?? NO_PROFILE,
-  msisdn: r.msisdn,
-  sender: r.sender,
-  text: r.text,
-  kind: r.kind,
-  source: r.source,
-  sourceRef: r.source_ref,
-  status: r.status,
-  reason: r.reason,
-  error: r.error,
-  errorCode: r.error_code,
-  operator: r.operator,
-  encoding: r.encoding,
-  parts: r.parts,
-  concatRef: r.concat_ref,
-  attempts: r.attempts,
-  dueAt: r.due_at,
-  expiresAt: r.expires_at,
-  bindId: r.bind_id,
-  receiptRequested: r.receipt_requested,
-  receiptSentAt: r.receipt_sent_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  sentAt: r.sent_at,
-  deliveredAt: r.delivered_at,
-  finalAt: r.final_at,
-});
-
-const partFromRaw = (r: RawPart): PartRow => ({
-  messageId: r.message_id,
-  seq: r.seq,
-  smsc: r.smsc,
-  smscId: r.smsc_id,
-  bindId: r.bind_id,
-  status: r.status,
-  dlrStat: r.dlr_stat,
-  dlrErr: r.dlr_err,
-  submittedAt: r.submitted_at,
-  doneAt: r.done_at,
-});
+/** What a new outbox row is written with (the rest starts empty: no attempt, no error, not sent). */
+export type NewMessage = Pick<
+  MessageRow,
+  'id' | 'subscriberId' | 'msisdn' | 'sender' | 'text' | 'kind' | 'source' | 'sourceRef' | 'status' | 'reason' | 'operator' | 'encoding' | 'parts' | 'concatRef' | 'dueAt' | 'expiresAt' | 'receiptRequested' | 'createdAt' | 'finalAt'
+>;
 
 /** A position in a lane's claim order (due time, then insertion order). */
 export interface ClaimPosition {
@@ -140,125 +31,175 @@ export interface ClaimPosition {
   rowid: number;
 }
 
-/** A pending (early) receipt. */
-export interface PendingReceiptRow {
-  id: number;
-  stat: string;
-  err: string | null;
-  receivedAt: number;
-}
+/** A claimed row with its place in the lane's order. */
+type Claimed = MessageRow & { rid: number };
+
+const NEW_MESSAGE_COLUMNS = [
+  'id', 'subscriberId', 'msisdn', 'sender', 'text', 'kind', 'source', 'sourceRef', 'status', 'reason', 'operator', 'encoding', 'parts',
+  'concatRef', 'dueAt', 'expiresAt', 'receiptRequested', 'createdAt', 'finalAt',
+] as const satisfies ReadonlyArray<keyof NewMessage>;
+
+const p = (n: string) => sql.placeholder(n);
+const m = messages;
+const mp = messageParts;
+const pr = pendingReceipts;
+const MESSAGE = selectList(m);
+const PART = selectList(mp);
 
 /**
  * Data access for the outbox, parts and early receipts. Every statement is prepared once: the
- * dispatcher runs these thousands of times a second.
+ * dispatcher runs these thousands of times a second. Rows come back in the schema's shape (the select
+ * lists alias columns to its property names), so no row is mapped in JavaScript.
  */
 export class OutboxRepo {
   private readonly s: {
-    insert: Statement;
-    byId: Statement<[string], RawMessage>;
-    promoCount: Statement<[number, number], { n: number }>;
-    promoCounts: Statement<[string, number], { id: number; n: number }>;
-    claim: Statement<[string, number, number], RawMessage & { rid: number }>;
-    claimNoOperator: Statement<[number, number], RawMessage & { rid: number }>;
-    claimAfter: Statement<[string, number, number, number, number], RawMessage & { rid: number }>;
-    claimNoOperatorAfter: Statement<[number, number, number, number], RawMessage & { rid: number }>;
-    release: Statement;
-    sent: Statement;
-    setStatus: Statement;
-    finalize: Statement;
-    insertPart: Statement;
-    partsOf: Statement<[string], RawPart>;
-    partBySmscId: Statement<[string, string], RawPart>;
-    updatePart: Statement;
-    countParts: Statement<[string], { total: number; delivered: number }>;
-    insertPending: Statement;
-    pendingFor: Statement<[string, string], { id: number; stat: string; err: string | null; received_at: number }>;
-    deletePending: Statement<[number]>;
-    pendingCount: Statement<[], { n: number }>;
-    prunePending: Statement<[number]>;
-    expireQueued: Statement<[number, number, number], RawMessage>;
-    expireSent: Statement<[number, number, number], RawMessage>;
-    queueDepth: Statement<[], { status: string; n: number }>;
-    receiptsDue: Statement<[string, number], RawMessage>;
-    receiptSent: Statement<[number, string]>;
+    insert: Prepared<never, NewMessage>;
+    byId: Prepared<MessageRow, { id: string }>;
+    promoCount: Prepared<{ n: number }, { subscriberId: number; since: number }>;
+    promoCounts: Prepared<{ id: number; n: number }, { ids: string; since: number }>;
+    claim: Prepared<Claimed, { operator: string; now: number; limit: number }>;
+    claimNoOperator: Prepared<Claimed, { now: number; limit: number }>;
+    claimAfter: Prepared<Claimed, { operator: string; now: number; dueAt: number; rowid: number; limit: number }>;
+    claimNoOperatorAfter: Prepared<Claimed, { now: number; dueAt: number; rowid: number; limit: number }>;
+    release: Prepared<never, { id: string; dueAt: number; at: number; error: string | null; errorCode: number | null; bindId: string | null }>;
+    sent: Prepared<never, { id: string; reason: string | null; bindId: string; at: number }>;
+    setStatus: Prepared<never, { id: string; status: MessageStatus; at: number }>;
+    finalize: Prepared<never, { id: string; status: MessageStatus; bump: number; at: number; error: string | null; errorCode: number | null; bindId: string | null; deliveredAt: number | null }>;
+    insertPart: Prepared<never, { messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number }>;
+    partsOf: Prepared<PartRow, { messageId: string }>;
+    partBySmscId: Prepared<PartRow, { smsc: string; smscId: string }>;
+    updatePart: Prepared<never, { messageId: string; seq: number; status: string; stat: string; err: string | null; at: number }>;
+    countParts: Prepared<{ total: number; delivered: number }, { messageId: string }>;
+    insertPending: Prepared<never, { smsc: string; smscId: string; stat: string; err: string | null; at: number }>;
+    pendingFor: Prepared<PendingReceiptRow, { smsc: string; smscId: string }>;
+    deletePending: Prepared<never, { id: number }>;
+    pendingCount: Prepared<{ n: number }>;
+    prunePending: Prepared<never, { before: number }>;
+    expireQueued: Prepared<MessageRow, { now: number }>;
+    expireSent: Prepared<MessageRow, { now: number }>;
+    queueDepth: Prepared<{ status: string; n: number }>;
+    receiptsDue: Prepared<MessageRow, { source: string; limit: number }>;
+    receiptSent: Prepared<never, { id: string; at: number }>;
   };
 
   constructor(db: Db) {
-    const c = db.$client;
+    const claimFrom = sql`SELECT rowid AS rid, ${MESSAGE} FROM ${m} WHERE ${m.status} = 'queued'`;
+    // From a position (due_at, rowid) on: the index is ordered so, and rows before it are held already.
+    const after = sql`(${m.dueAt}, rowid) > (${p('dueAt')}, ${p('rowid')})`;
+    const claimOrder = sql`ORDER BY ${m.dueAt}, rowid LIMIT ${p('limit')}`;
     this.s = {
-      insert: c.prepare(`INSERT INTO messages (id, subscriber_id, msisdn, sender, text, kind, source, source_ref, status, reason, operator, encoding, parts,
-          concat_ref, due_at, expires_at, receipt_requested, created_at, updated_at, final_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      byId: c.prepare('SELECT * FROM messages WHERE id = ?'),
-      promoCount: c.prepare("SELECT count(*) AS n FROM messages WHERE subscriber_id = ? AND created_at >= ? AND kind = 'promotional' AND status <> 'blocked'"),
+      insert: prepare(
+        db,
+        sql`INSERT INTO ${m} (${sql.join(NEW_MESSAGE_COLUMNS.map((k) => name(m[k])), sql`, `)}, ${name(m.updatedAt)})
+          VALUES (${sql.join(NEW_MESSAGE_COLUMNS.map((k) => p(k)), sql`, `)}, ${p('createdAt')})`,
+      ),
+      byId: prepare(db, sql`SELECT ${MESSAGE} FROM ${m} WHERE ${m.id} = ${p('id')}`),
+      promoCount: prepare(
+        db,
+        sql`SELECT count(*) AS n FROM ${m} WHERE ${m.subscriberId} = ${p('subscriberId')} AND ${m.createdAt} >= ${p('since')}
+          AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked'`,
+      ),
       // One grouped query for a bulk send: an index seek per listed subscriber.
-      promoCounts: c.prepare(`SELECT subscriber_id AS id, count(*) AS n FROM messages WHERE subscriber_id IN (SELECT value FROM json_each(?))
-          AND created_at >= ? AND kind = 'promotional' AND status <> 'blocked' GROUP BY subscriber_id`),
-      claim: c.prepare("SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? ORDER BY due_at, rowid LIMIT ?"),
-      claimNoOperator: c.prepare("SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? ORDER BY due_at, rowid LIMIT ?"),
-      // From a position (due_at, rowid) on: the index is ordered so, and rows before it are held already.
-      claimAfter: c.prepare(`SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator = ? AND due_at <= ? AND (due_at, rowid) > (?, ?)
-          ORDER BY due_at, rowid LIMIT ?`),
-      claimNoOperatorAfter: c.prepare(`SELECT rowid AS rid, * FROM messages WHERE status = 'queued' AND operator IS NULL AND due_at <= ? AND (due_at, rowid) > (?, ?)
-          ORDER BY due_at, rowid LIMIT ?`),
-      release: c.prepare(`UPDATE messages SET due_at = @dueAt, error = coalesce(@error, error), error_code = coalesce(@errorCode, error_code),
-          bind_id = coalesce(@bindId, bind_id), attempts = attempts + 1, updated_at = @at WHERE id = @id AND status = 'queued'`),
-      // Positional (markSent, insertPart): named binding costs a lookup per parameter, per message.
-      sent: c.prepare(`UPDATE messages SET status = 'sent', reason = ?, bind_id = ?, attempts = attempts + 1, sent_at = ?, updated_at = ?
-          WHERE id = ? AND status = 'queued'`),
-      setStatus: c.prepare('UPDATE messages SET status = @status, updated_at = @at WHERE id = @id'),
-      finalize: c.prepare(`UPDATE messages SET status = @status, attempts = attempts + @bump, error = coalesce(@error, error), error_code = coalesce(@errorCode, error_code),
-          bind_id = coalesce(@bindId, bind_id), delivered_at = @deliveredAt, final_at = @at, updated_at = @at WHERE id = @id`),
-      insertPart: c.prepare(`INSERT INTO message_parts (message_id, seq, smsc, smsc_id, bind_id, status, submitted_at)
-          VALUES (?, ?, ?, ?, ?, 'sent', ?)
-          ON CONFLICT(message_id, seq) DO UPDATE SET smsc = excluded.smsc, smsc_id = excluded.smsc_id, bind_id = excluded.bind_id,
-            status = 'sent', submitted_at = excluded.submitted_at`),
-      partsOf: c.prepare('SELECT * FROM message_parts WHERE message_id = ? ORDER BY seq'),
-      partBySmscId: c.prepare('SELECT * FROM message_parts WHERE smsc = ? AND smsc_id = ? ORDER BY submitted_at DESC LIMIT 1'),
-      updatePart: c.prepare(
-        'UPDATE message_parts SET status = @status, dlr_stat = @stat, dlr_err = @err, done_at = @at WHERE message_id = @messageId AND seq = @seq',
+      promoCounts: prepare(
+        db,
+        sql`SELECT ${m.subscriberId} AS id, count(*) AS n FROM ${m} WHERE ${m.subscriberId} IN (SELECT value FROM json_each(${p('ids')}))
+          AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
       ),
-      countParts: c.prepare("SELECT count(*) AS total, coalesce(sum(status = 'delivered'), 0) AS delivered FROM message_parts WHERE message_id = ?"),
-      insertPending: c.prepare('INSERT INTO pending_receipts (smsc, smsc_id, stat, err, received_at) VALUES (@smsc, @smscId, @stat, @err, @at)'),
-      pendingFor: c.prepare('SELECT id, stat, err, received_at FROM pending_receipts WHERE smsc = ? AND smsc_id = ? ORDER BY id'),
-      deletePending: c.prepare('DELETE FROM pending_receipts WHERE id = ?'),
-      pendingCount: c.prepare('SELECT count(*) AS n FROM pending_receipts'),
-      prunePending: c.prepare('DELETE FROM pending_receipts WHERE received_at < ?'),
-      expireQueued: c.prepare(`UPDATE messages SET status = 'expired', final_at = ?, updated_at = ?, reason = coalesce(reason, 'validity')
-          WHERE status = 'queued' AND expires_at <= ? RETURNING *`),
-      expireSent: c.prepare(`UPDATE messages SET status = 'expired', final_at = ?, updated_at = ?, reason = 'no_receipt'
-          WHERE status = 'sent' AND expires_at <= ? AND reason IS NULL RETURNING *`),
-      queueDepth: c.prepare("SELECT status, count(*) AS n FROM messages WHERE status IN ('queued', 'sent') GROUP BY status"),
-      receiptsDue: c.prepare(
-        'SELECT * FROM messages WHERE source = ? AND receipt_requested > 0 AND receipt_sent_at IS NULL AND final_at IS NOT NULL ORDER BY final_at LIMIT ?',
+      claim: prepare(db, sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
+      claimNoOperator: prepare(db, sql`${claimFrom} AND ${m.operator} IS NULL AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
+      claimAfter: prepare(db, sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} AND ${after} ${claimOrder}`),
+      claimNoOperatorAfter: prepare(db, sql`${claimFrom} AND ${m.operator} IS NULL AND ${m.dueAt} <= ${p('now')} AND ${after} ${claimOrder}`),
+      release: prepare(
+        db,
+        sql`UPDATE ${m} SET ${name(m.dueAt)} = ${p('dueAt')}, ${name(m.error)} = coalesce(${p('error')}, ${m.error}),
+          ${name(m.errorCode)} = coalesce(${p('errorCode')}, ${m.errorCode}), ${name(m.bindId)} = coalesce(${p('bindId')}, ${m.bindId}),
+          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.updatedAt)} = ${p('at')} WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued'`,
       ),
-      receiptSent: c.prepare('UPDATE messages SET receipt_sent_at = ? WHERE id = ?'),
+      sent: prepare(
+        db,
+        sql`UPDATE ${m} SET ${name(m.status)} = 'sent', ${name(m.reason)} = ${p('reason')}, ${name(m.bindId)} = ${p('bindId')},
+          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.sentAt)} = ${p('at')}, ${name(m.updatedAt)} = ${p('at')}
+          WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued'`,
+      ),
+      setStatus: prepare(db, sql`UPDATE ${m} SET ${name(m.status)} = ${p('status')}, ${name(m.updatedAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`),
+      finalize: prepare(
+        db,
+        sql`UPDATE ${m} SET ${name(m.status)} = ${p('status')}, ${name(m.attempts)} = ${m.attempts} + ${p('bump')},
+          ${name(m.error)} = coalesce(${p('error')}, ${m.error}), ${name(m.errorCode)} = coalesce(${p('errorCode')}, ${m.errorCode}),
+          ${name(m.bindId)} = coalesce(${p('bindId')}, ${m.bindId}), ${name(m.deliveredAt)} = ${p('deliveredAt')},
+          ${name(m.finalAt)} = ${p('at')}, ${name(m.updatedAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`,
+      ),
+      insertPart: prepare(
+        db,
+        sql`INSERT INTO ${mp} (${name(mp.messageId)}, ${name(mp.seq)}, ${name(mp.smsc)}, ${name(mp.smscId)}, ${name(mp.bindId)}, ${name(mp.status)}, ${name(mp.submittedAt)})
+          VALUES (${p('messageId')}, ${p('seq')}, ${p('smsc')}, ${p('smscId')}, ${p('bindId')}, 'sent', ${p('at')})
+          ON CONFLICT (${name(mp.messageId)}, ${name(mp.seq)}) DO UPDATE SET ${name(mp.smsc)} = excluded.${name(mp.smsc)},
+            ${name(mp.smscId)} = excluded.${name(mp.smscId)}, ${name(mp.bindId)} = excluded.${name(mp.bindId)}, ${name(mp.status)} = 'sent',
+            ${name(mp.submittedAt)} = excluded.${name(mp.submittedAt)}`,
+      ),
+      partsOf: prepare(db, sql`SELECT ${PART} FROM ${mp} WHERE ${mp.messageId} = ${p('messageId')} ORDER BY ${mp.seq}`),
+      partBySmscId: prepare(db, sql`SELECT ${PART} FROM ${mp} WHERE ${mp.smsc} = ${p('smsc')} AND ${mp.smscId} = ${p('smscId')} ORDER BY ${mp.submittedAt} DESC LIMIT 1`),
+      updatePart: prepare(
+        db,
+        sql`UPDATE ${mp} SET ${name(mp.status)} = ${p('status')}, ${name(mp.dlrStat)} = ${p('stat')}, ${name(mp.dlrErr)} = ${p('err')}, ${name(mp.doneAt)} = ${p('at')}
+          WHERE ${mp.messageId} = ${p('messageId')} AND ${mp.seq} = ${p('seq')}`,
+      ),
+      countParts: prepare(
+        db,
+        sql`SELECT count(*) AS total, coalesce(sum(${mp.status} = 'delivered'), 0) AS delivered FROM ${mp} WHERE ${mp.messageId} = ${p('messageId')}`,
+      ),
+      insertPending: prepare(
+        db,
+        sql`INSERT INTO ${pr} (${name(pr.smsc)}, ${name(pr.smscId)}, ${name(pr.stat)}, ${name(pr.err)}, ${name(pr.receivedAt)})
+          VALUES (${p('smsc')}, ${p('smscId')}, ${p('stat')}, ${p('err')}, ${p('at')})`,
+      ),
+      pendingFor: prepare(
+        db,
+        sql`SELECT ${selectList(pr, ['id', 'stat', 'err', 'receivedAt'])} FROM ${pr} WHERE ${pr.smsc} = ${p('smsc')} AND ${pr.smscId} = ${p('smscId')} ORDER BY ${pr.id}`,
+      ),
+      deletePending: prepare(db, sql`DELETE FROM ${pr} WHERE ${pr.id} = ${p('id')}`),
+      pendingCount: prepare(db, sql`SELECT count(*) AS n FROM ${pr}`),
+      prunePending: prepare(db, sql`DELETE FROM ${pr} WHERE ${pr.receivedAt} < ${p('before')}`),
+      expireQueued: prepare(
+        db,
+        sql`UPDATE ${m} SET ${name(m.status)} = 'expired', ${name(m.finalAt)} = ${p('now')}, ${name(m.updatedAt)} = ${p('now')},
+          ${name(m.reason)} = coalesce(${m.reason}, 'validity') WHERE ${m.status} = 'queued' AND ${m.expiresAt} <= ${p('now')} RETURNING ${MESSAGE}`,
+      ),
+      expireSent: prepare(
+        db,
+        sql`UPDATE ${m} SET ${name(m.status)} = 'expired', ${name(m.finalAt)} = ${p('now')}, ${name(m.updatedAt)} = ${p('now')}, ${name(m.reason)} = 'no_receipt'
+          WHERE ${m.status} = 'sent' AND ${m.expiresAt} <= ${p('now')} AND ${m.reason} IS NULL RETURNING ${MESSAGE}`,
+      ),
+      queueDepth: prepare(db, sql`SELECT ${m.status} AS status, count(*) AS n FROM ${m} WHERE ${m.status} IN ('queued', 'sent') GROUP BY ${m.status}`),
+      receiptsDue: prepare(
+        db,
+        sql`SELECT ${MESSAGE} FROM ${m} WHERE ${m.source} = ${p('source')} AND ${m.receiptRequested} > 0 AND ${m.receiptSentAt} IS NULL
+          AND ${m.finalAt} IS NOT NULL ORDER BY ${m.finalAt} LIMIT ${p('limit')}`,
+      ),
+      receiptSent: prepare(db, sql`UPDATE ${m} SET ${name(m.receiptSentAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`),
     };
   }
 
   /** Inserts a new message row. */
-  insert(m: Pick<MessageRow, 'id' | 'subscriberId' | 'msisdn' | 'sender' | 'text' | 'kind' | 'source' | 'sourceRef' | 'status' | 'reason' | 'operator' | 'encoding' | 'parts' | 'concatRef' | 'dueAt' | 'expiresAt' | 'receiptRequested' | 'createdAt' | 'finalAt'>): void {
-    // Positional: binding 20 named parameters showed in the enqueue profile.
-    this.s.insert.run(m.id, m.subscriberId === NO_PROFILE ? null : m.subscriberId, m.msisdn, m.sender, m.text, m.kind, m.source, m.sourceRef, m.status, m.reason, m.operator, m.encoding, m.parts,
-      m.concatRef, m.dueAt, m.expiresAt, m.receiptRequested, m.createdAt, m.createdAt, m.finalAt);
+  insert(row: NewMessage): void {
+    this.s.insert.run(row);
   }
 
   /** The message or null. */
   get(id: string): MessageRow | null {
-    const r = this.s.byId.get(id);
-    return r ? fromRaw(r) : null;
+    return this.s.byId.get({ id }) ?? null;
   }
 
   /** Promotional messages (not blocked) to a subscriber created since `since`. */
   promotionalSince(subscriberId: number, since: number): number {
-    return this.s.promoCount.get(subscriberId, since)!.n;
+    return this.s.promoCount.get({ subscriberId, since })!.n;
   }
 
   /** `promotionalSince` for many subscribers at once; those with none are left out of the map. */
   promotionalCounts(subscriberIds: readonly number[], since: number): Map<number, number> {
     const out = new Map<number, number>();
     if (subscriberIds.length === 0) return out;
-    for (const r of this.s.promoCounts.all(JSON.stringify(subscriberIds), since)) out.set(r.id, r.n);
+    for (const r of this.s.promoCounts.all({ ids: JSON.stringify(subscriberIds), since })) out.set(r.id, r.n);
     return out;
   }
 
@@ -268,14 +209,14 @@ export class OutboxRepo {
    */
   claim(operator: string | null, now: number, limit: number, held: ReadonlySet<string>): { rows: MessageRow[]; last: ClaimPosition | null } {
     const n = limit + held.size;
-    const raw = operator === null ? this.s.claimNoOperator.all(now, n) : this.s.claim.all(operator, now, n);
+    const raw = operator === null ? this.s.claimNoOperator.all({ now, limit: n }) : this.s.claim.all({ operator, now, limit: n });
     const rows: MessageRow[] = [];
     let last: ClaimPosition | null = null;
     // `last` is the last row looked at: every due row up to it is now held or returned.
     for (const r of raw) {
-      last = { dueAt: r.due_at, rowid: r.rid };
+      last = { dueAt: r.dueAt, rowid: r.rid };
       if (held.has(r.id)) continue;
-      rows.push(fromRaw(r));
+      rows.push(r);
       if (rows.length >= limit) break;
     }
     return { rows, last };
@@ -286,35 +227,36 @@ export class OutboxRepo {
    * the head of the lane are not read again. Returns the rows and the position of the last one.
    */
   claimAfter(operator: string | null, now: number, limit: number, after: ClaimPosition, held: ReadonlySet<string>): { rows: MessageRow[]; last: ClaimPosition } {
-    const raw = operator === null ? this.s.claimNoOperatorAfter.all(now, after.dueAt, after.rowid, limit) : this.s.claimAfter.all(operator, now, after.dueAt, after.rowid, limit);
+    const at = { now, dueAt: after.dueAt, rowid: after.rowid, limit };
+    const raw = operator === null ? this.s.claimNoOperatorAfter.all(at) : this.s.claimAfter.all({ ...at, operator });
     const rows: MessageRow[] = [];
-    for (const r of raw) if (!held.has(r.id)) rows.push(fromRaw(r));
+    for (const r of raw) if (!held.has(r.id)) rows.push(r);
     const tail = raw[raw.length - 1];
-    return { rows, last: tail ? { dueAt: tail.due_at, rowid: tail.rid } : after };
+    return { rows, last: tail ? { dueAt: tail.dueAt, rowid: tail.rid } : after };
   }
 
   /** An attempt failed for now: the message stays queued, due again at `dueAt`. */
-  retryLater(p: { id: string; dueAt: number; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null }): void {
-    this.s.release.run({ id: p.id, dueAt: p.dueAt, at: p.at, error: p.error ?? null, errorCode: p.errorCode ?? null, bindId: p.bindId ?? null });
+  retryLater(q: { id: string; dueAt: number; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null }): void {
+    this.s.release.run({ id: q.id, dueAt: q.dueAt, at: q.at, error: q.error ?? null, errorCode: q.errorCode ?? null, bindId: q.bindId ?? null });
   }
 
   /** Every part accepted: the message is `sent` (awaiting a receipt or not). Returns false if it was no longer queued. */
   markSent(id: string, bindId: string, at: number, awaitReceipt = true): boolean {
     // A bind that asks for no receipts leaves its messages `sent` for good: they must not expire.
-    return this.s.sent.run(awaitReceipt ? null : 'no_receipt_requested', bindId, at, at, id).changes > 0;
+    return this.s.sent.run({ id, reason: awaitReceipt ? null : 'no_receipt_requested', bindId, at }) > 0;
   }
 
   /** Sets a final status (delivered, failed, expired); `attempt` counts an attempt that ended here. */
-  finalize(p: { id: string; status: MessageStatus; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null; attempt?: boolean }): void {
+  finalize(q: { id: string; status: MessageStatus; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null; attempt?: boolean }): void {
     this.s.finalize.run({
-      bump: p.attempt ? 1 : 0,
-      id: p.id,
-      status: p.status,
-      at: p.at,
-      error: p.error ?? null,
-      errorCode: p.errorCode ?? null,
-      bindId: p.bindId ?? null,
-      deliveredAt: p.status === 'delivered' ? p.at : null,
+      bump: q.attempt ? 1 : 0,
+      id: q.id,
+      status: q.status,
+      at: q.at,
+      error: q.error ?? null,
+      errorCode: q.errorCode ?? null,
+      bindId: q.bindId ?? null,
+      deliveredAt: q.status === 'delivered' ? q.at : null,
     });
   }
 
@@ -324,44 +266,43 @@ export class OutboxRepo {
   }
 
   /** Records a part the SMSC accepted. */
-  insertPart(p: { messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number }): void {
-    this.s.insertPart.run(p.messageId, p.seq, p.smsc, p.smscId, p.bindId, p.at);
+  insertPart(part: { messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number }): void {
+    this.s.insertPart.run(part);
   }
 
   /** Parts accepted so far. */
   parts(messageId: string): PartRow[] {
-    return this.s.partsOf.all(messageId).map(partFromRaw);
+    return this.s.partsOf.all({ messageId });
   }
 
   /** The part an SMSC id names, or null. */
   partBySmscId(smsc: string, smscId: string): PartRow | null {
-    const r = this.s.partBySmscId.get(smsc, smscId);
-    return r ? partFromRaw(r) : null;
+    return this.s.partBySmscId.get({ smsc, smscId }) ?? null;
   }
 
   /** Updates a part from a receipt. */
-  updatePart(p: { messageId: string; seq: number; status: string; stat: string; err: string | null; at: number }): void {
-    this.s.updatePart.run(p);
+  updatePart(part: { messageId: string; seq: number; status: string; stat: string; err: string | null; at: number }): void {
+    this.s.updatePart.run(part);
   }
 
   /** Parts recorded and parts delivered. */
   partCounts(messageId: string): { total: number; delivered: number } {
-    return this.s.countParts.get(messageId)!;
+    return this.s.countParts.get({ messageId })!;
   }
 
   /** Keeps a receipt whose part is not known yet. */
-  insertPending(p: { smsc: string; smscId: string; stat: string; err: string | null; at: number }): void {
-    this.s.insertPending.run(p);
+  insertPending(r: { smsc: string; smscId: string; stat: string; err: string | null; at: number }): void {
+    this.s.insertPending.run(r);
   }
 
   /** Early receipts for an SMSC id. */
   pendingFor(smsc: string, smscId: string): PendingReceiptRow[] {
-    return this.s.pendingFor.all(smsc, smscId).map((r) => ({ id: r.id, stat: r.stat, err: r.err, receivedAt: r.received_at }));
+    return this.s.pendingFor.all({ smsc, smscId });
   }
 
   /** Removes an early receipt once applied. */
   deletePending(id: number): void {
-    this.s.deletePending.run(id);
+    this.s.deletePending.run({ id });
   }
 
   /** How many early receipts wait. */
@@ -371,12 +312,12 @@ export class OutboxRepo {
 
   /** Drops early receipts older than `before` (their submit never got an id). */
   prunePending(before: number): number {
-    return this.s.prunePending.run(before).changes;
+    return this.s.prunePending.run({ before });
   }
 
   /** Expires queued messages past validity and sent ones never confirmed; returns them. */
   expire(now: number): MessageRow[] {
-    return [...this.s.expireQueued.all(now, now, now), ...this.s.expireSent.all(now, now, now)].map(fromRaw);
+    return [...this.s.expireQueued.all({ now }), ...this.s.expireSent.all({ now })];
   }
 
   /** Messages waiting to be sent and waiting for a receipt. */
@@ -388,11 +329,11 @@ export class OutboxRepo {
 
   /** Final messages of a source whose receipt was asked for and not yet handed over. */
   receiptsDue(source: string, limit: number): MessageRow[] {
-    return this.s.receiptsDue.all(source, limit).map(fromRaw);
+    return this.s.receiptsDue.all({ source, limit });
   }
 
   /** Marks a partner receipt as handed over. */
   markReceiptSent(id: string, at: number): void {
-    this.s.receiptSent.run(at, id);
+    this.s.receiptSent.run({ id, at });
   }
 }

@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
+import { dbOpen } from '../db/handle';
 import { tx } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -9,7 +10,6 @@ import { normalizeSmscId } from './receipt-ids';
 import { ReceiptMatcher } from './receipt-matcher';
 import type { ReceiptIn } from './transport';
 import type { MessageStatus, MessageStatusChange as StatusChange } from './types';
-import { NO_PROFILE } from './types';
 
 /** A flush waits for more outcomes while fewer than this many ops are queued... */
 const COALESCE_OPS = 1000;
@@ -83,7 +83,7 @@ export class OutboxWriter {
 
   /** Expires what validity ran out on and drops receipts that never matched. */
   sweep(now: number): void {
-    if (!this.d.db.$client.open) return;
+    if (!dbOpen(this.d.db)) return;
     const changes: StatusChange[] = [];
     tx(this.d.db, () => {
       for (const row of this.d.repo.expire(now)) this.statusEvent(changes, row, 'expired', now, row.reason);
@@ -121,7 +121,7 @@ export class OutboxWriter {
   /** Writes queued outcomes and receipts in one transaction, then tells listeners. */
   flush(): void {
     if (this.ops.length === 0) return;
-    if (!this.d.db.$client.open) {
+    if (!dbOpen(this.d.db)) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
       this.ops = [];
       return;
@@ -142,8 +142,7 @@ export class OutboxWriter {
       // Receipts are acknowledged to the SMSC, and listeners told, only once this is committed.
       this.d.commit(() => {
         for (const op of ops) this.apply(op, changes, events);
-        // Messages to an address with no profile (a short code) have no usage log to write to.
-        this.d.usage.record(events.filter((e) => e.subscriberId !== NO_PROFILE));
+        this.d.usage.record(events);
       }).then(() => {
         ack(true);
         this.flushed(ops, true);
@@ -170,7 +169,8 @@ export class OutboxWriter {
   private statusEvent(changes: StatusChange[], row: MessageRow, status: MessageStatus, at: number, error?: string | null, events?: UsageEvent[]): void {
     changes.push({ id: row.id, status, at, subscriberId: row.subscriberId, msisdn: row.msisdn, source: row.source, sourceRef: row.sourceRef, error: error ?? null });
     // The usage log has the send (sms_out, at enqueue) and the outcome; `sent` is only a status.
-    if (status === 'sent') return;
+    // Messages to an address with no profile (a short code) have no usage log to write to.
+    if (status === 'sent' || row.subscriberId === null) return;
     const e: UsageEvent = {
       at,
       subscriberId: row.subscriberId,
@@ -179,7 +179,7 @@ export class OutboxWriter {
       detail: { messageId: row.id, status, ...(error ? { error } : {}) },
     };
     if (events) events.push(e);
-    else if (row.subscriberId !== NO_PROFILE) this.d.usage.record([e]);
+    else this.d.usage.record([e]);
   }
 
   private apply(op: WriteOp, changes: StatusChange[], events: UsageEvent[]): void {

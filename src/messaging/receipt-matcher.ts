@@ -84,7 +84,7 @@ export class ReceiptMatcher {
     if (!row) return;
     if (outcome === 'pending') {
       repo.updatePart({ messageId, seq, status: 'sent', stat, err, at });
-      events.push({ at, subscriberId: row.subscriberId, channel: 'sms', type: 'sms_status', detail: { messageId, status: 'intermediate', stat } });
+      if (row.subscriberId !== null) events.push({ at, subscriberId: row.subscriberId, channel: 'sms', type: 'sms_status', detail: { messageId, status: 'intermediate', stat } });
       return;
     }
     repo.updatePart({ messageId, seq, status: outcome, stat, err, at });

@@ -3,13 +3,6 @@
  * src/messaging (outbox, policies, dispatcher); the SMPP channel is its transport.
  */
 
-/**
- * The subscriber id of a message to an address that is not a phone number (a reply to an MO from a
- * short code or an alphanumeric sender): such addresses have no profile and no usage log; what they
- * sent is kept in `inbound_sms`.
- */
-export const NO_PROFILE = 0;
-
 /** An address a reply may go to when it is not a phone number: up to 20 letters, digits, + . _ & - or spaces. */
 export const REPLY_ADDRESS_RE = /^[\p{L}\p{N}+ ._&-]{1,20}$/u;
 
@@ -37,7 +30,8 @@ export interface EnqueueRequest {
   receipt?: 'all' | 'failures';
   /**
    * `to` is an address as an MO came from (a reply): when it is not a phone number (short code,
-   * alphanumeric) the message goes to it as given, with no subscriber profile (NO_PROFILE).
+   * alphanumeric) the message goes to it as given, with no subscriber profile (its `subscriberId` is null:
+   * such addresses have no usage log; what they sent is kept in `inbound_sms`).
    */
   toAddress?: boolean;
 }
@@ -108,7 +102,8 @@ export interface MessageStatusChange {
   id: string;
   status: MessageStatus;
   at: number;
-  subscriberId: number;
+  /** null: an address with no subscriber profile (a reply to a short code). */
+  subscriberId: number | null;
   msisdn: string;
   source: string;
   sourceRef: string | null;

@@ -1,8 +1,9 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { NotReadyReason, ReadinessReport } from '../lib/readiness';
-import { OutboxHealth, type RecentError } from '../messaging/outbox-health';
+import { OutboxHealthStore, type RecentError } from '../messaging/outbox-health-store';
 import { NO_OPERATOR } from './outbox-readiness';
+import { RunningJobsStore } from './running-jobs-store';
 
 /** One configured SMPP bind; `state`/`up` are null when read from the database only (the gateway's memory is not reachable). */
 export interface BindStatus {
@@ -67,7 +68,7 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
  */
 export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: { readiness: ReadinessReport; canCarry?(operator: string | null): boolean } }): GatewayStatus {
   const { db, config, now, live } = d;
-  const health = new OutboxHealth(db);
+  const health = new OutboxHealthStore(db);
   const checks = live?.readiness.checks ?? {};
   const binds: BindStatus[] = config.smpp.binds.map((b) => {
     const c = checks[`smpp:${b.id}`] as { ok: boolean; detail?: { state?: string; lastError?: string } } | undefined;
@@ -112,25 +113,11 @@ export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: {
 
 /** Campaign runs not finished, and the CRM pass lease while a pass holds it. */
 function runningJobs(db: Db, now: number): GatewayStatus['jobs'] {
-  type Run = { id: number; campaign_id: string; name: string | null; status: string; total: number; queued: number; lease_owner: string | null; lease_expires_at: number | null; started_at: number | null };
-  const runs = db.$client
-    .prepare(`SELECT r.id, r.campaign_id, c.name, r.status, r.total, r.queued, r.lease_owner, r.lease_expires_at, r.started_at
-      FROM campaign_runs r LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE r.status IN ('sending', 'paused') ORDER BY r.id LIMIT 50`)
-    .all() as Run[];
-  const lease = db.$client.prepare("SELECT owner, expires_at FROM crm_state WHERE key = 'pass_lease' AND owner IS NOT NULL").get() as { owner: string; expires_at: number | null } | undefined;
+  const jobs = new RunningJobsStore(db);
+  const lease = jobs.crmPassLease();
   return {
-    campaignRuns: runs.map((r) => ({
-      runId: r.id,
-      campaignId: r.campaign_id,
-      name: r.name,
-      status: r.status,
-      total: r.total,
-      queued: r.queued,
-      leaseOwner: r.lease_owner,
-      leaseExpiresAt: iso(r.lease_expires_at),
-      startedAt: iso(r.started_at),
-    })),
-    crmPass: lease && (lease.expires_at === null || lease.expires_at > now) ? { owner: lease.owner, expiresAt: iso(lease.expires_at) } : null,
+    campaignRuns: jobs.campaignRuns().map((r) => ({ ...r, leaseExpiresAt: iso(r.leaseExpiresAt), startedAt: iso(r.startedAt) })),
+    crmPass: lease && (lease.expiresAt === null || lease.expiresAt > now) ? { owner: lease.owner, expiresAt: iso(lease.expiresAt) } : null,
   };
 }
 

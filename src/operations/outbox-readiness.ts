@@ -1,13 +1,13 @@
 import type { Clock } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
 import type { CheckResult, Readiness } from '../lib/readiness';
-import type { OutboxHealth } from '../messaging/outbox-health';
+import type { OutboxHealthStore } from '../messaging/outbox-health-store';
 
 /** The route label of numbers no configured operator owns. */
 export const NO_OPERATOR = 'none';
 
 export interface OutboxWatchDeps {
-  health: OutboxHealth;
+  health: OutboxHealthStore;
   /** Whether some transport can take a message for this operator's numbers now. */
   canCarry(operator: string | null): boolean;
   clock: Clock;

@@ -1,5 +1,9 @@
-import type { Statement } from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { dbOpen } from '../db/handle';
+import { messages } from '../db/schema';
+import { prepare, type Prepared } from '../db/statement';
+import type { MessageRow } from './outbox-repo';
 
 /** Due messages of one route (operator; null = numbers no operator owns). */
 export interface DueRoute {
@@ -18,42 +22,55 @@ export interface RouteDepth {
 }
 
 /** A recent send failure or temporary error stored on a message. */
-export interface RecentError {
+export type RecentError = Pick<MessageRow, 'operator' | 'status' | 'errorCode' | 'bindId'> & {
   messageId: string;
-  operator: string | null;
-  status: string;
   error: string;
-  errorCode: number | null;
-  bindId: string | null;
+  /** When the message last changed (epoch ms). */
   at: number;
-}
+};
+
+type RouteCount = { operator: string | null; n: number };
+
+const p = (n: string) => sql.placeholder(n);
+const m = messages;
 
 /**
  * Read-only questions about the outbox for /readyz, /metrics and `vasgw status`: what is due per route,
  * how deep each route's queue is, the recent errors. Every query walks the (status, operator, due_at) index.
  */
-export class OutboxHealth {
-  private readonly s: Record<'due' | 'byStatus' | 'errors', Statement>;
+export class OutboxHealthStore {
+  private readonly s: {
+    due: Prepared<DueRoute, { now: number }>;
+    byStatus: Prepared<RouteCount, { status: string }>;
+    errors: Prepared<RecentError, { since: number; limit: number }>;
+  };
 
   constructor(private readonly db: Db) {
-    const c = db.$client;
     this.s = {
-      due: c.prepare("SELECT operator, count(*) AS n, min(due_at) AS oldest FROM messages WHERE status = 'queued' AND due_at <= ? GROUP BY operator"),
+      due: prepare(
+        db,
+        sql`SELECT ${m.operator} AS operator, count(*) AS due, min(${m.dueAt}) AS oldestDueAt FROM ${m}
+          WHERE ${m.status} = 'queued' AND ${m.dueAt} <= ${p('now')} GROUP BY ${m.operator}`,
+      ),
       // Counted per status so each count walks one range of the (status, operator, due_at) index.
-      byStatus: c.prepare('SELECT operator, count(*) AS n FROM messages WHERE status = ? GROUP BY operator'),
-      errors: c.prepare(`SELECT id, operator, status, error, error_code, bind_id, updated_at FROM messages
-          WHERE error IS NOT NULL AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?`),
+      byStatus: prepare(db, sql`SELECT ${m.operator} AS operator, count(*) AS n FROM ${m} WHERE ${m.status} = ${p('status')} GROUP BY ${m.operator}`),
+      errors: prepare(
+        db,
+        sql`SELECT ${m.id} AS messageId, ${m.operator} AS operator, ${m.status} AS status, ${m.error} AS error, ${m.errorCode} AS errorCode,
+            ${m.bindId} AS bindId, ${m.updatedAt} AS at
+          FROM ${m} WHERE ${m.error} IS NOT NULL AND ${m.updatedAt} >= ${p('since')} ORDER BY ${m.updatedAt} DESC LIMIT ${p('limit')}`,
+      ),
     };
   }
 
   /** Whether the database can still be read (a closed handle answers nothing). */
   get open(): boolean {
-    return this.db.$client.open;
+    return dbOpen(this.db);
   }
 
   /** Due messages per route as of `now`. */
   due(now: number): DueRoute[] {
-    return (this.s.due.all(now) as Array<{ operator: string | null; n: number; oldest: number }>).map((r) => ({ operator: r.operator, due: r.n, oldestDueAt: r.oldest }));
+    return this.s.due.all({ now });
   }
 
   /** Queue depth per route and state as of `now`. */
@@ -64,28 +81,18 @@ export class OutboxHealth {
       if (!r) out.set(operator, (r = { operator, due: 0, deferred: 0, sent: 0 }));
       return r;
     };
-    type Count = { operator: string | null; n: number };
-    for (const r of this.s.byStatus.all('queued') as Count[]) route(r.operator).deferred = r.n;
+    for (const r of this.s.byStatus.all({ status: 'queued' })) route(r.operator).deferred = r.n;
     for (const r of this.due(now)) {
       const x = route(r.operator);
       x.due = r.due;
       x.deferred -= r.due;
     }
-    for (const r of this.s.byStatus.all('sent') as Count[]) route(r.operator).sent = r.n;
+    for (const r of this.s.byStatus.all({ status: 'sent' })) route(r.operator).sent = r.n;
     return [...out.values()];
   }
 
   /** The latest messages that carry a send error, updated since `since` (newest first). */
   recentErrors(since: number, limit = 10): RecentError[] {
-    type Raw = { id: string; operator: string | null; status: string; error: string; error_code: number | null; bind_id: string | null; updated_at: number };
-    return (this.s.errors.all(since, limit) as Raw[]).map((r) => ({
-      messageId: r.id,
-      operator: r.operator,
-      status: r.status,
-      error: r.error,
-      errorCode: r.error_code,
-      bindId: r.bind_id,
-      at: r.updated_at,
-    }));
+    return this.s.errors.all({ since, limit });
   }
 }
