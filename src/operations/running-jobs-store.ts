@@ -41,7 +41,7 @@ export class RunningJobsStore {
   }
 
   /** Campaign runs sending or paused, oldest first (epoch ms times). */
-  campaignRuns(): Array<{ runId: number; campaignId: string; name: string | null; status: string; total: number; queued: number; leaseOwner: string | null; leaseExpiresAt: number | null; startedAt: number | null }> {
+  campaignRuns() {
     return this.runs.all();
   }
 
