@@ -2,7 +2,10 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
+import { count as countAll, eq, sql } from 'drizzle-orm';
 import { migrateDb, openDb, tx } from '../db/client';
+import { messages, subscribers, usageEvents } from '../db/schema';
+import { name, prepare } from '../db/statement';
 import { ManualClock } from '../lib/clock';
 import { silentLogger } from '../lib/logger';
 import { buildGateway } from '../server';
@@ -16,7 +19,12 @@ const TEXT = { en: 'Plant maize when the rains start. Use certified seed and DAP
 function populate(dbPath: string, count: number, others: number): void {
   const db = openDb({ path: dbPath });
   migrateDb(db);
-  const ins = db.$client.prepare('INSERT INTO subscribers (msisdn, language, region, crop, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const s = subscribers;
+  const ins = prepare(
+    db,
+    sql`INSERT INTO ${s} (${name(s.msisdn)}, ${name(s.language)}, ${name(s.region)}, ${name(s.crop)}, ${name(s.firstSeenAt)}, ${name(s.lastSeenAt)}, ${name(s.updatedAt)})
+        VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).statement;
   const total = count + others;
   for (let start = 0; start < total; start += 50_000) {
     tx(db, () => {
@@ -37,10 +45,13 @@ function populate(dbPath: string, count: number, others: number): void {
 function rawOutbox(dbPath: string, count: number, batch: number): { seconds: number; cpuSeconds: number } {
   const db = openDb({ path: dbPath });
   migrateDb(db);
-  const ins = db.$client.prepare(
-    `INSERT INTO messages (id, subscriber_id, msisdn, text, kind, source, source_ref, status, encoding, parts, due_at, expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'promotional', 'campaign', 'cmp_x', 'queued', 'gsm7', 1, ?, ?, ?, ?)`,
-  );
+  const m = messages;
+  const ins = prepare(
+    db,
+    sql`INSERT INTO ${m} (${name(m.id)}, ${name(m.subscriberId)}, ${name(m.msisdn)}, ${name(m.text)}, ${name(m.kind)}, ${name(m.source)}, ${name(m.sourceRef)}, ${name(m.status)},
+          ${name(m.encoding)}, ${name(m.parts)}, ${name(m.dueAt)}, ${name(m.expiresAt)}, ${name(m.createdAt)}, ${name(m.updatedAt)})
+        VALUES (?, ?, ?, ?, 'promotional', 'campaign', 'cmp_x', 'queued', 'gsm7', 1, ?, ?, ?, ?)`,
+  ).statement;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let start = 0; start < count; start += batch) {
@@ -98,10 +109,10 @@ export const campaignsBench: Bench = {
       // CPU time says what the fan-out costs even on a machine busy with other work.
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const run = core.campaigns.runs(campaign.id)[0]!;
-      const outbox = (core.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE source = 'campaign'").get() as { n: number }).n;
+      const outbox = core.db.select({ n: countAll() }).from(messages).where(eq(messages.source, 'campaign')).get()!.n;
       if (run.queued !== count || outbox !== count) throw new Error(`run queued ${run.queued}, outbox holds ${outbox}, expected ${count}`);
       // One sms_out usage event per accepted message, as a single enqueue writes.
-      const events = (core.db.$client.prepare("SELECT count(*) AS n FROM usage_events WHERE type = 'sms_out'").get() as { n: number }).n;
+      const events = core.db.select({ n: countAll() }).from(usageEvents).where(eq(usageEvents.type, 'sms_out')).get()!.n;
       if (events !== count) throw new Error(`${events} sms_out events for ${count} messages`);
       const rss = process.memoryUsage().rss / 2 ** 20;
       await gw.stop();
