@@ -63,10 +63,13 @@ export class CampaignRepo {
   private readonly setRecipient: Prepared<never, { status: RecipientStatus; ref: string | null; reason: string | null; at: number; runId: number; subscriberId: number }>;
   private readonly renew: Prepared<never, { expiresAt: number; runId: number; owner: string }>;
   private readonly advance: Prepared<never, { cursor: number; queued: number; blocked: number; runId: number }>;
+  // Read once per batch: prepared, not rebuilt by the query builder each time.
+  private readonly runById;
 
   constructor(private readonly db: Db) {
     const s = subscribers;
     const p = sql.placeholder;
+    this.runById = db.select().from(runs).where(eq(runs.id, p('id'))).prepare();
     this.nextRecipients = prepare(
       db,
       sql`SELECT ${r.subscriberId} AS subscriberId, ${s.msisdn} AS msisdn, ${s.language} AS language, ${s.operator} AS operator, ${s.optedOut} AS optedOut
@@ -148,7 +151,7 @@ export class CampaignRepo {
 
   /** The run or null. */
   run(id: number): CampaignRun | null {
-    return this.db.select().from(runs).where(eq(runs.id, id)).get() ?? null;
+    return this.runById.get({ id }) ?? null;
   }
 
   /** A campaign's runs, newest first. */
