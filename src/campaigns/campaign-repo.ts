@@ -1,13 +1,16 @@
-import type { Statement } from 'better-sqlite3';
-import { and, asc, desc, eq, inArray, isNotNull, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
-import { campaignRuns, campaigns } from '../db/schema/campaigns';
+import { calls, campaignRecipients, campaignRuns, campaigns, messages, pollAnswers, subscribers } from '../db/schema';
+import { name, prepare, type Prepared } from '../db/statement';
 import { callPlacedSql, callStateSql, smsSentSql, smsStateSql } from '../reports/delivery';
+import type { SegmentWhere } from './segment-repo';
 
 export type Campaign = typeof campaigns.$inferSelect;
 export type CampaignRun = typeof campaignRuns.$inferSelect;
 export type CampaignStatus = Campaign['status'];
 export type RunStatus = CampaignRun['status'];
+type RecipientStatus = (typeof campaignRecipients.$inferSelect)['status'];
 
 /** A recipient handed over in one batch. */
 export interface RecipientUpdate {
@@ -17,11 +20,11 @@ export interface RecipientUpdate {
   reason: string | null;
 }
 
-/** A recipient as GET /campaigns/:id/recipients shows it. */
+/** A recipient as GET /campaigns/:id/recipients shows it (a recipient row joined with its subscriber and delivery). */
 export interface RecipientView {
   subscriberId: number;
   msisdn: string;
-  status: string;
+  status: RecipientStatus;
   ref: string | null;
   reason: string | null;
   at: number | null;
@@ -29,36 +32,64 @@ export interface RecipientView {
   delivery: string | null;
 }
 
-/** A recipient to hand over, with what the text and the outbox policies need. */
+/** A recipient to hand over, with what the text and the outbox policies need (read in the batch's transaction). */
 export interface RecipientRow {
   subscriberId: number;
   msisdn: string;
   language: string | null;
-  /** The subscriber's operator and opt-out flag (0/1), read in the batch's transaction. */
   operator: string | null;
+  /** The subscriber's opt-out flag as stored (0/1). */
   optedOut: number;
 }
+
+/** What became of a run's messages or calls in one delivery state. */
+export interface ExposureCount {
+  state: string;
+  n: number;
+  sent: number;
+  reached: number;
+}
+
+const OPEN_RUN = ['pending', 'sending', 'paused'] as const;
+const r = campaignRecipients;
+const runs = campaignRuns;
 
 /**
  * Data access for campaigns, their runs and recipients. The run lease is taken and renewed with
  * conditional UPDATEs, so two processes sharing the database never hand the same batch to the outbox.
  */
 export class CampaignRepo {
-  private readonly nextRecipients: Statement<[number, number, number], RecipientRow>;
-  private readonly setRecipient: Statement<[string, string | null, string | null, number, number, number]>;
-  private readonly renew: Statement<[number, number, string]>;
-  private readonly advance: Statement<[number, number, number, number]>;
+  private readonly nextRecipients: Prepared<RecipientRow, { runId: number; after: number; limit: number }>;
+  private readonly setRecipient: Prepared<never, { status: RecipientStatus; ref: string | null; reason: string | null; at: number; runId: number; subscriberId: number }>;
+  private readonly renew: Prepared<never, { expiresAt: number; runId: number; owner: string }>;
+  private readonly advance: Prepared<never, { cursor: number; queued: number; blocked: number; runId: number }>;
+  // Read once per batch: prepared, not rebuilt by the query builder each time.
+  private readonly runById;
 
   constructor(private readonly db: Db) {
-    const c = db.$client;
-    this.nextRecipients = c.prepare(
-      `SELECT r.subscriber_id AS subscriberId, s.msisdn AS msisdn, s.language AS language, s.operator AS operator, s.opted_out AS optedOut
-       FROM campaign_recipients r JOIN subscribers s ON s.id = r.subscriber_id
-       WHERE r.run_id = ? AND r.subscriber_id > ? ORDER BY r.subscriber_id LIMIT ?`,
+    const s = subscribers;
+    const p = sql.placeholder;
+    this.runById = db.select().from(runs).where(eq(runs.id, p('id'))).prepare();
+    this.nextRecipients = prepare(
+      db,
+      sql`SELECT ${r.subscriberId} AS subscriberId, ${s.msisdn} AS msisdn, ${s.language} AS language, ${s.operator} AS operator, ${s.optedOut} AS optedOut
+          FROM ${r} JOIN ${s} ON ${s.id} = ${r.subscriberId}
+          WHERE ${r.runId} = ${p('runId')} AND ${r.subscriberId} > ${p('after')} ORDER BY ${r.subscriberId} LIMIT ${p('limit')}`,
     );
-    this.setRecipient = c.prepare('UPDATE campaign_recipients SET status = ?, ref = ?, reason = ?, at = ? WHERE run_id = ? AND subscriber_id = ?');
-    this.renew = c.prepare("UPDATE campaign_runs SET lease_expires_at = ? WHERE id = ? AND status = 'sending' AND lease_owner = ?");
-    this.advance = c.prepare('UPDATE campaign_runs SET cursor = ?, queued = queued + ?, blocked = blocked + ? WHERE id = ?');
+    this.setRecipient = prepare(
+      db,
+      sql`UPDATE ${r} SET ${name(r.status)} = ${p('status')}, ${name(r.ref)} = ${p('ref')}, ${name(r.reason)} = ${p('reason')}, ${name(r.at)} = ${p('at')}
+          WHERE ${r.runId} = ${p('runId')} AND ${r.subscriberId} = ${p('subscriberId')}`,
+    );
+    this.renew = prepare(
+      db,
+      sql`UPDATE ${runs} SET ${name(runs.leaseExpiresAt)} = ${p('expiresAt')} WHERE ${runs.id} = ${p('runId')} AND ${runs.status} = 'sending' AND ${runs.leaseOwner} = ${p('owner')}`,
+    );
+    this.advance = prepare(
+      db,
+      sql`UPDATE ${runs} SET ${name(runs.cursor)} = ${p('cursor')}, ${name(runs.queued)} = ${runs.queued} + ${p('queued')}, ${name(runs.blocked)} = ${runs.blocked} + ${p('blocked')}
+          WHERE ${runs.id} = ${p('runId')}`,
+    );
   }
 
   /** Inserts a campaign. */
@@ -91,7 +122,7 @@ export class CampaignRepo {
       .from(campaigns)
       .where(and(eq(campaigns.segmentId, segmentId), inArray(campaigns.status, ['draft', 'scheduled', 'running', 'paused'])))
       .all()
-      .map((r) => r.id);
+      .map((x) => x.id);
   }
 
   /** Campaigns whose next run is due. */
@@ -109,24 +140,23 @@ export class CampaignRepo {
    * process already did (the UPDATE matches the old due time; the run is unique per due time).
    */
   createRun(c: Campaign, dueAt: number, nextRunAt: number | null, now: number): CampaignRun | null {
-    const moved = this.db.$client
-      .prepare("UPDATE campaigns SET next_run_at = ?, status = 'running', runs = runs + 1, last_run_at = ?, updated_at = ? WHERE id = ? AND next_run_at = ? AND status IN ('scheduled', 'running')")
-      .run(nextRunAt, now, now, c.id, dueAt);
+    const moved = this.db
+      .update(campaigns)
+      .set({ nextRunAt, status: 'running', runs: sql`${campaigns.runs} + 1`, lastRunAt: now, updatedAt: now })
+      .where(and(eq(campaigns.id, c.id), eq(campaigns.nextRunAt, dueAt), inArray(campaigns.status, ['scheduled', 'running'])))
+      .run();
     if (moved.changes !== 1) return null;
-    const r = this.db.$client
-      .prepare("INSERT INTO campaign_runs (campaign_id, due_at, status) VALUES (?, ?, 'pending') ON CONFLICT (campaign_id, due_at) DO NOTHING RETURNING id")
-      .get(c.id, dueAt) as { id: number } | undefined;
-    return r ? this.run(r.id) : null;
+    return this.db.insert(runs).values({ campaignId: c.id, dueAt, status: 'pending' }).onConflictDoNothing({ target: [runs.campaignId, runs.dueAt] }).returning().get() ?? null;
   }
 
   /** The run or null. */
   run(id: number): CampaignRun | null {
-    return this.db.select().from(campaignRuns).where(eq(campaignRuns.id, id)).get() ?? null;
+    return this.runById.get({ id }) ?? null;
   }
 
   /** A campaign's runs, newest first. */
   runsOf(campaignId: string, limit = 50): CampaignRun[] {
-    return this.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaignId)).orderBy(desc(campaignRuns.id)).limit(limit).all();
+    return this.db.select().from(runs).where(eq(runs.campaignId, campaignId)).orderBy(desc(runs.id)).limit(limit).all();
   }
 
   /** The campaign's oldest unfinished run (pending, sending or paused), or null. */
@@ -134,9 +164,9 @@ export class CampaignRepo {
     return (
       this.db
         .select()
-        .from(campaignRuns)
-        .where(and(eq(campaignRuns.campaignId, campaignId), inArray(campaignRuns.status, ['pending', 'sending', 'paused'])))
-        .orderBy(asc(campaignRuns.id))
+        .from(runs)
+        .where(and(eq(runs.campaignId, campaignId), inArray(runs.status, [...OPEN_RUN])))
+        .orderBy(asc(runs.id))
         .limit(1)
         .get() ?? null
     );
@@ -147,131 +177,170 @@ export class CampaignRepo {
    * and the oldest of their campaign (a cron run waits for the previous one to finish).
    */
   workable(now: number): CampaignRun[] {
-    return this.db.$client
-      .prepare<[number, number], { id: number }>(
-        `SELECT r.id FROM campaign_runs r
-         WHERE r.status IN ('pending', 'sending') AND (r.deferred_until IS NULL OR r.deferred_until <= ?)
-           AND (r.lease_owner IS NULL OR r.lease_expires_at <= ?)
-           AND NOT EXISTS (SELECT 1 FROM campaign_runs o WHERE o.campaign_id = r.campaign_id AND o.id < r.id AND o.status IN ('pending', 'sending', 'paused'))
-         ORDER BY r.id`,
+    const older = alias(campaignRuns, 'older');
+    return this.db
+      .select()
+      .from(runs)
+      .where(
+        and(
+          inArray(runs.status, ['pending', 'sending']),
+          or(isNull(runs.deferredUntil), lte(runs.deferredUntil, now)),
+          or(isNull(runs.leaseOwner), lte(runs.leaseExpiresAt, now)),
+          notExists(
+            this.db
+              .select({ one: sql`1` })
+              .from(older)
+              .where(and(eq(older.campaignId, runs.campaignId), lt(older.id, runs.id), inArray(older.status, [...OPEN_RUN]))),
+          ),
+        ),
       )
-      .all(now, now)
-      .map((r) => this.run(r.id)!)
-      .filter(Boolean);
+      .orderBy(asc(runs.id))
+      .all();
   }
 
   /** Takes the run's lease for `owner` if it is free or expired; true when taken. */
   claim(runId: number, owner: string, now: number, expiresAt: number): boolean {
     return (
-      this.db.$client
-        .prepare(
-          "UPDATE campaign_runs SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND status IN ('pending', 'sending') AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)",
-        )
-        .run(owner, expiresAt, runId, owner, now).changes === 1
+      this.db
+        .update(runs)
+        .set({ leaseOwner: owner, leaseExpiresAt: expiresAt })
+        .where(and(eq(runs.id, runId), inArray(runs.status, ['pending', 'sending']), or(isNull(runs.leaseOwner), eq(runs.leaseOwner, owner), lte(runs.leaseExpiresAt, now))))
+        .run().changes === 1
     );
   }
 
   /** Gives the lease back (a no-op if another process holds it). */
   release(runId: number, owner: string): void {
-    this.db.$client.prepare('UPDATE campaign_runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(runId, owner);
+    this.db.update(runs).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(runs.id, runId), eq(runs.leaseOwner, owner))).run();
   }
 
   /** Gives back every lease this process holds (graceful stop). */
   releaseAll(owner: string): void {
-    this.db.$client.prepare('UPDATE campaign_runs SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?').run(owner);
+    this.db.update(runs).set({ leaseOwner: null, leaseExpiresAt: null }).where(eq(runs.leaseOwner, owner)).run();
   }
 
   /** Extends the lease of a run still sending; false when the lease is lost or the run paused or cancelled. */
   renewLease(runId: number, owner: string, expiresAt: number): boolean {
-    return this.renew.run(expiresAt, runId, owner).changes === 1;
+    return this.renew.run({ expiresAt, runId, owner }) === 1;
   }
 
   /**
    * Fills a pending run's recipient list with one INSERT ... SELECT (set-based: a million rows in
-   * seconds) and marks it sending. `where` is a compiled segment filter over `subscribers s`.
+   * seconds) and marks it sending. `unansweredPoll` leaves out who has answered that poll already.
    */
-  selectRecipients(runId: number, owner: string, where: string, params: unknown[], now: number): number | null {
-    const claimed = this.db.$client
-      .prepare("UPDATE campaign_runs SET status = 'sending', started_at = ?, pace_from_at = ?, pace_from_count = 0 WHERE id = ? AND status = 'pending' AND lease_owner = ?")
-      .run(now, now, runId, owner);
+  selectRecipients(runId: number, owner: string, where: SegmentWhere, now: number, unansweredPoll?: string): number | null {
+    const claimed = this.db
+      .update(runs)
+      .set({ status: 'sending', startedAt: now, paceFromAt: now, paceFromCount: 0 })
+      .where(and(eq(runs.id, runId), eq(runs.status, 'pending'), eq(runs.leaseOwner, owner)))
+      .run();
     if (claimed.changes !== 1) return null;
-    const ins = this.db.$client
-      .prepare(`INSERT INTO campaign_recipients (run_id, subscriber_id, status) SELECT ?, s.id, 'pending' FROM subscribers s WHERE ${where} ORDER BY s.id`)
-      .run(runId, ...params);
-    this.db.$client.prepare('UPDATE campaign_runs SET total = ? WHERE id = ?').run(ins.changes, runId);
-    return ins.changes;
+    const s = subscribers;
+    const pa = pollAnswers;
+    const notAnswered = unansweredPoll ? sql` AND NOT EXISTS (SELECT 1 FROM ${pa} WHERE ${pa.pollId} = ${unansweredPoll} AND ${pa.subscriberId} = ${s.id})` : sql``;
+    const total = prepare(
+      this.db,
+      sql`INSERT INTO ${r} (${name(r.runId)}, ${name(r.subscriberId)}, ${name(r.status)})
+          SELECT ${runId}, ${s.id}, 'pending' FROM ${s} WHERE ${where.sql}${notAnswered} ORDER BY ${s.id}`,
+    ).run();
+    this.db.update(runs).set({ total }).where(eq(runs.id, runId)).run();
+    return total;
   }
 
   /** The next recipients after the cursor. */
   recipientsAfter(runId: number, cursor: number, limit: number): RecipientRow[] {
-    return this.nextRecipients.all(runId, cursor, limit);
+    return this.nextRecipients.all({ runId, after: cursor, limit });
   }
 
   /** Records what happened to a batch of recipients and moves the cursor past it. */
   recordBatch(runId: number, updates: RecipientUpdate[], cursor: number, at: number): void {
     let queued = 0;
+    // Positional, in the statement's placeholder order: binding by name costs a lookup per value, per recipient.
+    const stmt = this.setRecipient.statement;
     for (const u of updates) {
-      this.setRecipient.run(u.status, u.ref, u.reason, at, runId, u.subscriberId);
+      stmt.run(u.status, u.ref, u.reason, at, runId, u.subscriberId);
       if (u.status === 'queued') queued++;
     }
-    this.advance.run(cursor, queued, updates.length - queued, runId);
+    this.advance.run({ cursor, queued, blocked: updates.length - queued, runId });
   }
 
-  /** Sets a run's status (and finish time for final ones). */
+  /** Sets a run's status (and finish time for final ones), if it is in one of `from`; true when set. */
   setRunStatus(runId: number, status: RunStatus, now: number, from?: RunStatus[]): boolean {
     const final = status === 'done' || status === 'cancelled';
-    const cond = from && from.length > 0 ? ` AND status IN (${from.map(() => '?').join(', ')})` : '';
-    return (
-      this.db.$client
-        .prepare(`UPDATE campaign_runs SET status = ?, finished_at = ${final ? '?' : 'finished_at'}${final ? ', lease_owner = NULL, lease_expires_at = NULL' : ''} WHERE id = ?${cond}`)
-        .run(...(final ? [status, now, runId] : [status, runId]), ...(from ?? [])).changes === 1
-    );
+    const cond = from && from.length > 0 ? and(eq(runs.id, runId), inArray(runs.status, from)) : eq(runs.id, runId);
+    return this.db.update(runs).set(final ? { status, finishedAt: now, leaseOwner: null, leaseExpiresAt: null } : { status }).where(cond).run().changes === 1;
   }
 
   /** Restarts rate pacing from `at` (after a pause or quiet hours) and sets or clears the quiet-hours hold. */
   repace(runId: number, at: number, deferredUntil: number | null): void {
-    this.db.$client.prepare('UPDATE campaign_runs SET pace_from_at = ?, pace_from_count = queued + blocked, deferred_until = ? WHERE id = ?').run(at, deferredUntil, runId);
+    this.db
+      .update(runs)
+      .set({ paceFromAt: at, paceFromCount: sql`${runs.queued} + ${runs.blocked}`, deferredUntil })
+      .where(eq(runs.id, runId))
+      .run();
   }
 
   /** Recipients of a run after a subscriber id, with the outbox or call status of what they were sent. */
   recipients(runId: number, opts: { after: number; limit: number; status?: string }): RecipientView[] {
-    const cond = opts.status ? ' AND r.status = ?' : '';
-    return this.db.$client
-      .prepare(
-        `SELECT r.subscriber_id AS subscriberId, s.msisdn, r.status, r.ref, r.reason, r.at,
-           coalesce((SELECT m.status FROM messages m WHERE m.id = r.ref), (SELECT c.status FROM calls c WHERE c.id = r.ref)) AS delivery
-         FROM campaign_recipients r JOIN subscribers s ON s.id = r.subscriber_id
-         WHERE r.run_id = ? AND r.subscriber_id > ?${cond} ORDER BY r.subscriber_id LIMIT ?`,
-      )
-      .all(runId, opts.after, ...(opts.status ? [opts.status] : []), opts.limit) as RecipientView[];
+    const conds = [eq(r.runId, runId), sql`${r.subscriberId} > ${opts.after}`];
+    if (opts.status) conds.push(eq(r.status, opts.status as RecipientStatus));
+    return this.db
+      .select({
+        subscriberId: r.subscriberId,
+        msisdn: subscribers.msisdn,
+        status: r.status,
+        ref: r.ref,
+        reason: r.reason,
+        at: r.at,
+        delivery: sql<string | null>`coalesce((SELECT ${messages.status} FROM ${messages} WHERE ${messages.id} = ${r.ref}), (SELECT ${calls.status} FROM ${calls} WHERE ${calls.id} = ${r.ref}))`,
+      })
+      .from(r)
+      .innerJoin(subscribers, eq(subscribers.id, r.subscriberId))
+      .where(and(...conds))
+      .orderBy(asc(r.subscriberId))
+      .limit(opts.limit)
+      .all();
   }
 
   /**
    * What became of a run's messages (or calls), read from the outbox / call rows: per delivery state,
    * how many, how many the SMSC accepted (or the provider placed) and how many reached the subscriber.
    */
-  exposure(runId: number, channel: 'sms' | 'call'): { state: string; n: number; sent: number; reached: number }[] {
-    const sql =
+  exposure(runId: number, channel: 'sms' | 'call'): ExposureCount[] {
+    // The delivery-state expressions (one source of truth for every report) read row alias `t`.
+    const t = sql.raw('t');
+    const q =
       channel === 'sms'
-        ? `SELECT ${smsStateSql('t')} AS state, count(*) AS n, sum(${smsSentSql('t')}) AS sent, sum(t.status = 'delivered') AS reached
-           FROM campaign_recipients r JOIN messages t ON t.id = r.ref WHERE r.run_id = ? GROUP BY 1`
-        : `SELECT ${callStateSql('t')} AS state, count(*) AS n, sum(${callPlacedSql('t')}) AS sent, sum(t.answered_at IS NOT NULL) AS reached
-           FROM campaign_recipients r JOIN calls t ON t.id = r.ref WHERE r.run_id = ? GROUP BY 1`;
-    return this.db.$client.prepare<[number], { state: string; n: number; sent: number; reached: number }>(sql).all(runId);
+        ? sql`SELECT ${sql.raw(smsStateSql('t'))} AS state, count(*) AS n, sum(${sql.raw(smsSentSql('t'))}) AS sent, sum(${t}.${name(messages.status)} = 'delivered') AS reached
+              FROM ${r} JOIN ${messages} ${t} ON ${t}.${name(messages.id)} = ${r.ref} WHERE ${r.runId} = ${runId} GROUP BY 1`
+        : sql`SELECT ${sql.raw(callStateSql('t'))} AS state, count(*) AS n, sum(${sql.raw(callPlacedSql('t'))}) AS sent, sum(${t}.${name(calls.answeredAt)} IS NOT NULL) AS reached
+              FROM ${r} JOIN ${calls} ${t} ON ${t}.${name(calls.id)} = ${r.ref} WHERE ${r.runId} = ${runId} GROUP BY 1`;
+    return prepare<ExposureCount>(this.db, q).all();
   }
 
   /** How many runs are pending, sending or paused (for the metrics gauge). */
-  openRunCounts(): { status: string; n: number }[] {
-    return this.db.$client
-      .prepare<[], { status: string; n: number }>("SELECT status, count(*) AS n FROM campaign_runs WHERE status IN ('pending', 'sending', 'paused') GROUP BY status")
+  openRunCounts(): { status: RunStatus; n: number }[] {
+    return this.db
+      .select({ status: runs.status, n: sql<number>`count(*)` })
+      .from(runs)
+      .where(inArray(runs.status, [...OPEN_RUN]))
+      .groupBy(runs.status)
       .all();
   }
 
   /** Blocked recipients of a run by reason (opted_out, frequency_cap, ...). */
   blockedReasons(runId: number): Record<string, number> {
-    const rows = this.db.$client
-      .prepare<[number], { reason: string | null; n: number }>("SELECT reason, count(*) AS n FROM campaign_recipients WHERE run_id = ? AND status = 'blocked' GROUP BY reason")
-      .all(runId);
-    return Object.fromEntries(rows.map((r) => [r.reason ?? 'unknown', r.n]));
+    const rows = this.db
+      .select({ reason: r.reason, n: sql<number>`count(*)` })
+      .from(r)
+      .where(and(eq(r.runId, runId), eq(r.status, 'blocked')))
+      .groupBy(r.reason)
+      .all();
+    return Object.fromEntries(rows.map((x) => [x.reason ?? 'unknown', x.n]));
+  }
+
+  /** False once the database is closed (a gauge read or a lease release during shutdown must not throw). */
+  isOpen(): boolean {
+    return this.db.$client.open;
   }
 }

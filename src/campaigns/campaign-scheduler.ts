@@ -77,7 +77,7 @@ export class CampaignScheduler implements Lifecycle {
     this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
     d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], (g) => {
-      if (!d.db.$client.open) return;
+      if (!d.repo.isOpen()) return;
       for (const status of ['pending', 'sending', 'paused'] as const) g.set({ status }, 0);
       for (const r of d.repo.openRunCounts()) g.set({ status: r.status }, r.n);
     });
@@ -96,7 +96,7 @@ export class CampaignScheduler implements Lifecycle {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.ticking) await this.ticking.catch(() => undefined);
-    if (this.d.db.$client.open) this.d.repo.releaseAll(this.owner);
+    if (this.d.repo.isOpen()) this.d.repo.releaseAll(this.owner);
   }
 
   /** Runs a tick soon (when started): a campaign due now starts without waiting for the interval. */
@@ -170,7 +170,7 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
     } finally {
-      if (this.d.db.$client.open) this.d.repo.release(run.id, this.owner);
+      if (this.d.repo.isOpen()) this.d.repo.release(run.id, this.owner);
     }
   }
 
@@ -185,15 +185,9 @@ export class CampaignScheduler implements Lifecycle {
         this.afterRun(c, now);
         return false;
       }
-      const f = this.d.segments.compile(segment.filter, now);
-      let where = f.where;
-      const params: unknown[] = [...f.params];
-      if (c.kind === 'poll' && c.pollId) {
-        // One answer per subscriber per poll: who has answered is not asked again.
-        where += ' AND NOT EXISTS (SELECT 1 FROM poll_answers pa WHERE pa.poll_id = ? AND pa.subscriber_id = s.id)';
-        params.push(c.pollId);
-      }
-      const total = this.d.repo.selectRecipients(run.id, this.owner, where, params, now);
+      // One answer per subscriber per poll: who has answered is not asked again.
+      const unanswered = c.kind === 'poll' && c.pollId ? c.pollId : undefined;
+      const total = this.d.repo.selectRecipients(run.id, this.owner, this.d.segments.compile(segment.filter, now), now, unanswered);
       if (total === null) return false;
       this.log.info({ campaignId: c.id, runId: run.id, total }, 'campaign run recipients selected');
       return true;

@@ -89,7 +89,7 @@ export class CampaignSender {
     if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
     if (res.status === 'queued' && this.poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
-      this.d.pollRepo.upsertInvite.run(this.poll.id, r.subscriberId, this.c.channel, this.c.id, sentAt, sentAt + this.d.replyWindowMs);
+      this.d.pollRepo.upsertInvite({ pollId: this.poll.id, subscriberId: r.subscriberId, channel: this.c.channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
   }

@@ -18,7 +18,8 @@ import { PollResults } from './poll-results';
 import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
-import type { FilterTables } from './segment-filter';
+import { PollResultsStore } from './poll-results-store';
+import { SegmentRepo, type FilterTables } from './segment-repo';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
@@ -49,10 +50,7 @@ export interface CampaignsDeps {
 }
 
 /** CRM flags are the subscriber's findings (stuck, passive, lapsing, churned) that are still open. */
-const FILTER_TABLES: FilterTables = {
-  subscriptions: true,
-  crmFlags: { table: 'crm_findings', subscriberColumn: 'subscriber_id', kindColumn: 'kind', activeCondition: 'cf.closed_at IS NULL' },
-};
+const FILTER_TABLES: FilterTables = { subscriptions: true, crmFlags: true };
 
 /**
  * Builds segments, polls and campaigns, and plugs them into the core: SMS replies reach open polls
@@ -70,7 +68,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
   const campaignRepo = new CampaignRepo(d.db);
   const segments = new SegmentService({
-    db: d.db,
+    repo: new SegmentRepo(d.db),
     clock: d.clock,
     tables: () => FILTER_TABLES,
     pollExists: (id) => pollRepo.find(id) !== null,
@@ -78,7 +76,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     usedBy: (id) => campaignRepo.activeOnSegment(id),
     profile: d.subscribers.profile,
   });
-  const pollResults = new PollResults(d.db, defaultLanguage);
+  const pollResults = new PollResults(new PollResultsStore(d.db), defaultLanguage);
   const scheduler = new CampaignScheduler({
     db: d.db,
     clock: d.clock,

@@ -1,11 +1,11 @@
 import { Value } from '@sinclair/typebox/value';
-import type { Db } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
-import { compileFilter, SegmentFilterSchema, SUBSCRIPTION_STATES, type CompiledFilter, type FilterTables, type SegmentFilter } from './segment-filter';
+import { SegmentFilterSchema, SUBSCRIPTION_STATES, type SegmentFilter } from './segment-filter';
+import { compileFilter, type FilterTables, type SegmentRepo, type SegmentRow, type SegmentWhere } from './segment-repo';
 
 /** A saved segment. */
 export interface Segment {
@@ -14,14 +14,6 @@ export interface Segment {
   filter: SegmentFilter;
   createdAt: number;
   updatedAt: number;
-}
-
-interface Row {
-  id: string;
-  name: string;
-  filter: string;
-  created_at: number;
-  updated_at: number;
 }
 
 const PROFILE_FIELD_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
@@ -46,7 +38,8 @@ const HINTS: Record<string, string> = {
   includeOptedOut: 'must be true or false',
 };
 
-const fromRow = (r: Row): Segment => ({ id: r.id, name: r.name, filter: JSON.parse(r.filter) as SegmentFilter, createdAt: r.created_at, updatedAt: r.updated_at });
+const fromRow = (r: SegmentRow): Segment => ({ ...r, filter: r.filter as SegmentFilter });
+const toRow = (s: Segment): SegmentRow => ({ ...s, filter: s.filter as Record<string, unknown> });
 
 /**
  * Segments: saved filters over subscribers, evaluated when used (a count preview now, the recipient
@@ -55,7 +48,7 @@ const fromRow = (r: Row): Segment => ({ id: r.id, name: r.name, filter: JSON.par
 export class SegmentService {
   constructor(
     private readonly d: {
-      db: Db;
+      repo: SegmentRepo;
       clock: Clock;
       tables: () => FilterTables;
       pollExists: (id: string) => boolean;
@@ -131,24 +124,19 @@ export class SegmentService {
     }
   }
 
-  /** The SQL for a filter as of now (or `at`). */
-  compile(filter: SegmentFilter, at = this.d.clock.now()): CompiledFilter {
+  /** The filter compiled as of now (or `at`), for the repositories that select by it. */
+  compile(filter: SegmentFilter, at = this.d.clock.now()): SegmentWhere {
     return compileFilter(filter, at, this.d.tables(), this.d.profile);
   }
 
   /** How many subscribers match the filter now. */
   count(filter: SegmentFilter): number {
-    const c = this.compile(filter);
-    return this.d.db.$client.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM subscribers s WHERE ${c.where}`).get(...c.params)!.n;
+    return this.d.repo.count(this.compile(filter));
   }
 
   /** A few matching numbers, to check a filter by eye before sending. */
   sample(filter: SegmentFilter, limit = 5): string[] {
-    const c = this.compile(filter);
-    return this.d.db.$client
-      .prepare<unknown[], { msisdn: string }>(`SELECT s.msisdn FROM subscribers s WHERE ${c.where} ORDER BY s.id LIMIT ?`)
-      .all(...c.params, limit)
-      .map((r) => r.msisdn);
+    return this.d.repo.sample(this.compile(filter), limit);
   }
 
   /** Saves a segment. */
@@ -156,7 +144,7 @@ export class SegmentService {
     const filter = this.validate(rawFilter);
     const now = this.d.clock.now();
     const s: Segment = { id: newId('seg', now), name, filter, createdAt: now, updatedAt: now };
-    this.d.db.$client.prepare('INSERT INTO segments (id, name, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(s.id, s.name, JSON.stringify(s.filter), now, now);
+    this.d.repo.insert(toRow(s));
     return s;
   }
 
@@ -164,7 +152,7 @@ export class SegmentService {
   update(id: string, patch: { name?: string; filter?: unknown }): Segment {
     const s = this.require(id);
     const next: Segment = { ...s, name: patch.name ?? s.name, filter: patch.filter !== undefined ? this.validate(patch.filter) : s.filter, updatedAt: this.d.clock.now() };
-    this.d.db.$client.prepare('UPDATE segments SET name = ?, filter = ?, updated_at = ? WHERE id = ?').run(next.name, JSON.stringify(next.filter), next.updatedAt, id);
+    this.d.repo.update(toRow(next));
     return next;
   }
 
@@ -173,12 +161,12 @@ export class SegmentService {
     this.require(id);
     const users = this.d.usedBy(id);
     if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
-    this.d.db.$client.prepare('DELETE FROM segments WHERE id = ?').run(id);
+    this.d.repo.remove(id);
   }
 
   /** The segment or null. */
   find(id: string): Segment | null {
-    const r = this.d.db.$client.prepare<[string], Row>('SELECT * FROM segments WHERE id = ?').get(id);
+    const r = this.d.repo.find(id);
     return r ? fromRow(r) : null;
   }
 
@@ -191,7 +179,7 @@ export class SegmentService {
 
   /** Segments, newest first. */
   list(limit = 100): Segment[] {
-    return this.d.db.$client.prepare<[number], Row>('SELECT * FROM segments ORDER BY created_at DESC, id DESC LIMIT ?').all(limit).map(fromRow);
+    return this.d.repo.list(limit).map(fromRow);
   }
 
   /** The public JSON shape (with a fresh count when asked). */

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import { tx, type Db } from '../db/client';
 import type { GroupCommit } from '../db/group-commit';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
@@ -73,12 +73,7 @@ export class SubscriberImporter {
       batchRows: number;
       subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'validateProfile' | 'applyProfile' | 'profile'>;
     },
-  ) {
-    // Built once: better-sqlite3 makes five closures per transaction() call, and this runs per line.
-    this.savepoint = d.db.$client.transaction((fn: () => 'created' | 'updated') => fn());
-  }
-
-  private readonly savepoint: (fn: () => 'created' | 'updated') => 'created' | 'updated';
+  ) {}
 
   /** The profile fields a header may name (besides msisdn, language, region, crop, operator). */
   fields(): string[] {
@@ -154,8 +149,8 @@ export class SubscriberImporter {
       if (e instanceof AppError) return reject(e.message, msisdn);
       throw e;
     }
-    // A savepoint per line: a line that fails leaves no half-created subscriber behind.
-    return this.savepoint(() => {
+    // A savepoint per line (tx() nests as one inside the group commit): a line that fails leaves no half-created subscriber behind.
+    return tx(this.d.db, () => {
       const existing = this.d.subscribers.find(msisdn);
       // An import is not traffic: a new subscriber has no last-seen until they dial or text.
       const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
