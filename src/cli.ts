@@ -35,10 +35,14 @@ const commands: Record<string, Command> = {
   },
   migrate: {
     usage: 'vasgw migrate [--config FILE] [--json]',
-    summary: 'apply database migrations, then check stored profiles against config profile.fields (exit 1 on violations)',
+    summary: 'apply database migrations (SQLite, or PostgreSQL when DATABASE_URL is set), then check stored profiles against config profile.fields (exit 1 on violations)',
     async run(args, out, err) {
       const { values } = options(args, { config: { type: 'string' }, json: { type: 'boolean' } });
       const config = loadConfig({ file: values.config });
+      if (config.database.url) {
+        const { runMigratePostgres } = await import('./cli/migrate-postgres');
+        return runMigratePostgres(config, values.json ?? false, out, err);
+      }
       const db = openDb({ path: config.database.path });
       try {
         migrateDb(db);
