@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { migrateDb, openDb } from './db/client';
 import { ConfigError } from './lib/errors';
-import { serve } from './server';
 
 type Out = (line: string) => void;
 
@@ -29,6 +28,8 @@ const commands: Record<string, Command> = {
     summary: 'run the gateway (what `npm start` runs)',
     async run(args) {
       const { values } = options(args, { config: { type: 'string' } });
+      // Loaded on use: the whole gateway is a large import that the other commands do not need.
+      const { serve } = await import('./server');
       await serve({ configFile: values.config });
       return -1; // keep running
     },

@@ -124,20 +124,25 @@ async function startCluster(bin: string): Promise<TestPostgresServer> {
 }
 
 /**
- * The PostgreSQL server for this test file: CI's (VASGW_TEST_POSTGRES_URL), or a cluster started here,
- * or null with the reason (printed) when there is neither.
+ * Why this machine cannot run the PostgreSQL tests (printed), or null when it can: CI's server is given
+ * (VASGW_TEST_POSTGRES_URL) or the server binaries are installed. Call it when the test file is collected,
+ * for `describe.skipIf`.
  */
-export async function testPostgresServer(): Promise<TestPostgresServer | null> {
+export function postgresUnavailable(): string | null {
+  if (process.env.VASGW_TEST_POSTGRES_URL || serverBinDir()) return null;
+  const reason =
+    'PostgreSQL tests SKIPPED: VASGW_TEST_POSTGRES_URL is not set and no PostgreSQL server binaries were found ' +
+    "(install Debian's postgresql package, or set PG_BINDIR); .ci/run always runs them.";
+  console.warn(reason);
+  return reason;
+}
+
+/** The PostgreSQL server for this test file: CI's (VASGW_TEST_POSTGRES_URL), or a cluster started here. */
+export async function testPostgresServer(): Promise<TestPostgresServer> {
   const url = process.env.VASGW_TEST_POSTGRES_URL;
   if (url) return { adminUrl: url, password: decodeURIComponent(new URL(url).password), stop: async () => {} };
   const bin = serverBinDir();
-  if (!bin) {
-    console.warn(
-      'PostgreSQL tests SKIPPED: VASGW_TEST_POSTGRES_URL is not set and no PostgreSQL server binaries were found ' +
-        '(install Debian\'s postgresql package, or set PG_BINDIR); .ci/run always runs them.',
-    );
-    return null;
-  }
+  if (!bin) throw new Error(postgresUnavailable() ?? 'no PostgreSQL server binaries');
   return startCluster(bin);
 }
 
