@@ -10,7 +10,7 @@ import { PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate';
 import * as pgModule from '../../src/db/postgres/schema';
 import { pgSchema } from '../../src/db/postgres/schema';
 
-const sqliteTables = Object.entries(sqlite).filter((e): e is [string, SQLiteTable] => is(e[1], SQLiteTable));
+const sqliteTables = (Object.entries(sqlite) as [string, unknown][]).filter((e): e is [string, SQLiteTable] => is(e[1], SQLiteTable));
 
 /** The PostgreSQL type each SQLite column must become (the rule docs/postgresql.md states). */
 function expectedPgType(c: Column): string {
