@@ -179,7 +179,10 @@ export function derivePgTable<T extends SQLiteTable>(sqlite: T, resolve: (tableN
       // PostgreSQL's own name for a table's key: short, and the same whether the key has one column or several.
       extras.push(primaryKey({ name: `${cfg.name}_pkey`, columns: cols(pk.columns) }));
     }
-    for (const u of cfg.uniqueConstraints) extras.push(unique(pgIdentifier(u.getName() ?? `${cfg.name}_${u.columns.map((c) => c.name).join("_")}_unique`)).on(...cols(u.columns)));
+    for (const u of cfg.uniqueConstraints) {
+      const uniqueName = u.getName() ?? `${cfg.name}_${u.columns.map((c) => c.name).join('_')}_unique`;
+      extras.push(unique(pgIdentifier(uniqueName)).on(...cols(u.columns)));
+    }
     for (const ix of cfg.indexes) {
       const c = ix.config;
       let b = (c.unique ? uniqueIndex(c.name) : index(c.name)).on(...cols(c.columns as (Column | SQL)[]));
