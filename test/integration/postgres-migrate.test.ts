@@ -152,7 +152,7 @@ describe.skipIf(skip !== null)('PostgreSQL: vasgw migrate on a real server', () 
       ['not a URL', `postgres//vasgw:${secret}@127.0.0.1/gateway`, /invalid config key database\.url \(DATABASE_URL\): the database URL is not a URL/],
     ];
     // With password authentication (CI's cluster and the helper's both use it) a wrong password is refused.
-    if (real.password) cases.push(['wrong password', wrongPassword.toString(), /refused user "postgres": password authentication failed/]);
+    if (real.password) cases.push(['wrong password', wrongPassword.toString(), new RegExp(`refused user "${real.username}": password authentication failed`)]);
     const results = await Promise.all(cases.map(([, url]) => runVasgw(['migrate'], { DATABASE_URL: url })));
     results.forEach((r, i) => {
       const [what, , sentence] = cases[i]!;
@@ -182,7 +182,8 @@ describe.skipIf(skip !== null)('PostgreSQL: vasgw migrate on a real server', () 
       const r = await runVasgw(['serve'], { DATABASE_URL: db.url, DATABASE_PATH: file, PORT: '0', HOST: '127.0.0.1' });
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/^vasgw serve: serving on PostgreSQL is not available yet: DATABASE_URL \(database\.url\) selects postgres:\/\/postgres:\*\*\*@/);
+      expect(r.stderr).toMatch(/^vasgw serve: serving on PostgreSQL is not available yet: DATABASE_URL \(database\.url\) selects postgres:\/\//);
+      if (server.password) expect(r.stderr).toContain(':***@');
       expect(r.stdout).not.toMatch(/listening/);
       if (server.password) expect(r.stderr + r.stdout).not.toContain(server.password);
       expect(existsSync(file)).toBe(false);
