@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { migrateDb, openDb } from './db/client';
 import { ConfigError } from './lib/errors';
-import { serve } from './server';
 
 type Out = (line: string) => void;
 
@@ -29,16 +28,22 @@ const commands: Record<string, Command> = {
     summary: 'run the gateway (what `npm start` runs)',
     async run(args) {
       const { values } = options(args, { config: { type: 'string' } });
+      // Loaded on use: the whole gateway is a large import that the other commands do not need.
+      const { serve } = await import('./server');
       await serve({ configFile: values.config });
       return -1; // keep running
     },
   },
   migrate: {
     usage: 'vasgw migrate [--config FILE] [--json]',
-    summary: 'apply database migrations, then check stored profiles against config profile.fields (exit 1 on violations)',
+    summary: 'apply database migrations (SQLite, or PostgreSQL when DATABASE_URL is set), then check stored profiles against config profile.fields (exit 1 on violations)',
     async run(args, out, err) {
       const { values } = options(args, { config: { type: 'string' }, json: { type: 'boolean' } });
       const config = loadConfig({ file: values.config });
+      if (config.database.url) {
+        const { runMigratePostgres } = await import('./cli/migrate-postgres');
+        return runMigratePostgres(config, values.json ?? false, out, err);
+      }
       const db = openDb({ path: config.database.path });
       try {
         migrateDb(db);

@@ -4,6 +4,7 @@ import type { Channel } from './channel';
 import { loadConfig, type Config } from './config';
 import { defaultPublicBaseUrl } from './config/ivr';
 import { buildCore, type Core } from './core';
+import { refuseUnlessSqlite } from './db/backend';
 import { migrateDb, openDb, type Db } from './db/client';
 import { FlowRegistry } from './engine/flow-registry';
 import { loadFlowsOrThrow } from './engine/flow-loader';
@@ -50,6 +51,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
+  if (!opts.db) refuseUnlessSqlite(config, 'serving');
   const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
   const flows = loadFlowRegistry(config);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { defaultPublicBaseUrl } from '../config/ivr';
+import { refuseUnlessSqlite } from '../db/backend';
 import { openDb } from '../db/client';
 import { systemClock } from '../lib/clock';
 import type { ReadinessReport } from '../lib/readiness';
@@ -47,6 +48,8 @@ export async function runStatus(args: string[], out: Out, err: Out, usageError: 
     const ready = await getJson(`${base}/readyz`, null);
     const readiness = ready && (ready.status === 200 || ready.status === 503) ? toReport(ready.body) : null;
     if (!readiness) note = `no gateway answering at ${base}: read from the database ${config.database.path}; bind state unknown`;
+    // A gateway that answers is asked whatever its database; reading the database directly is SQLite-only for now.
+    refuseUnlessSqlite(config, 'reading status from the database');
     if (config.database.path === ':memory:' || !existsSync(config.database.path)) {
       err(`vasgw status: ${note ?? ''}${note ? '; ' : ''}no database file at ${config.database.path} (set DATABASE_PATH or --config)`);
       return 1;

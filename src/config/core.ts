@@ -12,6 +12,7 @@ export const ServerSection = Obj({
 export const DatabaseSection = Obj({
   path: Type.String(),
   synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')]),
+  url: Nullable(Type.String(), 'SQLite at database.path'),
 });
 
 export const ApiSection = Obj({

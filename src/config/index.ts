@@ -7,6 +7,7 @@ import { ConfigError } from '../lib/errors';
 import { configErrorMessage } from './describe';
 import { ConfigSchema, type Config } from './schema';
 import { checkProfileConfig } from './profile';
+import { DatabaseUrlError, parsePostgresUrl } from '../db/postgres/url';
 
 export type { Config };
 export { ConfigSchema };
@@ -51,6 +52,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
   if (env.PORT) set('server.port', Number(env.PORT));
   if (env.HOST) set('server.host', env.HOST);
   if (env.DATABASE_PATH) set('database.path', env.DATABASE_PATH);
+  if (env.DATABASE_URL) set('database.url', env.DATABASE_URL);
   if (env.LOG_LEVEL) set('logLevel', env.LOG_LEVEL);
   if (env.VASGW_API_TOKEN) set('api.token', env.VASGW_API_TOKEN);
   if (env.VASGW_TIMEZONE) {
@@ -79,6 +81,14 @@ export function validateConfig(raw: unknown): Config {
     if (!isValidTimeZone(tz)) throw new ConfigError(`invalid config key ${key}: unknown time zone "${tz}"`);
   }
   checkProfileConfig(cfg.profile);
+  if (cfg.database.url !== null) {
+    try {
+      parsePostgresUrl(cfg.database.url);
+    } catch (e) {
+      if (e instanceof DatabaseUrlError) throw new ConfigError(`invalid config key database.url (DATABASE_URL): ${e.message}`);
+      throw e;
+    }
+  }
   return cfg;
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config';
 import { buildCore } from '../core';
+import { refuseUnlessSqlite } from '../db/backend';
 import { migrateDb, openDb, type Db } from '../db/client';
 import { FlowRegistry } from '../engine/flow-registry';
 import { loadFlowsOrThrow } from '../engine/flow-loader';
@@ -25,6 +26,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: s
 }
 
 function open(config: Config, path?: string): Db {
+  if (path === undefined) refuseUnlessSqlite(config, 'running the CRM');
   const db = openDb({ path: path ?? config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
   return db;

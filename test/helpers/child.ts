@@ -11,8 +11,9 @@ export class VasgwProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly child: ChildProcessWithoutNullStreams;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [VASGW, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' } });
+  /** `env` is added to this process's environment (e.g. DATABASE_URL for one command). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [VASGW, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString('utf8')));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -37,8 +38,8 @@ export class VasgwProcess {
 }
 
 /** Runs a command to its end. */
-export async function runVasgw(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = new VasgwProcess(args);
+export async function runVasgw(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = new VasgwProcess(args, env);
   p.child.stdin.end();
   const { code } = await p.exited;
   return { code, stdout: p.stdout, stderr: p.stderr };
