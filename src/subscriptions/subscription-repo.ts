@@ -59,7 +59,6 @@ function statements(db: Db) {
     create: db
       .insert(S)
       .values({ id: p('id'), subscriberId: p('subscriberId'), serviceId: p('serviceId'), state: 'none', currency: p('currency'), evaluatedAt: p('now'), createdAt: p('now'), updatedAt: p('now') })
-      .returning(HEAD)
       .prepare(),
     eventByExternal: db.select({ id: E.id, subscriptionId: E.subscriptionId }).from(E).where(eq(E.externalId, p('externalId'))).prepare(),
     insertEvent: db
@@ -79,7 +78,6 @@ function statements(db: Db) {
         autoRenew: sql`${p('autoRenew')}`,
         detail: sql`${p('detail')}`,
       })
-      .returning({ id: E.id })
       .prepare(),
     foldRows: db.select(FOLD).from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
     events: db.select().from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
@@ -189,7 +187,9 @@ export class SubscriptionRepo {
 
   /** Creates an empty subscription (state `none`) to hang events on. */
   create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionHead {
-    return this.s.create.get({ id, subscriberId, serviceId, currency, now })!;
+    // No RETURNING: the new row's head is what was written, and SQLite's RETURNING costs a materialization.
+    this.s.create.run({ id, subscriberId, serviceId, currency, now });
+    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now };
   }
 
   /** The event already stored under this idempotency key, if any. */
@@ -199,7 +199,7 @@ export class SubscriptionRepo {
 
   /** Stores an event; returns its id. */
   insertEvent(e: NewBillingEvent): number {
-    return this.s.insertEvent.get({
+    const r = this.s.insertEvent.run({
       ...e,
       amountMinor: e.amountMinor ?? null,
       currency: e.currency ?? null,
@@ -207,7 +207,8 @@ export class SubscriptionRepo {
       nextRenewalAt: e.nextRenewalAt ?? null,
       autoRenew: e.autoRenew == null ? null : e.autoRenew ? 1 : 0,
       detail: e.detail == null ? null : JSON.stringify(e.detail),
-    })!.id;
+    });
+    return Number(r.lastInsertRowid);
   }
 
   /** What the fold needs of every event of a subscription, in fold order. */
