@@ -37,7 +37,7 @@ function decode(s: string, at: () => number): string {
     if (!whole.endsWith(';')) throw new XmlError(`"&" must start an entity such as &amp;`, at());
     if (name in ENTITIES) return ENTITIES[name]!;
     const code = /^#x[0-9a-fA-F]{1,6}$/.test(name) ? parseInt(name.slice(2), 16) : /^#\d{1,7}$/.test(name) ? Number(name.slice(1)) : NaN;
-    if (!Number.isInteger(code) || code > 0x10ffff) throw new XmlError(`unknown entity &${name.slice(0, 12)};`, at());
+    if (!Number.isInteger(code) || code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlError(`unknown entity &${name.slice(0, 12)};`, at());
     return String.fromCodePoint(code);
   });
 }

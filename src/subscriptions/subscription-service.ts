@@ -12,7 +12,7 @@ import type { UsageChannel, UsageLog } from '../usage/usage-log';
 import { foldSubscription, lifecyclePolicy, type Folded, type LifecyclePolicy } from './lifecycle';
 import { RequestQueue } from './request-queue';
 import { ServiceCatalog } from './service-catalog';
-import { SubscriptionRepo, toFoldEvent, type SubscriptionHead } from './subscription-repo';
+import { SubscriptionRepo, toFoldEvent, type FoldRow, type SubscriptionHead } from './subscription-repo';
 import { SubscriptionViews } from './subscription-views';
 import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
@@ -115,7 +115,8 @@ export class SubscriptionService {
         if (seen) return this.duplicate(seen.subscriptionId);
       }
       const subscriber = this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
-      const sub = this.repo.find(subscriber.id, service.id) ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
+      const found = this.repo.find(subscriber.id, service.id);
+      const sub = found ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
       if (!externalId) {
         // No id from the platform: additions and deletions alternate, so a repeat of the last type is a retry.
         if (this.repo.lastTypeFromSource(sub.id, n.source) === n.type) return this.duplicate(sub.id);
@@ -135,7 +136,9 @@ export class SubscriptionService {
         autoRenew: n.autoRenew ?? null,
         detail: n.detail ?? null,
       });
-      const f = this.refold(sub, now);
+      // A subscription created just now has this one event: no need to read it back.
+      const only = found ? undefined : [{ id: eventId, type: n.type, at: n.at, amountMinor, nextRenewalAt: n.nextRenewalAt ?? null, autoRenew: n.autoRenew ?? null, flag: null }];
+      const f = this.refold(sub, now, only);
       const flag = f.flags.get(eventId) ?? null;
       this.d.usage.record([
         {
@@ -268,13 +271,14 @@ export class SubscriptionService {
   }
 
   /**
-   * Folds all events of the subscription as of `now`, saves the result, and logs a `billing` usage
-   * event for each transition that time alone caused since the previous evaluation.
+   * Folds all events of the subscription as of `now` (`known`: the caller holds them all), saves the
+   * result, and logs a `billing` usage event for each transition that time alone caused since the
+   * previous evaluation.
    */
-  private refold(sub: SubscriptionHead, now: number): Folded {
+  private refold(sub: SubscriptionHead, now: number, known?: FoldRow[]): Folded {
     const policy = this.policies.get(sub.serviceId);
     if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.serviceId}" is no longer configured (known: ${this.catalog.known()}).`);
-    const rows = this.repo.foldRows(sub.id);
+    const rows = known ?? this.repo.foldRows(sub.id);
     const f = foldSubscription(rows.map(toFoldEvent), policy, now);
     this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
     const derived = f.transitions.filter((t) => t.eventId === null && t.at > sub.evaluatedAt && t.at <= now);

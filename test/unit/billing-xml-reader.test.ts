@@ -29,6 +29,7 @@ describe('XML reader for SOAP notifications', () => {
     ['two roots', '<E/><F/>', /second root/],
     ['text outside the root', 'hello <E/>', /text before/],
     ['an unknown entity', '<E>&nbsp;</E>', /unknown entity/],
+    ['a character reference to NUL', '<E>&#0;</E>', /unknown entity/],
     ['a bare ampersand', '<E>a & b</E>', /entity/],
     ['an unquoted attribute', '<E a=1/>', /not quoted/],
     ['a DOCTYPE', '<!DOCTYPE E [<!ENTITY x "y">]><E/>', /DOCTYPE/],
