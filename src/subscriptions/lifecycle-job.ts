@@ -69,11 +69,11 @@ export class LifecycleJob implements Lifecycle {
   private deadlineBatch(): number {
     const ids = this.d.subscriptions.store.dueDeadlines(this.d.clock.now(), 200);
     if (ids.length === 0) return 0;
-    const one = this.d.db.$client.transaction((id: string) => this.d.subscriptions.refresh(id));
     tx(this.d.db, () => {
       for (const id of ids) {
         try {
-          one(id);
+          // Nested in the batch's transaction, tx() is a savepoint: a failure undoes this subscription only.
+          tx(this.d.db, () => this.d.subscriptions.refresh(id));
         } catch (err) {
           this.d.subscriptions.store.clearDeadline(id);
           this.log.error({ err, subscriptionId: id }, 'subscription could not be re-derived');
@@ -108,8 +108,8 @@ export class LifecycleJob implements Lifecycle {
       // A quiet-hours shift moves a reminder at most a day earlier; look that far beyond the nominal time.
       const rows = this.d.subscriptions.store.reminderCandidates(service.id, now, now + before + DAY, 1000);
       for (const row of rows) {
-        const renewalAt = row.next_renewal_at!;
-        const subscriber = this.d.subscribers.findById(row.subscriber_id);
+        const renewalAt = row.nextRenewalAt!;
+        const subscriber = this.d.subscribers.findById(row.subscriberId);
         if (!subscriber) continue;
         const tz = this.d.operators.timezoneOf(subscriber.operator) ?? cfg.messaging.timezone;
         const sendAt = lastAllowedAtOrBefore(renewalAt - before, quiet, tz);

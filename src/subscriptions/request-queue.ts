@@ -1,23 +1,13 @@
-import type { Statement } from 'better-sqlite3';
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import { DAY, SECOND, iso, type Clock } from '../lib/clock';
 import { newId } from '../lib/ids';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { ServiceCatalog } from './service-catalog';
+import { SubscriptionRequestRepo, type DueRequest } from './subscription-request-repo';
 import { ProviderError, type SubscriptionProvider } from './types';
-
-interface DueRow {
-  id: string;
-  action: 'subscribe' | 'unsubscribe';
-  provider: string;
-  attempts: number;
-  service_id: string;
-  msisdn: string;
-}
 
 export interface RequestQueueDeps {
   db: Db;
@@ -41,12 +31,7 @@ export interface RequestQueueDeps {
  * delays the call (at-least-once; the operator's APIs treat a repeat as already done).
  */
 export class RequestQueue implements Lifecycle {
-  private readonly insert: Statement;
-  private readonly due: Statement;
-  private readonly claim: Statement;
-  private readonly finish: Statement;
-  private readonly retry: Statement;
-  private readonly bySubscription: Statement;
+  private readonly repo: SubscriptionRequestRepo;
   private readonly calls: Counter<string>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
@@ -55,20 +40,8 @@ export class RequestQueue implements Lifecycle {
   private started = false;
 
   constructor(private readonly d: RequestQueueDeps) {
-    const c = d.db.$client;
     this.log = d.log.child({ comp: 'subscription-requests' });
-    this.insert = c.prepare(
-      "INSERT INTO subscription_requests (id, subscription_id, action, provider, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
-    );
-    this.due = c.prepare(
-      `SELECT r.id, r.action, r.provider, r.attempts, s.service_id, sub.msisdn FROM subscription_requests r
-         JOIN subscriptions s ON s.id = r.subscription_id JOIN subscribers sub ON sub.id = s.subscriber_id
-        WHERE r.status = 'pending' AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at LIMIT ?`,
-    );
-    this.claim = c.prepare("UPDATE subscription_requests SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
-    this.finish = c.prepare('UPDATE subscription_requests SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?');
-    this.retry = c.prepare('UPDATE subscription_requests SET attempts = ?, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?');
-    this.bySubscription = c.prepare('SELECT * FROM subscription_requests WHERE subscription_id = ? ORDER BY created_at, id');
+    this.repo = new SubscriptionRequestRepo(d.db);
     this.calls = d.metrics.counter('subscription_requests_total', 'Calls to operator subscription APIs', ['provider', 'action', 'outcome']);
   }
 
@@ -76,7 +49,7 @@ export class RequestQueue implements Lifecycle {
   enqueue(subscriptionId: string, action: 'subscribe' | 'unsubscribe', provider: string): string {
     const now = this.d.clock.now();
     const id = newId('sreq', now);
-    this.insert.run(id, subscriptionId, action, provider, now, now, now);
+    this.repo.enqueue(id, subscriptionId, action, provider, now);
     // After the caller's transaction commits (everything before is synchronous).
     if (this.started) setImmediate(() => this.kick());
     return id;
@@ -84,17 +57,16 @@ export class RequestQueue implements Lifecycle {
 
   /** The operator API calls made for a subscription, oldest first (support: did the operator get it?). */
   forSubscription(subscriptionId: string): Record<string, unknown>[] {
-    type Row = { id: string; action: string; provider: string; status: string; attempts: number; next_attempt_at: number; last_error: string | null; created_at: number; updated_at: number };
-    return (this.bySubscription.all(subscriptionId) as Row[]).map((r) => ({
+    return this.repo.forSubscription(subscriptionId).map((r) => ({
       id: r.id,
       action: r.action,
       provider: r.provider,
       status: r.status,
       attempts: r.attempts,
-      ...(r.status === 'pending' ? { nextAttemptAt: iso(r.next_attempt_at) } : {}),
-      result: r.last_error,
-      createdAt: iso(r.created_at),
-      updatedAt: iso(r.updated_at),
+      ...(r.status === 'pending' ? { nextAttemptAt: iso(r.nextAttemptAt) } : {}),
+      result: r.lastError,
+      createdAt: iso(r.createdAt),
+      updatedAt: iso(r.updatedAt),
     }));
   }
 
@@ -126,43 +98,39 @@ export class RequestQueue implements Lifecycle {
     for (let batch = 0; batch < 20; batch++) {
       const now = this.d.clock.now();
       const lease = this.d.leaseMs ?? 60_000;
-      const rows = tx(this.d.db, () => {
-        const found = this.due.all(now, 50) as DueRow[];
-        for (const r of found) this.claim.run(now + lease, now, r.id);
-        return found;
-      });
+      const rows = this.repo.claimDue(now, now + lease, 50);
       if (rows.length === 0) return;
       for (const r of rows) await this.call(r);
     }
   }
 
-  private async call(r: DueRow): Promise<void> {
+  private async call(r: DueRequest): Promise<void> {
     const now = () => this.d.clock.now();
     const provider = this.d.providers().find((p) => p.name === r.provider);
-    const service = this.d.catalog.byId(r.service_id);
+    const service = this.d.catalog.byId(r.serviceId);
     if (!provider || !service) {
-      this.finish.run('failed', r.attempts, provider ? `service ${r.service_id} is no longer configured` : `provider ${r.provider} is not attached`, now(), r.id);
+      this.repo.finish(r.id, 'failed', r.attempts, provider ? `service ${r.serviceId} is no longer configured` : `provider ${r.provider} is not attached`, now());
       this.calls.inc({ provider: r.provider, action: r.action, outcome: 'failed' });
       return;
     }
     const attempts = r.attempts + 1;
     try {
       const out = r.action === 'subscribe' ? await provider.subscribe(r.msisdn, service) : await provider.unsubscribe(r.msisdn, service);
-      this.finish.run('done', attempts, out.detail.slice(0, 500), now(), r.id);
+      this.repo.finish(r.id, 'done', attempts, out.detail.slice(0, 500), now());
       this.calls.inc({ provider: r.provider, action: r.action, outcome: 'done' });
-      this.log.info({ msisdn: r.msisdn, service: r.service_id, action: r.action, provider: r.provider }, 'operator subscription request accepted');
+      this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider }, 'operator subscription request accepted');
     } catch (err) {
       const retryable = err instanceof ProviderError ? err.retryable : true;
       const message = (err as Error).message.slice(0, 500);
       if (!retryable || attempts >= this.d.maxAttempts) {
-        this.finish.run('failed', attempts, message, now(), r.id);
+        this.repo.finish(r.id, 'failed', attempts, message, now());
         this.calls.inc({ provider: r.provider, action: r.action, outcome: 'failed' });
-        this.log.warn({ msisdn: r.msisdn, service: r.service_id, action: r.action, provider: r.provider, attempts, error: message }, 'operator subscription request failed');
+        this.log.warn({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider, attempts, error: message }, 'operator subscription request failed');
       } else {
         const wait = Math.min(this.d.retryBaseMs * 2 ** (attempts - 1), DAY);
-        this.retry.run(attempts, message, now() + wait, now(), r.id);
+        this.repo.retryAt(r.id, attempts, message, now() + wait, now());
         this.calls.inc({ provider: r.provider, action: r.action, outcome: 'retry' });
-        this.log.info({ msisdn: r.msisdn, service: r.service_id, action: r.action, attempts, error: message }, 'operator subscription request will be retried');
+        this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, attempts, error: message }, 'operator subscription request will be retried');
       }
     }
   }

@@ -1,180 +1,234 @@
-import type { Statement } from 'better-sqlite3';
+import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import { billingEvents, subscribers, subscriptions } from '../db/schema';
 import type { Folded, FoldEvent } from './lifecycle';
-import type { BillingEventType, BillingSource, SubscriptionState } from './types';
 
-/** A subscriptions row as stored. */
-export interface SubscriptionRow {
-  id: string;
-  subscriber_id: number;
-  service_id: string;
-  state: SubscriptionState;
-  state_entered_at: number | null;
-  entered: string;
-  subscribed_at: number | null;
-  renewals: number;
-  consecutive_failures: number;
-  last_charged_at: number | null;
-  next_renewal_at: number | null;
-  revenue_minor: number;
-  currency: string;
-  auto_renew: number;
-  pending_action: 'subscribe' | 'unsubscribe' | null;
-  flags: number;
-  deadline_at: number | null;
-  evaluated_at: number;
-  reminder_for: number | null;
-  last_event_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
+/** A subscription as stored. */
+export type Subscription = typeof subscriptions.$inferSelect;
 
-/** A row with the subscriber's number, for lists. */
-export type SubscriptionListRow = SubscriptionRow & { msisdn: string };
+/** What ingest and re-derivation need of a subscription: no JSON to decode on the hot path. */
+export type SubscriptionHead = Pick<Subscription, 'id' | 'subscriberId' | 'serviceId' | 'state' | 'evaluatedAt'>;
 
-/** A billing_events row as stored. */
-export interface BillingEventRow {
-  id: number;
-  subscription_id: string;
-  source: BillingSource;
-  external_id: string;
-  type: BillingEventType;
-  at: number;
-  received_at: number;
-  amount_minor: number | null;
-  currency: string | null;
-  reason: string | null;
-  next_renewal_at: number | null;
-  auto_renew: number | null;
-  detail: string | null;
-  flag: string | null;
-}
+/** A subscription with the subscriber's number, for lists. */
+export type SubscriptionListRow = Subscription & { msisdn: string };
 
-/** A new billing event. */
-export interface NewBillingEvent {
-  subscriptionId: string;
-  source: BillingSource;
-  externalId: string;
-  type: BillingEventType;
-  at: number;
-  receivedAt: number;
-  amountMinor: number | null;
-  currency: string | null;
-  reason: string | null;
-  nextRenewalAt: number | null;
-  autoRenew: boolean | null;
-  detail: Record<string, unknown> | null;
-}
+/** A billing event as stored. */
+export type BillingEvent = typeof billingEvents.$inferSelect;
+
+/** A new billing event (its id is given by the database, its flag by the fold). */
+export type NewBillingEvent = Omit<typeof billingEvents.$inferInsert, 'id' | 'flag'>;
+
+/** What the fold and the flag bookkeeping read of each event. */
+export type FoldRow = Pick<BillingEvent, 'id' | 'type' | 'at' | 'amountMinor' | 'nextRenewalAt' | 'autoRenew' | 'flag'>;
 
 /** The fold's view of a stored event. */
-export const toFoldEvent = (r: BillingEventRow): FoldEvent => ({
+export const toFoldEvent = (r: FoldRow): FoldEvent => ({
   id: r.id,
   type: r.type,
   at: r.at,
-  amountMinor: r.amount_minor,
-  nextRenewalAt: r.next_renewal_at,
-  autoRenew: r.auto_renew === null ? null : r.auto_renew === 1,
+  amountMinor: r.amountMinor,
+  nextRenewalAt: r.nextRenewalAt,
+  autoRenew: r.autoRenew,
 });
+
+const p = sql.placeholder;
+/** A value bound as given in an UPDATE's SET (drizzle's set() types take no placeholders); encoded by the caller. */
+const bind = (name: string) => sql`${p(name)}`;
+const S = subscriptions;
+const E = billingEvents;
+const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt };
+const FOLD = { id: E.id, type: E.type, at: E.at, amountMinor: E.amountMinor, nextRenewalAt: E.nextRenewalAt, autoRenew: E.autoRenew, flag: E.flag };
+
+/** Every statement the repository runs more than rarely, prepared once. */
+function statements(db: Db) {
+  return {
+    find: db
+      .select(HEAD)
+      .from(S)
+      .where(and(eq(S.subscriberId, p('subscriberId')), eq(S.serviceId, p('serviceId'))))
+      .prepare(),
+    head: db.select(HEAD).from(S).where(eq(S.id, p('id'))).prepare(),
+    byId: db.select().from(S).where(eq(S.id, p('id'))).prepare(),
+    bySubscriber: db
+      .select()
+      .from(S)
+      .where(and(eq(S.subscriberId, p('subscriberId')), ne(S.state, 'none')))
+      .orderBy(asc(S.createdAt))
+      .prepare(),
+    create: db
+      .insert(S)
+      .values({ id: p('id'), subscriberId: p('subscriberId'), serviceId: p('serviceId'), state: 'none', currency: p('currency'), evaluatedAt: p('now'), createdAt: p('now'), updatedAt: p('now') })
+      .prepare(),
+    eventByExternal: db.select({ id: E.id, subscriptionId: E.subscriptionId }).from(E).where(eq(E.externalId, p('externalId'))).prepare(),
+    insertEvent: db
+      .insert(E)
+      .values({
+        subscriptionId: p('subscriptionId'),
+        source: p('source'),
+        externalId: p('externalId'),
+        type: p('type'),
+        at: p('at'),
+        receivedAt: p('receivedAt'),
+        amountMinor: p('amountMinor'),
+        currency: p('currency'),
+        reason: p('reason'),
+        nextRenewalAt: p('nextRenewalAt'),
+        // Nullable encoded columns are bound as stored (see insertEvent): drizzle's encoders would turn null into 0 / "null".
+        autoRenew: sql`${p('autoRenew')}`,
+        detail: sql`${p('detail')}`,
+      })
+      .prepare(),
+    foldRows: db.select(FOLD).from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
+    events: db.select().from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
+    lastFromSource: db
+      .select({ type: E.type })
+      .from(E)
+      .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
+      .orderBy(desc(E.id))
+      .limit(1)
+      .prepare(),
+    countFromSource: db
+      .select({ n: count() })
+      .from(E)
+      .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
+      .prepare(),
+    setFlag: db.update(E).set({ flag: bind('flag') }).where(eq(E.id, p('id'))).prepare(),
+    save: db
+      .update(S)
+      .set({
+        state: bind('state'),
+        stateEnteredAt: bind('stateEnteredAt'),
+        entered: bind('entered'),
+        subscribedAt: bind('subscribedAt'),
+        renewals: bind('renewals'),
+        consecutiveFailures: bind('consecutiveFailures'),
+        lastChargedAt: bind('lastChargedAt'),
+        nextRenewalAt: bind('nextRenewalAt'),
+        revenueMinor: bind('revenueMinor'),
+        autoRenew: bind('autoRenew'),
+        pendingAction: bind('pendingAction'),
+        flags: bind('flags'),
+        deadlineAt: bind('deadlineAt'),
+        evaluatedAt: bind('evaluatedAt'),
+        lastEventAt: bind('lastEventAt'),
+        updatedAt: bind('now'),
+      })
+      .where(eq(S.id, p('id')))
+      .prepare(),
+    due: db
+      .select({ id: S.id })
+      .from(S)
+      .where(and(isNotNull(S.deadlineAt), lte(S.deadlineAt, p('now'))))
+      .orderBy(asc(S.deadlineAt))
+      .limit(p('limit'))
+      .prepare(),
+    reminderCandidates: db
+      .select()
+      .from(S)
+      .where(
+        and(
+          eq(S.state, 'active'),
+          eq(S.serviceId, p('serviceId')),
+          eq(S.autoRenew, true),
+          gt(S.nextRenewalAt, p('after')),
+          lte(S.nextRenewalAt, p('until')),
+          or(isNull(S.reminderFor), ne(S.reminderFor, S.nextRenewalAt)),
+        ),
+      )
+      .orderBy(asc(S.nextRenewalAt))
+      .limit(p('limit'))
+      .prepare(),
+    markReminder: db.update(S).set({ reminderFor: bind('nextRenewalAt') }).where(eq(S.id, p('id'))).prepare(),
+    clearDeadline: db.update(S).set({ deadlineAt: null }).where(eq(S.id, p('id'))).prepare(),
+    countByState: db.select({ state: S.state, n: count() }).from(S).where(ne(S.state, 'none')).groupBy(S.state).prepare(),
+  };
+}
 
 /**
  * Data access for subscriptions and their billing events. Ingest is the hot path (one notification
- * = a lookup, an insert, a read of the subscription's events and an update), so every statement is
- * prepared once.
+ * = a lookup, an insert, a read of the subscription's events and an update), so every statement it
+ * runs is prepared once and reads only the columns it uses.
  */
 export class SubscriptionRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: ReturnType<typeof statements>;
 
   constructor(private readonly db: Db) {
-    const c = db.$client;
-    this.s = {
-      bySubscriberService: c.prepare('SELECT * FROM subscriptions WHERE subscriber_id = ? AND service_id = ?'),
-      byId: c.prepare('SELECT * FROM subscriptions WHERE id = ?'),
-      bySubscriber: c.prepare("SELECT * FROM subscriptions WHERE subscriber_id = ? AND state <> 'none' ORDER BY created_at"),
-      create: c.prepare(
-        "INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, ?, 'none', ?, ?, ?, ?) RETURNING *",
-      ),
-      eventByExternal: c.prepare('SELECT id, subscription_id FROM billing_events WHERE external_id = ?'),
-      insertEvent: c.prepare(
-        `INSERT INTO billing_events (subscription_id, source, external_id, type, at, received_at, amount_minor, currency, reason, next_renewal_at, auto_renew, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      events: c.prepare('SELECT * FROM billing_events WHERE subscription_id = ? ORDER BY at, id'),
-      lastFromSource: c.prepare('SELECT type FROM billing_events WHERE subscription_id = ? AND source = ? ORDER BY id DESC LIMIT 1'),
-      countFromSource: c.prepare('SELECT count(*) AS n FROM billing_events WHERE subscription_id = ? AND source = ?'),
-      setFlag: c.prepare('UPDATE billing_events SET flag = ? WHERE id = ?'),
-      save: c.prepare(
-        `UPDATE subscriptions SET state = ?, state_entered_at = ?, entered = ?, subscribed_at = ?, renewals = ?, consecutive_failures = ?,
-           last_charged_at = ?, next_renewal_at = ?, revenue_minor = ?, auto_renew = ?, pending_action = ?, flags = ?, deadline_at = ?,
-           evaluated_at = ?, last_event_at = ?, updated_at = ? WHERE id = ?`,
-      ),
-      due: c.prepare('SELECT id FROM subscriptions WHERE deadline_at IS NOT NULL AND deadline_at <= ? ORDER BY deadline_at LIMIT ?'),
-      reminderCandidates: c.prepare(
-        `SELECT * FROM subscriptions WHERE state = 'active' AND service_id = ? AND auto_renew = 1 AND next_renewal_at > ? AND next_renewal_at <= ?
-           AND (reminder_for IS NULL OR reminder_for <> next_renewal_at) ORDER BY next_renewal_at LIMIT ?`,
-      ),
-      markReminder: c.prepare('UPDATE subscriptions SET reminder_for = ? WHERE id = ?'),
-      clearDeadline: c.prepare('UPDATE subscriptions SET deadline_at = NULL WHERE id = ?'),
-      countByState: c.prepare("SELECT state, count(*) AS n FROM subscriptions WHERE state <> 'none' GROUP BY state"),
-    };
+    this.s = statements(db);
+  }
+
+  /**
+   * Runs `fn` in one write transaction, or inside the caller's when one is open (a USSD hop, an MO,
+   * the group commit), so a subscriber's request commits with what caused it.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.db.$client.inTransaction ? fn() : tx(this.db, fn);
   }
 
   /** The subscription of a subscriber to a service, or null. */
-  find(subscriberId: number, serviceId: string): SubscriptionRow | null {
-    return (this.s.bySubscriberService!.get(subscriberId, serviceId) as SubscriptionRow | undefined) ?? null;
+  find(subscriberId: number, serviceId: string): SubscriptionHead | null {
+    return this.s.find.get({ subscriberId, serviceId }) ?? null;
+  }
+
+  /** The identifying part of a subscription by id, or null. */
+  head(id: string): SubscriptionHead | null {
+    return this.s.head.get({ id }) ?? null;
   }
 
   /** The subscription by id, or null. */
-  findById(id: string): SubscriptionRow | null {
-    return (this.s.byId!.get(id) as SubscriptionRow | undefined) ?? null;
+  findById(id: string): Subscription | null {
+    return this.s.byId.get({ id }) ?? null;
   }
 
   /** A subscriber's subscriptions (rows that only hold requests for services never had are left out). */
-  bySubscriber(subscriberId: number): SubscriptionRow[] {
-    return this.s.bySubscriber!.all(subscriberId) as SubscriptionRow[];
+  bySubscriber(subscriberId: number): Subscription[] {
+    return this.s.bySubscriber.all({ subscriberId });
   }
 
   /** Creates an empty subscription (state `none`) to hang events on. */
-  create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionRow {
-    return this.s.create!.get(id, subscriberId, serviceId, currency, now, now, now) as SubscriptionRow;
+  create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionHead {
+    // No RETURNING: the new row's head is what was written, and SQLite's RETURNING costs a materialization.
+    this.s.create.run({ id, subscriberId, serviceId, currency, now });
+    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now };
   }
 
   /** The event already stored under this idempotency key, if any. */
-  eventByExternal(externalId: string): { id: number; subscription_id: string } | null {
-    return (this.s.eventByExternal!.get(externalId) as { id: number; subscription_id: string } | undefined) ?? null;
+  eventByExternal(externalId: string): { id: number; subscriptionId: string } | null {
+    return this.s.eventByExternal.get({ externalId }) ?? null;
   }
 
   /** Stores an event; returns its id. */
   insertEvent(e: NewBillingEvent): number {
-    const r = this.s.insertEvent!.run(
-      e.subscriptionId,
-      e.source,
-      e.externalId,
-      e.type,
-      e.at,
-      e.receivedAt,
-      e.amountMinor,
-      e.currency,
-      e.reason,
-      e.nextRenewalAt,
-      e.autoRenew === null ? null : e.autoRenew ? 1 : 0,
-      e.detail ? JSON.stringify(e.detail) : null,
-    );
+    const r = this.s.insertEvent.run({
+      ...e,
+      amountMinor: e.amountMinor ?? null,
+      currency: e.currency ?? null,
+      reason: e.reason ?? null,
+      nextRenewalAt: e.nextRenewalAt ?? null,
+      autoRenew: e.autoRenew == null ? null : e.autoRenew ? 1 : 0,
+      detail: e.detail == null ? null : JSON.stringify(e.detail),
+    });
     return Number(r.lastInsertRowid);
   }
 
+  /** What the fold needs of every event of a subscription, in fold order. */
+  foldRows(subscriptionId: string): FoldRow[] {
+    return this.s.foldRows.all({ subscriptionId });
+  }
+
   /** Every event of a subscription in fold order. */
-  events(subscriptionId: string): BillingEventRow[] {
-    return this.s.events!.all(subscriptionId) as BillingEventRow[];
+  events(subscriptionId: string): BillingEvent[] {
+    return this.s.events.all({ subscriptionId });
   }
 
   /** Type of the latest event received from `source` for this subscription. */
-  lastTypeFromSource(subscriptionId: string, source: BillingSource): BillingEventType | null {
-    return ((this.s.lastFromSource!.get(subscriptionId, source) as { type: BillingEventType } | undefined)?.type ?? null);
+  lastTypeFromSource(subscriptionId: string, source: BillingEvent['source']): BillingEvent['type'] | null {
+    return this.s.lastFromSource.get({ subscriptionId, source })?.type ?? null;
   }
 
   /** How many events `source` sent for this subscription. */
-  countFromSource(subscriptionId: string, source: BillingSource): number {
-    return (this.s.countFromSource!.get(subscriptionId, source) as { n: number }).n;
+  countFromSource(subscriptionId: string, source: BillingEvent['source']): number {
+    return this.s.countFromSource.get({ subscriptionId, source })?.n ?? 0;
   }
 
   /** Writes the folded state, and every event flag that changed. */
@@ -182,72 +236,71 @@ export class SubscriptionRepo {
     let flags = 0;
     for (const [eventId, flag] of f.flags) {
       if (flag) flags++;
-      if ((previousFlags.get(eventId) ?? null) !== flag) this.s.setFlag!.run(flag, eventId);
+      if ((previousFlags.get(eventId) ?? null) !== flag) this.s.setFlag.run({ flag, id: eventId });
     }
-    this.s.save!.run(
-      f.state,
-      f.stateEnteredAt,
-      JSON.stringify(f.entered),
-      f.subscribedAt,
-      f.renewals,
-      f.consecutiveFailures,
-      f.lastChargedAt,
-      f.nextRenewalAt,
-      f.revenueMinor,
-      f.autoRenew ? 1 : 0,
-      f.pendingAction,
-      flags,
-      f.deadlineAt,
-      evaluatedAt,
-      f.lastEventAt,
-      now,
+    this.s.save.run({
       id,
-    );
+      state: f.state,
+      stateEnteredAt: f.stateEnteredAt,
+      entered: JSON.stringify(f.entered),
+      subscribedAt: f.subscribedAt,
+      renewals: f.renewals,
+      consecutiveFailures: f.consecutiveFailures,
+      lastChargedAt: f.lastChargedAt,
+      nextRenewalAt: f.nextRenewalAt,
+      revenueMinor: f.revenueMinor,
+      autoRenew: f.autoRenew ? 1 : 0,
+      pendingAction: f.pendingAction,
+      flags,
+      deadlineAt: f.deadlineAt,
+      evaluatedAt,
+      lastEventAt: f.lastEventAt,
+      now,
+    });
   }
 
   /** Ids of subscriptions whose state changes by time alone at or before `now`. */
   dueDeadlines(now: number, limit: number): string[] {
-    return (this.s.due!.all(now, limit) as { id: string }[]).map((r) => r.id);
+    return this.s.due.all({ now, limit }).map((r) => r.id);
   }
 
   /** Active, auto-renewing subscriptions of a service renewing in (after, until] without a reminder for that renewal. */
-  reminderCandidates(serviceId: string, after: number, until: number, limit: number): SubscriptionRow[] {
-    return this.s.reminderCandidates!.all(serviceId, after, until, limit) as SubscriptionRow[];
+  reminderCandidates(serviceId: string, after: number, until: number, limit: number): Subscription[] {
+    return this.s.reminderCandidates.all({ serviceId, after, until, limit });
   }
 
   /** Remembers that the reminder for this renewal went out (or was decided against). */
   markReminder(id: string, nextRenewalAt: number): void {
-    this.s.markReminder!.run(nextRenewalAt, id);
+    this.s.markReminder.run({ id, nextRenewalAt });
   }
 
   /** Stops time-based evaluation of a subscription (its service is no longer configured). */
   clearDeadline(id: string): void {
-    this.s.clearDeadline!.run(id);
+    this.s.clearDeadline.run({ id });
   }
 
-  /** How many subscriptions are in each state (for /metrics). */
-  countByState(): { state: string; n: number }[] {
-    return this.s.countByState!.all() as { state: string; n: number }[];
+  /** How many subscriptions are in each state (for /metrics); nothing once the database is closed. */
+  countByState(): { state: Subscription['state']; n: number }[] {
+    if (!this.db.$client.open) return [];
+    return this.s.countByState.all();
   }
 
   /** A page of subscriptions (with the subscriber's number), by id, after the cursor. */
-  list(opts: { state?: string | undefined; serviceId?: string | undefined; after?: string | undefined; limit: number }): SubscriptionListRow[] {
-    const where: string[] = ["s.state <> 'none'"];
-    const args: unknown[] = [];
-    if (opts.state) {
-      where.push('s.state = ?');
-      args.push(opts.state);
-    }
-    if (opts.serviceId) {
-      where.push('s.service_id = ?');
-      args.push(opts.serviceId);
-    }
-    if (opts.after) {
-      where.push('s.id > ?');
-      args.push(opts.after);
-    }
-    args.push(opts.limit);
-    const sql = `SELECT s.*, sub.msisdn AS msisdn FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id WHERE ${where.join(' AND ')} ORDER BY s.id LIMIT ?`;
-    return this.db.$client.prepare(sql).all(...args) as SubscriptionListRow[];
+  list(opts: { state?: Subscription['state'] | undefined; serviceId?: string | undefined; after?: string | undefined; limit: number }): SubscriptionListRow[] {
+    return this.db
+      .select({ ...getTableColumns(S), msisdn: subscribers.msisdn })
+      .from(S)
+      .innerJoin(subscribers, eq(subscribers.id, S.subscriberId))
+      .where(
+        and(
+          ne(S.state, 'none'),
+          opts.state ? eq(S.state, opts.state) : undefined,
+          opts.serviceId ? eq(S.serviceId, opts.serviceId) : undefined,
+          opts.after ? gt(S.id, opts.after) : undefined,
+        ),
+      )
+      .orderBy(asc(S.id))
+      .limit(opts.limit)
+      .all();
   }
 }

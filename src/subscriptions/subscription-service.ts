@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
@@ -13,7 +12,7 @@ import type { UsageChannel, UsageLog } from '../usage/usage-log';
 import { foldSubscription, lifecyclePolicy, type Folded, type LifecyclePolicy } from './lifecycle';
 import { RequestQueue } from './request-queue';
 import { ServiceCatalog } from './service-catalog';
-import { SubscriptionRepo, toFoldEvent, type SubscriptionRow } from './subscription-repo';
+import { SubscriptionRepo, toFoldEvent, type FoldRow, type SubscriptionHead } from './subscription-repo';
 import { SubscriptionViews } from './subscription-views';
 import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
@@ -81,7 +80,6 @@ export class SubscriptionService {
     });
     this.views = new SubscriptionViews(this.repo, this.catalog, (id) => this.requests.forSubscription(id));
     d.metrics.gauge('subscriptions', 'Subscriptions by lifecycle state', ['state'], (g) => {
-      if (!d.db.$client.open) return;
       g.reset();
       for (const r of this.repo.countByState()) g.set({ state: r.state }, r.n);
     });
@@ -114,10 +112,11 @@ export class SubscriptionService {
       let externalId = n.eventId === null ? null : `${n.source}:${service.id}:${n.eventId}`;
       if (externalId) {
         const seen = this.repo.eventByExternal(externalId);
-        if (seen) return this.duplicate(seen.subscription_id);
+        if (seen) return this.duplicate(seen.subscriptionId);
       }
       const subscriber = this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
-      const sub = this.repo.find(subscriber.id, service.id) ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
+      const found = this.repo.find(subscriber.id, service.id);
+      const sub = found ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
       if (!externalId) {
         // No id from the platform: additions and deletions alternate, so a repeat of the last type is a retry.
         if (this.repo.lastTypeFromSource(sub.id, n.source) === n.type) return this.duplicate(sub.id);
@@ -137,7 +136,9 @@ export class SubscriptionService {
         autoRenew: n.autoRenew ?? null,
         detail: n.detail ?? null,
       });
-      const f = this.refold(sub, now);
+      // A subscription created just now has this one event: no need to read it back.
+      const only = found ? undefined : [{ id: eventId, type: n.type, at: n.at, amountMinor, nextRenewalAt: n.nextRenewalAt ?? null, autoRenew: n.autoRenew ?? null, flag: null }];
+      const f = this.refold(sub, now, only);
       const flag = f.flags.get(eventId) ?? null;
       this.d.usage.record([
         {
@@ -175,12 +176,12 @@ export class SubscriptionService {
   /** Re-derives a subscription as of now (the lifecycle job calls this when a deadline passes). */
   refresh(subscriptionId: string): SubscriptionState | null {
     return this.inTx(() => {
-      const sub = this.repo.findById(subscriptionId);
+      const sub = this.repo.head(subscriptionId);
       if (!sub) return null;
-      if (!this.policies.has(sub.service_id)) {
+      if (!this.policies.has(sub.serviceId)) {
         // The service was removed from config: keep what we knew, stop evaluating it.
         this.repo.clearDeadline(sub.id);
-        this.log.warn({ service: sub.service_id }, 'subscription of an unconfigured service left as it was');
+        this.log.warn({ service: sub.serviceId }, 'subscription of an unconfigured service left as it was');
         return sub.state;
       }
       return this.refold(sub, this.d.clock.now()).state;
@@ -265,29 +266,30 @@ export class SubscriptionService {
   }
 
   private duplicate(subscriptionId: string): IngestResult {
-    const sub = this.repo.findById(subscriptionId);
+    const sub = this.repo.head(subscriptionId);
     return { duplicate: true, subscriptionId, state: sub?.state ?? 'none', flag: null };
   }
 
   /**
-   * Folds all events of the subscription as of `now`, saves the result, and logs a `billing` usage
-   * event for each transition that time alone caused since the previous evaluation.
+   * Folds all events of the subscription as of `now` (`known`: the caller holds them all), saves the
+   * result, and logs a `billing` usage event for each transition that time alone caused since the
+   * previous evaluation.
    */
-  private refold(sub: SubscriptionRow, now: number): Folded {
-    const policy = this.policies.get(sub.service_id);
-    if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.service_id}" is no longer configured (known: ${this.catalog.known()}).`);
-    const rows = this.repo.events(sub.id);
+  private refold(sub: SubscriptionHead, now: number, known?: FoldRow[]): Folded {
+    const policy = this.policies.get(sub.serviceId);
+    if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.serviceId}" is no longer configured (known: ${this.catalog.known()}).`);
+    const rows = known ?? this.repo.foldRows(sub.id);
     const f = foldSubscription(rows.map(toFoldEvent), policy, now);
     this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
-    const derived = f.transitions.filter((t) => t.eventId === null && t.at > sub.evaluated_at && t.at <= now);
+    const derived = f.transitions.filter((t) => t.eventId === null && t.at > sub.evaluatedAt && t.at <= now);
     if (derived.length > 0) {
       this.d.usage.record(
         derived.map((t) => ({
           at: t.at,
-          subscriberId: sub.subscriber_id,
+          subscriberId: sub.subscriberId,
           channel: 'billing' as const,
           type: 'billing' as const,
-          detail: { event: t.to, serviceId: sub.service_id, subscriptionId: sub.id, source: 'lifecycle', reason: t.cause, from: t.from, state: t.to },
+          detail: { event: t.to, serviceId: sub.serviceId, subscriptionId: sub.id, source: 'lifecycle', reason: t.cause, from: t.from, state: t.to },
         })),
       );
     }
@@ -296,6 +298,6 @@ export class SubscriptionService {
 
   /** Runs `fn` in a write transaction, or inside the caller's (a USSD hop, an MO) when one is open. */
   private inTx<T>(fn: () => T): T {
-    return this.d.db.$client.inTransaction ? fn() : tx(this.d.db, fn);
+    return this.repo.atomically(fn);
   }
 }

@@ -1,44 +1,44 @@
 import { iso } from '../lib/clock';
 import { notFound } from '../lib/errors';
 import type { ServiceCatalog } from './service-catalog';
-import type { BillingEventRow, SubscriptionRepo, SubscriptionRow } from './subscription-repo';
+import type { BillingEvent, Subscription, SubscriptionRepo } from './subscription-repo';
+import type { SubscriptionState } from './types';
 
 /** The public JSON shape of a subscription (API, subscriber view). */
-export function subscriptionJson(row: SubscriptionRow, catalog: ServiceCatalog): Record<string, unknown> {
-  const entered = JSON.parse(row.entered) as Record<string, number>;
+export function subscriptionJson(row: Subscription, catalog: ServiceCatalog): Record<string, unknown> {
   return {
     id: row.id,
-    serviceId: row.service_id,
-    serviceName: catalog.byId(row.service_id)?.name ?? null,
+    serviceId: row.serviceId,
+    serviceName: catalog.byId(row.serviceId)?.name ?? null,
     state: row.state,
-    stateSince: iso(row.state_entered_at),
-    enteredAt: Object.fromEntries(Object.entries(entered).map(([k, v]) => [k, iso(v)])),
-    subscribedAt: iso(row.subscribed_at),
+    stateSince: iso(row.stateEnteredAt),
+    enteredAt: Object.fromEntries(Object.entries(row.entered).map(([k, v]) => [k, iso(v)])),
+    subscribedAt: iso(row.subscribedAt),
     renewals: row.renewals,
-    consecutiveFailures: row.consecutive_failures,
-    lastChargedAt: iso(row.last_charged_at),
-    nextRenewalAt: iso(row.next_renewal_at),
-    autoRenew: row.auto_renew === 1,
-    revenue: { amount: row.revenue_minor / 100, currency: row.currency },
-    pendingAction: row.pending_action,
+    consecutiveFailures: row.consecutiveFailures,
+    lastChargedAt: iso(row.lastChargedAt),
+    nextRenewalAt: iso(row.nextRenewalAt),
+    autoRenew: row.autoRenew,
+    revenue: { amount: row.revenueMinor / 100, currency: row.currency },
+    pendingAction: row.pendingAction,
     flaggedEvents: row.flags,
-    lastEventAt: iso(row.last_event_at),
+    lastEventAt: iso(row.lastEventAt),
   };
 }
 
 /** One stored billing event in the API's shape. */
-export function billingEventJson(r: BillingEventRow): Record<string, unknown> {
+export function billingEventJson(r: BillingEvent): Record<string, unknown> {
   return {
     id: r.id,
     at: iso(r.at),
-    receivedAt: iso(r.received_at),
+    receivedAt: iso(r.receivedAt),
     type: r.type,
     source: r.source,
-    ...(r.amount_minor !== null ? { amount: r.amount_minor / 100, currency: r.currency } : {}),
+    ...(r.amountMinor !== null ? { amount: r.amountMinor / 100, currency: r.currency } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.next_renewal_at !== null ? { nextRenewalAt: iso(r.next_renewal_at) } : {}),
+    ...(r.nextRenewalAt !== null ? { nextRenewalAt: iso(r.nextRenewalAt) } : {}),
     flag: r.flag,
-    ...(r.detail ? { detail: JSON.parse(r.detail) as unknown } : {}),
+    ...(r.detail ? { detail: r.detail } : {}),
   };
 }
 
@@ -63,7 +63,8 @@ export class SubscriptionViews {
     // The configured services are known only here; state, limit and cursor were checked by the schema.
     if (q.service !== undefined) this.catalog.require(q.service);
     const limit = q.limit;
-    const rows = this.repo.list({ state: q.state, serviceId: q.service, after: q.cursor, limit: limit + 1 });
+    // The route's schema admits only the visible states.
+    const rows = this.repo.list({ state: q.state as SubscriptionState | undefined, serviceId: q.service, after: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return {
       items: page.map((r) => ({ msisdn: r.msisdn, ...subscriptionJson(r, this.catalog) })),

@@ -13,8 +13,7 @@ export const subscriptions = sqliteTable(
     id: text('id').primaryKey(),
     subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
     serviceId: text('service_id').notNull(),
-    /** none | pending | active | grace | suspended | cancelled | expired */
-    state: text('state').notNull(),
+    state: text('state', { enum: ['none', 'pending', 'active', 'grace', 'suspended', 'cancelled', 'expired'] }).notNull(),
     stateEnteredAt: integer('state_entered_at'),
     /** Last entry time of each state (JSON: { active: ms, grace: ms, ... }). */
     entered: text('entered', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
@@ -27,8 +26,8 @@ export const subscriptions = sqliteTable(
     revenueMinor: integer('revenue_minor').notNull().default(0),
     currency: text('currency').notNull(),
     autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(true),
-    /** subscribe | unsubscribe: asked by the subscriber, not yet confirmed by the operator. */
-    pendingAction: text('pending_action'),
+    /** Asked by the subscriber, not yet confirmed by the operator. */
+    pendingAction: text('pending_action', { enum: ['subscribe', 'unsubscribe'] }),
     flags: integer('flags').notNull().default(0),
     /** When the state changes by time alone (grace ends, retries run out, a renewal never came). */
     deadlineAt: integer('deadline_at'),
@@ -54,11 +53,10 @@ export const billingEvents = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     subscriptionId: text('subscription_id').notNull().references(() => subscriptions.id),
-    /** generic | africastalking | sdp | request */
-    source: text('source').notNull(),
+    source: text('source', { enum: ['generic', 'africastalking', 'sdp', 'request'] }).notNull(),
     /** Idempotency key: `<source>:<eventId | transactionID | ...>`. */
     externalId: text('external_id').notNull(),
-    type: text('type').notNull(),
+    type: text('type', { enum: ['subscribed', 'renewed', 'renewal_failed', 'suspended', 'unsubscribed', 'expired', 'subscribe_requested', 'unsubscribe_requested'] }).notNull(),
     /** The event's own time (what the fold orders by). */
     at: integer('at').notNull(),
     receivedAt: integer('received_at').notNull(),
@@ -81,10 +79,9 @@ export const subscriptionRequests = sqliteTable(
   {
     id: text('id').primaryKey(),
     subscriptionId: text('subscription_id').notNull().references(() => subscriptions.id),
-    action: text('action').notNull(),
+    action: text('action', { enum: ['subscribe', 'unsubscribe'] }).notNull(),
     provider: text('provider').notNull(),
-    /** pending | done | failed */
-    status: text('status').notNull(),
+    status: text('status', { enum: ['pending', 'done', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
     lastError: text('last_error'),
