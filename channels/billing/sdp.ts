@@ -1,26 +1,33 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { badRequest } from '../../src/lib/errors';
 import type { BillingNotification, OperatorEventType } from '../../src/subscriptions/types';
 import type { BillingDialect, BillingParseContext } from './dialect';
 import { msisdnField } from '../../src/lib/fields';
 import { soapFault, syncOrderRelationResponse } from './soap';
-import { readXml, XmlError } from './xml';
 
 type Node = Record<string, unknown>;
 
-// Namespaces vary by platform (loc:, ns1:, ns2:, none): the reader strips them. Ids keep leading zeros,
-// so no number parsing. key/value/item are lists in every variant seen (item pairs and flat namedParameters).
-const listNames = new Set(['item', 'key', 'value']);
-const isList = (name: string): boolean => listNames.has(name);
+// Namespaces vary by platform (loc:, ns1:, ns2:, none): strip them. Ids keep leading zeros, so no
+// number parsing. key/value/item are lists in every variant seen (item pairs and flat namedParameters).
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => name === 'item' || name === 'key' || name === 'value',
+});
 
-/** The envelope as objects; anything not well-formed is the sender's fault, a 400 naming where. */
+/**
+ * The parser refuses some documents the validator passed (nesting deeper than it allows, entity
+ * expansion limits): those are the sender's fault, a 400 like any other malformed XML.
+ */
 function parseXml(raw: string): Node {
   try {
-    return readXml(raw, { isArray: isList, maxDepth: 32 });
+    return parser.parse(raw) as Node;
   } catch (err) {
-    if (err instanceof XmlError) throw badRequest('INVALID_XML', `The body is not well-formed XML: ${err.message} (line ${err.line}).`);
-    throw err;
+    throw badRequest('INVALID_XML', `The body could not be read as XML: ${String((err as Error).message ?? err).slice(0, 120)}.`);
   }
 }
 
@@ -160,6 +167,8 @@ export const sdpBilling: BillingDialect = {
     const raw = typeof req.body === 'string' ? req.body : '';
     if (raw.trim() === '') throw badRequest('INVALID_BODY', 'The body is empty; a SOAP envelope with syncOrderRelation is expected.');
     if (/<!DOCTYPE/i.test(raw)) throw badRequest('INVALID_XML', 'SOAP messages must not carry a DOCTYPE.');
+    const valid = XMLValidator.validate(raw);
+    if (valid !== true) throw badRequest('INVALID_XML', `The body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).`);
     const doc = parseXml(raw);
     const body = asNode(asNode(doc.Envelope)?.Body);
     if (!body) throw badRequest('INVALID_SOAP', 'The body is not a SOAP envelope (no Envelope/Body).');

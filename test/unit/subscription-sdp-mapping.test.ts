@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
 import { extensionInfo, mapSyncOrderRelation, parseSdpTime } from '../../channels/billing/sdp';
-import { readXml } from '../../channels/billing/xml';
 import { ServiceCatalog } from '../../src/subscriptions/service-catalog';
 import { normalizeMsisdn } from '../../src/lib/msisdn';
 import { loadConfig } from '../../src/config';
@@ -13,7 +13,8 @@ const ctx = {
   now: Date.parse('2026-11-25T00:00:00Z'),
   feeDivisor: 100,
 };
-const sor = (xml: string) => (readXml(xml, { isArray: (n) => ['item', 'key', 'value'].includes(n) }) as unknown as { Envelope: { Body: { syncOrderRelation: Record<string, unknown> } } }).Envelope.Body.syncOrderRelation;
+const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, isArray: (n) => ['item', 'key', 'value'].includes(n) });
+const sor = (xml: string) => (parser.parse(xml) as { Envelope: { Body: { syncOrderRelation: Record<string, unknown> } } }).Envelope.Body.syncOrderRelation;
 const without = (xml: string, key: string) => xml.replace(new RegExp(`<item><key>${key}</key><value>[^<]*</value></item>`), '');
 
 describe('SDP syncOrderRelation mapping', () => {
