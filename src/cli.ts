@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { migrateDb, openDb } from './db/client';
 import { ConfigError } from './lib/errors';
+import { closeDb } from './db/handle';
 
 type Out = (line: string) => void;
 
@@ -72,7 +73,7 @@ const commands: Record<string, Command> = {
         }
         return 0;
       } finally {
-        db.$client.close();
+        closeDb(db);
       }
     },
   },

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './lib/clock';
 import { ConfigError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { channelFactories } from '../channels';
+import { closeDb } from './db/handle';
 
 export interface GatewayOptions {
   config: Config;
@@ -75,7 +76,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       for (const ch of [...channels].reverse()) await ch.stop?.();
       await app.close();
       core.commits.flush();
-      if (db.$client.open) db.$client.close();
+      closeDb(db);
     },
   };
 }

@@ -7,6 +7,7 @@ import { openDb } from '../db/client';
 import { systemClock } from '../lib/clock';
 import type { ReadinessReport } from '../lib/readiness';
 import { formatStatus, gatewayStatus, type GatewayStatus } from '../operations/gateway-status';
+import { closeDb } from '../db/handle';
 
 type Out = (line: string) => void;
 
@@ -58,7 +59,7 @@ export async function runStatus(args: string[], out: Out, err: Out, usageError: 
     try {
       status = gatewayStatus({ db, config, now: systemClock.now(), ...(readiness ? { live: { readiness } } : {}) });
     } finally {
-      db.$client.close();
+      closeDb(db);
     }
   }
   if (values.json) out(JSON.stringify(note ? { ...status, note } : status, null, 2));

@@ -9,3 +9,8 @@ export function dbOpen(db: Db): boolean {
 export function inTransaction(db: Db): boolean {
   return db.$client.inTransaction;
 }
+
+/** Closes the database if it is open (shutdown paths may reach it twice). */
+export function closeDb(db: Db): void {
+  if (db.$client.open) db.$client.close();
+}
