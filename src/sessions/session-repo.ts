@@ -1,5 +1,7 @@
-import type { Statement } from 'better-sqlite3';
+import { and, asc, desc, eq, gte, lt, sql, type Column } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { sessions } from '../db/schema';
+import { name } from '../db/statement';
 import type { EngineState } from '../engine/types';
 
 /** What a session row keeps between hops. */
@@ -11,78 +13,94 @@ export interface StoredState {
   noInput: number;
 }
 
-export interface SessionRow {
-  id: string;
-  channel: string;
-  externalId: string;
-  subscriberId: number;
-  flowId: string;
-  serviceCode: string | null;
-  state: StoredState;
-  status: 'active' | 'ended';
-  endReason: string | null;
-  hops: number;
-  startedAt: number;
-  lastActivityAt: number;
-  endedAt: number | null;
-}
+/** A session as stored, with its state parsed into what the engine keeps. */
+export type SessionRow = Omit<typeof sessions.$inferSelect, 'state'> & { state: StoredState };
 
-interface Row {
-  id: string;
-  channel: string;
-  external_id: string;
-  subscriber_id: number;
-  flow_id: string;
-  service_code: string | null;
-  state: string;
-  status: 'active' | 'ended';
-  end_reason: string | null;
-  hops: number;
-  started_at: number;
-  last_activity_at: number;
-  ended_at: number | null;
-}
+const p = <N extends string>(n: N) => sql.placeholder(n);
 
-const fromRow = (r: Row): SessionRow => ({
-  id: r.id,
-  channel: r.channel,
-  externalId: r.external_id,
-  subscriberId: r.subscriber_id,
-  flowId: r.flow_id,
-  serviceCode: r.service_code,
-  state: JSON.parse(r.state) as StoredState,
-  status: r.status,
-  endReason: r.end_reason,
-  hops: r.hops,
-  startedAt: r.started_at,
-  lastActivityAt: r.last_activity_at,
-  endedAt: r.ended_at,
-});
+/** The row as read: the json column comes back parsed; its shape is ours (written only by save()). */
+const asSession = (r: typeof sessions.$inferSelect | undefined): SessionRow | null => (r ? (r as unknown as SessionRow) : null);
 
 /** Data access for sessions (prepared statements: this is on every hop). */
 export class SessionRepo {
-  private readonly byExternal: Statement<[string, string], Row>;
-  private readonly byId: Statement<[string], Row>;
-  private readonly lastOf: Statement<[number, string, string, number], Row>;
-  private readonly upsertStmt: Statement;
-  private readonly updateStmt: Statement;
-  private readonly staleStmt: Statement<[string, number, number], Row>;
+  private readonly byExternal;
+  private readonly byId;
+  private readonly lastOf;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly staleStmt;
 
   constructor(db: Db) {
-    const c = db.$client;
-    this.byExternal = c.prepare('SELECT * FROM sessions WHERE channel = ? AND external_id = ?');
-    this.byId = c.prepare('SELECT * FROM sessions WHERE id = ?');
-    this.lastOf = c.prepare(
-      'SELECT * FROM sessions WHERE subscriber_id = ? AND flow_id = ? AND channel = ? AND last_activity_at >= ? ORDER BY started_at DESC LIMIT 1',
-    );
-    this.upsertStmt = c.prepare(`INSERT INTO sessions (id, channel, external_id, subscriber_id, flow_id, service_code, state, status, end_reason, hops, started_at, last_activity_at, ended_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET state = excluded.state, status = excluded.status, end_reason = excluded.end_reason, hops = excluded.hops,
-        last_activity_at = excluded.last_activity_at, ended_at = excluded.ended_at`);
-    this.updateStmt = c.prepare('UPDATE sessions SET state = ?, status = ?, end_reason = ?, hops = ?, last_activity_at = ?, ended_at = ? WHERE id = ?');
-    this.staleStmt = c.prepare(
-      "SELECT * FROM sessions WHERE status = 'active' AND channel = ? AND last_activity_at < ? ORDER BY last_activity_at LIMIT ?",
-    );
+    this.byExternal = db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.channel, p('channel')), eq(sessions.externalId, p('externalId'))))
+      .prepare();
+    this.byId = db.select().from(sessions).where(eq(sessions.id, p('id'))).prepare();
+    this.lastOf = db
+      .select()
+      .from(sessions)
+      .where(
+        and(
+          eq(sessions.subscriberId, p('subscriberId')),
+          eq(sessions.flowId, p('flowId')),
+          eq(sessions.channel, p('channel')),
+          gte(sessions.lastActivityAt, p('since')),
+        ),
+      )
+      .orderBy(desc(sessions.startedAt))
+      .limit(1)
+      .prepare();
+    const excluded = (c: Column) => sql`excluded.${name(c)}`;
+    this.insertStmt = db
+      .insert(sessions)
+      .values({
+        id: p('id'),
+        channel: p('channel'),
+        externalId: p('externalId'),
+        subscriberId: p('subscriberId'),
+        flowId: p('flowId'),
+        serviceCode: p('serviceCode'),
+        state: p('state'),
+        status: p('status'),
+        endReason: p('endReason'),
+        hops: p('hops'),
+        startedAt: p('startedAt'),
+        lastActivityAt: p('lastActivityAt'),
+        endedAt: p('endedAt'),
+      })
+      .onConflictDoUpdate({
+        target: sessions.id,
+        set: {
+          state: excluded(sessions.state),
+          status: excluded(sessions.status),
+          endReason: excluded(sessions.endReason),
+          hops: excluded(sessions.hops),
+          lastActivityAt: excluded(sessions.lastActivityAt),
+          endedAt: excluded(sessions.endedAt),
+        },
+      })
+      .prepare();
+    this.updateStmt = db
+      .update(sessions)
+      // Placeholders go in as SQL here, so the state is bound already serialized.
+      .set({
+        state: sql`${p('state')}`,
+        status: sql`${p('status')}`,
+        endReason: sql`${p('endReason')}`,
+        hops: sql`${p('hops')}`,
+        lastActivityAt: sql`${p('lastActivityAt')}`,
+        endedAt: sql`${p('endedAt')}`,
+      })
+      .where(eq(sessions.id, p('id')))
+      .prepare();
+    this.staleStmt = db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.status, 'active'), eq(sessions.channel, p('channel')), lt(sessions.lastActivityAt, p('cutoff'))))
+      .orderBy(asc(sessions.lastActivityAt))
+      .limit(p('limit'))
+      .prepare();
   }
 
   /**
@@ -97,8 +115,7 @@ export class SessionRepo {
   findByExternal(channel: string, externalId: string): SessionRow | null {
     const hit = this.active.get(`${channel}\u0000${externalId}`);
     if (hit) return { ...hit, state: { ...hit.state } };
-    const r = this.byExternal.get(channel, externalId);
-    return r ? fromRow(r) : null;
+    return asSession(this.byExternal.get({ channel, externalId }));
   }
 
   /** Drops cached sessions after a rolled-back write (the database is the truth again). */
@@ -108,22 +125,28 @@ export class SessionRepo {
 
   /** The session by our id. */
   findById(id: string): SessionRow | null {
-    const r = this.byId.get(id);
-    return r ? fromRow(r) : null;
+    return asSession(this.byId.get({ id }));
   }
 
   /** The subscriber's latest session of a flow on a channel active since `since`. */
   lastSession(subscriberId: number, flowId: string, channel: string, since: number): SessionRow | null {
-    const r = this.lastOf.get(subscriberId, flowId, channel, since);
-    return r ? fromRow(r) : null;
+    return asSession(this.lastOf.get({ subscriberId, flowId, channel, since }));
   }
 
   /** Inserts or updates a session. */
   save(s: SessionRow): void {
-    // Positional parameters and a plain UPDATE for a known session: this runs on every hop.
+    // A plain UPDATE for a known session: this runs on every hop.
     const key = `${s.channel}\u0000${s.externalId}`;
     if (s.hops > 1 || this.active.has(key)) {
-      const changed = this.updateStmt.run(JSON.stringify(s.state), s.status, s.endReason, s.hops, s.lastActivityAt, s.endedAt, s.id).changes;
+      const changed = this.updateStmt.run({
+        id: s.id,
+        state: JSON.stringify(s.state),
+        status: s.status,
+        endReason: s.endReason,
+        hops: s.hops,
+        lastActivityAt: s.lastActivityAt,
+        endedAt: s.endedAt,
+      }).changes;
       if (changed === 0) this.insert(s);
     } else this.insert(s);
     if (s.status === 'active') this.active.set(key, { ...s, state: { ...s.state } });
@@ -131,11 +154,11 @@ export class SessionRepo {
   }
 
   private insert(s: SessionRow): void {
-    this.upsertStmt.run(s.id, s.channel, s.externalId, s.subscriberId, s.flowId, s.serviceCode, JSON.stringify(s.state), s.status, s.endReason, s.hops, s.startedAt, s.lastActivityAt, s.endedAt);
+    this.insertStmt.run({ ...s });
   }
 
   /** Active sessions of a channel quiet since before `cutoff`. */
   stale(channel: string, cutoff: number, limit: number): SessionRow[] {
-    return this.staleStmt.all(channel, cutoff, limit).map(fromRow);
+    return this.staleStmt.all({ channel, cutoff, limit }).map((r) => r as unknown as SessionRow);
   }
 }

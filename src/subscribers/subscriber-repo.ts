@@ -1,127 +1,119 @@
-import type { Statement } from 'better-sqlite3';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import { subscribers } from '../db/schema';
+import { prepare, type Prepared } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
-/** A subscriber row as the gateway uses it. */
-export interface Subscriber {
-  id: number;
-  msisdn: string;
-  language: string | null;
-  region: string | null;
-  crop: string | null;
-  operator: string | null;
-  profile: Record<string, ProfileValue>;
-  optedOut: boolean;
-  optedOutAt: number | null;
-  firstSeenAt: number;
-  /** Last inbound traffic (a session, an SMS, a payment); null until the subscriber is first heard from. */
-  lastSeenAt: number | null;
-  updatedAt: number;
-}
+/** A subscriber row as the gateway uses it (the schema's row: profile parsed, opt-out a boolean). */
+export type Subscriber = typeof subscribers.$inferSelect;
 
-interface Row {
-  id: number;
-  msisdn: string;
-  language: string | null;
-  region: string | null;
-  crop: string | null;
-  operator: string | null;
-  profile: string;
-  opted_out: number;
-  opted_out_at: number | null;
-  first_seen_at: number;
-  last_seen_at: number | null;
-  updated_at: number;
-}
-
-const fromRow = (r: Row): Subscriber => ({
-  id: r.id,
-  msisdn: r.msisdn,
-  language: r.language,
-  region: r.region,
-  crop: r.crop,
-  operator: r.operator,
-  profile: JSON.parse(r.profile) as Record<string, ProfileValue>,
-  optedOut: r.opted_out === 1,
-  optedOutAt: r.opted_out_at,
-  firstSeenAt: r.first_seen_at,
-  lastSeenAt: r.last_seen_at,
-  updatedAt: r.updated_at,
-});
+/** A profile as stored, unparsed: the check of stored profiles must see text that is not JSON. */
+export type StoredProfileRow = Pick<Subscriber, 'id' | 'msisdn' | 'language' | 'region' | 'crop'> & { profile: string };
 
 /** Fields of the profile that have their own column; others live in `profile`. */
 export const PROFILE_COLUMNS = ['language', 'region', 'crop', 'operator'] as const;
 
+/** What `update` may write. */
+export type SubscriberPatch = Partial<Pick<Subscriber, 'language' | 'region' | 'crop' | 'operator' | 'profile'>>;
+
+const p = <N extends string>(n: N) => sql.placeholder(n);
+
 /**
- * Data access for subscribers. Hot paths (every USSD hop touches a subscriber) use prepared
- * statements on the raw connection rather than building SQL per call.
+ * Data access for subscribers. Every USSD hop touches a subscriber, so the statements are prepared
+ * once; profile updates are prepared once per set of columns they write (a handful in practice).
  */
 export class SubscriberRepo {
-  private readonly byMsisdn: Statement<[string], Row>;
-  private readonly byId: Statement<[number], Row>;
-  private readonly insert: Statement<[string, string | null, number, number | null, number], Row>;
-  private readonly touch: Statement<[number, number]>;
-  /** Prepared UPDATEs by the set of columns they write (a handful of shapes in practice). */
-  private readonly updates = new Map<string, Statement>();
+  private readonly byMsisdn;
+  private readonly byId;
+  private readonly insert;
+  private readonly touch;
+  private readonly optOut;
+  private readonly profilePageStmt: Prepared<StoredProfileRow, { after: number; limit: number }>;
+  private readonly profileWrite;
+  private readonly updates = new Map<string, { run(values: Record<string, unknown>): unknown }>();
 
   constructor(private readonly db: Db) {
-    const c = db.$client;
-    this.byMsisdn = c.prepare('SELECT * FROM subscribers WHERE msisdn = ?');
-    this.byId = c.prepare('SELECT * FROM subscribers WHERE id = ?');
-    this.insert = c.prepare(
-      'INSERT INTO subscribers (msisdn, operator, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+    this.byMsisdn = db.select().from(subscribers).where(eq(subscribers.msisdn, p('msisdn'))).prepare();
+    this.byId = db.select().from(subscribers).where(eq(subscribers.id, p('id'))).prepare();
+    this.insert = db
+      .insert(subscribers)
+      .values({ msisdn: p('msisdn'), operator: p('operator'), firstSeenAt: p('firstSeenAt'), lastSeenAt: p('lastSeenAt'), updatedAt: p('updatedAt') })
+      .returning()
+      .prepare();
+    this.touch = db
+      .update(subscribers)
+      .set({ lastSeenAt: sql`max(coalesce(${subscribers.lastSeenAt}, 0), ${p('at')})` })
+      .where(eq(subscribers.id, p('id')))
+      .prepare();
+    this.optOut = db
+      .update(subscribers)
+      .set({ optedOut: sql`${p('optedOut')}`, optedOutAt: sql`${p('optedOutAt')}`, updatedAt: sql`${p('at')}` })
+      .where(eq(subscribers.id, p('id')))
+      .prepare();
+    const s = subscribers;
+    this.profilePageStmt = prepare<StoredProfileRow, { after: number; limit: number }>(
+      db,
+      sql`SELECT ${s.id}, ${s.msisdn}, ${s.language}, ${s.region}, ${s.crop}, ${s.profile} FROM ${s} WHERE ${s.id} > ${p('after')} ORDER BY ${s.id} LIMIT ${p('limit')}`,
     );
-    this.touch = c.prepare('UPDATE subscribers SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?');
+    this.profileWrite = db
+      .update(subscribers)
+      .set({ profile: sql`${p('profile')}` })
+      .where(eq(subscribers.id, p('id')))
+      .prepare();
   }
 
   /** The subscriber with this E.164 number, or null. */
   findByMsisdn(msisdn: string): Subscriber | null {
-    const r = this.byMsisdn.get(msisdn);
-    return r ? fromRow(r) : null;
+    return this.byMsisdn.get({ msisdn }) ?? null;
   }
 
   /** The subscriber with this id, or null. */
   findById(id: number): Subscriber | null {
-    const r = this.byId.get(id);
-    return r ? fromRow(r) : null;
+    return this.byId.get({ id }) ?? null;
   }
 
   /** Creates the subscriber; last-seen is set only when the subscriber is the one getting in touch (`seen`). */
   create(msisdn: string, operator: string | null, now: number, seen = true): Subscriber {
-    return fromRow(this.insert.get(msisdn, operator, now, seen ? now : null, now)!);
+    return this.insert.get({ msisdn, operator, firstSeenAt: now, lastSeenAt: seen ? now : null, updatedAt: now })!;
   }
 
   /** Moves last-seen forward (never back, so late events do not rewind it). */
   touchLastSeen(id: number, now: number): void {
-    this.touch.run(now, id);
+    this.touch.run({ id, at: now });
   }
 
   /** Writes profile columns and custom fields. */
-  update(id: number, patch: Partial<Pick<Subscriber, 'language' | 'region' | 'crop' | 'operator' | 'profile'>>, now: number): void {
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    for (const k of PROFILE_COLUMNS) {
-      if (patch[k] !== undefined) {
-        sets.push(`${k} = ?`);
-        args.push(patch[k]);
-      }
+  update(id: number, patch: SubscriberPatch, now: number): void {
+    const fields = [...PROFILE_COLUMNS, 'profile' as const].filter((k) => patch[k] !== undefined);
+    const key = fields.join(',');
+    let stmt = this.updates.get(key);
+    if (!stmt) {
+      const set: Record<string, SQL> = { updatedAt: sql`${p('updatedAt')}` };
+      for (const k of fields) set[k] = sql`${p(k)}`;
+      stmt = this.db.update(subscribers).set(set).where(eq(subscribers.id, p('id'))).prepare();
+      this.updates.set(key, stmt);
     }
-    if (patch.profile !== undefined) {
-      sets.push('profile = ?');
-      args.push(JSON.stringify(patch.profile));
-    }
-    sets.push('updated_at = ?');
-    args.push(now, id);
-    const sql = `UPDATE subscribers SET ${sets.join(', ')} WHERE id = ?`;
-    let stmt = this.updates.get(sql);
-    if (!stmt) this.updates.set(sql, (stmt = this.db.$client.prepare(sql)));
-    stmt.run(...args);
+    const values: Record<string, unknown> = { id, updatedAt: now };
+    for (const k of fields) values[k] = k === 'profile' ? JSON.stringify(patch.profile) : patch[k];
+    stmt.run(values);
   }
 
   /** Sets or clears the opt-out flag. */
   setOptOut(id: number, optedOut: boolean, now: number): void {
-    this.db.$client
-      .prepare('UPDATE subscribers SET opted_out = ?, opted_out_at = ?, updated_at = ? WHERE id = ?')
-      .run(optedOut ? 1 : 0, optedOut ? now : null, now, id);
+    this.optOut.run({ id, optedOut: optedOut ? 1 : 0, optedOutAt: optedOut ? now : null, at: now });
+  }
+
+  /** Stored profiles in id order after `after`, unparsed (a page of `vasgw migrate`'s profile check). */
+  storedProfiles(after: number, limit: number): StoredProfileRow[] {
+    return this.profilePageStmt.all({ after, limit });
+  }
+
+  /** Rewrites profiles (typed values for text stored before the schema), in one transaction. */
+  rewriteProfiles(profiles: ReadonlyArray<{ id: number; profile: Record<string, ProfileValue> }>): void {
+    tx(this.db, () => {
+      for (const r of profiles) this.profileWrite.run({ id: r.id, profile: JSON.stringify(r.profile) });
+    });
   }
 }
+
