@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gte, lt, sql, type Column } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { columnsAsKeys } from '../db/columns-as-keys';
 import { sessions } from '../db/schema';
-import { name } from '../db/statement';
+import { name, prepare } from '../db/statement';
 import type { EngineState } from '../engine/types';
 
 /** What a session row keeps between hops. */
@@ -16,12 +17,15 @@ export interface StoredState {
 /** A session as stored, with its state parsed into what the engine keeps. */
 export type SessionRow = Omit<typeof sessions.$inferSelect, 'state'> & { state: StoredState };
 
+/** The row as a raw statement returns it: the state still JSON text. */
+type StoredRow = Omit<SessionRow, 'state'> & { state: string };
+
 const p = <N extends string>(n: N) => sql.placeholder(n);
+const s = sessions;
 
-/** The row as read: the json column comes back parsed; its shape is ours (written only by save()). */
-const asSession = (r: typeof sessions.$inferSelect | undefined): SessionRow | null => (r ? (r as unknown as SessionRow) : null);
+const fromRow = (r: StoredRow | undefined): SessionRow | null => (r ? { ...r, state: JSON.parse(r.state) as StoredState } : null);
 
-/** Data access for sessions (prepared statements: this is on every hop). */
+/** Data access for sessions (prepared raw statements: this is on every hop, drizzle's row mapping costs). */
 export class SessionRepo {
   private readonly byExternal;
   private readonly byId;
@@ -31,76 +35,34 @@ export class SessionRepo {
   private readonly staleStmt;
 
   constructor(db: Db) {
-    this.byExternal = db
-      .select()
-      .from(sessions)
-      .where(and(eq(sessions.channel, p('channel')), eq(sessions.externalId, p('externalId'))))
-      .prepare();
-    this.byId = db.select().from(sessions).where(eq(sessions.id, p('id'))).prepare();
-    this.lastOf = db
-      .select()
-      .from(sessions)
-      .where(
-        and(
-          eq(sessions.subscriberId, p('subscriberId')),
-          eq(sessions.flowId, p('flowId')),
-          eq(sessions.channel, p('channel')),
-          gte(sessions.lastActivityAt, p('since')),
-        ),
-      )
-      .orderBy(desc(sessions.startedAt))
-      .limit(1)
-      .prepare();
-    const excluded = (c: Column) => sql`excluded.${name(c)}`;
-    this.insertStmt = db
-      .insert(sessions)
-      .values({
-        id: p('id'),
-        channel: p('channel'),
-        externalId: p('externalId'),
-        subscriberId: p('subscriberId'),
-        flowId: p('flowId'),
-        serviceCode: p('serviceCode'),
-        state: p('state'),
-        status: p('status'),
-        endReason: p('endReason'),
-        hops: p('hops'),
-        startedAt: p('startedAt'),
-        lastActivityAt: p('lastActivityAt'),
-        endedAt: p('endedAt'),
-      })
-      .onConflictDoUpdate({
-        target: sessions.id,
-        set: {
-          state: excluded(sessions.state),
-          status: excluded(sessions.status),
-          endReason: excluded(sessions.endReason),
-          hops: excluded(sessions.hops),
-          lastActivityAt: excluded(sessions.lastActivityAt),
-          endedAt: excluded(sessions.endedAt),
-        },
-      })
-      .prepare();
-    this.updateStmt = db
-      .update(sessions)
-      // Placeholders go in as SQL here, so the state is bound already serialized.
-      .set({
-        state: sql`${p('state')}`,
-        status: sql`${p('status')}`,
-        endReason: sql`${p('endReason')}`,
-        hops: sql`${p('hops')}`,
-        lastActivityAt: sql`${p('lastActivityAt')}`,
-        endedAt: sql`${p('endedAt')}`,
-      })
-      .where(eq(sessions.id, p('id')))
-      .prepare();
-    this.staleStmt = db
-      .select()
-      .from(sessions)
-      .where(and(eq(sessions.status, 'active'), eq(sessions.channel, p('channel')), lt(sessions.lastActivityAt, p('cutoff'))))
-      .orderBy(asc(sessions.lastActivityAt))
-      .limit(p('limit'))
-      .prepare();
+    const all = columnsAsKeys(s);
+    this.byExternal = prepare<StoredRow, { channel: string; externalId: string }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.channel} = ${p('channel')} AND ${s.externalId} = ${p('externalId')}`,
+    );
+    this.byId = prepare<StoredRow, { id: string }>(db, sql`SELECT ${all} FROM ${s} WHERE ${s.id} = ${p('id')}`);
+    this.lastOf = prepare<StoredRow, { subscriberId: number; flowId: string; channel: string; since: number }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.subscriberId} = ${p('subscriberId')} AND ${s.flowId} = ${p('flowId')} AND ${s.channel} = ${p('channel')}
+        AND ${s.lastActivityAt} >= ${p('since')} ORDER BY ${s.startedAt} DESC LIMIT 1`,
+    );
+    // Placeholders are named by schema key, so a row binds as it is.
+    const cols = Object.entries(getTableColumns(s));
+    const updated = cols.filter(([k]) => (['state', 'status', 'endReason', 'hops', 'lastActivityAt', 'endedAt'] as string[]).includes(k));
+    this.insertStmt = prepare<never, Record<string, unknown>>(
+      db,
+      sql`INSERT INTO ${s} (${sql.join(cols.map(([, c]) => name(c)), sql`, `)}) VALUES (${sql.join(cols.map(([k]) => p(k)), sql`, `)})
+        ON CONFLICT (${name(s.id)}) DO UPDATE SET ${sql.join(updated.map(([, c]) => sql`${name(c)} = excluded.${name(c)}`), sql`, `)}`,
+    );
+    this.updateStmt = prepare<never, Record<string, unknown>>(
+      db,
+      sql`UPDATE ${s} SET ${sql.join(updated.map(([k, c]) => sql`${name(c)} = ${p(k)}`), sql`, `)} WHERE ${name(s.id)} = ${p('id')}`,
+    );
+    this.staleStmt = prepare<StoredRow, { channel: string; cutoff: number; limit: number }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.status} = 'active' AND ${s.channel} = ${p('channel')} AND ${s.lastActivityAt} < ${p('cutoff')}
+        ORDER BY ${s.lastActivityAt} LIMIT ${p('limit')}`,
+    );
   }
 
   /**
@@ -115,7 +77,7 @@ export class SessionRepo {
   findByExternal(channel: string, externalId: string): SessionRow | null {
     const hit = this.active.get(`${channel}\u0000${externalId}`);
     if (hit) return { ...hit, state: { ...hit.state } };
-    return asSession(this.byExternal.get({ channel, externalId }));
+    return fromRow(this.byExternal.get({ channel, externalId }));
   }
 
   /** Drops cached sessions after a rolled-back write (the database is the truth again). */
@@ -125,40 +87,28 @@ export class SessionRepo {
 
   /** The session by our id. */
   findById(id: string): SessionRow | null {
-    return asSession(this.byId.get({ id }));
+    return fromRow(this.byId.get({ id }));
   }
 
   /** The subscriber's latest session of a flow on a channel active since `since`. */
   lastSession(subscriberId: number, flowId: string, channel: string, since: number): SessionRow | null {
-    return asSession(this.lastOf.get({ subscriberId, flowId, channel, since }));
+    return fromRow(this.lastOf.get({ subscriberId, flowId, channel, since }));
   }
 
   /** Inserts or updates a session. */
-  save(s: SessionRow): void {
+  save(r: SessionRow): void {
     // A plain UPDATE for a known session: this runs on every hop.
-    const key = `${s.channel}\u0000${s.externalId}`;
-    if (s.hops > 1 || this.active.has(key)) {
-      const changed = this.updateStmt.run({
-        id: s.id,
-        state: JSON.stringify(s.state),
-        status: s.status,
-        endReason: s.endReason,
-        hops: s.hops,
-        lastActivityAt: s.lastActivityAt,
-        endedAt: s.endedAt,
-      }).changes;
-      if (changed === 0) this.insert(s);
-    } else this.insert(s);
-    if (s.status === 'active') this.active.set(key, { ...s, state: { ...s.state } });
+    const key = `${r.channel}\u0000${r.externalId}`;
+    const values = { ...r, state: JSON.stringify(r.state) };
+    if (r.hops > 1 || this.active.has(key)) {
+      if (this.updateStmt.run(values) === 0) this.insertStmt.run(values);
+    } else this.insertStmt.run(values);
+    if (r.status === 'active') this.active.set(key, { ...r, state: { ...r.state } });
     else this.active.delete(key);
-  }
-
-  private insert(s: SessionRow): void {
-    this.insertStmt.run({ ...s });
   }
 
   /** Active sessions of a channel quiet since before `cutoff`. */
   stale(channel: string, cutoff: number, limit: number): SessionRow[] {
-    return this.staleStmt.all({ channel, cutoff, limit }).map((r) => r as unknown as SessionRow);
+    return this.staleStmt.all({ channel, cutoff, limit }).map((r) => fromRow(r)!);
   }
 }

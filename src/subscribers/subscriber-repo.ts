@@ -1,8 +1,9 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import { subscribers } from '../db/schema';
-import { prepare, type Prepared } from '../db/statement';
+import { columnsAsKeys } from '../db/columns-as-keys';
+import { name, prepare, type Prepared } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
 /** A subscriber row as the gateway uses it (the schema's row: profile parsed, opt-out a boolean). */
@@ -18,10 +19,18 @@ export const PROFILE_COLUMNS = ['language', 'region', 'crop', 'operator'] as con
 export type SubscriberPatch = Partial<Pick<Subscriber, 'language' | 'region' | 'crop' | 'operator' | 'profile'>>;
 
 const p = <N extends string>(n: N) => sql.placeholder(n);
+const t = subscribers;
+
+/** The row as a raw statement returns it: profile as JSON text, opt-out as 0/1. */
+type StoredRow = Omit<Subscriber, 'profile' | 'optedOut'> & { profile: string; optedOut: number };
+
+const fromRow = (r: StoredRow): Subscriber => ({ ...r, profile: JSON.parse(r.profile) as Subscriber['profile'], optedOut: r.optedOut === 1 });
 
 /**
- * Data access for subscribers. Every USSD hop touches a subscriber, so the statements are prepared
- * once; profile updates are prepared once per set of columns they write (a handful in practice).
+ * Data access for subscribers. Every USSD hop looks its subscriber up by number, so the hot statements
+ * are raw, prepared once, and map rows by hand (drizzle's per-row mapping showed in the hop profile).
+ * Rows are not cached: a row created in a transaction that later rolls back to a savepoint would stay
+ * in a cache with an id SQLite hands out again, and nothing here sees that rollback.
  */
 export class SubscriberRepo {
   private readonly byMsisdn;
@@ -34,27 +43,31 @@ export class SubscriberRepo {
   private readonly updates = new Map<string, { run(values: Record<string, unknown>): unknown }>();
 
   constructor(private readonly db: Db) {
-    this.byMsisdn = db.select().from(subscribers).where(eq(subscribers.msisdn, p('msisdn'))).prepare();
-    this.byId = db.select().from(subscribers).where(eq(subscribers.id, p('id'))).prepare();
-    this.insert = db
-      .insert(subscribers)
-      .values({ msisdn: p('msisdn'), operator: p('operator'), firstSeenAt: p('firstSeenAt'), lastSeenAt: p('lastSeenAt'), updatedAt: p('updatedAt') })
-      .returning()
-      .prepare();
-    this.touch = db
-      .update(subscribers)
-      .set({ lastSeenAt: sql`max(coalesce(${subscribers.lastSeenAt}, 0), ${p('at')})` })
-      .where(eq(subscribers.id, p('id')))
-      .prepare();
+    const all = columnsAsKeys(t);
+    this.byMsisdn = prepare<StoredRow, { msisdn: string }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`);
+    this.byId = prepare<StoredRow, { id: number }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`);
+    const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
+    // RETURNING takes bare names: alias each column to its schema key, as columnsAsKeys does.
+    const returning = sql.join(
+      Object.entries(getTableColumns(t)).map(([key, c]) => sql`${name(c)} AS ${sql.identifier(key)}`),
+      sql`, `,
+    );
+    this.insert = prepare<StoredRow, { msisdn: string; operator: string | null; firstSeenAt: number; lastSeenAt: number | null; updatedAt: number }>(
+      db,
+      sql`INSERT INTO ${t} (${sql.join(cols.map(name), sql`, `)}) VALUES (${p('msisdn')}, ${p('operator')}, ${p('firstSeenAt')}, ${p('lastSeenAt')}, ${p('updatedAt')}) RETURNING ${returning}`,
+    );
+    this.touch = prepare<never, { id: number; at: number }>(
+      db,
+      sql`UPDATE ${t} SET ${name(t.lastSeenAt)} = max(coalesce(${name(t.lastSeenAt)}, 0), ${p('at')}) WHERE ${name(t.id)} = ${p('id')}`,
+    );
     this.optOut = db
       .update(subscribers)
       .set({ optedOut: sql`${p('optedOut')}`, optedOutAt: sql`${p('optedOutAt')}`, updatedAt: sql`${p('at')}` })
       .where(eq(subscribers.id, p('id')))
       .prepare();
-    const s = subscribers;
     this.profilePageStmt = prepare<StoredProfileRow, { after: number; limit: number }>(
       db,
-      sql`SELECT ${s.id}, ${s.msisdn}, ${s.language}, ${s.region}, ${s.crop}, ${s.profile} FROM ${s} WHERE ${s.id} > ${p('after')} ORDER BY ${s.id} LIMIT ${p('limit')}`,
+      sql`SELECT ${t.id}, ${t.msisdn}, ${t.language}, ${t.region}, ${t.crop}, ${t.profile} FROM ${t} WHERE ${t.id} > ${p('after')} ORDER BY ${t.id} LIMIT ${p('limit')}`,
     );
     this.profileWrite = db
       .update(subscribers)
@@ -65,17 +78,19 @@ export class SubscriberRepo {
 
   /** The subscriber with this E.164 number, or null. */
   findByMsisdn(msisdn: string): Subscriber | null {
-    return this.byMsisdn.get({ msisdn }) ?? null;
+    const r = this.byMsisdn.get({ msisdn });
+    return r ? fromRow(r) : null;
   }
 
   /** The subscriber with this id, or null. */
   findById(id: number): Subscriber | null {
-    return this.byId.get({ id }) ?? null;
+    const r = this.byId.get({ id });
+    return r ? fromRow(r) : null;
   }
 
   /** Creates the subscriber; last-seen is set only when the subscriber is the one getting in touch (`seen`). */
   create(msisdn: string, operator: string | null, now: number, seen = true): Subscriber {
-    return this.insert.get({ msisdn, operator, firstSeenAt: now, lastSeenAt: seen ? now : null, updatedAt: now })!;
+    return fromRow(this.insert.get({ msisdn, operator, firstSeenAt: now, lastSeenAt: seen ? now : null, updatedAt: now })!);
   }
 
   /** Moves last-seen forward (never back, so late events do not rewind it). */

@@ -1,5 +1,6 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { name, prepare } from '../db/statement';
 import { usageEvents } from '../db/schema';
 
 /** A usage event as stored. */
@@ -16,20 +17,10 @@ export class UsageRepo {
   private readonly listStmt;
 
   constructor(db: Db) {
-    this.insert = db
-      .insert(usageEvents)
-      .values({
-        at: p('at'),
-        subscriberId: p('subscriberId'),
-        channel: p('channel'),
-        type: p('type'),
-        sessionId: p('sessionId'),
-        flowId: p('flowId'),
-        nodeId: p('nodeId'),
-        // Bound already serialized: a placeholder would pass null through JSON.stringify as the text "null".
-        detail: sql`${p('detail')}`,
-      })
-      .prepare();
+    // Raw and positional: one to three of these run on every hop. The detail is bound already serialized.
+    const u = usageEvents;
+    const cols = [u.at, u.subscriberId, u.channel, u.type, u.sessionId, u.flowId, u.nodeId, u.detail];
+    this.insert = prepare(db, sql`INSERT INTO ${u} (${sql.join(cols.map(name), sql`, `)}) VALUES (${sql.join(cols.map(() => sql`?`), sql`, `)})`).statement;
     this.listStmt = db
       .select()
       .from(usageEvents)
@@ -41,16 +32,7 @@ export class UsageRepo {
 
   /** Appends one event (inside the caller's transaction when it must commit with other writes). */
   append(e: NewUsageEvent): void {
-    this.insert.run({
-      at: e.at,
-      subscriberId: e.subscriberId,
-      channel: e.channel,
-      type: e.type,
-      sessionId: e.sessionId ?? null,
-      flowId: e.flowId ?? null,
-      nodeId: e.nodeId ?? null,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
-    });
+    this.insert.run(e.at, e.subscriberId, e.channel, e.type, e.sessionId ?? null, e.flowId ?? null, e.nodeId ?? null, e.detail ? JSON.stringify(e.detail) : null);
   }
 
   /** A subscriber's events with id below `beforeId`, newest first. */
