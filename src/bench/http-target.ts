@@ -10,6 +10,8 @@ export interface Target {
   url: string;
   /** Stops it and returns its peak RSS in MiB. */
   stop(): Promise<number>;
+  /** CPU seconds (user + system) the server process used, known once stopped: steadier than req/s on a shared machine. */
+  cpuSeconds(): number;
 }
 
 /** Starts `vasgw bench-target KIND [ARG]` and waits for its "LISTENING <port>" line. */
@@ -18,6 +20,7 @@ export function startTarget(kind: string, arg?: string): Promise<Target> {
     const child: ChildProcess = spawn(process.execPath, [VASGW, 'bench-target', kind, ...(arg ? [arg] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
     let buf = '';
     let rss = 0;
+    let cpu = 0;
     let exited: (() => void) | null = null;
     child.on('exit', () => exited?.());
     child.stdout!.on('data', (d: Buffer) => {
@@ -25,6 +28,8 @@ export function startTarget(kind: string, arg?: string): Promise<Target> {
       const port = /LISTENING (\d+)/.exec(buf);
       const r = /RSS ([\d.]+)/.exec(buf);
       if (r) rss = Number(r[1]);
+      const c = /CPU ([\d.]+)/.exec(buf);
+      if (c) cpu = Number(c[1]);
       if (port && buf.includes('\n')) {
         const url = `http://127.0.0.1:${port[1]}`;
         buf = buf.replace(/LISTENING \d+\n?/, '');
@@ -35,6 +40,7 @@ export function startTarget(kind: string, arg?: string): Promise<Target> {
               exited = () => done(rss);
               child.stdin!.end('stop\n');
             }),
+          cpuSeconds: () => cpu,
         });
       }
     });
@@ -42,12 +48,18 @@ export function startTarget(kind: string, arg?: string): Promise<Target> {
   });
 }
 
-/** Target process side: listen on 127.0.0.1:0, print the port, stop on "stop" from stdin and print peak RSS. */
+/**
+ * Target process side: listen on 127.0.0.1:0, print the port, stop on "stop" from stdin and print peak
+ * RSS and the CPU time used while serving (start-up excluded).
+ */
 export async function serveTarget(listen: () => Promise<{ port: number; close: () => Promise<void> }>): Promise<void> {
   const { port, close } = await listen();
+  const before = process.cpuUsage();
   process.stdout.write(`LISTENING ${port}\n`);
   await new Promise<void>((r) => process.stdin.once('data', () => r()));
+  const used = process.cpuUsage(before);
   await close();
+  process.stdout.write(`CPU ${((used.user + used.system) / 1e6).toFixed(3)}\n`);
   process.stdout.write(`RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)}\n`);
   process.exit(0);
 }

@@ -8,6 +8,8 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   total: number;
+  /** Requests answered in the warm-up and the measured run together (for CPU per request). */
+  served: number;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface LoadResult {
  */
 export async function load(opts: { url: string; seconds: number; connections: number; requests: Request[]; warmupSeconds?: number }): Promise<LoadResult> {
   const warmup = opts.warmupSeconds ?? Math.min(3, Math.max(1, Math.round(opts.seconds / 3)));
-  await autocannon({ url: opts.url, duration: warmup, connections: opts.connections, pipelining: 1, requests: opts.requests });
+  const w = await autocannon({ url: opts.url, duration: warmup, connections: opts.connections, pipelining: 1, requests: opts.requests });
   const r = await autocannon({ url: opts.url, duration: opts.seconds, connections: opts.connections, pipelining: 1, requests: opts.requests });
   return {
     rps: r.requests.average,
@@ -25,14 +27,16 @@ export async function load(opts: { url: string; seconds: number; connections: nu
     errors: r.errors,
     non2xx: r.non2xx,
     total: r.requests.total,
+    served: w.requests.total + r.requests.total,
   };
 }
 
 /** The bare Fastify baseline for the same duration and connections: a small form post answered with text. */
-export async function bareBaseline(opts: { seconds: number; connections: number; body: string }): Promise<LoadResult> {
+export async function bareBaseline(opts: { seconds: number; connections: number; body: string }): Promise<LoadResult & { cpuPerRequestUs: number }> {
   const bare = await startTarget('bare');
+  let r: LoadResult;
   try {
-    return await load({
+    r = await load({
       url: bare.url,
       seconds: opts.seconds,
       connections: opts.connections,
@@ -41,13 +45,44 @@ export async function bareBaseline(opts: { seconds: number; connections: number;
   } finally {
     await bare.stop();
   }
+  return { ...r, cpuPerRequestUs: cpuPerRequestUs(bare.cpuSeconds(), r) };
+}
+
+/** Server CPU per answered request in microseconds (warm-up included on both sides). */
+export function cpuPerRequestUs(cpuSeconds: number, r: LoadResult): number {
+  return r.served > 0 ? (cpuSeconds * 1e6) / r.served : 0;
+}
+
+/** Who makes a walk: a new number per walk by default (first contact every time). */
+export type Callers = (walk: number, tag: string) => { msisdn: string; returning: boolean };
+
+/** Every walk a new subscriber. */
+export const newCallers: Callers = (n, tag) => ({ msisdn: `+2547${tag}${String(n).padStart(5, '0')}`, returning: false });
+
+/**
+ * Mostly returning callers: one walk in `newEvery` is a new number, the others come from a pool of
+ * `pool` numbers (created by their first walk, during the warm-up), as a live service sees them.
+ */
+export function mostlyReturning(pool: number, newEvery: number): Callers {
+  const seen = new Set<number>();
+  return (n, tag) => {
+    if (n % newEvery === 0) return { msisdn: `+2547${tag}${String(n).padStart(5, '0')}`, returning: false };
+    const k = (n * 7919) % pool;
+    const returning = seen.has(k);
+    seen.add(k);
+    return { msisdn: `+2541${tag}${String(k).padStart(5, '0')}`, returning };
+  };
 }
 
 /**
- * A walk: form posts to `path`, one per step, that share a walk number. Each walk is a new session of a
- * new subscriber (`msisdn(n)`), so the benchmark measures first contact as well as later hops.
+ * A walk: form posts to `path`, one per step, that share a walk number and a caller. Steps get whether
+ * the caller is returning (a known subscriber sees no language screen, so its inputs differ).
  */
-export function formWalk(path: string, steps: Array<(n: number, msisdn: string, tag: string) => Record<string, string>>): Request[] {
+export function formWalk(
+  path: string,
+  steps: Array<(n: number, msisdn: string, tag: string, returning: boolean) => Record<string, string>>,
+  callers: Callers = newCallers,
+): Request[] {
   let walk = 0;
   const tag = String(process.pid % 1000).padStart(3, '0');
   return steps.map((fields, i) => ({
@@ -55,10 +90,13 @@ export function formWalk(path: string, steps: Array<(n: number, msisdn: string, 
     path,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     setupRequest: (req: Request, context: object) => {
-      const ctx = context as { walk?: number };
-      if (i === 0) ctx.walk = ++walk;
+      const ctx = context as { walk?: number; caller?: { msisdn: string; returning: boolean } };
+      if (i === 0 || !ctx.caller) {
+        ctx.walk = ++walk;
+        ctx.caller = callers(ctx.walk, tag);
+      }
       const n = ctx.walk ?? 0;
-      req.body = new URLSearchParams(fields(n, `+2547${tag}${String(n).padStart(5, '0')}`, tag)).toString();
+      req.body = new URLSearchParams(fields(n, ctx.caller.msisdn, tag, ctx.caller.returning)).toString();
       return req;
     },
   }));

@@ -1,5 +1,8 @@
-import type { Statement } from 'better-sqlite3';
+import { getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { columnsAsKeys } from '../db/columns-as-keys';
+import { sessions } from '../db/schema';
+import { name, prepare } from '../db/statement';
 import type { EngineState } from '../engine/types';
 
 /** What a session row keeps between hops. */
@@ -11,77 +14,54 @@ export interface StoredState {
   noInput: number;
 }
 
-export interface SessionRow {
-  id: string;
-  channel: string;
-  externalId: string;
-  subscriberId: number;
-  flowId: string;
-  serviceCode: string | null;
-  state: StoredState;
-  status: 'active' | 'ended';
-  endReason: string | null;
-  hops: number;
-  startedAt: number;
-  lastActivityAt: number;
-  endedAt: number | null;
-}
+/** A session as stored, with its state parsed into what the engine keeps. */
+export type SessionRow = Omit<typeof sessions.$inferSelect, 'state'> & { state: StoredState };
 
-interface Row {
-  id: string;
-  channel: string;
-  external_id: string;
-  subscriber_id: number;
-  flow_id: string;
-  service_code: string | null;
-  state: string;
-  status: 'active' | 'ended';
-  end_reason: string | null;
-  hops: number;
-  started_at: number;
-  last_activity_at: number;
-  ended_at: number | null;
-}
+/** The row as a raw statement returns it: the state still JSON text. */
+type StoredRow = Omit<SessionRow, 'state'> & { state: string };
 
-const fromRow = (r: Row): SessionRow => ({
-  id: r.id,
-  channel: r.channel,
-  externalId: r.external_id,
-  subscriberId: r.subscriber_id,
-  flowId: r.flow_id,
-  serviceCode: r.service_code,
-  state: JSON.parse(r.state) as StoredState,
-  status: r.status,
-  endReason: r.end_reason,
-  hops: r.hops,
-  startedAt: r.started_at,
-  lastActivityAt: r.last_activity_at,
-  endedAt: r.ended_at,
-});
+const p = <N extends string>(n: N) => sql.placeholder(n);
+const s = sessions;
 
-/** Data access for sessions (prepared statements: this is on every hop). */
+const fromRow = (r: StoredRow | undefined): SessionRow | null => (r ? { ...r, state: JSON.parse(r.state) as StoredState } : null);
+
+/** Data access for sessions (prepared raw statements: this is on every hop, drizzle's row mapping costs). */
 export class SessionRepo {
-  private readonly byExternal: Statement<[string, string], Row>;
-  private readonly byId: Statement<[string], Row>;
-  private readonly lastOf: Statement<[number, string, string, number], Row>;
-  private readonly upsertStmt: Statement;
-  private readonly updateStmt: Statement;
-  private readonly staleStmt: Statement<[string, number, number], Row>;
+  private readonly byExternal;
+  private readonly byId;
+  private readonly lastOf;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly staleStmt;
 
   constructor(db: Db) {
-    const c = db.$client;
-    this.byExternal = c.prepare('SELECT * FROM sessions WHERE channel = ? AND external_id = ?');
-    this.byId = c.prepare('SELECT * FROM sessions WHERE id = ?');
-    this.lastOf = c.prepare(
-      'SELECT * FROM sessions WHERE subscriber_id = ? AND flow_id = ? AND channel = ? AND last_activity_at >= ? ORDER BY started_at DESC LIMIT 1',
+    const all = columnsAsKeys(s);
+    this.byExternal = prepare<StoredRow, { channel: string; externalId: string }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.channel} = ${p('channel')} AND ${s.externalId} = ${p('externalId')}`,
     );
-    this.upsertStmt = c.prepare(`INSERT INTO sessions (id, channel, external_id, subscriber_id, flow_id, service_code, state, status, end_reason, hops, started_at, last_activity_at, ended_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET state = excluded.state, status = excluded.status, end_reason = excluded.end_reason, hops = excluded.hops,
-        last_activity_at = excluded.last_activity_at, ended_at = excluded.ended_at`);
-    this.updateStmt = c.prepare('UPDATE sessions SET state = ?, status = ?, end_reason = ?, hops = ?, last_activity_at = ?, ended_at = ? WHERE id = ?');
-    this.staleStmt = c.prepare(
-      "SELECT * FROM sessions WHERE status = 'active' AND channel = ? AND last_activity_at < ? ORDER BY last_activity_at LIMIT ?",
+    this.byId = prepare<StoredRow, { id: string }>(db, sql`SELECT ${all} FROM ${s} WHERE ${s.id} = ${p('id')}`);
+    this.lastOf = prepare<StoredRow, { subscriberId: number; flowId: string; channel: string; since: number }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.subscriberId} = ${p('subscriberId')} AND ${s.flowId} = ${p('flowId')} AND ${s.channel} = ${p('channel')}
+        AND ${s.lastActivityAt} >= ${p('since')} ORDER BY ${s.startedAt} DESC LIMIT 1`,
+    );
+    // Placeholders are named by schema key, so a row binds as it is.
+    const cols = Object.entries(getTableColumns(s));
+    const updated = cols.filter(([k]) => (['state', 'status', 'endReason', 'hops', 'lastActivityAt', 'endedAt'] as string[]).includes(k));
+    this.insertStmt = prepare<never, Record<string, unknown>>(
+      db,
+      sql`INSERT INTO ${s} (${sql.join(cols.map(([, c]) => name(c)), sql`, `)}) VALUES (${sql.join(cols.map(([k]) => p(k)), sql`, `)})
+        ON CONFLICT (${name(s.id)}) DO UPDATE SET ${sql.join(updated.map(([, c]) => sql`${name(c)} = excluded.${name(c)}`), sql`, `)}`,
+    );
+    this.updateStmt = prepare<never, Record<string, unknown>>(
+      db,
+      sql`UPDATE ${s} SET ${sql.join(updated.map(([k, c]) => sql`${name(c)} = ${p(k)}`), sql`, `)} WHERE ${name(s.id)} = ${p('id')}`,
+    );
+    this.staleStmt = prepare<StoredRow, { channel: string; cutoff: number; limit: number }>(
+      db,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.status} = 'active' AND ${s.channel} = ${p('channel')} AND ${s.lastActivityAt} < ${p('cutoff')}
+        ORDER BY ${s.lastActivityAt} LIMIT ${p('limit')}`,
     );
   }
 
@@ -97,8 +77,7 @@ export class SessionRepo {
   findByExternal(channel: string, externalId: string): SessionRow | null {
     const hit = this.active.get(`${channel}\u0000${externalId}`);
     if (hit) return { ...hit, state: { ...hit.state } };
-    const r = this.byExternal.get(channel, externalId);
-    return r ? fromRow(r) : null;
+    return fromRow(this.byExternal.get({ channel, externalId }));
   }
 
   /** Drops cached sessions after a rolled-back write (the database is the truth again). */
@@ -108,34 +87,28 @@ export class SessionRepo {
 
   /** The session by our id. */
   findById(id: string): SessionRow | null {
-    const r = this.byId.get(id);
-    return r ? fromRow(r) : null;
+    return fromRow(this.byId.get({ id }));
   }
 
   /** The subscriber's latest session of a flow on a channel active since `since`. */
   lastSession(subscriberId: number, flowId: string, channel: string, since: number): SessionRow | null {
-    const r = this.lastOf.get(subscriberId, flowId, channel, since);
-    return r ? fromRow(r) : null;
+    return fromRow(this.lastOf.get({ subscriberId, flowId, channel, since }));
   }
 
   /** Inserts or updates a session. */
-  save(s: SessionRow): void {
-    // Positional parameters and a plain UPDATE for a known session: this runs on every hop.
-    const key = `${s.channel}\u0000${s.externalId}`;
-    if (s.hops > 1 || this.active.has(key)) {
-      const changed = this.updateStmt.run(JSON.stringify(s.state), s.status, s.endReason, s.hops, s.lastActivityAt, s.endedAt, s.id).changes;
-      if (changed === 0) this.insert(s);
-    } else this.insert(s);
-    if (s.status === 'active') this.active.set(key, { ...s, state: { ...s.state } });
+  save(r: SessionRow): void {
+    // A plain UPDATE for a known session: this runs on every hop.
+    const key = `${r.channel}\u0000${r.externalId}`;
+    const values = { ...r, state: JSON.stringify(r.state) };
+    if (r.hops > 1 || this.active.has(key)) {
+      if (this.updateStmt.run(values) === 0) this.insertStmt.run(values);
+    } else this.insertStmt.run(values);
+    if (r.status === 'active') this.active.set(key, { ...r, state: { ...r.state } });
     else this.active.delete(key);
-  }
-
-  private insert(s: SessionRow): void {
-    this.upsertStmt.run(s.id, s.channel, s.externalId, s.subscriberId, s.flowId, s.serviceCode, JSON.stringify(s.state), s.status, s.endReason, s.hops, s.startedAt, s.lastActivityAt, s.endedAt);
   }
 
   /** Active sessions of a channel quiet since before `cutoff`. */
   stale(channel: string, cutoff: number, limit: number): SessionRow[] {
-    return this.staleStmt.all(channel, cutoff, limit).map(fromRow);
+    return this.staleStmt.all({ channel, cutoff, limit }).map((r) => fromRow(r)!);
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import { maskMsisdn } from '../lib/msisdn';
 import type { ProfileSchema, ProfileValue } from './profile-schema';
+import { SubscriberRepo } from './subscriber-repo';
 
 /** A stored value the configured schema no longer accepts. */
 export interface ProfileViolation {
@@ -32,19 +33,15 @@ const PAGE = 5000;
  * type (text from before the schema: "1980", "maize;beans") is rewritten typed.
  */
 export function checkStoredProfiles(db: Db, schema: ProfileSchema): ProfileCheckResult {
-  const c = db.$client;
-  const page = c.prepare<[number], { id: number; msisdn: string; language: string | null; region: string | null; crop: string | null; profile: string }>(
-    'SELECT id, msisdn, language, region, crop, profile FROM subscribers WHERE id > ? ORDER BY id LIMIT ' + PAGE,
-  );
-  const write = c.prepare('UPDATE subscribers SET profile = ? WHERE id = ?');
+  const repo = new SubscriberRepo(db);
   const out: ProfileCheckResult = { checked: 0, violations: [], violationsTruncated: false, violatingSubscribers: 0, typed: 0 };
   const crops = schema.field('crops');
   let last = 0;
   for (;;) {
-    const rows = page.all(last);
+    const rows = repo.storedProfiles(last, PAGE);
     if (rows.length === 0) break;
     last = rows[rows.length - 1]!.id;
-    const fixes: [string, number][] = [];
+    const fixes: Array<{ id: number; profile: Record<string, ProfileValue> }> = [];
     for (const r of rows) {
       out.checked++;
       const found: Omit<ProfileViolation, 'subscriberId' | 'msisdn'>[] = [];
@@ -79,13 +76,10 @@ export function checkStoredProfiles(db: Db, schema: ProfileSchema): ProfileCheck
         }
         continue;
       }
-      const next = JSON.stringify(typed);
-      if (next !== JSON.stringify(profile)) fixes.push([next, r.id]);
+      if (JSON.stringify(typed) !== JSON.stringify(profile)) fixes.push({ id: r.id, profile: typed });
     }
     if (fixes.length > 0) {
-      c.transaction(() => {
-        for (const [p, id] of fixes) write.run(p, id);
-      })();
+      repo.rewriteProfiles(fixes);
       out.typed += fixes.length;
     }
   }

@@ -1,127 +1,134 @@
-import type { Statement } from 'better-sqlite3';
+import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { tx } from '../db/client';
+import { subscribers } from '../db/schema';
+import { columnsAsKeys } from '../db/columns-as-keys';
+import { name, prepare, type Prepared } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
-/** A subscriber row as the gateway uses it. */
-export interface Subscriber {
-  id: number;
-  msisdn: string;
-  language: string | null;
-  region: string | null;
-  crop: string | null;
-  operator: string | null;
-  profile: Record<string, ProfileValue>;
-  optedOut: boolean;
-  optedOutAt: number | null;
-  firstSeenAt: number;
-  /** Last inbound traffic (a session, an SMS, a payment); null until the subscriber is first heard from. */
-  lastSeenAt: number | null;
-  updatedAt: number;
-}
+/** A subscriber row as the gateway uses it (the schema's row: profile parsed, opt-out a boolean). */
+export type Subscriber = typeof subscribers.$inferSelect;
 
-interface Row {
-  id: number;
-  msisdn: string;
-  language: string | null;
-  region: string | null;
-  crop: string | null;
-  operator: string | null;
-  profile: string;
-  opted_out: number;
-  opted_out_at: number | null;
-  first_seen_at: number;
-  last_seen_at: number | null;
-  updated_at: number;
-}
-
-const fromRow = (r: Row): Subscriber => ({
-  id: r.id,
-  msisdn: r.msisdn,
-  language: r.language,
-  region: r.region,
-  crop: r.crop,
-  operator: r.operator,
-  profile: JSON.parse(r.profile) as Record<string, ProfileValue>,
-  optedOut: r.opted_out === 1,
-  optedOutAt: r.opted_out_at,
-  firstSeenAt: r.first_seen_at,
-  lastSeenAt: r.last_seen_at,
-  updatedAt: r.updated_at,
-});
+/** A profile as stored, unparsed: the check of stored profiles must see text that is not JSON. */
+export type StoredProfileRow = Pick<Subscriber, 'id' | 'msisdn' | 'language' | 'region' | 'crop'> & { profile: string };
 
 /** Fields of the profile that have their own column; others live in `profile`. */
 export const PROFILE_COLUMNS = ['language', 'region', 'crop', 'operator'] as const;
 
+/** What `update` may write. */
+export type SubscriberPatch = Partial<Pick<Subscriber, 'language' | 'region' | 'crop' | 'operator' | 'profile'>>;
+
+const p = <N extends string>(n: N) => sql.placeholder(n);
+const t = subscribers;
+
+/** The row as a raw statement returns it: profile as JSON text, opt-out as 0/1. */
+type StoredRow = Omit<Subscriber, 'profile' | 'optedOut'> & { profile: string; optedOut: number };
+
+const fromRow = (r: StoredRow): Subscriber => ({ ...r, profile: JSON.parse(r.profile) as Subscriber['profile'], optedOut: r.optedOut === 1 });
+
 /**
- * Data access for subscribers. Hot paths (every USSD hop touches a subscriber) use prepared
- * statements on the raw connection rather than building SQL per call.
+ * Data access for subscribers. Every USSD hop looks its subscriber up by number, so the hot statements
+ * are raw, prepared once, and map rows by hand (drizzle's per-row mapping showed in the hop profile).
+ * Rows are not cached: a row created in a transaction that later rolls back to a savepoint would stay
+ * in a cache with an id SQLite hands out again, and nothing here sees that rollback.
  */
 export class SubscriberRepo {
-  private readonly byMsisdn: Statement<[string], Row>;
-  private readonly byId: Statement<[number], Row>;
-  private readonly insert: Statement<[string, string | null, number, number | null, number], Row>;
-  private readonly touch: Statement<[number, number]>;
-  /** Prepared UPDATEs by the set of columns they write (a handful of shapes in practice). */
-  private readonly updates = new Map<string, Statement>();
+  private readonly byMsisdn;
+  private readonly byId;
+  private readonly insert;
+  private readonly touch;
+  private readonly optOut;
+  private readonly profilePageStmt: Prepared<StoredProfileRow, { after: number; limit: number }>;
+  private readonly profileWrite;
+  private readonly updates = new Map<string, { run(values: Record<string, unknown>): unknown }>();
 
   constructor(private readonly db: Db) {
-    const c = db.$client;
-    this.byMsisdn = c.prepare('SELECT * FROM subscribers WHERE msisdn = ?');
-    this.byId = c.prepare('SELECT * FROM subscribers WHERE id = ?');
-    this.insert = c.prepare(
-      'INSERT INTO subscribers (msisdn, operator, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+    const all = columnsAsKeys(t);
+    this.byMsisdn = prepare<StoredRow, { msisdn: string }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`);
+    this.byId = prepare<StoredRow, { id: number }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`);
+    const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
+    // RETURNING takes bare names: alias each column to its schema key, as columnsAsKeys does.
+    const returning = sql.join(
+      Object.entries(getTableColumns(t)).map(([key, c]) => sql`${name(c)} AS ${sql.identifier(key)}`),
+      sql`, `,
     );
-    this.touch = c.prepare('UPDATE subscribers SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?');
+    this.insert = prepare<StoredRow, { msisdn: string; operator: string | null; firstSeenAt: number; lastSeenAt: number | null; updatedAt: number }>(
+      db,
+      sql`INSERT INTO ${t} (${sql.join(cols.map(name), sql`, `)}) VALUES (${p('msisdn')}, ${p('operator')}, ${p('firstSeenAt')}, ${p('lastSeenAt')}, ${p('updatedAt')}) RETURNING ${returning}`,
+    );
+    this.touch = prepare<never, { id: number; at: number }>(
+      db,
+      sql`UPDATE ${t} SET ${name(t.lastSeenAt)} = max(coalesce(${name(t.lastSeenAt)}, 0), ${p('at')}) WHERE ${name(t.id)} = ${p('id')}`,
+    );
+    this.optOut = db
+      .update(subscribers)
+      .set({ optedOut: sql`${p('optedOut')}`, optedOutAt: sql`${p('optedOutAt')}`, updatedAt: sql`${p('at')}` })
+      .where(eq(subscribers.id, p('id')))
+      .prepare();
+    this.profilePageStmt = prepare<StoredProfileRow, { after: number; limit: number }>(
+      db,
+      sql`SELECT ${t.id}, ${t.msisdn}, ${t.language}, ${t.region}, ${t.crop}, ${t.profile} FROM ${t} WHERE ${t.id} > ${p('after')} ORDER BY ${t.id} LIMIT ${p('limit')}`,
+    );
+    this.profileWrite = db
+      .update(subscribers)
+      .set({ profile: sql`${p('profile')}` })
+      .where(eq(subscribers.id, p('id')))
+      .prepare();
   }
 
   /** The subscriber with this E.164 number, or null. */
   findByMsisdn(msisdn: string): Subscriber | null {
-    const r = this.byMsisdn.get(msisdn);
+    const r = this.byMsisdn.get({ msisdn });
     return r ? fromRow(r) : null;
   }
 
   /** The subscriber with this id, or null. */
   findById(id: number): Subscriber | null {
-    const r = this.byId.get(id);
+    const r = this.byId.get({ id });
     return r ? fromRow(r) : null;
   }
 
   /** Creates the subscriber; last-seen is set only when the subscriber is the one getting in touch (`seen`). */
   create(msisdn: string, operator: string | null, now: number, seen = true): Subscriber {
-    return fromRow(this.insert.get(msisdn, operator, now, seen ? now : null, now)!);
+    return fromRow(this.insert.get({ msisdn, operator, firstSeenAt: now, lastSeenAt: seen ? now : null, updatedAt: now })!);
   }
 
   /** Moves last-seen forward (never back, so late events do not rewind it). */
   touchLastSeen(id: number, now: number): void {
-    this.touch.run(now, id);
+    this.touch.run({ id, at: now });
   }
 
   /** Writes profile columns and custom fields. */
-  update(id: number, patch: Partial<Pick<Subscriber, 'language' | 'region' | 'crop' | 'operator' | 'profile'>>, now: number): void {
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    for (const k of PROFILE_COLUMNS) {
-      if (patch[k] !== undefined) {
-        sets.push(`${k} = ?`);
-        args.push(patch[k]);
-      }
+  update(id: number, patch: SubscriberPatch, now: number): void {
+    const fields = [...PROFILE_COLUMNS, 'profile' as const].filter((k) => patch[k] !== undefined);
+    const key = fields.join(',');
+    let stmt = this.updates.get(key);
+    if (!stmt) {
+      const set: Record<string, SQL> = { updatedAt: sql`${p('updatedAt')}` };
+      for (const k of fields) set[k] = sql`${p(k)}`;
+      stmt = this.db.update(subscribers).set(set).where(eq(subscribers.id, p('id'))).prepare();
+      this.updates.set(key, stmt);
     }
-    if (patch.profile !== undefined) {
-      sets.push('profile = ?');
-      args.push(JSON.stringify(patch.profile));
-    }
-    sets.push('updated_at = ?');
-    args.push(now, id);
-    const sql = `UPDATE subscribers SET ${sets.join(', ')} WHERE id = ?`;
-    let stmt = this.updates.get(sql);
-    if (!stmt) this.updates.set(sql, (stmt = this.db.$client.prepare(sql)));
-    stmt.run(...args);
+    const values: Record<string, unknown> = { id, updatedAt: now };
+    for (const k of fields) values[k] = k === 'profile' ? JSON.stringify(patch.profile) : patch[k];
+    stmt.run(values);
   }
 
   /** Sets or clears the opt-out flag. */
   setOptOut(id: number, optedOut: boolean, now: number): void {
-    this.db.$client
-      .prepare('UPDATE subscribers SET opted_out = ?, opted_out_at = ?, updated_at = ? WHERE id = ?')
-      .run(optedOut ? 1 : 0, optedOut ? now : null, now, id);
+    this.optOut.run({ id, optedOut: optedOut ? 1 : 0, optedOutAt: optedOut ? now : null, at: now });
+  }
+
+  /** Stored profiles in id order after `after`, unparsed (a page of `vasgw migrate`'s profile check). */
+  storedProfiles(after: number, limit: number): StoredProfileRow[] {
+    return this.profilePageStmt.all({ after, limit });
+  }
+
+  /** Rewrites profiles (typed values for text stored before the schema), in one transaction. */
+  rewriteProfiles(profiles: ReadonlyArray<{ id: number; profile: Record<string, ProfileValue> }>): void {
+    tx(this.db, () => {
+      for (const r of profiles) this.profileWrite.run({ id: r.id, profile: JSON.stringify(r.profile) });
+    });
   }
 }
+
