@@ -1,6 +1,6 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { columnsAsKeys } from '../db/columns-as-keys';
+import { selectList } from '../db/select-list';
 import { sessions } from '../db/schema';
 import { name, prepare } from '../db/statement';
 import type { EngineState } from '../engine/types';
@@ -35,7 +35,7 @@ export class SessionRepo {
   private readonly staleStmt;
 
   constructor(db: Db) {
-    const all = columnsAsKeys(s);
+    const all = selectList(s);
     this.byExternal = prepare<StoredRow, { channel: string; externalId: string }>(
       db,
       sql`SELECT ${all} FROM ${s} WHERE ${s.channel} = ${p('channel')} AND ${s.externalId} = ${p('externalId')}`,

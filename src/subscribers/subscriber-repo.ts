@@ -2,7 +2,7 @@ import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import { subscribers } from '../db/schema';
-import { columnsAsKeys } from '../db/columns-as-keys';
+import { selectList } from '../db/select-list';
 import { name, prepare, type Prepared } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
@@ -43,7 +43,7 @@ export class SubscriberRepo {
   private readonly updates = new Map<string, { run(values: Record<string, unknown>): unknown }>();
 
   constructor(private readonly db: Db) {
-    const all = columnsAsKeys(t);
+    const all = selectList(t);
     this.byMsisdn = prepare<StoredRow, { msisdn: string }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`);
     this.byId = prepare<StoredRow, { id: number }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`);
     const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
