@@ -47,7 +47,7 @@ export class SubscriberRepo {
     this.byMsisdn = prepare<StoredRow, { msisdn: string }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`);
     this.byId = prepare<StoredRow, { id: number }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`);
     const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
-    // RETURNING takes bare names: alias each column to its schema key, as columnsAsKeys does.
+    // RETURNING takes bare names: alias each column to its schema key, as selectList does.
     const returning = sql.join(
       Object.entries(getTableColumns(t)).map(([key, c]) => sql`${name(c)} AS ${sql.identifier(key)}`),
       sql`, `,
