@@ -1,10 +1,16 @@
 import type { Db } from '../db/client';
 import { DIMS } from './activity-store';
 import { DemographyRollup } from './demography-rollup';
+import { DemographyStore } from './demography-store';
 import { DiscoveryRollup } from './discovery-rollup';
+import { DiscoveryStore } from './discovery-store';
 import { dwellBucket, mergeHistogram } from './dwell';
 import { hllAdd, hllMerge, hllNew } from './hll';
+import { ProfileChunks, ProfileStore } from './profile-store';
 import type { SessionOutcome } from './session-classifier';
+
+/** Subscribers whose profiles are read per query. */
+const PROFILE_CHUNK = 500;
 
 interface NodeAgg {
   day: number;
@@ -209,10 +215,34 @@ export class Rollups {
       if (o) hllMerge(u.hll, new Uint8Array(o.subscribers));
       putUse.run(u.day, u.ch, u.flow, u.dim, u.value, (o?.sessions ?? 0) + u.sessions, (o?.content_sessions ?? 0) + u.content, (o?.stuck_sessions ?? 0) + u.stuck, Buffer.from(u.hll));
     }
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(db) + this.demography.flush(db);
+    this.byProfile(db);
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db));
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();
     return { rows };
+  }
+
+  /**
+   * Counts the pending episodes and visits under their subscribers' profile values: one read and one
+   * parse of each subscriber's profile, in ascending id chunks, for both profile rollups.
+   */
+  private byProfile(db: Db): void {
+    const a = this.discovery.begin();
+    const b = this.demography.begin();
+    const chunk = new ProfileChunks(new ProfileStore(db));
+    for (let i = 0, j = 0; i < a.length || j < b.length; ) {
+      const ids: number[] = [];
+      while (ids.length < PROFILE_CHUNK && (i < a.length || j < b.length)) {
+        const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+        if (a[i] === next) i++;
+        if (b[j] === next) j++;
+        ids.push(next);
+      }
+      chunk.load(ids);
+      const last = ids[ids.length - 1]!;
+      this.discovery.take(chunk, last);
+      this.demography.take(chunk, last);
+    }
   }
 }
