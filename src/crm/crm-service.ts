@@ -66,6 +66,8 @@ export interface PassSummary {
   /** CPU time of the pass (user + system), to tell work from waiting on a busy machine. */
   cpuMs?: number;
   phasesMs: Record<string, number>;
+  /** CPU time per phase (all threads), which a busy machine does not inflate as it does the wall time. */
+  phasesCpuMs?: Record<string, number>;
 }
 
 const ACT_BATCH = 500;
@@ -129,6 +131,7 @@ export class CrmService {
       outcomesClosed: 0,
       durationMs: 0,
       phasesMs: {},
+      phasesCpuMs: {},
     };
     const leaseNow = this.d.clock.now();
     if (!this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000)) {
@@ -139,8 +142,9 @@ export class CrmService {
     const autoCheckpoint = this.d.db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
     this.d.db.$client.pragma('wal_autocheckpoint = 0');
     const cpu0 = process.cpuUsage();
+    this.phaseCpu = cpu0;
     try {
-      const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+      const phase = (name: string, t0: number) => this.phase(summary, name, t0);
       // Everything held per subscriber lives in this call only, so it is freed before models and acting.
       this.readAndDetect(now, summary);
       const ttl = cfg.interventions.findingTtlDays * DAY;
@@ -203,7 +207,7 @@ export class CrmService {
   /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
   private readAndDetect(now: number, summary: PassSummary): void {
     const cfg = this.d.config.crm;
-    const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+    const phase = (name: string, t0: number) => this.phase(summary, name, t0);
     let t = performance.now();
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
@@ -242,6 +246,16 @@ export class CrmService {
       this.state.set('cursor', delta.toId, now);
     });
     phase('write', t);
+  }
+
+  private phaseCpu = process.cpuUsage();
+
+  /** Ends a phase begun at `t0`: its wall time, and the CPU time since the previous phase ended. */
+  private phase(summary: PassSummary, name: string, t0: number): void {
+    summary.phasesMs[name] = Math.round(performance.now() - t0);
+    const cpu = process.cpuUsage(this.phaseCpu);
+    this.phaseCpu = process.cpuUsage();
+    summary.phasesCpuMs![name] = Math.round((cpu.user + cpu.system) / 1000);
   }
 
   private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): boolean {
