@@ -2,7 +2,7 @@ import type { DemographyStore } from './demography-store';
 import { distinctSubscribers, MAX_VALUES_PER_FIELD, orderBySubscriber, OTHER, profileValues } from './discovery-rollup';
 import { EXACT_MAX, type DistinctSketch } from './distinct-sketch';
 import { hllAdd, hllNew } from './hll';
-import type { ProfileChunks, ProfileRow } from './profile-store';
+import { fieldValue, ValueCodes, type ProfileChunks, type ProfileRow } from './profile-store';
 
 /** The group of subscribers without a value for a field (as the reports label it). */
 export const NOT_SET_VALUE = '(not set)';
@@ -28,7 +28,10 @@ interface UsageFlush {
   aggs: UsageAggs;
   sub: number;
   codes: number[];
+  values: ValueCodes;
 }
+
+const NO_VALUES = new ValueCodes(() => []);
 
 /** Small dictionaries so buffered visits are numbers. */
 class Names {
@@ -101,8 +104,9 @@ export class DemographyRollup {
     this.nodeBuf = new Int32Array(4096);
     this.nodeLen = 0;
     const order = orderBySubscriber(p, W);
-    const f: UsageFlush = { p, nodeCodes, order, next: 0, pairs: [], pairCodes: new Map(), allPair: 0, known: this.profileFields ? [...new Set([...this.profileFields, ...COLUMN_FIELDS])] : null, triples: new Map(), aggs: new UsageAggs(), sub: -1, codes: [] };
+    const f: UsageFlush = { p, nodeCodes, order, next: 0, pairs: [], pairCodes: new Map(), allPair: 0, known: this.profileFields ? [...new Set([...this.profileFields, ...COLUMN_FIELDS])] : null, triples: new Map(), aggs: new UsageAggs(), sub: -1, codes: [], values: NO_VALUES };
     f.allPair = this.pair(f, ALL_FIELD, '');
+    f.values = new ValueCodes((field, value) => this.valueCodes(f, field, value));
     this.flushing = f;
     return distinctSubscribers(p, order, W);
   }
@@ -159,14 +163,22 @@ export class DemographyRollup {
 
   /** The groups of one subscriber: every visit, then each field's values (or "not set"). */
   private codesOf(f: UsageFlush, row: ProfileRow): number[] {
-    const merged: Record<string, unknown> = { region: row.region, crop: row.crop, language: row.language, operator: row.operator, ...row.profile };
     const codes = [f.allPair];
-    for (const field of f.known ?? Object.keys(merged)) {
-      const values = profileValues(merged[field]);
-      if (values.length === 0) codes.push(this.pair(f, field, NOT_SET_VALUE));
-      for (const v of values) codes.push(this.pair(f, field, v));
+    if (f.known) {
+      // The configured fields: no merged object per subscriber, codes looked up per distinct value.
+      for (const field of f.known) for (const c of f.values.get(field, fieldValue(row, field, COLUMN_FIELDS))) codes.push(c);
+      return codes;
     }
+    const merged: Record<string, unknown> = { region: row.region, crop: row.crop, language: row.language, operator: row.operator, ...row.profile };
+    for (const field of Object.keys(merged)) for (const c of f.values.get(field, merged[field])) codes.push(c);
     return codes;
+  }
+
+  /** The codes of one field's value: each of its values, or "not set". */
+  private valueCodes(f: UsageFlush, field: string, value: unknown): number[] {
+    const values = profileValues(value);
+    if (values.length === 0) return [this.pair(f, field, NOT_SET_VALUE)];
+    return values.map((v) => this.pair(f, field, v));
   }
 
   /** Merges the counted visits into the rollup tables (call inside a transaction, after `begin` and `take`). */

@@ -1,6 +1,6 @@
 import type { DiscoveryStore } from './discovery-store';
 import type { EpisodeOutcome } from './episodes';
-import type { ProfileChunks } from './profile-store';
+import { fieldValue, ValueCodes, type ProfileChunks } from './profile-store';
 
 /** Episode counts of one discovery group (the rollup's columns, the report's sums). */
 export interface DiscoveryCounts {
@@ -56,7 +56,11 @@ interface ProfileFlush {
   /** The subscriber whose codes are in `codes`. */
   sub: number;
   codes: number[];
+  values?: ValueCodes;
 }
+
+/** The subscriber columns that group like profile fields here (the profile's value wins). */
+const DISCOVERY_COLUMNS = ['region', 'crop'];
 
 /** An empty group. */
 export const zeroCounts = (): DiscoveryCounts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
@@ -167,6 +171,11 @@ export class DiscoveryRollup {
       }
       return code;
     };
+    // A field's codes: the marker '' (the subscriber has the field) and one per value; none without a value.
+    const values = (f.values ??= new ValueCodes((field, value) => {
+      const vs = profileValues(value);
+      return vs.length === 0 ? [] : [pair(field, ''), ...vs.map((v) => pair(field, v))];
+    }));
     let j = f.next;
     for (; j < order.length; j++) {
       const i = order[j]! * W;
@@ -177,13 +186,13 @@ export class DiscoveryRollup {
         f.codes = [];
         const row = chunk.get(sub);
         if (row) {
-          // Region and crop have their own columns; the profile's value wins when it has one.
-          const merged: Record<string, unknown> = { ...(row.region ? { region: row.region } : {}), ...(row.crop ? { crop: row.crop } : {}), ...row.profile };
-          for (const fl of fields ?? Object.keys(merged)) {
-            const values = profileValues(merged[fl]);
-            if (values.length === 0) continue;
-            f.codes.push(pair(fl, ''));
-            for (const v of values) f.codes.push(pair(fl, v));
+          if (fields) {
+            // The configured fields: no merged object per subscriber, codes looked up per distinct value.
+            for (const fl of fields) for (const c of values.get(fl, fieldValue(row, fl, DISCOVERY_COLUMNS))) f.codes.push(c);
+          } else {
+            // Region and crop have their own columns; the profile's value wins when it has one.
+            const merged: Record<string, unknown> = { ...(row.region ? { region: row.region } : {}), ...(row.crop ? { crop: row.crop } : {}), ...row.profile };
+            for (const fl of Object.keys(merged)) for (const c of values.get(fl, merged[fl])) f.codes.push(c);
           }
         }
       }

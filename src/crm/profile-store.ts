@@ -86,3 +86,29 @@ export class ProfileChunks {
     return p;
   }
 }
+
+/**
+ * Group codes of one field's value, worked out once per distinct scalar value (a list is worked out each
+ * time): a million subscribers share a few hundred values per field.
+ */
+export class ValueCodes {
+  private readonly memo = new Map<string, Map<unknown, number[]>>();
+
+  constructor(private readonly codesOf: (field: string, value: unknown) => number[]) {}
+
+  /** The codes of `value` in `field` (the same array for the same scalar value: do not change it). */
+  get(field: string, value: unknown): number[] {
+    if (typeof value === 'object' && value !== null) return this.codesOf(field, value);
+    let m = this.memo.get(field);
+    if (!m) this.memo.set(field, (m = new Map<unknown, number[]>()));
+    let c = m.get(value);
+    if (c === undefined) m.set(value, (c = this.codesOf(field, value)));
+    return c;
+  }
+}
+
+/** A field's value for grouping: the profile's own value, else the subscriber column of that name (if `columns` has it). */
+export function fieldValue(row: ProfileRow, field: string, columns: readonly string[]): unknown {
+  if (Object.hasOwn(row.profile, field)) return row.profile[field];
+  return columns.includes(field) ? row[field as 'region' | 'crop' | 'language' | 'operator'] : undefined;
+}
