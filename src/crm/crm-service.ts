@@ -25,6 +25,7 @@ import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
+import { PassStore } from './pass-store';
 import { Rollups } from './rollups';
 import { Scoring } from './scoring';
 import { takeSnapshot } from './snapshot';
@@ -66,6 +67,8 @@ export interface PassSummary {
   /** CPU time of the pass (user + system), to tell work from waiting on a busy machine. */
   cpuMs?: number;
   phasesMs: Record<string, number>;
+  /** CPU time per phase (all threads), which a busy machine does not inflate as it does the wall time. */
+  phasesCpuMs?: Record<string, number>;
 }
 
 const ACT_BATCH = 500;
@@ -83,6 +86,7 @@ export class CrmService {
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
   private readonly state: CrmState;
+  private readonly passes: PassStore;
   private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
   private readonly log: Logger;
   private readonly passSeconds: Histogram<string>;
@@ -95,6 +99,7 @@ export class CrmService {
     this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
     this.findings = new FindingsRepo(d.db);
     this.state = new CrmState(d.db);
+    this.passes = new PassStore(d.db);
     this.interventions = new Interventions({
       db: d.db,
       config: d.config,
@@ -129,6 +134,7 @@ export class CrmService {
       outcomesClosed: 0,
       durationMs: 0,
       phasesMs: {},
+      phasesCpuMs: {},
     };
     const leaseNow = this.d.clock.now();
     if (!this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000)) {
@@ -136,11 +142,11 @@ export class CrmService {
       return summary;
     }
     // No automatic WAL checkpoints during the pass (each one syncs the file); one at the end instead.
-    const autoCheckpoint = this.d.db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
-    this.d.db.$client.pragma('wal_autocheckpoint = 0');
+    const resumeCheckpoints = this.passes.pauseCheckpoints();
     const cpu0 = process.cpuUsage();
+    this.phaseCpu = cpu0;
     try {
-      const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+      const phase = (name: string, t0: number) => this.phase(summary, name, t0);
       // Everything held per subscriber lives in this call only, so it is freed before models and acting.
       this.readAndDetect(now, summary);
       const ttl = cfg.interventions.findingTtlDays * DAY;
@@ -182,20 +188,12 @@ export class CrmService {
       summary.durationMs = Math.round(performance.now() - started);
       const cpu = process.cpuUsage(cpu0);
       summary.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      this.d.db.$client
-        .prepare('INSERT INTO crm_passes (as_of, started_at, duration_ms, events, summary) VALUES (?, ?, ?, ?, ?)')
-        .run(now, leaseNow, summary.durationMs, summary.events, JSON.stringify(summary));
+      this.passes.record({ asOf: now, startedAt: leaseNow, durationMs: summary.durationMs, events: summary.events, summary: summary as unknown as Record<string, unknown> });
       this.passSeconds.observe(summary.durationMs / 1000);
       this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs }, 'crm pass');
       return summary;
     } finally {
-      this.d.db.$client.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
-      try {
-        this.d.db.$client.pragma('wal_checkpoint(PASSIVE)');
-      } catch {
-        // Best effort: a write group still open on this connection makes SQLite refuse ("table is locked");
-        // the next automatic checkpoint does the work, and the pass itself has committed.
-      }
+      resumeCheckpoints();
       this.state.release(this.owner);
     }
   }
@@ -203,7 +201,7 @@ export class CrmService {
   /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
   private readAndDetect(now: number, summary: PassSummary): void {
     const cfg = this.d.config.crm;
-    const phase = (name: string, t0: number) => (summary.phasesMs[name] = Math.round(performance.now() - t0));
+    const phase = (name: string, t0: number) => this.phase(summary, name, t0);
     let t = performance.now();
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
@@ -242,6 +240,16 @@ export class CrmService {
       this.state.set('cursor', delta.toId, now);
     });
     phase('write', t);
+  }
+
+  private phaseCpu = process.cpuUsage();
+
+  /** Ends a phase begun at `t0`: its wall time, and the CPU time since the previous phase ended. */
+  private phase(summary: PassSummary, name: string, t0: number): void {
+    summary.phasesMs[name] = Math.round(performance.now() - t0);
+    const cpu = process.cpuUsage(this.phaseCpu);
+    this.phaseCpu = process.cpuUsage();
+    summary.phasesCpuMs![name] = Math.round((cpu.user + cpu.system) / 1000);
   }
 
   private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): boolean {
@@ -294,7 +302,6 @@ export class CrmService {
 
   /** The last passes, newest first (for `vasgw detect` and operations). */
   lastPasses(limit: number): Record<string, unknown>[] {
-    const rows = this.d.db.$client.prepare('SELECT as_of, started_at, duration_ms, events, summary FROM crm_passes ORDER BY id DESC LIMIT ?').all(limit) as { as_of: number; started_at: number; duration_ms: number; events: number; summary: string }[];
-    return rows.map((r) => ({ asOf: iso(r.as_of), startedAt: iso(r.started_at), durationMs: r.duration_ms, events: r.events, summary: JSON.parse(r.summary) as unknown }));
+    return this.passes.last(limit).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
   }
 }

@@ -6,6 +6,9 @@ import { DAY, HOUR } from '../lib/clock';
  */
 export class Days {
   private readonly offsets = new Map<number, number>();
+  // The last hour asked for: a pass reads the log in time order, so most calls ask for it again.
+  private lastHour = NaN;
+  private lastOffset = 0;
   private readonly fmt: Intl.DateTimeFormat;
 
   constructor(readonly timeZone: string) {
@@ -24,6 +27,7 @@ export class Days {
   /** The zone's offset from UTC at `ms` (cached per hour, which every real zone change respects). */
   offset(ms: number): number {
     const h = Math.floor(ms / HOUR);
+    if (h === this.lastHour) return this.lastOffset;
     let o = this.offsets.get(h);
     if (o === undefined) {
       const parts = Object.fromEntries(this.fmt.formatToParts(new Date(h * HOUR)).map((p) => [p.type, p.value]));
@@ -32,6 +36,8 @@ export class Days {
       if (this.offsets.size > 100_000) this.offsets.clear();
       this.offsets.set(h, o);
     }
+    this.lastHour = h;
+    this.lastOffset = o;
     return o;
   }
 

@@ -1,6 +1,8 @@
-import type { Db } from '../db/client';
-import { MAX_VALUES_PER_FIELD, OTHER, profileValues } from './discovery-rollup';
-import { sketchAdd, sketchBytes, sketchMergeBytes, sketchNew, type DistinctSketch } from './distinct-sketch';
+import type { DemographyStore } from './demography-store';
+import { distinctSubscribers, MAX_VALUES_PER_FIELD, orderBySubscriber, OTHER, profileValues } from './discovery-rollup';
+import { EXACT_MAX, type DistinctSketch } from './distinct-sketch';
+import { hllAdd, hllNew } from './hll';
+import { fieldValue, ValueCodes, type ProfileChunks, type ProfileRow } from './profile-store';
 
 /** The group of subscribers without a value for a field (as the reports label it). */
 export const NOT_SET_VALUE = '(not set)';
@@ -9,19 +11,27 @@ export const ALL_FIELD = '*';
 /** Fields kept in their own subscriber columns, grouped like profile fields. */
 const COLUMN_FIELDS = ['region', 'crop', 'language', 'operator'] as const;
 const W = 7; // pending entry: sub, day, channel code, flow code, flags, first node index, node count
-const CHUNK = 500;
 
-interface UsageAgg {
-  day: number;
-  ch: number;
-  flow: number;
-  pair: number;
-  visits: number;
-  sessions: number;
-  content: number;
-  subs: DistinctSketch;
-  nodes: Map<number, number>;
+/** A flush in progress: the ordered visits, how far `take` got, and the groups so far. */
+interface UsageFlush {
+  p: Int32Array;
+  nodeCodes: Int32Array;
+  order: Int32Array;
+  next: number;
+  pairs: [string, string][];
+  pairCodes: Map<string, Map<string, number>>;
+  allPair: number;
+  /** The fields to group by; null: every field a profile has. */
+  known: string[] | null;
+  /** Per (day, channel, flow): the group index of each pair code, -1 for none yet. */
+  triples: Map<number, Int32Array>;
+  aggs: UsageAggs;
+  sub: number;
+  codes: number[];
+  values: ValueCodes;
 }
+
+const NO_VALUES = new ValueCodes(() => []);
 
 /** Small dictionaries so buffered visits are numbers. */
 class Names {
@@ -53,6 +63,7 @@ export class DemographyRollup {
   private readonly channels = new Names();
   private readonly flows = new Names();
   private readonly nodes = new Names();
+  private flushing: UsageFlush | null = null;
 
   /** A visit on `day`: a session (or content sent outside one), with the content nodes it reached. */
   visit(sub: number, day: number, ch: string, flow: string, session: boolean, content: boolean, nodes: readonly string[]): void {
@@ -81,125 +92,193 @@ export class DemographyRollup {
     this.pendingLen = i;
   }
 
-  /** Merges the buffered visits into the rollup tables (call inside a transaction) and empties the buffers. */
-  flush(db: Db): number {
+  /**
+   * Starts a flush: orders the buffered visits by subscriber and returns the subscribers (ascending,
+   * distinct) whose profiles `take` will need.
+   */
+  begin(): number[] {
     const p = this.pending.subarray(0, this.pendingLen);
     const nodeCodes = this.nodeBuf;
     this.pending = new Int32Array(W * 4096);
     this.pendingLen = 0;
     this.nodeBuf = new Int32Array(4096);
     this.nodeLen = 0;
-    const n = p.length / W;
-    if (n === 0) return 0;
-    // Visits ordered by subscriber with a native numeric sort: key = subscriber * step + visit index.
-    const step = 2 ** Math.ceil(Math.log2(n + 1));
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = p[i * W]! * step + i;
-    keys.sort();
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i]! % step;
-
-    const pairs: [string, string][] = [];
-    const pairCodes = new Map<string, Map<string, number>>();
-    const pair = (field: string, value: string): number => {
-      let byValue = pairCodes.get(field);
-      if (!byValue) pairCodes.set(field, (byValue = new Map<string, number>()));
-      let code = byValue.get(value);
-      if (code === undefined) {
-        // Past the cap (free text, ids), new values count as "other" so rows stay few.
-        if (value !== NOT_SET_VALUE && value !== OTHER && byValue.size > MAX_VALUES_PER_FIELD) return pair(field, OTHER);
-        byValue.set(value, (code = pairs.length));
-        pairs.push([field, value]);
-      }
-      return code;
-    };
-    const allPair = pair(ALL_FIELD, '');
-    const known = this.profileFields ? [...new Set([...this.profileFields, ...COLUMN_FIELDS])] : null;
-    const agg = new Map<number, UsageAgg>();
-    const inRange = db.$client.prepare('SELECT id, region, crop, language, operator, profile FROM subscribers WHERE id BETWEEN ? AND ?').raw();
-    for (let from = 0; from < n; ) {
-      const ids: number[] = [];
-      let to = from;
-      while (to < n && (ids.length < CHUNK || p[order[to]! * W] === ids[ids.length - 1])) {
-        const sub = p[order[to]! * W]!;
-        if (ids[ids.length - 1] !== sub) ids.push(sub);
-        to++;
-      }
-      const lo = ids[0]!;
-      const hi = ids[ids.length - 1]!;
-      // Dense ids (a pass over most of the base) read as one range; sparse ones by list.
-      const rows = (
-        hi - lo < 4 * ids.length
-          ? inRange.all(lo, hi)
-          : db.$client.prepare(`SELECT id, region, crop, language, operator, profile FROM subscribers WHERE id IN (${ids.map(() => '?').join(',')})`).raw().all(...ids)
-      ) as [number, string | null, string | null, string | null, string | null, string | null][];
-      const groups = new Map<number, number[]>();
-      for (const [id, region, crop, language, operator, raw] of rows) {
-        let profile: Record<string, unknown> = {};
-        try {
-          const v = raw ? (JSON.parse(raw) as unknown) : {};
-          if (v && typeof v === 'object' && !Array.isArray(v)) profile = v as Record<string, unknown>;
-        } catch {
-          // A profile that is not JSON has no fields to group by.
-        }
-        const merged: Record<string, unknown> = { region, crop, language, operator, ...profile };
-        const codes = [allPair];
-        for (const f of known ?? Object.keys(merged)) {
-          const values = profileValues(merged[f]);
-          if (values.length === 0) codes.push(pair(f, NOT_SET_VALUE));
-          for (const v of values) codes.push(pair(f, v));
-        }
-        groups.set(id, codes);
-      }
-      for (let j = from; j < to; j++) {
-        const i = order[j]! * W;
-        const sub = p[i]!;
-        // A visit by a subscriber since deleted still counts in the totals.
-        const codes = groups.get(sub) ?? [allPair];
-        const flags = p[i + 4]!;
-        const base = ((p[i + 1]! * 64 + p[i + 2]!) * 4096 + p[i + 3]!) * 65536;
-        for (const code of codes) {
-          const k = base + code;
-          let a = agg.get(k);
-          if (!a) agg.set(k, (a = { day: p[i + 1]!, ch: p[i + 2]!, flow: p[i + 3]!, pair: code, visits: 0, sessions: 0, content: 0, subs: sketchNew(), nodes: new Map() }));
-          a.visits++;
-          if (flags & 1) {
-            a.sessions++;
-            if (flags & 2) a.content++;
-          }
-          sketchAdd(a.subs, sub);
-          for (let x = p[i + 5]!, end = x + p[i + 6]!; x < end; x++) a.nodes.set(nodeCodes[x]!, (a.nodes.get(nodeCodes[x]!) ?? 0) + 1);
-        }
-      }
-      from = to;
-    }
-    return this.write(db, agg, pairs);
+    const order = orderBySubscriber(p, W);
+    const f: UsageFlush = { p, nodeCodes, order, next: 0, pairs: [], pairCodes: new Map(), allPair: 0, known: this.profileFields ? [...new Set([...this.profileFields, ...COLUMN_FIELDS])] : null, triples: new Map(), aggs: new UsageAggs(), sub: -1, codes: [], values: NO_VALUES };
+    f.allPair = this.pair(f, ALL_FIELD, '');
+    f.values = new ValueCodes((field, value) => this.valueCodes(f, field, value));
+    this.flushing = f;
+    return distinctSubscribers(p, order, W);
   }
 
-  private write(db: Db, agg: Map<number, UsageAgg>, pairs: [string, string][]): number {
-    const c = db.$client;
-    const getUse = c.prepare('SELECT visits, sessions, content_sessions, subscribers FROM crm_usage_profile_daily WHERE day = ? AND channel = ? AND flow_id = ? AND field = ? AND value = ?');
-    const putUse = c.prepare(
-      'INSERT OR REPLACE INTO crm_usage_profile_daily (day, channel, flow_id, field, value, visits, sessions, content_sessions, subscribers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const getNode = c.prepare('SELECT visits FROM crm_content_profile_daily WHERE day = ? AND channel = ? AND flow_id = ? AND node_id = ? AND field = ? AND value = ?').pluck();
-    const putNode = c.prepare('INSERT OR REPLACE INTO crm_content_profile_daily (day, channel, flow_id, node_id, field, value, visits) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  private pair(f: UsageFlush, field: string, value: string): number {
+    let byValue = f.pairCodes.get(field);
+    if (!byValue) f.pairCodes.set(field, (byValue = new Map<string, number>()));
+    let code = byValue.get(value);
+    if (code === undefined) {
+      // Past the cap (free text, ids), new values count as "other" so rows stay few.
+      if (value !== NOT_SET_VALUE && value !== OTHER && byValue.size > MAX_VALUES_PER_FIELD) return this.pair(f, field, OTHER);
+      byValue.set(value, (code = f.pairs.length));
+      f.pairs.push([field, value]);
+    }
+    return code;
+  }
+
+  /** Counts the buffered visits of subscribers up to `lastSub` under their profile values (from `chunk`). */
+  take(chunk: ProfileChunks, lastSub: number): void {
+    const f = this.flushing;
+    if (!f) return;
+    const { p, order, nodeCodes, aggs } = f;
+    let j = f.next;
+    for (; j < order.length; j++) {
+      const i = order[j]! * W;
+      const sub = p[i]!;
+      if (sub > lastSub) break;
+      if (sub !== f.sub) {
+        f.sub = sub;
+        const row = chunk.get(sub);
+        // A visit by a subscriber since deleted still counts in the totals.
+        f.codes = row ? this.codesOf(f, row) : [f.allPair];
+      }
+      const codes = f.codes;
+      const flags = p[i + 4]!;
+      const tk = (p[i + 1]! * 64 + p[i + 2]!) * 4096 + p[i + 3]!;
+      let byPair = f.triples.get(tk);
+      if (!byPair) f.triples.set(tk, (byPair = new Int32Array(Math.max(64, f.pairs.length)).fill(-1)));
+      for (let k = 0; k < codes.length; k++) {
+        const code = codes[k]!;
+        if (code >= byPair.length) {
+          const grown = new Int32Array(Math.max(byPair.length * 2, f.pairs.length)).fill(-1);
+          grown.set(byPair);
+          f.triples.set(tk, (byPair = grown));
+        }
+        let a = byPair[code]!;
+        if (a < 0) byPair[code] = a = aggs.add(p[i + 1]!, p[i + 2]!, p[i + 3]!, code);
+        aggs.visit(a, sub, flags);
+        for (let x = p[i + 5]!, end = x + p[i + 6]!; x < end; x++) aggs.node(a, nodeCodes[x]!);
+      }
+    }
+    f.next = j;
+  }
+
+  /** The groups of one subscriber: every visit, then each field's values (or "not set"). */
+  private codesOf(f: UsageFlush, row: ProfileRow): number[] {
+    const codes = [f.allPair];
+    if (f.known) {
+      // The configured fields: no merged object per subscriber, codes looked up per distinct value.
+      for (const field of f.known) for (const c of f.values.get(field, fieldValue(row, field, COLUMN_FIELDS))) codes.push(c);
+      return codes;
+    }
+    const merged: Record<string, unknown> = { region: row.region, crop: row.crop, language: row.language, operator: row.operator, ...row.profile };
+    for (const field of Object.keys(merged)) for (const c of f.values.get(field, merged[field])) codes.push(c);
+    return codes;
+  }
+
+  /** The codes of one field's value: each of its values, or "not set". */
+  private valueCodes(f: UsageFlush, field: string, value: unknown): number[] {
+    const values = profileValues(value);
+    if (values.length === 0) return [this.pair(f, field, NOT_SET_VALUE)];
+    return values.map((v) => this.pair(f, field, v));
+  }
+
+  /** Merges the counted visits into the rollup tables (call inside a transaction, after `begin` and `take`). */
+  flush(store: DemographyStore): number {
+    const f = this.flushing;
+    this.flushing = null;
+    if (!f) return 0;
+    const { aggs, pairs } = f;
     let rows = 0;
-    for (const a of agg.values()) {
-      const [field, value] = pairs[a.pair]!;
-      const ch = this.channels.names[a.ch]!;
-      const flow = this.flows.names[a.flow]!;
-      const o = getUse.get(a.day, ch, flow, field, value) as { visits: number; sessions: number; content_sessions: number; subscribers: Buffer } | undefined;
-      if (o) sketchMergeBytes(a.subs, new Uint8Array(o.subscribers.buffer, o.subscribers.byteOffset, o.subscribers.byteLength));
-      putUse.run(a.day, ch, flow, field, value, (o?.visits ?? 0) + a.visits, (o?.sessions ?? 0) + a.sessions, (o?.content_sessions ?? 0) + a.content, sketchBytes(a.subs));
+    for (let a = 0; a < aggs.size; a++) {
+      const [field, value] = pairs[aggs.pair[a]!]!;
+      const key = { day: aggs.day[a]!, ch: this.channels.names[aggs.ch[a]!]!, flow: this.flows.names[aggs.flow[a]!]!, field, value };
+      store.addUsage(key, { visits: aggs.visits[a]!, sessions: aggs.sessions[a]!, content: aggs.content[a]! }, aggs.sketch(a));
       rows++;
-      for (const [node, visits] of a.nodes) {
-        const nodeId = this.nodes.names[node]!;
-        const old = (getNode.get(a.day, ch, flow, nodeId, field, value) as number | undefined) ?? 0;
-        putNode.run(a.day, ch, flow, nodeId, field, value, old + visits);
+      const nodes = aggs.nodes[a];
+      if (!nodes) continue;
+      for (const [node, visits] of nodes) {
+        store.addContent(key, this.nodes.names[node]!, visits);
         rows++;
       }
     }
     return rows;
+  }
+}
+
+/**
+ * The groups of a flush, column by column: counts in typed arrays, and the distinct subscribers kept
+ * as an ascending id list while few (visits come in subscriber order, so a repeat is the last id) and
+ * as HyperLogLog registers past EXACT_MAX, exactly as a DistinctSketch would hold them.
+ */
+class UsageAggs {
+  size = 0;
+  day = new Int32Array(1024);
+  ch = new Int32Array(1024);
+  flow = new Int32Array(1024);
+  pair = new Int32Array(1024);
+  visits = new Int32Array(1024);
+  sessions = new Int32Array(1024);
+  content = new Int32Array(1024);
+  lastSub = new Int32Array(1024);
+  readonly ids: (number[] | null)[] = [];
+  readonly regs: (Uint8Array | null)[] = [];
+  readonly nodes: (Map<number, number> | undefined)[] = [];
+
+  add(day: number, ch: number, flow: number, pair: number): number {
+    const a = this.size++;
+    if (a >= this.day.length) {
+      const g = (x: Int32Array) => {
+        const b = new Int32Array(x.length * 2);
+        b.set(x);
+        return b;
+      };
+      this.day = g(this.day);
+      this.ch = g(this.ch);
+      this.flow = g(this.flow);
+      this.pair = g(this.pair);
+      this.visits = g(this.visits);
+      this.sessions = g(this.sessions);
+      this.content = g(this.content);
+      this.lastSub = g(this.lastSub);
+    }
+    this.day[a] = day;
+    this.ch[a] = ch;
+    this.flow[a] = flow;
+    this.pair[a] = pair;
+    this.lastSub[a] = -1;
+    this.ids.push([]);
+    this.regs.push(null);
+    this.nodes.push(undefined);
+    return a;
+  }
+
+  visit(a: number, sub: number, flags: number): void {
+    this.visits[a]! += 1;
+    if (flags & 1) {
+      this.sessions[a]! += 1;
+      if (flags & 2) this.content[a]! += 1;
+    }
+    if (this.lastSub[a] === sub) return;
+    this.lastSub[a] = sub;
+    const regs = this.regs[a];
+    if (regs) return hllAdd(regs, sub);
+    const ids = this.ids[a]!;
+    ids.push(sub);
+    if (ids.length > EXACT_MAX) {
+      const r = hllNew();
+      for (const id of ids) hllAdd(r, id);
+      this.regs[a] = r;
+      this.ids[a] = null;
+    }
+  }
+
+  node(a: number, node: number): void {
+    let m = this.nodes[a];
+    if (!m) this.nodes[a] = m = new Map();
+    m.set(node, (m.get(node) ?? 0) + 1);
+  }
+
+  sketch(a: number): DistinctSketch {
+    const regs = this.regs[a];
+    return regs ? { ids: null, regs } : { ids: new Set(this.ids[a]), regs: null };
   }
 }

@@ -1,5 +1,6 @@
-import type { Db } from '../db/client';
+import type { DiscoveryStore } from './discovery-store';
 import type { EpisodeOutcome } from './episodes';
+import { fieldValue, ValueCodes, type ProfileChunks } from './profile-store';
 
 /** Episode counts of one discovery group (the rollup's columns, the report's sums). */
 export interface DiscoveryCounts {
@@ -11,7 +12,8 @@ export interface DiscoveryCounts {
   sessions: number;
 }
 
-interface MainAgg extends DiscoveryCounts {
+/** One group of the main rollup (day, channel, flow, language, cohort, content sought). */
+export interface MainAgg extends DiscoveryCounts {
   day: number;
   ch: string;
   flow: string;
@@ -21,7 +23,8 @@ interface MainAgg extends DiscoveryCounts {
   node: string;
 }
 
-interface ProfileAgg extends DiscoveryCounts {
+/** One group of the profile rollup (day, channel, flow, field, value). */
+export interface ProfileAgg extends DiscoveryCounts {
   day: number;
   ch: string;
   flow: string;
@@ -37,8 +40,27 @@ const MAX_VALUE = 64;
 /** Distinct values of one field per pass; more (free text, ids) are counted as "other" so rows stay few. */
 export const MAX_VALUES_PER_FIELD = 1000;
 export const OTHER = 'other';
-/** Subscribers whose profile is read per query. */
-const CHUNK = 500;
+/** Numbers per pending episode: sub, day, channel code, flow code, outcome, anyFirstGo, sessions. */
+const W = 7;
+
+/** A flush in progress: the ordered episodes, how far `take` got, and the profile groups so far. */
+interface ProfileFlush {
+  p: Int32Array;
+  order: Int32Array;
+  next: number;
+  pairs: [string, string][];
+  pairCodes: Map<string, Map<string, number>>;
+  triples: [number, number, number][];
+  tripleCodes: Map<number, number>;
+  slots: Int32Array[];
+  /** The subscriber whose codes are in `codes`. */
+  sub: number;
+  codes: number[];
+  values?: ValueCodes;
+}
+
+/** The subscriber columns that group like profile fields here (the profile's value wins). */
+const DISCOVERY_COLUMNS = ['region', 'crop'];
 
 /** An empty group. */
 export const zeroCounts = (): DiscoveryCounts => ({ episodes: 0, firstGo: 0, retried: 0, notFound: 0, anyFirstGo: 0, sessions: 0 });
@@ -74,7 +96,8 @@ export class DiscoveryRollup {
   profileFields: readonly string[] | null = null;
   private readonly main = new Map<string, MainAgg>();
   // Episodes waiting for their subscriber's profile: [sub, day, channel code, flow code, outcome, anyFirstGo, sessions].
-  private pending = new Int32Array(7 * 4096);
+  private pending = new Int32Array(W * 4096);
+  private profiles: ProfileFlush | null = null;
   private pendingLen = 0;
   private readonly names: string[] = [];
   private readonly nameCodes = new Map<string, number>();
@@ -115,52 +138,27 @@ export class DiscoveryRollup {
     this.pendingLen = n;
   }
 
-  /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
-  flush(db: Db): number {
-    const c = db.$client;
-    const profiles = this.byProfile(db);
-    const getMain = c.prepare(`SELECT episodes, first_go, retried, not_found, any_first_go, sessions FROM crm_discovery_daily
-      WHERE day = ? AND channel = ? AND flow_id = ? AND language = ? AND cohort = ? AND sought_flow_id = ? AND node_id = ?`);
-    const putMain = c.prepare(`INSERT OR REPLACE INTO crm_discovery_daily (day, channel, flow_id, language, cohort, sought_flow_id, node_id,
-      episodes, first_go, retried, not_found, any_first_go, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    for (const a of this.main.values()) {
-      const o = getMain.get(a.day, a.ch, a.flow, a.lang, a.cohort, a.soughtFlow, a.node) as Record<string, number> | undefined;
-      putMain.run(a.day, a.ch, a.flow, a.lang, a.cohort, a.soughtFlow, a.node, ...merged(a, o));
-    }
-    const getProf = c.prepare(`SELECT episodes, first_go, retried, not_found, any_first_go, sessions FROM crm_discovery_profile_daily
-      WHERE day = ? AND channel = ? AND flow_id = ? AND field = ? AND value = ?`);
-    const putProf = c.prepare(`INSERT OR REPLACE INTO crm_discovery_profile_daily (day, channel, flow_id, field, value,
-      episodes, first_go, retried, not_found, any_first_go, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    for (const a of profiles.values()) {
-      const o = getProf.get(a.day, a.ch, a.flow, a.field, a.value) as Record<string, number> | undefined;
-      putProf.run(a.day, a.ch, a.flow, a.field, a.value, ...merged(a, o));
-    }
-    const rows = this.main.size + profiles.size;
-    this.main.clear();
-    return rows;
+  /**
+   * Starts a flush: orders the pending episodes by subscriber and returns the subscribers (ascending,
+   * distinct) whose profiles `take` will need.
+   */
+  begin(): number[] {
+    const p = this.pending.subarray(0, this.pendingLen);
+    this.pending = new Int32Array(W * 4096);
+    this.pendingLen = 0;
+    const order = orderBySubscriber(p, W);
+    this.profiles = { p, order, next: 0, pairs: [], pairCodes: new Map(), triples: [], tripleCodes: new Map(), slots: [], sub: -1, codes: [] };
+    return distinctSubscribers(p, order, W);
   }
 
-  /** Reads the profiles of the pending episodes' subscribers and counts each episode under its values. */
-  private byProfile(db: Db): Map<string, ProfileAgg> {
-    const out = new Map<string, ProfileAgg>();
-    const p = this.pending.subarray(0, this.pendingLen);
-    this.pending = new Int32Array(7 * 4096);
-    this.pendingLen = 0;
-    if (p.length === 0) return out;
-    const W = 7;
-    // Episodes ordered by subscriber with a native numeric sort: key = subscriber * step + episode index.
-    const n = p.length / W;
-    const step = 2 ** Math.ceil(Math.log2(n + 1));
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = p[i * W]! * step + i;
-    keys.sort();
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i]! % step;
+  /** Counts the pending episodes of subscribers up to `lastSub` under their profile values (from `chunk`). */
+  take(chunk: ProfileChunks, lastSub: number): void {
+    const f = this.profiles;
+    if (!f) return;
+    const { p, order, pairs, pairCodes, triples, tripleCodes, slots } = f;
     const fields = this.profileFields;
     // Field values and (day, channel, flow) triples become small integers, so the hot loop below keys a
     // Map by numbers instead of building a string per episode and field.
-    const pairs: [string, string][] = [];
-    const pairCodes = new Map<string, Map<string, number>>();
     const pair = (field: string, value: string): number => {
       let byValue = pairCodes.get(field);
       if (!byValue) pairCodes.set(field, (byValue = new Map<string, number>()));
@@ -173,98 +171,104 @@ export class DiscoveryRollup {
       }
       return code;
     };
-    const triples: [number, number, number][] = [];
-    const tripleCodes = new Map<number, number>();
-    // Per triple, the six counts of every pair code side by side (grown as codes are added).
-    const slots: Int32Array[] = [];
-    const inRange = db.$client.prepare('SELECT id, region, crop, profile FROM subscribers WHERE id BETWEEN ? AND ?').raw();
-    for (let from = 0; from < order.length; ) {
-      // The next chunk of distinct subscribers.
-      const ids: number[] = [];
-      let to = from;
-      while (to < order.length && (ids.length < CHUNK || p[order[to]! * W] === ids[ids.length - 1])) {
-        const sub = p[order[to]! * W]!;
-        if (ids[ids.length - 1] !== sub) ids.push(sub);
-        to++;
-      }
-      // Dense ids (a pass over most of the base) read as one range; sparse ones by list.
-      const lo = ids[0]!;
-      const hi = ids[ids.length - 1]!;
-      const rows = (
-        hi - lo < 4 * ids.length ? inRange.all(lo, hi) : db.$client.prepare(`SELECT id, region, crop, profile FROM subscribers WHERE id IN (${ids.map(() => '?').join(',')})`).raw().all(...ids)
-      ) as [number, string | null, string | null, string | null][];
-      const groups = new Map<number, number[]>();
-      for (const [id, region, crop, raw] of rows) {
-        let profile: Record<string, unknown> = {};
-        try {
-          const v = raw ? (JSON.parse(raw) as unknown) : {};
-          if (v && typeof v === 'object' && !Array.isArray(v)) profile = v as Record<string, unknown>;
-        } catch {
-          // A profile that is not JSON has no fields to group by.
-        }
-        // Region and crop have their own columns; the profile's value wins when it has one.
-        const merged: Record<string, unknown> = { ...(region ? { region } : {}), ...(crop ? { crop } : {}), ...profile };
-        const codes: number[] = [];
-        for (const f of fields ?? Object.keys(merged)) {
-          const values = profileValues(merged[f]);
-          if (values.length === 0) continue;
-          codes.push(pair(f, ''));
-          for (const v of values) codes.push(pair(f, v));
-        }
-        groups.set(id, codes);
-      }
-      for (let j = from; j < to; j++) {
-        const i = order[j]! * W;
-        const codes = groups.get(p[i]!);
-        if (!codes || codes.length === 0) continue;
-        const tk = (p[i + 1]! * 1024 + p[i + 2]!) * 1024 + p[i + 3]!;
-        let t = tripleCodes.get(tk);
-        if (t === undefined) {
-          tripleCodes.set(tk, (t = triples.length));
-          triples.push([p[i + 1]!, p[i + 2]!, p[i + 3]!]);
-        }
-        let slot = slots[t] ?? new Int32Array(6 * 256);
-        if (slot.length < 6 * pairs.length) {
-          const grown = new Int32Array(Math.max(slot.length * 2, 6 * pairs.length));
-          grown.set(slot);
-          slot = grown;
-        }
-        slots[t] = slot;
-        const outcome = p[i + 4]!;
-        const col = outcome === 0 ? 1 : outcome === 1 ? 2 : 3;
-        const any = p[i + 5]!;
-        const sessions = p[i + 6]!;
-        for (const code of codes) {
-          const b = code * 6;
-          slot[b]! += 1;
-          slot[b + col]! += 1;
-          slot[b + 4]! += any;
-          slot[b + 5]! += sessions;
+    // A field's codes: the marker '' (the subscriber has the field) and one per value; none without a value.
+    const values = (f.values ??= new ValueCodes((field, value) => {
+      const vs = profileValues(value);
+      return vs.length === 0 ? [] : [pair(field, ''), ...vs.map((v) => pair(field, v))];
+    }));
+    let j = f.next;
+    for (; j < order.length; j++) {
+      const i = order[j]! * W;
+      const sub = p[i]!;
+      if (sub > lastSub) break;
+      if (sub !== f.sub) {
+        f.sub = sub;
+        f.codes = [];
+        const row = chunk.get(sub);
+        if (row) {
+          if (fields) {
+            // The configured fields: no merged object per subscriber, codes looked up per distinct value.
+            for (const fl of fields) for (const c of values.get(fl, fieldValue(row, fl, DISCOVERY_COLUMNS))) f.codes.push(c);
+          } else {
+            // Region and crop have their own columns; the profile's value wins when it has one.
+            const merged: Record<string, unknown> = { ...(row.region ? { region: row.region } : {}), ...(row.crop ? { crop: row.crop } : {}), ...row.profile };
+            for (const fl of Object.keys(merged)) for (const c of values.get(fl, merged[fl])) f.codes.push(c);
+          }
         }
       }
-      from = to;
+      const codes = f.codes;
+      if (codes.length === 0) continue;
+      const tk = (p[i + 1]! * 1024 + p[i + 2]!) * 1024 + p[i + 3]!;
+      let t = tripleCodes.get(tk);
+      if (t === undefined) {
+        tripleCodes.set(tk, (t = triples.length));
+        triples.push([p[i + 1]!, p[i + 2]!, p[i + 3]!]);
+      }
+      // Per triple, the six counts of every pair code side by side (grown as codes are added).
+      let slot = slots[t] ?? new Int32Array(6 * 256);
+      if (slot.length < 6 * pairs.length) {
+        const grown = new Int32Array(Math.max(slot.length * 2, 6 * pairs.length));
+        grown.set(slot);
+        slot = grown;
+      }
+      slots[t] = slot;
+      const outcome = p[i + 4]!;
+      const col = outcome === 0 ? 1 : outcome === 1 ? 2 : 3;
+      const any = p[i + 5]!;
+      const sessions = p[i + 6]!;
+      for (const code of codes) {
+        const b = code * 6;
+        slot[b]! += 1;
+        slot[b + col]! += 1;
+        slot[b + 4]! += any;
+        slot[b + 5]! += sessions;
+      }
     }
-    slots.forEach((slot, t) => {
-      const [day, ch, flow] = triples[t]!;
-      for (let code = 0; code * 6 < slot.length && code < pairs.length; code++) {
+    f.next = j;
+  }
+
+  /** Merges everything into the rollup tables (call inside a transaction, after `begin` and `take`) and empties the buffers. */
+  flush(store: DiscoveryStore): number {
+    for (const a of this.main.values()) store.addMain(a);
+    let rows = this.main.size;
+    this.main.clear();
+    const f = this.profiles;
+    this.profiles = null;
+    if (!f) return rows;
+    f.slots.forEach((slot, t) => {
+      const [day, ch, flow] = f.triples[t]!;
+      for (let code = 0; code * 6 < slot.length && code < f.pairs.length; code++) {
         const b = code * 6;
         if (slot[b] === 0) continue;
-        const [field, value] = pairs[code]!;
+        const [field, value] = f.pairs[code]!;
         const counts = { episodes: slot[b]!, firstGo: slot[b + 1]!, retried: slot[b + 2]!, notFound: slot[b + 3]!, anyFirstGo: slot[b + 4]!, sessions: slot[b + 5]! };
-        out.set(`${day}|${ch}|${flow}|${field}|${value}`, { day, ch: this.names[ch]!, flow: this.names[flow]!, field, value, ...counts });
+        store.addProfile({ day, ch: this.names[ch]!, flow: this.names[flow]!, field, value, ...counts });
+        rows++;
       }
     });
-    return out;
+    return rows;
   }
 }
 
-function merged(a: DiscoveryCounts, o: Record<string, number> | undefined): number[] {
-  return [
-    (o?.episodes ?? 0) + a.episodes,
-    (o?.first_go ?? 0) + a.firstGo,
-    (o?.retried ?? 0) + a.retried,
-    (o?.not_found ?? 0) + a.notFound,
-    (o?.any_first_go ?? 0) + a.anyFirstGo,
-    (o?.sessions ?? 0) + a.sessions,
-  ];
+/** Entry indexes of `p` (entries of `w` numbers, the subscriber first) ordered by subscriber, then entry. */
+export function orderBySubscriber(p: Int32Array, w: number): Int32Array {
+  // A native numeric sort: key = subscriber * step + entry index.
+  const n = p.length / w;
+  const step = 2 ** Math.ceil(Math.log2(n + 1));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = p[i * w]! * step + i;
+  keys.sort();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = keys[i]! % step;
+  return order;
+}
+
+/** The distinct subscribers of ordered entries, ascending. */
+export function distinctSubscribers(p: Int32Array, order: Int32Array, w: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < order.length; j++) {
+    const sub = p[order[j]! * w]!;
+    if (out[out.length - 1] !== sub) out.push(sub);
+  }
+  return out;
 }

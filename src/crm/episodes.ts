@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { IngestStore } from './ingest-store';
 
 /**
  * One subscriber's visit: their sessions (USSD, IVR, SMS) with no more than the configured gap between
@@ -61,9 +61,8 @@ export class EpisodeTracker {
   ) {}
 
   /** Loads the episodes a previous pass left open. */
-  load(db: Db): void {
-    const rows = db.$client.prepare('SELECT acc FROM crm_open_episodes').raw().all() as [string][];
-    for (const [acc] of rows) {
+  load(store: IngestStore): void {
+    for (const acc of store.openEpisodes()) {
       const e = JSON.parse(acc) as EpisodeAcc;
       this.open.set(e.sub, e);
     }
@@ -118,11 +117,8 @@ export class EpisodeTracker {
   }
 
   /** Writes the episodes still open, for the next pass (inside the pass's transaction). */
-  save(db: Db): number {
-    const c = db.$client;
-    c.prepare('DELETE FROM crm_open_episodes').run();
-    const ins = c.prepare('INSERT INTO crm_open_episodes (subscriber_id, last_at, acc) VALUES (?, ?, ?)');
-    for (const e of this.open.values()) ins.run(e.sub, e.last, JSON.stringify(e));
+  save(store: IngestStore): number {
+    store.saveOpenEpisodes([...this.open.values()].map((e) => ({ sub: e.sub, last: e.last, acc: e })));
     return this.open.size;
   }
 }

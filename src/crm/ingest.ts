@@ -8,6 +8,7 @@ import type { Days } from './days';
 import { CHANNELS, T, TYPE_NAMES, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
 import { batchSource } from './ingest-reader';
+import { IngestStore } from './ingest-store';
 import type { OutcomeTracker } from './outcomes';
 import type { Rollups } from './rollups';
 import { applySessionEvent, finishSession, newSessionAcc, type NodeSink, type SessionAcc, type SessionOutcome } from './session-classifier';
@@ -70,6 +71,7 @@ export class Ingest {
   /** The latest session start (or keyword answer) read: no later session can start before it. */
   private latestStart = -Infinity;
   private sweptAt = -Infinity;
+  private readonly db: IngestStore;
 
   constructor(
     private readonly d: IngestDeps,
@@ -78,6 +80,7 @@ export class Ingest {
     readonly outcomes: OutcomeTracker,
   ) {
     const days = d.days;
+    this.db = new IngestStore(d.db);
     this.sink = {
       view: (at, acc, node) => rollups.view(days.of(at), acc.ch, acc.flow, node),
       dwell: (at, acc, node, ms) => rollups.dwell(days.of(at), acc.ch, acc.flow, node, ms),
@@ -95,24 +98,23 @@ export class Ingest {
 
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
   run(cursor: number, now: number): IngestResult {
-    const c = this.d.db.$client;
-    const maxId = (c.prepare('SELECT max(id) AS m FROM usage_events').get() as { m: number | null }).m ?? 0;
+    const maxId = this.db.lastEventId();
     const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set() };
-    const carried = c.prepare('SELECT session_id, acc FROM crm_open_sessions').raw().all() as [string, string][];
+    const carried = this.db.openSessions();
     carried.forEach(([id, acc], code) => {
       const a = JSON.parse(acc) as SessionAcc;
       this.open.set(code, a);
       this.openIds.push([id, code]);
       this.opened(a.sub, 1);
     });
-    this.episodes.load(this.d.db);
+    this.episodes.load(this.db);
     if (maxId <= cursor) return this.closeStale(res, now);
 
     // Start the reader first: a worker decodes while this thread loads the subscribers.
     const source = batchSource(this.d.db, { from: cursor, to: maxId, now, open: this.openIds }, { parallel: this.d.parallel ?? false, ...(this.d.parallelMinEvents !== undefined ? { minEvents: this.d.parallelMinEvents } : {}) });
     try {
       // A pass over most of the base loads every subscriber in one scan; a small one loads those it meets.
-      const maxSub = (c.prepare('SELECT max(id) AS m FROM subscribers').get() as { m: number | null }).m ?? 0;
+      const maxSub = this.db.lastSubscriberId();
       if (maxId - cursor > 2 * maxSub) this.store.loadAll();
       else this.store.grow(maxSub);
       for (let b = source.next(); b !== null; b = source.next()) {
@@ -317,17 +319,12 @@ export class Ingest {
 
   /** Writes the sessions and episodes still open, for the next pass (inside the pass's transaction). */
   saveOpenSessions(): number {
-    this.episodes.save(this.d.db);
-    const c = this.d.db.$client;
-    c.prepare('DELETE FROM crm_open_sessions').run();
-    const ins = c.prepare('INSERT INTO crm_open_sessions (session_id, subscriber_id, last_at, acc) VALUES (?, ?, ?, ?)');
-    let n = 0;
+    this.episodes.save(this.db);
+    const rows: { id: string; sub: number; last: number; acc: SessionAcc }[] = [];
     for (const [id, code] of this.openIds) {
       const acc = this.open.get(code);
-      if (!acc) continue;
-      ins.run(id, acc.sub, acc.last, JSON.stringify(acc));
-      n++;
+      if (acc) rows.push({ id, sub: acc.sub, last: acc.last, acc });
     }
-    return n;
+    return this.db.saveOpenSessions(rows);
   }
 }

@@ -1,10 +1,17 @@
 import type { Db } from '../db/client';
 import { DIMS } from './activity-store';
 import { DemographyRollup } from './demography-rollup';
+import { DemographyStore } from './demography-store';
 import { DiscoveryRollup } from './discovery-rollup';
-import { dwellBucket, mergeHistogram } from './dwell';
-import { hllAdd, hllMerge, hllNew } from './hll';
+import { DiscoveryStore } from './discovery-store';
+import { dwellBucket } from './dwell';
+import { hllAdd, hllNew } from './hll';
+import { RollupsStore } from './rollups-store';
+import { ProfileChunks, ProfileStore } from './profile-store';
 import type { SessionOutcome } from './session-classifier';
+
+/** Subscribers whose profiles are read per query. */
+const PROFILE_CHUNK = 500;
 
 interface NodeAgg {
   day: number;
@@ -160,59 +167,38 @@ export class Rollups {
 
   /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
   flush(db: Db): { rows: number } {
-    const c = db.$client;
-    const getNode = c.prepare('SELECT views, sessions, invalid, backs, exits, dropoffs, dwell FROM crm_node_daily WHERE day = ? AND channel = ? AND flow_id = ? AND node_id = ?');
-    const putNode = c.prepare(
-      'INSERT OR REPLACE INTO crm_node_daily (day, channel, flow_id, node_id, views, sessions, invalid, backs, exits, dropoffs, dwell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const a of this.nodeAgg.values()) {
-      const old = getNode.get(a.day, a.ch, a.flow, a.node) as
-        | { views: number; sessions: number; invalid: number; backs: number; exits: string; dropoffs: number; dwell: string }
-        | undefined;
-      const exits = old ? (JSON.parse(old.exits) as Record<string, number>) : {};
-      for (const [k, v] of Object.entries(a.exits)) exits[k] = (exits[k] ?? 0) + v;
-      const dwell = mergeHistogram(old ? (JSON.parse(old.dwell) as number[]) : [], a.dwell).map((v) => v ?? 0);
-      putNode.run(a.day, a.ch, a.flow, a.node, (old?.views ?? 0) + a.views, (old?.sessions ?? 0) + a.sessions, (old?.invalid ?? 0) + a.invalid, (old?.backs ?? 0) + a.backs, JSON.stringify(exits), (old?.dropoffs ?? 0) + a.dropoffs, JSON.stringify(dwell));
-    }
-    const getSes = c.prepare('SELECT * FROM crm_session_daily WHERE day = ? AND channel = ? AND flow_id = ?');
-    const putSes = c.prepare(`INSERT OR REPLACE INTO crm_session_daily (day, channel, flow_id, sessions, content_sessions, clean_sessions, stuck_sessions,
-      first_sessions, first_content_sessions, menu_ms, ends, friction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const addAll = (dst: Record<string, number>, src: Record<string, number>) => {
-      for (const [k, v] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + v;
-      return dst;
-    };
-    for (const s of this.sessionAgg.values()) {
-      const o = getSes.get(s.day, s.ch, s.flow) as
-        | { sessions: number; content_sessions: number; clean_sessions: number; stuck_sessions: number; first_sessions: number; first_content_sessions: number; menu_ms: number; ends: string; friction: string }
-        | undefined;
-      putSes.run(
-        s.day,
-        s.ch,
-        s.flow,
-        (o?.sessions ?? 0) + s.sessions,
-        (o?.content_sessions ?? 0) + s.content,
-        (o?.clean_sessions ?? 0) + s.clean,
-        (o?.stuck_sessions ?? 0) + s.stuck,
-        (o?.first_sessions ?? 0) + s.first,
-        (o?.first_content_sessions ?? 0) + s.firstContent,
-        (o?.menu_ms ?? 0) + s.menuMs,
-        JSON.stringify(addAll(o ? (JSON.parse(o.ends) as Record<string, number>) : {}, s.ends)),
-        JSON.stringify(addAll(o ? (JSON.parse(o.friction) as Record<string, number>) : {}, s.friction)),
-      );
-    }
-    const getUse = c.prepare('SELECT sessions, content_sessions, stuck_sessions, subscribers FROM crm_usage_daily WHERE day = ? AND channel = ? AND flow_id = ? AND dim = ? AND value = ?');
-    const putUse = c.prepare(
-      'INSERT OR REPLACE INTO crm_usage_daily (day, channel, flow_id, dim, value, sessions, content_sessions, stuck_sessions, subscribers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const u of this.usageAgg.values()) {
-      const o = getUse.get(u.day, u.ch, u.flow, u.dim, u.value) as { sessions: number; content_sessions: number; stuck_sessions: number; subscribers: Buffer } | undefined;
-      if (o) hllMerge(u.hll, new Uint8Array(o.subscribers));
-      putUse.run(u.day, u.ch, u.flow, u.dim, u.value, (o?.sessions ?? 0) + u.sessions, (o?.content_sessions ?? 0) + u.content, (o?.stuck_sessions ?? 0) + u.stuck, Buffer.from(u.hll));
-    }
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(db) + this.demography.flush(db);
+    const store = new RollupsStore(db);
+    for (const a of this.nodeAgg.values()) store.addNode({ day: a.day, ch: a.ch, flow: a.flow, node: a.node }, a);
+    for (const s of this.sessionAgg.values()) store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s);
+    for (const u of this.usageAgg.values()) store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll);
+    this.byProfile(db);
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db));
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();
     return { rows };
+  }
+
+  /**
+   * Counts the pending episodes and visits under their subscribers' profile values: one read and one
+   * parse of each subscriber's profile, in ascending id chunks, for both profile rollups.
+   */
+  private byProfile(db: Db): void {
+    const a = this.discovery.begin();
+    const b = this.demography.begin();
+    const chunk = new ProfileChunks(new ProfileStore(db));
+    for (let i = 0, j = 0; i < a.length || j < b.length; ) {
+      const ids: number[] = [];
+      while (ids.length < PROFILE_CHUNK && (i < a.length || j < b.length)) {
+        const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+        if (a[i] === next) i++;
+        if (b[j] === next) j++;
+        ids.push(next);
+      }
+      chunk.load(ids);
+      const last = ids[ids.length - 1]!;
+      this.discovery.take(chunk, last);
+      this.demography.take(chunk, last);
+    }
   }
 }

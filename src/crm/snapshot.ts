@@ -1,7 +1,7 @@
-import type { Db } from '../db/client';
 import { DAY } from '../lib/clock';
 import { NOT_SET_VALUE } from './demography-rollup';
 import { profileValues } from './discovery-rollup';
+import { SnapshotStore } from './snapshot-store';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
@@ -105,7 +105,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     }
   }
   put.run('reach', today, JSON.stringify(reach), now);
-  put.run('profile_reach', today, JSON.stringify(registeredByProfile(c)), now);
+  put.run('profile_reach', today, JSON.stringify(registeredByProfile(new SnapshotStore(d.db))), now);
 
   c.prepare('DELETE FROM crm_risk_rankings').run();
   const ins = c.prepare(
@@ -123,36 +123,61 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
 
 type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
 
-/** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
 /**
  * Registered subscribers per profile field value (list items one by one, numbers by their whole part,
  * as the demography rollups group them), with '(not set)' for those without the field: the usage report's
  * registered counts, read from here instead of a scan of every profile per request.
  */
-function registeredByProfile(c: Db['$client']): Record<string, Record<string, number>> {
-  const total = (c.prepare('SELECT count(*) FROM subscribers').pluck().get() as number) ?? 0;
-  const rows = c
-    .prepare(
-      `SELECT j.key, coalesce(k.value, j.value), count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j
-       LEFT JOIN json_each(CASE WHEN j.type = 'array' THEN j.value END) k WHERE j.type <> 'null' AND NOT (j.type = 'array' AND k.value IS NULL) GROUP BY 1, 2`,
-    )
-    .raw()
-    .all() as [string, unknown, number][];
-  const withField = c
-    .prepare(`SELECT j.key, count(*) FROM (SELECT profile FROM subscribers WHERE json_valid(profile)) s, json_each(s.profile) j WHERE j.type <> 'null' AND NOT (j.type = 'array' AND json_array_length(j.value) = 0) GROUP BY 1`)
-    .raw()
-    .all() as [string, number][];
-  const out: Record<string, Record<string, number>> = {};
-  for (const [field, value, n] of rows) {
-    for (const v of profileValues(value)) {
-      const m = (out[field] ??= {});
-      m[v] = (m[v] ?? 0) + n;
+function registeredByProfile(store: SnapshotStore): Record<string, Record<string, number>> {
+  // One scan in JS instead of json_each in SQL (several times cheaper at a million profiles). Values are
+  // taken as SQLite's json_each gives them (true as 1, a nested list or object as its JSON text, null items
+  // skipped) and
+  // grouped in its order (field, then numbers before text), so the stored snapshot is the same.
+  let total = 0;
+  const counts = new Map<string, Map<number | string, number>>();
+  const withField = new Map<string, number>();
+  const bump = (field: string, value: number | string) => {
+    let m = counts.get(field);
+    if (!m) counts.set(field, (m = new Map<number | string, number>()));
+    m.set(value, (m.get(value) ?? 0) + 1);
+  };
+  const asSql = (v: unknown): number | string => (typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
+  for (const raw of store.allProfiles()) {
+    total++;
+    let profile: unknown;
+    try {
+      profile = raw === null ? null : JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (!profile || typeof profile !== 'object' || Array.isArray(profile)) continue;
+    for (const [field, v] of Object.entries(profile as Record<string, unknown>)) {
+      if (v === null) continue;
+      if (Array.isArray(v)) {
+        if (v.length === 0) continue;
+        for (const item of v) if (item !== null) bump(field, asSql(item));
+      } else bump(field, asSql(v));
+      withField.set(field, (withField.get(field) ?? 0) + 1);
     }
   }
-  for (const [field, n] of withField) (out[field] ??= {})[NOT_SET_VALUE] = total - n;
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const bySql = (a: number | string, b: number | string) => (typeof a === 'number' ? (typeof b === 'number' ? a - b : -1) : typeof b === 'number' ? 1 : byText(a, b));
+  const out: Record<string, Record<string, number>> = {};
+  for (const field of [...counts.keys()].sort(byText)) {
+    const values = counts.get(field)!;
+    for (const value of [...values.keys()].sort(bySql)) {
+      const n = values.get(value)!;
+      for (const v of profileValues(value)) {
+        const m = (out[field] ??= {});
+        m[v] = (m[v] ?? 0) + n;
+      }
+    }
+  }
+  for (const field of [...withField.keys()].sort(byText)) (out[field] ??= {})[NOT_SET_VALUE] = total - withField.get(field)!;
   return out;
 }
 
+/** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
 function failedCharges(json: string | null, serviceId: string, since: number): number {
   // Most subscribers have no failure at all: skip the parse unless an attempt with ok = 0 is there.
   if (!json || !json.includes(',0,')) return 0;
