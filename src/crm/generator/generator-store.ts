@@ -17,21 +17,11 @@ const insertHead = (t: SQLiteTable, list: AnyColumn[]): string => text(sql`INSER
 /** The tables whose secondary indexes a fresh bulk load drops and rebuilds (cheaper than keeping them up to date). */
 const BULK_TABLES = [usageEvents, sessions, billingEvents];
 
-/** An intervention the CRM pass decided, with when its message or call was due to go out. */
-export interface DecidedIntervention {
-  id: string;
-  sub: number;
-  kind: string;
-  arm: string;
-  status: string;
-  channel: string;
-  messageId: string | null;
-  callId: string | null;
-  at: number;
-  windowEndsAt: number;
-  msgDue: number | null;
-  callDue: number | null;
-}
+/** An intervention the CRM pass decided (`sub`: its subscriber), with when its message or call was due to go out. */
+export type DecidedIntervention = Pick<
+  typeof crmInterventions.$inferSelect,
+  'id' | 'kind' | 'arm' | 'status' | 'channel' | 'messageId' | 'callId' | 'at' | 'windowEndsAt'
+> & { sub: number; msgDue: number | null; callDue: number | null };
 
 /**
  * The synthetic population's writes: bulk inserts of subscribers, usage events, sessions, subscriptions
