@@ -1,6 +1,5 @@
 import { badRequest } from '../lib/errors';
 import { AGE_BANDS, type ProfileSchema } from '../subscribers/profile-schema';
-import type { ReportRange } from './range';
 
 /** How a report groups subscribers by one profile field. */
 export interface ProfileGrouping {
@@ -16,9 +15,9 @@ export const NOT_SET = '(not set)';
 
 /**
  * The grouping for `field` (a typed profile field, a column field or `ageBand`); 400 naming the field
- * and the choices otherwise. Age bands are as of the range's end year.
+ * and the choices otherwise.
  */
-export function profileGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, r: ReportRange, extra: readonly string[] = []): ProfileGrouping {
+export function profileGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, extra: readonly string[] = []): ProfileGrouping {
   if (field === 'ageBand') {
     if (schema.field('birthYear')?.type !== 'integer') throw badRequest('INVALID_DIMENSION', 'ageBand needs the birthYear profile field (an integer) in config profile.fields.');
     return { field, overlapping: false, order: AGE_BANDS.map((b) => b.label) };

@@ -21,7 +21,7 @@ export interface RollupGrouping extends ProfileGrouping {
 
 /** The grouping of `field` over the rollups; 400 (from profileGrouping) for an unknown field. */
 export function rollupGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, r: ReportRange, extra: readonly string[] = []): RollupGrouping {
-  const g = profileGrouping(schema, field, r, extra);
+  const g = profileGrouping(schema, field, extra);
   if (field !== 'ageBand') return { ...g, stored: field, label: (v) => (v === NOT_SET_VALUE ? NOT_SET : v) };
   // Ages are as of the range's end year, as the SQL grouping had them.
   const endYear = new Date(r.to).getUTCFullYear();
