@@ -34,11 +34,23 @@ export class FunnelStore {
     );
   }
 
-  /** Every node-day in the range. */
-  *nodeDays(r: ReportRange): Generator<NodeDay> {
-    for (const row of this.nodes.for(r).iterate(rollupParams(r))) {
-      yield { ...row, exits: JSON.parse(row.exits) as Record<string, number>, dwell: JSON.parse(row.dwell) as number[] };
+  /** Every node-day in the range (a few per node and day: small enough to read at once). */
+  nodeDays(r: ReportRange): NodeDay[] {
+    const out: NodeDay[] = [];
+    for (const n of this.nodes.for(r).all(rollupParams(r))) {
+      out.push({
+        flowId: n.flowId,
+        nodeId: n.nodeId,
+        views: n.views,
+        sessions: n.sessions,
+        invalid: n.invalid,
+        backs: n.backs,
+        exits: JSON.parse(n.exits) as Record<string, number>,
+        dropoffs: n.dropoffs,
+        dwell: JSON.parse(n.dwell) as number[],
+      });
     }
+    return out;
   }
 
   /** Sessions and content sessions per flow in the range. */
