@@ -5,6 +5,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
 import { migrateDb, openDb, tx } from '../db/client';
+import { BareImportStore } from './bare-import-store';
 import { startTarget } from './http-target';
 import type { Bench, BenchResult } from './types';
 
@@ -32,14 +33,14 @@ async function writeFile(file: string, rows: number): Promise<void> {
 async function bareInsert(file: string, dbPath: string, batch: number): Promise<{ rows: number; seconds: number }> {
   const db = openDb({ path: dbPath });
   migrateDb(db);
-  const ins = db.$client.prepare('INSERT INTO subscribers (msisdn, language, region, profile, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const store = new BareImportStore(db);
   const t0 = performance.now();
   let rows = 0;
   let pending: string[][] = [];
   const flush = () => {
     const now = NOW;
     tx(db, () => {
-      for (const r of pending) ins.run(`+254${r[0]!.slice(1)}`, r[6], r[3], JSON.stringify({ gender: r[1], birthYear: Number(r[2]), crops: r[4]!.split(';'), farmSize: Number(r[5]) }), now, now);
+      for (const r of pending) store.insert(`+254${r[0]!.slice(1)}`, r[6], r[3], JSON.stringify({ gender: r[1], birthYear: Number(r[2]), crops: r[4]!.split(';'), farmSize: Number(r[5]) }), now);
     });
     rows += pending.length;
     pending = [];
@@ -55,7 +56,7 @@ async function bareInsert(file: string, dbPath: string, batch: number): Promise<
   }
   flush();
   const seconds = (performance.now() - t0) / 1000;
-  db.$client.close();
+  store.close();
   return { rows, seconds };
 }
 

@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Counter } from 'prom-client';
 import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
@@ -16,6 +15,7 @@ import type { FindingKind } from './detectors/types';
 import { inHoldout } from './experiments';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
+import { InterventionRepo } from './intervention-repo';
 
 export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback';
 export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback'];
@@ -51,25 +51,19 @@ export function fillTemplate(text: string, vars: Record<string, string>): string
 export class Interventions {
   private readonly counter: Counter<string>;
   private readonly log: Logger;
-  private readonly lastOf: Statement<[number, string], { at: number | null }>;
-  private readonly insert: Statement;
+  private readonly repo: InterventionRepo;
 
   constructor(private readonly d: InterventionDeps) {
     this.counter = d.metrics.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
     this.log = d.log.child({ comp: 'crm' });
-    this.lastOf = d.db.$client.prepare('SELECT max(at) AS at FROM crm_interventions WHERE subscriber_id = ? AND kind = ?');
-    this.insert = d.db.$client.prepare(
-      `INSERT INTO crm_interventions (id, finding_id, subscriber_id, kind, finding_kind, service_id, arm, channel, status, reason, message_id, call_id, text, parts, cost_minor, at, window_ends_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.repo = InterventionRepo.of(d.db);
   }
 
   /** The intervention a finding calls for. */
   kindFor(f: Pick<FindingRow, 'kind' | 'detail'>): InterventionKind {
     const k: FindingKind = f.kind;
     if (k === 'stuck') {
-      const detail = JSON.parse(f.detail) as { channel?: string };
-      return detail.channel === 'ivr' && this.d.calls ? 'voice_guidance' : 'education_sms';
+      return f.detail.channel === 'ivr' && this.d.calls ? 'voice_guidance' : 'education_sms';
     }
     if (k === 'passive') return 'nudge';
     if (k === 'lapsing') return 'save';
@@ -79,28 +73,28 @@ export class Interventions {
   /** Acts on one due finding as of `now`. */
   act(f: FindingRow, now: number): ActOutcome {
     const cfg = this.d.config.crm;
-    const sub = this.d.subscribers.findById(f.subscriber_id);
+    const sub = this.d.subscribers.findById(f.subscriberId);
     if (!sub) return this.ineligible(f, 'unknown_subscriber', now);
     // Opted out before assignment: outside the experiment altogether (messaging would block it anyway).
     if (sub.optedOut) return this.ineligible(f, 'opted_out', now);
     const kind = this.kindFor(f);
     if (kind === 'voice_guidance' ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
 
-    const last = this.lastOf.get(sub.id, kind)!;
+    const lastAt = this.repo.lastAt(sub.id, kind);
     const cooldown = cfg.interventions.cooldownDays[kind] * DAY;
-    if (last.at !== null && last.at + cooldown > now) {
-      this.d.findings.defer(f.id, last.at + cooldown);
+    if (lastAt !== null && lastAt + cooldown > now) {
+      this.d.findings.defer(f.id, lastAt + cooldown);
       return { deferred: true };
     }
 
     const holdout = inHoldout(cfg.experimentSalt, kind, sub.id, cfg.holdoutPercent);
     const id = newId('int', now);
-    const detail = JSON.parse(f.detail) as Record<string, unknown>;
+    const detail = f.detail;
     const windowEndsAt = now + cfg.interventions.outcomeDays * DAY;
     // A savepoint inside the pass's batch transaction (its own transaction otherwise): a finding whose
     // message cannot be queued rolls back alone.
-    const run = <T>(fn: () => T): T => (this.d.db.$client.inTransaction ? this.d.db.$client.transaction(fn)() : tx(this.d.db, fn));
-    return run(() => {
+    // (tx nests as a savepoint when a transaction is open.)
+    return tx(this.d.db, () => {
       let status: string;
       let reason: string | null = null;
       let channel = 'none';
@@ -139,7 +133,25 @@ export class Interventions {
         costMinor = Math.round(cfg.costs.smsPart * 100 * r.parts);
       }
       const arm = holdout ? 'holdout' : 'treatment';
-      this.insert.run(id, f.id, sub.id, kind, f.kind, f.service_id, arm, channel, status, reason, messageId, callId, text, parts, costMinor, now, windowEndsAt);
+      this.repo.insert({
+        id,
+        findingId: f.id,
+        subscriberId: sub.id,
+        kind,
+        findingKind: f.kind,
+        serviceId: f.serviceId,
+        arm,
+        channel,
+        status,
+        reason,
+        messageId,
+        callId,
+        text,
+        parts,
+        costMinor,
+        at: now,
+        windowEndsAt,
+      });
       this.d.findings.done(f.id, holdout ? 'holdout' : 'acted', id);
       this.d.usage.record([
         {
@@ -157,7 +169,7 @@ export class Interventions {
             ...(reason ? { blocked: reason } : {}),
             ...(messageId ? { messageId } : {}),
             ...(callId ? { callId } : {}),
-            ...(f.service_id ? { serviceId: f.service_id } : {}),
+            ...(f.serviceId ? { serviceId: f.serviceId } : {}),
           },
         },
       ]);
@@ -181,7 +193,7 @@ export class Interventions {
   }
 
   /** The message text for a kind, in the subscriber's language (or the default language). */
-  render(kind: Exclude<InterventionKind, 'voice_guidance'>, f: Pick<FindingRow, 'reason' | 'service_id'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language'>): string {
+  render(kind: Exclude<InterventionKind, 'voice_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language'>): string {
     const cfg = this.d.config;
     const t = cfg.crm.interventions.templates;
     const templates = kind === 'save' ? (f.reason === 'usage_fading' ? t.save_usage : t.save_billing) : t[kind];
@@ -191,7 +203,7 @@ export class Interventions {
     const code = this.d.index.code(flowId) ?? (main ? this.d.index.code(main.id) : null) ?? '';
     const nodeId = typeof detail.nodeId === 'string' ? detail.nodeId : null;
     const flow = this.d.flows.byId(flowId);
-    const service = f.service_id ? cfg.services.find((s) => s.id === f.service_id) : undefined;
+    const service = f.serviceId ? cfg.services.find((s) => s.id === f.serviceId) : undefined;
     const vars: Record<string, string> = {
       code,
       shortcut: typeof detail.shortcut === 'string' ? detail.shortcut : code,

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { DAY } from '../lib/clock';
+import { InterventionRepo } from './intervention-repo';
 
 /** How long after a window ends late events (receipts, delayed billing notifications) may still count. */
 export const OUTCOME_GRACE_MS = DAY;
@@ -27,13 +28,11 @@ export class OutcomeTracker {
 
   /** Loads the interventions whose outcome window is still open. */
   load(): number {
-    const rows = this.db.$client
-      .prepare('SELECT id, subscriber_id, at, window_ends_at, reached_content_at, returned_at, renewed_at, revenue_minor FROM crm_interventions WHERE outcome_closed = 0')
-      .all() as { id: string; subscriber_id: number; at: number; window_ends_at: number; reached_content_at: number | null; returned_at: number | null; renewed_at: number | null; revenue_minor: number }[];
+    const rows = InterventionRepo.of(this.db).openOutcomes();
     for (const r of rows) {
-      const list = this.bySub.get(r.subscriber_id) ?? [];
-      list.push({ id: r.id, at: r.at, windowEndsAt: r.window_ends_at, reachedContentAt: r.reached_content_at, returnedAt: r.returned_at, renewedAt: r.renewed_at, revenueMinor: r.revenue_minor, dirty: false });
-      this.bySub.set(r.subscriber_id, list);
+      const list = this.bySub.get(r.subscriberId) ?? [];
+      list.push({ id: r.id, at: r.at, windowEndsAt: r.windowEndsAt, reachedContentAt: r.reachedContentAt, returnedAt: r.returnedAt, renewedAt: r.renewedAt, revenueMinor: r.revenueMinor, dirty: false });
+      this.bySub.set(r.subscriberId, list);
     }
     return rows.length;
   }
@@ -78,12 +77,12 @@ export class OutcomeTracker {
 
   /** Writes changed outcomes (inside a transaction). */
   flush(): number {
-    const stmt = this.db.$client.prepare('UPDATE crm_interventions SET reached_content_at = ?, returned_at = ?, renewed_at = ?, revenue_minor = ? WHERE id = ?');
+    const repo = InterventionRepo.of(this.db);
     let n = 0;
     for (const list of this.bySub.values()) {
       for (const o of list) {
         if (!o.dirty) continue;
-        stmt.run(o.reachedContentAt, o.returnedAt, o.renewedAt, o.revenueMinor, o.id);
+        repo.saveOutcome(o);
         o.dirty = false;
         n++;
       }
@@ -94,14 +93,5 @@ export class OutcomeTracker {
 
 /** Closes outcome windows that ended before `now` minus a grace for late events; returns how many. */
 export function closeOutcomeWindows(db: Db, now: number, graceMs = OUTCOME_GRACE_MS): number {
-  const c = db.$client;
-  const due = c.prepare('SELECT id, finding_id FROM crm_interventions WHERE outcome_closed = 0 AND window_ends_at <= ?').all(now - graceMs) as { id: string; finding_id: string }[];
-  const closeIntervention = c.prepare('UPDATE crm_interventions SET outcome_closed = 1 WHERE id = ?');
-  // A finding stays open (no new finding of its kind for the subscriber) while its outcome is measured.
-  const closeFinding = c.prepare('UPDATE crm_findings SET closed_at = ? WHERE id = ? AND closed_at IS NULL');
-  for (const r of due) {
-    closeIntervention.run(r.id);
-    closeFinding.run(now, r.finding_id);
-  }
-  return due.length;
+  return InterventionRepo.of(db).closeOutcomes(now - graceMs, now);
 }

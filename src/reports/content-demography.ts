@@ -1,11 +1,11 @@
 import type { FlowIndex } from '../crm/flow-index';
-import type { Db } from '../db/client';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
 import { EXACT_MAX } from '../crm/distinct-sketch';
 import { NOT_SET, sortGroups } from './profile-groups';
 import { contentReach, distinct, groupUsage, rollupGrouping } from './profile-rollup';
 import { rate, type ReportRange } from './range';
+import type { UsageStore } from './stores/usage-store';
 
 /** Below this many reaching subscribers in a group the index is shown but marked as too few to read. */
 const MIN_REACHED = 10;
@@ -39,11 +39,11 @@ export function reachIndex(reached: number, reachedAll: number, active: number, 
  * and an interval, so a content team sees which group the service is failing. Read from the daily
  * profile rollups the CRM pass keeps, never from the usage log.
  */
-export function contentDemographyReport(db: Db, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Record<string, unknown> {
+export function contentDemographyReport(store: UsageStore, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Record<string, unknown> {
   if (!field) throw badRequest('INVALID_DIMENSION', `field is required: one of ${[...schema.names(), 'ageBand'].join(', ')} (e.g. ?field=gender).`);
   const g = rollupGrouping(schema, field, r);
-  const usage = groupUsage(db, r, g);
-  const { byContent, totals: reachedAllBy } = contentReach(db, r, g);
+  const usage = groupUsage(store, r, g);
+  const { byContent, totals: reachedAllBy } = contentReach(store, r, g);
   const activeAll = distinct(usage.total.subscribers);
   const visitsAll = usage.total.visits;
   const activeBy = new Map([...usage.groups].map(([value, u]) => [value, { active: distinct(u.subscribers), visits: u.visits }]));

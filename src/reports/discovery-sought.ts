@@ -2,24 +2,20 @@ import { COHORTS, zeroCounts, type DiscoveryCounts } from '../crm/discovery-roll
 import { ageBandOf } from '../subscribers/profile-schema';
 import { wilson } from '../crm/experiments';
 import type { FlowIndex } from '../crm/flow-index';
-import type { Db } from '../db/client';
 import { badRequest } from '../lib/errors';
-import { rate, rollupWhere, type ReportRange } from './range';
+import { rate, type ReportRange } from './range';
+import type { DiscoveryStore } from './stores/discovery-store';
 
 /** Breakdowns every discovery report offers; profile fields come on top. */
 export const DISCOVERY_DIMS = ['flow', 'channel', 'language', 'cohort', 'node'] as const;
 
 
-const COLS = 'episodes, first_go, retried, not_found, any_first_go, sessions';
-type CountRow = { episodes: number; first_go: number; retried: number; not_found: number; any_first_go: number; sessions: number };
-
-
-function add(a: DiscoveryCounts, r: CountRow, sign = 1): void {
+function add(a: DiscoveryCounts, r: DiscoveryCounts, sign = 1): void {
   a.episodes += sign * r.episodes;
-  a.firstGo += sign * r.first_go;
+  a.firstGo += sign * r.firstGo;
   a.retried += sign * r.retried;
-  a.notFound += sign * r.not_found;
-  a.anyFirstGo += sign * r.any_first_go;
+  a.notFound += sign * r.notFound;
+  a.anyFirstGo += sign * r.anyFirstGo;
   a.sessions += sign * r.sessions;
 }
 
@@ -66,21 +62,12 @@ function ageBand(birthYear: string, endYear: number): string {
  * sessions within the configured gap; what it ends on is what they sought; first go means the first
  * session got it with no back, home, invalid input or timeout on the way. Optionally broken down `by`.
  */
-export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by: string | undefined, profileFields: readonly string[] | null): Record<string, unknown> {
+export function soughtContentReport(store: DiscoveryStore, flows: FlowIndex, r: ReportRange, by: string | undefined, profileFields: readonly string[] | null): Record<string, unknown> {
   if (by !== undefined) checkBy(by, profileFields);
-  const w = rollupWhere(r);
-  const c = db.$client;
   const total = zeroCounts();
-  const rows = c.prepare(`SELECT channel, flow_id, language, cohort, sought_flow_id, node_id, ${COLS} FROM crm_discovery_daily WHERE ${w.sql}`).all(...w.args) as (CountRow & {
-    channel: string;
-    flow_id: string;
-    language: string;
-    cohort: string;
-    sought_flow_id: string;
-    node_id: string;
-  })[];
+  const rows = store.episodes(r);
   for (const row of rows) add(total, row);
-  const open = (c.prepare('SELECT count(*) AS n FROM crm_open_episodes').get() as { n: number }).n;
+  const open = store.openEpisodes();
   const out: Record<string, unknown> = {
     ...view(total),
     openEpisodes: open,
@@ -98,19 +85,19 @@ export function soughtContentReport(db: Db, flows: FlowIndex, r: ReportRange, by
     for (const row of rows) {
       if (by === 'node') {
         // Per content node: only episodes that found something have a node to blame.
-        if (row.node_id === '') continue;
-        const g = group(`${row.sought_flow_id}\t${row.node_id}`);
-        g.flowId = row.sought_flow_id;
-        g.nodeId = row.node_id;
+        if (row.nodeId === '') continue;
+        const g = group(`${row.soughtFlowId}\t${row.nodeId}`);
+        g.flowId = row.soughtFlowId;
+        g.nodeId = row.nodeId;
         add(g, row);
         continue;
       }
-      add(group(by === 'flow' ? row.flow_id : by === 'channel' ? row.channel : by === 'language' ? row.language : row.cohort), row);
+      add(group(by === 'flow' ? row.flowId : by === 'channel' ? row.channel : by === 'language' ? row.language : row.cohort), row);
     }
   } else {
     const field = by === 'ageBand' ? 'birthYear' : by;
     const endYear = new Date(r.to).getUTCFullYear();
-    const prof = c.prepare(`SELECT value, ${COLS} FROM crm_discovery_profile_daily WHERE field = ? AND ${w.sql}`).all(field, ...w.args) as (CountRow & { value: string })[];
+    const prof = store.episodesByProfile(r, field);
     // Value '' counts every episode whose subscriber has the field: the rest are unknown.
     const unknown = zeroCounts();
     Object.assign(unknown, total);

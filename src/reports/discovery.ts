@@ -1,22 +1,8 @@
-import type { Db } from '../db/client';
 import type { Days } from '../crm/days';
 import type { FlowIndex } from '../crm/flow-index';
 import { soughtContentReport } from './discovery-sought';
-import { rate, rollupWhere, type ReportRange } from './range';
-
-interface Row {
-  day: number;
-  channel: string;
-  sessions: number;
-  content_sessions: number;
-  clean_sessions: number;
-  stuck_sessions: number;
-  first_sessions: number;
-  first_content_sessions: number;
-  menu_ms: number;
-  ends: string;
-  friction: string;
-}
+import { rate, type ReportRange } from './range';
+import type { DiscoveryStore, SessionDay } from './stores/discovery-store';
 
 /**
  * Did callers find the content they were looking for at the first go? `soughtContent`: per episode (a
@@ -25,38 +11,34 @@ interface Row {
  * reaching it without invalid input, back or revisit, first-ever sessions, stuck sessions and why.
  */
 export function discoveryReport(
-  db: Db,
+  store: DiscoveryStore,
   days: Days,
   r: ReportRange,
   opts: { flows: FlowIndex; by?: string | undefined; profileFields?: readonly string[] | null },
 ): Record<string, unknown> {
-  const soughtContent = soughtContentReport(db, opts.flows, r, opts.by, opts.profileFields ?? null);
-  const w = rollupWhere(r);
-  const rows = db.$client.prepare(`SELECT * FROM crm_session_daily WHERE ${w.sql} ORDER BY day`).all(...w.args) as Row[];
+  const soughtContent = soughtContentReport(store, opts.flows, r, opts.by, opts.profileFields ?? null);
   type Acc = { sessions: number; content: number; clean: number; stuck: number; first: number; firstContent: number; menuMs: number; ends: Record<string, number>; friction: Record<string, number> };
   const z = (): Acc => ({ sessions: 0, content: 0, clean: 0, stuck: 0, first: 0, firstContent: 0, menuMs: 0, ends: {}, friction: {} });
   const total = z();
   const byDay = new Map<number, Acc>();
   const byChannel = new Map<string, Acc>();
-  const add = (a: Acc, row: Row, ends: Record<string, number>, friction: Record<string, number>) => {
+  const add = (a: Acc, row: SessionDay) => {
     a.sessions += row.sessions;
-    a.content += row.content_sessions;
-    a.clean += row.clean_sessions;
-    a.stuck += row.stuck_sessions;
-    a.first += row.first_sessions;
-    a.firstContent += row.first_content_sessions;
-    a.menuMs += row.menu_ms;
-    for (const [k, v] of Object.entries(ends)) a.ends[k] = (a.ends[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(friction)) a.friction[k] = (a.friction[k] ?? 0) + v;
+    a.content += row.contentSessions;
+    a.clean += row.cleanSessions;
+    a.stuck += row.stuckSessions;
+    a.first += row.firstSessions;
+    a.firstContent += row.firstContentSessions;
+    a.menuMs += row.menuMs;
+    for (const [k, v] of Object.entries(row.ends)) a.ends[k] = (a.ends[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(row.friction)) a.friction[k] = (a.friction[k] ?? 0) + v;
   };
-  for (const row of rows) {
-    const ends = JSON.parse(row.ends) as Record<string, number>;
-    const friction = JSON.parse(row.friction) as Record<string, number>;
-    add(total, row, ends, friction);
+  for (const row of store.sessions(r)) {
+    add(total, row);
     if (!byDay.has(row.day)) byDay.set(row.day, z());
-    add(byDay.get(row.day)!, row, ends, friction);
+    add(byDay.get(row.day)!, row);
     if (!byChannel.has(row.channel)) byChannel.set(row.channel, z());
-    add(byChannel.get(row.channel)!, row, ends, friction);
+    add(byChannel.get(row.channel)!, row);
   }
   const view = (a: Acc) => ({
     sessions: a.sessions,

@@ -1,19 +1,7 @@
-import type { Db } from '../db/client';
 import type { FlowIndex } from '../crm/flow-index';
 import { histogramMedian, mergeHistogram } from '../crm/dwell';
-import { rate, rollupWhere, type ReportRange } from './range';
-
-interface NodeRow {
-  flow_id: string;
-  node_id: string;
-  views: number;
-  sessions: number;
-  invalid: number;
-  backs: number;
-  exits: string;
-  dropoffs: number;
-  dwell: string;
-}
+import { rate, type ReportRange } from './range';
+import type { FunnelStore } from './stores/funnel-store';
 
 type NodeTotals = { views: number; sessions: number; invalid: number; backs: number; exits: Record<string, number>; dropoffs: number; dwell: number[] };
 
@@ -22,28 +10,22 @@ type NodeTotals = { views: number; sessions: number; invalid: number; backs: num
  * rate, backs, where sessions ended and why, drop-off (ended here without any content), median dwell.
  * Sums the daily node rollups; never reads the usage log.
  */
-export function funnelReport(db: Db, flows: FlowIndex, r: ReportRange): Record<string, unknown> {
-  const w = rollupWhere(r);
-  const rows = db.$client.prepare(`SELECT flow_id, node_id, views, sessions, invalid, backs, exits, dropoffs, dwell FROM crm_node_daily WHERE ${w.sql}`).all(...w.args) as NodeRow[];
+export function funnelReport(store: FunnelStore, flows: FlowIndex, r: ReportRange): Record<string, unknown> {
   const byFlow = new Map<string, Map<string, NodeTotals>>();
-  for (const row of rows) {
-    let nodes = byFlow.get(row.flow_id);
-    if (!nodes) byFlow.set(row.flow_id, (nodes = new Map<string, NodeTotals>()));
-    let a = nodes.get(row.node_id);
-    if (!a) nodes.set(row.node_id, (a = { views: 0, sessions: 0, invalid: 0, backs: 0, exits: {}, dropoffs: 0, dwell: [] }));
+  for (const row of store.nodeDays(r)) {
+    let nodes = byFlow.get(row.flowId);
+    if (!nodes) byFlow.set(row.flowId, (nodes = new Map<string, NodeTotals>()));
+    let a = nodes.get(row.nodeId);
+    if (!a) nodes.set(row.nodeId, (a = { views: 0, sessions: 0, invalid: 0, backs: 0, exits: {}, dropoffs: 0, dwell: [] }));
     a.views += row.views;
     a.sessions += row.sessions;
     a.invalid += row.invalid;
     a.backs += row.backs;
     a.dropoffs += row.dropoffs;
-    for (const [k, v] of Object.entries(JSON.parse(row.exits) as Record<string, number>)) a.exits[k] = (a.exits[k] ?? 0) + v;
-    mergeHistogram(a.dwell, JSON.parse(row.dwell) as number[]);
+    for (const [k, v] of Object.entries(row.exits)) a.exits[k] = (a.exits[k] ?? 0) + v;
+    mergeHistogram(a.dwell, row.dwell);
   }
-  const sw = rollupWhere(r);
-  const totals = db.$client
-    .prepare(`SELECT flow_id, sum(sessions) AS sessions, sum(content_sessions) AS content FROM crm_session_daily WHERE ${sw.sql} GROUP BY flow_id`)
-    .all(...sw.args) as { flow_id: string; sessions: number; content: number }[];
-  const total = new Map(totals.map((t) => [t.flow_id, t]));
+  const total = new Map(store.flowSessions(r).map((t) => [t.flowId, t]));
   return {
     flows: [...byFlow].map(([flowId, nodes]) => {
       const t = total.get(flowId);

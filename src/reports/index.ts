@@ -17,6 +17,7 @@ import { stuckReport } from './stuck';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { ProfileSchema } from '../subscribers/profile-schema';
+import { ReportStores } from './stores';
 
 /**
  * A report's query string, typed: the route's schema has checked what does not depend on configuration
@@ -61,13 +62,16 @@ export class Reports {
     private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> & Partial<Pick<Config, 'profile'>> },
   ) {
     this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
+    this.stores = new ReportStores(d.db);
   }
 
   private readonly profile: ProfileSchema;
+  private readonly stores: ReportStores;
 
   /** Runs report `name` with query-string filters. */
   run(name: string, q: ReportQuery): Record<string, unknown> {
-    const { db, days, flows } = this.d;
+    const { days, flows } = this.d;
+    const stores = this.stores;
     const range = parseRange(q, this.d.clock.now(), days);
     const limit = q.limit ?? 100;
     if (q.service !== undefined && !this.d.config.services.some((s) => s.id === q.service)) {
@@ -76,33 +80,33 @@ export class Reports {
     let body: Record<string, unknown>;
     switch (name) {
       case 'funnel':
-        body = funnelReport(db, flows, range);
+        body = funnelReport(stores.funnel, flows, range);
         break;
       case 'discovery':
-        body = discoveryReport(db, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
+        body = discoveryReport(stores.discovery, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
         break;
       case 'stuck':
-        body = stuckReport(db, flows, range, limit);
+        body = stuckReport(stores.stuck, flows, range, limit);
         break;
       case 'paying-vs-using':
-        body = payingUsingReport(db, days, range, q.service);
+        body = payingUsingReport(stores.snapshots, days, range, q.service);
         break;
       case 'retention': {
         const periods = new Map(this.d.config.services.map((s) => [s.id, PERIOD_DAYS[s.period]]));
-        body = retentionReport(db, range, q.service, { annualDiscountRate: this.d.config.crm.scores.annualDiscountRate, periodDays: (id) => periods.get(id) ?? 1 });
+        body = retentionReport(stores.fits, range, q.service, { annualDiscountRate: this.d.config.crm.scores.annualDiscountRate, periodDays: (id) => periods.get(id) ?? 1 });
         break;
       }
       case 'usage':
-        body = usageReport(db, range, q.by, this.profile);
+        body = usageReport(stores, range, q.by, this.profile);
         break;
       case 'content-demography':
-        body = contentDemographyReport(db, flows, range, q.field ?? q.by, this.profile, limit);
+        body = contentDemographyReport(stores.usage, flows, range, q.field ?? q.by, this.profile, limit);
         break;
       case 'interventions':
-        body = interventionsReport(db, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        body = interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'risk':
-        body = riskReport(db, days, q.service, q.state, limit);
+        body = riskReport(stores, days, q.service, q.state, limit);
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -1,65 +1,21 @@
 import type { Days } from '../crm/days';
 import { meanDifference, reachedMeanDifference, reachedUplift, uplift, wilson, type ReachedEffect } from '../crm/experiments';
 import type { InterventionKind } from '../crm/interventions';
-import type { Db } from '../db/client';
-import { acceptedPartsSql, callPlacedSql, callStateSql, CALL_STATES, SMS_STATES, stateCounts } from './delivery';
+import { CALL_STATES, SMS_STATES, stateCounts } from './delivery';
 import { pendingOutcomes } from './pending-outcomes';
 import { rate, type ReportRange } from './range';
+import type { ArmStateSums, InterventionsStore } from './stores/interventions-store';
 
 /** Which interventions count: only those whose outcome window has closed (the default), or all. */
 export const OUTCOME_WINDOWS = ['closed', 'all'] as const;
 export type OutcomeWindows = (typeof OUTCOME_WINDOWS)[number];
 
-/** Per (kind, arm, delivery state): sums over the interventions in it. */
-interface Row {
-  kind: string;
-  arm: string;
-  channel: string;
-  state: string | null;
-  n: number;
-  /** Accepted by the SMSC (any part) or placed with the provider. */
-  sent: number;
-  reached: number;
-  content: number;
-  renewed: number;
-  returned: number;
-  contentReached: number;
-  renewedReached: number;
-  returnedReached: number;
-  rev: number;
-  rev2: number;
-  revReached: number;
-  cost: number;
-  parts: number;
-}
-
-type Sums = Omit<Row, 'kind' | 'arm' | 'channel' | 'state'>;
+type Sums = Omit<ArmStateSums, 'kind' | 'arm' | 'channel' | 'state'>;
 const SUM_KEYS: (keyof Sums)[] = ['n', 'sent', 'reached', 'content', 'renewed', 'returned', 'contentReached', 'renewedReached', 'returnedReached', 'rev', 'rev2', 'revReached', 'cost', 'parts'];
 const zero = (): Sums => Object.fromEntries(SUM_KEYS.map((k) => [k, 0])) as unknown as Sums;
 
 const money = (minor: number) => Math.round(minor) / 100;
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
-
-// One row per intervention with its delivery state, read from the outbox or call row it points at
-// (never copied: a late receipt or callback shows here at once). Cost: an SMS costs the parts the SMSC
-// accepted at the price quoted when it was queued (operators bill on submit, delivered or not); a call
-// costs what the provider reported for it when it was answered (the configured price when the provider
-// reported none, or in another currency), and nothing otherwise.
-const PER_INTERVENTION = `
-  SELECT i.kind, i.arm, i.channel, i.parts AS quotedParts, i.cost_minor AS quote,
-    i.reached_content_at IS NOT NULL AS content, i.renewed_at IS NOT NULL AS renewed, i.returned_at IS NOT NULL AS returned, i.revenue_minor AS rev,
-    CASE WHEN i.arm = 'holdout' THEN NULL
-         WHEN i.channel = 'sms' THEN coalesce(m.status, i.status)
-         WHEN i.channel = 'call' AND c.id IS NOT NULL THEN ${callStateSql('c')}
-         ELSE i.status END AS state,
-    CASE WHEN i.channel = 'sms' AND m.id IS NOT NULL THEN ${acceptedPartsSql('m')} ELSE 0 END AS accepted,
-    CASE WHEN i.channel = 'call' AND c.id IS NOT NULL THEN ${callPlacedSql('c')} ELSE 0 END AS placed,
-    CASE WHEN c.answered_at IS NULL THEN 0
-         WHEN c.amount IS NOT NULL AND (c.currency IS NULL OR upper(c.currency) = upper(@currency)) THEN round(c.amount * 100)
-         ELSE i.cost_minor END AS callCost
-  FROM crm_interventions i
-  LEFT JOIN messages m ON i.channel = 'sms' AND m.id = i.message_id
-  LEFT JOIN calls c ON i.channel = 'call' AND c.id = i.call_id`;
 
 /**
  * Intervention exposure, outcomes and uplift per intervention kind. Exposure: what became of each
@@ -69,28 +25,9 @@ const PER_INTERVENTION = `
  * effect on those reached (ITT over the delivery rate). Revenue and net use ITT; cost counts only what
  * was sent or charged. Interventions still inside their outcome window are listed as pending.
  */
-export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { kind?: InterventionKind | undefined; windows?: OutcomeWindows | undefined; currency: string }): Record<string, unknown> {
+export function interventionsReport(stores: { interventions: InterventionsStore }, days: Days, r: ReportRange, opts: { kind?: InterventionKind | undefined; windows?: OutcomeWindows | undefined; currency: string }): Record<string, unknown> {
   const windows = opts.windows ?? 'closed';
-  const where = ['i.at BETWEEN @from AND @to'];
-  if (opts.kind) where.push('i.kind = @kind');
-  if (windows === 'closed') where.push('i.outcome_closed = 1');
-  const rows = db.$client
-    .prepare(
-      // Materialized so each intervention's state, accepted parts and call cost are computed once.
-      `WITH per AS MATERIALIZED (${PER_INTERVENTION} WHERE ${where.join(' AND ')})
-       SELECT kind, arm, max(channel) AS channel, state, count(*) AS n,
-         sum(accepted > 0 OR placed) AS sent,
-         sum(state IN ('delivered', 'answered')) AS reached,
-         sum(content) AS content, sum(renewed) AS renewed, sum(returned) AS returned,
-         sum(content AND state IN ('delivered', 'answered')) AS contentReached,
-         sum(renewed AND state IN ('delivered', 'answered')) AS renewedReached,
-         sum(returned AND state IN ('delivered', 'answered')) AS returnedReached,
-         sum(rev) AS rev, sum(rev * rev) AS rev2, sum(CASE WHEN state IN ('delivered', 'answered') THEN rev ELSE 0 END) AS revReached,
-         sum(CASE WHEN channel = 'sms' AND quotedParts > 0 THEN 1.0 * quote * min(accepted, quotedParts) / quotedParts WHEN channel = 'call' THEN callCost ELSE 0 END) AS cost,
-         sum(accepted) AS parts
-       FROM per GROUP BY kind, arm, state`,
-    )
-    .all({ from: r.from, to: r.to, currency: opts.currency, ...(opts.kind ? { kind: opts.kind } : {}) }) as Row[];
+  const rows = stores.interventions.armStateSums(r.from, r.to, opts.kind || null, windows === 'closed', opts.currency);
 
   const kinds = new Map<string, { channel: string; t: Sums; h: Sums; states: { state: string | null; n: number }[] }>();
   for (const row of rows) {
@@ -103,7 +40,7 @@ export function interventionsReport(db: Db, days: Days, r: ReportRange, opts: { 
     }
     kinds.set(row.kind, k);
   }
-  const pending = pendingOutcomes(db, days, r, opts.kind);
+  const pending = pendingOutcomes(stores.interventions, days, r, opts.kind);
   return {
     windows,
     pendingOutcomes: pending.reduce((a, p) => a + (p.interventions as number), 0),

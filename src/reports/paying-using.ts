@@ -1,6 +1,6 @@
-import type { Db } from '../db/client';
 import type { Days } from '../crm/days';
 import type { ReportRange } from './range';
+import type { SnapshotStore } from './stores/snapshot-store';
 
 /**
  * Paying versus using, per service: live subscriptions split by whether they were charged and whether
@@ -8,18 +8,18 @@ import type { ReportRange } from './range';
  * stake is what the paying-but-not-using bring in (they are the likeliest to cancel or complain). Read
  * from the daily snapshots: the matrix as of the last snapshot in the range, and the trend over it.
  */
-export function payingUsingReport(db: Db, days: Days, r: ReportRange, service: string | undefined): Record<string, unknown> {
-  const rows = db.$client.prepare("SELECT day, data FROM crm_snapshots WHERE kind = 'paying_using' AND day BETWEEN ? AND ? ORDER BY day").all(r.fromDay, r.toDay) as { day: number; data: string }[];
+export function payingUsingReport(snapshots: SnapshotStore, days: Days, r: ReportRange, service: string | undefined): Record<string, unknown> {
+  const rows = snapshots.between('paying_using', r.fromDay, r.toDay);
   if (rows.length === 0) return { asOf: null, services: {}, trend: [], note: 'No snapshot in this range yet: snapshots are taken by the first detector pass of each day.' };
   type Snap = { services: Record<string, Record<string, unknown> & { payingNotUsing: { subscribers: number } }>; usingWithoutSubscription: unknown };
   const pick = (s: Snap) => (service ? Object.fromEntries(Object.entries(s.services).filter(([k]) => k === service)) : s.services);
-  const last = JSON.parse(rows[rows.length - 1]!.data) as Snap;
+  const last = rows[rows.length - 1]!.data as unknown as Snap;
   return {
     asOf: days.iso(rows[rows.length - 1]!.day),
     services: pick(last),
     usingWithoutSubscription: last.usingWithoutSubscription,
     trend: rows.map((row) => {
-      const s = JSON.parse(row.data) as Snap;
+      const s = row.data as unknown as Snap;
       return {
         day: days.iso(row.day),
         services: Object.fromEntries(

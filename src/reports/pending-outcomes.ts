@@ -1,9 +1,6 @@
 import type { Days } from '../crm/days';
 import { OUTCOME_GRACE_MS } from '../crm/outcomes';
-import type { Db } from '../db/client';
-
-// Every time zone's offset is a whole number of quarter hours, so quarter-hour buckets map to local days exactly.
-const QUARTER = 15 * 60_000;
+import { QUARTER, type InterventionsStore } from './stores/interventions-store';
 
 /**
  * Interventions whose outcome window is still open, per kind: how many (per arm), when the first and
@@ -11,15 +8,8 @@ const QUARTER = 15 * 60_000;
  * windows says what it is waiting for. Figures for an intervention are final one grace period (late
  * events) after its window closes.
  */
-export function pendingOutcomes(db: Db, days: Days, r: { from: number; to: number }, kind: string | undefined): Record<string, unknown>[] {
-  const where = `at BETWEEN @from AND @to AND outcome_closed = 0${kind ? ' AND kind = @kind' : ''}`;
-  const params = { from: r.from, to: r.to, ...(kind ? { kind } : {}) };
-  const buckets = db.$client
-    .prepare(
-      `SELECT kind, arm, window_ends_at / ${QUARTER} AS q, count(*) AS n, min(window_ends_at) AS first, max(window_ends_at) AS last
-       FROM crm_interventions WHERE ${where} GROUP BY kind, arm, q`,
-    )
-    .all(params) as { kind: string; arm: string; q: number; n: number; first: number; last: number }[];
+export function pendingOutcomes(store: InterventionsStore, days: Days, r: { from: number; to: number }, kind: string | undefined): Record<string, unknown>[] {
+  const buckets = store.pendingBuckets(r.from, r.to, kind || null);
   const kinds = new Map<string, { kind: string; treatment: number; holdout: number; first: number; last: number; byDay: Map<string, number> }>();
   for (const b of buckets) {
     const k = kinds.get(b.kind) ?? { kind: b.kind, treatment: 0, holdout: 0, first: b.first, last: b.last, byDay: new Map<string, number>() };

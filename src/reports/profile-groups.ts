@@ -1,14 +1,9 @@
 import { badRequest } from '../lib/errors';
-import { ageBandSql, AGE_BANDS, type ProfileSchema } from '../subscribers/profile-schema';
-import type { ReportRange } from './range';
+import { AGE_BANDS, type ProfileSchema } from '../subscribers/profile-schema';
 
-/** How a report groups subscribers by one profile field: a FROM fragment over `subscribers s` and the group's SQL. */
+/** How a report groups subscribers by one profile field. */
 export interface ProfileGrouping {
   field: string;
-  /** Joins to add after `subscribers s` (a list field expands to one row per item). */
-  join: string;
-  /** The group value (NULL when the subscriber has none). */
-  value: string;
   /** A subscriber can sit in several groups (list fields): totals cannot be summed over groups. */
   overlapping: boolean;
   /** Groups in a fixed order when the field has one (enum values, age bands). */
@@ -20,24 +15,23 @@ export const NOT_SET = '(not set)';
 
 /**
  * The grouping for `field` (a typed profile field, a column field or `ageBand`); 400 naming the field
- * and the choices otherwise. Age bands are as of the range's end year.
+ * and the choices otherwise.
  */
-export function profileGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, r: ReportRange, extra: readonly string[] = []): ProfileGrouping {
+export function profileGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, extra: readonly string[] = []): ProfileGrouping {
   if (field === 'ageBand') {
     if (schema.field('birthYear')?.type !== 'integer') throw badRequest('INVALID_DIMENSION', 'ageBand needs the birthYear profile field (an integer) in config profile.fields.');
-    return { field, join: '', value: ageBandSql(new Date(r.to).getUTCFullYear()), overlapping: false, order: AGE_BANDS.map((b) => b.label) };
+    return { field, overlapping: false, order: AGE_BANDS.map((b) => b.label) };
   }
   if (field === 'language' || field === 'region' || field === 'crop' || field === 'operator') {
-    return { field, join: '', value: `s.${field}`, overlapping: false, order: schema.field(field)?.values ?? null };
+    return { field, overlapping: false, order: schema.field(field)?.values ?? null };
   }
   const f = schema.field(field);
   if (!f) {
     const choices = [...new Set([...extra, ...schema.names(), 'ageBand'])];
     throw badRequest('INVALID_DIMENSION', `${field.slice(0, 40)} is not a profile field; by/field must be one of ${choices.join(', ')}.`);
   }
-  // Names are checked against the configured pattern (letters, digits, _), so they are safe in a JSON path.
-  if (f.type === 'list') return { field, join: `LEFT JOIN json_each(s.profile, '$.${field}') pv`, value: 'pv.value', overlapping: true, order: f.values ?? null };
-  return { field, join: '', value: `json_extract(s.profile, '$.${field}')`, overlapping: false, order: f.type === 'enum' ? (f.values ?? null) : null };
+  if (f.type === 'list') return { field, overlapping: true, order: f.values ?? null };
+  return { field, overlapping: false, order: f.type === 'enum' ? (f.values ?? null) : null };
 }
 
 /** Sorts group rows: the field's own order when it has one, then by size. */

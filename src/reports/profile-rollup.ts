@@ -1,9 +1,9 @@
 import { ALL_FIELD, NOT_SET_VALUE } from '../crm/demography-rollup';
 import { sketchCount, sketchMergeBytes, sketchNew, type DistinctSketch } from '../crm/distinct-sketch';
-import type { Db } from '../db/client';
 import { ageBandOf, type ProfileSchema } from '../subscribers/profile-schema';
 import { NOT_SET, profileGrouping, type ProfileGrouping } from './profile-groups';
-import { rollupWhere, type ReportRange } from './range';
+import type { ReportRange } from './range';
+import type { UsageStore } from './stores/usage-store';
 
 /** One group's usage in the range, summed from crm_usage_profile_daily. */
 export interface GroupUsage {
@@ -21,7 +21,7 @@ export interface RollupGrouping extends ProfileGrouping {
 
 /** The grouping of `field` over the rollups; 400 (from profileGrouping) for an unknown field. */
 export function rollupGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, field: string, r: ReportRange, extra: readonly string[] = []): RollupGrouping {
-  const g = profileGrouping(schema, field, r, extra);
+  const g = profileGrouping(schema, field, extra);
   if (field !== 'ageBand') return { ...g, stored: field, label: (v) => (v === NOT_SET_VALUE ? NOT_SET : v) };
   // Ages are as of the range's end year, as the SQL grouping had them.
   const endYear = new Date(r.to).getUTCFullYear();
@@ -38,12 +38,8 @@ export function rollupGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, f
 const blank = (): GroupUsage => ({ visits: 0, sessions: 0, contentSessions: 0, subscribers: sketchNew() });
 
 /** Usage per group of `g` and in total (every visit once), over the report range. */
-export function groupUsage(db: Db, r: ReportRange, g: RollupGrouping): { groups: Map<string, GroupUsage>; total: GroupUsage } {
-  const w = rollupWhere(r);
-  const rows = db.$client
-    .prepare(`SELECT field, value, visits, sessions, content_sessions, subscribers FROM crm_usage_profile_daily WHERE field IN (?, ?) AND ${w.sql}`)
-    .raw()
-    .all(g.stored, ALL_FIELD, ...w.args) as [string, string, number, number, number, Buffer][];
+export function groupUsage(store: UsageStore, r: ReportRange, g: RollupGrouping): { groups: Map<string, GroupUsage>; total: GroupUsage } {
+  const rows = store.byProfile(r, g.stored, ALL_FIELD);
   const groups = new Map<string, GroupUsage>();
   const total = blank();
   for (const [field, value, visits, sessions, content, subs] of rows) {
@@ -62,12 +58,8 @@ export function groupUsage(db: Db, r: ReportRange, g: RollupGrouping): { groups:
 }
 
 /** Visits that reached each content node per group of `g` (key flow \0 node), and in total. */
-export function contentReach(db: Db, r: ReportRange, g: RollupGrouping): { byContent: Map<string, Map<string, number>>; totals: Map<string, number> } {
-  const w = rollupWhere(r);
-  const rows = db.$client
-    .prepare(`SELECT field, value, flow_id, node_id, sum(visits) FROM crm_content_profile_daily WHERE field IN (?, ?) AND ${w.sql} GROUP BY 1, 2, 3, 4`)
-    .raw()
-    .all(g.stored, ALL_FIELD, ...w.args) as [string, string, string, string, number][];
+export function contentReach(store: UsageStore, r: ReportRange, g: RollupGrouping): { byContent: Map<string, Map<string, number>>; totals: Map<string, number> } {
+  const rows = store.contentReach(r, g.stored, ALL_FIELD);
   const byContent = new Map<string, Map<string, number>>();
   const totals = new Map<string, number>();
   for (const [field, value, flowId, nodeId, visits] of rows) {

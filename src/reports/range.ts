@@ -53,20 +53,5 @@ export function rangeJson(r: ReportRange, days: Days): Record<string, unknown> {
   };
 }
 
-/** SQL conditions and arguments for the day/channel/flow filter of a rollup table. */
-export function rollupWhere(r: ReportRange, opts: { channel?: boolean; flow?: boolean } = {}): { sql: string; args: unknown[] } {
-  const parts = ['day BETWEEN ? AND ?'];
-  const args: unknown[] = [r.fromDay, r.toDay];
-  if (opts.channel !== false && r.channel) {
-    parts.push('channel = ?');
-    args.push(r.channel);
-  }
-  if (opts.flow !== false && r.flow) {
-    parts.push('flow_id = ?');
-    args.push(r.flow);
-  }
-  return { sql: parts.join(' AND '), args };
-}
-
 /** A share rounded for reading (null when the denominator is zero). */
 export const rate = (num: number, den: number): number | null => (den > 0 ? Math.round((num / den) * 10000) / 10000 : null);

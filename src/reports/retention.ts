@@ -1,8 +1,8 @@
-import type { Db } from '../db/client';
 import { POOLED } from '../crm/scoring';
 import { residualLifetime, retentionRate, survival, type SbgCohortData, type SbgParams } from '../crm/scores/sbg';
 import type { BgbbParams } from '../crm/scores/bgbb';
 import type { ReportRange } from './range';
+import type { FitsStore } from './stores/fits-store';
 
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
 
@@ -63,18 +63,8 @@ function quality(q: StoredQuality, size: number, ll: number): Record<string, unk
  * tenure, expected lifetime of a new subscriber and the fit's quality; plus the BG/BB fit of each
  * activity cohort with its quality.
  */
-export function retentionReport(db: Db, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Record<string, unknown> {
-  const fits = db.$client.prepare('SELECT model, service_id, cohort, params, size, log_likelihood, observed, quality, fitted_at FROM crm_fits ORDER BY model, service_id, cohort').all() as {
-    model: string;
-    service_id: string;
-    cohort: string;
-    params: string;
-    size: number;
-    log_likelihood: number;
-    observed: string;
-    quality: string;
-    fitted_at: number;
-  }[];
+export function retentionReport(store: FitsStore, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Record<string, unknown> {
+  const fits = store.all();
   // A cohort (YYYY-MM, or the Monday YYYY-MM-DD of a week) is shown when its days overlap the range.
   const inRange = (cohort: string) => {
     if (cohort === POOLED) return true;
@@ -84,25 +74,25 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
     return start <= r.to && end > r.from;
   };
   const subscriptions = fits
-    .filter((f) => f.model === 'sbg' && (!service || f.service_id === service) && inRange(f.cohort))
+    .filter((f) => f.model === 'sbg' && (!service || f.serviceId === service) && inRange(f.cohort))
     .map((f) => {
-      const p = JSON.parse(f.params) as unknown as SbgParams;
-      const obs = JSON.parse(f.observed) as SbgCohortData;
-      const q = JSON.parse(f.quality) as StoredQuality;
+      const p = f.params as unknown as SbgParams;
+      const obs = f.observed as unknown as SbgCohortData;
+      const q = f.quality as StoredQuality;
       const observed = observedSurvival(obs);
       const horizon = Math.max(12, observed.length + 6);
-      const periodDays = config.periodDays(f.service_id);
+      const periodDays = config.periodDays(f.serviceId);
       const discount = Math.pow(1 + config.annualDiscountRate, periodDays / 365) - 1;
       const lifetime = residualLifetime(p, 1, discount, Math.floor(3650 / periodDays));
       const fitted = Array.from({ length: horizon + 1 }, (_, t) => ({ period: t, survival: r4(survival(p, t)), ...(t > 0 ? { renewalRate: r4(retentionRate(p, t)) } : {}) }));
       return {
-        serviceId: f.service_id,
+        serviceId: f.serviceId,
         cohort: f.cohort === POOLED ? 'all' : f.cohort,
         subscriptions: f.size,
         churned: obs.lost.reduce((s, v) => s + (v ?? 0), 0),
         curve: q.usedPooled ? 'pooled' : f.cohort === POOLED ? 'pooled' : 'own',
-        sbg: { a: r4(p.a), b: r4(p.b), meanChurnPerPeriod: r4(p.a / (p.a + p.b)), logLikelihood: Math.round(f.log_likelihood * 100) / 100 },
-        quality: quality(q, f.size, f.log_likelihood),
+        sbg: { a: r4(p.a), b: r4(p.b), meanChurnPerPeriod: r4(p.a / (p.a + p.b)), logLikelihood: Math.round(f.logLikelihood * 100) / 100 },
+        quality: quality(q, f.size, f.logLikelihood),
         // Side by side, period by period, as far as the cohort has been observed.
         observedVsFitted: observed.map((o) => ({ period: o.period, atRisk: o.atRisk, observed: o.survival, fitted: fitted[o.period]?.survival ?? r4(survival(p, o.period)) })),
         observed,
@@ -110,15 +100,15 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
         expectedLifetimePeriods: r4(lifetime),
         expectedLifetimeDays: Math.round(lifetime * periodDays * 10) / 10,
         periodDays,
-        fittedAt: new Date(f.fitted_at).toISOString(),
+        fittedAt: new Date(f.fittedAt).toISOString(),
       };
     });
   const activity = fits
     .filter((f) => f.model === 'bgbb' && inRange(f.cohort))
     .map((f) => {
-      const p = JSON.parse(f.params) as unknown as BgbbParams;
-      const q = JSON.parse(f.quality) as StoredQuality;
-      const rep = (JSON.parse(f.observed) as { repeatDays?: { observed: number[]; fitted: number[] } }).repeatDays;
+      const p = f.params as unknown as BgbbParams;
+      const q = f.quality as StoredQuality;
+      const rep = (f.observed as { repeatDays?: { observed: number[]; fitted: number[] } }).repeatDays;
       return {
         cohort: f.cohort === POOLED ? 'all' : f.cohort,
         subscribers: f.size,
@@ -126,7 +116,7 @@ export function retentionReport(db: Db, r: ReportRange, service: string | undefi
         bgbb: { a: r4(p.a), b: r4(p.b), g: r4(p.g), d: r4(p.d) },
         meanDailyActivity: r4(p.a / (p.a + p.b)),
         meanDailyDropout: r4(p.g / (p.g + p.d)),
-        quality: quality(q, f.size, f.log_likelihood),
+        quality: quality(q, f.size, f.logLikelihood),
         // How many subscribers used the service on 0, 1, 2, ... further days after their first, against
         // what the curve in use expects: where they part, the usage curve is wrong for that cohort.
         observedVsFitted: rep

@@ -1,4 +1,3 @@
-import type { Db } from '../db/client';
 import { hllCount, hllMerge, hllNew } from '../crm/hll';
 import { badRequest } from '../lib/errors';
 import type { ProfileSchema } from '../subscribers/profile-schema';
@@ -6,7 +5,9 @@ import { EXACT_MAX } from '../crm/distinct-sketch';
 import { NOT_SET, sortGroups } from './profile-groups';
 import { distinct, groupUsage, rollupGrouping } from './profile-rollup';
 
-import { rate, rollupWhere, type ReportRange } from './range';
+import { rate, type ReportRange } from './range';
+import type { SnapshotStore } from './stores/snapshot-store';
+import type { UsageStore } from './stores/usage-store';
 
 export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
 
@@ -16,30 +17,27 @@ export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
  * content and stuck sessions, next to how many registered subscribers each value has. Any other typed
  * profile field (gender, birthYear, crops, ...) or `ageBand` is counted exactly by one grouped query.
  */
-export function usageReport(db: Db, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+export function usageReport(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const dim = by ?? 'region';
   if (!(USAGE_DIMS as readonly string[]).includes(dim)) {
     if (!schema) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
-    return usageByProfile(db, r, dim, schema);
+    return usageByProfile(stores, r, dim, schema);
   }
-  const w = rollupWhere(r);
-  const rows = db.$client
-    .prepare(`SELECT value, sessions, content_sessions, stuck_sessions, subscribers FROM crm_usage_daily WHERE dim = ? AND ${w.sql}`)
-    .all(dim, ...w.args) as { value: string; sessions: number; content_sessions: number; stuck_sessions: number; subscribers: Buffer }[];
+  const rows = stores.usage.byDimension(r, dim);
   const acc = new Map<string, { sessions: number; content: number; stuck: number; hll: Uint8Array }>();
   const all = hllNew();
   for (const row of rows) {
     let a = acc.get(row.value);
     if (!a) acc.set(row.value, (a = { sessions: 0, content: 0, stuck: 0, hll: hllNew() }));
     a.sessions += row.sessions;
-    a.content += row.content_sessions;
-    a.stuck += row.stuck_sessions;
+    a.content += row.contentSessions;
+    a.stuck += row.stuckSessions;
     const regs = new Uint8Array(row.subscribers.buffer, row.subscribers.byteOffset, row.subscribers.byteLength);
     hllMerge(a.hll, regs);
     hllMerge(all, regs);
   }
-  const reach = db.$client.prepare("SELECT data FROM crm_snapshots WHERE kind = 'reach' ORDER BY day DESC LIMIT 1").get() as { data: string } | undefined;
-  const registered = reach ? ((JSON.parse(reach.data) as Record<string, Record<string, number>>)[dim] ?? {}) : {};
+  const reach = stores.snapshots.latest('reach');
+  const registered = reach ? ((reach.data as Record<string, Record<string, number>>)[dim] ?? {}) : {};
   const values = [...acc]
     .map(([value, a]) => {
       const active = hllCount(a.hll);
@@ -64,12 +62,12 @@ export function usageReport(db: Db, r: ReportRange, by: string | undefined, sche
  * CRM pass keeps; registered subscribers per group as of now. Stuck sessions are classified per rollup
  * dimension only.
  */
-function usageByProfile(db: Db, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+function usageByProfile(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
   const g = rollupGrouping(schema, field, r, USAGE_DIMS);
-  const usage = groupUsage(db, r, g);
+  const usage = groupUsage(stores.usage, r, g);
   // Registered per value as of the last daily snapshot (taken by the CRM pass), grouped like the rollups.
-  const snap = db.$client.prepare("SELECT data FROM crm_snapshots WHERE kind = 'profile_reach' ORDER BY day DESC LIMIT 1").get() as { data: string } | undefined;
-  const byValue = snap ? ((JSON.parse(snap.data) as Record<string, Record<string, number>>)[g.stored] ?? {}) : {};
+  const snap = stores.snapshots.latest('profile_reach');
+  const byValue = snap ? ((snap.data as Record<string, Record<string, number>>)[g.stored] ?? {}) : {};
   const registered = new Map<string, number>();
   for (const [value, n] of Object.entries(byValue)) registered.set(g.label(value), (registered.get(g.label(value)) ?? 0) + n);
   const values = sortGroups(

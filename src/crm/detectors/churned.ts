@@ -9,16 +9,16 @@ export function detectChurned(ctx: DetectorContext, rows: readonly SubscriptionR
   const out: FindingDraft[] = [];
   for (const row of rows) {
     if (row.state !== 'cancelled' && row.state !== 'expired') continue;
-    const left = row.state_entered_at ?? 0;
+    const left = row.stateEnteredAt ?? 0;
     if (left < ctx.now - cfg.winbackDays * 86_400_000) continue;
-    const sub = row.subscriber_id;
+    const sub = row.subscriberId;
     if (ctx.store.loaded(sub) ? ctx.store.content[sub]! < cfg.minContentSessions : cfg.minContentSessions > 0) continue;
     out.push({
       subscriberId: sub,
       kind: 'churned',
       reason: row.state,
-      serviceId: row.service_id,
-      dedupeKey: `churned:${sub}:${row.service_id}:${left}`,
+      serviceId: row.serviceId,
+      dedupeKey: `churned:${sub}:${row.serviceId}:${left}`,
       detail: { subscriptionId: row.id, leftAt: new Date(left).toISOString(), renewals: row.renewals, contentSessions: ctx.store.content[sub] ?? 0 },
     });
   }

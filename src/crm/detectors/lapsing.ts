@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client';
 import type { Scoring } from '../scoring';
-import { SUBSCRIPTION_COLUMNS, type DetectorContext, type FindingDraft, type SubscriptionRow } from './types';
+import { DetectorStore } from './detector-store';
+import type { DetectorContext, FindingDraft, SubscriptionRow } from './types';
 
 /**
  * Lapsing, from billing: a subscription in grace or suspension, renewals failing in a row, or charge
@@ -11,27 +12,27 @@ export function detectLapsingBilling(ctx: DetectorContext, rows: readonly Subscr
   const cfg = ctx.config.crm.lapsing;
   const out: FindingDraft[] = [];
   for (const row of rows) {
-    const sub = row.subscriber_id;
-    const base = { subscriberId: sub, kind: 'lapsing' as const, serviceId: row.service_id };
-    const detail = { subscriptionId: row.id, state: row.state, consecutiveFailures: row.consecutive_failures, renewals: row.renewals };
+    const sub = row.subscriberId;
+    const base = { subscriberId: sub, kind: 'lapsing' as const, serviceId: row.serviceId };
+    const detail = { subscriptionId: row.id, state: row.state, consecutiveFailures: row.consecutiveFailures, renewals: row.renewals };
     if (cfg.states.includes(row.state)) {
-      out.push({ ...base, reason: `state_${row.state}`, dedupeKey: `lapsing:${sub}:${row.service_id}:${row.state}:${row.state_entered_at ?? 0}`, detail });
+      out.push({ ...base, reason: `state_${row.state}`, dedupeKey: `lapsing:${sub}:${row.serviceId}:${row.state}:${row.stateEnteredAt ?? 0}`, detail });
       continue;
     }
     if (row.state !== 'active') continue;
-    if (row.consecutive_failures >= cfg.consecutiveFailures) {
-      out.push({ ...base, reason: 'renewal_failed', dedupeKey: `lapsing:${sub}:${row.service_id}:failed:${row.last_charged_at ?? 0}:${row.consecutive_failures}`, detail });
+    if (row.consecutiveFailures >= cfg.consecutiveFailures) {
+      out.push({ ...base, reason: 'renewal_failed', dedupeKey: `lapsing:${sub}:${row.serviceId}:failed:${row.lastChargedAt ?? 0}:${row.consecutiveFailures}`, detail });
       continue;
     }
     const windowStart = ctx.now - cfg.chargeWindowDays * 86_400_000;
-    const attempts = ctx.store.charges.get(sub).filter((c) => c[1] === row.service_id && c[0] >= windowStart && c[0] <= ctx.now);
+    const attempts = ctx.store.charges.get(sub).filter((c) => c[1] === row.serviceId && c[0] >= windowStart && c[0] <= ctx.now);
     if (attempts.length >= cfg.minChargeAttempts) {
       const rate = attempts.filter((c) => c[2] !== 0).length / attempts.length;
       if (rate < cfg.chargeSuccessBelow) {
         out.push({
           ...base,
           reason: 'charge_success_falling',
-          dedupeKey: `lapsing:${sub}:${row.service_id}:charges:${ctx.days.of(ctx.now)}`,
+          dedupeKey: `lapsing:${sub}:${row.serviceId}:charges:${ctx.days.of(ctx.now)}`,
           detail: { ...detail, chargeAttempts: attempts.length, chargeSuccess: Math.round(rate * 1000) / 1000 },
         });
       }
@@ -46,14 +47,7 @@ export function detectLapsingBilling(ctx: DetectorContext, rows: readonly Subscr
  * so this reads an index range and the subscribers with those histories, not the base.
  */
 export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, toDay: number, today: number): FindingDraft[] {
-  const rows = db.$client
-    .prepare(
-      `SELECT c.subscriber_id, l.first_day, l.last_day, l.active_days, l.lapse_day FROM crm_lapse_days l
-       JOIN crm_subscribers c ON c.first_day = l.first_day AND c.active_days = l.active_days AND c.last_day = l.last_day
-       WHERE l.lapse_day > ? AND l.lapse_day <= ?`,
-    )
-    .raw()
-    .all(fromDay, toDay) as [number, number, number, number, number][];
+  const rows = DetectorStore.of(db).lapseCrossings(fromDay, toDay);
   const out: FindingDraft[] = [];
   for (const [sub, first, last, active, lapseDay] of rows) {
     const p = scoring.pAlive(first, last, active, today);
@@ -71,14 +65,5 @@ export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, to
 
 /** The rows of the subscriptions with billing events in this pass (read 256 at a time). */
 export function touchedSubscriptions(ctx: DetectorContext): SubscriptionRow[] {
-  const ids = [...ctx.delta.subscriptions];
-  const out: SubscriptionRow[] = [];
-  const BATCH = 256;
-  const full = ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN (${new Array(BATCH).fill('?').join(', ')})`);
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const chunk = ids.slice(i, i + BATCH);
-    const stmt = chunk.length === BATCH ? full : ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN (${chunk.map(() => '?').join(', ')})`);
-    out.push(...(stmt.all(...chunk) as SubscriptionRow[]));
-  }
-  return out;
+  return DetectorStore.of(ctx.db).subscriptions([...ctx.delta.subscriptions]);
 }

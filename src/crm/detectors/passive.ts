@@ -1,5 +1,6 @@
 import { PERIOD_DAYS } from '../scoring';
-import { SUBSCRIPTION_COLUMNS, type DetectorContext, type FindingDraft, type SubscriptionRow } from './types';
+import { DetectorStore } from './detector-store';
+import type { DetectorContext, FindingDraft } from './types';
 
 /**
  * Passive renewer: `minRenewals` successful renewals (the first charge of a subscription does not count)
@@ -9,7 +10,7 @@ import { SUBSCRIPTION_COLUMNS, type DetectorContext, type FindingDraft, type Sub
 export function detectPassive(ctx: DetectorContext): FindingDraft[] {
   const cfg = ctx.config.crm.passive;
   const services = new Map(ctx.config.services.map((s) => [s.id, s]));
-  const sub = ctx.db.$client.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE subscriber_id = ? AND service_id = ?`);
+  const store = DetectorStore.of(ctx.db);
   const out: FindingDraft[] = [];
   for (const id of ctx.delta.renewedSubs) {
     const charges = ctx.store.charges.get(id);
@@ -22,7 +23,7 @@ export function detectPassive(ctx: DetectorContext): FindingDraft[] {
       const ok = charges.filter((c) => c[1] === serviceId && c[2] === 1 && c[0] >= windowStart && c[0] <= ctx.now);
       if (ok.length < cfg.minRenewals) continue;
       if (!Number.isNaN(lastContent) && lastContent >= windowStart) continue;
-      const row = sub.get(id, serviceId) as SubscriptionRow | undefined;
+      const row = store.subscription(id, serviceId);
       if (!row || row.state !== 'active') continue;
       const last = ok[ok.length - 1]!;
       out.push({

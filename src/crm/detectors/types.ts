@@ -1,5 +1,6 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
+import type { subscriptions } from '../../db/schema';
 import type { ActivityStore } from '../activity-store';
 import type { Days } from '../days';
 import type { FlowIndex } from '../flow-index';
@@ -31,16 +32,7 @@ export interface DetectorContext {
 }
 
 /** A subscription row as the detectors read it (the subscriptions domain owns the table). */
-export interface SubscriptionRow {
-  id: string;
-  subscriber_id: number;
-  service_id: string;
-  state: string;
-  state_entered_at: number | null;
-  consecutive_failures: number;
-  renewals: number;
-  last_charged_at: number | null;
-  subscribed_at: number | null;
-}
-
-export const SUBSCRIPTION_COLUMNS = 'id, subscriber_id, service_id, state, state_entered_at, consecutive_failures, renewals, last_charged_at, subscribed_at';
+export type SubscriptionRow = Pick<
+  typeof subscriptions.$inferSelect,
+  'id' | 'subscriberId' | 'serviceId' | 'state' | 'stateEnteredAt' | 'consecutiveFailures' | 'renewals' | 'lastChargedAt' | 'subscribedAt'
+>;

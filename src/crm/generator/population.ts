@@ -9,8 +9,8 @@ import { Days } from '../days';
 import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } from './billing';
 import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
-import { BatchInsert } from '../batch-insert';
 import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
+import { GeneratorStore } from './generator-store';
 import { synthSession, type EventRow, type SessionPlan } from './sessions';
 import type { InterventionKind } from '../interventions';
 import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
@@ -84,8 +84,7 @@ export class PopulationGenerator {
 
   /** A fresh population (the database must have no subscribers yet). */
   generate(o: GenerateOptions): GenerateSummary {
-    const c = this.db.$client;
-    if ((c.prepare('SELECT count(*) AS n FROM subscribers').get() as { n: number }).n > 0) {
+    if (new GeneratorStore(this.db).subscriberCount() > 0) {
       throw new Error('the database already has subscribers: generate into a new database (--db PATH), or use --append-days');
     }
     if (!Number.isInteger(o.subscribers) || o.subscribers < 1) throw new Error('--subscribers must be a whole number of at least 1');
@@ -107,7 +106,7 @@ export class PopulationGenerator {
 
   private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook, moveShares?: Partial<Record<InterventionKind, number>>): GenerateSummary {
     const t0 = performance.now();
-    const c = this.db.$client;
+    const store = new GeneratorStore(this.db);
     const flow = this.flows.all().find((f) => f.entry.ussd.length > 0) ?? this.flows.all()[0];
     if (!flow) throw new Error('no flows loaded: the generator walks the real flows');
     const routes = flowRoutes(flow, CROPS);
@@ -170,35 +169,25 @@ export class PopulationGenerator {
       if (fresh) profiles[i] = JSON.stringify({ ...prof, region: undefined });
     }
 
-    const ins = {
-      sub: c.prepare('INSERT INTO subscribers (id, msisdn, language, region, crop, operator, profile, opted_out, opted_out_at, first_seen_at, last_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      event: new BatchInsert(c, 'INSERT INTO usage_events (at, subscriber_id, channel, type, session_id, flow_id, node_id, detail) VALUES', 8),
-      subscription: c.prepare("INSERT OR IGNORE INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, ?, 'none', ?, ?, ?, ?)"),
-      session: new BatchInsert(c, 'INSERT INTO sessions (id, channel, external_id, subscriber_id, flow_id, service_code, state, status, end_reason, hops, started_at, last_activity_at, ended_at) VALUES', 13),
-      billing: new BatchInsert(c, 'INSERT INTO billing_events (id, subscription_id, source, external_id, type, at, received_at, amount_minor, currency, reason) VALUES', 10),
-    };
     const repo = new SubscriptionRepo(this.db);
     const subId = (i: number) => `sub_g${(i + 1).toString(36)}`;
 
-    const savedSync = c.pragma('synchronous', { simple: true }) as number;
-    c.pragma('synchronous = OFF');
+    const savedSync = store.synchronous();
+    store.setSynchronous('OFF');
     // With the CRM acting every day the indexes stay: its passes and the subscription fold read through them.
-    const dropped: { name: string; sql: string }[] = fresh && !crm
-      ? (c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage_events', 'sessions', 'billing_events')").all() as { name: string; sql: string }[])
-      : [];
-    for (const ix of dropped) c.prepare(`DROP INDEX ${ix.name}`).run();
+    const dropped: { name: string; sql: string }[] = fresh && !crm ? store.dropBulkIndexes() : [];
 
     const summary: GenerateSummary = { subscribers: n, fromDay, toDay, startAt: new Date(p.startAt + fromDay * DAY).toISOString(), endAt: new Date(p.startAt + toDay * DAY).toISOString(), events: 0, sessions: 0, stuckSessions: 0, subscriptions: 0, billingEvents: 0, ms: 0 };
     try {
       if (fresh) {
-        c.transaction(() => {
+        store.transaction(() => {
           for (let i = 0; i < n; i++) {
             const r = rng(seed, i, 1, SALT.latent);
             const optedOut = r.chance(0.02);
             const at = joinAt[i]!;
-            ins.sub.run(i + 1, `+2547${String(10_000_000 + i).padStart(8, '0')}`, r.pick(langs), REGIONS[region[i]!]!, CROPS[crop[i]!]!, r.pick(operators), profiles[i]!, optedOut ? 1 : 0, optedOut ? at : null, at, at, at);
+            store.insertSubscriber([i + 1, `+2547${String(10_000_000 + i).padStart(8, '0')}`, r.pick(langs), REGIONS[region[i]!]!, CROPS[crop[i]!]!, r.pick(operators), profiles[i]!, optedOut ? 1 : 0, optedOut ? at : null, at, at, at]);
           }
-        })();
+        });
         log(`generate: ${n} subscribers`);
       }
       const b = this.config.billing;
@@ -219,7 +208,7 @@ export class PopulationGenerator {
       const smsRoutes = flow.entry.sms.map((e) => e.node);
       const touchedSubs = new Set<number>();
       const dayNotes: BillingNote[] = [];
-      let lastBillingId = (c.prepare('SELECT coalesce(max(id), 0) AS m FROM billing_events').get() as { m: number }).m;
+      let lastBillingId = store.maxBillingEventId();
       // A fresh population keeps its billing events in memory for the fold; an append reads them back.
       const lists = fresh ? new EventLists(n) : null;
       /** Subscription `i`'s row: the subscriptions domain's own fold over its events as of `asOf`. */
@@ -334,38 +323,38 @@ export class PopulationGenerator {
         for (const s of singles) items.push({ at: s[0], rows: [s] });
         for (const nt of notes) items.push({ at: nt.at, rows: [nt.row] });
         items.sort((a, b2) => a.at - b2.at);
-        c.transaction(() => {
-          for (const it of items) for (const e of it.rows) ins.event.add(e);
-          ins.event.flush();
+        store.transaction(() => {
+          for (const it of items) for (const e of it.rows) store.events.add(e);
+          store.events.flush();
           for (const pl of plans) {
             const sub = pl.events[0]![1];
-            ins.session.add([pl.id, pl.events[0]![2], `gen:${pl.id}`, sub, flow.id, flow.entry.ussd[0] ?? null, stateJson(pl.endNode, flow.defaultLanguage), 'ended', pl.reason, pl.hops, pl.start, pl.end, pl.end]);
+            store.sessions.add([pl.id, pl.events[0]![2], `gen:${pl.id}`, sub, flow.id, flow.entry.ussd[0] ?? null, stateJson(pl.endNode, flow.defaultLanguage), 'ended', pl.reason, pl.hops, pl.start, pl.end, pl.end]);
           }
-          ins.session.flush();
+          store.sessions.flush();
           for (const nt of notes) {
             const i = nt.sub;
             const svc = services[service[i]!]!;
-            if (!touchedSubs.has(i) && ins.subscription.run(subId(i), i + 1, svc.id, svc.currency, nt.at, nt.at, nt.at).changes === 1) summary.subscriptions++;
+            if (!touchedSubs.has(i) && store.insertSubscription(subId(i), i + 1, svc.id, svc.currency, nt.at)) summary.subscriptions++;
             touchedSubs.add(i);
             if (nt.lifecycle) continue;
             const charged = nt.type === 'subscribed' || nt.type === 'renewed';
             // One writer appends to billing_events, so its ids are known without reading them back.
             const eventId = ++lastBillingId;
             const amountMinor = charged ? Math.round(svc.price * 100) : null;
-            ins.billing.add([eventId, subId(i), 'generic', `gen:${subId(i)}:${nt.at}:${nt.type}`, nt.type, nt.at, nt.at, amountMinor, svc.currency, nt.type === 'renewal_failed' ? 'insufficient_balance' : null]);
+            store.billing.add([eventId, subId(i), 'generic', `gen:${subId(i)}:${nt.at}:${nt.type}`, nt.type, nt.at, nt.at, amountMinor, svc.currency, nt.type === 'renewal_failed' ? 'insufficient_balance' : null]);
             lists?.add(i, nt.type as 'renewed', nt.at, eventId, charged ? Math.round(svc.price * 100) : null);
             summary.billingEvents++;
           }
-          ins.billing.flush();
-        })();
+          store.billing.flush();
+        });
         summary.events += items.reduce((s, it) => s + it.rows.length, 0);
         summary.sessions += plans.length;
         if (crm && treat) {
           // The CRM sees the day as a live gateway would: subscriptions as of the day's end, then one pass.
           const today = new Set(notes.map((nt) => nt.sub));
-          c.transaction(() => {
+          store.transaction(() => {
             for (const i of today) fold(i, dayEnd);
-          })();
+          });
           const t1 = performance.now();
           crm.runPass(dayEnd);
           crmStats.passMs += performance.now() - t1;
@@ -380,7 +369,7 @@ export class PopulationGenerator {
       }
 
       // Indexes back before the fold reads each subscription's events through them.
-      for (const ix of dropped.splice(0)) c.prepare(ix.sql).run();
+      store.restoreIndexes(dropped.splice(0));
       log('generate: indexes rebuilt');
       // Subscription rows: the subscriptions domain's own fold over the events, as of the end.
       const asOf = p.startAt + toDay * DAY;
@@ -392,11 +381,10 @@ export class PopulationGenerator {
           if (id.startsWith('sub_g') && i >= 0 && i < n && service[i]! >= 0) touchedSubs.add(i);
         }
       }
-      c.transaction(() => {
+      store.transaction(() => {
         for (const i of touchedSubs) fold(i, asOf);
-        const seen = c.prepare('UPDATE subscribers SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?');
-        for (let i = 0; i < n; i++) if (lastSeen[i]! > joinAt[i]!) seen.run(lastSeen[i]!, i + 1, lastSeen[i]!);
-      })();
+        for (let i = 0; i < n; i++) if (lastSeen[i]! > joinAt[i]!) store.markSeen(i + 1, lastSeen[i]!);
+      });
       log(`generate: ${touchedSubs.size} subscriptions folded`);
       if (treat) {
         summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth() };
@@ -405,8 +393,8 @@ export class PopulationGenerator {
         this.state.set(TRUTH_KEY, truth, asOf);
       }
     } finally {
-      for (const ix of dropped) c.prepare(ix.sql).run();
-      c.pragma(`synchronous = ${savedSync}`);
+      store.restoreIndexes(dropped);
+      store.setSynchronous(savedSync);
     }
     this.state.set(STATE_KEY, { ...p, days: toDay }, p.startAt + toDay * DAY);
     summary.ms = Math.round(performance.now() - t0);

@@ -1,8 +1,8 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/client';
 import { HOUR } from '../../lib/clock';
 import { INTERVENTION_KINDS, type InterventionKind } from '../interventions';
 import type { BillingNote, BillingSim, Period } from './billing';
+import { TreatmentStore } from './generator-store';
 import { u01 } from './model';
 
 /** Whether a billing notification is a successful charge (what the outcome "renewed" counts). */
@@ -104,24 +104,19 @@ export class TreatmentSim {
   private readonly bySub = new Map<number, Track[]>();
   private readonly tracks: Track[] = [];
   private readonly actions = new Map<number, PlantedAction[]>();
-  private readonly newSince: Statement<[number, number]>;
+  private readonly store: TreatmentStore;
 
   /** The share of the reached each kind moves (the planted one unless a run overrides it, e.g. zero for a null check). */
   private readonly moveShare: Record<InterventionKind, number>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly seed: number,
     private readonly dayOf: (at: number) => number,
     moveShares: Partial<Record<InterventionKind, number>> = {},
   ) {
     this.moveShare = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, moveShares[k] ?? INTERVENTION_TRUTH.effects[k].moveShare])) as Record<InterventionKind, number>;
-    this.newSince = db.$client.prepare(
-      `SELECT i.id, i.subscriber_id AS sub, i.kind, i.arm, i.status, i.channel, i.message_id AS messageId, i.call_id AS callId, i.at, i.window_ends_at AS windowEndsAt,
-         m.due_at AS msgDue, c.next_attempt_at AS callDue
-       FROM crm_interventions i LEFT JOIN messages m ON m.id = i.message_id LEFT JOIN calls c ON c.id = i.call_id
-       WHERE i.at > ? AND i.at <= ? ORDER BY i.id`,
-    );
+    this.store = new TreatmentStore(db);
   }
 
   /** Whether subscriber index `i` has an intervention being followed. */
@@ -131,25 +126,10 @@ export class TreatmentSim {
 
   /** Settles the interventions the pass at `passAt` decided (those after `prevPassAt`). */
   afterPass(prevPassAt: number, passAt: number): { delivered: number; failed: number; moved: number } {
-    const c = this.db.$client;
-    const rows = this.newSince.all(prevPassAt, passAt) as {
-      id: string;
-      sub: number;
-      kind: InterventionKind;
-      arm: string;
-      status: string;
-      channel: string;
-      messageId: string | null;
-      callId: string | null;
-      at: number;
-      windowEndsAt: number;
-      msgDue: number | null;
-      callDue: number | null;
-    }[];
-    const msg = c.prepare('UPDATE messages SET status = ?, attempts = 1, bind_id = ?, sent_at = ?, delivered_at = ?, final_at = ?, updated_at = ?, error = ? WHERE id = ? AND status = ?');
-    const call = c.prepare("UPDATE calls SET status = ?, reason = ?, attempts = 1, provider = 'simulated', next_attempt_at = NULL, dialed_at = ?, answered_at = ?, ended_at = ?, duration_seconds = ?, updated_at = ? WHERE id = ? AND status = 'queued'");
+    const rows = this.store.decided(prevPassAt, passAt);
     const out = { delivered: 0, failed: 0, moved: 0 };
-    for (const r of rows) {
+    for (const row of rows) {
+      const r = { ...row, kind: row.kind as InterventionKind };
       const i = r.sub - 1;
       const k = KIND_INDEX.get(r.kind) ?? 0;
       const day = this.dayOf(r.at);
@@ -161,11 +141,10 @@ export class TreatmentSim {
         const due = Math.max(r.at, (isCall ? r.callDue : r.msgDue) ?? r.at);
         const final = due + 5_000 + Math.floor(u01(this.seed, i, day, SALT_WHEN + k) * 60_000);
         if (isCall && r.callId) {
-          if (t.delivered) call.run('completed', null, due, due + 8_000, final + 90_000, 90, final + 90_000, r.callId);
-          else call.run('no_answer', 'no_answer', due, null, due + 45_000, 0, due + 45_000, r.callId);
+          if (t.delivered) this.store.settleCall(r.callId, 'completed', null, due, due + 8_000, final + 90_000, 90);
+          else this.store.settleCall(r.callId, 'no_answer', 'no_answer', due, null, due + 45_000, 0);
         } else if (r.messageId) {
-          if (t.delivered) msg.run('delivered', 'simulated', due, final, final, final, null, r.messageId, 'queued');
-          else msg.run('failed', 'simulated', due, null, final, final, 'UNDELIV', r.messageId, 'queued');
+          this.store.settleMessage(r.messageId, t.delivered, due, final);
         }
         if (t.delivered) out.delivered++;
         else out.failed++;
@@ -267,7 +246,7 @@ export class TreatmentSim {
 
   /** The true effects per kind, over the interventions whose outcome window the CRM has closed. */
   truth(): KindTruth[] {
-    const closed = new Set((this.db.$client.prepare('SELECT id FROM crm_interventions WHERE outcome_closed = 1').all() as { id: string }[]).map((r) => r.id));
+    const closed = this.store.closedIds();
     return INTERVENTION_KINDS.map((kind) => {
       const ts = this.tracks.filter((t) => t.kind === kind && closed.has(t.id));
       const treated = ts.filter((t) => t.treated);

@@ -1,0 +1,65 @@
+import type { Db } from '../../db/client';
+import { DiscoveryStore } from './discovery-store';
+import { FitsStore } from './fits-store';
+import { FunnelStore } from './funnel-store';
+import { InterventionsStore } from './interventions-store';
+import { RiskStore } from './risk-store';
+import { SnapshotStore } from './snapshot-store';
+import { StuckStore } from './stuck-store';
+import { UsageStore } from './usage-store';
+
+/**
+ * Every store the reports read, built on first use (a gateway that never runs a report prepares none of
+ * their statements) and kept: each statement is prepared once per process.
+ */
+export class ReportStores {
+  private readonly built = new Map<string, unknown>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Flow funnel: node and session rollups. */
+  get funnel(): FunnelStore {
+    return this.once('funnel', () => new FunnelStore(this.db));
+  }
+
+  /** Discovery: session and episode rollups. */
+  get discovery(): DiscoveryStore {
+    return this.once('discovery', () => new DiscoveryStore(this.db));
+  }
+
+  /** Usage and content by demography: usage rollups per dimension and profile value. */
+  get usage(): UsageStore {
+    return this.once('usage', () => new UsageStore(this.db));
+  }
+
+  /** Daily snapshots (paying vs using, reach, risk summary). */
+  get snapshots(): SnapshotStore {
+    return this.once('snapshots', () => new SnapshotStore(this.db));
+  }
+
+  /** Risk rankings. */
+  get risk(): RiskStore {
+    return this.once('risk', () => new RiskStore(this.db));
+  }
+
+  /** Model fits (retention). */
+  get fits(): FitsStore {
+    return this.once('fits', () => new FitsStore(this.db));
+  }
+
+  /** Stuck findings. */
+  get stuck(): StuckStore {
+    return this.once('stuck', () => new StuckStore(this.db));
+  }
+
+  /** Interventions: exposure, outcomes, open windows. */
+  get interventions(): InterventionsStore {
+    return this.once('interventions', () => new InterventionsStore(this.db));
+  }
+
+  private once<T>(name: string, build: () => T): T {
+    let s = this.built.get(name) as T | undefined;
+    if (s === undefined) this.built.set(name, (s = build()));
+    return s;
+  }
+}
