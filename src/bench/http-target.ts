@@ -17,7 +17,7 @@ export interface Target {
 /** Starts `vasgw bench-target KIND [ARG]` and waits for its "LISTENING <port>" line. */
 export function startTarget(kind: string, arg?: string): Promise<Target> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [VASGW, 'bench-target', kind, ...(arg ? [arg] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_TARGET_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_TARGET_PROF] : []), VASGW, 'bench-target', kind, ...(arg ? [arg] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
     let buf = '';
     let rss = 0;
     let cpu = 0;
