@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config';
-import { CrmState } from '../crm/crm-state';
+import { CrmStateStore } from '../crm/crm-state-store';
 import { migrateDb, openDb, type Db } from '../db/client';
 import type { FlowRegistry } from '../engine/flow-registry';
 import { DAY, ManualClock } from '../lib/clock';
@@ -68,7 +68,7 @@ export const crmBench: Bench = {
       const config = loadConfig({ file: configFile, env: {} });
       const probe = openDb({ path: dbPath });
       migrateDb(probe);
-      const params = new CrmState(probe).get<{ startAt: number; days: number }>('generator', { startAt: 0, days });
+      const params = new CrmStateStore(probe).get<{ startAt: number; days: number }>('generator', { startAt: 0, days });
       const events = (probe.$client.prepare('SELECT max(id) AS n FROM usage_events').get() as { n: number }).n;
       // The floor: one bare pass over the same log, reading the columns a detector needs.
       const b0 = performance.now();
@@ -170,8 +170,8 @@ export const crmTruthBench: Bench = {
       const config = loadConfig({ file: configFile, env: {} });
       const probe = openDb({ path: dbPath });
       migrateDb(probe);
-      const params = new CrmState(probe).get<{ startAt: number; days: number }>('generator', { startAt: 0, days });
-      const truth = new CrmState(probe).get<GeneratorTruth | null>(TRUTH_KEY, null);
+      const params = new CrmStateStore(probe).get<{ startAt: number; days: number }>('generator', { startAt: 0, days });
+      const truth = new CrmStateStore(probe).get<GeneratorTruth | null>(TRUTH_KEY, null);
       probe.$client.close();
       if (!truth) throw new Error('the generated database holds no planted truth');
       const end = params.startAt + params.days * DAY;

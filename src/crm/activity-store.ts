@@ -1,6 +1,8 @@
-import type { Statement } from 'better-sqlite3';
+import { sql, type Column, type SQL } from 'drizzle-orm';
+import { BatchInsert } from '../db/batch-insert';
 import type { Db } from '../db/client';
-import { BatchInsert } from './batch-insert';
+import { crmSubscribers, subscribers } from '../db/schema';
+import { name, prepare, type Prepared } from '../db/statement';
 import { ChargeStore, type ChargeEntry } from './charge-store';
 
 export type { ChargeEntry };
@@ -14,32 +16,36 @@ const DIRTY = 2;
 export const DIMS = ['region', 'crop', 'language', 'operator'] as const;
 export type Dim = (typeof DIMS)[number];
 
-interface Row {
-  id: number;
-  region: string | null;
-  crop: string | null;
-  language: string | null;
-  operator: string | null;
-  first_day: number | null;
-  last_day: number | null;
-  active_days: number | null;
-  sessions: number | null;
-  ussd_sessions: number | null;
-  ivr_sessions: number | null;
-  content_sessions: number | null;
-  clean_sessions: number | null;
-  stuck_sessions: number | null;
-  first_content: number | null;
-  last_session_at: number | null;
-  last_content_at: number | null;
-  stuck_recent: string | null;
-  charges_recent: string | null;
-}
+const c = crmSubscribers;
+const s = subscribers;
+/** What a subscriber's activity is loaded from, in this order (one row: an {@link ActivityTuple}). */
+const ACTIVITY_COLUMNS = [
+  s.id, s.region, s.crop, s.language, s.operator,
+  c.firstDay, c.lastDay, c.activeDays, c.sessions, c.ussdSessions, c.ivrSessions, c.contentSessions, c.cleanSessions,
+  c.stuckSessions, c.firstContent, c.lastSessionAt, c.lastContentAt, c.stuckRecent, c.chargesRecent,
+];
+/** The columns a flush writes, in the order of the values it queues. */
+const FLUSHED = [
+  c.subscriberId, c.firstDay, c.lastDay, c.activeDays, c.sessions, c.ussdSessions, c.ivrSessions, c.contentSessions, c.cleanSessions,
+  c.stuckSessions, c.firstContent, c.lastSessionAt, c.lastContentAt, c.stuckRecent, c.chargesRecent, c.updatedAt,
+];
 
-type RawRow = [number, string | null, string | null, string | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, string | null, string | null];
+type Sub = typeof subscribers.$inferSelect;
+type Crm = typeof crmSubscribers.$inferSelect;
+/**
+ * A subscriber and their activity as raw columns (a million rows as objects would cost more than the
+ * query). The activity is null without a crm_subscribers row (LEFT JOIN); the JSON columns stay text.
+ */
+type ActivityTuple = [
+  Sub['id'], Sub['region'], Sub['crop'], Sub['language'], Sub['operator'],
+  Crm['firstDay'], Crm['lastDay'], Crm['activeDays'] | null, Crm['sessions'] | null, Crm['ussdSessions'] | null, Crm['ivrSessions'] | null,
+  Crm['contentSessions'] | null, Crm['cleanSessions'] | null, Crm['stuckSessions'] | null, Crm['firstContent'], Crm['lastSessionAt'],
+  Crm['lastContentAt'], string | null, string | null,
+];
 
-const CRM_COLUMNS = `c.first_day, c.last_day, c.active_days, c.sessions, c.ussd_sessions, c.ivr_sessions, c.content_sessions, c.clean_sessions,
-  c.stuck_sessions, c.first_content, c.last_session_at, c.last_content_at, c.stuck_recent, c.charges_recent`;
+const list = (cols: Column[]): SQL => sql.join(cols, sql`, `);
+const names = (cols: Column[]): SQL => sql.join(cols.map((x) => name(x)), sql`, `);
+const PAGE_ROWS = 4096;
 
 /**
  * Per-subscriber activity in typed arrays indexed by subscriber id: a full pass over a million
@@ -68,12 +74,21 @@ export class ActivityStore {
   /** Dimension values by code; code 0 is "unknown". */
   readonly dimValues: string[] = ['unknown'];
   private readonly dimCodes = new Map<string, number>([['unknown', 0]]);
-  private readonly one: Statement<[number], Row>;
+  private readonly one: Prepared<ActivityTuple, { id: number }>;
+  private readonly maxId: Prepared<{ m: number | null }>;
+  private readonly page: Prepared<ActivityTuple, { after: number }>;
+  private readonly upsert: BatchInsert;
   private dirtyCount = 0;
 
-  constructor(private readonly db: Db) {
-    this.one = db.$client.prepare(`SELECT s.id, s.region, s.crop, s.language, s.operator, ${CRM_COLUMNS}
-      FROM subscribers s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.id WHERE s.id = ?`);
+  constructor(db: Db) {
+    const from = sql`FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.id}`;
+    this.one = prepare(db, sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} = ${sql.placeholder('id')}`);
+    this.one.statement.raw();
+    this.maxId = prepare(db, sql`SELECT max(${s.id}) AS m FROM ${s}`);
+    this.page = prepare(db, sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} > ${sql.placeholder('after')} ORDER BY ${s.id} LIMIT ${sql.raw(String(PAGE_ROWS))}`);
+    this.page.statement.raw();
+    const updated = FLUSHED.slice(1).map((x) => sql`${name(x)} = excluded.${name(x)}`);
+    this.upsert = new BatchInsert(db, sql`INSERT INTO ${c} (${names(FLUSHED)}) VALUES`, FLUSHED.length, sql`ON CONFLICT(${name(c.subscriberId)}) DO UPDATE SET ${sql.join(updated, sql`, `)}`);
   }
 
   /** Makes room for ids up to `maxId`. */
@@ -115,34 +130,9 @@ export class ActivityStore {
     return c;
   }
 
-  private apply(r: Row): void {
-    const id = r.id;
-    this.grow(id);
-    this.dims.region[id] = this.code(r.region);
-    this.dims.crop[id] = this.code(r.crop);
-    this.dims.language[id] = this.code(r.language);
-    this.dims.operator[id] = this.code(r.operator);
-    if (r.active_days !== null) {
-      this.firstDay[id] = r.first_day ?? NONE;
-      this.lastDay[id] = r.last_day ?? NONE;
-      this.activeDays[id] = r.active_days;
-      this.sessions[id] = r.sessions ?? 0;
-      this.ussd[id] = r.ussd_sessions ?? 0;
-      this.ivr[id] = r.ivr_sessions ?? 0;
-      this.content[id] = r.content_sessions ?? 0;
-      this.clean[id] = r.clean_sessions ?? 0;
-      this.stuck[id] = r.stuck_sessions ?? 0;
-      this.firstContent[id] = r.first_content ?? -1;
-      this.lastSessionAt[id] = r.last_session_at ?? NaN;
-      this.lastContentAt[id] = r.last_content_at ?? NaN;
-      if (r.stuck_recent) this.stuckRecent.set(id, JSON.parse(r.stuck_recent) as StuckEntry[]);
-      if (r.charges_recent) this.charges.set(id, JSON.parse(r.charges_recent) as ChargeEntry[]);
-    }
-    this.flags[id]! |= LOADED;
-  }
-
-  private applyRaw(r: RawRow): void {
+  private apply(r: ActivityTuple): void {
     const id = r[0];
+    this.grow(id);
     this.dims.region[id] = this.code(r[1]);
     this.dims.crop[id] = this.code(r[2]);
     this.dims.language[id] = this.code(r[3]);
@@ -168,15 +158,13 @@ export class ActivityStore {
 
   /** Loads every subscriber at once: cheaper than one query each when a pass touches most of them. */
   loadAll(): void {
-    const maxId = (this.db.$client.prepare('SELECT max(id) AS m FROM subscribers').get() as { m: number | null }).m ?? 0;
-    this.grow(maxId);
+    this.grow(this.maxId.get()?.m ?? 0);
     // Raw arrays, in pages: a million rows as objects would cost more than the query.
-    const page = this.db.$client.prepare(`SELECT s.id, s.region, s.crop, s.language, s.operator, ${CRM_COLUMNS} FROM subscribers s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.id WHERE s.id > ? ORDER BY s.id LIMIT 4096`).raw();
     let after = 0;
     for (;;) {
-      const rows = page.all(after) as RawRow[];
-      for (const r of rows) this.applyRaw(r);
-      if (rows.length < 4096) break;
+      const rows = this.page.all({ after });
+      for (const r of rows) this.apply(r);
+      if (rows.length < PAGE_ROWS) break;
       after = rows[rows.length - 1]![0];
     }
   }
@@ -184,7 +172,7 @@ export class ActivityStore {
   /** Makes sure the subscriber's row is in memory; false for an unknown subscriber. */
   load(id: number): boolean {
     if (id < this.cap && this.flags[id]! & LOADED) return true;
-    const r = this.one.get(id);
+    const r = this.one.get({ id });
     if (!r) return false;
     this.apply(r);
     return true;
@@ -237,17 +225,7 @@ export class ActivityStore {
   flush(now: number, keepSince: { stuck: number; charges: (serviceId: string) => number } = { stuck: 0, charges: () => 0 }): Set<string> {
     const histories = new Set<string>();
     if (this.dirtyCount === 0) return histories;
-    const stmt = new BatchInsert(
-      this.db.$client,
-      `INSERT INTO crm_subscribers (subscriber_id, first_day, last_day, active_days, sessions, ussd_sessions, ivr_sessions,
-        content_sessions, clean_sessions, stuck_sessions, first_content, last_session_at, last_content_at, stuck_recent, charges_recent, updated_at) VALUES`,
-      16,
-      `ON CONFLICT(subscriber_id) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, active_days = excluded.active_days,
-        sessions = excluded.sessions, ussd_sessions = excluded.ussd_sessions, ivr_sessions = excluded.ivr_sessions, content_sessions = excluded.content_sessions,
-        clean_sessions = excluded.clean_sessions, stuck_sessions = excluded.stuck_sessions, first_content = excluded.first_content,
-        last_session_at = excluded.last_session_at, last_content_at = excluded.last_content_at,
-        stuck_recent = excluded.stuck_recent, charges_recent = excluded.charges_recent, updated_at = excluded.updated_at`,
-    );
+    const stmt = this.upsert;
     const opt = (v: number) => (v === NONE ? null : v);
     const optF = (v: number) => (Number.isNaN(v) ? null : v);
     for (const id of this.dirtyIds()) {

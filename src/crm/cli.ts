@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config';
 import { buildCore } from '../core';
 import { refuseUnlessSqlite } from '../db/backend';
 import { migrateDb, openDb, type Db } from '../db/client';
+import { closeDb } from '../db/handle';
 import { FlowRegistry } from '../engine/flow-registry';
 import { loadFlowsOrThrow } from '../engine/flow-loader';
 import { ManualClock, systemClock, type Clock } from '../lib/clock';
@@ -72,7 +73,7 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
     else formatSummary(summary, out);
     return summary.skipped ? 1 : 0;
   } finally {
-    db.$client.close();
+    closeDb(db);
   }
 }
 
@@ -143,6 +144,6 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     formatTruth(s, out);
     return 0;
   } finally {
-    db.$client.close();
+    closeDb(db);
   }
 }

@@ -13,7 +13,7 @@ import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { ActivityStore } from './activity-store';
-import { CrmState } from './crm-state';
+import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
 import { detectLapsingBilling, detectLapsingUsage, touchedSubscriptions } from './detectors/lapsing';
@@ -85,7 +85,7 @@ export class CrmService {
   readonly scoring: Scoring;
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
-  private readonly state: CrmState;
+  private readonly state: CrmStateStore;
   private readonly passes: PassStore;
   private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
   private readonly log: Logger;
@@ -98,7 +98,7 @@ export class CrmService {
     this.index = new FlowIndex(d.flows);
     this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
     this.findings = new FindingsRepo(d.db);
-    this.state = new CrmState(d.db);
+    this.state = new CrmStateStore(d.db);
     this.passes = new PassStore(d.db);
     this.interventions = new Interventions({
       db: d.db,

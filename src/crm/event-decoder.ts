@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import type { Db } from '../db/client';
+import { EventPageStore } from './event-page-store';
 
 /**
  * The usage log in compact, columnar batches: sessions, nodes and flows become small integer codes (new
@@ -7,25 +8,11 @@ import type Database from 'better-sqlite3';
  * copying), so reading the log and classifying it use both cores.
  */
 
-/** Event types, as the SQL below maps them. */
+/** Event types, as the usage log's pages code them (event-page-store.ts). */
 export const T = { other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11, startOutbound: 12 } as const;
 export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'session_start'];
 export const CHANNELS = ['', 'ussd', 'ivr'];
 
-const PAGE_SQL = `SELECT id, at, subscriber_id,
-    CASE channel WHEN 'ussd' THEN 1 WHEN 'ivr' THEN 2 ELSE 0 END,
-    CASE type WHEN 'menu' THEN 2 WHEN 'content' THEN 3 WHEN 'input_invalid' THEN 4 WHEN 'back' THEN 5 WHEN 'home' THEN 6 WHEN 'more' THEN 7
-      WHEN 'session_start' THEN CASE WHEN detail LIKE '%"direction":"outbound"%' THEN 12 ELSE 1 END WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
-      WHEN 'action' THEN 11 WHEN 'profile_update' THEN 11 WHEN 'poll_answer' THEN 11 ELSE 0 END,
-    session_id,
-    CASE WHEN type = 'session_start' OR session_id IS NULL THEN flow_id END,
-    node_id,
-    CASE WHEN type IN ('session_end', 'billing') THEN detail END
-  FROM usage_events
-  WHERE id > ? AND id <= ? AND type IN ('session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'profile_update', 'poll_answer')
-  ORDER BY id`;
-
-type Raw = [number, number, number, number, number, string | null, string | null, string | null, string | null];
 
 export const DICTS = ['nodes', 'flows'] as const;
 export type DictName = (typeof DICTS)[number];
@@ -59,13 +46,13 @@ export class EventDecoder {
   private added: Record<DictName, string[]> = { nodes: [], flows: [] };
   private readonly sessions = new Map<string, number>();
   private nextSession: number;
-  private readonly page: Database.Statement;
+  private readonly pages: EventPageStore;
 
   /** `open`: sessions carried from the previous pass, with the codes the consumer gave them. */
-  constructor(db: Database.Database, open: readonly [string, number][]) {
+  constructor(db: Db, open: readonly [string, number][]) {
     for (const [id, code] of open) this.sessions.set(id, code);
     this.nextSession = open.reduce((m, [, c]) => Math.max(m, c + 1), 0);
-    this.page = db.prepare(PAGE_SQL).raw();
+    this.pages = new EventPageStore(db);
   }
 
   private code(dict: DictName, s: string): number {
@@ -81,7 +68,7 @@ export class EventDecoder {
 
   /** Reads and decodes events with ids in (from, to], stopping before the first own event later than `now`. */
   read(from: number, to: number, now: number): EventBatch {
-    const rows = this.page.all(from, to) as Raw[];
+    const rows = this.pages.read(from, to);
     const n = rows.length;
     const b: EventBatch = {
       n: 0,

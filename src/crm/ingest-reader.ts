@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Db } from '../db/client';
+import { dbFile } from '../db/handle';
 import { EventDecoder, type EventBatch } from './event-decoder';
 
 /** Ids per page. Small pages keep each batch young for the garbage collector and the pipeline full. */
@@ -34,7 +35,7 @@ class LocalSource implements BatchSource {
   private done = false;
 
   constructor(db: Db, private readonly job: Omit<ReaderJob, 'signal' | 'dbPath'>) {
-    this.decoder = new EventDecoder(db.$client, job.open);
+    this.decoder = new EventDecoder(db, job.open);
     this.from = job.from;
   }
 
@@ -110,7 +111,7 @@ class WorkerSource implements BatchSource {
 
 /** The source for reading (from, to]: a worker when the database is a file and the range is large. */
 export function batchSource(db: Db, job: Omit<ReaderJob, 'signal' | 'dbPath'>, opts: { parallel: boolean; minEvents?: number }): BatchSource {
-  const c = db.$client;
-  if (opts.parallel && !c.memory && job.to - job.from >= (opts.minEvents ?? PARALLEL_MIN)) return new WorkerSource({ ...job, dbPath: c.name });
+  const file = dbFile(db);
+  if (opts.parallel && file !== null && job.to - job.from >= (opts.minEvents ?? PARALLEL_MIN)) return new WorkerSource({ ...job, dbPath: file });
   return new LocalSource(db, job);
 }

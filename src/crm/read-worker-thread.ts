@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import type { Db } from '../db/client';
+import { closeDb, openReadOnlyDb } from '../db/handle';
 import { batchBuffers, EventDecoder } from './event-decoder';
 import { AHEAD, PAGE, type ReaderJob } from './ingest-reader';
 
@@ -13,11 +14,10 @@ const send = (msg: unknown, transfer: ArrayBuffer[] = []) => {
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 };
-let db: Database.Database | null = null;
+let db: Db | null = null;
 try {
-  db = new Database(job.dbPath, { readonly: true, fileMustExist: true });
   // A sequential scan gains nothing from a large cache; the memory is the pass's.
-  db.pragma('cache_size = -8192');
+  db = openReadOnlyDb(job.dbPath, 8192);
   const decoder = new EventDecoder(db, job.open);
   let produced = 0;
   for (let from = job.from; from < job.to; ) {
@@ -33,6 +33,6 @@ try {
 } catch (err) {
   send({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 } finally {
-  db?.close();
+  if (db) closeDb(db);
   port.close();
 }

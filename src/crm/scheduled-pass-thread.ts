@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config';
 import { openDb } from '../db/client';
+import { closeDb } from '../db/handle';
 import { FlowRegistry } from '../engine/flow-registry';
 import { loadFlowsOrThrow } from '../engine/flow-loader';
 import { ManualClock } from '../lib/clock';
@@ -21,5 +22,5 @@ try {
 } catch (err) {
   parentPort?.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 } finally {
-  db.$client.close();
+  closeDb(db);
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { NONE } from './activity-store';
+import { FitsStore } from './fits-store';
 import type { Days } from './days';
 import { bgbbLogLikelihood, expectedActiveDays, expectedRepeatHistogram, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
 import { fitCohorts, type CohortData, type CohortFit, type CohortFitRules, type ModelFitter } from './scores/cohort-fits';
@@ -81,7 +82,10 @@ export class Scoring {
   /** The configured services by id. */
   readonly services: ReadonlyMap<string, Service>;
 
+  private readonly store: FitsStore;
+
   constructor(private readonly d: ScoringDeps) {
+    this.store = new FitsStore(d.db);
     this.services = new Map(d.config.services.map((s) => [s.id, s]));
     this.load();
   }
@@ -92,21 +96,15 @@ export class Scoring {
     this.sbg.clear();
     this.crossings.clear();
     this.pooledCohorts.clear();
-    const rows = this.d.db.$client.prepare('SELECT model, service_id, cohort, params, quality FROM crm_fits ORDER BY cohort = ? DESC').all(POOLED) as {
-      model: string;
-      service_id: string;
-      cohort: string;
-      params: string;
-      quality: string;
-    }[];
+    const rows = this.store.fits(POOLED);
     for (const r of rows) {
-      const p = JSON.parse(r.params) as Record<string, number>;
-      const onPooled = (JSON.parse(r.quality) as { usedPooled?: boolean }).usedPooled === true;
+      const p = r.params;
+      const onPooled = (r.quality as { usedPooled?: boolean }).usedPooled === true;
       if (r.model === 'bgbb') {
         if (onPooled) this.pooledCohorts.add(r.cohort);
         const shared = onPooled ? this.bgbb.get(POOLED) : undefined;
         this.bgbb.set(r.cohort, shared ?? new PAliveCache(p as unknown as BgbbParams));
-      } else this.sbg.set(`${r.service_id}\u0000${r.cohort}`, p as unknown as SbgParams);
+      } else this.sbg.set(`${r.serviceId}\u0000${r.cohort}`, p as unknown as SbgParams);
     }
   }
 
@@ -183,8 +181,8 @@ export class Scoring {
 
   /** Whether the models are due for a refit. */
   refitDue(now: number): boolean {
-    const last = this.d.db.$client.prepare('SELECT max(fitted_at) AS t FROM crm_fits').get() as { t: number | null };
-    return last.t === null || now - last.t >= this.d.config.crm.scores.refitHours * 3_600_000 || now < last.t;
+    const t = this.store.lastFittedAt();
+    return t === null || now - t >= this.d.config.crm.scores.refitHours * 3_600_000 || now < t;
   }
 
   /** The rules of honest cohort fits; `scores.minCohortSize`, if an older config still sets it, wins. */
@@ -205,15 +203,23 @@ export class Scoring {
    */
   refit(now: number): { bgbb: number; sbg: number; ms: number } {
     const t0 = performance.now();
-    const c = this.d.db.$client;
     const today = this.d.days.of(now);
     const rules = this.rules();
-    const save = c.prepare('INSERT OR REPLACE INTO crm_fits (model, service_id, cohort, params, size, log_likelihood, observed, quality, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const store = (model: string, service: string, f: CohortFit<unknown>, observed: unknown) =>
-      save.run(model, service, f.cohort, JSON.stringify(f.params), f.quality.n, f.quality.logLikelihood, JSON.stringify(observed), JSON.stringify(f.quality), now);
+      this.store.saveFit({
+        model,
+        serviceId: service,
+        cohort: f.cohort,
+        params: f.params as Record<string, number>,
+        size: f.quality.n,
+        logLikelihood: f.quality.logLikelihood,
+        observed: observed as Record<string, unknown>,
+        quality: f.quality,
+        fittedAt: now,
+      });
 
     // BG/BB: histories grouped by (first day, active days, last day) in SQL, then by cohort here.
-    const rows = c.prepare('SELECT first_day, active_days, last_day, count(*) AS n FROM crm_subscribers WHERE first_day IS NOT NULL AND first_day <= ? GROUP BY first_day, active_days, last_day').raw().all(today) as [number, number, number, number][];
+    const rows = this.store.historyGroups(today);
     type Acc = { groups: Map<string, BgbbGroup>; n: number; ageDays: number };
     const cohorts = new Map<string, Acc>();
     const add = (cohort: string, g: BgbbGroup) => {
@@ -235,9 +241,8 @@ export class Scoring {
       add(this.cohortOf(first), g);
       add(POOLED, g);
     }
-    const fitsB = c.prepare("SELECT cohort, params FROM crm_fits WHERE model = 'bgbb'").all() as { cohort: string; params: string }[];
-    const prevB = new Map(fitsB.map((r) => [r.cohort, JSON.parse(r.params) as BgbbParams]));
-    c.prepare("DELETE FROM crm_fits WHERE model = 'bgbb'").run();
+    const prevB = new Map(this.store.previousFits('bgbb').map((r) => [r.cohort, r.params as unknown as BgbbParams]));
+    this.store.clearFits('bgbb');
     const asData = (cohort: string, a: Acc): CohortData<BgbbGroup[]> => ({ cohort, data: [...a.groups.values()], n: a.n, ageDays: a.ageDays, events: null });
     const pooledB = cohorts.get(POOLED);
     let nb = 0;
@@ -251,13 +256,7 @@ export class Scoring {
     }
 
     // sBG: subscriptions grouped by service, start day, state and renewals.
-    const subs = c
-      .prepare(
-        `SELECT service_id, subscribed_at / ${DAY} AS d, state, renewals, count(*) AS n FROM subscriptions
-         WHERE subscribed_at IS NOT NULL AND state IN ('active', 'grace', 'suspended', 'cancelled', 'expired') GROUP BY 1, 2, 3, 4`,
-      )
-      .raw()
-      .all() as [string, number, string, number, number][];
+    const subs = this.store.subscriptionGroups();
     type SbgAcc = SbgCohortData & { size: number; firstDay: number; lapses: number };
     const data = new Map<string, SbgAcc>();
     const put = (key: string, lost: boolean, r: number, n: number, day: number) => {
@@ -280,9 +279,8 @@ export class Scoring {
       put(`${service}\u0000${cohort}`, lost, renewals, n, day);
       put(`${service}\u0000${POOLED}`, lost, renewals, n, day);
     }
-    const fitsS = c.prepare("SELECT service_id, cohort, params FROM crm_fits WHERE model = 'sbg'").all() as { service_id: string; cohort: string; params: string }[];
-    const prevS = new Map(fitsS.map((r) => [`${r.service_id}\u0000${r.cohort}`, JSON.parse(r.params) as SbgParams]));
-    c.prepare("DELETE FROM crm_fits WHERE model = 'sbg'").run();
+    const prevS = new Map(this.store.previousFits('sbg').map((r) => [`${r.serviceId}\u0000${r.cohort}`, r.params as unknown as SbgParams]));
+    this.store.clearFits('sbg');
     const byService = new Map<string, { pooled?: CohortData<SbgCohortData>; cohorts: CohortData<SbgCohortData>[] }>();
     for (const [key, e] of data) {
       const [service, cohort] = key.split('\u0000') as [string, string];
@@ -311,11 +309,10 @@ export class Scoring {
 
   /** Adds the lapse day of activity histories not known yet ("first,active,last" keys), with the current fits. */
   addLapseDays(histories: Iterable<string>): number {
-    const ins = this.d.db.$client.prepare('INSERT OR IGNORE INTO crm_lapse_days (first_day, active_days, last_day, lapse_day) VALUES (?, ?, ?, ?)');
     let n = 0;
     for (const h of histories) {
       const [first, active, last] = h.split(',').map(Number) as [number, number, number];
-      n += ins.run(first, active, last, this.lapseDay(first, last, active)).changes;
+      n += this.store.addLapseDay(first, active, last, this.lapseDay(first, last, active));
     }
     return n;
   }
@@ -325,13 +322,8 @@ export class Scoring {
    * far fewer histories than subscribers, and the table is rebuilt in one short transaction.
    */
   rebuildLapseDays(): number {
-    const c = this.d.db.$client;
-    const rows = c.prepare('SELECT DISTINCT first_day, active_days, last_day FROM crm_subscribers WHERE first_day IS NOT NULL').raw().all() as [number, number, number][];
-    const ins = c.prepare('INSERT INTO crm_lapse_days (first_day, active_days, last_day, lapse_day) VALUES (?, ?, ?, ?)');
-    c.transaction(() => {
-      c.prepare('DELETE FROM crm_lapse_days').run();
-      for (const [first, active, last] of rows) ins.run(first, active, last, this.lapseDay(first, last, active));
-    })();
+    const rows = this.store.allHistories();
+    this.store.replaceLapseDays(rows.map(([first, active, last]) => [first, active, last, this.lapseDay(first, last, active)] as [number, number, number, number | null]));
     return rows.length;
   }
 

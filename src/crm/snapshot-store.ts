@@ -1,19 +1,135 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { subscribers } from '../db/schema';
-import { prepare, type Prepared } from '../db/statement';
+import { crmRiskRankings, crmSnapshots, crmSubscribers, subscribers, subscriptions } from '../db/schema';
+import { name, prepare, type Prepared } from '../db/statement';
 
-/** The snapshot's reads of the subscriber base. */
+const p = sql.placeholder;
+type Subscription = typeof subscriptions.$inferSelect;
+type Activity = typeof crmSubscribers.$inferSelect;
+type Subscriber = typeof subscribers.$inferSelect;
+
+/**
+ * A live subscription with its subscriber's activity (null without any), as raw columns: [subscriber id,
+ * service id, state, renewals, subscribed at, consecutive failures, last charged at, first day, last day,
+ * active days, last content at, recent charges as JSON text].
+ */
+export type LiveSubscription = [
+  Subscription['subscriberId'],
+  Subscription['serviceId'],
+  Subscription['state'],
+  Subscription['renewals'],
+  Subscription['subscribedAt'],
+  Subscription['consecutiveFailures'],
+  Subscription['lastChargedAt'],
+  Activity['firstDay'],
+  Activity['lastDay'],
+  Activity['activeDays'] | null,
+  Activity['lastContentAt'],
+  string | null,
+];
+/** Subscribers grouped by profile dimensions: [region, crop, language, operator, count]. */
+export type DimensionGroup = [Subscriber['region'], Subscriber['crop'], Subscriber['language'], Subscriber['operator'], number];
+/** One row of a risk ranking. */
+export type RiskRankingRow = Required<typeof crmRiskRankings.$inferInsert>;
+
+const RANKING_COLUMNS = [
+  'kind',
+  'subscriberId',
+  'serviceId',
+  'state',
+  'pAlive',
+  'lastActiveDay',
+  'activeDays',
+  'renewProbability',
+  'renewals',
+  'consecutiveFailures',
+  'recentFailedCharges',
+  'residualPeriods',
+  'residualValue',
+  'risk',
+  'valueAtRisk',
+  'computedAt',
+] as const satisfies ReadonlyArray<keyof RiskRankingRow>;
+
+/** The daily snapshot's reads of the subscriber base and its writes (crm_snapshots, crm_risk_rankings). */
 export class SnapshotStore {
   private readonly profiles: Prepared<[string | null]>;
+  private readonly live: Prepared<LiveSubscription>;
+  private readonly freeUsers: Prepared<{ n: number }, { since: number }>;
+  private readonly put: Prepared<never, { kind: string; day: number; data: string; at: number }>;
+  private readonly dims: Prepared<DimensionGroup>;
+  private readonly clearRankings: Prepared<never>;
+  private readonly addRanking: Prepared<never, RiskRankingRow>;
 
   constructor(db: Db) {
     this.profiles = prepare(db, sql`SELECT ${subscribers.profile} FROM ${subscribers}`);
     this.profiles.statement.raw();
+    const s = subscriptions;
+    const c = crmSubscribers;
+    const live = sql`${s.state} IN ('active', 'grace', 'suspended')`;
+    this.live = prepare(
+      db,
+      sql`SELECT ${s.subscriberId}, ${s.serviceId}, ${s.state}, ${s.renewals}, ${s.subscribedAt}, ${s.consecutiveFailures}, ${s.lastChargedAt},
+         ${c.firstDay}, ${c.lastDay}, ${c.activeDays}, ${c.lastContentAt}, ${c.chargesRecent}
+       FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.subscriberId}
+       WHERE ${live}`,
+    );
+    this.live.statement.raw();
+    this.freeUsers = prepare(
+      db,
+      sql`SELECT count(*) AS n FROM ${c} WHERE ${c.lastContentAt} >= ${p('since')}
+         AND NOT EXISTS (SELECT 1 FROM ${s} WHERE ${s.subscriberId} = ${c.subscriberId} AND ${live})`,
+    );
+    const t = crmSnapshots;
+    this.put = prepare(
+      db,
+      sql`INSERT OR REPLACE INTO ${t} (${name(t.kind)}, ${name(t.day)}, ${name(t.data)}, ${name(t.at)}) VALUES (${p('kind')}, ${p('day')}, ${p('data')}, ${p('at')})`,
+    );
+    const u = subscribers;
+    this.dims = prepare(db, sql`SELECT ${u.region}, ${u.crop}, ${u.language}, ${u.operator}, count(*) FROM ${u} GROUP BY 1, 2, 3, 4`);
+    this.dims.statement.raw();
+    const r = crmRiskRankings;
+    this.clearRankings = prepare(db, sql`DELETE FROM ${r}`);
+    this.addRanking = prepare(
+      db,
+      sql`INSERT OR REPLACE INTO ${r} (${sql.join(
+        RANKING_COLUMNS.map((k) => name(r[k])),
+        sql`, `,
+      )}) VALUES (${sql.join(
+        RANKING_COLUMNS.map((k) => p(k)),
+        sql`, `,
+      )})`,
+    );
   }
 
   /** Every subscriber's profile JSON as stored, one at a time. */
   *allProfiles(): Generator<string | null> {
     for (const [p] of this.profiles.iterate()) yield p;
+  }
+
+  /** The live subscriptions (active, grace, suspended) with their subscribers' activity, one at a time. */
+  liveSubscriptions(): IterableIterator<LiveSubscription> {
+    return this.live.iterate();
+  }
+
+  /** Subscribers who read content since `since` without a live subscription. */
+  usingWithoutSubscription(since: number): number {
+    return this.freeUsers.get({ since })!.n;
+  }
+
+  /** Stores (or replaces) the snapshot of one kind for one day. */
+  saveSnapshot(kind: string, day: number, data: unknown, at: number): void {
+    this.put.run({ kind, day, data: JSON.stringify(data), at });
+  }
+
+  /** Subscribers counted per (region, crop, language, operator). */
+  dimensionGroups(): DimensionGroup[] {
+    return this.dims.all();
+  }
+
+  /** Replaces both risk rankings with `rows`. */
+  replaceRiskRankings(rows: Iterable<RiskRankingRow>): void {
+    this.clearRankings.run();
+    for (const row of rows) this.addRanking.run(row);
   }
 }

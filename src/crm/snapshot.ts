@@ -1,7 +1,7 @@
 import { DAY } from '../lib/clock';
 import { NOT_SET_VALUE } from './demography-rollup';
 import { profileValues } from './discovery-rollup';
-import { SnapshotStore } from './snapshot-store';
+import { SnapshotStore, type RiskRankingRow } from './snapshot-store';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
@@ -12,18 +12,10 @@ import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } f
 export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { subscriptions: number; ms: number } {
   const t0 = performance.now();
   const services = scoring.services;
-  const c = d.db.$client;
+  const store = new SnapshotStore(d.db);
   const today = d.days.of(now);
   const cfg = d.config.crm;
-  const it = c
-    .prepare(
-      `SELECT s.subscriber_id, s.service_id, s.state, s.renewals, s.subscribed_at, s.consecutive_failures, s.last_charged_at,
-         c.first_day, c.last_day, c.active_days, c.last_content_at, c.charges_recent
-       FROM subscriptions s LEFT JOIN crm_subscribers c ON c.subscriber_id = s.subscriber_id
-       WHERE s.state IN ('active', 'grace', 'suspended')`,
-    )
-    .raw()
-    .iterate() as IterableIterator<[number, string, string, number, number | null, number, number | null, number | null, number | null, number | null, number | null, string | null]>;
+  const it = store.liveSubscriptions();
   const lapseTop = new TopK(cfg.scores.riskTop);
   const disengagementTop = new TopK(cfg.scores.riskTop);
   const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
@@ -78,46 +70,52 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     byService[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
   }
   const usingDays = 30;
-  const freeUsers = (
-    c
-      .prepare(
-        `SELECT count(*) AS n FROM crm_subscribers c WHERE c.last_content_at >= ?
-         AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = c.subscriber_id AND s.state IN ('active', 'grace', 'suspended'))`,
-      )
-      .get(now - usingDays * DAY) as { n: number }
-  ).n;
-  const put = c.prepare('INSERT OR REPLACE INTO crm_snapshots (kind, day, data, at) VALUES (?, ?, ?, ?)');
-  put.run('paying_using', today, JSON.stringify({ services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }), now);
+  const freeUsers = store.usingWithoutSubscription(now - usingDays * DAY);
+  store.saveSnapshot('paying_using', today, { services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }, now);
   for (const s of Object.values(byState)) {
     s.lapseValueAtRisk = round(s.lapseValueAtRisk);
     s.disengagementValueAtRisk = round(s.disengagementValueAtRisk);
     s.residualValue = round(s.residualValue);
   }
-  put.run('risk', today, JSON.stringify({ subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }), now);
+  store.saveSnapshot('risk', today, { subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }, now);
 
   // Registered subscribers per profile value, for the usage report's reach.
   const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
-  const dims = c.prepare('SELECT region, crop, language, operator, count(*) FROM subscribers GROUP BY 1, 2, 3, 4').raw().all() as [string | null, string | null, string | null, string | null, number][];
-  for (const [region, crop, language, operator, count] of dims) {
+  for (const [region, crop, language, operator, count] of store.dimensionGroups()) {
     for (const [dim, v] of [['region', region], ['crop', crop], ['language', language], ['operator', operator]] as const) {
       const key = v ?? 'unknown';
       reach[dim]![key] = (reach[dim]![key] ?? 0) + count;
     }
   }
-  put.run('reach', today, JSON.stringify(reach), now);
-  put.run('profile_reach', today, JSON.stringify(registeredByProfile(new SnapshotStore(d.db))), now);
+  store.saveSnapshot('reach', today, reach, now);
+  store.saveSnapshot('profile_reach', today, registeredByProfile(store), now);
 
-  c.prepare('DELETE FROM crm_risk_rankings').run();
-  const ins = c.prepare(
-    `INSERT OR REPLACE INTO crm_risk_rankings (kind, subscriber_id, service_id, state, p_alive, last_active_day, active_days, renew_probability, renewals, consecutive_failures,
-       recent_failed_charges, residual_periods, residual_value, risk, value_at_risk, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
-    for (const i of top.items()) {
-      const risk = kind === 'lapse' ? i.sc.lapse : i.sc.disengagement;
-      ins.run(kind, i.sub, i.serviceId, i.state, i.sc.pAlive, i.lastDay, i.activeDays, i.sc.renewProbability, i.renewals, i.sc.consecutiveFailures, failedCharges(i.charges, i.serviceId, chargeWindow), i.sc.residualPeriods, i.sc.residualValue, risk.risk, risk.valueAtRisk, now);
+  const rankings = function* (): Generator<RiskRankingRow> {
+    for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
+      for (const i of top.items()) {
+        const risk = kind === 'lapse' ? i.sc.lapse : i.sc.disengagement;
+        yield {
+          kind,
+          subscriberId: i.sub,
+          serviceId: i.serviceId,
+          state: i.state,
+          pAlive: i.sc.pAlive,
+          lastActiveDay: i.lastDay,
+          activeDays: i.activeDays,
+          renewProbability: i.sc.renewProbability,
+          renewals: i.renewals,
+          consecutiveFailures: i.sc.consecutiveFailures,
+          recentFailedCharges: failedCharges(i.charges, i.serviceId, chargeWindow),
+          residualPeriods: i.sc.residualPeriods,
+          residualValue: i.sc.residualValue,
+          risk: risk.risk!,
+          valueAtRisk: risk.valueAtRisk!,
+          computedAt: now,
+        };
+      }
     }
-  }
+  };
+  store.replaceRiskRankings(rankings());
   return { subscriptions: n, ms: Math.round(performance.now() - t0) };
 }
 

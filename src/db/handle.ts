@@ -1,4 +1,6 @@
-import type { Db } from './client';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { schema, type Db } from './client';
 
 /** Whether the database handle is still open (after shutdown it answers nothing). */
 export function dbOpen(db: Db): boolean {
@@ -13,4 +15,19 @@ export function inTransaction(db: Db): boolean {
 /** Closes the database if it is open (shutdown paths may reach it twice). */
 export function closeDb(db: Db): void {
   if (db.$client.open) db.$client.close();
+}
+
+/** The database file's path, or null for an in-memory database (which no other thread can open). */
+export function dbFile(db: Db): string | null {
+  return db.$client.memory ? null : db.$client.name;
+}
+
+/**
+ * A read-only connection to an existing database file, for a reader thread (WAL: never in the writer's
+ * way). `cacheKib` sizes its page cache: a sequential scan gains nothing from a large one.
+ */
+export function openReadOnlyDb(file: string, cacheKib: number): Db {
+  const c = new Database(file, { readonly: true, fileMustExist: true });
+  c.pragma(`cache_size = -${cacheKib}`);
+  return drizzle(c, { schema }) as Db;
 }

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { usageEvents } from '../db/schema';
+import { prepare, type Prepared } from '../db/statement';
+
+/**
+ * One usage-log row as the decoder reads it: [id, at, subscriber id, channel code, type code, session id,
+ * flow id (on a session start or a sessionless event), node id, detail (session_end and billing only)].
+ * The codes are event-decoder.ts's `T` and `CHANNELS`.
+ */
+export type EventPageRow = [number, number, number, number, number, string | null, string | null, string | null, string | null];
+
+/** The usage log read in pages of ids for the CRM pass, with channel and type already coded. */
+export class EventPageStore {
+  private readonly page: Prepared<EventPageRow, { from: number; to: number }>;
+
+  constructor(db: Db) {
+    const e = usageEvents;
+    this.page = prepare(
+      db,
+      sql`SELECT ${e.id}, ${e.at}, ${e.subscriberId},
+    CASE ${e.channel} WHEN 'ussd' THEN 1 WHEN 'ivr' THEN 2 ELSE 0 END,
+    CASE ${e.type} WHEN 'menu' THEN 2 WHEN 'content' THEN 3 WHEN 'input_invalid' THEN 4 WHEN 'back' THEN 5 WHEN 'home' THEN 6 WHEN 'more' THEN 7
+      WHEN 'session_start' THEN CASE WHEN ${e.detail} LIKE '%"direction":"outbound"%' THEN 12 ELSE 1 END WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
+      WHEN 'action' THEN 11 WHEN 'profile_update' THEN 11 WHEN 'poll_answer' THEN 11 ELSE 0 END,
+    ${e.sessionId},
+    CASE WHEN ${e.type} = 'session_start' OR ${e.sessionId} IS NULL THEN ${e.flowId} END,
+    ${e.nodeId},
+    CASE WHEN ${e.type} IN ('session_end', 'billing') THEN ${e.detail} END
+  FROM ${e}
+  WHERE ${e.id} > ${sql.placeholder('from')} AND ${e.id} <= ${sql.placeholder('to')}
+    AND ${e.type} IN ('session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'profile_update', 'poll_answer')
+  ORDER BY ${e.id}`,
+    );
+    this.page.statement.raw();
+  }
+
+  /** The decoder's events with ids in (from, to], in id order. */
+  read(from: number, to: number): EventPageRow[] {
+    return this.page.all({ from, to });
+  }
+}
