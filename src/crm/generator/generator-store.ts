@@ -5,7 +5,7 @@ import type { Db } from '../../db/client';
 import { billingEvents, calls, crmInterventions, messages, sessions, subscribers, subscriptions, usageEvents } from '../../db/schema';
 import { name, prepare, type Prepared } from '../../db/statement';
 import { fields } from '../../reports/stores/rollup-store';
-import { BatchInsert } from '../batch-insert';
+import { BatchInsert } from '../../db/batch-insert';
 
 const dialect = new SQLiteSyncDialect();
 /** The text of a query whose values are all `?` in order (bulk statements bound positionally: no object per row). */

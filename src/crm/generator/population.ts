@@ -4,7 +4,7 @@ import type { FlowRegistry } from '../../engine/flow-registry';
 import { DAY, HOUR } from '../../lib/clock';
 import { foldSubscription, lifecyclePolicy } from '../../subscriptions/lifecycle';
 import { SubscriptionRepo, toFoldEvent } from '../../subscriptions/subscription-repo';
-import { CrmState } from '../crm-state';
+import { CrmStateStore } from '../crm-state-store';
 import { Days } from '../days';
 import { BillingSim, billingUsage, EventLists, type BillingNote, type Period } from './billing';
 import { flowRoutes, type Route } from './flow-paths';
@@ -72,14 +72,14 @@ const STATE_KEY = 'generator';
  * exactly as a longer first run would have.
  */
 export class PopulationGenerator {
-  private readonly state: CrmState;
+  private readonly state: CrmStateStore;
 
   constructor(
     private readonly db: Db,
     private readonly flows: FlowRegistry,
     private readonly config: Pick<Config, 'services' | 'billing' | 'operators' | 'defaults'>,
   ) {
-    this.state = new CrmState(db);
+    this.state = new CrmStateStore(db);
   }
 
   /** A fresh population (the database must have no subscribers yet). */
