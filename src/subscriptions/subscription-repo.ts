@@ -165,7 +165,8 @@ function statements(db: Db) {
 
 /**
  * Data access for subscriptions and their billing events. Ingest is the hot path (one notification
- * = a lookup, an insert, a read of the subscription's events and an update), so every statement it
+ * = a lookup, an insert, a read of the stored state, or of every event when it arrives out of order,
+ * and an update), so every statement it
  * runs is prepared once and reads only the columns it uses.
  */
 export class SubscriptionRepo {
