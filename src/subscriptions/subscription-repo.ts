@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lte,
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import { billingEvents, subscribers, subscriptions } from '../db/schema';
-import type { Folded, FoldEvent } from './lifecycle';
+import type { Folded, FoldEvent, StoredFold } from './lifecycle';
 
 /** A subscription as stored. */
 export type Subscription = typeof subscriptions.$inferSelect;
@@ -38,6 +38,23 @@ const bind = (name: string) => sql`${p(name)}`;
 const S = subscriptions;
 const E = billingEvents;
 const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt };
+/** The stored fold state, read to fold one more event onto it. */
+const STORED = {
+  state: S.state,
+  stateEnteredAt: S.stateEnteredAt,
+  entered: S.entered,
+  subscribedAt: S.subscribedAt,
+  renewals: S.renewals,
+  consecutiveFailures: S.consecutiveFailures,
+  lastChargedAt: S.lastChargedAt,
+  nextRenewalAt: S.nextRenewalAt,
+  revenueMinor: S.revenueMinor,
+  autoRenew: S.autoRenew,
+  pendingAction: S.pendingAction,
+  lastEventAt: S.lastEventAt,
+  evaluatedAt: S.evaluatedAt,
+  flags: S.flags,
+};
 const FOLD = { id: E.id, type: E.type, at: E.at, amountMinor: E.amountMinor, nextRenewalAt: E.nextRenewalAt, autoRenew: E.autoRenew, flag: E.flag };
 
 /** Every statement the repository runs more than rarely, prepared once. */
@@ -49,6 +66,7 @@ function statements(db: Db) {
       .where(and(eq(S.subscriberId, p('subscriberId')), eq(S.serviceId, p('serviceId'))))
       .prepare(),
     head: db.select(HEAD).from(S).where(eq(S.id, p('id'))).prepare(),
+    stored: db.select(STORED).from(S).where(eq(S.id, p('id'))).prepare(),
     byId: db.select().from(S).where(eq(S.id, p('id'))).prepare(),
     bySubscriber: db
       .select()
@@ -147,7 +165,8 @@ function statements(db: Db) {
 
 /**
  * Data access for subscriptions and their billing events. Ingest is the hot path (one notification
- * = a lookup, an insert, a read of the subscription's events and an update), so every statement it
+ * = a lookup, an insert, a read of the stored state, or of every event when it arrives out of order,
+ * and an update), so every statement it
  * runs is prepared once and reads only the columns it uses.
  */
 export class SubscriptionRepo {
@@ -173,6 +192,13 @@ export class SubscriptionRepo {
   /** The identifying part of a subscription by id, or null. */
   head(id: string): SubscriptionHead | null {
     return this.s.head.get({ id }) ?? null;
+  }
+
+  /** The stored fold state of a subscription, with how many of its events are flagged, or null. */
+  stored(id: string): (StoredFold & { flags: number }) | null {
+    const r = this.s.stored.get({ id });
+    // Only the fold writes `entered`, keyed by state.
+    return r ? { ...r, entered: r.entered as StoredFold['entered'] } : null;
   }
 
   /** The subscription by id, or null. */
@@ -231,9 +257,12 @@ export class SubscriptionRepo {
     return this.s.countFromSource.get({ subscriptionId, source })?.n ?? 0;
   }
 
-  /** Writes the folded state, and every event flag that changed. */
-  save(id: string, f: Folded, previousFlags: ReadonlyMap<number, string | null>, evaluatedAt: number, now: number): void {
-    let flags = 0;
+  /**
+   * Writes the folded state, and every event flag that changed. `carriedFlags`: flagged events the
+   * fold did not see (a fold forward sees only the new event).
+   */
+  save(id: string, f: Folded, previousFlags: ReadonlyMap<number, string | null>, evaluatedAt: number, now: number, carriedFlags = 0): void {
+    let flags = carriedFlags;
     for (const [eventId, flag] of f.flags) {
       if (flag) flags++;
       if ((previousFlags.get(eventId) ?? null) !== flag) this.s.setFlag.run({ flag, id: eventId });

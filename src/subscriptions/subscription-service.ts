@@ -9,7 +9,7 @@ import type { EnqueueResult, MessagingPort } from '../messaging/types';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageLog } from '../usage/usage-log';
-import { foldSubscription, lifecyclePolicy, type Folded, type LifecyclePolicy } from './lifecycle';
+import { canFoldForward, foldForward, foldSubscription, lifecyclePolicy, type FoldEvent, type Folded, type LifecyclePolicy } from './lifecycle';
 import { RequestQueue } from './request-queue';
 import { ServiceCatalog } from './service-catalog';
 import { SubscriptionRepo, toFoldEvent, type FoldRow, type SubscriptionHead } from './subscription-repo';
@@ -136,9 +136,9 @@ export class SubscriptionService {
         autoRenew: n.autoRenew ?? null,
         detail: n.detail ?? null,
       });
+      const event: FoldEvent = { id: eventId, type: n.type, at: n.at, amountMinor, nextRenewalAt: n.nextRenewalAt ?? null, autoRenew: n.autoRenew ?? null };
       // A subscription created just now has this one event: no need to read it back.
-      const only = found ? undefined : [{ id: eventId, type: n.type, at: n.at, amountMinor, nextRenewalAt: n.nextRenewalAt ?? null, autoRenew: n.autoRenew ?? null, flag: null }];
-      const f = this.refold(sub, now, only);
+      const f = found ? (this.foldOn(sub, event, now) ?? this.refold(sub, now)) : this.refold(sub, now, [{ ...event, flag: null }]);
       const flag = f.flags.get(eventId) ?? null;
       this.d.usage.record([
         {
@@ -281,6 +281,12 @@ export class SubscriptionService {
     const rows = known ?? this.repo.foldRows(sub.id);
     const f = foldSubscription(rows.map(toFoldEvent), policy, now);
     this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
+    this.recordDerived(sub, f, now);
+    return f;
+  }
+
+  /** A `billing` usage event for each transition that time alone caused since the previous evaluation. */
+  private recordDerived(sub: SubscriptionHead, f: Folded, now: number): void {
     const derived = f.transitions.filter((t) => t.eventId === null && t.at > sub.evaluatedAt && t.at <= now);
     if (derived.length > 0) {
       this.d.usage.record(
@@ -293,6 +299,21 @@ export class SubscriptionService {
         })),
       );
     }
+  }
+
+  /**
+   * The common case at a cost independent of the history: the new event is the latest by its time
+   * and the stored state has no timed move at or after it, so the stored state is folded forward
+   * with this one event and saved. Null when that would not equal the full fold (an event out of
+   * order, one landing before a timed move already applied): the caller folds everything.
+   */
+  private foldOn(sub: SubscriptionHead, e: FoldEvent, now: number): Folded | null {
+    const policy = this.policies.get(sub.serviceId);
+    const stored = policy ? this.repo.stored(sub.id) : null;
+    if (!policy || !stored || !canFoldForward(stored, e, policy)) return null;
+    const f = foldForward(stored, e, policy, now);
+    this.repo.save(sub.id, f, new Map([[e.id, null]]), now, now, stored.flags);
+    this.recordDerived(sub, f, now);
     return f;
   }
 
