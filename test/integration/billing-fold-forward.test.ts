@@ -3,6 +3,7 @@ import { foldSubscription, lifecyclePolicy } from '../../src/subscriptions/lifec
 import { toFoldEvent } from '../../src/subscriptions/subscription-repo';
 import { genericEvent, postGeneric, subscriptionsOf } from '../helpers/billing';
 import { testGateway, type TestGateway } from '../helpers/gateway';
+import { seededRandom } from '../helpers/rng';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -11,17 +12,6 @@ const WINDOWS = { graceDays: 3, suspendDays: 10, missedRenewalHours: 24 };
 const POLICY = lifecyclePolicy('daily', WINDOWS);
 const TYPES = ['subscribed', 'renewed', 'renewed', 'renewed', 'renewal_failed', 'renewal_failed', 'suspended', 'unsubscribed', 'expired'] as const;
 
-/** A small seeded generator (mulberry32), so a failing sequence can be replayed by its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -87,7 +77,7 @@ async function expectFullFold(msisdn: string, context: string): Promise<void> {
  * windows, lifecycle job runs and subscriber requests in between.
  */
 async function replay(seed: number, steps: number): Promise<{ kinds: Record<string, number> }> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const msisdn = `+2547119${String(seed).padStart(5, '0')}`;
   const sent: Array<Record<string, unknown>> = [];
   const kinds: Record<string, number> = {};

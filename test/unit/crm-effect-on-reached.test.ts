@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reachedMeanDifference, reachedUplift } from '../../src/crm/experiments';
+import { seededRandom } from '../helpers/rng';
 
-/** A small deterministic generator (mulberry32), so the planted experiment is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One randomized experiment with a planted truth: a share `delivery` of the treated is reached; the
@@ -52,7 +42,7 @@ function experiment(r: () => number, nt: number, nh: number, delivery: number, b
 
 describe('effect on those reached (Wald estimator with a delta-method interval)', () => {
   it('recovers a planted effect, and its 95% interval covers the truth about 95% of the time', () => {
-    const r = rng(20261205);
+    const r = seededRandom(20261205);
     const reps = 400;
     let covered = 0;
     let coveredRevenue = 0;

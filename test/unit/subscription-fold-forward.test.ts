@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canFoldForward, foldForward, foldSubscription, lifecyclePolicy, type Folded, type FoldEvent, type StoredFold } from '../../src/subscriptions/lifecycle';
 import type { BillingEventType } from '../../src/subscriptions/types';
+import { seededRandom } from '../helpers/rng';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -8,16 +9,6 @@ const DAY = 24 * HOUR;
 const POLICY = lifecyclePolicy('daily', { graceDays: 1, suspendDays: 2, missedRenewalHours: 12 });
 const TYPES: BillingEventType[] = ['subscribed', 'renewed', 'renewed', 'renewal_failed', 'suspended', 'unsubscribed', 'expired', 'subscribe_requested', 'unsubscribe_requested'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const stored = (f: Folded, evaluatedAt: number): StoredFold => ({
   state: f.state,
@@ -48,7 +39,7 @@ describe('folding one event forward from the stored state', () => {
     let forward = 0;
     let full = 0;
     for (let seed = 1; seed <= 300; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const grid = () => Math.floor(r() * 4) * 6 * HOUR;
       const events: FoldEvent[] = [];
       let clock = 0;
