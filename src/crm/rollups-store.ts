@@ -6,8 +6,10 @@ import { mergeHistogram } from './dwell';
 import { hllMerge } from './hll';
 
 const p = sql.placeholder;
-type NodeKey = { day: number; ch: string; flow: string; node: string };
-type SessionKey = { day: number; ch: string; flow: string };
+/** Where a node's counts of one day go. */
+export type NodeKey = { day: number; ch: string; flow: string; node: string };
+/** Where a flow's session counts of one day go. */
+export type SessionKey = { day: number; ch: string; flow: string };
 type UsageKey = SessionKey & { dim: string; value: string };
 /** The JSON columns as stored (text); the counts as the schema types them. */
 type NodeRow = Pick<typeof crmNodeDaily.$inferSelect, 'views' | 'sessions' | 'invalid' | 'backs' | 'dropoffs'> & { exits: string; dwell: string };

@@ -6,41 +6,15 @@ import { DiscoveryRollup } from './discovery-rollup';
 import { DiscoveryStore } from './discovery-store';
 import { dwellBucket } from './dwell';
 import { hllAdd, hllNew } from './hll';
-import { RollupsStore } from './rollups-store';
+import { RollupsStore, type NodeCounts, type NodeKey, type SessionCounts, type SessionKey } from './rollups-store';
 import { ProfileChunks, ProfileStore } from './profile-store';
 import type { SessionOutcome } from './session-classifier';
 
 /** Subscribers whose profiles are read per query. */
 const PROFILE_CHUNK = 500;
 
-interface NodeAgg {
-  day: number;
-  ch: string;
-  flow: string;
-  node: string;
-  views: number;
-  sessions: number;
-  invalid: number;
-  backs: number;
-  exits: Record<string, number>;
-  dropoffs: number;
-  dwell: number[];
-}
-
-interface SessionAgg {
-  day: number;
-  ch: string;
-  flow: string;
-  sessions: number;
-  content: number;
-  clean: number;
-  stuck: number;
-  first: number;
-  firstContent: number;
-  menuMs: number;
-  ends: Record<string, number>;
-  friction: Record<string, number>;
-}
+type NodeAgg = NodeKey & NodeCounts;
+type SessionAgg = SessionKey & SessionCounts;
 
 interface UsageAgg {
   day: number;
