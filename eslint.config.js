@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's own browser script (src/console/assets): plain ES5 for any phone's browser.
+    files: ['src/console/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+  },
+  {
     // Tests read JSON answers (`any`) field by field; the promise rules still apply to them.
     files: ['test/**/*.ts'],
     rules: {

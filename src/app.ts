@@ -10,12 +10,16 @@ import { operationsRoutes } from './api/operations';
 import { apiRoutes } from './api';
 import { openApiOptions } from './api/openapi';
 import { ERROR_CODE_KEYWORD } from './api/schemas/common';
+import { consoleRoutes } from './console';
+import type { ConsoleAccounts } from './console/auth/accounts';
 
 export interface AppOptions {
   core: Core;
   channels: Channel[];
   /** Log each request (off in tests and benchmarks). */
   logRequests?: boolean;
+  /** The console's accounts; null when console.enabled is false. */
+  consoleAccounts: ConsoleAccounts | null;
 }
 
 /** Builds the Fastify app from explicit dependencies. It never listens: src/server.ts does. */
@@ -59,5 +63,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     scope.addHook('onRequest', callbackGuard(core.config.callbacks));
     for (const ch of opts.channels) if (ch.routes) await ch.routes(scope);
   });
+
+  // The web console: its own login (accounts, sessions, CSRF); the bearer token does not open it.
+  if (opts.consoleAccounts) await consoleRoutes(app, { core, accounts: opts.consoleAccounts });
   return app;
 }

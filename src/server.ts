@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
+import { ConsoleAccounts } from './console/auth/accounts';
 import type { Channel } from './channel';
 import { loadConfig, type Config } from './config';
 import { defaultPublicBaseUrl } from './config/ivr';
@@ -29,6 +30,8 @@ export interface Gateway {
   core: Core;
   app: FastifyInstance;
   channels: Channel[];
+  /** The web console's accounts (null when console.enabled is false). */
+  console: ConsoleAccounts | null;
   /** Starts channels (binds) and background work; does not listen. */
   start(): Promise<void>;
   /** Stops background work and channels, closes the app and the database. Safe to call twice. */
@@ -58,13 +61,15 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const flows = loadFlowRegistry(config);
   const core = buildCore({ config, db, clock, log, flows });
   const channels = channelFactories.map((make) => make(core));
-  const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false });
+  const consoleAccounts = config.console.enabled ? new ConsoleAccounts(db, clock, config.console) : null;
+  const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false, consoleAccounts });
   let stopped = false;
   return {
     config,
     core,
     app,
     channels,
+    console: consoleAccounts,
     async start() {
       for (const ch of channels) await ch.start?.();
       for (const l of core.lifecycles) await l.start();

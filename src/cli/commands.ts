@@ -105,3 +105,12 @@ registerCommand('status', {
     return runStatus(args, out, err, UsageError);
   },
 });
+
+registerCommand('users', {
+  usage: 'vasgw users add NAME --role viewer|editor|admin [--language en|sw] | vasgw users list',
+  summary: 'console accounts: add one (password from standard input when it is not a terminal, else prompted), or list them',
+  async run(args, out, err) {
+    const { runUsers } = await import('../console/users-cli');
+    return runUsers(args, out, err, UsageError);
+  },
+});

@@ -9,6 +9,7 @@ import { CrmSection } from './crm';
 import { CampaignsSection } from './campaigns';
 import { BillingSection } from './billing';
 import { ProfileSection } from './profile';
+import { ConsoleSection } from './console';
 
 /**
  * The whole configuration. config/default.yaml holds every key with its default, so the schema states
@@ -35,6 +36,7 @@ export const ConfigSchema = Type.Object(
     crm: CrmSection,
     campaigns: CampaignsSection,
     profile: ProfileSection,
+    console: ConsoleSection,
   },
   { additionalProperties: false },
 );

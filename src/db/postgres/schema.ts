@@ -45,6 +45,9 @@ export const {
   crmPasses,
   importJobs,
   importRejections,
+  consoleAccounts,
+  consoleSessions,
+  consoleAudit,
 } = pg;
 
 /**

@@ -6,3 +6,4 @@ export * from './subscriptions';
 export * from './campaigns';
 export * from './crm';
 export * from './imports';
+export * from './console';

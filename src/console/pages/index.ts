@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import type { ConsoleDeps } from '../context';
+
+/** Every group of console pages, one line each (the login pages are registered before these). */
+export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => void> = [];
