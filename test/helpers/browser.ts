@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Config } from '../../src/config';
+import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import { testGateway, type DeepPartial, type TestGateway } from './gateway';
 
 // Browser tests: Debian's chromium driven by playwright-core against a gateway listening on 127.0.0.1.
@@ -66,4 +67,29 @@ export async function logIn(page: Page, baseUrl: string, account: TestAccount, n
   await page.getByLabel(/^(Name|Jina)$/).fill(account.name);
   await page.getByLabel(/^(Password|Nenosiri)$/).fill(account.password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/console/login')), page.getByRole('button', { name: /^(Log in|Ingia)$/ }).click()]);
+}
+
+/**
+ * Fills the gateway's database with a generated population (sessions, stuck ones, billing, churn) and runs
+ * the CRM day by day as the scheduler would, so the console's pages have figures to show. Leaves the
+ * clock at the end of the generated period.
+ */
+export function populate(gw: TestGateway, opts: { subscribers?: number; days?: number; seed?: number; start?: string } = {}): GenerateSummary {
+  const start = Date.parse(opts.start ?? '2026-10-01T21:00:00Z'); // midnight in Nairobi
+  const days = opts.days ?? 21;
+  const summary = new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
+    subscribers: opts.subscribers ?? 400,
+    days,
+    seed: opts.seed ?? 1,
+    startAt: start,
+    now: start,
+    crm: {
+      runPass: (now) => {
+        gw.clock.set(now);
+        return gw.core.crm.runPass(now);
+      },
+    },
+  });
+  gw.clock.set(start + days * 86_400_000 + 9 * 3_600_000);
+  return summary;
 }
