@@ -16,6 +16,7 @@ import { TRUTH_KEY, type GeneratorTruth } from '../crm/generator/population';
 import { flowRoutes } from '../crm/generator/flow-paths';
 import { topicOf } from '../crm/generator/demography';
 import { CROPS } from '../crm/generator/model';
+import { consolePageTimings } from './console-pages';
 import type { Bench, BenchResult } from './types';
 
 const VASGW = fileURLToPath(new URL('../vasgw.mjs', import.meta.url));
@@ -103,6 +104,8 @@ export const crmBench: Bench = {
         }
         latencies[name] = median(times);
       }
+      ctx.progress('console pages');
+      const pages = await consolePageTimings(gw, TOKEN);
       await gw.stop();
 
       ctx.progress('one more day of events');
@@ -133,6 +136,7 @@ export const crmBench: Bench = {
           extra: { events: inc.events, sessions: inc.sessions, findings: inc.findings, interventions: inc.interventions, phasesMs: inc.phasesMs, phasesCpuMs: inc.phasesCpuMs, refit: inc.refit, appended: more.line },
         },
         ...Object.entries(latencies).map(([name, ms]) => ({ name: `crm.report.${name}_ms`, value: ms, unit: 'ms', target: 'well under 1000 ms', extra: { bytes: sizes[name] } })),
+        ...pages,
       ];
       return results;
     } finally {
