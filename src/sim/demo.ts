@@ -138,6 +138,9 @@ export async function runDemo(args: string[], plainOut: Out, UsageError: UsageEr
     await gw.app.listen({ host, port });
     await waitFor('the gateway did not bind to the SMSC simulator', () => smsc.receivers() > 0, 15_000);
     const { pollId, segmentId } = await seedPoll(gw, token);
+    // A console account for this demo only (the database is fresh each run), with a random password.
+    const consolePassword = randomBytes(9).toString('base64url');
+    await gw.console?.add('demo', 'admin', consolePassword);
     const readySeconds = (performance.now() - started) / 1000;
 
     const api = `${gwUrl}/api/v1`;
@@ -146,6 +149,8 @@ export async function runDemo(args: string[], plainOut: Out, UsageError: UsageEr
       '',
       `demo ready in ${readySeconds.toFixed(1)} s (population ${genSeconds.toFixed(1)} s): gateway ${gwUrl}, SMSC simulator 127.0.0.1:${smsc.port}, voice simulator http://127.0.0.1:${voice.port}`,
       `config ${configFile}; database ${dbPath}`,
+      '',
+      gw.console ? `The web console: ${gwUrl}/console  (log in as demo, password ${consolePassword})` : '',
       '',
       'Try it (a second terminal):',
       `  export GW=${api} AUTH="${auth}"`,

@@ -41,6 +41,20 @@ describe('vasgw demo', () => {
     const funnel = await fetch(`${gwUrl}/api/v1/reports/funnel`, { headers: auth });
     expect(funnel.status).toBe(200);
 
+    // The printed console login works: the login form's token and cookie, then the password printed.
+    const consolePassword = (await proc.waitFor(/\/console {2}\(log in as demo, password (\S+)\)/))[1]!;
+    const form = await fetch(`${gwUrl}/console/login`);
+    const loginCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const login = await fetch(`${gwUrl}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, username: 'demo', password: consolePassword, next: '/console' }),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.getSetCookie().some((c) => c.startsWith('vasgw_console='))).toBe(true);
+
     // An MO typed at the prompt reaches the gateway through the SMSC simulator; the answer comes back to it.
     proc.child.stdin.write('254712000001 20123 HELP\n');
     await proc.waitFor(/\[smsc\] SMS from 20123 to 254712000001 [^\n]*: Crop advice: dial \*384\*1#/, 30_000);
