@@ -20,7 +20,7 @@
         borderDash: s.dashed ? [6, 4] : undefined, pointRadius: spec.type === 'line' ? 2 : undefined, spanGaps: true,
       };
     });
-    var valueAxis = { beginAtZero: true, stacked: !!spec.stacked, min: spec.min, max: spec.max, ticks: fmt ? { callback: fmt } : {} };
+    var valueAxis = { beginAtZero: true, stacked: !!spec.stacked, min: spec.min, max: spec.max, ticks: fmt ? { callback: fmt } : { precision: 0 } };
     var categoryAxis = { stacked: !!spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } };
     var scales = spec.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
     new window.Chart(canvas, {
