@@ -32,7 +32,17 @@ async function main(): Promise<void> {
   });
   const campaign = await api('POST', '/campaigns', { name: 'Planting advice check', kind: 'poll', segmentId: segment.id, pollId: poll.id, schedule: { at: new Date(gw.clock.now()).toISOString() } });
   await gw.core.campaignScheduler.tick();
-  const sent = await eventually(() => (smsc.messages().length >= Number(segment.count ?? 1) ? smsc.messages() : null), { what: 'the poll at the SMSC', timeoutMs: 60_000 });
+  // Some of the segment are blocked (opted out, frequency cap): wait until the SMSC stops receiving.
+  let last = -1;
+  const sent = await eventually(
+    () => {
+      const n = smsc.messages().length;
+      const settled = n > 0 && n === last;
+      last = n;
+      return settled ? smsc.messages() : null;
+    },
+    { what: 'the poll at the SMSC', timeoutMs: 60_000, intervalMs: 1500 },
+  );
   // Two in three answer; the answers lean to "Yes".
   sent.forEach((m, i) => {
     if (i % 3 !== 2) smsc.sendMo({ from: m.to, to: '20123', text: String([1, 1, 2, 1, 3][i % 5]) });
