@@ -18,7 +18,7 @@ const T = texts(
   {
     title: 'Accounts',
     lead: 'Who may use the console, and what each person may do.',
-    list: 'Accounts',
+    list: 'Everyone with an account',
     name: 'Name',
     role: 'Role',
     language: 'Language',
@@ -71,7 +71,7 @@ const T = texts(
   {
     title: 'Akaunti',
     lead: 'Nani anaweza kutumia dashibodi, na kila mmoja anaruhusiwa kufanya nini.',
-    list: 'Akaunti',
+    list: 'Wote wenye akaunti',
     name: 'Jina',
     role: 'Jukumu',
     language: 'Lugha',

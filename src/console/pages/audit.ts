@@ -91,7 +91,7 @@ function auditPage(c: ConsoleContext, deps: ConsoleDeps, filter: { account?: str
 <section aria-labelledby="audit-entries"><h2 id="audit-entries">${t.entries}</h2>
 ${table({
   columns: [t.at, t.account, t.action, t.target, t.detail],
-  rows: shown.map((r) => [when(c.lang, r.at, c.timeZone), who(r.accountName), html`<code>${r.action}</code>`, r.target ?? '', detailText(r.detail)]),
+  rows: shown.map((r) => [when(c.lang, r.at, c.timeZone), who(r.accountName), html`<code>${r.action}</code>`, r.target ?? '', html`<span class="audit-detail">${detailText(r.detail)}</span>`]),
   empty: t.none,
 })}
 ${before !== undefined || rows.length > PAGE_SIZE
