@@ -27,6 +27,21 @@ describe('every console page, every role (chromium, 360x740)', () => {
     await gw?.stop();
   });
 
+  it('the checks find what they look for: a planted unlabelled field and a planted over-wide block', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await logIn(page, gw.url, ACCOUNTS.admin, '/console/accounts');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await sidewaysScroll(page)).toBeNull();
+    await page.evaluate(`(() => {
+      document.querySelector('main').insertAdjacentHTML('beforeend', '<input id="planted" type="text"><div id="wide">wide</div>');
+      document.getElementById('wide').style.width = '900px';
+    })()`);
+    expect((await seriousViolations(page)).join('\n')).toMatch(/^label \(critical\).*#planted/m);
+    expect(await sidewaysScroll(page)).toMatch(/scrolls sideways/);
+    await context.close();
+  }, 60_000);
+
   for (const role of ROLES) {
     it(`${role}: every page it may open renders cleanly; the others answer 403`, async () => {
       const context = await browser.newContext({ viewport: { width: 360, height: 740 } });

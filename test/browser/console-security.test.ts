@@ -57,15 +57,12 @@ describe('console security (chromium)', () => {
     const paths = [...pagesFor(role).allowed.map((p) => p.path), ...(role === 'admin' ? [`/accounts/${ACCOUNTS.editor.name}`] : [])];
     for (const path of paths) {
       if (!(await open(page, path))) continue;
-      const forms = await page.$$eval('form', (fs) =>
-        fs
-          .filter((f) => f.method.toLowerCase() === 'post')
-          .map((f) => ({
-            action: new URL(f.action).pathname,
-            multipart: f.enctype === 'multipart/form-data',
-            fields: [...new FormData(f).entries()].filter((e): e is [string, string] => typeof e[1] === 'string'),
-          })),
-      );
+      // Runs in the browser (a string: this program has no DOM types).
+      const forms = (await page.evaluate(`[...document.forms].filter((f) => f.method.toLowerCase() === 'post').map((f) => ({
+        action: new URL(f.action).pathname,
+        multipart: f.enctype === 'multipart/form-data',
+        fields: [...new FormData(f).entries()].filter((e) => typeof e[1] === 'string'),
+      }))`)) as Omit<PostForm, 'page'>[];
       for (const f of forms) if (!NAV_FORMS.includes(f.action) && !found.has(f.action)) found.set(f.action, { page: path, ...f });
     }
     return [...found.values()];
@@ -96,7 +93,7 @@ describe('console security (chromium)', () => {
     const failures: string[] = [];
     for (const entry of pagesFor('viewer').allowed) {
       if (!(await open(viewer.page, entry.path))) continue;
-      const actions = await viewer.page.$$eval('form', (fs) => fs.filter((f) => f.method.toLowerCase() === 'post').map((f) => new URL(f.action).pathname));
+      const actions = (await viewer.page.evaluate(`[...document.forms].filter((f) => f.method.toLowerCase() === 'post').map((f) => new URL(f.action).pathname)`)) as string[];
       for (const a of actions.filter((x) => !NAV_FORMS.includes(x))) failures.push(`${entry.path || '/'}: a viewer is offered the form ${a}`);
       const hx = await viewer.page.locator('[hx-post], [hx-put], [hx-patch], [hx-delete]').count();
       if (hx > 0) failures.push(`${entry.path || '/'}: a viewer is offered ${hx} htmx changes`);
@@ -151,7 +148,7 @@ describe('console security (chromium)', () => {
     await open(admin.page, '/accounts');
     await admin.page.getByLabel('Name', { exact: true }).fill('forged.person');
     await admin.page.getByLabel('Password', { exact: true }).fill('a-long-password');
-    await admin.page.locator('form[action="/console/accounts"] input[name="_csrf"]').evaluate((el) => ((el as HTMLInputElement).value = 'forged'));
+    await admin.page.locator('form[action="/console/accounts"] input[name="_csrf"]').evaluate((el, v) => void ((el as unknown as { value: string }).value = v), 'forged');
     const [response] = await Promise.all([admin.page.waitForResponse((r) => r.request().method() === 'POST'), admin.page.getByRole('button', { name: 'Add account' }).click()]);
     expect(response.status()).toBe(403);
     expect(await admin.page.getByRole('alert').textContent()).toContain('This form has expired');
@@ -203,7 +200,7 @@ describe('console security (chromium)', () => {
     const viewer = await loggedIn(ACCOUNTS.viewer);
     const cookie = (await viewer.context.cookies()).find((c) => c.name === 'vasgw_console');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console' });
-    expect(await viewer.page.evaluate(() => document.cookie)).not.toContain('vasgw_console');
+    expect(await viewer.page.evaluate('document.cookie')).not.toContain('vasgw_console');
 
     // The old cookie, copied into another browser, opens pages until the logout.
     const other = await browser.newContext();
