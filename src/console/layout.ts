@@ -56,6 +56,7 @@ export function head(lang: Lang, title: string): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${T(lang).product}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/pico.min.css">
 <link rel="stylesheet" href="/console/assets/console.css">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}'>

@@ -22,6 +22,7 @@ const T = texts(
     name: 'Name',
     role: 'Role',
     language: 'Language',
+    consoleLanguage: 'Console language',
     state: 'State',
     actions: 'Actions',
     you: '(you)',
@@ -75,6 +76,7 @@ const T = texts(
     name: 'Jina',
     role: 'Jukumu',
     language: 'Lugha',
+    consoleLanguage: 'Lugha ya dashibodi',
     state: 'Hali',
     actions: 'Vitendo',
     you: '(wewe)',
@@ -200,7 +202,7 @@ ${table({ columns: [t.name, t.role, t.language, t.state, t.actions], rows })}
 <div>${field({ name: 'role', label: t.role, type: 'select', value: f.role ?? 'viewer', options: roleOptions(c.lang), error: e.role, help: t.roleHelp })}</div>
 </div>
 <div class="grid">
-<div>${field({ name: 'language', label: t.language, type: 'select', value: f.language ?? c.lang, options: LANGS.map((l) => ({ value: l, label: LANG_NAMES[l] })) })}</div>
+<div>${field({ name: 'language', label: t.consoleLanguage, type: 'select', value: f.language ?? c.lang, options: LANGS.map((l) => ({ value: l, label: LANG_NAMES[l] })) })}</div>
 <div>${field({ name: 'password', label: t.password, type: 'password', error: e.password, required: true, help: t.passwordHelp, attrs: 'autocomplete="new-password" minlength="10"' })}</div>
 </div>
 <button type="submit">${t.addButton}</button>
