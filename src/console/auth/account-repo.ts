@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { consoleAccounts } from '../../db/schema';
 
@@ -24,6 +24,17 @@ export class AccountRepo {
 
   count(): number {
     return this.db.select({ n: sql<number>`count(*)` }).from(consoleAccounts).get()?.n ?? 0;
+  }
+
+  /** Admins that can log in (not disabled): the console must keep at least one. */
+  enabledAdmins(): number {
+    return (
+      this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(consoleAccounts)
+        .where(and(eq(consoleAccounts.role, 'admin'), eq(consoleAccounts.disabled, false)))
+        .get()?.n ?? 0
+    );
   }
 
   insert(row: typeof consoleAccounts.$inferInsert): AccountRow {

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock';
 import { MINUTE, HOUR } from '../../lib/clock';
 import { badRequest, conflict, notFound } from '../../lib/errors';
 import { AccountRepo, ROLES, type AccountRow, type Role } from './account-repo';
-import { AuditRepo } from './audit-repo';
+import { AuditRepo, type AuditFilter } from './audit-repo';
 import { hashPassword, passwordProblem, verifyPassword } from './password';
 import { SessionRepo } from './session-repo';
 import type { Lang } from '../i18n';
@@ -17,7 +17,8 @@ export interface AccountPolicy {
 /** What a login attempt came to. */
 export type LoginResult = { ok: true; account: AccountRow } | { ok: false; reason: 'wrong' | 'locked'; lockedUntil?: number };
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
+/** What an account's name may be: 2 to 64 letters, digits, dots, dashes, underscores or @. */
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
 /** Whether `role` may do what `needed` may. */
@@ -48,7 +49,7 @@ export class ConsoleAccounts {
 
   /** Creates an account; a bad name, role or password is a 400, a taken name a 409. */
   async add(name: string, role: string, password: string, language: Lang = 'en'): Promise<AccountRow> {
-    if (!NAME.test(name)) throw badRequest('NAME_INVALID', 'A name is 2 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.');
+    if (!ACCOUNT_NAME.test(name)) throw badRequest('NAME_INVALID', 'A name is 2 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.');
     if (!ROLES.includes(role as Role)) throw badRequest('ROLE_INVALID', `The role must be one of ${ROLES.join(', ')}.`);
     this.checkPassword(password);
     if (this.accounts.byName(name)) throw conflict('NAME_TAKEN', `There is already an account named ${name}.`);
@@ -110,6 +111,9 @@ export class ConsoleAccounts {
     if (!account) throw notFound('ACCOUNT_NOT_FOUND', `There is no account named ${name}.`);
     if (change.role !== undefined && !ROLES.includes(change.role as Role)) throw badRequest('ROLE_INVALID', `The role must be one of ${ROLES.join(', ')}.`);
     if (change.password !== undefined) this.checkPassword(change.password);
+    // The console must keep an admin who can log in, or nobody could manage accounts but on the command line.
+    const losesAdmin = account.role === 'admin' && !account.disabled && ((change.role !== undefined && change.role !== 'admin') || change.disabled === true);
+    if (losesAdmin && this.accounts.enabledAdmins() <= 1) throw conflict('LAST_ADMIN', `${name} is the last admin; make another account an admin first.`);
     const set: Partial<AccountRow> = { updatedAt: this.clock.now() };
     if (change.role !== undefined) set.role = change.role as Role;
     if (change.language !== undefined) set.language = change.language;
@@ -126,9 +130,9 @@ export class ConsoleAccounts {
     this.auditLog.append({ at: this.clock.now(), accountName, action, target: target ?? null, detail: detail ?? null });
   }
 
-  /** The audit log, newest first. */
-  auditPage(limit: number, before?: number) {
-    return this.auditLog.page(limit, before);
+  /** The audit log, newest first, optionally only one account's entries or one family of actions. */
+  auditPage(limit: number, before?: number, filter?: AuditFilter) {
+    return this.auditLog.page(limit, before, filter);
   }
 
   private checkPassword(password: string): void {
