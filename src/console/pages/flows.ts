@@ -3,7 +3,7 @@ import type { Flow } from '../../engine/types';
 import { AppError, notFound } from '../../lib/errors';
 import type { ReportQuery } from '../../reports';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
-import { interval, num, pct } from '../format';
+import { day, interval, num, pct } from '../format';
 import { html, type Html } from '../html';
 import { texts } from '../i18n';
 import { page } from '../layout';
@@ -18,6 +18,9 @@ const T = texts(
     lead: 'Every USSD and voice menu: how many sessions it had and whether callers found what they came for at the first go.',
     flow: 'Flow',
     code: 'USSD code',
+    dial: 'Dial or call',
+    voiceSuffix: '(voice)',
+    shownDates: (from: string, to: string) => `Figures from ${from} to ${to}.`,
     voice: 'Voice number',
     languages: 'Languages',
     sessions: 'Sessions',
@@ -44,13 +47,16 @@ const T = texts(
     back: 'All flows',
     badRange: 'These dates cannot be shown:',
     noFlow: (id: string) => `There is no flow "${id}".`,
-    flowLead: 'Where callers go in this menu and where they leave it; try it on the phone beside the tree.',
+    flowLead: 'Where callers go in this menu and where they leave it; try it on the phone beside (or below) the tree.',
   },
   {
     title: 'Menyu',
     lead: 'Kila menyu ya USSD na ya sauti: idadi ya vipindi vyake na kama wapigaji walipata walichotafuta mara ya kwanza.',
     flow: 'Menyu',
     code: 'Msimbo wa USSD',
+    dial: 'Piga',
+    voiceSuffix: '(sauti)',
+    shownDates: (from: string, to: string) => `Takwimu kuanzia ${from} hadi ${to}.`,
     voice: 'Nambari ya sauti',
     languages: 'Lugha',
     sessions: 'Vipindi',
@@ -77,9 +83,12 @@ const T = texts(
     back: 'Menyu zote',
     badRange: 'Tarehe hizi haziwezi kuonyeshwa:',
     noFlow: (id: string) => `Hakuna menyu "${id}".`,
-    flowLead: 'Wapigaji wanakoenda kwenye menyu hii na wanapoiachia; ijaribu kwenye simu iliyo kando ya mti.',
+    flowLead: 'Wapigaji wanakoenda kwenye menyu hii na wanapoiachia; ijaribu kwenye simu iliyo kando (au chini) ya mti.',
   },
 );
+
+/** The funnel report as the pages read it: its flows and the local days it covered. */
+type FunnelReport = { flows: FunnelFlow[]; range?: { days?: { from: string; to: string } } };
 
 /** One group of the discovery report broken down by flow. */
 interface DiscoveryGroup {
@@ -109,6 +118,18 @@ function flowName(c: ConsoleContext, flow: Flow): string {
   return flow.title?.[lang] ?? flow.title?.[flow.defaultLanguage] ?? flow.id;
 }
 
+function dialCell(c: ConsoleContext, flow: Flow): Html | string {
+  const t = T(c.lang);
+  const parts = [...flow.entry.ussd.map((u) => html`<code>${u}</code>`), ...flow.entry.ivr.map((n) => html`${n} <small>${t.voiceSuffix}</small>`)];
+  return parts.length ? html`${parts.map((p, i) => html`${i ? html`<br>` : null}${p}`)}` : '–';
+}
+
+/** The dates the reports covered (the default range when the form was left empty). */
+function datesShown(c: ConsoleContext, report: FunnelReport | undefined): Html | null {
+  const d = report?.range?.days;
+  return d ? html`<p class="dates-shown"><small>${T(c.lang).shownDates(day(c.lang, d.from), day(c.lang, d.to))}</small></p>` : null;
+}
+
 function firstGoCell(c: ConsoleContext, g: DiscoveryGroup | undefined): Html {
   if (!g || g.episodes === 0) return html`–`;
   return html`${pct(c.lang, g.firstGoRate)} <small>(${interval(c.lang, g.firstGoInterval95?.[0], g.firstGoInterval95?.[1])})</small>`;
@@ -124,7 +145,7 @@ export function flowsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const t = T(c.lang);
     const range = rangeFrom(req.query);
     const res = figures(() => ({
-      funnel: core.reports.run('funnel', reportQuery(range)) as { flows: FunnelFlow[] },
+      funnel: core.reports.run('funnel', reportQuery(range)) as FunnelReport,
       discovery: core.reports.run('discovery', reportQuery(range, { by: 'flow' })) as { soughtContent: { groups?: DiscoveryGroup[] } },
     }));
     const funnel = new Map((res.value?.funnel.flows ?? []).map((f) => [f.flowId, f]));
@@ -134,7 +155,7 @@ export function flowsPages(app: FastifyInstance, deps: ConsoleDeps): void {
       const g = firstGo.get(flow.id);
       return [
         html`<a href="/console/flows/${encodeURIComponent(flow.id)}">${flowName(c, flow)}</a><br><small><code>${flow.id}</code></small>`,
-        flow.entry.ussd.length ? html`<code>${flow.entry.ussd.join(', ')}</code>` : '–',
+        dialCell(c, flow),
         flow.languages.map((l) => flow.languageNames[l] ?? l).join(', '),
         num(c.lang, f?.sessions ?? 0),
         f && f.sessions > 0 ? html`${pct(c.lang, f.contentSessions / f.sessions)} <small>(${num(c.lang, f.contentSessions)})</small>` : '–',
@@ -143,9 +164,10 @@ export function flowsPages(app: FastifyInstance, deps: ConsoleDeps): void {
       ];
     });
     const body = html`${rangeForm(c, range, { channel: true })}
+${datesShown(c, res.value?.funnel)}
 ${table({
   caption: t.listCaption,
-  columns: [t.flow, t.code, t.languages, { label: t.sessions, numeric: true }, { label: t.reachedContent, numeric: true }, { label: `${t.firstGo} (${t.interval})`, numeric: true }, { label: t.episodes, numeric: true }],
+  columns: [t.flow, t.dial, t.languages, { label: t.sessions, numeric: true }, { label: t.reachedContent, numeric: true }, { label: `${t.firstGo} (${t.interval})`, numeric: true }, { label: t.episodes, numeric: true }],
   rows,
   empty: t.none,
   id: 'flows-table',
@@ -166,7 +188,7 @@ ${table({
     const c = ctx(req);
     const t = T(c.lang);
     const res = figures(() => ({
-      funnel: core.reports.run('funnel', reportQuery(range, { flow: flow.id })) as { flows: FunnelFlow[] },
+      funnel: core.reports.run('funnel', reportQuery(range, { flow: flow.id })) as FunnelReport,
       discovery: core.reports.run('discovery', reportQuery(range, { by: 'flow' })) as { soughtContent: { groups?: DiscoveryGroup[] } },
     }));
     const f = res.value?.funnel.flows.find((x) => x.flowId === flow.id);
@@ -192,6 +214,7 @@ ${table({
 </section>`;
     const body = html`<p><a href="/console/flows">← ${t.back}</a></p>
 ${rangeForm(c, range, { channel: true })}
+${datesShown(c, res.value?.funnel)}
 ${summary}
 <div class="flow-layout">
 <section class="flow-tree-section" aria-labelledby="flow-tree-title">
