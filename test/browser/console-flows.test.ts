@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ACCOUNTS, consoleGateway, launchBrowser, logIn, populate, watchProblems } from '../helpers/browser';
@@ -69,6 +71,19 @@ describe('console flows (chromium)', () => {
     expect(right).toBeLessThanOrEqual(360);
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('passes axe-core\'s checks on the flow page (no serious or critical violation)', async () => {
+    // axe is injected by the test (the page's policy lets no foreign script in, so this context bypasses it).
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await logIn(page, gw.url, ACCOUNTS.editor, '/console/flows/crop-advice');
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate<{ id: string; impact: string; nodes: unknown[] }[]>(
+      "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })))",
+    );
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    await context.close();
   });
 
   it('works with JavaScript off: each reply is a page round trip', async () => {

@@ -37,10 +37,7 @@ const T = texts(
     otherTitle: 'Other screens',
     otherNote: 'Screens outside the menu tree: the language menu, the offer to continue a dropped session, and screens reached only by SMS keyword or a call.',
     screen: 'Screen',
-    shown: 'Screens shown',
-    dropoff: 'Drop-off',
-    invalid: 'Invalid replies',
-    dwell: 'Median seconds on screen',
+    figures: 'Figures',
     languageMenu: 'Language menu',
     resumeMenu: 'Continue where you left off?',
     removed: (id: string) => `${id} (no longer in the flow)`,
@@ -73,10 +70,7 @@ const T = texts(
     otherTitle: 'Skrini nyingine',
     otherNote: 'Skrini zilizo nje ya mti wa menyu: menyu ya lugha, ombi la kuendelea na kipindi kilichokatika, na skrini zinazofikiwa kwa neno la SMS au simu tu.',
     screen: 'Skrini',
-    shown: 'Skrini zilizoonyeshwa',
-    dropoff: 'Walioachia hapa',
-    invalid: 'Majibu batili',
-    dwell: 'Sekunde za kati kwenye skrini',
+    figures: 'Takwimu',
     languageMenu: 'Menyu ya lugha',
     resumeMenu: 'Endelea ulipoachia?',
     removed: (id: string) => `${id} (haipo tena kwenye menyu)`,
@@ -222,9 +216,9 @@ ${summary}
 <p><small>${t.treeNote}</small></p>
 ${levelLegend(c)}
 ${tree}
-${others.length ? html`<h2 id="flow-other-title">${t.otherTitle}</h2><p><small>${t.otherNote}</small></p>${table({ columns: [t.screen, t.shown], rows: others })}` : null}
+${others.length ? html`<h2 id="flow-other-title">${t.otherTitle}</h2><p><small>${t.otherNote}</small></p>${table({ columns: [t.screen, t.figures], rows: others })}` : null}
 </section>
-${simulatorSection(c, flow, run, { maxChars: limits.maxChars, error: simError, range: range4sim })}
+${simulatorSection(c, flow, run, { maxChars: limits.maxChars, error: simError, range: range4sim, focus: run.history.length > 0 || !!simError })}
 </div>`;
     const status = simError || res.error ? 400 : 200;
     return sendHtml(reply, page(c, { title: flowName(c, flow), lead: t.flowLead, body, error: res.error ? `${t.badRange} ${res.error}` : null }), status);
@@ -253,7 +247,7 @@ ${simulatorSection(c, flow, run, { maxChars: limits.maxChars, error: simError, r
     const run = runSimulation(flow, error ? acceptedReplies(history) : history, language, limits);
     const range = rangeFrom(body);
     if (req.headers['hx-request']) {
-      return sendHtml(reply, simulatorSection(c, flow, run, { maxChars: limits.maxChars, error, range: { from: range.from, to: range.to, channel: range.channel } }), error ? 400 : 200);
+      return sendHtml(reply, simulatorSection(c, flow, run, { maxChars: limits.maxChars, error, range: { from: range.from, to: range.to, channel: range.channel }, focus: true }), error ? 400 : 200);
     }
     if (error) return flowPage(req, reply, flow, range, run, error);
     const qs = new URLSearchParams();

@@ -146,8 +146,8 @@ function sessionFields(run: SimRun, keepReplies: boolean): Html {
   return html`<input type="hidden" name="lang" value="${run.language}">${keepReplies ? run.history.map((h) => html`<input type="hidden" name="h" value="${h}">`) : null}`;
 }
 
-/** The simulator: the screen, what the hop would have done, the reply form, start again and the language switch. */
-export function simulatorSection(c: ConsoleContext, flow: Flow, run: SimRun, opts: { maxChars: number; error?: string | null; range?: Record<string, string | undefined> }): Html {
+/** The simulator (`focus`: after a hop htmx swapped in, the reply field takes the focus again): the screen, what the hop would have done, the reply form, start again and the language switch. */
+export function simulatorSection(c: ConsoleContext, flow: Flow, run: SimRun, opts: { maxChars: number; error?: string | null; range?: Record<string, string | undefined>; focus?: boolean }): Html {
   const t = T(c.lang);
   const action = `/console/flows/${encodeURIComponent(flow.id)}/simulate`;
   const hx = raw(`hx-post="${action}" hx-target="#simulator" hx-swap="outerHTML"`);
@@ -171,7 +171,7 @@ ${run.effects.length ? html`<div class="sim-effects"><p>${t.notDone}</p><ul>${ru
 ${run.screen.end
   ? null
   : html`<form method="post" action="${action}" ${hx} class="sim-reply">${csrfField(c)}${rangeFields}${sessionFields(run, true)}
-${field({ name: 'h', id: 'sim-reply', label: t.reply, error: opts.error ?? null, attrs: `maxlength="${SIM_MAX_REPLY_CHARS}" autocomplete="off"` })}
+${field({ name: 'h', id: 'sim-reply', label: t.reply, error: opts.error ?? null, attrs: `maxlength="${SIM_MAX_REPLY_CHARS}" autocomplete="off"${opts.focus ? ' autofocus' : ''}` })}
 <button type="submit">${t.send}</button>
 </form>`}
 <div class="sim-controls">
