@@ -98,6 +98,15 @@ describe('console flows pages', () => {
     expect(res.body).toContain('<code>*384*1*1*1*1#</code>');
   });
 
+  it('renders every loaded flow, the voice-only one too, with its simulator', async () => {
+    for (const flow of gw.core.flows.all()) {
+      const res = await get(`/console/flows/${flow.id}?${RANGE}`, 'viewer');
+      expect(res.statusCode, flow.id).toBe(200);
+      expect(res.body, flow.id).toContain(`id="node-${flow.start}"`);
+      expect(res.body, flow.id).toContain('<section id="simulator"');
+    }
+  });
+
   it('writes the tree in Kiswahili for a Kiswahili reader', async () => {
     await gw.console!.change(ACCOUNTS.viewer.name, { language: 'sw' });
     const res = await get(`/console/flows/crop-advice?${RANGE}`, 'viewer');
