@@ -129,7 +129,8 @@ function dimName(lang: Lang, by: string): string {
 
 function groupName(lang: Lang, by: string, g: Group): string {
   const t = T(lang);
-  if (by === 'node') return g.topic ? `${g.topic} (${g.flowId})` : `${g.flowId} / ${g.nodeId}`;
+  // Topics repeat across branches (Planting under maize and under beans): the node id tells them apart.
+  if (by === 'node') return g.topic ? `${g.topic} (${g.nodeId})` : `${g.flowId} / ${g.nodeId}`;
   const v = g.value ?? '';
   if (v === 'unknown' || v === '') return t.unknown;
   if (by === 'cohort') return NAMES[lang].cohorts[v] ?? v;

@@ -19,6 +19,8 @@ const T = texts(
     active: 'active',
     grace: 'in grace (renewal failing)',
     suspended: 'suspended (renewals failed)',
+    graceShort: 'in grace',
+    suspendedShort: 'suspended',
   },
   {
     allServices: 'Huduma zote',
@@ -30,6 +32,8 @@ const T = texts(
     active: 'hai',
     grace: 'kipindi cha neema (malipo yanashindwa)',
     suspended: 'imesimamishwa (malipo yameshindwa)',
+    graceShort: 'kipindi cha neema',
+    suspendedShort: 'imesimamishwa',
   },
 );
 
@@ -73,10 +77,13 @@ export function stateOptions(lang: Lang): { value: string; label: string }[] {
   return [{ value: '', label: T(lang).allStates }, ...LIVE_STATES.map((s) => ({ value: s, label: stateName(lang, s) }))];
 }
 
-/** A subscription state in plain words. */
-export function stateName(lang: Lang, state: string): string {
+/** A subscription state in plain words; `short` for table cells. */
+export function stateName(lang: Lang, state: string, short = false): string {
   const t = T(lang);
-  return state === 'active' ? t.active : state === 'grace' ? t.grace : state === 'suspended' ? t.suspended : state;
+  if (state === 'active') return t.active;
+  if (state === 'grace') return short ? t.graceShort : t.grace;
+  if (state === 'suspended') return short ? t.suspendedShort : t.suspended;
+  return state;
 }
 
 /**

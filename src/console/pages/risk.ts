@@ -154,14 +154,16 @@ ${table({
 
 function ranking(c: ConsoleContext, deps: ConsoleDeps, id: string, title: string, lead: string, items: Item[], more: Html | null): Html {
   const t = T(c.lang);
+  // One service: its name in every row would only crowd a phone's screen.
+  const showService = deps.core.config.services.length > 1;
   const rows = items.map((i) => {
     const cur = currencyOf(deps, i.serviceId);
     const e = i.evidence;
     return [
       num(c.lang, i.rank),
       subscriberLink(i.msisdn, c.msisdn(i.msisdn)),
-      deps.core.config.services.find((s) => s.id === i.serviceId)?.name ?? i.serviceId,
-      stateName(c.lang, e.state),
+      ...(showService ? [deps.core.config.services.find((s) => s.id === i.serviceId)?.name ?? i.serviceId] : []),
+      stateName(c.lang, e.state, true),
       pct(c.lang, i.risk, 0),
       `${cur} ${num(c.lang, i.valueAtRisk)}`.trim(),
       pct(c.lang, e.renewProbability, 0),
@@ -179,7 +181,7 @@ ${table({
   columns: [
     { label: t.rank, numeric: true },
     t.subscriber,
-    t.service,
+    ...(showService ? [t.service] : []),
     t.stateCol,
     { label: t.risk, numeric: true },
     { label: t.valueAtRisk, numeric: true },
