@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interval, num, pct } from '../../src/console/format';
+import { day, interval, num, pct } from '../../src/console/format';
 import { populate } from '../helpers/browser';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -32,6 +32,8 @@ describe('console: /console/discovery', () => {
     const r = await api('');
     const s = r.soughtContent;
     expect(s.episodes).toBeGreaterThan(50);
+    // Empty date fields: the report's default range, said in words.
+    expect(body).toContain(`Figures for ${day('en', r.range.days.from)} to ${day('en', r.range.days.to)} (days in Africa/Nairobi).`);
     expect(body).toContain(`<strong class="figure">${pct('en', s.firstGoRate)}</strong>`);
     expect(body).toContain(`95% interval ${interval('en', s.firstGoInterval95[0], s.firstGoInterval95[1])}`);
     expect(body).toContain(`<strong class="figure">${num('en', s.episodes)}</strong>`);

@@ -80,3 +80,31 @@ describe('console: /console/risk', () => {
     expect(sw.body).toContain('Chagua mojawapo ya hali zilizo kwenye orodha.');
   });
 });
+
+// A new gateway, before any CRM pass: the insight pages say there is nothing yet, never a 5xx.
+describe('console: insight pages on an empty gateway', () => {
+  let gw: TestGateway;
+  let cookie = '';
+  beforeAll(async () => {
+    gw = await testGateway();
+    const viewer = await gw.console!.add('vic.viewer', 'viewer', 'a-long-password-1');
+    cookie = `vasgw_console=${gw.console!.startSession(viewer.id).token}`;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('shows each page with its "nothing yet" words', async () => {
+    const expected: Record<string, string> = {
+      '/console/discovery?by=node': 'No finished visits in these dates.',
+      '/console/stuck': 'Nobody got stuck in these dates.',
+      '/console/paying-vs-using': 'No daily count in these dates yet',
+      '/console/risk': 'Not scored yet',
+    };
+    for (const [url, words] of Object.entries(expected)) {
+      const res = await gw.app.inject({ url, headers: { cookie } });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body, url).toContain(words);
+    }
+  });
+});

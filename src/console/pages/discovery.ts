@@ -9,7 +9,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { queryOf, runReport } from './report-page';
+import { datesLine, queryOf, runReport } from './report-page';
 
 const T = texts(
   {
@@ -228,7 +228,7 @@ function discoveryPage(c: ConsoleContext, deps: ConsoleDeps, query: unknown): { 
   const d = run.report as unknown as Discovery | null;
   const body = html`${form}
 ${run.failure && !byError ? html`<p class="error" role="alert">${run.failure.message}</p>` : null}
-${d ? html`${cards(c.lang, d.soughtContent)}${by ? breakdown(c.lang, by, d.soughtContent) : null}${stuckSessions(c.lang, d)}` : null}`;
+${d ? html`${datesLine(c.lang, run.report!)}${cards(c.lang, d.soughtContent)}${by ? breakdown(c.lang, by, d.soughtContent) : null}${stuckSessions(c.lang, d)}` : null}`;
   return { body, status };
 }
 

@@ -8,7 +8,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { queryOf, runReport, serviceFrom, serviceOptions } from './report-page';
+import { datesLine, queryOf, runReport, serviceFrom, serviceOptions } from './report-page';
 
 const T = texts(
   {
@@ -152,7 +152,7 @@ export function payingVsUsingPages(app: FastifyInstance, deps: ConsoleDeps): voi
     if (r) {
       const services = Object.entries(r.services);
       figures = r.asOf
-        ? html`<p>${t.asOf(day(c.lang, r.asOf))}</p>
+        ? html`${datesLine(c.lang, run.report!)}<p>${t.asOf(day(c.lang, r.asOf))}</p>
 ${services.length > 0 ? services.map(([id, m]) => matrix(c, serviceName(deps, id), m)) : html`<p class="empty">${t.noServices}</p>`}
 ${r.usingWithoutSubscription && !service.value ? html`<p>${t.usingWithout(num(c.lang, r.usingWithoutSubscription.subscribers), num(c.lang, r.usingWithoutSubscription.windowDays))}</p>` : null}
 ${trend(c, deps, r)}`

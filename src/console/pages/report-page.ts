@@ -4,6 +4,7 @@ import { MAX_REPORT_LIMIT, type ReportQuery } from '../../reports';
 import { AppError } from '../../lib/errors';
 import { LIVE_STATES, type LiveState } from '../../reports/risk';
 import type { Core } from '../../core';
+import { day } from '../format';
 import { html, type Html } from '../html';
 import type { Lang } from '../i18n';
 import { texts } from '../i18n';
@@ -16,6 +17,7 @@ const T = texts(
     serviceBad: 'Choose one of the services in the list.',
     stateBad: 'Choose one of the states in the list.',
     more: (n: string) => `Show more (up to ${n})`,
+    dates: (from: string, to: string, tz: string) => `Figures for ${from} to ${to} (days in ${tz}).`,
     active: 'active',
     grace: 'in grace (renewal failing)',
     suspended: 'suspended (renewals failed)',
@@ -29,6 +31,7 @@ const T = texts(
     serviceBad: 'Chagua mojawapo ya huduma zilizo kwenye orodha.',
     stateBad: 'Chagua mojawapo ya hali zilizo kwenye orodha.',
     more: (n: string) => `Onyesha zaidi (hadi ${n})`,
+    dates: (from: string, to: string, tz: string) => `Takwimu za ${from} hadi ${to} (siku kwa saa za ${tz}).`,
     active: 'hai',
     grace: 'kipindi cha neema (malipo yanashindwa)',
     suspended: 'imesimamishwa (malipo yameshindwa)',
@@ -117,4 +120,10 @@ export function moreLink(lang: Lang, path: string, q: Record<string, string | un
 /** A link to a subscriber's page; the number shown as the account may see it (a viewer may still open the page). */
 export function subscriberLink(msisdn: string, shown: string): Html {
   return html`<a href="/console/subscribers/${encodeURIComponent(msisdn)}">${shown}</a>`;
+}
+
+/** The days a report covered (the default range when the form's dates are empty), as a line under the form. */
+export function datesLine(lang: Lang, report: Record<string, unknown>): Html | null {
+  const days = (report.range as { days?: { from: string; to: string; timezone: string } } | undefined)?.days;
+  return days ? html`<p class="report-dates"><small>${T(lang).dates(day(lang, days.from), day(lang, days.to), days.timezone)}</small></p>` : null;
 }

@@ -8,7 +8,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { limitFrom, moreLink, queryOf, runReport, subscriberLink } from './report-page';
+import { datesLine, limitFrom, moreLink, queryOf, runReport, subscriberLink } from './report-page';
 
 const T = texts(
   {
@@ -48,7 +48,7 @@ const T = texts(
     noTop: 'Hakuna aliyekwama katika tarehe hizi.',
     listTitle: 'Waliokwama (wa karibuni kwanza)',
     subscriber: 'Mteja',
-    found: 'Alionekana',
+    found: 'Aligunduliwa',
     why: 'Sababu',
     sought: 'Alichotafuta',
     channel: 'Njia',
@@ -194,7 +194,7 @@ export function stuckPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const body = html`${form}
 ${run.failure ? html`<p class="error" role="alert">${run.failure.message}</p>` : null}
 ${r
-  ? html`<div class="cards"><article class="card"><span class="sub">${t.total}</span><strong class="figure">${num(c.lang, r.subscribers)}</strong></article></div>
+  ? html`${datesLine(c.lang, run.report!)}<div class="cards"><article class="card"><span class="sub">${t.total}</span><strong class="figure">${num(c.lang, r.subscribers)}</strong></article></div>
 ${topMenus(c.lang, r.mostSought)}
 ${who(c, r, q, limit.value)}`
   : null}`;
