@@ -134,7 +134,7 @@ ${states.length > 0
       title: t.byStateTitle,
       type: 'bar',
       format: 'count',
-      labels: states.map(([k]) => stateName(c.lang, k)),
+      labels: states.map(([k]) => stateName(c.lang, k, true)),
       series: [
         { label: t.lapseValue, data: states.map(([, v]) => v.lapseValueAtRisk), color: 'red' },
         { label: t.disengageValue, data: states.map(([, v]) => v.disengagementValueAtRisk), color: 'amber' },
