@@ -191,7 +191,8 @@ ${content.length
       title: t.reachChart(f),
       type: 'bar',
       horizontal: true,
-      labels: top.map((r) => r.topic ?? r.nodeId),
+      // Topics repeat across crops (three menus have Planting): the node says which.
+      labels: top.map((r) => `${r.topic ?? r.nodeId} (${r.nodeId})`),
       series: groups.map((g) => ({ label: groupName(t, g.value), data: top.map((r) => r.groups.find((x) => x.value === g.value)?.reachIndex ?? null) })),
       format: 'count',
     })
