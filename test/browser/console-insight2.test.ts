@@ -13,11 +13,9 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 /** axe-core's WCAG A/AA violations inside the page's main content (evaluated by CDP, so the CSP does not apply). */
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: string, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run('#main', { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  });
+  // A string: the tests compile without the DOM's types.
+  return page.evaluate<string[]>(`axe.run('#main', { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
+    r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')))`);
 }
 
 describe('console retention, interventions and demography (chromium)', () => {
@@ -45,11 +43,11 @@ describe('console retention, interventions and demography (chromium)', () => {
     for (const p of pages) {
       await page.goto(`${gw.url}${p.path}`);
       expect(await page.locator('h1').textContent()).toBe(p.h1);
-      await page.waitForFunction(() => document.querySelectorAll('canvas[data-drawn]').length > 0);
+      await page.waitForFunction("document.querySelectorAll('canvas[data-drawn]').length > 0");
       expect(await page.locator('canvas[data-drawn]').count(), p.path).toBeGreaterThanOrEqual(p.charts);
       // Nothing of the page's own wider than the phone: wide tables scroll inside their own box.
-      const overflowing = await page.evaluate(() =>
-        [...document.querySelectorAll('#main *')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > 361).map((e) => e.tagName),
+      const overflowing = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('#main *')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > 361).map((e) => e.tagName)",
       );
       expect(overflowing, p.path).toEqual([]);
       expect(await axeViolations(page), p.path).toEqual([]);

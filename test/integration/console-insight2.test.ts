@@ -91,7 +91,11 @@ describe('/console/retention', () => {
     expect(bad.body).toContain('Choose a service from the list.');
     const backwards = await get('/console/retention?from=2026-10-10&to=2026-10-01');
     expect(backwards.status).toBe(400);
-    expect(backwards.body).toContain('from must not be after to.');
+    expect(text(backwards.body)).toContain('The "From" date must not be after the "To" date.');
+    // What only the report can refuse comes back as its own message above the form, still a 400.
+    const tooLong = await get('/console/retention?from=2000-01-01&to=2026-11-01');
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toContain('A report covers at most 3660 days.');
   });
 });
 

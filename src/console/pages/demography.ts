@@ -11,7 +11,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-query';
 
 /** Content rows the reach-index table shows (the busiest first), and the chart the busiest of those. */
 const CONTENT_LIMIT = 20;
@@ -235,6 +235,8 @@ export function demographyPages(app: FastifyInstance, deps: ConsoleDeps): void {
 ${fields.length ? html`<div>${field({ name: 'field', label: t.field, type: 'select', value: fieldValue ?? '', options: fields.map(option), error: reachBy === false ? t.badChoice : null })}</div>` : null}`;
     const form = rangeForm(c, range, { extra });
     if (by === false || reachBy === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: form }), 400);
+    const backwards = rangeError(c.lang, range);
+    if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: form }), 400);
     const q = { from: range.from, to: range.to };
     const usage = runReport(deps, 'usage', { ...q, by: usageValue });
     const reach = fieldValue ? runReport(deps, 'content-demography', { ...q, field: fieldValue, limit: CONTENT_LIMIT }) : null;

@@ -10,7 +10,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-query';
 
 const OUTCOMES = ['returned', 'reachedContent', 'renewed'] as const;
 type OutcomeKey = (typeof OUTCOMES)[number];
@@ -359,6 +359,8 @@ export function interventionsPages(app: FastifyInstance, deps: ConsoleDeps): voi
     const form = rangeForm(c, range, { extra });
     const how = html`<details class="how-to-read"><summary>${t.howTitle}</summary><p>${t.how1}</p><p>${t.how2}</p><p>${t.how3}</p></details>`;
     if (kind === false || windows === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
+    const backwards = rangeError(c.lang, range);
+    if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
     const r = runReport(deps, 'interventions', { from: range.from, to: range.to, kind, windows });
     if (!r.ok) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: r.message, body: html`${form}${how}` }), 400);
     const kinds = r.body.kinds as Kind[];

@@ -1,6 +1,18 @@
 import { AppError } from '../../lib/errors';
 import type { ReportQuery } from '../../reports';
 import type { ConsoleDeps } from '../context';
+import { texts, type Lang } from '../i18n';
+import type { RangeValues } from '../ui/range';
+
+const T = texts(
+  { backwards: 'The "From" date must not be after the "To" date.' },
+  { backwards: 'Tarehe ya "Kuanzia" isiwe baada ya tarehe ya "Hadi".' },
+);
+
+/** The reader's own words for a range the reports would refuse, or null when it is fine (the report checks the rest). */
+export function rangeError(lang: Lang, r: RangeValues): string | null {
+  return r.from && r.to && r.from > r.to ? T(lang).backwards : null;
+}
 
 /** A report as a page reads it: the JSON the API answers, or the reason (a 4xx the reader can fix) it could not run. */
 export type ReportResult = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };

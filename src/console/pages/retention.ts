@@ -8,7 +8,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-query';
 
 const T = texts(
   {
@@ -36,6 +36,7 @@ const T = texts(
     curvePooled: 'all cohorts together (pooled)',
     curveShrunk: 'its own fit, pulled towards the pooled curve (little data)',
     quality: 'Fit quality',
+    largestGap: 'Largest gap between the observed and fitted lines (percentage points)',
     logLik: 'Log-likelihood',
     converged: 'Fit converged',
     identified: 'Parameters identified',
@@ -90,6 +91,7 @@ const T = texts(
     curvePooled: 'makundi yote pamoja',
     curveShrunk: 'ukadiriaji wake, uliovutwa kuelekea mkunjo wa pamoja (data kidogo)',
     quality: 'Ubora wa ukadiriaji',
+    largestGap: 'Pengo kubwa zaidi kati ya mstari ulioonekana na uliokadiriwa (pointi za asilimia)',
     logLik: 'Log-likelihood',
     converged: 'Ukadiriaji umekamilika',
     identified: 'Vigezo vimebainika',
@@ -189,6 +191,11 @@ ${why.length ? html`<dt>${q.usedPooled ? t.why : t.thin}</dt><dd>${why.map((r) =
 </dl>`;
 }
 
+/** How far apart the two curves get, where the cohort still has subscribers at risk: the eye's test of the fit, as a number. */
+function largestGap(s: SubscriptionCohort): number {
+  return s.observedVsFitted.reduce((m, o) => Math.max(m, Math.abs(o.observed - o.fitted)), 0);
+}
+
 function subscriptionCohort(c: ConsoleContext, s: SubscriptionCohort, serviceName: string, i: number): Html {
   const t = T(c.lang);
   const name = cohortName(t, s.cohort);
@@ -219,7 +226,9 @@ ${chart({
 <details><summary>${t.figures}</summary>
 ${table({ caption: t.chartTitle(name), columns: [{ label: t.period, numeric: true }, { label: t.atRisk, numeric: true }, { label: t.observed, numeric: true }, { label: t.fitted, numeric: true }], rows })}
 </details>
-<details><summary>${t.quality}</summary>${qualityList(c, s.quality)}</details>
+<h4>${t.quality}</h4>
+<p>${t.largestGap}: ${num(c.lang, largestGap(s) * 100, 1)}</p>
+${qualityList(c, s.quality)}
 </article>`;
 }
 
@@ -278,6 +287,8 @@ export function retentionPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const form = rangeForm(c, range, { extra: html`<div>${serviceField}</div>` });
     const how = html`<details class="how-to-read"><summary>${t.howTitle}</summary><p>${t.how1}</p><p>${t.how2}</p><p>${t.how3}</p></details>`;
     if (service === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
+    const backwards = rangeError(c.lang, range);
+    if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
     const r = runReport(deps, 'retention', { from: range.from, to: range.to, service });
     if (!r.ok) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: r.message, body: html`${form}${how}` }), 400);
     const subs = r.body.subscriptions as SubscriptionCohort[];
