@@ -25,6 +25,13 @@ const T = texts(
     field: 'Reach by',
     badChoice: 'Choose a field from the list.',
     ageBand: 'age band',
+    f_region: 'region',
+    f_crop: 'main crop',
+    f_crops: 'crops grown',
+    f_language: 'language',
+    f_operator: 'mobile network',
+    f_gender: 'gender',
+    f_district: 'district',
     usageH: (by: string) => `Usage by ${by}`,
     usageChart: (by: string) => `Active and registered subscribers by ${by}`,
     group: 'Group',
@@ -61,6 +68,13 @@ const T = texts(
     field: 'Ufikiaji kwa',
     badChoice: 'Chagua sehemu kutoka kwenye orodha.',
     ageBand: 'kundi la umri',
+    f_region: 'mkoa',
+    f_crop: 'zao kuu',
+    f_crops: 'mazao yanayolimwa',
+    f_language: 'lugha',
+    f_operator: 'mtandao wa simu',
+    f_gender: 'jinsia',
+    f_district: 'wilaya',
     usageH: (by: string) => `Matumizi kwa ${by}`,
     usageChart: (by: string) => `Wateja hai na waliosajiliwa kwa ${by}`,
     group: 'Kundi',
@@ -129,7 +143,8 @@ function groupableFields(schema: ProfileSchema): string[] {
 }
 
 const groupName = (t: Txt, v: string) => (v === NOT_SET ? t.notSet : v);
-const fieldName = (t: Txt, f: string) => (f === 'ageBand' ? t.ageBand : f);
+/** A field's name in the reader's language: the usual ones are translated, a field of the operator's own configuration shows as configured. */
+const fieldName = (t: Txt, f: string) => (f === 'ageBand' ? t.ageBand : ((t as unknown as Record<string, string>)[`f_${f}`] ?? f));
 const contentName = (r: { flowId: string; nodeId: string; topic: string | null }) => `${r.topic ?? r.nodeId} (${r.flowId} › ${r.nodeId})`;
 const indexText = (c: ConsoleContext, g: ReachGroup) => `${num(c.lang, g.reachIndex, 2)}${g.fewReached ? ` (${T(c.lang).few})` : ''}`;
 const intervalText = (c: ConsoleContext, i: [number, number] | null) => (i ? `${num(c.lang, i[0], 2)} – ${num(c.lang, i[1], 2)}` : '–');
