@@ -17,7 +17,8 @@
       return {
         label: s.label, data: s.data, type: s.type, stack: s.stack,
         borderColor: colour, backgroundColor: s.type === 'line' || spec.type === 'line' ? colour : colour + 'cc',
-        borderDash: s.dashed ? [6, 4] : undefined, pointRadius: spec.type === 'line' ? 2 : undefined, spanGaps: true,
+        borderDash: s.dashed ? [6, 4] : undefined, pointRadius: s.points ? 5 : spec.type === 'line' ? 2 : undefined, spanGaps: true,
+        showLine: s.points ? false : undefined, pointStyle: s.points ? 'rectRot' : undefined,
       };
     });
     var valueAxis = { beginAtZero: true, stacked: !!spec.stacked, min: spec.min, max: spec.max, ticks: fmt ? { callback: fmt } : { precision: 0 } };

@@ -11,6 +11,8 @@ export interface Series {
   /** Drawn dashed (fitted or expected values). */
   dashed?: boolean;
   stack?: string;
+  /** Points only, no line between them (an estimate marked on its interval bar). */
+  points?: boolean;
 }
 
 /** A chart drawn by Chart.js (served from node_modules) from JSON in the page; the page shows the same figures in a table. */
