@@ -11,7 +11,7 @@ import { table } from '../ui/table';
 const T = texts(
   {
     title: 'Operations',
-    lead: 'Binds, transports, the outbox and running jobs, as GET /api/v1/operations/status reports them. The page refreshes itself every 10 seconds.',
+    lead: 'Binds, transports, the outbox and running jobs. The page refreshes itself every 10 seconds.',
     readAt: (at: string) => `Read at ${at}.`,
     refresh: 'Refresh',
     ready: 'Ready: the gateway takes and sends traffic.',
@@ -63,7 +63,7 @@ const T = texts(
   },
   {
     title: 'Uendeshaji',
-    lead: 'Miunganisho, njia za kutuma, foleni ya ujumbe na kazi zinazoendelea, kama GET /api/v1/operations/status inavyoripoti. Ukurasa hujisasisha kila sekunde 10.',
+    lead: 'Miunganisho, njia za kutuma, foleni ya ujumbe na kazi zinazoendelea. Ukurasa hujisasisha kila sekunde 10.',
     readAt: (at: string) => `Imesomwa ${at}.`,
     refresh: 'Sasisha',
     ready: 'Tayari: lango linapokea na kutuma ujumbe.',

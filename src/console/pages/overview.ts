@@ -39,7 +39,13 @@ const T = texts(
     upliftHead: 'Change against the holdout group (95% interval):',
     uplift: (kind: string, aim: string, change: string, range: string) => `${kind}, ${aim}: ${change} (${range})`,
     noInterventions: 'No intervention has finished its outcome window in this range.',
-    open: (what: string) => `Open ${what}`,
+    noUplift: (kind: string, aim: string) => `${kind}, ${aim}: no comparison yet (the holdout group has no closed outcome window)`,
+    seeDiscovery: 'See discovery',
+    seeStuck: 'See stuck subscribers',
+    seePaying: 'See paying vs using',
+    seeRisk: 'See risk',
+    seeRetention: 'See retention',
+    seeInterventions: 'See interventions and experiments',
     up: (change: string, prev: string, n: number) => `▲ ${change} more than the ${n} days before (${prev})`,
     down: (change: string, prev: string, n: number) => `▼ ${change} fewer than the ${n} days before (${prev})`,
     upPoints: (change: string, prev: string, n: number) => `▲ ${change} points above the ${n} days before (${prev})`,
@@ -89,7 +95,13 @@ const T = texts(
     upliftHead: 'Tofauti dhidi ya kundi la udhibiti (kiwango cha uhakika 95%):',
     uplift: (kind: string, aim: string, change: string, range: string) => `${kind}, ${aim}: ${change} (${range})`,
     noInterventions: 'Hakuna hatua iliyomaliza muda wake wa kupima matokeo katika kipindi hiki.',
-    open: (what: string) => `Fungua ${what}`,
+    noUplift: (kind: string, aim: string) => `${kind}, ${aim}: bado hakuna ulinganisho (kundi la udhibiti halina muda wa matokeo uliokwisha)`,
+    seeDiscovery: 'Tazama ugunduzi',
+    seeStuck: 'Tazama waliokwama',
+    seePaying: 'Tazama wanaolipa dhidi ya wanaotumia',
+    seeRisk: 'Tazama hatari',
+    seeRetention: 'Tazama kubaki',
+    seeInterventions: 'Tazama hatua na majaribio',
     up: (change: string, prev: string, n: number) => `▲ ${change} zaidi ya siku ${n} zilizotangulia (${prev})`,
     down: (change: string, prev: string, n: number) => `▼ ${change} pungufu ya siku ${n} zilizotangulia (${prev})`,
     upPoints: (change: string, prev: string, n: number) => `▲ pointi ${change} juu ya siku ${n} zilizotangulia (${prev})`,
@@ -132,13 +144,13 @@ function trend(c: ConsoleContext, t: Text, now: number | null, prev: number | nu
   return html`<p class="trend"><span class="${cls}">${text}</span></p>`;
 }
 
-function card(t: Text, p: { id: string; title: string; href: string; figure: Html; trend: Part; body?: Part }): Html {
+function card(p: { id: string; title: string; href: string; link: string; figure: Html; trend: Part; body?: Part }): Html {
   return html`<article class="card" id="card-${p.id}" aria-labelledby="card-${p.id}-h">
 <h3 id="card-${p.id}-h">${p.title}</h3>
 <p class="figure">${p.figure}</p>
 ${p.trend}
 ${p.body ?? null}
-<p><a href="/console${p.href}">${t.open(p.title.toLowerCase())}</a></p>
+<p><a href="/console${p.href}">${p.link}</a></p>
 </article>`;
 }
 
@@ -148,6 +160,7 @@ const signed = (c: ConsoleContext, share: number | null) => (share === null ? '�
 function upliftList(c: ConsoleContext, t: Text, kinds: KindFigures[]): Html {
   if (kinds.length === 0) return html`<p class="sub">${t.noInterventions}</p>`;
   const items = kinds.map((k) => {
+    if (k.uplift === null) return html`<li>${t.noUplift(t.kind(k.kind), t.aim(k.outcome))}</li>`;
     const range = k.ci95 ? `${signed(c, k.ci95[0])} … ${signed(c, k.ci95[1])}` : '–';
     return html`<li>${t.uplift(t.kind(k.kind), t.aim(k.outcome), t.points(signed(c, k.uplift)), range)}</li>`;
   });
@@ -158,35 +171,39 @@ function cards(c: ConsoleContext, t: Text, now: OverviewFigures, prev: OverviewF
   const L = c.lang;
   const passiveKnown = now.passive.asOf !== null;
   return html`<div class="cards">
-${card(t, {
+${card({
   id: 'sessions',
   title: t.sessions,
   href: '/discovery',
+  link: t.seeDiscovery,
   figure: data('now-sessions', now.sessions, num(L, now.sessions)),
   trend: trend(c, t, now.sessions, prev.sessions, n),
   body: html`<p class="sub">${t.sessionsSub(pct(L, now.contentRate))}</p>${now.dailySessions.length > 1 ? chart({ id: 'chart-sessions', title: t.dailySessions, type: 'bar', labels: now.dailySessions.map((d) => day(L, d.day)), series: [{ label: t.sessions, data: now.dailySessions.map((d) => d.sessions) }], format: 'count' }) : null}`,
 })}
-${card(t, {
+${card({
   id: 'first-go',
   title: t.firstGo,
   href: '/discovery',
+  link: t.seeDiscovery,
   figure: data('now-first-go', now.firstGo.rate, pct(L, now.firstGo.rate)),
   trend: trend(c, t, now.firstGo.rate, prev.firstGo.rate, n, { rate: true, better: 'up' }),
   body: html`<p class="sub">${t.firstGoSub(interval(L, now.firstGo.ci95?.[0], now.firstGo.ci95?.[1]), num(L, now.firstGo.episodes))}</p>
 ${now.firstGo.openEpisodes > 0 ? html`<p class="sub pending">${t.openEpisodes(num(L, now.firstGo.openEpisodes))}</p>` : null}`,
 })}
-${card(t, {
+${card({
   id: 'stuck',
   title: t.stuck,
   href: '/stuck',
+  link: t.seeStuck,
   figure: data('now-stuck', now.stuck, num(L, now.stuck)),
   trend: trend(c, t, now.stuck, prev.stuck, n, { better: 'down' }),
   body: html`<p class="sub">${t.stuckSub}</p>`,
 })}
-${card(t, {
+${card({
   id: 'passive',
   title: t.passive,
   href: '/paying-vs-using',
+  link: t.seePaying,
   figure: data('now-passive', passiveKnown ? now.passive.subscribers : null, passiveKnown ? num(L, now.passive.subscribers) : '–'),
   trend: passiveKnown ? trend(c, t, now.passive.subscribers, prev.passive.asOf === null ? null : prev.passive.subscribers, n, { better: 'down' }) : null,
   body: passiveKnown
@@ -195,26 +212,29 @@ ${card(t, {
 ${now.passive.daily.length > 1 ? chart({ id: 'chart-passive', title: t.dailyPassive, type: 'line', labels: now.passive.daily.map((d) => day(L, d.day)), series: [{ label: t.passive, data: now.passive.daily.map((d) => d.subscribers), color: 'amber' }], format: 'count' }) : null}`
     : html`<p class="sub pending">${t.noSnapshot}</p>`,
 })}
-${card(t, {
+${card({
   id: 'lapsing',
   title: t.lapsing,
   href: '/risk',
+  link: t.seeRisk,
   figure: data('now-lapsing', now.lapsing, num(L, now.lapsing)),
   trend: trend(c, t, now.lapsing, prev.lapsing, n, { better: 'down' }),
   body: html`<p class="sub">${t.lapsingSub}</p>${risk ? html`<p class="sub">${t.lapseNow(num(L, risk.atLapseRisk), num(L, risk.subscriptions), when(L, risk.computedAt, c.timeZone))}</p>` : null}`,
 })}
-${card(t, {
+${card({
   id: 'churned',
   title: t.churned,
   href: '/retention',
+  link: t.seeRetention,
   figure: data('now-churned', now.churned, num(L, now.churned)),
   trend: trend(c, t, now.churned, prev.churned, n, { better: 'down' }),
   body: html`<p class="sub">${t.churnedSub}</p>`,
 })}
-${card(t, {
+${card({
   id: 'interventions',
   title: t.delivered,
   href: '/interventions',
+  link: t.seeInterventions,
   figure: data('now-delivered', now.interventions.delivered, num(L, now.interventions.delivered)),
   trend: trend(c, t, now.interventions.delivered, prev.interventions.delivered, n),
   body: html`<p class="sub">${t.deliveredSub(num(L, now.interventions.treated))}</p>
