@@ -11,18 +11,16 @@ export const FINDING_MEANINGS = {
 } as const;
 
 /**
- * The CRM's findings detected in the range, per kind (stuck, passive, lapsing, churned) and reason: what
- * the detector passes found, whether or not anyone was then acted on. Findings are stored when a pass
- * runs, so a range newer than the last pass counts nothing yet.
+ * The CRM's findings detected in the range, per kind (stuck, passive, lapsing, churned): what the
+ * detector passes found, whether or not anyone was then acted on. Findings are stored when a pass runs,
+ * so a range newer than the last pass counts nothing yet.
  */
 export function findingsReport(store: FindingsStore, r: ReportRange): Record<string, unknown> {
-  const kinds: Record<string, { subscribers: number; reasons: Record<string, number>; meaning: string }> = {};
-  for (const kind of FINDING_KINDS) kinds[kind] = { subscribers: 0, reasons: {}, meaning: FINDING_MEANINGS[kind] };
+  const kinds: Record<string, { subscribers: number; meaning: string }> = {};
+  for (const kind of FINDING_KINDS) kinds[kind] = { subscribers: 0, meaning: FINDING_MEANINGS[kind] };
   for (const row of store.counts(r.from, r.to)) {
     const k = kinds[row.kind];
-    if (!k) continue;
-    k.subscribers += row.n;
-    k.reasons[row.reason] = (k.reasons[row.reason] ?? 0) + row.n;
+    if (k) k.subscribers += row.n;
   }
   return { kinds, note: 'Counted by detection time; a subscriber is found again only in a new situation (another exit, another stuck spell).' };
 }

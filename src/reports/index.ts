@@ -49,7 +49,7 @@ export const REPORTS: Record<string, string> = {
   interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
-  findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned) and reason',
+  findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */

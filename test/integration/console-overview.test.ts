@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FindingKind } from '../../src/crm/detectors/types';
+import { FindingsRepo } from '../../src/crm/findings-repo';
 import { DAY } from '../../src/lib/clock';
 import { ACCOUNTS, populate } from '../helpers/browser';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
@@ -101,6 +103,38 @@ describe('console overview before any CRM pass', () => {
       // The default schedule is hourly: the next run is 10:00 UTC, 13:00 in Nairobi.
       expect(res.body).toMatch(/No CRM pass yet: run at [^<]*13:00/);
       expect(res.body).toContain('No snapshot in this range yet');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe('findings report and the lapsing and churned cards', () => {
+  it('count the findings planted on each side of the range boundary, in local days', async () => {
+    const gw = await testGateway({}, { now: '2026-11-20T09:00:00Z' });
+    try {
+      const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
+      const repo = new FindingsRepo(gw.core.db);
+      let n = 0;
+      const plant = (kind: FindingKind, at: string) => {
+        const s = gw.core.subscribers.ensure(`+2547123${String(n++).padStart(5, '0')}`);
+        expect(repo.insert({ subscriberId: s.id, kind, reason: 'planted', serviceId: null, dedupeKey: `planted:${n}`, detail: {} }, Date.parse(at), DAY)).not.toBeNull();
+      };
+      // Range 10–16 Nov (Nairobi, UTC+3); the previous range is 3–9 Nov.
+      for (let i = 0; i < 4; i++) plant('lapsing', '2026-11-12T10:00:00Z');
+      plant('lapsing', '2026-11-09T22:30:00Z'); // 10 Nov 01:30 in Nairobi: inside
+      plant('lapsing', '2026-11-16T21:30:00Z'); // 17 Nov 00:30 in Nairobi: after the range
+      plant('lapsing', '2026-11-05T12:00:00Z'); // previous range
+      for (let i = 0; i < 3; i++) plant('churned', '2026-11-14T08:00:00Z');
+      plant('churned', '2026-11-03T00:00:00Z'); // 3 Nov 03:00 in Nairobi: previous range
+      plant('churned', '2026-11-02T20:00:00Z'); // 2 Nov 23:00 in Nairobi: before both
+      const api = await gw.app.inject({ method: 'GET', url: '/api/v1/reports/findings?from=2026-11-10&to=2026-11-16', headers: AUTH });
+      expect(api.json()).toMatchObject({ report: 'findings', kinds: { lapsing: { subscribers: 5 }, churned: { subscribers: 3 }, stuck: { subscribers: 0 }, passive: { subscribers: 0 } } });
+      const res = await gw.app.inject({ method: 'GET', url: '/console?from=2026-11-10&to=2026-11-16', headers: { cookie: `vasgw_console=${gw.console!.startSession(editor.id).token}` } });
+      expect(res.statusCode).toBe(200);
+      expect([figure(res.body, 'now-lapsing'), figure(res.body, 'prev-lapsing'), figure(res.body, 'now-churned'), figure(res.body, 'prev-churned')]).toEqual([5, 1, 3, 1]);
+      expect(res.body).toContain('▲ 4 more than the 7 days before (1)');
+      expect(res.body).toContain('▲ 2 more than the 7 days before (1)');
     } finally {
       await gw.stop();
     }
