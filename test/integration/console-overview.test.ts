@@ -90,6 +90,18 @@ describe('console overview', () => {
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('Tarehe ya kuanzia iko baada ya tarehe ya mwisho');
     expect(res.body).toContain('<form method="get" class="range-form"');
+    const long = await open('/console?from=2000-01-01&to=2026-10-10', viewerCookie);
+    expect(long.statusCode).toBe(400);
+    expect(long.body).toContain('chagua kipindi cha siku 3,660 au chache');
+    expect(long.body).toContain('value="2000-01-01"');
+  });
+
+  it('reads in Kiswahili for a Kiswahili reader', async () => {
+    const res = await open('/console?from=2026-10-15&to=2026-10-28', viewerCookie);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<h1>Muhtasari</h1>');
+    expect(res.body).toContain('siku 14 zilizotangulia');
+    expect(res.body).toContain('Tazama waliokwama');
   });
 });
 

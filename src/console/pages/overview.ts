@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Days } from '../../crm/days';
+import { AppError } from '../../lib/errors';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { day, interval, num, pct, when } from '../format';
 import { html, type Html, type Part } from '../html';
@@ -16,6 +17,7 @@ const T = texts(
     title: 'Overview',
     lead: (from: string, to: string, n: number) => `How the service did from ${from} to ${to}, against the ${n} days before.`,
     badRange: 'The start date is after the end date: choose a start on or before the end.',
+    tooLong: 'These dates cannot be shown: choose a range of at most 3,660 days.',
     glance: 'This range at a glance',
     sessions: 'Sessions',
     sessionsSub: (share: string) => `${share} of them reached content.`,
@@ -72,6 +74,7 @@ const T = texts(
     title: 'Muhtasari',
     lead: (from: string, to: string, n: number) => `Jinsi huduma ilivyoenda kuanzia ${from} hadi ${to}, ikilinganishwa na siku ${n} zilizotangulia.`,
     badRange: 'Tarehe ya kuanzia iko baada ya tarehe ya mwisho: chagua tarehe ya kuanzia iliyo kabla ya ya mwisho au siku hiyo hiyo.',
+    tooLong: 'Tarehe hizi haziwezi kuonyeshwa: chagua kipindi cha siku 3,660 au chache.',
     glance: 'Kipindi hiki kwa ufupi',
     sessions: 'Vipindi',
     sessionsSub: (share: string) => `${share} kati yake vilifikia maudhui.`,
@@ -299,8 +302,16 @@ export function overviewPages(app: FastifyInstance, deps: ConsoleDeps): void {
       return sendHtml(reply, page(c, { title: t.title, error: t.badRange, body: rangeForm(c, asked) }), 400);
     }
     const { current, previous } = ranges;
-    const now = overviewFigures(deps.core.reports, current);
-    const prev = overviewFigures(deps.core.reports, previous);
+    let now: OverviewFigures;
+    let prev: OverviewFigures;
+    try {
+      now = overviewFigures(deps.core.reports, current);
+      prev = overviewFigures(deps.core.reports, previous);
+    } catch (err) {
+      // A range the reports refuse (too long, say): the form again with their reason.
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      return sendHtml(reply, page(c, { title: t.title, error: t.tooLong, body: rangeForm(c, asked) }), 400);
+    }
     const body = html`${rangeForm(c, { from: current.from, to: current.to })}
 ${passLine(c, t, deps)}
 <section aria-labelledby="glance-h"><h2 id="glance-h">${t.glance}</h2>
