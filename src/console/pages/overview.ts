@@ -131,7 +131,7 @@ const T = texts(
 
 type Text = ReturnType<typeof T>;
 
-/** A figure with its machine value (the tests and screen readers read `value`). */
+/** A figure with its exact value beside the formatted one (tests and scripts read `value`). */
 const data = (id: string, value: number | null, shown: string): Html => html`<data id="${id}" value="${value === null ? '' : String(value)}">${shown}</data>`;
 
 /** The card's comparison line: arrow, change and the previous figure; `better` colours it. */
