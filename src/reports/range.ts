@@ -25,18 +25,20 @@ export interface RangeQuery {
 }
 const MAX_DAYS = 3660;
 
-function instant(raw: string, name: string, endOfDay: boolean): number {
-  // A bare date means the whole day: `from` its start, `to` its end.
+function instant(raw: string, name: string, endOfDay: boolean, days: Days): number {
+  // A bare date means the whole local day (the gateway's time zone): `from` its start, `to` its end.
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(raw);
   const t = Date.parse(dateOnly ? `${raw}T00:00:00Z` : raw);
   if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(t)) throw badRequest('INVALID_RANGE', `${name} "${raw.slice(0, 40)}" is not a date (YYYY-MM-DD) or an ISO-8601 time.`);
-  return dateOnly && endOfDay ? t + DAY - 1 : t;
+  if (!dateOnly) return t;
+  const day = Math.floor(t / DAY);
+  return endOfDay ? days.start(day + 1) - 1 : days.start(day);
 }
 
 /** Parses from/to/channel/flow; default range: the 30 days up to now. */
 export function parseRange(q: RangeQuery, now: number, days: Days, defaultDays = 30): ReportRange {
-  const to = q.to ? instant(q.to, 'to', true) : now;
-  const from = q.from ? instant(q.from, 'from', false) : to - defaultDays * DAY;
+  const to = q.to ? instant(q.to, 'to', true, days) : now;
+  const from = q.from ? instant(q.from, 'from', false, days) : to - defaultDays * DAY;
   if (from > to) throw badRequest('INVALID_RANGE', 'from must not be after to.');
   if (to - from > MAX_DAYS * DAY) throw badRequest('INVALID_RANGE', `A report covers at most ${MAX_DAYS} days.`);
   return { from, to, fromDay: days.of(from), toDay: days.of(to), channel: q.channel ?? null, flow: q.flow ?? null };

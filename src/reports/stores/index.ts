@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { DiscoveryStore } from './discovery-store';
+import { FindingsStore } from './findings-store';
 import { FitsStore } from './fits-store';
 import { FunnelStore } from './funnel-store';
 import { InterventionsStore } from './interventions-store';
@@ -50,6 +51,11 @@ export class ReportStores {
   /** Stuck findings. */
   get stuck(): StuckStore {
     return this.once('stuck', () => new StuckStore(this.db));
+  }
+
+  /** CRM findings by kind and reason. */
+  get findings(): FindingsStore {
+    return this.once('findings', () => new FindingsStore(this.db));
   }
 
   /** Interventions: exposure, outcomes, open windows. */

@@ -1,0 +1,26 @@
+import { FINDING_KINDS } from '../crm/detectors/types';
+import type { ReportRange } from './range';
+import type { FindingsStore } from './stores/findings-store';
+
+/** What each kind of finding means, as the report says it. */
+export const FINDING_MEANINGS = {
+  stuck: 'subscribers who kept failing to find content',
+  passive: 'subscribers paying for a service they have stopped using',
+  lapsing: 'subscriptions whose renewals fail or whose use is fading',
+  churned: 'subscriptions cancelled or expired by someone who had used the service',
+} as const;
+
+/**
+ * The CRM's findings detected in the range, per kind (stuck, passive, lapsing, churned): what the
+ * detector passes found, whether or not anyone was then acted on. Findings are stored when a pass runs,
+ * so a range newer than the last pass counts nothing yet.
+ */
+export function findingsReport(store: FindingsStore, r: ReportRange): Record<string, unknown> {
+  const kinds: Record<string, { subscribers: number; meaning: string }> = {};
+  for (const kind of FINDING_KINDS) kinds[kind] = { subscribers: 0, meaning: FINDING_MEANINGS[kind] };
+  for (const row of store.counts(r.from, r.to)) {
+    const k = kinds[row.kind];
+    if (k) k.subscribers += row.n;
+  }
+  return { kinds, note: 'Counted by detection time; a subscriber is found again only in a new situation (another exit, another stuck spell).' };
+}
