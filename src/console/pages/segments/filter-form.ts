@@ -279,7 +279,8 @@ export function builderFields(c: ConsoleContext, core: Core, v: FormValues, erro
   const flags = many(v.crmFlags);
   const kept = one(v._keep);
   const keptKeys = keysOf(kept);
-  return html`${f('name', t.name, { required: true, attrs: 'maxlength="200"' })}
+  // The name is not `required`: htmx validates a form before each live count and would hold it back until a name is typed.
+  return html`${f('name', t.name, { attrs: 'maxlength="200" aria-required="true"' })}
 <fieldset><legend>${t.who}</legend><p><small>${t.whoHelp}</small></p>
 ${f('region', t.region, { help: t.several })}
 ${f('crop', t.crop, { help: t.several })}
