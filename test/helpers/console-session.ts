@@ -7,8 +7,8 @@ export interface ConsoleLogin {
 }
 
 /** Adds an account with `role` and starts a session for it (no login form: these tests are about the pages). */
-export async function consoleLogin(gw: TestGateway, name: string, role: 'viewer' | 'editor' | 'admin'): Promise<ConsoleLogin> {
-  const account = await gw.console!.add(name, role, `${name}-password-1`);
+export async function consoleLogin(gw: TestGateway, name: string, role: 'viewer' | 'editor' | 'admin', language: 'en' | 'sw' = 'en'): Promise<ConsoleLogin> {
+  const account = await gw.console!.add(name, role, `${name}-password-1`, language);
   const { token, csrf } = gw.console!.startSession(account.id);
   return { cookie: `vasgw_console=${token}`, csrf };
 }

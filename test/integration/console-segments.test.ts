@@ -117,6 +117,17 @@ describe('console segments', () => {
     expect((await api('GET', `/api/v1/segments/${made.id}`)).statusCode).toBe(404);
   });
 
+  it('reads in Kiswahili, field errors included', async () => {
+    const sw = await consoleLogin(gw, 'sw.editor', 'editor', 'sw');
+    const page = await pageGet(gw, sw, '/console/segments/new');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Hifadhi kundi');
+    const bad = await formPost(gw, sw, '/console/segments/new', { name: 'x', notSeenForDays: 'saba' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/id="seg-notSeenForDays-error"[^>]*>Andika nambari\./);
+    expect((await pageGet(gw, sw, '/console/segments')).body).toContain('Kundi jipya');
+  });
+
   it('answers an unknown segment with a 404 page', async () => {
     const r = await pageGet(gw, editor, '/console/segments/seg_nope');
     expect(r.statusCode).toBe(404);

@@ -144,6 +144,21 @@ describe('console subscribers', () => {
     expect(r.body).toMatch(/id="f-file-error"[^>]*>Choose a CSV file to import\./);
   });
 
+  it('reads in Kiswahili for an account that chose it', async () => {
+    const sw = await consoleLogin(gw, 'sw.editor', 'editor', 'sw');
+    const search = await pageGet(gw, sw, '/console/subscribers?q=5678');
+    expect(search.statusCode).toBe(200);
+    expect(search.body).toContain('<html lang="sw"');
+    expect(search.body).toContain('Tafuta');
+    const profile = await pageGet(gw, sw, profileUrl(A));
+    expect(profile.body).toContain('Historia');
+    expect(profile.body).toContain('Hifadhi wasifu');
+    const bad = await formPost(gw, sw, profileUrl(B), { birthYear: '3000' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/id="edit-birthYear-error"[^>]*>Mwaka wa kuzaliwa lazima iwe nambari kamili kuanzia 1900 hadi 2030\./);
+    expect((await pageGet(gw, sw, '/console/subscribers/import')).body).toContain('Faili la CSV');
+  });
+
   it('keeps the import page from viewers', async () => {
     expect((await pageGet(gw, viewer, '/console/subscribers/import')).statusCode).toBe(403);
   });
