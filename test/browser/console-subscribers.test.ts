@@ -62,9 +62,9 @@ describe('console subscribers and segments (chromium)', () => {
     const figure = page.locator('#segment-count-figure');
     const everyone = await figure.getAttribute('data-count');
     await page.getByLabel('Region').pressSequentially('Lakeside');
-    await page.waitForFunction(() => document.querySelector('#segment-count-figure')?.getAttribute('data-count') === '3');
+    await page.locator('#segment-count-figure[data-count="3"]').waitFor();
     await page.getByLabel('Gender').selectOption('female');
-    await page.waitForFunction(() => document.querySelector('#segment-count-figure')?.getAttribute('data-count') === '2');
+    await page.locator('#segment-count-figure[data-count="2"]').waitFor();
     expect(everyone).not.toBe('3');
     await page.getByLabel('Name').fill('Lakeside women');
     await Promise.all([page.waitForURL(/\/console\/segments\/seg/), page.getByRole('button', { name: 'Save segment' }).click()]);

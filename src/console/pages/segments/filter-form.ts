@@ -259,7 +259,7 @@ export function fieldOfPath(message: string): string | null {
 export function builderFields(c: ConsoleContext, core: Core, v: FormValues, errors: Record<string, string>): Html {
   const t = T(c.lang);
   const f = (name: string, label: string, extra: Partial<Parameters<typeof field>[0]> = {}) =>
-    field({ name, label, value: one(v[name]), error: errors[name] ?? null, id: `seg-${name.replace(/\./g, '-')}`, ...extra });
+    html`<div>${field({ name, label, value: one(v[name]), error: errors[name] ?? null, id: `seg-${name.replace(/\./g, '-')}`, ...extra })}</div>`;
   const select = (name: string, label: string, options: { value: string; label: string }[]) => f(name, label, { type: 'select', options: [{ value: '', label: t.any }, ...options] });
   const opts = (xs: readonly string[]) => xs.map((x) => ({ value: x, label: x }));
   const dayAttrs = 'inputmode="decimal"';
@@ -271,8 +271,8 @@ export function builderFields(c: ConsoleContext, core: Core, v: FormValues, erro
     const spec = schema.field(n)!;
     const label = fieldLabel(c.lang, n);
     if (spec.type === 'integer' || spec.type === 'number')
-      return html`<div class="grid">${f(`p.${n}.min`, t.min(label), { attrs: dayAttrs })}${f(`p.${n}.max`, t.max(label), { attrs: dayAttrs })}</div>`;
-    if (spec.type === 'date') return html`<div class="grid">${f(`p.${n}.from`, t.from(label), { type: 'date' })}${f(`p.${n}.to`, t.to(label), { type: 'date' })}</div>`;
+      return html`${f(`p.${n}.min`, t.min(label), { attrs: dayAttrs })}${f(`p.${n}.max`, t.max(label), { attrs: dayAttrs })}`;
+    if (spec.type === 'date') return html`${f(`p.${n}.from`, t.from(label), { type: 'date' })}${f(`p.${n}.to`, t.to(label), { type: 'date' })}`;
     if (spec.type === 'enum' && spec.values) return select(`p.${n}`, label, opts(spec.values));
     return f(`p.${n}`, label, { help: t.several });
   });
@@ -282,24 +282,24 @@ export function builderFields(c: ConsoleContext, core: Core, v: FormValues, erro
   // The name is not `required`: htmx validates a form before each live count and would hold it back until a name is typed.
   return html`${f('name', t.name, { attrs: 'maxlength="200" aria-required="true"' })}
 <fieldset><legend>${t.who}</legend><p><small>${t.whoHelp}</small></p>
-${f('region', t.region, { help: t.several })}
+<div class="grid-fields">${f('region', t.region, { help: t.several })}
 ${f('crop', t.crop, { help: t.several })}
 ${langValues ? select('language', t.language, opts(langValues)) : f('language', t.language, { help: t.several })}
 ${operators.length > 0 ? select('operator', t.operator, opts(operators)) : f('operator', t.operator, { help: t.several })}
 ${profile}
-${schema.field('birthYear')?.type === 'integer' ? html`<div class="grid">${f('ageMin', t.ageMin, { attrs: 'inputmode="numeric"' })}${f('ageMax', t.ageMax, { attrs: 'inputmode="numeric"' })}</div>` : null}
-</fieldset>
-<fieldset><legend>${t.subscriptions}</legend>
+${schema.field('birthYear')?.type === 'integer' ? html`${f('ageMin', t.ageMin, { attrs: 'inputmode="numeric"' })}${f('ageMax', t.ageMax, { attrs: 'inputmode="numeric"' })}` : null}
+</div></fieldset>
+<fieldset><legend>${t.subscriptions}</legend><div class="grid-fields">
 ${select('subscriptionState', t.subscriptionState, opts(SUBSCRIPTION_STATES))}
 ${f('service', t.service, { type: 'select', options: [{ value: '', label: t.anyService }, ...core.config.services.map((s) => ({ value: s.id, label: s.name }))] })}
-</fieldset>
-<fieldset><legend>${t.activity}</legend>
+</div></fieldset>
+<fieldset><legend>${t.activity}</legend><div class="grid-fields">
 ${f('lastSeenWithinDays', t.lastSeenWithinDays, { attrs: dayAttrs })}
 ${f('notSeenForDays', t.notSeenForDays, { attrs: dayAttrs })}
 ${select('neverSeen', t.neverSeen, [{ value: 'true', label: t.neverOnly }, { value: 'false', label: t.neverNot }])}
 ${select('content', t.content, [{ value: 'reached', label: t.reached }, { value: 'not', label: t.notReached }])}
 ${f('contentWithinDays', t.contentWithinDays, { attrs: dayAttrs })}
-</fieldset>
+</div></fieldset>
 <fieldset><legend>${t.crm}</legend><p><small>${t.crmHelp}</small></p>
 ${CRM_FLAGS.map((flag) => html`<label><input type="checkbox" name="crmFlags" value="${flag}"${flags.includes(flag) ? raw(' checked') : ''}> ${flag}</label>`)}
 ${errors.crmFlags ? html`<small class="field-error">${errors.crmFlags}</small>` : null}

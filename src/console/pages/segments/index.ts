@@ -32,7 +32,7 @@ const T = texts(
     previewFix: 'Correct the fields marked below to see the count.',
     saved: 'Segment saved.',
     deleted: 'Segment deleted.',
-    who: 'Who is in it',
+    build: 'Build the segment',
     edit: 'Change this segment',
     deleteTitle: (name: string) => `Delete segment “${name}”?`,
     deleteLead: 'Campaigns already sent keep their results; a campaign that can still run on this segment stops the deletion.',
@@ -60,7 +60,7 @@ const T = texts(
     previewFix: 'Rekebisha sehemu zilizowekwa alama hapa chini ili kuona idadi.',
     saved: 'Kundi limehifadhiwa.',
     deleted: 'Kundi limefutwa.',
-    who: 'Nani yumo',
+    build: 'Unda kundi',
     edit: 'Badilisha kundi hili',
     deleteTitle: (name: string) => `Futa kundi “${name}”?`,
     deleteLead: 'Kampeni zilizokwisha tumwa zinabaki na matokeo yake; kampeni ambayo bado inaweza kuendeshwa kwenye kundi hili huzuia kufutwa.',
@@ -93,8 +93,8 @@ function builder(c: ConsoleContext, deps: ConsoleDeps, action: string, v: FormVa
   const t = T(c.lang);
   return html`<form method="post" action="${action}" id="segment-form" hx-post="/console/segments/preview" hx-trigger="change, keyup delay:400ms" hx-target="#segment-count" hx-swap="outerHTML">${csrfField(c)}
 ${segmentId ? html`<input type="hidden" name="segmentId" value="${segmentId}">` : null}
+<div class="segment-count-box">${count}</div>
 ${builderFields(c, deps.core, v, errors)}
-<p class="segment-count-box">${count}</p>
 <div class="actions"><button type="submit" formaction="/console/segments/preview" class="secondary">${t.count}</button><button type="submit">${t.save}</button></div>
 </form>`;
 }
@@ -122,7 +122,7 @@ function builderPage(reply: FastifyReply, c: ConsoleContext, deps: ConsoleDeps, 
   const t = T(c.lang);
   const s = o.segment;
   const body = html`${s ? segmentFacts(c, s) : null}
-<section aria-labelledby="builder-h"><h2 id="builder-h">${s ? t.edit : t.who}</h2>
+<section aria-labelledby="builder-h"><h2 id="builder-h">${s ? t.edit : t.build}</h2>
 ${builder(c, deps, s ? segmentHref(s.id) : '/console/segments/new', o.v, o.errors, o.count, s?.id)}</section>
 ${s ? html`<p><a href="${segmentHref(s.id)}/delete" role="button" class="secondary outline">${t.delete}</a></p>` : null}`;
   return sendHtml(reply, page(c, { title: s ? s.name : t.newTitle, lead: s ? filterSummary(c.lang, s.filter) : t.newLead, body, error: o.error ?? null, notice: o.notice ?? null }), o.status ?? 200);
@@ -192,7 +192,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     const s = core.segments.require(req.params.id);
     const count = countBox(c, fresh(s.filter));
     if (c.can('editor')) return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count, notice: notices(c, req) });
-    const body = html`${segmentFacts(c, s)}<p>${count}</p>`;
+    const body = html`${segmentFacts(c, s)}<div class="segment-count-box">${count}</div>`;
     return sendHtml(reply, page(c, { title: s.name, lead: filterSummary(c.lang, s.filter), body }));
   });
 
