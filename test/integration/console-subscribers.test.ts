@@ -187,6 +187,11 @@ describe('console subscriber import as a job', () => {
       return page.body.includes('id="import-status">done<') ? page : null;
     }, { what: 'the import job to finish' });
     expect(done.body).toMatch(/id="import-created">30</);
+    // The fragment htmx polls while the job runs stops polling once it is done.
+    const fragment = await pageGet(gw, editor, `${jobUrl}?fragment=1`, { 'hx-request': 'true' });
+    expect(fragment.body).toMatch(/^<div id="import-job"/);
+    expect(fragment.body).not.toContain('hx-trigger');
+    expect((await pageGet(gw, editor, '/console/subscribers/import/imp_nope')).body).toContain('There is no import job with this id.');
     const apiJob = (await gw.app.inject({ method: 'GET', url: `/api/v1/subscribers/import/${jobUrl.split('/').pop()}`, headers: AUTH })).json() as { created: number };
     expect(apiJob.created).toBe(30);
   });

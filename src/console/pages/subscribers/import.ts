@@ -42,6 +42,7 @@ const T = texts(
     colStatus: 'Status',
     colProgress: 'Lines done',
     jobTitle: 'Import job',
+    noJob: 'There is no import job with this id.',
     running: 'running',
     finished: 'done',
     failed: 'failed',
@@ -79,6 +80,7 @@ const T = texts(
     colStatus: 'Hali',
     colProgress: 'Mistari iliyokamilika',
     jobTitle: 'Kazi ya kuingiza',
+    noJob: 'Hakuna kazi ya kuingiza yenye kitambulisho hiki.',
     running: 'inaendelea',
     finished: 'imekamilika',
     failed: 'imeshindwa',
@@ -165,7 +167,7 @@ ${table({ columns: [t.colStarted, t.colFile, t.colStatus, { label: t.colProgress
   app.get<{ Params: { id: string } }>('/subscribers/import/:id', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const job = core.importJobs.status(req.params.id);
-    if (!job) throw notFound('IMPORT_NOT_FOUND', T(c.lang).jobTitle);
+    if (!job) throw notFound('IMPORT_NOT_FOUND', T(c.lang).noJob);
     if ((req.query as Record<string, unknown>).fragment === '1' && req.headers['hx-request']) return sendHtml(reply, jobFragment(c, job));
     const t = T(c.lang);
     const body = html`${jobFragment(c, job)}<p><a href="/console/subscribers/import">${t.another}</a></p>`;
