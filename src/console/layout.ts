@@ -55,6 +55,7 @@ export function head(lang: Lang, title: string): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title} · ${T(lang).product}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/pico.min.css">

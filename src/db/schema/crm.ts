@@ -252,6 +252,8 @@ export const crmFindings = sqliteTable(
     uniqueIndex('crm_findings_open_uq').on(t.subscriberId, t.kind).where(sql`closed_at IS NULL`),
     index('crm_findings_due_idx').on(t.status, t.notBefore),
     index('crm_findings_kind_idx').on(t.kind, t.detectedAt),
+    // A subscriber's findings, newest first (the console's profile timeline).
+    index('crm_findings_subscriber_idx').on(t.subscriberId, t.detectedAt),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `crm_findings_subscriber_idx` ON `crm_findings` (`subscriber_id`,`detected_at`);

@@ -1,0 +1,36 @@
+import type { TestGateway } from './gateway';
+
+/** A logged-in console account for `app.inject`: its cookie header and the session's CSRF token. */
+export interface ConsoleLogin {
+  cookie: string;
+  csrf: string;
+}
+
+/** Adds an account with `role` and starts a session for it (no login form: these tests are about the pages). */
+export async function consoleLogin(gw: TestGateway, name: string, role: 'viewer' | 'editor' | 'admin', language: 'en' | 'sw' = 'en'): Promise<ConsoleLogin> {
+  const account = await gw.console!.add(name, role, `${name}-password-1`, language);
+  const { token, csrf } = gw.console!.startSession(account.id);
+  return { cookie: `vasgw_console=${token}`, csrf };
+}
+
+/** A urlencoded form POST as a browser sends it, with the session's cookie and CSRF field. */
+export function formPost(gw: TestGateway, who: ConsoleLogin, url: string, fields: Record<string, string | string[]>, extraHeaders: Record<string, string> = {}) {
+  const body = new URLSearchParams();
+  body.append('_csrf', who.csrf);
+  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  return gw.app.inject({ method: 'POST', url, headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded', ...extraHeaders }, payload: body.toString() });
+}
+
+/** A GET as the account. */
+export function pageGet(gw: TestGateway, who: ConsoleLogin, url: string, headers: Record<string, string> = {}) {
+  return gw.app.inject({ method: 'GET', url, headers: { cookie: who.cookie, ...headers } });
+}
+
+/** A multipart/form-data body (fields in order, then one file), as a browser builds it. */
+export function multipart(fields: Array<[string, string]>, file: { field: string; filename: string; content: string; type?: string }): { payload: Buffer; contentType: string } {
+  const boundary = '----vasgwTestBoundary7MA4YWxkTrZu0gW';
+  const parts = fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
+  parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n${file.content}\r\n`);
+  parts.push(`--${boundary}--\r\n`);
+  return { payload: Buffer.from(parts.join('')), contentType: `multipart/form-data; boundary=${boundary}` };
+}
