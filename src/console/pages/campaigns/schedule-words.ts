@@ -45,7 +45,10 @@ export function scheduleInWords(lang: Lang, s: { scheduleAt: number | null; cron
     }
     case 'monthly':
       return lang === 'sw' ? `Kila mwezi tarehe ${f.monthDay} ${at}${tail}` : `Every month on day ${f.monthDay} ${at}${tail}`;
-    case 'cron':
-      return `${cronstrue.toString(f.cron, { locale: lang, use24HourTimeFormat: true, verbose: false })}${tail}`;
+    case 'cron': {
+      const words = cronstrue.toString(f.cron, { locale: lang, use24HourTimeFormat: true, verbose: false });
+      // cronstrue's Kiswahili opens a time with "Kwa" ("for"); a time of day is "saa".
+      return `${lang === 'sw' ? words.replace(/^Kwa (?=\d)/, 'Saa ') : words}${tail}`;
+    }
   }
 }
