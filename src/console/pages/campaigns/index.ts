@@ -160,7 +160,7 @@ export function campaignsPages(app: FastifyInstance, deps: ConsoleDeps): void {
       const run = core.campaigns.runs(x.id)[0];
       return run ? t.progressOf(num(c.lang, run.queued + run.blocked), num(c.lang, run.total)) : t.noRuns;
     };
-    const body = html`${c.can('editor') ? html`<p><a href="/console/campaigns/new" role="button">${t.newCampaign}</a></p>` : null}
+    const body = html`${c.can('editor') ? html`<p><a href="/console/campaigns/new">${t.newCampaign}</a></p>` : null}
 ${table({
   caption: t.title,
   columns: [t.name, t.status, t.content, t.schedule, t.nextRun, t.progress],
@@ -225,7 +225,7 @@ ${table({
     const campaign = core.campaigns.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (campaign.status === 'completed' || campaign.status === 'cancelled') return sendHtml(reply, campaignPage(deps, c, campaign, { error: T(c.lang).finished }), 409);
-    if (String(body.updatedAt ?? '') !== String(campaign.updatedAt)) {
+    if (body.updatedAt !== String(campaign.updatedAt)) {
       return sendHtml(reply, campaignPage(deps, c, campaign, { error: T(c.lang).changed, form: { f: campaignFieldsOf(campaign), errors: {}, open: true } }), 409);
     }
     const f = readCampaignFields(body, tz);

@@ -118,7 +118,7 @@ export function pollsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const polls = core.polls.list(200);
-    const body = html`${c.can('editor') ? html`<p><a href="/console/polls/new" role="button">${t.newPoll}</a></p>` : null}
+    const body = html`${c.can('editor') ? html`<p><a href="/console/polls/new">${t.newPoll}</a></p>` : null}
 ${table({
   caption: t.title,
   columns: [t.question, t.type, t.status, t.created],
@@ -170,7 +170,7 @@ ${table({
     const c = requireRole(req, 'editor');
     const poll = core.polls.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (String(body.updatedAt ?? '') !== String(poll.updatedAt)) {
+    if (body.updatedAt !== String(poll.updatedAt)) {
       return sendHtml(reply, pollPage(deps, c, poll, { error: pollChangedMessage(c), form: { f: pollFieldsOf(poll), errors: {}, open: true } }), 409);
     }
     const f = readPollFields(body, poll.type);

@@ -128,7 +128,7 @@ ${table({
   rows: r.answers.map((a, i) => [labels[i], num(l, a.count), pct(l, a.share)]),
   id: 'answers-table',
 })}
-<p><a href="/console/polls/${poll.id}/results.csv" download role="button" class="secondary">${t.csv}</a> <small>${t.csvHelp}</small></p>
+<p><a href="/console/polls/${poll.id}/results.csv" download>${t.csv}</a> <small>${t.csvHelp}</small></p>
 </section>
 <section aria-labelledby="region-h">
 <h2 id="region-h">${t.byRegion}</h2>
