@@ -85,18 +85,17 @@ describe('console polls and campaigns (chromium)', () => {
     const page = await browser.newPage();
     const problems = problemsOf(page);
     await logIn(page, gw.url, ACCOUNTS.viewer, `/console/polls/${poll.id as string}`);
-    await page.waitForFunction(() => document.getElementById('poll-answers')?.dataset.drawn === '1');
+    // Browser-side code as strings: the project's TypeScript has no DOM types.
+    await page.waitForFunction("document.getElementById('poll-answers')?.dataset.drawn === '1'");
     expect(await page.locator('#answers-table tbody tr').count()).toBe(2);
     expect(await page.locator('#answers-table tbody tr').first().textContent()).toContain('1. Yes');
     expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe(`/console/polls/${poll.id as string}/results.csv`);
     expect(await page.getByRole('button', { name: 'Close poll' }).count()).toBe(0);
     await page.setViewportSize({ width: 360, height: 740 });
     // Nothing in the page's main part is wider than a phone, except inside the tables' own scrolling boxes.
-    const overflow = await page.evaluate(() =>
-      [...document.querySelectorAll('main *')]
-        .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-        .map((e) => `${e.tagName}.${e.className}`),
-    );
+    const overflow = await page.evaluate(`[...document.querySelectorAll('main *')]
+      .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .map((e) => e.tagName + '.' + e.className)`);
     expect(overflow).toEqual([]);
     expect(real(problems)).toEqual([]);
     await page.close();
