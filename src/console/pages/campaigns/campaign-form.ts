@@ -81,6 +81,10 @@ const T = texts(
     timezone_required: 'Give the time zone.',
     timezone_invalid: 'Not a known time zone: use a name such as Africa/Nairobi or UTC.',
     fixed: (what: string) => `Sends: ${what}. To send something else, create a new campaign.`,
+    aPoll: (q: string, channel: string) => `the poll "${q}" by ${channel}`,
+    aMessage: 'a message by SMS',
+    aCall: (flow: string) => `a voice call into the flow "${flow}"`,
+    dateHelp: 'A date and time already past starts the campaign at once.',
   },
   {
     name: 'Jina',
@@ -148,6 +152,10 @@ const T = texts(
     timezone_required: 'Toa eneo la saa.',
     timezone_invalid: 'Eneo la saa halijulikani: tumia jina kama Africa/Nairobi au UTC.',
     fixed: (what: string) => `Inatuma: ${what}. Kutuma kitu kingine, unda kampeni mpya.`,
+    aPoll: (q: string, channel: string) => `kura ya maoni "${q}" kwa ${channel}`,
+    aMessage: 'ujumbe kwa SMS',
+    aCall: (flow: string) => `simu ya sauti kwenye menyu "${flow}"`,
+    dateHelp: 'Tarehe na saa zilizokwisha pita huanzisha kampeni mara moja.',
   },
 );
 
@@ -288,7 +296,7 @@ function scheduleFieldset(c: ConsoleContext, s: ScheduleFields, errors: Campaign
 <label for="when-once"><input type="radio" id="when-once" name="when" value="once"${checked(s.when === 'once')}> ${t.once}</label>
 <label for="when-repeating"><input type="radio" id="when-repeating" name="when" value="repeating"${checked(s.when === 'repeating')}> ${t.repeating}</label>
 <div class="grid">
-<div class="once-only">${field({ name: 'date', label: t.date, type: 'date', value: s.date, error: errors.date })}</div>
+<div class="once-only">${field({ name: 'date', label: t.date, type: 'date', value: s.date, error: errors.date, help: t.dateHelp })}</div>
 <div class="repeating-only">${field({
     name: 'repeat',
     label: t.repeats,
@@ -317,10 +325,16 @@ ${field({ name: 'timezone', label: t.zone, value: s.timezone, error: errors.time
 /** What a stored campaign sends, in words (the parts an edit cannot change). */
 export function contentInWords(c: ConsoleContext, core: Core, stored: Campaign): string {
   const t = T(c.lang);
-  const poll = stored.pollId ? core.polls.find(stored.pollId) : null;
-  const question = poll ? (poll.question[c.lang] ?? poll.question.en ?? Object.values(poll.question)[0] ?? poll.id) : null;
-  const channel = stored.channel === 'call' ? t.call : t.sms;
-  return question ? `${t.poll} «${question}» (${channel})` : `${stored.kind === 'call' ? t.flow : t.messageEn.replace(/ \(.*\)$/, '')} (${channel})`;
+  if (stored.pollId) {
+    const poll = core.polls.find(stored.pollId);
+    const question = poll ? (poll.question[c.lang] ?? poll.question.en ?? Object.values(poll.question)[0] ?? poll.id) : stored.pollId;
+    return t.aPoll(question, stored.channel === 'call' ? t.call.toLowerCase() : t.sms);
+  }
+  if (stored.kind === 'call') {
+    const flow = stored.flowId ? core.flows.byId(stored.flowId) : undefined;
+    return t.aCall(flow?.title?.[c.lang] ?? flow?.title?.en ?? stored.flowId ?? '–');
+  }
+  return t.aMessage;
 }
 
 /** The form: for a new campaign, or to edit `stored` (carrying its updatedAt, so a stale form is refused). */
