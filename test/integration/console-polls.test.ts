@@ -177,6 +177,20 @@ describe('console polls', () => {
     expect(csv.body.trim().split('\n')).toHaveLength(5);
   });
 
+  it('an NPS poll by the form has no answers, and its page lists the scores 0 to 10 with the NPS', async () => {
+    gw = await testGateway();
+    const editor = await login(gw, 'editor');
+    const r = await post(gw, editor, '/console/polls/new', { type: 'nps', questionEn: 'Would you recommend us?', questionSw: 'Je, ungetupendekeza?', answersEn: '', answersSw: '', keywords: '' });
+    expect(r.statusCode).toBe(303);
+    const id = (r.headers.location as string).split('?')[0]!.split('/').pop()!;
+    const shown = await api(gw, 'GET', `/polls/${id}`);
+    expect(shown).toMatchObject({ type: 'nps', question: { en: 'Would you recommend us?', sw: 'Je, ungetupendekeza?' } });
+    expect(shown.answers).toBeUndefined();
+    const detail = await page(gw, editor, `/console/polls/${id}`);
+    expect(rowsOf(detail.body, 'answers-table').map((row) => row[0])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(detail.body).toContain('<span class="sub">NPS</span>');
+  });
+
   it('an unknown poll is a 404 page', async () => {
     gw = await testGateway();
     const viewer = await login(gw, 'viewer');
