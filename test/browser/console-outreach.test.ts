@@ -14,6 +14,15 @@ function problemsOf(page: Page): string[] {
   });
   return problems;
 }
+/** The little of the page's DOM these checks read (the project's TypeScript has no DOM types). */
+interface Box {
+  getBoundingClientRect(): { right: number };
+  closest(selector: string): unknown;
+  tagName: string;
+  className: string;
+  dataset: Record<string, string | undefined>;
+}
+type Doc = { document: { getElementById(id: string): Box | null; querySelectorAll(selector: string): Iterable<Box>; documentElement: { clientWidth: number } } };
 const real = (problems: string[]) => problems.filter((p) => p !== 'console: Failed to load resource: the server responded with a status of 404 (Not Found)');
 
 // Polls and campaigns in a real browser: an editor creates a poll and schedules a campaign by clicking,
@@ -85,17 +94,22 @@ describe('console polls and campaigns (chromium)', () => {
     const page = await browser.newPage();
     const problems = problemsOf(page);
     await logIn(page, gw.url, ACCOUNTS.viewer, `/console/polls/${poll.id as string}`);
-    // Browser-side code as strings: the project's TypeScript has no DOM types.
-    await page.waitForFunction("document.getElementById('poll-answers')?.dataset.drawn === '1'");
+    await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('poll-answers')?.dataset.drawn === '1');
     expect(await page.locator('#answers-table tbody tr').count()).toBe(2);
     expect(await page.locator('#answers-table tbody tr').first().textContent()).toContain('1. Yes');
     expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe(`/console/polls/${poll.id as string}/results.csv`);
     expect(await page.getByRole('button', { name: 'Close poll' }).count()).toBe(0);
     await page.setViewportSize({ width: 360, height: 740 });
+    // Chart.js redraws the canvas for the new width on its resize observer's next round.
+    await page.waitForFunction(() => {
+      const d = (globalThis as unknown as Doc).document;
+      return (d.getElementById('poll-answers')?.getBoundingClientRect().right ?? 0) <= d.documentElement.clientWidth + 1;
+    });
     // Nothing in the page's main part is wider than a phone, except inside the tables' own scrolling boxes.
-    const overflow = await page.evaluate(`[...document.querySelectorAll('main *')]
-      .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-      .map((e) => e.tagName + '.' + e.className)`);
+    const overflow = await page.evaluate(() => {
+      const d = (globalThis as unknown as Doc).document;
+      return [...d.querySelectorAll('main *')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > d.documentElement.clientWidth + 1).map((e) => `${e.tagName}.${e.className}`);
+    });
     expect(overflow).toEqual([]);
     expect(real(problems)).toEqual([]);
     await page.close();

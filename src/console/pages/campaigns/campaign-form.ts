@@ -2,11 +2,12 @@ import type { Campaign } from '../../../campaigns/campaign-repo';
 import type { CampaignInput, CampaignPatch } from '../../../campaigns/campaign-service';
 import type { Core } from '../../../core';
 import type { ConsoleContext } from '../../context';
-import { html, raw, type Html } from '../../html';
+import { html, type Html } from '../../html';
 import { texts } from '../../i18n';
 import { csrfField } from '../../layout';
 import { field } from '../../ui/field';
-import { blankSchedule, readScheduleFields, scheduleFieldsOf, scheduleProblems, toScheduleInput, type ScheduleFields, type ScheduleProblem } from './schedule-form';
+import { blankSchedule, readScheduleFields, scheduleFieldsOf, toScheduleInput, type ScheduleFields, type ScheduleProblem } from './schedule-form';
+import { scheduleErrors, scheduleFieldset } from './schedule-fieldset';
 import { zoneName } from './schedule-words';
 
 // The campaign form (create and edit). What is sent follows from the fields: a poll chosen makes a poll
@@ -31,24 +32,6 @@ const T = texts(
     flow: 'Flow (voice calls)',
     noFlow: 'No flow',
     flowHelp: 'A call plays this flow; a poll by call needs a flow with the poll\'s question in it.',
-    whenLegend: 'When',
-    once: 'Once',
-    repeating: 'Repeating',
-    date: 'Date',
-    time: 'Time',
-    repeats: 'Repeats',
-    daily: 'Every day',
-    weekly: 'Every week, on the days below',
-    monthly: 'Every month, on the day below',
-    cronOpt: 'Cron expression (advanced)',
-    days: 'Days of the week',
-    dayNames: 'Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday',
-    monthDay: 'Day of the month',
-    monthDayHelp: 'A day missing in a month (e.g. 31) is skipped that month.',
-    cron: 'Cron expression',
-    cronHelp: 'Five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * 1" for Mondays at 06:00.',
-    zone: 'Zone',
-    zoneHelp: 'The time zone the date and time are read in (IANA name, e.g. Africa/Nairobi).',
     rate: 'Messages or calls per second (optional)',
     rateHelp: 'Spread sending evenly; empty = as fast as the gateway can.',
     quiet: (start: string, end: string, zone: string) => `Quiet hours: from ${start} to ${end}, ${zone} time. Messages that fall in them wait and go when they end, at this rate.`,
@@ -68,23 +51,10 @@ const T = texts(
     flowForSms: 'Flows are for voice calls; choose "No flow" for SMS.',
     flowMissing: 'Choose one of the flows.',
     rateInvalid: 'A whole number from 1 to 100000, or empty.',
-    date_required: 'Choose the date.',
-    date_invalid: 'Write the date as YYYY-MM-DD.',
-    time_required: 'Choose the time.',
-    time_invalid: 'Write the time as HH:MM (24 hours).',
-    weekdays_required: 'Tick at least one day.',
-    weekdays_invalid: 'Tick at least one day.',
-    monthDay_required: 'Give the day of the month.',
-    monthDay_invalid: 'A day from 1 to 31.',
-    cron_required: 'Write the cron expression.',
-    cron_invalid: 'This is not a cron expression of five fields, e.g. "0 6 * * 1".',
-    timezone_required: 'Give the time zone.',
-    timezone_invalid: 'Not a known time zone: use a name such as Africa/Nairobi or UTC.',
     fixed: (what: string) => `Sends: ${what}. To send something else, create a new campaign.`,
     aPoll: (q: string, channel: string) => `the poll "${q}" by ${channel}`,
     aMessage: 'a message by SMS',
     aCall: (flow: string) => `a voice call into the flow "${flow}"`,
-    dateHelp: 'A date and time already past starts the campaign at once.',
   },
   {
     name: 'Jina',
@@ -102,24 +72,6 @@ const T = texts(
     flow: 'Menyu (simu za sauti)',
     noFlow: 'Bila menyu',
     flowHelp: 'Simu hucheza menyu hii; kura kwa simu inahitaji menyu yenye swali la kura hiyo.',
-    whenLegend: 'Lini',
-    once: 'Mara moja',
-    repeating: 'Kurudia',
-    date: 'Tarehe',
-    time: 'Saa',
-    repeats: 'Inarudiwa',
-    daily: 'Kila siku',
-    weekly: 'Kila wiki, siku zilizochaguliwa hapa chini',
-    monthly: 'Kila mwezi, tarehe iliyo hapa chini',
-    cronOpt: 'Usemi wa cron (wa hali ya juu)',
-    days: 'Siku za wiki',
-    dayNames: 'Jumapili|Jumatatu|Jumanne|Jumatano|Alhamisi|Ijumaa|Jumamosi',
-    monthDay: 'Tarehe ya mwezi',
-    monthDayHelp: 'Tarehe isiyokuwepo katika mwezi (k.m. 31) huachwa mwezi huo.',
-    cron: 'Usemi wa cron',
-    cronHelp: 'Sehemu tano: dakika saa tarehe mwezi siku-ya-wiki, k.m. "0 6 * * 1" kwa kila Jumatatu saa 06:00.',
-    zone: 'Saa za eneo',
-    zoneHelp: 'Eneo la saa ambalo tarehe na saa husomwa (jina la IANA, k.m. Africa/Nairobi).',
     rate: 'Jumbe au simu kwa sekunde (si lazima)',
     rateHelp: 'Tuma kwa mwendo sawa; tupu = haraka kadiri lango linavyoweza.',
     quiet: (start: string, end: string, zone: string) => `Saa za utulivu: kuanzia ${start} hadi ${end}, saa za ${zone}. Jumbe zinazoangukia humo husubiri na kutumwa zinapoisha, kwa mwendo huu.`,
@@ -139,23 +91,10 @@ const T = texts(
     flowForSms: 'Menyu ni za simu za sauti; chagua "Bila menyu" kwa SMS.',
     flowMissing: 'Chagua mojawapo ya menyu.',
     rateInvalid: 'Namba kamili kutoka 1 hadi 100000, au acha tupu.',
-    date_required: 'Chagua tarehe.',
-    date_invalid: 'Andika tarehe kama YYYY-MM-DD.',
-    time_required: 'Chagua saa.',
-    time_invalid: 'Andika saa kama HH:MM (saa 24).',
-    weekdays_required: 'Chagua angalau siku moja.',
-    weekdays_invalid: 'Chagua angalau siku moja.',
-    monthDay_required: 'Toa tarehe ya mwezi.',
-    monthDay_invalid: 'Tarehe kutoka 1 hadi 31.',
-    cron_required: 'Andika usemi wa cron.',
-    cron_invalid: 'Huu si usemi wa cron wenye sehemu tano, k.m. "0 6 * * 1".',
-    timezone_required: 'Toa eneo la saa.',
-    timezone_invalid: 'Eneo la saa halijulikani: tumia jina kama Africa/Nairobi au UTC.',
     fixed: (what: string) => `Inatuma: ${what}. Kutuma kitu kingine, unda kampeni mpya.`,
     aPoll: (q: string, channel: string) => `kura ya maoni "${q}" kwa ${channel}`,
     aMessage: 'ujumbe kwa SMS',
     aCall: (flow: string) => `simu ya sauti kwenye menyu "${flow}"`,
-    dateHelp: 'Tarehe na saa zilizokwisha pita huanzisha kampeni mara moja.',
   },
 );
 
@@ -280,46 +219,8 @@ function commonErrors(core: Core, c: ConsoleContext, f: CampaignFields): Campaig
   if (f.messageSw.length > 1000) errors.messageSw = t.tooLong(1000);
   if (f.flowId && !core.flows.byId(f.flowId)) errors.flowId = t.flowMissing;
   if (f.rate && (!/^\d{1,6}$/.test(f.rate) || Number(f.rate) < 1 || Number(f.rate) > 100_000)) errors.rate = t.rateInvalid;
-  for (const [k, v] of Object.entries(scheduleProblems(f.schedule)) as [ScheduleProblem, 'required' | 'invalid'][]) errors[k] = t[`${k}_${v}`];
+  Object.assign(errors, scheduleErrors(c, f.schedule));
   return errors;
-}
-
-const checked = (on: boolean) => (on ? raw(' checked') : '');
-
-/** The schedule part of the form: once (date + time) or repeating, and the zone. */
-function scheduleFieldset(c: ConsoleContext, s: ScheduleFields, errors: CampaignErrors): Html {
-  const t = T(c.lang);
-  const names = t.dayNames.split('|');
-  const dayError = errors.weekdays;
-  return html`<fieldset class="schedule">
-<legend>${t.whenLegend}</legend>
-<label for="when-once"><input type="radio" id="when-once" name="when" value="once"${checked(s.when === 'once')}> ${t.once}</label>
-<label for="when-repeating"><input type="radio" id="when-repeating" name="when" value="repeating"${checked(s.when === 'repeating')}> ${t.repeating}</label>
-<div class="grid">
-<div class="once-only">${field({ name: 'date', label: t.date, type: 'date', value: s.date, error: errors.date, help: t.dateHelp })}</div>
-<div class="repeating-only">${field({
-    name: 'repeat',
-    label: t.repeats,
-    type: 'select',
-    value: s.repeat,
-    options: [
-      { value: 'daily', label: t.daily },
-      { value: 'weekly', label: t.weekly },
-      { value: 'monthly', label: t.monthly },
-      { value: 'cron', label: t.cronOpt },
-    ],
-  })}</div>
-<div class="not-cron">${field({ name: 'time', label: t.time, type: 'time', value: s.time, error: errors.time })}</div>
-</div>
-<fieldset class="repeating-only weekly-only"${dayError ? raw(' aria-describedby="weekdays-error" aria-invalid="true"') : ''}>
-<legend>${t.days}</legend>
-${names.map((n, i) => html`<label for="day-${i}"><input type="checkbox" id="day-${i}" name="weekdays" value="${i}"${checked(s.weekdays.includes(i))}> ${n}</label> `)}
-${dayError ? html`<small id="weekdays-error" class="field-error">${dayError}</small>` : null}
-</fieldset>
-<div class="repeating-only monthly-only">${field({ name: 'monthDay', label: t.monthDay, type: 'number', value: s.monthDay, error: errors.monthDay, help: t.monthDayHelp, attrs: 'min="1" max="31" step="1" inputmode="numeric"' })}</div>
-<div class="repeating-only cron-only">${field({ name: 'cron', label: t.cron, value: s.cron, error: errors.cron, help: t.cronHelp, attrs: 'autocapitalize="none" spellcheck="false"' })}</div>
-${field({ name: 'timezone', label: t.zone, value: s.timezone, error: errors.timezone, help: t.zoneHelp, attrs: 'autocapitalize="none" spellcheck="false"' })}
-</fieldset>`;
 }
 
 /** What a stored campaign sends, in words (the parts an edit cannot change). */
