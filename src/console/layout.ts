@@ -57,7 +57,6 @@ export function head(lang: Lang, title: string): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${title} · ${T(lang).product}</title>
-<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/pico.min.css">
 <link rel="stylesheet" href="/console/assets/console.css">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}'>

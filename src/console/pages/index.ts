@@ -2,9 +2,37 @@ import type { FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from '../context';
 import { accountsPages } from './accounts';
 import { auditPages } from './audit';
+import { campaignsPages } from './campaigns';
+import { demographyPages } from './demography';
+import { discoveryPages } from './discovery';
+import { flowsPages } from './flows';
+import { interventionsPages } from './interventions';
+import { operationsPages } from './operations';
+import { overviewPages } from './overview';
+import { payingVsUsingPages } from './paying-vs-using';
+import { pollsPages } from './polls';
+import { retentionPages } from './retention';
+import { riskPages } from './risk';
+import { segmentsPages } from './segments';
+import { stuckPages } from './stuck';
+import { subscribersPages } from './subscribers';
 
-/** Every group of console pages, one line each (the login pages are registered before these). */
+/** Every group of console pages, in the navigation's order (the login pages are registered before these). */
 export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => void> = [
+  overviewPages,
+  flowsPages,
+  discoveryPages,
+  stuckPages,
+  payingVsUsingPages,
+  retentionPages,
+  riskPages,
+  interventionsPages,
+  demographyPages,
+  subscribersPages,
+  segmentsPages,
+  pollsPages,
+  campaignsPages,
+  operationsPages,
   accountsPages,
   auditPages,
 ];
