@@ -5,6 +5,7 @@ import { prepare, type Prepared } from '../db/statement';
 
 /** A subscriber as a search result lists it. */
 export interface SubscriberHit {
+  id: number;
   msisdn: string;
   region: string | null;
   language: string | null;
@@ -28,7 +29,7 @@ export class SubscriberSearchStore {
   private readonly recentStmt: Prepared<Row, Page>;
 
   constructor(db: Db) {
-    const cols = sql`${t.msisdn} AS "msisdn", ${t.region} AS "region", ${t.language} AS "language", ${t.optedOut} AS "optedOut", ${t.lastSeenAt} AS "lastSeenAt"`;
+    const cols = sql`${t.id} AS "id", ${t.msisdn} AS "msisdn", ${t.region} AS "region", ${t.language} AS "language", ${t.optedOut} AS "optedOut", ${t.lastSeenAt} AS "lastSeenAt"`;
     this.endingStmt = prepare(
       db,
       sql`SELECT ${cols} FROM ${t} WHERE ${t.id} IN (SELECT ${t.id} FROM ${t} INDEXED BY subscribers_msisdn_uq WHERE ${t.msisdn} LIKE '%' || ${p('ending')} ORDER BY ${t.msisdn} LIMIT ${p('limit')} OFFSET ${p('offset')}) ORDER BY ${t.msisdn}`,

@@ -54,7 +54,11 @@ export function watchProblems(page: Page): string[] {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  // ERR_ABORTED: the user moved on before a request finished (a page left while loading); nothing broke.
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText ?? '';
+    if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${why}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 500) problems.push(`${r.status()}: ${r.url()}`);
   });

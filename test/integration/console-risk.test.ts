@@ -28,7 +28,7 @@ describe('console: /console/risk', () => {
     const rows = rowsOf(body, id);
     expect(rows, id).toHaveLength(items.length);
     items.forEach((item, i) => {
-      expect(rows[i]).toContain(`<td class="num">${item.rank}</td><td><a href="/console/subscribers/${encodeURIComponent(item.msisdn)}">${show(item.msisdn)}</a></td>`);
+      expect(rows[i]).toContain(`<td class="num">${item.rank}</td><td><a href="/console/subscribers/s${gw.core.subscribers.find(item.msisdn)!.id}">${show(item.msisdn)}</a></td>`);
       expect(rows[i]).toContain(`<td class="num">${pct('en', item.risk, 0)}</td><td class="num">KES ${num('en', item.valueAtRisk)}</td><td class="num">${pct('en', item.evidence.renewProbability, 0)}</td><td class="num">${num('en', item.evidence.consecutiveFailures)}</td>`);
     });
   };

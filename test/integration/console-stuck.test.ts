@@ -37,7 +37,7 @@ describe('console: /console/stuck', () => {
     (r.list as Item[]).forEach((item, i) => {
       const row = rows[i]!;
       // An editor sees the number; the link opens the subscriber's page.
-      expect(row).toContain(`<a href="/console/subscribers/${encodeURIComponent(item.msisdn)}">${item.msisdn}</a>`);
+      expect(row).toContain(`<a href="/console/subscribers/s${gw.core.subscribers.find(item.msisdn)!.id}">${item.msisdn}</a>`);
       expect(row).toContain(`<td><code>${item.sought.shortcut}</code></td>`);
       expect(row).toContain(`<td class="num">${num('en', item.stuckSessions)}</td><td class="num">${pct('en', item.firstAttemptRate)}</td>`);
       if (item.intervention?.arm === 'treatment' && item.intervention.delivery === 'delivered') expect(row).toContain('<td>shortcut SMS: delivered</td>');

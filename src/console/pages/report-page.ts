@@ -1,5 +1,6 @@
 // What the insight pages (discovery, stuck, paying vs using, risk) share: reading the filters a report takes
 // from the page's query string the way the API's schema would, and showing a report's refusal on the page.
+import { profileHref } from './subscribers/profile-href';
 import { MAX_REPORT_LIMIT, type ReportQuery } from '../../reports';
 import { AppError } from '../../lib/errors';
 import { LIVE_STATES, type LiveState } from '../../reports/risk';
@@ -117,9 +118,10 @@ export function moreLink(lang: Lang, path: string, q: Record<string, string | un
   return html`<p><a href="${linkWith(path, q, { limit: String(next) })}">${T(lang).more(String(next))}</a></p>`;
 }
 
-/** A link to a subscriber's page; the number shown as the account may see it (a viewer may still open the page). */
-export function subscriberLink(msisdn: string, shown: string): Html {
-  return html`<a href="/console/subscribers/${encodeURIComponent(msisdn)}">${shown}</a>`;
+/** A link to a subscriber's page (by id: the address never carries the number); the number shown as the account may see it. */
+export function subscriberLink(core: Core, msisdn: string, shown: string): Html {
+  const s = core.subscribers.find(msisdn);
+  return s ? html`<a href="${profileHref(s.id)}">${shown}</a>` : html`${shown}`;
 }
 
 /** The days a report covered (the default range when the form's dates are empty), as a line under the form. */

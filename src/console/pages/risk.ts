@@ -161,7 +161,7 @@ function ranking(c: ConsoleContext, deps: ConsoleDeps, id: string, title: string
     const e = i.evidence;
     return [
       num(c.lang, i.rank),
-      subscriberLink(i.msisdn, c.msisdn(i.msisdn)),
+      subscriberLink(deps.core, i.msisdn, c.msisdn(i.msisdn)),
       ...(showService ? [deps.core.config.services.find((s) => s.id === i.serviceId)?.name ?? i.serviceId] : []),
       stateName(c.lang, e.state, true),
       pct(c.lang, i.risk, 0),

@@ -1,3 +1,4 @@
+import type { Core } from '../../core';
 import type { FastifyInstance } from 'fastify';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { num, pct, when } from '../format';
@@ -151,11 +152,11 @@ ${table({
 </section>`;
 }
 
-function who(c: ConsoleContext, r: Stuck, q: Record<string, string | undefined>, limit: number): Html {
+function who(c: ConsoleContext, core: Core, r: Stuck, q: Record<string, string | undefined>, limit: number): Html {
   const t = T(c.lang);
   const n = NAMES[c.lang];
   const rows = r.list.map((i) => [
-    subscriberLink(i.msisdn, c.msisdn(i.msisdn)),
+    subscriberLink(core, i.msisdn, c.msisdn(i.msisdn)),
     when(c.lang, i.detectedAt, c.timeZone),
     named(n.reasons, i.reason),
     i.sought.topic ?? t.unknownMenu,
@@ -196,7 +197,7 @@ ${run.failure ? html`<p class="error" role="alert">${run.failure.message}</p>` :
 ${r
   ? html`${datesLine(c.lang, run.report!)}<div class="cards"><article class="card"><span class="sub">${t.total}</span><strong class="figure">${num(c.lang, r.subscribers)}</strong></article></div>
 ${topMenus(c.lang, r.mostSought)}
-${who(c, r, q, limit.value)}`
+${who(c, deps.core, r, q, limit.value)}`
   : null}`;
     return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body }), limit.error || run.failure ? 400 : 200);
   });

@@ -12,7 +12,7 @@ import { csrfField, page } from '../../layout';
 import { field } from '../../ui/field';
 import { table } from '../../ui/table';
 import { allowedText, fieldLabel, formValue, refusal } from './profile-fields';
-import { profileHref } from './search';
+import { profileHref, subscriberOf } from './profile-href';
 import { timelineSection } from './timeline';
 
 const TIMELINE_ENTRIES = 50;
@@ -216,7 +216,7 @@ function editSection(c: ConsoleContext, core: Core, s: Subscriber, values: Recor
   });
   const open = Object.keys(errors).length > 0;
   return html`<section aria-labelledby="edit-h"><details${open ? html` open` : ''}><summary id="edit-h" role="button" class="secondary">${t.edit}</summary>
-<form method="post" action="${profileHref(s.msisdn)}">${csrfField(c)}
+<form method="post" action="${profileHref(s.id)}">${csrfField(c)}
 <p>${t.editHelp}</p>
 <div class="grid-fields">${fields}</div>
 <button type="submit">${t.save}</button>
@@ -241,14 +241,14 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
 
   app.get<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = ctx(req);
-    const s = core.subscribers.require(req.params.msisdn);
+    const s = subscriberOf(core, req.params.msisdn);
     const notice = (req.query as Record<string, unknown>).notice === 'saved' ? T(c.lang).saved : null;
     return render(reply, c, core, s, { notice });
   });
 
   app.post<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = core.subscribers.require(req.params.msisdn);
+    const s = subscriberOf(core, req.params.msisdn);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const current = currentValues(core, s);
     const values: Record<string, string> = {};
@@ -275,6 +275,6 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
       tx(core.db, () => core.subscribers.applyProfile(s.id, valid));
       accounts.audit(c.account.name, 'subscriber.update', s.msisdn, { fields: Object.keys(patch) });
     }
-    return seeOther(reply, profileHref(s.msisdn), 'saved');
+    return seeOther(reply, profileHref(s.id), 'saved');
   });
 }

@@ -1,3 +1,4 @@
+import { profileHref } from './profile-href';
 import type { FastifyInstance } from 'fastify';
 import { ctx, sendHtml, type ConsoleDeps } from '../../context';
 import { num, when } from '../../format';
@@ -60,10 +61,6 @@ const T = texts(
   },
 );
 
-/** The console's link to a subscriber's profile. */
-export function profileHref(msisdn: string): string {
-  return `/console/subscribers/${encodeURIComponent(msisdn)}`;
-}
 
 /** GET /console/subscribers: search by number (full or last digits); without a query, the most recently seen. */
 export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): void {
@@ -84,7 +81,7 @@ export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): 
     else {
       const full = core.subscribers.normalize(compact);
       const exact = full ? core.subscribers.find(full) : null;
-      if (exact) hits = pageNo === 1 ? [{ msisdn: exact.msisdn, region: exact.region, language: exact.language, optedOut: exact.optedOut, lastSeenAt: exact.lastSeenAt }] : [];
+      if (exact) hits = pageNo === 1 ? [{ id: exact.id, msisdn: exact.msisdn, region: exact.region, language: exact.language, optedOut: exact.optedOut, lastSeenAt: exact.lastSeenAt }] : [];
       else if (/^\d+$/.test(compact) && compact.length >= MIN_DIGITS) hits = store.endingIn(compact, PAGE_SIZE + 1, offset);
       else if (!full) error = t.badNumber;
     }
@@ -92,7 +89,7 @@ export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): 
     hits = hits.slice(0, PAGE_SIZE);
 
     const rows = hits.map((h) => [
-      html`<a href="${profileHref(h.msisdn)}">${c.msisdn(h.msisdn)}</a>`,
+      html`<a href="${profileHref(h.id)}">${c.msisdn(h.msisdn)}</a>`,
       h.region ?? '–',
       h.language ?? '–',
       when(c.lang, h.lastSeenAt, c.timeZone),
