@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     ['stuck', '/console/stuck'],
     ['paying-vs-using', '/console/paying-vs-using'],
     ['retention', '/console/retention'],
-    ['interventions', '/console/interventions'],
+    ['interventions', '/console/interventions?kind=nudge'],
     ['subscriber', `/console/subscribers/${encodeURIComponent(someone.msisdn)}`],
     ['segment-builder', '/console/segments/new'],
     ['poll-results', `/console/polls/${poll.id}`],
@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   for (const [name, path] of shots) {
     await desktop.goto(`${gw.url}${path}`);
     await desktop.waitForLoadState('networkidle');
-    await desktop.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+    // The top of a long page is what a reader sees first; the rest would only weigh on the repository.
+    await desktop.screenshot({ path: `${OUT}${name}.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 2200 } });
     console.log(`docs/screenshots/${name}.png`);
   }
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
