@@ -23,14 +23,15 @@ export async function consolePageTimings(gw: Gateway, apiToken: string): Promise
   };
   const segment = await api('POST', '/segments', { name: 'Bench: Nakuru', filter: { region: 'Nakuru' } });
   const poll = await api('POST', '/polls', { type: 'choice', question: { en: 'Did the advice help?', sw: 'Je, ushauri ulisaidia?' }, answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }] });
-  const campaign = await api('POST', '/campaigns', { name: 'Bench poll', kind: 'poll', segmentId: segment.id, pollId: poll.id, draft: true });
+  const campaign = await api('POST', '/campaigns', { name: 'Bench poll', kind: 'poll', segmentId: segment.id, pollId: poll.id, schedule: { at: '2027-01-04T09:00', timezone: 'Africa/Nairobi' }, draft: true });
   const someone = gw.core.db.$client.prepare('SELECT msisdn FROM subscribers ORDER BY id LIMIT 1 OFFSET 1000').get() as { msisdn: string } | undefined;
   const flow = gw.core.flows.all()[0];
 
   const paths = NAV.flatMap((s) => s.pages.map((p) => p.path));
   paths.push(`/segments/${segment.id}`, '/segments/new', `/polls/${poll.id}`, '/polls/new', `/campaigns/${campaign.id}`, '/campaigns/new');
   if (flow) paths.push(`/flows/${flow.id}`);
-  if (someone) paths.push(`/subscribers/${encodeURIComponent(someone.msisdn)}`, `/subscribers?q=${someone.msisdn.slice(-4)}`);
+  // Search: a common ending (4 digits) fills a page at once; a rare one (8 digits) reads the whole number index.
+  if (someone) paths.push(`/subscribers/${encodeURIComponent(someone.msisdn)}`, `/subscribers?q=${someone.msisdn.slice(-4)}`, `/subscribers?q=${someone.msisdn.slice(-8)}`);
 
   const time = async (path: string, withCookie: boolean) => {
     const times: number[] = [];
@@ -50,7 +51,10 @@ export async function consolePageTimings(gw: Gateway, apiToken: string): Promise
   const results: BenchResult[] = [];
   for (const path of paths) {
     const t = await time(path, true);
-    const label = path.replace(/\?.*/, '?search').replace(/(seg|pol|cmp)_[A-Za-z0-9_-]+/, ':id').replace(/\/subscribers\/[^/?]+/, '/subscribers/:msisdn');
+    const label = path
+      .replace(/\?q=(\d+)/, (_m, q: string) => `?search=${q.length}-digits`)
+      .replace(/(seg|pol|cmp)_[A-Za-z0-9_-]+/, ':id')
+      .replace(/\/subscribers\/(?!import$)[^/?]+/, '/subscribers/:msisdn');
     results.push({
       name: `console.page${label === '' ? '/' : label}_ms`,
       value: t.ms,

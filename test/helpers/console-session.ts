@@ -34,3 +34,17 @@ export function multipart(fields: Array<[string, string]>, file: { field: string
   parts.push(`--${boundary}--\r\n`);
   return { payload: Buffer.from(parts.join('')), contentType: `multipart/form-data; boundary=${boundary}` };
 }
+
+/** The readers the report pages' tests use: an editor, a viewer, and a viewer reading in Kiswahili. */
+export const READERS = [
+  ['esi.editor', 'editor', 'en'],
+  ['vic.viewer', 'viewer', 'en'],
+  ['wanjiru', 'viewer', 'sw'],
+] as const;
+
+/** Logs in each reader and gives `get(url, name)` as that reader (the editor by default). */
+export async function readersOf(gw: TestGateway): Promise<(url: string, who?: string) => ReturnType<typeof pageGet>> {
+  const logins: Record<string, ConsoleLogin> = {};
+  for (const [name, role, language] of READERS) logins[name] = await consoleLogin(gw, name, role, language);
+  return (url, who = 'esi.editor') => pageGet(gw, logins[who]!, url);
+}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
 
 // The console's campaign pages over HTTP: a campaign scheduled through the form has the schedule the
 // API shows and reads back in plain words (English and Kiswahili); the status buttons move the API's
@@ -12,18 +13,9 @@ afterEach(async () => {
   gw = null;
 });
 
-type Who = { cookie: string; csrf: string };
-async function login(g: TestGateway, role: 'viewer' | 'editor', language: 'en' | 'sw' = 'en'): Promise<Who> {
-  const account = await g.console!.add(`t.${role}.${language}`, role, 'password-0123456789', language);
-  const s = g.console!.startSession(account.id);
-  return { cookie: `vasgw_console=${s.token}`, csrf: s.csrf };
-}
-const page = (g: TestGateway, who: Who, url: string) => g.app.inject({ method: 'GET', url, headers: { cookie: who.cookie } });
-function post(g: TestGateway, who: Who, url: string, fields: Record<string, string | string[]>) {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...fields, _csrf: who.csrf })) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-  return g.app.inject({ method: 'POST', url, headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
+const login = (g: TestGateway, role: 'viewer' | 'editor', language: 'en' | 'sw' = 'en') => consoleLogin(g, `t.${role}.${language}`, role, language);
+const page = pageGet;
+const post = formPost;
 type Json = Record<string, unknown> & { items: Record<string, unknown>[] };
 const api = async (g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => {
   const r = await g.app.inject({ method, url: `/api/v1${url}`, headers: AUTH, ...(payload ? { payload: payload as Record<string, unknown> } : {}) });

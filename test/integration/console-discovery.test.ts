@@ -2,24 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { day, interval, num, pct } from '../../src/console/format';
 import { populate } from '../helpers/browser';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { readersOf } from '../helpers/console-session';
 
 // The discovery page shows the discovery report's own figures (the same as the API's JSON for the same query).
 describe('console: /console/discovery', () => {
   let gw: TestGateway;
-  const cookie: Record<string, string> = {};
+  let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
     gw = await testGateway();
-    for (const [name, role, language] of [['esi.editor', 'editor', 'en'], ['vic.viewer', 'viewer', 'en'], ['wanjiru', 'viewer', 'sw']] as const) {
-      const account = await gw.console!.add(name, role, 'a-long-password-1', language);
-      cookie[name] = `vasgw_console=${gw.console!.startSession(account.id).token}`;
-    }
+    get = await readersOf(gw);
     populate(gw, { subscribers: 300, days: 21 });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
   });
 
-  const get = (url: string, who = 'esi.editor') => gw.app.inject({ url, headers: { cookie: cookie[who]! } });
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/discovery${query}`, headers: AUTH })).json();
   type Group = { value?: string; topic?: string; episodes: number; foundFirstGo: number; firstGoRate: number | null; firstGoInterval95: [number, number] | null; foundAfterRetries: number; notFound: number; foundRate: number | null };
   const row = (g: Group) =>

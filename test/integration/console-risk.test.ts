@@ -3,24 +3,21 @@ import { num, pct } from '../../src/console/format';
 import { maskMsisdn } from '../../src/lib/msisdn';
 import { populate } from '../helpers/browser';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { readersOf } from '../helpers/console-session';
 
 // The risk page shows the risk report's two rankings (same order, same figures) and its summary.
 describe('console: /console/risk', () => {
   let gw: TestGateway;
-  const cookie: Record<string, string> = {};
+  let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
     gw = await testGateway();
-    for (const [name, role, language] of [['esi.editor', 'editor', 'en'], ['vic.viewer', 'viewer', 'en'], ['wanjiru', 'viewer', 'sw']] as const) {
-      const account = await gw.console!.add(name, role, 'a-long-password-1', language);
-      cookie[name] = `vasgw_console=${gw.console!.startSession(account.id).token}`;
-    }
+    get = await readersOf(gw);
     populate(gw, { subscribers: 300, days: 21 });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
   });
 
-  const get = (url: string, who = 'esi.editor') => gw.app.inject({ url, headers: { cookie: cookie[who]! } });
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/risk${query}`, headers: AUTH })).json();
   type Item = { rank: number; msisdn: string; risk: number; valueAtRisk: number; evidence: { state: string; renewProbability: number; consecutiveFailures: number; pAlive: number } };
   const rowsOf = (body: string, id: string) => body.split(`id="${id}-table"`)[1]!.split('<tbody>')[1]!.split('</tbody>')[0]!.split('<tr>').slice(1);

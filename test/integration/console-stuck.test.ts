@@ -3,24 +3,21 @@ import { num, pct } from '../../src/console/format';
 import { maskMsisdn } from '../../src/lib/msisdn';
 import { populate } from '../helpers/browser';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { readersOf } from '../helpers/console-session';
 
 // The stuck page lists the stuck report's subscribers and menus, as the API gives them for the same query.
 describe('console: /console/stuck', () => {
   let gw: TestGateway;
-  const cookie: Record<string, string> = {};
+  let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
     gw = await testGateway();
-    for (const [name, role, language] of [['esi.editor', 'editor', 'en'], ['vic.viewer', 'viewer', 'en'], ['wanjiru', 'viewer', 'sw']] as const) {
-      const account = await gw.console!.add(name, role, 'a-long-password-1', language);
-      cookie[name] = `vasgw_console=${gw.console!.startSession(account.id).token}`;
-    }
+    get = await readersOf(gw);
     populate(gw, { subscribers: 600, days: 21 });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
   });
 
-  const get = (url: string, who = 'esi.editor') => gw.app.inject({ url, headers: { cookie: cookie[who]! } });
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/stuck${query}`, headers: AUTH })).json();
   type Item = { msisdn: string; sought: { topic: string | null; shortcut: string | null }; stuckSessions: number; firstAttemptRate: number | null; intervention?: { arm: string; delivery: string | null } };
   type Top = { topic: string; flowId: string; shortcut: string; subscribers: number };
