@@ -1,3 +1,4 @@
+import { FlowTexts } from './flow-texts/flow-texts';
 import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbHealthy } from './db/client';
@@ -47,6 +48,9 @@ export function buildCore(deps: CoreDeps) {
   /** Request paths that must be durable before they answer share commits through this. */
   const commits = new GroupCommit(db);
 
+  // Screen texts editors changed in the console, laid over the YAML before any session starts.
+  const flowTexts = new FlowTexts(db, flows, clock, config.ussd.maxChars);
+  flowTexts.applyStored();
   const operators = new OperatorDirectory(config.operators);
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
   checkFlowInputs(flows, subscribers);
@@ -81,7 +85,7 @@ export function buildCore(deps: CoreDeps) {
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
+  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
 }
 
 export type Core = ReturnType<typeof buildCore>;

@@ -140,6 +140,12 @@ export function screenModel(flow: Flow, id: string, lang: Lang): ScreenModel {
   return model;
 }
 
+/** Drops a flow's cached screens, after its texts changed (an editor saved a text in the console). */
+export function forgetScreens(flow: Flow): void {
+  models.delete(flow);
+  layouts.delete(flow);
+}
+
 /** The cached run-time layout (never fails: the validator has rejected what cannot fit). */
 export function screenLayout(flow: Flow, model: ScreenModel, maxChars: number, tight: boolean): Layout {
   let m = layouts.get(flow);

@@ -15,6 +15,7 @@ import { flowLang, flowTree, levelLegend, nodeFigures, nodeTitle, type FunnelFlo
 const T = texts(
   {
     title: 'Flows',
+    editTexts: 'Edit the screens\' texts',
     lead: 'Every USSD and voice menu: how many sessions it had and whether callers found what they came for at the first go.',
     flow: 'Flow',
     code: 'USSD code',
@@ -48,6 +49,7 @@ const T = texts(
   },
   {
     title: 'Menyu',
+    editTexts: 'Hariri maandishi ya skrini',
     lead: 'Kila menyu ya USSD na ya sauti: idadi ya vipindi vyake na kama wapigaji walipata walichotafuta mara ya kwanza.',
     flow: 'Menyu',
     code: 'Msimbo wa USSD',
@@ -206,7 +208,7 @@ ${table({
 </div>
 <p><small>${t.code}: ${flow.entry.ussd.length ? html`<code>${flow.entry.ussd.join(', ')}</code>` : '–'} · ${t.voice}: ${flow.entry.ivr.length ? flow.entry.ivr.join(', ') : '–'} · ${t.languages}: ${flow.languages.map((l) => flow.languageNames[l] ?? l).join(', ')}</small></p>
 </section>`;
-    const body = html`<p><a href="/console/flows">← ${t.back}</a></p>
+    const body = html`<p><a href="/console/flows">← ${t.back}</a>${c.can('editor') ? html` · <a href="/console/flows/${flow.id}/texts">${t.editTexts}</a>` : null}</p>
 ${rangeForm(c, range, { channel: true })}
 ${datesShown(c, res.value?.funnel)}
 ${summary}

@@ -6,6 +6,7 @@ import { campaignsPages } from './campaigns';
 import { demographyPages } from './demography';
 import { discoveryPages } from './discovery';
 import { flowsPages } from './flows';
+import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
 import { operationsPages } from './operations';
 import { overviewPages } from './overview';
@@ -21,6 +22,7 @@ import { subscribersPages } from './subscribers';
 export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => void> = [
   overviewPages,
   flowsPages,
+  flowTextsPages,
   discoveryPages,
   stuckPages,
   payingVsUsingPages,

@@ -48,6 +48,7 @@ export const {
   consoleAccounts,
   consoleSessions,
   consoleAudit,
+  flowTexts,
 } = pg;
 
 /**

@@ -7,3 +7,4 @@ export * from './campaigns';
 export * from './crm';
 export * from './imports';
 export * from './console';
+export * from './flow-texts';

@@ -1,0 +1,81 @@
+import type { Db } from '../db/client';
+import type { Flow, FlowNode, Localized } from '../engine/types';
+import { validateFlow } from '../engine/flow-validator';
+import { forgetScreens } from '../engine/screens';
+import type { FlowRegistry } from '../engine/flow-registry';
+import type { Clock } from '../lib/clock';
+import { badRequest, notFound } from '../lib/errors';
+import { FlowTextRepo, type FlowTextRow } from './flow-text-repo';
+
+/** A refused text: the language it was in and why (the flow validator's sentence). */
+export interface TextProblem {
+  language: string;
+  message: string;
+}
+
+/**
+ * Node texts editors change in the console. The engine reads `node.text` at every step, so a saved text
+ * is in the next screen shown; stored ones are laid over the YAML when the gateway starts. A text is
+ * checked as `vasgw flows check` checks the YAML: every screen, paged, fits `ussd.maxChars`.
+ */
+export class FlowTexts {
+  private readonly repo: FlowTextRepo;
+
+  constructor(
+    db: Db,
+    private readonly flows: FlowRegistry,
+    private readonly clock: Clock,
+    private readonly maxChars: number,
+  ) {
+    this.repo = new FlowTextRepo(db);
+  }
+
+  /** Lays the stored texts over the loaded flows (at start); texts of nodes no longer in a flow are skipped. */
+  applyStored(): void {
+    for (const r of this.repo.all()) {
+      const node = this.flows.byId(r.flowId)?.nodes[r.nodeId];
+      const flow = this.flows.byId(r.flowId);
+      if (node && flow?.languages.includes(r.language)) {
+        node.text[r.language] = r.text;
+        forgetScreens(flow);
+      }
+    }
+  }
+
+  /** Who changed which node's text last, per node, for the console. */
+  changes(flowId: string): Map<string, FlowTextRow> {
+    const last = new Map<string, FlowTextRow>();
+    for (const r of this.repo.forFlow(flowId)) if ((last.get(r.nodeId)?.updatedAt ?? -1) < r.updatedAt) last.set(r.nodeId, r);
+    return last;
+  }
+
+  /** What would be wrong with these texts on this node (empty: they fit), without saving anything. */
+  problems(flow: Flow, nodeId: string, text: Localized): TextProblem[] {
+    const trial = structuredClone(flow);
+    const node = trial.nodes[nodeId] as FlowNode;
+    Object.assign(node.text, text);
+    const out: TextProblem[] = [];
+    for (const [language, value] of Object.entries(text)) if (value.trim() === '') out.push({ language, message: 'empty' });
+    for (const p of validateFlow(trial, { maxChars: this.maxChars })) {
+      if (p.nodeId !== nodeId) continue;
+      const language = Object.keys(text).find((l) => p.message.includes(`(${l})`) || p.message.includes(` in ${l}`)) ?? Object.keys(text)[0] ?? '';
+      out.push({ language, message: p.message });
+    }
+    return out;
+  }
+
+  /** Saves a node's texts (one per flow language given) and shows them from the next screen on. */
+  change(flowId: string, nodeId: string, text: Localized, by: string): void {
+    const flow = this.flows.byId(flowId);
+    const node = flow?.nodes[nodeId];
+    if (!flow || !node) throw notFound('NODE_NOT_FOUND', `There is no node ${nodeId} in flow ${flowId}.`);
+    const unknown = Object.keys(text).find((l) => !flow.languages.includes(l));
+    if (unknown) throw badRequest('LANGUAGE_NOT_IN_FLOW', `Flow ${flowId} is not written in ${unknown}.`);
+    const problems = this.problems(flow, nodeId, text);
+    if (problems.length > 0) throw badRequest('TEXT_DOES_NOT_FIT', problems.map((p) => `${p.language}: ${p.message}`).join('; '), problems);
+    const now = this.clock.now();
+    this.repo.save(Object.entries(text).map(([language, value]) => ({ flowId, nodeId, language, text: value, updatedAt: now, updatedBy: by })));
+    Object.assign(node.text, text);
+    forgetScreens(flow);
+  }
+}
