@@ -56,7 +56,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 export const crmBench: Bench = {
   name: 'crm',
-  description: 'detector pass over a generated population, incremental pass, report latency',
+  description: 'detector pass over a generated population, incremental pass, report latency, console page server times',
   async run(ctx) {
     const subscribers = ctx.quick ? 100_000 : 1_000_000;
     const days = 30;
