@@ -90,7 +90,9 @@ describe('the content-team journey in the console (chromium)', () => {
     await page.goto(pollUrl);
     const text = await page.locator('main').textContent();
     expect(text).toContain('Yes');
-    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('canvas#poll-answers').count()).toBe(1);
+    expect(await page.locator('canvas#poll-regions').count()).toBe(1);
+    expect(await page.locator('canvas#poll-channels').count()).toBe(1);
     // The first table: answer, answers, share.
     const rows = page.locator('main table').first().locator('tbody tr');
     const counted: string[][] = [];

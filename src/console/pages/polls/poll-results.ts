@@ -132,6 +132,17 @@ ${table({
 </section>
 <section aria-labelledby="region-h">
 <h2 id="region-h">${t.byRegion}</h2>
+${poll.type === 'choice' && r.responses > 0 && r.byRegion.length > 0
+  ? chart({
+      id: 'poll-regions',
+      title: t.byRegion,
+      type: 'bar',
+      labels: r.byRegion.map((g) => g.region ?? t.noRegion),
+      series: labels.map((label, i) => ({ label, data: r.byRegion.map((g) => g.answers[i]?.count ?? 0), stack: 'answers' })),
+      format: 'count',
+      stacked: true,
+    })
+  : null}
 ${table({
   caption: t.byRegion,
   columns: [t.region, { label: t.invited, numeric: true }, { label: t.reached, numeric: true }, { label: t.responses, numeric: true }, { label: t.rate, numeric: true }, ...regionCols],
@@ -149,6 +160,9 @@ ${table({
 </section>
 <section aria-labelledby="channel-h">
 <h2 id="channel-h">${t.byChannel}</h2>
+${r.responses > 0
+  ? chart({ id: 'poll-channels', title: t.byChannel, type: 'bar', labels: Object.keys(r.byChannel).map((ch) => t.channels(ch)), series: [{ label: t.responses, data: Object.values(r.byChannel), color: 'green' }], format: 'count', horizontal: true })
+  : null}
 ${table({
   caption: t.byChannel,
   columns: [t.channel, { label: t.responses, numeric: true }],
