@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
     return r.json<Record<string, unknown> & { id: string }>();
   };
-  const segment = await api('POST', '/segments', { name: 'Nakuru farmers', filter: { region: 'Nakuru' } });
+  const segment = await api('POST', '/segments', { name: 'Rift and Western farmers', filter: { region: ['Nakuru', 'Kakamega', 'Bungoma', 'Uasin Gishu'] } });
   const poll = await api('POST', '/polls', {
     type: 'choice',
     question: { en: 'Did the planting advice help you?', sw: 'Je, ushauri wa kupanda ulikusaidia?' },
