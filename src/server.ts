@@ -40,12 +40,15 @@ export interface Gateway {
 
 /** What flows are validated against: the screen size and the configured services. */
 export function flowValidation(config: Config): ValidateOptions {
-  return { maxChars: config.ussd.maxChars, ...(config.services.length ? { services: config.services.map((s) => s.id) } : {}) };
+  // Advice context names regions and crops; the profile schema's lists of them, when it has lists, catch typos.
+  const fields = config.profile.fields;
+  const knownContext = { ...(fields.region?.values ? { regions: fields.region.values } : {}), ...(fields.crops?.values ? { crops: fields.crops.values } : {}) };
+  return { maxChars: config.ussd.maxChars, ...(config.services.length ? { services: config.services.map((s) => s.id) } : {}), knownContext };
 }
 
 /** Loads and validates the flows; an invalid flow stops start-up with every problem listed. */
-export function loadFlowRegistry(config: Config): FlowRegistry {
-  const flows = loadFlowsOrThrow(config.flows.dir, flowValidation(config));
+export function loadFlowRegistry(config: Config, log?: Logger): FlowRegistry {
+  const flows = loadFlowsOrThrow(config.flows.dir, flowValidation(config), log ? (line) => log.warn({ comp: 'flows' }, line) : undefined);
   if (flows.length === 0) throw new ConfigError(`no flows found in ${config.flows.dir}`);
   return new FlowRegistry(flows);
 }
@@ -58,7 +61,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!opts.db) refuseUnlessSqlite(config, 'serving');
   const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
-  const flows = loadFlowRegistry(config);
+  const flows = loadFlowRegistry(config, log);
   const core = buildCore({ config, db, clock, log, flows });
   const channels = channelFactories.map((make) => make(core));
   const consoleAccounts = config.console.enabled ? new ConsoleAccounts(db, clock, config.console) : null;

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { start, step } from '../engine/engine';
-import { formatProblem, loadFlows } from '../engine/flow-loader';
+import { errorsOf, formatProblem, loadFlows } from '../engine/flow-loader';
 import { FlowRegistry } from '../engine/flow-registry';
 import { isGsm7, septets, ucs2Limit } from '../engine/gsm';
 import type { Effect, Screen, StepContext } from '../engine/types';
@@ -87,7 +87,8 @@ export async function runSimulateUssd(opts: SimulateUssdOptions): Promise<number
     write(`error: --msisdn "${opts.msisdn}" is not a phone number (use +2547..., 2547... or 07...)`);
     return 2;
   }
-  const { flows, problems } = loadFlows(opts.flowsDir, { maxChars });
+  const { flows, problems: all } = loadFlows(opts.flowsDir, { maxChars });
+  const problems = errorsOf(all);
   if (problems.length) {
     for (const p of problems) write(formatProblem(p));
     write('error: fix the flows first (vasgw flows check)');

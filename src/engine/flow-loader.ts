@@ -4,6 +4,8 @@ import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import type { Static } from '@sinclair/typebox';
 import { ConfigError } from '../lib/errors';
+import { contextWarnings } from './flow-context';
+import { nodeLines } from './flow-lines';
 import { FlowFileSchema, NODE_SCHEMAS, NODE_TYPES } from './flow-schema';
 import { validateFlow, type ValidateOptions } from './flow-validator';
 import { normalizeUssdCode } from './shortcuts';
@@ -17,10 +19,17 @@ import type { Flow, FlowNode, FlowProblem } from './types';
 
 type FlowFile = Static<typeof FlowFileSchema>;
 
-/** One problem as `vasgw flows check` prints it: `FILE: node ID: message` or `FILE: message`. */
+/**
+ * One problem as `vasgw flows check` prints it: `FILE: node ID: message` or `FILE: message`; a warning
+ * says so and names the node's line: `FILE: node ID: warning (line N): message`.
+ */
 export function formatProblem(p: FlowProblem): string {
-  return p.nodeId ? `${p.file}: node ${p.nodeId}: ${p.message}` : `${p.file}: ${p.message}`;
+  const message = p.warning ? `warning${p.line ? ` (line ${p.line})` : ''}: ${p.message}` : p.message;
+  return p.nodeId ? `${p.file}: node ${p.nodeId}: ${message}` : `${p.file}: ${message}`;
 }
+
+/** Problems that fail a check or stop the gateway (warnings do not). */
+export const errorsOf = (problems: readonly FlowProblem[]): FlowProblem[] => problems.filter((p) => !p.warning);
 
 function schemaProblems(schema: Parameters<typeof Value.Errors>[0], value: unknown): string[] {
   const out: string[] = [];
@@ -117,6 +126,14 @@ export function parseFlow(source: string, file: string, opts: ValidateOptions = 
   };
   if (top.title) flow.title = top.title;
   problems.push(...validateFlow(flow, opts));
+  const warnings = contextWarnings(flow, opts.knownContext);
+  if (warnings.length) {
+    const lines = nodeLines(source);
+    for (const w of warnings) {
+      const line = w.nodeId ? lines.get(w.nodeId) : undefined;
+      problems.push(line ? { ...w, line } : w);
+    }
+  }
   return { flow, problems };
 }
 
@@ -170,7 +187,7 @@ export function loadFlows(dir: string, opts: ValidateOptions = {}): { flows: Flo
         clash = true;
       } else owners.set(key, r.flow.file);
     }
-    if (!clash && r.problems.length === 0) flows.push(r.flow);
+    if (!clash && errorsOf(r.problems).length === 0) flows.push(r.flow);
   }
   // An SMS keyword without a short code answers on every short code: it clashes with any same keyword.
   const anyCode = new Map<string, string>();
@@ -183,12 +200,17 @@ export function loadFlows(dir: string, opts: ValidateOptions = {}): { flows: Flo
       }
     }
   }
-  return { flows: flows.filter((f) => !problems.some((p) => p.file === f.file)), problems };
+  return { flows: flows.filter((f) => !problems.some((p) => p.file === f.file && !p.warning)), problems };
 }
 
-/** Loads the flows or throws a ConfigError listing every problem (the server refuses to start on them). */
-export function loadFlowsOrThrow(dir: string, opts: ValidateOptions = {}): Flow[] {
-  const { flows, problems } = loadFlows(dir, opts);
+/**
+ * Loads the flows or throws a ConfigError listing every error (the server refuses to start on them);
+ * warnings go to `warn` when given.
+ */
+export function loadFlowsOrThrow(dir: string, opts: ValidateOptions = {}, warn?: (line: string) => void): Flow[] {
+  const { flows, problems: all } = loadFlows(dir, opts);
+  if (warn) for (const p of all) if (p.warning) warn(formatProblem(p));
+  const problems = errorsOf(all);
   if (problems.length) {
     const lines = problems.map(formatProblem);
     throw new ConfigError(`invalid flows (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);

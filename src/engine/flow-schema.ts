@@ -11,6 +11,16 @@ const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P) => Type.Obje
 /** Text per language code; which languages are required is the validator's business. */
 export const LocalizedSchema = Type.Record(Type.String(), Type.String());
 
+/**
+ * Where and when advice applies (docs/advice-context.md): a month outside 1-12 is an error here; values
+ * that contradict an ancestor's or the profile schema's are warnings of the validator.
+ */
+export const ContextSchema = Obj({
+  regions: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  months: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 12 }), { minItems: 1 })),
+  crops: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+});
+
 const NodeCommon = {
   text: LocalizedSchema,
   audio: Type.Optional(LocalizedSchema),
@@ -25,11 +35,13 @@ export const NODE_SCHEMAS: Record<string, TSchema> = {
   menu: Obj({
     type: Type.Literal('menu'),
     ...NodeCommon,
+    context: Type.Optional(ContextSchema),
     options: Type.Array(Obj({ label: LocalizedSchema, next: Next, voice: Type.Optional(LocalizedSchema) })),
   }),
   content: Obj({
     type: Type.Literal('content'),
     ...NodeCommon,
+    context: Type.Optional(ContextSchema),
     sms: Type.Optional(LocalizedSchema),
     next: Type.Optional(Next),
     nextLabel: Type.Optional(LocalizedSchema),

@@ -14,6 +14,8 @@ export interface ValidateOptions {
   maxChars?: number;
   /** Known service ids (config `services`); when given, subscribe/unsubscribe must name one of them. */
   services?: string[];
+  /** Regions and crops the profile schema lists: a node context naming another is a warning. */
+  knownContext?: { regions?: readonly string[]; crops?: readonly string[] };
 }
 
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

@@ -27,9 +27,19 @@ interface NodeBase {
   voice?: Localized;
 }
 
+/** Where and when advice applies: any dimension left out applies everywhere (or is inherited from a menu above). */
+export interface NodeContext {
+  regions?: string[];
+  /** Months of the year, 1-12, in the subscriber's time zone. */
+  months?: number[];
+  crops?: string[];
+}
+
 export interface MenuNode extends NodeBase {
   type: 'menu';
   options: MenuOption[];
+  /** Inherited by every node below the menu that does not declare the dimension itself. */
+  context?: NodeContext;
 }
 
 export interface ContentNode extends NodeBase {
@@ -40,6 +50,8 @@ export interface ContentNode extends NodeBase {
   next?: string;
   /** Label of the `1` option leading to `next` (default: the system message `continue`). */
   nextLabel?: Localized;
+  /** Where and when this advice applies (the context report counts serves outside it). */
+  context?: NodeContext;
 }
 
 export interface InputChoice {
@@ -228,4 +240,8 @@ export interface FlowProblem {
   file: string;
   nodeId: string | null;
   message: string;
+  /** A warning is printed but neither fails `flows check` nor stops the gateway; absent = an error. */
+  warning?: true;
+  /** The line of the node in the file, when known. */
+  line?: number;
 }
