@@ -10,6 +10,7 @@ import { DAY, iso } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { MessagingPort } from '../messaging/types';
+import { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { ActivityStore } from './activity-store';
@@ -94,6 +95,8 @@ export class CrmService {
 
   constructor(private readonly d: CrmDeps) {
     this.log = d.log.child({ comp: 'crm' });
+    const operators = new OperatorDirectory(d.config.operators);
+    this.timezoneOf = (operator) => operators.timezoneOf(operator) ?? d.config.messaging.timezone;
     this.days = new Days(d.config.defaults.timezone);
     this.index = new FlowIndex(d.flows);
     this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
@@ -206,7 +209,10 @@ export class CrmService {
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
     outcomes.load();
-    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, new Rollups(), outcomes);
+    const rollups = new Rollups();
+    rollups.context.days = this.days;
+    rollups.context.timezoneOf = this.timezoneOf;
+    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes);
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
     summary.events = delta.events;
     summary.sessions = delta.sessions;
@@ -243,6 +249,9 @@ export class CrmService {
   }
 
   private phaseCpu = process.cpuUsage();
+
+  // A subscriber's local time (the month advice is judged in) follows their operator, as quiet hours do.
+  private readonly timezoneOf: (operator: string | null) => string;
 
   /** Ends a phase begun at `t0`: its wall time, and the CPU time since the previous phase ended. */
   private phase(summary: PassSummary, name: string, t0: number): void {

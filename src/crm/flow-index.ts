@@ -1,6 +1,8 @@
+import { effectiveContexts } from '../engine/flow-context';
+import { lineOf } from '../engine/flow-lines';
 import type { FlowRegistry } from '../engine/flow-registry';
 import { nodePath, shortcutFor } from '../engine/shortcuts';
-import type { Flow, FlowNode, Lang } from '../engine/types';
+import type { Flow, FlowNode, Lang, NodeContext } from '../engine/types';
 
 /** What the CRM needs to know about a node: how deep it is, what it is called, how to dial it. */
 export interface NodeInfo {
@@ -16,6 +18,7 @@ export interface NodeInfo {
 export class FlowIndex {
   private readonly infos = new Map<string, NodeInfo | null>();
   private readonly topics = new Map<string, string>();
+  private readonly contexts = new Map<string, Map<string, NodeContext>>();
 
   constructor(private readonly flows: Pick<FlowRegistry, 'byId' | 'all'>) {}
 
@@ -30,6 +33,27 @@ export class FlowIndex {
       this.infos.set(key, v);
     }
     return v;
+  }
+
+  /** A content node's effective context (own and inherited from menus above), or null when it declares none. */
+  context(flowId: string, nodeId: string): NodeContext | null {
+    let m = this.contexts.get(flowId);
+    if (!m) {
+      const flow = this.flows.byId(flowId);
+      this.contexts.set(flowId, (m = flow ? effectiveContexts(flow) : new Map<string, NodeContext>()));
+    }
+    return m.get(nodeId) ?? null;
+  }
+
+  /** The flow file and the line a node is written on (for warnings and reports a content team acts on). */
+  source(flowId: string, nodeId: string): { file: string; line: number | null } | null {
+    const flow = this.flows.byId(flowId);
+    return flow ? { file: flow.file, line: lineOf(flow.file, nodeId) } : null;
+  }
+
+  /** Every content node of the flows with a context, for the context report's list. */
+  contextNodes(): { flowId: string; nodeId: string; context: NodeContext }[] {
+    return this.flows.all().flatMap((f) => [...effectiveContexts(f)].map(([nodeId, context]) => ({ flowId: f.id, nodeId, context })));
   }
 
   /** The dial string that opens the node directly, or null without a USSD code or menu path. */

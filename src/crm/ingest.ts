@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { NodeContext } from '../engine/types';
 import type { Db } from '../db/client';
 import { MINUTE } from '../lib/clock';
 import { ActivityStore, DIMS, NONE, type ChargeEntry } from './activity-store';
@@ -204,7 +205,11 @@ export class Ingest {
         return;
       }
       applySessionEvent(acc, TYPE_NAMES[type]!, node, at, this.sink);
-      if (type === T.content) this.contentReached(sub, at, acc.outbound !== true);
+      if (type === T.content) {
+        this.contentReached(sub, at, acc.outbound !== true);
+        // Events inside a session may not repeat the flow: the session's own flow is the one.
+        if (node !== null) this.inContext(sub, at, acc.flow, node);
+      }
       return;
     }
     switch (type) {
@@ -220,6 +225,7 @@ export class Ingest {
         const ch = chCode === 0 ? 'sms' : CHANNELS[chCode]!;
         this.rollups.demography.visit(sub, this.d.days.of(at), ch, flowCode >= 0 ? this.flowIds[flowCode]! : '', false, true, flowCode >= 0 && nodeCode >= 0 ? [this.nodes[nodeCode]!] : []);
         if (flowCode >= 0 && nodeCode >= 0) {
+          this.inContext(sub, at, this.flowIds[flowCode]!, this.nodes[nodeCode]!);
           const got = [this.nodes[nodeCode]!];
           this.episodes.add({ sub, ch: chCode === 0 ? 'sms' : CHANNELS[chCode]!, flow: this.flowIds[flowCode]!, start: at, end: at, heard: got, heardClean: got });
         }
@@ -237,6 +243,17 @@ export class Ingest {
         return;
     }
   }
+
+  /** Advice served: counted against its context when the node declares one (looked up once per node). */
+  private inContext(sub: number, at: number, flow: string, node: string): void {
+    let byNode = this.contexts.get(flow);
+    if (!byNode) this.contexts.set(flow, (byNode = new Map()));
+    let ctx = byNode.get(node);
+    if (ctx === undefined) byNode.set(node, (ctx = this.d.flows.context(flow, node)));
+    if (ctx) this.rollups.context.served(sub, at, flow, node, ctx);
+  }
+
+  private readonly contexts = new Map<string, Map<string, NodeContext | null>>();
 
   /** `outcome`: false for content played in a call we placed (the treatment itself, not what it led to). */
   private contentReached(sub: number, at: number, outcome: boolean): void {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { DIMS } from './activity-store';
+import { ContextRollup } from './context-rollup';
 import { DemographyRollup } from './demography-rollup';
 import { DemographyStore } from './demography-store';
 import { DiscoveryRollup } from './discovery-rollup';
@@ -59,6 +60,8 @@ export class Rollups {
   readonly discovery = new DiscoveryRollup();
   /** Visits and content reached per profile field value (usage and content-by-demography reports). */
   readonly demography = new DemographyRollup();
+  /** Advice served against its declared context (the context report). */
+  readonly context = new ContextRollup();
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
@@ -146,7 +149,7 @@ export class Rollups {
     for (const s of this.sessionAgg.values()) store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s);
     for (const u of this.usageAgg.values()) store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll);
     this.byProfile(db);
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db));
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db)) + this.context.flush(db);
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();

@@ -48,12 +48,17 @@ export function effectiveContexts(flow: Flow): Map<string, NodeContext> {
     inherited.set(id, overlay(from, node.type === 'menu' || node.type === 'content' ? node.context : undefined));
     queue.push(id);
   };
+  const drain = () => {
+    while (queue.length) {
+      const id = queue.shift()!;
+      for (const t of nodeTargets(flow.nodes[id]!)) visit(t.next, inherited.get(id)!);
+    }
+  };
+  // Menus first: advice an SMS keyword also answers keeps the context of the menu it sits under.
   visit(flow.start, {});
+  drain();
   for (const e of flow.entry.sms) visit(e.node, {});
-  while (queue.length) {
-    const id = queue.shift()!;
-    for (const t of nodeTargets(flow.nodes[id]!)) visit(t.next, inherited.get(id)!);
-  }
+  drain();
   const out = new Map<string, NodeContext>();
   for (const [id, ctx] of inherited) if (flow.nodes[id]!.type === 'content' && !isEmpty(ctx)) out.set(id, ctx);
   return out;

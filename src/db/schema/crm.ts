@@ -375,3 +375,25 @@ export const crmPasses = sqliteTable('crm_passes', {
   events: integer('events').notNull(),
   summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
 });
+
+/**
+ * Advice served outside its declared context (flows' `context:`), per day and content node: serves, and
+ * how many fell outside the months (the subscriber's local month), the regions or the crops; serves whose
+ * subscriber has no region (or no crops) on the profile are counted apart, as unknown, never as outside.
+ */
+export const crmContextDaily = sqliteTable(
+  'crm_context_daily',
+  {
+    day: integer('day').notNull(),
+    flowId: text('flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    served: integer('served').notNull().default(0),
+    outsideAny: integer('outside_any').notNull().default(0),
+    outsideMonths: integer('outside_months').notNull().default(0),
+    outsideRegions: integer('outside_regions').notNull().default(0),
+    outsideCrops: integer('outside_crops').notNull().default(0),
+    regionUnknown: integer('region_unknown').notNull().default(0),
+    cropsUnknown: integer('crops_unknown').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.flowId, t.nodeId] })],
+);

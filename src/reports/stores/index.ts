@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client';
+import { ContextReportStore } from './context-store';
 import { DiscoveryStore } from './discovery-store';
 import { FindingsStore } from './findings-store';
 import { FitsStore } from './fits-store';
@@ -61,6 +62,11 @@ export class ReportStores {
   /** Interventions: exposure, outcomes, open windows. */
   get interventions(): InterventionsStore {
     return this.once('interventions', () => new InterventionsStore(this.db));
+  }
+
+  /** Advice served against its context. */
+  get context(): ContextReportStore {
+    return this.once('context', () => new ContextReportStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {

@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { crmContextDaily } from '../../db/schema';
+import { prepare, type Prepared } from '../../db/statement';
+import { fields } from './rollup-store';
+
+/** One content node's serves against its context, summed over a range of days. */
+export interface ContextRow {
+  flowId: string;
+  nodeId: string;
+  served: number;
+  outsideAny: number;
+  outsideMonths: number;
+  outsideRegions: number;
+  outsideCrops: number;
+  regionUnknown: number;
+  cropsUnknown: number;
+}
+
+type Params = { fromDay: number; toDay: number; flow: string | null };
+
+/** The context rollup (crm_context_daily) as the context report reads it: a few rows per day. */
+export class ContextReportStore {
+  private readonly all: Prepared<ContextRow, Params>;
+  private readonly ofFlow: Prepared<ContextRow, Params>;
+
+  constructor(db: Db) {
+    const c = crmContextDaily;
+    const cols = fields({
+      flowId: c.flowId,
+      nodeId: c.nodeId,
+      served: sql`SUM(${c.served})`,
+      outsideAny: sql`SUM(${c.outsideAny})`,
+      outsideMonths: sql`SUM(${c.outsideMonths})`,
+      outsideRegions: sql`SUM(${c.outsideRegions})`,
+      outsideCrops: sql`SUM(${c.outsideCrops})`,
+      regionUnknown: sql`SUM(${c.regionUnknown})`,
+      cropsUnknown: sql`SUM(${c.cropsUnknown})`,
+    });
+    const range = sql`${c.day} BETWEEN ${sql.placeholder('fromDay')} AND ${sql.placeholder('toDay')}`;
+    this.all = prepare(db, sql`SELECT ${cols} FROM ${c} WHERE ${range} GROUP BY ${c.flowId}, ${c.nodeId}`);
+    this.ofFlow = prepare(db, sql`SELECT ${cols} FROM ${c} WHERE ${range} AND ${c.flowId} = ${sql.placeholder('flow')} GROUP BY ${c.flowId}, ${c.nodeId}`);
+  }
+
+  /** Per node: serves and serves outside its context in fromDay..toDay (of one flow when `flow` is set). */
+  between(fromDay: number, toDay: number, flow: string | null): ContextRow[] {
+    const rows = (flow ? this.ofFlow : this.all).all({ fromDay, toDay, flow });
+    // PostgreSQL sums bigints as numeric strings.
+    return rows.map((r) => ({ ...r, served: Number(r.served), outsideAny: Number(r.outsideAny), outsideMonths: Number(r.outsideMonths), outsideRegions: Number(r.outsideRegions), outsideCrops: Number(r.outsideCrops), regionUnknown: Number(r.regionUnknown), cropsUnknown: Number(r.cropsUnknown) }));
+  }
+}
