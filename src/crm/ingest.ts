@@ -247,7 +247,7 @@ export class Ingest {
   /** Advice served: counted against its context when the node declares one (looked up once per node). */
   private inContext(sub: number, at: number, flow: string, node: string): void {
     let byNode = this.contexts.get(flow);
-    if (!byNode) this.contexts.set(flow, (byNode = new Map()));
+    if (!byNode) this.contexts.set(flow, (byNode = new Map<string, NodeContext | null>()));
     let ctx = byNode.get(node);
     if (ctx === undefined) byNode.set(node, (ctx = this.d.flows.context(flow, node)));
     if (ctx) this.rollups.context.served(sub, at, flow, node, ctx);
