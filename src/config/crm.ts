@@ -85,6 +85,11 @@ export const CrmSection = Obj({
       winback: Localized,
     }),
   }),
+  packageFit: Obj({
+    dailyFrom: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'package fit: a subscriber active on at least this share of the days of their history is a daily user' }),
+    weeklyFrom: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'package fit: at least this share (and below dailyFrom) is a weekly user; below it, seasonal' }),
+    lapsedAfterDays: Type.Integer({ minimum: 1, description: 'package fit: no activity in this many days before the subscription ended (or before today) is lapsed' }),
+  }),
   costs: Obj({
     currency: Type.String({ minLength: 3, maxLength: 3 }),
     smsPart: Type.Number({ minimum: 0, description: 'what one SMS part costs us' }),

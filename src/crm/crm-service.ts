@@ -26,6 +26,7 @@ import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
+import { takePackageFitSnapshot } from './package-fit';
 import { PassStore } from './pass-store';
 import { Rollups } from './rollups';
 import { Scoring } from './scoring';
@@ -165,6 +166,7 @@ export class CrmService {
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
         summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now));
+        tx(this.d.db, () => takePackageFitSnapshot({ db: this.d.db, config: this.d.config, days: this.days }, now));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);

@@ -18,6 +18,7 @@ import { stuckReport } from './stuck';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { contextReport } from './context';
+import { packageFitReport } from './package-fit';
 import { ProfileSchema } from '../subscribers/profile-schema';
 import { ReportStores } from './stores';
 
@@ -51,6 +52,7 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
+  'package-fit': 'per usage pattern (daily, weekly, seasonal, lapsed users) and package period (daily, weekly, monthly): subscriptions, Kaplan-Meier survival at 30 and 90 days with 95% intervals, median and mean lifetime, and the package that keeps the pattern longest when the intervals allow the call',
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
 };
 
@@ -111,6 +113,9 @@ export class Reports {
         break;
       case 'findings':
         body = findingsReport(stores.findings, range);
+        break;
+      case 'package-fit':
+        body = packageFitReport(stores.snapshots, days, range);
         break;
       case 'context':
         body = contextReport(stores.context, flows, range, limit);
