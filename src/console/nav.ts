@@ -33,6 +33,13 @@ export const NAV: NavSection[] = [
     ],
   },
   {
+    label: { en: 'Retention journeys', sw: 'Kuwabakiza wateja' },
+    pages: [
+      { path: '/package-fit', label: { en: 'Package fit', sw: 'Kifurushi kinachofaa' }, role: 'viewer' },
+      { path: '/context', label: { en: 'Advice in context', sw: 'Ushauri kwa muktadha' }, role: 'viewer' },
+    ],
+  },
+  {
     label: { en: 'Audience', sw: 'Wateja' },
     pages: [
       { path: '/subscribers', label: { en: 'Subscribers', sw: 'Wateja' }, role: 'viewer' },

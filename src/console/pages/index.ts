@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from '../context';
 import { accountsPages } from './accounts';
+import { adviceContextPages } from './advice-context';
 import { auditPages } from './audit';
 import { campaignsPages } from './campaigns';
 import { demographyPages } from './demography';
@@ -10,6 +11,7 @@ import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
 import { operationsPages } from './operations';
 import { overviewPages } from './overview';
+import { packageFitPages } from './package-fit';
 import { payingVsUsingPages } from './paying-vs-using';
 import { pollsPages } from './polls';
 import { retentionPages } from './retention';
@@ -30,6 +32,8 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   riskPages,
   interventionsPages,
   demographyPages,
+  packageFitPages,
+  adviceContextPages,
   subscribersPages,
   segmentsPages,
   pollsPages,
