@@ -9,6 +9,8 @@ import { fieldValue, ProfileChunks, ProfileStore, type ProfileRow } from './prof
 /** Subscribers whose profiles are read per query. */
 const CHUNK = 500;
 const W = 3; // pending entry: subscriber, local day (gateway zone), target index
+/** Day x target keys are day * TARGETS + target: far more content nodes than any flow set has. */
+const TARGETS = 1_000_000;
 
 /** Where a serve happened and what the node's effective context is. */
 interface Target {
@@ -44,7 +46,7 @@ export class ContextRollup {
   private at = new Float64Array(1024);
   private len = 0;
   private readonly targets: Target[] = [];
-  private readonly targetCodes = new Map<string, number>();
+  private readonly targetCodes = new Map<string, Map<string, number>>();
   private readonly zones = new Map<string, Days>();
   /** The subscriber's time zone from their operator (set by the pass from config). */
   timezoneOf: (operator: string | null) => string = () => 'UTC';
@@ -53,8 +55,9 @@ export class ContextRollup {
 
   /** Content node `node` of `flow`, whose effective context is `ctx`, reached by `sub` at `at`. */
   served(sub: number, at: number, flow: string, node: string, ctx: NodeContext): void {
-    const key = `${flow}\u0000${node}`;
-    let t = this.targetCodes.get(key);
+    let byNode = this.targetCodes.get(flow);
+    if (!byNode) this.targetCodes.set(flow, (byNode = new Map<string, number>()));
+    let t = byNode.get(node);
     if (t === undefined) {
       t = this.targets.length;
       this.targets.push({
@@ -65,7 +68,7 @@ export class ContextRollup {
         regions: ctx.regions ? new Set(ctx.regions.map(lower)) : null,
         crops: ctx.crops ? new Set(ctx.crops.map(lower)) : null,
       });
-      this.targetCodes.set(key, t);
+      byNode.set(node, t);
     }
     if ((this.len + 1) * W > this.pending.length) {
       const p = new Int32Array(this.pending.length * 2);
@@ -93,7 +96,7 @@ export class ContextRollup {
     if (this.len === 0) return 0;
     const p = this.pending.subarray(0, this.len * W);
     const order = orderBySubscriber(p, W);
-    const counts = new Map<string, ContextCounts>();
+    const counts = new Map<number, ContextCounts>();
     const chunk = new ProfileChunks(new ProfileStore(db));
     for (let j = 0; j < order.length; ) {
       const ids: number[] = [];
@@ -123,7 +126,7 @@ export class ContextRollup {
           zone = this.timezoneOf(row?.operator ?? null);
         }
         const t = this.targets[p[i + 2]!]!;
-        const key = `${p[i + 1]}\u0000${p[i + 2]}`;
+        const key = p[i + 1]! * TARGETS + p[i + 2]!;
         let c = counts.get(key);
         if (!c) counts.set(key, (c = emptyCounts()));
         c.served++;
@@ -151,9 +154,8 @@ export class ContextRollup {
     }
     const store = new ContextStore(db);
     for (const [key, c] of counts) {
-      const [day, ti] = key.split('\u0000').map(Number) as [number, number];
-      const t = this.targets[ti]!;
-      store.add(day, t.flow, t.node, c);
+      const t = this.targets[key % TARGETS]!;
+      store.add(Math.floor(key / TARGETS), t.flow, t.node, c);
     }
     this.pending = new Int32Array(W * 1024);
     this.at = new Float64Array(1024);
