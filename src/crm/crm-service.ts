@@ -12,6 +12,7 @@ import type { Metrics } from '../lib/metrics';
 import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
+import { countArmConversions } from '../campaigns/arms-conversions';
 import { ActivityStore } from './activity-store';
 import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
@@ -61,6 +62,8 @@ export interface PassSummary {
   ineligible: Record<string, number>;
   expired: number;
   outcomesClosed: number;
+  /** Campaign-arm assignments that converted (src/campaigns/arms-conversions.ts). */
+  armConversions?: number;
   refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };
   durationMs: number;
@@ -184,6 +187,10 @@ export class CrmService {
       if (cfg.act) this.actOnDue(now, summary);
       summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
       phase('act', t);
+
+      t = performance.now();
+      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now));
+      phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
       const cpu = process.cpuUsage(cpu0);

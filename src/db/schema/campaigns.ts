@@ -93,11 +93,42 @@ export const campaigns = sqliteTable(
     nextRunAt: integer('next_run_at'),
     runs: integer('runs').notNull().default(0),
     lastRunAt: integer('last_run_at'),
+    /** Offers tested (src/campaigns/arms-*.ts): the arms, null for a campaign without arms. */
+    arms: text('arms', { mode: 'json' }).$type<CampaignArm[]>(),
+    /** Share of recipients (0-100) held out: assigned and followed, sent nothing. */
+    holdoutPercent: integer('holdout_percent'),
+    /** What counts as a conversion and within how many days of assignment. */
+    goal: text('goal', { mode: 'json' }).$type<CampaignGoal>(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('campaigns_due_idx').on(t.status, t.nextRunAt)],
 );
+
+/** One arm of a campaign: its own message, poll, channel or offer, and its share of the non-held-out recipients. */
+export interface CampaignArm {
+  name: string;
+  text?: Record<string, string>;
+  pollId?: string;
+  channel?: 'sms' | 'call';
+  flowId?: string;
+  startNode?: string;
+  /** The package offered (a service id of the catalogue) and its price as told to subscribers. */
+  serviceId?: string;
+  price?: string;
+  /** Relative weight (default 1). */
+  share?: number;
+}
+
+/** A campaign's goal: subscribed (to a service), reached_content (a node / flow), renewed, answered (a poll). */
+export interface CampaignGoal {
+  type: 'subscribed' | 'reached_content' | 'renewed' | 'answered';
+  serviceId?: string;
+  flowId?: string;
+  nodeId?: string;
+  pollId?: string;
+  windowDays: number;
+}
 
 /**
  * One firing of a campaign. The lease (owner + expiry, taken with one conditional UPDATE) makes sure a
@@ -145,4 +176,26 @@ export const campaignRecipients = sqliteTable(
     at: integer('at'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.subscriberId] })],
+);
+
+/**
+ * Which arm (or `holdout`) each recipient of a campaign with arms was given, the first time it was
+ * chosen; the send (message or call id) and the first conversion inside the goal's window (set by the
+ * CRM pass, src/campaigns/arms-conversions.ts). Holdout rows are how conversions without a message are counted.
+ */
+export const campaignAssignments = sqliteTable(
+  'campaign_assignments',
+  {
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
+    /** Arm name, or `holdout`. */
+    arm: text('arm').notNull(),
+    runId: integer('run_id').notNull(),
+    channel: text('channel', { enum: ['sms', 'call', 'none'] }).notNull(),
+    /** Outbox message id or call id; null for the holdout or when the outbox refused. */
+    ref: text('ref'),
+    assignedAt: integer('assigned_at').notNull(),
+    convertedAt: integer('converted_at'),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.subscriberId] }), index('campaign_assignments_arm_idx').on(t.campaignId, t.arm, t.convertedAt)],
 );
