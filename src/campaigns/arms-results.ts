@@ -44,7 +44,11 @@ export interface ArmsResultsJson {
   pending: { assignments: number; windowsOpenUntil: string | null; note: string | null };
   winner: string | null;
   reason: string;
+  /** The reason as a code (console texts): winner, no_data, no_holdout, no_uplift, overlap. */
+  reasonCode: WinnerReason;
 }
+
+export type WinnerReason = 'winner' | 'no_data' | 'no_holdout' | 'no_uplift' | 'overlap';
 
 const r3 = (x: number) => Math.round(x * 1e6) / 1e6;
 const money = (x: number) => Math.round(x * 100) / 100;
@@ -91,7 +95,7 @@ export class ArmsResults {
     const open = all.reduce((acc, x) => acc + x.open, 0);
     const until = all.reduce<number | null>((m, x) => (x.lastOpenUntil !== null && (m === null || x.lastOpenUntil > m) ? x.lastOpenUntil : m), null);
     const counted = this.d.state.get<number | null>(ARMS_COUNTED_KEY, null);
-    const { winner, reason } = pickWinner(c, arms, holdout, rows);
+    const { winner, reason, reasonCode } = pickWinner(c, arms, holdout, rows);
     return {
       goal: c.goal,
       holdoutPercent: c.holdoutPercent ?? 0,
@@ -106,6 +110,7 @@ export class ArmsResults {
       },
       winner,
       reason,
+      reasonCode,
     };
   }
 }
@@ -114,18 +119,21 @@ export class ArmsResults {
  * The winner: the arm whose uplift over the holdout excludes 0 and whose rate beats every other arm's with
  * a difference interval above 0. Anything less is no call, with the reason.
  */
-export function pickWinner(c: Campaign, arms: ArmLine[], holdout: ArmLine, rows: Map<string, ArmSums>): { winner: string | null; reason: string } {
-  if (rows.size === 0) return { winner: null, reason: 'not enough data: nobody assigned yet' };
-  if ((c.holdoutPercent ?? 0) === 0 || holdout.assigned === 0) return { winner: null, reason: 'no holdout to measure uplift against' };
+export function pickWinner(c: Campaign, arms: ArmLine[], holdout: ArmLine, rows: Map<string, ArmSums>): { winner: string | null; reason: string; reasonCode: WinnerReason } {
+  const none = (reasonCode: WinnerReason, reason: string) => ({ winner: null, reason, reasonCode });
+  if (rows.size === 0) return none('no_data', 'not enough data: nobody assigned yet');
+  if ((c.holdoutPercent ?? 0) === 0 || holdout.assigned === 0) return none('no_holdout', 'no holdout to measure uplift against');
   const best = [...arms].filter((a) => a.rate !== null).sort((x, y) => y.rate! - x.rate!)[0];
-  if (!best) return { winner: null, reason: 'not enough data: nobody assigned yet' };
+  if (!best) return none('no_data', 'not enough data: nobody assigned yet');
   if (!best.uplift?.significant || (best.uplift.value ?? 0) <= 0) {
-    return { winner: null, reason: arms.some((a) => a.uplift?.significant && (a.uplift.value ?? 0) > 0) ? 'not enough data: intervals overlap' : 'not enough data: no arm beats the holdout yet (uplift interval includes 0)' };
+    return arms.some((a) => a.uplift?.significant && (a.uplift.value ?? 0) > 0)
+      ? none('overlap', 'not enough data: intervals overlap')
+      : none('no_uplift', 'not enough data: no arm beats the holdout yet (uplift interval includes 0)');
   }
   for (const other of arms) {
     if (other.name === best.name) continue;
     const d = uplift({ n: best.assigned, successes: best.conversions }, { n: other.assigned, successes: other.conversions });
-    if (d.ci95 === null || d.ci95[0] <= 0) return { winner: null, reason: `not enough data: intervals overlap (${best.name} vs ${other.name})` };
+    if (d.ci95 === null || d.ci95[0] <= 0) return none('overlap', `not enough data: intervals overlap (${best.name} vs ${other.name})`);
   }
-  return { winner: best.name, reason: `${best.name} beats the holdout and every other arm (95% intervals of the differences exclude 0)` };
+  return { winner: best.name, reason: `${best.name} beats the holdout and every other arm (95% intervals of the differences exclude 0)`, reasonCode: 'winner' };
 }
