@@ -2,7 +2,7 @@ import { uplift, wilson } from '../crm/experiments';
 import type { Campaign } from './campaign-repo';
 import { DAY, iso } from '../lib/clock';
 import type { ArmSums, ArmsRepo } from './arms-repo';
-import { ARMS_COUNTED_KEY, type ArmsState } from './arms-conversions';
+import { ARMS_COUNTED_KEY, type ArmsState } from './arms-conversion-store';
 import { HOLDOUT_ARM } from './arms-validate';
 
 /** Prices the results charge (config crm.costs). */

@@ -12,7 +12,7 @@ import type { Metrics } from '../lib/metrics';
 import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { countArmConversions } from '../campaigns/arms-conversions';
+import { countArmConversions } from '../campaigns/arms-conversion-store';
 import { ActivityStore } from './activity-store';
 import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
@@ -62,7 +62,7 @@ export interface PassSummary {
   ineligible: Record<string, number>;
   expired: number;
   outcomesClosed: number;
-  /** Campaign-arm assignments that converted (src/campaigns/arms-conversions.ts). */
+  /** Campaign-arm assignments that converted (src/campaigns/arms-conversion-store.ts). */
   armConversions?: number;
   refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };

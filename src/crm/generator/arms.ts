@@ -1,12 +1,11 @@
-import { sql } from 'drizzle-orm';
 import { assignArm } from '../../campaigns/arms-assign';
 import type { Db } from '../../db/client';
 import { tx } from '../../db/client';
-import { campaignAssignments, campaignRecipients, campaignRuns, campaigns, messages, segments, subscribers, usageEvents } from '../../db/schema';
 import type { CampaignArm, CampaignGoal } from '../../db/schema/campaigns';
 import { DAY, HOUR } from '../../lib/clock';
 import { CrmStateStore } from '../crm-state-store';
 import { u01 } from './model';
+import { ArmsPlantStore, type PlantedRows } from './arms-store';
 
 /**
  * The planted truth of the arms campaign: a natural conversion rate everyone has, and per arm the
@@ -51,7 +50,8 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
   const id = t.campaignId;
   const arms: CampaignArm[] = Object.keys(t.uplift).map((name) => ({ name, text: { en: `Offer ${name}: reply MAIZE for planting advice`, sw: `Ofa ${name}: jibu MAHINDI kwa ushauri wa kupanda` }, channel: 'sms', share: 1 }));
   const windowMs = t.goal.windowDays * DAY;
-  const ids = db.select({ id: subscribers.id, msisdn: subscribers.msisdn }).from(subscribers).orderBy(subscribers.id).limit(o.recipients).all();
+  const store = new ArmsPlantStore(db);
+  const ids = store.subscribers(o.recipients);
   const truth: ArmsTruth = {
     campaignId: id,
     planted: { natural: t.natural, uplift: { ...t.uplift }, holdoutPercent: t.holdoutPercent, windowDays: t.goal.windowDays },
@@ -61,24 +61,13 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
   const gain = new Map<string, number>();
   tx(db, () => {
     const now = o.sentAt;
-    db.insert(segments).values({ id: 'seg_generated_arms', name: 'Generated arms test', filter: {}, createdAt: now, updatedAt: now }).onConflictDoNothing().run();
-    db.insert(campaigns)
-      .values({ id, name: 'Generated offer test', kind: 'sms', channel: 'sms', segmentId: 'seg_generated_arms', timezone: 'Africa/Nairobi', status: 'completed', scheduleAt: now, runs: 1, lastRunAt: now, arms, holdoutPercent: t.holdoutPercent, goal: t.goal, createdAt: now, updatedAt: now })
-      .run();
-    const run = db.insert(campaignRuns).values({ campaignId: id, dueAt: now, status: 'done', startedAt: now, finishedAt: now, total: ids.length }).returning({ id: campaignRuns.id }).get()!;
+    const runId = store.campaign(
+      { id, name: 'Generated offer test', kind: 'sms', channel: 'sms', segmentId: 'seg_generated_arms', timezone: 'Africa/Nairobi', status: 'completed', scheduleAt: now, runs: 1, lastRunAt: now, arms, holdoutPercent: t.holdoutPercent, goal: t.goal, createdAt: now, updatedAt: now },
+      { id: 'seg_generated_arms', name: 'Generated arms test', filter: {}, createdAt: now, updatedAt: now },
+      { campaignId: id, dueAt: now, status: 'done', startedAt: now, finishedAt: now, total: ids.length },
+    );
     let queued = 0;
-    const msgs: (typeof messages.$inferInsert)[] = [];
-    const assigned: (typeof campaignAssignments.$inferInsert)[] = [];
-    const recips: (typeof campaignRecipients.$inferInsert)[] = [];
-    const events: (typeof usageEvents.$inferInsert)[] = [];
-    const flush = (force: boolean) => {
-      if (!force && assigned.length < 500) return;
-      if (msgs.length) db.insert(messages).values(msgs).run();
-      if (assigned.length) db.insert(campaignAssignments).values(assigned).run();
-      if (recips.length) db.insert(campaignRecipients).values(recips).run();
-      if (events.length) db.insert(usageEvents).values(events).run();
-      msgs.length = assigned.length = recips.length = events.length = 0;
-    };
+    const rows: PlantedRows = { messages: [], assignments: [], recipients: [], events: [] };
     for (const s of ids) {
       const arm = assignArm(id, s.id, arms, t.holdoutPercent);
       const u = u01(seed, s.id, 0, SALT.draw);
@@ -88,27 +77,27 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
         const line = truth.arms.find((x) => x.name === arm.name)!;
         const delivered = u01(seed, s.id, 0, SALT.deliver) < t.delivery;
         const msgId = `msg_gen_arms_${s.id}`;
-        msgs.push({ id: msgId, subscriberId: s.id, msisdn: s.msisdn, text: arm.text!.en!, kind: 'promotional', source: 'campaign', sourceRef: id, status: delivered ? 'delivered' : 'failed', encoding: 'gsm7', parts: 1, attempts: 1, dueAt: now, expiresAt: now + DAY, createdAt: now, updatedAt: now, sentAt: now, ...(delivered ? { deliveredAt: now + 60_000 } : {}), finalAt: now + 60_000 });
-        recips.push({ runId: run.id, subscriberId: s.id, status: 'queued', ref: msgId, at: now });
-        assigned.push({ campaignId: id, subscriberId: s.id, arm: arm.name, runId: run.id, channel: 'sms', ref: msgId, assignedAt: now });
+        rows.messages.push({ id: msgId, subscriberId: s.id, msisdn: s.msisdn, text: arm.text!.en!, kind: 'promotional', source: 'campaign', sourceRef: id, status: delivered ? 'delivered' : 'failed', encoding: 'gsm7', parts: 1, attempts: 1, dueAt: now, expiresAt: now + DAY, createdAt: now, updatedAt: now, sentAt: now, ...(delivered ? { deliveredAt: now + 60_000 } : {}), finalAt: now + 60_000 });
+        rows.recipients.push({ runId, subscriberId: s.id, status: 'queued', ref: msgId, at: now });
+        rows.assignments.push({ campaignId: id, subscriberId: s.id, arm: arm.name, runId, channel: 'sms', ref: msgId, assignedAt: now });
         line.assigned++;
         if (delivered) line.delivered++;
         if (y1) line.converted++;
         gain.set(arm.name, (gain.get(arm.name) ?? 0) + (y1 ? 1 : 0) - (y0 ? 1 : 0));
         queued++;
       } else {
-        recips.push({ runId: run.id, subscriberId: s.id, status: 'blocked', reason: 'holdout', at: now });
-        assigned.push({ campaignId: id, subscriberId: s.id, arm: 'holdout', runId: run.id, channel: 'none', ref: null, assignedAt: now });
+        rows.recipients.push({ runId, subscriberId: s.id, status: 'blocked', reason: 'holdout', at: now });
+        rows.assignments.push({ campaignId: id, subscriberId: s.id, arm: 'holdout', runId, channel: 'none', ref: null, assignedAt: now });
         truth.holdout.assigned++;
         if (y1) truth.holdout.converted++;
       }
-      const content = (at: number) => events.push({ at, subscriberId: s.id, channel: 'sms', type: 'content', flowId: t.goal.flowId, nodeId: t.goal.nodeId, detail: { keyword: 'MAIZE' } });
+      const content = (at: number) => rows.events.push({ at, subscriberId: s.id, channel: 'sms', type: 'content', flowId: t.goal.flowId, nodeId: t.goal.nodeId, detail: { keyword: 'MAIZE' } });
       if (y1) content(now + HOUR + Math.floor(u01(seed, s.id, 0, SALT.when) * (windowMs - 2 * HOUR)));
       if (u01(seed, s.id, 0, SALT.outside) < t.outsideWindow) content(now + windowMs + HOUR + Math.floor(u01(seed, s.id, 1, SALT.when) * 3 * DAY));
-      flush(false);
+      if (rows.assignments.length >= 500) store.flush(rows);
     }
-    flush(true);
-    db.update(campaignRuns).set({ queued, blocked: ids.length - queued, cursor: ids.at(-1)?.id ?? 0 }).where(sql`${campaignRuns.id} = ${run.id}`).run();
+    store.flush(rows);
+    store.finishRun(runId, queued, ids.length - queued, ids.at(-1)?.id ?? 0);
     for (const line of truth.arms) line.realisedUplift = line.assigned ? Math.round(((gain.get(line.name) ?? 0) / line.assigned) * 1e4) / 1e4 : null;
     new CrmStateStore(db).set(ARMS_TRUTH_KEY, truth, now);
   });

@@ -181,7 +181,7 @@ export const campaignRecipients = sqliteTable(
 /**
  * Which arm (or `holdout`) each recipient of a campaign with arms was given, the first time it was
  * chosen; the send (message or call id) and the first conversion inside the goal's window (set by the
- * CRM pass, src/campaigns/arms-conversions.ts). Holdout rows are how conversions without a message are counted.
+ * CRM pass, src/campaigns/arms-conversion-store.ts). Holdout rows are how conversions without a message are counted.
  */
 export const campaignAssignments = sqliteTable(
   'campaign_assignments',
