@@ -19,13 +19,13 @@ const T = texts(
     legend: 'Offers tested (optional)',
     lead: 'Give two or more arms to compare messages or offers. Each recipient gets one arm at random; the holdout gets nothing, so the gain of each arm can be measured. Leave the arms empty for a plain campaign.',
     arm: (n: string) => `Arm ${n}`,
-    armName: 'Arm name',
-    en: 'Message (English)',
-    sw: 'Message (Kiswahili)',
-    service: 'Package offered',
+    armName: (n: string) => `Arm ${n}: short title`,
+    en: (n: string) => `Arm ${n}: text in English`,
+    sw: (n: string) => `Arm ${n}: text in Kiswahili`,
+    service: (n: string) => `Arm ${n}: package offered`,
     noService: 'No package',
-    price: 'Price as told (e.g. KES 10 a week)',
-    share: 'Share (weight, default 1)',
+    price: (n: string) => `Arm ${n}: price as told (e.g. KES 10 a week)`,
+    share: (n: string) => `Arm ${n}: share (weight, default 1)`,
     holdout: 'Holdout: % of recipients sent nothing',
     holdoutHelp: 'From 0 to 90. 10 to 20 is usual; without a holdout there is no uplift to measure.',
     goal: 'Goal',
@@ -52,13 +52,13 @@ const T = texts(
     legend: 'Ofa zinazojaribiwa (si lazima)',
     lead: 'Weka vikundi viwili au zaidi ili kulinganisha jumbe au ofa. Kila mpokeaji hupata kikundi kimoja kwa bahati nasibu; kundi la kulinganisha halipokei chochote, ili faida ya kila kikundi ipimwe. Acha vikundi vitupu kwa kampeni ya kawaida.',
     arm: (n: string) => `Kikundi ${n}`,
-    armName: 'Jina la kikundi',
-    en: 'Ujumbe (Kiingereza)',
-    sw: 'Ujumbe (Kiswahili)',
-    service: 'Kifurushi kinachotolewa',
+    armName: (n: string) => `Kikundi ${n}: jina fupi`,
+    en: (n: string) => `Kikundi ${n}: maandishi kwa Kiingereza`,
+    sw: (n: string) => `Kikundi ${n}: maandishi kwa Kiswahili`,
+    service: (n: string) => `Kikundi ${n}: kifurushi kinachotolewa`,
     noService: 'Bila kifurushi',
-    price: 'Bei kama ilivyoelezwa (mf. KES 10 kwa wiki)',
-    share: 'Sehemu (uzito, kawaida 1)',
+    price: (n: string) => `Kikundi ${n}: bei kama ilivyoelezwa (mf. KES 10 kwa wiki)`,
+    share: (n: string) => `Kikundi ${n}: sehemu (uzito, kawaida 1)`,
     holdout: 'Kundi la kulinganisha: % ya wapokeaji wasiotumiwa kitu',
     holdoutHelp: 'Kuanzia 0 hadi 90. 10 hadi 20 ni kawaida; bila kundi la kulinganisha hakuna faida ya kupima.',
     goal: 'Lengo',
@@ -182,16 +182,16 @@ export function armsFieldset(core: Core, c: ConsoleContext, f: ArmsFields, error
 ${f.slots.map(
   (s, i) => html`<details${i < 2 || used(s) ? html` open` : ''}><summary>${t.arm(String(i + 1))}</summary>
 <div class="grid">
-<div>${field({ name: `arm${i}Name`, label: t.armName, value: s.name, error: errors[`arm${i}Name`], attrs: 'maxlength="40"' })}</div>
-<div>${field({ name: `arm${i}Share`, label: t.share, type: 'number', value: s.share, error: errors[`arm${i}Share`], attrs: 'min="0" max="100" step="any"' })}</div>
+<div>${field({ name: `arm${i}Name`, label: t.armName(String(i + 1)), value: s.name, error: errors[`arm${i}Name`], attrs: 'maxlength="40"' })}</div>
+<div>${field({ name: `arm${i}Share`, label: t.share(String(i + 1)), type: 'number', value: s.share, error: errors[`arm${i}Share`], attrs: 'min="0" max="100" step="any"' })}</div>
 </div>
 <div class="grid">
-<div>${field({ name: `arm${i}En`, label: t.en, type: 'textarea', value: s.en, error: errors[`arm${i}En`], attrs: 'rows="2" lang="en"' })}</div>
-<div>${field({ name: `arm${i}Sw`, label: t.sw, type: 'textarea', value: s.sw, attrs: 'rows="2" lang="sw"' })}</div>
+<div>${field({ name: `arm${i}En`, label: t.en(String(i + 1)), type: 'textarea', value: s.en, error: errors[`arm${i}En`], attrs: 'rows="2" lang="en"' })}</div>
+<div>${field({ name: `arm${i}Sw`, label: t.sw(String(i + 1)), type: 'textarea', value: s.sw, attrs: 'rows="2" lang="sw"' })}</div>
 </div>
 <div class="grid">
-<div>${field({ name: `arm${i}Service`, label: t.service, type: 'select', value: s.serviceId, options: [{ value: '', label: t.noService }, ...services] })}</div>
-<div>${field({ name: `arm${i}Price`, label: t.price, value: s.price, attrs: 'maxlength="60"' })}</div>
+<div>${field({ name: `arm${i}Service`, label: t.service(String(i + 1)), type: 'select', value: s.serviceId, options: [{ value: '', label: t.noService }, ...services] })}</div>
+<div>${field({ name: `arm${i}Price`, label: t.price(String(i + 1)), value: s.price, attrs: 'maxlength="60"' })}</div>
 </div>
 </details>`,
 )}
