@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { campaignAssignments, campaigns, pollAnswers, usageEvents } from '../db/schema';
+import { calls, campaignAssignments, campaigns, messages, pollAnswers, usageEvents } from '../db/schema';
+import { acceptedParts } from '../reports/stores/delivery-store';
 import type { CampaignGoal } from '../db/schema/campaigns';
 import { name, prepare } from '../db/statement';
 import { DAY } from '../lib/clock';
@@ -19,13 +20,13 @@ const a = campaignAssignments;
 const e = usageEvents;
 
 /**
- * Counts conversions of campaigns with arms into their assignment rows (`converted_at`: the first goal
+ * Settles delivery and cost (settleDelivery below) and counts conversions of campaigns with arms into their assignment rows (`converted_at`: the first goal
  * event inside the window after the assignment). Run by the CRM pass: the usage-log events since the last
  * run (subscribed / renewed: `billing` events; reached_content: `content` events) are joined to the
  * assignments by (campaign, subscriber), so the work follows the new events, not the number of recipients;
  * answered reads the poll's counted answers. Returns how many assignments converted in this run.
  */
-export function countArmConversions(db: Db, state: ArmsState, now: number): number {
+export function countArmConversions(db: Db, state: ArmsState, now: number, costs: { currency: string; smsPart: number; call: number }): number {
   const goals = prepare<{ id: string; goal: string }>(db, sql`SELECT ${campaigns.id} AS id, ${campaigns.goal} AS goal FROM ${campaigns} WHERE ${campaigns.goal} IS NOT NULL`)
     .all()
     .map((r) => ({ id: r.id, goal: JSON.parse(r.goal) as CampaignGoal }));
@@ -37,6 +38,7 @@ export function countArmConversions(db: Db, state: ArmsState, now: number): numb
     from = oldest === null ? to : (prepare<{ m: number | null }>(db, sql`SELECT min(${e.id}) - 1 AS m FROM ${e} WHERE ${e.at} >= ${oldest}`).get()?.m ?? to);
   }
   let converted = 0;
+  for (const g of goals) settleDelivery(db, g.id, costs);
   for (const g of goals) {
     const windowMs = g.goal.windowDays * DAY;
     if (g.goal.type === 'answered') converted += countAnswers(db, g.id, g.goal.pollId ?? '', windowMs);
@@ -82,5 +84,33 @@ function countAnswers(db: Db, campaignId: string, pollId: string, windowMs: numb
         FROM (SELECT ${pa.subscriberId} AS sid, ${pa.at} AS at FROM ${pa} WHERE ${pa.pollId} = ${pollId}) AS x
         WHERE ${a.campaignId} = ${campaignId} AND ${a.subscriberId} = x.sid AND ${a.convertedAt} IS NULL
           AND x.at >= ${a.assignedAt} AND x.at <= ${a.assignedAt} + ${windowMs}`,
+  ).run();
+}
+
+/**
+ * Copies onto the campaign's unsettled assignments what became of their SMS or call: when it reached the
+ * subscriber (delivered, answered) and what it cost (SMS parts the SMSC accepted at the configured price,
+ * an answered call at what the provider billed, else the configured price). Once the message or call is
+ * final the row is settled and never read again, so each pass touches only what is still in flight.
+ */
+function settleDelivery(db: Db, campaignId: string, costs: { currency: string; smsPart: number; call: number }): void {
+  const m = messages;
+  const c = calls;
+  const unsettled = sql`${a.campaignId} = ${campaignId} AND ${a.settled} = false`;
+  prepare(
+    db,
+    sql`UPDATE ${a} SET ${name(a.reachedAt)} = CASE WHEN ${m.status} = 'delivered' THEN coalesce(${m.deliveredAt}, ${m.finalAt}, ${m.updatedAt}) END,
+          ${name(a.costMinor)} = round(${Math.round(costs.smsPart * 100)} * (${acceptedParts()})),
+          ${name(a.settled)} = ${m.status} IN ('delivered', 'failed', 'expired', 'blocked')
+        FROM ${m} WHERE ${unsettled} AND ${a.channel} = 'sms' AND ${m.id} = ${a.ref}`,
+  ).run();
+  prepare(
+    db,
+    sql`UPDATE ${a} SET ${name(a.reachedAt)} = ${c.answeredAt},
+          ${name(a.costMinor)} = CASE WHEN ${c.answeredAt} IS NULL THEN 0
+            WHEN ${c.amount} IS NOT NULL AND (${c.currency} IS NULL OR upper(${c.currency}) = upper(${costs.currency})) THEN round(${c.amount} * 100)
+            ELSE ${Math.round(costs.call * 100)} END,
+          ${name(a.settled)} = ${c.status} IN ('completed', 'no_answer', 'busy', 'failed', 'blocked', 'cancelled')
+        FROM ${c} WHERE ${unsettled} AND ${a.channel} = 'call' AND ${c.id} = ${a.ref}`,
   ).run();
 }

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { calls, campaignAssignments, messages } from '../db/schema';
+import { campaignAssignments } from '../db/schema';
 import { name, prepare, type Prepared } from '../db/statement';
-import { acceptedParts, callState } from '../reports/stores/delivery-store';
 
 /** One recipient's arm, as the fan-out writes it. */
 export interface AssignmentRow {
@@ -17,17 +16,12 @@ export interface AssignmentRow {
 export interface ArmSums {
   arm: string;
   assigned: number;
-  /** Delivered SMS or answered calls. */
+  /** Delivered SMS or answered calls (as of the last CRM pass). */
   reached: number;
-  /** SMS parts the SMSC accepted (what operators bill). */
-  parts: number;
-  answeredCalls: number;
-  /** What the provider billed for answered calls, in minor units, where it said (else null rows add nothing). */
-  callAmountMinor: number;
-  /** Answered calls the provider put no price on (charged at the configured price). */
-  unpricedCalls: number;
+  /** Minor units: SMS parts the SMSC accepted and answered calls, priced by the CRM pass. */
+  costMinor: number;
   conversions: number;
-  /** Assignments whose goal window has not closed yet. */
+  /** Assignments not converted whose goal window has not closed yet. */
   open: number;
   lastOpenUntil: number | null;
 }
@@ -40,13 +34,13 @@ const p = sql.placeholder;
  * recurring campaign keeps each subscriber in one arm), summed per arm for GET /campaigns/:id/results.
  */
 export class ArmsRepo {
-  private readonly insert: Prepared<never, { campaignId: string; subscriberId: number; arm: string; runId: number; channel: string; ref: string | null; assignedAt: number }>;
+  private readonly insert: Prepared<never, { campaignId: string; subscriberId: number; arm: string; runId: number; channel: string; ref: string | null; assignedAt: number; settled: number }>;
 
   constructor(private readonly db: Db) {
     this.insert = prepare(
       db,
-      sql`INSERT INTO ${a} (${name(a.campaignId)}, ${name(a.subscriberId)}, ${name(a.arm)}, ${name(a.runId)}, ${name(a.channel)}, ${name(a.ref)}, ${name(a.assignedAt)})
-          VALUES (${p('campaignId')}, ${p('subscriberId')}, ${p('arm')}, ${p('runId')}, ${p('channel')}, ${p('ref')}, ${p('assignedAt')})
+      sql`INSERT INTO ${a} (${name(a.campaignId)}, ${name(a.subscriberId)}, ${name(a.arm)}, ${name(a.runId)}, ${name(a.channel)}, ${name(a.ref)}, ${name(a.assignedAt)}, ${name(a.settled)})
+          VALUES (${p('campaignId')}, ${p('subscriberId')}, ${p('arm')}, ${p('runId')}, ${p('channel')}, ${p('ref')}, ${p('assignedAt')}, ${p('settled')})
           ON CONFLICT DO NOTHING`,
     );
   }
@@ -55,29 +49,21 @@ export class ArmsRepo {
   assign(campaignId: string, runId: number, rows: readonly AssignmentRow[]): void {
     const stmt = this.insert.statement;
     // Positional in the statement's placeholder order (a million recipients: no per-value name lookup).
-    for (const r of rows) stmt.run(campaignId, r.subscriberId, r.arm, runId, r.channel, r.ref, r.assignedAt);
+    // Nothing sent (the holdout, a refused request) has no delivery to wait for: settled at once.
+    for (const r of rows) stmt.run(campaignId, r.subscriberId, r.arm, runId, r.channel, r.ref, r.assignedAt, r.ref === null ? 1 : 0);
   }
 
   /**
-   * Sums per arm, reading delivery from the outbox and call rows the assignments point at (a late receipt
-   * counts at once) and conversions from the assignment rows (set by the CRM pass).
+   * Sums per arm from the assignment rows alone (one pass over a covering index): delivery, cost and
+   * conversions are copied onto them by the CRM pass (arms-conversion-store.ts).
    */
-  sums(campaignId: string, windowMs: number, now: number, currency: string): ArmSums[] {
-    const q = sql`WITH per AS MATERIALIZED (
-        SELECT ${a.arm} AS arm, ${a.convertedAt} IS NOT NULL AS converted, ${a.assignedAt} + ${windowMs} AS until,
-          CASE WHEN ${a.channel} = 'sms' THEN ${messages.status} = 'delivered' WHEN ${a.channel} = 'call' THEN ${calls.answeredAt} IS NOT NULL ELSE 0 END AS reached,
-          CASE WHEN ${a.channel} = 'sms' AND ${messages.id} IS NOT NULL THEN ${acceptedParts()} ELSE 0 END AS parts,
-          CASE WHEN ${a.channel} = 'call' AND ${calls.id} IS NOT NULL AND ${callState()} = 'answered' THEN 1 ELSE 0 END AS answered,
-          ${calls.amount} AS amount, ${calls.currency} AS currency
-        FROM ${a}
-        LEFT JOIN ${messages} ON ${a.channel} = 'sms' AND ${messages.id} = ${a.ref}
-        LEFT JOIN ${calls} ON ${a.channel} = 'call' AND ${calls.id} = ${a.ref}
-        WHERE ${a.campaignId} = ${campaignId})
-      SELECT arm, count(*) AS assigned, sum(reached) AS reached, sum(parts) AS parts, sum(answered) AS answeredCalls,
-        sum(CASE WHEN answered AND amount IS NOT NULL AND (currency IS NULL OR upper(currency) = upper(${currency})) THEN round(amount * 100) ELSE 0 END) AS callAmountMinor,
-        sum(CASE WHEN answered AND NOT (amount IS NOT NULL AND (currency IS NULL OR upper(currency) = upper(${currency}))) THEN 1 ELSE 0 END) AS unpricedCalls,
-        sum(converted) AS conversions, sum(NOT converted AND until > ${now}) AS open, max(CASE WHEN until > ${now} THEN until END) AS lastOpenUntil
-      FROM per GROUP BY arm`;
-    return prepare<ArmSums>(this.db, q).all();
+  sums(campaignId: string, windowMs: number, now: number): ArmSums[] {
+    const open = sql`${a.convertedAt} IS NULL AND ${a.assignedAt} + ${windowMs} > ${now}`;
+    return prepare<ArmSums>(
+      this.db,
+      sql`SELECT ${a.arm} AS arm, count(*) AS assigned, count(${a.reachedAt}) AS reached, coalesce(sum(${a.costMinor}), 0) AS costMinor,
+            count(${a.convertedAt}) AS conversions, coalesce(sum(${open}), 0) AS open, max(CASE WHEN ${open} THEN ${a.assignedAt} + ${windowMs} END) AS lastOpenUntil
+          FROM ${a} WHERE ${a.campaignId} = ${campaignId} GROUP BY ${a.arm}`,
+    ).all();
   }
 }

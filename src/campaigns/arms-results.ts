@@ -19,7 +19,7 @@ export interface ArmLine {
   serviceId: string | null;
   price: string | null;
   assigned: number;
-  /** Delivered SMS or answered calls: only what happened. */
+  /** Delivered SMS or answered calls: only what happened (as of the last CRM pass). */
   reached: number;
   conversions: number;
   rate: number | null;
@@ -67,11 +67,11 @@ export class ArmsResults {
   results(c: Campaign, now: number): ArmsResultsJson {
     const costs = this.d.costs();
     const windowMs = (c.goal?.windowDays ?? 0) * DAY;
-    const rows = new Map(this.d.repo.sums(c.id, windowMs, now, costs.currency).map((x) => [x.arm, x]));
-    const empty = (arm: string): ArmSums => ({ arm, assigned: 0, reached: 0, parts: 0, answeredCalls: 0, callAmountMinor: 0, unpricedCalls: 0, conversions: 0, open: 0, lastOpenUntil: null });
+    const rows = new Map(this.d.repo.sums(c.id, windowMs, now).map((x) => [x.arm, x]));
+    const empty = (arm: string): ArmSums => ({ arm, assigned: 0, reached: 0, costMinor: 0, conversions: 0, open: 0, lastOpenUntil: null });
     const h = rows.get(HOLDOUT_ARM) ?? empty(HOLDOUT_ARM);
     const line = (name: string, channel: ArmLine['channel'], serviceId: string | null, price: string | null, s: ArmSums, isHoldout: boolean): ArmLine => {
-      const cost = s.parts * costs.smsPart + s.callAmountMinor / 100 + s.unpricedCalls * costs.call;
+      const cost = s.costMinor / 100;
       const u = isHoldout || (c.holdoutPercent ?? 0) === 0 ? null : uplift({ n: s.assigned, successes: s.conversions }, { n: h.assigned, successes: h.conversions });
       return {
         name,

@@ -189,7 +189,7 @@ export class CrmService {
       phase('act', t);
 
       t = performance.now();
-      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now));
+      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
       phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);

@@ -87,7 +87,7 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
         queued++;
       } else {
         rows.recipients.push({ runId, subscriberId: s.id, status: 'blocked', reason: 'holdout', at: now });
-        rows.assignments.push({ campaignId: id, subscriberId: s.id, arm: 'holdout', runId, channel: 'none', ref: null, assignedAt: now });
+        rows.assignments.push({ campaignId: id, subscriberId: s.id, arm: 'holdout', runId, channel: 'none', ref: null, assignedAt: now, settled: true });
         truth.holdout.assigned++;
         if (y1) truth.holdout.converted++;
       }

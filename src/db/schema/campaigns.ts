@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
 import { subscribers } from './core';
 
@@ -196,6 +197,17 @@ export const campaignAssignments = sqliteTable(
     ref: text('ref'),
     assignedAt: integer('assigned_at').notNull(),
     convertedAt: integer('converted_at'),
+    /** When the SMS was delivered or the call answered (copied by the CRM pass from the outbox / call row). */
+    reachedAt: integer('reached_at'),
+    /** What it cost in minor units: SMS parts the SMSC accepted at crm.costs.smsPart, an answered call as billed. */
+    costMinor: integer('cost_minor').notNull().default(0),
+    /** True once the message or call reached a final state (nothing more to copy); the holdout is settled at once. */
+    settled: integer('settled', { mode: 'boolean' }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.campaignId, t.subscriberId] }), index('campaign_assignments_arm_idx').on(t.campaignId, t.arm, t.convertedAt)],
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.subscriberId] }),
+    // Covering: the per-arm sums of GET /campaigns/:id/results read this index only (a million recipients well under a second).
+    index('campaign_assignments_arm_idx').on(t.campaignId, t.arm, t.convertedAt, t.reachedAt, t.costMinor, t.assignedAt),
+    index('campaign_assignments_unsettled_idx').on(t.campaignId).where(sql`settled = false`),
+  ],
 );
