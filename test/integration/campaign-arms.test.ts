@@ -154,6 +154,47 @@ describe('a campaign with arms', () => {
     expect(r.reason).toMatch(/^not enough data/);
   });
 
+  it('asks each arm its own intro to the poll and counts answers by SMS inside the window for an answered goal', async () => {
+    ({ gw, smsc } = await crmGateway({ campaigns: { tickSeconds: 3600 } }, '2026-11-20T06:00:00Z'));
+    const g = gw;
+    const s = smsc;
+    const segmentId = await farmers(g);
+    const poll = await api(g, 'POST', '/polls', { type: 'choice', question: { en: 'Rain enough?', sw: 'Mvua inatosha?' }, answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }] });
+    const arms: CampaignArm[] = [{ name: 'friendly', text: { en: 'Hello farmer!', sw: 'Habari mkulima!' } }, { name: 'short', text: { en: 'Quick question:', sw: 'Swali fupi:' } }];
+    const c = await api(g, 'POST', '/campaigns', { kind: 'poll', segmentId, pollId: poll.body.id, arms, holdoutPercent: 20, goal: { type: 'answered', windowDays: 2 }, schedule: { at: '2026-11-20T06:00:00Z' } });
+    expect(c.status).toBe(201);
+    expect(c.body.goal).toEqual({ type: 'answered', pollId: poll.body.id, windowDays: 2 });
+    const id = c.body.id as string;
+    await g.core.campaignScheduler.tick();
+    const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+    const armOf = (i: number) => assignArm(id, subId(i), arms, 20)?.name ?? 'holdout';
+    const members = (arm: string) => [...Array(N).keys()].filter((i) => armOf(i) === arm);
+    const sent = N - members('holdout').length;
+    await eventually(() => s.messages().length >= sent, { what: 'the poll SMS' });
+    const first = members('friendly')[0]!;
+    expect(s.messages().filter((m) => `+${m.to}` === msisdn(first)).map((m) => m.text)[0]).toMatch(first % 3 === 0 ? /^Habari mkulima!\nMvua inatosha\?/ : /^Hello farmer!\nRain enough\?/);
+    expect(s.messages().filter((m) => members('holdout').map(msisdn).includes(`+${m.to}`))).toEqual([]);
+    // Three friendly farmers answer the same hour; one short farmer answers after 2 days 2 hours: the poll
+    // still takes the answer (72-hour reply window) but it is outside the goal's 2-day window.
+    const reply = async (i: number) => {
+      const before = s.messages().length;
+      s.sendMo({ from: msisdn(i).slice(1), to: '20123', text: '1' });
+      await eventually(() => s.messages().length > before, { what: 'the thank-you' });
+    };
+    g.clock.advance(HOUR);
+    for (const i of members('friendly').slice(0, 3)) await reply(i);
+    g.clock.advance(2 * DAY + HOUR);
+    await reply(members('short')[0]!);
+    expect((await api(g, 'GET', `/polls/${poll.body.id as string}/results`)).body.responses).toBe(4);
+    g.core.crm.runPass();
+    const r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as { arms: { name: string; conversions: number }[]; holdout: { conversions: number } };
+    expect(r.arms.map((a) => [a.name, a.conversions])).toEqual([
+      ['friendly', 3],
+      ['short', 0],
+    ]);
+    expect(r.holdout.conversions).toBe(0);
+  });
+
   it('refuses bad arms with a 400 naming the field, and changes nothing', async () => {
     ({ gw, smsc } = await crmGateway({}, '2026-11-20T06:00:00Z'));
     const g = gw;
