@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { assignArm } from '../../src/campaigns/arms-assign';
 import type { CampaignArm } from '../../src/db/schema/campaigns';
 import { DAY, HOUR } from '../../src/lib/clock';
+import type { AddressInfo } from 'node:net';
 import type { FakeSmsc } from '../fakes/smsc';
-import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
+import { FakeVoiceProvider } from '../fakes/voice-provider';
+import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
 import { billing, crmGateway, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
@@ -193,6 +195,47 @@ describe('a campaign with arms', () => {
       ['short', 0],
     ]);
     expect(r.holdout.conversions).toBe(0);
+  });
+
+  it('calls the call arm into its flow: reach is the answered calls, cost what the provider billed, content reached in the call converts', async () => {
+    const fake = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
+    try {
+      gw = await testGateway(
+        { ivr: { africastalking: { baseUrl: fake.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } }, campaigns: { tickSeconds: 3600 } },
+        { now: '2026-11-20T06:00:00Z' },
+      );
+      const g = gw;
+      await g.app.listen({ port: 0, host: '127.0.0.1' });
+      fake.gatewayUrl = `http://127.0.0.1:${(g.app.server.address() as AddressInfo).port}`;
+      await g.start();
+      const segmentId = await farmers(g);
+      const arms: CampaignArm[] = [
+        { name: 'sms', text: { en: 'Maize planting: reply MAIZE' } },
+        { name: 'voice', channel: 'call', flowId: 'crop-advice', startNode: 'maize-planting' },
+      ];
+      const c = await api(g, 'POST', '/campaigns', { kind: 'sms', segmentId, arms, holdoutPercent: 25, goal: { type: 'reached_content', nodeId: 'maize-planting', flowId: 'crop-advice', windowDays: 3 }, schedule: { at: '2026-11-20T06:00:00Z' } });
+      expect(c.status).toBe(201);
+      const id = c.body.id as string;
+      const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+      const voice = [...Array(N).keys()].filter((i) => assignArm(id, subId(i), arms, 25)?.name === 'voice');
+      // Every other voice farmer does not pick up.
+      voice.forEach((i, k) => fake.script(msisdn(i), [k % 2 ? { kind: 'no_answer' } : { kind: 'answer', keys: [] }]));
+      const answered = voice.filter((_, k) => k % 2 === 0).length;
+      await g.core.campaignScheduler.tick();
+      await eventually(() => fake.calls.length >= voice.length, { what: 'the voice arm dialled' });
+      await fake.settle();
+      expect(fake.calls.map((x) => x.to).sort()).toEqual(voice.map(msisdn).sort());
+      g.clock.advance(HOUR);
+      g.core.crm.runPass();
+      const r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as { arms: Record<string, unknown>[] };
+      expect(r.arms[1]).toMatchObject({ name: 'voice', channel: 'call', assigned: voice.length, reached: answered, conversions: answered, cost: answered * 1.5, costPerConversion: 1.5 });
+      // The SMS arm's messages wait in the outbox (no SMSC here): handed over, not reached, nothing billed.
+      expect(r.arms[0]).toMatchObject({ name: 'sms', reached: 0, cost: 0, conversions: 0 });
+    } finally {
+      await gw?.stop();
+      gw = null;
+      await fake.stop();
+    }
   });
 
   it('refuses bad arms with a 400 naming the field, and changes nothing', async () => {
