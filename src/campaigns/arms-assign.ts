@@ -6,18 +6,19 @@ import { HOLDOUT_ARM } from './arms-validate';
 export type ArmChoice = CampaignArm | null;
 
 /**
- * THE place a recipient of a campaign with arms is given an arm: one draw from a hash of (campaign,
- * subscriber), so the same subscriber gets the same arm in every run and every process. The draw below
- * `holdoutPercent` is the holdout; the rest is split by the arms' shares. `holdoutPercent` is the
+ * THE place a recipient of a campaign with arms is given an arm: draws from a hash of (campaign,
+ * subscriber), so the same subscriber gets the same arm in every run and every process. One draw below
+ * `holdoutPercent` puts them in the holdout; another splits the rest by the arms' shares. `holdoutPercent` is the
  * campaign's own; a per-subscriber cap (core customers kept out of a control group beyond a configured
  * share: src/crm/tiers `cappedHoldoutPercent(percent, tier, cfg)`) is applied by the caller passing the
- * capped percent here; the draw is the same, so a capped subscriber moves from holdout to an arm only.
+ * capped percent here; the draws are the same, so a capped subscriber can only move from the holdout into the arm they would
+ * have had, never between arms.
  */
 export function assignArm(campaignId: string, subscriberId: number, arms: readonly CampaignArm[], holdoutPercent: number): ArmChoice {
-  const u = unitDraw(campaignId, 'arms', subscriberId);
   const h = Math.min(Math.max(holdoutPercent, 0), 100) / 100;
-  if (u < h) return null;
-  const v = h < 1 ? (u - h) / (1 - h) : 0;
+  if (unitDraw(campaignId, 'arms-holdout', subscriberId) < h) return null;
+  // A second, independent draw picks the arm, so the arm does not depend on the holdout percent.
+  const v = unitDraw(campaignId, 'arms', subscriberId);
   const total = arms.reduce((a, x) => a + (x.share ?? 1), 0);
   let acc = 0;
   for (const arm of arms) {
