@@ -207,7 +207,13 @@ ${table({
       if (!clientError(e)) throw e;
       return sendHtml(reply, newCampaignPage(deps, c, f, {}, { error: e.message }), e.status);
     }
-    accounts.audit(c.account.name, 'campaign.create', created.id, { kind: created.kind, channel: created.channel, segmentId: created.segmentId, status: created.status });
+    accounts.audit(c.account.name, 'campaign.create', created.id, {
+      kind: created.kind,
+      channel: created.channel,
+      segmentId: created.segmentId,
+      status: created.status,
+      ...(created.arms ? { arms: created.arms.map((a) => a.name), holdoutPercent: created.holdoutPercent, goal: created.goal?.type } : {}),
+    });
     return seeOther(reply, `/console/campaigns/${created.id}`, 'created');
   });
 
