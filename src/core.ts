@@ -80,12 +80,12 @@ export function buildCore(deps: CoreDeps) {
   const { crm, crmScheduler, reports } = buildCrm({ db, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
-  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs } = buildCampaigns({
+  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults } = buildCampaigns({
     config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
+  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
 }
 
 export type Core = ReturnType<typeof buildCore>;

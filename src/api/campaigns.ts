@@ -63,13 +63,14 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     return { items: c.runs(campaign.id).map((x) => c.runJson(x, campaign.channel)) };
   });
 
-  r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered', params: IdParams, response: { 200: Described(Results, 'Per run: handed over, blocked and why, delivery; poll results for a poll campaign.'), ...errors(400, 404) } } }, async (req) => {
+  r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered; per arm for a campaign with arms', params: IdParams, response: { 200: Described(Results, 'Per run: handed over, blocked and why, delivery; poll results for a poll campaign.'), ...errors(400, 404) } } }, async (req) => {
     const campaign = c.require(req.params.id);
     const results = c.results(campaign.id);
     if (campaign.pollId) {
       const poll = core.polls.find(campaign.pollId);
       if (poll) results.poll = core.pollResults.results(poll);
     }
+    if (campaign.arms && campaign.arms.length > 0) results.arms = core.armsResults.results(campaign, core.clock.now());
     return results;
   });
 

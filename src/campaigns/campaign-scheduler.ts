@@ -10,6 +10,7 @@ import type { Metrics } from '../lib/metrics';
 import { quietUntil, type QuietWindow } from '../messaging/quiet-hours';
 import type { Campaign, CampaignRepo, CampaignRun } from './campaign-repo';
 import { CampaignSender, type SendPorts } from './campaign-sender';
+import { ArmsRepo } from './arms-repo';
 import type { PollRepo } from './poll-repo';
 import type { PollTexts } from './poll-text';
 import { nextCronRun } from './schedule';
@@ -71,10 +72,12 @@ export class CampaignScheduler implements Lifecycle {
   private stopped = false;
   private started = false;
   private readonly handedCounter: Counter<string>;
+  private readonly armsRepo: ArmsRepo;
 
   constructor(private readonly d: SchedulerDeps) {
     this.log = d.log.child({ comp: 'campaigns' });
     this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.armsRepo = new ArmsRepo(d.db);
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
     d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], (g) => {
       if (!d.repo.isOpen()) return;
@@ -156,7 +159,7 @@ export class CampaignScheduler implements Lifecycle {
       if (!c) return;
       if (run.status === 'pending' && !this.select(run, c)) return;
       const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
-      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs });
+      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id } });
       let slice = performance.now();
       while (!this.stopped && progress.batches < maxBatches) {
         const res = this.batch(run.id, c, sender);

@@ -4,6 +4,8 @@ import type { BulkCommon, BulkRecipient, EnqueueResult } from '../messaging/type
 import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
 import type { Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
+import type { ArmsRepo } from './arms-repo';
+import { ArmsSender } from './arms-sender';
 
 /** A request the outbox refused (its slot in enqueueBulk's answer). */
 export interface Refused {
@@ -24,12 +26,16 @@ export interface SendPorts {
  */
 export class CampaignSender {
   private readonly texts = new Map<string, string>();
+  /** A campaign with arms sends through the arms fan-out (src/campaigns/arms-sender.ts). */
+  private readonly armed: ArmsSender | null;
 
   constructor(
     private readonly c: Campaign,
     private readonly poll: Poll | null,
-    private readonly d: { ports: SendPorts; pollRepo: PollRepo; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number },
-  ) {}
+    private readonly d: { ports: SendPorts; pollRepo: PollRepo; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number } },
+  ) {
+    this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, armsRepo: d.arms.repo, runId: d.arms.runId }) : null;
+  }
 
   /** The SMS text for a subscriber's language. */
   textFor(lang: string | null): string {
@@ -53,6 +59,7 @@ export class CampaignSender {
    * `slots[i]` is the paced earliest send time (undefined = now). Runs inside the batch transaction.
    */
   send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
+    if (this.armed) return this.armed.send(rows, slots, now);
     const updates = new Array<RecipientUpdate>(rows.length);
     if (this.c.channel === 'sms') {
       // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
@@ -96,7 +103,7 @@ export class CampaignSender {
 }
 
 /** A caller mistake for one recipient (an AppError) blocks that recipient, not the whole batch. */
-function guard<T>(fn: () => T): T | Refused {
+export function guard<T>(fn: () => T): T | Refused {
   try {
     return fn();
   } catch (e) {

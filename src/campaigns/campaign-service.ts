@@ -13,6 +13,8 @@ import type { SegmentService } from './segment-service';
 import { nextCronRun } from './schedule';
 import { assertLocalized } from './localized';
 import { CALL_STATES, SMS_STATES } from '../reports/delivery';
+import type { CampaignArm, CampaignGoal } from '../db/schema/campaigns';
+import { checkArms, type ArmsSetup } from './arms-validate';
 
 /** A run as the API shows it. */
 // A type alias (not an interface) so it is assignable to the API's open Record schema.
@@ -48,16 +50,22 @@ export interface CampaignInput {
   ratePerSecond?: number;
   /** Create without scheduling; POST /campaigns/:id/start schedules it. */
   draft?: boolean;
+  /** Offers tested: arms (each its own text, poll, channel or offer), a holdout and a goal with its window. */
+  arms?: CampaignArm[];
+  holdoutPercent?: number;
+  goal?: CampaignGoal;
 }
 
-export type CampaignPatch = Partial<Pick<CampaignInput, 'name' | 'text' | 'segmentId' | 'schedule' | 'flowId' | 'startNode'>> & { ratePerSecond?: number | null };
+export type CampaignPatch = Partial<Pick<CampaignInput, 'name' | 'text' | 'segmentId' | 'schedule' | 'flowId' | 'startNode' | 'arms' | 'holdoutPercent' | 'goal'>> & { ratePerSecond?: number | null };
 
 export interface CampaignServiceDeps {
   db: Db;
   clock: Clock;
   repo: CampaignRepo;
   segments: Pick<SegmentService, 'require' | 'find'>;
-  polls: Pick<PollService, 'require'>;
+  polls: Pick<PollService, 'require' | 'find'>;
+  /** Service ids of the catalogue (arms offer packages, goals name them). */
+  serviceIds: () => string[];
   flows: { byId(id: string): Flow | null | undefined };
   defaultTimezone: string;
   /** Wakes the scheduler (a campaign due now starts at once). */
@@ -77,6 +85,7 @@ export class CampaignService {
     const now = this.d.clock.now();
     this.d.segments.require(input.segmentId);
     const shape = this.checkKind(input);
+    const armed = this.checkArms(input, shape.flowId);
     const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
     const c: Campaign = {
       id: newId('cmp', now),
@@ -96,6 +105,7 @@ export class CampaignService {
       nextRunAt: input.draft ? null : sched.nextRunAt,
       runs: 0,
       lastRunAt: null,
+      ...armed,
       createdAt: now,
       updatedAt: now,
     };
@@ -130,6 +140,7 @@ export class CampaignService {
         segmentId: next.segmentId,
         schedule: {},
         channel: next.channel,
+        ...(next.arms ? { arms: patch.arms ?? next.arms } : patch.arms ? { arms: patch.arms } : {}),
         ...(next.text ? { text: next.text } : {}),
         ...(next.pollId ? { pollId: next.pollId } : {}),
         ...(next.flowId ? { flowId: next.flowId } : {}),
@@ -137,6 +148,18 @@ export class CampaignService {
       });
       next.flowId = shape.flowId;
       next.startNode = shape.startNode;
+      if (patch.arms !== undefined || patch.holdoutPercent !== undefined || patch.goal !== undefined) {
+        // Changing arms after some recipients were assigned would compare groups given different things.
+        if (c.runs > 0) throw conflict('ARMS_FIXED', `Campaign ${id} has already run; its arms, holdout and goal stay as they were so the comparison holds. Copy it into a new campaign to test other arms.`);
+        const merged = {
+          arms: patch.arms !== undefined ? patch.arms : next.arms,
+          holdoutPercent: patch.holdoutPercent !== undefined ? patch.holdoutPercent : next.holdoutPercent,
+          goal: patch.goal !== undefined ? patch.goal : next.goal,
+        };
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, ...merged }, next.flowId));
+      } else if (next.arms && patch.text !== undefined) {
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, arms: next.arms, holdoutPercent: next.holdoutPercent, goal: next.goal }, next.flowId));
+      }
       if (patch.schedule) {
         const s = parseSchedule(patch.schedule, next.timezone, now);
         next.scheduleAt = s.scheduleAt;
@@ -272,6 +295,7 @@ export class CampaignService {
       ...(c.pollId ? { pollId: c.pollId } : {}),
       ...(c.flowId ? { flowId: c.flowId } : {}),
       ...(c.startNode ? { startNode: c.startNode } : {}),
+      ...(c.arms ? { arms: c.arms, holdoutPercent: c.holdoutPercent ?? 0, goal: c.goal } : {}),
       schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
       ratePerSecond: c.ratePerSecond,
       nextRunAt: iso(c.nextRunAt),
@@ -325,7 +349,8 @@ export class CampaignService {
     if (input.text !== undefined) assertLocalized(input.text, 'text');
     const hasText = input.text !== undefined;
     if (input.kind === 'sms') {
-      if (!hasText) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign needs text per language, e.g. { "en": "...", "sw": "..." }.');
+      // With arms, each SMS arm carries its own text (checked by checkArms).
+      if (!hasText && !(input.arms && input.arms.length > 0)) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign needs text per language, e.g. { "en": "...", "sw": "..." }.');
       if (input.pollId || input.flowId) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign takes text only; use kind poll (pollId) or call (flowId).');
       if (input.channel === 'call') throw badRequest('INVALID_CAMPAIGN', 'An sms campaign goes by SMS; use kind call for calls.');
       return { channel: 'sms', flowId: null, startNode: null };
@@ -354,6 +379,19 @@ export class CampaignService {
     }
     if (input.startNode !== undefined && !flow.nodes[input.startNode]) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no node "${input.startNode}".`);
     return { channel, flowId: flow.id, startNode: input.startNode ?? node.id };
+  }
+
+  /** Arms, holdout and goal checked against the kind, the catalogue, polls and flows (400 INVALID_ARMS naming the field). */
+  private checkArms(input: { kind: CampaignInput['kind']; text?: Record<string, string> | undefined; pollId?: string | undefined; arms?: CampaignArm[] | null; holdoutPercent?: number | null; goal?: CampaignGoal | null }, flowId: string | null): ArmsSetup {
+    return checkArms(input, {
+      kind: input.kind,
+      text: input.text ?? null,
+      pollId: input.pollId ?? null,
+      flowId,
+      flow: (id) => this.d.flows.byId(id),
+      poll: (id) => this.d.polls.find(id),
+      serviceIds: this.d.serviceIds,
+    });
   }
 
   private flow(id: string): Flow {

@@ -10,6 +10,9 @@ import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueRequest, Enqueue
 import type { EffectHandler } from '../sessions/session-service';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
+import { CrmStateStore } from '../crm/crm-state-store';
+import { ArmsRepo } from './arms-repo';
+import { ArmsResults } from './arms-results';
 import { CampaignRepo } from './campaign-repo';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
@@ -108,7 +111,9 @@ export function buildCampaigns(d: CampaignsDeps) {
     flows: d.flows,
     defaultTimezone: d.config.defaults.timezone,
     kick: () => scheduler.kick(),
+    serviceIds: () => d.config.services.map((s) => s.id),
   });
+  const armsResults = new ArmsResults({ repo: new ArmsRepo(d.db), state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     db: d.db,
     log: d.log,
@@ -140,7 +145,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     leaseMs: cfg.leaseSeconds * 1000,
   });
 
-  return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs };
+  return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults };
 }
 
 function pollNodeContent(node: PollNode): { id: string; text: Record<string, string>; answers: Record<string, string>[] } {

@@ -13,6 +13,7 @@ import type { MessagingPort } from '../messaging/types';
 import { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
+import { countArmConversions } from '../campaigns/arms-conversion-store';
 import { ActivityStore } from './activity-store';
 import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
@@ -63,6 +64,8 @@ export interface PassSummary {
   ineligible: Record<string, number>;
   expired: number;
   outcomesClosed: number;
+  /** Campaign-arm assignments that converted (src/campaigns/arms-conversion-store.ts). */
+  armConversions?: number;
   refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };
   durationMs: number;
@@ -189,6 +192,10 @@ export class CrmService {
       if (cfg.act) this.actOnDue(now, summary);
       summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
       phase('act', t);
+
+      t = performance.now();
+      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
+      phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
       const cpu = process.cpuUsage(cpu0);

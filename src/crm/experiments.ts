@@ -16,6 +16,11 @@ function fnv1a(s: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** A uniform number in [0, 1) fixed by (salt, kind, subscriber): the draw behind holdouts and campaign arms. */
+export function unitDraw(salt: string, kind: string, subscriberId: number): number {
+  return fnv1a(`${salt}|${kind}|${subscriberId}`) / 4294967296;
+}
+
 /** Whether the subscriber is in the holdout of this intervention kind. */
 export function inHoldout(salt: string, kind: string, subscriberId: number, percent: number): boolean {
   if (percent <= 0) return false;

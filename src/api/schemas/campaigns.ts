@@ -15,6 +15,37 @@ export const Schedule = Type.Object(
   },
   { additionalProperties: false },
 );
+/** One arm of a campaign with arms (offers tested). */
+export const Arm = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 40, description: 'Unique in the campaign; not "holdout".' }),
+    text: Type.Optional(Localized),
+    pollId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Poll campaigns: the poll this arm asks (else the campaign\'s).' })),
+    channel: Type.Optional(StringEnum(['sms', 'call'] as const, { description: 'How this arm reaches people (default sms; call runs flowId).' })),
+    flowId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    startNode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The package this arm offers.' })),
+    price: Type.Optional(Type.String({ minLength: 1, maxLength: 60, description: 'The price as told to subscribers, e.g. "KES 10 a week".' })),
+    share: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Relative weight among arms (default 1).' })),
+  },
+  { additionalProperties: false },
+);
+
+/** What counts as a conversion, within how many days of being assigned. */
+export const Goal = Type.Object(
+  {
+    type: StringEnum(['subscribed', 'reached_content', 'renewed', 'answered'] as const),
+    serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'subscribed / renewed: that service only.' })),
+    flowId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'reached_content: in that flow only.' })),
+    nodeId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'reached_content: that content node only.' })),
+    pollId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "answered: the poll (default the campaign's)." })),
+    windowDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  },
+  { additionalProperties: false },
+);
+const Arms = Type.Array(Arm, { minItems: 1, maxItems: 6, description: 'Arms assigned at random per subscriber (hash of campaign and subscriber).' });
+const HoldoutPercent = Type.Integer({ minimum: 0, maximum: 90, description: 'Share of recipients sent nothing (the baseline of uplift).' });
+
 const Rate = Type.Integer({ minimum: 1, maximum: 100_000, description: 'Messages or calls handed over per second.' });
 const Id = Type.String({ minLength: 1, maxLength: 100 });
 
@@ -32,6 +63,9 @@ export const CreateBody = Type.Object(
     schedule: Schedule,
     ratePerSecond: Type.Optional(Rate),
     draft: Type.Optional(Type.Boolean({ description: 'Save without scheduling; start it later.' })),
+    arms: Type.Optional(Arms),
+    holdoutPercent: Type.Optional(HoldoutPercent),
+    goal: Type.Optional(Goal),
   },
   { additionalProperties: false },
 );
@@ -46,6 +80,9 @@ export const PatchBody = Type.Object(
     startNode: Type.Optional(Id),
     schedule: Type.Optional(Schedule),
     ratePerSecond: Type.Optional(Nullable(Rate)),
+    arms: Type.Optional(Arms),
+    holdoutPercent: Type.Optional(HoldoutPercent),
+    goal: Type.Optional(Goal),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -97,6 +134,9 @@ const campaignFields = {
   pollId: Type.Optional(Type.String()),
   flowId: Type.Optional(Type.String()),
   startNode: Type.Optional(Type.String()),
+  arms: Type.Optional(Type.Array(Open({ name: Type.String() }))),
+  holdoutPercent: Type.Optional(Type.Integer()),
+  goal: Type.Optional(Open({ type: Type.String(), windowDays: Type.Integer() })),
   schedule: Open({ at: Type.Optional(Timestamp()), cron: Type.Optional(Type.String()), timezone: Type.String() }),
   ratePerSecond: Nullable(Type.Integer()),
   nextRunAt: MaybeTimestamp(),
@@ -124,6 +164,7 @@ export const Results = Open({
   totals: Type.Optional(Open({})),
   runs: Type.Optional(Type.Array(Open({}))),
   poll: Type.Optional(Open({}, { description: 'Poll results, for a poll campaign.' })),
+  arms: Type.Optional(Open({}, { description: 'Campaigns with arms: per arm assigned, reach, conversions with 95% interval, uplift against the holdout, cost, pending windows, and the winner.' })),
 });
 
 /** A page of one run's recipients. */

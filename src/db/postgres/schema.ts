@@ -25,6 +25,7 @@ export const {
   campaigns,
   campaignRuns,
   campaignRecipients,
+  campaignAssignments,
   crmState,
   crmSubscribers,
   crmLapseDays,

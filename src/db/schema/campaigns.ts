@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
 import { subscribers } from './core';
 
@@ -93,11 +94,42 @@ export const campaigns = sqliteTable(
     nextRunAt: integer('next_run_at'),
     runs: integer('runs').notNull().default(0),
     lastRunAt: integer('last_run_at'),
+    /** Offers tested (src/campaigns/arms-*.ts): the arms, null for a campaign without arms. */
+    arms: text('arms', { mode: 'json' }).$type<CampaignArm[]>(),
+    /** Share of recipients (0-100) held out: assigned and followed, sent nothing. */
+    holdoutPercent: integer('holdout_percent'),
+    /** What counts as a conversion and within how many days of assignment. */
+    goal: text('goal', { mode: 'json' }).$type<CampaignGoal>(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('campaigns_due_idx').on(t.status, t.nextRunAt)],
 );
+
+/** One arm of a campaign: its own message, poll, channel or offer, and its share of the non-held-out recipients. */
+export interface CampaignArm {
+  name: string;
+  text?: Record<string, string>;
+  pollId?: string;
+  channel?: 'sms' | 'call';
+  flowId?: string;
+  startNode?: string;
+  /** The package offered (a service id of the catalogue) and its price as told to subscribers. */
+  serviceId?: string;
+  price?: string;
+  /** Relative weight (default 1). */
+  share?: number;
+}
+
+/** A campaign's goal: subscribed (to a service), reached_content (a node / flow), renewed, answered (a poll). */
+export interface CampaignGoal {
+  type: 'subscribed' | 'reached_content' | 'renewed' | 'answered';
+  serviceId?: string;
+  flowId?: string;
+  nodeId?: string;
+  pollId?: string;
+  windowDays: number;
+}
 
 /**
  * One firing of a campaign. The lease (owner + expiry, taken with one conditional UPDATE) makes sure a
@@ -145,4 +177,37 @@ export const campaignRecipients = sqliteTable(
     at: integer('at'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.subscriberId] })],
+);
+
+/**
+ * Which arm (or `holdout`) each recipient of a campaign with arms was given, the first time it was
+ * chosen; the send (message or call id) and the first conversion inside the goal's window (set by the
+ * CRM pass, src/campaigns/arms-conversion-store.ts). Holdout rows are how conversions without a message are counted.
+ */
+export const campaignAssignments = sqliteTable(
+  'campaign_assignments',
+  {
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
+    /** Arm name, or `holdout`. */
+    arm: text('arm').notNull(),
+    runId: integer('run_id').notNull(),
+    channel: text('channel', { enum: ['sms', 'call', 'none'] }).notNull(),
+    /** Outbox message id or call id; null for the holdout or when the outbox refused. */
+    ref: text('ref'),
+    assignedAt: integer('assigned_at').notNull(),
+    convertedAt: integer('converted_at'),
+    /** When the SMS was delivered or the call answered (copied by the CRM pass from the outbox / call row). */
+    reachedAt: integer('reached_at'),
+    /** What it cost in minor units: SMS parts the SMSC accepted at crm.costs.smsPart, an answered call as billed. */
+    costMinor: integer('cost_minor').notNull().default(0),
+    /** True once the message or call reached a final state (nothing more to copy); the holdout is settled at once. */
+    settled: integer('settled', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.subscriberId] }),
+    // Covering: the per-arm sums of GET /campaigns/:id/results read this index only (a million recipients well under a second).
+    index('campaign_assignments_arm_idx').on(t.campaignId, t.arm, t.convertedAt, t.reachedAt, t.costMinor, t.assignedAt),
+    index('campaign_assignments_unsettled_idx').on(t.campaignId).where(sql`settled = false`),
+  ],
 );

@@ -9,6 +9,7 @@ import { field } from '../../ui/field';
 import { blankSchedule, readScheduleFields, scheduleFieldsOf, toScheduleInput, type ScheduleFields, type ScheduleProblem } from './schedule-form';
 import { scheduleErrors, scheduleFieldset } from './schedule-fieldset';
 import { zoneName } from './schedule-words';
+import { armsFieldset, armsInWords, blankArms, checkArmsFields, readArmsFields, type ArmsFields } from './arms-form';
 
 // The campaign form (create and edit). What is sent follows from the fields: a poll chosen makes a poll
 // campaign (by SMS, or by call into a flow with the poll's node); no poll makes an SMS with the message,
@@ -109,10 +110,13 @@ export interface CampaignFields {
   flowId: string;
   rate: string;
   schedule: ScheduleFields;
+  /** Offers tested (arms-form.ts): arm slots, holdout, goal. */
+  arms: ArmsFields;
 }
 
-type FieldName = Exclude<keyof CampaignFields, 'schedule'> | ScheduleProblem;
-export type CampaignErrors = Partial<Record<FieldName, string>>;
+type FieldName = Exclude<keyof CampaignFields, 'schedule' | 'arms'> | ScheduleProblem;
+/** Errors by field name (the arms' fields are named arm0Name, holdoutPercent, ...). */
+export type CampaignErrors = Partial<Record<FieldName, string>> & { [armField: string]: string | undefined };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.replace(/\r\n/g, '\n').trim() : '');
 
@@ -128,12 +132,13 @@ export function readCampaignFields(body: Record<string, unknown>, defaultTz: str
     flowId: str(body.flowId),
     rate: str(body.rate),
     schedule: readScheduleFields(body, defaultTz),
+    arms: readArmsFields(body),
   };
 }
 
 /** Blank fields for a new campaign (a poll chosen beforehand when given). */
 export function blankCampaign(timezone: string, pollId = ''): CampaignFields {
-  return { name: '', segmentId: '', pollId, messageEn: '', messageSw: '', channel: 'sms', flowId: '', rate: '', schedule: blankSchedule(timezone) };
+  return { name: '', segmentId: '', pollId, messageEn: '', messageSw: '', channel: 'sms', flowId: '', rate: '', schedule: blankSchedule(timezone), arms: blankArms() };
 }
 
 /** The fields showing a stored campaign. */
@@ -148,6 +153,7 @@ export function campaignFieldsOf(c: Campaign): CampaignFields {
     flowId: c.flowId ?? '',
     rate: c.ratePerSecond === null ? '' : String(c.ratePerSecond),
     schedule: scheduleFieldsOf(c),
+    arms: blankArms(),
   };
 }
 
@@ -168,7 +174,9 @@ export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignField
     if (!poll || poll.status !== 'open') errors.pollId = t.pollMissing;
   }
   const text = textOf(f);
-  if (kind === 'sms' && !text) errors.messageEn = t.messageNeeded;
+  const armed = checkArmsFields(core, c, f.arms, { channel: f.channel, pollId: f.pollId });
+  Object.assign(errors, armed.errors);
+  if (kind === 'sms' && !text && !armed.value.arms) errors.messageEn = t.messageNeeded;
   if (kind === 'call' && text) errors.messageEn = t.messageForCall;
   if (f.channel === 'call' && !f.flowId) errors.flowId = t.flowNeeded;
   if (f.channel === 'sms' && f.flowId) errors.flowId = t.flowForSms;
@@ -185,6 +193,7 @@ export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignField
       schedule: toScheduleInput(f.schedule),
       ...(f.rate ? { ratePerSecond: Number(f.rate) } : {}),
       ...(draft ? { draft: true } : {}),
+      ...armed.value,
     },
   };
 }
@@ -194,7 +203,7 @@ export function checkCampaignEdit(core: Core, c: ConsoleContext, stored: Campaig
   const t = T(c.lang);
   const errors = commonErrors(core, c, f);
   const text = textOf(f);
-  if (stored.kind === 'sms' && !text) errors.messageEn = t.messageNeeded;
+  if (stored.kind === 'sms' && !text && !stored.arms) errors.messageEn = t.messageNeeded;
   if (stored.kind === 'poll' && stored.text && !text) errors.messageEn = t.messageKept;
   if (stored.channel === 'call' && !f.flowId) errors.flowId = t.flowNeeded;
   if (Object.keys(errors).length > 0) return { errors, patch: null };
@@ -259,9 +268,9 @@ ${field({ name: 'segmentId', label: t.segment, type: 'select', value: f.segmentI
 <div id="recipients-preview" aria-live="polite">${opts.preview ?? null}</div>
 ${stored ? null : html`<button type="submit" name="preview" value="1" class="secondary">${t.preview}</button>`}
 ${stored
-  ? html`<p>${t.fixed(contentInWords(c, core, stored))}</p>`
+  ? html`<p>${t.fixed(contentInWords(c, core, stored))}</p>${armsInWords(c, stored) ? html`<p id="arms-fixed">${armsInWords(c, stored)}</p>` : null}`
   : html`${field({ name: 'pollId', label: t.poll, type: 'select', value: f.pollId, error: errors.pollId, help: t.pollHelp, options: [{ value: '', label: t.noPoll }, ...polls] })}
-${field({ name: 'channel', label: t.channel, type: 'select', value: f.channel, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }] })}`}
+${field({ name: 'channel', label: t.channel, type: 'select', value: f.channel, error: errors.channel, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }] })}`}
 ${stored && stored.kind === 'call' && !stored.pollId
   ? null
   : html`<div class="grid">
@@ -269,6 +278,7 @@ ${stored && stored.kind === 'call' && !stored.pollId
 <div>${field({ name: 'messageSw', label: t.messageSw, type: 'textarea', value: f.messageSw, error: errors.messageSw, attrs: 'rows="3" lang="sw"' })}</div>
 </div>`}
 ${stored && stored.channel === 'sms' ? null : field({ name: 'flowId', label: t.flow, type: 'select', value: f.flowId, error: errors.flowId, help: t.flowHelp, options: [{ value: '', label: t.noFlow }, ...flows] })}
+${stored ? null : armsFieldset(core, c, f.arms, errors as Record<string, string>)}
 ${scheduleFieldset(c, f.schedule, errors)}
 ${field({ name: 'rate', label: t.rate, type: 'number', value: f.rate, error: errors.rate, help: t.rateHelp, attrs: 'min="1" max="100000" step="1" inputmode="numeric"' })}
 <p><small>${quiet ? t.quiet(quiet.start, quiet.end, zoneName(core.config.messaging.timezone)) : t.noQuiet}</small></p>

@@ -11,6 +11,7 @@ import { table } from '../../ui/table';
 import { blankCampaign, campaignFieldsOf, campaignForm, checkCampaignEdit, checkNewCampaign, contentInWords, readCampaignFields, type CampaignErrors, type CampaignFields } from './campaign-form';
 import { progressSection, statusActions, statusBadge, type ProgressJson } from './campaign-progress';
 import { scheduleInWords } from './schedule-words';
+import { armsResultsSection } from './arms-results';
 
 const T = texts(
   {
@@ -140,6 +141,7 @@ function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Campaign, 
 </section>
 ${statusActions(c, campaign)}
 ${progressSection(c, campaign.id, resultsOf(deps, campaign.id))}
+${campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, core.armsResults.results(campaign, core.clock.now())) : null}
 ${editable
   ? html`<section aria-labelledby="edit-h"><details${form.open ? html` open` : ''}><summary role="button" class="secondary" id="edit-h">${t.edit}</summary>
 ${campaignForm(core, c, form.f, form.errors, { stored: campaign })}</details></section>`
@@ -205,7 +207,13 @@ ${table({
       if (!clientError(e)) throw e;
       return sendHtml(reply, newCampaignPage(deps, c, f, {}, { error: e.message }), e.status);
     }
-    accounts.audit(c.account.name, 'campaign.create', created.id, { kind: created.kind, channel: created.channel, segmentId: created.segmentId, status: created.status });
+    accounts.audit(c.account.name, 'campaign.create', created.id, {
+      kind: created.kind,
+      channel: created.channel,
+      segmentId: created.segmentId,
+      status: created.status,
+      ...(created.arms ? { arms: created.arms.map((a) => a.name), holdoutPercent: created.holdoutPercent, goal: created.goal?.type } : {}),
+    });
     return seeOther(reply, `/console/campaigns/${created.id}`, 'created');
   });
 

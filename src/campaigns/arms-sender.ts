@@ -1,0 +1,130 @@
+import type { CampaignArm } from '../db/schema/campaigns';
+import type { BulkRecipient } from '../messaging/types';
+import { armName, assignArm } from './arms-assign';
+import type { ArmsRepo, AssignmentRow } from './arms-repo';
+import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
+import type { SendPorts } from './campaign-sender';
+import { guard, type Refused } from './campaign-sender';
+import type { Poll, PollRepo } from './poll-repo';
+import { pick, pollSms, type PollTexts } from './poll-text';
+
+/** What the arms fan-out needs besides the campaign. */
+export interface ArmsSenderDeps {
+  ports: SendPorts;
+  pollRepo: PollRepo;
+  armsRepo: ArmsRepo;
+  runId: number;
+  pollTexts: PollTexts;
+  defaultLanguage: string;
+  replyWindowMs: number;
+}
+
+type Sent = { id: string; status: 'queued' | 'blocked'; reason?: string; sendAt?: number } | Refused;
+
+/**
+ * The fan-out of a campaign with arms: each recipient is given an arm (arms-assign.ts) and gets that
+ * arm's text, poll or call; the holdout gets nothing and is marked blocked with reason `holdout`. Every
+ * recipient's arm is written to campaign_assignments in the batch's transaction, so conversions are
+ * counted for the holdout as for the arms.
+ */
+export class ArmsSender {
+  private readonly texts = new Map<string, string>();
+  private readonly polls = new Map<string, Poll | null>();
+  private readonly arms: CampaignArm[];
+
+  constructor(
+    private readonly c: Campaign,
+    private readonly d: ArmsSenderDeps,
+  ) {
+    this.arms = c.arms ?? [];
+  }
+
+  /** Hands a batch over arm by arm; returns what happened to each recipient (holdout: blocked, `holdout`). */
+  send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
+    const updates = new Array<RecipientUpdate>(rows.length);
+    const assigned = new Array<AssignmentRow>(rows.length);
+    const sms: { i: number; arm: CampaignArm }[] = [];
+    const smsReq: BulkRecipient[] = [];
+    rows.forEach((r, i) => {
+      const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.c.holdoutPercent ?? 0);
+      const at = Math.max(slots[i] ?? now, now);
+      if (!arm) {
+        updates[i] = { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: 'holdout' };
+        assigned[i] = { subscriberId: r.subscriberId, arm: armName(arm), channel: 'none', ref: null, assignedAt: at };
+        return;
+      }
+      if (arm.channel === 'call') {
+        const res = guard(() =>
+          this.d.ports.calls.enqueue({
+            to: r.msisdn,
+            flowId: arm.flowId ?? this.c.flowId!,
+            ...((arm.startNode ?? this.c.startNode) ? { startNode: (arm.startNode ?? this.c.startNode)! } : {}),
+            kind: 'promotional',
+            source: 'campaign',
+            sourceRef: this.c.id,
+            ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
+          }),
+        );
+        updates[i] = this.outcome(r, res, arm, slots[i], now);
+        assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'call', ref: 'error' in res ? null : res.id, assignedAt: at };
+        return;
+      }
+      sms.push({ i, arm });
+      smsReq.push({
+        subscriberId: r.subscriberId,
+        msisdn: r.msisdn,
+        operator: r.operator,
+        optedOut: r.optedOut === 1,
+        text: this.textFor(arm, r.language),
+        ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
+      });
+    });
+    if (smsReq.length > 0) {
+      const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, smsReq);
+      sms.forEach(({ i, arm }, k) => {
+        const r = rows[i]!;
+        const res = results[k]!;
+        updates[i] = this.outcome(r, res, arm, slots[i], now);
+        assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'sms', ref: 'error' in res ? null : res.id, assignedAt: Math.max(slots[i] ?? now, now) };
+      });
+    }
+    this.d.armsRepo.assign(this.c.id, this.d.runId, assigned);
+    return updates;
+  }
+
+  /** The SMS of an arm in a language: the arm's text (else the campaign's), then its poll's question. */
+  textFor(arm: CampaignArm, lang: string | null): string {
+    const key = `${arm.name}\u0000${lang ?? ''}`;
+    let t = this.texts.get(key);
+    if (t === undefined) {
+      const own = arm.text ?? this.c.text;
+      const intro = own ? pick(own, lang, this.d.defaultLanguage) : '';
+      const poll = this.pollOf(arm);
+      if (this.c.kind === 'poll' && poll) {
+        const body = pollSms(poll, lang, this.d.defaultLanguage, this.d.pollTexts);
+        t = intro ? `${intro}\n${body}` : body;
+      } else {
+        t = intro;
+      }
+      this.texts.set(key, t);
+    }
+    return t;
+  }
+
+  private pollOf(arm: CampaignArm): Poll | null {
+    const id = arm.pollId ?? this.c.pollId;
+    if (!id) return null;
+    if (!this.polls.has(id)) this.polls.set(id, this.d.pollRepo.find(id));
+    return this.polls.get(id) ?? null;
+  }
+
+  private outcome(r: RecipientRow, res: Sent, arm: CampaignArm, slot: number | undefined, now: number): RecipientUpdate {
+    if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
+    const poll = this.c.kind === 'poll' ? this.pollOf(arm) : null;
+    if (res.status === 'queued' && poll) {
+      const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
+      this.d.pollRepo.upsertInvite({ pollId: poll.id, subscriberId: r.subscriberId, channel: 'sms', campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
+    }
+    return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
+  }
+}
