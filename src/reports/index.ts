@@ -10,6 +10,7 @@ import { discoveryReport } from './discovery';
 import { findingsReport } from './findings';
 import { funnelReport } from './funnel';
 import { interventionsReport, type OutcomeWindows } from './interventions';
+import { onboardingReport } from './onboarding';
 import { payingUsingReport } from './paying-using';
 import { parseRange, rangeJson, type RangeQuery } from './range';
 import { retentionReport } from './retention';
@@ -50,6 +51,7 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
+  onboarding: 'new subscribers who joined in the range, onboarded vs held out: welcome delivery, first-go discovery after the welcome and 30-day retention with uplift (95% CI), pending windows; the stuck-early follow-up; the shortcuts the welcome carries per region and crop',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -61,7 +63,7 @@ function profileFieldNames(config: object): string[] | null {
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
   constructor(
-    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> & Partial<Pick<Config, 'profile'>> },
+    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
   ) {
     this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
     this.stores = new ReportStores(d.db);
@@ -109,6 +111,9 @@ export class Reports {
         break;
       case 'findings':
         body = findingsReport(stores.findings, range);
+        break;
+      case 'onboarding':
+        body = onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

@@ -39,6 +39,9 @@ export const INTERVENTION_TRUTH = {
     nudge: { outcome: 'reachedContent', moveShare: 0.2 },
     education_sms: { outcome: 'reachedContent', moveShare: 0.2 },
     voice_guidance: { outcome: 'reachedContent', moveShare: 0.25 },
+    // Onboarding's effects are planted on first-go discovery and retention instead (ONBOARDING_TRUTH).
+    welcome: { outcome: 'reachedContent', moveShare: 0 },
+    onboarding_followup: { outcome: 'reachedContent', moveShare: 0 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 

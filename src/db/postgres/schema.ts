@@ -43,6 +43,8 @@ export const {
   crmSnapshots,
   crmRiskRankings,
   crmPasses,
+  crmOnboarding,
+  crmOnboardingContent,
   importJobs,
   importRejections,
   consoleAccounts,

@@ -1,3 +1,4 @@
+import { OnboardingReportStore } from './onboarding-store';
 import type { Db } from '../../db/client';
 import { DiscoveryStore } from './discovery-store';
 import { FindingsStore } from './findings-store';
@@ -61,6 +62,11 @@ export class ReportStores {
   /** Interventions: exposure, outcomes, open windows. */
   get interventions(): InterventionsStore {
     return this.once('interventions', () => new InterventionsStore(this.db));
+  }
+
+  /** Onboarding: new subscribers by arm, their first episode and retention. */
+  get onboarding(): OnboardingReportStore {
+    return this.once('onboarding', () => new OnboardingReportStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {
