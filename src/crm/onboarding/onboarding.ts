@@ -48,9 +48,18 @@ export class Onboarding {
 
   /** The welcome's shortcut lines for a subscriber (`*384*1*1*1# Maize`), best first. */
   shortcutLines(sub: Pick<Subscriber, 'region' | 'crop'>, lang: string, now: number): string[] {
-    return this.ranking(now)
-      .for(sub.region, sub.crop)
-      .map((s) => `${s.shortcut} ${this.d.index.topic(s.flowId, s.nodeId, lang)}`);
+    const picked: { flowId: string; nodeId: string; shortcut: string }[] = [...this.ranking(now).for(sub.region, sub.crop)];
+    // Before anyone has found anything (a new service), the main menu's own options stand in.
+    const main = this.d.index.mainFlow();
+    const start = main?.nodes[main.start];
+    if (main && start?.type === 'menu') {
+      for (const o of start.options) {
+        if (picked.length >= this.d.config.crm.onboarding.shortcuts) break;
+        const shortcut = this.d.index.shortcut(main.id, o.next);
+        if (shortcut && !picked.some((p) => p.flowId === main.id && p.nodeId === o.next)) picked.push({ flowId: main.id, nodeId: o.next, shortcut });
+      }
+    }
+    return picked.map((s) => `${s.shortcut} ${this.d.index.topic(s.flowId, s.nodeId, lang)}`);
   }
 
   /** What one pass keeps for onboarding while it reads the log: attach `tap` to the finished episodes. */
