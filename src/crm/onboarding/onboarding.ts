@@ -82,7 +82,7 @@ export class OnboardingTracker {
     private readonly now: number,
   ) {
     const cfg = d.config.crm.onboarding;
-    this.waiting = cfg.enabled ? journey.store.waiting(now - cfg.retentionDays * DAY) : new Map();
+    this.waiting = cfg.enabled ? journey.store.waiting(now - cfg.retentionDays * DAY) : new Map<number, number>();
   }
 
   private dim(sub: number, d: 'region' | 'crop'): string | null {

@@ -32,7 +32,7 @@ export class ShortcutRanking {
   ) {
     const add = (m: Map<string, Counts>, k: string, node: string, n: number) => {
       let c = m.get(k);
-      if (!c) m.set(k, (c = new Map()));
+      if (!c) m.set(k, (c = new Map<string, number>()));
       c.set(node, (c.get(node) ?? 0) + n);
     };
     for (const r of rows) {
