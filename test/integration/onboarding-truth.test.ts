@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageEvent } from '../../src/usage/usage-log';
+import { maizeVisit } from '../helpers/onboarding';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { seededRandom } from '../helpers/rng';
 
@@ -11,29 +12,11 @@ const DAY = 24 * HOUR;
 const T0 = Date.parse('2026-10-01T06:00:00Z'); // 09:00 in Nairobi
 const N = 800;
 const PLANT = { firstGo: { treatment: 0.7, holdout: 0.45 }, retained: { treatment: 0.6, holdout: 0.4 } };
-const FLOW = 'crop-advice';
 const SEED = 1;
 
 let gw: TestGateway;
 const arms = new Map<number, 'treatment' | 'holdout'>();
 const planted = { firstGo: { treatment: [0, 0], holdout: [0, 0] }, retained: { treatment: [0, 0], holdout: [0, 0] } };
-let seq = 0;
-
-/** One USSD visit as the engine logs it: straight to maize pests, or a stumble (an invalid input) on the way. */
-function visit(sub: number, at: number, clean: boolean): UsageEvent[] {
-  const sessionId = `ses_truth_${++seq}`;
-  const e = (dt: number, type: UsageEvent['type'], nodeId: string | null, detail: Record<string, unknown> | null = null): UsageEvent => ({ at: at + dt * 1000, subscriberId: sub, channel: 'ussd', type, sessionId, flowId: FLOW, nodeId, detail });
-  return [
-    e(0, 'session_start', null, { dialect: 'africastalking' }),
-    e(1, 'menu', 'main'),
-    e(6, 'menu', 'crops'),
-    ...(clean ? [] : [e(9, 'input_invalid', 'crops', { input: '9' })]),
-    e(12, 'menu', 'maize'),
-    e(18, 'content', 'maize-pests'),
-    e(40, 'session_end', 'maize-pests', { reason: 'user_exit' }),
-  ];
-}
-
 const pass = (at: number) => {
   gw.clock.set(at);
   return gw.core.crm.runPass(at);
@@ -50,7 +33,7 @@ beforeAll(async () => {
     ids.push(s.id);
   }
   // Day 0: everyone's first visit (a stumble, so the first visit itself says nothing), then the pass welcomes them.
-  gw.core.usage.record(ids.flatMap((id, i) => visit(id, T0 + i * 1000, false)));
+  gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
   const welcomed = pass(T0 + 3 * HOUR);
   expect(welcomed.findings.new_subscriber).toBe(N);
   for (const id of ids) arms.set(id, gw.core.crm.onboarding.store.get(id)!.arm as 'treatment' | 'holdout');
@@ -62,11 +45,11 @@ beforeAll(async () => {
     const clean = rnd() < PLANT.firstGo[arm];
     planted.firstGo[arm][0]! += 1;
     planted.firstGo[arm][1]! += clean ? 1 : 0;
-    day1.push(...visit(id, T0 + DAY + i * 1000, clean));
+    day1.push(...maizeVisit(id, T0 + DAY + i * 1000, clean));
     const stays = rnd() < PLANT.retained[arm];
     planted.retained[arm][0]! += 1;
     planted.retained[arm][1]! += stays ? 1 : 0;
-    if (stays) day26.push(...visit(id, T0 + 26 * DAY + i * 1000, true));
+    if (stays) day26.push(...maizeVisit(id, T0 + 26 * DAY + i * 1000, true));
   });
   gw.core.usage.record(day1);
   pass(T0 + DAY + 3 * HOUR);
