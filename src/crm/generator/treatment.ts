@@ -122,6 +122,15 @@ export class TreatmentSim {
     this.store = new TreatmentStore(db);
   }
 
+  /** Welcome decisions settled since the last call (onboarding follows them), then forgotten here. */
+  takeWelcomes(): Track[] {
+    const w = this.welcomes;
+    this.welcomes = [];
+    return w;
+  }
+
+  private welcomes: Track[] = [];
+
   /** Whether subscriber index `i` has an intervention being followed. */
   has(i: number): boolean {
     return this.bySub.has(i);
@@ -165,6 +174,7 @@ export class TreatmentSim {
         }
       }
       this.tracks.push(t);
+      if (t.kind === 'welcome') this.welcomes.push(t);
       const list = this.bySub.get(i) ?? [];
       list.push(t);
       this.bySub.set(i, list);
