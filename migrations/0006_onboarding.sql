@@ -16,7 +16,7 @@ CREATE TABLE `crm_onboarding` (
 	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `crm_onboarding_join_idx` ON `crm_onboarding` (`join_day`);--> statement-breakpoint
+CREATE INDEX `crm_onboarding_join_idx` ON `crm_onboarding` (`join_day`,`arm`,`via`,`episode_at`,`first_go`,`retained`);--> statement-breakpoint
 CREATE INDEX `crm_onboarding_open_idx` ON `crm_onboarding` (`retained`,`joined_at`);--> statement-breakpoint
 CREATE TABLE `crm_onboarding_content` (
 	`day` integer NOT NULL,

@@ -26,5 +26,5 @@ CREATE TABLE "crm_onboarding_content" (
 );
 --> statement-breakpoint
 ALTER TABLE "crm_onboarding" ADD CONSTRAINT "crm_onboarding_subscriber_id_subscribers_id_fk" FOREIGN KEY ("subscriber_id") REFERENCES "public"."subscribers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "crm_onboarding_join_idx" ON "crm_onboarding" USING btree ("join_day");--> statement-breakpoint
+CREATE INDEX "crm_onboarding_join_idx" ON "crm_onboarding" USING btree ("join_day","arm","via","episode_at","first_go","retained");--> statement-breakpoint
 CREATE INDEX "crm_onboarding_open_idx" ON "crm_onboarding" USING btree ("retained","joined_at");

@@ -403,7 +403,8 @@ export const crmOnboarding = sqliteTable(
     retained: integer('retained'),
     retentionClosedAt: integer('retention_closed_at'),
   },
-  (t) => [index('crm_onboarding_join_idx').on(t.joinDay), index('crm_onboarding_open_idx').on(t.retained, t.joinedAt)],
+  // The report's aggregate reads only this index (covering): a million new subscribers without a table lookup each.
+  (t) => [index('crm_onboarding_join_idx').on(t.joinDay, t.arm, t.via, t.episodeAt, t.firstGo, t.retained), index('crm_onboarding_open_idx').on(t.retained, t.joinedAt)],
 );
 
 /** Episodes that found the content sought at the first go, per start day, region, crop and node: what the welcome's shortcuts are ranked by. */

@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { crmInterventions, crmOnboarding, crmOnboardingContent, messages } from '../../db/schema';
+import { crmOnboarding, crmOnboardingContent } from '../../db/schema';
 import type { ContentReaches } from '../../crm/onboarding/onboarding-store';
 import { prepare, type Prepared } from '../../db/statement';
-import { smsSent } from './delivery-store';
 
 /** Sums over the new subscribers of one arm (or of no arm: never assigned) who joined in the range. */
 export interface OnboardingArmSums {
@@ -13,42 +12,26 @@ export interface OnboardingArmSums {
   /** With a first episode after the welcome decision, and of those found at the first go. */
   episodes: number;
   firstGo: number;
-  /** The same among treated subscribers the welcome reached (delivered). */
-  episodesReached: number;
-  firstGoReached: number;
   /** Retention windows closed, and retained among them. */
   closed: number;
   retained: number;
-  closedReached: number;
-  retainedReached: number;
-  /** Treatment: welcome accepted by the SMSC, delivered, and blocked (opt-out, cap) when queued. */
-  sent: number;
-  delivered: number;
-  blocked: number;
 }
 
 type Params = { fromDay: number; toDay: number };
 
-/** The onboarding report's read model: one aggregate over the new subscribers of the range (indexed by join day). */
+/** The onboarding report's read model: one aggregate over the new subscribers of the range, read from a covering index. */
 export class OnboardingReportStore {
   private readonly sums: Prepared<OnboardingArmSums, Params>;
   private readonly reaches: Prepared<ContentReaches, { fromDay: number }>;
 
   constructor(db: Db) {
     const o = crmOnboarding;
-    const i = crmInterventions;
-    const delivered = sql`(${messages.status} = 'delivered')`;
     this.sums = prepare(
       db,
       sql`SELECT ${o.arm} AS arm, count(*) AS n, sum(${o.via} = 'session') AS viaSession,
             sum(${o.episodeAt} IS NOT NULL) AS episodes, sum(coalesce(${o.firstGo}, 0)) AS firstGo,
-            sum(${o.episodeAt} IS NOT NULL AND coalesce(${delivered}, 0)) AS episodesReached, sum(coalesce(${o.firstGo}, 0) AND coalesce(${delivered}, 0)) AS firstGoReached,
-            sum(${o.retained} IS NOT NULL) AS closed, sum(coalesce(${o.retained}, 0)) AS retained,
-            sum(${o.retained} IS NOT NULL AND coalesce(${delivered}, 0)) AS closedReached, sum(coalesce(${o.retained}, 0) AND coalesce(${delivered}, 0)) AS retainedReached,
-            sum(CASE WHEN ${messages.id} IS NULL THEN 0 ELSE ${smsSent()} END) AS sent, sum(coalesce(${delivered}, 0)) AS delivered, sum(coalesce(${i.status} = 'blocked', 0)) AS blocked
+            sum(${o.retained} IS NOT NULL) AS closed, sum(coalesce(${o.retained}, 0)) AS retained
           FROM ${o}
-          LEFT JOIN ${i} ON ${i.id} = ${o.welcomeId}
-          LEFT JOIN ${messages} ON ${messages.id} = ${i.messageId}
           WHERE ${o.joinDay} BETWEEN ${sql.placeholder('fromDay')} AND ${sql.placeholder('toDay')}
           GROUP BY ${o.arm}`,
     );
