@@ -8,6 +8,8 @@ const PerKind = (description: string) =>
     nudge: Type.Number({ minimum: 0, description }),
     save: Type.Number({ minimum: 0, description }),
     winback: Type.Number({ minimum: 0, description }),
+    welcome: Type.Number({ minimum: 0, description }),
+    onboarding_followup: Type.Number({ minimum: 0, description }),
   });
 
 /** Detectors, scores, interventions and experiments (issue 6); the defaults, in config/default.yaml, follow docs/domain.md. */
@@ -83,12 +85,26 @@ export const CrmSection = Obj({
       save_billing: Localized,
       save_usage: Localized,
       winback: Localized,
+      welcome: Localized,
+      onboarding_followup: Localized,
     }),
   }),
   packageFit: Obj({
     dailyFrom: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'package fit: a subscriber active on at least this share of the days of their history is a daily user' }),
     weeklyFrom: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'package fit: at least this share (and below dailyFrom) is a weekly user; below it, seasonal' }),
     lapsedAfterDays: Type.Integer({ minimum: 1, description: 'package fit: no activity in this many days before the subscription ended (or before today) is lapsed' }),
+  }),
+  onboarding: Obj({
+    enabled: Type.Boolean({ description: 'false: no new_subscriber / first_sessions_stuck findings (no welcome, no follow-up)' }),
+    newWithinDays: Type.Number({ exclusiveMinimum: 0, description: 'a subscriber who joined (first session or first subscription) this recently is new; older joins a pass finds in history are not welcomed' }),
+    firstSessions: Type.Integer({ minimum: 1, description: 'follow-up: a stuck session among their first this many sessions...' }),
+    stuckWithinDays: Type.Number({ exclusiveMinimum: 0, description: '...within this many days of joining' }),
+    followupAfterHours: Type.Number({ minimum: 0, description: 'the follow-up goes no sooner than this after the welcome' }),
+    retentionDays: Type.Integer({ minimum: 1, description: 'retention is measured this many days after joining' }),
+    activeWithinDays: Type.Integer({ minimum: 1, description: 'retained: a live subscription then, or activity within this many days before the end of the retention window (or later)' }),
+    shortcuts: Type.Integer({ minimum: 1, maximum: 5, description: 'at most this many shortcuts in the welcome (fewer when one more would add an SMS part)' }),
+    shortcutWindowDays: Type.Integer({ minimum: 1, description: 'shortcuts are ranked by first-go reaches over this many days' }),
+    minGroupReaches: Type.Integer({ minimum: 1, description: 'a region+crop (or region) group with fewer first-go reaches borrows from the broader group' }),
   }),
   costs: Obj({
     currency: Type.String({ minLength: 3, maxLength: 3 }),

@@ -35,6 +35,7 @@ export const NAV: NavSection[] = [
   {
     label: { en: 'Retention journeys', sw: 'Kuwabakiza wateja' },
     pages: [
+      { path: '/onboarding', label: { en: 'Onboarding', sw: 'Kukaribisha wapya' }, role: 'viewer' },
       { path: '/package-fit', label: { en: 'Package fit', sw: 'Kifurushi kinachofaa' }, role: 'viewer' },
       { path: '/context', label: { en: 'Advice in context', sw: 'Ushauri kwa muktadha' }, role: 'viewer' },
     ],

@@ -77,8 +77,11 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
   }
 }
 
-/** Prints the planted-versus-what-happened table of a generation with the CRM acting. */
-export function formatTruth(s: GenerateSummary, out: Out): void {
+/**
+ * Prints the planted-versus-what-happened table of a generation with the CRM acting; with `onboarding`
+ * (the onboarding report over the population), the recovered figures beside the planted ones.
+ */
+export function formatTruth(s: GenerateSummary, out: Out, onboarding?: Record<string, unknown>): void {
   if (!s.crm) return;
   const c = s.crm;
   out(`crm: ${c.passes} daily passes (${(c.passMs / 1000).toFixed(1)} s); intervention SMS/calls delivered ${c.delivered}, failed ${c.failed}; subscribers moved to act ${c.moved}`);
@@ -87,6 +90,15 @@ export function formatTruth(s: GenerateSummary, out: Out): void {
   for (const t of c.truth) {
     out(`  ${t.kind.padEnd(15)} ${t.outcome.padEnd(15)} ${String(t.treated).padStart(6)}/${String(t.holdout).padEnd(6)} ${t.deliveryShare === null ? '-' : t.deliveryShare.toFixed(3)}  ${pct(t.effectOnReached).padStart(9)}  ${pct(t.itt).padStart(9)}`);
   }
+  const o = c.onboarding;
+  out(`onboarding: welcomed ${o.welcomed.treatment}, held out ${o.welcomed.holdout}, delivered ${o.welcomed.delivered}; planted: first go +${o.planted.firstGoMoveShare * 100}% of the reached, retention +${o.planted.retentionMoveShare * 100}% of the reached without a subscription`);
+  type Cmp = { uplift: number | null; ci95: [number, number] | null; treatment: { subscribers: number }; holdout: { subscribers: number } };
+  const got = (name: 'firstGo' | 'retention') => {
+    const r = onboarding?.[name] as Cmp | undefined;
+    return r ? `report ${pct(r.uplift)} (95% CI ${r.ci95 ? `${pct(r.ci95[0])} to ${pct(r.ci95[1])}` : '-'}) over ${r.treatment.subscribers}/${r.holdout.subscribers}` : '';
+  };
+  out(`  first go    planted ITT ${pct(o.firstGo.itt).padStart(9)}, on reached ${pct(o.firstGo.effectOnReached).padStart(9)}   ${got('firstGo')}`);
+  out(`  retention   planted ITT ${pct(o.retention.itt).padStart(9)}, on reached ${pct(o.retention.effectOnReached).padStart(9)}   ${got('retention')}`);
 }
 
 // A null run: every intervention kind moves nobody, so any uplift the report shows is the comparison's own error.
@@ -120,13 +132,14 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     const progress = v.quiet ? undefined : (l: string) => process.stderr.write(`${l}\n`);
     // The real CRM (detectors, holdouts, messaging, calls) on the same database, its clock moved day by day.
     let crm: CrmHook | undefined;
+    let core: ReturnType<typeof buildCore> | null = null;
     if (v.crm) {
       const clock = new ManualClock(systemClock.now());
-      const core = buildCore({ config, db, clock, log: createLogger('warn'), flows });
+      const c = (core = buildCore({ config, db, clock, log: createLogger('warn'), flows }));
       crm = {
         runPass: (now) => {
           clock.set(now);
-          return core.crm.runPass(now);
+          return c.crm.runPass(now);
         },
       };
     }
@@ -141,7 +154,9 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
       `generated ${s.events} usage events (${s.sessions} sessions, ${s.stuckSessions} stuck; ${s.billingEvents} billing events, ${s.subscriptions} new subscriptions) ` +
         `for ${s.subscribers} subscribers, days ${s.fromDay}-${s.toDay - 1} (${s.startAt} to ${s.endAt}) in ${(s.ms / 1000).toFixed(1)} s`,
     );
-    formatTruth(s, out);
+    // Beside the planted onboarding truth, what the onboarding report recovers over the whole population.
+    const onboarding = core && s.crm ? core.reports.run('onboarding', { from: s.startAt.slice(0, 10), to: s.endAt.slice(0, 10) }) : undefined;
+    formatTruth(s, out, onboarding);
     return 0;
   } finally {
     closeDb(db);

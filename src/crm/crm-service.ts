@@ -26,6 +26,7 @@ import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
+import { Onboarding } from './onboarding/onboarding';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
 import { takePackageFitSnapshot } from './package-fit';
 import { PassStore } from './pass-store';
@@ -90,6 +91,7 @@ export class CrmService {
   readonly scoring: Scoring;
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
+  readonly onboarding: Onboarding;
   private readonly state: CrmStateStore;
   private readonly passes: PassStore;
   private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
@@ -107,6 +109,7 @@ export class CrmService {
     this.findings = new FindingsRepo(d.db);
     this.state = new CrmStateStore(d.db);
     this.passes = new PassStore(d.db);
+    this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
     this.interventions = new Interventions({
       db: d.db,
       config: d.config,
@@ -119,6 +122,7 @@ export class CrmService {
       calls: d.calls,
       log: d.log,
       metrics: d.metrics,
+      welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang, this.d.clock.now()),
     });
     this.passSeconds = d.metrics.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]);
     this.findingsTotal = d.metrics.counter('crm_findings_total', 'CRM findings stored', ['kind']);
@@ -218,10 +222,12 @@ export class CrmService {
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
     outcomes.load();
+    const onboarding = this.onboarding.tracker(store, now);
     const rollups = new Rollups();
     rollups.context.days = this.days;
     rollups.context.timezoneOf = this.timezoneOf;
     const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes);
+    ingest.episodeTaps.push(onboarding.tap);
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
     summary.events = delta.events;
     summary.sessions = delta.sessions;
@@ -231,14 +237,17 @@ export class CrmService {
     t = performance.now();
     const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
     const rows = touchedSubscriptions(ctx);
-    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows)];
+    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
     phase('detect', t);
 
     t = performance.now();
     const ttl = cfg.interventions.findingTtlDays * DAY;
     tx(this.d.db, () => {
       for (const dr of drafts) {
-        if (!this.store(dr, now, ttl, summary)) continue;
+        const id = this.store(dr, now, ttl, summary);
+        if (!id) continue;
+        const notBefore = onboarding.stored(dr, id);
+        if (notBefore !== null) this.findings.defer(id, notBefore);
         // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
         if (dr.kind === 'stuck') {
           store.stuckRecent.delete(dr.subscriberId);
@@ -250,6 +259,7 @@ export class CrmService {
       const histories = store.flush(now, { stuck: now - cfg.stuck.windowDays * DAY, charges: keepCharges });
       this.scoring.addLapseDays(histories);
       ingest.rollups.flush(this.d.db);
+      onboarding.flush(now);
       outcomes.flush();
       ingest.saveOpenSessions();
       this.state.set('cursor', delta.toId, now);
@@ -270,12 +280,13 @@ export class CrmService {
     summary.phasesCpuMs![name] = Math.round((cpu.user + cpu.system) / 1000);
   }
 
-  private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): boolean {
+  /** Stores a finding; its id, or null when it was found before. */
+  private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): string | null {
     const id = this.findings.insert(dr, now, ttl);
-    if (!id) return false;
+    if (!id) return null;
     summary.findings[dr.kind] = (summary.findings[dr.kind] ?? 0) + 1;
     this.findingsTotal.inc({ kind: dr.kind });
-    return true;
+    return id;
   }
 
   private actOnDue(now: number, summary: PassSummary): void {
@@ -303,6 +314,8 @@ export class CrmService {
           else if ('ineligible' in r) summary.ineligible[r.ineligible] = (summary.ineligible[r.ineligible] ?? 0) + 1;
           else {
             budget--;
+            // The welcome's decision is the onboarding experiment's assignment.
+            if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
             const k = (summary.interventions[r.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
             if (r.arm === 'holdout') k.holdout++;
             else if (r.status === 'blocked') k.blocked++;

@@ -43,6 +43,12 @@ export interface IngestResult {
   subscriptions: Set<string>;
   /** Subscribers whose successful charges came in this pass (passive-renewer candidates). */
   renewedSubs: Set<number>;
+  /** Onboarding: subscribers whose very first session started in this pass, with its start. */
+  firstSessions: Map<number, number>;
+  /** Onboarding: subscribers with a subscription (not a renewal) in this pass, with its earliest time. */
+  subscribed: Map<number, number>;
+  /** Onboarding: subscribers with a stuck session among their first `crm.onboarding.firstSessions` sessions in this pass. */
+  earlyStuckSubs: Set<number>;
 }
 
 const CHARGE_OK = new Set(['subscribed', 'renewed']);
@@ -73,6 +79,8 @@ export class Ingest {
   private latestStart = -Infinity;
   private sweptAt = -Infinity;
   private readonly db: IngestStore;
+  /** Listeners to finished episodes beyond the discovery rollups (onboarding), called on the pass's thread. */
+  readonly episodeTaps: ((e: EpisodeOutcome) => void)[] = [];
 
   constructor(
     private readonly d: IngestDeps,
@@ -100,7 +108,7 @@ export class Ingest {
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
   run(cursor: number, now: number): IngestResult {
     const maxId = this.db.lastEventId();
-    const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set() };
+    const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set(), firstSessions: new Map(), subscribed: new Map(), earlyStuckSubs: new Set() };
     const carried = this.db.openSessions();
     carried.forEach(([id, acc], code) => {
       const a = JSON.parse(acc) as SessionAcc;
@@ -269,6 +277,10 @@ export class Ingest {
     if (typeof d.serviceId !== 'string' || d.flag) return;
     const serviceId = this.intern(d.serviceId);
     const ok = CHARGE_OK.has(event);
+    if (event === 'subscribed') {
+      const prev = res.subscribed.get(sub);
+      if (prev === undefined || at < prev) res.subscribed.set(sub, at);
+    }
     if (!ok && event !== 'renewal_failed') return;
     const amountMinor = typeof d.amount === 'number' ? Math.round(d.amount * 100) : 0;
     // A ring of recent attempts per paying subscriber; detectors read the window they need from it.
@@ -289,7 +301,11 @@ export class Ingest {
     else s.ussd[sub]! += 1;
     if (o.content) s.content[sub]! += 1;
     if (o.clean) s.clean[sub]! += 1;
-    if (first) s.firstContent[sub] = o.content ? 1 : 0;
+    if (first) {
+      s.firstContent[sub] = o.content ? 1 : 0;
+      res.firstSessions.set(sub, o.start);
+    }
+    if (o.stuck && s.sessions[sub]! <= this.d.config.crm.onboarding.firstSessions) res.earlyStuckSubs.add(sub);
     const last = s.lastSessionAt[sub]!;
     if (Number.isNaN(last) || o.start > last) s.lastSessionAt[sub] = o.start;
     if (o.stuck) {
@@ -317,6 +333,7 @@ export class Ingest {
     const firstDay = known ? s.firstDay[e.sub]! : NONE;
     const cohort = firstDay === NONE || day - firstDay < 7 ? COHORTS.firstWeek : COHORTS.established;
     this.rollups.discovery.episode(e, day, lang, cohort);
+    for (const tap of this.episodeTaps) tap(e);
   }
 
   // A session with no end event long after its last step (the sweeper never ran, a crash) ends as a timeout.

@@ -16,9 +16,18 @@ import { inHoldout } from './experiments';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
 import { InterventionRepo } from './intervention-repo';
+import { fitShortcuts } from './onboarding/welcome-text';
 
-export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback';
-export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback'];
+export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup';
+export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup'];
+
+/**
+ * The experiment a kind's holdout belongs to: the onboarding follow-up uses the welcome's assignment, so a
+ * held-out new subscriber gets neither and the onboarding comparison stays clean.
+ */
+export function holdoutKind(kind: InterventionKind): InterventionKind {
+  return kind === 'onboarding_followup' ? 'welcome' : kind;
+}
 
 export interface InterventionDeps {
   db: Db;
@@ -32,10 +41,12 @@ export interface InterventionDeps {
   calls: CallsPort | null;
   log: Logger;
   metrics: Metrics;
+  /** The welcome's shortcut lines for a subscriber (onboarding), best first; none without it. */
+  welcomeShortcuts?: (sub: Pick<Subscriber, 'region' | 'crop'>, lang: string) => string[];
 }
 
 /** What happened to one due finding. */
-export type ActOutcome = { kind: InterventionKind; arm: 'treatment' | 'holdout'; status: string } | { deferred: true } | { ineligible: string };
+export type ActOutcome = { kind: InterventionKind; arm: 'treatment' | 'holdout'; status: string; id: string } | { deferred: true } | { ineligible: string };
 
 /** Fills `{name}` placeholders; unknown names stay as they are so a template mistake is visible. */
 export function fillTemplate(text: string, vars: Record<string, string>): string {
@@ -67,6 +78,8 @@ export class Interventions {
     }
     if (k === 'passive') return 'nudge';
     if (k === 'lapsing') return 'save';
+    if (k === 'new_subscriber') return 'welcome';
+    if (k === 'first_sessions_stuck') return 'onboarding_followup';
     return 'winback';
   }
 
@@ -87,7 +100,7 @@ export class Interventions {
       return { deferred: true };
     }
 
-    const holdout = inHoldout(cfg.experimentSalt, kind, sub.id, cfg.holdoutPercent);
+    const holdout = inHoldout(cfg.experimentSalt, holdoutKind(kind), sub.id, cfg.holdoutPercent);
     const id = newId('int', now);
     const detail = f.detail;
     const windowEndsAt = now + cfg.interventions.outcomeDays * DAY;
@@ -175,7 +188,7 @@ export class Interventions {
       ]);
       this.counter.inc({ kind, arm, status });
       this.log.debug({ msisdn: sub.msisdn, kind, arm, status }, 'intervention');
-      return { kind, arm, status };
+      return { kind, arm, status, id };
     });
   }
 
@@ -193,7 +206,7 @@ export class Interventions {
   }
 
   /** The message text for a kind, in the subscriber's language (or the default language). */
-  render(kind: Exclude<InterventionKind, 'voice_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language'>): string {
+  render(kind: Exclude<InterventionKind, 'voice_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
     const cfg = this.d.config;
     const t = cfg.crm.interventions.templates;
     const templates = kind === 'save' ? (f.reason === 'usage_fading' ? t.save_usage : t.save_billing) : t[kind];
@@ -213,6 +226,7 @@ export class Interventions {
       currency: service?.currency ?? '',
       period: service ? (cfg.billing?.texts?.periodNames?.[service.period]?.[lang] ?? service.period) : '',
     };
+    if (kind === 'welcome') return fitShortcuts((shortcuts) => fillTemplate(templates[lang]!, { ...vars, shortcuts }), this.d.welcomeShortcuts?.(sub, lang) ?? [], cfg.crm.onboarding.shortcuts, code);
     return fillTemplate(templates[lang]!, vars);
   }
 }

@@ -8,6 +8,8 @@ export const FINDING_MEANINGS = {
   passive: 'subscribers paying for a service they have stopped using',
   lapsing: 'subscriptions whose renewals fail or whose use is fading',
   churned: 'subscriptions cancelled or expired by someone who had used the service',
+  new_subscriber: 'subscribers new to the service (first session or first subscription ever): the welcome',
+  first_sessions_stuck: 'new subscribers stuck in one of their first sessions: the onboarding follow-up',
 } as const;
 
 /**

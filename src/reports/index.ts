@@ -10,6 +10,7 @@ import { discoveryReport } from './discovery';
 import { findingsReport } from './findings';
 import { funnelReport } from './funnel';
 import { interventionsReport, type OutcomeWindows } from './interventions';
+import { onboardingReport } from './onboarding';
 import { payingUsingReport } from './paying-using';
 import { parseRange, rangeJson, type RangeQuery } from './range';
 import { retentionReport } from './retention';
@@ -54,6 +55,7 @@ export const REPORTS: Record<string, string> = {
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
   'package-fit': 'per usage pattern (daily, weekly, seasonal, lapsed users) and package period (daily, weekly, monthly): subscriptions, Kaplan-Meier survival at 30 and 90 days with 95% intervals, median and mean lifetime, and the package that keeps the pattern longest when the intervals allow the call',
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
+  onboarding: 'new subscribers who joined in the range, onboarded vs held out: welcome delivery, first-go discovery after the welcome and 30-day retention with uplift (95% CI), pending windows; the stuck-early follow-up; the shortcuts the welcome carries per region and crop',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -65,7 +67,7 @@ function profileFieldNames(config: object): string[] | null {
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
   constructor(
-    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services'> & Partial<Pick<Config, 'profile'>> },
+    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
   ) {
     this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
     this.stores = new ReportStores(d.db);
@@ -119,6 +121,9 @@ export class Reports {
         break;
       case 'context':
         body = contextReport(stores.context, flows, range, limit);
+        break;
+      case 'onboarding':
+        body = onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

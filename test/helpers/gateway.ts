@@ -15,7 +15,9 @@ export interface TestGateway extends Gateway {
 
 /** Config for tests: in-memory database, the demo flows, a known API token, no logs; overrides merged on top. */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
-  const base = { database: { path: ':memory:' }, api: { token: TEST_TOKEN }, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } };
+  // Onboarding (a welcome SMS to every new subscriber) is off unless a test turns it on, so scenarios of
+  // other journeys keep counting only their own messages.
+  const base = { database: { path: ':memory:' }, api: { token: TEST_TOKEN }, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, crm: { onboarding: { enabled: false } } };
   return loadConfig({ env: {}, overrides: deepMerge(base, overrides) });
 }
 

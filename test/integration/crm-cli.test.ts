@@ -47,6 +47,9 @@ describe('vasgw generate and vasgw detect', () => {
     expect(gen.out).toMatch(/crm: 8 daily passes .*delivered \d+, failed \d+/);
     expect(gen.out).toContain('planted truth (closed outcome windows)');
     for (const kind of ['winback', 'save', 'nudge', 'education_sms', 'voice_guidance']) expect(gen.out).toContain(kind);
+    // Onboarding: the planted effect beside what the onboarding report recovers.
+    expect(gen.out).toMatch(/onboarding: welcomed \d+, held out \d+, delivered \d+/);
+    expect(gen.out).toMatch(/first go +planted ITT .* report /);
   });
 
   it('generate a population, detect on it as of its last day, append a day and detect only what is new', async () => {

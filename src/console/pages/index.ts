@@ -9,6 +9,7 @@ import { discoveryPages } from './discovery';
 import { flowsPages } from './flows';
 import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
+import { onboardingPages } from './onboarding';
 import { operationsPages } from './operations';
 import { overviewPages } from './overview';
 import { packageFitPages } from './package-fit';
@@ -34,6 +35,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   demographyPages,
   packageFitPages,
   adviceContextPages,
+  onboardingPages,
   subscribersPages,
   segmentsPages,
   pollsPages,

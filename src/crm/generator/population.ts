@@ -11,7 +11,8 @@ import { flowRoutes, type Route } from './flow-paths';
 import { CROPS, CROP_WEIGHTS, REGIONS, REGION_WEIGHTS, rng, SALT, TRUTH, u01 } from './model';
 import { chooseRoute, DEMOGRAPHY_TRUTH, drawProfile, isYoung, plantedShares, topicOf } from './demography';
 import { GeneratorStore } from './generator-store';
-import { synthSession, type EventRow, type SessionPlan } from './sessions';
+import { OnboardingSim, type OnboardingTruth } from './onboarding';
+import { foundFirstGo, synthSession, type EventRow, type SessionPlan } from './sessions';
 import type { InterventionKind } from '../interventions';
 import { INTERVENTION_TRUTH, isCharge, TreatmentSim, type KindTruth } from './treatment';
 import { TRUTH_KEY, type CrmHook, type GeneratorTruth } from './truth';
@@ -47,7 +48,7 @@ export interface GenerateSummary {
   billingEvents: number;
   ms: number;
   /** With the CRM simulated: what it did and the true effects (closed outcome windows only). */
-  crm?: { passes: number; passMs: number; delivered: number; failed: number; moved: number; truth: KindTruth[] };
+  crm?: { passes: number; passMs: number; delivered: number; failed: number; moved: number; truth: KindTruth[]; onboarding: OnboardingTruth };
   /** The planted content shares of a session's first choice per group (see `plantedShares`). */
   plantedContent?: ReturnType<typeof plantedShares>;
 }
@@ -199,6 +200,9 @@ export class PopulationGenerator {
       const shadow = crm ? new BillingSim(n, seed, { graceMs: b.graceDays * DAY, suspendMs: b.suspendDays * DAY }) : null;
       const treat = crm && fresh ? new TreatmentSim(this.db, seed, (at) => Math.floor((at - p.startAt) / DAY), moveShares) : null;
       const crmStats = { passes: 0, passMs: 0, delivered: 0, failed: 0, moved: 0 };
+      // Onboarding's planted effect (none when the run plants no effect for the welcome).
+      const onb = treat ? new OnboardingSim(seed, (at) => Math.floor((at - p.startAt) / DAY), moveShares?.welcome === 0 ? { firstGo: 0, retain: 0 } : undefined) : null;
+      const paying = (i: number) => service[i]! >= 0;
       let lastPassAt = -Infinity;
       const siblingsOf = new Map<string, Route[]>();
       for (const r of routes) {
@@ -247,6 +251,16 @@ export class PopulationGenerator {
               },
             })
           : null;
+        // New subscribers the welcome moved to come back in their fourth week.
+        if (onb && emit) {
+          for (const i of onb.retentionVisits(day)) {
+            const r = rng(seed, i, day, SALT.planted + 1);
+            const { route } = chooseRoute(r, routes, routesByCrop[crop[i]!]!, marketRoutes, female[i] === 1, false);
+            const plan = synthSession(r, { sub: i + 1, channel: ivr[i] ? 'ivr' : 'ussd', flowId: flow.id, id: `ses_g${(i + 1).toString(36)}_${day.toString(36)}_w`, start: dayStart + 8 * HOUR + Math.floor(r.next() * 10 * HOUR), route, siblings: [], stuck: false, firstTime: false, clean: true });
+            plans.push(plan);
+            lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
+          }
+        }
         for (let i = 0; i < n; i++) {
           const si = service[i]!;
           const tracked = treat !== null && treat.has(i);
@@ -267,6 +281,8 @@ export class PopulationGenerator {
               const plan = synthSession(r, { sub: i + 1, channel: ivr[i] ? 'ivr' : 'ussd', flowId: flow.id, id: `ses_g${(i + 1).toString(36)}_${day.toString(36)}_p${k}`, start: a.at, route, siblings: [], stuck: false, firstTime: false });
               plans.push(plan);
               lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
+              // Another intervention's visit can be a new subscriber's first after the welcome: the same in both worlds.
+              if (onb?.nextVisit(i, plan.start).first) onb.firstVisit(i, foundFirstGo(plan), foundFirstGo(plan));
               treat!.observe(i, plan.start, 'returned', a.track);
               const content = plan.events.find((e) => e[3] === 'content');
               if (content) treat!.observe(i, content[0], 'reachedContent', a.track);
@@ -284,6 +300,11 @@ export class PopulationGenerator {
             singles.push([at, i + 1, 'sms', 'content', null, flow.id, node, '{"via":"keyword"}']);
             singles.push([at + 1000, i + 1, 'sms', 'sms_out', null, null, null, '{"source":"mo_reply"}']);
             lastSeen[i] = Math.max(lastSeen[i]!, at);
+            if (onb) {
+              onb.active(i, day);
+              // Advice by SMS keyword is found at once: a first-go visit in both worlds.
+              if (onb.nextVisit(i, at).first) onb.firstVisit(i, true, true);
+            }
             if (tracked) {
               treat.observe(i, at, 'returned');
               treat.observe(i, at, 'reachedContent');
@@ -292,6 +313,8 @@ export class PopulationGenerator {
           }
           const count = day === jd ? 1 : r.chance(0.1) ? 2 : 1;
           const cropRoutes = routesByCrop[crop[i]!]!;
+          onb?.active(i, day);
+          const firstOfDay = plans.length;
           for (let k = 0; k < count; k++) {
             const start = day === jd && k === 0 ? joinAt[i]! : dayStart + 6 * HOUR + Math.floor(r.next() * 14 * HOUR);
             const { route, dropOut } = chooseRoute(r, routes, cropRoutes, marketRoutes, female[i] === 1, young[i] === 1);
@@ -315,6 +338,25 @@ export class PopulationGenerator {
             plans.push(plan);
             if (plan.stuck) summary.stuckSessions++;
             lastSeen[i] = Math.max(lastSeen[i]!, plan.end);
+          }
+          if (onb) {
+            // The day's earliest session may be their first visit after the welcome: the welcome makes it a clean one for the moved.
+            let e = firstOfDay;
+            for (let k = firstOfDay + 1; k < plans.length; k++) if (plans[k]!.start < plans[e]!.start) e = k;
+            const v = onb.nextVisit(i, plans[e]!.start);
+            if (v.first) {
+              const natural = plans[e]!;
+              const y0 = foundFirstGo(natural);
+              if (v.moved && !y0) {
+                const rm = rng(seed, i, day, SALT.planted + 2);
+                const { route } = chooseRoute(rm, routes, cropRoutes, marketRoutes, female[i] === 1, false);
+                const clean = synthSession(rm, { sub: i + 1, channel: ivr[i] ? 'ivr' : 'ussd', flowId: flow.id, id: natural.id, start: natural.start, route, siblings: [], stuck: false, firstTime: false, clean: true });
+                if (natural.stuck) summary.stuckSessions--;
+                plans[e] = clean;
+                lastSeen[i] = Math.max(lastSeen[i]!, clean.end);
+              }
+              onb.firstVisit(i, y0, v.moved || y0);
+            }
           }
         }
         if (!emit) continue;
@@ -360,6 +402,7 @@ export class PopulationGenerator {
           crmStats.passMs += performance.now() - t1;
           crmStats.passes++;
           const settled = treat.afterPass(lastPassAt, dayEnd);
+          onb!.add(treat.takeWelcomes(), (i) => joinDay[i]!, paying);
           lastPassAt = dayEnd;
           crmStats.delivered += settled.delivered;
           crmStats.failed += settled.failed;
@@ -387,9 +430,9 @@ export class PopulationGenerator {
       });
       log(`generate: ${touchedSubs.size} subscriptions folded`);
       if (treat) {
-        summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth() };
+        summary.crm = { ...crmStats, passMs: Math.round(crmStats.passMs), truth: treat.truth(), onboarding: onb!.truth(toDay, paying) };
         // Kept with the population so a bench or a test in another process compares reports against it.
-        const truth: GeneratorTruth = { interventions: summary.crm.truth, planted: INTERVENTION_TRUTH, demography: DEMOGRAPHY_TRUTH, plantedContent: summary.plantedContent! };
+        const truth: GeneratorTruth = { interventions: summary.crm.truth, planted: INTERVENTION_TRUTH, demography: DEMOGRAPHY_TRUTH, plantedContent: summary.plantedContent!, onboarding: summary.crm.onboarding };
         this.state.set(TRUTH_KEY, truth, asOf);
       }
     } finally {

@@ -31,6 +31,19 @@ export interface SessionInput {
   firstTime: boolean;
   /** Reaches the target's menu and leaves it without choosing (a planted lack of interest, not friction). */
   dropOut?: boolean;
+  /** Straight to the content and no further: no stumble, no second topic (a visit the welcome's shortcut made easy). */
+  clean?: boolean;
+}
+
+/**
+ * Whether a session found what it sought at the first go as the CRM classifies it: content with no invalid
+ * input or back on the way, and on IVR listened to for at least `heardMs` (what counts as heard).
+ */
+export function foundFirstGo(p: SessionPlan, heardMs = 20_000): boolean {
+  const i = p.events.findIndex((e) => e[3] === 'content');
+  if (i < 0 || p.events.some((e) => e[3] === 'input_invalid' || e[3] === 'back')) return false;
+  const e = p.events[i]!;
+  return e[2] !== 'ivr' || p.events[i + 1]![0] - e[0] >= heardMs;
 }
 
 /**
@@ -67,16 +80,17 @@ export function synthSession(r: Random, s: SessionInput): SessionPlan {
       step(3, 10);
     }
     // Some stumble once on the way and still get there: content, but not at the first go.
-    if (r.chance(0.12)) {
+    if (!s.clean && r.chance(0.12)) {
       const at = menus[r.int(menus.length)]!;
       push('input_invalid', at, '{"input":"9"}');
       step(3, 8);
     }
     push('content', s.route.content);
-    step(15, 45);
+    // A clean visit listens to the end (on IVR: long enough to count as heard).
+    step(s.clean ? 25 : 15, 45);
     endNode = s.route.content;
     const other = s.siblings.length > 1 ? r.pick(s.siblings) : null;
-    if (other && other.content !== s.route.content && r.chance(0.2)) {
+    if (!s.clean && other && other.content !== s.route.content && r.chance(0.2)) {
       push('back', s.route.content);
       push('menu', menus[menus.length - 1]!);
       step(3, 8);

@@ -39,6 +39,9 @@ export const INTERVENTION_TRUTH = {
     nudge: { outcome: 'reachedContent', moveShare: 0.2 },
     education_sms: { outcome: 'reachedContent', moveShare: 0.2 },
     voice_guidance: { outcome: 'reachedContent', moveShare: 0.25 },
+    // Onboarding's effects are planted on first-go discovery and retention instead (ONBOARDING_TRUTH).
+    welcome: { outcome: 'reachedContent', moveShare: 0 },
+    onboarding_followup: { outcome: 'reachedContent', moveShare: 0 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 
@@ -119,6 +122,15 @@ export class TreatmentSim {
     this.store = new TreatmentStore(db);
   }
 
+  /** Welcome decisions settled since the last call (onboarding follows them), then forgotten here. */
+  takeWelcomes(): Track[] {
+    const w = this.welcomes;
+    this.welcomes = [];
+    return w;
+  }
+
+  private welcomes: Track[] = [];
+
   /** Whether subscriber index `i` has an intervention being followed. */
   has(i: number): boolean {
     return this.bySub.has(i);
@@ -162,6 +174,7 @@ export class TreatmentSim {
         }
       }
       this.tracks.push(t);
+      if (t.kind === 'welcome') this.welcomes.push(t);
       const list = this.bySub.get(i) ?? [];
       list.push(t);
       this.bySub.set(i, list);

@@ -1,6 +1,7 @@
 import type { PassSummary } from '../crm-service';
 import { DEMOGRAPHY_TRUTH, type plantedShares } from './demography';
 import { TRUTH } from './model';
+import { ONBOARDING_TRUTH, type OnboardingTruth } from './onboarding';
 import { INTERVENTION_TRUTH, type KindTruth } from './treatment';
 
 /**
@@ -8,7 +9,7 @@ import { INTERVENTION_TRUTH, type KindTruth } from './treatment';
  * success, subscriptions over time), who the subscribers are and how groups differ in content use, and
  * what each intervention does to the subscribers it reaches. Reports are checked against it.
  */
-export const GENERATOR_TRUTH = { models: TRUTH, demography: DEMOGRAPHY_TRUTH, interventions: INTERVENTION_TRUTH } as const;
+export const GENERATOR_TRUTH = { models: TRUTH, demography: DEMOGRAPHY_TRUTH, interventions: INTERVENTION_TRUTH, onboarding: ONBOARDING_TRUTH } as const;
 
 /** The real CRM the generator runs at the end of every simulated day (`core.crm`). */
 export interface CrmHook {
@@ -31,4 +32,6 @@ export interface GeneratorTruth {
   demography: typeof DEMOGRAPHY_TRUTH;
   /** Per group, the planted share of sessions aiming at market prices and reaching weather content. */
   plantedContent: ReturnType<typeof plantedShares>;
+  /** Onboarding: welcomes by arm, and the true first-go and 30-day retention outcomes per arm (what the onboarding report should recover). */
+  onboarding?: OnboardingTruth;
 }

@@ -44,6 +44,8 @@ export const {
   crmSnapshots,
   crmRiskRankings,
   crmPasses,
+  crmOnboarding,
+  crmOnboardingContent,
   importJobs,
   importRejections,
   consoleAccounts,

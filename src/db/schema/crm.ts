@@ -397,3 +397,49 @@ export const crmContextDaily = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.flowId, t.nodeId] })],
 );
+
+/**
+ * New subscribers the onboarding journey follows (one row each, ever): when and how they joined, the
+ * welcome's arm once decided, their first episode after that decision, and whether they were still with
+ * us `retentionDays` after joining (null while that window is open).
+ */
+export const crmOnboarding = sqliteTable(
+  'crm_onboarding',
+  {
+    subscriberId: integer('subscriber_id').primaryKey().references(() => subscribers.id),
+    joinedAt: integer('joined_at').notNull(),
+    joinDay: integer('join_day').notNull(),
+    /** session | subscription: what made them new */
+    via: text('via').notNull(),
+    region: text('region'),
+    crop: text('crop'),
+    findingId: text('finding_id').notNull(),
+    /** treatment | holdout; null until the welcome is decided (and for ever when it never was: opted out, expired) */
+    arm: text('arm'),
+    welcomeId: text('welcome_id'),
+    assignedAt: integer('assigned_at'),
+    /** Their first episode that started after the welcome decision, and whether it found what it sought at the first go. */
+    episodeAt: integer('episode_at'),
+    firstGo: integer('first_go'),
+    /** 1 retained, 0 not, null while the retention window is open. */
+    retained: integer('retained'),
+    retentionClosedAt: integer('retention_closed_at'),
+  },
+  // The report's aggregate reads only this index (covering): a million new subscribers without a table lookup each.
+  (t) => [index('crm_onboarding_join_idx').on(t.joinDay, t.arm, t.via, t.episodeAt, t.firstGo, t.retained), index('crm_onboarding_open_idx').on(t.retained, t.joinedAt)],
+);
+
+/** Episodes that found the content sought at the first go, per start day, region, crop and node: what the welcome's shortcuts are ranked by. */
+export const crmOnboardingContent = sqliteTable(
+  'crm_onboarding_content',
+  {
+    day: integer('day').notNull(),
+    /** '' when the subscriber has none */
+    region: text('region').notNull(),
+    crop: text('crop').notNull(),
+    flowId: text('flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    firstGo: integer('first_go').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.region, t.crop, t.flowId, t.nodeId] })],
+);

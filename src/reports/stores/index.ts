@@ -1,3 +1,4 @@
+import { OnboardingReportStore } from './onboarding-store';
 import type { Db } from '../../db/client';
 import { ContextReportStore } from './context-store';
 import { DiscoveryStore } from './discovery-store';
@@ -67,6 +68,11 @@ export class ReportStores {
   /** Advice served against its context. */
   get context(): ContextReportStore {
     return this.once('context', () => new ContextReportStore(this.db));
+  }
+
+  /** Onboarding: new subscribers by arm, their first episode and retention. */
+  get onboarding(): OnboardingReportStore {
+    return this.once('onboarding', () => new OnboardingReportStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {
