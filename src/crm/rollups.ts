@@ -6,6 +6,8 @@ import { DiscoveryRollup } from './discovery-rollup';
 import { DiscoveryStore } from './discovery-store';
 import { dwellBucket } from './dwell';
 import { hllAdd, hllNew } from './hll';
+import { MenuRollup } from './menu-rollup';
+import { MenuStore } from './menu-store';
 import { RollupsStore, type NodeCounts, type NodeKey, type SessionCounts, type SessionKey } from './rollups-store';
 import { ProfileChunks, ProfileStore } from './profile-store';
 import type { SessionOutcome } from './session-classifier';
@@ -59,6 +61,8 @@ export class Rollups {
   readonly discovery = new DiscoveryRollup();
   /** Visits and content reached per profile field value (usage and content-by-demography reports). */
   readonly demography = new DemographyRollup();
+  /** Choices, paging, invalid inputs and content arrivals per node (menu-design recommendations). */
+  readonly menu = new MenuRollup();
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
@@ -146,7 +150,7 @@ export class Rollups {
     for (const s of this.sessionAgg.values()) store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s);
     for (const u of this.usageAgg.values()) store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll);
     this.byProfile(db);
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db));
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db)) + this.menu.flush(new MenuStore(db));
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();

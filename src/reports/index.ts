@@ -17,6 +17,7 @@ import { riskReport, type LiveState } from './risk';
 import { stuckReport } from './stuck';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
+import { menuRecommendationsReport } from './menu-recommendations';
 import { ProfileSchema } from '../subscribers/profile-schema';
 import { ReportStores } from './stores';
 
@@ -50,6 +51,7 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
+  'menu-recommendations': 'menu-design suggestions with their evidence and the flow file line: options almost no one picks, unclear prompts, content reached after a detour or by shortcut only, screens that page too often',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -109,6 +111,9 @@ export class Reports {
         break;
       case 'findings':
         body = findingsReport(stores.findings, range);
+        break;
+      case 'menu-recommendations':
+        body = menuRecommendationsReport(stores.menu, flows, range, this.d.config.crm.menuRecommendations);
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

@@ -30,6 +30,7 @@ export const {
   crmLapseDays,
   crmOpenSessions,
   crmNodeDaily,
+  crmMenuDaily,
   crmSessionDaily,
   crmUsageDaily,
   crmOpenEpisodes,
