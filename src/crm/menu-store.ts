@@ -38,7 +38,8 @@ export class MenuStore {
     this.put.run({
       ...key,
       views: (o?.views ?? 0) + a.views,
-      picks: JSON.stringify(picks),
+      // Keys in order, so a row reads the same however many passes built it.
+      picks: JSON.stringify(Object.fromEntries(Object.entries(picks).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)))),
       pagedViews: (o?.pagedViews ?? 0) + a.pagedViews,
       invalidViews: (o?.invalidViews ?? 0) + a.invalidViews,
       menuArrivals: (o?.menuArrivals ?? 0) + a.menuArrivals,
