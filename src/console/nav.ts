@@ -33,6 +33,10 @@ export const NAV: NavSection[] = [
     ],
   },
   {
+    label: { en: 'Retention journeys', sw: 'Kuwabakiza wateja' },
+    pages: [{ path: '/menu-recommendations', label: { en: 'Menu recommendations', sw: 'Mapendekezo ya menyu' }, role: 'viewer' }],
+  },
+  {
     label: { en: 'Audience', sw: 'Wateja' },
     pages: [
       { path: '/subscribers', label: { en: 'Subscribers', sw: 'Wateja' }, role: 'viewer' },

@@ -30,9 +30,9 @@ export class MenuRollup {
     if (c === undefined) this.channels.set(ch, (c = this.channels.size));
     const k = day * 16 + c;
     let byFlow = this.aggs.get(k);
-    if (!byFlow) this.aggs.set(k, (byFlow = new Map()));
+    if (!byFlow) this.aggs.set(k, (byFlow = new Map<string, Map<string, MenuAgg>>()));
     let byNode = byFlow.get(flow);
-    if (!byNode) byFlow.set(flow, (byNode = new Map()));
+    if (!byNode) byFlow.set(flow, (byNode = new Map<string, MenuAgg>()));
     let a = byNode.get(node);
     if (!a) byNode.set(node, (a = { day, ch, flow, node, views: 0, picks: {}, pagedViews: 0, invalidViews: 0, menuArrivals: 0, detourArrivals: 0, shortcutArrivals: 0 }));
     return a;

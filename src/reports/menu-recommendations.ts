@@ -44,7 +44,7 @@ function totals(rows: MenuDay[]): Map<string, Map<string, Totals>> {
   const byFlow = new Map<string, Map<string, Totals>>();
   for (const r of rows) {
     let nodes = byFlow.get(r.flowId);
-    if (!nodes) byFlow.set(r.flowId, (nodes = new Map()));
+    if (!nodes) byFlow.set(r.flowId, (nodes = new Map<string, Totals>()));
     let t = nodes.get(r.nodeId);
     if (!t) nodes.set(r.nodeId, (t = { views: 0, picks: {}, pagedViews: 0, invalidViews: 0, menuArrivals: 0, detourArrivals: 0, shortcutArrivals: 0 }));
     t.views += r.views;

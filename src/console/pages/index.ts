@@ -8,6 +8,7 @@ import { discoveryPages } from './discovery';
 import { flowsPages } from './flows';
 import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
+import { menuRecommendationsPages } from './menu-recommendations';
 import { operationsPages } from './operations';
 import { overviewPages } from './overview';
 import { payingVsUsingPages } from './paying-vs-using';
@@ -30,6 +31,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   riskPages,
   interventionsPages,
   demographyPages,
+  menuRecommendationsPages,
   subscribersPages,
   segmentsPages,
   pollsPages,
