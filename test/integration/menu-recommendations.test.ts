@@ -1,46 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiGet, ussdSession } from '../helpers/crm';
+import { apiGet } from '../helpers/crm';
+import { MENU_CONFIG, MENU_DAY, MENU_DIR, plantMenuSituations } from '../helpers/menu-recommendations';
 import { testGateway, type TestGateway } from '../helpers/gateway';
 
 // The flow plants one of each situation: main option 4 (Loans) nobody picks; District's prompt draws
 // invalid replies; Compost is found only after going back; Pests comes by shortcut dial; Prices pages.
-const DIR = 'test/fixtures/menu-recommendations';
-const FILE = path.join(DIR, 'farm.yaml');
+const FILE = path.join(MENU_DIR, 'farm.yaml');
 const line = (nodeId: string) => readFileSync(FILE, 'utf8').split('\n').indexOf(`  ${nodeId}:`) + 1;
 
 let gw: TestGateway;
-let n = 0;
-// A new subscriber each session: the language menu first ('1' English), then the keys.
-const session = (keys: string[], code = '*500#') => ussdSession(gw, `+2547680${String(++n).padStart(5, '0')}`, ['1', ...keys], { code, stepMs: 3_000 });
-const times = async (k: number, keys: string[], code?: string) => {
-  for (let i = 0; i < k; i++) await session(keys, code);
-};
-
 type Suggestion = Record<string, unknown> & { kind: string; nodeId: string; count: number; sample: number; interval95: [number, number]; threshold: number };
 let report: Record<string, unknown> & { suggestions: Suggestion[] };
 
 beforeAll(async () => {
-  gw = await testGateway(
-    { flows: { dir: DIR }, crm: { act: false, menuRecommendations: { minSample: 10, rareOptionShare: 0.1, invalidRate: 0.2, detourRate: 0.5, shortcutShare: 0.5, pagingRate: 0.3 } } },
-    { now: '2026-11-20T05:00:00Z' },
-  );
-  await times(10, ['1', '1']); // Advice > Planting, straight there
-  await times(5, ['1', '2', '1']); // Advice > Soil > Soil test, straight there
-  await times(12, ['1', '2', '0', '2', '2']); // Advice > Soil, back, Soil again > Compost: a detour every time
-  await times(3, ['1', '3']); // Advice > Pests through the menu
-  await times(20, [], '*500*1*3#'); // Pests by the shortcut an education SMS carries
-  await times(10, ['2', '98']); // Prices, then the next page
-  await times(2, ['2']); // Prices, first page only
-  await times(10, ['3', 'Nakuru', '123']); // District: a name first (invalid), then the code
-  await times(2, ['3', '123']); // District: the code at once
-  // Sessions left on a screen end as timeouts when the sweeper runs after the USSD timeout.
-  gw.clock.advance(200_000);
-  gw.core.sessions.sweep();
-  gw.clock.advance(3_600_000);
-  gw.core.crm.runPass();
-  const r = await apiGet(gw, '/reports/menu-recommendations?from=2026-11-20&to=2026-11-20');
+  gw = await testGateway(MENU_CONFIG, { now: `${MENU_DAY}T05:00:00Z` });
+  await plantMenuSituations(gw);
+  const r = await apiGet(gw, `/reports/menu-recommendations?from=${MENU_DAY}&to=${MENU_DAY}`);
   expect(r.status).toBe(200);
   report = r.body as typeof report;
 });

@@ -68,7 +68,7 @@ const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Sugges
   en: {
     rare_option: {
       name: 'Option almost no one picks',
-      saw: (s, k, n) => `Option ${s.option?.key ?? ''} "${s.option?.label.en ?? ''}" was chosen ${k} times out of ${n} choices on this menu.`,
+      saw: (s, k, n) => `Option ${s.option?.key ?? ''} "${s.option?.label.en ?? ''}" was chosen in ${k} of ${n} choices made on this menu.`,
       todo: () => 'Remove it, merge it with another option, or move it to the end.',
     },
     unclear_prompt: {
