@@ -113,7 +113,7 @@ export class Reports {
         body = findingsReport(stores.findings, range);
         break;
       case 'menu-recommendations':
-        body = menuRecommendationsReport(stores.menu, flows, range, this.d.config.crm.menuRecommendations);
+        body = menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

@@ -4,6 +4,7 @@ import type { FlowIndex } from '../crm/flow-index';
 import { lineOf } from '../engine/flow-lines';
 import type { Flow } from '../engine/types';
 import { rate, type ReportRange } from './range';
+import type { DiscoveryStore } from './stores/discovery-store';
 import type { MenuDay, MenuReportStore } from './stores/menu-store';
 
 type Thresholds = Config['crm']['menuRecommendations'];
@@ -26,6 +27,8 @@ export interface MenuSuggestion {
   shortcut?: string | null;
   /** Menu depth of the node (shortcut_only: how far below the main menu it is). */
   depth?: number | null;
+  /** buried_content: the visits (episodes) that ended on this content and how many found it at the first go (docs/crm-discovery.md). */
+  discovery?: { episodes: number; foundFirstGo: number; firstGoRate: number | null; firstGoInterval95: [number, number] | null };
   /** `count` of `sample` (choices, views or arrivals, per kind), their share and its Wilson 95% interval. */
   count: number;
   sample: number;
@@ -68,8 +71,25 @@ function optionLabel(flow: Flow, label: Record<string, string>, lang: string): s
  * screens most callers page through. A suggestion needs `minSample` observations and its 95% interval
  * wholly past the threshold, so noise on a small sample never makes one.
  */
-export function menuRecommendationsReport(store: MenuReportStore, flows: FlowIndex, r: ReportRange, cfg: Thresholds): Record<string, unknown> {
+export function menuRecommendationsReport(store: MenuReportStore, discovery: Pick<DiscoveryStore, 'episodes'>, flows: FlowIndex, r: ReportRange, cfg: Thresholds): Record<string, unknown> {
   const out: MenuSuggestion[] = [];
+  let sought: Map<string, { episodes: number; firstGo: number }> | null = null;
+  // First-go discovery of a content node, read only when some advice looks buried (the episode rollups).
+  const firstGo = (flowId: string, nodeId: string): MenuSuggestion['discovery'] => {
+    if (!sought) {
+      sought = new Map();
+      for (const e of discovery.episodes(r)) {
+        const k = `${e.soughtFlowId}\t${e.nodeId}`;
+        const a = sought.get(k) ?? { episodes: 0, firstGo: 0 };
+        a.episodes += e.episodes;
+        a.firstGo += e.firstGo;
+        sought.set(k, a);
+      }
+    }
+    const a = sought.get(`${flowId}\t${nodeId}`) ?? { episodes: 0, firstGo: 0 };
+    const [lo, hi] = wilson(a.firstGo, a.episodes);
+    return { episodes: a.episodes, foundFirstGo: a.firstGo, firstGoRate: rate(a.firstGo, a.episodes), firstGoInterval95: a.episodes > 0 ? [round(lo), round(hi)] : null };
+  };
   let nodesChecked = 0;
   for (const [flowId, nodes] of totals(store.nodeDays(r))) {
     const flow = flows.flow(flowId);
@@ -125,6 +145,7 @@ export function menuRecommendationsReport(store: MenuReportStore, flows: FlowInd
             ...base(nodeId),
             shortcut: flows.shortcut(flowId, nodeId),
             ...strip(buried),
+            discovery: firstGo(flowId, nodeId),
             message: `${pct(buried.share)} of the callers who find "${name}" through the menu get there only after going back, home or round again (${buried.count} of ${buried.sample}). Move it up, or advertise its shortcut.`,
           });
         }

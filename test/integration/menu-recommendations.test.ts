@@ -57,6 +57,8 @@ describe('menu-design recommendations from real USSD sessions', () => {
   it('flags content reached only after a detour, with its shortcut to advertise', () => {
     const s = find('buried_content', 'compost')!;
     expect(s).toMatchObject({ count: 12, sample: 12, share: 1, shortcut: '*500*1*2*2#' });
+    // The same callers' visits, as first-go discovery counts them: none found it at the first go.
+    expect(s.discovery).toMatchObject({ episodes: 12, foundFirstGo: 0, firstGoRate: 0 });
     expect(s.interval95[0]).toBeGreaterThan(0.5);
   });
 

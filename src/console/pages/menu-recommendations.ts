@@ -26,6 +26,7 @@ const T = texts(
     count: (n: number) => (n === 1 ? '1 suggestion' : `${n} suggestions`),
     note: 'A suggestion needs enough visits and its whole 95% interval past the threshold, so a few unlucky sessions never make one. Counts come from the CRM pass: sessions count once they have ended.',
     openTree: 'open in the menu tree',
+    firstGo: (k: string, n: string) => `Visits that ended on it: ${k} of ${n} found it at the first go.`,
   },
   {
     title: 'Mapendekezo ya menyu',
@@ -43,6 +44,7 @@ const T = texts(
     count: (n: number) => (n === 1 ? 'Pendekezo 1' : `Mapendekezo ${n}`),
     note: 'Pendekezo linahitaji watembeleaji wa kutosha na kipindi chote cha 95% kuvuka kiwango, ili vipindi vichache vya bahati mbaya visilete pendekezo. Takwimu zinatoka kwenye uchambuzi wa CRM: kipindi huhesabiwa kikishaisha.',
     openTree: 'fungua kwenye mti wa menyu',
+    firstGo: (k: string, n: string) => `Ziara zilizoishia hapo: ${k} kati ya ${n} ziliupata mara ya kwanza.`,
   },
 );
 
@@ -56,6 +58,7 @@ type Suggestion = {
   line: number | null;
   option?: { key: string; label: { en: string; sw: string } };
   shortcut?: string | null;
+  discovery?: { episodes: number; foundFirstGo: number };
   count: number;
   sample: number;
   share: number;
@@ -128,7 +131,9 @@ function flowSection(lang: Lang, flowTitle: string, flowId: string, list: Sugges
     return [
       html`<strong>${k.name}</strong><br><small>${k.todo(s)}</small>`,
       html`<a href="/console/flows/${encodeURIComponent(s.flowId)}#node-${s.nodeId}">${s.label[lang]}</a><br><small>${t.openTree}</small>`,
-      k.saw(s, num(lang, s.count), num(lang, s.sample)),
+      s.discovery && s.discovery.episodes > 0
+        ? html`${k.saw(s, num(lang, s.count), num(lang, s.sample))}<br><small>${t.firstGo(num(lang, s.discovery.foundFirstGo), num(lang, s.discovery.episodes))}</small>`
+        : k.saw(s, num(lang, s.count), num(lang, s.sample)),
       pct(lang, s.share),
       interval(lang, s.interval95[0], s.interval95[1]),
       pct(lang, s.threshold),
