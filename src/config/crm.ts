@@ -111,4 +111,12 @@ export const CrmSection = Obj({
     smsPart: Type.Number({ minimum: 0, description: 'what one SMS part costs us' }),
     call: Type.Number({ minimum: 0, description: 'what one outbound guidance call costs us' }),
   }),
+  menuRecommendations: Obj({
+    minSample: Type.Integer({ minimum: 1, description: 'no suggestion on fewer choices, views or arrivals than this' }),
+    rareOptionShare: Type.Number({ minimum: 0, maximum: 1, description: "rarely picked: the 95% interval's top below this share of the menu's choices" }),
+    invalidRate: Type.Number({ minimum: 0, maximum: 1, description: "unclear prompt: the 95% interval's bottom of views with an invalid input above this" }),
+    detourRate: Type.Number({ minimum: 0, maximum: 1, description: "buried content: the 95% interval's bottom of arrivals after a back, home or revisit above this" }),
+    shortcutShare: Type.Number({ minimum: 0, maximum: 1, description: "content missing from the menu: the 95% interval's bottom of arrivals by shortcut dial above this" }),
+    pagingRate: Type.Number({ minimum: 0, maximum: 1, description: "too long a screen: the 95% interval's bottom of views that asked for the next page above this" }),
+  }),
 });

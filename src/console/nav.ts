@@ -38,6 +38,7 @@ export const NAV: NavSection[] = [
       { path: '/onboarding', label: { en: 'Onboarding', sw: 'Kukaribisha wapya' }, role: 'viewer' },
       { path: '/package-fit', label: { en: 'Package fit', sw: 'Kifurushi kinachofaa' }, role: 'viewer' },
       { path: '/context', label: { en: 'Advice in context', sw: 'Ushauri kwa muktadha' }, role: 'viewer' },
+      { path: '/menu-recommendations', label: { en: 'Menu recommendations', sw: 'Mapendekezo ya menyu' }, role: 'viewer' },
     ],
   },
   {

@@ -21,7 +21,7 @@ export class EventPageStore {
       sql`SELECT ${e.id}, ${e.at}, ${e.subscriberId},
     CASE ${e.channel} WHEN 'ussd' THEN 1 WHEN 'ivr' THEN 2 ELSE 0 END,
     CASE ${e.type} WHEN 'menu' THEN 2 WHEN 'content' THEN 3 WHEN 'input_invalid' THEN 4 WHEN 'back' THEN 5 WHEN 'home' THEN 6 WHEN 'more' THEN 7
-      WHEN 'session_start' THEN CASE WHEN ${e.detail} LIKE '%"direction":"outbound"%' THEN 12 ELSE 1 END WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
+      WHEN 'session_start' THEN CASE WHEN ${e.detail} LIKE '%"direction":"outbound"%' THEN 12 WHEN ${e.detail} LIKE '%"shortcut":true%' THEN 13 ELSE 1 END WHEN 'session_end' THEN 8 WHEN 'sms_in' THEN 9 WHEN 'billing' THEN 10
       WHEN 'action' THEN 11 WHEN 'profile_update' THEN 11 WHEN 'poll_answer' THEN 11 ELSE 0 END,
     ${e.sessionId},
     CASE WHEN ${e.type} = 'session_start' OR ${e.sessionId} IS NULL THEN ${e.flowId} END,

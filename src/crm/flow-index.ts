@@ -62,6 +62,11 @@ export class FlowIndex {
     return flow ? shortcutFor(flow, nodeId) : null;
   }
 
+  /** The flow itself (its nodes, options and source file), or undefined when unknown. */
+  flow(flowId: string): Flow | undefined {
+    return this.flows.byId(flowId);
+  }
+
   /** The flow's main USSD code (`*384*1#`), or null. */
   code(flowId: string): string | null {
     return this.flows.byId(flowId)?.entry.ussd[0] ?? null;

@@ -91,10 +91,17 @@ export class Ingest {
     const days = d.days;
     this.db = new IngestStore(d.db);
     this.sink = {
-      view: (at, acc, node) => rollups.view(days.of(at), acc.ch, acc.flow, node),
+      view: (at, acc, node) => {
+        rollups.view(days.of(at), acc.ch, acc.flow, node);
+        rollups.menu.view(days.of(at), acc.ch, acc.flow, node);
+      },
       dwell: (at, acc, node, ms) => rollups.dwell(days.of(at), acc.ch, acc.flow, node, ms),
       invalid: (at, acc, node) => rollups.invalid(days.of(at), acc.ch, acc.flow, node),
       back: (at, acc, node) => rollups.back(days.of(at), acc.ch, acc.flow, node),
+      pick: (at, acc, from, to) => rollups.menu.pick(days.of(at), acc.ch, acc.flow, from, to),
+      paged: (at, acc, node) => rollups.menu.paged(days.of(at), acc.ch, acc.flow, node),
+      invalidView: (at, acc, node) => rollups.menu.invalidView(days.of(at), acc.ch, acc.flow, node),
+      arrived: (at, acc, node, how) => rollups.menu.arrived(days.of(at), acc.ch, acc.flow, node, how),
     };
     const crm = d.config.crm;
     this.heardMs = crm.ivrContentHeardSeconds * 1000;
@@ -191,15 +198,16 @@ export class Ingest {
       }
       const nodeCode = b.node[i]!;
       const node = nodeCode >= 0 ? this.nodes[nodeCode]! : null;
-      if (type === T.start || type === T.startOutbound) {
+      if (type === T.start || type === T.startOutbound || type === T.startShortcut) {
         // A call we placed (voice guidance) is not the subscriber looking for something: no episode.
         if (type === T.startOutbound) acc.outbound = true;
+        if (type === T.startShortcut) acc.shortcut = true;
         if (at > this.latestStart) this.latestStart = at;
         if (flowCode >= 0 && acc.flow === '') acc.flow = this.flowIds[flowCode]!;
         store.activeOn(sub, this.d.days.of(at));
         // Our own call (voice guidance, a campaign call) is the treatment's traffic, not the subscriber coming
         // back: counting it would credit the treated arm with a return the holdout can never have.
-        if (type === T.start && this.outcomes.has(sub)) this.outcomes.returned(sub, at);
+        if (type !== T.startOutbound && this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         return;
       }
       if (type === T.end) {

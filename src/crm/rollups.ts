@@ -7,6 +7,8 @@ import { DiscoveryRollup } from './discovery-rollup';
 import { DiscoveryStore } from './discovery-store';
 import { dwellBucket } from './dwell';
 import { hllAdd, hllNew } from './hll';
+import { MenuRollup } from './menu-rollup';
+import { MenuStore } from './menu-store';
 import { RollupsStore, type NodeCounts, type NodeKey, type SessionCounts, type SessionKey } from './rollups-store';
 import { ProfileChunks, ProfileStore } from './profile-store';
 import type { SessionOutcome } from './session-classifier';
@@ -62,6 +64,8 @@ export class Rollups {
   readonly demography = new DemographyRollup();
   /** Advice served against its declared context (the context report). */
   readonly context = new ContextRollup();
+  /** Choices, paging, invalid inputs and content arrivals per node (menu-design recommendations). */
+  readonly menu = new MenuRollup();
 
   private node(day: number, ch: string, flow: string, node: string): NodeAgg {
     let byNode = this.nodeCodes.get(flow);
@@ -149,7 +153,7 @@ export class Rollups {
     for (const s of this.sessionAgg.values()) store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s);
     for (const u of this.usageAgg.values()) store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll);
     this.byProfile(db);
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db)) + this.context.flush(db);
+    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db)) + this.context.flush(db) + this.menu.flush(new MenuStore(db));
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();

@@ -32,6 +32,13 @@ export interface SessionAcc {
   pendingClean?: boolean;
   /** A call the service placed (outbound IVR), not one the subscriber made. */
   outbound?: boolean;
+  /** Menu-design signals (absent in older accs): the last step was a back or home, not a choice. */
+  stepBack?: boolean;
+  /** Started from a shortcut dial string and no flow screen shown yet: the next one is where it landed. */
+  shortcut?: boolean;
+  /** The screen shown has had a "more" / an invalid input (each counted once per view). */
+  paged?: boolean;
+  invalidHere?: boolean;
 }
 
 /** What a finished session was, for rollups and detectors. */
@@ -66,6 +73,13 @@ export interface NodeSink {
   dwell(at: number, acc: SessionAcc, nodeId: string, ms: number): void;
   invalid(at: number, acc: SessionAcc, nodeId: string): void;
   back(at: number, acc: SessionAcc, nodeId: string): void;
+  /** Menu-design signals (optional: sinks that only need the funnel leave them out). A forward move from screen `from` to `to`. */
+  pick?(at: number, acc: SessionAcc, from: string, to: string): void;
+  /** A view of `nodeId` on which the caller asked for the next page; or got an invalid input. */
+  paged?(at: number, acc: SessionAcc, nodeId: string): void;
+  invalidView?(at: number, acc: SessionAcc, nodeId: string): void;
+  /** Content first reached in the session: by shortcut dial, through the menu directly, or after a detour. */
+  arrived?(at: number, acc: SessionAcc, nodeId: string, how: 'shortcut' | 'menu' | 'detour'): void;
 }
 
 /** A new accumulator for a session first seen at `at`. */
@@ -132,6 +146,11 @@ export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string 
         } else gotContent(acc, nodeId, clean);
       }
       leaveScreen(acc, at, sink);
+      const from = acc.node;
+      const forward = acc.stepBack !== true;
+      acc.stepBack = false;
+      acc.paged = false;
+      acc.invalidHere = false;
       const seen = acc.visits[nodeId] ?? 0;
       if (seen > 0) acc.revisits++;
       acc.visits[nodeId] = seen + 1;
@@ -139,6 +158,12 @@ export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string 
       acc.nodeAt = at;
       acc.nodeContent = isContent;
       sink.view(at, acc, nodeId);
+      if (from !== null && forward) sink.pick?.(at, acc, from, nodeId);
+      // Built-in screens (_language, _resume) come before a shortcut lands: they neither land nor end it.
+      if (!nodeId.startsWith('_')) {
+        if (isContent && seen === 0) sink.arrived?.(at, acc, nodeId, acc.shortcut ? 'shortcut' : acc.backs > 0 || acc.revisits > 0 ? 'detour' : 'menu');
+        acc.shortcut = false;
+      }
       if (isContent && !acc.content) {
         acc.content = true;
         acc.frictionBeforeContent = acc.invalid > 0 || acc.backs > 0 || acc.revisits > 0;
@@ -151,12 +176,25 @@ export function applySessionEvent(acc: SessionAcc, type: string, nodeId: string 
       if (n) {
         acc.invalidAt[n] = (acc.invalidAt[n] ?? 0) + 1;
         sink.invalid(at, acc, n);
+        // A wrong shortcut digit comes before its screen is shown: not a try on a screen the caller saw.
+        if (n === acc.node && acc.invalidHere !== true) {
+          acc.invalidHere = true;
+          sink.invalidView?.(at, acc, n);
+        }
+      }
+      return;
+    }
+    case 'more': {
+      if (acc.node !== null && (nodeId ?? acc.node) === acc.node && acc.paged !== true) {
+        acc.paged = true;
+        sink.paged?.(at, acc, acc.node);
       }
       return;
     }
     case 'back':
     case 'home': {
       acc.backs++;
+      acc.stepBack = true;
       const n = nodeId ?? acc.node;
       if (n) sink.back(at, acc, n);
       return;

@@ -1,36 +1,45 @@
-import { readFileSync } from 'node:fs';
+import { statSync, readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 
 /**
- * Where each node of a flow file is written: warnings and menu recommendations name the line a content
- * team opens in their editor. One small module so every reader of node lines agrees.
+ * Where each node of a flow file starts (1-based line of its key under `nodes:`), so reports can say
+ * "crop-advice.yaml line 42". Read from the file itself, cached until the file changes.
  */
 
-/** The 1-based line of each node's key under `nodes:` in a flow file's text (nodes not found are absent). */
+const cache = new Map<string, { mtimeMs: number; size: number; lines: Map<string, number> }>();
+
+/** Node id -> line of its key under `nodes:` in a flow file's text (empty when it is not a flow). */
 export function nodeLines(source: string): Map<string, number> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false });
   const out = new Map<string, number>();
-  const lc = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lc, uniqueKeys: false });
   const nodes = isMap(doc.contents) ? doc.contents.get('nodes', true) : null;
   if (!isMap(nodes)) return out;
   for (const pair of nodes.items) {
-    if (isScalar(pair.key) && pair.key.range) out.set(String(pair.key.value), lc.linePos(pair.key.range[0]).line);
+    const key = pair.key;
+    if (isScalar(key) && key.range) out.set(String(key.value), lineCounter.linePos(key.range[0]).line);
   }
   return out;
 }
 
-const cache = new Map<string, Map<string, number>>();
-
-/** The line of node `nodeId` in `flowFile` (read once and cached), or null when it cannot be found. */
-export function lineOf(flowFile: string, nodeId: string): number | null {
-  let lines = cache.get(flowFile);
-  if (!lines) {
+/** The line of node `nodeId` in flow file `file`, or null when the file cannot be read or has no such node. */
+export function lineOf(file: string, nodeId: string): number | null {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return null;
+  }
+  let c = cache.get(file);
+  if (!c || c.mtimeMs !== st.mtimeMs || c.size !== st.size) {
+    let lines: Map<string, number>;
     try {
-      lines = nodeLines(readFileSync(flowFile, 'utf8'));
+      lines = nodeLines(readFileSync(file, 'utf8'));
     } catch {
       lines = new Map();
     }
-    cache.set(flowFile, lines);
+    c = { mtimeMs: st.mtimeMs, size: st.size, lines };
+    cache.set(file, c);
   }
-  return lines.get(nodeId) ?? null;
+  return c.lines.get(nodeId) ?? null;
 }

@@ -20,6 +20,7 @@ import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { contextReport } from './context';
 import { packageFitReport } from './package-fit';
+import { menuRecommendationsReport } from './menu-recommendations';
 import { ProfileSchema } from '../subscribers/profile-schema';
 import { ReportStores } from './stores';
 
@@ -56,6 +57,7 @@ export const REPORTS: Record<string, string> = {
   'package-fit': 'per usage pattern (daily, weekly, seasonal, lapsed users) and package period (daily, weekly, monthly): subscriptions, Kaplan-Meier survival at 30 and 90 days with 95% intervals, median and mean lifetime, and the package that keeps the pattern longest when the intervals allow the call',
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
   onboarding: 'new subscribers who joined in the range, onboarded vs held out: welcome delivery, first-go discovery after the welcome and 30-day retention with uplift (95% CI), pending windows; the stuck-early follow-up; the shortcuts the welcome carries per region and crop',
+  'menu-recommendations': 'menu-design suggestions with their evidence and the flow file line: options almost no one picks, unclear prompts, content reached after a detour or by shortcut only, screens that page too often',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -124,6 +126,9 @@ export class Reports {
         break;
       case 'onboarding':
         body = onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
+        break;
+      case 'menu-recommendations':
+        body = menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

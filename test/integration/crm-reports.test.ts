@@ -33,7 +33,7 @@ describe('reports API', () => {
   it('lists the reports', async () => {
     const r = await get('/reports');
     expect(r.status).toBe(200);
-    expect((r.body.reports as { name: string }[]).map((x) => x.name)).toEqual(['funnel', 'discovery', 'stuck', 'paying-vs-using', 'retention', 'usage', 'interventions', 'risk', 'content-demography', 'findings', 'package-fit', 'context', 'onboarding']);
+    expect((r.body.reports as { name: string }[]).map((x) => x.name)).toEqual(['funnel', 'discovery', 'stuck', 'paying-vs-using', 'retention', 'usage', 'interventions', 'risk', 'content-demography', 'findings', 'package-fit', 'context', 'onboarding', 'menu-recommendations']);
   });
 
   it('funnel: per node views, invalid-input rate, exits and drop-off', async () => {

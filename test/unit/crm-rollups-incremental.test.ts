@@ -20,7 +20,7 @@ const pass = (db: Db, now: number) => bareCrmPass(db, config, flows, now);
 
 // Rollups the CRM pass keeps for first-go discovery (episodes), for demography (profile groups) and for
 // advice served against its context.
-const ROLLUPS = ['crm_discovery_daily', 'crm_discovery_profile_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily', 'crm_context_daily'];
+const ROLLUPS = ['crm_discovery_daily', 'crm_discovery_profile_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily', 'crm_context_daily', 'crm_menu_daily'];
 
 const rollups = (db: Db) =>
   Object.fromEntries(
@@ -58,7 +58,7 @@ describe('discovery and demography rollups across passes', () => {
     const many = run('many', [...stops, end]);
     const one = run('one', [end]);
     expect(many.open.some((n) => n > 0)).toBe(true);
-    for (const t of ['crm_discovery_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily', 'crm_context_daily']) expect(one.tables[t]!.length).toBeGreaterThan(10);
+    for (const t of ['crm_discovery_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily', 'crm_context_daily', 'crm_menu_daily']) expect(one.tables[t]!.length).toBeGreaterThan(10);
     expect(many.tables).toEqual(one.tables);
   });
 });

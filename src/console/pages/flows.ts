@@ -46,6 +46,7 @@ const T = texts(
     badRange: 'These dates cannot be shown:',
     noFlow: (id: string) => `There is no flow "${id}".`,
     flowLead: 'Where callers go in this menu and where they leave it; try it on the phone beside (or below) the tree.',
+    suggestions: (n: number) => (n === 1 ? '1 menu suggestion' : `${n} menu suggestions`),
   },
   {
     title: 'Menyu',
@@ -80,6 +81,7 @@ const T = texts(
     badRange: 'Tarehe hizi haziwezi kuonyeshwa:',
     noFlow: (id: string) => `Hakuna menyu "${id}".`,
     flowLead: 'Wapigaji wanakoenda kwenye menyu hii na wanapoiachia; ijaribu kwenye simu iliyo kando (au chini) ya mti.',
+    suggestions: (n: number) => (n === 1 ? 'Pendekezo 1 la menyu' : `Mapendekezo ${n} ya menyu`),
   },
 );
 
@@ -95,6 +97,13 @@ interface DiscoveryGroup {
 }
 
 /** The report query of a page's range: the same from/to/channel the API takes. */
+/** The menu-recommendations page's query for one flow and the same dates. */
+function suggestionsQuery(flowId: string, r: RangeValues): string {
+  const p = new URLSearchParams({ flow: flowId });
+  for (const [k, v] of Object.entries(r)) if (typeof v === 'string') p.set(k, v);
+  return p.toString();
+}
+
 function reportQuery(r: RangeValues, extra: Partial<ReportQuery> = {}): ReportQuery {
   return { from: r.from, to: r.to, channel: r.channel, ...extra };
 }
@@ -186,6 +195,7 @@ ${table({
     const res = figures(() => ({
       funnel: core.reports.run('funnel', reportQuery(range, { flow: flow.id })) as FunnelReport,
       discovery: core.reports.run('discovery', reportQuery(range, { by: 'flow' })) as { soughtContent: { groups?: DiscoveryGroup[] } },
+      suggestions: (core.reports.run('menu-recommendations', reportQuery(range, { flow: flow.id })).suggestions as unknown[]).length,
     }));
     const f = res.value?.funnel.flows.find((x) => x.flowId === flow.id);
     const g = res.value?.discovery.soughtContent.groups?.find((x) => x.value === flow.id);
@@ -208,7 +218,7 @@ ${table({
 </div>
 <p><small>${t.code}: ${flow.entry.ussd.length ? html`<code>${flow.entry.ussd.join(', ')}</code>` : '–'} · ${t.voice}: ${flow.entry.ivr.length ? flow.entry.ivr.join(', ') : '–'} · ${t.languages}: ${flow.languages.map((l) => flow.languageNames[l] ?? l).join(', ')}</small></p>
 </section>`;
-    const body = html`<p><a href="/console/flows">← ${t.back}</a>${c.can('editor') ? html` · <a href="/console/flows/${flow.id}/texts">${t.editTexts}</a>` : null}</p>
+    const body = html`<p><a href="/console/flows">← ${t.back}</a>${c.can('editor') ? html` · <a href="/console/flows/${flow.id}/texts">${t.editTexts}</a>` : null}${res.value?.suggestions ? html` · <a id="menu-suggestions" href="/console/menu-recommendations?${suggestionsQuery(flow.id, range)}">${t.suggestions(res.value.suggestions)}</a>` : null}</p>
 ${rangeForm(c, range, { channel: true })}
 ${datesShown(c, res.value?.funnel)}
 ${summary}

@@ -10,6 +10,7 @@ import { flowsPages } from './flows';
 import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
 import { onboardingPages } from './onboarding';
+import { menuRecommendationsPages } from './menu-recommendations';
 import { operationsPages } from './operations';
 import { overviewPages } from './overview';
 import { packageFitPages } from './package-fit';
@@ -36,6 +37,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   packageFitPages,
   adviceContextPages,
   onboardingPages,
+  menuRecommendationsPages,
   subscribersPages,
   segmentsPages,
   pollsPages,

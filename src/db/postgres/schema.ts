@@ -31,6 +31,7 @@ export const {
   crmLapseDays,
   crmOpenSessions,
   crmNodeDaily,
+  crmMenuDaily,
   crmSessionDaily,
   crmUsageDaily,
   crmOpenEpisodes,

@@ -443,3 +443,31 @@ export const crmOnboardingContent = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.region, t.crop, t.flowId, t.nodeId] })],
 );
+
+/**
+ * Per node and day, what menu-design recommendations read (src/reports/menu-recommendations.ts): choices
+ * made on the screen, views that needed "more" or got an invalid input, and how content was first reached.
+ */
+export const crmMenuDaily = sqliteTable(
+  'crm_menu_daily',
+  {
+    day: integer('day').notNull(),
+    channel: text('channel').notNull(),
+    flowId: text('flow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** Times the screen was shown (as crm_node_daily counts them). */
+    views: integer('views').notNull().default(0),
+    /** Forward moves from this screen, by the node they led to (a menu's onward choices). */
+    picks: text('picks', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
+    /** Views on which the caller asked for the next page ("more"). */
+    pagedViews: integer('paged_views').notNull().default(0),
+    /** Views that got at least one invalid input. */
+    invalidViews: integer('invalid_views').notNull().default(0),
+    /** Content: sessions that first reached it through the menu, and of those after a back, home or revisit. */
+    menuArrivals: integer('menu_arrivals').notNull().default(0),
+    detourArrivals: integer('detour_arrivals').notNull().default(0),
+    /** Content: sessions that landed on it straight from a shortcut dial string. */
+    shortcutArrivals: integer('shortcut_arrivals').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.channel, t.flowId, t.nodeId] })],
+);

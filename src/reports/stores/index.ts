@@ -5,6 +5,7 @@ import { DiscoveryStore } from './discovery-store';
 import { FindingsStore } from './findings-store';
 import { FitsStore } from './fits-store';
 import { FunnelStore } from './funnel-store';
+import { MenuReportStore } from './menu-store';
 import { InterventionsStore } from './interventions-store';
 import { RiskStore } from './risk-store';
 import { SnapshotStore } from './snapshot-store';
@@ -19,6 +20,11 @@ export class ReportStores {
   private readonly built = new Map<string, unknown>();
 
   constructor(private readonly db: Db) {}
+
+  /** Menu-design recommendations: crm_menu_daily. */
+  get menu(): MenuReportStore {
+    return this.once('menu', () => new MenuReportStore(this.db));
+  }
 
   /** Flow funnel: node and session rollups. */
   get funnel(): FunnelStore {

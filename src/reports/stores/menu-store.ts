@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { crmMenuDaily } from '../../db/schema';
+import type { ReportRange } from '../range';
+import { ByShape, fields, rollupParams, rollupWhere, type RollupParams, type Stored } from './rollup-store';
+
+/** One node's menu-design counts on one day and channel (a row of crm_menu_daily), picks decoded. */
+export type MenuDay = Pick<typeof crmMenuDaily.$inferSelect, 'flowId' | 'nodeId' | 'views' | 'picks' | 'pagedViews' | 'invalidViews' | 'menuArrivals' | 'detourArrivals' | 'shortcutArrivals'>;
+
+/** The menu-recommendations read model: crm_menu_daily over a range (a few rows per node and day). */
+export class MenuReportStore {
+  private readonly rows: ByShape<Stored<MenuDay, 'picks'>, RollupParams>;
+
+  constructor(db: Db) {
+    const m = crmMenuDaily;
+    this.rows = new ByShape(
+      db,
+      (shape) =>
+        sql`SELECT ${fields({ flowId: m.flowId, nodeId: m.nodeId, views: m.views, picks: m.picks, pagedViews: m.pagedViews, invalidViews: m.invalidViews, menuArrivals: m.menuArrivals, detourArrivals: m.detourArrivals, shortcutArrivals: m.shortcutArrivals })}
+            FROM ${m} WHERE ${rollupWhere(m, shape)}`,
+    );
+  }
+
+  /** Every node-day in the range. */
+  nodeDays(r: ReportRange): MenuDay[] {
+    return this.rows
+      .for(r)
+      .all(rollupParams(r))
+      .map((row) => ({ ...row, picks: JSON.parse(row.picks) as Record<string, number> }));
+  }
+}
