@@ -8,6 +8,7 @@ export const FINDING_MEANINGS = {
   passive: 'subscribers paying for a service they have stopped using',
   lapsing: 'subscriptions whose renewals fail or whose use is fading',
   churned: 'subscriptions cancelled or expired by someone who had used the service',
+  exit_reason: 'subscribers who left a service and gave a reason that routes to a follow-up (exit reasons)',
 } as const;
 
 /**

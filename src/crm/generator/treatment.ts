@@ -39,6 +39,8 @@ export const INTERVENTION_TRUTH = {
     nudge: { outcome: 'reachedContent', moveShare: 0.2 },
     education_sms: { outcome: 'reachedContent', moveShare: 0.2 },
     voice_guidance: { outcome: 'reachedContent', moveShare: 0.25 },
+    exit_guidance: { outcome: 'returned', moveShare: 0.2 },
+    exit_offer: { outcome: 'renewed', moveShare: 0.15 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { DiscoveryStore } from './discovery-store';
+import { ExitReasonsStore } from './exit-reasons-store';
 import { FindingsStore } from './findings-store';
 import { FitsStore } from './fits-store';
 import { FunnelStore } from './funnel-store';
@@ -61,6 +62,11 @@ export class ReportStores {
   /** Interventions: exposure, outcomes, open windows. */
   get interventions(): InterventionsStore {
     return this.once('interventions', () => new InterventionsStore(this.db));
+  }
+
+  /** Exit surveys (exit reasons). */
+  get exitReasons(): ExitReasonsStore {
+    return this.once('exitReasons', () => new ExitReasonsStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {
