@@ -33,6 +33,10 @@ export const NAV: NavSection[] = [
     ],
   },
   {
+    label: { en: 'Retention journeys', sw: 'Kuwabakiza wateja' },
+    pages: [{ path: '/exit-reasons', label: { en: 'Exit reasons', sw: 'Sababu za kuondoka' }, role: 'viewer' }],
+  },
+  {
     label: { en: 'Audience', sw: 'Wateja' },
     pages: [
       { path: '/subscribers', label: { en: 'Subscribers', sw: 'Wateja' }, role: 'viewer' },

@@ -34,10 +34,13 @@ async function setLanguage(g: TestGateway, msisdn: string, language: string): Pr
   expect(r.statusCode).toBe(200);
 }
 
-async function exitReport(g: TestGateway, query = ''): Promise<Record<string, any>> {
+type ReasonRow = { reason: string; answers: number; share: number | null; followUp: string | null };
+type ExitReport = Record<string, unknown> & { answered: number; reasons: ReasonRow[]; groups?: unknown[]; freeText: unknown[] };
+
+async function exitReport(g: TestGateway, query = ''): Promise<ExitReport> {
   const r = await apiGet(g, `/reports/exit-reasons${query}`);
   expect(r.status).toBe(200);
-  return r.body as Record<string, any>;
+  return r.body as ExitReport;
 }
 
 describe('exit question after the operator deletes a subscription', () => {
@@ -63,7 +66,7 @@ describe('exit question after the operator deletes a subscription', () => {
 
     const report = await exitReport(gw, '?by=tenure');
     expect(report).toMatchObject({ exits: 1, asked: 1, answered: 1, pending: 0, responseRate: 1 });
-    expect(report.reasons.find((r: { reason: string }) => r.reason === 'hard_to_use')).toMatchObject({ answers: 1, share: 1, followUp: 'exit_guidance' });
+    expect(report.reasons.find((r) => r.reason === 'hard_to_use')).toMatchObject({ answers: 1, share: 1, followUp: 'exit_guidance' });
     expect(report.groups).toEqual([expect.objectContaining({ value: '1_4_weeks', answered: 1 })]);
 
     const pass = gw.core.crm.runPass();
@@ -137,7 +140,7 @@ describe('exit question after STOP <keyword>', () => {
 
     const report = await exitReport(gw, '?by=channel');
     expect(report).toMatchObject({ exits: 2, asked: 2, answered: 1, pending: 0, unanswered: 1, responseRate: 0.5 });
-    expect(report.reasons.find((r: { reason: string }) => r.reason === 'other')).toMatchObject({ answers: 1, followUp: null });
+    expect(report.reasons.find((r) => r.reason === 'other')).toMatchObject({ answers: 1, followUp: null });
     expect(report.freeText).toEqual([expect.objectContaining({ text: 'I moved to town', msisdn: a })]);
     expect(report.groups).toEqual([expect.objectContaining({ value: 'sms', exits: 2 })]);
     const pass = gw.core.crm.runPass();
@@ -204,7 +207,7 @@ describe('exit question in the USSD session', () => {
     const report = await exitReport(gw, '?by=channel');
     expect(report).toMatchObject({ exits: 1, asked: 1, answered: 1 });
     expect(report.groups).toEqual([expect.objectContaining({ value: 'ussd', answered: 1 })]);
-    expect(report.reasons.find((r: { reason: string }) => r.reason === 'hard_to_use').answers).toBe(1);
+    expect(report.reasons.find((r) => r.reason === 'hard_to_use')?.answers).toBe(1);
   });
 });
 
