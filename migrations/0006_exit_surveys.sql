@@ -1,3 +1,14 @@
+CREATE TABLE `exit_reasons_daily` (
+	`day` integer NOT NULL,
+	`dim` text NOT NULL,
+	`value` text NOT NULL,
+	`status` text NOT NULL,
+	`reason` text NOT NULL,
+	`not_asked` text NOT NULL,
+	`n` integer NOT NULL,
+	PRIMARY KEY(`dim`, `day`, `value`, `status`, `reason`, `not_asked`)
+);
+--> statement-breakpoint
 CREATE TABLE `exit_surveys` (
 	`id` text PRIMARY KEY NOT NULL,
 	`subscriber_id` integer NOT NULL,
@@ -25,4 +36,6 @@ CREATE TABLE `exit_surveys` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `exit_surveys_run_uq` ON `exit_surveys` (`subscription_id`,`run_started_at`);--> statement-breakpoint
 CREATE INDEX `exit_surveys_subscriber_idx` ON `exit_surveys` (`subscriber_id`,`asked_at`);--> statement-breakpoint
-CREATE INDEX `exit_surveys_exit_at_idx` ON `exit_surveys` (`exit_at`);
+CREATE INDEX `exit_surveys_exit_at_idx` ON `exit_surveys` (`exit_at`);--> statement-breakpoint
+CREATE INDEX `exit_surveys_window_idx` ON `exit_surveys` (`window_ends_at`);--> statement-breakpoint
+CREATE INDEX `exit_surveys_free_text_idx` ON `exit_surveys` (`answered_at`) WHERE free_text IS NOT NULL;

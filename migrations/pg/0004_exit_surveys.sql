@@ -1,3 +1,14 @@
+CREATE TABLE "exit_reasons_daily" (
+	"day" bigint NOT NULL,
+	"dim" text NOT NULL,
+	"value" text NOT NULL,
+	"status" text NOT NULL,
+	"reason" text NOT NULL,
+	"not_asked" text NOT NULL,
+	"n" bigint NOT NULL,
+	CONSTRAINT "exit_reasons_daily_pkey" PRIMARY KEY("dim","day","value","status","reason","not_asked")
+);
+--> statement-breakpoint
 CREATE TABLE "exit_surveys" (
 	"id" text PRIMARY KEY NOT NULL,
 	"subscriber_id" bigint NOT NULL,
@@ -25,4 +36,6 @@ CREATE TABLE "exit_surveys" (
 ALTER TABLE "exit_surveys" ADD CONSTRAINT "exit_surveys_subscriber_id_subscribers_id_fk" FOREIGN KEY ("subscriber_id") REFERENCES "public"."subscribers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "exit_surveys_run_uq" ON "exit_surveys" USING btree ("subscription_id","run_started_at");--> statement-breakpoint
 CREATE INDEX "exit_surveys_subscriber_idx" ON "exit_surveys" USING btree ("subscriber_id","asked_at");--> statement-breakpoint
-CREATE INDEX "exit_surveys_exit_at_idx" ON "exit_surveys" USING btree ("exit_at");
+CREATE INDEX "exit_surveys_exit_at_idx" ON "exit_surveys" USING btree ("exit_at");--> statement-breakpoint
+CREATE INDEX "exit_surveys_window_idx" ON "exit_surveys" USING btree ("window_ends_at");--> statement-breakpoint
+CREATE INDEX "exit_surveys_free_text_idx" ON "exit_surveys" USING btree ("answered_at") WHERE free_text IS NOT NULL;

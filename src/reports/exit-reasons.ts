@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { Days } from '../crm/days';
 import { EXIT_REASONS } from '../crm/exit-reasons/reasons';
 import { wilson } from '../crm/experiments';
 import { badRequest } from '../lib/errors';
@@ -52,19 +53,22 @@ function summarize(cells: readonly ExitCell[], followUps: Config['crm']['exitRea
  * Why subscribers leave: answers to the one exit question per reason, with their share of the answers
  * and its 95% (Wilson) interval, the response rate (asked, answered, still pending within the reply
  * window, not asked and why), optionally per cohort (month the run started), tenure band, region or
- * the channel they left by. Reads the exit surveys (one row per exit) over their exit-time index.
+ * the channel they left by. Counted per local day of the exit from the daily counts kept as surveys are
+ * stored and answered; only the questions still inside their reply window are read one by one.
  */
 export function exitReasonsReport(
   store: ExitReasonsStore,
   r: ReportRange,
   now: number,
+  days: Days,
   opts: { by: string | undefined; config: Config['crm']['exitReasons']; limit: number },
 ): Record<string, unknown> {
   if (opts.by !== undefined && !(EXIT_BY as readonly string[]).includes(opts.by)) {
     throw badRequest('INVALID_BY', `by "${opts.by.slice(0, 40)}" is not one of ${EXIT_BY.join(', ')}.`);
   }
   const by = (opts.by as ExitBy | undefined) ?? null;
-  const cells = store.cells(r.from, r.to, now, by);
+  // Whole local days, as the daily counts are kept; pending exits are read for the same days.
+  const cells = store.cells(r.fromDay, r.toDay, days.start(r.fromDay), days.start(r.toDay + 1) - 1, now, by);
   const all = summarize(cells, opts.config.followUps);
   const groups = new Map<string | null, ExitCell[]>();
   for (const c of cells) groups.set(c.value, [...(groups.get(c.value) ?? []), c]);

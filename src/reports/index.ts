@@ -110,7 +110,7 @@ export class Reports {
         body = interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'exit-reasons':
-        body = exitReasonsReport(stores.exitReasons, range, this.d.clock.now(), { by: q.by, config: this.d.config.crm.exitReasons, limit: Math.min(limit, 100) });
+        body = exitReasonsReport(stores.exitReasons, range, this.d.clock.now(), days, { by: q.by, config: this.d.config.crm.exitReasons, limit: Math.min(limit, 100) });
         break;
       case 'findings':
         body = findingsReport(stores.findings, range);

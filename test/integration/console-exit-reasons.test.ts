@@ -20,7 +20,7 @@ describe('console: /console/exit-reasons', () => {
       ...Array.from({ length: 2 }, () => ({ region: 'Kisumu', joinedDaysAgo: 100, reply: null })),
     ];
     await plantExits(gw, plant);
-    [writer] = await plantExits(gw, [{ region: 'Nakuru', joinedDaysAgo: 10, reply: 'The advice came too late' }], '+2547140');
+    writer = (await plantExits(gw, [{ region: 'Nakuru', joinedDaysAgo: 10, reply: 'The advice came too late' }], '+2547140'))[0]!;
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();

@@ -1,7 +1,18 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { exitSurveys, pollInvites, polls } from '../../db/schema';
+import { exitReasonsDaily, exitSurveys, pollInvites, polls } from '../../db/schema';
 import { name, prepare, type Prepared } from '../../db/statement';
+
+/** One change to the daily counts: `delta` surveys of a day, grouping value, status, reason. */
+export type DailyDelta = {
+  day: number;
+  dim: string;
+  value: string;
+  status: string;
+  reason: string;
+  notAsked: string;
+  delta: number;
+};
 
 /** A stored exit survey. */
 export type ExitSurveyRow = typeof exitSurveys.$inferSelect;
@@ -16,6 +27,7 @@ export class ExitSurveyRepo {
   private readonly findingStmt: Prepared<never, { id: string; findingId: string }>;
   private readonly byId;
   private readonly exitStmt;
+  private readonly bumpStmt: Prepared<never, DailyDelta>;
   private readonly openPoll: Prepared<{ sentAt: number }, { subscriberId: number; at: number }>;
 
   constructor(private readonly db: Db) {
@@ -43,6 +55,13 @@ export class ExitSurveyRepo {
       sql`UPDATE ${e} SET ${name(e.status)} = 'answered', ${name(e.answeredAt)} = ${p('at')}, ${name(e.reason)} = ${p('reason')}, ${name(e.freeText)} = ${p('freeText')} WHERE ${e.id} = ${p('id')} AND ${e.status} = 'asked'`,
     );
     this.findingStmt = prepare(db, sql`UPDATE ${e} SET ${name(e.findingId)} = ${p('findingId')} WHERE ${e.id} = ${p('id')}`);
+    const d = exitReasonsDaily;
+    this.bumpStmt = prepare(
+      db,
+      sql`INSERT INTO ${d} (${name(d.day)}, ${name(d.dim)}, ${name(d.value)}, ${name(d.status)}, ${name(d.reason)}, ${name(d.notAsked)}, ${name(d.n)})
+          VALUES (${p('day')}, ${p('dim')}, ${p('value')}, ${p('status')}, ${p('reason')}, ${p('notAsked')}, ${p('delta')})
+          ON CONFLICT (${name(d.dim)}, ${name(d.day)}, ${name(d.value)}, ${name(d.status)}, ${name(d.reason)}, ${name(d.notAsked)}) DO UPDATE SET ${name(d.n)} = ${d.n} + excluded.${name(d.n)}`,
+    );
     // The newest SMS poll question still open for the subscriber (the poll not closed, its reply window not over).
     this.openPoll = prepare(
       db,
@@ -80,6 +99,11 @@ export class ExitSurveyRepo {
   /** Links the follow-up finding raised for the answer. */
   setFinding(id: string, findingId: string): void {
     this.findingStmt.run({ id, findingId });
+  }
+
+  /** Applies changes to the daily counts the report sums. */
+  bump(deltas: readonly DailyDelta[]): void {
+    for (const x of deltas) this.bumpStmt.run(x);
   }
 
   /** When the newest open SMS poll question was sent to the subscriber (null: none open). */

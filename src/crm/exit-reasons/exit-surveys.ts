@@ -9,14 +9,17 @@ import type { EnqueueRequest, EnqueueResult, InboundSms } from '../../messaging/
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { ExitEvent } from '../../subscriptions/subscription-service';
 import type { Service } from '../../subscriptions/types';
+import type { Days } from '../days';
 import type { FindingsRepo } from '../findings-repo';
 import { fillTemplate } from '../interventions';
 import type { ExitSurveyRepo, ExitSurveyRow } from './exit-survey-repo';
-import { EXIT_REASONS, numberedOptions, parseExitReply, type ParsedExitReply } from './reasons';
+import { EXIT_REASONS, numberedOptions, parseExitReply, tenureBand, type ParsedExitReply } from './reasons';
 
 export interface ExitSurveyDeps {
   repo: ExitSurveyRepo;
   findings: FindingsRepo;
+  /** Local days of the gateway's time zone: the report counts exits per day. */
+  days: Days;
   log: Logger;
   config: Pick<Config, 'crm' | 'services' | 'defaults'>;
   subscribers: { findById(id: number): Subscriber | null };
@@ -25,6 +28,17 @@ export interface ExitSurveyDeps {
   alwaysRouted: ReadonlySet<string>;
   /** Flow and service keywords (normalized): free text that is one of them goes on to keyword routing. */
   keywords: ReadonlySet<string>;
+}
+
+/** The values a survey is counted under, per grouping of the report (empty: not known). */
+function groupings(s: Pick<ExitSurveyRow, 'cohort' | 'tenureDays' | 'region' | 'exitChannel'>): [string, string][] {
+  return [
+    ['all', ''],
+    ['cohort', s.cohort ?? ''],
+    ['tenure', tenureBand(s.tenureDays)],
+    ['region', s.region ?? ''],
+    ['channel', s.exitChannel],
+  ];
 }
 
 /** The package an exit offer proposes: the cheapest other package of the service's family that costs less per charge. */
@@ -112,7 +126,7 @@ export class ExitSurveys {
       if (r.status === 'blocked') Object.assign(row, { status: 'not_asked', notAskedReason: `blocked:${r.reason ?? 'unknown'}` });
       else Object.assign(row, { askedChannel: 'sms', askedAt: e.at, windowEndsAt: e.at + window, messageId: r.id });
     }
-    this.d.repo.insert(row);
+    if (this.d.repo.insert(row)) this.count(row, row.status, null, row.notAskedReason, 1);
     this.log.debug({ msisdn: sub.msisdn, service: e.serviceId, channel: row.askedChannel, status: row.status }, 'exit question');
   }
 
@@ -156,6 +170,8 @@ export class ExitSurveys {
   /** Stores the answer and raises the follow-up finding its reason routes to. */
   private record(survey: ExitSurveyRow, at: number, parsed: ParsedExitReply): void {
     if (!this.d.repo.answer(survey.id, at, parsed.reason, parsed.freeText)) return;
+    this.count(survey, 'asked', null, null, -1);
+    this.count(survey, 'answered', parsed.reason, null, 1);
     const followUp = this.cfg.followUps[parsed.reason];
     if (!followUp) return;
     const services = this.d.config.services;
@@ -173,6 +189,12 @@ export class ExitSurveys {
       this.d.config.crm.interventions.findingTtlDays * DAY,
     );
     if (findingId) this.d.repo.setFinding(survey.id, findingId);
+  }
+
+  /** Moves the report's daily counts of the survey's exit day under every grouping. */
+  private count(s: ExitSurveyRow, status: string, reason: string | null, notAsked: string | null, delta: number): void {
+    const day = this.d.days.of(s.exitAt);
+    this.d.repo.bump(groupings(s).map(([dim, value]) => ({ day, dim, value, status, reason: reason ?? '', notAsked: notAsked ?? '', delta })));
   }
 
   private lang(sub: Pick<Subscriber, 'language'>): string {

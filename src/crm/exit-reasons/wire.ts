@@ -7,6 +7,7 @@ import type { MessagingPort, MoInterceptor } from '../../messaging/types';
 import type { SessionService } from '../../sessions/session-service';
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
+import { Days } from '../days';
 import { FindingsRepo } from '../findings-repo';
 import { ExitSurveyRepo } from './exit-survey-repo';
 import { ExitSurveys } from './exit-surveys';
@@ -33,6 +34,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const exits = new ExitSurveys({
     repo: new ExitSurveyRepo(w.db),
     findings: new FindingsRepo(w.db),
+    days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,
     subscribers: w.subscribers,

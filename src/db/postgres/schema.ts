@@ -50,6 +50,7 @@ export const {
   consoleAudit,
   flowTexts,
   exitSurveys,
+  exitReasonsDaily,
 } = pg;
 
 /**

@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { subscribers } from './core';
 
 /**
@@ -45,5 +46,28 @@ export const exitSurveys = sqliteTable(
     uniqueIndex('exit_surveys_run_uq').on(t.subscriptionId, t.runStartedAt),
     index('exit_surveys_subscriber_idx').on(t.subscriberId, t.askedAt),
     index('exit_surveys_exit_at_idx').on(t.exitAt),
+    // Questions still inside their reply window (the report's "pending"): a few days of exits at most.
+    index('exit_surveys_window_idx').on(t.windowEndsAt),
+    // The latest written answers, without reading every answer.
+    index('exit_surveys_free_text_idx').on(t.answeredAt).where(sql`free_text IS NOT NULL`),
   ],
+);
+
+/**
+ * Exit surveys counted per local day of the exit, per grouping (all, cohort, tenure, region, channel)
+ * and value, status, reason and why not asked: what the exit-reasons report sums, kept as surveys are
+ * stored and answered. Empty strings stand for "none" so the key stays unique.
+ */
+export const exitReasonsDaily = sqliteTable(
+  'exit_reasons_daily',
+  {
+    day: integer('day').notNull(),
+    dim: text('dim').notNull(),
+    value: text('value').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason').notNull(),
+    notAsked: text('not_asked').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dim, t.day, t.value, t.status, t.reason, t.notAsked] })],
 );
