@@ -11,6 +11,7 @@ import { Days } from '../days';
 import { FindingsRepo } from '../findings-repo';
 import { ExitSurveyRepo } from './exit-survey-repo';
 import { ExitSurveys } from './exit-surveys';
+import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
   db: Db;
@@ -42,6 +43,14 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
     alwaysRouted: words([...kw.optOut, ...kw.optIn, ...kw.help]),
     keywords: words([...w.flows.all().flatMap((f) => f.entry.sms.map((s) => s.keyword)), ...w.config.services.flatMap((s) => s.keywords)]),
   });
+  // The in-session question's answers are read by position: a node with other answers would misfile them.
+  for (const flow of w.flows.all()) {
+    for (const node of Object.values(flow.nodes)) {
+      if (node.type === 'poll' && node.poll === w.config.crm.exitReasons.ussdPoll && node.answers.length !== EXIT_REASONS.length) {
+        w.log.warn({ flow: flow.id, node: node.id, answers: node.answers.length }, `the exit question in a flow must offer the ${EXIT_REASONS.length} reasons in order`);
+      }
+    }
+  }
   w.subscriptions.onExit((e) => exits.onExit(e));
   w.messaging.addMoInterceptor((mo) => exits.handleMo(mo));
   w.sessions.interceptEffect('unsubscribe', (_e, ctx) => {
