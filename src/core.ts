@@ -24,6 +24,7 @@ import { messagingCallPolicy } from './calls/call-policy';
 import { buildCampaigns } from './campaigns';
 import { wireSubscriptions } from './subscriptions/wire';
 import { buildCrm } from './crm';
+import { wireExitSurveys } from './crm/exit-reasons/wire';
 
 export interface CoreDeps {
   config: Config;
@@ -79,13 +80,15 @@ export function buildCore(deps: CoreDeps) {
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
   const { crm, crmScheduler, reports } = buildCrm({ db, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
+  // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
+  const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults } = buildCampaigns({
     config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews };
+  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
 }
 
 export type Core = ReturnType<typeof buildCore>;

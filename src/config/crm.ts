@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { Localized, Nullable, Obj } from './types';
 
 const PerKind = (description: string) =>
@@ -10,7 +10,14 @@ const PerKind = (description: string) =>
     winback: Type.Number({ minimum: 0, description }),
     welcome: Type.Number({ minimum: 0, description }),
     onboarding_followup: Type.Number({ minimum: 0, description }),
+    exit_guidance: Type.Number({ minimum: 0, description }),
+    exit_offer: Type.Number({ minimum: 0, description }),
   });
+
+/** One value per exit reason (issue 15, exit reasons). */
+const PerReason = <T extends TSchema>(t: T) =>
+  Obj({ too_expensive: t, not_useful: t, hard_to_use: t, poor_network: t, other: t });
+const FollowUp = Nullable(Type.Union([Type.Literal('exit_guidance'), Type.Literal('exit_offer')]), 'no follow-up');
 
 /** Detectors, scores, interventions and experiments (issue 6); the defaults, in config/default.yaml, follow docs/domain.md. */
 export const CrmSection = Obj({
@@ -87,6 +94,7 @@ export const CrmSection = Obj({
       winback: Localized,
       welcome: Localized,
       onboarding_followup: Localized,
+      exit_offer: Localized,
     }),
   }),
   packageFit: Obj({
@@ -105,6 +113,16 @@ export const CrmSection = Obj({
     shortcuts: Type.Integer({ minimum: 1, maximum: 5, description: 'at most this many shortcuts in the welcome (fewer when one more would add an SMS part)' }),
     shortcutWindowDays: Type.Integer({ minimum: 1, description: 'shortcuts are ranked by first-go reaches over this many days' }),
     minGroupReaches: Type.Integer({ minimum: 1, description: 'a region+crop (or region) group with fewer first-go reaches borrows from the broader group' }),
+  }),
+  exitReasons: Obj({
+    enabled: Type.Boolean({ description: 'false: no exit question is asked' }),
+    replyWindowHours: Type.Number({ exclusiveMinimum: 0, description: 'an SMS reply after this is routed as any other message' }),
+    ussdPoll: Type.String({ minLength: 1, description: 'poll key of the in-session question in flows (a poll node with the five reasons in order)' }),
+    question: Localized,
+    thanks: Localized,
+    labels: PerReason(Localized),
+    words: PerReason(Type.Array(Type.String({ minLength: 1 }), { description: 'replies (any language) that mean this reason besides its number' })),
+    followUps: PerReason(FollowUp),
   }),
   costs: Obj({
     currency: Type.String({ minLength: 3, maxLength: 3 }),

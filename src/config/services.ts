@@ -20,6 +20,8 @@ export const ServiceSchema = Type.Object(
         text: Localized,
       }),
     ),
+    /** Services of one family are alternatives (daily, weekly, monthly packages of the same advice): an exit offer picks the cheapest other one. */
+    family: Type.Optional(Type.String({ minLength: 1 })),
     /** Overrides of billing.graceDays / billing.suspendDays for this service. */
     graceDays: Type.Optional(Type.Number({ minimum: 0 })),
     suspendDays: Type.Optional(Type.Number({ minimum: 0 })),

@@ -18,8 +18,8 @@ import type { FlowIndex } from './flow-index';
 import { InterventionRepo } from './intervention-repo';
 import { fitShortcuts } from './onboarding/welcome-text';
 
-export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup';
-export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup'];
+export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup' | 'exit_guidance' | 'exit_offer';
+export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup', 'exit_guidance', 'exit_offer'];
 
 /**
  * The experiment a kind's holdout belongs to: the onboarding follow-up uses the welcome's assignment, so a
@@ -28,6 +28,8 @@ export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms',
 export function holdoutKind(kind: InterventionKind): InterventionKind {
   return kind === 'onboarding_followup' ? 'welcome' : kind;
 }
+/** Kinds that are a guidance call rather than an SMS. */
+const CALL_KINDS: ReadonlySet<InterventionKind> = new Set(['voice_guidance', 'exit_guidance']);
 
 export interface InterventionDeps {
   db: Db;
@@ -80,6 +82,8 @@ export class Interventions {
     if (k === 'lapsing') return 'save';
     if (k === 'new_subscriber') return 'welcome';
     if (k === 'first_sessions_stuck') return 'onboarding_followup';
+    // An exit answer names its follow-up (config crm.exitReasons.followUps) when it is raised.
+    if (k === 'exit_reason') return f.detail.followUp === 'exit_offer' ? 'exit_offer' : 'exit_guidance';
     return 'winback';
   }
 
@@ -91,7 +95,9 @@ export class Interventions {
     // Opted out before assignment: outside the experiment altogether (messaging would block it anyway).
     if (sub.optedOut) return this.ineligible(f, 'opted_out', now);
     const kind = this.kindFor(f);
-    if (kind === 'voice_guidance' ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
+    if (CALL_KINDS.has(kind) ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
+    // An offer needs a cheaper package to offer; the answer's finding names it (null: none configured).
+    if (kind === 'exit_offer' && typeof f.detail.offerServiceId !== 'string') return this.ineligible(f, 'no_cheaper_package', now);
 
     const lastAt = this.repo.lastAt(sub.id, kind);
     const cooldown = cfg.interventions.cooldownDays[kind] * DAY;
@@ -118,7 +124,7 @@ export class Interventions {
       let costMinor = 0;
       if (holdout) {
         status = 'held_out';
-      } else if (kind === 'voice_guidance') {
+      } else if (CALL_KINDS.has(kind)) {
         const target = this.voiceTarget(detail);
         const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
         channel = 'call';
@@ -128,7 +134,7 @@ export class Interventions {
         // The price quote; the report charges it only for an answered call the provider put no price on.
         costMinor = Math.round(cfg.costs.call * 100);
       } else {
-        text = this.render(kind, f, detail, sub);
+        text = this.render(kind as Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance'>, f, detail, sub);
         const r = this.d.messaging!.enqueue({
           to: sub.msisdn,
           text,
@@ -206,7 +212,7 @@ export class Interventions {
   }
 
   /** The message text for a kind, in the subscriber's language (or the default language). */
-  render(kind: Exclude<InterventionKind, 'voice_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
+  render(kind: Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
     const cfg = this.d.config;
     const t = cfg.crm.interventions.templates;
     const templates = kind === 'save' ? (f.reason === 'usage_fading' ? t.save_usage : t.save_billing) : t[kind];
@@ -216,7 +222,9 @@ export class Interventions {
     const code = this.d.index.code(flowId) ?? (main ? this.d.index.code(main.id) : null) ?? '';
     const nodeId = typeof detail.nodeId === 'string' ? detail.nodeId : null;
     const flow = this.d.flows.byId(flowId);
-    const service = f.serviceId ? cfg.services.find((s) => s.id === f.serviceId) : undefined;
+    // An exit offer speaks of the package offered, not of the one left.
+    const serviceId = kind === 'exit_offer' && typeof detail.offerServiceId === 'string' ? detail.offerServiceId : f.serviceId;
+    const service = serviceId ? cfg.services.find((s) => s.id === serviceId) : undefined;
     const vars: Record<string, string> = {
       code,
       shortcut: typeof detail.shortcut === 'string' ? detail.shortcut : code,
@@ -225,6 +233,8 @@ export class Interventions {
       price: service ? String(service.price) : '',
       currency: service?.currency ?? '',
       period: service ? (cfg.billing?.texts?.periodNames?.[service.period]?.[lang] ?? service.period) : '',
+      keyword: service?.keywords[0] ?? '',
+      shortCode: service?.shortCode ?? '',
     };
     if (kind === 'welcome') return fitShortcuts((shortcuts) => fillTemplate(templates[lang]!, { ...vars, shortcuts }), this.d.welcomeShortcuts?.(sub, lang) ?? [], cfg.crm.onboarding.shortcuts, code);
     return fillTemplate(templates[lang]!, vars);

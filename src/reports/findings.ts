@@ -10,6 +10,7 @@ export const FINDING_MEANINGS = {
   churned: 'subscriptions cancelled or expired by someone who had used the service',
   new_subscriber: 'subscribers new to the service (first session or first subscription ever): the welcome',
   first_sessions_stuck: 'new subscribers stuck in one of their first sessions: the onboarding follow-up',
+  exit_reason: 'subscribers who left a service and gave a reason that routes to a follow-up (exit reasons)',
 } as const;
 
 /**

@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { discoveryReport } from './discovery';
+import { exitReasonsReport } from './exit-reasons';
 import { findingsReport } from './findings';
 import { funnelReport } from './funnel';
 import { interventionsReport, type OutcomeWindows } from './interventions';
@@ -53,6 +54,7 @@ export const REPORTS: Record<string, string> = {
   interventions: 'per intervention kind: delivery states and rate, intention-to-treat uplift against the holdout and the effect on those reached (95% CI), revenue, cost of what was sent; pending outcome windows',
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
+  'exit-reasons': 'why subscribers leave: answers to the one exit question per reason with share and 95% interval, response rate (asked, answered, pending), free-text answers; by=cohort|tenure|region|channel',
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
   'package-fit': 'per usage pattern (daily, weekly, seasonal, lapsed users) and package period (daily, weekly, monthly): subscriptions, Kaplan-Meier survival at 30 and 90 days with 95% intervals, median and mean lifetime, and the package that keeps the pattern longest when the intervals allow the call',
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
@@ -114,6 +116,9 @@ export class Reports {
         break;
       case 'interventions':
         body = interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        break;
+      case 'exit-reasons':
+        body = exitReasonsReport(stores.exitReasons, range, this.d.clock.now(), days, { by: q.by, config: this.d.config.crm.exitReasons, limit: Math.min(limit, 100) });
         break;
       case 'findings':
         body = findingsReport(stores.findings, range);

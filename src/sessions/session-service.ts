@@ -87,6 +87,7 @@ export interface SessionServiceDeps {
 export class SessionService implements Lifecycle {
   private readonly repo: SessionRepo;
   private readonly handlers = new Map<Effect['kind'], (e: Effect, ctx: EffectContext) => void>();
+  private readonly interceptors: Array<{ kind: Effect['kind']; fn: (e: Effect, ctx: EffectContext) => boolean }> = [];
   private readonly hops: Counter<string>;
   private readonly ended: Counter<string>;
   private timer: NodeJS.Timeout | null = null;
@@ -109,6 +110,14 @@ export class SessionService implements Lifecycle {
   /** Registers what to do with an engine effect (subscribe, send an SMS, record a poll answer). */
   onEffect<K extends Effect['kind']>(kind: K, handler: EffectHandler<K>): void {
     this.handlers.set(kind, handler as (e: Effect, ctx: EffectContext) => void);
+  }
+
+  /**
+   * Registers a look at an effect before its handler, whoever registers that and whenever: true consumes
+   * the effect (the handler does not run). Exit reasons use it to take their in-session poll's answers.
+   */
+  interceptEffect<K extends Effect['kind']>(kind: K, fn: (effect: Extract<Effect, { kind: K }>, ctx: EffectContext) => boolean): void {
+    this.interceptors.push({ kind, fn: fn as (e: Effect, ctx: EffectContext) => boolean });
   }
 
   /** Processes one hop and returns the screen to render. Never leaves a half-written session. */
@@ -348,6 +357,7 @@ export class SessionService implements Lifecycle {
     this.d.usage.record(events);
     const ctx: EffectContext = { subscriber, sessionId: s.id, flow, channel, at: now };
     for (const effect of effects) {
+      if (this.interceptors.some((i) => i.kind === effect.kind && i.fn(effect, ctx))) continue;
       const h = this.handlers.get(effect.kind);
       if (h) h(effect, ctx);
       else this.log.warn({ effect: effect.kind }, 'no handler for engine effect');

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { tx } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
@@ -40,6 +41,22 @@ export interface RequestOutcome {
   providerRequestId: string | null;
 }
 
+/**
+ * A subscriber leaving a service: their own request (USSD, IVR, an SMS STOP keyword) once accepted, or
+ * the operator's deletion. Told once per event; listeners dedupe a request and its later confirmation.
+ */
+export interface ExitEvent {
+  subscriberId: number;
+  serviceId: string;
+  subscriptionId: string;
+  /** sms | ussd | ivr (the subscriber's request) or billing (the operator's notification). */
+  channel: UsageChannel | 'billing';
+  at: number;
+  /** Start of the run that ends (null when no start is known). */
+  runStartedAt: number | null;
+}
+export type ExitListener = (e: ExitEvent) => void;
+
 const LIVE: readonly SubscriptionState[] = ['active', 'grace', 'suspended'];
 const toMinor = (amount: number): number => Math.round(amount * 100);
 
@@ -58,6 +75,7 @@ export class SubscriptionService {
   private readonly providers: SubscriptionProvider[] = [];
   private readonly log: Logger;
   private readonly policies = new Map<string, LifecyclePolicy>();
+  private readonly exitListeners: ExitListener[] = [];
 
   constructor(private readonly d: SubscriptionServiceDeps) {
     this.catalog = new ServiceCatalog(d.config.services);
@@ -88,6 +106,11 @@ export class SubscriptionService {
   /** Adds an operator subscription API (called by a channel at start-up). */
   attachProvider(p: SubscriptionProvider): void {
     this.providers.push(p);
+  }
+
+  /** Listens to exits (exit reasons); a listener that throws is logged and never undoes the exit. */
+  onExit(listener: ExitListener): void {
+    this.exitListeners.push(listener);
   }
 
   /** The data access object (for the lifecycle job and views). */
@@ -159,6 +182,9 @@ export class SubscriptionService {
         },
       ]);
       if (flag) this.log.warn({ msisdn: n.msisdn, service: service.id, event: n.type, flag }, 'impossible billing transition recorded');
+      if (n.type === 'unsubscribed' && f.state === 'cancelled' && !flag) {
+        this.exited({ subscriberId: subscriber.id, serviceId: service.id, subscriptionId: sub.id, channel: 'billing', at: now, runStartedAt: f.subscribedAt });
+      }
       return { duplicate: false, subscriptionId: sub.id, state: f.state, flag };
     });
   }
@@ -209,6 +235,7 @@ export class SubscriptionService {
       const record = action === 'unsubscribe' || status === 'requested';
       let state = before;
       let providerRequestId: string | null = null;
+      let exit: ExitEvent | null = null;
       if (record) {
         const type = action === 'subscribe' ? 'subscribe_requested' : 'unsubscribe_requested';
         this.repo.insertEvent({
@@ -225,7 +252,9 @@ export class SubscriptionService {
           autoRenew: null,
           detail: { channel },
         });
-        state = this.refold(sub, now).state;
+        const f = this.refold(sub, now);
+        state = f.state;
+        if (action === 'unsubscribe' && status === 'requested') exit = { subscriberId: subscriber.id, serviceId: service.id, subscriptionId: sub.id, channel, at: now, runStartedAt: f.subscribedAt };
         const provider = this.providers.find((p) => p.handles(service));
         if (provider) providerRequestId = this.requests.enqueue(sub.id, action, provider.name);
       }
@@ -247,8 +276,21 @@ export class SubscriptionService {
           },
         },
       ]);
+      // After the confirmation is queued: whatever listeners do comes after the STOP is accepted.
+      if (exit) this.exited(exit);
       return { status, subscriptionId: sub.id, state, providerRequestId };
     });
+  }
+
+  /** Tells the exit listeners, each in its own savepoint: a failing one rolls back alone. */
+  private exited(e: ExitEvent): void {
+    for (const listener of this.exitListeners) {
+      try {
+        tx(this.d.db, () => listener(e));
+      } catch (err) {
+        this.log.error({ err, service: e.serviceId }, 'exit listener failed; the exit itself stands');
+      }
+    }
   }
 
   /** A transactional SMS to the subscriber who just asked (no quiet hours: they are awake and waiting). */

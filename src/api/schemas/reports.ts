@@ -20,7 +20,7 @@ export const ReportQuery = QueryString(
     by: Type.Optional(
       Type.String({
         maxLength: 40,
-        description: 'usage: region, crop, language, operator, a profile field or ageBand; discovery: flow, channel, language, cohort, node or a profile field.',
+        description: 'usage: region, crop, language, operator, a profile field or ageBand; discovery: flow, channel, language, cohort, node or a profile field; exit-reasons: cohort, tenure, region, channel.',
       }),
     ),
     field: Type.Optional(Type.String({ maxLength: 40, description: 'content-demography: the profile field (or ageBand) to group by.' })),

@@ -6,6 +6,7 @@ import { auditPages } from './audit';
 import { campaignsPages } from './campaigns';
 import { demographyPages } from './demography';
 import { discoveryPages } from './discovery';
+import { exitReasonsPages } from './exit-reasons';
 import { flowsPages } from './flows';
 import { flowTextsPages } from './flow-texts';
 import { interventionsPages } from './interventions';
@@ -38,6 +39,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   adviceContextPages,
   onboardingPages,
   menuRecommendationsPages,
+  exitReasonsPages,
   subscribersPages,
   segmentsPages,
   pollsPages,

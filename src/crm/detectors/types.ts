@@ -6,8 +6,8 @@ import type { Days } from '../days';
 import type { FlowIndex } from '../flow-index';
 import type { IngestResult } from '../ingest';
 
-export type FindingKind = 'stuck' | 'passive' | 'lapsing' | 'churned' | 'new_subscriber' | 'first_sessions_stuck';
-export const FINDING_KINDS: readonly FindingKind[] = ['stuck', 'passive', 'lapsing', 'churned', 'new_subscriber', 'first_sessions_stuck'];
+export type FindingKind = 'stuck' | 'passive' | 'lapsing' | 'churned' | 'new_subscriber' | 'first_sessions_stuck' | 'exit_reason';
+export const FINDING_KINDS: readonly FindingKind[] = ['stuck', 'passive', 'lapsing', 'churned', 'new_subscriber', 'first_sessions_stuck', 'exit_reason'];
 
 /** A finding before it is stored: who, what, why, and the key that makes it happen only once. */
 export interface FindingDraft {

@@ -42,6 +42,8 @@ export const INTERVENTION_TRUTH = {
     // Onboarding's effects are planted on first-go discovery and retention instead (ONBOARDING_TRUTH).
     welcome: { outcome: 'reachedContent', moveShare: 0 },
     onboarding_followup: { outcome: 'reachedContent', moveShare: 0 },
+    exit_guidance: { outcome: 'returned', moveShare: 0.2 },
+    exit_offer: { outcome: 'renewed', moveShare: 0.15 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 

@@ -54,6 +54,8 @@ export const {
   consoleAudit,
   flowTexts,
   crmContextDaily,
+  exitSurveys,
+  exitReasonsDaily,
 } = pg;
 
 /**

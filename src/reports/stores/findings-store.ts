@@ -20,7 +20,7 @@ export class FindingsStore {
     this.countStmt = prepare(
       db,
       sql`SELECT ${fields({ kind: f.kind })}, count(*) AS n FROM ${f}
-          WHERE ${f.kind} IN ('stuck', 'passive', 'lapsing', 'churned') AND ${f.detectedAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
+          WHERE ${f.kind} IN ('stuck', 'passive', 'lapsing', 'churned', 'exit_reason') AND ${f.detectedAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
           GROUP BY ${f.kind}`,
     );
   }

@@ -2,6 +2,7 @@ import { OnboardingReportStore } from './onboarding-store';
 import type { Db } from '../../db/client';
 import { ContextReportStore } from './context-store';
 import { DiscoveryStore } from './discovery-store';
+import { ExitReasonsStore } from './exit-reasons-store';
 import { FindingsStore } from './findings-store';
 import { FitsStore } from './fits-store';
 import { FunnelStore } from './funnel-store';
@@ -79,6 +80,11 @@ export class ReportStores {
   /** Onboarding: new subscribers by arm, their first episode and retention. */
   get onboarding(): OnboardingReportStore {
     return this.once('onboarding', () => new OnboardingReportStore(this.db));
+  }
+
+  /** Exit surveys (exit reasons). */
+  get exitReasons(): ExitReasonsStore {
+    return this.once('exitReasons', () => new ExitReasonsStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {
