@@ -8,6 +8,7 @@ const PerKind = (description: string) =>
     nudge: Type.Number({ minimum: 0, description }),
     save: Type.Number({ minimum: 0, description }),
     winback: Type.Number({ minimum: 0, description }),
+    save_call: Type.Number({ minimum: 0, description }),
   });
 
 /** Detectors, scores, interventions and experiments (issue 6); the defaults, in config/default.yaml, follow docs/domain.md. */
@@ -84,6 +85,14 @@ export const CrmSection = Obj({
       save_usage: Localized,
       winback: Localized,
     }),
+  }),
+  tiers: Obj({
+    coreShare: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'share of the ranked subscribers with the highest residual value that are core (0.1: the top decile)' }),
+    growthShare: Type.Number({ minimum: 0, maximum: 1, description: 'the next share below core is growth; the rest is base' }),
+    minTenureDays: Type.Integer({ minimum: 0, description: 'subscribers younger than this are `new` and not ranked' }),
+    saveCallFlow: Nullable(Type.String({ minLength: 1 }), 'crm.interventions.voiceFlow'),
+    coreMaxHoldoutPercent: Type.Number({ minimum: 0, maximum: 100, description: 'core customers are held out of a discount offer at most this often' }),
+    discountKinds: Type.Array(Type.String({ minLength: 1 }), { description: 'intervention kinds whose holdout is capped for core customers' }),
   }),
   costs: Obj({
     currency: Type.String({ minLength: 3, maxLength: 3 }),

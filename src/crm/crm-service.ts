@@ -30,6 +30,7 @@ import { Rollups } from './rollups';
 import { Scoring } from './scoring';
 import { takeSnapshot } from './snapshot';
 import { subscriberCrmView } from './subscriber-view';
+import { computeTiers, TierCollector, TierRevenue, type TierSummary } from './tiers';
 
 export interface CrmDeps {
   db: Db;
@@ -63,6 +64,8 @@ export interface PassSummary {
   outcomesClosed: number;
   refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };
+  /** Value tiers recomputed with the snapshot (issue 15). */
+  tiers?: TierSummary;
   durationMs: number;
   /** CPU time of the pass (user + system), to tell work from waiting on a busy machine. */
   cpuMs?: number;
@@ -161,7 +164,9 @@ export class CrmService {
         summary.refit = r;
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now));
+        const tiers = new TierCollector(this.days);
+        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a)));
+        summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);
@@ -206,7 +211,9 @@ export class CrmService {
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
     outcomes.load();
+    const tierRevenue = new TierRevenue(this.d.db, this.days);
     const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, new Rollups(), outcomes);
+    ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
     summary.events = delta.events;
     summary.sessions = delta.sessions;
@@ -236,6 +243,7 @@ export class CrmService {
       this.scoring.addLapseDays(histories);
       ingest.rollups.flush(this.d.db);
       outcomes.flush();
+      tierRevenue.flush();
       ingest.saveOpenSessions();
       this.state.set('cursor', delta.toId, now);
     });
@@ -285,10 +293,12 @@ export class CrmService {
           else if ('ineligible' in r) summary.ineligible[r.ineligible] = (summary.ineligible[r.ineligible] ?? 0) + 1;
           else {
             budget--;
-            const k = (summary.interventions[r.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
-            if (r.arm === 'holdout') k.holdout++;
-            else if (r.status === 'blocked') k.blocked++;
-            else k.treatment++;
+            for (const x of [r, ...(r.also ?? [])]) {
+              const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+              if (x.arm === 'holdout') k.holdout++;
+              else if (x.status === 'blocked') k.blocked++;
+              else k.treatment++;
+            }
           }
         }
       });

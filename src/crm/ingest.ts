@@ -72,6 +72,8 @@ export class Ingest {
   private latestStart = -Infinity;
   private sweptAt = -Infinity;
   private readonly db: IngestStore;
+  /** Sees every successful charge read (revenue per value tier). */
+  onCharge: ((sub: number, at: number, amountMinor: number) => void) | null = null;
 
   constructor(
     private readonly d: IngestDeps,
@@ -260,6 +262,7 @@ export class Ingest {
     if (ok) {
       res.renewedSubs.add(sub);
       if (this.outcomes.has(sub)) this.outcomes.charged(sub, at, amountMinor);
+      this.onCharge?.(sub, at, amountMinor);
     }
   }
 

@@ -39,6 +39,7 @@ export const INTERVENTION_TRUTH = {
     nudge: { outcome: 'reachedContent', moveShare: 0.2 },
     education_sms: { outcome: 'reachedContent', moveShare: 0.2 },
     voice_guidance: { outcome: 'reachedContent', moveShare: 0.25 },
+    save_call: { outcome: 'renewed', moveShare: 0.3 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 

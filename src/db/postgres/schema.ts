@@ -49,6 +49,10 @@ export const {
   consoleSessions,
   consoleAudit,
   flowTexts,
+  crmTiers,
+  crmTierExits,
+  crmTierRevenueDaily,
+  crmInterventionTiers,
 } = pg;
 
 /**
