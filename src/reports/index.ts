@@ -15,6 +15,7 @@ import { parseRange, rangeJson, type RangeQuery } from './range';
 import { retentionReport } from './retention';
 import { riskReport, type LiveState } from './risk';
 import { stuckReport } from './stuck';
+import { tiersReport } from './tiers';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { ProfileSchema } from '../subscribers/profile-schema';
@@ -50,6 +51,7 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
   findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
+  tiers: 'per value tier (core, growth, base, new): subscribers, revenue charged, retention with 95% interval, churned subscribers and the residual value they took, intervention cost',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -112,6 +114,9 @@ export class Reports {
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);
+        break;
+      case 'tiers':
+        body = tiersReport(stores.tiers, range, { currency: this.d.config.crm.costs.currency, tiers: this.d.config.crm.tiers });
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -7,6 +7,7 @@ import { InterventionsStore } from './interventions-store';
 import { RiskStore } from './risk-store';
 import { SnapshotStore } from './snapshot-store';
 import { StuckStore } from './stuck-store';
+import { TiersStore } from './tiers-store';
 import { UsageStore } from './usage-store';
 
 /**
@@ -61,6 +62,11 @@ export class ReportStores {
   /** Interventions: exposure, outcomes, open windows. */
   get interventions(): InterventionsStore {
     return this.once('interventions', () => new InterventionsStore(this.db));
+  }
+
+  /** Value tiers: revenue, exits, intervention costs, daily tier snapshots. */
+  get tiers(): TiersStore {
+    return this.once('tiers', () => new TiersStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {
