@@ -33,6 +33,10 @@ export const NAV: NavSection[] = [
     ],
   },
   {
+    label: { en: 'Retention journeys', sw: 'Kuwabakiza wateja' },
+    pages: [{ path: '/tiers', label: { en: 'Value tiers', sw: 'Viwango vya thamani' }, role: 'viewer' }],
+  },
+  {
     label: { en: 'Audience', sw: 'Wateja' },
     pages: [
       { path: '/subscribers', label: { en: 'Subscribers', sw: 'Wateja' }, role: 'viewer' },

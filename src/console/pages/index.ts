@@ -17,6 +17,7 @@ import { riskPages } from './risk';
 import { segmentsPages } from './segments';
 import { stuckPages } from './stuck';
 import { subscribersPages } from './subscribers';
+import { tiersPages } from './tiers';
 
 /** Every group of console pages, in the navigation's order (the login pages are registered before these). */
 export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => void> = [
@@ -30,6 +31,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   riskPages,
   interventionsPages,
   demographyPages,
+  tiersPages,
   subscribersPages,
   segmentsPages,
   pollsPages,
