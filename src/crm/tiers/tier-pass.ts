@@ -4,7 +4,7 @@ import type { Days } from '../days';
 import { SnapshotStore } from '../snapshot-store';
 import { rankTiers, type TierCandidate } from './rank';
 import { TIERS, type Tier } from './tier-names';
-import { TierStore } from './tier-store';
+import { TierStore, type StoredTier } from './tier-store';
 
 /**
  * Gathers, during the daily snapshot's scan of live subscriptions, what the tiers need per subscriber:
@@ -59,20 +59,25 @@ export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Day
   const prevTier: (string | undefined)[] = new Array<string | undefined>(candidates.length);
   const since = new Float64Array(candidates.length).fill(now);
   const first = new Float64Array(candidates.length).fill(now);
-  let exits = 0;
   let changed = 0;
-  for (const [sub, tier, residualValue, tenureDays, tierSince, firstTieredAt] of store.all()) {
+  const gone: StoredTier[] = [];
+  for (const row of store.all()) {
+    const [sub, tier, , , tierSince, firstTieredAt] = row;
     const i = index.get(sub);
     if (i === undefined) {
-      // No live subscription any more: the value they had at the last scoring left with them.
-      store.addExit({ subscriberId: sub, tier, residualValue, tenureDays, firstTieredAt, leftAt: Math.min(now, store.leftAt(sub) ?? now), noticedAt: now });
-      exits++;
+      gone.push(row);
       continue;
     }
     prevTier[i] = tier;
     first[i] = firstTieredAt;
     since[i] = tier === places.get(sub)!.tier ? tierSince : now;
   }
+  // No live subscription any more: the value they had at the last scoring left with them. (Written
+  // after the scan: a connection cannot write while it reads.)
+  for (const [sub, tier, residualValue, tenureDays, , firstTieredAt] of gone) {
+    store.addExit({ subscriberId: sub, tier, residualValue, tenureDays, firstTieredAt, leftAt: Math.min(now, store.leftAt(sub) ?? now), noticedAt: now });
+  }
+  const exits = gone.length;
   const counts = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
   const value = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
   const floor: Partial<Record<Tier, number>> = {};
