@@ -32,13 +32,13 @@ const charge = (m: string, type: string, at: string) => billing(gw!, m, type, at
 
 type TierRow = { tier: string; subscribers: number; revenue: { amount: number; charges: number }; retention: { atStart: number; left: number; rate: number; ci95: [number, number] } | null; churned: { subscribers: number; lostValue: number }; interventions: { decided: number; treated: number; cost: number } };
 
-async function population(): Promise<{ gw: TestGateway; smsc: FakeSmsc; voice: FakeVoiceProvider }> {
+async function population(crm: Record<string, unknown> = {}): Promise<{ gw: TestGateway; smsc: FakeSmsc; voice: FakeVoiceProvider }> {
   voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
   ({ gw, smsc } = await crmGateway(
     {
       services: SERVICES,
       // No holdout and no passive nudges: every SMS and call here is the tiers' doing.
-      crm: { holdoutPercent: 0, passive: { minRenewals: 50 }, tiers: { minTenureDays: 2 } },
+      crm: { holdoutPercent: 0, passive: { minRenewals: 50 }, ...crm, tiers: { minTenureDays: 2, ...((crm.tiers as object | undefined) ?? {}) } },
       ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } },
     },
     '2026-11-10T07:00:00Z',
@@ -120,6 +120,25 @@ describe('value tiers', () => {
     expect(rows.get('core')!.interventions).toEqual({ decided: 2, treated: 2, cost: Math.round((costOf('save') + costOf('save_call')) * 100) / 100 });
     expect(rows.get('core')!.interventions.cost).toBeGreaterThan(0);
     expect(rows.get('growth')!.interventions.decided).toBe(0);
+  });
+
+  it('never holds a core customer out of a discount offer beyond the cap, while others keep the configured holdout', async () => {
+    // Everyone would be held out (100%); `save` is declared a discount offer and core customers may be held out 0% of the time.
+    const { gw, smsc, voice } = await population({ holdoutPercent: 100, tiers: { discountKinds: ['save'], coreMaxHoldoutPercent: 0 } });
+    const [core] = PREMIUM as [string];
+    const other = DAILY[0]!;
+    await charge(core, 'renewal_failed', '2026-11-13T06:00:00Z');
+    await charge(other, 'renewal_failed', '2026-11-13T06:00:00Z');
+    gw.clock.set('2026-11-13T07:00:00Z');
+    const pass = gw.core.crm.runPass();
+    expect(pass.findings.lapsing).toBe(2);
+    expect(pass.interventions.save).toEqual({ treatment: 1, holdout: 1, blocked: 0 });
+    // The save call is not a discount offer: its holdout (100%) stands for core too.
+    expect(pass.interventions.save_call).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
+    await eventually(() => smsc.submits.find((s) => `+${s.to}` === core), { what: 'save SMS to the core customer' });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(smsc.submits.filter((s) => `+${s.to}` === other)).toHaveLength(0);
+    expect(voice.calls).toHaveLength(0);
   });
 
   it('refuses a bad range with a 400 and changes nothing', async () => {
