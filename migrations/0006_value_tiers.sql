@@ -39,6 +39,6 @@ CREATE TABLE `crm_tiers` (
 	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `crm_tiers_tier_idx` ON `crm_tiers` (`tier`,`residual_value`);--> statement-breakpoint
+CREATE INDEX `crm_tiers_tier_idx` ON `crm_tiers` (`tier`);--> statement-breakpoint
 DROP INDEX `crm_interventions_finding_uq`;--> statement-breakpoint
 CREATE UNIQUE INDEX `crm_interventions_finding_uq` ON `crm_interventions` (`finding_id`,`kind`);

@@ -40,5 +40,5 @@ ALTER TABLE "crm_tier_exits" ADD CONSTRAINT "crm_tier_exits_subscriber_id_subscr
 ALTER TABLE "crm_tiers" ADD CONSTRAINT "crm_tiers_subscriber_id_subscribers_id_fk" FOREIGN KEY ("subscriber_id") REFERENCES "public"."subscribers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "crm_intervention_tiers_at_idx" ON "crm_intervention_tiers" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "crm_tier_exits_left_idx" ON "crm_tier_exits" USING btree ("left_at","tier");--> statement-breakpoint
-CREATE INDEX "crm_tiers_tier_idx" ON "crm_tiers" USING btree ("tier","residual_value");--> statement-breakpoint
+CREATE INDEX "crm_tiers_tier_idx" ON "crm_tiers" USING btree ("tier");--> statement-breakpoint
 CREATE UNIQUE INDEX "crm_interventions_finding_uq" ON "crm_interventions" USING btree ("finding_id","kind");

@@ -27,7 +27,7 @@ export const crmTiers = sqliteTable(
     firstTieredAt: integer('first_tiered_at').notNull(),
     computedAt: integer('computed_at').notNull(),
   },
-  (t) => [index('crm_tiers_tier_idx').on(t.tier, t.residualValue)],
+  (t) => [index('crm_tiers_tier_idx').on(t.tier)],
 );
 
 /** Subscribers who had a tier and then no live subscription: the value that left, by the tier it left from. */
