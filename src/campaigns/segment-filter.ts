@@ -10,6 +10,10 @@ const OneOrMany = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Typ
 export const SUBSCRIPTION_STATES = ['none', 'pending', 'active', 'grace', 'suspended', 'cancelled', 'expired'] as const;
 const SubscriptionState = Type.Union(SUBSCRIPTION_STATES.map((s) => Type.Literal(s)));
 
+/** Value tiers (src/crm/tiers): core, growth, base, new. */
+export const SEGMENT_TIERS = ['core', 'growth', 'base', 'new'] as const;
+const TierName = Type.Union(SEGMENT_TIERS.map((t) => Type.Literal(t)));
+
 const Days = Type.Number({ exclusiveMinimum: 0, maximum: 3650 });
 const Age = Type.Integer({ minimum: 0, maximum: 150 });
 
@@ -54,6 +58,8 @@ export const SegmentFilterSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Value tier as of the last CRM scoring (any of the given tiers); subscribers without a live subscription have none. */
+    tier: Type.Optional(Type.Union([TierName, Type.Array(TierName, { minItems: 1 })])),
     /** CRM flags currently set (any of the given kinds). */
     crmFlags: Type.Optional(OneOrMany),
     /** Poll answers: answered or not, or answered with one of these answer indexes (NPS: scores). */

@@ -1,6 +1,6 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { crmFindings, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
+import { crmFindings, crmTiers, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
 import { prepare } from '../db/statement';
 import { DAY } from '../lib/clock';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
@@ -110,6 +110,10 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     if (!tables.crmFlags) throw new Error('CRM flag filters need the CRM findings table');
     const cf = crmFindings;
     clauses.push(sql`EXISTS (SELECT 1 FROM ${cf} WHERE ${cf.subscriberId} = ${s.id} AND ${cf.kind} IN (${values(list(f.crmFlags))}) AND ${cf.closedAt} IS NULL)`);
+  }
+  if (f.tier !== undefined) {
+    // The tier index finds the (few) core subscribers without a look at everyone else.
+    clauses.push(sql`${s.id} IN (SELECT ${crmTiers.subscriberId} FROM ${crmTiers} WHERE ${crmTiers.tier} IN (${values(list(f.tier))}))`);
   }
   if (f.poll) {
     const answered = f.poll.answered ?? true;

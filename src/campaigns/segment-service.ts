@@ -25,6 +25,7 @@ const HINTS: Record<string, string> = {
   language: TEXTS,
   operator: TEXTS,
   crmFlags: `${TEXTS}, e.g. "stuck", "passive", "lapsing" or "churned"`,
+  tier: 'must be one of core, growth, base, new, or a list of them',
   profile: 'must be an object of profile field to a value or list of values (enum, list, string fields), { "min", "max" } (integer, number) or { "from", "to" } (date, YYYY-MM-DD)',
   ageMin: 'must be a whole number of years from 0 to 150',
   ageMax: 'must be a whole number of years from 0 to 150',

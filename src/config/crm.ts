@@ -12,6 +12,7 @@ const PerKind = (description: string) =>
     onboarding_followup: Type.Number({ minimum: 0, description }),
     exit_guidance: Type.Number({ minimum: 0, description }),
     exit_offer: Type.Number({ minimum: 0, description }),
+    save_call: Type.Number({ minimum: 0, description }),
   });
 
 /** One value per exit reason (issue 15, exit reasons). */
@@ -123,6 +124,14 @@ export const CrmSection = Obj({
     labels: PerReason(Localized),
     words: PerReason(Type.Array(Type.String({ minLength: 1 }), { description: 'replies (any language) that mean this reason besides its number' })),
     followUps: PerReason(FollowUp),
+  }),
+  tiers: Obj({
+    coreShare: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'share of the ranked subscribers with the highest residual value that are core (0.1: the top decile)' }),
+    growthShare: Type.Number({ minimum: 0, maximum: 1, description: 'the next share below core is growth; the rest is base' }),
+    minTenureDays: Type.Integer({ minimum: 0, description: 'subscribers younger than this are `new` and not ranked' }),
+    saveCallFlow: Nullable(Type.String({ minLength: 1 }), 'crm.interventions.voiceFlow'),
+    coreMaxHoldoutPercent: Type.Number({ minimum: 0, maximum: 100, description: 'core customers are held out of a discount offer at most this often' }),
+    discountKinds: Type.Array(Type.String({ minLength: 1 }), { description: 'intervention kinds whose holdout is capped for core customers' }),
   }),
   costs: Obj({
     currency: Type.String({ minLength: 3, maxLength: 3 }),

@@ -37,6 +37,7 @@ export const NAV: NavSection[] = [
     pages: [
       { path: '/onboarding', label: { en: 'Onboarding', sw: 'Kukaribisha wapya' }, role: 'viewer' },
       { path: '/exit-reasons', label: { en: 'Exit reasons', sw: 'Sababu za kuondoka' }, role: 'viewer' },
+      { path: '/tiers', label: { en: 'Value tiers', sw: 'Viwango vya thamani' }, role: 'viewer' },
       { path: '/package-fit', label: { en: 'Package fit', sw: 'Kifurushi kinachofaa' }, role: 'viewer' },
       { path: '/context', label: { en: 'Advice in context', sw: 'Ushauri kwa muktadha' }, role: 'viewer' },
       { path: '/menu-recommendations', label: { en: 'Menu recommendations', sw: 'Mapendekezo ya menyu' }, role: 'viewer' },

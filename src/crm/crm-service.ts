@@ -34,6 +34,7 @@ import { Rollups } from './rollups';
 import { Scoring } from './scoring';
 import { takeSnapshot } from './snapshot';
 import { subscriberCrmView } from './subscriber-view';
+import { computeTiers, TierCollector, TierRevenue, type TierSummary } from './tiers';
 
 export interface CrmDeps {
   db: Db;
@@ -69,6 +70,8 @@ export interface PassSummary {
   armConversions?: number;
   refit?: { bgbb: number; sbg: number; ms: number; histories: number };
   snapshot?: { subscriptions: number; ms: number };
+  /** Value tiers recomputed with the snapshot (issue 15). */
+  tiers?: TierSummary;
   durationMs: number;
   /** CPU time of the pass (user + system), to tell work from waiting on a busy machine. */
   cpuMs?: number;
@@ -172,7 +175,9 @@ export class CrmService {
         summary.refit = r;
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now));
+        const tiers = new TierCollector(this.days);
+        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a)));
+        summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
         tx(this.d.db, () => takePackageFitSnapshot({ db: this.d.db, config: this.d.config, days: this.days }, now));
         this.state.set('snapshotDay', today, now);
       }
@@ -223,11 +228,13 @@ export class CrmService {
     const outcomes = new OutcomeTracker(this.d.db);
     outcomes.load();
     const onboarding = this.onboarding.tracker(store, now);
+    const tierRevenue = new TierRevenue(this.d.db, this.days);
     const rollups = new Rollups();
     rollups.context.days = this.days;
     rollups.context.timezoneOf = this.timezoneOf;
     const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes);
     ingest.episodeTaps.push(onboarding.tap);
+    ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
     summary.events = delta.events;
     summary.sessions = delta.sessions;
@@ -261,6 +268,7 @@ export class CrmService {
       ingest.rollups.flush(this.d.db);
       onboarding.flush(now);
       outcomes.flush();
+      tierRevenue.flush();
       ingest.saveOpenSessions();
       this.state.set('cursor', delta.toId, now);
     });
@@ -316,10 +324,12 @@ export class CrmService {
             budget--;
             // The welcome's decision is the onboarding experiment's assignment.
             if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
-            const k = (summary.interventions[r.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
-            if (r.arm === 'holdout') k.holdout++;
-            else if (r.status === 'blocked') k.blocked++;
-            else k.treatment++;
+            for (const x of [r, ...(r.also ?? [])]) {
+              const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+              if (x.arm === 'holdout') k.holdout++;
+              else if (x.status === 'blocked') k.blocked++;
+              else k.treatment++;
+            }
           }
         }
       });

@@ -81,6 +81,8 @@ export class Ingest {
   private readonly db: IngestStore;
   /** Listeners to finished episodes beyond the discovery rollups (onboarding), called on the pass's thread. */
   readonly episodeTaps: ((e: EpisodeOutcome) => void)[] = [];
+  /** Sees every successful charge read (revenue per value tier). */
+  onCharge: ((sub: number, at: number, amountMinor: number) => void) | null = null;
 
   constructor(
     private readonly d: IngestDeps,
@@ -297,6 +299,7 @@ export class Ingest {
     if (ok) {
       res.renewedSubs.add(sub);
       if (this.outcomes.has(sub)) this.outcomes.charged(sub, at, amountMinor);
+      this.onCharge?.(sub, at, amountMinor);
     }
   }
 

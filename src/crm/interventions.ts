@@ -16,10 +16,11 @@ import { inHoldout } from './experiments';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
 import { InterventionRepo } from './intervention-repo';
+import { holdoutPercentFor, TierStore, type Tier } from './tiers';
 import { fitShortcuts } from './onboarding/welcome-text';
 
-export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup' | 'exit_guidance' | 'exit_offer';
-export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup', 'exit_guidance', 'exit_offer'];
+export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup' | 'exit_guidance' | 'exit_offer' | 'save_call';
+export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup', 'exit_guidance', 'exit_offer', 'save_call'];
 
 /**
  * The experiment a kind's holdout belongs to: the onboarding follow-up uses the welcome's assignment, so a
@@ -28,8 +29,8 @@ export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms',
 export function holdoutKind(kind: InterventionKind): InterventionKind {
   return kind === 'onboarding_followup' ? 'welcome' : kind;
 }
-/** Kinds that are a guidance call rather than an SMS. */
-const CALL_KINDS: ReadonlySet<InterventionKind> = new Set(['voice_guidance', 'exit_guidance']);
+/** Kinds that place a call rather than send an SMS. */
+const CALL_KINDS: ReadonlySet<InterventionKind> = new Set(['voice_guidance', 'exit_guidance', 'save_call']);
 
 export interface InterventionDeps {
   db: Db;
@@ -47,8 +48,10 @@ export interface InterventionDeps {
   welcomeShortcuts?: (sub: Pick<Subscriber, 'region' | 'crop'>, lang: string) => string[];
 }
 
-/** What happened to one due finding. */
-export type ActOutcome = { kind: InterventionKind; arm: 'treatment' | 'holdout'; status: string; id: string } | { deferred: true } | { ineligible: string };
+/** What was decided for one intervention kind. */
+export type Decided = { kind: InterventionKind; arm: 'treatment' | 'holdout'; status: string; id: string };
+/** What happened to one due finding; `also`: further interventions on the same finding (a lapsing core customer's save call). */
+export type ActOutcome = (Decided & { also?: Decided[] }) | { deferred: true } | { ineligible: string };
 
 /** Fills `{name}` placeholders; unknown names stay as they are so a template mistake is visible. */
 export function fillTemplate(text: string, vars: Record<string, string>): string {
@@ -65,11 +68,13 @@ export class Interventions {
   private readonly counter: Counter<string>;
   private readonly log: Logger;
   private readonly repo: InterventionRepo;
+  private readonly tiers: TierStore;
 
   constructor(private readonly d: InterventionDeps) {
     this.counter = d.metrics.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
     this.log = d.log.child({ comp: 'crm' });
     this.repo = InterventionRepo.of(d.db);
+    this.tiers = TierStore.of(d.db);
   }
 
   /** The intervention a finding calls for. */
@@ -106,7 +111,28 @@ export class Interventions {
       return { deferred: true };
     }
 
-    const holdout = inHoldout(cfg.experimentSalt, holdoutKind(kind), sub.id, cfg.holdoutPercent);
+    const tier = this.tiers.tierOf(sub.id);
+    const main = this.decide(f, sub, kind, tier, now, true);
+    // A lapsing core customer also gets a call (its own kind, holdout, cool-down and outcomes).
+    if (kind === 'save' && tier === 'core' && this.d.calls) {
+      const lastCall = this.repo.lastAt(sub.id, 'save_call');
+      if (lastCall === null || lastCall + cfg.interventions.cooldownDays.save_call * DAY <= now) {
+        try {
+          return { ...main, also: [this.decide(f, sub, 'save_call', tier, now, false)] };
+        } catch (err) {
+          // The SMS stands; a call the queue refuses rolls back alone (its savepoint) and is logged.
+          this.log.error({ err, finding: f.id }, 'save call failed');
+        }
+      }
+    }
+    return main;
+  }
+
+  /** Decides one intervention of `kind` on a finding: holdout, send or call, row, usage event; `primary` closes the finding. */
+  private decide(f: FindingRow, sub: Subscriber, kind: InterventionKind, tier: Tier | null, now: number, primary: boolean): Decided {
+    const cfg = this.d.config.crm;
+    // Core customers are held out of a discount offer at most crm.tiers.coreMaxHoldoutPercent of the time.
+    const holdout = inHoldout(cfg.experimentSalt, holdoutKind(kind), sub.id, holdoutPercentFor(kind, cfg.holdoutPercent, tier, cfg.tiers));
     const id = newId('int', now);
     const detail = f.detail;
     const windowEndsAt = now + cfg.interventions.outcomeDays * DAY;
@@ -125,7 +151,7 @@ export class Interventions {
       if (holdout) {
         status = 'held_out';
       } else if (CALL_KINDS.has(kind)) {
-        const target = this.voiceTarget(detail);
+        const target = kind === 'save_call' ? this.saveCallTarget(detail) : this.voiceTarget(detail);
         const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
         channel = 'call';
         status = r.status;
@@ -134,7 +160,7 @@ export class Interventions {
         // The price quote; the report charges it only for an answered call the provider put no price on.
         costMinor = Math.round(cfg.costs.call * 100);
       } else {
-        text = this.render(kind as Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance'>, f, detail, sub);
+        text = this.render(kind as Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance' | 'save_call'>, f, detail, sub);
         const r = this.d.messaging!.enqueue({
           to: sub.msisdn,
           text,
@@ -171,7 +197,8 @@ export class Interventions {
         at: now,
         windowEndsAt,
       });
-      this.d.findings.done(f.id, holdout ? 'holdout' : 'acted', id);
+      if (primary) this.d.findings.done(f.id, holdout ? 'holdout' : 'acted', id);
+      if (tier) this.tiers.noteIntervention(id, tier, now);
       this.d.usage.record([
         {
           at: now,
@@ -189,6 +216,7 @@ export class Interventions {
             ...(messageId ? { messageId } : {}),
             ...(callId ? { callId } : {}),
             ...(f.serviceId ? { serviceId: f.serviceId } : {}),
+            ...(tier ? { tier } : {}),
           },
         },
       ]);
@@ -211,8 +239,14 @@ export class Interventions {
     return typeof detail.nodeId === 'string' ? { flowId, startNode: detail.nodeId } : { flowId };
   }
 
+  /** The save call's flow: crm.tiers.saveCallFlow when it exists, else the guidance call's. */
+  private saveCallTarget(detail: Record<string, unknown>): { flowId: string; startNode?: string } {
+    const own = this.d.config.crm.tiers.saveCallFlow;
+    return own && this.d.flows.byId(own) ? { flowId: own } : this.voiceTarget(detail);
+  }
+
   /** The message text for a kind, in the subscriber's language (or the default language). */
-  render(kind: Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
+  render(kind: Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance' | 'save_call'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
     const cfg = this.d.config;
     const t = cfg.crm.interventions.templates;
     const templates = kind === 'save' ? (f.reason === 'usage_fading' ? t.save_usage : t.save_billing) : t[kind];

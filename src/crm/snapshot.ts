@@ -9,7 +9,13 @@ import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } f
  * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
  * One scan of the live subscriptions.
  */
-export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { subscriptions: number; ms: number } {
+export function takeSnapshot(
+  scoring: Scoring,
+  d: ScoringDeps,
+  now: number,
+  /** Sees every live subscription's residual value (the value tiers are ranked from, without a second scan). */
+  visit?: (subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null) => void,
+): { subscriptions: number; ms: number } {
   const t0 = performance.now();
   const services = scoring.services;
   const store = new SnapshotStore(d.db);
@@ -32,6 +38,7 @@ export function takeSnapshot(scoring: Scoring, d: ScoringDeps, now: number): { s
     n++;
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
     const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
+    visit?.(sub, sc.residualValue, subscribedAt, firstDay);
     const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc };
     // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
     // the service is not a lapse or disengagement case however much their subscription is worth.

@@ -3,6 +3,7 @@ import { iso } from '../lib/clock';
 import { SubscriberViewStore } from './subscriber-view-store';
 import type { Days } from './days';
 import type { Scoring } from './scoring';
+import { TierStore } from './tiers';
 
 const r3 = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 1000) / 1000);
 
@@ -48,7 +49,13 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
     at: iso(i.at),
     outcome: { returnedAt: iso(i.returnedAt), reachedContentAt: iso(i.reachedContentAt), renewedAt: iso(i.renewedAt) },
   }));
+  const t = TierStore.of(db).row(subscriberId);
+  // The value tier as of the last scoring (null: no live subscription, or not scored yet).
+  const tier = t
+    ? { tier: t.tier, rank: t.rank, score: r3(t.score), residualValue: r3(t.residualValue), tenureDays: t.tenureDays, since: iso(t.since), computedAt: iso(t.computedAt) }
+    : null;
   return {
+    tier,
     flags,
     activity: a
       ? {

@@ -17,6 +17,7 @@ import { parseRange, rangeJson, type RangeQuery } from './range';
 import { retentionReport } from './retention';
 import { riskReport, type LiveState } from './risk';
 import { stuckReport } from './stuck';
+import { tiersReport } from './tiers';
 import { usageReport } from './usage';
 import { contentDemographyReport } from './content-demography';
 import { contextReport } from './context';
@@ -60,6 +61,7 @@ export const REPORTS: Record<string, string> = {
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
   onboarding: 'new subscribers who joined in the range, onboarded vs held out: welcome delivery, first-go discovery after the welcome and 30-day retention with uplift (95% CI), pending windows; the stuck-early follow-up; the shortcuts the welcome carries per region and crop',
   'menu-recommendations': 'menu-design suggestions with their evidence and the flow file line: options almost no one picks, unclear prompts, content reached after a detour or by shortcut only, screens that page too often',
+  tiers: 'per value tier (core, growth, base, new): subscribers, revenue charged, retention with 95% interval, churned subscribers and the residual value they took, intervention cost',
 };
 
 /** The typed profile schema's field names, when `profile.fields` is configured; null: any field. */
@@ -137,6 +139,9 @@ export class Reports {
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);
+        break;
+      case 'tiers':
+        body = tiersReport(stores.tiers, range, { currency: this.d.config.crm.costs.currency, tiers: this.d.config.crm.tiers });
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -33,7 +33,7 @@ describe('reports API', () => {
   it('lists the reports', async () => {
     const r = await get('/reports');
     expect(r.status).toBe(200);
-    expect((r.body.reports as { name: string }[]).map((x) => x.name)).toEqual(['funnel', 'discovery', 'stuck', 'paying-vs-using', 'retention', 'usage', 'interventions', 'risk', 'content-demography', 'exit-reasons', 'findings', 'package-fit', 'context', 'onboarding', 'menu-recommendations']);
+    expect((r.body.reports as { name: string }[]).map((x) => x.name)).toEqual(['funnel', 'discovery', 'stuck', 'paying-vs-using', 'retention', 'usage', 'interventions', 'risk', 'content-demography', 'exit-reasons', 'findings', 'package-fit', 'context', 'onboarding', 'menu-recommendations', 'tiers']);
   });
 
   it('funnel: per node views, invalid-input rate, exits and drop-off', async () => {
@@ -109,7 +109,7 @@ describe('reports API', () => {
       ['limit=abc', 'INVALID_LIMIT', /^querystring\.limit /],
       ['limit=2.5', 'INVALID_LIMIT', /^querystring\.limit /],
       ['limit=10001', 'INVALID_LIMIT', /^querystring\.limit .*10000/],
-      ['kind=spam', 'INVALID_KIND', /^querystring\.kind .*\(education_sms, voice_guidance, nudge, save, winback, welcome, onboarding_followup, exit_guidance, exit_offer\)$/],
+      ['kind=spam', 'INVALID_KIND', /^querystring\.kind .*\(education_sms, voice_guidance, nudge, save, winback, welcome, onboarding_followup, exit_guidance, exit_offer, save_call\)$/],
       ['windows=some', 'INVALID_WINDOWS', /^querystring\.windows .*\(closed, all\)$/],
       ['state=cancelled', 'INVALID_STATE', /^querystring\.state .*\(active, grace, suspended\)$/],
     ] as const) {

@@ -27,6 +27,7 @@ const UNION_KEYS: Array<[key: string, overrides: unknown, expected: RegExp]> = [
   ['messaging.quietHours', { messaging: { quietHours: '20:00-07:00' } }, /^invalid config key messaging\.quietHours: expected an object with start, end or null \(no quiet hours\); got "20:00-07:00"$/],
   ['crm.scores.cohort', { crm: { scores: { cohort: 'year' } } }, /^invalid config key crm\.scores\.cohort: expected one of "week", "month"; got "year"$/],
   ['crm.interventions.from', { crm: { interventions: { from: '' } } }, /^invalid config key crm\.interventions\.from: expected a string of at least 1 character or null \(the bind's default short code\); got ""$/],
+  ['crm.tiers.saveCallFlow', { crm: { tiers: { saveCallFlow: '' } } }, /^invalid config key crm\.tiers\.saveCallFlow: expected a string of at least 1 character or null \(crm\.interventions\.voiceFlow\); got ""$/],
   ['smpp.binds[].mode', { smpp: { binds: [{ ...bind, mode: 'both' }] } }, /^invalid config key smpp\.binds\[0\]\.mode: expected one of "transceiver", "transmitter", "receiver"; got "both"$/],
   ['smpp.binds[].concatenation', { smpp: { binds: [{ ...bind, concatenation: 'udh+sar' }] } }, /^invalid config key smpp\.binds\[0\]\.concatenation: expected one of "udh", "sar"; got "udh\+sar"$/],
   ['smpp.server.accounts[].kind', { smpp: { server: { accounts: [{ ...account, kind: 'bulk' }] } } }, /^invalid config key smpp\.server\.accounts\[0\]\.kind: expected one of "transactional", "promotional"; got "bulk"$/],

@@ -22,6 +22,7 @@ import { riskPages } from './risk';
 import { segmentsPages } from './segments';
 import { stuckPages } from './stuck';
 import { subscribersPages } from './subscribers';
+import { tiersPages } from './tiers';
 
 /** Every group of console pages, in the navigation's order (the login pages are registered before these). */
 export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => void> = [
@@ -40,6 +41,7 @@ export const CONSOLE_PAGES: Array<(app: FastifyInstance, deps: ConsoleDeps) => v
   onboardingPages,
   menuRecommendationsPages,
   exitReasonsPages,
+  tiersPages,
   subscribersPages,
   segmentsPages,
   pollsPages,

@@ -61,7 +61,7 @@ export interface OverviewFigures {
 }
 
 /** What each kind of intervention is meant to change (the outcome its card shows). */
-const AIM: Record<string, KindFigures['outcome']> = { education_sms: 'reachedContent', voice_guidance: 'reachedContent', nudge: 'returned', save: 'renewed', winback: 'renewed' };
+const AIM: Record<string, KindFigures['outcome']> = { education_sms: 'reachedContent', voice_guidance: 'reachedContent', nudge: 'returned', save: 'renewed', winback: 'renewed', save_call: 'renewed' };
 
 type Outcome = { uplift: number | null; ci95: [number, number] | null; significant: boolean };
 type DiscoveryJson = {

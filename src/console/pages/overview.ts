@@ -67,7 +67,7 @@ const T = texts(
     passPast: (at: string) => `Findings, snapshots and interventions are as of the last CRM pass, ${at}.`,
     noPass: (at: string) => `No CRM pass yet: run at ${at}. Stuck, paying-not-using, lapsing, churned and intervention figures appear after it.`,
     noPassOff: 'No CRM pass yet, and scheduled passes are off: an operator runs one with "vasgw detect". Stuck, paying-not-using, lapsing, churned and intervention figures appear after it.',
-    kind: (k: string) => ({ education_sms: 'Education SMS', voice_guidance: 'Voice guidance', nudge: 'Nudge', save: 'Save offer', winback: 'Win-back' })[k] ?? k,
+    kind: (k: string) => ({ education_sms: 'Education SMS', voice_guidance: 'Voice guidance', nudge: 'Nudge', save: 'Save offer', winback: 'Win-back', save_call: 'Save call' })[k] ?? k,
     aim: (o: string) => ({ reachedContent: 'reached content', returned: 'came back', renewed: 'renewed' })[o] ?? o,
   },
   {
@@ -124,7 +124,7 @@ const T = texts(
     passPast: (at: string) => `Matokeo, picha za hali na hatua ni kama ya uchambuzi wa mwisho wa CRM, ${at}.`,
     noPass: (at: string) => `Bado hakuna uchambuzi wa CRM: utaendeshwa ${at}. Takwimu za waliokwama, wanaolipa bila kutumia, wanaoelekea kukatika, walioondoka na hatua zitaonekana baada yake.`,
     noPassOff: 'Bado hakuna uchambuzi wa CRM, na uchambuzi wa ratiba umezimwa: mwendeshaji huendesha mmoja kwa "vasgw detect". Takwimu za waliokwama, wanaolipa bila kutumia, wanaoelekea kukatika, walioondoka na hatua zitaonekana baada yake.',
-    kind: (k: string) => ({ education_sms: 'SMS ya mafunzo', voice_guidance: 'Mwongozo kwa simu', nudge: 'Ukumbusho', save: 'Juhudi za kuokoa', winback: 'Kuwarudisha' })[k] ?? k,
+    kind: (k: string) => ({ education_sms: 'SMS ya mafunzo', voice_guidance: 'Mwongozo kwa simu', nudge: 'Ukumbusho', save: 'Juhudi za kuokoa', winback: 'Kuwarudisha', save_call: 'Simu ya kuokoa' })[k] ?? k,
     aim: (o: string) => ({ reachedContent: 'walifikia maudhui', returned: 'walirudi', renewed: 'walilipia tena' })[o] ?? o,
   },
 );

@@ -44,6 +44,7 @@ export const INTERVENTION_TRUTH = {
     onboarding_followup: { outcome: 'reachedContent', moveShare: 0 },
     exit_guidance: { outcome: 'returned', moveShare: 0.2 },
     exit_offer: { outcome: 'renewed', moveShare: 0.15 },
+    save_call: { outcome: 'renewed', moveShare: 0.3 },
   } satisfies Record<InterventionKind, { outcome: OutcomeName; moveShare: number }>,
 } as const;
 

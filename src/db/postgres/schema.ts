@@ -56,6 +56,10 @@ export const {
   crmContextDaily,
   exitSurveys,
   exitReasonsDaily,
+  crmTiers,
+  crmTierExits,
+  crmTierRevenueDaily,
+  crmInterventionTiers,
 } = pg;
 
 /**

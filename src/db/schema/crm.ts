@@ -264,7 +264,7 @@ export const crmInterventions = sqliteTable(
     id: text('id').primaryKey(),
     findingId: text('finding_id').notNull().references(() => crmFindings.id),
     subscriberId: integer('subscriber_id').notNull().references(() => subscribers.id),
-    /** education_sms | voice_guidance | nudge | save | winback */
+    /** education_sms | voice_guidance | nudge | save | winback | save_call */
     kind: text('kind').notNull(),
     findingKind: text('finding_kind').notNull(),
     serviceId: text('service_id'),
@@ -297,7 +297,8 @@ export const crmInterventions = sqliteTable(
     revenueMinor: integer('revenue_minor').notNull().default(0),
   },
   (t) => [
-    uniqueIndex('crm_interventions_finding_uq').on(t.findingId),
+    // One intervention of each kind per finding (a lapsing core customer's finding has a save SMS and a save call).
+    uniqueIndex('crm_interventions_finding_uq').on(t.findingId, t.kind),
     index('crm_interventions_subscriber_idx').on(t.subscriberId, t.kind, t.at),
     index('crm_interventions_open_idx').on(t.outcomeClosed, t.windowEndsAt),
     index('crm_interventions_kind_idx').on(t.kind, t.at),

@@ -9,3 +9,4 @@ export * from './imports';
 export * from './console';
 export * from './flow-texts';
 export * from './exit-surveys';
+export * from './tiers';

@@ -11,6 +11,7 @@ import { InterventionsStore } from './interventions-store';
 import { RiskStore } from './risk-store';
 import { SnapshotStore } from './snapshot-store';
 import { StuckStore } from './stuck-store';
+import { TiersStore } from './tiers-store';
 import { UsageStore } from './usage-store';
 
 /**
@@ -85,6 +86,11 @@ export class ReportStores {
   /** Exit surveys (exit reasons). */
   get exitReasons(): ExitReasonsStore {
     return this.once('exitReasons', () => new ExitReasonsStore(this.db));
+  }
+
+  /** Value tiers: revenue, exits, intervention costs, daily tier snapshots. */
+  get tiers(): TiersStore {
+    return this.once('tiers', () => new TiersStore(this.db));
   }
 
   private once<T>(name: string, build: () => T): T {

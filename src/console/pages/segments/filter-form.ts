@@ -1,5 +1,5 @@
 import type { Core } from '../../../core';
-import { SUBSCRIPTION_STATES, type SegmentFilter } from '../../../campaigns/segment-filter';
+import { SEGMENT_TIERS, SUBSCRIPTION_STATES, type SegmentFilter } from '../../../campaigns/segment-filter';
 import type { ConsoleContext } from '../../context';
 import { html, raw, type Html } from '../../html';
 import { texts } from '../../i18n';
@@ -49,6 +49,8 @@ const T = texts(
     contentWithinDays: 'Content: within the last … days',
     crm: 'CRM flags',
     crmHelp: 'Subscribers with any of the ticked flags open.',
+    tier: 'Value tier',
+    tierHelp: 'Subscribers in any of the ticked tiers (core: the top share by residual value).',
     includeOptedOut: 'Include subscribers who opted out (they receive no promotions)',
     kept: 'This segment also filters on:',
     required: 'Give the segment a name (at most 200 characters).',
@@ -93,6 +95,8 @@ const T = texts(
     contentWithinDays: 'Maudhui: ndani ya siku … zilizopita',
     crm: 'Alama za CRM',
     crmHelp: 'Wateja wenye alama yoyote kati ya zilizochaguliwa ikiwa wazi.',
+    tier: 'Kiwango cha thamani',
+    tierHelp: 'Wateja walio katika kiwango chochote kilichochaguliwa (core: wa juu kwa thamani iliyobaki).',
     includeOptedOut: 'Jumuisha waliojiondoa (hawapokei matangazo)',
     kept: 'Kundi hili pia linachuja kwa:',
     required: 'Lipe kundi jina (herufi 200 au chache).',
@@ -203,6 +207,8 @@ export function filterFrom(c: ConsoleContext, core: Core, v: FormValues): { name
   if (content === 'reached' || content === 'not') filter.content = { ...keptContent, reached: content === 'reached', ...(contentDays !== undefined ? { withinDays: contentDays } : {}) };
   const flags = many(v.crmFlags).filter((f) => (CRM_FLAGS as readonly string[]).includes(f));
   if (flags.length > 0) filter.crmFlags = oneOrMany(flags);
+  const tiers = many(v.tier).filter((x) => (SEGMENT_TIERS as readonly string[]).includes(x));
+  if (tiers.length > 0) filter.tier = oneOrMany(tiers);
   if (one(v.includeOptedOut) === 'true') filter.includeOptedOut = true;
   if (kept.poll !== undefined) filter.poll = kept.poll;
   return { name, filter, errors };
@@ -228,6 +234,7 @@ export function valuesOf(core: Core, name: string, f: SegmentFilter): FormValues
     if (f.content.withinDays !== undefined) v.contentWithinDays = String(f.content.withinDays);
   }
   if (f.crmFlags !== undefined) v.crmFlags = Array.isArray(f.crmFlags) ? f.crmFlags : [f.crmFlags];
+  if (f.tier !== undefined) v.tier = Array.isArray(f.tier) ? f.tier : [f.tier];
   if (f.includeOptedOut) v.includeOptedOut = 'true';
   const keep: Record<string, unknown> = {};
   if (f.poll) keep.poll = f.poll;
@@ -277,6 +284,7 @@ export function builderFields(c: ConsoleContext, core: Core, v: FormValues, erro
     return f(`p.${n}`, label, { help: t.several });
   });
   const flags = many(v.crmFlags);
+  const tiers = many(v.tier);
   const kept = one(v._keep);
   const keptKeys = keysOf(kept);
   // The name is not `required`: htmx validates a form before each live count and would hold it back until a name is typed.
@@ -303,6 +311,10 @@ ${f('contentWithinDays', t.contentWithinDays, { attrs: dayAttrs })}
 <fieldset><legend>${t.crm}</legend><p><small>${t.crmHelp}</small></p>
 ${CRM_FLAGS.map((flag) => html`<label><input type="checkbox" name="crmFlags" value="${flag}"${flags.includes(flag) ? raw(' checked') : ''}> ${flag}</label>`)}
 ${errors.crmFlags ? html`<small class="field-error">${errors.crmFlags}</small>` : null}
+</fieldset>
+<fieldset><legend>${t.tier}</legend><p><small>${t.tierHelp}</small></p>
+${SEGMENT_TIERS.map((tier) => html`<label><input type="checkbox" name="tier" value="${tier}"${tiers.includes(tier) ? raw(' checked') : ''}> ${tier}</label>`)}
+${errors.tier ? html`<small class="field-error">${errors.tier}</small>` : null}
 </fieldset>
 <label><input type="checkbox" name="includeOptedOut" value="true"${one(v.includeOptedOut) === 'true' ? raw(' checked') : ''}> ${t.includeOptedOut}</label>
 ${keptKeys.length > 0 ? html`<input type="hidden" name="_keep" value="${kept}"><p><small>${t.kept} ${keptKeys.join(', ')}</small></p>` : null}`;

@@ -63,6 +63,12 @@ const T = texts(
     colLapse: 'Lapse risk',
     colDisengage: 'Disengagement risk',
     colValueAtRisk: 'Value at risk',
+    tier: 'Value tier',
+    noTier: 'No value tier: no live subscription, or not scored yet.',
+    tierRank: 'Rank by residual value',
+    tierResidual: 'Residual value',
+    tierTenure: 'Tenure (days)',
+    tierSince: 'In this tier since',
     edit: 'Edit profile',
     editHelp: 'Leave a field empty to clear it.',
     save: 'Save profile',
@@ -112,6 +118,12 @@ const T = texts(
     colLapse: 'Hatari ya kuacha kulipa',
     colDisengage: 'Hatari ya kuacha kutumia',
     colValueAtRisk: 'Thamani iliyo hatarini',
+    tier: 'Kiwango cha thamani',
+    noTier: 'Hana kiwango cha thamani: hana usajili hai, au bado hajapimwa.',
+    tierRank: 'Nafasi kwa thamani iliyobaki',
+    tierResidual: 'Thamani iliyobaki',
+    tierTenure: 'Muda wa uanachama (siku)',
+    tierSince: 'Katika kiwango hiki tangu',
     edit: 'Hariri wasifu',
     editHelp: 'Acha sehemu tupu ili kuifuta.',
     save: 'Hifadhi wasifu',
@@ -192,7 +204,19 @@ function crmSection(c: ConsoleContext, v: View): Html | null {
   const risks = arr(crm.subscriptions)
     .filter((s) => s.risk !== undefined)
     .map((s) => [str(s.serviceId), pct(c.lang, numOrNull(s.renewProbability)), pct(c.lang, numOrNull(obj(s.lapse).risk)), pct(c.lang, numOrNull(obj(s.disengagement).risk)), num(c.lang, numOrNull(s.valueAtRisk), 2)]);
+  const tier = crm.tier ? obj(crm.tier) : null;
+  const tierRows: [string, string][] = tier
+    ? [
+        [t.tier, str(tier.tier)],
+        [t.tierRank, num(c.lang, numOrNull(tier.rank))],
+        [t.tierResidual, num(c.lang, numOrNull(tier.residualValue), 2)],
+        [t.tierTenure, num(c.lang, numOrNull(tier.tenureDays))],
+        [t.tierSince, when(c.lang, isoOrNull(tier.since), c.timeZone)],
+      ]
+    : [];
   return html`<section aria-labelledby="crm-h"><h2 id="crm-h">${t.crm}</h2>
+<h3>${t.tier}</h3>
+${tier ? table({ columns: [t.colField, { label: t.colValue, numeric: true }], rows: tierRows, id: 'crm-tier' }) : html`<p class="empty">${t.noTier}</p>`}
 <h3>${t.flags}</h3>
 ${table({ columns: [t.colFlag, t.colReason, t.colStatus, t.colDetected], rows: flags, empty: t.noFlags, id: 'crm-flags' })}
 <h3>${t.activity}</h3>

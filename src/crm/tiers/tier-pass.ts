@@ -1,0 +1,147 @@
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import type { Days } from '../days';
+import { SnapshotStore } from '../snapshot-store';
+import { rankTiers, type TierCandidate } from './rank';
+import { TIERS, type Tier } from './tier-names';
+import { TierStore, type StoredTier } from './tier-store';
+
+/**
+ * Gathers, during the daily snapshot's scan of live subscriptions, what the tiers need per subscriber:
+ * the residual value of all their live subscriptions and the day they started (their first live
+ * subscription's start or their first active day, whichever is earlier).
+ */
+export class TierCollector {
+  private readonly subs = new Map<number, { residual: number; startDay: number | null }>();
+
+  constructor(private readonly days: Days) {}
+
+  /** One live subscription with its residual value. */
+  add(subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null): void {
+    const startDay = earliest(subscribedAt === null ? null : this.days.of(subscribedAt), firstActiveDay);
+    const e = this.subs.get(subscriberId);
+    if (!e) this.subs.set(subscriberId, { residual: residualValue, startDay });
+    else {
+      e.residual += residualValue;
+      e.startDay = earliest(e.startDay, startDay);
+    }
+  }
+
+  /** The subscribers seen, with their tenure in days as of `today`. */
+  candidates(today: number): TierCandidate[] {
+    const out: TierCandidate[] = [];
+    for (const [subscriberId, e] of this.subs) out.push({ subscriberId, residualValue: e.residual, tenureDays: e.startDay === null ? 0 : Math.max(0, today - e.startDay) });
+    return out;
+  }
+}
+
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** What one tier computation did. */
+export interface TierSummary {
+  subscribers: Record<Tier, number>;
+  exits: number;
+  changed: number;
+}
+
+/**
+ * Ranks the live subscribers into tiers (src/crm/tiers/rank.ts), replaces crm_tiers, records who left
+ * since the last computation (with the residual value they had then: the value that left) and stores
+ * the day's counts as the `tiers` snapshot the report reads.
+ */
+export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Days }, collected: TierCollector, now: number): TierSummary {
+  const store = TierStore.of(d.db);
+  const today = d.days.of(now);
+  const candidates = collected.candidates(today);
+  const places = rankTiers(candidates, d.config.crm.tiers);
+  const index = new Map<number, number>();
+  candidates.forEach((c, i) => index.set(c.subscriberId, i));
+  const prevTier: (string | undefined)[] = new Array<string | undefined>(candidates.length);
+  const since = new Float64Array(candidates.length).fill(now);
+  const first = new Float64Array(candidates.length).fill(now);
+  let changed = 0;
+  const gone: StoredTier[] = [];
+  for (const row of store.all()) {
+    const [sub, tier, , , tierSince, firstTieredAt] = row;
+    const i = index.get(sub);
+    if (i === undefined) {
+      gone.push(row);
+      continue;
+    }
+    prevTier[i] = tier;
+    first[i] = firstTieredAt;
+    since[i] = tier === places.get(sub)!.tier ? tierSince : now;
+  }
+  // No live subscription any more: the value they had at the last scoring left with them. (Written
+  // after the scan: a connection cannot write while it reads.)
+  for (const [sub, tier, residualValue, tenureDays, , firstTieredAt] of gone) {
+    store.addExit({ subscriberId: sub, tier, residualValue, tenureDays, firstTieredAt, leftAt: Math.min(now, store.leftAt(sub) ?? now), noticedAt: now });
+  }
+  const exits = gone.length;
+  const counts = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  const value = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  const floor: Partial<Record<Tier, number>> = {};
+  const rows = function* (): Generator<unknown[]> {
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      const pl = places.get(c.subscriberId)!;
+      if (prevTier[i] !== pl.tier) changed++;
+      counts[pl.tier]++;
+      value[pl.tier] += c.residualValue;
+      floor[pl.tier] = Math.min(floor[pl.tier] ?? Infinity, c.residualValue);
+      yield [c.subscriberId, pl.tier, pl.rank, pl.score, c.residualValue, c.tenureDays, since[i], first[i], now];
+    }
+  };
+  store.replace(rows());
+  const round = (v: number) => Math.round(v * 100) / 100;
+  new SnapshotStore(d.db).saveSnapshot(
+    'tiers',
+    today,
+    {
+      computedAt: now,
+      subscribers: counts,
+      residualValue: Object.fromEntries(TIERS.map((t) => [t, round(value[t])])),
+      // The lowest residual value that made each ranked tier (what it takes to be core today).
+      lowestResidualValue: { core: floor.core === undefined ? null : round(floor.core), growth: floor.growth === undefined ? null : round(floor.growth) },
+    },
+    now,
+  );
+  return { subscribers: counts, exits, changed };
+}
+
+/**
+ * Revenue per tier: each successful charge the pass reads is added to its local day and to the tier the
+ * subscriber has as of the last computation (`none` before any, or after they left).
+ */
+export class TierRevenue {
+  private readonly tierBySub = new Map<number, string>();
+  private readonly sums = new Map<string, { day: number; tier: string; rev: number; n: number }>();
+  private readonly store: TierStore;
+
+  constructor(
+    db: Db,
+    private readonly days: Days,
+  ) {
+    this.store = TierStore.of(db);
+  }
+
+  /** A successful charge of `amountMinor` at `at`. */
+  charged(sub: number, at: number, amountMinor: number): void {
+    let tier = this.tierBySub.get(sub);
+    if (tier === undefined) this.tierBySub.set(sub, (tier = this.store.tierOf(sub) ?? 'none'));
+    const day = this.days.of(at);
+    const key = `${day}|${tier}`;
+    const s = this.sums.get(key);
+    if (s) {
+      s.rev += amountMinor;
+      s.n++;
+    } else this.sums.set(key, { day, tier, rev: amountMinor, n: 1 });
+  }
+
+  /** Writes the sums gathered (inside the pass's transaction). */
+  flush(): void {
+    for (const s of this.sums.values()) this.store.addRevenue(s.day, s.tier, s.rev, s.n);
+    this.sums.clear();
+  }
+}
+
