@@ -17,6 +17,8 @@ export interface ArmsSenderDeps {
   pollTexts: PollTexts;
   defaultLanguage: string;
   replyWindowMs: number;
+  /** A recipient's holdout percent when the arms offer a package or price (core customers capped); absent: the campaign's. */
+  offerHoldout?: (subscriberId: number, percent: number) => number;
 }
 
 type Sent = { id: string; status: 'queued' | 'blocked'; reason?: string; sendAt?: number } | Refused;
@@ -31,12 +33,18 @@ export class ArmsSender {
   private readonly texts = new Map<string, string>();
   private readonly polls = new Map<string, Poll | null>();
   private readonly arms: CampaignArm[];
+  /** The holdout percent of one recipient: an offer (an arm with a package or a price) caps core customers' share. */
+  private readonly holdoutOf: (subscriberId: number) => number;
 
   constructor(
     private readonly c: Campaign,
     private readonly d: ArmsSenderDeps,
   ) {
     this.arms = c.arms ?? [];
+    const percent = c.holdoutPercent ?? 0;
+    const offer = this.arms.some((a) => a.serviceId !== undefined || a.price !== undefined);
+    const cap = d.offerHoldout;
+    this.holdoutOf = offer && cap ? (id) => cap(id, percent) : () => percent;
   }
 
   /** Hands a batch over arm by arm; returns what happened to each recipient (holdout: blocked, `holdout`). */
@@ -46,7 +54,7 @@ export class ArmsSender {
     const sms: { i: number; arm: CampaignArm }[] = [];
     const smsReq: BulkRecipient[] = [];
     rows.forEach((r, i) => {
-      const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.c.holdoutPercent ?? 0);
+      const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.holdoutOf(r.subscriberId));
       const at = Math.max(slots[i] ?? now, now);
       if (!arm) {
         updates[i] = { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: 'holdout' };

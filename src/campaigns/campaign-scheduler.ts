@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   pollTexts: PollTexts;
   /** Lease owner name; default host:pid:random. */
   owner?: string;
+  /** A recipient's holdout percent in an offer tested with arms (core customers are capped: src/crm/tiers). */
+  offerHoldout?: (subscriberId: number, percent: number) => number;
 }
 
 export interface SchedulerDeps {
@@ -159,7 +161,7 @@ export class CampaignScheduler implements Lifecycle {
       if (!c) return;
       if (run.status === 'pending' && !this.select(run, c)) return;
       const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
-      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id } });
+      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id, ...(o.offerHoldout ? { offerHoldout: o.offerHoldout } : {}) } });
       let slice = performance.now();
       while (!this.stopped && progress.batches < maxBatches) {
         const res = this.batch(run.id, c, sender);

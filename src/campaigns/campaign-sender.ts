@@ -32,9 +32,9 @@ export class CampaignSender {
   constructor(
     private readonly c: Campaign,
     private readonly poll: Poll | null,
-    private readonly d: { ports: SendPorts; pollRepo: PollRepo; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number } },
+    private readonly d: { ports: SendPorts; pollRepo: PollRepo; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number; offerHoldout?: (subscriberId: number, percent: number) => number } },
   ) {
-    this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, armsRepo: d.arms.repo, runId: d.arms.runId }) : null;
+    this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, armsRepo: d.arms.repo, runId: d.arms.runId, ...(d.arms.offerHoldout ? { offerHoldout: d.arms.offerHoldout } : {}) }) : null;
   }
 
   /** The SMS text for a subscriber's language. */

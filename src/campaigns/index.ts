@@ -28,6 +28,7 @@ import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
 import { ImportJobs } from './import-jobs';
 import type { GroupCommit } from '../db/group-commit';
+import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
 
 export interface CampaignsDeps {
   config: Config;
@@ -80,6 +81,8 @@ export function buildCampaigns(d: CampaignsDeps) {
     profile: d.subscribers.profile,
   });
   const pollResults = new PollResults(new PollResultsStore(d.db), defaultLanguage);
+  // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
+  const tiers = TierStore.of(d.db);
   const scheduler = new CampaignScheduler({
     db: d.db,
     clock: d.clock,
@@ -100,6 +103,7 @@ export function buildCampaigns(d: CampaignsDeps) {
       defaultLanguage,
       pollTexts: cfg.texts,
       ...(d.owner ? { owner: d.owner } : {}),
+      offerHoldout: (id, percent) => cappedHoldoutPercent(percent, tiers.tierOf(id), d.config.crm.tiers),
     },
   });
   const campaigns = new CampaignService({
