@@ -141,6 +141,34 @@ describe('value tiers', () => {
     expect(voice.calls).toHaveLength(0);
   });
 
+  it('keeps core customers out of the holdout of an offer tested with arms beyond the cap, while others keep the holdout', async () => {
+    const { gw, smsc } = await population({ tiers: { coreMaxHoldoutPercent: 0 } });
+    const segment = await gw.app.inject({ method: 'POST', url: '/api/v1/segments', headers: AUTH, payload: { name: 'Everyone ranked', filter: { tier: ['core', 'growth', 'base'] } } });
+    expect(segment.statusCode).toBe(201);
+    // An offer (the arm names a package and its price) with a 90% holdout: 16 of the others are held out but hardly
+    // all of them kept in (0.1^16), while the cap of 0% keeps both core customers in the arm.
+    const created = await gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns',
+      headers: AUTH,
+      payload: {
+        name: 'Premium for less',
+        kind: 'sms',
+        segmentId: (segment.json() as { id: string }).id,
+        arms: [{ name: 'half-price', text: { en: 'Premium advice at half price: reply SHAMBAPLUS' }, serviceId: 'crop-premium', price: 'KES 25 a day' }],
+        holdoutPercent: 90,
+        goal: { type: 'subscribed', serviceId: 'crop-premium', windowDays: 7 },
+        schedule: { at: '2026-11-12T07:00:00Z' },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    await gw.core.campaignScheduler.tick();
+    for (const m of PREMIUM) await eventually(() => smsc.submits.find((s) => `+${s.to}` === m), { what: `the offer to core customer ${m}` });
+    await new Promise((r) => setTimeout(r, 150));
+    const othersReached = DAILY.filter((m) => smsc.submits.some((s) => `+${s.to}` === m)).length;
+    expect(othersReached).toBeLessThan(DAILY.length);
+  });
+
   it('refuses a bad range with a 400 and changes nothing', async () => {
     ({ gw, smsc } = await crmGateway({ services: SERVICES }, '2026-11-10T07:00:00Z'));
     const r = await apiGet(gw, '/reports/tiers?from=2026-11-14&to=2026-11-13');
