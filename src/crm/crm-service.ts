@@ -13,6 +13,9 @@ import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { ActivityStore } from './activity-store';
+import { BestChannelStore } from './best-channel/best-channel-store';
+import { BestChannelTracker } from './best-channel/best-channel-tracker';
+import { bestChannelView } from './best-channel/best-channel-view';
 import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
@@ -206,7 +209,7 @@ export class CrmService {
     const store = new ActivityStore(this.d.db);
     const outcomes = new OutcomeTracker(this.d.db);
     outcomes.load();
-    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, new Rollups(), outcomes);
+    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, new Rollups(), outcomes, new BestChannelTracker(new BestChannelStore(this.d.db), this.state, cfg.bestChannel));
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
     summary.events = delta.events;
     summary.sessions = delta.sessions;
@@ -236,6 +239,7 @@ export class CrmService {
       this.scoring.addLapseDays(histories);
       ingest.rollups.flush(this.d.db);
       outcomes.flush();
+      ingest.channels?.flush(now);
       ingest.saveOpenSessions();
       this.state.set('cursor', delta.toId, now);
     });
@@ -295,9 +299,9 @@ export class CrmService {
     }
   }
 
-  /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions. */
+  /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   view(s: Subscriber): Record<string, unknown> {
-    return { crm: subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()) };
+    return { crm: { ...subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()), bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
   }
 
   /** The last passes, newest first (for `vasgw detect` and operations). */

@@ -49,6 +49,7 @@ export const {
   consoleSessions,
   consoleAudit,
   flowTexts,
+  crmBestChannels,
 } = pg;
 
 /**

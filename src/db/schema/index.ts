@@ -8,3 +8,4 @@ export * from './crm';
 export * from './imports';
 export * from './console';
 export * from './flow-texts';
+export * from './best-channel';
