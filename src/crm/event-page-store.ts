@@ -32,7 +32,7 @@ export class EventPageStore {
   FROM ${e}
   WHERE ${e.id} > ${sql.placeholder('from')} AND ${e.id} <= ${sql.placeholder('to')}
     AND (${e.type} IN ('session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'profile_update', 'poll_answer', 'call_out')
-      OR (${e.type} = 'sms_status' AND ${e.detail} LIKE '%"status":"delivered"%')
+      OR (${e.type} = 'sms_status' AND ${e.detail} LIKE '%"status":"delivered"%' AND ${e.detail} NOT LIKE '%"source":"mo_reply"%' AND ${e.detail} NOT LIKE '%"source":"poll"%')
       OR (${e.type} = 'call_status' AND ${e.detail} LIKE '%"status":"answered"%'))
   ORDER BY ${e.id}`,
     );
