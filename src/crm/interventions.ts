@@ -12,6 +12,7 @@ import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import type { FindingKind } from './detectors/types';
+import { BestChannelStore } from './best-channel/best-channel-store';
 import { inHoldout } from './experiments';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
@@ -52,11 +53,22 @@ export class Interventions {
   private readonly counter: Counter<string>;
   private readonly log: Logger;
   private readonly repo: InterventionRepo;
+  private readonly channels: BestChannelStore;
 
   constructor(private readonly d: InterventionDeps) {
     this.counter = d.metrics.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
     this.log = d.log.child({ comp: 'crm' });
     this.repo = InterventionRepo.of(d.db);
+    this.channels = new BestChannelStore(d.db);
+  }
+
+  /**
+   * Whether an SMS kind goes out as a guidance call instead: the kind is listed in
+   * crm.interventions.bestChannel, calls can be placed, and the subscriber's best channel is `call`.
+   */
+  private byCall(kind: InterventionKind, subscriberId: number): boolean {
+    if (kind === 'voice_guidance' || !this.d.calls || !this.d.config.crm.interventions.bestChannel.includes(kind)) return false;
+    return this.channels.get(subscriberId)?.channel === 'call';
   }
 
   /** The intervention a finding calls for. */
@@ -78,7 +90,9 @@ export class Interventions {
     // Opted out before assignment: outside the experiment altogether (messaging would block it anyway).
     if (sub.optedOut) return this.ineligible(f, 'opted_out', now);
     const kind = this.kindFor(f);
-    if (kind === 'voice_guidance' ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
+    // The kind (its cool-down, holdout and report line) stays the same whichever channel carries it.
+    const call = kind === 'voice_guidance' || this.byCall(kind, sub.id);
+    if (call ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
 
     const lastAt = this.repo.lastAt(sub.id, kind);
     const cooldown = cfg.interventions.cooldownDays[kind] * DAY;
@@ -105,7 +119,7 @@ export class Interventions {
       let costMinor = 0;
       if (holdout) {
         status = 'held_out';
-      } else if (kind === 'voice_guidance') {
+      } else if (call) {
         const target = this.voiceTarget(detail);
         const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
         channel = 'call';

@@ -59,3 +59,25 @@ export async function bestChannelOf(gw: TestGateway, msisdn: string): Promise<{ 
 export async function profile(gw: TestGateway, msisdn: string, fields: Record<string, unknown>): Promise<void> {
   await api(gw, 'PATCH', `/subscribers/${msisdn}`, fields);
 }
+
+/**
+ * Plants habits over `days` days from `start` (YYYY-MM-DD, at 09:00 Nairobi): every day each subscriber gets an
+ * SMS (delivered) and a call; callers pick up and ignore the SMS, texters answer the SMS with a keyword and let
+ * the call ring out. Leaves the clock at the last day's end of business.
+ */
+export async function plantHabits(gw: TestGateway, smsc: FakeSmsc, voice: FakeVoiceProvider, who: { callers: string[]; texters: string[] }, start: string, days: number): Promise<void> {
+  for (const m of [...who.callers, ...who.texters]) await profile(gw, m, { language: 'en' });
+  for (let day = 0; day < days; day++) {
+    gw.clock.set(new Date(Date.parse(`${start}T06:00:00Z`) + day * 86_400_000).toISOString());
+    for (const m of [...who.callers, ...who.texters]) await smsDelivered(gw, m);
+    gw.clock.advance(60 * 60_000);
+    for (const m of who.texters) {
+      const before = smsc.messages().length;
+      smsc.sendMo({ from: m.slice(1), to: '20123', text: 'MAIZE' });
+      await eventually(() => smsc.messages().length > before, { what: 'keyword answered' });
+    }
+    for (const m of who.callers) await callPlaced(gw, voice, m, true);
+    for (const m of who.texters) await callPlaced(gw, voice, m, false);
+  }
+  gw.clock.advance(8 * 60 * 60_000);
+}
