@@ -15,4 +15,5 @@ CREATE TABLE `crm_best_channels` (
 );
 --> statement-breakpoint
 CREATE INDEX `crm_best_channels_open_idx` ON `crm_best_channels` (`open_until`);--> statement-breakpoint
-CREATE INDEX `crm_best_channels_channel_idx` ON `crm_best_channels` (`channel`);
+CREATE INDEX `crm_best_channels_channel_idx` ON `crm_best_channels` (`channel`);--> statement-breakpoint
+ALTER TABLE `campaigns` ADD `fallback_channel` text;

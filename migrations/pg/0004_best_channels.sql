@@ -13,6 +13,7 @@ CREATE TABLE "crm_best_channels" (
 	"updated_at" bigint NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "campaigns" ADD COLUMN "fallback_channel" text;--> statement-breakpoint
 ALTER TABLE "crm_best_channels" ADD CONSTRAINT "crm_best_channels_subscriber_id_subscribers_id_fk" FOREIGN KEY ("subscriber_id") REFERENCES "public"."subscribers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "crm_best_channels_open_idx" ON "crm_best_channels" USING btree ("open_until");--> statement-breakpoint
 CREATE INDEX "crm_best_channels_channel_idx" ON "crm_best_channels" USING btree ("channel");

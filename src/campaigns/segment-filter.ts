@@ -10,6 +10,7 @@ const OneOrMany = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Typ
 export const SUBSCRIPTION_STATES = ['none', 'pending', 'active', 'grace', 'suspended', 'cancelled', 'expired'] as const;
 const SubscriptionState = Type.Union(SUBSCRIPTION_STATES.map((s) => Type.Literal(s)));
 
+const BestChannelValue = Type.Union(['sms', 'call', 'ussd', 'unknown'].map((c) => Type.Literal(c)));
 const Days = Type.Number({ exclusiveMinimum: 0, maximum: 3650 });
 const Age = Type.Integer({ minimum: 0, maximum: 150 });
 
@@ -54,6 +55,8 @@ export const SegmentFilterSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Best channel per subscriber as the last CRM pass found it (docs/best-channel.md); unknown = no verdict yet. */
+    bestChannel: Type.Optional(Type.Union([BestChannelValue, Type.Array(BestChannelValue, { minItems: 1, maxItems: 4 })])),
     /** CRM flags currently set (any of the given kinds). */
     crmFlags: Type.Optional(OneOrMany),
     /** Poll answers: answered or not, or answered with one of these answer indexes (NPS: scores). */

@@ -1,6 +1,6 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { crmFindings, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
+import { crmBestChannels, crmFindings, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
 import { prepare } from '../db/statement';
 import { DAY } from '../lib/clock';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
@@ -110,6 +110,16 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     if (!tables.crmFlags) throw new Error('CRM flag filters need the CRM findings table');
     const cf = crmFindings;
     clauses.push(sql`EXISTS (SELECT 1 FROM ${cf} WHERE ${cf.subscriberId} = ${s.id} AND ${cf.kind} IN (${values(list(f.crmFlags))}) AND ${cf.closedAt} IS NULL)`);
+  }
+  if (f.bestChannel !== undefined) {
+    // Subscribers with no evidence row are unknown too.
+    const b = crmBestChannels;
+    const wanted = list(f.bestChannel);
+    const known = wanted.filter((c) => c !== 'unknown');
+    const any: SQL[] = [];
+    if (known.length > 0) any.push(sql`EXISTS (SELECT 1 FROM ${b} WHERE ${b.subscriberId} = ${s.id} AND ${b.channel} IN (${values(known)}))`);
+    if (wanted.includes('unknown')) any.push(sql`NOT EXISTS (SELECT 1 FROM ${b} WHERE ${b.subscriberId} = ${s.id} AND ${b.channel} <> 'unknown')`);
+    clauses.push(sql`(${sql.join(any, sql` OR `)})`);
   }
   if (f.poll) {
     const answered = f.poll.answered ?? true;

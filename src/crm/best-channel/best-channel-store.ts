@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { crmBestChannels } from '../../db/schema';
 import { name, prepare, type Prepared } from '../../db/statement';
@@ -15,11 +15,13 @@ const SELECT = sql.join(
 
 /** crm_best_channels: one row of channel evidence per subscriber, read and written by the CRM pass. */
 export class BestChannelStore {
+  private readonly db: Db;
   private readonly one: Prepared<BestChannelRow, { id: number }>;
   private readonly openFrom: Prepared<BestChannelRow, { from: number }>;
   private readonly upsert: Prepared<never, Record<(typeof KEYS)[number], unknown>>;
 
   constructor(db: Db) {
+    this.db = db;
     this.one = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.subscriberId} = ${p('id')}`);
     this.openFrom = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.openUntil} >= ${p('from')}`);
     const cols = sql.join(
@@ -45,6 +47,19 @@ export class BestChannelStore {
   /** Rows whose answer window is still open at `from` (they may take a response from the new events). */
   open(from: number): BestChannelRow[] {
     return this.openFrom.all({ from });
+  }
+
+  /** The stored best channel of each of these subscribers (those with no row are left out: unknown). */
+  channelsOf(ids: readonly number[]): Map<number, BestChannelRow['channel']> {
+    const out = new Map<number, BestChannelRow['channel']>();
+    if (ids.length === 0) return out;
+    const rows = this.db
+      .select({ id: t.subscriberId, channel: t.channel })
+      .from(t)
+      .where(inArray(t.subscriberId, [...ids]))
+      .all();
+    for (const r of rows) out.set(r.id, r.channel as BestChannelRow['channel']);
+    return out;
   }
 
   /** Writes rows (inside the pass's transaction). */

@@ -18,6 +18,7 @@ const KEYS: Record<string, Record<Lang, string>> = {
   neverSeen: { en: 'never heard from', sw: 'hajawahi kuwasiliana' },
   content: { en: 'content', sw: 'maudhui' },
   crmFlags: { en: 'CRM flags', sw: 'alama za CRM' },
+  bestChannel: { en: 'best channel', sw: 'njia bora' },
   poll: { en: 'poll', sw: 'kura ya maoni' },
   includeOptedOut: { en: 'including opted out', sw: 'pamoja na waliojiondoa' },
 };
