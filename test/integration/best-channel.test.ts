@@ -66,9 +66,11 @@ describe('best channel per subscriber', () => {
     expect(newcomer.channel).toBe('unknown');
     expect(newcomer.evidence.sms).toMatchObject({ attempts: 1, responses: 0 });
 
-    // A shrunk score sits between the subscriber's own rate and the channel's base rate.
-    expect(caller.evidence.call!.score).toBeLessThan(1);
-    expect(caller.evidence.call!.score).toBeGreaterThan(0.5);
+    // Scores are pulled towards each channel's base rate over everyone, (responses + 1) / (attempts + 2):
+    // SMS and USSD 4/12, calls 4/8; with prior 2 the caller's call score is (3 + 2 x 0.5) / (3 + 2).
+    expect(caller.evidence.call!.score).toBe(0.8);
+    expect(caller.evidence.sms!.score).toBe(0.133);
+    expect(texter.evidence.sms!.score).toBe(0.733);
   });
 
   it('counts an answer once however many messages it follows, and not after the window', async () => {
