@@ -76,4 +76,31 @@ describe('campaigns by best channel', () => {
     await voice.settle();
     expect(voice.calls.at(-1)!.to).toBe(STRANGER);
   });
+
+  it('a poll by best channel: the texter answers the SMS question, the caller presses a key in the call', async () => {
+    ({ gw, smsc, voice } = await channelGateway({ crm: { act: false }, campaigns: { tickSeconds: 3600 } }, '2026-11-10T06:00:00Z'));
+    const [caller] = CALLERS;
+    const [texter] = TEXTERS;
+    await plantHabits(gw, smsc, voice, { callers: [caller!], texters: [texter!] }, '2026-11-10', 3);
+    for (const m of [caller!, texter!]) await profile(gw, m, { region: 'Embu' });
+    gw.clock.set('2026-11-13T06:00:00Z');
+    gw.core.crm.runPass();
+    await gw.start();
+    const poll = (await api(gw, 'POST', '/polls', { key: 'advice-useful', type: 'choice', question: { en: 'Was our advice useful to you?', sw: 'Je, ushauri wetu umekusaidia?' }, answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }] })).body;
+    const seg = (await api(gw, 'POST', '/segments', { name: 'Embu', filter: { region: 'Embu' } })).body;
+    expect((await api(gw, 'POST', '/campaigns', { kind: 'poll', channel: 'best', pollId: poll.id, flowId: 'voice-guide', segmentId: seg.id, schedule: { at: '2026-11-13T09:00:00+03:00' } })).body).toMatchObject({ error: { code: 'INVALID_CAMPAIGN' } });
+    expect((await api(gw, 'POST', '/campaigns', { kind: 'poll', channel: 'sms', fallbackChannel: 'call', pollId: poll.id, segmentId: seg.id, schedule: { at: '2026-11-13T09:00:00+03:00' } })).body).toMatchObject({ error: { code: 'INVALID_CAMPAIGN' } });
+    const c = await api(gw, 'POST', '/campaigns', { kind: 'poll', channel: 'best', pollId: poll.id, flowId: 'crop-advice', segmentId: seg.id, schedule: { at: '2026-11-13T09:00:00+03:00' } });
+    expect(c.body).toMatchObject({ channel: 'best', startNode: 'advice-useful' });
+
+    voice.script(caller!, [{ kind: 'answer', keys: ['1'] }]);
+    const before = smsc.submits.length;
+    await gw.core.campaignScheduler.tick();
+    await eventually(() => smsc!.submits.slice(before).find((x) => `+${x.to}` === texter), { what: 'poll SMS to the texter' });
+    smsc.sendMo({ from: texter!.slice(1), to: '20123', text: '2' });
+    await eventually(async () => ((await api(gw!, 'GET', `/polls/${String(poll.id)}/results`)).body.responses as number) === 2, { what: 'two answers' });
+    await voice.settle();
+    const results = (await api(gw, 'GET', `/polls/${String(poll.id)}/results`)).body;
+    expect(results).toMatchObject({ responses: 2, answers: [{ index: 0, count: 1 }, { index: 1, count: 1 }], byChannel: { ivr: 1, sms: 1 } });
+  });
 });
