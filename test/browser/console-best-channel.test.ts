@@ -55,7 +55,7 @@ describe('console best channel (chromium)', () => {
 
     await page.goto(`${url}/console/campaigns/new`);
     await page.getByLabel('Channel', { exact: true }).selectOption('best');
-    await page.getByLabel('When the best channel is not known').selectOption('call');
+    await page.getByLabel('If the best is not known yet').selectOption('call');
     expect(await overflowing(page)).toEqual([]);
     expect(await axeViolations(page)).toEqual([]);
     expect(problems.filter((p) => !p.includes('404'))).toEqual([]);
