@@ -18,6 +18,8 @@ export interface SendPorts {
     enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | Refused)[];
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  /** Best channel per subscriber, for campaigns with channel best (absent: everyone gets the fallback). */
+  bestChannels?: { channelsOf(ids: readonly number[]): Map<number, string> };
 }
 
 /**
@@ -60,8 +62,33 @@ export class CampaignSender {
    */
   send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
     if (this.armed) return this.armed.send(rows, slots, now);
+    if (this.c.channel !== 'best') return this.sendOn(this.c.channel, rows, slots, now);
+    // By best channel: call those whose best is call, text the rest (sms, and ussd: an SMS is what sends them
+    // to the menu); unknown goes by the campaign's fallback.
+    const best = this.d.ports.bestChannels?.channelsOf(rows.map((r) => r.subscriberId)) ?? new Map<number, string>();
+    const fallback = this.c.fallbackChannel ?? 'sms';
+    const byCall = rows.map((r) => {
+      const ch = best.get(r.subscriberId) ?? 'unknown';
+      return ch === 'call' || (ch === 'unknown' && fallback === 'call');
+    });
     const updates = new Array<RecipientUpdate>(rows.length);
-    if (this.c.channel === 'sms') {
+    for (const call of [false, true]) {
+      const idx = rows.flatMap((_, i) => (byCall[i] === call ? [i] : []));
+      if (idx.length === 0) continue;
+      const out = this.sendOn(
+        call ? 'call' : 'sms',
+        idx.map((i) => rows[i]!),
+        idx.map((i) => slots[i]),
+        now,
+      );
+      idx.forEach((i, j) => (updates[i] = out[j]!));
+    }
+    return updates;
+  }
+
+  private sendOn(channel: 'sms' | 'call', rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
+    const updates = new Array<RecipientUpdate>(rows.length);
+    if (channel === 'sms') {
       // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
       const recipients: BulkRecipient[] = rows.map((r, i) => ({
         subscriberId: r.subscriberId,
@@ -72,7 +99,7 @@ export class CampaignSender {
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));
       const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients);
-      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now)));
+      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now, channel)));
       return updates;
     }
     rows.forEach((r, i) => {
@@ -87,16 +114,16 @@ export class CampaignSender {
           ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
         }),
       );
-      updates[i] = this.outcome(r, res, slots[i], now);
+      updates[i] = this.outcome(r, res, slots[i], now, channel);
     });
     return updates;
   }
 
-  private outcome(r: RecipientRow, res: EnqueueResult | CallEnqueueResult | Refused, slot: number | undefined, now: number): RecipientUpdate {
+  private outcome(r: RecipientRow, res: EnqueueResult | CallEnqueueResult | Refused, slot: number | undefined, now: number, channel: 'sms' | 'call'): RecipientUpdate {
     if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
     if (res.status === 'queued' && this.poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
-      this.d.pollRepo.upsertInvite({ pollId: this.poll.id, subscriberId: r.subscriberId, channel: this.c.channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
+      this.d.pollRepo.upsertInvite({ pollId: this.poll.id, subscriberId: r.subscriberId, channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
   }

@@ -16,6 +16,9 @@ import { CALL_STATES, SMS_STATES } from '../reports/delivery';
 import type { CampaignArm, CampaignGoal } from '../db/schema/campaigns';
 import { checkArms, type ArmsSetup } from './arms-validate';
 
+/** What went out on one channel of a best-channel campaign. */
+export type ChannelCounts = { recipients: number; sent: number; delivered: number; delivery: Record<string, number> };
+
 /** A run as the API shows it. */
 // A type alias (not an interface) so it is assignable to the API's open Record schema.
 export type RunJson = {
@@ -29,6 +32,8 @@ export type RunJson = {
   sent: number;
   delivered: number;
   delivery: Record<string, number>;
+  /** Campaigns by best channel: the same counts per channel the recipients were reached on. */
+  byChannel?: Record<'sms' | 'call', ChannelCounts>;
   deferredUntil: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -41,8 +46,12 @@ export interface CampaignInput {
   segmentId: string;
   text?: Record<string, string>;
   pollId?: string;
-  /** Poll campaigns: sms (default) or call (press 1-3 in `flowId`'s poll node). */
-  channel?: 'sms' | 'call';
+  /**
+   * Poll campaigns: sms (default) or call (press 1-3 in `flowId`'s poll node). best (any kind): each
+   * recipient by SMS or by a call into `flowId` as their best channel says, `fallbackChannel` when unknown.
+   */
+  channel?: 'sms' | 'call' | 'best';
+  fallbackChannel?: 'sms' | 'call';
   flowId?: string;
   startNode?: string;
   schedule: ScheduleInput;
@@ -85,13 +94,14 @@ export class CampaignService {
     const now = this.d.clock.now();
     this.d.segments.require(input.segmentId);
     const shape = this.checkKind(input);
-    const armed = this.checkArms(input, shape.flowId);
+    const armed = this.checkArms(input, shape.flowId, shape.channel);
     const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
     const c: Campaign = {
       id: newId('cmp', now),
       name: input.name ?? `${input.kind} campaign`,
       kind: input.kind,
       channel: shape.channel,
+      fallbackChannel: shape.channel === 'best' ? (input.fallbackChannel ?? 'sms') : null,
       segmentId: input.segmentId,
       text: input.text ?? null,
       pollId: input.pollId ?? null,
@@ -141,6 +151,7 @@ export class CampaignService {
         schedule: {},
         channel: next.channel,
         ...(next.arms ? { arms: patch.arms ?? next.arms } : patch.arms ? { arms: patch.arms } : {}),
+        ...(next.fallbackChannel ? { fallbackChannel: next.fallbackChannel } : {}),
         ...(next.text ? { text: next.text } : {}),
         ...(next.pollId ? { pollId: next.pollId } : {}),
         ...(next.flowId ? { flowId: next.flowId } : {}),
@@ -156,9 +167,9 @@ export class CampaignService {
           holdoutPercent: patch.holdoutPercent !== undefined ? patch.holdoutPercent : next.holdoutPercent,
           goal: patch.goal !== undefined ? patch.goal : next.goal,
         };
-        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, ...merged }, next.flowId));
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, ...merged }, next.flowId, next.channel));
       } else if (next.arms && patch.text !== undefined) {
-        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, arms: next.arms, holdoutPercent: next.holdoutPercent, goal: next.goal }, next.flowId));
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, arms: next.arms, holdoutPercent: next.holdoutPercent, goal: next.goal }, next.flowId, next.channel));
       }
       if (patch.schedule) {
         const s = parseSchedule(patch.schedule, next.timezone, now);
@@ -260,13 +271,24 @@ export class CampaignService {
     const c = this.require(id);
     const runs = this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) }));
     const sum = (k: 'total' | 'queued' | 'blocked' | 'sent' | 'delivered') => runs.reduce((a, r) => a + r[k], 0);
-    const states: readonly string[] = c.channel === 'sms' ? SMS_STATES : CALL_STATES;
+    const statesOf = (ch: 'sms' | 'call'): readonly string[] => (ch === 'sms' ? SMS_STATES : CALL_STATES);
+    const states: readonly string[] = c.channel === 'best' ? [...new Set([...SMS_STATES, ...CALL_STATES])] : statesOf(c.channel);
     const delivery = Object.fromEntries(states.map((s) => [s, runs.reduce((a, r) => a + (r.delivery[s] ?? 0), 0)]));
+    const byChannel =
+      c.channel === 'best'
+        ? Object.fromEntries(
+            (['sms', 'call'] as const).map((ch) => {
+              const of = runs.map((r) => r.byChannel![ch]);
+              const total = (k: 'recipients' | 'sent' | 'delivered') => of.reduce((a, x) => a + x[k], 0);
+              return [ch, { recipients: total('recipients'), sent: total('sent'), delivered: total('delivered'), delivery: Object.fromEntries(statesOf(ch).map((s) => [s, of.reduce((a, x) => a + (x.delivery[s] ?? 0), 0)])) }];
+            }),
+          )
+        : undefined;
     return {
       campaignId: c.id,
       status: c.status,
       channel: c.channel,
-      totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery },
+      totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery, ...(byChannel ? { byChannel } : {}) },
       runs,
     };
   }
@@ -289,6 +311,7 @@ export class CampaignService {
       name: c.name,
       kind: c.kind,
       channel: c.channel,
+      ...(c.fallbackChannel ? { fallbackChannel: c.fallbackChannel } : {}),
       status: c.status,
       segmentId: c.segmentId,
       ...(c.text ? { text: c.text } : {}),
@@ -311,8 +334,18 @@ export class CampaignService {
    * given the campaign's channel, what became of what it handed over (`sent`, `delivered`, `delivery`
    * counts of the states present).
    */
-  runJson(r: CampaignRun, channel: 'sms' | 'call'): RunJson {
-    const exposure = this.d.repo.exposure(r.id, channel);
+  runJson(r: CampaignRun, channel: Campaign['channel']): RunJson {
+    // A best-channel run handed some recipients to the outbox and some to the call queue: each ref joins one.
+    const per = channel === 'best' ? { sms: this.d.repo.exposure(r.id, 'sms'), call: this.d.repo.exposure(r.id, 'call') } : null;
+    const exposure = per ? [...per.sms, ...per.call] : this.d.repo.exposure(r.id, channel as 'sms' | 'call');
+    const delivery: Record<string, number> = {};
+    for (const e of exposure) delivery[e.state] = (delivery[e.state] ?? 0) + e.n;
+    const counts = (ex: typeof exposure): ChannelCounts => ({
+      recipients: ex.reduce((a, e) => a + e.n, 0),
+      sent: ex.reduce((a, e) => a + e.sent, 0),
+      delivered: ex.reduce((a, e) => a + e.reached, 0),
+      delivery: Object.fromEntries(ex.map((e) => [e.state, e.n])),
+    });
     return {
       id: r.id,
       dueAt: iso(r.dueAt),
@@ -323,7 +356,8 @@ export class CampaignService {
       pending: Math.max(0, r.total - r.queued - r.blocked),
       sent: exposure.reduce((a, e) => a + e.sent, 0),
       delivered: exposure.reduce((a, e) => a + e.reached, 0),
-      delivery: Object.fromEntries(exposure.map((e) => [e.state, e.n])),
+      delivery,
+      ...(per ? { byChannel: { sms: counts(per.sms), call: counts(per.call) } } : {}),
       deferredUntil: r.deferredUntil !== null && r.status === 'sending' ? iso(r.deferredUntil) : null,
       startedAt: iso(r.startedAt),
       finishedAt: iso(r.finishedAt),
@@ -345,9 +379,11 @@ export class CampaignService {
   }
 
   /** Checks the fields each kind needs and returns the channel, flow and start node to use. */
-  private checkKind(input: CampaignInput): { channel: 'sms' | 'call'; flowId: string | null; startNode: string | null } {
+  private checkKind(input: CampaignInput): { channel: Campaign['channel']; flowId: string | null; startNode: string | null } {
     if (input.text !== undefined) assertLocalized(input.text, 'text');
     const hasText = input.text !== undefined;
+    if (input.fallbackChannel !== undefined && input.channel !== 'best') throw badRequest('INVALID_CAMPAIGN', 'fallbackChannel is for campaigns with channel best.');
+    if (input.channel === 'best') return this.checkBest(input);
     if (input.kind === 'sms') {
       // With arms, each SMS arm carries its own text (checked by checkArms).
       if (!hasText && !(input.arms && input.arms.length > 0)) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign needs text per language, e.g. { "en": "...", "sw": "..." }.');
@@ -365,7 +401,7 @@ export class CampaignService {
     if (!input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A poll campaign needs pollId (create the poll with POST /api/v1/polls).');
     const poll = this.d.polls.require(input.pollId);
     if (poll.status !== 'open') throw badRequest('INVALID_CAMPAIGN', `Poll ${poll.id} is closed.`);
-    const channel = input.channel ?? (input.flowId ? 'call' : 'sms');
+    const channel: 'sms' | 'call' = input.channel ?? (input.flowId ? 'call' : 'sms');
     if (channel === 'sms') {
       if (input.flowId) throw badRequest('INVALID_CAMPAIGN', 'flowId is for poll campaigns by call (channel call).');
       return { channel, flowId: null, startNode: null };
@@ -382,7 +418,9 @@ export class CampaignService {
   }
 
   /** Arms, holdout and goal checked against the kind, the catalogue, polls and flows (400 INVALID_ARMS naming the field). */
-  private checkArms(input: { kind: CampaignInput['kind']; text?: Record<string, string> | undefined; pollId?: string | undefined; arms?: CampaignArm[] | null; holdoutPercent?: number | null; goal?: CampaignGoal | null }, flowId: string | null): ArmsSetup {
+  private checkArms(input: { kind: CampaignInput['kind']; text?: Record<string, string> | undefined; pollId?: string | undefined; arms?: CampaignArm[] | null; holdoutPercent?: number | null; goal?: CampaignGoal | null }, flowId: string | null, channel: string): ArmsSetup {
+    // Arms choose their own channel each; "best" would overrule them, so the two do not combine.
+    if (channel === 'best' && input.arms && input.arms.length > 0) throw badRequest('INVALID_ARMS', 'arms: a campaign with arms gives each arm its channel; channel "best" does not combine with arms.');
     return checkArms(input, {
       kind: input.kind,
       text: input.text ?? null,
@@ -392,6 +430,27 @@ export class CampaignService {
       poll: (id) => this.d.polls.find(id),
       serviceIds: this.d.serviceIds,
     });
+  }
+
+  /**
+   * A campaign by best channel carries both sides: what the SMS says (text, or the poll's question) and the
+   * flow an answered call runs (a poll campaign's flow must ask the poll).
+   */
+  private checkBest(input: CampaignInput): { channel: 'best'; flowId: string; startNode: string | null } {
+    if (!input.flowId) throw badRequest('INVALID_CAMPAIGN', 'A campaign by best channel needs flowId: the flow an answered call runs.');
+    const flow = this.flow(input.flowId);
+    if (input.startNode !== undefined && !flow.nodes[input.startNode]) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no node "${input.startNode}".`);
+    if (input.kind !== 'poll') {
+      if (input.text === undefined) throw badRequest('INVALID_CAMPAIGN', 'A campaign by best channel needs text per language for those it reaches by SMS.');
+      if (input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A campaign with a poll is kind poll.');
+      return { channel: 'best', flowId: flow.id, startNode: input.startNode ?? null };
+    }
+    if (!input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A poll campaign needs pollId (create the poll with POST /api/v1/polls).');
+    const poll = this.d.polls.require(input.pollId);
+    if (poll.status !== 'open') throw badRequest('INVALID_CAMPAIGN', `Poll ${poll.id} is closed.`);
+    const node = pollNodeOf(flow, poll);
+    if (!node) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no poll node for this poll (a node of type poll with "poll: ${poll.key}").`);
+    return { channel: 'best', flowId: flow.id, startNode: input.startNode ?? node.id };
   }
 
   private flow(id: string): Flow {

@@ -22,6 +22,7 @@ import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
+import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
@@ -91,7 +92,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     repo: campaignRepo,
     pollRepo,
     segments,
-    ports: { messaging: d.messaging, calls: d.calls },
+    ports: { messaging: d.messaging, calls: d.calls, bestChannels: new BestChannelStore(d.db) },
     options: {
       tickMs: cfg.tickSeconds * 1000,
       batchSize: cfg.batchSize,

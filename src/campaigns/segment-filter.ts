@@ -14,6 +14,7 @@ const SubscriptionState = Type.Union(SUBSCRIPTION_STATES.map((s) => Type.Literal
 export const SEGMENT_TIERS = ['core', 'growth', 'base', 'new'] as const;
 const TierName = Type.Union(SEGMENT_TIERS.map((t) => Type.Literal(t)));
 
+const BestChannelValue = Type.Union(['sms', 'call', 'ussd', 'unknown'].map((c) => Type.Literal(c)));
 const Days = Type.Number({ exclusiveMinimum: 0, maximum: 3650 });
 const Age = Type.Integer({ minimum: 0, maximum: 150 });
 
@@ -60,6 +61,8 @@ export const SegmentFilterSchema = Type.Object(
     ),
     /** Value tier as of the last CRM scoring (any of the given tiers); subscribers without a live subscription have none. */
     tier: Type.Optional(Type.Union([TierName, Type.Array(TierName, { minItems: 1 })])),
+    /** Best channel per subscriber as the last CRM pass found it (docs/best-channel.md); unknown = no verdict yet. */
+    bestChannel: Type.Optional(Type.Union([BestChannelValue, Type.Array(BestChannelValue, { minItems: 1, maxItems: 4 })])),
     /** CRM flags currently set (any of the given kinds). */
     crmFlags: Type.Optional(OneOrMany),
     /** Poll answers: answered or not, or answered with one of these answer indexes (NPS: scores). */

@@ -1,6 +1,6 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { crmFindings, crmTiers, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
+import { crmBestChannels, crmFindings, crmTiers, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
 import { prepare } from '../db/statement';
 import { DAY } from '../lib/clock';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
@@ -114,6 +114,16 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
   if (f.tier !== undefined) {
     // The tier index finds the (few) core subscribers without a look at everyone else.
     clauses.push(sql`${s.id} IN (SELECT ${crmTiers.subscriberId} FROM ${crmTiers} WHERE ${crmTiers.tier} IN (${values(list(f.tier))}))`);
+  }
+  if (f.bestChannel !== undefined) {
+    // Subscribers with no evidence row are unknown too.
+    const b = crmBestChannels;
+    const wanted = list(f.bestChannel);
+    const known = wanted.filter((c) => c !== 'unknown');
+    const any: SQL[] = [];
+    if (known.length > 0) any.push(sql`EXISTS (SELECT 1 FROM ${b} WHERE ${b.subscriberId} = ${s.id} AND ${b.channel} IN (${values(known)}))`);
+    if (wanted.includes('unknown')) any.push(sql`NOT EXISTS (SELECT 1 FROM ${b} WHERE ${b.subscriberId} = ${s.id} AND ${b.channel} <> 'unknown')`);
+    clauses.push(sql`(${sql.join(any, sql` OR `)})`);
   }
   if (f.poll) {
     const answered = f.poll.answered ?? true;

@@ -24,6 +24,7 @@ const HINTS: Record<string, string> = {
   crop: TEXTS,
   language: TEXTS,
   operator: TEXTS,
+  bestChannel: 'must be one of sms, call, ussd, unknown, or a list of them',
   crmFlags: `${TEXTS}, e.g. "stuck", "passive", "lapsing" or "churned"`,
   tier: 'must be one of core, growth, base, new, or a list of them',
   profile: 'must be an object of profile field to a value or list of values (enum, list, string fields), { "min", "max" } (integer, number) or { "from", "to" } (date, YYYY-MM-DD)',

@@ -80,6 +80,11 @@ export const CrmSection = Obj({
     minParam: Type.Number({ exclusiveMinimum: 0, description: 'no fitted parameter goes below this' }),
     maxParam: Type.Number({ exclusiveMinimum: 0, description: 'no fitted parameter goes above this' }),
   }),
+  bestChannel: Obj({
+    responseHours: Type.Number({ exclusiveMinimum: 0, description: 'an answer this long after a delivered SMS counts as a response to it' }),
+    minAttempts: Type.Integer({ minimum: 1, description: "a channel needs this many attempts before it can be a subscriber's best" }),
+    prior: Type.Number({ minimum: 0, description: 'pulls each rate towards the base rate of the channel, as if this many attempts at it' }),
+  }),
   interventions: Obj({
     cooldownDays: PerKind('no second intervention of a kind to a subscriber within this'),
     maxPerPass: Type.Integer({ minimum: 1, description: 'interventions per pass; a larger backlog is spread over later passes' }),
@@ -87,6 +92,7 @@ export const CrmSection = Obj({
     outcomeDays: Type.Number({ exclusiveMinimum: 0, description: 'outcomes (content reached, renewed, returned) are counted within this' }),
     from: Nullable(Type.String({ minLength: 1 }), "the bind's default short code"),
     voiceFlow: Type.String({ description: 'flow of the guidance call; the first flow with a USSD code if absent' }),
+    bestChannel: Type.Array(Type.String({ minLength: 1 }), { description: "SMS intervention kinds that follow the subscriber's best channel (best = call: a guidance call instead)" }),
     templates: Obj({
       education_sms: Localized,
       nudge: Localized,

@@ -15,6 +15,9 @@ import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { countArmConversions } from '../campaigns/arms-conversion-store';
 import { ActivityStore } from './activity-store';
+import { BestChannelStore } from './best-channel/best-channel-store';
+import { BestChannelTracker } from './best-channel/best-channel-tracker';
+import { bestChannelView } from './best-channel/best-channel-view';
 import { CrmStateStore } from './crm-state-store';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
@@ -232,7 +235,7 @@ export class CrmService {
     const rollups = new Rollups();
     rollups.context.days = this.days;
     rollups.context.timezoneOf = this.timezoneOf;
-    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes);
+    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes, new BestChannelTracker(new BestChannelStore(this.d.db), this.state, cfg.bestChannel));
     ingest.episodeTaps.push(onboarding.tap);
     ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
     const delta = ingest.run(this.state.get<number>('cursor', 0), now);
@@ -269,6 +272,7 @@ export class CrmService {
       onboarding.flush(now);
       outcomes.flush();
       tierRevenue.flush();
+      ingest.channels?.flush(now);
       ingest.saveOpenSessions();
       this.state.set('cursor', delta.toId, now);
     });
@@ -336,9 +340,9 @@ export class CrmService {
     }
   }
 
-  /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions. */
+  /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   view(s: Subscriber): Record<string, unknown> {
-    return { crm: subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()) };
+    return { crm: { ...subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()), bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
   }
 
   /** The last passes, newest first (for `vasgw detect` and operations). */

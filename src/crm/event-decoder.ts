@@ -9,8 +9,12 @@ import { EventPageStore } from './event-page-store';
  */
 
 /** Event types, as the usage log's pages code them (event-page-store.ts). */
-export const T = { other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11, startOutbound: 12, startShortcut: 13 } as const;
-export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'session_start', 'session_start'];
+export const T = {
+  other: 0, start: 1, menu: 2, content: 3, invalid: 4, back: 5, home: 6, more: 7, end: 8, smsIn: 9, billing: 10, step: 11, startOutbound: 12, startShortcut: 13,
+  // Best-channel evidence: an SMS delivered, a call dialled, a call answered, a poll answered by SMS / in a session.
+  smsDelivered: 14, callDialled: 15, callAnswered: 16, pollSms: 17, pollInSession: 18,
+} as const;
+export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invalid', 'back', 'home', 'more', 'session_end', 'sms_in', 'billing', 'action', 'session_start', 'session_start', '', '', '', 'action', 'action'];
 export const CHANNELS = ['', 'ussd', 'ivr'];
 
 

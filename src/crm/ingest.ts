@@ -5,6 +5,7 @@ import { MINUTE } from '../lib/clock';
 import { ActivityStore, DIMS, NONE, type ChargeEntry } from './activity-store';
 import { COHORTS } from './discovery-rollup';
 import { EpisodeTracker, type EpisodeOutcome } from './episodes';
+import type { BestChannelTracker } from './best-channel/best-channel-tracker';
 import type { Days } from './days';
 import { CHANNELS, T, TYPE_NAMES, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
@@ -89,6 +90,8 @@ export class Ingest {
     readonly store: ActivityStore,
     readonly rollups: Rollups,
     readonly outcomes: OutcomeTracker,
+    /** Best-channel evidence (journey 5): fed the deliveries, calls and answers met on the way. */
+    readonly channels: BestChannelTracker | null = null,
   ) {
     const days = d.days;
     this.db = new IngestStore(d.db);
@@ -228,6 +231,8 @@ export class Ingest {
         // Events inside a session may not repeat the flow: the session's own flow is the one.
         if (node !== null) this.inContext(sub, at, acc.flow, node);
       }
+      // Content or a poll answer in a USSD session the subscriber opened: USSD works for them.
+      if ((type === T.content || type === T.pollInSession) && acc.ch === 'ussd' && acc.outbound !== true) this.channels?.responded(sub, at, 'ussd');
       return;
     }
     switch (type) {
@@ -235,6 +240,7 @@ export class Ingest {
         // Content outside a session (an SMS keyword answered with advice): an SMS visit that got it at once,
         // and the subscriber coming back by SMS.
         this.contentReached(sub, at, true);
+        if (chCode === 0) this.channels?.responded(sub, at, 'sms');
         if (this.outcomes.has(sub)) this.outcomes.returned(sub, at);
         store.activeOn(sub, this.d.days.of(at));
         const flowCode = b.flow[i]!;
@@ -253,6 +259,19 @@ export class Ingest {
         // Not a return by itself: a STOP, HELP or "who is this?" answering our own message exists only in the
         // treated arm. A keyword that got content counts (above), as the docs define coming back.
         store.activeOn(sub, this.d.days.of(at));
+        this.channels?.responded(sub, at, 'sms');
+        return;
+      case T.pollSms:
+        this.channels?.responded(sub, at, chCode === 0 ? 'sms' : 'ussd');
+        return;
+      case T.smsDelivered:
+        this.channels?.smsDelivered(sub, at);
+        return;
+      case T.callDialled:
+        this.channels?.callDialled(sub, at);
+        return;
+      case T.callAnswered:
+        this.channels?.callAnswered(sub, at);
         return;
       case T.billing:
         if (detail) this.billing(sub, at, JSON.parse(detail) as Record<string, unknown>, res);

@@ -12,6 +12,7 @@ import type { MessagingPort } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import type { FindingKind } from './detectors/types';
+import { BestChannelStore } from './best-channel/best-channel-store';
 import { inHoldout } from './experiments';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
@@ -69,12 +70,23 @@ export class Interventions {
   private readonly log: Logger;
   private readonly repo: InterventionRepo;
   private readonly tiers: TierStore;
+  private readonly channels: BestChannelStore;
 
   constructor(private readonly d: InterventionDeps) {
     this.counter = d.metrics.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
     this.log = d.log.child({ comp: 'crm' });
     this.repo = InterventionRepo.of(d.db);
     this.tiers = TierStore.of(d.db);
+    this.channels = new BestChannelStore(d.db);
+  }
+
+  /**
+   * Whether an SMS kind goes out as a guidance call instead: the kind is listed in
+   * crm.interventions.bestChannel, calls can be placed, and the subscriber's best channel is `call`.
+   */
+  private byCall(kind: InterventionKind, subscriberId: number): boolean {
+    if (CALL_KINDS.has(kind) || !this.d.calls || !this.d.config.crm.interventions.bestChannel.includes(kind)) return false;
+    return this.channels.get(subscriberId)?.channel === 'call';
   }
 
   /** The intervention a finding calls for. */
@@ -100,7 +112,8 @@ export class Interventions {
     // Opted out before assignment: outside the experiment altogether (messaging would block it anyway).
     if (sub.optedOut) return this.ineligible(f, 'opted_out', now);
     const kind = this.kindFor(f);
-    if (CALL_KINDS.has(kind) ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
+    // The kind (its cool-down, holdout and report line) stays the same whichever channel carries it.
+    if (CALL_KINDS.has(kind) || this.byCall(kind, sub.id) ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
     // An offer needs a cheaper package to offer; the answer's finding names it (null: none configured).
     if (kind === 'exit_offer' && typeof f.detail.offerServiceId !== 'string') return this.ineligible(f, 'no_cheaper_package', now);
 
@@ -150,7 +163,7 @@ export class Interventions {
       let costMinor = 0;
       if (holdout) {
         status = 'held_out';
-      } else if (CALL_KINDS.has(kind)) {
+      } else if (CALL_KINDS.has(kind) || this.byCall(kind, sub.id)) {
         const target = kind === 'save_call' ? this.saveCallTarget(detail) : this.voiceTarget(detail);
         const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
         channel = 'call';

@@ -176,7 +176,8 @@ export class OutboxWriter {
       subscriberId: row.subscriberId,
       channel: 'sms',
       type: 'sms_status',
-      detail: { messageId: row.id, status, ...(error ? { error } : {}) },
+      // A delivery names what sent the message: the best-channel evidence leaves out replies to the subscriber's own texts.
+      detail: { messageId: row.id, status, ...(error ? { error } : {}), ...(status === 'delivered' ? { source: row.source } : {}) },
     };
     if (events) events.push(e);
     else this.d.usage.record([e]);

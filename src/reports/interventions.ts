@@ -36,7 +36,8 @@ export function interventionsReport(stores: { interventions: InterventionsStore 
     for (const key of SUM_KEYS) into[key] += row[key] ?? 0;
     if (row.arm !== 'holdout') {
       k.states.push({ state: row.state, n: row.n });
-      if (row.channel !== 'none') k.channel = row.channel;
+      // A kind that follows the subscriber's best channel (crm.interventions.bestChannel) goes out both ways.
+      if (row.channel !== 'none') k.channel = k.channel !== 'none' && k.channel !== row.channel ? 'mixed' : row.channel;
     }
     kinds.set(row.kind, k);
   }
@@ -54,7 +55,7 @@ const effectJson = (e: ReachedEffect) => ({ uplift: e.effect === null ? null : r
 
 function kindJson(kind: string, k: { channel: string; t: Sums; h: Sums; states: { state: string | null; n: number }[] }): Record<string, unknown> {
   const { t, h } = k;
-  const delivery = k.channel === 'call' ? stateCounts(CALL_STATES, k.states) : stateCounts(SMS_STATES, k.states);
+  const delivery = k.channel === 'call' ? stateCounts(CALL_STATES, k.states) : k.channel === 'mixed' ? stateCounts([...new Set([...SMS_STATES, ...CALL_STATES])], k.states) : stateCounts(SMS_STATES, k.states);
   const outcome = (all: 'returned' | 'content' | 'renewed', reached: 'returnedReached' | 'contentReached' | 'renewedReached') => {
     const u = uplift({ n: t.n, successes: t[all] }, { n: h.n, successes: h[all] });
     return {

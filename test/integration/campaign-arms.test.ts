@@ -259,6 +259,7 @@ describe('a campaign with arms', () => {
       [{ arms: [{ name: 'A', text: { en: 'a' } }], holdoutPercent: 95 }, /holdoutPercent/],
       [{ arms: [], text: { en: 'a' } }, /arms/],
       [{ text: { en: 'a' }, arms: undefined }, /arms/],
+      [{ arms: [{ name: 'A', text: { en: 'a' } }], channel: 'best', flowId: 'crop-advice', text: { en: 'a' } }, /arms: .*"best"/],
     ];
     for (const [extra, field] of cases) {
       const r = await api(g, 'POST', '/campaigns', { ...base, ...extra });

@@ -60,6 +60,7 @@ export const {
   crmTierExits,
   crmTierRevenueDaily,
   crmInterventionTiers,
+  crmBestChannels,
 } = pg;
 
 /**

@@ -76,8 +76,12 @@ export const campaigns = sqliteTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     kind: text('kind', { enum: ['sms', 'poll', 'call'] }).notNull(),
-    /** sms or call: how a poll campaign reaches people (a call runs `flowId` with the poll node). */
-    channel: text('channel', { enum: ['sms', 'call'] }).notNull(),
+    /**
+     * sms or call: how a poll campaign reaches people (a call runs `flowId` with the poll node); best: each
+     * recipient by their best channel (docs/best-channel.md), `fallbackChannel` when it is unknown.
+     */
+    channel: text('channel', { enum: ['sms', 'call', 'best'] }).notNull(),
+    fallbackChannel: text('fallback_channel', { enum: ['sms', 'call'] }),
     segmentId: text('segment_id').notNull(),
     text: text('text', { mode: 'json' }).$type<Record<string, string>>(),
     pollId: text('poll_id').references(() => polls.id),

@@ -10,3 +10,4 @@ export * from './console';
 export * from './flow-texts';
 export * from './exit-surveys';
 export * from './tiers';
+export * from './best-channel';

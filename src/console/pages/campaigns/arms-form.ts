@@ -131,12 +131,12 @@ export function blankArms(): ArmsFields {
  * Checks the arms part; with no arm filled in, nothing (a plain campaign). Otherwise the arms, holdout and
  * goal for the campaign service (which checks them again and names any field it refuses).
  */
-export function checkArmsFields(core: Core, c: ConsoleContext, f: ArmsFields, campaign: { channel: 'sms' | 'call'; pollId: string }): { errors: ArmsErrors; value: Pick<CampaignInput, 'arms' | 'holdoutPercent' | 'goal'> } {
+export function checkArmsFields(core: Core, c: ConsoleContext, f: ArmsFields, campaign: { channel: 'sms' | 'call' | 'best'; pollId: string }): { errors: ArmsErrors; value: Pick<CampaignInput, 'arms' | 'holdoutPercent' | 'goal'> } {
   const t = T(c.lang);
   const errors: ArmsErrors = {};
   const filled = f.slots.map((s, i) => ({ s, i })).filter((x) => used(x.s));
   if (filled.length === 0) return { errors, value: {} };
-  if (campaign.channel === 'call') errors.channel = t.needsSms;
+  if (campaign.channel !== 'sms') errors.channel = t.needsSms;
   const names = new Set<string>();
   const arms: CampaignArm[] = filled.map(({ s, i }) => {
     const key = s.name.toLowerCase();

@@ -30,6 +30,9 @@ const T = texts(
     channel: 'Channel',
     sms: 'SMS',
     call: 'Voice call',
+    best: "Each subscriber's best channel",
+    fallback: 'If the best is not known yet',
+    fallbackHelp: 'Best channel: SMS for those who answer texts or use the menu after one, a call into the flow for those who pick up calls.',
     flow: 'Flow (voice calls)',
     noFlow: 'No flow',
     flowHelp: 'A call plays this flow; a poll by call needs a flow with the poll\'s question in it.',
@@ -56,6 +59,7 @@ const T = texts(
     aPoll: (q: string, channel: string) => `the poll "${q}" by ${channel}`,
     aMessage: 'a message by SMS',
     aCall: (flow: string) => `a voice call into the flow "${flow}"`,
+    byBest: (what: string, flow: string) => `${what}, by each subscriber's best channel (a voice call into the flow "${flow}" for those who pick up calls)`,
   },
   {
     name: 'Jina',
@@ -70,6 +74,9 @@ const T = texts(
     channel: 'Njia',
     sms: 'SMS',
     call: 'Simu ya sauti',
+    best: 'Njia bora ya kila mteja',
+    fallback: 'Bora isipojulikana bado',
+    fallbackHelp: 'Njia bora: SMS kwa wanaojibu jumbe au kutumia menyu baada ya ujumbe, simu kwenye menyu kwa wanaopokea simu.',
     flow: 'Menyu (simu za sauti)',
     noFlow: 'Bila menyu',
     flowHelp: 'Simu hucheza menyu hii; kura kwa simu inahitaji menyu yenye swali la kura hiyo.',
@@ -96,6 +103,7 @@ const T = texts(
     aPoll: (q: string, channel: string) => `kura ya maoni "${q}" kwa ${channel}`,
     aMessage: 'ujumbe kwa SMS',
     aCall: (flow: string) => `simu ya sauti kwenye menyu "${flow}"`,
+    byBest: (what: string, flow: string) => `${what}, kwa njia bora ya kila mteja (simu ya sauti kwenye menyu "${flow}" kwa wanaopokea simu)`,
   },
 );
 
@@ -106,7 +114,9 @@ export interface CampaignFields {
   pollId: string;
   messageEn: string;
   messageSw: string;
-  channel: 'sms' | 'call';
+  channel: 'sms' | 'call' | 'best';
+  /** Channel best: how to reach those whose best channel is unknown. */
+  fallbackChannel: 'sms' | 'call';
   flowId: string;
   rate: string;
   schedule: ScheduleFields;
@@ -128,7 +138,8 @@ export function readCampaignFields(body: Record<string, unknown>, defaultTz: str
     pollId: str(body.pollId),
     messageEn: str(body.messageEn),
     messageSw: str(body.messageSw),
-    channel: str(body.channel) === 'call' ? 'call' : 'sms',
+    channel: str(body.channel) === 'call' ? 'call' : str(body.channel) === 'best' ? 'best' : 'sms',
+    fallbackChannel: str(body.fallbackChannel) === 'call' ? 'call' : 'sms',
     flowId: str(body.flowId),
     rate: str(body.rate),
     schedule: readScheduleFields(body, defaultTz),
@@ -138,7 +149,7 @@ export function readCampaignFields(body: Record<string, unknown>, defaultTz: str
 
 /** Blank fields for a new campaign (a poll chosen beforehand when given). */
 export function blankCampaign(timezone: string, pollId = ''): CampaignFields {
-  return { name: '', segmentId: '', pollId, messageEn: '', messageSw: '', channel: 'sms', flowId: '', rate: '', schedule: blankSchedule(timezone), arms: blankArms() };
+  return { name: '', segmentId: '', pollId, messageEn: '', messageSw: '', channel: 'sms', fallbackChannel: 'sms', flowId: '', rate: '', schedule: blankSchedule(timezone), arms: blankArms() };
 }
 
 /** The fields showing a stored campaign. */
@@ -150,6 +161,7 @@ export function campaignFieldsOf(c: Campaign): CampaignFields {
     messageEn: c.text?.en ?? '',
     messageSw: c.text?.sw ?? '',
     channel: c.channel,
+    fallbackChannel: c.fallbackChannel ?? 'sms',
     flowId: c.flowId ?? '',
     rate: c.ratePerSecond === null ? '' : String(c.ratePerSecond),
     schedule: scheduleFieldsOf(c),
@@ -178,9 +190,10 @@ export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignField
   Object.assign(errors, armed.errors);
   if (kind === 'sms' && !text && !armed.value.arms) errors.messageEn = t.messageNeeded;
   if (kind === 'call' && text) errors.messageEn = t.messageForCall;
-  if (f.channel === 'call' && !f.flowId) errors.flowId = t.flowNeeded;
+  if (f.channel !== 'sms' && !f.flowId) errors.flowId = t.flowNeeded;
   if (f.channel === 'sms' && f.flowId) errors.flowId = t.flowForSms;
   if (Object.keys(errors).length > 0) return { errors, input: null };
+  const channel = f.channel === 'best' ? { channel: 'best' as const, fallbackChannel: f.fallbackChannel } : f.pollId ? { channel: f.channel } : {};
   return {
     errors,
     input: {
@@ -188,7 +201,8 @@ export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignField
       kind,
       segmentId: f.segmentId,
       ...(text ? { text } : {}),
-      ...(f.pollId ? { pollId: f.pollId, channel: f.channel } : {}),
+      ...(f.pollId ? { pollId: f.pollId } : {}),
+      ...channel,
       ...(f.flowId ? { flowId: f.flowId } : {}),
       schedule: toScheduleInput(f.schedule),
       ...(f.rate ? { ratePerSecond: Number(f.rate) } : {}),
@@ -205,13 +219,13 @@ export function checkCampaignEdit(core: Core, c: ConsoleContext, stored: Campaig
   const text = textOf(f);
   if (stored.kind === 'sms' && !text && !stored.arms) errors.messageEn = t.messageNeeded;
   if (stored.kind === 'poll' && stored.text && !text) errors.messageEn = t.messageKept;
-  if (stored.channel === 'call' && !f.flowId) errors.flowId = t.flowNeeded;
+  if (stored.channel !== 'sms' && !f.flowId) errors.flowId = t.flowNeeded;
   if (Object.keys(errors).length > 0) return { errors, patch: null };
   const before = campaignFieldsOf(stored);
   const patch: CampaignPatch = { name: f.name };
   if (f.segmentId !== stored.segmentId) patch.segmentId = f.segmentId;
   if (text && JSON.stringify(text) !== JSON.stringify(stored.text ?? {})) patch.text = text;
-  if (stored.channel === 'call' && f.flowId !== stored.flowId) patch.flowId = f.flowId;
+  if (stored.channel !== 'sms' && f.flowId !== stored.flowId) patch.flowId = f.flowId;
   if (f.rate !== before.rate) patch.ratePerSecond = f.rate ? Number(f.rate) : null;
   const schedule = toScheduleInput(f.schedule);
   if (JSON.stringify(schedule) !== JSON.stringify(toScheduleInput(before.schedule))) patch.schedule = schedule;
@@ -235,6 +249,11 @@ function commonErrors(core: Core, c: ConsoleContext, f: CampaignFields): Campaig
 /** What a stored campaign sends, in words (the parts an edit cannot change). */
 export function contentInWords(c: ConsoleContext, core: Core, stored: Campaign): string {
   const t = T(c.lang);
+  if (stored.channel === 'best') {
+    const flow = stored.flowId ? core.flows.byId(stored.flowId) : undefined;
+    const what = contentInWords(c, core, { ...stored, channel: 'sms' });
+    return t.byBest(what, flow?.title?.[c.lang] ?? flow?.title?.en ?? stored.flowId ?? '–');
+  }
   if (stored.pollId) {
     const poll = core.polls.find(stored.pollId);
     const question = poll ? (poll.question[c.lang] ?? poll.question.en ?? Object.values(poll.question)[0] ?? poll.id) : stored.pollId;
@@ -270,7 +289,8 @@ ${stored ? null : html`<button type="submit" name="preview" value="1" class="sec
 ${stored
   ? html`<p>${t.fixed(contentInWords(c, core, stored))}</p>${armsInWords(c, stored) ? html`<p id="arms-fixed">${armsInWords(c, stored)}</p>` : null}`
   : html`${field({ name: 'pollId', label: t.poll, type: 'select', value: f.pollId, error: errors.pollId, help: t.pollHelp, options: [{ value: '', label: t.noPoll }, ...polls] })}
-${field({ name: 'channel', label: t.channel, type: 'select', value: f.channel, error: errors.channel, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }] })}`}
+${field({ name: 'channel', label: t.channel, type: 'select', value: f.channel, error: errors.channel, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }, { value: 'best', label: t.best }] })}
+${field({ name: 'fallbackChannel', label: t.fallback, type: 'select', value: f.fallbackChannel, help: t.fallbackHelp, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }] })}`}
 ${stored && stored.kind === 'call' && !stored.pollId
   ? null
   : html`<div class="grid">

@@ -13,7 +13,7 @@ import { table } from '../../ui/table';
 /** The part of the results JSON this page reads. */
 export interface ProgressJson {
   status: Campaign['status'];
-  totals: { recipients: number; queued: number; blocked: number; sent: number; delivered: number };
+  totals: { recipients: number; queued: number; blocked: number; sent: number; delivered: number; byChannel?: Record<'sms' | 'call', { recipients: number; sent: number; delivered: number }> };
   runs: { id: number; dueAt: string | null; status: string; total: number; queued: number; blocked: number; pending: number; sent: number; delivered: number; deferredUntil: string | null; blockedReasons: Record<string, number> }[];
 }
 
@@ -44,6 +44,10 @@ const T = texts(
     cancel: 'Cancel campaign',
     actions: 'Actions',
     cancelHelp: 'Cancelling ends the campaign for good; messages already handed over still go.',
+    byChannel: 'By channel (each recipient by their best channel)',
+    channel: 'Channel',
+    sms: 'SMS',
+    call: 'Voice call',
   },
   {
     progress: 'Maendeleo',
@@ -71,6 +75,10 @@ const T = texts(
     cancel: 'Ghairi kampeni',
     actions: 'Vitendo',
     cancelHelp: 'Kughairi humaliza kampeni kabisa; jumbe zilizokwisha kukabidhiwa bado zitatumwa.',
+    byChannel: 'Kwa njia (kila mpokeaji kwa njia yake bora)',
+    channel: 'Njia',
+    sms: 'SMS',
+    call: 'Simu ya sauti',
   },
 );
 
@@ -135,6 +143,17 @@ ${table({
   empty: t.none,
   id: 'runs-table',
 })}
+${r.totals.byChannel
+  ? table({
+      caption: t.byChannel,
+      columns: [t.channel, { label: t.recipients, numeric: true }, { label: t.sent, numeric: true }, { label: t.delivered, numeric: true }],
+      rows: (['sms', 'call'] as const).map((ch) => {
+        const x = r.totals.byChannel![ch];
+        return [t[ch], num(l, x.recipients), num(l, x.sent), num(l, x.delivered)];
+      }),
+      id: 'by-channel-table',
+    })
+  : null}
 </section>`;
 }
 

@@ -19,6 +19,7 @@ const KEYS: Record<string, Record<Lang, string>> = {
   content: { en: 'content', sw: 'maudhui' },
   crmFlags: { en: 'CRM flags', sw: 'alama za CRM' },
   tier: { en: 'value tier', sw: 'kiwango cha thamani' },
+  bestChannel: { en: 'best channel', sw: 'njia bora' },
   poll: { en: 'poll', sw: 'kura ya maoni' },
   includeOptedOut: { en: 'including opted out', sw: 'pamoja na waliojiondoa' },
 };

@@ -13,6 +13,7 @@ import { field } from '../../ui/field';
 import { table } from '../../ui/table';
 import { allowedText, fieldLabel, formValue, refusal } from './profile-fields';
 import { profileHref, subscriberOf } from './profile-href';
+import { bestChannelBlock } from './best-channel-block';
 import { timelineSection } from './timeline';
 
 const TIMELINE_ENTRIES = 50;
@@ -224,6 +225,7 @@ ${a ? table({ columns: [t.colField, { label: t.colValue, numeric: true }], rows:
 ${risks.length > 0
   ? html`<h3>${t.risks}</h3>${table({ columns: [t.colService, { label: t.colRenew, numeric: true }, { label: t.colLapse, numeric: true }, { label: t.colDisengage, numeric: true }, { label: t.colValueAtRisk, numeric: true }], rows: risks, id: 'crm-risks' })}`
   : null}
+${bestChannelBlock(c, crm)}
 </section>`;
 }
 

@@ -1,0 +1,71 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { crmBestChannels } from '../../db/schema';
+import { name, prepare, type Prepared } from '../../db/statement';
+import type { BestChannelRow } from './evidence';
+
+const p = sql.placeholder;
+const t = crmBestChannels;
+const COLS = [t.subscriberId, t.smsAttempts, t.smsResponses, t.callAttempts, t.callResponses, t.ussdAttempts, t.ussdResponses, t.smsOpen, t.ussdOpen, t.openUntil, t.channel, t.updatedAt] as const;
+const KEYS = ['subscriberId', 'smsAttempts', 'smsResponses', 'callAttempts', 'callResponses', 'ussdAttempts', 'ussdResponses', 'smsOpen', 'ussdOpen', 'openUntil', 'channel', 'updatedAt'] as const;
+const SELECT = sql.join(
+  COLS.map((c, i) => sql`${c} AS ${sql.raw(`"${KEYS[i]}"`)}`),
+  sql`, `,
+);
+
+/** crm_best_channels: one row of channel evidence per subscriber, read and written by the CRM pass. */
+export class BestChannelStore {
+  private readonly db: Db;
+  private readonly one: Prepared<BestChannelRow, { id: number }>;
+  private readonly openFrom: Prepared<BestChannelRow, { from: number }>;
+  private readonly upsert: Prepared<never, Record<(typeof KEYS)[number], unknown>>;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.one = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.subscriberId} = ${p('id')}`);
+    this.openFrom = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.openUntil} >= ${p('from')}`);
+    const cols = sql.join(
+      COLS.map((c) => sql`${name(c)}`),
+      sql`, `,
+    );
+    const vals = sql.join(
+      KEYS.map((k) => p(k)),
+      sql`, `,
+    );
+    const sets = sql.join(
+      COLS.slice(1).map((c) => sql`${name(c)} = excluded.${name(c)}`),
+      sql`, `,
+    );
+    this.upsert = prepare(db, sql`INSERT INTO ${t} (${cols}) VALUES (${vals}) ON CONFLICT(${name(t.subscriberId)}) DO UPDATE SET ${sets}`);
+  }
+
+  /** One subscriber's evidence, or undefined. */
+  get(subscriberId: number): BestChannelRow | undefined {
+    return this.one.get({ id: subscriberId });
+  }
+
+  /** Rows whose answer window is still open at `from` (they may take a response from the new events). */
+  open(from: number): BestChannelRow[] {
+    return this.openFrom.all({ from });
+  }
+
+  /** The stored best channel of each of these subscribers (those with no row are left out: unknown). */
+  channelsOf(ids: readonly number[]): Map<number, BestChannelRow['channel']> {
+    const out = new Map<number, BestChannelRow['channel']>();
+    if (ids.length === 0) return out;
+    const rows = this.db
+      .select({ id: t.subscriberId, channel: t.channel })
+      .from(t)
+      .where(inArray(t.subscriberId, [...ids]))
+      .all();
+    for (const r of rows) out.set(r.id, r.channel as BestChannelRow['channel']);
+    return out;
+  }
+
+  /** Writes rows (inside the pass's transaction). */
+  save(rows: Iterable<BestChannelRow>): number {
+    let n = 0;
+    for (const r of rows) n += this.upsert.run(r as unknown as Record<(typeof KEYS)[number], unknown>);
+    return n;
+  }
+}

@@ -1,0 +1,124 @@
+import type { CrmStateStore } from '../crm-state-store';
+import { BestChannelStore } from './best-channel-store';
+import { chooseBest, emptyRow, emptyTotals, type BestChannelRow, type BestChannelSettings, type Channel, type ChannelTotals } from './evidence';
+
+const TOTALS_KEY = 'bestChannelTotals';
+
+/**
+ * Best-channel evidence gathered during one CRM pass from the usage-log delta. A delivered SMS is an
+ * attempt on SMS and on USSD and opens an answer window; an answer by SMS (a keyword, a poll answer, content
+ * by keyword) or by USSD (content reached or a poll answered in a USSD session the subscriber opened) inside
+ * the window is one response on that channel, however many messages it follows. A dialled outbound call is
+ * an attempt on `call`, an answered one a response. Rows are loaded only when needed: those with a window
+ * still open, and those of subscribers with a new attempt.
+ */
+export class BestChannelTracker {
+  private readonly rows = new Map<number, BestChannelRow>();
+  private readonly dirty = new Set<number>();
+  private readonly added: ChannelTotals = emptyTotals();
+  private begun = false;
+  private readonly store: BestChannelStore;
+  private readonly windowMs: number;
+
+  constructor(
+    store: BestChannelStore,
+    private readonly state: Pick<CrmStateStore, 'get' | 'set'>,
+    private readonly cfg: BestChannelSettings & { responseHours: number },
+  ) {
+    this.store = store;
+    this.windowMs = cfg.responseHours * 3_600_000;
+  }
+
+  // The first evidence of the pass loads the windows still open then; later ones are in the map.
+  private begin(at: number): void {
+    if (this.begun) return;
+    this.begun = true;
+    for (const r of this.store.open(at)) this.rows.set(r.subscriberId, r);
+  }
+
+  private row(sub: number): BestChannelRow {
+    let r = this.rows.get(sub);
+    if (!r) {
+      r = this.store.get(sub) ?? emptyRow(sub);
+      this.rows.set(sub, r);
+    }
+    this.dirty.add(sub);
+    return r;
+  }
+
+  /** An SMS reached the subscriber's handset (a delivery receipt). */
+  smsDelivered(sub: number, at: number): void {
+    this.begin(at);
+    const r = this.row(sub);
+    if (r.openUntil !== null && at > r.openUntil) r.smsOpen = r.ussdOpen = 0;
+    r.smsAttempts++;
+    r.ussdAttempts++;
+    r.smsOpen++;
+    r.ussdOpen++;
+    r.openUntil = at + this.windowMs;
+    this.added.sms.attempts++;
+    this.added.ussd.attempts++;
+  }
+
+  /** An outbound call to the subscriber was dialled. */
+  callDialled(sub: number, at: number): void {
+    this.begin(at);
+    this.row(sub).callAttempts++;
+    this.added.call.attempts++;
+  }
+
+  /** An outbound call was answered (never more answers than dialled calls). */
+  callAnswered(sub: number, at: number): void {
+    this.begin(at);
+    const r = this.row(sub);
+    if (r.callResponses >= r.callAttempts) return;
+    r.callResponses++;
+    this.added.call.responses++;
+  }
+
+  /** The subscriber answered by SMS or used USSD: a response when a delivered message is waiting for one. */
+  responded(sub: number, at: number, channel: Exclude<Channel, 'call'>): void {
+    this.begin(at);
+    const r = this.rows.get(sub);
+    if (!r || r.openUntil === null || at > r.openUntil) return;
+    if (channel === 'sms') {
+      if (r.smsOpen === 0) return;
+      r.smsOpen = 0;
+      r.smsResponses++;
+    } else {
+      if (r.ussdOpen === 0) return;
+      r.ussdOpen = 0;
+      r.ussdResponses++;
+    }
+    this.added[channel].responses++;
+    this.dirty.add(sub);
+  }
+
+  /** Writes the changed rows with their best channel as of `now`, and the base rates (inside the pass's transaction). */
+  flush(now: number): number {
+    if (this.dirty.size === 0) return 0;
+    const totals = this.state.get<ChannelTotals>(TOTALS_KEY, emptyTotals());
+    for (const c of ['sms', 'call', 'ussd'] as const) {
+      totals[c].attempts += this.added[c].attempts;
+      totals[c].responses += this.added[c].responses;
+    }
+    this.state.set(TOTALS_KEY, totals, now);
+    const out: BestChannelRow[] = [];
+    for (const sub of this.dirty) {
+      const r = this.rows.get(sub)!;
+      if (r.openUntil !== null && r.openUntil < now) {
+        r.smsOpen = r.ussdOpen = 0;
+        r.openUntil = null;
+      }
+      r.channel = chooseBest(r, totals, this.cfg);
+      r.updatedAt = now;
+      out.push(r);
+    }
+    return this.store.save(out);
+  }
+}
+
+/** The base rates the last pass stored (for the profile's evidence). */
+export function storedTotals(state: Pick<CrmStateStore, 'get'>): ChannelTotals {
+  return state.get<ChannelTotals>(TOTALS_KEY, emptyTotals());
+}

@@ -1,0 +1,40 @@
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import { iso } from '../../lib/clock';
+import { CrmStateStore } from '../crm-state-store';
+import { BestChannelStore } from './best-channel-store';
+import { storedTotals } from './best-channel-tracker';
+import { BEST_CHANNELS, baseRate, countsOf, emptyRow, shrunkRate, type BestChannel, type Channel } from './evidence';
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** One channel's evidence as the profile shows it. */
+export interface ChannelEvidence {
+  attempts: number;
+  responses: number;
+  /** responses / attempts, null before any attempt. */
+  rate: number | null;
+  /** The rate pulled towards the channel's base rate: what the choice compares. */
+  score: number;
+}
+
+/** The `crm.bestChannel` block of a subscriber profile. */
+export interface BestChannelView {
+  channel: BestChannel;
+  evidence: Record<Channel, ChannelEvidence>;
+  updatedAt: string | null;
+}
+
+/** A subscriber's best channel with the evidence behind it (unknown with zero counts before any evidence). */
+export function bestChannelView(db: Db, cfg: Config['crm']['bestChannel'], subscriberId: number): BestChannelView {
+  const row = new BestChannelStore(db).get(subscriberId);
+  const totals = storedTotals(new CrmStateStore(db));
+  const r = row ?? emptyRow(subscriberId);
+  const evidence = Object.fromEntries(
+    BEST_CHANNELS.map((c) => {
+      const { attempts, responses } = countsOf(r, c);
+      return [c, { attempts, responses, rate: attempts > 0 ? r3(responses / attempts) : null, score: r3(shrunkRate(responses, attempts, baseRate(totals, c), cfg.prior)) }];
+    }),
+  ) as Record<Channel, ChannelEvidence>;
+  return { channel: row?.channel ?? 'unknown', evidence, updatedAt: row ? iso(row.updatedAt) : null };
+}
