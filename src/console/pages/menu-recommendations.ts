@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { SuggestionKind } from '../../reports/menu-recommendations';
+import type { MenuSuggestion, SuggestionKind } from '../../reports/menu-recommendations';
 import { ctx, sendHtml, type ConsoleDeps } from '../context';
 import { interval, num, pct } from '../format';
 import { html, type Html } from '../html';
@@ -48,23 +48,8 @@ const T = texts(
   },
 );
 
-/** One suggestion of the report, as the page reads it. */
-type Suggestion = {
-  kind: SuggestionKind;
-  flowId: string;
-  nodeId: string;
-  label: { en: string; sw: string };
-  file: string;
-  line: number | null;
-  option?: { key: string; label: { en: string; sw: string } };
-  shortcut?: string | null;
-  discovery?: { episodes: number; foundFirstGo: number };
-  count: number;
-  sample: number;
-  share: number;
-  interval95: [number, number];
-  threshold: number;
-};
+/** One suggestion of the report (the report's own type: the page reads the same JSON). */
+type Suggestion = MenuSuggestion;
 
 /** Each kind in plain words: its name, what was seen ("k of n ..."), and what to do. */
 const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Suggestion, k: string, n: string) => string; todo: (s: Suggestion) => string }>> = {

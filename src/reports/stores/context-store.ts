@@ -3,19 +3,10 @@ import type { Db } from '../../db/client';
 import { crmContextDaily } from '../../db/schema';
 import { prepare, type Prepared } from '../../db/statement';
 import { fields } from './rollup-store';
+import type { ContextCounts } from '../../crm/context-store';
 
 /** One content node's serves against its context, summed over a range of days. */
-export interface ContextRow {
-  flowId: string;
-  nodeId: string;
-  served: number;
-  outsideAny: number;
-  outsideMonths: number;
-  outsideRegions: number;
-  outsideCrops: number;
-  regionUnknown: number;
-  cropsUnknown: number;
-}
+export type ContextRow = { flowId: string; nodeId: string } & ContextCounts;
 
 type Params = { fromDay: number; toDay: number; flow: string | null };
 
