@@ -52,59 +52,59 @@ const T = texts(
 type Suggestion = MenuSuggestion;
 
 /** Each kind in plain words: its name, what was seen ("k of n ..."), and what to do. */
-const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Suggestion, k: string, n: string) => string; todo: (s: Suggestion) => string }>> = {
+const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Suggestion, k: string, n: string) => string; advice: (s: Suggestion) => string }>> = {
   en: {
     rare_option: {
       name: 'Option almost no one picks',
       saw: (s, k, n) => `Option ${s.option?.key ?? ''} "${s.option?.label.en ?? ''}" was chosen in ${k} of ${n} choices made on this menu.`,
-      todo: () => 'Remove it, merge it with another option, or move it to the end.',
+      advice: () => 'Remove it, merge it with another option, or move it to the end.',
     },
     unclear_prompt: {
       name: 'Unclear prompt',
       saw: (_s, k, n) => `An invalid reply on ${k} of ${n} times the screen was shown.`,
-      todo: () => 'Say plainly what to reply (for example "Reply with the 3-digit code").',
+      advice: () => 'Say plainly what to reply (for example "Reply with the 3-digit code").',
     },
     buried_content: {
       name: 'Hard-to-find advice',
       saw: (_s, k, n) => `${k} of ${n} callers who found it through the menu went back, home or round again first.`,
-      todo: (s) => (s.shortcut ? `Move it up the menu, or advertise its shortcut ${s.shortcut}.` : 'Move it up the menu, or add a shortcut to it.'),
+      advice: (s) => (s.shortcut ? `Move it up the menu, or advertise its shortcut ${s.shortcut}.` : 'Move it up the menu, or add a shortcut to it.'),
     },
     shortcut_only: {
       name: 'Reached mostly by shortcut',
       saw: (_s, k, n) => `${k} of ${n} callers who got it dialled its shortcut straight there.`,
-      todo: () => 'Add it to the main menu: callers want it but the menu hides it.',
+      advice: () => 'Add it to the main menu: callers want it but the menu hides it.',
     },
     long_screen: {
       name: 'Screen too long',
       saw: (_s, k, n) => `Callers asked for the next page on ${k} of ${n} times the screen was shown.`,
-      todo: () => 'Shorten the text, or split it into two screens.',
+      advice: () => 'Shorten the text, or split it into two screens.',
     },
   },
   sw: {
     rare_option: {
       name: 'Chaguo ambalo karibu hakuna anayelichagua',
       saw: (s, k, n) => `Chaguo ${s.option?.key ?? ''} "${s.option?.label.sw ?? ''}" lilichaguliwa mara ${k} kati ya machaguo ${n} kwenye menyu hii.`,
-      todo: () => 'Liondoe, liunganishe na chaguo jingine, au lisogeze mwisho.',
+      advice: () => 'Liondoe, liunganishe na chaguo jingine, au lisogeze mwisho.',
     },
     unclear_prompt: {
       name: 'Swali lisiloeleweka',
       saw: (_s, k, n) => `Jibu lisilo sahihi mara ${k} kati ya mara ${n} skrini ilipoonyeshwa.`,
-      todo: () => 'Eleza wazi jibu linalotakiwa (kwa mfano "Jibu kwa msimbo wa tarakimu 3").',
+      advice: () => 'Eleza wazi jibu linalotakiwa (kwa mfano "Jibu kwa msimbo wa tarakimu 3").',
     },
     buried_content: {
       name: 'Ushauri mgumu kupatikana',
       saw: (_s, k, n) => `Wapigaji ${k} kati ya ${n} walioupata kupitia menyu walirudi nyuma, mwanzo au kuzunguka kwanza.`,
-      todo: (s) => (s.shortcut ? `Upandishe juu kwenye menyu, au tangaza njia yake ya mkato ${s.shortcut}.` : 'Upandishe juu kwenye menyu, au uongezee njia ya mkato.'),
+      advice: (s) => (s.shortcut ? `Upandishe juu kwenye menyu, au tangaza njia yake ya mkato ${s.shortcut}.` : 'Upandishe juu kwenye menyu, au uongezee njia ya mkato.'),
     },
     shortcut_only: {
       name: 'Hufikiwa zaidi kwa njia ya mkato',
       saw: (_s, k, n) => `Wapigaji ${k} kati ya ${n} walioupata walipiga njia ya mkato moja kwa moja.`,
-      todo: () => 'Uongeze kwenye menyu kuu: wapigaji wanautaka lakini menyu inauficha.',
+      advice: () => 'Uongeze kwenye menyu kuu: wapigaji wanautaka lakini menyu inauficha.',
     },
     long_screen: {
       name: 'Skrini ndefu mno',
       saw: (_s, k, n) => `Wapigaji waliomba ukurasa unaofuata mara ${k} kati ya mara ${n} skrini ilipoonyeshwa.`,
-      todo: () => 'Fupisha maandishi, au yagawe kwenye skrini mbili.',
+      advice: () => 'Fupisha maandishi, au yagawe kwenye skrini mbili.',
     },
   },
 };
@@ -114,7 +114,7 @@ function flowSection(lang: Lang, flowTitle: string, flowId: string, list: Sugges
   const rows = list.map((s) => {
     const k = KINDS[lang][s.kind];
     return [
-      html`<strong>${k.name}</strong><br><small>${k.todo(s)}</small>`,
+      html`<strong>${k.name}</strong><br><small>${k.advice(s)}</small>`,
       html`<a href="/console/flows/${encodeURIComponent(s.flowId)}#node-${s.nodeId}">${s.label[lang]}</a><br><small>${t.openTree}</small>`,
       s.discovery && s.discovery.episodes > 0
         ? html`${k.saw(s, num(lang, s.count), num(lang, s.sample))}<br><small>${t.firstGo(num(lang, s.discovery.foundFirstGo), num(lang, s.discovery.episodes))}</small>`
