@@ -12,7 +12,7 @@ export type Subscription = typeof subscriptions.$inferSelect;
 export type SubscriptionWithState = SubscriptionHead & StoredFold & { flags: number };
 
 /** What ingest and re-derivation need of a subscription: no JSON to decode on the hot path. */
-export type SubscriptionHead = Pick<Subscription, 'id' | 'subscriberId' | 'serviceId' | 'state' | 'evaluatedAt'>;
+export type SubscriptionHead = Pick<Subscription, 'id' | 'subscriberId' | 'serviceId' | 'state' | 'evaluatedAt' | 'nextRenewalAt' | 'deadlineAt'>;
 
 /** A subscription with the subscriber's number, for lists. */
 export type SubscriptionListRow = Subscription & { msisdn: string };
@@ -41,7 +41,8 @@ const p = sql.placeholder;
 const bind = (name: string) => sql`${p(name)}`;
 const S = subscriptions;
 const E = billingEvents;
-const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt };
+// The indexed columns a save may leave alone are read with the head (see save()).
+const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt, nextRenewalAt: S.nextRenewalAt, deadlineAt: S.deadlineAt };
 /** The stored fold state, read with the head to fold one more event onto it. */
 const STORED = {
   state: S.state,
@@ -85,6 +86,36 @@ function rawStatements(db: Db) {
     ),
     foldRows: prepare<RawFoldRow, { subscriptionId: string }>(db, sql`SELECT ${columns(FOLD)} FROM ${E} WHERE ${E.subscriptionId} = ${p('subscriptionId')} ORDER BY ${E.at}, ${E.id}`),
   };
+}
+
+/** The indexed columns of a subscription that a save writes only when their value changes. */
+type IndexedChange = 'state' | 'nextRenewalAt' | 'deadlineAt';
+const INDEXED: readonly IndexedChange[] = ['state', 'nextRenewalAt', 'deadlineAt'];
+
+/**
+ * The UPDATE that saves a folded state, writing the indexed columns in `changed` (a bit per INDEXED
+ * entry) and every unindexed one. SQLite rewrites an index entry whenever its column is SET, even to
+ * the same value, and each rewrite dirties a page the group commit must write: a renewal that keeps
+ * the state `active` then leaves subscriptions_state_idx alone.
+ */
+function saveStatement(db: Db, changed: number) {
+  const set = {
+    stateEnteredAt: bind('stateEnteredAt'),
+    entered: bind('entered'),
+    subscribedAt: bind('subscribedAt'),
+    renewals: bind('renewals'),
+    consecutiveFailures: bind('consecutiveFailures'),
+    lastChargedAt: bind('lastChargedAt'),
+    revenueMinor: bind('revenueMinor'),
+    autoRenew: bind('autoRenew'),
+    pendingAction: bind('pendingAction'),
+    flags: bind('flags'),
+    evaluatedAt: bind('evaluatedAt'),
+    lastEventAt: bind('lastEventAt'),
+    updatedAt: bind('now'),
+    ...Object.fromEntries(INDEXED.filter((_, bit) => changed & (1 << bit)).map((c) => [c, bind(c)])),
+  };
+  return db.update(S).set(set).where(eq(S.id, p('id'))).prepare();
 }
 
 /** Every statement the repository runs more than rarely, prepared once. */
@@ -139,28 +170,6 @@ function statements(db: Db) {
       .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
       .prepare(),
     setFlag: db.update(E).set({ flag: bind('flag') }).where(eq(E.id, p('id'))).prepare(),
-    save: db
-      .update(S)
-      .set({
-        state: bind('state'),
-        stateEnteredAt: bind('stateEnteredAt'),
-        entered: bind('entered'),
-        subscribedAt: bind('subscribedAt'),
-        renewals: bind('renewals'),
-        consecutiveFailures: bind('consecutiveFailures'),
-        lastChargedAt: bind('lastChargedAt'),
-        nextRenewalAt: bind('nextRenewalAt'),
-        revenueMinor: bind('revenueMinor'),
-        autoRenew: bind('autoRenew'),
-        pendingAction: bind('pendingAction'),
-        flags: bind('flags'),
-        deadlineAt: bind('deadlineAt'),
-        evaluatedAt: bind('evaluatedAt'),
-        lastEventAt: bind('lastEventAt'),
-        updatedAt: bind('now'),
-      })
-      .where(eq(S.id, p('id')))
-      .prepare(),
     due: db
       .select({ id: S.id })
       .from(S)
@@ -199,6 +208,8 @@ function statements(db: Db) {
 export class SubscriptionRepo {
   private readonly s: ReturnType<typeof statements>;
   private readonly raw: ReturnType<typeof rawStatements>;
+  /** save()'s UPDATE per set of changed indexed columns, prepared on first use. */
+  private readonly saves: Array<ReturnType<typeof saveStatement> | undefined> = [];
 
   constructor(private readonly db: Db) {
     this.s = statements(db);
@@ -244,7 +255,7 @@ export class SubscriptionRepo {
   create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionHead {
     // No RETURNING: the new row's head is what was written, and SQLite's RETURNING costs a materialization.
     this.s.create.run({ id, subscriberId, serviceId, currency, now });
-    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now };
+    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now, nextRenewalAt: null, deadlineAt: null };
   }
 
   /** The event already stored under this idempotency key, if any. */
@@ -287,17 +298,31 @@ export class SubscriptionRepo {
   }
 
   /**
-   * Writes the folded state, and every event flag that changed. `carriedFlags`: flagged events the
-   * fold did not see (a fold forward sees only the new event).
+   * Writes the folded state, and every event flag that changed. `target`: the subscription's id, or
+   * its head as read in this transaction, whose stored indexed columns let an unchanged index entry be
+   * left alone. `carriedFlags`: flagged events the fold did not see (a fold forward sees only the new event).
    */
-  save(id: string, f: Folded, previousFlags: ReadonlyMap<number, string | null>, evaluatedAt: number, now: number, carriedFlags = 0): void {
+  save(
+    target: string | Pick<SubscriptionHead, 'id' | IndexedChange>,
+    f: Folded,
+    previousFlags: ReadonlyMap<number, string | null>,
+    evaluatedAt: number,
+    now: number,
+    carriedFlags = 0,
+  ): void {
     let flags = carriedFlags;
     for (const [eventId, flag] of f.flags) {
       if (flag) flags++;
       if ((previousFlags.get(eventId) ?? null) !== flag) this.s.setFlag.run({ flag, id: eventId });
     }
-    this.s.save.run({
-      id,
+    const before = typeof target === 'string' ? null : target;
+    let changed = 0;
+    INDEXED.forEach((c, bit) => {
+      if (!before || f[c] !== before[c]) changed |= 1 << bit;
+    });
+    const stmt = (this.saves[changed] ??= saveStatement(this.db, changed));
+    stmt.run({
+      id: before ? before.id : target as string,
       state: f.state,
       stateEnteredAt: f.stateEnteredAt,
       entered: JSON.stringify(f.entered),

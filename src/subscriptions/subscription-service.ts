@@ -323,7 +323,7 @@ export class SubscriptionService {
     if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.serviceId}" is no longer configured (known: ${this.catalog.known()}).`);
     const rows = known ?? this.repo.foldRows(sub.id);
     const f = foldSubscription(rows.map(toFoldEvent), policy, now);
-    this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
+    this.repo.save(sub, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
     this.recordDerived(sub, f, now);
     return f;
   }
@@ -354,7 +354,7 @@ export class SubscriptionService {
     const policy = this.policies.get(sub.serviceId);
     if (!policy || !canFoldForward(sub, e, policy)) return null;
     const f = foldForward(sub, e, policy, now);
-    this.repo.save(sub.id, f, new Map([[e.id, null]]), now, now, sub.flags);
+    this.repo.save(sub, f, new Map([[e.id, null]]), now, now, sub.flags);
     this.recordDerived(sub, f, now);
     return f;
   }
