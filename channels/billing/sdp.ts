@@ -17,6 +17,9 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: (name) => name === 'item' || name === 'key' || name === 'value',
+  // isArray reads only the tag name: without this the parser renders the element's path as a string
+  // for every callback, a visible share of each notification's parse.
+  jPath: false,
 });
 
 /**
