@@ -17,6 +17,9 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: (name) => name === 'item' || name === 'key' || name === 'value',
+  // isArray reads only the tag name: without this the parser renders the element's path as a string
+  // for every callback, a visible share of each notification's parse.
+  jPath: false,
 });
 
 /**
@@ -68,11 +71,18 @@ export function extensionInfo(ext: unknown): Record<string, string> {
   return out;
 }
 
-/** Case-insensitive extensionInfo lookup (platforms write transactionID and TransactionID). */
-const ext = (info: Record<string, string>, key: string): string | null => {
-  const k = Object.keys(info).find((x) => x.toLowerCase() === key.toLowerCase());
-  return k === undefined ? null : info[k]!;
-};
+/**
+ * extensionInfo keyed case-insensitively (platforms write transactionID and TransactionID): the first
+ * key in document order wins. Built once per notification, so each lookup is one map read.
+ */
+function caseless(info: Record<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const k of Object.keys(info)) {
+    const lower = k.toLowerCase();
+    if (!out.has(lower)) out.set(lower, info[k]!);
+  }
+  return out;
+}
 
 /**
  * Maps one syncOrderRelation to a billing notification (the mapping table is in docs/billing.md):
@@ -98,10 +108,13 @@ export function mapSyncOrderRelation(sor: Node, ctx: BillingParseContext): Billi
   const at = parseSdpTime(updateTime);
   if (at === null) throw badRequest('INVALID_FIELD', `updateTime "${(updateTime ?? '').slice(0, 20)}" is not yyyyMMddHHmmss.`);
   const info = extensionInfo(sor.extensionInfo);
-  const rent = ext(info, 'rentSuccess')?.toLowerCase() ?? null;
+  const byKey = caseless(info);
+  // Keys are given in lower case.
+  const ext = (key: string): string | null => byKey.get(key) ?? null;
+  const rent = ext('rentsuccess')?.toLowerCase() ?? null;
   const rentSuccess = rent === null ? null : rent === 'true' || rent === '1';
-  const free = ext(info, 'isFreePeriod')?.toLowerCase() === 'true';
-  const feeText = ext(info, 'fee');
+  const free = ext('isfreeperiod')?.toLowerCase() === 'true';
+  const feeText = ext('fee');
   const fee = feeText !== null && /^\d+(\.\d+)?$/.test(feeText) ? Number(feeText) / ctx.feeDivisor : 0;
   // A fee of 0 or none means the platform does not state it: the service price was charged.
   const charged = free ? 0 : fee > 0 ? fee : null;
@@ -119,18 +132,18 @@ export function mapSyncOrderRelation(sor: Node, ctx: BillingParseContext): Billi
       type = 'renewed';
       amount = charged;
     } else {
-      type = ext(info, 'serviceAvailability') === '1' ? 'suspended' : 'renewal_failed';
+      type = ext('serviceavailability') === '1' ? 'suspended' : 'renewal_failed';
     }
   }
   // nextChargeTime is the next renewal; cycleEndTime too unless it is a far-future "no end" marker.
-  const next = parseSdpTime(ext(info, 'nextChargeTime'));
-  const cycleEnd = parseSdpTime(ext(info, 'cycleEndTime'));
+  const next = parseSdpTime(ext('nextchargetime'));
+  const cycleEnd = parseSdpTime(ext('cycleendtime'));
   const nextRenewalAt = next ?? (cycleEnd !== null && cycleEnd > at && cycleEnd - at <= 62 * DAY ? cycleEnd : null);
-  const autoExtend = ext(info, 'isAutoExtend');
-  const idKey = ext(info, 'transactionID') ?? ext(info, 'TraceUniqueID');
+  const autoExtend = ext('isautoextend');
+  const idKey = ext('transactionid') ?? ext('traceuniqueid');
   // Without a transactionID the notification's identity is what it says, so a retry still matches.
   const eventId = idKey ?? createHash('sha256').update([rawId, productID, serviceID, updateType, updateTime].join('|')).digest('hex').slice(0, 32);
-  const reason = ext(info, 'updateReason') ?? text(sor.updateDesc);
+  const reason = ext('updatereason') ?? text(sor.updateDesc);
   return {
     source: 'sdp',
     eventId,

@@ -1,14 +1,18 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lte, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import { billingEvents, subscribers, subscriptions } from '../db/schema';
+import { prepare } from '../db/statement';
 import type { Folded, FoldEvent, StoredFold } from './lifecycle';
 
 /** A subscription as stored. */
 export type Subscription = typeof subscriptions.$inferSelect;
 
+/** A subscription's head with its stored fold state and flagged-event count: all ingest reads of it. */
+export type SubscriptionWithState = SubscriptionHead & StoredFold & { flags: number };
+
 /** What ingest and re-derivation need of a subscription: no JSON to decode on the hot path. */
-export type SubscriptionHead = Pick<Subscription, 'id' | 'subscriberId' | 'serviceId' | 'state' | 'evaluatedAt'>;
+export type SubscriptionHead = Pick<Subscription, 'id' | 'subscriberId' | 'serviceId' | 'state' | 'evaluatedAt' | 'nextRenewalAt' | 'deadlineAt'>;
 
 /** A subscription with the subscriber's number, for lists. */
 export type SubscriptionListRow = Subscription & { msisdn: string };
@@ -37,8 +41,9 @@ const p = sql.placeholder;
 const bind = (name: string) => sql`${p(name)}`;
 const S = subscriptions;
 const E = billingEvents;
-const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt };
-/** The stored fold state, read to fold one more event onto it. */
+// The indexed columns a save may leave alone are read with the head (see save()).
+const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt, nextRenewalAt: S.nextRenewalAt, deadlineAt: S.deadlineAt };
+/** The stored fold state, read with the head to fold one more event onto it. */
 const STORED = {
   state: S.state,
   stateEnteredAt: S.stateEnteredAt,
@@ -57,6 +62,62 @@ const STORED = {
 };
 const FOLD = { id: E.id, type: E.type, at: E.at, amountMinor: E.amountMinor, nextRenewalAt: E.nextRenewalAt, autoRenew: E.autoRenew, flag: E.flag };
 
+/** `col AS "key", ...` for a raw statement whose rows should carry the schema's property names. */
+const columns = (cols: Record<string, Column>): SQL => sql.join(Object.entries(cols).map(([k, c]) => sql`${c} AS ${sql.identifier(k)}`), sql`, `);
+
+/** A head-and-state row as SQLite hands it back: JSON and boolean columns still encoded. */
+type StoredRow = Omit<SubscriptionWithState, 'entered' | 'autoRenew'> & { entered: string; autoRenew: number };
+/** A fold row as SQLite hands it back. */
+type RawFoldRow = Omit<FoldRow, 'autoRenew'> & { autoRenew: number | null };
+
+/**
+ * The ingest path's reads, prepared raw: one notification runs them every time, and drizzle's row
+ * mapping cost more than the reads themselves. The two boolean / JSON columns are decoded by hand.
+ */
+function rawStatements(db: Db) {
+  return {
+    findStored: prepare<StoredRow, { subscriberId: number; serviceId: string }>(
+      db,
+      sql`SELECT ${columns({ ...HEAD, ...STORED })} FROM ${S} WHERE ${S.subscriberId} = ${p('subscriberId')} AND ${S.serviceId} = ${p('serviceId')}`,
+    ),
+    eventByExternal: prepare<{ id: number; subscriptionId: string }, { externalId: string }>(
+      db,
+      sql`SELECT ${columns({ id: E.id, subscriptionId: E.subscriptionId })} FROM ${E} WHERE ${E.externalId} = ${p('externalId')}`,
+    ),
+    foldRows: prepare<RawFoldRow, { subscriptionId: string }>(db, sql`SELECT ${columns(FOLD)} FROM ${E} WHERE ${E.subscriptionId} = ${p('subscriptionId')} ORDER BY ${E.at}, ${E.id}`),
+  };
+}
+
+/** The indexed columns of a subscription that a save writes only when their value changes. */
+type IndexedChange = 'state' | 'nextRenewalAt' | 'deadlineAt';
+const INDEXED: readonly IndexedChange[] = ['state', 'nextRenewalAt', 'deadlineAt'];
+
+/**
+ * The UPDATE that saves a folded state, writing the indexed columns in `changed` (a bit per INDEXED
+ * entry) and every unindexed one. SQLite rewrites an index entry whenever its column is SET, even to
+ * the same value, and each rewrite dirties a page the group commit must write: a renewal that keeps
+ * the state `active` then leaves subscriptions_state_idx alone.
+ */
+function saveStatement(db: Db, changed: number) {
+  const set = {
+    stateEnteredAt: bind('stateEnteredAt'),
+    entered: bind('entered'),
+    subscribedAt: bind('subscribedAt'),
+    renewals: bind('renewals'),
+    consecutiveFailures: bind('consecutiveFailures'),
+    lastChargedAt: bind('lastChargedAt'),
+    revenueMinor: bind('revenueMinor'),
+    autoRenew: bind('autoRenew'),
+    pendingAction: bind('pendingAction'),
+    flags: bind('flags'),
+    evaluatedAt: bind('evaluatedAt'),
+    lastEventAt: bind('lastEventAt'),
+    updatedAt: bind('now'),
+    ...Object.fromEntries(INDEXED.filter((_, bit) => changed & (1 << bit)).map((c) => [c, bind(c)])),
+  };
+  return db.update(S).set(set).where(eq(S.id, p('id'))).prepare();
+}
+
 /** Every statement the repository runs more than rarely, prepared once. */
 function statements(db: Db) {
   return {
@@ -66,7 +127,6 @@ function statements(db: Db) {
       .where(and(eq(S.subscriberId, p('subscriberId')), eq(S.serviceId, p('serviceId'))))
       .prepare(),
     head: db.select(HEAD).from(S).where(eq(S.id, p('id'))).prepare(),
-    stored: db.select(STORED).from(S).where(eq(S.id, p('id'))).prepare(),
     byId: db.select().from(S).where(eq(S.id, p('id'))).prepare(),
     bySubscriber: db
       .select()
@@ -78,7 +138,6 @@ function statements(db: Db) {
       .insert(S)
       .values({ id: p('id'), subscriberId: p('subscriberId'), serviceId: p('serviceId'), state: 'none', currency: p('currency'), evaluatedAt: p('now'), createdAt: p('now'), updatedAt: p('now') })
       .prepare(),
-    eventByExternal: db.select({ id: E.id, subscriptionId: E.subscriptionId }).from(E).where(eq(E.externalId, p('externalId'))).prepare(),
     insertEvent: db
       .insert(E)
       .values({
@@ -97,7 +156,6 @@ function statements(db: Db) {
         detail: sql`${p('detail')}`,
       })
       .prepare(),
-    foldRows: db.select(FOLD).from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
     events: db.select().from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
     lastFromSource: db
       .select({ type: E.type })
@@ -112,28 +170,6 @@ function statements(db: Db) {
       .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
       .prepare(),
     setFlag: db.update(E).set({ flag: bind('flag') }).where(eq(E.id, p('id'))).prepare(),
-    save: db
-      .update(S)
-      .set({
-        state: bind('state'),
-        stateEnteredAt: bind('stateEnteredAt'),
-        entered: bind('entered'),
-        subscribedAt: bind('subscribedAt'),
-        renewals: bind('renewals'),
-        consecutiveFailures: bind('consecutiveFailures'),
-        lastChargedAt: bind('lastChargedAt'),
-        nextRenewalAt: bind('nextRenewalAt'),
-        revenueMinor: bind('revenueMinor'),
-        autoRenew: bind('autoRenew'),
-        pendingAction: bind('pendingAction'),
-        flags: bind('flags'),
-        deadlineAt: bind('deadlineAt'),
-        evaluatedAt: bind('evaluatedAt'),
-        lastEventAt: bind('lastEventAt'),
-        updatedAt: bind('now'),
-      })
-      .where(eq(S.id, p('id')))
-      .prepare(),
     due: db
       .select({ id: S.id })
       .from(S)
@@ -165,15 +201,19 @@ function statements(db: Db) {
 
 /**
  * Data access for subscriptions and their billing events. Ingest is the hot path (one notification
- * = a lookup, an insert, a read of the stored state, or of every event when it arrives out of order,
- * and an update), so every statement it
- * runs is prepared once and reads only the columns it uses.
+ * = a dedupe lookup, one read of the subscription with its stored state, an insert, a read of every
+ * event only when it arrives out of order, and an update), so every statement it runs is prepared
+ * once and reads only the columns it uses.
  */
 export class SubscriptionRepo {
   private readonly s: ReturnType<typeof statements>;
+  private readonly raw: ReturnType<typeof rawStatements>;
+  /** save()'s UPDATE per set of changed indexed columns, prepared on first use. */
+  private readonly saves: Array<ReturnType<typeof saveStatement> | undefined> = [];
 
   constructor(private readonly db: Db) {
     this.s = statements(db);
+    this.raw = rawStatements(db);
   }
 
   /**
@@ -189,16 +229,16 @@ export class SubscriptionRepo {
     return this.s.find.get({ subscriberId, serviceId }) ?? null;
   }
 
+  /** The subscription of a subscriber to a service with its stored fold state, or null: one read for ingest. */
+  findWithState(subscriberId: number, serviceId: string): SubscriptionWithState | null {
+    const r = this.raw.findStored.get({ subscriberId, serviceId });
+    // Only the fold writes `entered`, keyed by state.
+    return r ? { ...r, entered: JSON.parse(r.entered) as StoredFold['entered'], autoRenew: r.autoRenew !== 0 } : null;
+  }
+
   /** The identifying part of a subscription by id, or null. */
   head(id: string): SubscriptionHead | null {
     return this.s.head.get({ id }) ?? null;
-  }
-
-  /** The stored fold state of a subscription, with how many of its events are flagged, or null. */
-  stored(id: string): (StoredFold & { flags: number }) | null {
-    const r = this.s.stored.get({ id });
-    // Only the fold writes `entered`, keyed by state.
-    return r ? { ...r, entered: r.entered as StoredFold['entered'] } : null;
   }
 
   /** The subscription by id, or null. */
@@ -215,12 +255,12 @@ export class SubscriptionRepo {
   create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionHead {
     // No RETURNING: the new row's head is what was written, and SQLite's RETURNING costs a materialization.
     this.s.create.run({ id, subscriberId, serviceId, currency, now });
-    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now };
+    return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now, nextRenewalAt: null, deadlineAt: null };
   }
 
   /** The event already stored under this idempotency key, if any. */
   eventByExternal(externalId: string): { id: number; subscriptionId: string } | null {
-    return this.s.eventByExternal.get({ externalId }) ?? null;
+    return this.raw.eventByExternal.get({ externalId }) ?? null;
   }
 
   /** Stores an event; returns its id. */
@@ -239,7 +279,7 @@ export class SubscriptionRepo {
 
   /** What the fold needs of every event of a subscription, in fold order. */
   foldRows(subscriptionId: string): FoldRow[] {
-    return this.s.foldRows.all({ subscriptionId });
+    return this.raw.foldRows.all({ subscriptionId }).map((r) => ({ ...r, autoRenew: r.autoRenew === null ? null : r.autoRenew !== 0 }));
   }
 
   /** Every event of a subscription in fold order. */
@@ -258,17 +298,31 @@ export class SubscriptionRepo {
   }
 
   /**
-   * Writes the folded state, and every event flag that changed. `carriedFlags`: flagged events the
-   * fold did not see (a fold forward sees only the new event).
+   * Writes the folded state, and every event flag that changed. `target`: the subscription's id, or
+   * its head as read in this transaction, whose stored indexed columns let an unchanged index entry be
+   * left alone. `carriedFlags`: flagged events the fold did not see (a fold forward sees only the new event).
    */
-  save(id: string, f: Folded, previousFlags: ReadonlyMap<number, string | null>, evaluatedAt: number, now: number, carriedFlags = 0): void {
+  save(
+    target: string | Pick<SubscriptionHead, 'id' | IndexedChange>,
+    f: Folded,
+    previousFlags: ReadonlyMap<number, string | null>,
+    evaluatedAt: number,
+    now: number,
+    carriedFlags = 0,
+  ): void {
     let flags = carriedFlags;
     for (const [eventId, flag] of f.flags) {
       if (flag) flags++;
       if ((previousFlags.get(eventId) ?? null) !== flag) this.s.setFlag.run({ flag, id: eventId });
     }
-    this.s.save.run({
-      id,
+    const before = typeof target === 'string' ? null : target;
+    let changed = 0;
+    INDEXED.forEach((c, bit) => {
+      if (!before || f[c] !== before[c]) changed |= 1 << bit;
+    });
+    const stmt = (this.saves[changed] ??= saveStatement(this.db, changed));
+    stmt.run({
+      id: before ? before.id : target as string,
       state: f.state,
       stateEnteredAt: f.stateEnteredAt,
       entered: JSON.stringify(f.entered),

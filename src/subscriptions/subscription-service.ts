@@ -13,7 +13,7 @@ import type { UsageChannel, UsageLog } from '../usage/usage-log';
 import { canFoldForward, foldForward, foldSubscription, lifecyclePolicy, type FoldEvent, type Folded, type LifecyclePolicy } from './lifecycle';
 import { RequestQueue } from './request-queue';
 import { ServiceCatalog } from './service-catalog';
-import { SubscriptionRepo, toFoldEvent, type FoldRow, type SubscriptionHead } from './subscription-repo';
+import { SubscriptionRepo, toFoldEvent, type FoldRow, type SubscriptionHead, type SubscriptionWithState } from './subscription-repo';
 import { SubscriptionViews } from './subscription-views';
 import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
@@ -138,8 +138,9 @@ export class SubscriptionService {
         if (seen) return this.duplicate(seen.subscriptionId);
       }
       const subscriber = this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
-      const found = this.repo.find(subscriber.id, service.id);
-      const sub = found ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
+      // One read gives the subscription and the state a fold forward starts from.
+      const found = this.repo.findWithState(subscriber.id, service.id);
+      const sub: SubscriptionHead = found ?? this.repo.create(newId('sub', now), subscriber.id, service.id, service.currency, now);
       if (!externalId) {
         // No id from the platform: additions and deletions alternate, so a repeat of the last type is a retry.
         if (this.repo.lastTypeFromSource(sub.id, n.source) === n.type) return this.duplicate(sub.id);
@@ -161,7 +162,7 @@ export class SubscriptionService {
       });
       const event: FoldEvent = { id: eventId, type: n.type, at: n.at, amountMinor, nextRenewalAt: n.nextRenewalAt ?? null, autoRenew: n.autoRenew ?? null };
       // A subscription created just now has this one event: no need to read it back.
-      const f = found ? (this.foldOn(sub, event, now) ?? this.refold(sub, now)) : this.refold(sub, now, [{ ...event, flag: null }]);
+      const f = found ? (this.foldOn(found, event, now) ?? this.refold(sub, now)) : this.refold(sub, now, [{ ...event, flag: null }]);
       const flag = f.flags.get(eventId) ?? null;
       this.d.usage.record([
         {
@@ -322,7 +323,7 @@ export class SubscriptionService {
     if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.serviceId}" is no longer configured (known: ${this.catalog.known()}).`);
     const rows = known ?? this.repo.foldRows(sub.id);
     const f = foldSubscription(rows.map(toFoldEvent), policy, now);
-    this.repo.save(sub.id, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
+    this.repo.save(sub, f, new Map(rows.map((r) => [r.id, r.flag])), now, now);
     this.recordDerived(sub, f, now);
     return f;
   }
@@ -349,12 +350,11 @@ export class SubscriptionService {
    * with this one event and saved. Null when that would not equal the full fold (an event out of
    * order, one landing before a timed move already applied): the caller folds everything.
    */
-  private foldOn(sub: SubscriptionHead, e: FoldEvent, now: number): Folded | null {
+  private foldOn(sub: SubscriptionWithState, e: FoldEvent, now: number): Folded | null {
     const policy = this.policies.get(sub.serviceId);
-    const stored = policy ? this.repo.stored(sub.id) : null;
-    if (!policy || !stored || !canFoldForward(stored, e, policy)) return null;
-    const f = foldForward(stored, e, policy, now);
-    this.repo.save(sub.id, f, new Map([[e.id, null]]), now, now, stored.flags);
+    if (!policy || !canFoldForward(sub, e, policy)) return null;
+    const f = foldForward(sub, e, policy, now);
+    this.repo.save(sub, f, new Map([[e.id, null]]), now, now, sub.flags);
     this.recordDerived(sub, f, now);
     return f;
   }
