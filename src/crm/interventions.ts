@@ -13,25 +13,19 @@ import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import type { FindingKind } from './detectors/types';
 import { BestChannelStore } from './best-channel/best-channel-store';
+import { InterventionChannel, type Carrier } from './best-channel/intervention-channel';
 import { inHoldout } from './experiments';
+import { offeredPackage, packageSpokenOf } from './exit-reasons/exit-offer';
 import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
 import { InterventionRepo } from './intervention-repo';
-import { holdoutPercentFor, TierStore, type Tier } from './tiers';
+import { holdoutKind } from './onboarding/shared-holdout';
 import { fitShortcuts } from './onboarding/welcome-text';
+import { holdoutPercentFor, TierStore, type Tier } from './tiers';
+import { SaveCall } from './tiers/save-call';
 
 export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup' | 'exit_guidance' | 'exit_offer' | 'save_call';
 export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup', 'exit_guidance', 'exit_offer', 'save_call'];
-
-/**
- * The experiment a kind's holdout belongs to: the onboarding follow-up uses the welcome's assignment, so a
- * held-out new subscriber gets neither and the onboarding comparison stays clean.
- */
-export function holdoutKind(kind: InterventionKind): InterventionKind {
-  return kind === 'onboarding_followup' ? 'welcome' : kind;
-}
-/** Kinds that place a call rather than send an SMS. */
-const CALL_KINDS: ReadonlySet<InterventionKind> = new Set(['voice_guidance', 'exit_guidance', 'save_call']);
 
 export interface InterventionDeps {
   db: Db;
@@ -54,6 +48,13 @@ export type Decided = { kind: InterventionKind; arm: 'treatment' | 'holdout'; st
 /** What happened to one due finding; `also`: further interventions on the same finding (a lapsing core customer's save call). */
 export type ActOutcome = (Decided & { also?: Decided[] }) | { deferred: true } | { ineligible: string };
 
+/** Kinds that go out as an SMS when they are not carried by a call. */
+type SmsKind = Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance' | 'save_call'>;
+
+/** How an intervention went out: the intervention row's channel fields. */
+type Sent = { channel: 'none' | Carrier; status: string; reason: string | null; messageId: string | null; callId: string | null; text: string | null; parts: number; costMinor: number };
+const NOT_SENT: Sent = { channel: 'none', status: '', reason: null, messageId: null, callId: null, text: null, parts: 0, costMinor: 0 };
+
 /** Fills `{name}` placeholders; unknown names stay as they are so a template mistake is visible. */
 export function fillTemplate(text: string, vars: Record<string, string>): string {
   return text.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
@@ -70,23 +71,16 @@ export class Interventions {
   private readonly log: Logger;
   private readonly repo: InterventionRepo;
   private readonly tiers: TierStore;
-  private readonly channels: BestChannelStore;
+  private readonly channel: InterventionChannel;
+  private readonly saveCall: SaveCall;
 
   constructor(private readonly d: InterventionDeps) {
     this.counter = d.metrics.counter('crm_interventions_total', 'CRM interventions decided', ['kind', 'arm', 'status']);
     this.log = d.log.child({ comp: 'crm' });
     this.repo = InterventionRepo.of(d.db);
     this.tiers = TierStore.of(d.db);
-    this.channels = new BestChannelStore(d.db);
-  }
-
-  /**
-   * Whether an SMS kind goes out as a guidance call instead: the kind is listed in
-   * crm.interventions.bestChannel, calls can be placed, and the subscriber's best channel is `call`.
-   */
-  private byCall(kind: InterventionKind, subscriberId: number): boolean {
-    if (CALL_KINDS.has(kind) || !this.d.calls || !this.d.config.crm.interventions.bestChannel.includes(kind)) return false;
-    return this.channels.get(subscriberId)?.channel === 'call';
+    this.channel = new InterventionChannel({ bestChannelKinds: d.config.crm.interventions.bestChannel, canCall: d.calls !== null, store: new BestChannelStore(d.db) });
+    this.saveCall = new SaveCall({ config: d.config, flows: d.flows, repo: this.repo, canCall: d.calls !== null });
   }
 
   /** The intervention a finding calls for. */
@@ -106,110 +100,62 @@ export class Interventions {
 
   /** Acts on one due finding as of `now`. */
   act(f: FindingRow, now: number): ActOutcome {
-    const cfg = this.d.config.crm;
     const sub = this.d.subscribers.findById(f.subscriberId);
     if (!sub) return this.ineligible(f, 'unknown_subscriber', now);
     // Opted out before assignment: outside the experiment altogether (messaging would block it anyway).
     if (sub.optedOut) return this.ineligible(f, 'opted_out', now);
     const kind = this.kindFor(f);
-    // The kind (its cool-down, holdout and report line) stays the same whichever channel carries it.
-    if (CALL_KINDS.has(kind) || this.byCall(kind, sub.id) ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
-    // An offer needs a cheaper package to offer; the answer's finding names it (null: none configured).
-    if (kind === 'exit_offer' && typeof f.detail.offerServiceId !== 'string') return this.ineligible(f, 'no_cheaper_package', now);
-
-    const lastAt = this.repo.lastAt(sub.id, kind);
-    const cooldown = cfg.interventions.cooldownDays[kind] * DAY;
-    if (lastAt !== null && lastAt + cooldown > now) {
-      this.d.findings.defer(f.id, lastAt + cooldown);
+    const carrier = this.channel.carrier(kind, sub.id);
+    if (carrier === 'call' ? !this.d.calls : !this.d.messaging) return this.ineligible(f, 'no_channel', now);
+    if (kind === 'exit_offer' && offeredPackage(f.detail) === null) return this.ineligible(f, 'no_cheaper_package', now);
+    const coolUntil = this.cooldownEnd(sub.id, kind, now);
+    if (coolUntil !== null) {
+      this.d.findings.defer(f.id, coolUntil);
       return { deferred: true };
     }
-
     const tier = this.tiers.tierOf(sub.id);
-    const main = this.decide(f, sub, kind, tier, now, true);
-    // A lapsing core customer also gets a call (its own kind, holdout, cool-down and outcomes).
-    if (kind === 'save' && tier === 'core' && this.d.calls) {
-      const lastCall = this.repo.lastAt(sub.id, 'save_call');
-      if (lastCall === null || lastCall + cfg.interventions.cooldownDays.save_call * DAY <= now) {
-        try {
-          return { ...main, also: [this.decide(f, sub, 'save_call', tier, now, false)] };
-        } catch (err) {
-          // The SMS stands; a call the queue refuses rolls back alone (its savepoint) and is logged.
-          this.log.error({ err, finding: f.id }, 'save call failed');
-        }
-      }
+    const main = this.decide(f, sub, kind, carrier, tier, now, true);
+    if (!this.saveCall.due(kind, tier, sub.id, now)) return main;
+    try {
+      return { ...main, also: [this.decide(f, sub, 'save_call', 'call', tier, now, false)] };
+    } catch (err) {
+      // The SMS stands; a call the queue refuses rolls back alone (its savepoint) and is logged.
+      this.log.error({ err, finding: f.id }, 'save call failed');
+      return main;
     }
-    return main;
+  }
+
+  /** When the subscriber's last intervention of `kind` stops cooling down, if that is after `now`; null: it may go. */
+  private cooldownEnd(subscriberId: number, kind: InterventionKind, now: number): number | null {
+    const lastAt = this.repo.lastAt(subscriberId, kind);
+    if (lastAt === null) return null;
+    const end = lastAt + this.d.config.crm.interventions.cooldownDays[kind] * DAY;
+    return end > now ? end : null;
+  }
+
+  /**
+   * Whether the subscriber is held out of `kind`: onboarding's kinds share one assignment, and a core
+   * customer is held out of a discount offer at most crm.tiers.coreMaxHoldoutPercent of the time.
+   */
+  private heldOut(kind: InterventionKind, subscriberId: number, tier: Tier | null): boolean {
+    const cfg = this.d.config.crm;
+    return inHoldout(cfg.experimentSalt, holdoutKind(kind), subscriberId, holdoutPercentFor(kind, cfg.holdoutPercent, tier, cfg.tiers));
   }
 
   /** Decides one intervention of `kind` on a finding: holdout, send or call, row, usage event; `primary` closes the finding. */
-  private decide(f: FindingRow, sub: Subscriber, kind: InterventionKind, tier: Tier | null, now: number, primary: boolean): Decided {
+  private decide(f: FindingRow, sub: Subscriber, kind: InterventionKind, carrier: Carrier, tier: Tier | null, now: number, primary: boolean): Decided {
     const cfg = this.d.config.crm;
-    // Core customers are held out of a discount offer at most crm.tiers.coreMaxHoldoutPercent of the time.
-    const holdout = inHoldout(cfg.experimentSalt, holdoutKind(kind), sub.id, holdoutPercentFor(kind, cfg.holdoutPercent, tier, cfg.tiers));
+    const holdout = this.heldOut(kind, sub.id, tier);
     const id = newId('int', now);
-    const detail = f.detail;
     const windowEndsAt = now + cfg.interventions.outcomeDays * DAY;
     // A savepoint inside the pass's batch transaction (its own transaction otherwise): a finding whose
     // message cannot be queued rolls back alone.
     // (tx nests as a savepoint when a transaction is open.)
     return tx(this.d.db, () => {
-      let status: string;
-      let reason: string | null = null;
-      let channel = 'none';
-      let messageId: string | null = null;
-      let callId: string | null = null;
-      let text: string | null = null;
-      let parts = 0;
-      let costMinor = 0;
-      if (holdout) {
-        status = 'held_out';
-      } else if (CALL_KINDS.has(kind) || this.byCall(kind, sub.id)) {
-        const target = kind === 'save_call' ? this.saveCallTarget(detail) : this.voiceTarget(detail);
-        const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
-        channel = 'call';
-        status = r.status;
-        reason = r.reason ?? null;
-        callId = r.id;
-        // The price quote; the report charges it only for an answered call the provider put no price on.
-        costMinor = Math.round(cfg.costs.call * 100);
-      } else {
-        text = this.render(kind as Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance' | 'save_call'>, f, detail, sub);
-        const r = this.d.messaging!.enqueue({
-          to: sub.msisdn,
-          text,
-          kind: 'promotional',
-          source: 'intervention',
-          sourceRef: id,
-          ...(cfg.interventions.from ? { from: cfg.interventions.from } : {}),
-        });
-        channel = 'sms';
-        status = r.status;
-        reason = r.reason ?? null;
-        messageId = r.id;
-        parts = r.parts;
-        // The price quote; the report charges it per part the SMSC accepts (operators bill on submit).
-        costMinor = Math.round(cfg.costs.smsPart * 100 * r.parts);
-      }
+      const sent: Sent = holdout ? { ...NOT_SENT, status: 'held_out' } : carrier === 'call' ? this.call(f, sub, kind, id) : this.sms(f, sub, kind, id);
+      const { status, reason, messageId, callId } = sent;
       const arm = holdout ? 'holdout' : 'treatment';
-      this.repo.insert({
-        id,
-        findingId: f.id,
-        subscriberId: sub.id,
-        kind,
-        findingKind: f.kind,
-        serviceId: f.serviceId,
-        arm,
-        channel,
-        status,
-        reason,
-        messageId,
-        callId,
-        text,
-        parts,
-        costMinor,
-        at: now,
-        windowEndsAt,
-      });
+      this.repo.insert({ id, findingId: f.id, subscriberId: sub.id, kind, findingKind: f.kind, serviceId: f.serviceId, arm, ...sent, at: now, windowEndsAt });
       if (primary) this.d.findings.done(f.id, holdout ? 'holdout' : 'acted', id);
       if (tier) this.tiers.noteIntervention(id, tier, now);
       this.d.usage.record([
@@ -239,6 +185,24 @@ export class Interventions {
     });
   }
 
+  /** Queues the intervention's call: the save call's own flow, else the guidance flow. */
+  private call(f: FindingRow, sub: Subscriber, kind: InterventionKind, id: string): Sent {
+    const own = kind === 'save_call' ? this.saveCall.ownFlow() : null;
+    const target = own ? { flowId: own } : this.voiceTarget(f.detail);
+    const r = this.d.calls!.enqueue({ to: sub.msisdn, flowId: target.flowId, ...(target.startNode ? { startNode: target.startNode } : {}), kind: 'promotional', source: 'intervention', sourceRef: id });
+    // The price quote; the report charges it only for an answered call the provider put no price on.
+    return { ...NOT_SENT, channel: 'call', status: r.status, reason: r.reason ?? null, callId: r.id, costMinor: Math.round(this.d.config.crm.costs.call * 100) };
+  }
+
+  /** Queues the intervention's SMS, rendered in the subscriber's language. */
+  private sms(f: FindingRow, sub: Subscriber, kind: InterventionKind, id: string): Sent {
+    const cfg = this.d.config.crm;
+    const text = this.render(kind as SmsKind, f, f.detail, sub);
+    const r = this.d.messaging!.enqueue({ to: sub.msisdn, text, kind: 'promotional', source: 'intervention', sourceRef: id, ...(cfg.interventions.from ? { from: cfg.interventions.from } : {}) });
+    // The price quote; the report charges it per part the SMSC accepts (operators bill on submit).
+    return { channel: 'sms', status: r.status, reason: r.reason ?? null, messageId: r.id, callId: null, text, parts: r.parts, costMinor: Math.round(cfg.costs.smsPart * 100 * r.parts) };
+  }
+
   private ineligible(f: FindingRow, reason: string, now: number): ActOutcome {
     this.d.findings.ineligible(f.id, reason, now);
     return { ineligible: reason };
@@ -252,14 +216,8 @@ export class Interventions {
     return typeof detail.nodeId === 'string' ? { flowId, startNode: detail.nodeId } : { flowId };
   }
 
-  /** The save call's flow: crm.tiers.saveCallFlow when it exists, else the guidance call's. */
-  private saveCallTarget(detail: Record<string, unknown>): { flowId: string; startNode?: string } {
-    const own = this.d.config.crm.tiers.saveCallFlow;
-    return own && this.d.flows.byId(own) ? { flowId: own } : this.voiceTarget(detail);
-  }
-
   /** The message text for a kind, in the subscriber's language (or the default language). */
-  render(kind: Exclude<InterventionKind, 'voice_guidance' | 'exit_guidance' | 'save_call'>, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
+  render(kind: SmsKind, f: Pick<FindingRow, 'reason' | 'serviceId'>, detail: Record<string, unknown>, sub: Pick<Subscriber, 'language' | 'region' | 'crop'>): string {
     const cfg = this.d.config;
     const t = cfg.crm.interventions.templates;
     const templates = kind === 'save' ? (f.reason === 'usage_fading' ? t.save_usage : t.save_billing) : t[kind];
@@ -269,8 +227,7 @@ export class Interventions {
     const code = this.d.index.code(flowId) ?? (main ? this.d.index.code(main.id) : null) ?? '';
     const nodeId = typeof detail.nodeId === 'string' ? detail.nodeId : null;
     const flow = this.d.flows.byId(flowId);
-    // An exit offer speaks of the package offered, not of the one left.
-    const serviceId = kind === 'exit_offer' && typeof detail.offerServiceId === 'string' ? detail.offerServiceId : f.serviceId;
+    const serviceId = packageSpokenOf(kind, f.serviceId, detail);
     const service = serviceId ? cfg.services.find((s) => s.id === serviceId) : undefined;
     const vars: Record<string, string> = {
       code,

@@ -1,26 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../../src/config';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
+import { deepMerge } from '../../src/config';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import type { FakeSmsc } from '../fakes/smsc';
-import { crmGateway } from './crm';
+import { voiceGateway } from './crm';
 import { AUTH, eventually, type DeepPartial, type TestGateway } from './gateway';
 
-export const VOICE_KEY = 'at-test-key-0001';
-
-/** A gateway with a fake SMSC (receipts on) and a fake voice provider, both over loopback. */
+/** A gateway with a fake SMSC (receipts on) and a fake voice provider, both over loopback; one dial per call. */
 export async function channelGateway(overrides: DeepPartial<Config>, now: string): Promise<{ gw: TestGateway; smsc: FakeSmsc; voice: FakeVoiceProvider }> {
-  const voice = await FakeVoiceProvider.start({ apiKey: VOICE_KEY });
-  const { gw, smsc } = await crmGateway(
-    {
-      ...overrides,
-      // One dial per call: an unanswered call is one unanswered attempt, not three.
-      ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: VOICE_KEY, username: 'vasgw', callerId: '+254711082000' }, retry: { attempts: 1, spacingSeconds: 60 } },
-    } as DeepPartial<Config>,
-    now,
-  );
-  await gw.app.listen({ port: 0, host: '127.0.0.1' });
-  voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
-  return { gw, smsc, voice };
+  // One dial per call: an unanswered call is one unanswered attempt, not three.
+  return voiceGateway(deepMerge(overrides, { ivr: { retry: { attempts: 1, spacingSeconds: 60 } } }) as DeepPartial<Config>, now);
 }
 
 async function api(gw: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown): Promise<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Config } from '../../src/config';
-import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
+import type { GenerateSummary } from '../../src/crm/generator/population';
+import { generateWithCrm } from './crm-pass';
 import { testGateway, type DeepPartial, type TestGateway } from './gateway';
 
 // Browser tests: Debian's chromium driven by playwright-core against a gateway listening on 127.0.0.1.
@@ -81,19 +82,7 @@ export async function logIn(page: Page, baseUrl: string, account: TestAccount, n
 export function populate(gw: TestGateway, opts: { subscribers?: number; days?: number; seed?: number; start?: string } = {}): GenerateSummary {
   const start = Date.parse(opts.start ?? '2026-10-01T21:00:00Z'); // midnight in Nairobi
   const days = opts.days ?? 21;
-  const summary = new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
-    subscribers: opts.subscribers ?? 400,
-    days,
-    seed: opts.seed ?? 1,
-    startAt: start,
-    now: start,
-    crm: {
-      runPass: (now) => {
-        gw.clock.set(now);
-        return gw.core.crm.runPass(now);
-      },
-    },
-  });
+  const summary = generateWithCrm(gw, { subscribers: opts.subscribers ?? 400, days, seed: opts.seed ?? 1, start });
   gw.clock.set(start + days * 86_400_000 + 9 * 3_600_000);
   return summary;
 }

@@ -35,6 +35,11 @@ export class VasgwProcess {
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
+
+  /** The same as `kill`, so `stopAfterEach` can end it with the gateway and the fakes. */
+  stop(): void {
+    this.kill();
+  }
 }
 
 /** Runs a command to its end. */

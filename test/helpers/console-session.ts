@@ -1,4 +1,6 @@
-import type { TestGateway } from './gateway';
+import type { Config } from '../../src/config';
+import { populate } from './browser';
+import { testGateway, type DeepPartial, type TestGateway } from './gateway';
 
 /** A logged-in console account for `app.inject`: its cookie header and the session's CSRF token. */
 export interface ConsoleLogin {
@@ -47,4 +49,41 @@ export async function readersOf(gw: TestGateway): Promise<(url: string, who?: st
   const logins: Record<string, ConsoleLogin> = {};
   for (const [name, role, language] of READERS) logins[name] = await consoleLogin(gw, name, role, language);
   return (url, who = 'esi.editor') => pageGet(gw, logins[who]!, url);
+}
+
+/** Crop advice sold daily and weekly: two packages of one service, for the pages that compare packages. */
+const TWO_PACKAGES = [
+  { id: 'crop-daily', name: 'Crop advice (daily)', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'] },
+  { id: 'crop-weekly', name: 'Crop advice (weekly)', price: 20, currency: 'KES', period: 'weekly', shortCode: '20124', keywords: ['WIKI'] },
+];
+
+/**
+ * A gateway selling TWO_PACKAGES to a generated population, with the session cookies of `reader` (reading
+ * in English) and of a viewer reading in Kiswahili: the preamble of the package and revenue pages' tests.
+ */
+export async function twoPackageConsole(
+  reader: { name: string; role: 'viewer' | 'editor' },
+  population: { subscribers: number; days: number },
+): Promise<{ gw: TestGateway; cookie: string; swCookie: string }> {
+  const gw = await testGateway({ services: TWO_PACKAGES } as DeepPartial<Config>);
+  const account = await gw.console!.add(reader.name, reader.role, 'a-long-password-1');
+  const cookie = `vasgw_console=${gw.console!.startSession(account.id).token}`;
+  const sw = await gw.console!.add('wanjiru', 'viewer', 'a-long-password-1', 'sw');
+  const swCookie = `vasgw_console=${gw.console!.startSession(sw.id).token}`;
+  populate(gw, population);
+  return { gw, cookie, swCookie };
+}
+
+/**
+ * A gateway over a generated population of `population.days` with the CRM's figures, and `get(url, name)`
+ * as each of READERS: the preamble of the report pages' tests.
+ */
+export async function populatedReaders(
+  population: { subscribers: number; days: number },
+  overrides: DeepPartial<Config> = {},
+): Promise<{ gw: TestGateway; get: Awaited<ReturnType<typeof readersOf>> }> {
+  const gw = await testGateway(overrides);
+  const get = await readersOf(gw);
+  populate(gw, population);
+  return { gw, get };
 }

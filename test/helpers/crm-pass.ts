@@ -1,10 +1,12 @@
 import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
+import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
 import type { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
 import { createMetrics } from '../../src/lib/metrics';
 import { silentLogger } from '../../src/lib/logger';
+import type { TestGateway } from './gateway';
 
 /**
  * One CRM pass over `db` as of `now`, with no messaging and no acting: what the rollup tests compare
@@ -26,4 +28,25 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
     ...(ingest.parallelMinEvents !== undefined ? { parallelMinEvents: ingest.parallelMinEvents } : {}),
   });
   return crm.runPass(now);
+}
+
+/**
+ * Generates a population (a planted truth) into the gateway's database while the gateway's own CRM passes
+ * and acts day by day on its clock, as the scheduler would. Leaves the clock at the last pass.
+ */
+export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): GenerateSummary {
+  return new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
+    subscribers: opts.subscribers,
+    days: opts.days,
+    ...(opts.joinDays !== undefined ? { joinDays: opts.joinDays } : {}),
+    seed: opts.seed,
+    startAt: opts.start,
+    now: opts.start,
+    crm: {
+      runPass: (now) => {
+        gw.clock.set(now);
+        return gw.core.crm.runPass(now);
+      },
+    },
+  });
 }

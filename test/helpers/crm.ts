@@ -1,5 +1,7 @@
-import type { Config } from '../../src/config';
+import type { AddressInfo } from 'node:net';
+import { deepMerge, type Config } from '../../src/config';
 import { FakeSmsc } from '../fakes/smsc';
+import { FakeVoiceProvider, type FakeVoiceOptions } from '../fakes/voice-provider';
 import { AUTH, eventually, testGateway, type DeepPartial, type TestGateway } from './gateway';
 
 /** A gateway bound to a fake SMSC over loopback, for CRM scenarios that end in an SMS. */
@@ -13,6 +15,29 @@ export async function crmGateway(overrides: DeepPartial<Config>, now: string): P
   await gw.start();
   await eventually(async () => (await gw.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, { what: 'binds ready' });
   return { gw, smsc };
+}
+
+/** The API key the fake voice provider accepts and the voice gateway's Africa's Talking voice is configured with. */
+export const VOICE_KEY = 'at-test-key-0001';
+
+/**
+ * A gateway bound to a fake SMSC that also places calls through a fake voice provider calling back into it
+ * (the app listens on a loopback port), for CRM scenarios that end in an SMS or a call. `overrides.ivr`
+ * is merged over the provider's settings.
+ */
+export async function voiceGateway(overrides: DeepPartial<Config>, now: string, voiceOpts: FakeVoiceOptions = {}): Promise<{ gw: TestGateway; smsc: FakeSmsc; voice: FakeVoiceProvider }> {
+  const voice = await FakeVoiceProvider.start({ apiKey: VOICE_KEY, ...voiceOpts });
+  try {
+    const ivr = deepMerge({ africastalking: { baseUrl: voice.baseUrl, apiKey: VOICE_KEY, username: 'vasgw', callerId: '+254711082000' } }, overrides.ivr ?? {});
+    const { gw, smsc } = await crmGateway({ ...overrides, ivr } as DeepPartial<Config>, now);
+    await gw.app.listen({ port: 0, host: '127.0.0.1' });
+    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    return { gw, smsc, voice };
+  } catch (err) {
+    // Nothing else holds the provider yet: a failed start must not leave its port open for the next test.
+    await voice.stop();
+    throw err;
+  }
 }
 
 let seq = 0;

@@ -1,3 +1,4 @@
+import { afterAll, afterEach } from 'vitest';
 import { deepMerge, loadConfig, type Config } from '../../src/config';
 import { buildGateway, type Gateway } from '../../src/server';
 import { ManualClock } from '../../src/lib/clock';
@@ -51,4 +52,35 @@ export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeoutMs?
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));
   }
+}
+
+/** Anything a test starts and must stop: a gateway, a fake SMSC, a fake voice provider, a simulator. */
+export interface Stoppable {
+  stop(): unknown;
+}
+
+/**
+ * Stops what `running()` names, in that order, each at most once however many tests it outlived: name the
+ * callers first (a fake provider must not call back into a stopped app), then the gateway, then its SMSC
+ * (its binds close before the other end goes).
+ */
+function stopper(running: () => readonly (Stoppable | null | undefined)[]): () => Promise<void> {
+  const stopped = new WeakSet<Stoppable>();
+  return async () => {
+    for (const s of running()) {
+      if (!s || stopped.has(s)) continue;
+      stopped.add(s);
+      await s.stop();
+    }
+  };
+}
+
+/** The one teardown of the integration tests: after each test, stops what `running()` names (see `stopper`). */
+export function stopAfterEach(running: () => readonly (Stoppable | null | undefined)[]): void {
+  afterEach(stopper(running));
+}
+
+/** As `stopAfterEach`, once after the file's (or describe block's) last test, for a setup shared by its tests. */
+export function stopAfterAll(running: () => readonly (Stoppable | null | undefined)[]): void {
+  afterAll(stopper(running));
 }

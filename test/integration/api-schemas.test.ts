@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The route schemas parse query strings and bodies (before any handler runs) and serialize answers
 // (fast-json-stringify drops what a schema does not declare): bad input stays a 4xx naming the field,
 // and no field a service returns is lost on the way out.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const MSISDN = '+254712345678';
 const get = (g: TestGateway, url: string) => g.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: AUTH });

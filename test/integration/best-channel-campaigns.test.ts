@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { channelGateway, plantHabits, profile } from '../helpers/best-channel';
-import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const CALLERS = ['+254711000501', '+254711000502'];
 const TEXTERS = ['+254711000503'];

@@ -1,20 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { bestChannelOf, channelGateway, plantHabits } from '../helpers/best-channel';
 import { apiGet, billing } from '../helpers/crm';
-import { eventually, type TestGateway } from '../helpers/gateway';
+import { eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const SERVICES = [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] as unknown as Config['services'];
 const CALLER = '+254711000401';

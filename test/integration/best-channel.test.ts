@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { bestChannelOf, callPlaced, channelGateway, profile, smsDelivered } from '../helpers/best-channel';
 import { ussdSession } from '../helpers/crm';
-import { eventually, type TestGateway } from '../helpers/gateway';
+import { eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 // Planted: a caller picks up every call and ignores every SMS; a texter answers every SMS with a keyword and
 // never picks up; a dialler goes to the USSD menu after every SMS; a newcomer got a single SMS.

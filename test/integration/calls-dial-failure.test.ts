@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeVoiceProvider } from '../fakes/voice-provider';
 
 const API_KEY = 'at-test-key-0001';
@@ -8,12 +8,7 @@ const TO = '+254711000202';
 
 let gw: TestGateway | null = null;
 let fake: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await fake?.stop();
-  await gw?.stop();
-  fake = null;
-  gw = null;
-});
+stopAfterEach(() => [fake, gw]);
 
 describe('a dial whose outcome cannot be recorded', () => {
   // A refused dial is written down by the dispatcher after the API answered; when that write fails (here a

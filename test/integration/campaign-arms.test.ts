@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assignArm } from '../../src/campaigns/arms-assign';
 import type { CampaignArm } from '../../src/db/schema/campaigns';
 import { DAY, HOUR } from '../../src/lib/clock';
 import type { AddressInfo } from 'node:net';
 import type { FakeSmsc } from '../fakes/smsc';
 import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { billing, crmGateway, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = null;
-  smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
 async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {

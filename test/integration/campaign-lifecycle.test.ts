@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/lib/clock';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 type Body = Record<string, unknown> & { error?: { code: string; message: string } };
 async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {

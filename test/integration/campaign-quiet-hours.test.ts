@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
   const r = await g.app.inject({ method, url: `/api/v1${url}`, headers: AUTH, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 // A spreadsheet export as content teams send it: BOM, CRLF, header case as typed, a custom column,
 // quoted fields and a handful of bad lines.
 const farmers = readFileSync(new URL('../fixtures/campaigns/farmers.csv', import.meta.url));
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const importCsv = (g: TestGateway, body: string | Buffer, contentType = 'text/csv') =>
   g.app.inject({ method: 'POST', url: '/api/v1/subscribers/import', headers: { ...AUTH, 'content-type': contentType }, payload: body });

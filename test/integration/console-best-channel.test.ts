@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
 import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { bestChannelOf, channelGateway, plantHabits, profile } from '../helpers/best-channel';
 import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
-import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 
 // The console shows the API's best-channel figures: the profile block, and a campaign by best channel
 // scheduled through the form, with its progress per channel.
@@ -12,12 +12,7 @@ import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const CALLER = '+254711000601';
 const TEXTER = '+254711000602';

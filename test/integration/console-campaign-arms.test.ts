@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ARMS_TRUTH, plantArmsCampaign } from '../../src/crm/generator/arms';
 import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
 import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The console's side of offers tested: arms set through the new-campaign form are the campaign the API
 // shows (empty slots ignored, mistakes inline); the campaign page's results table shows the API's figures
 // and the winner sentence in English and Kiswahili.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const api = async (g: TestGateway, url: string, payload?: object) => {
   const r = await g.app.inject({ method: payload ? 'POST' : 'GET', url: `/api/v1${url}`, headers: AUTH, ...(payload ? { payload: payload as Record<string, unknown> } : {}) });

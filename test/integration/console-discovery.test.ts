@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { day, interval, num, pct } from '../../src/console/format';
-import { populate } from '../helpers/browser';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
-import { readersOf } from '../helpers/console-session';
+import { AUTH, stopAfterAll, type TestGateway } from '../helpers/gateway';
+import { populatedReaders, readersOf } from '../helpers/console-session';
 
 // The discovery page shows the discovery report's own figures (the same as the API's JSON for the same query).
 describe('console: /console/discovery', () => {
   let gw: TestGateway;
   let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
-    gw = await testGateway();
-    get = await readersOf(gw);
-    populate(gw, { subscribers: 300, days: 21 });
+    ({ gw, get } = await populatedReaders({ subscribers: 300, days: 21 }));
   }, 60_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/discovery${query}`, headers: AUTH })).json();
   type Group = { value?: string; topic?: string; episodes: number; foundFirstGo: number; firstGoRate: number | null; firstGoInterval95: [number, number] | null; foundAfterRetries: number; notFound: number; foundRate: number | null };

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interval, num, pct } from '../../src/console/format';
+import type { MenuSuggestion } from '../../src/reports/menu-recommendations';
 import { readersOf } from '../helpers/console-session';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { MENU_CONFIG, MENU_DAY, plantMenuSituations } from '../helpers/menu-recommendations';
-
-type Suggestion = { kind: string; flowId: string; nodeId: string; label: { en: string; sw: string }; file: string; line: number; count: number; sample: number; share: number; interval95: [number, number]; threshold: number };
 
 // The page lists the menu-recommendations report's suggestions, with the figures the API gives for the same dates.
 describe('console: /console/menu-recommendations', () => {
@@ -20,7 +19,7 @@ describe('console: /console/menu-recommendations', () => {
     await gw?.stop();
   });
 
-  const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/menu-recommendations?${query}`, headers: AUTH })).json() as { suggestions: Suggestion[] };
+  const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/menu-recommendations?${query}`, headers: AUTH })).json() as { suggestions: MenuSuggestion[] };
 
   it('shows each suggestion with the figures, interval, threshold, file:line and a link to the node in the tree', async () => {
     const res = await get(`/console/menu-recommendations?${range}`);

@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import { FakeSmsc } from '../fakes/smsc';
 import { ACCOUNTS } from '../helpers/browser';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The operations page shows what GET /api/v1/operations/status answers: binds, queue, oldest due, jobs.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 /** A port nothing listens on right now. */
 async function freePort(): Promise<number> {

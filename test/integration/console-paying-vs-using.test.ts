@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { num } from '../../src/console/format';
-import { populate } from '../helpers/browser';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { twoPackageConsole } from '../helpers/console-session';
+import { AUTH, stopAfterAll, type TestGateway } from '../helpers/gateway';
 
 // The paying-vs-using page shows the report's 2x2 per service, the revenue at stake and the daily trend.
 describe('console: /console/paying-vs-using', () => {
@@ -9,21 +9,9 @@ describe('console: /console/paying-vs-using', () => {
   let cookie = '';
   let swCookie = '';
   beforeAll(async () => {
-    gw = await testGateway({
-      services: [
-        { id: 'crop-daily', name: 'Crop advice (daily)', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'] },
-        { id: 'crop-weekly', name: 'Crop advice (weekly)', price: 20, currency: 'KES', period: 'weekly', shortCode: '20124', keywords: ['WIKI'] },
-      ],
-    } as never);
-    const editor = await gw.console!.add('esi.editor', 'editor', 'a-long-password-1');
-    cookie = `vasgw_console=${gw.console!.startSession(editor.id).token}`;
-    const sw = await gw.console!.add('wanjiru', 'viewer', 'a-long-password-1', 'sw');
-    swCookie = `vasgw_console=${gw.console!.startSession(sw.id).token}`;
-    populate(gw, { subscribers: 300, days: 14 });
+    ({ gw, cookie, swCookie } = await twoPackageConsole({ name: 'esi.editor', role: 'editor' }, { subscribers: 300, days: 14 }));
   }, 60_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const get = (url: string, c = cookie) => gw.app.inject({ url, headers: { cookie: c } });
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/paying-vs-using${query}`, headers: AUTH })).json();

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
 
 // The console's poll pages over HTTP: what an editor creates through the form is what the API shows,
@@ -7,10 +7,7 @@ import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
 // API's figures.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const login = (g: TestGateway, role: 'viewer' | 'editor' | 'admin', language: 'en' | 'sw' = 'en') => consoleLogin(g, `t.${role}.${language}`, role, language);
 const page = pageGet;

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
-import { populate } from '../helpers/browser';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { twoPackageConsole } from '../helpers/console-session';
+import { AUTH, stopAfterAll, type TestGateway } from '../helpers/gateway';
 
 // The two pages of this journey show the report's own figures: package fit per pattern x package, and
 // advice served outside its context, worst first, each linked to its node on the flow tree page.
@@ -10,21 +10,9 @@ describe('console: /console/package-fit and /console/context', () => {
   let cookie = '';
   let swCookie = '';
   beforeAll(async () => {
-    gw = await testGateway({
-      services: [
-        { id: 'crop-daily', name: 'Crop advice (daily)', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'] },
-        { id: 'crop-weekly', name: 'Crop advice (weekly)', price: 20, currency: 'KES', period: 'weekly', shortCode: '20124', keywords: ['WIKI'] },
-      ],
-    } as never);
-    const viewer = await gw.console!.add('esi.viewer', 'viewer', 'a-long-password-1');
-    cookie = `vasgw_console=${gw.console!.startSession(viewer.id).token}`;
-    const sw = await gw.console!.add('wanjiru', 'viewer', 'a-long-password-1', 'sw');
-    swCookie = `vasgw_console=${gw.console!.startSession(sw.id).token}`;
-    populate(gw, { subscribers: 300, days: 45 });
+    ({ gw, cookie, swCookie } = await twoPackageConsole({ name: 'esi.viewer', role: 'viewer' }, { subscribers: 300, days: 45 }));
   }, 90_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const get = (url: string, c = cookie) => gw.app.inject({ url, headers: { cookie: c } });
   const api = async (name: string, query = '') => (await gw.app.inject({ url: `/api/v1/reports/${name}${query}`, headers: AUTH })).json();

@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
 import { maskMsisdn } from '../../src/lib/msisdn';
-import { populate } from '../helpers/browser';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
-import { readersOf } from '../helpers/console-session';
+import { AUTH, stopAfterAll, testGateway, type TestGateway } from '../helpers/gateway';
+import { populatedReaders, readersOf } from '../helpers/console-session';
 
 // The risk page shows the risk report's two rankings (same order, same figures) and its summary.
 describe('console: /console/risk', () => {
   let gw: TestGateway;
   let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
-    gw = await testGateway();
-    get = await readersOf(gw);
-    populate(gw, { subscribers: 300, days: 21 });
+    ({ gw, get } = await populatedReaders({ subscribers: 300, days: 21 }));
   }, 60_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/risk${query}`, headers: AUTH })).json();
   type Item = { rank: number; msisdn: string; risk: number; valueAtRisk: number; evidence: { state: string; renewProbability: number; consecutiveFailures: number; pAlive: number } };

@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
 import { maskMsisdn } from '../../src/lib/msisdn';
-import { populate } from '../helpers/browser';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
-import { readersOf } from '../helpers/console-session';
+import { AUTH, stopAfterAll, type TestGateway } from '../helpers/gateway';
+import { populatedReaders, readersOf } from '../helpers/console-session';
 
 // The stuck page lists the stuck report's subscribers and menus, as the API gives them for the same query.
 describe('console: /console/stuck', () => {
   let gw: TestGateway;
   let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
-    gw = await testGateway();
-    get = await readersOf(gw);
-    populate(gw, { subscribers: 600, days: 21 });
+    ({ gw, get } = await populatedReaders({ subscribers: 600, days: 21 }));
   }, 60_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/stuck${query}`, headers: AUTH })).json();
   type Item = { msisdn: string; sought: { topic: string | null; shortcut: string | null }; stuckSessions: number; firstAttemptRate: number | null; intervention?: { arm: string; delivery: string | null } };

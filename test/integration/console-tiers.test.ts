@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
-import { populate } from '../helpers/browser';
-import { readersOf } from '../helpers/console-session';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { populatedReaders, readersOf } from '../helpers/console-session';
+import { AUTH, stopAfterAll, type TestGateway } from '../helpers/gateway';
 
 type TierRow = {
   tier: string;
@@ -20,13 +19,9 @@ describe('console: /console/tiers', () => {
   let get: Awaited<ReturnType<typeof readersOf>>;
   beforeAll(async () => {
     // A week of tenure ranks a subscriber here (the generated history is two weeks long).
-    gw = await testGateway({ crm: { tiers: { minTenureDays: 7 } } });
-    get = await readersOf(gw);
-    populate(gw, { subscribers: 300, days: 14 });
+    ({ gw, get } = await populatedReaders({ subscribers: 300, days: 14 }, { crm: { tiers: { minTenureDays: 7 } } }));
   }, 60_000);
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  stopAfterAll(() => [gw]);
 
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/tiers${query}`, headers: AUTH })).json() as { currency: string; tiers: TierRow[]; computedAt: string | null };
   const money = (cur: string, v: number | null) => (v === null ? '–' : `${cur} ${num('en', v, 2)}`);

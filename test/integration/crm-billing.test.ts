@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
-import { eventually, type TestGateway } from '../helpers/gateway';
+import { eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 import { apiGet, billing, crmGateway, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 // The demo service without its renewal reminder, so the only promotional SMS in these scenarios are the CRM's.
 const SERVICES = [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] as unknown as Config['services'];

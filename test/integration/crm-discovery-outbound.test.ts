@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterAll, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
 import { apiGet, ussdSession } from '../helpers/crm';
 import { FakeVoiceProvider } from '../fakes/voice-provider';
 import type { Config } from '../../src/config';
@@ -33,10 +33,7 @@ beforeAll(async () => {
   await gw.core.commits.idle();
   gw.core.crm.runPass();
 });
-afterAll(async () => {
-  await fake?.stop();
-  await gw?.stop();
-});
+stopAfterAll(() => [fake, gw]);
 
 describe('first-go discovery and calls we place', () => {
   it('an outbound call is a session but not an episode: the subscriber was not looking for anything', async () => {

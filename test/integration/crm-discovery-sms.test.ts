@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
-import { eventually, type TestGateway } from '../helpers/gateway';
+import { eventually, stopAfterAll, type TestGateway } from '../helpers/gateway';
 import { apiGet, crmGateway, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway;
@@ -27,10 +27,7 @@ beforeAll(async () => {
   await gw.core.commits.idle();
   gw.core.crm.runPass();
 });
-afterAll(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-});
+stopAfterAll(() => [gw, smsc]);
 
 describe('first-go discovery with SMS keywords', () => {
   it('content sent by SMS ends an episode; an SMS keyword alone is an SMS episode found at the first go', async () => {

@@ -1,20 +1,14 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { eventually, testGateway, type TestGateway } from '../helpers/gateway';
-import { apiGet, billing, crmGateway, ivrCall, ussdSession } from '../helpers/crm';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
+import { eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
+import { apiGet, billing, crmGateway, ivrCall, ussdSession, voiceGateway } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const SERVICES = [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] as unknown as Config['services'];
 const payers = Array.from({ length: 24 }, (_, i) => `+2547560000${String(i + 10)}`);
@@ -177,13 +171,7 @@ describe('exposure: what reached the subscriber', () => {
   it('voice guidance the provider refuses costs nothing and reaches no one; an answered call costs what the provider reported', async () => {
     const refused = '+254711000001';
     const answered = '+254711000002';
-    voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001', refuse: (to) => (to === refused ? { http: 400 } : null) });
-    ({ gw, smsc } = await crmGateway(
-      { crm: { holdoutPercent: 0 }, ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } } },
-      '2026-11-20T07:00:00Z',
-    ));
-    await gw.app.listen({ port: 0, host: '127.0.0.1' });
-    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    ({ gw, smsc, voice } = await voiceGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z', { refuse: (to) => (to === refused ? { http: 400 } : null) }));
     voice.script(answered, [{ kind: 'answer', keys: [], durationSeconds: 60 }]);
     for (const m of [refused, answered]) {
       for (let i = 0; i < 3; i++) {
@@ -207,11 +195,7 @@ describe('exposure: what reached the subscriber', () => {
   });
 
   it('voice guidance through a provider that fails every call: sent 0, answered 0, cost 0', async () => {
-    voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001', refuse: () => ({ entryStatus: 'InvalidPhoneNumber' }) });
-    ({ gw, smsc } = await crmGateway(
-      { crm: { holdoutPercent: 0 }, ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } } },
-      '2026-11-20T07:00:00Z',
-    ));
+    ({ gw, smsc, voice } = await voiceGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z', { refuse: () => ({ entryStatus: 'InvalidPhoneNumber' }) }));
     const farmer = '+254711000003';
     for (let i = 0; i < 3; i++) {
       await ivrCall(gw, farmer, [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);

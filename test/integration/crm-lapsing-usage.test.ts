@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
-import { testGateway, type TestGateway } from '../helpers/gateway';
+import { stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { apiGet } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const START = Date.parse('2026-10-01T21:00:00Z'); // midnight in Nairobi
 

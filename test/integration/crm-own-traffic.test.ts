@@ -1,22 +1,15 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { AUTH, eventually, type DeepPartial, type TestGateway } from '../helpers/gateway';
-import { apiGet, billing, crmGateway } from '../helpers/crm';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
+import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
+import { apiGet, billing, voiceGateway } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  await voice?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [gw, smsc, voice]);
 
-const API_KEY = 'at-test-key-0001';
 const SERVICES = [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] as unknown as Config['services'];
 const payers = Array.from({ length: 16 }, (_, i) => `+2547560000${String(i + 10)}`);
 const wire = (m: string) => m.replace('+', '');
@@ -32,11 +25,7 @@ interface Outcome {
 // answering our SMS, a call we place), so counting it would show an uplift where there is none.
 describe('intervention outcomes do not count the intervention’s own traffic', () => {
   it('replies to our SMS and a call we placed are not returns; a keyword in the holdout is', async () => {
-    voice = await FakeVoiceProvider.start({ apiKey: API_KEY });
-    const ivr = { africastalking: { baseUrl: voice.baseUrl, apiKey: API_KEY, username: 'vasgw', callerId: '+254711082000' } };
-    ({ gw, smsc } = await crmGateway({ services: SERVICES, crm: { holdoutPercent: 50 }, messaging: { quietHours: null }, ivr } as DeepPartial<Config>, '2026-11-20T06:00:00Z'));
-    await gw.app.listen({ port: 0, host: '127.0.0.1' });
-    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    ({ gw, smsc, voice } = await voiceGateway({ services: SERVICES, crm: { holdoutPercent: 50 }, messaging: { quietHours: null } }, '2026-11-20T06:00:00Z'));
     for (const m of payers) await billing(gw, m, 'subscribed', '2026-11-18T06:00:00Z');
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-19T06:00:00Z');
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-20T06:00:00Z');

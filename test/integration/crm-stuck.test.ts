@@ -1,19 +1,13 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { eventually, type TestGateway } from '../helpers/gateway';
-import { apiGet, crmGateway, ivrCall, ussdSession } from '../helpers/crm';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
+import { eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
+import { apiGet, crmGateway, ivrCall, ussdSession, voiceGateway } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const FARMER = '+254711000001';
 const WIRE = '254711000001';
@@ -121,13 +115,7 @@ describe('a message messaging refuses', () => {
 
 describe('a caller who keeps failing in the IVR menu', () => {
   it('gets a voice-guidance call into the guidance flow', async () => {
-    voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
-    ({ gw, smsc } = await crmGateway(
-      { crm: { holdoutPercent: 0 }, ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } } },
-      '2026-11-20T07:00:00Z',
-    ));
-    await gw.app.listen({ port: 0, host: '127.0.0.1' });
-    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    ({ gw, smsc, voice } = await voiceGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z'));
     voice.script(FARMER, [{ kind: 'answer', keys: [] }]);
     for (let i = 0; i < 3; i++) {
       // Language (first call only), Crop advice, Maize, then three keys the maize menu does not have.

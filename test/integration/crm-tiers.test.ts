@@ -1,20 +1,14 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
-import { apiGet, billing, crmGateway } from '../helpers/crm';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
+import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
+import { apiGet, billing, crmGateway, voiceGateway } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 // Two daily services, one ten times the price: with the same renewal odds, its subscribers carry ten
 // times the residual value, so they (and only they) are the top decile.
@@ -33,18 +27,14 @@ const charge = (m: string, type: string, at: string) => billing(gw!, m, type, at
 type TierRow = { tier: string; subscribers: number; revenue: { amount: number; charges: number }; retention: { atStart: number; left: number; rate: number; ci95: [number, number] } | null; churned: { subscribers: number; lostValue: number }; interventions: { decided: number; treated: number; cost: number } };
 
 async function population(crm: Record<string, unknown> = {}): Promise<{ gw: TestGateway; smsc: FakeSmsc; voice: FakeVoiceProvider }> {
-  voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
-  ({ gw, smsc } = await crmGateway(
+  ({ gw, smsc, voice } = await voiceGateway(
     {
       services: SERVICES,
       // No holdout and no passive nudges: every SMS and call here is the tiers' doing.
       crm: { holdoutPercent: 0, passive: { minRenewals: 50 }, ...crm, tiers: { minTenureDays: 2, ...((crm.tiers as object | undefined) ?? {}) } },
-      ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } },
     },
     '2026-11-10T07:00:00Z',
   ));
-  await gw.app.listen({ port: 0, host: '127.0.0.1' });
-  voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
   for (const m of [...PREMIUM, ...DAILY]) await charge(m, 'subscribed', '2026-11-10T06:00:00Z');
   gw.core.crm.runPass(); // everyone is new on their first day
   for (const day of ['11', '12']) for (const m of [...PREMIUM, ...DAILY]) await charge(m, 'renewed', `2026-11-${day}T06:00:00Z`);

@@ -1,18 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testConfig, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testConfig, testGateway, type TestGateway } from '../helpers/gateway';
 import { ussdSession } from '../helpers/crm';
 
 // The typed profile on the wire: PATCH and CSV import accept what config profile.fields allows, coerce
 // CSV text to types, refuse the rest naming the field, and never touch last-seen.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const patch = (g: TestGateway, msisdn: string, body: unknown) => g.app.inject({ method: 'PATCH', url: `/api/v1/subscribers/${encodeURIComponent(msisdn)}`, headers: AUTH, payload: body as Record<string, unknown> });
 const get = async (g: TestGateway, msisdn: string) => g.app.inject({ method: 'GET', url: `/api/v1/subscribers/${encodeURIComponent(msisdn)}`, headers: AUTH });

@@ -1,20 +1,14 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
-import { FakeVoiceProvider } from '../fakes/voice-provider';
-import { apiGet, billing, crmGateway, ussdSession } from '../helpers/crm';
-import { AUTH, eventually, type DeepPartial, type TestGateway } from '../helpers/gateway';
+import type { FakeVoiceProvider } from '../fakes/voice-provider';
+import { apiGet, billing, crmGateway, ussdSession, voiceGateway } from '../helpers/crm';
+import { AUTH, eventually, stopAfterEach, type DeepPartial, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let voice: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = voice = null;
-});
+stopAfterEach(() => [voice, gw, smsc]);
 
 const HOUR = 3_600_000;
 const NOW = '2026-11-20T07:00:00Z'; // 10:00 in Nairobi
@@ -45,10 +39,7 @@ async function exitReport(g: TestGateway, query = ''): Promise<ExitReport> {
 
 describe('exit question after the operator deletes a subscription', () => {
   it('asks a Swahili subscriber in Swahili; "3" is hard to use and the next pass places the guidance call', async () => {
-    voice = await FakeVoiceProvider.start({ apiKey: 'at-test-key-0001' });
-    ({ gw, smsc } = await crmGateway(base({ ivr: { africastalking: { baseUrl: voice.baseUrl, apiKey: 'at-test-key-0001', username: 'vasgw', callerId: '+254711082000' } } } as DeepPartial<Config>), NOW));
-    await gw.app.listen({ port: 0, host: '127.0.0.1' });
-    voice.gatewayUrl = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
+    ({ gw, smsc, voice } = await voiceGateway(base(), NOW));
     const m = '+254711000501';
     voice.script(m, [{ kind: 'answer', keys: [] }]);
     await billing(gw, m, 'subscribed', '2026-11-10T07:00:00Z');

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GenerateSummary } from '../../src/crm/generator/population';
 import { DEMOGRAPHY_TRUTH, topicOf } from '../../src/crm/generator/demography';
 import { flowRoutes } from '../../src/crm/generator/flow-paths';
 import { INTERVENTION_TRUTH } from '../../src/crm/generator/treatment';
 import { CROPS } from '../../src/crm/generator/model';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { generateWithCrm } from '../helpers/crm-pass';
+import { AUTH, stopAfterAll, testGateway, type TestGateway } from '../helpers/gateway';
 
 // A planted truth, then the product's own reports over HTTP must recover it.
 const START = Date.parse('2026-10-01T21:00:00Z'); // midnight in Nairobi
@@ -24,24 +25,10 @@ const get = async <T>(url: string): Promise<T> => {
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: HOLDOUT_PERCENT } }, { now: new Date(START).toISOString() });
-  summary = new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
-    subscribers: SUBSCRIBERS,
-    days: DAYS,
-    seed: 1,
-    startAt: START,
-    now: START,
-    crm: {
-      runPass: (now) => {
-        gw.clock.set(now);
-        return gw.core.crm.runPass(now);
-      },
-    },
-  });
+  summary = generateWithCrm(gw, { subscribers: SUBSCRIBERS, days: DAYS, seed: 1, start: START });
 }, 240_000);
 
-afterAll(async () => {
-  await gw?.stop();
-});
+stopAfterAll(() => [gw]);
 
 interface Outcome {
   treatment: unknown;

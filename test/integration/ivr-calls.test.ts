@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
 import { FakeVoiceProvider, type FakeVoiceOptions } from '../fakes/voice-provider';
 import { deepMerge, type Config } from '../../src/config';
 
@@ -11,12 +11,7 @@ const TO = '+254711000202';
 
 let gw: TestGateway | null = null;
 let fake: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await fake?.stop();
-  await gw?.stop();
-  fake = null;
-  gw = null;
-});
+stopAfterEach(() => [fake, gw]);
 
 /** A listening gateway whose voice provider is the fake, and the fake calling back into it. */
 async function setup(overrides: DeepPartial<Config> = {}, fakeOpts: Partial<FakeVoiceOptions> = {}, now?: string) {

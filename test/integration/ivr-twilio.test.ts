@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
 import { parseTwiml, signTwilio, type Twiml } from '../helpers/voice';
 import { FakeTwilio } from '../fakes/twilio-voice';
 import type { Config } from '../../src/config';
@@ -16,12 +16,7 @@ const TWILIO: DeepPartial<Config> = { ivr: { publicBaseUrl: PUBLIC, twilio: { ac
 
 let gw: TestGateway | null = null;
 let fake: FakeTwilio | null = null;
-afterEach(async () => {
-  await fake?.stop();
-  await gw?.stop();
-  fake = null;
-  gw = null;
-});
+stopAfterEach(() => [fake, gw]);
 
 type Sign = 'valid' | 'forged' | 'none';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MenuSuggestion } from '../../src/reports/menu-recommendations';
 import { apiGet } from '../helpers/crm';
 import { MENU_CONFIG, MENU_DAY, MENU_DIR, plantMenuSituations } from '../helpers/menu-recommendations';
 import { testGateway, type TestGateway } from '../helpers/gateway';
@@ -11,8 +12,7 @@ const FILE = path.join(MENU_DIR, 'farm.yaml');
 const line = (nodeId: string) => readFileSync(FILE, 'utf8').split('\n').indexOf(`  ${nodeId}:`) + 1;
 
 let gw: TestGateway;
-type Suggestion = Record<string, unknown> & { kind: string; nodeId: string; count: number; sample: number; interval95: [number, number]; threshold: number };
-let report: Record<string, unknown> & { suggestions: Suggestion[] };
+let report: Record<string, unknown> & { suggestions: MenuSuggestion[] };
 
 beforeAll(async () => {
   gw = await testGateway(MENU_CONFIG, { now: `${MENU_DAY}T05:00:00Z` });

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const send = (g: TestGateway, to: string) => g.app.inject({ method: 'POST', url: '/api/v1/messages', headers: AUTH, payload: { to, text: 'Top-dress maize now.', kind: 'transactional' } });
 

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GenerateSummary } from '../../src/crm/generator/population';
+import { generateWithCrm } from '../helpers/crm-pass';
+import { AUTH, stopAfterAll, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The generator plants the welcome's effect (first go on the next visit, a visit in the fourth week) on the
 // new subscribers the real CRM welcomed; the onboarding report over HTTP must bracket the true effects.
@@ -13,25 +14,10 @@ let summary: GenerateSummary;
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 50, onboarding: { enabled: true } } }, { now: new Date(START).toISOString() });
-  summary = new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
-    subscribers: 2000,
-    days: DAYS,
-    joinDays: JOIN_DAYS,
-    seed: 1,
-    startAt: START,
-    now: START,
-    crm: {
-      runPass: (now) => {
-        gw.clock.set(now);
-        return gw.core.crm.runPass(now);
-      },
-    },
-  });
+  summary = generateWithCrm(gw, { subscribers: 2000, days: DAYS, joinDays: JOIN_DAYS, seed: 1, start: START });
 }, 300_000);
 
-afterAll(async () => {
-  await gw?.stop();
-});
+stopAfterAll(() => [gw]);
 
 type Cmp = { uplift: number; ci95: [number, number]; treatment: { subscribers: number }; holdout: { subscribers: number }; pending: { onboarded: number; heldOut: number } };
 

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
-import { AUTH, eventually, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 import { apiGet, billing, crmGateway, ussdSession } from '../helpers/crm';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -1,18 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeVoiceProvider } from '../fakes/voice-provider';
 
 const API_KEY = 'at-test-key-0001';
 
 let gw: TestGateway | null = null;
 let fake: FakeVoiceProvider | null = null;
-afterEach(async () => {
-  await fake?.stop();
-  await gw?.stop();
-  fake = null;
-  gw = null;
-});
+stopAfterEach(() => [fake, gw]);
 
 async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
   const r = await g.app.inject({ method, url: `/api/v1${url}`, headers: AUTH, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });

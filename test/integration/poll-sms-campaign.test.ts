@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import { FakeSmsc } from '../fakes/smsc';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = null;
-  smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 const CSV = [
   'msisdn,language,region,crop',

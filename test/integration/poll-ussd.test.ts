@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 /** One USSD session through Africa's Talking: main menu, My account (4), Rate our advice (6), then the answer. */
 async function rate(g: TestGateway, phoneNumber: string, sessionId: string, answer: string): Promise<string> {

@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeSmsc } from '../fakes/smsc';
 import type { Config } from '../../src/config';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = null;
-  smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 const fast = { quietHours: null, retry: { baseSeconds: 0.05, maxSeconds: 0.2 }, dispatch: { pollMs: 10, batch: 50 } };
 

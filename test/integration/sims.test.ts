@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { runVasgw, VasgwProcess } from '../helpers/child';
 import type { Config } from '../../src/config';
 import { SmscSimulator } from '../../src/sim/smsc-sim';
@@ -15,16 +15,7 @@ let gw: TestGateway | null = null;
 let smsc: SmscSimulator | null = null;
 let voice: VoiceSimulator | null = null;
 let proc: VasgwProcess | null = null;
-afterEach(async () => {
-  proc?.kill();
-  await voice?.stop();
-  await gw?.stop();
-  await smsc?.stop();
-  gw = null;
-  smsc = null;
-  voice = null;
-  proc = null;
-});
+stopAfterEach(() => [proc, voice, gw, smsc]);
 
 const TO = '+254712345678';
 

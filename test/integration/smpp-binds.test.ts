@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeSmsc } from '../fakes/smsc';
 import type { Config } from '../../src/config';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  await smsc?.stop();
-  gw = null;
-  smsc = null;
-});
+stopAfterEach(() => [gw, smsc]);
 
 type Bind = Partial<Config['smpp']['binds'][number]>;
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { farmersCsv, msisdn } from '../helpers/import-csv';
 
 // `vasgw import FILE`: the same import as the API, from a terminal, recorded as a job; and a job whose
@@ -15,10 +15,7 @@ const env = (dbPath: string) => ({ ...process.env, LOG_LEVEL: 'silent', DATABASE
 const run = (args: string[], dbPath: string) => spawnSync(process.execPath, [VASGW, ...args], { encoding: 'utf8', env: env(dbPath), timeout: 120_000 });
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 function workspace() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-import-cli-'));

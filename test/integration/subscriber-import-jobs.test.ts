@@ -2,18 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { farmersCsv, msisdn } from '../helpers/import-csv';
 
 // Big CSV imports run as jobs (issue 11, defect 4): the server keeps answering while one runs, its
 // status says how far it got and which lines were rejected, and it survives a restart.
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 const post = (g: TestGateway, body: string, query = '') =>
   g.app.inject({ method: 'POST', url: `/api/v1/subscribers/import${query}`, headers: { ...AUTH, 'content-type': 'text/csv' }, payload: body });

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { publicBaseUrl } from '../../src/config/ivr';
-import { testGateway, type TestGateway } from '../helpers/gateway';
+import { stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const CALLER = '+254711000404';
@@ -14,10 +14,7 @@ const DEMO_NUMBER = '+254711082000';
 const VOICES = { en: 'en-US-Standard-C', sw: 'sw-KE-Standard-A' };
 
 let gw: TestGateway | null = null;
-afterEach(async () => {
-  await gw?.stop();
-  gw = null;
-});
+stopAfterEach(() => [gw]);
 
 /** One Africa's Talking callback of an inbound call; returns the raw XML reply. */
 async function atCall(sessionId: string, digits?: string): Promise<string> {

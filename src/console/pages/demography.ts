@@ -11,7 +11,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, rangeError, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-page';
 
 /** Content rows the reach-index table shows (the busiest first), and the chart the busiest of those. */
 const CONTENT_LIMIT = 20;
@@ -253,13 +253,13 @@ ${fields.length ? html`<div>${field({ name: 'field', label: t.field, type: 'sele
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: form }), 400);
     const q = { from: range.from, to: range.to };
-    const usage = runReport(deps, 'usage', { ...q, by: usageValue });
-    const reach = fieldValue ? runReport(deps, 'content-demography', { ...q, field: fieldValue, limit: CONTENT_LIMIT }) : null;
-    const error = !usage.ok ? usage.message : reach && !reach.ok ? reach.message : null;
+    const usage = runReport(deps.core, 'usage', { ...q, by: usageValue });
+    const reach = fieldValue ? runReport(deps.core, 'content-demography', { ...q, field: fieldValue, limit: CONTENT_LIMIT }) : null;
+    const error = usage.failure?.message ?? reach?.failure?.message ?? null;
     if (error) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error, body: form }), 400);
     const body = html`${form}
-${usage.ok ? usageSection(c, usage.body) : null}
-${reach?.ok ? reachSection(c, reach.body) : null}`;
+${usage.report ? usageSection(c, usage.report) : null}
+${reach?.report ? reachSection(c, reach.report) : null}`;
     return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body }));
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { INTERVENTION_KINDS } from '../../crm/interventions';
-import { OUTCOME_WINDOWS } from '../../reports/interventions';
+import { OUTCOME_WINDOWS, type OutcomeWindows } from '../../reports/interventions';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { interval, num, pct, when } from '../format';
 import { html, type Html } from '../html';
@@ -10,7 +10,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, rangeError, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-page';
 
 const OUTCOMES = ['returned', 'reachedContent', 'renewed'] as const;
 type OutcomeKey = (typeof OUTCOMES)[number];
@@ -250,7 +250,7 @@ function revenueVerdict(t: Txt, k: Kind): string {
   return (k.net ?? 0) > 0 ? t.pays : t.costsMore;
 }
 
-function pendingSection(c: ConsoleContext, pending: Pending[], total: number, windows: 'closed' | 'all'): Html {
+function pendingSection(c: ConsoleContext, pending: Pending[], total: number, windows: OutcomeWindows): Html {
   const t = T(c.lang);
   if (total === 0) return html`<p class="notice-inline">${t.noPending}</p>`;
   const last = pending.reduce((m, p) => (p.lastWindowClosesAt > m ? p.lastWindowClosesAt : m), '');
@@ -371,12 +371,13 @@ export function interventionsPages(app: FastifyInstance, deps: ConsoleDeps): voi
     if (kind === false || windows === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
-    const r = runReport(deps, 'interventions', { from: range.from, to: range.to, kind, windows });
-    if (!r.ok) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: r.message, body: html`${form}${how}` }), 400);
-    const kinds = r.body.kinds as Kind[];
-    const currency = r.body.currency as string;
+    const run = runReport(deps.core, 'interventions', { from: range.from, to: range.to, kind, windows });
+    if (run.failure) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: run.failure.message, body: html`${form}${how}` }), 400);
+    const r = run.report;
+    const kinds = r.kinds as Kind[];
+    const currency = r.currency as string;
     const body = html`${form}${how}
-${pendingSection(c, r.body.pending as Pending[], r.body.pendingOutcomes as number, r.body.windows as 'closed' | 'all')}
+${pendingSection(c, r.pending as Pending[], r.pendingOutcomes as number, r.windows as OutcomeWindows)}
 ${kinds.length
   ? html`<section aria-labelledby="summary-h"><h2 id="summary-h">${t.summaryH}</h2>${summaryTable(c, kinds, currency)}</section>
 ${kinds.map((k, i) => kindSection(c, k, currency, i))}`

@@ -49,10 +49,9 @@ const T = texts(
 );
 
 /** One suggestion of the report (the report's own type: the page reads the same JSON). */
-type Suggestion = MenuSuggestion;
 
 /** Each kind in plain words: its name, what was seen ("k of n ..."), and what to do. */
-const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Suggestion, k: string, n: string) => string; advice: (s: Suggestion) => string }>> = {
+const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: MenuSuggestion, k: string, n: string) => string; advice: (s: MenuSuggestion) => string }>> = {
   en: {
     rare_option: {
       name: 'Option almost no one picks',
@@ -109,7 +108,7 @@ const KINDS: Record<Lang, Record<SuggestionKind, { name: string; saw: (s: Sugges
   },
 };
 
-function flowSection(lang: Lang, flowTitle: string, flowId: string, list: Suggestion[]): Html {
+function flowSection(lang: Lang, flowTitle: string, flowId: string, list: MenuSuggestion[]): Html {
   const t = T(lang);
   const rows = list.map((s) => {
     const k = KINDS[lang][s.kind];
@@ -148,8 +147,8 @@ export function menuRecommendationsPages(app: FastifyInstance, deps: ConsoleDeps
     const select = html`<label>${t.flow} <select name="flow"><option value="">${t.allFlows}</option>${flows.map(
       (f) => html`<option value="${f.id}"${f.id === flow ? ' selected' : ''}>${f.title?.[c.lang] ?? f.id}</option>`,
     )}</select></label>`;
-    const list = ((run.report?.suggestions ?? []) as Suggestion[]);
-    const byFlow = new Map<string, Suggestion[]>();
+    const list = ((run.report?.suggestions ?? []) as MenuSuggestion[]);
+    const byFlow = new Map<string, MenuSuggestion[]>();
     for (const s of list) byFlow.set(s.flowId, [...(byFlow.get(s.flowId) ?? []), s]);
     const title = (id: string) => deps.core.flows.byId(id)?.title?.[c.lang] ?? id;
     const body = html`${rangeForm(c, range, { channel: true, extra: select })}

@@ -1,5 +1,5 @@
-// What the insight pages (discovery, stuck, paying vs using, risk) share: reading the filters a report takes
-// from the page's query string the way the API's schema would, and showing a report's refusal on the page.
+// What the report pages share: reading the filters a report takes from the page's query string the way the
+// API's schema would, running the report as the API does, and showing a report's refusal on the page.
 import { profileHref } from './subscribers/profile-href';
 import { MAX_REPORT_LIMIT, type ReportQuery } from '../../reports';
 import { AppError } from '../../lib/errors';
@@ -8,6 +8,7 @@ import type { Core } from '../../core';
 import { day } from '../format';
 import { html, type Html } from '../html';
 import type { Lang } from '../i18n';
+import type { RangeValues } from '../ui/range';
 import { texts } from '../i18n';
 
 const T = texts(
@@ -24,6 +25,7 @@ const T = texts(
     suspended: 'suspended (renewals failed)',
     graceShort: 'in grace',
     suspendedShort: 'suspended',
+    backwards: 'The "From" date must not be after the "To" date.',
   },
   {
     allServices: 'Huduma zote',
@@ -38,6 +40,7 @@ const T = texts(
     suspended: 'imesimamishwa (malipo yameshindwa)',
     graceShort: 'kipindi cha neema',
     suspendedShort: 'imesimamishwa',
+    backwards: 'Tarehe ya "Kuanzia" isiwe baada ya tarehe ya "Hadi".',
   },
 );
 
@@ -90,17 +93,33 @@ export function stateName(lang: Lang, state: string, short = false): string {
   return state;
 }
 
+/** A report as a page reads it: the JSON the API answers, or the refusal (a 4xx the reader can fix) to show on the page. */
+export type ReportRun = { report: Record<string, unknown>; failure: null } | { report: null; failure: AppError };
+
 /**
- * Runs a report; a refusal the caller can fix (AppError 4xx) comes back as the error to show, anything
- * else is a bug and goes to the console's error page.
+ * Runs report `name` exactly as GET /api/v1/reports/:name does. A query the report refuses (an AppError
+ * 4xx, e.g. `from` after `to`) comes back as the failure to show; anything else is a bug and goes to the
+ * console's error page.
  */
-export function runReport(core: Core, name: string, q: ReportQuery): { report: Record<string, unknown> | null; failure: AppError | null } {
+export function runReport(core: Core, name: string, q: ReportQuery): ReportRun {
   try {
     return { report: core.reports.run(name, q), failure: null };
   } catch (err) {
     if (err instanceof AppError && err.status >= 400 && err.status < 500) return { report: null, failure: err };
     throw err;
   }
+}
+
+/** The reader's own words for a range the reports would refuse, or null when it is fine (the report checks the rest). */
+export function rangeError(lang: Lang, r: RangeValues): string | null {
+  return r.from && r.to && r.from > r.to ? T(lang).backwards : null;
+}
+
+/** A query-string value when it is one of `allowed`; `undefined` when absent or empty; `false` when it is something else. */
+export function choice<T extends string>(query: unknown, name: string, allowed: readonly T[]): T | undefined | false {
+  const v = ((query ?? {}) as Record<string, unknown>)[name];
+  if (v === undefined || v === '') return undefined;
+  return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : false;
 }
 
 /** A page's own link with its query, one parameter changed (for "show more" paging). */

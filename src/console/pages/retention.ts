@@ -8,7 +8,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { choice, rangeError, runReport } from './report-query';
+import { choice, rangeError, runReport } from './report-page';
 
 const T = texts(
   {
@@ -289,10 +289,10 @@ export function retentionPages(app: FastifyInstance, deps: ConsoleDeps): void {
     if (service === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
-    const r = runReport(deps, 'retention', { from: range.from, to: range.to, service });
-    if (!r.ok) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: r.message, body: html`${form}${how}` }), 400);
-    const subs = r.body.subscriptions as SubscriptionCohort[];
-    const activity = r.body.activity as ActivityCohort[];
+    const run = runReport(deps.core, 'retention', { from: range.from, to: range.to, service });
+    if (run.failure) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: run.failure.message, body: html`${form}${how}` }), 400);
+    const subs = run.report.subscriptions as SubscriptionCohort[];
+    const activity = run.report.activity as ActivityCohort[];
     const serviceName = (id: string) => services.find((s) => s.id === id)?.name ?? id;
     const body = html`${form}${how}
 <section aria-labelledby="subs-h"><h2 id="subs-h">${t.subscriptionsH}</h2>
