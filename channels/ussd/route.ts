@@ -9,6 +9,7 @@ import type { UssdDialect } from './dialect';
  */
 export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: UssdDialect): void {
   const hops = core.metrics.histogram('ussd_hop_seconds', 'Time to answer a USSD hop', ['dialect'], [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
+  const timer = hops.labels({ dialect: dialect.name });
   const log = core.log.child({ comp: 'ussd', dialect: dialect.name });
   app.post(dialect.path, async (req, reply) => {
     const started = performance.now();
@@ -31,7 +32,7 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       }),
     );
     if (result.flowId === null) log.info({ msisdn: hop.msisdn, serviceCode: hop.serviceCode }, 'unknown service code');
-    hops.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
+    timer.observe((performance.now() - started) / 1000);
     return dialect.render(reply, result);
   });
 }
