@@ -18,8 +18,9 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
     }
     const hop = dialect.parse(req, (raw) => core.subscribers.normalize(raw));
-    // The reply waits for the hop's group commit: an answered hop survives a crash.
-    const result = await core.commits.run(() =>
+    // The reply waits for the hop's group commit: an answered hop survives a crash. A hop is its own
+    // transaction (rolled back whole if it throws), so it needs no second savepoint from the group.
+    const result = await core.commits.runAtomic(() =>
       core.sessions.hop({
         channel: 'ussd',
         externalId: `${dialect.name}:${hop.sessionKey}`,
