@@ -21,6 +21,17 @@ class LazyChildLogger implements FastifyBaseLogger {
     return (this.real ??= this.parent.child(this.bindings, this.options));
   }
 
+  /** True when the level filters this method out (request logging at `warn` writes nothing: build nothing). */
+  private quiet(method: string): boolean {
+    if (this.real) return false;
+    const values = (this.parent as { levels?: { values?: Record<string, number> } }).levels?.values;
+    const level = this.level;
+    if (level === 'silent') return true;
+    const at = values?.[level];
+    const of = values?.[method];
+    return at !== undefined && of !== undefined && of < at;
+  }
+
   get level(): string {
     return this.real ? this.real.level : (this.options.level ?? this.parent.level);
   }
@@ -31,21 +42,27 @@ class LazyChildLogger implements FastifyBaseLogger {
 
   // Methods on the prototype (no closures per request); pino's need the real child as `this`.
   fatal(...args: unknown[]): void {
+    if (this.quiet('fatal')) return;
     (this.log.fatal as Log).apply(this.log, args);
   }
   error(...args: unknown[]): void {
+    if (this.quiet('error')) return;
     (this.log.error as Log).apply(this.log, args);
   }
   warn(...args: unknown[]): void {
+    if (this.quiet('warn')) return;
     (this.log.warn as Log).apply(this.log, args);
   }
   info(...args: unknown[]): void {
+    if (this.quiet('info')) return;
     (this.log.info as Log).apply(this.log, args);
   }
   debug(...args: unknown[]): void {
+    if (this.quiet('debug')) return;
     (this.log.debug as Log).apply(this.log, args);
   }
   trace(...args: unknown[]): void {
+    if (this.quiet('trace')) return;
     (this.log.trace as Log).apply(this.log, args);
   }
   silent(): void {}
