@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import type { Core } from './core';
 import type { Channel } from './channel';
 import { installErrorHandler } from './api/error-handler';
+import { lazyChildLogger } from './lib/lazy-child-logger';
 import { bearerAuth } from './api/auth';
 import { callbackGuard } from './api/callback-guard';
 import { operationsRoutes } from './api/operations';
@@ -29,6 +30,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // pino's Logger is Fastify's logger; widen the type so the app is a plain FastifyInstance.
     loggerInstance: core.log.child({ comp: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !opts.logRequests }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: core.config.server.bodyLimit,
     trustProxy: core.config.server.trustProxy,
     return503OnClosing: true,

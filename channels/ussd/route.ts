@@ -9,6 +9,7 @@ import type { UssdDialect } from './dialect';
  */
 export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: UssdDialect): void {
   const hops = core.metrics.histogram('ussd_hop_seconds', 'Time to answer a USSD hop', ['dialect'], [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
+  const timer = hops.labels({ dialect: dialect.name });
   const log = core.log.child({ comp: 'ussd', dialect: dialect.name });
   app.post(dialect.path, async (req, reply) => {
     const started = performance.now();
@@ -17,8 +18,9 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
     }
     const hop = dialect.parse(req, (raw) => core.subscribers.normalize(raw));
-    // The reply waits for the hop's group commit: an answered hop survives a crash.
-    const result = await core.commits.run(() =>
+    // The reply waits for the hop's group commit: an answered hop survives a crash. A hop is its own
+    // transaction (rolled back whole if it throws), so it needs no second savepoint from the group.
+    const result = await core.commits.runAtomic(() =>
       core.sessions.hop({
         channel: 'ussd',
         externalId: `${dialect.name}:${hop.sessionKey}`,
@@ -31,7 +33,7 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       }),
     );
     if (result.flowId === null) log.info({ msisdn: hop.msisdn, serviceCode: hop.serviceCode }, 'unknown service code');
-    hops.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);
+    timer.observe((performance.now() - started) / 1000);
     return dialect.render(reply, result);
   });
 }

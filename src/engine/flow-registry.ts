@@ -37,6 +37,9 @@ export class FlowRegistry {
 
   /** The flow for a dialled string, with any shortcut inputs: `*384*1*1*2#` -> crop-advice + ['1','2']. */
   byUssd(dialled: string): { flow: Flow; base: string; shortcut: string[] } | null {
+    // Most dials are a base code as stored (already normalized): the longest match is that code itself.
+    const exact = this.ussd.get(dialled);
+    if (exact) return { flow: exact, base: dialled, shortcut: [] };
     const parsed = parseDialled(dialled, this.ussd.keys());
     if (!parsed) return null;
     return { flow: this.ussd.get(parsed.base)!, base: parsed.base, shortcut: parsed.inputs };

@@ -32,6 +32,7 @@ export class SessionRepo {
   private readonly lastOf;
   private readonly insertStmt;
   private readonly updateStmt;
+  private readonly hopStmt;
   private readonly staleStmt;
 
   constructor(db: Db) {
@@ -58,10 +59,19 @@ export class SessionRepo {
       db,
       sql`UPDATE ${s} SET ${sql.join(updated.map(([k, c]) => sql`${name(c)} = ${p(k)}`), sql`, `)} WHERE ${name(s.id)} = ${p('id')}`,
     );
+    // A hop that leaves the session active writes no indexed column, so SQLite rewrites only the row (the
+    // WHERE keeps it exact: a row not active and open takes the full update instead). Positional: every hop.
+    this.hopStmt = prepare(
+      db,
+      sql`UPDATE ${s} SET ${name(s.state)} = ?, ${name(s.hops)} = ?, ${name(s.lastActivityAt)} = ?
+        WHERE ${name(s.id)} = ? AND ${name(s.status)} = 'active' AND ${name(s.endReason)} IS NULL AND ${name(s.endedAt)} IS NULL`,
+    ).statement;
+    // The index is on (status, started_at), which hops never change; a session quiet since before the cutoff
+    // started before it too (times come from one clock that does not run backwards).
     this.staleStmt = prepare<StoredRow, { channel: string; cutoff: number; limit: number }>(
       db,
-      sql`SELECT ${all} FROM ${s} WHERE ${s.status} = 'active' AND ${s.channel} = ${p('channel')} AND ${s.lastActivityAt} < ${p('cutoff')}
-        ORDER BY ${s.lastActivityAt} LIMIT ${p('limit')}`,
+      sql`SELECT ${all} FROM ${s} WHERE ${s.status} = 'active' AND ${s.startedAt} < ${p('cutoff')} AND ${s.channel} = ${p('channel')}
+        AND ${s.lastActivityAt} < ${p('cutoff')} ORDER BY ${s.lastActivityAt} LIMIT ${p('limit')}`,
     );
   }
 
@@ -99,10 +109,17 @@ export class SessionRepo {
   save(r: SessionRow): void {
     // A plain UPDATE for a known session: this runs on every hop.
     const key = `${r.channel}\u0000${r.externalId}`;
-    const values = { ...r, state: JSON.stringify(r.state) };
-    if (r.hops > 1 || this.active.has(key)) {
-      if (this.updateStmt.run(values) === 0) this.insertStmt.run(values);
-    } else this.insertStmt.run(values);
+    const state = JSON.stringify(r.state);
+    const known = r.hops > 1 || this.active.has(key);
+    const open = r.status === 'active' && r.endReason === null && r.endedAt === null;
+    if (known && open && this.hopStmt.run(state, r.hops, r.lastActivityAt, r.id).changes === 1) {
+      // the row was active and open: what it holds now equals r
+    } else {
+      const values = { ...r, state };
+      if (known) {
+        if (this.updateStmt.run(values) === 0) this.insertStmt.run(values);
+      } else this.insertStmt.run(values);
+    }
     if (r.status === 'active') this.active.set(key, { ...r, state: { ...r.state } });
     else this.active.delete(key);
   }

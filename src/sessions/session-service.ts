@@ -123,7 +123,7 @@ export class SessionService implements Lifecycle {
   /** Processes one hop and returns the screen to render. Never leaves a half-written session. */
   hop(req: HopRequest): HopResult {
     const now = this.d.clock.now();
-    this.hops.labels({ channel: req.channel }).inc();
+    this.hopsOn(req.channel).inc();
     try {
       return tx(this.d.db, () => {
         const subscriber = this.d.subscribers.ensure(req.msisdn, { operator: req.operator ?? null, at: now });
@@ -191,6 +191,14 @@ export class SessionService implements Lifecycle {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  // Labelled children kept: prom-client hashes the labels on every labels() call.
+  private readonly hopCounters = new Map<string, { inc(): void }>();
+  private hopsOn(channel: string): { inc(): void } {
+    let c = this.hopCounters.get(channel);
+    if (!c) this.hopCounters.set(channel, (c = this.hops.labels({ channel })));
+    return c;
   }
 
   private ctxFor(subscriber: Subscriber, req: HopRequest): StepContext {

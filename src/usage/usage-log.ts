@@ -43,10 +43,8 @@ export class UsageLog {
 
   /** Appends events (call inside a transaction when they must commit with other writes). */
   record(events: readonly UsageEvent[]): void {
-    for (const e of events) {
-      this.repo.append(e);
-      this.counterFor(e.channel, e.type).inc();
-    }
+    this.repo.appendAll(events);
+    for (const e of events) this.counterFor(e.channel, e.type).inc();
   }
 
   /** A subscriber's events, newest first, in the contract's JSON shape. */

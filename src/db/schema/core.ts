@@ -47,7 +47,8 @@ export const sessions = sqliteTable(
   (t) => [
     uniqueIndex('sessions_channel_external_uq').on(t.channel, t.externalId),
     index('sessions_subscriber_idx').on(t.subscriberId, t.startedAt),
-    index('sessions_active_idx').on(t.status, t.lastActivityAt),
+    // Not on last_activity_at: every hop moves it, and the sweep finds quiet sessions among those started before its cutoff.
+    index('sessions_active_idx').on(t.status, t.startedAt),
   ],
 );
 
