@@ -3,7 +3,6 @@ import os from 'node:os';
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import { deferCheckpoints } from '../db/checkpoints';
 import type { Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
@@ -57,9 +56,6 @@ export interface TickReport {
 }
 
 type BatchResult = 'more' | 'done' | 'lost' | 'wait';
-
-/** WAL pages between checkpoints while a run fans out (64 MiB of 4 KiB pages; SQLite's default is 1,000). */
-const FANOUT_CHECKPOINT_PAGES = 16_384;
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -160,8 +156,6 @@ export class CampaignScheduler implements Lifecycle {
   private async work(run: CampaignRun, maxBatches: number, progress: { handed: number; batches: number }): Promise<void> {
     const o = this.d.options;
     if (!this.d.repo.claim(run.id, this.owner, this.d.clock.now(), this.d.clock.now() + o.leaseMs)) return;
-    // A fan-out writes hundreds of pages per batch: checkpoint them in larger windows while it runs.
-    const resumeCheckpoints = deferCheckpoints(this.d.db, FANOUT_CHECKPOINT_PAGES);
     try {
       const c = this.d.repo.find(run.campaignId);
       if (!c) return;
@@ -181,7 +175,6 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
     } finally {
-      resumeCheckpoints();
       if (this.d.repo.isOpen()) this.d.repo.release(run.id, this.owner);
     }
   }
