@@ -34,6 +34,8 @@ export interface RecipientView {
 
 /** A recipient to hand over, with what the text and the outbox policies need (read in the batch's transaction). */
 export interface RecipientRow {
+  /** The recipient row's rowid, for writing its outcome in the same batch transaction (no key lookup). */
+  rid: number;
   subscriberId: number;
   msisdn: string;
   language: string | null;
@@ -60,7 +62,7 @@ const runs = campaignRuns;
  */
 export class CampaignRepo {
   private readonly nextRecipients: Prepared<RecipientRow, { runId: number; after: number; limit: number }>;
-  private readonly setRecipient: Prepared<never, { status: RecipientStatus; ref: string | null; reason: string | null; at: number; runId: number; subscriberId: number }>;
+  private readonly setRecipient: Prepared<never, { status: RecipientStatus; ref: string | null; reason: string | null; at: number; rid: number }>;
   private readonly renew: Prepared<never, { expiresAt: number; runId: number; owner: string }>;
   private readonly advance: Prepared<never, { cursor: number; queued: number; blocked: number; runId: number }>;
   // Read once per batch: prepared, not rebuilt by the query builder each time.
@@ -72,14 +74,15 @@ export class CampaignRepo {
     this.runById = db.select().from(runs).where(eq(runs.id, p('id'))).prepare();
     this.nextRecipients = prepare(
       db,
-      sql`SELECT ${r.subscriberId} AS subscriberId, ${s.msisdn} AS msisdn, ${s.language} AS language, ${s.operator} AS operator, ${s.optedOut} AS optedOut
+      sql`SELECT ${r}.rowid AS rid, ${r.subscriberId} AS subscriberId, ${s.msisdn} AS msisdn, ${s.language} AS language, ${s.operator} AS operator, ${s.optedOut} AS optedOut
           FROM ${r} JOIN ${s} ON ${s.id} = ${r.subscriberId}
           WHERE ${r.runId} = ${p('runId')} AND ${r.subscriberId} > ${p('after')} ORDER BY ${r.subscriberId} LIMIT ${p('limit')}`,
     );
     this.setRecipient = prepare(
       db,
+      // By rowid, read in the same transaction: a direct seek into the table instead of one through the key's index first.
       sql`UPDATE ${r} SET ${name(r.status)} = ${p('status')}, ${name(r.ref)} = ${p('ref')}, ${name(r.reason)} = ${p('reason')}, ${name(r.at)} = ${p('at')}
-          WHERE ${r.runId} = ${p('runId')} AND ${r.subscriberId} = ${p('subscriberId')}`,
+          WHERE rowid = ${p('rid')}`,
     );
     this.renew = prepare(
       db,
@@ -252,13 +255,17 @@ export class CampaignRepo {
     return this.nextRecipients.all({ runId, after: cursor, limit });
   }
 
-  /** Records what happened to a batch of recipients and moves the cursor past it. */
-  recordBatch(runId: number, updates: RecipientUpdate[], cursor: number, at: number): void {
+  /**
+   * Records what happened to a batch of recipients (`updates[i]` is the outcome of `rows[i]`, rows read by
+   * `recipientsAfter` in this transaction) and moves the cursor past it.
+   */
+  recordBatch(runId: number, rows: readonly Pick<RecipientRow, 'rid'>[], updates: readonly RecipientUpdate[], cursor: number, at: number): void {
     let queued = 0;
     // Positional, in the statement's placeholder order: binding by name costs a lookup per value, per recipient.
     const stmt = this.setRecipient.statement;
-    for (const u of updates) {
-      stmt.run(u.status, u.ref, u.reason, at, runId, u.subscriberId);
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i]!;
+      stmt.run(u.status, u.ref, u.reason, at, rows[i]!.rid);
       if (u.status === 'queued') queued++;
     }
     this.advance.run({ cursor, queued, blocked: updates.length - queued, runId });

@@ -255,7 +255,7 @@ export class CampaignScheduler implements Lifecycle {
       }
       if (rows.length > 0) {
         const updates = sender.send(rows, slots, now);
-        this.d.repo.recordBatch(runId, updates, rows[rows.length - 1]!.subscriberId, now);
+        this.d.repo.recordBatch(runId, rows, updates, rows[rows.length - 1]!.subscriberId, now);
         const queued = updates.filter((u) => u.status === 'queued').length;
         if (queued > 0) this.handedCounter.inc({ kind: c.kind, status: 'queued' }, queued);
         if (queued < updates.length) this.handedCounter.inc({ kind: c.kind, status: 'blocked' }, updates.length - queued);
