@@ -77,6 +77,9 @@ export class Ingest {
   readonly episodes: EpisodeTracker;
   private readonly openBySub = new Map<number, number>();
   private readonly heardMs: number;
+  // Settings read per session, kept as plain numbers.
+  private readonly firstSessions: number;
+  private readonly stuckWindowMs: number;
   /** The latest session start (or keyword answer) read: no later session can start before it. */
   private latestStart = -Infinity;
   private sweptAt = -Infinity;
@@ -111,6 +114,8 @@ export class Ingest {
     };
     const crm = d.config.crm;
     this.heardMs = crm.ivrContentHeardSeconds * 1000;
+    this.firstSessions = crm.onboarding.firstSessions;
+    this.stuckWindowMs = crm.stuck.windowDays * 86_400_000;
     this.episodes = new EpisodeTracker(crm.episodeGapMinutes * MINUTE, (e) => this.episodeDone(e));
     // The typed profile schema, when configured, names the fields worth a breakdown; otherwise any field.
     const fields = (d.config as { profile?: { fields?: Record<string, unknown> } }).profile?.fields;
@@ -357,12 +362,12 @@ export class Ingest {
       s.firstContent[sub] = o.content ? 1 : 0;
       res.firstSessions.set(sub, o.start);
     }
-    if (o.stuck && s.sessions[sub]! <= this.d.config.crm.onboarding.firstSessions) res.earlyStuckSubs.add(sub);
+    if (o.stuck && s.sessions[sub]! <= this.firstSessions) res.earlyStuckSubs.add(sub);
     const last = s.lastSessionAt[sub]!;
     if (Number.isNaN(last) || o.start > last) s.lastSessionAt[sub] = o.start;
     if (o.stuck) {
       s.stuck[sub]! += 1;
-      const windowStart = o.end - this.d.config.crm.stuck.windowDays * 86_400_000;
+      const windowStart = o.end - this.stuckWindowMs;
       const list = (s.stuckRecent.get(sub) ?? []).filter((e) => e[0] >= windowStart);
       list.push([o.end, o.ch, o.flow, o.sought]);
       s.stuckRecent.set(sub, list);

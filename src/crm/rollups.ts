@@ -55,6 +55,8 @@ export class Rollups {
   private readonly nodeCodes = new Map<string, Map<string, number>>(); // flow -> node -> code
   private nodeCount = 0;
   private readonly flows = new Codes();
+  /** Profile dimension values (their strings are shared, so no key is built per session). */
+  private readonly dimValues = new Codes();
   private readonly nodeAgg = new Map<number, NodeAgg>();
   private readonly sessionAgg = new Map<number, SessionAgg>();
   private readonly usageAgg = new Map<number, UsageAgg>();
@@ -133,7 +135,7 @@ export class Rollups {
     }
     for (let d = 0; d < DIMS.length; d++) {
       const value = dimValues[d]!;
-      const ukey = (skey * 4 + d) * 100_000 + this.flows.of(`v:${value}`);
+      const ukey = (skey * 4 + d) * 100_000 + this.dimValues.of(value);
       let u = this.usageAgg.get(ukey);
       if (!u) {
         u = { day: startDay, ch: o.ch, flow: o.flow, dim: DIMS[d]!, value, sessions: 0, content: 0, stuck: 0, hll: hllNew() };
