@@ -189,6 +189,49 @@ export class EventDecoder {
   }
 }
 
+/** A session end as the classifier reads it: the reason (none: 'completed'), the depth, whether the caller hung up. */
+export function endDetail(b: EventBatch, k: number, words: readonly string[]): { reason: string; depth: number | null; hangup: boolean } {
+  if (b.dFlags[k]! & D_RAW) {
+    const d = JSON.parse(b.details[k]!) as { reason?: string; depth?: number; dialect?: unknown };
+    return { reason: d.reason ?? 'completed', depth: typeof d.depth === 'number' ? d.depth : null, hangup: typeof d.dialect === 'string' };
+  }
+  const code = b.dCode[k]!;
+  const depth = b.dNum[k]!;
+  // A voice platform's final callback names its dialect: the caller hung up.
+  return { reason: code >= 0 ? words[code]! : 'completed', depth: Number.isNaN(depth) ? null : depth, hangup: (b.dFlags[k]! & D_MARK) !== 0 };
+}
+
+/** A billing event's fields: texts as given (null when not text), the amount when a number. */
+export interface BillingDetail {
+  subscriptionId: string | null;
+  event: string;
+  serviceId: string | null;
+  flag: boolean;
+  amount: number | null;
+}
+
+/** A billing event's fields, or null for one without a detail. */
+export function billingDetail(b: EventBatch, k: number, words: readonly string[]): BillingDetail | null {
+  const flags = b.dFlags[k]!;
+  if (flags & D_NONE) return null;
+  if (flags & D_RAW) {
+    const d = JSON.parse(b.details[k]!) as Record<string, unknown>;
+    return { subscriptionId: text(d.subscriptionId), event: text(d.event) ?? '', serviceId: text(d.serviceId), flag: Boolean(d.flag), amount: typeof d.amount === 'number' ? d.amount : null };
+  }
+  const amount = b.dNum[k]!;
+  return { subscriptionId: wordOf(words, b.dSubscription[k]!), event: wordOf(words, b.dCode[k]!) ?? '', serviceId: wordOf(words, b.dService[k]!), flag: (flags & D_MARK) !== 0, amount: Number.isNaN(amount) ? null : amount };
+}
+
+/** A raw detail field as text, or null when it is not. */
+function text(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** A decoded word (code -1: none). */
+function wordOf(words: readonly string[], code: number): string | null {
+  return code >= 0 ? words[code]! : null;
+}
+
 /** The buffers of a batch, to transfer (not copy) it to another thread. */
 export function batchBuffers(b: EventBatch): ArrayBuffer[] {
   return [b.at, b.sub, b.type, b.ch, b.ses, b.node, b.flow, b.dCode, b.dService, b.dSubscription, b.dNum, b.dFlags].map((a) => a.buffer as ArrayBuffer);

@@ -7,7 +7,7 @@ import { COHORTS } from './discovery-rollup';
 import { EpisodeTracker, type EpisodeOutcome } from './episodes';
 import type { BestChannelTracker } from './best-channel/best-channel-tracker';
 import type { Days } from './days';
-import { CHANNELS, D_MARK, D_NONE, D_RAW, T, TYPE_NAMES, type EventBatch } from './event-decoder';
+import { billingDetail, CHANNELS, endDetail, T, TYPE_NAMES, type BillingDetail, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
 import { batchSource } from './ingest-reader';
 import { IngestStore } from './ingest-store';
@@ -223,16 +223,8 @@ export class Ingest {
         return;
       }
       if (type === T.end) {
-        let end: { at: number; reason: string; node: string | null; depth: number | null; hangup: boolean; heardMs: number };
-        if (b.dFlags[dr]! & D_RAW) {
-          const d = JSON.parse(b.details[dr]!) as { reason?: string; depth?: number; dialect?: unknown };
-          end = { at, reason: d.reason ?? 'completed', node, depth: typeof d.depth === 'number' ? d.depth : null, hangup: typeof d.dialect === 'string', heardMs: this.heardMs };
-        } else {
-          // A voice platform's final callback names its dialect: the caller hung up.
-          const code = b.dCode[dr]!;
-          const depth = b.dNum[dr]!;
-          end = { at, reason: code >= 0 ? this.words[code]! : 'completed', node, depth: Number.isNaN(depth) ? null : depth, hangup: (b.dFlags[dr]! & D_MARK) !== 0, heardMs: this.heardMs };
-        }
+        const d = endDetail(b, dr, this.words);
+        const end = { at, reason: d.reason, node, depth: d.depth, hangup: d.hangup, heardMs: this.heardMs };
         const o = finishSession(acc, end, this.d.config.crm.stuck, this.d.flows, this.sink);
         this.open.delete(ses);
         this.opened(sub, -1);
@@ -288,24 +280,13 @@ export class Ingest {
         this.channels?.callAnswered(sub, at);
         return;
       case T.billing: {
-        const flags = b.dFlags[dr]!;
-        if (flags & D_RAW) {
-          const d = JSON.parse(b.details[dr]!) as Record<string, unknown>;
-          this.billing(sub, at, text(d.subscriptionId), text(d.event) ?? '', text(d.serviceId), Boolean(d.flag), typeof d.amount === 'number' ? d.amount : null, res);
-        } else if (!(flags & D_NONE)) {
-          const amount = b.dNum[dr]!;
-          this.billing(sub, at, this.word(b.dSubscription[dr]!), this.word(b.dCode[dr]!) ?? '', this.word(b.dService[dr]!), (flags & D_MARK) !== 0, Number.isNaN(amount) ? null : amount, res);
-        }
+        const d = billingDetail(b, dr, this.words);
+        if (d) this.billing(sub, at, d, res);
         return;
       }
       default:
         return;
     }
-  }
-
-  /** A decoded word (-1: none). */
-  private word(code: number): string | null {
-    return code >= 0 ? this.words[code]! : null;
   }
 
   /** Advice served: counted against its context when the node declares one (looked up once per node). */
@@ -327,18 +308,18 @@ export class Ingest {
     if (outcome && this.outcomes.has(sub)) this.outcomes.reachedContent(sub, at);
   }
 
-  /** A billing event's fields: strings as given (null when not text), the amount when a number. */
-  private billing(sub: number, at: number, subscriptionId: string | null, event: string, service: string | null, flag: boolean, amount: number | null, res: IngestResult): void {
-    if (subscriptionId !== null) res.subscriptions.add(subscriptionId);
-    if (service === null || flag) return;
-    const serviceId = this.intern(service);
+  private billing(sub: number, at: number, d: BillingDetail, res: IngestResult): void {
+    if (d.subscriptionId !== null) res.subscriptions.add(d.subscriptionId);
+    const event = d.event;
+    if (d.serviceId === null || d.flag) return;
+    const serviceId = this.intern(d.serviceId);
     const ok = CHARGE_OK.has(event);
     if (event === 'subscribed') {
       const prev = res.subscribed.get(sub);
       if (prev === undefined || at < prev) res.subscribed.set(sub, at);
     }
     if (!ok && event !== 'renewal_failed') return;
-    const amountMinor = amount !== null ? Math.round(amount * 100) : 0;
+    const amountMinor = d.amount !== null ? Math.round(d.amount * 100) : 0;
     // A ring of recent attempts per paying subscriber; detectors read the window they need from it.
     this.store.charges.add(sub, [at, serviceId, event === 'renewed' ? 1 : ok ? 2 : 0, amountMinor] as ChargeEntry);
     this.store.touch(sub);
@@ -420,7 +401,3 @@ export class Ingest {
   }
 }
 
-/** A raw detail field as text, or null when it is not. */
-function text(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
