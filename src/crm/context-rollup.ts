@@ -3,11 +3,9 @@ import type { NodeContext } from '../engine/types';
 import { DAY } from '../lib/clock';
 import { ContextStore, type ContextCounts } from './context-store';
 import { Days } from './days';
-import { orderBySubscriber } from './discovery-rollup';
-import { fieldValue, ProfileChunks, ProfileStore, type ProfileRow } from './profile-store';
+import { distinctSubscribers, orderBySubscriber } from './discovery-rollup';
+import { fieldValue, type ProfileChunks, type ProfileRow } from './profile-store';
 
-/** Subscribers whose profiles are read per query. */
-const CHUNK = 500;
 const W = 3; // pending entry: subscriber, local day (gateway zone), target index
 /** Day x target keys are day * TARGETS + target: far more content nodes than any flow set has. */
 const TARGETS = 1_000_000;
@@ -20,6 +18,15 @@ interface Target {
   months: Set<number> | null;
   regions: Set<string> | null;
   crops: Set<string> | null;
+}
+
+/** A flush in progress: the ordered serves, how far `take` got, and the counts per day and target so far. */
+interface ContextFlush {
+  p: Int32Array;
+  at: Float64Array;
+  order: Int32Array;
+  next: number;
+  counts: Map<number, ContextCounts>;
 }
 
 const lower = (v: unknown) => String(v).trim().toLowerCase();
@@ -52,6 +59,7 @@ export class ContextRollup {
   timezoneOf: (operator: string | null) => string = () => 'UTC';
   /** The gateway's days (report days). */
   days: Days = new Days('UTC');
+  private flushing: ContextFlush | null = null;
 
   /** Content node `node` of `flow`, whose effective context is `ctx`, reached by `sub` at `at`. */
   served(sub: number, at: number, flow: string, node: string, ctx: NodeContext): void {
@@ -91,75 +99,81 @@ export class ContextRollup {
     return new Date(d.of(at) * DAY).getUTCMonth() + 1;
   }
 
-  /** Judges the buffered serves and adds them to the table (call inside the pass's transaction). */
-  flush(db: Db): number {
-    if (this.len === 0) return 0;
+  /**
+   * Starts a flush: orders the buffered serves by subscriber and returns the subscribers (ascending,
+   * distinct) whose profiles `take` will need.
+   */
+  begin(): number[] {
     const p = this.pending.subarray(0, this.len * W);
     const order = orderBySubscriber(p, W);
-    const counts = new Map<number, ContextCounts>();
-    const chunk = new ProfileChunks(new ProfileStore(db));
-    for (let j = 0; j < order.length; ) {
-      const ids: number[] = [];
-      let k = j;
-      while (k < order.length && ids.length < CHUNK) {
-        const sub = p[order[k]! * W]!;
-        if (ids[ids.length - 1] !== sub) ids.push(sub);
-        k++;
-      }
-      // Take every serve of the last subscriber in this chunk too.
-      while (k < order.length && p[order[k]! * W] === ids[ids.length - 1]) k++;
-      chunk.load(ids);
-      let sub = -1;
-      let row: ProfileRow | null = null;
-      let region: string | null = null;
-      let crops: string[] = [];
-      let zone = '';
-      for (; j < k; j++) {
-        const e = order[j]!;
-        const i = e * W;
-        if (p[i] !== sub) {
-          sub = p[i]!;
-          row = chunk.get(sub);
-          const r = row ? fieldValue(row, 'region', ['region']) : null;
-          region = r === undefined || r === null || r === '' ? null : lower(r);
-          crops = row ? cropsOf(row) : [];
-          zone = this.timezoneOf(row?.operator ?? null);
-        }
-        const t = this.targets[p[i + 2]!]!;
-        const key = p[i + 1]! * TARGETS + p[i + 2]!;
-        let c = counts.get(key);
-        if (!c) counts.set(key, (c = emptyCounts()));
-        c.served++;
-        let outside = false;
-        if (t.months && !t.months.has(this.monthOf(this.at[e]!, zone))) {
-          c.outsideMonths++;
-          outside = true;
-        }
-        if (t.regions) {
-          if (region === null) c.regionUnknown++;
-          else if (!t.regions.has(region)) {
-            c.outsideRegions++;
-            outside = true;
-          }
-        }
-        if (t.crops) {
-          if (crops.length === 0) c.cropsUnknown++;
-          else if (!crops.some((x) => t.crops!.has(x))) {
-            c.outsideCrops++;
-            outside = true;
-          }
-        }
-        if (outside) c.outsideAny++;
-      }
-    }
-    const store = new ContextStore(db);
-    for (const [key, c] of counts) {
-      const t = this.targets[key % TARGETS]!;
-      store.add(Math.floor(key / TARGETS), t.flow, t.node, c);
-    }
+    this.flushing = { p, at: this.at, order, next: 0, counts: new Map() };
     this.pending = new Int32Array(W * 1024);
     this.at = new Float64Array(1024);
     this.len = 0;
-    return counts.size;
+    return distinctSubscribers(p, order, W);
+  }
+
+  /** Judges the buffered serves of subscribers up to `lastSub` against their profiles (from `chunk`). */
+  take(chunk: ProfileChunks, lastSub: number): void {
+    const f = this.flushing;
+    if (!f) return;
+    const { p, order, counts } = f;
+    let sub = -1;
+    let region: string | null = null;
+    let crops: string[] = [];
+    let zone = '';
+    let j = f.next;
+    for (; j < order.length; j++) {
+      const e = order[j]!;
+      const i = e * W;
+      if (p[i]! > lastSub) break;
+      if (p[i] !== sub) {
+        sub = p[i]!;
+        const row = chunk.get(sub);
+        const r = row ? fieldValue(row, 'region', ['region']) : null;
+        region = r === undefined || r === null || r === '' ? null : lower(r);
+        crops = row ? cropsOf(row) : [];
+        zone = this.timezoneOf(row?.operator ?? null);
+      }
+      const t = this.targets[p[i + 2]!]!;
+      const key = p[i + 1]! * TARGETS + p[i + 2]!;
+      let c = counts.get(key);
+      if (!c) counts.set(key, (c = emptyCounts()));
+      c.served++;
+      let outside = false;
+      if (t.months && !t.months.has(this.monthOf(f.at[e]!, zone))) {
+        c.outsideMonths++;
+        outside = true;
+      }
+      if (t.regions) {
+        if (region === null) c.regionUnknown++;
+        else if (!t.regions.has(region)) {
+          c.outsideRegions++;
+          outside = true;
+        }
+      }
+      if (t.crops) {
+        if (crops.length === 0) c.cropsUnknown++;
+        else if (!crops.some((x) => t.crops!.has(x))) {
+          c.outsideCrops++;
+          outside = true;
+        }
+      }
+      if (outside) c.outsideAny++;
+    }
+    f.next = j;
+  }
+
+  /** Adds the judged serves to the table (call inside the pass's transaction, after `begin` and `take`). */
+  flush(db: Db): number {
+    const f = this.flushing;
+    this.flushing = null;
+    if (!f || f.counts.size === 0) return 0;
+    const store = new ContextStore(db);
+    for (const [key, c] of f.counts) {
+      const t = this.targets[key % TARGETS]!;
+      store.add(Math.floor(key / TARGETS), t.flow, t.node, c);
+    }
+    return f.counts.size;
   }
 }

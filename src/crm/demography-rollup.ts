@@ -1,4 +1,4 @@
-import type { DemographyStore } from './demography-store';
+import type { DemographyStore, GroupKey } from './demography-store';
 import { distinctSubscribers, MAX_VALUES_PER_FIELD, orderBySubscriber, OTHER, profileValues } from './discovery-rollup';
 import { EXACT_MAX, type DistinctSketch } from './distinct-sketch';
 import { hllAdd, hllNew } from './hll';
@@ -181,27 +181,64 @@ export class DemographyRollup {
     return values.map((v) => this.pair(f, field, v));
   }
 
-  /** Merges the counted visits into the rollup tables (call inside a transaction, after `begin` and `take`). */
+  /**
+   * Merges the counted visits into the rollup tables (call inside a transaction, after `begin` and `take`),
+   * in primary-key order: each insert lands next to the previous one instead of on a random page.
+   */
   flush(store: DemographyStore): number {
     const f = this.flushing;
     this.flushing = null;
     if (!f) return 0;
     const { aggs, pairs } = f;
-    let rows = 0;
-    for (let a = 0; a < aggs.size; a++) {
+    const chRank = ranks(this.channels.names);
+    const flowRank = ranks(this.flows.names);
+    const nodeRank = ranks(this.nodes.names);
+    const pairRank = ranks(pairs.map(([field, value]) => `${field}\u0000${value}`));
+    let minDay = Infinity;
+    for (let a = 0; a < aggs.size; a++) minDay = Math.min(minDay, aggs.day[a]!);
+    // Group order (day, channel, flow), then field and value: the tables' key order. 53 bits hold it.
+    const tripleOf = (a: number) => ((aggs.day[a]! - minDay) * 64 + chRank[aggs.ch[a]!]!) * 4096 + flowRank[aggs.flow[a]!]!;
+    const order = sortedBy(aggs.size, (a) => tripleOf(a) * 2 ** 21 + pairRank[aggs.pair[a]!]!);
+    const keyOf = (a: number): GroupKey => {
       const [field, value] = pairs[aggs.pair[a]!]!;
-      const key = { day: aggs.day[a]!, ch: this.channels.names[aggs.ch[a]!]!, flow: this.flows.names[aggs.flow[a]!]!, field, value };
-      store.addUsage(key, { visits: aggs.visits[a]!, sessions: aggs.sessions[a]!, content: aggs.content[a]! }, aggs.sketch(a));
-      rows++;
-      const nodes = aggs.nodes[a];
-      if (!nodes) continue;
-      for (const [node, visits] of nodes) {
-        store.addContent(key, this.nodes.names[node]!, visits);
+      return { day: aggs.day[a]!, ch: this.channels.names[aggs.ch[a]!]!, flow: this.flows.names[aggs.flow[a]!]!, field, value };
+    };
+    let rows = 0;
+    for (let j = 0; j < order.length; ) {
+      // One (day, channel, flow) at a time: its usage rows, then its content rows by node, field and value.
+      const t = tripleOf(order[j]!);
+      let end = j;
+      while (end < order.length && tripleOf(order[end]!) === t) end++;
+      const content: [number, number, number, number][] = []; // sort key, agg, node, visits
+      for (let x = j; x < end; x++) {
+        const a = order[x]!;
+        store.addUsage(keyOf(a), { visits: aggs.visits[a]!, sessions: aggs.sessions[a]!, content: aggs.content[a]! }, aggs.sketch(a));
         rows++;
+        const nodes = aggs.nodes[a];
+        if (nodes) for (const [node, visits] of nodes) content.push([nodeRank[node]! * 2 ** 21 + pairRank[aggs.pair[a]!]!, a, node, visits]);
       }
+      content.sort((p, q) => p[0] - q[0]);
+      for (const [, a, node, visits] of content) store.addContent(keyOf(a), this.nodes.names[node]!, visits);
+      rows += content.length;
+      j = end;
     }
+    store.flush();
     return rows;
   }
+}
+
+/** Each name's position in sorted order (by code unit), indexed by its code. */
+function ranks(names: readonly string[]): Int32Array {
+  const r = new Int32Array(names.length);
+  [...names.keys()].sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0)).forEach((code, i) => (r[code] = i));
+  return r;
+}
+
+/** 0..n-1 ordered by a numeric key. */
+function sortedBy(n: number, key: (i: number) => number): number[] {
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = key(i);
+  return [...keys.keys()].sort((a, b) => keys[a]! - keys[b]!);
 }
 
 /**

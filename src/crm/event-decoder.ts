@@ -18,7 +18,14 @@ export const TYPE_NAMES = ['', 'session_start', 'menu', 'content', 'input_invali
 export const CHANNELS = ['', 'ussd', 'ivr'];
 
 
-export const DICTS = ['nodes', 'flows'] as const;
+export const DICTS = ['nodes', 'flows', 'words'] as const;
+
+/** Detail flags: the end's caller hung up (a dialect named) / the billing event is flagged. */
+export const D_MARK = 1;
+/** Detail flags: not decoded here (not an object, an unusual field type): the consumer parses `details`. */
+export const D_RAW = 2;
+/** Detail flags: no detail at all. */
+export const D_NONE = 4;
 export type DictName = (typeof DICTS)[number];
 
 /** One page of events, column by column; -1 (or NaN) where a field does not apply. */
@@ -36,9 +43,16 @@ export interface EventBatch {
   node: Int32Array;
   flow: Int32Array;
   /**
-   * The JSON detail of each session_end and billing row, in row order. Parsed by the consumer: that
-   * balances the work between the reading thread and the classifying one.
+   * Per session_end and billing row, in row order, its JSON detail decoded here (in the reading thread,
+   * which waits on the classifying one): a word code (the end's reason, the billing event; -1 none),
+   * the service and subscription word codes (billing; -1 none), a number (the end's depth, the charged
+   * amount; NaN none) and D_* flags. A D_RAW row's text is in `details` (null for the others).
    */
+  dCode: Int32Array;
+  dService: Int32Array;
+  dSubscription: Int32Array;
+  dNum: Float64Array;
+  dFlags: Uint8Array;
   details: (string | null)[];
   /** Strings of the codes first used in this batch, per dictionary, in code order. */
   added: Record<DictName, string[]>;
@@ -46,8 +60,8 @@ export interface EventBatch {
 
 /** Decodes pages of the log into batches; keeps the dictionaries and which sessions are open. */
 export class EventDecoder {
-  private readonly codes: Record<DictName, Map<string, number>> = { nodes: new Map(), flows: new Map() };
-  private added: Record<DictName, string[]> = { nodes: [], flows: [] };
+  private readonly codes: Record<DictName, Map<string, number>> = { nodes: new Map(), flows: new Map(), words: new Map() };
+  private added: Record<DictName, string[]> = { nodes: [], flows: [], words: [] };
   private readonly sessions = new Map<string, number>();
   private nextSession: number;
   private readonly pages: EventPageStore;
@@ -85,10 +99,16 @@ export class EventDecoder {
       ses: new Int32Array(n),
       node: new Int32Array(n),
       flow: new Int32Array(n),
+      dCode: new Int32Array(n),
+      dService: new Int32Array(n),
+      dSubscription: new Int32Array(n),
+      dNum: new Float64Array(n),
+      dFlags: new Uint8Array(n),
       details: [],
       added: this.added,
     };
     let i = 0;
+    let dn = 0;
     for (const r of rows) {
       const type = r[4];
       // Our own events are never later than now; one that is belongs to a later pass (a replay with --now).
@@ -111,12 +131,56 @@ export class EventDecoder {
         b.ses[i] = s;
         if (type === T.end) this.sessions.delete(sid);
       }
-      if (type === T.end || type === T.billing) b.details.push(r[8]);
+      if (type === T.end || type === T.billing) this.detail(b, dn++, type, r[8]);
       i++;
     }
     b.n = i;
-    this.added = { nodes: [], flows: [] };
+    this.added = { nodes: [], flows: [], words: [] };
     return b;
+  }
+
+  /** The word code of a text field, -1 when it is not text. */
+  private word(v: unknown): number {
+    return typeof v === 'string' ? this.code('words', v) : -1;
+  }
+
+  /** Decodes detail row `k` (a session end's or a billing event's JSON) into the batch's detail columns. */
+  private detail(b: EventBatch, k: number, type: number, text: string | null): void {
+    b.dCode[k] = -1;
+    b.dService[k] = -1;
+    b.dSubscription[k] = -1;
+    b.dNum[k] = NaN;
+    b.dFlags[k] = 0;
+    b.details.push(null);
+    if (!text) {
+      b.dFlags[k] = D_NONE;
+      return;
+    }
+    let d: unknown;
+    try {
+      d = JSON.parse(text);
+    } catch {
+      d = undefined;
+    }
+    const o = d as Record<string, unknown>;
+    if (type === T.end) {
+      // The reason as the classifier takes it: a text, or none (absent or null) for 'completed'.
+      if (typeof d === 'object' && d !== null && (o.reason === undefined || o.reason === null || typeof o.reason === 'string')) {
+        b.dCode[k] = this.word(o.reason);
+        if (typeof o.depth === 'number') b.dNum[k] = o.depth;
+        if (typeof o.dialect === 'string') b.dFlags[k] = D_MARK;
+        return;
+      }
+    } else if (typeof d === 'object' && d !== null) {
+      b.dCode[k] = this.word(o.event);
+      b.dService[k] = this.word(o.serviceId);
+      b.dSubscription[k] = this.word(o.subscriptionId);
+      if (typeof o.amount === 'number') b.dNum[k] = o.amount;
+      if (o.flag) b.dFlags[k] = D_MARK;
+      return;
+    }
+    b.dFlags[k] = D_RAW;
+    b.details[k] = text;
   }
 
   /** Sessions still open after everything read so far: their ids and codes. */
@@ -125,7 +189,50 @@ export class EventDecoder {
   }
 }
 
+/** A session end as the classifier reads it: the reason (none: 'completed'), the depth, whether the caller hung up. */
+export function endDetail(b: EventBatch, k: number, words: readonly string[]): { reason: string; depth: number | null; hangup: boolean } {
+  if (b.dFlags[k]! & D_RAW) {
+    const d = JSON.parse(b.details[k]!) as { reason?: string; depth?: number; dialect?: unknown };
+    return { reason: d.reason ?? 'completed', depth: typeof d.depth === 'number' ? d.depth : null, hangup: typeof d.dialect === 'string' };
+  }
+  const code = b.dCode[k]!;
+  const depth = b.dNum[k]!;
+  // A voice platform's final callback names its dialect: the caller hung up.
+  return { reason: code >= 0 ? words[code]! : 'completed', depth: Number.isNaN(depth) ? null : depth, hangup: (b.dFlags[k]! & D_MARK) !== 0 };
+}
+
+/** A billing event's fields: texts as given (null when not text), the amount when a number. */
+export interface BillingDetail {
+  subscriptionId: string | null;
+  event: string;
+  serviceId: string | null;
+  flag: boolean;
+  amount: number | null;
+}
+
+/** A billing event's fields, or null for one without a detail. */
+export function billingDetail(b: EventBatch, k: number, words: readonly string[]): BillingDetail | null {
+  const flags = b.dFlags[k]!;
+  if (flags & D_NONE) return null;
+  if (flags & D_RAW) {
+    const d = JSON.parse(b.details[k]!) as Record<string, unknown>;
+    return { subscriptionId: text(d.subscriptionId), event: text(d.event) ?? '', serviceId: text(d.serviceId), flag: Boolean(d.flag), amount: typeof d.amount === 'number' ? d.amount : null };
+  }
+  const amount = b.dNum[k]!;
+  return { subscriptionId: wordOf(words, b.dSubscription[k]!), event: wordOf(words, b.dCode[k]!) ?? '', serviceId: wordOf(words, b.dService[k]!), flag: (flags & D_MARK) !== 0, amount: Number.isNaN(amount) ? null : amount };
+}
+
+/** A raw detail field as text, or null when it is not. */
+function text(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** A decoded word (code -1: none). */
+function wordOf(words: readonly string[], code: number): string | null {
+  return code >= 0 ? words[code]! : null;
+}
+
 /** The buffers of a batch, to transfer (not copy) it to another thread. */
 export function batchBuffers(b: EventBatch): ArrayBuffer[] {
-  return [b.at, b.sub, b.type, b.ch, b.ses, b.node, b.flow].map((a) => a.buffer as ArrayBuffer);
+  return [b.at, b.sub, b.type, b.ch, b.ses, b.node, b.flow, b.dCode, b.dService, b.dSubscription, b.dNum, b.dFlags].map((a) => a.buffer as ArrayBuffer);
 }

@@ -5,8 +5,11 @@ import { EventDecoder, type EventBatch } from './event-decoder';
 
 /** Ids per page. Small pages keep each batch young for the garbage collector and the pipeline full. */
 export const PAGE = 8192;
-/** Pages the worker may decode ahead of the consumer. */
-export const AHEAD = 4;
+/**
+ * Pages the worker may decode ahead of the consumer (~0.4 MB each). Enough that it keeps decoding while
+ * the pass thread loads every subscriber at the start of a large pass, instead of stopping after a few.
+ */
+export const AHEAD = 32;
 /** Below this many events a worker costs more to start than it saves. */
 export const PARALLEL_MIN = 200_000;
 

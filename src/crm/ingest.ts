@@ -7,7 +7,7 @@ import { COHORTS } from './discovery-rollup';
 import { EpisodeTracker, type EpisodeOutcome } from './episodes';
 import type { BestChannelTracker } from './best-channel/best-channel-tracker';
 import type { Days } from './days';
-import { CHANNELS, T, TYPE_NAMES, type EventBatch } from './event-decoder';
+import { billingDetail, CHANNELS, endDetail, T, TYPE_NAMES, type BillingDetail, type EventBatch } from './event-decoder';
 import type { FlowIndex } from './flow-index';
 import { batchSource } from './ingest-reader';
 import { IngestStore } from './ingest-store';
@@ -71,11 +71,15 @@ export class Ingest {
   // The decoder's dictionaries, grown as batches bring new strings.
   private readonly nodes: string[] = [];
   private readonly flowIds: string[] = [];
+  private readonly words: string[] = [];
   private readonly interned = new Map<string, string>();
   /** Episodes of sessions, and how many sessions each subscriber has open (an open one may still join). */
   readonly episodes: EpisodeTracker;
   private readonly openBySub = new Map<number, number>();
   private readonly heardMs: number;
+  // Settings read per session, kept as plain numbers.
+  private readonly firstSessions: number;
+  private readonly stuckWindowMs: number;
   /** The latest session start (or keyword answer) read: no later session can start before it. */
   private latestStart = -Infinity;
   private sweptAt = -Infinity;
@@ -110,6 +114,8 @@ export class Ingest {
     };
     const crm = d.config.crm;
     this.heardMs = crm.ivrContentHeardSeconds * 1000;
+    this.firstSessions = crm.onboarding.firstSessions;
+    this.stuckWindowMs = crm.stuck.windowDays * 86_400_000;
     this.episodes = new EpisodeTracker(crm.episodeGapMinutes * MINUTE, (e) => this.episodeDone(e));
     // The typed profile schema, when configured, names the fields worth a breakdown; otherwise any field.
     const fields = (d.config as { profile?: { fields?: Record<string, unknown> } }).profile?.fields;
@@ -160,6 +166,7 @@ export class Ingest {
   private learn(b: EventBatch): void {
     this.nodes.push(...b.added.nodes);
     this.flowIds.push(...b.added.flows);
+    for (const w of b.added.words) this.words.push(w);
     this.detailRow = 0;
   }
 
@@ -186,7 +193,7 @@ export class Ingest {
 
   private apply(b: EventBatch, i: number, res: IngestResult): void {
     const type = b.type[i]!;
-    const detail = type === T.end || type === T.billing ? b.details[this.detailRow++]! : null;
+    const dr = type === T.end || type === T.billing ? this.detailRow++ : -1;
     const sub = b.sub[i]!;
     if (!this.ensure(sub)) return; // an event of a subscriber that no longer exists
     const at = b.at[i]!;
@@ -216,9 +223,8 @@ export class Ingest {
         return;
       }
       if (type === T.end) {
-        const d = detail ? (JSON.parse(detail) as { reason?: string; depth?: number; dialect?: unknown }) : {};
-        // A voice platform's final callback names its dialect: the caller hung up.
-        const end = { at, reason: d.reason ?? 'completed', node, depth: typeof d.depth === 'number' ? d.depth : null, hangup: typeof d.dialect === 'string', heardMs: this.heardMs };
+        const d = endDetail(b, dr, this.words);
+        const end = { at, reason: d.reason, node, depth: d.depth, hangup: d.hangup, heardMs: this.heardMs };
         const o = finishSession(acc, end, this.d.config.crm.stuck, this.d.flows, this.sink);
         this.open.delete(ses);
         this.opened(sub, -1);
@@ -273,9 +279,11 @@ export class Ingest {
       case T.callAnswered:
         this.channels?.callAnswered(sub, at);
         return;
-      case T.billing:
-        if (detail) this.billing(sub, at, JSON.parse(detail) as Record<string, unknown>, res);
+      case T.billing: {
+        const d = billingDetail(b, dr, this.words);
+        if (d) this.billing(sub, at, d, res);
         return;
+      }
       default:
         return;
     }
@@ -300,10 +308,10 @@ export class Ingest {
     if (outcome && this.outcomes.has(sub)) this.outcomes.reachedContent(sub, at);
   }
 
-  private billing(sub: number, at: number, d: Record<string, unknown>, res: IngestResult): void {
-    if (typeof d.subscriptionId === 'string') res.subscriptions.add(d.subscriptionId);
-    const event = typeof d.event === 'string' ? d.event : '';
-    if (typeof d.serviceId !== 'string' || d.flag) return;
+  private billing(sub: number, at: number, d: BillingDetail, res: IngestResult): void {
+    if (d.subscriptionId !== null) res.subscriptions.add(d.subscriptionId);
+    const event = d.event;
+    if (d.serviceId === null || d.flag) return;
     const serviceId = this.intern(d.serviceId);
     const ok = CHARGE_OK.has(event);
     if (event === 'subscribed') {
@@ -311,7 +319,7 @@ export class Ingest {
       if (prev === undefined || at < prev) res.subscribed.set(sub, at);
     }
     if (!ok && event !== 'renewal_failed') return;
-    const amountMinor = typeof d.amount === 'number' ? Math.round(d.amount * 100) : 0;
+    const amountMinor = d.amount !== null ? Math.round(d.amount * 100) : 0;
     // A ring of recent attempts per paying subscriber; detectors read the window they need from it.
     this.store.charges.add(sub, [at, serviceId, event === 'renewed' ? 1 : ok ? 2 : 0, amountMinor] as ChargeEntry);
     this.store.touch(sub);
@@ -335,12 +343,12 @@ export class Ingest {
       s.firstContent[sub] = o.content ? 1 : 0;
       res.firstSessions.set(sub, o.start);
     }
-    if (o.stuck && s.sessions[sub]! <= this.d.config.crm.onboarding.firstSessions) res.earlyStuckSubs.add(sub);
+    if (o.stuck && s.sessions[sub]! <= this.firstSessions) res.earlyStuckSubs.add(sub);
     const last = s.lastSessionAt[sub]!;
     if (Number.isNaN(last) || o.start > last) s.lastSessionAt[sub] = o.start;
     if (o.stuck) {
       s.stuck[sub]! += 1;
-      const windowStart = o.end - this.d.config.crm.stuck.windowDays * 86_400_000;
+      const windowStart = o.end - this.stuckWindowMs;
       const list = (s.stuckRecent.get(sub) ?? []).filter((e) => e[0] >= windowStart);
       list.push([o.end, o.ch, o.flow, o.sought]);
       s.stuckRecent.set(sub, list);
@@ -392,3 +400,4 @@ export class Ingest {
     return this.db.saveOpenSessions(rows);
   }
 }
+

@@ -55,6 +55,8 @@ export class Rollups {
   private readonly nodeCodes = new Map<string, Map<string, number>>(); // flow -> node -> code
   private nodeCount = 0;
   private readonly flows = new Codes();
+  /** Profile dimension values (their strings are shared, so no key is built per session). */
+  private readonly dimValues = new Codes();
   private readonly nodeAgg = new Map<number, NodeAgg>();
   private readonly sessionAgg = new Map<number, SessionAgg>();
   private readonly usageAgg = new Map<number, UsageAgg>();
@@ -133,7 +135,7 @@ export class Rollups {
     }
     for (let d = 0; d < DIMS.length; d++) {
       const value = dimValues[d]!;
-      const ukey = (skey * 4 + d) * 100_000 + this.flows.of(`v:${value}`);
+      const ukey = (skey * 4 + d) * 100_000 + this.dimValues.of(value);
       let u = this.usageAgg.get(ukey);
       if (!u) {
         u = { day: startDay, ch: o.ch, flow: o.flow, dim: DIMS[d]!, value, sessions: 0, content: 0, stuck: 0, hll: hllNew() };
@@ -161,25 +163,29 @@ export class Rollups {
   }
 
   /**
-   * Counts the pending episodes and visits under their subscribers' profile values: one read and one
-   * parse of each subscriber's profile, in ascending id chunks, for both profile rollups.
+   * Counts the pending episodes, visits and advice serves under their subscribers' profile values: one
+   * read and one parse of each subscriber's profile, in ascending id chunks, for all three profile rollups.
    */
   private byProfile(db: Db): void {
-    const a = this.discovery.begin();
-    const b = this.demography.begin();
+    const lists = [this.discovery.begin(), this.demography.begin(), this.context.begin()];
+    const at = lists.map(() => 0);
     const chunk = new ProfileChunks(new ProfileStore(db));
-    for (let i = 0, j = 0; i < a.length || j < b.length; ) {
+    for (;;) {
       const ids: number[] = [];
-      while (ids.length < PROFILE_CHUNK && (i < a.length || j < b.length)) {
-        const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-        if (a[i] === next) i++;
-        if (b[j] === next) j++;
+      while (ids.length < PROFILE_CHUNK) {
+        // The smallest subscriber not yet taken across the lists (each ascending and distinct).
+        let next = Infinity;
+        for (let k = 0; k < lists.length; k++) if (at[k]! < lists[k]!.length && lists[k]![at[k]!]! < next) next = lists[k]![at[k]!]!;
+        if (next === Infinity) break;
+        for (let k = 0; k < lists.length; k++) if (lists[k]![at[k]!] === next) at[k]!++;
         ids.push(next);
       }
+      if (ids.length === 0) return;
       chunk.load(ids);
       const last = ids[ids.length - 1]!;
       this.discovery.take(chunk, last);
       this.demography.take(chunk, last);
+      this.context.take(chunk, last);
     }
   }
 }
