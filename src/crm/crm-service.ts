@@ -247,7 +247,7 @@ export class CrmService {
     t = performance.now();
     const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
     const rows = touchedSubscriptions(ctx);
-    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
+    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx, rows), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
     phase('detect', t);
 
     t = performance.now();

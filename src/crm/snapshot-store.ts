@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { BatchInsert } from '../db/batch-insert';
 import type { Db } from '../db/client';
 import { crmRiskRankings, crmSnapshots, crmSubscribers, subscribers, subscriptions } from '../db/schema';
 import { name, prepare, type Prepared } from '../db/statement';
@@ -27,8 +28,8 @@ export type LiveSubscription = [
   Activity['lastContentAt'],
   string | null,
 ];
-/** Subscribers grouped by profile dimensions: [region, crop, language, operator, count]. */
-export type DimensionGroup = [Subscriber['region'], Subscriber['crop'], Subscriber['language'], Subscriber['operator'], number];
+/** A subscriber's profile as stored (JSON text) and their profile dimensions: [profile, region, crop, language, operator]. */
+export type ProfileRow = [string | null, Subscriber['region'], Subscriber['crop'], Subscriber['language'], Subscriber['operator']];
 /** One row of a risk ranking. */
 export type RiskRankingRow = Required<typeof crmRiskRankings.$inferInsert>;
 
@@ -53,16 +54,16 @@ const RANKING_COLUMNS = [
 
 /** The daily snapshot's reads of the subscriber base and its writes (crm_snapshots, crm_risk_rankings). */
 export class SnapshotStore {
-  private readonly profiles: Prepared<[string | null]>;
+  private readonly profiles: Prepared<ProfileRow>;
   private readonly live: Prepared<LiveSubscription>;
   private readonly freeUsers: Prepared<{ n: number }, { since: number }>;
   private readonly put: Prepared<never, { kind: string; day: number; data: string; at: number }>;
-  private readonly dims: Prepared<DimensionGroup>;
   private readonly clearRankings: Prepared<never>;
-  private readonly addRanking: Prepared<never, RiskRankingRow>;
+  private readonly addRankings: BatchInsert;
 
   constructor(db: Db) {
-    this.profiles = prepare(db, sql`SELECT ${subscribers.profile} FROM ${subscribers}`);
+    const u = subscribers;
+    this.profiles = prepare(db, sql`SELECT ${u.profile}, ${u.region}, ${u.crop}, ${u.language}, ${u.operator} FROM ${u}`);
     this.profiles.statement.raw();
     const s = subscriptions;
     const c = crmSubscribers;
@@ -85,26 +86,21 @@ export class SnapshotStore {
       db,
       sql`INSERT OR REPLACE INTO ${t} (${name(t.kind)}, ${name(t.day)}, ${name(t.data)}, ${name(t.at)}) VALUES (${p('kind')}, ${p('day')}, ${p('data')}, ${p('at')})`,
     );
-    const u = subscribers;
-    this.dims = prepare(db, sql`SELECT ${u.region}, ${u.crop}, ${u.language}, ${u.operator}, count(*) FROM ${u} GROUP BY 1, 2, 3, 4`);
-    this.dims.statement.raw();
     const r = crmRiskRankings;
     this.clearRankings = prepare(db, sql`DELETE FROM ${r}`);
-    this.addRanking = prepare(
+    this.addRankings = new BatchInsert(
       db,
       sql`INSERT OR REPLACE INTO ${r} (${sql.join(
         RANKING_COLUMNS.map((k) => name(r[k])),
         sql`, `,
-      )}) VALUES (${sql.join(
-        RANKING_COLUMNS.map((k) => p(k)),
-        sql`, `,
-      )})`,
+      )}) VALUES`,
+      RANKING_COLUMNS.length,
     );
   }
 
-  /** Every subscriber's profile JSON as stored, one at a time. */
-  *allProfiles(): Generator<string | null> {
-    for (const [p] of this.profiles.iterate()) yield p;
+  /** Every subscriber's profile JSON and dimensions, one at a time. */
+  allProfiles(): IterableIterator<ProfileRow> {
+    return this.profiles.iterate();
   }
 
   /** The live subscriptions (active, grace, suspended) with their subscribers' activity, one at a time. */
@@ -122,14 +118,10 @@ export class SnapshotStore {
     this.put.run({ kind, day, data: JSON.stringify(data), at });
   }
 
-  /** Subscribers counted per (region, crop, language, operator). */
-  dimensionGroups(): DimensionGroup[] {
-    return this.dims.all();
-  }
-
   /** Replaces both risk rankings with `rows`. */
   replaceRiskRankings(rows: Iterable<RiskRankingRow>): void {
     this.clearRankings.run();
-    for (const row of rows) this.addRanking.run(row);
+    for (const row of rows) this.addRankings.add(RANKING_COLUMNS.map((k) => row[k]));
+    this.addRankings.flush();
   }
 }
