@@ -31,7 +31,7 @@ import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
 import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
-import { takePackageFitSnapshot } from './package-fit';
+import { PackageFitCollector } from './package-fit';
 import { PassStore } from './pass-store';
 import { Rollups } from './rollups';
 import { Scoring } from './scoring';
@@ -179,9 +179,10 @@ export class CrmService {
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
         const tiers = new TierCollector(this.days);
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a)));
+        const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
+        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit));
         summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
-        tx(this.d.db, () => takePackageFitSnapshot({ db: this.d.db, config: this.d.config, days: this.days }, now));
+        tx(this.d.db, () => packageFit.save(this.d.db));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);

@@ -10,11 +10,11 @@ type Activity = typeof crmSubscribers.$inferSelect;
 type Subscriber = typeof subscribers.$inferSelect;
 
 /**
- * A live subscription with its subscriber's activity (null without any), as raw columns: [subscriber id,
- * service id, state, renewals, subscribed at, consecutive failures, last charged at, first day, last day,
- * active days, last content at, recent charges as JSON text].
+ * A subscription that started (live or ended) with its subscriber's activity (null without any), as raw
+ * columns: [subscriber id, service id, state, renewals, subscribed at, consecutive failures, last charged
+ * at, state entered at, first day, last day, active days, last content at, recent charges as JSON text].
  */
-export type LiveSubscription = [
+export type SubscriptionRun = [
   Subscription['subscriberId'],
   Subscription['serviceId'],
   Subscription['state'],
@@ -22,12 +22,15 @@ export type LiveSubscription = [
   Subscription['subscribedAt'],
   Subscription['consecutiveFailures'],
   Subscription['lastChargedAt'],
+  Subscription['stateEnteredAt'],
   Activity['firstDay'],
   Activity['lastDay'],
   Activity['activeDays'] | null,
   Activity['lastContentAt'],
   string | null,
 ];
+/** The states of a live subscription. */
+export const LIVE_STATES: ReadonlySet<string> = new Set(['active', 'grace', 'suspended']);
 /** A subscriber's profile as stored (JSON text) and their profile dimensions: [profile, region, crop, language, operator]. */
 export type ProfileRow = [string | null, Subscriber['region'], Subscriber['crop'], Subscriber['language'], Subscriber['operator']];
 /** One row of a risk ranking. */
@@ -55,7 +58,7 @@ const RANKING_COLUMNS = [
 /** The daily snapshot's reads of the subscriber base and its writes (crm_snapshots, crm_risk_rankings). */
 export class SnapshotStore {
   private readonly profiles: Prepared<ProfileRow>;
-  private readonly live: Prepared<LiveSubscription>;
+  private readonly runs: Prepared<SubscriptionRun>;
   private readonly freeUsers: Prepared<{ n: number }, { since: number }>;
   private readonly put: Prepared<never, { kind: string; day: number; data: string; at: number }>;
   private readonly clearRankings: Prepared<never>;
@@ -68,14 +71,17 @@ export class SnapshotStore {
     const s = subscriptions;
     const c = crmSubscribers;
     const live = sql`${s.state} IN ('active', 'grace', 'suspended')`;
-    this.live = prepare(
+    // Live and ended runs in one scan, for the risk snapshot and the package-fit life tables both. The
+    // (state, next renewal) index gives the rows state by state, so the live ones come in the order a scan
+    // of the live states alone gave (the rankings break ties by it).
+    this.runs = prepare(
       db,
-      sql`SELECT ${s.subscriberId}, ${s.serviceId}, ${s.state}, ${s.renewals}, ${s.subscribedAt}, ${s.consecutiveFailures}, ${s.lastChargedAt},
+      sql`SELECT ${s.subscriberId}, ${s.serviceId}, ${s.state}, ${s.renewals}, ${s.subscribedAt}, ${s.consecutiveFailures}, ${s.lastChargedAt}, ${s.stateEnteredAt},
          ${c.firstDay}, ${c.lastDay}, ${c.activeDays}, ${c.lastContentAt}, ${c.chargesRecent}
        FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.subscriberId}
-       WHERE ${live}`,
+       WHERE ${s.state} IN ('active', 'grace', 'suspended', 'cancelled', 'expired')`,
     );
-    this.live.statement.raw();
+    this.runs.statement.raw();
     this.freeUsers = prepare(
       db,
       sql`SELECT count(*) AS n FROM ${c} WHERE ${c.lastContentAt} >= ${p('since')}
@@ -103,9 +109,9 @@ export class SnapshotStore {
     return this.profiles.iterate();
   }
 
-  /** The live subscriptions (active, grace, suspended) with their subscribers' activity, one at a time. */
-  liveSubscriptions(): IterableIterator<LiveSubscription> {
-    return this.live.iterate();
+  /** The subscriptions live (active, grace, suspended) or ended (cancelled, expired) with their subscribers' activity, one at a time. */
+  subscriptionRuns(): IterableIterator<SubscriptionRun> {
+    return this.runs.iterate();
   }
 
   /** Subscribers who read content since `since` without a live subscription. */

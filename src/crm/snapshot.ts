@@ -1,13 +1,14 @@
 import { DAY } from '../lib/clock';
 import { NOT_SET_VALUE } from './demography-rollup';
 import { profileValues } from './discovery-rollup';
-import { SnapshotStore, type RiskRankingRow } from './snapshot-store';
+import type { PackageFitCollector } from './package-fit';
+import { LIVE_STATES, SnapshotStore, type RiskRankingRow } from './snapshot-store';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
  * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
  * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
- * One scan of the live subscriptions.
+ * One scan of the subscriptions (the ended ones only feed `packageFit`).
  */
 export function takeSnapshot(
   scoring: Scoring,
@@ -15,13 +16,15 @@ export function takeSnapshot(
   now: number,
   /** Sees every live subscription's residual value (the value tiers are ranked from, without a second scan). */
   visit?: (subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null) => void,
+  /** Gathers every subscription run that started, live or ended, for the package-fit life tables (the same scan). */
+  packageFit?: PackageFitCollector,
 ): { subscriptions: number; ms: number } {
   const t0 = performance.now();
   const services = scoring.services;
   const store = new SnapshotStore(d.db);
   const today = d.days.of(now);
   const cfg = d.config.crm;
-  const it = store.liveSubscriptions();
+  const it = store.subscriptionRuns();
   const lapseTop = new TopK(cfg.scores.riskTop);
   const disengagementTop = new TopK(cfg.scores.riskTop);
   const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
@@ -32,22 +35,25 @@ export function takeSnapshot(
   const byState: Record<string, Sum> = {};
   let n = 0;
   for (const r of it) {
-    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent, charges] = r;
+    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, enteredAt, firstDay, lastDay, activeDays, lastContent, charges] = r;
+    if (subscribedAt !== null) packageFit?.add(serviceId, state, subscribedAt, enteredAt, firstDay, lastDay, activeDays);
+    if (!LIVE_STATES.has(state)) continue;
     const service = services.get(serviceId);
     if (!service) continue;
     n++;
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
     const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
     visit?.(sub, sc.residualValue, subscribedAt, firstDay);
-    const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc };
+    // Built only for a subscription a ranking keeps (of a million, ten thousand each).
+    let item: RiskItem | undefined;
     // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
     // the service is not a lapse or disengagement case however much their subscription is worth.
     if (sc.lapse.risk >= cfg.scores.atRiskFrom) {
-      lapseTop.push(sc.lapse.valueAtRisk, item);
+      if (lapseTop.keeps(sc.lapse.valueAtRisk)) lapseTop.push(sc.lapse.valueAtRisk, (item ??= { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc }));
       atRisk.lapse++;
     }
     if (sc.disengagement.risk !== null && sc.disengagement.risk >= cfg.scores.atRiskFrom) {
-      disengagementTop.push(sc.disengagement.valueAtRisk!, item);
+      if (disengagementTop.keeps(sc.disengagement.valueAtRisk!)) disengagementTop.push(sc.disengagement.valueAtRisk!, (item ??= { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc }));
       atRisk.disengagement++;
     }
     if (sc.disengagement.risk === null) atRisk.notYetJudged++;
@@ -243,6 +249,11 @@ class TopK {
   private readonly keys: number[] = [];
   private readonly vals: RiskItem[] = [];
   constructor(private readonly k: number) {}
+
+  /** Whether an item of this key would be kept (push does nothing otherwise). */
+  keeps(key: number): boolean {
+    return this.keys.length < this.k || key > this.keys[0]!;
+  }
 
   push(key: number, val: RiskItem): void {
     if (this.keys.length < this.k) {
