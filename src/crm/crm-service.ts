@@ -29,9 +29,9 @@ import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
-import { Onboarding } from './onboarding/onboarding';
+import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
-import { takePackageFitSnapshot } from './package-fit';
+import { PackageFitCollector } from './package-fit';
 import { PassStore } from './pass-store';
 import { Rollups } from './rollups';
 import { Scoring } from './scoring';
@@ -179,9 +179,10 @@ export class CrmService {
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
         const tiers = new TierCollector(this.days);
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a)));
+        const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
+        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit));
         summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
-        tx(this.d.db, () => takePackageFitSnapshot({ db: this.d.db, config: this.d.config, days: this.days }, now));
+        tx(this.d.db, () => packageFit.save(this.d.db));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);
@@ -246,8 +247,7 @@ export class CrmService {
 
     t = performance.now();
     const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
-    const rows = touchedSubscriptions(ctx);
-    const drafts: FindingDraft[] = [...detectStuck(ctx), ...detectPassive(ctx), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
+    const drafts = this.detect(ctx, onboarding);
     phase('detect', t);
 
     t = performance.now();
@@ -264,6 +264,8 @@ export class CrmService {
           store.touch(dr.subscriberId);
         }
       }
+      // Stored: freed before the flushes below, where the pass's memory peaks.
+      drafts.length = 0;
       const periods = new Map(this.d.config.services.map((s) => [s.id, s.period]));
       const keepCharges = (serviceId: string) => now - chargeHorizonDays(cfg, periods.get(serviceId) ?? 'monthly') * DAY;
       const histories = store.flush(now, { stuck: now - cfg.stuck.windowDays * DAY, charges: keepCharges });
@@ -277,6 +279,12 @@ export class CrmService {
       this.state.set('cursor', delta.toId, now);
     });
     phase('write', t);
+  }
+
+  /** The detectors' findings. The subscription rows they read die on return, before the write phase. */
+  private detect(ctx: DetectorContext, onboarding: OnboardingTracker): FindingDraft[] {
+    const rows = touchedSubscriptions(ctx);
+    return [...detectStuck(ctx), ...detectPassive(ctx, rows), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
   }
 
   private phaseCpu = process.cpuUsage();

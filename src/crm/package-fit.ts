@@ -38,33 +38,48 @@ export function usagePattern(cfg: Config['crm']['packageFit'], endDay: number, f
 /**
  * The daily package-fit snapshot: every subscription run that ever started, grouped by its subscriber's
  * usage pattern and its service's period, as life tables (ended and still-live lifetimes in days), so
- * the report estimates survival (Kaplan-Meier) from a few hundred numbers. One scan of the subscriptions.
+ * the report estimates survival (Kaplan-Meier) from a few hundred numbers. Fed by the daily risk
+ * snapshot's scan of the subscriptions (src/crm/snapshot.ts), then saved.
  */
-export function takePackageFitSnapshot(d: { db: Db; config: Config; days: Days }, now: number): { subscriptions: number } {
-  const store = new PackageFitStore(d.db);
-  const periods = new Map(d.config.services.map((s) => [s.id, s.period]));
-  const cfg = d.config.crm.packageFit;
-  const today = d.days.of(now);
-  const groups = new Map<string, { t: LifeTable; ended: Map<number, number>; censored: Map<number, number> }>();
-  let n = 0;
-  for (const [serviceId, state, subscribedAt, enteredAt, firstDay, lastDay, activeDays] of store.subscriptionLives()) {
-    const period = periods.get(serviceId);
-    if (!period) continue;
+export class PackageFitCollector {
+  private readonly periods: Map<string, Config['services'][number]['period']>;
+  private readonly groups = new Map<string, { t: LifeTable; ended: Map<number, number>; censored: Map<number, number> }>();
+  private readonly today: number;
+  private n = 0;
+
+  constructor(
+    private readonly d: { config: Pick<Config, 'crm' | 'services'>; days: Days },
+    private readonly now: number,
+  ) {
+    this.periods = new Map(d.config.services.map((s) => [s.id, s.period]));
+    this.today = d.days.of(now);
+  }
+
+  /** One subscription run (live, or cancelled or expired) with its subscriber's activity history. */
+  add(serviceId: string, state: string, subscribedAt: number, enteredAt: number | null, firstDay: number | null, lastDay: number | null, activeDays: number | null): void {
+    const period = this.periods.get(serviceId);
+    if (!period) return;
+    const cfg = this.d.config.crm.packageFit;
+    const now = this.now;
     const ended = state === 'cancelled' || state === 'expired';
     const end = ended ? Math.max(subscribedAt, enteredAt ?? subscribedAt) : Math.max(subscribedAt, now);
     const lifetime = Math.floor((end - subscribedAt) / DAY);
-    const pattern = usagePattern(cfg, ended ? d.days.of(end) : today, firstDay, lastDay, activeDays ?? 0);
+    const pattern = usagePattern(cfg, ended ? this.d.days.of(end) : this.today, firstDay, lastDay, activeDays ?? 0);
     const key = `${pattern}/${period}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { t: { pattern, period, subscriptions: 0, ended: [], censored: [] }, ended: new Map(), censored: new Map() }));
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = { t: { pattern, period, subscriptions: 0, ended: [], censored: [] }, ended: new Map(), censored: new Map() }));
     g.t.subscriptions++;
     const capped = Math.min(lifetime, MAX_LIFETIME_DAYS);
     const into = ended && lifetime < MAX_LIFETIME_DAYS ? g.ended : g.censored;
     into.set(capped, (into.get(capped) ?? 0) + 1);
-    n++;
+    this.n++;
   }
-  const pairs = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
-  const tables = [...groups.values()].map((g) => ({ ...g.t, ended: pairs(g.ended), censored: pairs(g.censored) }));
-  store.save(today, { subscriptions: n, tables, definitions: cfg }, now);
-  return { subscriptions: n };
+
+  /** Stores the day's life tables. */
+  save(db: Db): { subscriptions: number } {
+    const pairs = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
+    const tables = [...this.groups.values()].map((g) => ({ ...g.t, ended: pairs(g.ended), censored: pairs(g.censored) }));
+    new PackageFitStore(db).save(this.today, { subscriptions: this.n, tables, definitions: this.d.config.crm.packageFit }, this.now);
+    return { subscriptions: this.n };
+  }
 }

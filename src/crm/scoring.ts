@@ -108,8 +108,13 @@ export class Scoring {
     }
   }
 
+  // A pass asks for the cohort of the same few hundred days hundreds of thousands of times.
+  private readonly cohortByDay = new Map<number, string>();
+
   private cohortOf(day: number): string {
-    return this.d.days.cohort(day, this.d.config.crm.scores.cohort);
+    let c = this.cohortByDay.get(day);
+    if (c === undefined) this.cohortByDay.set(day, (c = this.d.days.cohort(day, this.d.config.crm.scores.cohort)));
+    return c;
   }
 
   private bgbbFor(firstDay: number): PAliveCache | null {

@@ -1,13 +1,14 @@
 import { DAY } from '../lib/clock';
 import { NOT_SET_VALUE } from './demography-rollup';
 import { profileValues } from './discovery-rollup';
-import { SnapshotStore, type RiskRankingRow } from './snapshot-store';
+import type { PackageFitCollector } from './package-fit';
+import { LIVE_STATES, SnapshotStore, type RiskRankingRow } from './snapshot-store';
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
  * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
  * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
- * One scan of the live subscriptions.
+ * One scan of the subscriptions (the ended ones only feed `packageFit`).
  */
 export function takeSnapshot(
   scoring: Scoring,
@@ -15,13 +16,15 @@ export function takeSnapshot(
   now: number,
   /** Sees every live subscription's residual value (the value tiers are ranked from, without a second scan). */
   visit?: (subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null) => void,
+  /** Gathers every subscription run that started, live or ended, for the package-fit life tables (the same scan). */
+  packageFit?: PackageFitCollector,
 ): { subscriptions: number; ms: number } {
   const t0 = performance.now();
   const services = scoring.services;
   const store = new SnapshotStore(d.db);
   const today = d.days.of(now);
   const cfg = d.config.crm;
-  const it = store.liveSubscriptions();
+  const it = store.subscriptionRuns();
   const lapseTop = new TopK(cfg.scores.riskTop);
   const disengagementTop = new TopK(cfg.scores.riskTop);
   const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
@@ -32,22 +35,25 @@ export function takeSnapshot(
   const byState: Record<string, Sum> = {};
   let n = 0;
   for (const r of it) {
-    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, firstDay, lastDay, activeDays, lastContent, charges] = r;
+    const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, enteredAt, firstDay, lastDay, activeDays, lastContent, charges] = r;
+    if (subscribedAt !== null) packageFit?.add(serviceId, state, subscribedAt, enteredAt, firstDay, lastDay, activeDays);
+    if (!LIVE_STATES.has(state)) continue;
     const service = services.get(serviceId);
     if (!service) continue;
     n++;
     const pAlive = scoring.pAlive(firstDay, lastDay, activeDays ?? 0, today);
     const sc = scoring.score({ serviceId, state, renewals, subscribedAt, consecutiveFailures: failures }, pAlive, now)!;
     visit?.(sub, sc.residualValue, subscribedAt, firstDay);
-    const item: RiskItem = { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc };
+    // Built only for a subscription a ranking keeps (of a million, ten thousand each).
+    let item: RiskItem | undefined;
     // Only the subscriptions more at risk than the floor are ranked: someone who renews on time and uses
     // the service is not a lapse or disengagement case however much their subscription is worth.
     if (sc.lapse.risk >= cfg.scores.atRiskFrom) {
-      lapseTop.push(sc.lapse.valueAtRisk, item);
+      if (lapseTop.keeps(sc.lapse.valueAtRisk)) lapseTop.push(sc.lapse.valueAtRisk, (item ??= { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc }));
       atRisk.lapse++;
     }
     if (sc.disengagement.risk !== null && sc.disengagement.risk >= cfg.scores.atRiskFrom) {
-      disengagementTop.push(sc.disengagement.valueAtRisk!, item);
+      if (disengagementTop.keeps(sc.disengagement.valueAtRisk!)) disengagementTop.push(sc.disengagement.valueAtRisk!, (item ??= { sub, serviceId, state, renewals, lastDay, activeDays: activeDays ?? 0, charges, sc }));
       atRisk.disengagement++;
     }
     if (sc.disengagement.risk === null) atRisk.notYetJudged++;
@@ -87,15 +93,9 @@ export function takeSnapshot(
   store.saveSnapshot('risk', today, { subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }, now);
 
   // Registered subscribers per profile value, for the usage report's reach.
-  const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
-  for (const [region, crop, language, operator, count] of store.dimensionGroups()) {
-    for (const [dim, v] of [['region', region], ['crop', crop], ['language', language], ['operator', operator]] as const) {
-      const key = v ?? 'unknown';
-      reach[dim]![key] = (reach[dim]![key] ?? 0) + count;
-    }
-  }
-  store.saveSnapshot('reach', today, reach, now);
-  store.saveSnapshot('profile_reach', today, registeredByProfile(store), now);
+  const registered = registeredByProfile(store);
+  store.saveSnapshot('reach', today, registered.reach, now);
+  store.saveSnapshot('profile_reach', today, registered.byProfile, now);
 
   const rankings = function* (): Generator<RiskRankingRow> {
     for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
@@ -129,11 +129,12 @@ export function takeSnapshot(
 type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
 
 /**
- * Registered subscribers per profile field value (list items one by one, numbers by their whole part,
- * as the demography rollups group them), with '(not set)' for those without the field: the usage report's
- * registered counts, read from here instead of a scan of every profile per request.
+ * Registered subscribers per region, crop, language and operator (`reach`), and per profile field value
+ * (`byProfile`: list items one by one, numbers by their whole part, as the demography rollups group them,
+ * with '(not set)' for those without the field): the usage report's registered counts, read from here
+ * instead of a scan of every profile per request. One scan of the subscribers for both.
  */
-function registeredByProfile(store: SnapshotStore): Record<string, Record<string, number>> {
+function registeredByProfile(store: SnapshotStore): { reach: Record<string, Record<string, number>>; byProfile: Record<string, Record<string, number>> } {
   // One scan in JS instead of json_each in SQL (several times cheaper at a million profiles). Values are
   // taken as SQLite's json_each gives them (true as 1, a nested list or object as its JSON text, null items
   // skipped) and
@@ -147,8 +148,10 @@ function registeredByProfile(store: SnapshotStore): Record<string, Record<string
     m.set(value, (m.get(value) ?? 0) + 1);
   };
   const asSql = (v: unknown): number | string => (typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
-  for (const raw of store.allProfiles()) {
+  const dims = new DimensionCounts();
+  for (const [raw, region, crop, language, operator] of store.allProfiles()) {
     total++;
+    dims.add(region, crop, language, operator);
     let profile: unknown;
     try {
       profile = raw === null ? null : JSON.parse(raw);
@@ -179,7 +182,57 @@ function registeredByProfile(store: SnapshotStore): Record<string, Record<string
     }
   }
   for (const field of [...withField.keys()].sort(byText)) (out[field] ??= {})[NOT_SET_VALUE] = total - withField.get(field)!;
-  return out;
+  return { reach: dims.reach(), byProfile: out };
+}
+
+type Dim = string | null;
+
+/**
+ * Subscribers counted per (region, crop, language, operator), in place of SQL's GROUP BY over the same
+ * scan; `reach` adds the groups up in GROUP BY's order (NULL first, then text by its UTF-8 bytes), so the
+ * stored snapshot, keys in the same order, is what the SQL gave.
+ */
+class DimensionCounts {
+  private readonly groups = new Map<Dim, Map<Dim, Map<Dim, Map<Dim, number>>>>();
+
+  add(region: Dim, crop: Dim, language: Dim, operator: Dim): void {
+    const byCrop = getOr(this.groups, region, () => new Map<Dim, Map<Dim, Map<Dim, number>>>());
+    const byLanguage = getOr(byCrop, crop, () => new Map<Dim, Map<Dim, number>>());
+    const byOperator = getOr(byLanguage, language, () => new Map<Dim, number>());
+    byOperator.set(operator, (byOperator.get(operator) ?? 0) + 1);
+  }
+
+  reach(): Record<string, Record<string, number>> {
+    const rows: [Dim, Dim, Dim, Dim, number][] = [];
+    for (const [region, byCrop] of this.groups) {
+      for (const [crop, byLanguage] of byCrop) {
+        for (const [language, byOperator] of byLanguage) for (const [operator, n] of byOperator) rows.push([region, crop, language, operator, n]);
+      }
+    }
+    rows.sort((a, b) => sqlOrder(a[0], b[0]) || sqlOrder(a[1], b[1]) || sqlOrder(a[2], b[2]) || sqlOrder(a[3], b[3]));
+    const reach: Record<string, Record<string, number>> = { region: {}, crop: {}, language: {}, operator: {} };
+    for (const [region, crop, language, operator, count] of rows) {
+      for (const [dim, v] of [['region', region], ['crop', crop], ['language', language], ['operator', operator]] as const) {
+        const key = v ?? 'unknown';
+        reach[dim]![key] = (reach[dim]![key] ?? 0) + count;
+      }
+    }
+    return reach;
+  }
+}
+
+function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
+
+/** SQLite's ascending order of nullable text under the BINARY collation. */
+function sqlOrder(a: Dim, b: Dim): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
@@ -196,6 +249,11 @@ class TopK {
   private readonly keys: number[] = [];
   private readonly vals: RiskItem[] = [];
   constructor(private readonly k: number) {}
+
+  /** Whether an item of this key would be kept (push does nothing otherwise). */
+  keeps(key: number): boolean {
+    return this.keys.length < this.k || key > this.keys[0]!;
+  }
 
   push(key: number, val: RiskItem): void {
     if (this.keys.length < this.k) {

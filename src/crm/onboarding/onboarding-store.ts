@@ -7,6 +7,8 @@ import { name, prepare, type Prepared } from '../../db/statement';
 const o = crmOnboarding;
 const oc = crmOnboardingContent;
 const p = (k: string) => sql.placeholder(k);
+/** Candidates from which firstSubscriptionsOf scans the subscriptions instead of looking each one up. */
+const FIRST_SUB_SCAN_FROM = 4096;
 
 /** A new subscriber as onboarding records them when found. */
 export type OnboardingRow = {
@@ -31,6 +33,7 @@ export interface ContentReaches {
 /** The onboarding journey's tables: who is new, their arm, their first episode after the welcome, retention; and the shortcut ranking's counts. */
 export class OnboardingStore {
   private readonly firstSub: Prepared<{ at: number | null }, { sub: number }>;
+  private readonly createdAll: Prepared<[number, number]>;
   private readonly ins: Prepared<never, OnboardingRow>;
   private readonly assign: Prepared<never, { sub: number; arm: string; welcomeId: string; at: number }>;
   private readonly waitingStmt: Prepared<{ sub: number; at: number }, { since: number }>;
@@ -42,6 +45,8 @@ export class OnboardingStore {
 
   constructor(db: Db) {
     this.firstSub = prepare(db, sql`SELECT min(${subscriptions.createdAt}) AS at FROM ${subscriptions} WHERE ${subscriptions.subscriberId} = ${p('sub')}`);
+    this.createdAll = prepare(db, sql`SELECT ${subscriptions.subscriberId}, ${subscriptions.createdAt} FROM ${subscriptions}`);
+    this.createdAll.statement.raw();
     this.ins = prepare(
       db,
       sql`INSERT OR IGNORE INTO ${o} (${name(o.subscriberId)}, ${name(o.joinedAt)}, ${name(o.joinDay)}, ${name(o.via)}, ${name(o.region)}, ${name(o.crop)}, ${name(o.findingId)})
@@ -70,6 +75,28 @@ export class OnboardingStore {
   /** When the subscriber's first subscription row was created, or null without one. */
   firstSubscriptionAt(sub: number): number | null {
     return this.firstSub.get({ sub })?.at ?? null;
+  }
+
+  /**
+   * firstSubscriptionAt of many subscribers at once: subscribers without a subscription are absent. Above
+   * a few thousand, one scan of the subscriptions costs less than a lookup each (a full pass has one
+   * candidate per new subscriber).
+   */
+  firstSubscriptionsOf(subs: ReadonlySet<number> | ReadonlyMap<number, unknown>): Map<number, number> {
+    const out = new Map<number, number>();
+    if (subs.size < FIRST_SUB_SCAN_FROM) {
+      for (const sub of subs.keys()) {
+        const at = this.firstSubscriptionAt(sub);
+        if (at !== null) out.set(sub, at);
+      }
+      return out;
+    }
+    for (const [sub, at] of this.createdAll.iterate()) {
+      if (!subs.has(sub)) continue;
+      const prev = out.get(sub);
+      if (prev === undefined || at < prev) out.set(sub, at);
+    }
+    return out;
   }
 
   /** Records a new subscriber (once: a second call for them changes nothing). */

@@ -118,11 +118,12 @@ export class OnboardingTracker {
       const c = cands.get(sub);
       if (at >= since && (!c || at < c.at)) cands.set(sub, { at, via: 'subscription' });
     }
+    const firstSubs = store.firstSubscriptionsOf(cands);
     for (const [sub, c] of cands) {
       let { at: joinedAt, via } = c;
       // Someone who subscribed long ago and only now opens the menu is not new: they joined then.
-      const subAt = store.firstSubscriptionAt(sub);
-      if (subAt !== null && subAt < joinedAt) {
+      const subAt = firstSubs.get(sub);
+      if (subAt !== undefined && subAt < joinedAt) {
         joinedAt = subAt;
         via = 'subscription';
       }
