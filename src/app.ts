@@ -49,8 +49,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // then pay no promise or microtask turn.
   const commits = core.commits;
   app.addHook('onSend', (_req, _reply, _payload, done) => {
-    if (!commits.busy) return done();
-    commits.idle().then(() => done(), done);
+    if (!commits.busy) done();
+    else commits.idle().then(() => done(), done);
   });
 
   // Before any route: it collects each route's schema as it is added.

@@ -1,8 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import { AppError } from '../lib/errors';
 import { ConfigError } from '../lib/errors';
-import { timingSafeEqual } from 'node:crypto';
 
 /** Builds a matcher for the allow-list (single addresses or CIDR ranges, IPv4 or IPv6). */
 export function ipAllowList(entries: string[]): ((ip: string) => boolean) | null {
@@ -36,12 +36,18 @@ export function callbackGuard(opts: { secret: string | null; allowIps: string[] 
   const want = secret ? Buffer.from(secret) : null;
   // A callback hook rather than an async one: every callback passes here, and a promise per request is waste.
   return (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (allowed && !allowed(req.ip)) return done(new AppError(403, 'FORBIDDEN_SOURCE', 'This source address may not call the gateway.'));
+    if (allowed && !allowed(req.ip)) {
+      done(new AppError(403, 'FORBIDDEN_SOURCE', 'This source address may not call the gateway.'));
+      return;
+    }
     if (want) {
       const header = req.headers['x-callback-secret'];
       const q = (req.query as Record<string, unknown> | undefined)?.secret;
       const given = typeof header === 'string' ? header : typeof q === 'string' ? q : null;
-      if (!given || !sameBytes(given, want)) return done(new AppError(401, 'INVALID_CALLBACK_SECRET', 'The callback secret is missing or wrong.'));
+      if (!given || !sameBytes(given, want)) {
+        done(new AppError(401, 'INVALID_CALLBACK_SECRET', 'The callback secret is missing or wrong.'));
+        return;
+      }
     }
     done();
   };
