@@ -47,6 +47,11 @@ export class GroupCommit {
    * Resolves when no group is open: at once, or after the open group commits. Every HTTP answer waits
    * for it (an onSend hook), because any write made while a group is open joins that group.
    */
+  /** True while a group is open: an answer sent now must wait for {@link idle}. */
+  get busy(): boolean {
+    return this.open;
+  }
+
   idle(): Promise<void> {
     if (!this.open) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
