@@ -42,28 +42,27 @@ class LazyChildLogger implements FastifyBaseLogger {
 
   // Methods on the prototype (no closures per request); pino's need the real child as `this`.
   fatal(...args: unknown[]): void {
-    if (this.quiet('fatal')) return;
-    (this.log.fatal as Log).apply(this.log, args);
+    this.write('fatal', args);
   }
   error(...args: unknown[]): void {
-    if (this.quiet('error')) return;
-    (this.log.error as Log).apply(this.log, args);
+    this.write('error', args);
   }
   warn(...args: unknown[]): void {
-    if (this.quiet('warn')) return;
-    (this.log.warn as Log).apply(this.log, args);
+    this.write('warn', args);
   }
   info(...args: unknown[]): void {
-    if (this.quiet('info')) return;
-    (this.log.info as Log).apply(this.log, args);
+    this.write('info', args);
   }
   debug(...args: unknown[]): void {
-    if (this.quiet('debug')) return;
-    (this.log.debug as Log).apply(this.log, args);
+    this.write('debug', args);
   }
   trace(...args: unknown[]): void {
-    if (this.quiet('trace')) return;
-    (this.log.trace as Log).apply(this.log, args);
+    this.write('trace', args);
+  }
+  private write(method: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
+    if (this.quiet(method)) return;
+    const log = this.log;
+    (log[method] as Log).apply(log, args);
   }
   silent(): void {}
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { beforeEach } from 'vitest';
 import type { TestGateway } from './gateway';
-import { AUTH } from './gateway';
+import { AUTH, stopAfterEach, testGateway } from './gateway';
 
 /** A raw payload from test/fixtures/billing/. */
 export const billingFixture = (name: string): string => readFileSync(new URL(`../fixtures/billing/${name}`, import.meta.url), 'utf8');
@@ -37,4 +38,22 @@ export async function subscriptionDetail(gw: TestGateway, id: string): Promise<R
 export async function usageOf(gw: TestGateway, msisdn: string): Promise<Array<Record<string, unknown> & { detail?: Record<string, unknown> }>> {
   const r = await gw.app.inject({ method: 'GET', url: `/api/v1/subscribers/${encodeURIComponent(msisdn)}/events?limit=1000`, headers: AUTH });
   return r.statusCode === 200 ? r.json() : [];
+}
+
+/** The billing tests' calendar: day 0 is 2026-11-01 06:00 UTC; `billingDayIso(n)` is n days later. */
+export const BILLING_HOUR = 3_600_000;
+export const BILLING_DAY = 24 * BILLING_HOUR;
+export const BILLING_T0 = Date.parse('2026-11-01T06:00:00Z');
+export const billingDayIso = (day: number): string => new Date(BILLING_T0 + day * BILLING_DAY).toISOString();
+/** The lifecycle windows the billing tests run with (short, so a test walks a whole life). */
+export const BILLING_WINDOWS = { graceDays: 3, suspendDays: 10, missedRenewalHours: 24 };
+
+/** A gateway on day 0 with the test lifecycle windows, started before and stopped after each test. */
+export function lifecycleGatewayEach(): { readonly gw: TestGateway } {
+  const holder: { gw: TestGateway } = { gw: null as unknown as TestGateway };
+  beforeEach(async () => {
+    holder.gw = await testGateway({ billing: BILLING_WINDOWS }, { now: billingDayIso(0) });
+  });
+  stopAfterEach(() => [holder.gw]);
+  return holder;
 }

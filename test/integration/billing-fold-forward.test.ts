@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldSubscription, lifecyclePolicy } from '../../src/subscriptions/lifecycle';
 import { toFoldEvent } from '../../src/subscriptions/subscription-repo';
-import { genericEvent, postGeneric, subscriptionsOf } from '../helpers/billing';
+import { BILLING_DAY as DAY, BILLING_HOUR as HOUR, BILLING_T0 as T0, BILLING_WINDOWS as WINDOWS, genericEvent, postGeneric, subscriptionsOf } from '../helpers/billing';
 import { testGateway, type TestGateway } from '../helpers/gateway';
 import { seededRandom } from '../helpers/rng';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const T0 = Date.parse('2026-11-01T06:00:00Z');
-const WINDOWS = { graceDays: 3, suspendDays: 10, missedRenewalHours: 24 };
 const POLICY = lifecyclePolicy('daily', WINDOWS);
 const TYPES = ['subscribed', 'renewed', 'renewed', 'renewed', 'renewal_failed', 'renewal_failed', 'suspended', 'unsubscribed', 'expired'] as const;
 

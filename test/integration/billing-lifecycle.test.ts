@@ -1,35 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
-import { genericEvent, postGeneric, subscriptionDetail, subscriptionsOf, usageOf } from '../helpers/billing';
+import { describe, expect, it } from 'vitest';
+import { AUTH, eventually, testGateway } from '../helpers/gateway';
+import { BILLING_DAY as DAY, BILLING_HOUR as HOUR, BILLING_T0 as T0, billingDayIso as iso, BILLING_WINDOWS, lifecycleGatewayEach, genericEvent, postGeneric, subscriptionDetail, subscriptionsOf, usageOf } from '../helpers/billing';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const T0 = Date.parse('2026-11-01T06:00:00Z');
-const iso = (day: number) => new Date(T0 + day * DAY).toISOString();
-
-let gw: TestGateway;
-beforeEach(async () => {
-  gw = await testGateway({ billing: { graceDays: 3, suspendDays: 10, missedRenewalHours: 24 } }, { now: iso(0) });
-});
-afterEach(async () => {
-  await gw.stop();
-});
+const run = lifecycleGatewayEach();
 
 /** Posts a generic event that happened on `day` and arrives `delayH` hours later. */
 async function event(msisdn: string, id: string, type: string, day: number, delayH = 0.5) {
-  gw.clock.set(T0 + day * DAY + delayH * HOUR);
-  const r = await postGeneric(gw, genericEvent({ msisdn, eventId: id, type, at: iso(day) }));
+  run.gw.clock.set(T0 + day * DAY + delayH * HOUR);
+  const r = await postGeneric(run.gw, genericEvent({ msisdn, eventId: id, type, at: iso(day) }));
   expect(r.statusCode).toBe(200);
   return r.json() as { state: string; flag?: string };
 }
 
 /** Lets time pass and runs the lifecycle job as the scheduler would. */
 function passTime(day: number) {
-  gw.clock.set(T0 + day * DAY);
-  return gw.core.subscriptionJob.runDeadlines();
+  run.gw.clock.set(T0 + day * DAY);
+  return run.gw.core.subscriptionJob.runDeadlines();
 }
 
-const stateOf = async (msisdn: string) => (await subscriptionsOf(gw, msisdn))[0]!;
+const stateOf = async (msisdn: string) => (await subscriptionsOf(run.gw, msisdn))[0]!;
 
 describe('subscription lifecycle over the wire', () => {
   it('lives a whole life: subscribe, renewals, failures into grace and suspension, recovery, cancel', async () => {
@@ -46,7 +35,7 @@ describe('subscription lifecycle over the wire', () => {
     expect((await stateOf(m)).state).toBe('grace');
     expect(passTime(6.1)).toBe(1);
     expect(await stateOf(m)).toMatchObject({ state: 'suspended', stateSince: iso(6) });
-    const derived = (await usageOf(gw, m)).find((e) => e.detail?.source === 'lifecycle');
+    const derived = (await usageOf(run.gw, m)).find((e) => e.detail?.source === 'lifecycle');
     expect(derived).toMatchObject({ channel: 'billing', type: 'billing', at: iso(6), detail: { event: 'suspended', reason: 'grace_elapsed', from: 'grace' } });
 
     // Recovery: the subscriber tops up and the next retry succeeds.
@@ -71,7 +60,7 @@ describe('subscription lifecycle over the wire', () => {
     expect(await stateOf(m)).toMatchObject({ state: 'grace', stateSince: iso(2) });
     passTime(20);
     expect(await stateOf(m)).toMatchObject({ state: 'expired', stateSince: iso(15) });
-    const lifecycle = (await usageOf(gw, m)).filter((e) => e.detail?.source === 'lifecycle').map((e) => e.detail?.event);
+    const lifecycle = (await usageOf(run.gw, m)).filter((e) => e.detail?.source === 'lifecycle').map((e) => e.detail?.event);
     expect(lifecycle).toEqual(['expired', 'suspended', 'grace']);
   });
 
@@ -87,10 +76,10 @@ describe('subscription lifecycle over the wire', () => {
     ];
     for (const [i, [type, day]] of life.entries()) await event(inOrder, `in-${i}`, type, day);
     // The same notifications, delivered in another order, all after the fact.
-    gw.clock.set(T0 + 4.5 * DAY);
+    run.gw.clock.set(T0 + 4.5 * DAY);
     for (const i of [4, 2, 0, 3, 1]) {
       const [type, day] = life[i]!;
-      const r = await postGeneric(gw, genericEvent({ msisdn: shuffled, eventId: `sh-${i}`, type, at: iso(day) }));
+      const r = await postGeneric(run.gw, genericEvent({ msisdn: shuffled, eventId: `sh-${i}`, type, at: iso(day) }));
       expect(r.statusCode).toBe(200);
     }
     const a = await stateOf(inOrder);
@@ -100,7 +89,7 @@ describe('subscription lifecycle over the wire', () => {
     }
     expect(b).toMatchObject({ state: 'active', renewals: 3, revenue: { amount: 20 }, flaggedEvents: 0 });
     // Arrival order is kept for support; the fold uses the events' own times.
-    expect((await subscriptionDetail(gw, String(b.id))).events.map((e) => e.type)).toEqual(['subscribed', 'renewed', 'renewal_failed', 'renewed', 'renewed']);
+    expect((await subscriptionDetail(run.gw, String(b.id))).events.map((e) => e.type)).toEqual(['subscribed', 'renewed', 'renewal_failed', 'renewed', 'renewed']);
   });
 
   it('a late renewal rescues a subscription the job had already moved to grace', async () => {
@@ -109,15 +98,15 @@ describe('subscription lifecycle over the wire', () => {
     passTime(2.5);
     expect((await stateOf(m)).state).toBe('grace');
     // The day-1 and day-2 renewals arrive now, delayed by the operator's platform.
-    await postGeneric(gw, genericEvent({ msisdn: m, eventId: 'r2', type: 'renewed', at: iso(1) }));
-    await postGeneric(gw, genericEvent({ msisdn: m, eventId: 'r3', type: 'renewed', at: iso(2) }));
+    await postGeneric(run.gw, genericEvent({ msisdn: m, eventId: 'r2', type: 'renewed', at: iso(1) }));
+    await postGeneric(run.gw, genericEvent({ msisdn: m, eventId: 'r3', type: 'renewed', at: iso(2) }));
     expect(await stateOf(m)).toMatchObject({ state: 'active', renewals: 2, nextRenewalAt: iso(3) });
   });
 });
 
 describe('background lifecycle job', () => {
   it('moves subscriptions on by itself once the gateway is started', async () => {
-    const bg = await testGateway({ billing: { jobIntervalSeconds: 0.02, graceDays: 3, suspendDays: 10, missedRenewalHours: 24 } }, { now: iso(0) });
+    const bg = await testGateway({ billing: { jobIntervalSeconds: 0.02, ...BILLING_WINDOWS } }, { now: iso(0) });
     try {
       await postGeneric(bg, genericEvent({ msisdn: '+254711000150', eventId: 'bg1', type: 'subscribed', at: iso(0) }));
       await bg.start();
@@ -137,7 +126,7 @@ describe('GET /api/v1/subscriptions', () => {
   it('filters by state and service and pages with a cursor', async () => {
     for (let i = 0; i < 5; i++) await event(`+25471100020${i}`, `p${i}`, 'subscribed', 0, 0.1);
     await event('+254711000204', 'p9', 'unsubscribed', 0.2, 0.1);
-    const page = (q: string) => gw.app.inject({ method: 'GET', url: `/api/v1/subscriptions?${q}`, headers: AUTH });
+    const page = (q: string) => run.gw.app.inject({ method: 'GET', url: `/api/v1/subscriptions?${q}`, headers: AUTH });
 
     const first = await page('state=active&service=crop-daily&limit=2');
     expect(first.statusCode).toBe(200);
@@ -155,6 +144,6 @@ describe('GET /api/v1/subscriptions', () => {
     expect((await page('service=horoscope')).json().error.message).toMatch(/"horoscope"/);
     expect((await page('limit=0')).statusCode).toBe(400);
     expect((await page('cursor=nope')).statusCode).toBe(400);
-    expect((await gw.app.inject({ method: 'GET', url: '/api/v1/subscriptions' })).statusCode).toBe(401);
+    expect((await run.gw.app.inject({ method: 'GET', url: '/api/v1/subscriptions' })).statusCode).toBe(401);
   });
 });
