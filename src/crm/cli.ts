@@ -155,7 +155,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
         `for ${s.subscribers} subscribers, days ${s.fromDay}-${s.toDay - 1} (${s.startAt} to ${s.endAt}) in ${(s.ms / 1000).toFixed(1)} s`,
     );
     // Beside the planted onboarding truth, what the onboarding report recovers over the whole population.
-    const onboarding = core && s.crm ? core.reports.run('onboarding', { from: s.startAt.slice(0, 10), to: s.endAt.slice(0, 10) }) : undefined;
+    const onboarding = core && s.crm ? await core.reports.run('onboarding', { from: s.startAt.slice(0, 10), to: s.endAt.slice(0, 10) }) : undefined;
     formatTruth(s, out, onboarding);
     return 0;
   } finally {

@@ -10,9 +10,9 @@ type NodeTotals = { views: number; sessions: number; invalid: number; backs: num
  * rate, backs, where sessions ended and why, drop-off (ended here without any content), median dwell.
  * Sums the daily node rollups; never reads the usage log.
  */
-export function funnelReport(store: FunnelStore, flows: FlowIndex, r: ReportRange): Record<string, unknown> {
+export async function funnelReport(store: FunnelStore, flows: FlowIndex, r: ReportRange): Promise<Record<string, unknown>> {
   const byFlow = new Map<string, Map<string, NodeTotals>>();
-  for (const row of store.nodeDays(r)) {
+  for (const row of await store.nodeDays(r)) {
     let nodes = byFlow.get(row.flowId);
     if (!nodes) byFlow.set(row.flowId, (nodes = new Map<string, NodeTotals>()));
     let a = nodes.get(row.nodeId);
@@ -25,7 +25,7 @@ export function funnelReport(store: FunnelStore, flows: FlowIndex, r: ReportRang
     for (const [k, v] of Object.entries(row.exits)) a.exits[k] = (a.exits[k] ?? 0) + v;
     mergeHistogram(a.dwell, row.dwell);
   }
-  const total = new Map(store.flowSessions(r).map((t) => [t.flowId, t]));
+  const total = new Map((await store.flowSessions(r)).map((t) => [t.flowId, t]));
   return {
     flows: [...byFlow].map(([flowId, nodes]) => {
       const t = total.get(flowId);

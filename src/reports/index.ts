@@ -4,6 +4,7 @@ import type { FlowIndex } from '../crm/flow-index';
 import type { InterventionKind } from '../crm/interventions';
 import { PERIOD_DAYS } from '../crm/scoring';
 import type { Db } from '../db/client';
+import type { Database } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { discoveryReport } from './discovery';
@@ -73,17 +74,17 @@ function profileFieldNames(config: object): string[] | null {
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
   constructor(
-    private readonly d: { db: Db; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
+    private readonly d: { db: Db; database: Database; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
   ) {
     this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
-    this.stores = new ReportStores(d.db);
+    this.stores = new ReportStores(d.db, d.database);
   }
 
   private readonly profile: ProfileSchema;
   private readonly stores: ReportStores;
 
   /** Runs report `name` with query-string filters. */
-  run(name: string, q: ReportQuery): Record<string, unknown> {
+  async run(name: string, q: ReportQuery): Promise<Record<string, unknown>> {
     const { days, flows } = this.d;
     const stores = this.stores;
     const range = parseRange(q, this.d.clock.now(), days);
@@ -94,7 +95,7 @@ export class Reports {
     let body: Record<string, unknown>;
     switch (name) {
       case 'funnel':
-        body = funnelReport(stores.funnel, flows, range);
+        body = await funnelReport(stores.funnel, flows, range);
         break;
       case 'discovery':
         body = discoveryReport(stores.discovery, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });

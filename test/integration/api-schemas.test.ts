@@ -89,6 +89,6 @@ describe('answers keep every field the service returns', () => {
     expect((await get(gw, `/campaigns/${campaign.id}/results`)).json()).toEqual(plain(gw.core.campaigns.results(campaign.id)));
     expect((await get(gw, `/campaigns/${campaign.id}`)).json()).toMatchObject({ id: campaign.id, text: { sw: 'Habari' }, latestRuns: [{ total: 1 }] });
 
-    for (const name of ['funnel', 'usage', 'retention']) expect((await get(gw, `/reports/${name}`)).json(), name).toEqual(plain(gw.core.reports.run(name, {})));
+    for (const name of ['funnel', 'usage', 'retention']) expect((await get(gw, `/reports/${name}`)).json(), name).toEqual(plain(await gw.core.reports.run(name, {})));
   });
 });

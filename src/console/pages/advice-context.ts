@@ -118,7 +118,7 @@ export function adviceContextPages(app: FastifyInstance, deps: ConsoleDeps): voi
     const q = queryOf(req.query);
     const range = rangeFrom(req.query);
     const limit = limitFrom(c.lang, q.limit, 100);
-    const run = runReport(deps.core, 'context', { ...range, limit: limit.value });
+    const run = await runReport(deps.core, 'context', { ...range, limit: limit.value });
     const r = run.report as unknown as Report | null;
     let figures: Html | null = null;
     if (r) {

@@ -253,8 +253,8 @@ ${fields.length ? html`<div>${field({ name: 'field', label: t.field, type: 'sele
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: form }), 400);
     const q = { from: range.from, to: range.to };
-    const usage = runReport(deps.core, 'usage', { ...q, by: usageValue });
-    const reach = fieldValue ? runReport(deps.core, 'content-demography', { ...q, field: fieldValue, limit: CONTENT_LIMIT }) : null;
+    const usage = await runReport(deps.core, 'usage', { ...q, by: usageValue });
+    const reach = fieldValue ? await runReport(deps.core, 'content-demography', { ...q, field: fieldValue, limit: CONTENT_LIMIT }) : null;
     const error = usage.failure?.message ?? reach?.failure?.message ?? null;
     if (error) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error, body: form }), 400);
     const body = html`${form}

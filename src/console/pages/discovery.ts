@@ -211,7 +211,7 @@ function stuckSessions(lang: Lang, d: Discovery): Html {
 </section>`;
 }
 
-function discoveryPage(c: ConsoleContext, deps: ConsoleDeps, query: unknown): { body: Html; status: number } {
+async function discoveryPage(c: ConsoleContext, deps: ConsoleDeps, query: unknown): Promise<{ body: Html; status: number }> {
   const t = T(c.lang);
   const q = queryOf(query);
   const range = rangeFrom(query);
@@ -221,7 +221,7 @@ function discoveryPage(c: ConsoleContext, deps: ConsoleDeps, query: unknown): { 
   if (by !== undefined && (allowed ? !allowed.includes(by) : !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(by))) byError = t.byBad(offered.map((d) => dimName(c.lang, d)).join(', '));
   const options = [{ value: '', label: t.byNone }, ...offered.map((d) => ({ value: d, label: dimName(c.lang, d) }))];
   if (by && !byError && !offered.includes(by)) options.push({ value: by, label: dimName(c.lang, by) });
-  const run = byError ? { report: null, failure: null } : runReport(deps.core, 'discovery', { ...range, by });
+  const run = byError ? { report: null, failure: null } : await runReport(deps.core, 'discovery', { ...range, by });
   if (run.failure?.code === 'INVALID_DIMENSION') byError = t.byBad(offered.map((d) => dimName(c.lang, d)).join(', '));
   const form = rangeForm(c, range, { channel: true, extra: html`<div>${field({ name: 'by', label: t.by, type: 'select', value: byError ? by : (by ?? ''), options, error: byError })}</div>` });
   const status = byError || run.failure ? 400 : 200;
@@ -237,7 +237,7 @@ export function discoveryPages(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/discovery', async (req, reply) => {
     const c = ctx(req);
     const t = T(c.lang);
-    const { body, status } = discoveryPage(c, deps, req.query);
+    const { body, status } = await discoveryPage(c, deps, req.query);
     return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body }), status);
   });
 }

@@ -200,7 +200,7 @@ export function exitReasonsPages(app: FastifyInstance, deps: ConsoleDeps): void 
     const q = queryOf(req.query);
     const range = rangeFrom(req.query);
     const byError = q.by !== undefined && !(EXIT_BY as readonly string[]).includes(q.by) ? t.byBad : null;
-    const run = byError ? { report: null, failure: null } : runReport(deps.core, 'exit-reasons', { from: range.from, to: range.to, by: q.by, limit: 20 });
+    const run = byError ? { report: null, failure: null } : await runReport(deps.core, 'exit-reasons', { from: range.from, to: range.to, by: q.by, limit: 20 });
     const form = rangeForm(c, range, {
       extra: html`<div>${field({ name: 'by', label: t.by, type: 'select', value: byError ? '' : (q.by ?? ''), error: byError, options: [{ value: '', label: t.byNone }, ...EXIT_BY.map((b) => ({ value: b, label: word(t, `by_${b}`) }))] })}</div>`,
     });

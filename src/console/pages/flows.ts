@@ -109,9 +109,9 @@ function reportQuery(r: RangeValues, extra: Partial<ReportQuery> = {}): ReportQu
 }
 
 /** Runs the page's reports; a range the reports refuse comes back as the message to show (status 400). */
-function figures<T>(fn: () => T): { value: T | null; error: string | null } {
+async function figures<T>(fn: () => Promise<T>): Promise<{ value: T | null; error: string | null }> {
   try {
-    return { value: fn(), error: null };
+    return { value: await fn(), error: null };
   } catch (err) {
     if (err instanceof AppError && err.status === 400) return { value: null, error: err.message };
     throw err;
@@ -149,9 +149,9 @@ export function flowsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const range = rangeFrom(req.query);
-    const res = figures(() => ({
-      funnel: core.reports.run('funnel', reportQuery(range)) as FunnelReport,
-      discovery: core.reports.run('discovery', reportQuery(range, { by: 'flow' })) as { soughtContent: { groups?: DiscoveryGroup[] } },
+    const res = await figures(async () => ({
+      funnel: (await core.reports.run('funnel', reportQuery(range))) as FunnelReport,
+      discovery: (await core.reports.run('discovery', reportQuery(range, { by: 'flow' }))) as { soughtContent: { groups?: DiscoveryGroup[] } },
     }));
     const funnel = new Map((res.value?.funnel.flows ?? []).map((f) => [f.flowId, f]));
     const firstGo = new Map((res.value?.discovery.soughtContent.groups ?? []).map((g) => [g.value, g]));
@@ -189,13 +189,13 @@ ${table({
   };
 
   /** The flow page with its tree and the simulator at `run`; status 400 when the simulator's reply or the range was refused. */
-  const flowPage = (req: FastifyRequest, reply: FastifyReply, flow: Flow, range: RangeValues, run: SimRun, simError: string | null): FastifyReply => {
+  const flowPage = async (req: FastifyRequest, reply: FastifyReply, flow: Flow, range: RangeValues, run: SimRun, simError: string | null): Promise<FastifyReply> => {
     const c = ctx(req);
     const t = T(c.lang);
-    const res = figures(() => ({
-      funnel: core.reports.run('funnel', reportQuery(range, { flow: flow.id })) as FunnelReport,
-      discovery: core.reports.run('discovery', reportQuery(range, { by: 'flow' })) as { soughtContent: { groups?: DiscoveryGroup[] } },
-      suggestions: (core.reports.run('menu-recommendations', reportQuery(range, { flow: flow.id })).suggestions as unknown[]).length,
+    const res = await figures(async () => ({
+      funnel: (await core.reports.run('funnel', reportQuery(range, { flow: flow.id }))) as FunnelReport,
+      discovery: (await core.reports.run('discovery', reportQuery(range, { by: 'flow' }))) as { soughtContent: { groups?: DiscoveryGroup[] } },
+      suggestions: ((await core.reports.run('menu-recommendations', reportQuery(range, { flow: flow.id }))).suggestions as unknown[]).length,
     }));
     const f = res.value?.funnel.flows.find((x) => x.flowId === flow.id);
     const g = res.value?.discovery.soughtContent.groups?.find((x) => x.value === flow.id);

@@ -371,7 +371,7 @@ export function interventionsPages(app: FastifyInstance, deps: ConsoleDeps): voi
     if (kind === false || windows === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
-    const run = runReport(deps.core, 'interventions', { from: range.from, to: range.to, kind, windows });
+    const run = await runReport(deps.core, 'interventions', { from: range.from, to: range.to, kind, windows });
     if (run.failure) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: run.failure.message, body: html`${form}${how}` }), 400);
     const r = run.report;
     const kinds = r.kinds as Kind[];

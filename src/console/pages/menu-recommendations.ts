@@ -143,7 +143,7 @@ export function menuRecommendationsPages(app: FastifyInstance, deps: ConsoleDeps
     const q = (req.query ?? {}) as Record<string, unknown>;
     const flows = deps.core.flows.all();
     const flow = typeof q.flow === 'string' && deps.core.flows.byId(q.flow) ? q.flow : undefined;
-    const run = runReport(deps.core, 'menu-recommendations', { ...range, ...(flow ? { flow } : {}) });
+    const run = await runReport(deps.core, 'menu-recommendations', { ...range, ...(flow ? { flow } : {}) });
     const select = html`<label>${t.flow} <select name="flow"><option value="">${t.allFlows}</option>${flows.map(
       (f) => html`<option value="${f.id}"${f.id === flow ? ' selected' : ''}>${f.title?.[c.lang] ?? f.id}</option>`,
     )}</select></label>`;

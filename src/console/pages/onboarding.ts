@@ -180,7 +180,7 @@ export function onboardingPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const range = rangeFrom(req.query);
-    const run = runReport(deps.core, 'onboarding', range);
+    const run = await runReport(deps.core, 'onboarding', range);
     const r = run.report as unknown as Report | null;
     let figures: Html | null = null;
     if (r) {

@@ -82,13 +82,13 @@ type InterventionsJson = {
 type FindingsJson = { kinds: Record<string, { subscribers: number }> };
 
 /** The figures of one range, each from the report the API answers for the same from/to. */
-export function overviewFigures(reports: Pick<Reports, 'run'>, r: DayRange): OverviewFigures {
+export async function overviewFigures(reports: Pick<Reports, 'run'>, r: DayRange): Promise<OverviewFigures> {
   const q = { from: r.from, to: r.to };
-  const discovery = reports.run('discovery', q) as unknown as DiscoveryJson;
-  const stuck = reports.run('stuck', { ...q, limit: 1 }) as unknown as { subscribers: number };
-  const paying = reports.run('paying-vs-using', q) as unknown as PayingJson;
-  const findings = reports.run('findings', q) as unknown as FindingsJson;
-  const interventions = reports.run('interventions', q) as unknown as InterventionsJson;
+  const discovery = (await reports.run('discovery', q)) as unknown as DiscoveryJson;
+  const stuck = (await reports.run('stuck', { ...q, limit: 1 })) as unknown as { subscribers: number };
+  const paying = (await reports.run('paying-vs-using', q)) as unknown as PayingJson;
+  const findings = (await reports.run('findings', q)) as unknown as FindingsJson;
+  const interventions = (await reports.run('interventions', q)) as unknown as InterventionsJson;
 
   const revenue = new Map<string, number>();
   let passive = 0;
@@ -130,8 +130,8 @@ export function overviewFigures(reports: Pick<Reports, 'run'>, r: DayRange): Ove
 }
 
 /** The risk summary of the last scoring (not a range: live subscriptions as of the last CRM pass). */
-export function riskNow(reports: Pick<Reports, 'run'>): { computedAt: string | null; subscriptions: number; atLapseRisk: number } | null {
-  const risk = reports.run('risk', { limit: 1 }) as unknown as { computedAt: string | null; summary: { subscriptions: number; atRisk: { lapse: number } } | null };
+export async function riskNow(reports: Pick<Reports, 'run'>): Promise<{ computedAt: string | null; subscriptions: number; atLapseRisk: number } | null> {
+  const risk = (await reports.run('risk', { limit: 1 })) as unknown as { computedAt: string | null; summary: { subscriptions: number; atRisk: { lapse: number } } | null };
   if (!risk.summary) return null;
   return { computedAt: risk.computedAt, subscriptions: risk.summary.subscriptions, atLapseRisk: risk.summary.atRisk.lapse };
 }

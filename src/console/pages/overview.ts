@@ -170,7 +170,7 @@ function upliftList(c: ConsoleContext, t: Text, kinds: KindFigures[]): Html {
   return html`<p class="sub">${t.upliftHead}</p><ul class="sub uplifts">${items}</ul>`;
 }
 
-function cards(c: ConsoleContext, t: Text, now: OverviewFigures, prev: OverviewFigures, n: number, risk: ReturnType<typeof riskNow>): Html {
+function cards(c: ConsoleContext, t: Text, now: OverviewFigures, prev: OverviewFigures, n: number, risk: Awaited<ReturnType<typeof riskNow>>): Html {
   const L = c.lang;
   const passiveKnown = now.passive.asOf !== null;
   return html`<div class="cards">
@@ -305,8 +305,8 @@ export function overviewPages(app: FastifyInstance, deps: ConsoleDeps): void {
     let now: OverviewFigures;
     let prev: OverviewFigures;
     try {
-      now = overviewFigures(deps.core.reports, current);
-      prev = overviewFigures(deps.core.reports, previous);
+      now = await overviewFigures(deps.core.reports, current);
+      prev = await overviewFigures(deps.core.reports, previous);
     } catch (err) {
       // A range the reports refuse (too long, say): the form again with their reason.
       if (!(err instanceof AppError) || err.status !== 400) throw err;
@@ -315,7 +315,7 @@ export function overviewPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const body = html`${rangeForm(c, { from: current.from, to: current.to })}
 ${passLine(c, t, deps)}
 <section aria-labelledby="glance-h"><h2 id="glance-h">${t.glance}</h2>
-${cards(c, t, now, prev, current.days, riskNow(deps.core.reports))}
+${cards(c, t, now, prev, current.days, await riskNow(deps.core.reports))}
 </section>
 ${tables(c, t, now, prev, current, previous)}`;
     return sendHtml(reply, page(c, { title: t.title, lead: t.lead(day(c.lang, current.from), day(c.lang, current.to), current.days), body }));

@@ -106,7 +106,7 @@ export function packageFitPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const range = rangeFrom(req.query);
-    const run = runReport(deps.core, 'package-fit', range);
+    const run = await runReport(deps.core, 'package-fit', range);
     const r = run.report as unknown as Report | null;
     let figures: Html | null = null;
     if (r) {

@@ -143,7 +143,7 @@ export function payingVsUsingPages(app: FastifyInstance, deps: ConsoleDeps): voi
     const q = queryOf(req.query);
     const range = rangeFrom(req.query);
     const service = serviceFrom(deps.core, c.lang, q.service);
-    const run = service.error ? { report: null, failure: null } : runReport(deps.core, 'paying-vs-using', { ...range, service: service.value });
+    const run = service.error ? { report: null, failure: null } : await runReport(deps.core, 'paying-vs-using', { ...range, service: service.value });
     const form = rangeForm(c, range, {
       extra: html`<div>${field({ name: 'service', label: t.service, type: 'select', value: service.value ?? '', options: serviceOptions(deps.core, c.lang), error: service.error })}</div>`,
     });

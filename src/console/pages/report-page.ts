@@ -101,9 +101,9 @@ export type ReportRun = { report: Record<string, unknown>; failure: null } | { r
  * 4xx, e.g. `from` after `to`) comes back as the failure to show; anything else is a bug and goes to the
  * console's error page.
  */
-export function runReport(core: Core, name: string, q: ReportQuery): ReportRun {
+export async function runReport(core: Core, name: string, q: ReportQuery): Promise<ReportRun> {
   try {
-    return { report: core.reports.run(name, q), failure: null };
+    return { report: await core.reports.run(name, q), failure: null };
   } catch (err) {
     if (err instanceof AppError && err.status >= 400 && err.status < 500) return { report: null, failure: err };
     throw err;

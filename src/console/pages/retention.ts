@@ -289,7 +289,7 @@ export function retentionPages(app: FastifyInstance, deps: ConsoleDeps): void {
     if (service === false) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body: html`${form}${how}` }), 400);
     const backwards = rangeError(c.lang, range);
     if (backwards) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: backwards, body: html`${form}${how}` }), 400);
-    const run = runReport(deps.core, 'retention', { from: range.from, to: range.to, service });
+    const run = await runReport(deps.core, 'retention', { from: range.from, to: range.to, service });
     if (run.failure) return sendHtml(reply, page(c, { title: t.title, lead: t.lead, error: run.failure.message, body: html`${form}${how}` }), 400);
     const subs = run.report.subscriptions as SubscriptionCohort[];
     const activity = run.report.activity as ActivityCohort[];

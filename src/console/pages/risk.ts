@@ -210,7 +210,7 @@ export function riskPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const state = stateFrom(c.lang, q.state);
     const limit = limitFrom(c.lang, q.limit, 20);
     const bad = service.error || state.error || limit.error;
-    const run = bad ? { report: null, failure: null } : runReport(deps.core, 'risk', { service: service.value, state: state.value, limit: limit.value });
+    const run = bad ? { report: null, failure: null } : await runReport(deps.core, 'risk', { service: service.value, state: state.value, limit: limit.value });
     const form = html`<form method="get" class="range-form" role="search" aria-label="${t.filters}">
 <fieldset role="group">
 <div>${field({ name: 'service', label: t.service, type: 'select', value: service.value ?? '', options: serviceOptions(deps.core, c.lang), error: service.error })}</div>

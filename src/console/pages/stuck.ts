@@ -187,7 +187,7 @@ export function stuckPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const q = queryOf(req.query);
     const range = rangeFrom(req.query);
     const limit = limitFrom(c.lang, q.limit, 100);
-    const run = limit.error ? { report: null, failure: null } : runReport(deps.core, 'stuck', { ...range, limit: limit.value });
+    const run = limit.error ? { report: null, failure: null } : await runReport(deps.core, 'stuck', { ...range, limit: limit.value });
     const form = rangeForm(c, range, {
       extra: html`<div>${field({ name: 'limit', label: t.limit, type: 'number', value: limit.error ? q.limit : limit.value, error: limit.error, attrs: 'min="1" max="10000" step="1"' })}</div>`,
     });

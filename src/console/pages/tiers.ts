@@ -141,7 +141,7 @@ export function tiersPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const range = rangeFrom(req.query);
-    const run = runReport(deps.core, 'tiers', range);
+    const run = await runReport(deps.core, 'tiers', range);
     const r = run.report as unknown as Report | null;
     const body = html`${rangeForm(c, range)}
 ${run.failure ? html`<p class="error" role="alert">${run.failure.message}</p>` : null}

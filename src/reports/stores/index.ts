@@ -1,5 +1,6 @@
 import { OnboardingReportStore } from './onboarding-store';
 import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
 import { ContextReportStore } from './context-store';
 import { DiscoveryStore } from './discovery-store';
 import { ExitReasonsStore } from './exit-reasons-store';
@@ -21,7 +22,11 @@ import { UsageStore } from './usage-store';
 export class ReportStores {
   private readonly built = new Map<string, unknown>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The same database for stores written for both engines (src/db/database.ts). */
+    private readonly database: Database,
+  ) {}
 
   /** Menu-design recommendations: crm_menu_daily. */
   get menu(): MenuReportStore {
@@ -30,7 +35,7 @@ export class ReportStores {
 
   /** Flow funnel: node and session rollups. */
   get funnel(): FunnelStore {
-    return this.once('funnel', () => new FunnelStore(this.db));
+    return this.once('funnel', () => new FunnelStore(this.database));
   }
 
   /** Discovery: session and episode rollups. */

@@ -1,5 +1,6 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import type { Database, Statement } from '../../db/database';
 import { prepare, type Prepared } from '../../db/statement';
 import type { ReportRange } from '../range';
 
@@ -67,6 +68,29 @@ export class ByShape<Row, Params extends Record<string, unknown>> {
       if (this.raw) p.statement.raw(true);
       this.cache.set(key, p);
     }
+    return p;
+  }
+}
+
+/**
+ * One statement per filter shape on a {@link Database} (either engine), each prepared the first time a
+ * report needs it. The stores still on the SQLite handle use {@link ByShape}.
+ */
+export class ShapedStatements<Row, Params extends Record<string, unknown>> {
+  private readonly cache = new Map<string, Statement<Row, Params>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly build: (shape: RollupShape) => SQL,
+    private readonly raw = false,
+  ) {}
+
+  /** The statement for the range's shape. */
+  for(r: Pick<ReportRange, 'channel' | 'flow'>): Statement<Row, Params> {
+    const shape = { channel: r.channel !== null, flow: r.flow !== null };
+    const key = `${shape.channel ? 'c' : ''}${shape.flow ? 'f' : ''}`;
+    let p = this.cache.get(key);
+    if (!p) this.cache.set(key, (p = this.db.statement<Row, Params>(this.build(shape), { raw: this.raw })));
     return p;
   }
 }

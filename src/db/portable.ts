@@ -1,0 +1,36 @@
+import { sql, type AnyColumn, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { Dialect } from './database';
+
+// The few places where SQLite and PostgreSQL differ, for statements written once for both
+// (src/db/database.ts). Everything else is the SQL the two share.
+
+/**
+ * A JSON column's value as a raw row returns it, decoded: SQLite stores JSON as text, PostgreSQL's jsonb
+ * arrives parsed. null stays null.
+ */
+export function json<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** A boolean column's value as a raw row returns it: 0/1 on SQLite, true/false on PostgreSQL. */
+export function bool(value: unknown): boolean {
+  return value === true || value === 1;
+}
+
+/**
+ * The text of a top-level field of a JSON column, or NULL when absent: `json_extract` on SQLite (which
+ * returns a JSON string field as text), `->>` on PostgreSQL. A number or boolean field compares as text
+ * on PostgreSQL and as a number on SQLite: compare string fields only.
+ */
+export function jsonText(dialect: Dialect, column: AnyColumn | SQL, field: string): SQL {
+  const path = `$.${field}`;
+  return dialect === 'sqlite' ? sql`json_extract(${column}, ${path})` : sql`(${column} ->> ${field})`;
+}
+
+/**
+ * The integers of a JSON array bound as one parameter (`[1,2,3]`), as a set a query can use after `IN`:
+ * one statement serves any number of ids.
+ */
+export function jsonArrayIds(dialect: Dialect, param: SQLWrapper): SQL {
+  return dialect === 'sqlite' ? sql`(SELECT value FROM json_each(${param}))` : sql`(SELECT jsonb_array_elements_text(${param}::jsonb)::bigint)`;
+}

@@ -1,0 +1,53 @@
+import type { SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import type { Db } from './client';
+import type { Database, Params, Statement, StatementOptions } from './database';
+import { prepare } from './statement';
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * The {@link Database} over the gateway's SQLite connection. better-sqlite3 is synchronous: each call
+ * does its work at once and returns a settled promise, so a store awaiting it adds a microtask, not a
+ * wait. Writes made here join whatever transaction is open on the connection, as every write does.
+ */
+class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+
+  constructor(private readonly db: Db) {}
+
+  statement<Row, P extends Params = Record<string, never>>(query: SQL, options?: StatementOptions): Statement<Row, P> {
+    const p = prepare<Row, P>(this.db, query);
+    if (options?.raw) p.statement.raw(true);
+    return {
+      text: p.text,
+      all: async (values) => p.all(values),
+      get: async (values) => p.get(values),
+      run: async (values) => p.run(values),
+    };
+  }
+
+  async all<Row>(query: SQL): Promise<Row[]> {
+    const q = dialect.sqlToQuery(query);
+    return this.db.$client.prepare<unknown[], Row>(q.sql).all(...q.params);
+  }
+
+  async get<Row>(query: SQL): Promise<Row | undefined> {
+    const q = dialect.sqlToQuery(query);
+    return this.db.$client.prepare<unknown[], Row>(q.sql).get(...q.params);
+  }
+
+  async run(query: SQL): Promise<number> {
+    const q = dialect.sqlToQuery(query);
+    return this.db.$client.prepare(q.sql).run(...q.params).changes;
+  }
+}
+
+const wrapped = new WeakMap<Db, Database>();
+
+/** The {@link Database} for a SQLite connection (one per connection: stores built on it share it). */
+export function sqliteDatabase(db: Db): Database {
+  let d = wrapped.get(db);
+  if (!d) wrapped.set(db, (d = new SqliteDatabase(db)));
+  return d;
+}
