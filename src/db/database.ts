@@ -23,12 +23,12 @@ export interface StatementOptions {
 
 /** A statement prepared once (SQLite: a prepared statement; PostgreSQL: a named statement per connection). */
 export interface Statement<Row, P extends Params = Record<string, never>> {
-  /** Every row. */
-  all(values?: P): Promise<Row[]>;
+  /** Every row (inside unit of work `tx` when given: it sees the unit's own writes). */
+  all(values?: P, tx?: Tx): Promise<Row[]>;
   /** The first row, or undefined. */
-  get(values?: P): Promise<Row | undefined>;
-  /** Executes a write; resolves with the number of rows changed. */
-  run(values?: P): Promise<number>;
+  get(values?: P, tx?: Tx): Promise<Row | undefined>;
+  /** Executes a write inside unit of work `tx`; resolves with the number of rows changed. */
+  run(values: P | undefined, tx: Tx): Promise<number>;
   /** The SQL text as the engine sees it (for errors and query plans). */
   readonly text: string;
 }
@@ -44,4 +44,26 @@ export interface Database {
   get<Row>(query: SQL): Promise<Row | undefined>;
   /** Executes a one-off write; resolves with the number of rows changed. */
   run(query: SQL): Promise<number>;
+}
+
+/**
+ * The database inside one unit of work: what a store's writes are given, so a write cannot be made
+ * outside a unit (the type says so) and, on PostgreSQL, runs on the unit's connection. One-off queries
+ * on it (`tx.all(...)`) run inside the unit too.
+ */
+export interface Tx extends Database {
+  readonly unit: true;
+}
+
+/**
+ * All-or-nothing units of work. `unit(fn)` runs `fn` with a {@link Tx} and resolves with its result once
+ * the unit is durable; if `fn` throws, none of its writes remain and the promise rejects with the error.
+ * SQLite: units run one after another on the one connection, each a savepoint inside the open group
+ * commit (src/db/group-commit.ts), so concurrent requests still share one COMMIT. PostgreSQL: each unit
+ * is BEGIN ... COMMIT on a connection of its own from the pool. Units do not nest: a function that must
+ * be part of a caller's unit takes the caller's `tx`. A unit awaits only the database: on SQLite every
+ * other writer waits while one is open.
+ */
+export interface UnitOfWork {
+  unit<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }

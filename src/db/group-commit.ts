@@ -1,5 +1,7 @@
 import type { Db } from './client';
 import { tx } from './client';
+import type { Tx, UnitOfWork } from './database';
+import { sqliteTx } from './sqlite-database';
 
 /**
  * Group commit. Writes that arrive in the same event-loop turn share one SQLite transaction, committed
@@ -8,8 +10,11 @@ import { tx } from './client';
  * is paid once per batch instead of once per request. Each caller's work runs as a savepoint, so one
  * failing request rolls back only its own writes.
  */
-export class GroupCommit {
+export class GroupCommit implements UnitOfWork {
   private open = false;
+  /** An asynchronous unit is between its savepoint and its release: every other writer waits its turn. */
+  private unitOpen = false;
+  private readonly turns: Array<() => void> = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private readonly rollbackListeners: Array<() => void> = [];
 
@@ -17,15 +22,55 @@ export class GroupCommit {
   private readonly begin;
   private readonly commitStmt;
   private readonly rollback;
+  private readonly unitSavepoint;
+  private readonly unitRelease;
+  private readonly unitRollback;
+  private readonly tx: Tx;
 
   constructor(private readonly db: Db) {
     this.begin = db.$client.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.$client.prepare('COMMIT');
     this.rollback = db.$client.prepare('ROLLBACK');
+    // Units take turns, so one savepoint name serves them all.
+    this.unitSavepoint = db.$client.prepare('SAVEPOINT unit_of_work');
+    this.unitRelease = db.$client.prepare('RELEASE unit_of_work');
+    this.unitRollback = db.$client.prepare('ROLLBACK TO unit_of_work');
+    this.tx = sqliteTx(db);
+  }
+
+  /**
+   * Runs an asynchronous unit of work inside the current group, as a savepoint, and resolves with its
+   * result once the group has committed. While `fn` awaits, another request's code may run; it must not
+   * write into this unit's savepoint (a rollback of the unit would take its writes too), so units and
+   * the synchronous writers below take turns: whoever arrives while a unit is open waits for it.
+   */
+  async unit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    await this.turn();
+    let result: T;
+    try {
+      this.join();
+      this.unitSavepoint.run();
+      try {
+        result = await fn(this.tx);
+      } catch (e) {
+        this.unitRollback.run();
+        this.unitRelease.run();
+        throw e;
+      }
+      this.unitRelease.run();
+    } finally {
+      this.endTurn();
+    }
+    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return result;
   }
 
   /** Runs `fn` inside the current group and resolves with its result once the group has committed. */
-  async run<T>(fn: () => T): Promise<T> {
+  run<T>(fn: () => T): Promise<T> {
+    return this.unitOpen ? this.afterUnit(() => this.runNow(fn)) : this.runNow(fn);
+  }
+
+  private async runNow<T>(fn: () => T): Promise<T> {
     this.join();
     const result = tx(this.db, fn);
     await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -36,22 +81,26 @@ export class GroupCommit {
    * As {@link run}, for a function that is already all or nothing (it runs its own transaction, which
    * inside the group is a savepoint): one savepoint fewer per call, on the USSD hop's path.
    */
-  async runAtomic<T>(fn: () => T): Promise<T> {
+  runAtomic<T>(fn: () => T): Promise<T> {
+    return this.unitOpen ? this.afterUnit(() => this.runAtomicNow(fn)) : this.runAtomicNow(fn);
+  }
+
+  private async runAtomicNow<T>(fn: () => T): Promise<T> {
     this.join();
     const result = fn();
     await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     return result;
   }
 
-  /**
-   * Resolves when no group is open: at once, or after the open group commits. Every HTTP answer waits
-   * for it (an onSend hook), because any write made while a group is open joins that group.
-   */
   /** True while a group is open: an answer sent now must wait for {@link idle}. */
   get busy(): boolean {
     return this.open;
   }
 
+  /**
+   * Resolves when no group is open: at once, or after the open group commits. Every HTTP answer waits
+   * for it (an onSend hook), because any write made while a group is open joins that group.
+   */
   idle(): Promise<void> {
     if (!this.open) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -67,6 +116,27 @@ export class GroupCommit {
     if (this.open) this.commit();
   }
 
+  /** Waits until no unit is open, then holds the connection for one (first come, first served). */
+  private async turn(): Promise<void> {
+    if (this.unitOpen || this.turns.length > 0) await new Promise<void>((resolve) => this.turns.push(resolve));
+    this.unitOpen = true;
+  }
+
+  /** Hands the connection to the next waiting unit or writer. */
+  private endTurn(): void {
+    this.unitOpen = false;
+    this.turns.shift()?.();
+  }
+
+  /** Runs a synchronous writer once the open unit is done, in arrival order with the units. */
+  private async afterUnit<T>(write: () => Promise<T>): Promise<T> {
+    await this.turn();
+    // The writer is synchronous up to its first await (the commit): its turn ends as soon as it has written.
+    const done = write();
+    this.endTurn();
+    return done;
+  }
+
   private join(): void {
     if (this.open) return;
     this.begin.run();
@@ -76,6 +146,11 @@ export class GroupCommit {
 
   private commit(): void {
     if (!this.open) return;
+    // A unit awaiting something other than the database spans event-loop turns; commit after it.
+    if (this.unitOpen) {
+      setImmediate(() => this.commit());
+      return;
+    }
     const waiters = this.waiters;
     this.waiters = [];
     this.open = false;

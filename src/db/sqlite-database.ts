@@ -1,7 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
-import type { Database, Params, Statement, StatementOptions } from './database';
+import type { Database, Params, Statement, StatementOptions, Tx } from './database';
 import { prepare } from './statement';
 
 const dialect = new SQLiteSyncDialect();
@@ -13,8 +13,12 @@ const dialect = new SQLiteSyncDialect();
  */
 class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
+  /** The same connection as a unit's {@link Tx}: SQLite has one connection, and units take turns on it. */
+  readonly tx: Tx;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.tx = Object.assign(Object.create(this) as SqliteDatabase, { unit: true as const });
+  }
 
   statement<Row, P extends Params = Record<string, never>>(query: SQL, options?: StatementOptions): Statement<Row, P> {
     const p = prepare<Row, P>(this.db, query);
@@ -23,6 +27,7 @@ class SqliteDatabase implements Database {
       text: p.text,
       all: async (values) => p.all(values),
       get: async (values) => p.get(values),
+      // One connection: a unit's writes are the connection's writes (the unit is its savepoint).
       run: async (values) => p.run(values),
     };
   }
@@ -50,4 +55,9 @@ export function sqliteDatabase(db: Db): Database {
   let d = wrapped.get(db);
   if (!d) wrapped.set(db, (d = new SqliteDatabase(db)));
   return d;
+}
+
+/** The {@link Tx} a SQLite unit of work hands to its function (src/db/group-commit.ts). */
+export function sqliteTx(db: Db): Tx {
+  return (sqliteDatabase(db) as SqliteDatabase).tx;
 }

@@ -5,7 +5,8 @@ import type { Table } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { migrateDb, openDb, schema, type Db } from '../../src/db/client';
-import type { Database, Dialect } from '../../src/db/database';
+import type { Database, Dialect, UnitOfWork } from '../../src/db/database';
+import { GroupCommit } from '../../src/db/group-commit';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { pgSchema } from '../../src/db/postgres/schema';
@@ -22,6 +23,10 @@ import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestP
 export interface Backend {
   dialect: Dialect;
   database: Database;
+  /** Units of work: the group commit on SQLite, transactions on the pool on PostgreSQL. */
+  units: UnitOfWork;
+  /** A second, independent connection to the same database: what another process would see. */
+  reopen(): Promise<{ database: Database; close(): Promise<void> }>;
   /** Inserts rows (typed as the SQLite schema's inserts; the PostgreSQL side uses the derived table). */
   plant<T extends Table>(table: T, rows: Array<T['$inferInsert']>): Promise<void>;
   /** Empties the tables given (between tests of one file). */
@@ -44,6 +49,11 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
     backend: {
       dialect: 'sqlite',
       database: sqliteDatabase(db),
+      units: new GroupCommit(db),
+      async reopen() {
+        const other = openDb({ path: path.join(dir, 'test.db') });
+        return { database: sqliteDatabase(other), close: async () => void other.$client.close() };
+      },
       async plant(table, rows) {
         for (let i = 0; i < rows.length; i += PLANT_BATCH) db.insert(table as never).values(rows.slice(i, i + PLANT_BATCH) as never).run();
       },
@@ -69,6 +79,11 @@ async function postgresBackend(server: TestPostgresServer): Promise<{ backend: B
     backend: {
       dialect: 'postgresql',
       database,
+      units: database,
+      async reopen() {
+        const other = new PgDatabase(target, { max: 1, applicationName: 'vasgw test (other)' });
+        return { database: other, close: () => other.close() };
+      },
       async plant(table, rows) {
         for (let i = 0; i < rows.length; i += PLANT_BATCH) await orm.insert(twin(table) as never).values(rows.slice(i, i + PLANT_BATCH) as never);
       },

@@ -68,7 +68,7 @@ eachBackend((get) => {
   it('reports the rows a write changed', async () => {
     const db = get().database;
     const st = db.statement<never, { language: string }>(sql`UPDATE ${subscribers} SET ${sql.identifier(subscribers.language.name)} = 'en' WHERE ${subscribers.language} = ${sql.placeholder('language')}`);
-    expect(await st.run({ language: 'sw' })).toBe(2);
-    expect(await st.run({ language: 'sw' })).toBe(0);
+    expect(await get().units.unit((tx) => st.run({ language: 'sw' }, tx))).toBe(2);
+    expect(await get().units.unit((tx) => st.run({ language: 'sw' }, tx))).toBe(0);
   });
 });

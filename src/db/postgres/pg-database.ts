@@ -1,7 +1,7 @@
 import { fillPlaceholders, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import type { Database, Params, Statement, StatementOptions } from '../database';
+import type { Database, Params, Statement, StatementOptions, Tx, UnitOfWork } from '../database';
 import type { PostgresTarget } from './url';
 
 const dialect = new PgDialect();
@@ -41,8 +41,68 @@ export interface PgPoolOptions {
   applicationName?: string;
 }
 
-/** The {@link Database} over a node-postgres pool. */
-export class PgDatabase implements Database {
+/** Where a query runs: the pool (any free connection) or one unit's connection. */
+type Executor = Pick<pg.Pool, 'query'>;
+
+/** The connection a unit of work holds; statements run on it when given the unit's {@link Tx}. */
+class PgTx implements Tx {
+  readonly dialect = 'postgresql' as const;
+  readonly unit = true as const;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  statement<Row, P extends Params = Record<string, never>>(query: SQL, options?: StatementOptions): Statement<Row, P> {
+    // Unnamed: a statement made inside one unit is not worth a server-side plan kept per connection.
+    return statementOn<Row, P>(() => this.client, query, null, options);
+  }
+
+  async all<Row>(query: SQL): Promise<Row[]> {
+    return allOn<Row>(this.client, query);
+  }
+
+  async get<Row>(query: SQL): Promise<Row | undefined> {
+    return (await allOn<Row>(this.client, query))[0];
+  }
+
+  async run(query: SQL): Promise<number> {
+    return runOn(this.client, query);
+  }
+}
+
+/** The executor for a call: the unit's connection when `tx` is given, else `fallback`. */
+function executorOf(tx: Tx | undefined, fallback: () => Executor): Executor {
+  if (tx === undefined) return fallback();
+  if (!(tx instanceof PgTx)) throw new TypeError('a PostgreSQL statement was given a unit of work of another database');
+  return tx.client;
+}
+
+function statementOn<Row, P extends Params>(base: () => Executor, query: SQL, name: string | null, options?: StatementOptions): Statement<Row, P> {
+  const q = dialect.sqlToQuery(query);
+  const exec = async (values: P | undefined, tx: Tx | undefined): Promise<pg.QueryResult> => {
+    const config = { ...(name ? { name } : {}), text: q.sql, values: fillPlaceholders(q.params, values ?? {}) };
+    const on = executorOf(tx, base);
+    return options?.raw ? on.query({ ...config, rowMode: 'array' }) : on.query(config);
+  };
+  return {
+    text: q.sql,
+    all: async (values, tx) => (await exec(values, tx)).rows as Row[],
+    get: async (values, tx) => (await exec(values, tx)).rows[0] as Row | undefined,
+    run: async (values, tx) => (await exec(values, tx)).rowCount ?? 0,
+  };
+}
+
+async function allOn<Row>(on: Executor, query: SQL): Promise<Row[]> {
+  const q = dialect.sqlToQuery(query);
+  return (await on.query({ text: q.sql, values: q.params })).rows as Row[];
+}
+
+async function runOn(on: Executor, query: SQL): Promise<number> {
+  const q = dialect.sqlToQuery(query);
+  return (await on.query({ text: q.sql, values: q.params })).rowCount ?? 0;
+}
+
+/** The {@link Database} over a node-postgres pool, and its units of work (one transaction each). */
+export class PgDatabase implements Database, UnitOfWork {
   readonly dialect = 'postgresql' as const;
   readonly pool: pg.Pool;
   private statements = 0;
@@ -61,33 +121,48 @@ export class PgDatabase implements Database {
   }
 
   statement<Row, P extends Params = Record<string, never>>(query: SQL, options?: StatementOptions): Statement<Row, P> {
-    const q = dialect.sqlToQuery(query);
     // A named statement is parsed and planned once per connection, then only bound and executed.
-    const name = `vasgw_${++this.statements}`;
-    const exec = async (values?: P): Promise<pg.QueryResult> => {
-      const config = { name, text: q.sql, values: fillPlaceholders(q.params, values ?? {}) };
-      return options?.raw ? this.pool.query({ ...config, rowMode: 'array' }) : this.pool.query(config);
-    };
-    return {
-      text: q.sql,
-      all: async (values) => (await exec(values)).rows as Row[],
-      get: async (values) => (await exec(values)).rows[0] as Row | undefined,
-      run: async (values) => (await exec(values)).rowCount ?? 0,
-    };
+    return statementOn<Row, P>(() => this.pool, query, `vasgw_${++this.statements}`, options);
   }
 
   async all<Row>(query: SQL): Promise<Row[]> {
-    const q = dialect.sqlToQuery(query);
-    return (await this.pool.query({ text: q.sql, values: q.params })).rows as Row[];
+    return allOn<Row>(this.pool, query);
   }
 
   async get<Row>(query: SQL): Promise<Row | undefined> {
-    return (await this.all<Row>(query))[0];
+    return (await allOn<Row>(this.pool, query))[0];
   }
 
   async run(query: SQL): Promise<number> {
-    const q = dialect.sqlToQuery(query);
-    return (await this.pool.query({ text: q.sql, values: q.params })).rowCount ?? 0;
+    return runOn(this.pool, query);
+  }
+
+  /**
+   * One unit of work: BEGIN ... COMMIT on a connection of its own (READ COMMITTED, PostgreSQL's default),
+   * ROLLBACK when `fn` throws. A unit is not retried here: its function may have done things besides
+   * the database, and only its caller knows whether running it twice is safe.
+   */
+  async unit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN').catch((e: unknown) => {
+        broken = true;
+        throw e;
+      });
+      try {
+        const result = await fn(new PgTx(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true; // the connection itself failed: do not hand it to the next unit
+        });
+        throw e;
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** Closes every connection (shutdown). */
