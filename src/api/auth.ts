@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { unauthorized } from '../lib/errors';
 
 /** Constant-time string comparison (secrets, tokens). */
@@ -9,12 +9,15 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** An onRequest hook requiring `Authorization: Bearer <token>`; with no token configured, every call is 401. */
+/**
+ * An onRequest hook requiring `Authorization: Bearer <token>`; with no token configured, every call is 401.
+ * A plain callback, not an async function: every API request passes here, and a promise per request costs.
+ */
 export function bearerAuth(token: string | null) {
-  return async (req: FastifyRequest) => {
-    if (!token) throw unauthorized('The API is disabled: set VASGW_API_TOKEN (config api.token) to use it.');
+  return (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!token) return done(unauthorized('The API is disabled: set VASGW_API_TOKEN (config api.token) to use it.'));
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h) : null;
-    if (!m || !safeEqual(m[1]!.trim(), token)) throw unauthorized();
+    done(!m || !safeEqual(m[1]!.trim(), token) ? unauthorized() : undefined);
   };
 }
