@@ -8,7 +8,10 @@ import { getTableConfig, integer, SQLiteTable, sqliteTable, type AnySQLiteColumn
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
-import { copyOrder } from '../../src/db/postgres/copy';
+import { copyOrder, copySqliteToPostgres } from '../../src/db/postgres/copy';
+import { migratePostgres } from '../../src/db/postgres/migrate';
+import { parsePostgresUrl } from '../../src/db/postgres/url';
+import { openReadOnlyDb } from '../../src/db/handle';
 import { pgSchema } from '../../src/db/postgres/schema';
 import * as sqliteSchema from '../../src/db/schema';
 import { runVasgw } from '../helpers/child';
@@ -264,6 +267,42 @@ describe.skipIf(skip !== null)('vasgw db copy into a real PostgreSQL', () => {
     expect(report.tables.find((x) => x.table === 'subscribers')?.rows).toBe(1);
     expect(report.sequences).toContainEqual(expect.objectContaining({ table: 'subscribers', nextId: 2 }));
     expect(await query(t.url, 'SELECT opted_out FROM subscribers')).toEqual([{ opted_out: true }]);
+  }, CLI_TIMEOUT);
+
+  it('copies one snapshot while a gateway keeps writing to the SQLite file', async () => {
+    const live = path.join(dir, 'live.db');
+    const writer = openDb({ path: live });
+    migrateDb(writer);
+    const w = writer.$client;
+    w.prepare("INSERT INTO subscribers (msisdn, first_seen_at, updated_at) VALUES ('+254711000001', 1, 1)").run();
+    const event = w.prepare("INSERT INTO usage_events (at, subscriber_id, channel, type) VALUES (?, 1, 'ussd', 'menu')");
+    for (let i = 0; i < 7_000; i++) event.run(i);
+    const t = await fresh();
+    await migratePostgres(parsePostgresUrl(t.url));
+    const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+    const reader = openReadOnlyDb(live, 1024);
+    try {
+      // Each table copied, the "gateway" writes more: rows and a new subscriber the snapshot must not see.
+      let written = 0;
+      const report = await copySqliteToPostgres(reader, pool, {
+        batchRows: 1_000,
+        onTable: () => {
+          w.prepare("INSERT INTO subscribers (msisdn, first_seen_at, updated_at) VALUES (?, 2, 2)").run(`+2547119${String(written).padStart(5, '0')}`);
+          event.run(-1);
+          written++;
+        },
+      });
+      expect(written).toBe(sqliteTables.length);
+      expect(report.tables.find((x) => x.table === 'usage_events')?.rows).toBe(7_000);
+      expect(report.tables.find((x) => x.table === 'subscribers')?.rows).toBe(1);
+      expect(await pgCounts(t.url)).toMatchObject({ usage_events: 7_000, subscribers: 1 });
+      expect(await query(t.url, 'SELECT count(*)::int AS n FROM usage_events WHERE at < 0')).toEqual([{ n: 0 }]);
+      expect((w.prepare('SELECT count(*) AS n FROM usage_events').get() as { n: number }).n).toBe(7_000 + written);
+    } finally {
+      reader.$client.close();
+      writer.$client.close();
+      await pool.end();
+    }
   }, CLI_TIMEOUT);
 
   it('refuses bad input with one sentence and never prints the password', async () => {
