@@ -1,20 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { closeDb, openReadOnlyDb } from '../db/handle';
+import { closeDb } from '../db/handle';
 import type { Db } from '../db/client';
-import { CopyFailedError, CopyRefusedError, copySqliteToPostgres, type CopyReport } from '../db/postgres/copy';
+import { CopyFailedError, CopyRefusedError, copySqliteToPostgres, openCopySource, type CopyReport } from '../db/postgres/copy';
 import { PostgresUnavailableError } from '../db/postgres/migrate';
 import { DatabaseUrlError, parsePostgresUrl } from '../db/postgres/url';
 
 type Out = (line: string) => void;
 
-export const DB_COPY_USAGE = 'vasgw db copy --to postgres://user:password@host:port/db [--from SQLITE_FILE] [--json] [--config FILE]';
+const DB_COPY_USAGE = 'vasgw db copy --to postgres://user:password@host:port/db [--from SQLITE_FILE] [--json] [--config FILE]';
 
 const rows = (n: number) => `${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`;
-
-/** The read connection's page cache: the copy scans each table once, so a small one does. */
-const SCAN_CACHE_KIB = 16 * 1024;
 
 /**
  * `vasgw db copy`: copies the SQLite database (--from, else database.path / DATABASE_PATH) into the
@@ -67,8 +64,7 @@ async function copyCommand(args: string[], out: Out, err: Out): Promise<number> 
 
   let db: Db;
   try {
-    db = openReadOnlyDb(from, SCAN_CACHE_KIB);
-    db.$client.prepare('SELECT count(*) FROM sqlite_master').get(); // a file that is not a database fails here, not mid-copy
+    db = openCopySource(from);
   } catch (e) {
     throw new BadInput(`${from} cannot be read as a SQLite database (${(e as Error).message})`);
   }

@@ -14,6 +14,7 @@ import { getTableConfig, SQLiteTable, type SQLiteColumn } from 'drizzle-orm/sqli
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { MIGRATIONS_DIR, schema, type Db } from '../client';
+import { openReadOnlyDb } from '../handle';
 import { describePostgresError, migratePostgres, PostgresUnavailableError } from './migrate';
 import { pgSchema } from './schema';
 import { parsePostgresUrl, type PostgresTarget } from './url';
@@ -42,6 +43,24 @@ export interface CopyOptions {
   batchRows?: number;
   /** Called after each table is copied (inside the transaction: not yet committed). */
   onTable?: (t: CopiedTable) => void;
+}
+
+/** The read connection's page cache: the copy scans each table once, so a small one does. */
+const SCAN_CACHE_KIB = 16 * 1024;
+
+/**
+ * Opens an existing SQLite file read-only as a copy's source (a connection of its own, out of any
+ * gateway's way: WAL). Throws when the file is not a SQLite database, before anything is copied.
+ */
+export function openCopySource(file: string): Db {
+  const db = openReadOnlyDb(file, SCAN_CACHE_KIB);
+  try {
+    db.$client.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    db.$client.close();
+    throw e;
+  }
+  return db;
 }
 
 /** The copy would overwrite or mix data, or the source is not this version's schema: nothing was written. */
