@@ -3,13 +3,16 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { closeDb } from '../db/handle';
 import type { Db } from '../db/client';
-import { CopyFailedError, CopyRefusedError, copySqliteToPostgres, openCopySource, type CopyReport } from '../db/postgres/copy';
+import { CopyFailedError, CopyRefusedError, copySqliteToPostgres, openCopySource, type CopiedTable, type CopyReport } from '../db/postgres/copy';
 import { PostgresUnavailableError } from '../db/postgres/migrate';
 import { DatabaseUrlError, parsePostgresUrl } from '../db/postgres/url';
 
 type Out = (line: string) => void;
 
 const DB_COPY_USAGE = 'vasgw db copy --to postgres://user:password@host:port/db [--from SQLITE_FILE] [--json] [--config FILE]';
+
+/** The longest table name (crm_discovery_profile_daily) and its colon: the counts line up. */
+const TABLE_WIDTH = 28;
 
 const rows = (n: number) => `${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`;
 
@@ -72,7 +75,9 @@ async function copyCommand(args: string[], out: Out, err: Out): Promise<number> 
   let report: CopyReport;
   try {
     if (!values.json) out(`copying SQLite ${from} into ${target.shown} (one transaction: nothing is kept unless all of it is copied)`);
-    report = await copySqliteToPostgres(db, target.url, batchRows ? { batchRows } : {});
+    // A line as each table is done, so a long copy shows where it is (the total line says when it is committed).
+    const onTable = values.json ? undefined : (t: CopiedTable) => out(`${`${t.table}:`.padEnd(TABLE_WIDTH)} ${rows(t.rows)}`);
+    report = await copySqliteToPostgres(db, target.url, { ...(batchRows ? { batchRows } : {}), ...(onTable ? { onTable } : {}) });
   } catch (e) {
     if (e instanceof PostgresUnavailableError || e instanceof CopyRefusedError || e instanceof CopyFailedError) {
       err(`vasgw db copy: ${e.message}.`);
@@ -87,9 +92,7 @@ async function copyCommand(args: string[], out: Out, err: Out): Promise<number> 
     out(JSON.stringify({ from, to: target.shown, ...report, seconds: Number(seconds.toFixed(3)) }, null, 2));
     return 0;
   }
-  const width = Math.max(...report.tables.map((t) => t.table.length));
-  for (const t of report.tables) out(`${`${t.table}:`.padEnd(width + 1)} ${rows(t.rows)}`);
-  const rate = seconds >= 1 ? `, ${Math.round(report.totalRows / seconds).toLocaleString('en-US')} rows/s` : '';
+  const rate = seconds >= 1 && report.totalRows >= 1000 ? `, ${Math.round(report.totalRows / seconds).toLocaleString('en-US')} rows/s` : '';
   out(`total: ${rows(report.totalRows)} in ${report.tables.length} tables, ${seconds.toFixed(1)} s${rate}; counts checked per table, committed`);
   return 0;
 }
