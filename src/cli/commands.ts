@@ -116,7 +116,7 @@ registerCommand('users', {
 });
 
 registerCommand('db', {
-  usage: 'vasgw db copy --to POSTGRES_URL [--from SQLITE_FILE] [--json]',
+  usage: 'vasgw db copy --to POSTGRES_URL [--from SQLITE_FILE] [--json] [--config FILE]',
   summary: 'copy the SQLite database (--from, else DATABASE_PATH) into an empty PostgreSQL database, all or nothing; one line per table',
   async run(args, out, err) {
     const { runDbCopy } = await import('./db-copy');
