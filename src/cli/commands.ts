@@ -114,3 +114,12 @@ registerCommand('users', {
     return runUsers(args, out, err, UsageError);
   },
 });
+
+registerCommand('db', {
+  usage: 'vasgw db copy --to POSTGRES_URL [--from SQLITE_FILE] [--json] [--config FILE]',
+  summary: 'copy the SQLite database (--from, else DATABASE_PATH) into an empty PostgreSQL database, all or nothing; one line per table',
+  async run(args, out, err) {
+    const { runDbCopy } = await import('./db-copy');
+    return runDbCopy(args, out, err);
+  },
+});
