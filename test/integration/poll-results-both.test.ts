@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { beforeAll, expect, it } from 'vitest';
+import type { Poll } from '../../src/campaigns/poll-repo';
 import { PollResults } from '../../src/campaigns/poll-results';
 import { PollResultsStore } from '../../src/campaigns/poll-results-store';
 import { compileFilter } from '../../src/campaigns/segment-repo';
@@ -14,7 +15,7 @@ const T = Date.parse('2026-11-02T08:00:00Z');
 const msisdn = (id: number) => `+2547220000${String(id).padStart(2, '0')}`;
 const REGIONS: Record<number, string | null> = { 1: 'Nakuru', 2: 'nakuru', 3: 'Coast', 4: null, 5: 'Coast', 6: 'Nakuru', 7: 'Coast', 8: 'Nakuru' };
 
-const poll = (id: string, type: 'choice' | 'nps', answers: Record<string, string>[]) => ({ id, key: id, type, question: { en: 'Did the advice help?' }, answers, keywords: [], status: 'open' as const, createdAt: T, updatedAt: T });
+const poll = (id: string, type: 'choice' | 'nps', answers: Record<string, string>[]): Poll => ({ id, key: id, type, question: { en: 'Did the advice help?' }, answers, keywords: [], status: 'open', flowId: null, nodeId: null, createdAt: T, updatedAt: T });
 const CHOICE = poll('p1', 'choice', [{ en: 'Yes' }, { en: 'No' }, { en: 'Maybe' }]);
 const NPS = poll('p2', 'nps', []);
 const sms = (id: string, subscriberId: number, status: string) => ({
