@@ -68,7 +68,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     const results = c.results(campaign.id);
     if (campaign.pollId) {
       const poll = core.polls.find(campaign.pollId);
-      if (poll) results.poll = core.pollResults.results(poll);
+      if (poll) results.poll = await core.pollResults.results(poll);
     }
     if (campaign.arms && campaign.arms.length > 0) results.arms = core.armsResults.results(campaign, core.clock.now());
     return results;

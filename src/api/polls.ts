@@ -74,11 +74,11 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
     async (req) => {
       const poll = core.polls.require(req.params.id);
       const segmentId = req.query.segmentId;
-      if (segmentId === undefined) return core.pollResults.results(poll);
+      if (segmentId === undefined) return await core.pollResults.results(poll);
       const s = core.segments.require(segmentId);
       // Respondents who opted out since still count in results: the segment is about who they are.
       const filter = core.segments.compile({ ...s.filter, includeOptedOut: true });
-      return core.pollResults.results(poll, { id: s.id, name: s.name, filter });
+      return await core.pollResults.results(poll, { id: s.id, name: s.name, filter });
     },
   );
 

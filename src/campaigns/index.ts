@@ -22,6 +22,7 @@ import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
+import { sqliteDatabase } from '../db/sqlite-database';
 import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { SegmentService } from './segment-service';
@@ -81,7 +82,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     usedBy: (id) => campaignRepo.activeOnSegment(id),
     profile: d.subscribers.profile,
   });
-  const pollResults = new PollResults(new PollResultsStore(d.db), defaultLanguage);
+  const pollResults = new PollResults(new PollResultsStore(sqliteDatabase(d.db)), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
   const tiers = TierStore.of(d.db);
   const scheduler = new CampaignScheduler({

@@ -1,9 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db/client';
+import type { Database, Statement } from '../db/database';
 import { calls, campaignRecipients, campaignRuns, messages, pollAnswers, pollInvites, subscribers } from '../db/schema';
-import { prepare } from '../db/statement';
 import { callPlacedSql, callStateSql, smsSentSql, smsStateSql } from '../reports/delivery';
+import { fields } from '../reports/stores/rollup-store';
 import type { SegmentWhere } from './segment-repo';
 
 /** One group of invitations: region, channel and delivery state, with how many were sent, reached and answered. */
@@ -61,13 +61,11 @@ const region = sql`lower(coalesce(${s.region}, ''))`;
  * rows), counted answers, and the answers one page at a time for the export.
  */
 export class PollResultsStore {
-  private readonly page;
+  private readonly page: Statement<AnswerLine, { pollId: string; after: number; limit: number }>;
 
-  constructor(private readonly db: Db) {
-    this.page = prepare<AnswerLine, { pollId: string; after: number; limit: number }>(
-      db,
-      sql`SELECT ${pa.subscriberId} AS subscriberId, ${s.msisdn} AS msisdn, ${pa.answer} AS answer, ${pa.channel} AS channel, ${pa.campaignId} AS campaignId,
-            ${pa.at} AS at, ${s.region} AS region, ${s.crop} AS crop, ${s.language} AS language, ${s.operator} AS operator
+  constructor(private readonly db: Database) {
+    this.page = db.statement(
+      sql`SELECT ${fields({ subscriberId: pa.subscriberId, msisdn: s.msisdn, answer: pa.answer, channel: pa.channel, campaignId: pa.campaignId, at: pa.at, region: s.region, crop: s.crop, language: s.language, operator: s.operator })}
           FROM ${pa} JOIN ${s} ON ${s.id} = ${pa.subscriberId}
           WHERE ${pa.pollId} = ${sql.placeholder('pollId')} AND ${pa.subscriberId} > ${sql.placeholder('after')} ORDER BY ${pa.subscriberId} LIMIT ${sql.placeholder('limit')}`,
     );
@@ -76,40 +74,41 @@ export class PollResultsStore {
   /**
    * A poll's invitations by region, channel and delivery state. The message or call an invitation went
    * out as is the latest run of its campaign that handed this subscriber over (a later run re-invites).
+   * Flags are 1/0 integers (PostgreSQL sums no booleans); groups come in key order, no state first, so
+   * the first label seen of a region is the same on both engines.
    */
-  inviteGroups(pollId: string, where?: SegmentWhere): InviteGroup[] {
+  async inviteGroups(pollId: string, where?: SegmentWhere): Promise<InviteGroup[]> {
     const ref = sql`(SELECT ${r.ref} FROM ${cr} JOIN ${r} ON ${r.runId} = ${cr.id} AND ${r.subscriberId} = ${pi.subscriberId}
       WHERE ${cr.campaignId} = ${pi.campaignId} AND ${r.ref} IS NOT NULL ORDER BY ${cr.id} DESC LIMIT 1)`;
     const inv = sql.raw('inv');
     const sms = sql`${inv}.channel = 'sms'`;
-    return prepare<InviteGroup>(
-      this.db,
-      sql`SELECT region, min(label) AS label, channel, state, count(*) AS n, sum(sent) AS sent, sum(reached) AS delivered, sum(reached OR answered) AS reached, sum(answered) AS answered FROM (
-            SELECT ${region} AS region, ${s.region} AS label, ${inv}.channel AS channel,
-              CASE WHEN ${sms} THEN ${sql.raw(smsStateSql('m'))} ELSE ${sql.raw(callStateSql('c'))} END AS state,
-              CASE WHEN ${sms} THEN ${sql.raw(smsSentSql('m'))} ELSE coalesce(${sql.raw(callPlacedSql('c'))}, 0) END AS sent,
-              CASE WHEN ${sms} THEN ${m.status} = 'delivered' ELSE ${c.answeredAt} IS NOT NULL END AS reached,
-              EXISTS (SELECT 1 FROM ${pa} WHERE ${pa.pollId} = ${inv}.poll_id AND ${pa.subscriberId} = ${inv}.subscriber_id) AS answered
+    return this.db.all<InviteGroup>(
+      sql`SELECT "region", min("label") AS "label", "channel", "state", count(*) AS "n", sum("sent") AS "sent", sum("reached") AS "delivered",
+            count(*) FILTER (WHERE "reached" = 1 OR "answered" = 1) AS "reached", sum("answered") AS "answered" FROM (
+            SELECT ${region} AS "region", ${s.region} AS "label", ${inv}.channel AS "channel",
+              CASE WHEN ${sms} THEN ${sql.raw(smsStateSql('m'))} ELSE ${sql.raw(callStateSql('c'))} END AS "state",
+              CASE WHEN ${sms} THEN ${sql.raw(smsSentSql('m'))} WHEN ${sql.raw(callPlacedSql('c'))} THEN 1 ELSE 0 END AS "sent",
+              CASE WHEN ${sms} THEN (CASE WHEN ${m.status} = 'delivered' THEN 1 ELSE 0 END) WHEN ${c.answeredAt} IS NOT NULL THEN 1 ELSE 0 END AS "reached",
+              CASE WHEN EXISTS (SELECT 1 FROM ${pa} WHERE ${pa.pollId} = ${inv}.poll_id AND ${pa.subscriberId} = ${inv}.subscriber_id) THEN 1 ELSE 0 END AS "answered"
             FROM (SELECT ${pi.pollId} AS poll_id, ${pi.subscriberId} AS subscriber_id, ${pi.channel} AS channel, ${ref} AS ref FROM ${pi} WHERE ${pi.pollId} = ${pollId}) ${inv}
             JOIN ${s} ON ${s.id} = ${inv}.subscriber_id
             LEFT JOIN ${messages} ${m} ON ${sms} AND ${m.id} = ${inv}.ref
             LEFT JOIN ${calls} ${c} ON ${inv}.channel = 'call' AND ${c.id} = ${inv}.ref
             WHERE ${segment(where)}
-          ) GROUP BY region, channel, state`,
-    ).all();
+          ) AS "invitations" GROUP BY "region", "channel", "state" ORDER BY "region", "channel", "state" NULLS FIRST`,
+    );
   }
 
-  /** A poll's counted answers by region, channel and answer. */
-  answerGroups(pollId: string, where?: SegmentWhere): AnswerGroup[] {
-    return prepare<AnswerGroup>(
-      this.db,
-      sql`SELECT ${region} AS region, min(${s.region}) AS label, ${pa.channel} AS channel, ${pa.answer} AS answer, count(*) AS n
-          FROM ${pa} JOIN ${s} ON ${s.id} = ${pa.subscriberId} WHERE ${pa.pollId} = ${pollId} AND ${segment(where)} GROUP BY 1, 3, 4`,
-    ).all();
+  /** A poll's counted answers by region, channel and answer (in that order). */
+  async answerGroups(pollId: string, where?: SegmentWhere): Promise<AnswerGroup[]> {
+    return this.db.all<AnswerGroup>(
+      sql`SELECT ${fields({ region, label: sql`min(${s.region})`, channel: pa.channel, answer: pa.answer, n: sql`count(*)` })}
+          FROM ${pa} JOIN ${s} ON ${s.id} = ${pa.subscriberId} WHERE ${pa.pollId} = ${pollId} AND ${segment(where)} GROUP BY 1, 3, 4 ORDER BY 1, 3, 4`,
+    );
   }
 
   /** Up to `limit` answers after a subscriber id, by subscriber id. */
-  answersAfter(pollId: string, after: number, limit: number): AnswerLine[] {
+  async answersAfter(pollId: string, after: number, limit: number): Promise<AnswerLine[]> {
     return this.page.all({ pollId, after, limit });
   }
 }

@@ -40,9 +40,8 @@ export class PollResults {
   ) {}
 
   /** Counts per answer (all of them, zeros included), by region and channel, invitations by delivery state, response rate and NPS. */
-  results(poll: Poll, segment?: { id: string; name: string; filter: SegmentWhere }): Record<string, unknown> {
-    const invites = this.store.inviteGroups(poll.id, segment?.filter);
-    const rows = this.store.answerGroups(poll.id, segment?.filter);
+  async results(poll: Poll, segment?: { id: string; name: string; filter: SegmentWhere }): Promise<Record<string, unknown>> {
+    const [invites, rows] = await Promise.all([this.store.inviteGroups(poll.id, segment?.filter), this.store.answerGroups(poll.id, segment?.filter)]);
     const exposure = (groups: InviteGroup[]) => {
       const sum = (k: 'n' | 'sent' | 'delivered' | 'reached' | 'answered') => groups.reduce((a, g) => a + (g[k] ?? 0), 0);
       const byChannel = (ch: 'sms' | 'call') => groups.filter((g) => g.channel === ch);
@@ -111,7 +110,7 @@ export class PollResults {
     yield stringify([['msisdn', 'answer_index', 'answer_label', 'channel', 'campaign_id', 'answered_at', 'region', 'crop', 'language', 'operator']]);
     let after = 0;
     for (;;) {
-      const rows = this.store.answersAfter(poll.id, after, 2000);
+      const rows = await this.store.answersAfter(poll.id, after, 2000);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.subscriberId;
       yield stringify(

@@ -12,9 +12,9 @@ const round4 = (x: number) => Math.round(x * 10000) / 10000;
  * local month), its regions or its crops, worst first. Serves to subscribers without a region or crops
  * on their profile are counted as unknown, never as outside. Read from the CRM pass's daily rollup.
  */
-export function contextReport(store: ContextReportStore, flows: FlowIndex, r: ReportRange, limit: number): Record<string, unknown> {
+export async function contextReport(store: ContextReportStore, flows: FlowIndex, r: ReportRange, limit: number): Promise<Record<string, unknown>> {
   const rows = new Map<string, ContextRow>();
-  for (const row of store.between(r.fromDay, r.toDay, r.flow)) rows.set(`${row.flowId}\u0000${row.nodeId}`, row);
+  for (const row of await store.between(r.fromDay, r.toDay, r.flow)) rows.set(`${row.flowId}\u0000${row.nodeId}`, row);
   // Nodes with a context that nobody reached in the range are listed too (served 0): nothing to fix there yet.
   const declared = flows.contextNodes().filter((n) => !r.flow || n.flowId === r.flow);
   for (const n of declared) {

@@ -62,12 +62,18 @@ function ageBand(birthYear: string, endYear: number): string {
  * sessions within the configured gap; what it ends on is what they sought; first go means the first
  * session got it with no back, home, invalid input or timeout on the way. Optionally broken down `by`.
  */
-export function soughtContentReport(store: DiscoveryStore, flows: FlowIndex, r: ReportRange, by: string | undefined, profileFields: readonly string[] | null): Record<string, unknown> {
+export async function soughtContentReport(
+  store: DiscoveryStore,
+  flows: FlowIndex,
+  r: ReportRange,
+  by: string | undefined,
+  profileFields: readonly string[] | null,
+): Promise<Record<string, unknown>> {
   if (by !== undefined) checkBy(by, profileFields);
   const total = zeroCounts();
-  const rows = store.episodes(r);
+  const rows = await store.episodes(r);
   for (const row of rows) add(total, row);
-  const open = store.openEpisodes();
+  const open = await store.openEpisodes();
   const out: Record<string, unknown> = {
     ...view(total),
     openEpisodes: open,
@@ -97,7 +103,7 @@ export function soughtContentReport(store: DiscoveryStore, flows: FlowIndex, r: 
   } else {
     const field = by === 'ageBand' ? 'birthYear' : by;
     const endYear = new Date(r.to).getUTCFullYear();
-    const prof = store.episodesByProfile(r, field);
+    const prof = await store.episodesByProfile(r, field);
     // Value '' counts every episode whose subscriber has the field: the rest are unknown.
     const unknown = zeroCounts();
     Object.assign(unknown, total);

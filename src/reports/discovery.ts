@@ -10,13 +10,13 @@ import type { DiscoveryStore, SessionDay } from './stores/discovery-store';
  * node or a profile field. Beside it the older per-session reading: share reaching any content, share
  * reaching it without invalid input, back or revisit, first-ever sessions, stuck sessions and why.
  */
-export function discoveryReport(
+export async function discoveryReport(
   store: DiscoveryStore,
   days: Days,
   r: ReportRange,
   opts: { flows: FlowIndex; by?: string | undefined; profileFields?: readonly string[] | null },
-): Record<string, unknown> {
-  const soughtContent = soughtContentReport(store, opts.flows, r, opts.by, opts.profileFields ?? null);
+): Promise<Record<string, unknown>> {
+  const soughtContent = await soughtContentReport(store, opts.flows, r, opts.by, opts.profileFields ?? null);
   type Acc = { sessions: number; content: number; clean: number; stuck: number; first: number; firstContent: number; menuMs: number; ends: Record<string, number>; friction: Record<string, number> };
   const z = (): Acc => ({ sessions: 0, content: 0, clean: 0, stuck: 0, first: 0, firstContent: 0, menuMs: 0, ends: {}, friction: {} });
   const total = z();
@@ -33,7 +33,7 @@ export function discoveryReport(
     for (const [k, v] of Object.entries(row.ends)) a.ends[k] = (a.ends[k] ?? 0) + v;
     for (const [k, v] of Object.entries(row.friction)) a.friction[k] = (a.friction[k] ?? 0) + v;
   };
-  for (const row of store.sessions(r)) {
+  for (const row of await store.sessions(r)) {
     add(total, row);
     if (!byDay.has(row.day)) byDay.set(row.day, z());
     add(byDay.get(row.day)!, row);

@@ -98,10 +98,10 @@ export class Reports {
         body = await funnelReport(stores.funnel, flows, range);
         break;
       case 'discovery':
-        body = discoveryReport(stores.discovery, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
+        body = await discoveryReport(stores.discovery, days, range, { flows, by: q.by, profileFields: profileFieldNames(this.d.config) });
         break;
       case 'stuck':
-        body = stuckReport(stores.stuck, flows, range, limit);
+        body = await stuckReport(stores.stuck, flows, range, limit);
         break;
       case 'paying-vs-using':
         body = payingUsingReport(stores.snapshots, days, range, q.service);
@@ -130,13 +130,13 @@ export class Reports {
         body = packageFitReport(stores.snapshots, days, range);
         break;
       case 'context':
-        body = contextReport(stores.context, flows, range, limit);
+        body = await contextReport(stores.context, flows, range, limit);
         break;
       case 'onboarding':
         body = onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
         break;
       case 'menu-recommendations':
-        body = menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
+        body = await menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
         break;
       case 'risk':
         body = riskReport(stores, days, q.service, q.state, limit);

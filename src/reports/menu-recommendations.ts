@@ -40,6 +40,8 @@ export interface MenuSuggestion {
 }
 
 type Totals = Omit<MenuDay, 'flowId' | 'nodeId'>;
+/** Episodes and first-go finds per sought content (`flowId\tnodeId`). */
+type Sought = Map<string, { episodes: number; firstGo: number }>;
 const round = (v: number) => Math.round(v * 10000) / 10000;
 const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
 
@@ -71,27 +73,34 @@ function optionLabel(flow: Flow, label: Record<string, string>, lang: string): s
  * screens most callers page through. A suggestion needs `minSample` observations and its 95% interval
  * wholly past the threshold, so noise on a small sample never makes one.
  */
-export function menuRecommendationsReport(store: MenuReportStore, discovery: Pick<DiscoveryStore, 'episodes'>, flows: FlowIndex, r: ReportRange, cfg: Thresholds): Record<string, unknown> {
+export async function menuRecommendationsReport(
+  store: MenuReportStore,
+  discovery: Pick<DiscoveryStore, 'episodes'>,
+  flows: FlowIndex,
+  r: ReportRange,
+  cfg: Thresholds,
+): Promise<Record<string, unknown>> {
   const out: MenuSuggestion[] = [];
-  let sought: Map<string, { episodes: number; firstGo: number }> | null = null;
-  // First-go discovery of a content node, read only when some advice looks buried (the episode rollups).
-  const firstGo = (flowId: string, nodeId: string): MenuSuggestion['discovery'] => {
-    if (!sought) {
-      sought = new Map();
-      for (const e of discovery.episodes(r)) {
-        const k = `${e.soughtFlowId}\t${e.nodeId}`;
-        const a = sought.get(k) ?? { episodes: 0, firstGo: 0 };
-        a.episodes += e.episodes;
-        a.firstGo += e.firstGo;
-        sought.set(k, a);
-      }
+  // First-go discovery per content node, from the episode rollups (read only when some advice looks buried).
+  let sought: Sought | null = null;
+  const readSought = async (): Promise<Sought> => {
+    const m: Sought = new Map();
+    for (const e of await discovery.episodes(r)) {
+      const k = `${e.soughtFlowId}\t${e.nodeId}`;
+      const a = m.get(k) ?? { episodes: 0, firstGo: 0 };
+      a.episodes += e.episodes;
+      a.firstGo += e.firstGo;
+      m.set(k, a);
     }
-    const a = sought.get(`${flowId}\t${nodeId}`) ?? { episodes: 0, firstGo: 0 };
+    return m;
+  };
+  const firstGo = (found: Sought, flowId: string, nodeId: string): MenuSuggestion['discovery'] => {
+    const a = found.get(`${flowId}\t${nodeId}`) ?? { episodes: 0, firstGo: 0 };
     const [lo, hi] = wilson(a.firstGo, a.episodes);
     return { episodes: a.episodes, foundFirstGo: a.firstGo, firstGoRate: rate(a.firstGo, a.episodes), firstGoInterval95: a.episodes > 0 ? [round(lo), round(hi)] : null };
   };
   let nodesChecked = 0;
-  for (const [flowId, nodes] of totals(store.nodeDays(r))) {
+  for (const [flowId, nodes] of totals(await store.nodeDays(r))) {
     const flow = flows.flow(flowId);
     if (!flow) continue; // a flow since removed: nothing left to change
     const label = (nodeId: string) => ({ en: flows.topic(flowId, nodeId, 'en'), sw: flows.topic(flowId, nodeId, 'sw') });
@@ -140,12 +149,13 @@ export function menuRecommendationsReport(store: MenuReportStore, discovery: Pic
       if (node.type === 'content') {
         const buried = above(t.detourArrivals, t.menuArrivals, cfg.detourRate);
         if (buried) {
+          sought ??= await readSought();
           out.push({
             kind: 'buried_content',
             ...base(nodeId),
             shortcut: flows.shortcut(flowId, nodeId),
             ...strip(buried),
-            discovery: firstGo(flowId, nodeId),
+            discovery: firstGo(sought, flowId, nodeId),
             message: `${pct(buried.share)} of the callers who find "${name}" through the menu get there only after going back, home or round again (${buried.count} of ${buried.sample}). Move it up, or advertise its shortcut.`,
           });
         }

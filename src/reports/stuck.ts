@@ -7,10 +7,8 @@ import type { StuckStore } from './stores/stuck-store';
  * Stuck subscribers and what they were looking for: the stuck findings detected in the range, newest
  * first, with the menu each one kept failing in and its shortcut, plus the menus people get stuck in most.
  */
-export function stuckReport(store: StuckStore, flows: FlowIndex, r: ReportRange, limit: number): Record<string, unknown> {
-  const top = store.mostSought(r);
-  const total = store.count(r);
-  const rows = store.newest(r, limit);
+export async function stuckReport(store: StuckStore, flows: FlowIndex, r: ReportRange, limit: number): Promise<Record<string, unknown>> {
+  const [top, total, rows] = await Promise.all([store.mostSought(r), store.count(r), store.newest(r, limit)]);
   return {
     subscribers: total,
     mostSought: top.map((t) => ({

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Database, Statement } from '../../db/database';
 import { crmContextDaily } from '../../db/schema';
-import { prepare, type Prepared } from '../../db/statement';
 import { fields } from './rollup-store';
 import type { ContextCounts } from '../../crm/context-store';
 
@@ -12,11 +11,12 @@ type Params = { fromDay: number; toDay: number; flow: string | null };
 
 /** The context rollup (crm_context_daily) as the context report reads it: a few rows per day. */
 export class ContextReportStore {
-  private readonly all: Prepared<ContextRow, Params>;
-  private readonly ofFlow: Prepared<ContextRow, Params>;
+  private readonly all: Statement<ContextRow, Params>;
+  private readonly ofFlow: Statement<ContextRow, Params>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const c = crmContextDaily;
+    // Sums arrive as numbers on both engines (PostgreSQL's numeric sums are parsed by the pool).
     const cols = fields({
       flowId: c.flowId,
       nodeId: c.nodeId,
@@ -29,14 +29,12 @@ export class ContextReportStore {
       cropsUnknown: sql`SUM(${c.cropsUnknown})`,
     });
     const range = sql`${c.day} BETWEEN ${sql.placeholder('fromDay')} AND ${sql.placeholder('toDay')}`;
-    this.all = prepare(db, sql`SELECT ${cols} FROM ${c} WHERE ${range} GROUP BY ${c.flowId}, ${c.nodeId}`);
-    this.ofFlow = prepare(db, sql`SELECT ${cols} FROM ${c} WHERE ${range} AND ${c.flowId} = ${sql.placeholder('flow')} GROUP BY ${c.flowId}, ${c.nodeId}`);
+    this.all = db.statement(sql`SELECT ${cols} FROM ${c} WHERE ${range} GROUP BY ${c.flowId}, ${c.nodeId}`);
+    this.ofFlow = db.statement(sql`SELECT ${cols} FROM ${c} WHERE ${range} AND ${c.flowId} = ${sql.placeholder('flow')} GROUP BY ${c.flowId}, ${c.nodeId}`);
   }
 
   /** Per node: serves and serves outside its context in fromDay..toDay (of one flow when `flow` is set). */
-  between(fromDay: number, toDay: number, flow: string | null): ContextRow[] {
-    const rows = (flow ? this.ofFlow : this.all).all({ fromDay, toDay, flow });
-    // PostgreSQL sums bigints as numeric strings.
-    return rows.map((r) => ({ ...r, served: Number(r.served), outsideAny: Number(r.outsideAny), outsideMonths: Number(r.outsideMonths), outsideRegions: Number(r.outsideRegions), outsideCrops: Number(r.outsideCrops), regionUnknown: Number(r.regionUnknown), cropsUnknown: Number(r.cropsUnknown) }));
+  async between(fromDay: number, toDay: number, flow: string | null): Promise<ContextRow[]> {
+    return (flow ? this.ofFlow : this.all).all({ fromDay, toDay, flow });
   }
 }

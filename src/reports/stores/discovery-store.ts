@@ -1,10 +1,10 @@
 import { sql, type AnyColumn } from 'drizzle-orm';
 import type { DiscoveryCounts } from '../../crm/discovery-rollup';
-import type { Db } from '../../db/client';
-import { prepare, type Prepared } from '../../db/statement';
+import type { Database, Statement } from '../../db/database';
+import { json } from '../../db/portable';
 import { crmDiscoveryDaily, crmDiscoveryProfileDaily, crmOpenEpisodes, crmSessionDaily } from '../../db/schema';
 import type { ReportRange } from '../range';
-import { ByShape, fields, rollupParams, rollupWhere, type RollupParams, type Stored } from './rollup-store';
+import { fields, rollupParams, rollupWhere, ShapedStatements, type RollupParams } from './rollup-store';
 
 /** A flow's sessions on one day and channel (a row of crm_session_daily), its JSON decoded. */
 export type SessionDay = Omit<typeof crmSessionDaily.$inferSelect, 'flowId'>;
@@ -26,14 +26,15 @@ const counts = (t: Record<keyof DiscoveryCounts, AnyColumn>): Record<keyof Disco
 
 /** The discovery report's read model: session rollups, episode rollups (overall and per profile value), open episodes. */
 export class DiscoveryStore {
-  private readonly sessionDays: ByShape<Stored<SessionDay, 'ends' | 'friction'>, RollupParams>;
-  private readonly episodeDays: ByShape<EpisodeDay, RollupParams>;
-  private readonly profileDays: ByShape<EpisodeProfileDay, RollupParams & { field: string }>;
-  private readonly open: Prepared<{ n: number }>;
+  private readonly sessionDays: ShapedStatements<Omit<SessionDay, 'ends' | 'friction'> & { ends: unknown; friction: unknown }, RollupParams>;
+  private readonly episodeDays: ShapedStatements<EpisodeDay, RollupParams>;
+  private readonly profileDays: ShapedStatements<EpisodeProfileDay, RollupParams & { field: string }>;
+  private readonly open: Statement<{ n: number }>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const s = crmSessionDaily;
-    this.sessionDays = new ByShape(
+    // In key order (day, channel, flow): the daily list and the per-channel keys come out alike on both engines.
+    this.sessionDays = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${fields({
@@ -48,43 +49,43 @@ export class DiscoveryStore {
           menuMs: s.menuMs,
           ends: s.ends,
           friction: s.friction,
-        })} FROM ${s} WHERE ${rollupWhere(s, shape)} ORDER BY ${s.day}`,
+        })} FROM ${s} WHERE ${rollupWhere(s, shape)} ORDER BY ${s.day}, ${s.channel}, ${s.flowId}`,
     );
     const d = crmDiscoveryDaily;
-    this.episodeDays = new ByShape(
+    // In key order (the primary key's, as SQLite reads it anyway): nodes the report ranks equal keep the
+    // order they were first seen in, the same on both engines.
+    this.episodeDays = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${fields({ channel: d.channel, flowId: d.flowId, language: d.language, cohort: d.cohort, soughtFlowId: d.soughtFlowId, nodeId: d.nodeId, ...counts(d) })}
-            FROM ${d} WHERE ${rollupWhere(d, shape)}`,
+            FROM ${d} WHERE ${rollupWhere(d, shape)} ORDER BY ${d.day}, ${d.channel}, ${d.flowId}, ${d.language}, ${d.cohort}, ${d.soughtFlowId}, ${d.nodeId}`,
     );
     const p = crmDiscoveryProfileDaily;
-    this.profileDays = new ByShape(
+    this.profileDays = new ShapedStatements(
       db,
-      (shape) => sql`SELECT ${fields({ value: p.value, ...counts(p) })} FROM ${p} WHERE ${p.field} = ${sql.placeholder('field')} AND ${rollupWhere(p, shape)}`,
+      (shape) =>
+        sql`SELECT ${fields({ value: p.value, ...counts(p) })} FROM ${p} WHERE ${p.field} = ${sql.placeholder('field')} AND ${rollupWhere(p, shape)}`,
     );
-    this.open = prepare(db, sql`SELECT count(*) AS n FROM ${crmOpenEpisodes}`);
+    this.open = db.statement(sql`SELECT count(*) AS "n" FROM ${crmOpenEpisodes}`);
   }
 
   /** Session rollups in the range, by day. */
-  sessions(r: ReportRange): SessionDay[] {
-    return this.sessionDays
-      .for(r)
-      .all(rollupParams(r))
-      .map((row) => ({ ...row, ends: JSON.parse(row.ends) as Record<string, number>, friction: JSON.parse(row.friction) as Record<string, number> }));
+  async sessions(r: ReportRange): Promise<SessionDay[]> {
+    return (await this.sessionDays.for(r).all(rollupParams(r))).map((row) => ({ ...row, ends: json<Record<string, number>>(row.ends), friction: json<Record<string, number>>(row.friction) }));
   }
 
   /** Finished episodes in the range (by start day). */
-  episodes(r: ReportRange): EpisodeDay[] {
+  async episodes(r: ReportRange): Promise<EpisodeDay[]> {
     return this.episodeDays.for(r).all(rollupParams(r));
   }
 
   /** Finished episodes in the range per value of profile field `field`. */
-  episodesByProfile(r: ReportRange, field: string): EpisodeProfileDay[] {
+  async episodesByProfile(r: ReportRange, field: string): Promise<EpisodeProfileDay[]> {
     return this.profileDays.for(r).all({ ...rollupParams(r), field });
   }
 
   /** Episodes not finished yet (not counted in any day). */
-  openEpisodes(): number {
-    return this.open.get()!.n;
+  async openEpisodes(): Promise<number> {
+    return (await this.open.get())!.n;
   }
 }

@@ -30,7 +30,7 @@ export class ReportStores {
 
   /** Menu-design recommendations: crm_menu_daily. */
   get menu(): MenuReportStore {
-    return this.once('menu', () => new MenuReportStore(this.db));
+    return this.once('menu', () => new MenuReportStore(this.database));
   }
 
   /** Flow funnel: node and session rollups. */
@@ -40,7 +40,7 @@ export class ReportStores {
 
   /** Discovery: session and episode rollups. */
   get discovery(): DiscoveryStore {
-    return this.once('discovery', () => new DiscoveryStore(this.db));
+    return this.once('discovery', () => new DiscoveryStore(this.database));
   }
 
   /** Usage and content by demography: usage rollups per dimension and profile value. */
@@ -65,7 +65,7 @@ export class ReportStores {
 
   /** Stuck findings. */
   get stuck(): StuckStore {
-    return this.once('stuck', () => new StuckStore(this.db));
+    return this.once('stuck', () => new StuckStore(this.database));
   }
 
   /** CRM findings by kind and reason. */
@@ -80,7 +80,7 @@ export class ReportStores {
 
   /** Advice served against its context. */
   get context(): ContextReportStore {
-    return this.once('context', () => new ContextReportStore(this.db));
+    return this.once('context', () => new ContextReportStore(this.database));
   }
 
   /** Onboarding: new subscribers by arm, their first episode and retention. */

@@ -1,19 +1,20 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
+import { json } from '../../db/portable';
 import { crmMenuDaily } from '../../db/schema';
 import type { ReportRange } from '../range';
-import { ByShape, fields, rollupParams, rollupWhere, type RollupParams, type Stored } from './rollup-store';
+import { fields, rollupParams, rollupWhere, ShapedStatements, type RollupParams } from './rollup-store';
 
 /** One node's menu-design counts on one day and channel (a row of crm_menu_daily), picks decoded. */
 export type MenuDay = Pick<typeof crmMenuDaily.$inferSelect, 'flowId' | 'nodeId' | 'views' | 'picks' | 'pagedViews' | 'invalidViews' | 'menuArrivals' | 'detourArrivals' | 'shortcutArrivals'>;
 
 /** The menu-recommendations read model: crm_menu_daily over a range (a few rows per node and day). */
 export class MenuReportStore {
-  private readonly rows: ByShape<Stored<MenuDay, 'picks'>, RollupParams>;
+  private readonly rows: ShapedStatements<Omit<MenuDay, 'picks'> & { picks: unknown }, RollupParams>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const m = crmMenuDaily;
-    this.rows = new ByShape(
+    this.rows = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${fields({ flowId: m.flowId, nodeId: m.nodeId, views: m.views, picks: m.picks, pagedViews: m.pagedViews, invalidViews: m.invalidViews, menuArrivals: m.menuArrivals, detourArrivals: m.detourArrivals, shortcutArrivals: m.shortcutArrivals })}
@@ -22,10 +23,7 @@ export class MenuReportStore {
   }
 
   /** Every node-day in the range. */
-  nodeDays(r: ReportRange): MenuDay[] {
-    return this.rows
-      .for(r)
-      .all(rollupParams(r))
-      .map((row) => ({ ...row, picks: JSON.parse(row.picks) as Record<string, number> }));
+  async nodeDays(r: ReportRange): Promise<MenuDay[]> {
+    return (await this.rows.for(r).all(rollupParams(r))).map((row) => ({ ...row, picks: json<Record<string, number>>(row.picks) }));
   }
 }

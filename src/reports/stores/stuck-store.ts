@@ -1,9 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
+import { json, jsonText } from '../../db/portable';
 import { calls, crmFindings, crmInterventions, messages, subscribers } from '../../db/schema';
 import type { ReportRange } from '../range';
 import { callState } from './delivery-store';
-import { ByShape, fields, type RollupShape, type Stored } from './rollup-store';
+import { fields, ShapedStatements, type RollupShape } from './rollup-store';
 
 /** A menu people got stuck in, and how many stuck findings name it. */
 export interface StuckMenu {
@@ -25,28 +26,29 @@ type StuckParams = { from: number; to: number; channel: string | null; flow: str
 
 /** The stuck report's read model: the stuck findings detected in a range, by channel and flow of the menu. */
 export class StuckStore {
-  private readonly topStmt: ByShape<StuckMenu, StuckParams>;
-  private readonly countStmt: ByShape<{ n: number }, StuckParams>;
-  private readonly listStmt: ByShape<Stored<StuckFinding, 'detail'>, StuckParams & { limit: number }>;
+  private readonly topStmt: ShapedStatements<StuckMenu, StuckParams>;
+  private readonly countStmt: ShapedStatements<{ n: number }, StuckParams>;
+  private readonly listStmt: ShapedStatements<Omit<StuckFinding, 'detail'> & { detail: unknown }, StuckParams & { limit: number }>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const f = crmFindings;
     const where = (shape: RollupShape): SQL => {
       const parts = [sql`${f.kind} = 'stuck'`, sql`${f.detectedAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}`];
-      if (shape.channel) parts.push(sql`json_extract(${f.detail}, '$.channel') = ${sql.placeholder('channel')}`);
-      if (shape.flow) parts.push(sql`json_extract(${f.detail}, '$.flowId') = ${sql.placeholder('flow')}`);
+      if (shape.channel) parts.push(sql`${jsonText(db.dialect, f.detail, 'channel')} = ${sql.placeholder('channel')}`);
+      if (shape.flow) parts.push(sql`${jsonText(db.dialect, f.detail, 'flowId')} = ${sql.placeholder('flow')}`);
       return sql.join(parts, sql` AND `);
     };
-    this.topStmt = new ByShape(
+    // Ties on the count go by menu (no menu first, as SQLite sorts NULL), so the same 20 make the list on both engines.
+    this.topStmt = new ShapedStatements(
       db,
       (shape) =>
-        sql`SELECT json_extract(${f.detail}, '$.flowId') AS flowId, json_extract(${f.detail}, '$.nodeId') AS nodeId, count(*) AS n
-            FROM ${f} WHERE ${where(shape)} GROUP BY 1, 2 ORDER BY n DESC LIMIT 20`,
+        sql`SELECT ${fields({ flowId: jsonText(db.dialect, f.detail, 'flowId'), nodeId: jsonText(db.dialect, f.detail, 'nodeId'), n: sql`count(*)` })}
+            FROM ${f} WHERE ${where(shape)} GROUP BY 1, 2 ORDER BY 3 DESC, 1 NULLS FIRST, 2 NULLS FIRST LIMIT 20`,
     );
-    this.countStmt = new ByShape(db, (shape) => sql`SELECT count(*) AS n FROM ${f} WHERE ${where(shape)}`);
+    this.countStmt = new ShapedStatements(db, (shape) => sql`SELECT count(*) AS "n" FROM ${f} WHERE ${where(shape)}`);
     const s = subscribers;
     const i = crmInterventions;
-    this.listStmt = new ByShape(
+    this.listStmt = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${fields({
@@ -70,21 +72,18 @@ export class StuckStore {
   }
 
   /** The 20 menus named by the most stuck findings in the range. */
-  mostSought(r: ReportRange): StuckMenu[] {
+  async mostSought(r: ReportRange): Promise<StuckMenu[]> {
     return this.topStmt.for(r).all(params(r));
   }
 
   /** How many stuck findings the range holds. */
-  count(r: ReportRange): number {
-    return this.countStmt.for(r).get(params(r))!.n;
+  async count(r: ReportRange): Promise<number> {
+    return (await this.countStmt.for(r).get(params(r)))!.n;
   }
 
   /** The newest `limit` stuck findings in the range. */
-  newest(r: ReportRange, limit: number): StuckFinding[] {
-    return this.listStmt
-      .for(r)
-      .all({ ...params(r), limit })
-      .map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
+  async newest(r: ReportRange, limit: number): Promise<StuckFinding[]> {
+    return (await this.listStmt.for(r).all({ ...params(r), limit })).map((row) => ({ ...row, detail: json<Record<string, unknown>>(row.detail) }));
   }
 }
 

@@ -83,9 +83,14 @@ function newPollPage(c: ConsoleContext, f: PollFields, errors: PollErrors, error
 }
 
 /** The poll's page: what it asks, its results, and (for editors) the edit and close forms. */
-function pollPage(deps: ConsoleDeps, c: ConsoleContext, poll: Poll, opts: { notice?: string | null; error?: string | null; form?: { f: PollFields; errors: PollErrors; open: boolean } } = {}): Html {
+async function pollPage(
+  deps: ConsoleDeps,
+  c: ConsoleContext,
+  poll: Poll,
+  opts: { notice?: string | null; error?: string | null; form?: { f: PollFields; errors: PollErrors; open: boolean } } = {},
+): Promise<Html> {
   const t = T(c.lang);
-  const results = deps.core.pollResults.results(poll) as unknown as ResultsJson;
+  const results = (await deps.core.pollResults.results(poll)) as unknown as ResultsJson;
   const form = opts.form ?? { f: pollFieldsOf(poll), errors: {}, open: false };
   const editor = c.can('editor')
     ? html`<details${form.open ? html` open` : ''}><summary role="button" class="secondary">${t.edit}</summary>${pollForm(c, form.f, form.errors, poll)}</details>
@@ -153,7 +158,7 @@ ${table({
   app.get<{ Params: { id: string } }>('/polls/:id', async (req, reply) => {
     const c = ctx(req);
     const poll = core.polls.require(req.params.id);
-    return sendHtml(reply, pollPage(deps, c, poll, { notice: noticeOf(c, req.query) }));
+    return sendHtml(reply, await pollPage(deps, c, poll, { notice: noticeOf(c, req.query) }));
   });
 
   // The same CSV as GET /api/v1/polls/:id/results.csv, for a logged-in reader.
@@ -171,16 +176,16 @@ ${table({
     const poll = core.polls.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.updatedAt !== String(poll.updatedAt)) {
-      return sendHtml(reply, pollPage(deps, c, poll, { error: pollChangedMessage(c), form: { f: pollFieldsOf(poll), errors: {}, open: true } }), 409);
+      return sendHtml(reply, await pollPage(deps, c, poll, { error: pollChangedMessage(c), form: { f: pollFieldsOf(poll), errors: {}, open: true } }), 409);
     }
     const f = readPollFields(body, poll.type);
     const { errors, input } = checkPollFields(c, f);
-    if (!input) return sendHtml(reply, pollPage(deps, c, poll, { form: { f, errors, open: true } }), 400);
+    if (!input) return sendHtml(reply, await pollPage(deps, c, poll, { form: { f, errors, open: true } }), 400);
     try {
       core.polls.update(poll.id, patchOf(input));
     } catch (e) {
       if (!clientError(e)) throw e;
-      return sendHtml(reply, pollPage(deps, c, poll, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
+      return sendHtml(reply, await pollPage(deps, c, poll, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
     }
     accounts.audit(c.account.name, 'poll.edit', poll.id, { answers: input.answers?.length ?? 0 });
     return seeOther(reply, `/console/polls/${poll.id}`, 'saved');
@@ -189,7 +194,7 @@ ${table({
   app.post<{ Params: { id: string } }>('/polls/:id/close', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const poll = core.polls.require(req.params.id);
-    if (poll.status !== 'open') return sendHtml(reply, pollPage(deps, c, poll, { error: T(c.lang).notOpen }), 409);
+    if (poll.status !== 'open') return sendHtml(reply, await pollPage(deps, c, poll, { error: T(c.lang).notOpen }), 409);
     core.polls.update(poll.id, { status: 'closed' });
     accounts.audit(c.account.name, 'poll.close', poll.id);
     return seeOther(reply, `/console/polls/${poll.id}`, 'closed');
