@@ -8,6 +8,7 @@ import { systemClock } from '../lib/clock';
 import type { ReadinessReport } from '../lib/readiness';
 import { formatStatus, gatewayStatus, type GatewayStatus } from '../operations/gateway-status';
 import { closeDb } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
 
 type Out = (line: string) => void;
 
@@ -57,7 +58,7 @@ export async function runStatus(args: string[], out: Out, err: Out, usageError: 
     }
     const db = openDb({ path: config.database.path });
     try {
-      status = gatewayStatus({ db, config, now: systemClock.now(), ...(readiness ? { live: { readiness } } : {}) });
+      status = await gatewayStatus({ database: sqliteDatabase(db), config, now: systemClock.now(), ...(readiness ? { live: { readiness } } : {}) });
     } finally {
       closeDb(db);
     }
