@@ -24,7 +24,9 @@ const cols = (c: Record<string, AnyColumn | SQL>): SQL =>
 /**
  * The newest rows of each table that records something about one subscriber (sessions, outbox, SMS in,
  * calls, billing events, findings, interventions). Every statement reads an index on the subscriber, so a
- * profile costs the same on a thousand subscribers as on a million.
+ * profile costs the same on a thousand subscribers as on a million. Findings of one pass share a moment
+ * and come by kind, interventions of one moment by id; sessions, SMS and calls of the same millisecond
+ * keep whatever order the subscriber index gives (a tie-break there would cost a sort of all their rows).
  */
 export class TimelineStore {
   private readonly stmts: { [K in TimelineEntry['kind']]: Statement<Omit<Extract<TimelineEntry, { kind: K }>, 'kind'>, BySubscriber> };
