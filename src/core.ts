@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbHealthy } from './db/client';
 import { GroupCommit } from './db/group-commit';
+import { sqliteDatabase } from './db/sqlite-database';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import type { Lifecycle } from './lib/lifecycle';
@@ -10,7 +11,8 @@ import { createMetrics, type Metrics } from './lib/metrics';
 import { Readiness } from './lib/readiness';
 import { OperatorDirectory } from './subscribers/operators';
 import { SubscriberRepo } from './subscribers/subscriber-repo';
-import { SubscriberService, type Subscriber } from './subscribers/subscriber-service';
+import { SubscriberService } from './subscribers/subscriber-service';
+import type { SubscriberViewPart } from './subscribers/subscriber-views';
 import { checkFlowInputs, profileSchemaFor } from './subscribers/profile-flows';
 import { UsageLog } from './usage/usage-log';
 import { FlowRegistry } from './engine/flow-registry';
@@ -64,7 +66,7 @@ export function buildCore(deps: CoreDeps) {
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
-  watchOutbox(readiness, metrics, { health: new OutboxHealthStore(db), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
+  watchOutbox(readiness, metrics, { health: new OutboxHealthStore(sqliteDatabase(db)), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
   // A flow's send_sms action: the subscriber asked for it, so it is transactional.
   sessions.onEffect('send_sms', (e, ctx) => {
     messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
@@ -73,7 +75,7 @@ export function buildCore(deps: CoreDeps) {
   lifecycles.push(calls);
 
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */
-  const subscriberViews: Array<(s: Subscriber) => Record<string, unknown>> = [];
+  const subscriberViews: SubscriberViewPart[] = [];
   // Subscriptions: billing notifications, the lifecycle, subscribe/unsubscribe effects and SMS keywords.
   const { subscriptions, subscriptionJob } = wireSubscriptions({ db, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);

@@ -4,12 +4,13 @@ import { gatewayStatus } from '../operations/gateway-status';
 import { ErrorBody, errors } from './schemas/common';
 import { GatewayStatus } from './schemas/operations';
 import { dbOpen } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
 
 /** /healthz, /readyz and /metrics: what load balancers, orchestrators and Prometheus poll. */
 export function operationsRoutes(app: FastifyInstance, core: Core): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const r = core.readiness.evaluate();
+    const r = await core.readiness.evaluate();
     return reply.status(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not_ready', reasons: r.reasons, checks: r.checks });
   });
   app.get('/metrics', async (_req, reply) => {
@@ -28,10 +29,10 @@ export function operationsApiRoutes(app: FastifyInstance, core: Core): void {
   app.get('/operations/status', { schema }, async (_req, reply) => {
     if (!dbOpen(core.db)) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
     return gatewayStatus({
-      db: core.db,
+      database: sqliteDatabase(core.db),
       config: core.config,
       now: core.clock.now(),
-      live: { readiness: core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },
+      live: { readiness: await core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },
     });
   });
 }

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
 import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
+import { subscriberView } from '../subscribers/subscriber-views';
 import { Described, ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
 
 const MsisdnParams = Type.Object({ msisdn: Type.String({ minLength: 1, maxLength: 32, description: 'Phone number: +2547..., 2547... or 07...' }) });
@@ -45,11 +46,9 @@ const EventsQuery = QueryString({
 /** GET/PATCH /api/v1/subscribers/:msisdn and the usage log at /events. */
 export function subscriberRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const view = (id: number) => {
+  const view = async (id: number) => {
     const s = core.subscribers.findById(id)!;
-    const out: Record<string, unknown> = core.subscribers.toJson(s);
-    for (const extend of core.subscriberViews) Object.assign(out, extend(s));
-    return out;
+    return subscriberView(core.subscribers.toJson(s), core.subscriberViews, s);
   };
 
   r.get(

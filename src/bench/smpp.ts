@@ -106,7 +106,7 @@ async function startGateway(port: number, dir: string): Promise<Gateway> {
   const gw = await buildGateway({ config, log: silentLogger });
   await gw.start();
   const deadline = performance.now() + 10_000;
-  while (!gw.core.readiness.evaluate().ok) {
+  while (!(await gw.core.readiness.evaluate()).ok) {
     if (performance.now() > deadline) throw new Error('the gateway did not bind to the bench SMSC');
     await new Promise((r) => setTimeout(r, 10));
   }

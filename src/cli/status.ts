@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { defaultPublicBaseUrl } from '../config/ivr';
-import { refuseUnlessSqlite } from '../db/backend';
+import type { Config } from '../config';
+import { databaseBackend } from '../db/backend';
 import { openDb } from '../db/client';
 import { systemClock } from '../lib/clock';
 import type { ReadinessReport } from '../lib/readiness';
 import { formatStatus, gatewayStatus, type GatewayStatus } from '../operations/gateway-status';
 import { closeDb } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
+import { PgDatabase } from '../db/postgres/pg-database';
+import { maskDatabaseUrl, parsePostgresUrl } from '../db/postgres/url';
 
 type Out = (line: string) => void;
 
@@ -48,19 +52,9 @@ export async function runStatus(args: string[], out: Out, err: Out, usageError: 
     if (api?.status === 401) note = `${base} refused the API token (api.token / VASGW_API_TOKEN differ): bind state from /readyz, the rest from the database`;
     const ready = await getJson(`${base}/readyz`, null);
     const readiness = ready && (ready.status === 200 || ready.status === 503) ? toReport(ready.body) : null;
-    if (!readiness) note = `no gateway answering at ${base}: read from the database ${config.database.path}; bind state unknown`;
-    // A gateway that answers is asked whatever its database; reading the database directly is SQLite-only for now.
-    refuseUnlessSqlite(config, 'reading status from the database');
-    if (config.database.path === ':memory:' || !existsSync(config.database.path)) {
-      err(`vasgw status: ${note ?? ''}${note ? '; ' : ''}no database file at ${config.database.path} (set DATABASE_PATH or --config)`);
-      return 1;
-    }
-    const db = openDb({ path: config.database.path });
-    try {
-      status = gatewayStatus({ db, config, now: systemClock.now(), ...(readiness ? { live: { readiness } } : {}) });
-    } finally {
-      closeDb(db);
-    }
+    if (!readiness) note = `no gateway answering at ${base}: read from the database ${databaseName(config)}; bind state unknown`;
+    status = await statusFromDatabase(config, readiness, (m) => err(`vasgw status: ${note ?? ''}${note ? '; ' : ''}${m}`));
+    if (!status) return 1;
   }
   if (values.json) out(JSON.stringify(note ? { ...status, note } : status, null, 2));
   else {
@@ -68,6 +62,37 @@ export async function runStatus(args: string[], out: Out, err: Out, usageError: 
     for (const line of formatStatus(status)) out(line);
   }
   return status.ready === true ? 0 : 1;
+}
+
+/** The database status reads, as an operator may see it (a PostgreSQL URL without its password). */
+function databaseName(config: Config): string {
+  return databaseBackend(config) === 'postgresql' ? maskDatabaseUrl(config.database.url ?? '') : config.database.path;
+}
+
+/** The status read from the configured database (SQLite file or PostgreSQL), or null after saying why it cannot be read. */
+async function statusFromDatabase(config: Config, readiness: ReadinessReport | null, fail: (message: string) => void): Promise<GatewayStatus | null> {
+  const live = readiness ? { live: { readiness } } : {};
+  if (databaseBackend(config) === 'postgresql') {
+    const database = new PgDatabase(parsePostgresUrl(config.database.url ?? ''), { max: 2, applicationName: 'vasgw status' });
+    try {
+      return await gatewayStatus({ database, config, now: systemClock.now(), ...live });
+    } catch (e) {
+      fail(`cannot read ${databaseName(config)}: ${(e as Error).message}`);
+      return null;
+    } finally {
+      await database.close();
+    }
+  }
+  if (config.database.path === ':memory:' || !existsSync(config.database.path)) {
+    fail(`no database file at ${config.database.path} (set DATABASE_PATH or --config)`);
+    return null;
+  }
+  const db = openDb({ path: config.database.path });
+  try {
+    return await gatewayStatus({ database: sqliteDatabase(db), config, now: systemClock.now(), ...live });
+  } finally {
+    closeDb(db);
+  }
 }
 
 /** The /readyz body as a readiness report (older gateways answer without `reasons`). */

@@ -4,6 +4,7 @@ import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
+import { sqliteDatabase } from '../db/sqlite-database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -349,8 +350,9 @@ export class CrmService {
   }
 
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
-  view(s: Subscriber): Record<string, unknown> {
-    return { crm: { ...subscriberCrmView(this.d.db, this.scoring, this.days, s.id, this.d.clock.now()), bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
+  async view(s: Subscriber): Promise<Record<string, unknown>> {
+    const crm = await subscriberCrmView(this.d.db, sqliteDatabase(this.d.db), this.scoring, this.days, s.id, this.d.clock.now());
+    return { crm: { ...crm, bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
   }
 
   /** The last passes, newest first (for `vasgw detect` and operations). */

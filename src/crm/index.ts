@@ -1,4 +1,4 @@
-import type { Subscriber } from '../subscribers/subscriber-service';
+import type { SubscriberViewPart } from '../subscribers/subscriber-views';
 import { CrmService, type CrmDeps } from './crm-service';
 import { CrmScheduler } from './scheduler';
 import { Reports } from '../reports';
@@ -7,7 +7,7 @@ import { sqliteDatabase } from '../db/sqlite-database';
 export { CrmService, type PassSummary } from './crm-service';
 
 /** Builds the CRM service and its scheduler; adds the `crm` block to the subscriber view. */
-export function buildCrm(d: CrmDeps & { subscriberViews: Array<(s: Subscriber) => Record<string, unknown>> }): { crm: CrmService; crmScheduler: CrmScheduler; reports: Reports } {
+export function buildCrm(d: CrmDeps & { subscriberViews: SubscriberViewPart[] }): { crm: CrmService; crmScheduler: CrmScheduler; reports: Reports } {
   const crm = new CrmService(d);
   const reports = new Reports({ db: d.db, database: sqliteDatabase(d.db), days: crm.days, flows: crm.index, clock: d.clock, config: d.config });
   d.subscriberViews.push((s) => crm.view(s));

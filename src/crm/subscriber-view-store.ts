@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Database, Statement } from '../db/database';
+import { json } from '../db/portable';
 import { calls, crmFindings, crmInterventions, crmSubscribers, messages, subscriptions } from '../db/schema';
-import { prepare, type Prepared } from '../db/statement';
 import { callState } from '../reports/stores/delivery-store';
-import { fields, type Stored } from '../reports/stores/rollup-store';
+import { fields } from '../reports/stores/rollup-store';
 
 /** What the pass knows about one subscriber's use of the service. */
 export type Activity = Pick<
@@ -28,15 +28,14 @@ const p = sql.placeholder('subscriberId');
 
 /** The CRM block of one subscriber's view: activity, flags, live subscriptions, last interventions. */
 export class SubscriberViewStore {
-  private readonly activityStmt: Prepared<Activity, BySubscriber>;
-  private readonly flagsStmt: Prepared<Stored<Flag, 'detail'>, BySubscriber>;
-  private readonly subsStmt: Prepared<LiveSubscription, BySubscriber>;
-  private readonly interventionsStmt: Prepared<RecentIntervention, BySubscriber>;
+  private readonly activityStmt: Statement<Activity, BySubscriber>;
+  private readonly flagsStmt: Statement<Omit<Flag, 'detail'> & { detail: unknown }, BySubscriber>;
+  private readonly subsStmt: Statement<LiveSubscription, BySubscriber>;
+  private readonly interventionsStmt: Statement<RecentIntervention, BySubscriber>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const c = crmSubscribers;
-    this.activityStmt = prepare(
-      db,
+    this.activityStmt = db.statement(
       sql`SELECT ${fields({
         firstDay: c.firstDay,
         lastDay: c.lastDay,
@@ -51,20 +50,17 @@ export class SubscriberViewStore {
       })} FROM ${c} WHERE ${c.subscriberId} = ${p}`,
     );
     const f = crmFindings;
-    this.flagsStmt = prepare(
-      db,
+    this.flagsStmt = db.statement(
       sql`SELECT ${fields({ kind: f.kind, reason: f.reason, status: f.status, serviceId: f.serviceId, detail: f.detail, detectedAt: f.detectedAt })}
-          FROM ${f} WHERE ${f.subscriberId} = ${p} AND ${f.closedAt} IS NULL ORDER BY ${f.detectedAt}`,
+          FROM ${f} WHERE ${f.subscriberId} = ${p} AND ${f.closedAt} IS NULL ORDER BY ${f.detectedAt}, ${f.kind}`,
     );
     const s = subscriptions;
-    this.subsStmt = prepare(
-      db,
+    this.subsStmt = db.statement(
       sql`SELECT ${fields({ serviceId: s.serviceId, state: s.state, renewals: s.renewals, subscribedAt: s.subscribedAt, consecutiveFailures: s.consecutiveFailures })}
-          FROM ${s} WHERE ${s.subscriberId} = ${p} AND ${s.state} IN ('active', 'grace', 'suspended')`,
+          FROM ${s} WHERE ${s.subscriberId} = ${p} AND ${s.state} IN ('active', 'grace', 'suspended') ORDER BY ${s.serviceId}`,
     );
     const i = crmInterventions;
-    this.interventionsStmt = prepare(
-      db,
+    this.interventionsStmt = db.statement(
       sql`SELECT ${fields({
         kind: i.kind,
         findingKind: i.findingKind,
@@ -80,36 +76,36 @@ export class SubscriberViewStore {
                    WHEN ${i.channel} = 'call' AND ${calls.id} IS NOT NULL THEN ${callState()} ELSE ${i.status} END`,
       })}
       FROM ${i} LEFT JOIN ${messages} ON ${i.channel} = 'sms' AND ${messages.id} = ${i.messageId} LEFT JOIN ${calls} ON ${i.channel} = 'call' AND ${calls.id} = ${i.callId}
-      WHERE ${i.subscriberId} = ${p} ORDER BY ${i.at} DESC LIMIT 5`,
+      WHERE ${i.subscriberId} = ${p} ORDER BY ${i.at} DESC, ${i.id} DESC LIMIT 5`,
     );
   }
 
-  /** The store of `db` (one per connection, so its statements are prepared once). */
-  static of(db: Db): SubscriberViewStore {
+  /** The store of `db` (one per database, so its statements are prepared once). */
+  static of(db: Database): SubscriberViewStore {
     let s = stores.get(db);
     if (!s) stores.set(db, (s = new SubscriberViewStore(db)));
     return s;
   }
 
   /** The subscriber's activity, or undefined before the pass saw any. */
-  activity(subscriberId: number): Activity | undefined {
+  async activity(subscriberId: number): Promise<Activity | undefined> {
     return this.activityStmt.get({ subscriberId });
   }
 
-  /** Open findings, oldest first. */
-  flags(subscriberId: number): Flag[] {
-    return this.flagsStmt.all({ subscriberId }).map((f) => ({ ...f, detail: JSON.parse(f.detail) as Record<string, unknown> }));
+  /** Open findings, oldest first (one pass finds several at once: then by kind, which is unique among open ones). */
+  async flags(subscriberId: number): Promise<Flag[]> {
+    return (await this.flagsStmt.all({ subscriberId })).map((f) => ({ ...f, detail: json<Record<string, unknown>>(f.detail) }));
   }
 
-  /** Subscriptions that are active, in grace or suspended. */
-  liveSubscriptions(subscriberId: number): LiveSubscription[] {
+  /** Subscriptions that are active, in grace or suspended, by service. */
+  async liveSubscriptions(subscriberId: number): Promise<LiveSubscription[]> {
     return this.subsStmt.all({ subscriberId });
   }
 
   /** The five newest interventions. */
-  recentInterventions(subscriberId: number): RecentIntervention[] {
+  async recentInterventions(subscriberId: number): Promise<RecentIntervention[]> {
     return this.interventionsStmt.all({ subscriberId });
   }
 }
 
-const stores = new WeakMap<Db, SubscriberViewStore>();
+const stores = new WeakMap<Database, SubscriberViewStore>();

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { Database } from '../db/database';
 import { iso } from '../lib/clock';
 import { SubscriberViewStore } from './subscriber-view-store';
 import type { Days } from './days';
@@ -11,13 +12,17 @@ const r3 = (v: number | null | undefined) => (v === null || v === undefined ? nu
  * What the CRM knows about one subscriber, for GET /api/v1/subscribers/:msisdn: open flags, activity,
  * scores per live subscription and the last interventions with their outcomes.
  */
-export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscriberId: number, now: number): Record<string, unknown> {
-  const store = SubscriberViewStore.of(db);
-  const a = store.activity(subscriberId);
-  const flags = store.flags(subscriberId).map((f) => ({ kind: f.kind, reason: f.reason, status: f.status, serviceId: f.serviceId, detectedAt: iso(f.detectedAt), detail: f.detail as unknown }));
+export async function subscriberCrmView(db: Db, database: Database, scoring: Scoring, days: Days, subscriberId: number, now: number): Promise<Record<string, unknown>> {
+  const store = SubscriberViewStore.of(database);
+  const [a, openFlags, subs, recent] = await Promise.all([
+    store.activity(subscriberId),
+    store.flags(subscriberId),
+    store.liveSubscriptions(subscriberId),
+    store.recentInterventions(subscriberId),
+  ]);
+  const flags = openFlags.map((f) => ({ kind: f.kind, reason: f.reason, status: f.status, serviceId: f.serviceId, detectedAt: iso(f.detectedAt), detail: f.detail as unknown }));
   const today = days.of(now);
   const usage = a ? scoring.usageScores(a.firstDay, a.lastDay, a.activeDays, today) : null;
-  const subs = store.liveSubscriptions(subscriberId);
   const subscriptions = subs.map((s) => {
     const sc = scoring.score({ serviceId: s.serviceId, state: s.state, renewals: s.renewals, subscribedAt: s.subscribedAt, consecutiveFailures: s.consecutiveFailures }, usage?.pAlive ?? null, now);
     return {
@@ -38,7 +43,7 @@ export function subscriberCrmView(db: Db, scoring: Scoring, days: Days, subscrib
         : {}),
     };
   });
-  const interventions = store.recentInterventions(subscriberId).map((i) => ({
+  const interventions = recent.map((i) => ({
     kind: i.kind,
     finding: i.findingKind,
     arm: i.arm,

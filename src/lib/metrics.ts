@@ -4,7 +4,8 @@ import { Registry, collectDefaultMetrics, Counter, Histogram, Gauge } from 'prom
 export interface Metrics {
   registry: Registry;
   counter(name: string, help: string, labelNames?: string[]): Counter<string>;
-  gauge(name: string, help: string, labelNames?: string[], collect?: (g: Gauge<string>) => void): Gauge<string>;
+  /** A gauge; `collect` runs at each scrape and may read asynchronously (the scrape waits for it). */
+  gauge(name: string, help: string, labelNames?: string[], collect?: (g: Gauge<string>) => void | Promise<void>): Gauge<string>;
   histogram(name: string, help: string, labelNames?: string[], buckets?: number[]): Histogram<string>;
 }
 
@@ -19,7 +20,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       existing<Counter<string>>(name) ?? new Counter({ name: `vasgw_${name}`, help, labelNames, registers: [registry] }),
     gauge: (name, help, labelNames = [], collect) =>
       existing<Gauge<string>>(name) ??
-      new Gauge({ name: `vasgw_${name}`, help, labelNames, registers: [registry], ...(collect ? { collect() { collect(this); } } : {}) }),
+      new Gauge({ name: `vasgw_${name}`, help, labelNames, registers: [registry], ...(collect ? { collect() { return collect(this); } } : {}) }),
     histogram: (name, help, labelNames = [], buckets) =>
       existing<Histogram<string>>(name) ??
       new Histogram({ name: `vasgw_${name}`, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) }),

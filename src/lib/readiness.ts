@@ -14,9 +14,9 @@ export interface CheckResult {
   reasons?: Array<{ code: string; message: string }>;
 }
 
-/** A named readiness check: /readyz is 200 only while every check is ok. */
+/** A named readiness check: /readyz is 200 only while every check is ok. One that reads the database answers asynchronously. */
 export interface ReadinessCheck {
-  (): CheckResult;
+  (): CheckResult | Promise<CheckResult>;
 }
 
 /** The whole answer of /readyz. */
@@ -33,18 +33,21 @@ export class Readiness {
   register(name: string, check: ReadinessCheck, code = 'CHECK_FAILED'): void {
     this.checks.set(name, { check, code });
   }
-  /** Evaluates every check; `ok` is the conjunction, `reasons` says why not. */
-  evaluate(): ReadinessReport {
+  /** Evaluates every check (side by side); `ok` is the conjunction, `reasons` says why not. A check that throws or rejects is not ok. */
+  async evaluate(): Promise<ReadinessReport> {
     const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
     const reasons: NotReadyReason[] = [];
     let ok = true;
-    for (const [name, { check, code }] of this.checks) {
-      let r: CheckResult;
+    const entries = [...this.checks];
+    const results = await Promise.all(entries.map(async ([, { check }]): Promise<CheckResult> => {
       try {
-        r = check();
+        return await check();
       } catch (e) {
-        r = { ok: false, detail: (e as Error).message };
+        return { ok: false, detail: (e as Error).message };
       }
+    }));
+    for (const [k, [name, { code }]] of entries.entries()) {
+      const r = results[k]!;
       checks[name] = r.detail === undefined ? { ok: r.ok } : { ok: r.ok, detail: r.detail };
       ok &&= r.ok;
       if (r.ok) continue;

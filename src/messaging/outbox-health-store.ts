@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { dbOpen } from '../db/handle';
+import type { Database, Statement } from '../db/database';
 import { messages } from '../db/schema';
-import { prepare, type Prepared } from '../db/statement';
 import type { MessageRow } from './outbox-repo';
 
 /** Due messages of one route (operator; null = numbers no operator owns). */
@@ -40,59 +38,57 @@ const m = messages;
  */
 export class OutboxHealthStore {
   private readonly s: {
-    due: Prepared<DueRoute, { now: number }>;
-    byStatus: Prepared<RouteCount, { status: string }>;
-    errors: Prepared<RecentError, { since: number; limit: number }>;
+    due: Statement<DueRoute, { now: number }>;
+    byStatus: Statement<RouteCount, { status: string }>;
+    errors: Statement<RecentError, { since: number; limit: number }>;
   };
 
-  constructor(private readonly db: Db) {
+  constructor(db: Database) {
     this.s = {
-      due: prepare(
-        db,
-        sql`SELECT ${m.operator} AS operator, count(*) AS due, min(${m.dueAt}) AS oldestDueAt FROM ${m}
-          WHERE ${m.status} = 'queued' AND ${m.dueAt} <= ${p('now')} GROUP BY ${m.operator}`,
+      // Routes in operator order (no operator last), so every reader lists them the same way on either engine.
+      due: db.statement(
+        sql`SELECT ${m.operator} AS "operator", count(*) AS "due", min(${m.dueAt}) AS "oldestDueAt" FROM ${m}
+          WHERE ${m.status} = 'queued' AND ${m.dueAt} <= ${p('now')} GROUP BY ${m.operator} ORDER BY ${m.operator} IS NULL, ${m.operator}`,
       ),
       // Counted per status so each count walks one range of the (status, operator, due_at) index.
-      byStatus: prepare(db, sql`SELECT ${m.operator} AS operator, count(*) AS n FROM ${m} WHERE ${m.status} = ${p('status')} GROUP BY ${m.operator}`),
-      errors: prepare(
-        db,
-        sql`SELECT ${m.id} AS messageId, ${m.operator} AS operator, ${m.status} AS status, ${m.error} AS error, ${m.errorCode} AS errorCode,
-            ${m.bindId} AS bindId, ${m.updatedAt} AS at
-          FROM ${m} WHERE ${m.error} IS NOT NULL AND ${m.updatedAt} >= ${p('since')} ORDER BY ${m.updatedAt} DESC LIMIT ${p('limit')}`,
+      byStatus: db.statement(
+        sql`SELECT ${m.operator} AS "operator", count(*) AS "n" FROM ${m} WHERE ${m.status} = ${p('status')} GROUP BY ${m.operator} ORDER BY ${m.operator} IS NULL, ${m.operator}`,
+      ),
+      errors: db.statement(
+        sql`SELECT ${m.id} AS "messageId", ${m.operator} AS "operator", ${m.status} AS "status", ${m.error} AS "error", ${m.errorCode} AS "errorCode",
+            ${m.bindId} AS "bindId", ${m.updatedAt} AS "at"
+          FROM ${m} WHERE ${m.error} IS NOT NULL AND ${m.updatedAt} >= ${p('since')} ORDER BY ${m.updatedAt} DESC, ${m.id} DESC LIMIT ${p('limit')}`,
       ),
     };
   }
 
-  /** Whether the database can still be read (a closed handle answers nothing). */
-  get open(): boolean {
-    return dbOpen(this.db);
-  }
-
   /** Due messages per route as of `now`. */
-  due(now: number): DueRoute[] {
+  async due(now: number): Promise<DueRoute[]> {
     return this.s.due.all({ now });
   }
 
   /** Queue depth per route and state as of `now`. */
-  depth(now: number): RouteDepth[] {
+  async depth(now: number): Promise<RouteDepth[]> {
     const out = new Map<string | null, RouteDepth>();
     const route = (operator: string | null) => {
       let r = out.get(operator);
       if (!r) out.set(operator, (r = { operator, due: 0, deferred: 0, sent: 0 }));
       return r;
     };
-    for (const r of this.s.byStatus.all({ status: 'queued' })) route(r.operator).deferred = r.n;
-    for (const r of this.due(now)) {
+    // Three reads, not one snapshot: on a busy outbox a message may move between them, as it could before.
+    const [queued, due, sent] = await Promise.all([this.s.byStatus.all({ status: 'queued' }), this.due(now), this.s.byStatus.all({ status: 'sent' })]);
+    for (const r of queued) route(r.operator).deferred = r.n;
+    for (const r of due) {
       const x = route(r.operator);
       x.due = r.due;
       x.deferred -= r.due;
     }
-    for (const r of this.s.byStatus.all({ status: 'sent' })) route(r.operator).sent = r.n;
+    for (const r of sent) route(r.operator).sent = r.n;
     return [...out.values()];
   }
 
   /** The latest messages that carry a send error, updated since `since` (newest first). */
-  recentErrors(since: number, limit = 10): RecentError[] {
+  async recentErrors(since: number, limit = 10): Promise<RecentError[]> {
     return this.s.errors.all({ since, limit });
   }
 }

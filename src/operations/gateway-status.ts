@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
+import type { Database } from '../db/database';
 import type { NotReadyReason, ReadinessReport } from '../lib/readiness';
 import { OutboxHealthStore, type RecentError } from '../messaging/outbox-health-store';
 import { NO_OPERATOR } from './outbox-readiness';
@@ -66,9 +66,10 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
  * send errors and running jobs. With `live` (inside the gateway) bind state and readiness come from
  * memory; without it only what the database holds is known.
  */
-export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: { readiness: ReadinessReport; canCarry?(operator: string | null): boolean } }): GatewayStatus {
-  const { db, config, now, live } = d;
-  const health = new OutboxHealthStore(db);
+export async function gatewayStatus(d: { database: Database; config: Config; now: number; live?: { readiness: ReadinessReport; canCarry?(operator: string | null): boolean } }): Promise<GatewayStatus> {
+  const { database, config, now, live } = d;
+  const health = new OutboxHealthStore(database);
+  const [depthRows, dueRows, errors, jobs] = await Promise.all([health.depth(now), health.due(now), health.recentErrors(now - ERROR_WINDOW_MS, 10), runningJobs(database, now)]);
   const checks = live?.readiness.checks ?? {};
   const binds: BindStatus[] = config.smpp.binds.map((b) => {
     const c = checks[`smpp:${b.id}`] as { ok: boolean; detail?: { state?: string; lastError?: string } } | undefined;
@@ -82,7 +83,7 @@ export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: {
       lastError: c?.detail?.lastError ?? null,
     };
   });
-  const depth = new Map(health.depth(now).map((r) => [r.operator, r]));
+  const depth = new Map(depthRows.map((r) => [r.operator, r]));
   const operators: Array<string | null> = [...config.operators.map((o) => o.id), null];
   for (const op of depth.keys()) if (!operators.includes(op)) operators.push(op);
   const routes: RouteStatus[] = operators.map((op) => {
@@ -91,7 +92,7 @@ export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: {
   });
   const queue = routes.reduce((a, r) => ({ due: a.due + r.due, deferred: a.deferred + r.deferred, sent: a.sent + r.sent }), { due: 0, deferred: 0, sent: 0 });
   let oldestDue: GatewayStatus['oldestDue'] = null;
-  for (const r of health.due(now)) {
+  for (const r of dueRows) {
     if (oldestDue && Date.parse(oldestDue.dueAt) <= r.oldestDueAt) continue;
     oldestDue = { operator: r.operator ?? NO_OPERATOR, dueAt: iso(r.oldestDueAt)!, waitedSeconds: Math.max(0, Math.floor((now - r.oldestDueAt) / 1000)) };
   }
@@ -106,17 +107,17 @@ export function gatewayStatus(d: { db: Db; config: Config; now: number; live?: {
     routes,
     queue,
     oldestDue,
-    lastErrors: health.recentErrors(now - ERROR_WINDOW_MS, 10).map((e) => ({ ...e, at: iso(e.at)! })),
-    jobs: runningJobs(db, now),
+    lastErrors: errors.map((e) => ({ ...e, at: iso(e.at)! })),
+    jobs,
   };
 }
 
 /** Campaign runs not finished, and the CRM pass lease while a pass holds it. */
-function runningJobs(db: Db, now: number): GatewayStatus['jobs'] {
-  const jobs = new RunningJobsStore(db);
-  const lease = jobs.crmPassLease();
+async function runningJobs(database: Database, now: number): Promise<GatewayStatus['jobs']> {
+  const jobs = new RunningJobsStore(database);
+  const [runs, lease] = await Promise.all([jobs.campaignRuns(), jobs.crmPassLease()]);
   return {
-    campaignRuns: jobs.campaignRuns().map((r) => ({ ...r, leaseExpiresAt: iso(r.leaseExpiresAt), startedAt: iso(r.startedAt) })),
+    campaignRuns: runs.map((r) => ({ ...r, leaseExpiresAt: iso(r.leaseExpiresAt), startedAt: iso(r.startedAt) })),
     crmPass: lease && (lease.expiresAt === null || lease.expiresAt > now) ? { owner: lease.owner, expiresAt: iso(lease.expiresAt) } : null,
   };
 }

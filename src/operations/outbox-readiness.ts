@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
 import type { CheckResult, Readiness } from '../lib/readiness';
-import type { OutboxHealthStore } from '../messaging/outbox-health-store';
+import type { DueRoute, OutboxHealthStore, RouteDepth } from '../messaging/outbox-health-store';
 
 /** The route label of numbers no configured operator owns. */
 export const NO_OPERATOR = 'none';
@@ -15,11 +15,37 @@ export interface OutboxWatchDeps {
   maxOldestDueSeconds: number;
 }
 
-/** What the outbox check finds: due messages without a transport, and how long the oldest due one has waited. */
-export function checkOutbox(d: OutboxWatchDeps): CheckResult {
-  if (!d.health.open) return { ok: false, reasons: [{ code: 'OUTBOX_UNREADABLE', message: 'the outbox cannot be read (database unavailable)' }] };
+/**
+ * The outbox reads of /readyz and /metrics, one of each kind at a time: probes and scrapes arrive on
+ * their own timers, and a read asked for while the same read is in flight shares its answer instead of
+ * queueing another behind a slow database.
+ */
+export class OutboxReads {
+  private dueRead: Promise<DueRoute[]> | null = null;
+  private depthRead: Promise<RouteDepth[]> | null = null;
+
+  constructor(private readonly health: OutboxHealthStore) {}
+
+  /** Due messages per route as of `now` (or as of the in-flight read's moment). */
+  due(now: number): Promise<DueRoute[]> {
+    return (this.dueRead ??= this.health.due(now).finally(() => (this.dueRead = null)));
+  }
+
+  /** Queue depth per route as of `now` (or as of the in-flight read's moment). */
+  depth(now: number): Promise<RouteDepth[]> {
+    return (this.depthRead ??= this.health.depth(now).finally(() => (this.depthRead = null)));
+  }
+}
+
+/** What the outbox check finds: due messages without a transport, and how long the oldest due one has waited. A failed read is not ready. */
+export async function checkOutbox(d: OutboxWatchDeps, reads = new OutboxReads(d.health)): Promise<CheckResult> {
   const now = d.clock.now();
-  const routes = d.health.due(now);
+  let routes: DueRoute[];
+  try {
+    routes = await reads.due(now);
+  } catch (e) {
+    return { ok: false, reasons: [{ code: 'OUTBOX_UNREADABLE', message: `the outbox cannot be read (database unavailable): ${(e as Error).message}` }] };
+  }
   let due = 0;
   let oldest: number | null = null;
   const stranded: Array<{ operator: string; due: number }> = [];
@@ -46,18 +72,22 @@ export function checkOutbox(d: OutboxWatchDeps): CheckResult {
 
 /** Registers the outbox readiness check and the outbox depth / oldest-due gauges. */
 export function watchOutbox(readiness: Readiness, metrics: Metrics, d: OutboxWatchDeps): void {
-  readiness.register('outbox', () => checkOutbox(d));
-  metrics.gauge('outbox_oldest_due_seconds', 'How long the oldest due (sendable now) queued message has waited, seconds; 0 when none', [], (g) => {
-    if (!d.health.open) return;
+  const reads = new OutboxReads(d.health);
+  readiness.register('outbox', () => checkOutbox(d, reads));
+  // A scrape while the outbox cannot be read keeps the gauges' last values (/readyz says why).
+  metrics.gauge('outbox_oldest_due_seconds', 'How long the oldest due (sendable now) queued message has waited, seconds; 0 when none', [], async (g) => {
     const now = d.clock.now();
-    const oldest = d.health.due(now).reduce<number | null>((m, r) => (m === null ? r.oldestDueAt : Math.min(m, r.oldestDueAt)), null);
+    const routes = await reads.due(now).catch(() => null);
+    if (!routes) return;
+    const oldest = routes.reduce<number | null>((m, r) => (m === null ? r.oldestDueAt : Math.min(m, r.oldestDueAt)), null);
     g.set(oldest === null ? 0 : Math.max(0, (now - oldest) / 1000));
   });
-  metrics.gauge('outbox_depth', 'Outbox messages per route (operator) and state: due (sendable now), deferred (later), sent (awaiting a receipt)', ['operator', 'state'], (g) => {
-    if (!d.health.open) return;
+  metrics.gauge('outbox_depth', 'Outbox messages per route (operator) and state: due (sendable now), deferred (later), sent (awaiting a receipt)', ['operator', 'state'], async (g) => {
+    const depth = await reads.depth(d.clock.now()).catch(() => null);
+    if (!depth) return;
     // Routes that emptied drop out instead of keeping their last value.
     g.reset();
-    for (const r of d.health.depth(d.clock.now())) {
+    for (const r of depth) {
       const operator = r.operator ?? NO_OPERATOR;
       g.set({ operator, state: 'due' }, r.due);
       g.set({ operator, state: 'deferred' }, r.deferred);

@@ -6,7 +6,8 @@ import type { Metrics } from '../lib/metrics';
 import type { MessagingPort, MoInterceptor } from '../messaging/types';
 import type { SessionService } from '../sessions/session-service';
 import type { OperatorDirectory } from '../subscribers/operators';
-import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
+import type { SubscriberService } from '../subscribers/subscriber-service';
+import type { SubscriberViewPart } from '../subscribers/subscriber-views';
 import type { UsageLog } from '../usage/usage-log';
 import { subscriptionKeywordInterceptor } from './keyword-interceptor';
 import { LifecycleJob } from './lifecycle-job';
@@ -23,7 +24,7 @@ export interface SubscriptionsWiring {
   operators: OperatorDirectory;
   sessions: Pick<SessionService, 'onEffect'>;
   messaging: Pick<MessagingPort, 'enqueue'> & { addMoInterceptor?(fn: MoInterceptor): void };
-  subscriberViews: Array<(s: Subscriber) => Record<string, unknown>>;
+  subscriberViews: SubscriberViewPart[];
 }
 
 /**
@@ -66,6 +67,6 @@ export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: Subs
   w.sessions.onEffect('subscribe', (e, ctx) => guarded('subscribe', () => subscriptions.requestSubscribe(ctx.subscriber.id, e.service, ctx.channel)));
   w.sessions.onEffect('unsubscribe', (e, ctx) => guarded('unsubscribe', () => subscriptions.requestUnsubscribe(ctx.subscriber.id, e.service, ctx.channel)));
   w.messaging.addMoInterceptor?.(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, w.config.messaging.keywords.optOut));
-  w.subscriberViews.push((s) => ({ subscriptions: subscriptions.views.forSubscriber(s.id) }));
+  w.subscriberViews.push(async (s) => ({ subscriptions: subscriptions.views.forSubscriber(s.id) }));
   return { subscriptions, subscriptionJob };
 }

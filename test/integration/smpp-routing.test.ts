@@ -49,14 +49,14 @@ async function send(g: TestGateway, to: string, text: string, kind = 'transactio
   return (await g.app.inject({ method: 'POST', url: '/api/v1/messages', headers: AUTH, payload: { to, text, kind } })).json();
 }
 const status = async (g: TestGateway, id: string) => (await g.app.inject({ method: 'GET', url: `/api/v1/messages/${id}`, headers: AUTH })).json();
-const bound = (g: TestGateway, id: string) => g.core.readiness.evaluate().checks[`smpp:${id}`]?.ok === true;
+const bound = async (g: TestGateway, id: string) => (await g.core.readiness.evaluate()).checks[`smpp:${id}`]?.ok === true;
 
 describe('routing by operator', () => {
   it("sends each operator's numbers through its own bind", async () => {
     const saf = await fake();
     const air = await fake();
     gw = await gateway([bind('saf', saf.port, { operator: 'safaricom' }), bind('air', air.port, { operator: 'airtel' })]);
-    await eventually(() => bound(gw!, 'saf') && bound(gw!, 'air'));
+    await eventually(async () => (await bound(gw!, 'saf')) && (await bound(gw!, 'air')));
     const a = await send(gw, '+254712345678', 'to safaricom');
     const b = await send(gw, '+254112345678', 'to airtel');
     await eventually(async () => (await status(gw!, a.id)).status === 'delivered' && (await status(gw!, b.id)).status === 'delivered');
@@ -68,9 +68,9 @@ describe('routing by operator', () => {
     const one = await fake();
     const two = await fake();
     gw = await gateway([bind('saf-1', one.port, { operator: 'safaricom' }), bind('saf-2', two.port, { operator: 'safaricom' })]);
-    await eventually(() => bound(gw!, 'saf-1') && bound(gw!, 'saf-2'));
+    await eventually(async () => (await bound(gw!, 'saf-1')) && (await bound(gw!, 'saf-2')));
     await one.stop();
-    await eventually(() => !bound(gw!, 'saf-1'));
+    await eventually(async () => !(await bound(gw!, 'saf-1')));
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await send(gw, `+25471234567${i}`, `failover ${i}`)).id as string);
     await eventually(async () => (await Promise.all(ids.map((id) => status(gw!, id)))).every((m) => m.status === 'delivered'));
@@ -82,8 +82,8 @@ describe('routing by operator', () => {
     gw = await gateway([bind('saf', s.port, { enquireLinkSeconds: 0.1, responseTimeoutMs: 200 })]);
     await eventually(() => bound(gw!, 'saf'));
     s.mute = true;
-    await eventually(() => !bound(gw!, 'saf'), { what: 'peer declared dead' });
-    expect(String((gw.core.readiness.evaluate().checks['smpp:saf']!.detail as { lastError?: string }).lastError)).toMatch(/enquire_link|bind_transceiver_resp/);
+    await eventually(async () => !(await bound(gw!, 'saf')), { what: 'peer declared dead' });
+    expect(String(((await gw.core.readiness.evaluate()).checks['smpp:saf']!.detail as { lastError?: string }).lastError)).toMatch(/enquire_link|bind_transceiver_resp/);
     s.mute = false;
     await eventually(() => bound(gw!, 'saf'), { what: 'bound again' });
     expect(s.binds.filter((b) => b.ok).length).toBeGreaterThanOrEqual(2);
@@ -123,7 +123,7 @@ describe('timing policies on the wire', () => {
     await s.start();
     smscs.push(s);
     gw = await gateway([bind('with', s.port, { operator: 'safaricom' }), bind('without', s.port, { operator: 'airtel', registeredDelivery: false })], { validityHours: 1 });
-    await eventually(() => bound(gw!, 'with') && bound(gw!, 'without'));
+    await eventually(async () => (await bound(gw!, 'with')) && (await bound(gw!, 'without')));
     const a = await send(gw, '+254712345678', 'asks for a receipt');
     const b = await send(gw, '+254112345678', 'asks for none');
     await eventually(async () => (await status(gw!, a.id)).status === 'sent' && (await status(gw!, b.id)).status === 'sent');

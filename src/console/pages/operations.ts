@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { dbOpen } from '../../db/handle';
+import { sqliteDatabase } from '../../db/sqlite-database';
 import { gatewayStatus, type GatewayStatus } from '../../operations/gateway-status';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { num, when } from '../format';
@@ -212,11 +213,11 @@ export function operationsPages(app: FastifyInstance, deps: ConsoleDeps): void {
       return sendHtml(reply, fragment ? error : page(c, { title: t.title, error: t.dbClosed, body: null }), 503);
     }
     // Exactly what GET /api/v1/operations/status answers.
-    const status = gatewayStatus({
-      db: core.db,
+    const status = await gatewayStatus({
+      database: sqliteDatabase(core.db),
       config: core.config,
       now: core.clock.now(),
-      live: { readiness: core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },
+      live: { readiness: await core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },
     });
     const body = statusFragment(c, t, status);
     return sendHtml(reply, fragment ? body : page(c, { title: t.title, lead: t.lead, body }));

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { tx } from '../../../db/client';
+import { sqliteDatabase } from '../../../db/sqlite-database';
 import { AppError } from '../../../lib/errors';
 import type { Core } from '../../../core';
 import type { Subscriber } from '../../../subscribers/subscriber-service';
+import { subscriberView } from '../../../subscribers/subscriber-views';
 import { TimelineStore } from '../../../subscribers/timeline-store';
 import { ctx, requireRole, seeOther, sendHtml, type ConsoleContext, type ConsoleDeps } from '../../context';
 import { num, pct, when } from '../../format';
@@ -139,10 +141,8 @@ const numOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : nu
 const isoOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** The subscriber as GET /api/v1/subscribers/:msisdn shows it (the profile and what each domain adds). */
-function viewOf(core: Core, s: Subscriber): View {
-  const out: View = core.subscribers.toJson(s);
-  for (const extend of core.subscriberViews) Object.assign(out, extend(s));
-  return out;
+function viewOf(core: Core, s: Subscriber): Promise<View> {
+  return subscriberView(core.subscribers.toJson(s), core.subscriberViews, s);
 }
 
 /** The current value of each editable field, as the form shows it. */
@@ -249,15 +249,15 @@ function editSection(c: ConsoleContext, core: Core, s: Subscriber, values: Recor
 </form></details></section>`;
 }
 
-function render(reply: FastifyReply, c: ConsoleContext, core: Core, s: Subscriber, opts: { notice?: string | null; values?: Record<string, string>; errors?: Record<string, string>; error?: string | null; status?: number }) {
+async function render(reply: FastifyReply, c: ConsoleContext, core: Core, s: Subscriber, opts: { notice?: string | null; values?: Record<string, string>; errors?: Record<string, string>; error?: string | null; status?: number }) {
   const t = T(c.lang);
-  const v = viewOf(core, s);
+  const [v, timeline] = await Promise.all([viewOf(core, s), TimelineStore.of(sqliteDatabase(core.db)).recent(s.id, TIMELINE_ENTRIES)]);
   const errors = opts.errors ?? {};
   const body = html`${c.can('editor') ? editSection(c, core, s, opts.values ?? currentValues(core, s), errors) : null}
 ${profileSection(c, core, v)}
 ${subscriptionsSection(c, v)}
 ${crmSection(c, v)}
-${timelineSection(c, TimelineStore.of(core.db).recent(s.id, TIMELINE_ENTRIES))}`;
+${timelineSection(c, timeline)}`;
   return sendHtml(reply, page(c, { title: t.title(c.msisdn(s.msisdn)), lead: t.lead, body, notice: opts.notice ?? null, error: opts.error ?? null }), opts.status ?? 200);
 }
 

@@ -8,6 +8,7 @@ import { page } from '../../layout';
 import { field } from '../../ui/field';
 import { table } from '../../ui/table';
 import { SubscriberSearchStore, type SubscriberHit } from '../../../subscribers/subscriber-search-store';
+import { sqliteDatabase } from '../../../db/sqlite-database';
 
 const PAGE_SIZE = 25;
 const MIN_DIGITS = 3;
@@ -72,17 +73,17 @@ export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): 
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 32) : '';
     const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(typeof query.page === 'string' ? query.page : '1', 10) || 1));
     const offset = (pageNo - 1) * PAGE_SIZE;
-    const store = SubscriberSearchStore.of(core.db);
+    const store = SubscriberSearchStore.of(sqliteDatabase(core.db));
 
     let error: string | null = null;
     let hits: SubscriberHit[] = [];
     const compact = q.replace(/[\s-]/g, '');
-    if (q === '') hits = store.recentlySeen(PAGE_SIZE + 1, offset);
+    if (q === '') hits = await store.recentlySeen(PAGE_SIZE + 1, offset);
     else {
       const full = core.subscribers.normalize(compact);
       const exact = full ? core.subscribers.find(full) : null;
       if (exact) hits = pageNo === 1 ? [{ id: exact.id, msisdn: exact.msisdn, region: exact.region, language: exact.language, optedOut: exact.optedOut, lastSeenAt: exact.lastSeenAt }] : [];
-      else if (/^\d+$/.test(compact) && compact.length >= MIN_DIGITS) hits = store.endingIn(compact, PAGE_SIZE + 1, offset);
+      else if (/^\d+$/.test(compact) && compact.length >= MIN_DIGITS) hits = await store.endingIn(compact, PAGE_SIZE + 1, offset);
       else if (!full) error = t.badNumber;
     }
     const more = hits.length > PAGE_SIZE;
