@@ -8,8 +8,8 @@ import type { SnapshotStore } from './stores/snapshot-store';
  * stake is what the paying-but-not-using bring in (they are the likeliest to cancel or complain). Read
  * from the daily snapshots: the matrix as of the last snapshot in the range, and the trend over it.
  */
-export function payingUsingReport(snapshots: SnapshotStore, days: Days, r: ReportRange, service: string | undefined): Record<string, unknown> {
-  const rows = snapshots.between('paying_using', r.fromDay, r.toDay);
+export async function payingUsingReport(snapshots: SnapshotStore, days: Days, r: ReportRange, service: string | undefined): Promise<Record<string, unknown>> {
+  const rows = await snapshots.between('paying_using', r.fromDay, r.toDay);
   if (rows.length === 0) return { asOf: null, services: {}, trend: [], note: 'No snapshot in this range yet: snapshots are taken by the first detector pass of each day.' };
   type Snap = { services: Record<string, Record<string, unknown> & { payingNotUsing: { subscribers: number } }>; usingWithoutSubscription: unknown };
   const pick = (s: Snap) => (service ? Object.fromEntries(Object.entries(s.services).filter(([k]) => k === service)) : s.services);

@@ -63,8 +63,8 @@ function quality(q: StoredQuality, size: number, ll: number): Record<string, unk
  * tenure, expected lifetime of a new subscriber and the fit's quality; plus the BG/BB fit of each
  * activity cohort with its quality.
  */
-export function retentionReport(store: FitsStore, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Record<string, unknown> {
-  const fits = store.all();
+export async function retentionReport(store: FitsStore, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Promise<Record<string, unknown>> {
+  const fits = await store.all();
   // A cohort (YYYY-MM, or the Monday YYYY-MM-DD of a week) is shown when its days overlap the range.
   const inRange = (cohort: string) => {
     if (cohort === POOLED) return true;

@@ -20,9 +20,9 @@ export type LiveState = (typeof LIVE_STATES)[number];
  * value at risk (its risk times the subscription's residual value), with the evidence of both risks on
  * every item, as of the last scoring.
  */
-export function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }, days: Days, service: string | undefined, state: LiveState | undefined, limit: number): Record<string, unknown> {
-  const ranking = (kind: keyof typeof RISK_KINDS) =>
-    stores.risk.ranking(kind, service || null, state || null, limit).map((r, i) => ({
+export async function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }, days: Days, service: string | undefined, state: LiveState | undefined, limit: number): Promise<Record<string, unknown>> {
+  const ranking = async (kind: keyof typeof RISK_KINDS) =>
+    (await stores.risk.ranking(kind, service || null, state || null, limit)).map((r, i) => ({
       rank: i + 1,
       msisdn: r.msisdn,
       region: r.region,
@@ -44,11 +44,11 @@ export function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }
         activeDays: r.activeDays,
       },
     }));
-  const lapse = ranking('lapse');
-  const disengagement = ranking('disengagement');
-  const summary = stores.snapshots.latest('risk');
+  const lapse = await ranking('lapse');
+  const disengagement = await ranking('disengagement');
+  const summary = await stores.snapshots.latest('risk');
   return {
-    computedAt: iso(stores.risk.computedAt()),
+    computedAt: iso(await stores.risk.computedAt()),
     kinds: RISK_KINDS,
     summary: summary ? summary.data : null,
     lapse,
