@@ -104,7 +104,7 @@ export class Reports {
         body = stuckReport(stores.stuck, flows, range, limit);
         break;
       case 'paying-vs-using':
-        body = await payingUsingReport(stores.snapshots, days, range, q.service);
+        body = await payingUsingReport(stores.snapshots, days, range, q.service, this.d.config.services.map((s) => s.id));
         break;
       case 'retention': {
         const periods = new Map(this.d.config.services.map((s) => [s.id, PERIOD_DAYS[s.period]]));

@@ -1,4 +1,5 @@
 import type { Days } from '../crm/days';
+import { keysInOrder } from '../db/portable';
 import { iso } from '../lib/clock';
 import type { RiskStore } from './stores/risk-store';
 import type { SnapshotStore } from './stores/snapshot-store';
@@ -46,11 +47,12 @@ export async function riskReport(stores: { risk: RiskStore; snapshots: SnapshotS
     }));
   const lapse = await ranking('lapse');
   const disengagement = await ranking('disengagement');
-  const summary = await stores.snapshots.latest('risk');
+  const summary = (await stores.snapshots.latest('risk'))?.data as { byState?: Record<string, unknown> } | undefined;
   return {
     computedAt: iso(await stores.risk.computedAt()),
     kinds: RISK_KINDS,
-    summary: summary ? summary.data : null,
+    // The states in their lifecycle order (the console lists them so), not in the order jsonb keeps keys.
+    summary: summary ? (summary.byState ? { ...summary, byState: keysInOrder(summary.byState, LIVE_STATES) } : summary) : null,
     lapse,
     disengagement,
   };

@@ -77,6 +77,15 @@ eachBackend((get) => {
       ]);
     });
 
+    it('lists the services in the configured order, whatever order the engine kept the JSON keys in', async () => {
+      const r = (await payingUsingReport(snapshots, days, range(), undefined, ['market-weekly', 'crop-daily'])) as { services: Record<string, unknown>; trend: Array<{ services: Record<string, unknown> }> };
+      expect(Object.keys(r.services)).toEqual(['market-weekly', 'crop-daily']);
+      expect(r.trend.map((t) => Object.keys(t.services))).toEqual([
+        ['market-weekly', 'crop-daily'],
+        ['market-weekly', 'crop-daily'],
+      ]);
+    });
+
     it('limits to one service', async () => {
       const r = (await payingUsingReport(snapshots, days, range(), 'market-weekly')) as { services: Record<string, unknown>; trend: Array<{ services: Record<string, unknown> }> };
       expect(Object.keys(r.services)).toEqual(['market-weekly']);

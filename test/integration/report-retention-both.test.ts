@@ -27,8 +27,9 @@ const sbg = (serviceId: string, cohort: string, quality: Record<string, unknown>
   // 100 subscribers: 20 lost at the first renewal, 10 at the second, 70 still subscribed after two.
   observed: { lost: [0, 20, 10], active: [0, 0, 70] }, quality, fittedAt: FITTED,
 });
+const interval = (estimate: number) => ({ estimate, seLog: 0.2, low: estimate / 2, high: estimate * 2 });
 const bgbb = (cohort: string, repeat: number[]) => ({
-  model: 'bgbb', serviceId: '', cohort, params: { a: 1, b: 4, g: 1, d: 9 }, size: 40, logLikelihood: -50, observed: { repeatDays: { observed: repeat, fitted: [4.8, 3.1, 2.1] } }, quality: { converged: false, atBound: ['g'] }, fittedAt: FITTED,
+  model: 'bgbb', serviceId: '', cohort, params: { a: 1, b: 4, g: 1, d: 9 }, size: 40, logLikelihood: -50, observed: { repeatDays: { observed: repeat, fitted: [4.8, 3.1, 2.1] } }, quality: { converged: false, atBound: ['g'], params: { a: interval(1), b: interval(4), g: interval(1), d: interval(9) } }, fittedAt: FITTED,
 });
 
 type Cohort = { serviceId: string; cohort: string; subscriptions: number; churned: number; curve: string; sbg: Record<string, number>; quality: Record<string, unknown>; observed: unknown[]; fitted: Array<{ period: number; survival: number }>; observedVsFitted: unknown[]; fittedAt: string };
@@ -98,13 +99,15 @@ eachBackend((get) => {
     expect(r.activity[1]).toMatchObject({
       bgbb: { a: 1, b: 4, g: 1, d: 9 },
       meanDailyActivity: 0.2,
-      quality: { converged: false, atBound: ['g'] },
+      quality: { converged: false, atBound: ['g'], intervals95: { d: { estimate: 9, low: 4.5, high: 18, seLog: 0.2 } } },
       observedVsFitted: [
         { repeatActiveDays: '0', observed: 5, fitted: 4.8 },
         { repeatActiveDays: '1', observed: 3, fitted: 3.1 },
         { repeatActiveDays: '2+', observed: 2, fitted: 2.1 },
       ],
     });
+    // The model's own parameter order (jsonb would keep a, b, d, g).
+    expect(Object.keys(r.activity[1]!.quality.intervals95 as object)).toEqual(['a', 'b', 'g', 'd']);
   });
 
   it('limits to a service, and keeps only the pooled fits for a range no cohort overlaps', async () => {
