@@ -34,3 +34,15 @@ export function jsonText(dialect: Dialect, column: AnyColumn | SQL, field: strin
 export function jsonArrayIds(dialect: Dialect, param: SQLWrapper): SQL {
   return dialect === 'sqlite' ? sql`(SELECT value FROM json_each(${param}))` : sql`(SELECT jsonb_array_elements_text(${param}::jsonb)::bigint)`;
 }
+
+/**
+ * An object decoded from a JSON column, its keys listed in `order` first (those present), then the rest
+ * as decoded. PostgreSQL's jsonb keeps object keys sorted by length, then bytes, not in the order they
+ * were written (SQLite keeps the text as written): a report that lists an object's keys names the order.
+ */
+export function keysInOrder<T>(obj: Record<string, T>, order: readonly string[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of order) if (Object.hasOwn(obj, k)) out[k] = obj[k]!;
+  for (const [k, v] of Object.entries(obj)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
+}

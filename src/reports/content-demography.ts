@@ -39,11 +39,11 @@ export function reachIndex(reached: number, reachedAll: number, active: number, 
  * and an interval, so a content team sees which group the service is failing. Read from the daily
  * profile rollups the CRM pass keeps, never from the usage log.
  */
-export function contentDemographyReport(store: UsageStore, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Record<string, unknown> {
+export async function contentDemographyReport(store: UsageStore, flows: Pick<FlowIndex, 'topic'>, r: ReportRange, field: string | undefined, schema: Pick<ProfileSchema, 'field' | 'names'>, limit: number): Promise<Record<string, unknown>> {
   if (!field) throw badRequest('INVALID_DIMENSION', `field is required: one of ${[...schema.names(), 'ageBand'].join(', ')} (e.g. ?field=gender).`);
   const g = rollupGrouping(schema, field, r);
-  const usage = groupUsage(store, r, g);
-  const { byContent, totals: reachedAllBy } = contentReach(store, r, g);
+  const usage = await groupUsage(store, r, g);
+  const { byContent, totals: reachedAllBy } = await contentReach(store, r, g);
   const activeAll = distinct(usage.total.subscribers);
   const visitsAll = usage.total.visits;
   const activeBy = new Map([...usage.groups].map(([value, u]) => [value, { active: distinct(u.subscribers), visits: u.visits }]));

@@ -104,18 +104,18 @@ export class Reports {
         body = await stuckReport(stores.stuck, flows, range, limit);
         break;
       case 'paying-vs-using':
-        body = payingUsingReport(stores.snapshots, days, range, q.service);
+        body = await payingUsingReport(stores.snapshots, days, range, q.service, this.d.config.services.map((s) => s.id));
         break;
       case 'retention': {
         const periods = new Map(this.d.config.services.map((s) => [s.id, PERIOD_DAYS[s.period]]));
-        body = retentionReport(stores.fits, range, q.service, { annualDiscountRate: this.d.config.crm.scores.annualDiscountRate, periodDays: (id) => periods.get(id) ?? 1 });
+        body = await retentionReport(stores.fits, range, q.service, { annualDiscountRate: this.d.config.crm.scores.annualDiscountRate, periodDays: (id) => periods.get(id) ?? 1 });
         break;
       }
       case 'usage':
-        body = usageReport(stores, range, q.by, this.profile);
+        body = await usageReport(stores, range, q.by, this.profile);
         break;
       case 'content-demography':
-        body = contentDemographyReport(stores.usage, flows, range, q.field ?? q.by, this.profile, limit);
+        body = await contentDemographyReport(stores.usage, flows, range, q.field ?? q.by, this.profile, limit);
         break;
       case 'interventions':
         body = interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
@@ -127,7 +127,7 @@ export class Reports {
         body = findingsReport(stores.findings, range);
         break;
       case 'package-fit':
-        body = packageFitReport(stores.snapshots, days, range);
+        body = await packageFitReport(stores.snapshots, days, range);
         break;
       case 'context':
         body = await contextReport(stores.context, flows, range, limit);
@@ -139,7 +139,7 @@ export class Reports {
         body = await menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
         break;
       case 'risk':
-        body = riskReport(stores, days, q.service, q.state, limit);
+        body = await riskReport(stores, days, q.service, q.state, limit);
         break;
       case 'tiers':
         body = tiersReport(stores.tiers, range, { currency: this.d.config.crm.costs.currency, tiers: this.d.config.crm.tiers });

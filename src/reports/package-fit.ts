@@ -20,8 +20,8 @@ type Point = { survival: number; ci95: [number, number]; atRisk: number } | null
  * difference to every other package excludes zero; otherwise the report says there is not enough data.
  * Read from the daily package-fit snapshot: the last one in the range.
  */
-export function packageFitReport(snapshots: SnapshotStore, days: Days, r: ReportRange): Record<string, unknown> {
-  const rows = snapshots.between('package_fit', r.fromDay, r.toDay);
+export async function packageFitReport(snapshots: SnapshotStore, days: Days, r: ReportRange): Promise<Record<string, unknown>> {
+  const rows = await snapshots.between('package_fit', r.fromDay, r.toDay);
   if (rows.length === 0) return { asOf: null, patterns: [], note: 'No package-fit snapshot in this range yet: it is taken by the first detector pass of each day.' };
   const last = rows[rows.length - 1]!;
   const data = last.data as { subscriptions: number; tables: LifeTable[]; definitions: Record<string, number> };

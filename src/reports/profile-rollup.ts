@@ -38,8 +38,8 @@ export function rollupGrouping(schema: Pick<ProfileSchema, 'field' | 'names'>, f
 const blank = (): GroupUsage => ({ visits: 0, sessions: 0, contentSessions: 0, subscribers: sketchNew() });
 
 /** Usage per group of `g` and in total (every visit once), over the report range. */
-export function groupUsage(store: UsageStore, r: ReportRange, g: RollupGrouping): { groups: Map<string, GroupUsage>; total: GroupUsage } {
-  const rows = store.byProfile(r, g.stored, ALL_FIELD);
+export async function groupUsage(store: UsageStore, r: ReportRange, g: RollupGrouping): Promise<{ groups: Map<string, GroupUsage>; total: GroupUsage }> {
+  const rows = await store.byProfile(r, g.stored, ALL_FIELD);
   const groups = new Map<string, GroupUsage>();
   const total = blank();
   for (const [field, value, visits, sessions, content, subs] of rows) {
@@ -58,8 +58,8 @@ export function groupUsage(store: UsageStore, r: ReportRange, g: RollupGrouping)
 }
 
 /** Visits that reached each content node per group of `g` (key flow \0 node), and in total. */
-export function contentReach(store: UsageStore, r: ReportRange, g: RollupGrouping): { byContent: Map<string, Map<string, number>>; totals: Map<string, number> } {
-  const rows = store.contentReach(r, g.stored, ALL_FIELD);
+export async function contentReach(store: UsageStore, r: ReportRange, g: RollupGrouping): Promise<{ byContent: Map<string, Map<string, number>>; totals: Map<string, number> }> {
+  const rows = await store.contentReach(r, g.stored, ALL_FIELD);
   const byContent = new Map<string, Map<string, number>>();
   const totals = new Map<string, number>();
   for (const [field, value, flowId, nodeId, visits] of rows) {

@@ -1,10 +1,14 @@
 import { POOLED } from '../crm/scoring';
 import { residualLifetime, retentionRate, survival, type SbgCohortData, type SbgParams } from '../crm/scores/sbg';
 import type { BgbbParams } from '../crm/scores/bgbb';
+import { keysInOrder } from '../db/portable';
 import type { ReportRange } from './range';
 import type { FitsStore } from './stores/fits-store';
 
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
+
+/** Each model's parameters in the order the report lists their intervals. */
+const PARAM_ORDER = { sbg: ['a', 'b'], bgbb: ['a', 'b', 'g', 'd'] } as const;
 
 /** Kaplan–Meier survival by renewal from censored cohort data: the curve the data shows, before any model. */
 export function observedSurvival(d: SbgCohortData): { period: number; atRisk: number; survival: number }[] {
@@ -38,9 +42,9 @@ type StoredQuality = {
 };
 
 /** Fit quality as the report shows it: size, log-likelihood, 95% intervals, and whether the pooled fit stands in. */
-function quality(q: StoredQuality, size: number, ll: number): Record<string, unknown> {
+function quality(q: StoredQuality, size: number, ll: number, order: readonly string[]): Record<string, unknown> {
   const intervals: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(q.params ?? {})) intervals[k] = { estimate: r4(v.estimate), low: v.low === null ? null : r4(v.low), high: v.high === null ? null : r4(v.high), seLog: v.seLog === null ? null : r4(v.seLog) };
+  for (const [k, v] of Object.entries(keysInOrder(q.params ?? {}, order))) intervals[k] = { estimate: r4(v.estimate), low: v.low === null ? null : r4(v.low), high: v.high === null ? null : r4(v.high), seLog: v.seLog === null ? null : r4(v.seLog) };
   return {
     n: size,
     logLikelihood: Math.round(ll * 100) / 100,
@@ -63,8 +67,8 @@ function quality(q: StoredQuality, size: number, ll: number): Record<string, unk
  * tenure, expected lifetime of a new subscriber and the fit's quality; plus the BG/BB fit of each
  * activity cohort with its quality.
  */
-export function retentionReport(store: FitsStore, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Record<string, unknown> {
-  const fits = store.all();
+export async function retentionReport(store: FitsStore, r: ReportRange, service: string | undefined, config: { annualDiscountRate: number; periodDays: (serviceId: string) => number }): Promise<Record<string, unknown>> {
+  const fits = await store.all();
   // A cohort (YYYY-MM, or the Monday YYYY-MM-DD of a week) is shown when its days overlap the range.
   const inRange = (cohort: string) => {
     if (cohort === POOLED) return true;
@@ -92,7 +96,7 @@ export function retentionReport(store: FitsStore, r: ReportRange, service: strin
         churned: obs.lost.reduce((s, v) => s + (v ?? 0), 0),
         curve: q.usedPooled ? 'pooled' : f.cohort === POOLED ? 'pooled' : 'own',
         sbg: { a: r4(p.a), b: r4(p.b), meanChurnPerPeriod: r4(p.a / (p.a + p.b)), logLikelihood: Math.round(f.logLikelihood * 100) / 100 },
-        quality: quality(q, f.size, f.logLikelihood),
+        quality: quality(q, f.size, f.logLikelihood, PARAM_ORDER.sbg),
         // Side by side, period by period, as far as the cohort has been observed.
         observedVsFitted: observed.map((o) => ({ period: o.period, atRisk: o.atRisk, observed: o.survival, fitted: fitted[o.period]?.survival ?? r4(survival(p, o.period)) })),
         observed,
@@ -116,7 +120,7 @@ export function retentionReport(store: FitsStore, r: ReportRange, service: strin
         bgbb: { a: r4(p.a), b: r4(p.b), g: r4(p.g), d: r4(p.d) },
         meanDailyActivity: r4(p.a / (p.a + p.b)),
         meanDailyDropout: r4(p.g / (p.g + p.d)),
-        quality: quality(q, f.size, f.logLikelihood),
+        quality: quality(q, f.size, f.logLikelihood, PARAM_ORDER.bgbb),
         // How many subscribers used the service on 0, 1, 2, ... further days after their first, against
         // what the curve in use expects: where they part, the usage curve is wrong for that cohort.
         observedVsFitted: rep

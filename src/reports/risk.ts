@@ -1,4 +1,5 @@
 import type { Days } from '../crm/days';
+import { keysInOrder } from '../db/portable';
 import { iso } from '../lib/clock';
 import type { RiskStore } from './stores/risk-store';
 import type { SnapshotStore } from './stores/snapshot-store';
@@ -20,9 +21,9 @@ export type LiveState = (typeof LIVE_STATES)[number];
  * value at risk (its risk times the subscription's residual value), with the evidence of both risks on
  * every item, as of the last scoring.
  */
-export function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }, days: Days, service: string | undefined, state: LiveState | undefined, limit: number): Record<string, unknown> {
-  const ranking = (kind: keyof typeof RISK_KINDS) =>
-    stores.risk.ranking(kind, service || null, state || null, limit).map((r, i) => ({
+export async function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }, days: Days, service: string | undefined, state: LiveState | undefined, limit: number): Promise<Record<string, unknown>> {
+  const ranking = async (kind: keyof typeof RISK_KINDS) =>
+    (await stores.risk.ranking(kind, service || null, state || null, limit)).map((r, i) => ({
       rank: i + 1,
       msisdn: r.msisdn,
       region: r.region,
@@ -44,13 +45,14 @@ export function riskReport(stores: { risk: RiskStore; snapshots: SnapshotStore }
         activeDays: r.activeDays,
       },
     }));
-  const lapse = ranking('lapse');
-  const disengagement = ranking('disengagement');
-  const summary = stores.snapshots.latest('risk');
+  const lapse = await ranking('lapse');
+  const disengagement = await ranking('disengagement');
+  const summary = (await stores.snapshots.latest('risk'))?.data as { byState?: Record<string, unknown> } | undefined;
   return {
-    computedAt: iso(stores.risk.computedAt()),
+    computedAt: iso(await stores.risk.computedAt()),
     kinds: RISK_KINDS,
-    summary: summary ? summary.data : null,
+    // The states in their lifecycle order (the console lists them so), not in the order jsonb keeps keys.
+    summary: summary ? (summary.byState ? { ...summary, byState: keysInOrder(summary.byState, LIVE_STATES) } : summary) : null,
     lapse,
     disengagement,
   };

@@ -17,13 +17,13 @@ export const USAGE_DIMS = ['region', 'crop', 'language', 'operator'] as const;
  * content and stuck sessions, next to how many registered subscribers each value has. Any other typed
  * profile field (gender, birthYear, crops, ...) or `ageBand` is counted exactly by one grouped query.
  */
-export function usageReport(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+export async function usageReport(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, by: string | undefined, schema?: Pick<ProfileSchema, 'field' | 'names'>): Promise<Record<string, unknown>> {
   const dim = by ?? 'region';
   if (!(USAGE_DIMS as readonly string[]).includes(dim)) {
     if (!schema) throw badRequest('INVALID_DIMENSION', `by must be one of ${USAGE_DIMS.join(', ')}.`);
     return usageByProfile(stores, r, dim, schema);
   }
-  const rows = stores.usage.byDimension(r, dim);
+  const rows = await stores.usage.byDimension(r, dim);
   const acc = new Map<string, { sessions: number; content: number; stuck: number; hll: Uint8Array }>();
   const all = hllNew();
   for (const row of rows) {
@@ -36,7 +36,7 @@ export function usageReport(stores: { usage: UsageStore; snapshots: SnapshotStor
     hllMerge(a.hll, regs);
     hllMerge(all, regs);
   }
-  const reach = stores.snapshots.latest('reach');
+  const reach = await stores.snapshots.latest('reach');
   const registered = reach ? ((reach.data as Record<string, Record<string, number>>)[dim] ?? {}) : {};
   const values = [...acc]
     .map(([value, a]) => {
@@ -62,11 +62,11 @@ export function usageReport(stores: { usage: UsageStore; snapshots: SnapshotStor
  * CRM pass keeps; registered subscribers per group as of now. Stuck sessions are classified per rollup
  * dimension only.
  */
-function usageByProfile(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Record<string, unknown> {
+async function usageByProfile(stores: { usage: UsageStore; snapshots: SnapshotStore }, r: ReportRange, field: string, schema: Pick<ProfileSchema, 'field' | 'names'>): Promise<Record<string, unknown>> {
   const g = rollupGrouping(schema, field, r, USAGE_DIMS);
-  const usage = groupUsage(stores.usage, r, g);
+  const usage = await groupUsage(stores.usage, r, g);
   // Registered per value as of the last daily snapshot (taken by the CRM pass), grouped like the rollups.
-  const snap = stores.snapshots.latest('profile_reach');
+  const snap = await stores.snapshots.latest('profile_reach');
   const byValue = snap ? ((snap.data as Record<string, Record<string, number>>)[g.stored] ?? {}) : {};
   const registered = new Map<string, number>();
   for (const [value, n] of Object.entries(byValue)) registered.set(g.label(value), (registered.get(g.label(value)) ?? 0) + n);

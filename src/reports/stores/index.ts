@@ -45,22 +45,22 @@ export class ReportStores {
 
   /** Usage and content by demography: usage rollups per dimension and profile value. */
   get usage(): UsageStore {
-    return this.once('usage', () => new UsageStore(this.db));
+    return this.once('usage', () => new UsageStore(this.database));
   }
 
   /** Daily snapshots (paying vs using, reach, risk summary). */
   get snapshots(): SnapshotStore {
-    return this.once('snapshots', () => new SnapshotStore(this.db));
+    return this.once('snapshots', () => new SnapshotStore(this.database));
   }
 
   /** Risk rankings. */
   get risk(): RiskStore {
-    return this.once('risk', () => new RiskStore(this.db));
+    return this.once('risk', () => new RiskStore(this.database));
   }
 
   /** Model fits (retention). */
   get fits(): FitsStore {
-    return this.once('fits', () => new FitsStore(this.db));
+    return this.once('fits', () => new FitsStore(this.database));
   }
 
   /** Stuck findings. */

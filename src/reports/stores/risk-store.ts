@@ -1,6 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { prepare, type Prepared } from '../../db/statement';
+import type { Database, Statement } from '../../db/database';
 import { crmRiskRankings, subscribers } from '../../db/schema';
 import { fields } from './rollup-store';
 
@@ -30,24 +29,24 @@ type RankingParams = { kind: string; service: string | null; state: string | nul
 
 /** The risk rankings the last scoring left (crm_risk_rankings), as the risk report reads them. */
 export class RiskStore {
-  private readonly byFilter = new Map<string, Prepared<RankedSubscription, RankingParams>>();
-  private readonly lastStmt: Prepared<{ t: number | null }>;
+  private readonly byFilter = new Map<string, Statement<RankedSubscription, RankingParams>>();
+  private readonly lastStmt: Statement<{ t: number | null }>;
 
-  constructor(private readonly db: Db) {
-    this.lastStmt = prepare(db, sql`SELECT max(${crmRiskRankings.computedAt}) AS t FROM ${crmRiskRankings}`);
+  constructor(private readonly db: Database) {
+    this.lastStmt = db.statement(sql`SELECT max(${crmRiskRankings.computedAt}) AS "t" FROM ${crmRiskRankings}`);
   }
 
   /** The top `limit` of ranking `kind` by value at risk, optionally of one service and one state. */
-  ranking(kind: string, service: string | null, state: string | null, limit: number): RankedSubscription[] {
+  async ranking(kind: string, service: string | null, state: string | null, limit: number): Promise<RankedSubscription[]> {
     return this.statement(service !== null, state !== null).all({ kind, service, state, limit });
   }
 
   /** When the rankings were computed (null before the first scoring). */
-  computedAt(): number | null {
-    return this.lastStmt.get()!.t;
+  async computedAt(): Promise<number | null> {
+    return (await this.lastStmt.get())!.t;
   }
 
-  private statement(byService: boolean, byState: boolean): Prepared<RankedSubscription, RankingParams> {
+  private statement(byService: boolean, byState: boolean): Statement<RankedSubscription, RankingParams> {
     const key = `${byService ? 's' : ''}${byState ? 't' : ''}`;
     let p = this.byFilter.get(key);
     if (!p) {
@@ -56,8 +55,7 @@ export class RiskStore {
       const where: SQL[] = [sql`${r.kind} = ${sql.placeholder('kind')}`];
       if (byService) where.push(sql`${r.serviceId} = ${sql.placeholder('service')}`);
       if (byState) where.push(sql`${r.state} = ${sql.placeholder('state')}`);
-      p = prepare<RankedSubscription, RankingParams>(
-        this.db,
+      p = this.db.statement<RankedSubscription, RankingParams>(
         sql`SELECT ${fields({
           msisdn: s.msisdn,
           region: s.region,

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
 import { crmContentProfileDaily, crmUsageDaily, crmUsageProfileDaily } from '../../db/schema';
 import type { ReportRange } from '../range';
-import { ByShape, fields, rollupParams, rollupWhere, type RollupParams } from './rollup-store';
+import { fields, rollupParams, rollupWhere, ShapedStatements, type RollupParams } from './rollup-store';
 
 /** Usage of one value of a rollup dimension on one day, channel and flow (a row of crm_usage_daily). */
 export type DimUsageDay = Pick<typeof crmUsageDaily.$inferSelect, 'value' | 'sessions' | 'contentSessions' | 'stuckSessions' | 'subscribers'>;
@@ -17,20 +17,20 @@ type ProfileParams = RollupParams & { field: string; all: string };
 
 /** The usage and content-by-demography reports' read model: the usage rollups per dimension and per profile value. */
 export class UsageStore {
-  private readonly dims: ByShape<DimUsageDay, RollupParams & { dim: string }>;
-  private readonly profile: ByShape<ProfileUsageDay, ProfileParams>;
-  private readonly content: ByShape<ContentReach, ProfileParams>;
+  private readonly dims: ShapedStatements<DimUsageDay, RollupParams & { dim: string }>;
+  private readonly profile: ShapedStatements<ProfileUsageDay, ProfileParams>;
+  private readonly content: ShapedStatements<ContentReach, ProfileParams>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const u = crmUsageDaily;
-    this.dims = new ByShape(
+    this.dims = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${fields({ value: u.value, sessions: u.sessions, contentSessions: u.contentSessions, stuckSessions: u.stuckSessions, subscribers: u.subscribers })}
             FROM ${u} WHERE ${u.dim} = ${sql.placeholder('dim')} AND ${rollupWhere(u, shape)}`,
     );
     const p = crmUsageProfileDaily;
-    this.profile = new ByShape(
+    this.profile = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${p.field}, ${p.value}, ${p.visits}, ${p.sessions}, ${p.contentSessions}, ${p.subscribers} FROM ${p}
@@ -38,27 +38,30 @@ export class UsageStore {
       true,
     );
     const c = crmContentProfileDaily;
-    this.content = new ByShape(
+    // Ordered: the report lists content in the order it first meets it, which breaks ties among the
+    // groups it flags as failing. SQLite returned its GROUP BY in key order already (the ORDER BY costs
+    // it no sort); PostgreSQL's hash aggregate would not.
+    this.content = new ShapedStatements(
       db,
       (shape) =>
         sql`SELECT ${c.field}, ${c.value}, ${c.flowId}, ${c.nodeId}, sum(${c.visits}) FROM ${c}
-            WHERE ${c.field} IN (${sql.placeholder('field')}, ${sql.placeholder('all')}) AND ${rollupWhere(c, shape)} GROUP BY 1, 2, 3, 4`,
+            WHERE ${c.field} IN (${sql.placeholder('field')}, ${sql.placeholder('all')}) AND ${rollupWhere(c, shape)} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       true,
     );
   }
 
   /** Usage rows of dimension `dim` (region, crop, language, operator) in the range. */
-  byDimension(r: ReportRange, dim: string): DimUsageDay[] {
+  async byDimension(r: ReportRange, dim: string): Promise<DimUsageDay[]> {
     return this.dims.for(r).all({ ...rollupParams(r), dim });
   }
 
   /** Usage rows of profile field `field` and of the every-visit field `all` in the range. */
-  byProfile(r: ReportRange, field: string, all: string): ProfileUsageDay[] {
+  async byProfile(r: ReportRange, field: string, all: string): Promise<ProfileUsageDay[]> {
     return this.profile.for(r).all({ ...rollupParams(r), field, all });
   }
 
   /** Visits reaching each content node per value of `field` and of the every-visit field `all`, in the range. */
-  contentReach(r: ReportRange, field: string, all: string): ContentReach[] {
+  async contentReach(r: ReportRange, field: string, all: string): Promise<ContentReach[]> {
     return this.content.for(r).all({ ...rollupParams(r), field, all });
   }
 }
