@@ -15,9 +15,12 @@ type MessageCols = { id: AnyColumn; status: AnyColumn; parts: AnyColumn };
 /** The columns of `calls` the call states read (the table or an alias of it). */
 type CallCols = { status: AnyColumn; answeredAt: AnyColumn; providerRef: AnyColumn; reason: AnyColumn };
 
-/** Whether `messages` row's SMS was accepted by the SMSC (any part): it left the outbox, whatever its receipt said. */
+/**
+ * Whether `messages` row's SMS was accepted by the SMSC (any part): it left the outbox, whatever its receipt said.
+ * 1 or 0 on both engines (PostgreSQL's EXISTS is a boolean, which a CASE cannot mix with integers).
+ */
 export const smsSent = (m: MessageCols = messages): SQL =>
-  sql`CASE WHEN ${m.status} IN ('sent', 'delivered') THEN 1 WHEN ${m.status} IN ('failed', 'expired') THEN EXISTS (SELECT 1 FROM ${messageParts} WHERE ${messageParts.messageId} = ${m.id}) ELSE 0 END`;
+  sql`CASE WHEN ${m.status} IN ('sent', 'delivered') THEN 1 WHEN ${m.status} IN ('failed', 'expired') AND EXISTS (SELECT 1 FROM ${messageParts} WHERE ${messageParts.messageId} = ${m.id}) THEN 1 ELSE 0 END`;
 
 /**
  * How many parts of the `messages` row the SMSC accepted (what the operator bills: it bills on submit).
