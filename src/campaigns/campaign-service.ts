@@ -288,27 +288,7 @@ export class CampaignService {
 
   /** The public JSON shape of a campaign. */
   toJson(c: Campaign): Record<string, unknown> {
-    return {
-      id: c.id,
-      name: c.name,
-      kind: c.kind,
-      channel: c.channel,
-      ...(c.fallbackChannel ? { fallbackChannel: c.fallbackChannel } : {}),
-      status: c.status,
-      segmentId: c.segmentId,
-      ...(c.text ? { text: c.text } : {}),
-      ...(c.pollId ? { pollId: c.pollId } : {}),
-      ...(c.flowId ? { flowId: c.flowId } : {}),
-      ...(c.startNode ? { startNode: c.startNode } : {}),
-      ...(c.arms ? { arms: c.arms, holdoutPercent: c.holdoutPercent ?? 0, goal: c.goal } : {}),
-      schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
-      ratePerSecond: c.ratePerSecond,
-      nextRunAt: iso(c.nextRunAt),
-      runs: c.runs,
-      lastRunAt: iso(c.lastRunAt),
-      createdAt: iso(c.createdAt),
-      updatedAt: iso(c.updatedAt),
-    };
+    return campaignJson(c);
   }
 
   /**
@@ -478,5 +458,30 @@ export function resultsJson(c: Campaign, runs: Array<RunJson & { blockedReasons:
     channel: c.channel,
     totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery, ...(byChannel ? { byChannel } : {}) },
     runs,
+  };
+}
+
+/** The public JSON shape of a campaign. */
+export function campaignJson(c: Campaign): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    channel: c.channel,
+    ...(c.fallbackChannel ? { fallbackChannel: c.fallbackChannel } : {}),
+    status: c.status,
+    segmentId: c.segmentId,
+    ...(c.text ? { text: c.text } : {}),
+    ...(c.pollId ? { pollId: c.pollId } : {}),
+    ...(c.flowId ? { flowId: c.flowId } : {}),
+    ...(c.startNode ? { startNode: c.startNode } : {}),
+    ...(c.arms ? { arms: c.arms, holdoutPercent: c.holdoutPercent ?? 0, goal: c.goal } : {}),
+    schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
+    ratePerSecond: c.ratePerSecond,
+    nextRunAt: iso(c.nextRunAt),
+    runs: c.runs,
+    lastRunAt: iso(c.lastRunAt),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
   };
 }

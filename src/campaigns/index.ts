@@ -157,7 +157,7 @@ export function buildCampaigns(d: CampaignsDeps) {
 
   // What GET endpoints and console pages read (two-engine read stores); writes keep to the services above.
   const database = sqliteDatabase(d.db);
-  const campaignReads = new CampaignReads({ store: new CampaignReadStore(database), service: campaigns });
+  const campaignReads = new CampaignReads(new CampaignReadStore(database));
   const pollReads = new PollReadStore(database);
   const segmentReads = new SegmentReadStore(database);
 
