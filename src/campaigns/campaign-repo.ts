@@ -111,13 +111,6 @@ export class CampaignRepo {
     return this.db.select().from(campaigns).where(eq(campaigns.id, id)).get() ?? null;
   }
 
-  /** Campaigns, newest first, optionally of some statuses. */
-  list(limit: number, statuses?: CampaignStatus[]): Campaign[] {
-    const q = this.db.select().from(campaigns);
-    const filtered = statuses && statuses.length > 0 ? q.where(inArray(campaigns.status, statuses)) : q;
-    return filtered.orderBy(desc(campaigns.createdAt), desc(campaigns.id)).limit(limit).all();
-  }
-
   /** Ids of campaigns that can still run on a segment. */
   activeOnSegment(segmentId: string): string[] {
     return this.db

@@ -251,11 +251,6 @@ export class CampaignService {
     return c;
   }
 
-  /** Campaigns, newest first. */
-  list(limit = 100, statuses?: CampaignStatus[]): Campaign[] {
-    return this.d.repo.list(limit, statuses);
-  }
-
   /** The campaign's runs, newest first. */
   runs(id: string): CampaignRun[] {
     this.require(id);
