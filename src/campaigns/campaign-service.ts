@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
-import type { Campaign, CampaignRepo, CampaignRun, CampaignStatus, ExposureCount } from './campaign-repo';
+import type { Campaign, CampaignRepo, CampaignRun, ExposureCount } from './campaign-repo';
 import { parseSchedule, type ScheduleInput } from './campaign-schedule';
 import type { PollService } from './poll-service';
 import type { Poll } from './poll-repo';
