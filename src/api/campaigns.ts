@@ -83,7 +83,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     { schema: { tags, summary: "A page of one run's recipients and what became of each", params: IdParams, querystring: RecipientsQuery, response: { 200: Described(Recipients, 'A page of recipients.'), ...errors(400, 404) } } },
     async (req) => {
       const { run, after, limit, status } = req.query;
-      return c.recipients(req.params.id, { run, after, limit, status });
+      return core.campaignReads.recipients(req.params.id, { run, after, limit, status });
     },
   );
 }

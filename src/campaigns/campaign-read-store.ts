@@ -2,11 +2,13 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Statement } from '../db/database';
 import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
-import { calls, campaignRecipients, campaignRuns, campaigns, messages } from '../db/schema';
+import { calls, campaignRecipients, campaignRuns, campaigns, messages, subscribers } from '../db/schema';
 import { callPlaced, callState, smsSent } from '../reports/stores/delivery-store';
-import type { Campaign, CampaignRun, CampaignStatus, ExposureCount } from './campaign-repo';
+import type { Campaign, CampaignRun, CampaignStatus, ExposureCount, RecipientView } from './campaign-repo';
 
 const p = sql.placeholder;
+
+type PageParams = { runId: number; after: number; limit: number };
 const r = campaignRecipients;
 const runs = campaignRuns;
 
@@ -28,6 +30,9 @@ export class CampaignReadStore {
   private readonly runsOf: Statement<CampaignRun, { campaignId: string; limit: number }>;
   private readonly blocked: Statement<{ reason: string | null; n: number }, { runId: number }>;
   private readonly exposureOf: Record<'sms' | 'call', Statement<ExposureCount, { runId: number }>>;
+  private readonly runById: Statement<CampaignRun, { id: number }>;
+  /** A page of recipients: of any status, or of one (a separate statement: no untyped NULL test on PostgreSQL). */
+  private readonly page: { any: Statement<RecipientView, PageParams>; of: Statement<RecipientView, PageParams & { status: string }> };
 
   constructor(private readonly db: Database) {
     const c = campaigns;
@@ -35,9 +40,10 @@ export class CampaignReadStore {
     this.byId = db.statement(sql`SELECT ${all} FROM ${c} WHERE ${c.id} = ${p('id')}`);
     this.newest = db.statement(sql`SELECT ${all} FROM ${c} ORDER BY ${c.createdAt} DESC, ${c.id} DESC LIMIT ${p('limit')}`);
     this.runsOf = db.statement(sql`SELECT ${selectList(runs)} FROM ${runs} WHERE ${runs.campaignId} = ${p('campaignId')} ORDER BY ${runs.id} DESC LIMIT ${p('limit')}`);
-    // Sorted by reason so the object built from the rows has one key order on both engines.
+    // Sorted by reason, none first (as SQLite's GROUP BY happened to give them), so the object built from
+    // the rows has one key order on both engines (PostgreSQL puts NULL last unless told).
     this.blocked = db.statement(
-      sql`SELECT ${r.reason} AS "reason", count(*) AS "n" FROM ${r} WHERE ${r.runId} = ${p('runId')} AND ${r.status} = 'blocked' GROUP BY ${r.reason} ORDER BY ${r.reason}`,
+      sql`SELECT ${r.reason} AS "reason", count(*) AS "n" FROM ${r} WHERE ${r.runId} = ${p('runId')} AND ${r.status} = 'blocked' GROUP BY ${r.reason} ORDER BY ${r.reason} NULLS FIRST`,
     );
     // The delivery-state fragments are the reports' own (one definition of each state); counts of a
     // condition are FILTERs because PostgreSQL cannot sum booleans. Ordered by state: one row order on both engines.
@@ -52,6 +58,14 @@ export class CampaignReadStore {
             FROM ${r} JOIN ${calls} ON ${calls.id} = ${r.ref} WHERE ${r.runId} = ${p('runId')} GROUP BY 1 ORDER BY 1`,
       ),
     };
+    this.runById = db.statement(sql`SELECT ${selectList(runs)} FROM ${runs} WHERE ${runs.id} = ${p('id')}`);
+    const s = subscribers;
+    const page = (status: SQL) =>
+      sql`SELECT ${r.subscriberId} AS "subscriberId", ${s.msisdn} AS "msisdn", ${r.status} AS "status", ${r.ref} AS "ref", ${r.reason} AS "reason", ${r.at} AS "at",
+            coalesce((SELECT ${m.status} FROM ${m} WHERE ${m.id} = ${r.ref}), (SELECT ${calls.status} FROM ${calls} WHERE ${calls.id} = ${r.ref})) AS "delivery"
+          FROM ${r} JOIN ${s} ON ${s.id} = ${r.subscriberId}
+          WHERE ${r.runId} = ${p('runId')} AND ${r.subscriberId} > ${p('after')}${status} ORDER BY ${r.subscriberId} LIMIT ${p('limit')}`;
+    this.page = { any: db.statement(page(sql``)), of: db.statement(page(sql` AND ${r.status} = ${p('status')}`)) };
   }
 
   /** The campaign or null. */
@@ -83,6 +97,17 @@ export class CampaignReadStore {
    */
   async exposure(runId: number, channel: 'sms' | 'call'): Promise<ExposureCount[]> {
     return this.exposureOf[channel].all({ runId });
+  }
+
+  /** The run or null. */
+  async run(id: number): Promise<CampaignRun | null> {
+    return (await this.runById.get({ id })) ?? null;
+  }
+
+  /** Recipients of a run after a subscriber id (ascending), with the outbox or call status of what they were sent. */
+  async recipients(runId: number, q: { after: number; limit: number; status?: string | undefined }): Promise<RecipientView[]> {
+    const at = { runId, after: q.after, limit: q.limit };
+    return q.status ? this.page.of.all({ ...at, status: q.status }) : this.page.any.all(at);
   }
 
   private inStatuses(statuses: readonly CampaignStatus[]): Statement<CampaignRow, { limit: number }> {

@@ -1,3 +1,4 @@
+import { iso } from '../lib/clock';
 import { notFound } from '../lib/errors';
 import type { Campaign, CampaignRun, CampaignStatus } from './campaign-repo';
 import type { CampaignReadStore } from './campaign-read-store';
@@ -58,5 +59,16 @@ export class CampaignReads {
     const runs: Array<RunJson & { blockedReasons: Record<string, number> }> = [];
     for (const r of await this.store.runs(id)) runs.push({ ...(await this.runJson(r, c.channel)), blockedReasons: await this.store.blockedReasons(r.id) });
     return resultsJson(c, runs);
+  }
+
+  /** A page of one run's recipients (default: the latest run), after a subscriber id (CampaignService.recipients' shape). */
+  async recipients(id: string, q: { run?: number | undefined; after: number; limit: number; status?: string | undefined }): Promise<{ runId: number | null; items: Record<string, unknown>[]; nextCursor: number | null }> {
+    await this.require(id);
+    const run = q.run !== undefined ? await this.store.run(q.run) : ((await this.store.runs(id, 1))[0] ?? null);
+    if (q.run !== undefined && (!run || run.campaignId !== id)) throw notFound('RUN_NOT_FOUND', `Campaign ${id} has no run ${q.run}.`);
+    if (!run) return { runId: null, items: [], nextCursor: null };
+    const rows = await this.store.recipients(run.id, { after: q.after, limit: q.limit + 1, status: q.status });
+    const page = rows.slice(0, q.limit);
+    return { runId: run.id, items: page.map((r) => ({ ...r, at: iso(r.at) })), nextCursor: rows.length > q.limit ? page[page.length - 1]!.subscriberId : null };
   }
 }

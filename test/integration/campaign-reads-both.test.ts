@@ -185,6 +185,8 @@ eachBackend((get) => {
       { state: 'sent', n: 1, sent: 1, reached: 0 },
     ]);
     expect(await store.blockedReasons(2)).toEqual({ frequency_cap: 2, opted_out: 1, unknown: 1 });
+    // The JSON the API answers keeps one key order on both engines: none given first, then by reason.
+    expect(Object.keys(await store.blockedReasons(2))).toEqual(['unknown', 'frequency_cap', 'opted_out']);
     expect(await store.blockedReasons(1)).toEqual({});
     expect(await store.exposure(99, 'sms')).toEqual([]);
   });
@@ -241,5 +243,36 @@ eachBackend((get) => {
       [2, { frequency_cap: 2, opted_out: 1, unknown: 1 }],
       [1, {}],
     ]);
+  });
+
+  it('pages through a run\'s recipients by subscriber id, with what became of each message or call', async () => {
+    const first = await reads.recipients('cmp-sms', { after: 0, limit: 4 });
+    expect(first).toEqual({
+      runId: 2,
+      items: [
+        { subscriberId: 1, msisdn: msisdn(1), status: 'queued', ref: 'm1', reason: null, at: new Date(T0).toISOString(), delivery: 'delivered' },
+        { subscriberId: 2, msisdn: msisdn(2), status: 'queued', ref: 'm2', reason: null, at: new Date(T0).toISOString(), delivery: 'sent' },
+        expect.objectContaining({ subscriberId: 3, delivery: 'failed' }),
+        expect.objectContaining({ subscriberId: 4, delivery: 'failed' }),
+      ],
+      nextCursor: 4,
+    });
+    const rest = await reads.recipients('cmp-sms', { after: 4, limit: 100 });
+    expect(rest.items.map((x) => x.subscriberId)).toEqual([5, 6, 7, 8, 16, 17, 18]);
+    expect(rest.nextCursor).toBeNull();
+    expect(rest.items.at(-1)).toEqual({ subscriberId: 18, msisdn: msisdn(18), status: 'pending', ref: null, reason: null, at: null, delivery: null });
+    const blocked = await reads.recipients('cmp-sms', { after: 0, limit: 2, status: 'blocked' });
+    expect(blocked.items.map((x) => [x.subscriberId, x.reason])).toEqual([
+      [7, 'opted_out'],
+      [8, 'frequency_cap'],
+    ]);
+    expect(blocked.nextCursor).toBe(8);
+    expect((await reads.recipients('cmp-sms', { run: 1, after: 0, limit: 10 })).items.map((x) => x.ref)).toEqual(['m7']);
+    expect((await reads.recipients('cmp-call', { after: 10, limit: 2 })).items.map((x) => [x.ref, x.delivery])).toEqual([
+      ['k3', 'failed'],
+      ['k4', 'queued'],
+    ]);
+    expect(await reads.recipients('cmp-old', { after: 0, limit: 10 })).toEqual({ runId: null, items: [], nextCursor: null });
+    await expect(reads.recipients('cmp-sms', { run: 3, after: 0, limit: 10 })).rejects.toMatchObject({ status: 404, code: 'RUN_NOT_FOUND' });
   });
 });
