@@ -280,28 +280,6 @@ export class CampaignRepo {
       .run();
   }
 
-  /** Recipients of a run after a subscriber id, with the outbox or call status of what they were sent. */
-  recipients(runId: number, opts: { after: number; limit: number; status?: string }): RecipientView[] {
-    const conds = [eq(r.runId, runId), sql`${r.subscriberId} > ${opts.after}`];
-    if (opts.status) conds.push(eq(r.status, opts.status as RecipientStatus));
-    return this.db
-      .select({
-        subscriberId: r.subscriberId,
-        msisdn: subscribers.msisdn,
-        status: r.status,
-        ref: r.ref,
-        reason: r.reason,
-        at: r.at,
-        delivery: sql<string | null>`coalesce((SELECT ${messages.status} FROM ${messages} WHERE ${messages.id} = ${r.ref}), (SELECT ${calls.status} FROM ${calls} WHERE ${calls.id} = ${r.ref}))`,
-      })
-      .from(r)
-      .innerJoin(subscribers, eq(subscribers.id, r.subscriberId))
-      .where(and(...conds))
-      .orderBy(asc(r.subscriberId))
-      .limit(opts.limit)
-      .all();
-  }
-
   /**
    * What became of a run's messages (or calls), read from the outbox / call rows: per delivery state,
    * how many, how many the SMSC accepted (or the provider placed) and how many reached the subscriber.

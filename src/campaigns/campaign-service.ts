@@ -270,17 +270,6 @@ export class CampaignService {
     );
   }
 
-  /** A page of one run's recipients (default: the latest run), after a subscriber id. */
-  recipients(id: string, q: { run?: number | undefined; after: number; limit: number; status?: string | undefined }): { runId: number | null; items: Record<string, unknown>[]; nextCursor: number | null } {
-    this.require(id);
-    const run = q.run !== undefined ? this.d.repo.run(q.run) : (this.d.repo.runsOf(id, 1)[0] ?? null);
-    if (q.run !== undefined && (!run || run.campaignId !== id)) throw notFound('RUN_NOT_FOUND', `Campaign ${id} has no run ${q.run}.`);
-    if (!run) return { runId: null, items: [], nextCursor: null };
-    const rows = this.d.repo.recipients(run.id, { after: q.after, limit: q.limit + 1, ...(q.status ? { status: q.status } : {}) });
-    const page = rows.slice(0, q.limit);
-    return { runId: run.id, items: page.map((r) => ({ ...r, at: iso(r.at) })), nextCursor: rows.length > q.limit ? page[page.length - 1]!.subscriberId : null };
-  }
-
   /** The public JSON shape of a campaign. */
   toJson(c: Campaign): Record<string, unknown> {
     return campaignJson(c);
