@@ -4,11 +4,23 @@ import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
 import { calls, campaignRecipients, campaignRuns, campaigns, messages, subscribers } from '../db/schema';
 import { callPlaced, callState, smsSent } from '../reports/stores/delivery-store';
-import type { Campaign, CampaignRun, CampaignStatus, ExposureCount, RecipientView } from './campaign-repo';
+import type { Campaign, CampaignRun, CampaignStatus, ExposureCount } from './campaign-repo';
 
 const p = sql.placeholder;
 
 type PageParams = { runId: number; after: number; limit: number };
+
+/** A recipient as GET /campaigns/:id/recipients shows it (a recipient row joined with its subscriber and delivery). */
+export interface RecipientView {
+  subscriberId: number;
+  msisdn: string;
+  status: (typeof campaignRecipients.$inferSelect)['status'];
+  ref: string | null;
+  reason: string | null;
+  at: number | null;
+  /** Outbox or call status of what was sent. */
+  delivery: string | null;
+}
 const r = campaignRecipients;
 const runs = campaignRuns;
 

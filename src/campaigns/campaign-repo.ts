@@ -20,18 +20,6 @@ export interface RecipientUpdate {
   reason: string | null;
 }
 
-/** A recipient as GET /campaigns/:id/recipients shows it (a recipient row joined with its subscriber and delivery). */
-export interface RecipientView {
-  subscriberId: number;
-  msisdn: string;
-  status: RecipientStatus;
-  ref: string | null;
-  reason: string | null;
-  at: number | null;
-  /** Outbox or call status of what was sent. */
-  delivery: string | null;
-}
-
 /** A recipient to hand over, with what the text and the outbox policies need (read in the batch's transaction). */
 export interface RecipientRow {
   /** The recipient row's rowid, for writing its outcome in the same batch transaction (no key lookup). */
