@@ -13,7 +13,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const c = core.campaigns;
   const tags = ['campaigns'];
-  // After a write: read synchronously, in the order the write left things (GET /campaigns/:id reads through campaignReads).
+  // What a write answers, read through the service like the write itself; GET /campaigns/:id reads through campaignReads.
   const detail = (id: string) => {
     const campaign = c.require(id);
     return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((x) => c.runJson(x, campaign.channel)) };

@@ -36,6 +36,11 @@ export class CampaignReads {
     return this.store.runs(id, limit);
   }
 
+  /** The campaign's latest run, or undefined (for a list of campaigns: no look-up of the campaign itself). */
+  async latestRun(id: string): Promise<CampaignRun | undefined> {
+    return (await this.store.runs(id, 1))[0];
+  }
+
   /** The public JSON shape of a run, with what became of what it handed over. */
   async runJson(r: CampaignRun, channel: Campaign['channel']): Promise<RunJson> {
     const s = this.store;

@@ -159,7 +159,7 @@ export function campaignsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const campaigns = await core.campaignReads.list(100);
-    const latestRuns = await Promise.all(campaigns.map(async (x) => (await core.campaignReads.runs(x.id, 1))[0]));
+    const latestRuns = await Promise.all(campaigns.map((x) => core.campaignReads.latestRun(x.id)));
     const latest = (i: number) => {
       const run = latestRuns[i];
       return run ? t.progressOf(num(c.lang, run.queued + run.blocked), num(c.lang, run.total)) : t.noRuns;
