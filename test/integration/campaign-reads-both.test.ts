@@ -173,6 +173,8 @@ eachBackend((get) => {
     expect(await store.runs('cmp-sms')).toEqual([runRows[1], runRows[0]]);
     expect(await store.runs('cmp-sms', 1)).toEqual([runRows[1]]);
     expect(await store.runs('cmp-old')).toEqual([]);
+    expect(await reads.latestRun('cmp-sms')).toEqual(runRows[1]);
+    expect(await reads.latestRun('cmp-old')).toBeUndefined();
     await expect(reads.runs('cmp-x')).rejects.toMatchObject({ status: 404 });
   });
 
