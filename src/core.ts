@@ -85,12 +85,12 @@ export function buildCore(deps: CoreDeps) {
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
   const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
-  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults } = buildCampaigns({
+  const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
     config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
+  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
 }
 
 export type Core = ReturnType<typeof buildCore>;

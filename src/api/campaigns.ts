@@ -13,6 +13,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const c = core.campaigns;
   const tags = ['campaigns'];
+  // What a write answers, read through the service like the write itself; GET /campaigns/:id reads through campaignReads.
   const detail = (id: string) => {
     const campaign = c.require(id);
     return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((x) => c.runJson(x, campaign.channel)) };
@@ -25,11 +26,11 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
 
   r.get('/campaigns', { schema: { tags, summary: 'Campaigns, newest first', querystring: ListQuery, response: { 200: Described(Items(Campaign), 'Campaigns, newest first.'), ...errors(400) } } }, async (req) => {
     const statuses = req.query.status?.split(',') as CampaignStatus[] | undefined;
-    return { items: c.list(req.query.limit, statuses).map((x) => c.toJson(x)) };
+    return { items: (await core.campaignReads.list(req.query.limit, statuses)).map((x) => c.toJson(x)) };
   });
 
   r.get('/campaigns/:id', { schema: { tags, summary: 'A campaign with its latest runs', params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404) } } }, async (req) =>
-    detail(req.params.id),
+    core.campaignReads.detail(req.params.id),
   );
 
   r.patch(
@@ -59,13 +60,16 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   }
 
   r.get('/campaigns/:id/runs', { schema: { tags, summary: "A campaign's runs, newest first", params: IdParams, response: { 200: Described(Items(Run), 'Runs, newest first.'), ...errors(400, 404) } } }, async (req) => {
-    const campaign = c.require(req.params.id);
-    return { items: c.runs(campaign.id).map((x) => c.runJson(x, campaign.channel)) };
+    const reads = core.campaignReads;
+    const campaign = await reads.require(req.params.id);
+    const items = [];
+    for (const x of await reads.runs(campaign.id)) items.push(await reads.runJson(x, campaign.channel));
+    return { items };
   });
 
   r.get('/campaigns/:id/results', { schema: { tags, summary: 'What each run handed over, blocked and delivered; per arm for a campaign with arms', params: IdParams, response: { 200: Described(Results, 'Per run: handed over, blocked and why, delivery; poll results for a poll campaign.'), ...errors(400, 404) } } }, async (req) => {
-    const campaign = c.require(req.params.id);
-    const results = c.results(campaign.id);
+    const campaign = await core.campaignReads.require(req.params.id);
+    const results = await core.campaignReads.results(campaign.id);
     if (campaign.pollId) {
       const poll = core.polls.find(campaign.pollId);
       if (poll) results.poll = await core.pollResults.results(poll);
@@ -79,7 +83,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     { schema: { tags, summary: "A page of one run's recipients and what became of each", params: IdParams, querystring: RecipientsQuery, response: { 200: Described(Recipients, 'A page of recipients.'), ...errors(400, 404) } } },
     async (req) => {
       const { run, after, limit, status } = req.query;
-      return c.recipients(req.params.id, { run, after, limit, status });
+      return core.campaignReads.recipients(req.params.id, { run, after, limit, status });
     },
   );
 }

@@ -57,11 +57,11 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
   });
 
   r.get('/polls', { schema: { tags, summary: 'Polls, newest first', querystring: QueryString({ limit: Limit(100, 500) }), response: { 200: Described(Items(Poll), 'Polls, newest first.'), ...errors(400) } } }, async (req) => ({
-    items: core.polls.list(req.query.limit).map((p) => core.polls.toJson(p)),
+    items: (await core.pollReads.list(req.query.limit)).map((p) => core.polls.toJson(p)),
   }));
 
   r.get('/polls/:id', { schema: { tags, summary: 'A poll', params: IdParams, response: { 200: Described(Poll, 'The poll.'), ...errors(400, 404) } } }, async (req) =>
-    core.polls.toJson(core.polls.require(req.params.id)),
+    core.polls.toJson(await core.pollReads.require(req.params.id)),
   );
 
   r.patch('/polls/:id', { schema: { tags, summary: 'Edit or close a poll', params: IdParams, body: PatchBody, response: { 200: Described(Poll, 'The updated poll.'), ...errors(400, 404, 409) } } }, async (req) =>

@@ -39,11 +39,12 @@ export function segmentRoutes(app: FastifyInstance, core: Core): void {
   });
 
   r.get('/segments', { schema: { tags, summary: 'Saved segments, newest first', querystring: ListQuery, response: { 200: Described(Items(Segment), 'Segments, newest first.'), ...errors(400) } } }, async (req) => ({
-    items: core.segments.list(req.query.limit).map((s) => core.segments.toJson(s)),
+    items: (await core.segmentReads.list(req.query.limit)).map((s) => core.segments.toJson(s)),
   }));
 
   r.get('/segments/:id', { schema: { tags, summary: 'A segment with a fresh count', params: IdParams, response: { 200: Described(Segment, 'The segment with a fresh count.'), ...errors(400, 404) } } }, async (req) => {
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
+    // The count stays on the repository: a compiled filter is SQLite's SQL today.
     return core.segments.toJson(s, core.segments.count(s.filter));
   });
 

@@ -20,18 +20,6 @@ export interface RecipientUpdate {
   reason: string | null;
 }
 
-/** A recipient as GET /campaigns/:id/recipients shows it (a recipient row joined with its subscriber and delivery). */
-export interface RecipientView {
-  subscriberId: number;
-  msisdn: string;
-  status: RecipientStatus;
-  ref: string | null;
-  reason: string | null;
-  at: number | null;
-  /** Outbox or call status of what was sent. */
-  delivery: string | null;
-}
-
 /** A recipient to hand over, with what the text and the outbox policies need (read in the batch's transaction). */
 export interface RecipientRow {
   /** The recipient row's rowid, for writing its outcome in the same batch transaction (no key lookup). */
@@ -109,13 +97,6 @@ export class CampaignRepo {
   /** The campaign or null. */
   find(id: string): Campaign | null {
     return this.db.select().from(campaigns).where(eq(campaigns.id, id)).get() ?? null;
-  }
-
-  /** Campaigns, newest first, optionally of some statuses. */
-  list(limit: number, statuses?: CampaignStatus[]): Campaign[] {
-    const q = this.db.select().from(campaigns);
-    const filtered = statuses && statuses.length > 0 ? q.where(inArray(campaigns.status, statuses)) : q;
-    return filtered.orderBy(desc(campaigns.createdAt), desc(campaigns.id)).limit(limit).all();
   }
 
   /** Ids of campaigns that can still run on a segment. */
@@ -285,28 +266,6 @@ export class CampaignRepo {
       .set({ paceFromAt: at, paceFromCount: sql`${runs.queued} + ${runs.blocked}`, deferredUntil })
       .where(eq(runs.id, runId))
       .run();
-  }
-
-  /** Recipients of a run after a subscriber id, with the outbox or call status of what they were sent. */
-  recipients(runId: number, opts: { after: number; limit: number; status?: string }): RecipientView[] {
-    const conds = [eq(r.runId, runId), sql`${r.subscriberId} > ${opts.after}`];
-    if (opts.status) conds.push(eq(r.status, opts.status as RecipientStatus));
-    return this.db
-      .select({
-        subscriberId: r.subscriberId,
-        msisdn: subscribers.msisdn,
-        status: r.status,
-        ref: r.ref,
-        reason: r.reason,
-        at: r.at,
-        delivery: sql<string | null>`coalesce((SELECT ${messages.status} FROM ${messages} WHERE ${messages.id} = ${r.ref}), (SELECT ${calls.status} FROM ${calls} WHERE ${calls.id} = ${r.ref}))`,
-      })
-      .from(r)
-      .innerJoin(subscribers, eq(subscribers.id, r.subscriberId))
-      .where(and(...conds))
-      .orderBy(asc(r.subscriberId))
-      .limit(opts.limit)
-      .all();
   }
 
   /**

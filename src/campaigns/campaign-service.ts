@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
-import type { Campaign, CampaignRepo, CampaignRun, CampaignStatus } from './campaign-repo';
+import type { Campaign, CampaignRepo, CampaignRun, ExposureCount } from './campaign-repo';
 import { parseSchedule, type ScheduleInput } from './campaign-schedule';
 import type { PollService } from './poll-service';
 import type { Poll } from './poll-repo';
@@ -251,11 +251,6 @@ export class CampaignService {
     return c;
   }
 
-  /** Campaigns, newest first. */
-  list(limit = 100, statuses?: CampaignStatus[]): Campaign[] {
-    return this.d.repo.list(limit, statuses);
-  }
-
   /** The campaign's runs, newest first. */
   runs(id: string): CampaignRun[] {
     this.require(id);
@@ -269,64 +264,15 @@ export class CampaignService {
    */
   results(id: string): Record<string, unknown> {
     const c = this.require(id);
-    const runs = this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) }));
-    const sum = (k: 'total' | 'queued' | 'blocked' | 'sent' | 'delivered') => runs.reduce((a, r) => a + r[k], 0);
-    const statesOf = (ch: 'sms' | 'call'): readonly string[] => (ch === 'sms' ? SMS_STATES : CALL_STATES);
-    const states: readonly string[] = c.channel === 'best' ? [...new Set([...SMS_STATES, ...CALL_STATES])] : statesOf(c.channel);
-    const delivery = Object.fromEntries(states.map((s) => [s, runs.reduce((a, r) => a + (r.delivery[s] ?? 0), 0)]));
-    const byChannel =
-      c.channel === 'best'
-        ? Object.fromEntries(
-            (['sms', 'call'] as const).map((ch) => {
-              const of = runs.map((r) => r.byChannel![ch]);
-              const total = (k: 'recipients' | 'sent' | 'delivered') => of.reduce((a, x) => a + x[k], 0);
-              return [ch, { recipients: total('recipients'), sent: total('sent'), delivered: total('delivered'), delivery: Object.fromEntries(statesOf(ch).map((s) => [s, of.reduce((a, x) => a + (x.delivery[s] ?? 0), 0)])) }];
-            }),
-          )
-        : undefined;
-    return {
-      campaignId: c.id,
-      status: c.status,
-      channel: c.channel,
-      totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery, ...(byChannel ? { byChannel } : {}) },
-      runs,
-    };
-  }
-
-  /** A page of one run's recipients (default: the latest run), after a subscriber id. */
-  recipients(id: string, q: { run?: number | undefined; after: number; limit: number; status?: string | undefined }): { runId: number | null; items: Record<string, unknown>[]; nextCursor: number | null } {
-    this.require(id);
-    const run = q.run !== undefined ? this.d.repo.run(q.run) : (this.d.repo.runsOf(id, 1)[0] ?? null);
-    if (q.run !== undefined && (!run || run.campaignId !== id)) throw notFound('RUN_NOT_FOUND', `Campaign ${id} has no run ${q.run}.`);
-    if (!run) return { runId: null, items: [], nextCursor: null };
-    const rows = this.d.repo.recipients(run.id, { after: q.after, limit: q.limit + 1, ...(q.status ? { status: q.status } : {}) });
-    const page = rows.slice(0, q.limit);
-    return { runId: run.id, items: page.map((r) => ({ ...r, at: iso(r.at) })), nextCursor: rows.length > q.limit ? page[page.length - 1]!.subscriberId : null };
+    return resultsJson(
+      c,
+      this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) })),
+    );
   }
 
   /** The public JSON shape of a campaign. */
   toJson(c: Campaign): Record<string, unknown> {
-    return {
-      id: c.id,
-      name: c.name,
-      kind: c.kind,
-      channel: c.channel,
-      ...(c.fallbackChannel ? { fallbackChannel: c.fallbackChannel } : {}),
-      status: c.status,
-      segmentId: c.segmentId,
-      ...(c.text ? { text: c.text } : {}),
-      ...(c.pollId ? { pollId: c.pollId } : {}),
-      ...(c.flowId ? { flowId: c.flowId } : {}),
-      ...(c.startNode ? { startNode: c.startNode } : {}),
-      ...(c.arms ? { arms: c.arms, holdoutPercent: c.holdoutPercent ?? 0, goal: c.goal } : {}),
-      schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
-      ratePerSecond: c.ratePerSecond,
-      nextRunAt: iso(c.nextRunAt),
-      runs: c.runs,
-      lastRunAt: iso(c.lastRunAt),
-      createdAt: iso(c.createdAt),
-      updatedAt: iso(c.updatedAt),
-    };
+    return campaignJson(c);
   }
 
   /**
@@ -336,32 +282,7 @@ export class CampaignService {
    */
   runJson(r: CampaignRun, channel: Campaign['channel']): RunJson {
     // A best-channel run handed some recipients to the outbox and some to the call queue: each ref joins one.
-    const per = channel === 'best' ? { sms: this.d.repo.exposure(r.id, 'sms'), call: this.d.repo.exposure(r.id, 'call') } : null;
-    const exposure = per ? [...per.sms, ...per.call] : this.d.repo.exposure(r.id, channel as 'sms' | 'call');
-    const delivery: Record<string, number> = {};
-    for (const e of exposure) delivery[e.state] = (delivery[e.state] ?? 0) + e.n;
-    const counts = (ex: typeof exposure): ChannelCounts => ({
-      recipients: ex.reduce((a, e) => a + e.n, 0),
-      sent: ex.reduce((a, e) => a + e.sent, 0),
-      delivered: ex.reduce((a, e) => a + e.reached, 0),
-      delivery: Object.fromEntries(ex.map((e) => [e.state, e.n])),
-    });
-    return {
-      id: r.id,
-      dueAt: iso(r.dueAt),
-      status: r.status,
-      total: r.total,
-      queued: r.queued,
-      blocked: r.blocked,
-      pending: Math.max(0, r.total - r.queued - r.blocked),
-      sent: exposure.reduce((a, e) => a + e.sent, 0),
-      delivered: exposure.reduce((a, e) => a + e.reached, 0),
-      delivery,
-      ...(per ? { byChannel: { sms: counts(per.sms), call: counts(per.call) } } : {}),
-      deferredUntil: r.deferredUntil !== null && r.status === 'sending' ? iso(r.deferredUntil) : null,
-      startedAt: iso(r.startedAt),
-      finishedAt: iso(r.finishedAt),
-    };
+    return runJsonOf(r, channel === 'best' ? { sms: this.d.repo.exposure(r.id, 'sms'), call: this.d.repo.exposure(r.id, 'call') } : this.d.repo.exposure(r.id, channel));
   }
 
   private nextDue(c: Campaign, now: number): number | null {
@@ -464,4 +385,87 @@ export class CampaignService {
 export function pollNodeOf(flow: Flow, poll: Poll): PollNode | null {
   for (const n of Object.values(flow.nodes)) if (n.type === 'poll' && (n.poll === poll.key || n.poll === poll.id)) return n;
   return null;
+}
+
+/**
+ * The public JSON shape of a run from its row and what became of what it handed over: the exposure
+ * counts of its channel, or of each channel for a best-channel run.
+ */
+export function runJsonOf(r: CampaignRun, exposed: ExposureCount[] | Record<'sms' | 'call', ExposureCount[]>): RunJson {
+  const per = Array.isArray(exposed) ? null : exposed;
+  const exposure = per ? [...per.sms, ...per.call] : (exposed as ExposureCount[]);
+  const delivery: Record<string, number> = {};
+  for (const e of exposure) delivery[e.state] = (delivery[e.state] ?? 0) + e.n;
+  const counts = (ex: typeof exposure): ChannelCounts => ({
+    recipients: ex.reduce((a, e) => a + e.n, 0),
+    sent: ex.reduce((a, e) => a + e.sent, 0),
+    delivered: ex.reduce((a, e) => a + e.reached, 0),
+    delivery: Object.fromEntries(ex.map((e) => [e.state, e.n])),
+  });
+  return {
+    id: r.id,
+    dueAt: iso(r.dueAt),
+    status: r.status,
+    total: r.total,
+    queued: r.queued,
+    blocked: r.blocked,
+    pending: Math.max(0, r.total - r.queued - r.blocked),
+    sent: exposure.reduce((a, e) => a + e.sent, 0),
+    delivered: exposure.reduce((a, e) => a + e.reached, 0),
+    delivery,
+    ...(per ? { byChannel: { sms: counts(per.sms), call: counts(per.call) } } : {}),
+    deferredUntil: r.deferredUntil !== null && r.status === 'sending' ? iso(r.deferredUntil) : null,
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+  };
+}
+
+/** A campaign's results from its runs' JSON (newest first): totals over the runs, per state and per channel. */
+export function resultsJson(c: Campaign, runs: Array<RunJson & { blockedReasons: Record<string, number> }>): Record<string, unknown> {
+  const sum = (k: 'total' | 'queued' | 'blocked' | 'sent' | 'delivered') => runs.reduce((a, r) => a + r[k], 0);
+  const statesOf = (ch: 'sms' | 'call'): readonly string[] => (ch === 'sms' ? SMS_STATES : CALL_STATES);
+  const states: readonly string[] = c.channel === 'best' ? [...new Set([...SMS_STATES, ...CALL_STATES])] : statesOf(c.channel);
+  const delivery = Object.fromEntries(states.map((s) => [s, runs.reduce((a, r) => a + (r.delivery[s] ?? 0), 0)]));
+  const byChannel =
+    c.channel === 'best'
+      ? Object.fromEntries(
+          (['sms', 'call'] as const).map((ch) => {
+            const of = runs.map((r) => r.byChannel![ch]);
+            const total = (k: 'recipients' | 'sent' | 'delivered') => of.reduce((a, x) => a + x[k], 0);
+            return [ch, { recipients: total('recipients'), sent: total('sent'), delivered: total('delivered'), delivery: Object.fromEntries(statesOf(ch).map((s) => [s, of.reduce((a, x) => a + (x.delivery[s] ?? 0), 0)])) }];
+          }),
+        )
+      : undefined;
+  return {
+    campaignId: c.id,
+    status: c.status,
+    channel: c.channel,
+    totals: { recipients: sum('total'), queued: sum('queued'), blocked: sum('blocked'), sent: sum('sent'), delivered: sum('delivered'), delivery, ...(byChannel ? { byChannel } : {}) },
+    runs,
+  };
+}
+
+/** The public JSON shape of a campaign. */
+export function campaignJson(c: Campaign): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    channel: c.channel,
+    ...(c.fallbackChannel ? { fallbackChannel: c.fallbackChannel } : {}),
+    status: c.status,
+    segmentId: c.segmentId,
+    ...(c.text ? { text: c.text } : {}),
+    ...(c.pollId ? { pollId: c.pollId } : {}),
+    ...(c.flowId ? { flowId: c.flowId } : {}),
+    ...(c.startNode ? { startNode: c.startNode } : {}),
+    ...(c.arms ? { arms: c.arms, holdoutPercent: c.holdoutPercent ?? 0, goal: c.goal } : {}),
+    schedule: { ...(c.scheduleAt !== null ? { at: iso(c.scheduleAt) } : {}), ...(c.cron ? { cron: c.cron } : {}), timezone: c.timezone },
+    ratePerSecond: c.ratePerSecond,
+    nextRunAt: iso(c.nextRunAt),
+    runs: c.runs,
+    lastRunAt: iso(c.lastRunAt),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
 }

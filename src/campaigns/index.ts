@@ -14,6 +14,11 @@ import { CrmStateStore } from '../crm/crm-state-store';
 import { ArmsRepo } from './arms-repo';
 import { ArmsResults } from './arms-results';
 import { CampaignRepo } from './campaign-repo';
+import { CampaignReadStore } from './campaign-read-store';
+import { CampaignReads } from './campaign-reads';
+import { PollReadStore } from './poll-read-store';
+import { SegmentReadStore } from './segment-read-store';
+import { sqliteDatabase } from '../db/sqlite-database';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
 import { PollRepo } from './poll-repo';
@@ -22,7 +27,6 @@ import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
-import { sqliteDatabase } from '../db/sqlite-database';
 import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { SegmentService } from './segment-service';
@@ -151,7 +155,13 @@ export function buildCampaigns(d: CampaignsDeps) {
     leaseMs: cfg.leaseSeconds * 1000,
   });
 
-  return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults };
+  // What GET endpoints and console pages read (two-engine read stores); writes keep to the services above.
+  const database = sqliteDatabase(d.db);
+  const campaignReads = new CampaignReads(new CampaignReadStore(database));
+  const pollReads = new PollReadStore(database);
+  const segmentReads = new SegmentReadStore(database);
+
+  return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults, campaignReads, pollReads, segmentReads };
 }
 
 function pollNodeContent(node: PollNode): { id: string; text: Record<string, string>; answers: Record<string, string>[] } {

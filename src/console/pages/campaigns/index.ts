@@ -117,15 +117,16 @@ function newCampaignPage(deps: ConsoleDeps, c: ConsoleContext, f: CampaignFields
   return page(c, { title: t.newCampaign, lead: t.newLead, error: opts.error ?? null, body: campaignForm(deps.core, c, f, errors, { preview }) });
 }
 
-function resultsOf(deps: ConsoleDeps, id: string): ProgressJson {
-  return deps.core.campaigns.results(id) as unknown as ProgressJson;
+async function resultsOf(deps: ConsoleDeps, id: string): Promise<ProgressJson> {
+  return (await deps.core.campaignReads.results(id)) as unknown as ProgressJson;
 }
 
 /** The campaign's page: what, to whom, when; progress; the status buttons; and the edit form for editors. */
-function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Campaign, opts: { notice?: string | null; error?: string | null; form?: { f: CampaignFields; errors: CampaignErrors; open: boolean } } = {}): Html {
+async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Campaign, opts: { notice?: string | null; error?: string | null; form?: { f: CampaignFields; errors: CampaignErrors; open: boolean } } = {}): Promise<Html> {
   const t = T(c.lang);
   const { core } = deps;
-  const segment = core.segments.find(campaign.segmentId);
+  const segment = await core.segmentReads.find(campaign.segmentId);
+  const progress = await resultsOf(deps, campaign.id);
   const editable = c.can('editor') && campaign.status !== 'completed' && campaign.status !== 'cancelled';
   const form = opts.form ?? { f: campaignFieldsOf(campaign), errors: {}, open: false };
   const body = html`<section aria-labelledby="about-h">
@@ -140,7 +141,7 @@ function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Campaign, 
 </dl>
 </section>
 ${statusActions(c, campaign)}
-${progressSection(c, campaign.id, resultsOf(deps, campaign.id))}
+${progressSection(c, campaign.id, progress)}
 ${campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, core.armsResults.results(campaign, core.clock.now())) : null}
 ${editable
   ? html`<section aria-labelledby="edit-h"><details${form.open ? html` open` : ''}><summary role="button" class="secondary" id="edit-h">${t.edit}</summary>
@@ -157,22 +158,23 @@ export function campaignsPages(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/campaigns', async (req, reply) => {
     const c = ctx(req);
     const t = T(c.lang);
-    const campaigns = core.campaigns.list(100);
-    const latest = (x: Campaign) => {
-      const run = core.campaigns.runs(x.id)[0];
+    const campaigns = await core.campaignReads.list(100);
+    const latestRuns = await Promise.all(campaigns.map((x) => core.campaignReads.latestRun(x.id)));
+    const latest = (i: number) => {
+      const run = latestRuns[i];
       return run ? t.progressOf(num(c.lang, run.queued + run.blocked), num(c.lang, run.total)) : t.noRuns;
     };
     const body = html`${c.can('editor') ? html`<p><a href="/console/campaigns/new">${t.newCampaign}</a></p>` : null}
 ${table({
   caption: t.title,
   columns: [t.name, t.status, t.content, t.schedule, t.nextRun, t.progress],
-  rows: campaigns.map((x) => [
+  rows: campaigns.map((x, i) => [
     html`<a href="/console/campaigns/${x.id}">${x.name}</a>`,
     statusBadge(c, x.status),
     contentInWords(c, core, x),
     scheduleInWords(c.lang, x),
     when(c.lang, x.nextRunAt, c.timeZone),
-    latest(x),
+    latest(i),
   ]),
   empty: t.none,
   id: 'campaigns-table',
@@ -219,31 +221,31 @@ ${table({
 
   app.get<{ Params: { id: string } }>('/campaigns/:id', async (req, reply) => {
     const c = ctx(req);
-    return sendHtml(reply, campaignPage(deps, c, core.campaigns.require(req.params.id), { notice: noticeOf(c, req.query) }));
+    return sendHtml(reply, await campaignPage(deps, c, await core.campaignReads.require(req.params.id), { notice: noticeOf(c, req.query) }));
   });
 
   app.get<{ Params: { id: string } }>('/campaigns/:id/progress', async (req, reply) => {
     const c = ctx(req);
-    const campaign = core.campaigns.require(req.params.id);
-    return sendHtml(reply, progressSection(c, campaign.id, resultsOf(deps, campaign.id)));
+    const campaign = await core.campaignReads.require(req.params.id);
+    return sendHtml(reply, progressSection(c, campaign.id, await resultsOf(deps, campaign.id)));
   });
 
   app.post<{ Params: { id: string } }>('/campaigns/:id/edit', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const campaign = core.campaigns.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (campaign.status === 'completed' || campaign.status === 'cancelled') return sendHtml(reply, campaignPage(deps, c, campaign, { error: T(c.lang).finished }), 409);
+    if (campaign.status === 'completed' || campaign.status === 'cancelled') return sendHtml(reply, await campaignPage(deps, c, campaign, { error: T(c.lang).finished }), 409);
     if (body.updatedAt !== String(campaign.updatedAt)) {
-      return sendHtml(reply, campaignPage(deps, c, campaign, { error: T(c.lang).changed, form: { f: campaignFieldsOf(campaign), errors: {}, open: true } }), 409);
+      return sendHtml(reply, await campaignPage(deps, c, campaign, { error: T(c.lang).changed, form: { f: campaignFieldsOf(campaign), errors: {}, open: true } }), 409);
     }
     const f = readCampaignFields(body, tz);
     const { errors, patch } = checkCampaignEdit(core, c, campaign, f);
-    if (!patch) return sendHtml(reply, campaignPage(deps, c, campaign, { form: { f, errors, open: true } }), 400);
+    if (!patch) return sendHtml(reply, await campaignPage(deps, c, campaign, { form: { f, errors, open: true } }), 400);
     try {
       core.campaigns.update(campaign.id, patch);
     } catch (e) {
       if (!clientError(e)) throw e;
-      return sendHtml(reply, campaignPage(deps, c, campaign, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
+      return sendHtml(reply, await campaignPage(deps, c, campaign, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
     }
     accounts.audit(c.account.name, 'campaign.edit', campaign.id, { changed: Object.keys(patch) });
     return seeOther(reply, `/console/campaigns/${campaign.id}`, 'saved');
@@ -257,7 +259,7 @@ ${table({
         core.campaigns[action](campaign.id);
       } catch (e) {
         if (!clientError(e)) throw e;
-        return sendHtml(reply, campaignPage(deps, c, core.campaigns.require(campaign.id), { error: e.message }), e.status);
+        return sendHtml(reply, await campaignPage(deps, c, core.campaigns.require(campaign.id), { error: e.message }), e.status);
       }
       accounts.audit(c.account.name, `campaign.${action}`, campaign.id, { from: campaign.status });
       return seeOther(reply, `/console/campaigns/${campaign.id}`, action);

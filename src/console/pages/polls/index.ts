@@ -122,7 +122,7 @@ export function pollsPages(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/polls', async (req, reply) => {
     const c = ctx(req);
     const t = T(c.lang);
-    const polls = core.polls.list(200);
+    const polls = await core.pollReads.list(200);
     const body = html`${c.can('editor') ? html`<p><a href="/console/polls/new">${t.newPoll}</a></p>` : null}
 ${table({
   caption: t.title,
@@ -157,7 +157,7 @@ ${table({
 
   app.get<{ Params: { id: string } }>('/polls/:id', async (req, reply) => {
     const c = ctx(req);
-    const poll = core.polls.require(req.params.id);
+    const poll = await core.pollReads.require(req.params.id);
     return sendHtml(reply, await pollPage(deps, c, poll, { notice: noticeOf(c, req.query) }));
   });
 

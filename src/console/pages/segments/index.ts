@@ -135,12 +135,13 @@ function segmentFacts(c: ConsoleContext, s: Segment): Html {
 /** /console/segments: the list (counts load one by one), the builder with its live count, edit and delete. */
 export function segmentsPages(app: FastifyInstance, deps: ConsoleDeps): void {
   const { core, accounts } = deps;
+  // Who matches is counted on the repository (a compiled filter is SQLite's SQL today); saved segments are read through segmentReads.
   const fresh = (f: Segment['filter']) => ({ count: core.segments.count(f), sample: core.segments.sample(f) });
 
   app.get('/segments', async (req, reply) => {
     const c = ctx(req);
     const t = T(c.lang);
-    const rows = core.segments.list(100).map((s) => [
+    const rows = (await core.segmentReads.list(100)).map((s) => [
       html`<a href="${segmentHref(s.id)}">${s.name}</a>`,
       filterSummary(c.lang, s.filter),
       // Each count reads the subscribers once: they load after the page, one request each, so the list itself stays fast.
@@ -154,7 +155,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.get<{ Params: { id: string } }>('/segments/:id/count', async (req, reply) => {
     const c = ctx(req);
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
     const n = core.segments.count(s.filter);
     return sendHtml(reply, html`<span class="segment-list-count" data-count="${n}">${num(c.lang, n)}</span>`);
   });
@@ -189,7 +190,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.get<{ Params: { id: string } }>('/segments/:id', async (req, reply) => {
     const c = ctx(req);
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
     const count = countBox(c, fresh(s.filter));
     if (c.can('editor')) return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count, notice: notices(c, req) });
     const body = html`${segmentFacts(c, s)}<div class="segment-count-box">${count}</div>`;
@@ -210,7 +211,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.get<{ Params: { id: string } }>('/segments/:id/delete', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
     const t = T(c.lang);
     const body = html`<p>${filterSummary(c.lang, s.filter)}</p>
 <form method="post" action="${segmentHref(s.id)}/delete">${csrfField(c)}
