@@ -34,3 +34,12 @@ export function jsonText(dialect: Dialect, column: AnyColumn | SQL, field: strin
 export function jsonArrayIds(dialect: Dialect, param: SQLWrapper): SQL {
   return dialect === 'sqlite' ? sql`(SELECT value FROM json_each(${param}))` : sql`(SELECT jsonb_array_elements_text(${param}::jsonb)::bigint)`;
 }
+
+/**
+ * The smaller of two values: SQLite's two-argument `min(a, b)`, PostgreSQL's `least(a, b)` (where `min`
+ * is only the aggregate). Either is NULL when an argument is on SQLite; `least` ignores NULLs: pass
+ * values that are never NULL.
+ */
+export function least(dialect: Dialect, a: SQL, b: SQL | AnyColumn): SQL {
+  return dialect === 'sqlite' ? sql`min(${a}, ${b})` : sql`least(${a}, ${b})`;
+}
