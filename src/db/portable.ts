@@ -43,3 +43,11 @@ export function jsonArrayIds(dialect: Dialect, param: SQLWrapper): SQL {
 export function least(dialect: Dialect, a: SQL, b: SQL | AnyColumn): SQL {
   return dialect === 'sqlite' ? sql`min(${a}, ${b})` : sql`least(${a}, ${b})`;
 }
+
+/**
+ * `x` rounded to an integer with halves away from zero, as SQLite's `round(x)` does; PostgreSQL's
+ * `round()` of a double rounds halves to even (12.5 -> 12), so there it is spelled out.
+ */
+export function roundHalfAway(dialect: Dialect, x: SQL): SQL {
+  return dialect === 'sqlite' ? sql`round(${x})` : sql`(sign(${x}) * floor(abs(${x}) + 0.5))`;
+}

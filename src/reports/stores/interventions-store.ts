@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Dialect, Statement } from '../../db/database';
-import { least } from '../../db/portable';
+import { least, roundHalfAway } from '../../db/portable';
 import { calls, crmInterventions, messages } from '../../db/schema';
 import { acceptedParts, callPlaced, callState } from './delivery-store';
 
@@ -102,7 +102,7 @@ function sumsQuery(dialect: Dialect, byKind: boolean, closedOnly: boolean): SQL 
       CASE WHEN ${i.channel} = 'sms' AND ${messages.id} IS NOT NULL THEN ${acceptedParts()} ELSE 0 END AS "accepted",
       (${i.channel} = 'call' AND ${calls.id} IS NOT NULL AND ${callPlaced()}) AS "placed",
       CASE WHEN ${calls.answeredAt} IS NULL THEN 0
-           WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${sql.placeholder('currency')})) THEN round(${calls.amount} * 100)
+           WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${sql.placeholder('currency')})) THEN ${roundHalfAway(dialect, sql`${calls.amount} * 100`)}
            ELSE ${i.costMinor} END AS "callCost"
     FROM ${i}
     LEFT JOIN ${messages} ON ${i.channel} = 'sms' AND ${messages.id} = ${i.messageId}

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Statement } from '../../db/database';
-import { json, least } from '../../db/portable';
+import { json, least, roundHalfAway } from '../../db/portable';
 import { calls, crmInterventions, crmInterventionTiers, crmSnapshots, crmTierExits, crmTierRevenueDaily, messages } from '../../db/schema';
 import { acceptedParts } from './delivery-store';
 import { fields } from './rollup-store';
@@ -54,7 +54,7 @@ export class TiersStore {
       sql`SELECT ${t.tier} AS "tier", count(*) AS "n", count(*) FILTER (WHERE ${i.arm} = 'treatment') AS "treated", coalesce(sum(
             CASE WHEN ${i.channel} = 'sms' AND ${i.parts} > 0 AND ${messages.id} IS NOT NULL THEN 1.0 * ${i.costMinor} * ${least(db.dialect, acceptedParts(), i.parts)} / ${i.parts}
                  WHEN ${i.channel} = 'call' AND ${calls.answeredAt} IS NOT NULL THEN
-                   CASE WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${p('currency')})) THEN round(${calls.amount} * 100) ELSE ${i.costMinor} END
+                   CASE WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${p('currency')})) THEN ${roundHalfAway(db.dialect, sql`${calls.amount} * 100`)} ELSE ${i.costMinor} END
                  ELSE 0 END), 0) AS "costMinor"
           FROM ${t} JOIN ${i} ON ${i.id} = ${t.interventionId}
           LEFT JOIN ${messages} ON ${i.channel} = 'sms' AND ${messages.id} = ${i.messageId}

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { least } from '../../src/db/portable';
-import { subscribers } from '../../src/db/schema';
+import { least, roundHalfAway } from '../../src/db/portable';
+import { calls, subscribers } from '../../src/db/schema';
 import { eachBackend } from '../helpers/backends';
 
-// least(): the smaller of two values per row, on both engines (SQLite's two-argument min, PostgreSQL's least).
+// least(): the smaller of two values per row; roundHalfAway(): SQLite's round() on both engines.
 eachBackend((get) => {
   beforeAll(async () => {
     await get().plant(subscribers, [
@@ -25,5 +25,17 @@ eachBackend((get) => {
       { id: 2, low: 3, capped: 3 },
       { id: 3, low: 4, capped: 4 },
     ]);
+  });
+
+  it('rounds halves away from zero, and what is just below a half down', async () => {
+    const db = get().database;
+    const amounts = [0.125, 0.005, 0.35, 0.145, -0.125, 0];
+    await get().plant(
+      calls,
+      amounts.map((amount, k) => ({ id: `c${k}`, subscriberId: 1, msisdn: '254700000001', flowId: 'f', kind: 'promotional', source: 'crm', status: 'completed', amount, createdAt: 0, updatedAt: 0 })),
+    );
+    const rows = await db.all<{ id: string; r: number }>(sql`SELECT ${calls.id} AS "id", ${roundHalfAway(db.dialect, sql`${calls.amount} * 100`)} AS "r" FROM ${calls} ORDER BY ${calls.id}`);
+    // 0.145 * 100 is 14.499999999999998 in binary floating point on both engines.
+    expect(rows.map((r) => Number(r.r))).toEqual([13, 1, 35, 14, -13, 0]);
   });
 });
