@@ -46,3 +46,20 @@ export function keysInOrder<T>(obj: Record<string, T>, order: readonly string[])
   for (const [k, v] of Object.entries(obj)) if (!Object.hasOwn(out, k)) out[k] = v;
   return out;
 }
+
+/**
+ * The smaller of two values: SQLite's two-argument `min(a, b)`, PostgreSQL's `least(a, b)` (where `min`
+ * is only the aggregate). Either is NULL when an argument is on SQLite; `least` ignores NULLs: pass
+ * values that are never NULL.
+ */
+export function least(dialect: Dialect, a: SQL, b: SQL | AnyColumn): SQL {
+  return dialect === 'sqlite' ? sql`min(${a}, ${b})` : sql`least(${a}, ${b})`;
+}
+
+/**
+ * `x` rounded to an integer with halves away from zero, as SQLite's `round(x)` does; PostgreSQL's
+ * `round()` of a double rounds halves to even (12.5 -> 12), so there it is spelled out.
+ */
+export function roundHalfAway(dialect: Dialect, x: SQL): SQL {
+  return dialect === 'sqlite' ? sql`round(${x})` : sql`(sign(${x}) * floor(abs(${x}) + 0.5))`;
+}

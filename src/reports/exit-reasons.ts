@@ -56,19 +56,19 @@ function summarize(cells: readonly ExitCell[], followUps: Config['crm']['exitRea
  * the channel they left by. Counted per local day of the exit from the daily counts kept as surveys are
  * stored and answered; only the questions still inside their reply window are read one by one.
  */
-export function exitReasonsReport(
+export async function exitReasonsReport(
   store: ExitReasonsStore,
   r: ReportRange,
   now: number,
   days: Days,
   opts: { by: string | undefined; config: Config['crm']['exitReasons']; limit: number },
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   if (opts.by !== undefined && !(EXIT_BY as readonly string[]).includes(opts.by)) {
     throw badRequest('INVALID_BY', `by "${opts.by.slice(0, 40)}" is not one of ${EXIT_BY.join(', ')}.`);
   }
   const by = (opts.by as ExitBy | undefined) ?? null;
   // Whole local days, as the daily counts are kept; pending exits are read for the same days.
-  const cells = store.cells(r.fromDay, r.toDay, days.start(r.fromDay), days.start(r.toDay + 1) - 1, now, by);
+  const cells = await store.cells(r.fromDay, r.toDay, days.start(r.fromDay), days.start(r.toDay + 1) - 1, now, by);
   const all = summarize(cells, opts.config.followUps);
   const groups = new Map<string | null, ExitCell[]>();
   for (const c of cells) groups.set(c.value, [...(groups.get(c.value) ?? []), c]);
@@ -84,7 +84,7 @@ export function exitReasonsReport(
             .sort((a, b) => b.exits - a.exits || a.value.localeCompare(b.value)),
         }
       : {}),
-    freeText: store.freeText(r.from, r.to, opts.limit).map((f) => ({ at: new Date(f.answeredAt).toISOString(), text: f.text, msisdn: f.msisdn, serviceId: f.serviceId, language: f.language })),
+    freeText: (await store.freeText(r.from, r.to, opts.limit)).map((f) => ({ at: new Date(f.answeredAt).toISOString(), text: f.text, msisdn: f.msisdn, serviceId: f.serviceId, language: f.language })),
     followUpResults: ['exit_guidance', 'exit_offer'].map((kind) => ({ kind, path: `/api/v1/reports/interventions?kind=${kind}` })),
   };
 }

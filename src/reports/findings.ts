@@ -18,10 +18,10 @@ export const FINDING_MEANINGS = {
  * detector passes found, whether or not anyone was then acted on. Findings are stored when a pass runs,
  * so a range newer than the last pass counts nothing yet.
  */
-export function findingsReport(store: FindingsStore, r: ReportRange): Record<string, unknown> {
+export async function findingsReport(store: FindingsStore, r: ReportRange): Promise<Record<string, unknown>> {
   const kinds: Record<string, { subscribers: number; meaning: string }> = {};
   for (const kind of FINDING_KINDS) kinds[kind] = { subscribers: 0, meaning: FINDING_MEANINGS[kind] };
-  for (const row of store.counts(r.from, r.to)) {
+  for (const row of await store.counts(r.from, r.to)) {
     const k = kinds[row.kind];
     if (k) k.subscribers += row.n;
   }

@@ -118,13 +118,13 @@ export class Reports {
         body = await contentDemographyReport(stores.usage, flows, range, q.field ?? q.by, this.profile, limit);
         break;
       case 'interventions':
-        body = interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
+        body = await interventionsReport(stores, days, range, { kind: q.kind, windows: q.windows, currency: this.d.config.crm.costs.currency });
         break;
       case 'exit-reasons':
-        body = exitReasonsReport(stores.exitReasons, range, this.d.clock.now(), days, { by: q.by, config: this.d.config.crm.exitReasons, limit: Math.min(limit, 100) });
+        body = await exitReasonsReport(stores.exitReasons, range, this.d.clock.now(), days, { by: q.by, config: this.d.config.crm.exitReasons, limit: Math.min(limit, 100) });
         break;
       case 'findings':
-        body = findingsReport(stores.findings, range);
+        body = await findingsReport(stores.findings, range);
         break;
       case 'package-fit':
         body = await packageFitReport(stores.snapshots, days, range);
@@ -133,7 +133,7 @@ export class Reports {
         body = await contextReport(stores.context, flows, range, limit);
         break;
       case 'onboarding':
-        body = onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
+        body = await onboardingReport(stores, flows, days, range, { config: this.d.config, now: this.d.clock.now(), limit });
         break;
       case 'menu-recommendations':
         body = await menuRecommendationsReport(stores.menu, stores.discovery, flows, range, this.d.config.crm.menuRecommendations);
@@ -142,7 +142,7 @@ export class Reports {
         body = await riskReport(stores, days, q.service, q.state, limit);
         break;
       case 'tiers':
-        body = tiersReport(stores.tiers, range, { currency: this.d.config.crm.costs.currency, tiers: this.d.config.crm.tiers });
+        body = await tiersReport(stores.tiers, range, { currency: this.d.config.crm.costs.currency, tiers: this.d.config.crm.tiers });
         break;
       default:
         throw notFound('REPORT_NOT_FOUND', `No report named "${name.slice(0, 40)}" (reports: ${Object.keys(REPORTS).join(', ')}).`);

@@ -25,9 +25,14 @@ const r4 = (v: number) => Math.round(v * 10000) / 10000;
  * effect on those reached (ITT over the delivery rate). Revenue and net use ITT; cost counts only what
  * was sent or charged. Interventions still inside their outcome window are listed as pending.
  */
-export function interventionsReport(stores: { interventions: InterventionsStore }, days: Days, r: ReportRange, opts: { kind?: InterventionKind | undefined; windows?: OutcomeWindows | undefined; currency: string }): Record<string, unknown> {
+export async function interventionsReport(
+  stores: { interventions: InterventionsStore },
+  days: Days,
+  r: ReportRange,
+  opts: { kind?: InterventionKind | undefined; windows?: OutcomeWindows | undefined; currency: string },
+): Promise<Record<string, unknown>> {
   const windows = opts.windows ?? 'closed';
-  const rows = stores.interventions.armStateSums(r.from, r.to, opts.kind || null, windows === 'closed', opts.currency);
+  const rows = await stores.interventions.armStateSums(r.from, r.to, opts.kind || null, windows === 'closed', opts.currency);
 
   const kinds = new Map<string, { channel: string; t: Sums; h: Sums; states: { state: string | null; n: number }[] }>();
   for (const row of rows) {
@@ -41,7 +46,7 @@ export function interventionsReport(stores: { interventions: InterventionsStore 
     }
     kinds.set(row.kind, k);
   }
-  const pending = pendingOutcomes(stores.interventions, days, r, opts.kind);
+  const pending = await pendingOutcomes(stores.interventions, days, r, opts.kind);
   return {
     windows,
     pendingOutcomes: pending.reduce((a, p) => a + (p.interventions as number), 0),

@@ -35,18 +35,18 @@ const shortcutJson = (flows: FlowIndex, lang: string | null) => (s: RankedShortc
  * lost); both as intention-to-treat uplift with 95% intervals, beside the rates of those the welcome
  * reached. Then the follow-up to new subscribers stuck early, and the shortcuts the welcome now carries.
  */
-export function onboardingReport(
+export async function onboardingReport(
   stores: { onboarding: OnboardingReportStore; interventions: InterventionsStore },
   flows: FlowIndex,
   days: Days,
   r: ReportRange,
   opts: { config: Pick<Config, 'crm' | 'defaults'>; now: number; limit: number },
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const cfg = opts.config.crm.onboarding;
   const t = zero();
   const h = zero();
   let notAssigned = 0;
-  for (const row of stores.onboarding.armSums(r.fromDay, r.toDay)) {
+  for (const row of await stores.onboarding.armSums(r.fromDay, r.toDay)) {
     if (row.arm === null) {
       notAssigned += row.n;
       continue;
@@ -59,7 +59,7 @@ export function onboardingReport(
   // The welcome's delivery, from the interventions it made in the range (a welcome goes out within days of joining).
   const currency = opts.config.crm.costs.currency;
   const w = { n: 0, sent: 0, delivered: 0, blocked: 0 };
-  for (const row of stores.interventions.armStateSums(r.from, r.to, 'welcome', false, currency)) {
+  for (const row of await stores.interventions.armStateSums(r.from, r.to, 'welcome', false, currency)) {
     if (row.arm === 'holdout') continue;
     w.n += row.n;
     w.sent += row.sent;
@@ -72,7 +72,7 @@ export function onboardingReport(
 
   // The follow-up's figures come from the interventions it made, acted on in the range.
   const fu = { t: { n: 0, sent: 0, reached: 0 }, h: { n: 0 }, closedT: { n: 0, content: 0 }, closedH: { n: 0, content: 0 } };
-  for (const row of stores.interventions.armStateSums(r.from, r.to, 'onboarding_followup', false, currency)) {
+  for (const row of await stores.interventions.armStateSums(r.from, r.to, 'onboarding_followup', false, currency)) {
     if (row.arm === 'holdout') fu.h.n += row.n;
     else {
       fu.t.n += row.n;
@@ -80,13 +80,13 @@ export function onboardingReport(
       fu.t.reached += row.reached;
     }
   }
-  for (const row of stores.interventions.armStateSums(r.from, r.to, 'onboarding_followup', true, currency)) {
+  for (const row of await stores.interventions.armStateSums(r.from, r.to, 'onboarding_followup', true, currency)) {
     const into = row.arm === 'holdout' ? fu.closedH : fu.closedT;
     into.n += row.n;
     into.content += row.content;
   }
 
-  const ranking = new ShortcutRanking(stores.onboarding.contentReaches(days.of(opts.now) - cfg.shortcutWindowDays + 1), flows, { max: cfg.shortcuts, minGroupReaches: cfg.minGroupReaches });
+  const ranking = new ShortcutRanking(await stores.onboarding.contentReaches(days.of(opts.now) - cfg.shortcutWindowDays + 1), flows, { max: cfg.shortcuts, minGroupReaches: cfg.minGroupReaches });
   const lang = opts.config.defaults.language;
   const toJson = shortcutJson(flows, lang);
 

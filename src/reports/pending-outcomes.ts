@@ -8,8 +8,8 @@ import { QUARTER, type InterventionsStore } from './stores/interventions-store';
  * windows says what it is waiting for. Figures for an intervention are final one grace period (late
  * events) after its window closes.
  */
-export function pendingOutcomes(store: InterventionsStore, days: Days, r: { from: number; to: number }, kind: string | undefined): Record<string, unknown>[] {
-  const buckets = store.pendingBuckets(r.from, r.to, kind || null);
+export async function pendingOutcomes(store: InterventionsStore, days: Days, r: { from: number; to: number }, kind: string | undefined): Promise<Record<string, unknown>[]> {
+  const buckets = await store.pendingBuckets(r.from, r.to, kind || null);
   const kinds = new Map<string, { kind: string; treatment: number; holdout: number; first: number; last: number; byDay: Map<string, number> }>();
   for (const b of buckets) {
     const k = kinds.get(b.kind) ?? { kind: b.kind, treatment: 0, holdout: 0, first: b.first, last: b.last, byDay: new Map<string, number>() };

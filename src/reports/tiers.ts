@@ -20,15 +20,15 @@ export const TIER_RULE =
  * what the interventions decided for the tier cost (billed only). Everything comes from the CRM pass's
  * tables: the daily tier snapshots, revenue per day and tier, exits, and the tier noted on each intervention.
  */
-export function tiersReport(store: TiersStore, r: ReportRange, cfg: { currency: string; tiers: Pick<TiersConfig, 'coreShare' | 'growthShare' | 'minTenureDays'> }): Record<string, unknown> {
-  const now = store.snapshot(r.toDay);
-  const start = store.snapshot(r.fromDay) ?? store.snapshot(r.fromDay, true);
-  const revenue = new Map(store.revenue(r.fromDay, r.toDay).map((x) => [x.tier, x]));
-  const churned = new Map(store.exits(r.from - 1, r.to, Number.MAX_SAFE_INTEGER).map((x) => [x.tier, x]));
+export async function tiersReport(store: TiersStore, r: ReportRange, cfg: { currency: string; tiers: Pick<TiersConfig, 'coreShare' | 'growthShare' | 'minTenureDays'> }): Promise<Record<string, unknown>> {
+  const now = await store.snapshot(r.toDay);
+  const start = (await store.snapshot(r.fromDay)) ?? (await store.snapshot(r.fromDay, true));
+  const revenue = new Map((await store.revenue(r.fromDay, r.toDay)).map((x) => [x.tier, x]));
+  const churned = new Map((await store.exits(r.from - 1, r.to, Number.MAX_SAFE_INTEGER)).map((x) => [x.tier, x]));
   // Retention counts from the snapshot taken at the range start (or the first one inside it).
   const cohortAt = start ? start.data.computedAt : null;
-  const lost = new Map(cohortAt === null || cohortAt > r.to ? [] : store.exits(cohortAt, r.to, cohortAt).map((x) => [x.tier, x]));
-  const costs = new Map(store.costs(r.from, r.to, cfg.currency).map((x) => [x.tier, x]));
+  const lost = new Map(cohortAt === null || cohortAt > r.to ? [] : (await store.exits(cohortAt, r.to, cohortAt)).map((x) => [x.tier, x]));
+  const costs = new Map((await store.costs(r.from, r.to, cfg.currency)).map((x) => [x.tier, x]));
 
   const tiers = TIERS.map((tier) => {
     const rev = revenue.get(tier);

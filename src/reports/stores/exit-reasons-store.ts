@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Database, Statement } from '../../db/database';
 import { exitReasonsDaily, exitSurveys, subscribers } from '../../db/schema';
-import { prepare, type Prepared } from '../../db/statement';
 
 /** The dimensions the exit-reasons report groups by. */
 export const EXIT_BY = ['cohort', 'tenure', 'region', 'channel'] as const;
@@ -53,22 +52,21 @@ type OpenParams = { from: number; to: number; now: number };
  * index, so the cost follows the days and groups asked for, not the number of exits.
  */
 export class ExitReasonsStore {
-  private readonly dayStmt: Prepared<Omit<ExitCell, 'open'>, DayParams>;
-  private readonly openStmts = new Map<string, Prepared<{ value: string; open: number }, OpenParams>>();
-  private readonly freeStmt: Prepared<FreeTextAnswer, { from: number; to: number; limit: number }>;
+  private readonly dayStmt: Statement<Omit<ExitCell, 'open'>, DayParams>;
+  private readonly openStmts = new Map<string, Statement<{ value: string; open: number }, OpenParams>>();
+  private readonly freeStmt: Statement<FreeTextAnswer, { from: number; to: number; limit: number }>;
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly db: Database) {
     const d = exitReasonsDaily;
-    this.dayStmt = prepare(
-      db,
-      sql`SELECT ${d.value} AS value, ${d.status} AS status, ${d.reason} AS reason, ${d.notAsked} AS notAskedReason, sum(${d.n}) AS n FROM ${d}
+    // Ordered (as SQLite's grouping already returns them), so the not-asked reasons come out in one order on both engines.
+    this.dayStmt = db.statement(
+      sql`SELECT ${d.value} AS "value", ${d.status} AS "status", ${d.reason} AS "reason", ${d.notAsked} AS "notAskedReason", sum(${d.n}) AS "n" FROM ${d}
           WHERE ${d.dim} = ${sql.placeholder('dim')} AND ${d.day} BETWEEN ${sql.placeholder('fromDay')} AND ${sql.placeholder('toDay')}
-          GROUP BY 1, 2, 3, 4 HAVING sum(${d.n}) != 0`,
+          GROUP BY 1, 2, 3, 4 HAVING sum(${d.n}) != 0 ORDER BY 1, 2, 3, 4`,
     );
     // Answered in the range, newest first, from the partial index of written answers.
-    this.freeStmt = prepare(
-      db,
-      sql`SELECT ${e.answeredAt} AS answeredAt, ${e.freeText} AS text, ${subscribers.msisdn} AS msisdn, ${e.serviceId} AS serviceId, ${e.language} AS language
+    this.freeStmt = db.statement(
+      sql`SELECT ${e.answeredAt} AS "answeredAt", ${e.freeText} AS "text", ${subscribers.msisdn} AS "msisdn", ${e.serviceId} AS "serviceId", ${e.language} AS "language"
           FROM ${e} JOIN ${subscribers} ON ${subscribers.id} = ${e.subscriberId}
           WHERE ${e.freeText} IS NOT NULL AND ${e.answeredAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
           ORDER BY ${e.answeredAt} DESC LIMIT ${sql.placeholder('limit')}`,
@@ -79,20 +77,19 @@ export class ExitReasonsStore {
    * Exits of local days `fromDay`..`toDay` (whose instants are `from`..`to`) grouped by `by` (null: one
    * group), with how many asked ones are still inside their reply window at `now`.
    */
-  cells(fromDay: number, toDay: number, from: number, to: number, now: number, by: ExitBy | null): ExitCell[] {
+  async cells(fromDay: number, toDay: number, from: number, to: number, now: number, by: ExitBy | null): Promise<ExitCell[]> {
     const key = by ?? 'all';
     let p = this.openStmts.get(key);
     if (!p) {
-      p = prepare(
-        this.db,
-        sql`SELECT ${dimension(by)} AS value, count(*) AS open FROM ${e}
+      p = this.db.statement(
+        sql`SELECT ${dimension(by)} AS "value", count(*) AS "open" FROM ${e}
             WHERE ${e.windowEndsAt} > ${sql.placeholder('now')} AND ${e.status} = 'asked' AND ${e.exitAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
             GROUP BY 1`,
       );
       this.openStmts.set(key, p);
     }
-    const open = new Map(p.all({ from, to, now }).map((r) => [r.value, Number(r.open)]));
-    return this.dayStmt.all({ dim: key, fromDay, toDay }).map((r) => ({
+    const open = new Map((await p.all({ from, to, now })).map((r) => [r.value, Number(r.open)]));
+    return (await this.dayStmt.all({ dim: key, fromDay, toDay })).map((r) => ({
       value: r.value === '' ? null : r.value,
       status: r.status,
       reason: r.reason === '' ? null : r.reason,
@@ -103,7 +100,7 @@ export class ExitReasonsStore {
   }
 
   /** The latest free-text answers given between `from` and `to`. */
-  freeText(from: number, to: number, limit: number): FreeTextAnswer[] {
+  async freeText(from: number, to: number, limit: number): Promise<FreeTextAnswer[]> {
     return this.freeStmt.all({ from, to, limit });
   }
 }

@@ -70,12 +70,12 @@ export class ReportStores {
 
   /** CRM findings by kind and reason. */
   get findings(): FindingsStore {
-    return this.once('findings', () => new FindingsStore(this.db));
+    return this.once('findings', () => new FindingsStore(this.database));
   }
 
   /** Interventions: exposure, outcomes, open windows. */
   get interventions(): InterventionsStore {
-    return this.once('interventions', () => new InterventionsStore(this.db));
+    return this.once('interventions', () => new InterventionsStore(this.database));
   }
 
   /** Advice served against its context. */
@@ -85,17 +85,17 @@ export class ReportStores {
 
   /** Onboarding: new subscribers by arm, their first episode and retention. */
   get onboarding(): OnboardingReportStore {
-    return this.once('onboarding', () => new OnboardingReportStore(this.db));
+    return this.once('onboarding', () => new OnboardingReportStore(this.database));
   }
 
   /** Exit surveys (exit reasons). */
   get exitReasons(): ExitReasonsStore {
-    return this.once('exitReasons', () => new ExitReasonsStore(this.db));
+    return this.once('exitReasons', () => new ExitReasonsStore(this.database));
   }
 
   /** Value tiers: revenue, exits, intervention costs, daily tier snapshots. */
   get tiers(): TiersStore {
-    return this.once('tiers', () => new TiersStore(this.db));
+    return this.once('tiers', () => new TiersStore(this.database));
   }
 
   private once<T>(name: string, build: () => T): T {

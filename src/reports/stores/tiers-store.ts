@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { prepare, type Prepared } from '../../db/statement';
+import type { Database, Statement } from '../../db/database';
+import { json, least, roundHalfAway } from '../../db/portable';
 import { calls, crmInterventions, crmInterventionTiers, crmSnapshots, crmTierExits, crmTierRevenueDaily, messages } from '../../db/schema';
 import { acceptedParts } from './delivery-store';
 import { fields } from './rollup-store';
@@ -29,36 +29,33 @@ const p = sql.placeholder;
 
 /** The tiers report's read model: daily revenue per tier, exits, intervention costs and the daily tier snapshots. */
 export class TiersStore {
-  private readonly revenueStmt: Prepared<TierRevenueSum, { fromDay: number; toDay: number }>;
-  private readonly exitsStmt: Prepared<TierExitSum, { from: number; to: number; tieredBy: number }>;
-  private readonly costsStmt: Prepared<TierCostSum, { from: number; to: number; currency: string }>;
-  private readonly snapshotStmt: Prepared<{ day: number; data: string }, { day: number }>;
-  private readonly firstSnapshotStmt: Prepared<{ day: number; data: string }, { day: number }>;
+  private readonly revenueStmt: Statement<TierRevenueSum, { fromDay: number; toDay: number }>;
+  private readonly exitsStmt: Statement<TierExitSum, { from: number; to: number; tieredBy: number }>;
+  private readonly costsStmt: Statement<TierCostSum, { from: number; to: number; currency: string }>;
+  private readonly snapshotStmt: Statement<{ day: number; data: unknown }, { day: number }>;
+  private readonly firstSnapshotStmt: Statement<{ day: number; data: unknown }, { day: number }>;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     const r = crmTierRevenueDaily;
-    this.revenueStmt = prepare(
-      db,
-      sql`SELECT ${r.tier} AS tier, sum(${r.revenueMinor}) AS revenueMinor, sum(${r.charges}) AS charges FROM ${r}
+    this.revenueStmt = db.statement(
+      sql`SELECT ${r.tier} AS "tier", sum(${r.revenueMinor}) AS "revenueMinor", sum(${r.charges}) AS "charges" FROM ${r}
           WHERE ${r.day} BETWEEN ${p('fromDay')} AND ${p('toDay')} GROUP BY ${r.tier}`,
     );
     const e = crmTierExits;
-    this.exitsStmt = prepare(
-      db,
-      sql`SELECT ${e.tier} AS tier, count(*) AS n, coalesce(sum(${e.residualValue}), 0) AS lostValue FROM ${e}
+    this.exitsStmt = db.statement(
+      sql`SELECT ${e.tier} AS "tier", count(*) AS "n", coalesce(sum(${e.residualValue}), 0) AS "lostValue" FROM ${e}
           WHERE ${e.leftAt} > ${p('from')} AND ${e.leftAt} <= ${p('to')} AND ${e.firstTieredAt} <= ${p('tieredBy')} GROUP BY ${e.tier}`,
     );
     const t = crmInterventionTiers;
     const i = crmInterventions;
     // Billed cost as the interventions report counts it: the SMS parts the SMSC accepted at the quoted
     // price; an answered call at the provider's price (the quote when it reported none or in another currency).
-    this.costsStmt = prepare(
-      db,
-      sql`SELECT ${t.tier} AS tier, count(*) AS n, sum(${i.arm} = 'treatment') AS treated, coalesce(sum(
-            CASE WHEN ${i.channel} = 'sms' AND ${i.parts} > 0 AND ${messages.id} IS NOT NULL THEN 1.0 * ${i.costMinor} * min(${acceptedParts()}, ${i.parts}) / ${i.parts}
+    this.costsStmt = db.statement(
+      sql`SELECT ${t.tier} AS "tier", count(*) AS "n", count(*) FILTER (WHERE ${i.arm} = 'treatment') AS "treated", coalesce(sum(
+            CASE WHEN ${i.channel} = 'sms' AND ${i.parts} > 0 AND ${messages.id} IS NOT NULL THEN 1.0 * ${i.costMinor} * ${least(db.dialect, acceptedParts(), i.parts)} / ${i.parts}
                  WHEN ${i.channel} = 'call' AND ${calls.answeredAt} IS NOT NULL THEN
-                   CASE WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${p('currency')})) THEN round(${calls.amount} * 100) ELSE ${i.costMinor} END
-                 ELSE 0 END), 0) AS costMinor
+                   CASE WHEN ${calls.amount} IS NOT NULL AND (${calls.currency} IS NULL OR upper(${calls.currency}) = upper(${p('currency')})) THEN ${roundHalfAway(db.dialect, sql`${calls.amount} * 100`)} ELSE ${i.costMinor} END
+                 ELSE 0 END), 0) AS "costMinor"
           FROM ${t} JOIN ${i} ON ${i.id} = ${t.interventionId}
           LEFT JOIN ${messages} ON ${i.channel} = 'sms' AND ${messages.id} = ${i.messageId}
           LEFT JOIN ${calls} ON ${i.channel} = 'call' AND ${calls.id} = ${i.callId}
@@ -66,29 +63,29 @@ export class TiersStore {
     );
     const s = crmSnapshots;
     const cols = fields({ day: s.day, data: s.data });
-    this.snapshotStmt = prepare(db, sql`SELECT ${cols} FROM ${s} WHERE ${s.kind} = 'tiers' AND ${s.day} <= ${p('day')} ORDER BY ${s.day} DESC LIMIT 1`);
-    this.firstSnapshotStmt = prepare(db, sql`SELECT ${cols} FROM ${s} WHERE ${s.kind} = 'tiers' AND ${s.day} >= ${p('day')} ORDER BY ${s.day} LIMIT 1`);
+    this.snapshotStmt = db.statement(sql`SELECT ${cols} FROM ${s} WHERE ${s.kind} = 'tiers' AND ${s.day} <= ${p('day')} ORDER BY ${s.day} DESC LIMIT 1`);
+    this.firstSnapshotStmt = db.statement(sql`SELECT ${cols} FROM ${s} WHERE ${s.kind} = 'tiers' AND ${s.day} >= ${p('day')} ORDER BY ${s.day} LIMIT 1`);
   }
 
   /** Successful charges per tier on the days fromDay..toDay. */
-  revenue(fromDay: number, toDay: number): TierRevenueSum[] {
+  async revenue(fromDay: number, toDay: number): Promise<TierRevenueSum[]> {
     return this.revenueStmt.all({ fromDay, toDay });
   }
 
   /** Who left each tier after `from` up to `to`, among those tiered by `tieredBy`. */
-  exits(from: number, to: number, tieredBy: number): TierExitSum[] {
+  async exits(from: number, to: number, tieredBy: number): Promise<TierExitSum[]> {
     return this.exitsStmt.all({ from, to, tieredBy });
   }
 
   /** Interventions decided per tier in from..to and their billed cost (minor units). */
-  costs(from: number, to: number, currency: string): TierCostSum[] {
+  async costs(from: number, to: number, currency: string): Promise<TierCostSum[]> {
     return this.costsStmt.all({ from, to, currency });
   }
 
   /** The tier snapshot of `day` or the latest before it (`after`: the first on or after it), or null. */
-  snapshot(day: number, after = false): { day: number; data: TierSnapshot } | null {
-    const row = (after ? this.firstSnapshotStmt : this.snapshotStmt).get({ day });
-    return row ? { day: row.day, data: JSON.parse(row.data) as TierSnapshot } : null;
+  async snapshot(day: number, after = false): Promise<{ day: number; data: TierSnapshot } | null> {
+    const row = await (after ? this.firstSnapshotStmt : this.snapshotStmt).get({ day });
+    return row ? { day: row.day, data: json<TierSnapshot>(row.data) } : null;
   }
 }
 
