@@ -3,7 +3,6 @@ import type { Days } from '../crm/days';
 import type { FlowIndex } from '../crm/flow-index';
 import type { InterventionKind } from '../crm/interventions';
 import { PERIOD_DAYS } from '../crm/scoring';
-import type { Db } from '../db/client';
 import type { Database } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
@@ -74,10 +73,10 @@ function profileFieldNames(config: object): string[] | null {
 /** The reports API's engine: every report reads rollups, snapshots or CRM tables, never the usage log. */
 export class Reports {
   constructor(
-    private readonly d: { db: Db; database: Database; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
+    private readonly d: { database: Database; days: Days; flows: FlowIndex; clock: Clock; config: Pick<Config, 'crm' | 'services' | 'defaults'> & Partial<Pick<Config, 'profile'>> },
   ) {
     this.profile = new ProfileSchema(d.config.profile ?? { fields: {} });
-    this.stores = new ReportStores(d.db, d.database);
+    this.stores = new ReportStores(d.database);
   }
 
   private readonly profile: ProfileSchema;

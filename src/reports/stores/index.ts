@@ -1,5 +1,4 @@
 import { OnboardingReportStore } from './onboarding-store';
-import type { Db } from '../../db/client';
 import type { Database } from '../../db/database';
 import { ContextReportStore } from './context-store';
 import { DiscoveryStore } from './discovery-store';
@@ -22,11 +21,7 @@ import { UsageStore } from './usage-store';
 export class ReportStores {
   private readonly built = new Map<string, unknown>();
 
-  constructor(
-    private readonly db: Db,
-    /** The same database for stores written for both engines (src/db/database.ts). */
-    private readonly database: Database,
-  ) {}
+  constructor(private readonly database: Database) {}
 
   /** Menu-design recommendations: crm_menu_daily. */
   get menu(): MenuReportStore {

@@ -1,7 +1,5 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
 import type { Database, Statement } from '../../db/database';
-import { prepare, type Prepared } from '../../db/statement';
 import type { ReportRange } from '../range';
 
 /**
@@ -48,33 +46,9 @@ export function fields(cols: Record<string, AnyColumn | SQL>): SQL {
   );
 }
 
-/** One statement per filter shape, each prepared the first time a report needs it. */
-export class ByShape<Row, Params extends Record<string, unknown>> {
-  private readonly cache = new Map<string, Prepared<Row, Params>>();
-
-  constructor(
-    private readonly db: Db,
-    private readonly build: (shape: RollupShape) => SQL,
-    private readonly raw = false,
-  ) {}
-
-  /** The statement for the range's shape. */
-  for(r: Pick<ReportRange, 'channel' | 'flow'>): Prepared<Row, Params> {
-    const shape = { channel: r.channel !== null, flow: r.flow !== null };
-    const key = `${shape.channel ? 'c' : ''}${shape.flow ? 'f' : ''}`;
-    let p = this.cache.get(key);
-    if (!p) {
-      p = prepare<Row, Params>(this.db, this.build(shape));
-      if (this.raw) p.statement.raw(true);
-      this.cache.set(key, p);
-    }
-    return p;
-  }
-}
-
 /**
  * One statement per filter shape on a {@link Database} (either engine), each prepared the first time a
- * report needs it. The stores still on the SQLite handle use {@link ByShape}.
+ * report needs it.
  */
 export class ShapedStatements<Row, Params extends Record<string, unknown>> {
   private readonly cache = new Map<string, Statement<Row, Params>>();
