@@ -293,6 +293,10 @@ export async function copySqliteToPostgres(db: Db, target: string | pg.Pool, opt
           moved.push({ table: t.name, column: c.name, nextId: last + 1 });
         }
       }
+      // Planner statistics now, as after any bulk load: until autovacuum gets to the new tables, the
+      // planner would guess their sizes and pick plans for empty tables.
+      stage = 'gathering planner statistics';
+      await client.query(`ANALYZE ${plan.map((t) => quote(t.name)).join(', ')}`);
       stage = 'committing';
       await client.query('COMMIT');
       return { tables, totalRows: tables.reduce((s, t) => s + t.rows, 0), sequences: moved };
