@@ -3,7 +3,7 @@ import type { Database } from '../db/database';
 import type { NotReadyReason, ReadinessReport } from '../lib/readiness';
 import { OutboxHealthStore, type RecentError } from '../messaging/outbox-health-store';
 import { NO_OPERATOR } from './outbox-readiness';
-import { RunningJobsStore } from './running-jobs-store';
+import { RunningJobsStore, type RunningCampaignRun } from './running-jobs-store';
 
 /** One configured SMPP bind; `state`/`up` are null when read from the database only (the gateway's memory is not reachable). */
 export interface BindStatus {
@@ -26,18 +26,8 @@ export interface RouteStatus {
   sent: number;
 }
 
-/** A campaign run holding or waiting for the fan-out. */
-export interface RunningCampaign {
-  runId: number;
-  campaignId: string;
-  name: string | null;
-  status: string;
-  total: number;
-  queued: number;
-  leaseOwner: string | null;
-  leaseExpiresAt: string | null;
-  startedAt: string | null;
-}
+/** A campaign run holding or waiting for the fan-out, its times as ISO-8601. */
+export type RunningCampaign = Omit<RunningCampaignRun, 'leaseExpiresAt' | 'startedAt' | 'deferred' | 'sent'> & { leaseExpiresAt: string | null; startedAt: string | null };
 
 /** What `GET /api/v1/operations/status` and `vasgw status` show. */
 export interface GatewayStatus {

@@ -172,3 +172,14 @@ export async function createTestDatabase(server: TestPostgresServer): Promise<Te
     },
   };
 }
+
+/** A local port nothing listens on (taken and released at once): for "the server cannot be reached". */
+export async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getTableName, is, type Table } from 'drizzle-orm';
@@ -16,7 +15,7 @@ import { pgSchema } from '../../src/db/postgres/schema';
 import * as sqliteSchema from '../../src/db/schema';
 import { runVasgw } from '../helpers/child';
 import { AUTH, testGateway } from '../helpers/gateway';
-import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from '../helpers/postgres';
+import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer, closedPort } from '../helpers/postgres';
 
 // `vasgw db copy` run as a real process against a real PostgreSQL: a SQLite database filled through the
 // gateway (USSD, SMS, a profile, a console account) and with planted CRM rows (booleans, JSON, nulls,
@@ -71,16 +70,6 @@ async function query<R extends pg.QueryResultRow>(url: string, text: string, val
 async function pgCounts(url: string): Promise<Record<string, number>> {
   const rows = await query<{ t: string; n: string }>(url, [...pgTables.keys()].map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

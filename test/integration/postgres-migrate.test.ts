@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, getTableColumns, is } from 'drizzle-orm';
@@ -13,7 +12,7 @@ import { parsePostgresUrl } from '../../src/db/postgres/url';
 import { pgSchema } from '../../src/db/postgres/schema';
 import * as sqliteSchema from '../../src/db/schema';
 import { runVasgw } from '../helpers/child';
-import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from '../helpers/postgres';
+import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer, closedPort } from '../helpers/postgres';
 import { postgresShapes, sqliteShapes, type TableShape } from '../helpers/schema-shape';
 
 const skip = postgresUnavailable();
@@ -42,16 +41,6 @@ function expectedType(table: string, column: string, sqliteType: string): string
 /** SQLite's shape of a table as PostgreSQL must show it: types mapped, everything else as it is. */
 function asPostgres(table: string, s: TableShape): TableShape {
   return { ...s, columns: s.columns.map((c) => ({ ...c, type: expectedType(table, c.name, c.type) })) };
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function appliedCount(url: string): Promise<number> {

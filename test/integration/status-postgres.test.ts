@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,22 +5,12 @@ import { migratePostgres } from '../../src/db/postgres/migrate';
 import { pgSchema } from '../../src/db/postgres/schema';
 import { parsePostgresUrl } from '../../src/db/postgres/url';
 import { runVasgw } from '../helpers/child';
-import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from '../helpers/postgres';
+import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer, closedPort } from '../helpers/postgres';
 
 // `vasgw status` with DATABASE_URL and no gateway answering: the queue, the recent errors and the running
 // jobs come from PostgreSQL, and the URL it names carries no password.
 const skip = postgresUnavailable();
 const CLI_TIMEOUT = 90_000;
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(skip !== null)('vasgw status on PostgreSQL', () => {
   let server: TestPostgresServer;
