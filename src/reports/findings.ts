@@ -14,7 +14,7 @@ export const FINDING_MEANINGS = {
 } as const;
 
 /**
- * The CRM's findings detected in the range, per kind (stuck, passive, lapsing, churned): what the
+ * The CRM's findings detected in the range, per kind (every kind of FINDING_KINDS): what the
  * detector passes found, whether or not anyone was then acted on. Findings are stored when a pass runs,
  * so a range newer than the last pass counts nothing yet.
  */

@@ -56,7 +56,7 @@ export const REPORTS: Record<string, string> = {
   risk: 'two rankings of live subscriptions by value at risk: lapse (billing) and disengagement (usage), with the evidence',
   'content-demography': 'per content node and group of a profile field (field=gender, ageBand, ...): visits reaching it against the group\'s share of all visits (reach index), from the CRM pass rollups',
   'exit-reasons': 'why subscribers leave: answers to the one exit question per reason with share and 95% interval, response rate (asked, answered, pending), free-text answers; by=cohort|tenure|region|channel',
-  findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned), counted by detection time',
+  findings: 'CRM findings detected in the range per kind (stuck, passive, lapsing, churned, new subscribers, stuck in their first sessions, exit reasons), counted by detection time',
   'package-fit': 'per usage pattern (daily, weekly, seasonal, lapsed users) and package period (daily, weekly, monthly): subscriptions, Kaplan-Meier survival at 30 and 90 days with 95% intervals, median and mean lifetime, and the package that keeps the pattern longest when the intervals allow the call',
   context: 'advice served outside its context: per content node with a context (flows `context:`), serves in the range and how many fell outside its months, regions or crops, worst first',
   onboarding: 'new subscribers who joined in the range, onboarded vs held out: welcome delivery, first-go discovery after the welcome and 30-day retention with uplift (95% CI), pending windows; the stuck-early follow-up; the shortcuts the welcome carries per region and crop',

@@ -31,6 +31,9 @@ eachBackend((get) => {
       finding('passive', nov.from + 86_400_000),
       finding('churned', nov.to - 1),
       finding('exit_reason', nov.from + 3 * 86_400_000),
+      finding('new_subscriber', nov.from + 2 * 86_400_000),
+      finding('new_subscriber', nov.from + 4 * 86_400_000),
+      finding('first_sessions_stuck', nov.to - 86_400_000),
       finding('stuck', nov.from - 1),
       finding('lapsing', nov.to + 1),
     ]);
@@ -39,7 +42,7 @@ eachBackend((get) => {
   it('counts each kind detected in the range, both ends included', async () => {
     const r = (await findingsReport(store, nov)) as { kinds: Record<string, { subscribers: number }> };
     const counts = Object.fromEntries(Object.entries(r.kinds).map(([k, v]) => [k, v.subscribers]));
-    expect(counts).toEqual({ stuck: 3, passive: 1, lapsing: 0, churned: 1, new_subscriber: 0, first_sessions_stuck: 0, exit_reason: 1 });
+    expect(counts).toEqual({ stuck: 3, passive: 1, lapsing: 0, churned: 1, new_subscriber: 2, first_sessions_stuck: 1, exit_reason: 1 });
   });
 
   it('counts the finding just outside November in the next month', async () => {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { FINDING_KINDS } from '../../crm/detectors/types';
 import type { Database, Statement } from '../../db/database';
 import { crmFindings } from '../../db/schema';
 import { fields } from './rollup-store';
@@ -15,10 +16,12 @@ export class FindingsStore {
 
   constructor(db: Database) {
     const f = crmFindings;
-    // Counted from the (kind, detected_at) index alone: one range scan per kind, no table rows read.
+    // Counted from the (kind, detected_at) index alone: one range scan per kind (every kind the report
+    // lists, named so the planner sees the ranges), no table rows read.
+    const kinds = sql.join(FINDING_KINDS.map((k) => sql`${k}`), sql`, `);
     this.countStmt = db.statement(
       sql`SELECT ${fields({ kind: f.kind })}, count(*) AS "n" FROM ${f}
-          WHERE ${f.kind} IN ('stuck', 'passive', 'lapsing', 'churned', 'exit_reason') AND ${f.detectedAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
+          WHERE ${f.kind} IN (${kinds}) AND ${f.detectedAt} BETWEEN ${sql.placeholder('from')} AND ${sql.placeholder('to')}
           GROUP BY ${f.kind}`,
     );
   }
