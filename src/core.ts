@@ -50,6 +50,8 @@ export function buildCore(deps: CoreDeps) {
   const lifecycles: Lifecycle[] = [];
   /** Request paths that must be durable before they answer share commits through this. */
   const commits = new GroupCommit(db);
+  /** The same database for stores written for both engines (src/db/database.ts): chosen once, here. */
+  const database = sqliteDatabase(db);
 
   // Screen texts editors changed in the console, laid over the YAML before any session starts.
   const flowTexts = new FlowTexts(db, flows, clock, config.ussd.maxChars);
@@ -66,7 +68,7 @@ export function buildCore(deps: CoreDeps) {
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
-  watchOutbox(readiness, metrics, { health: new OutboxHealthStore(sqliteDatabase(db)), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
+  watchOutbox(readiness, metrics, { health: new OutboxHealthStore(database), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
   // A flow's send_sms action: the subscriber asked for it, so it is transactional.
   sessions.onEffect('send_sms', (e, ctx) => {
     messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
@@ -80,17 +82,17 @@ export function buildCore(deps: CoreDeps) {
   const { subscriptions, subscriptionJob } = wireSubscriptions({ db, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
-  const { crm, crmScheduler, reports } = buildCrm({ db, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
+  const { crm, crmScheduler, reports } = buildCrm({ db, database, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
   const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
-    config, db, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
+    config, db, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
+  return { config, db, database, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
 }
 
 export type Core = ReturnType<typeof buildCore>;

@@ -4,7 +4,6 @@ import { gatewayStatus } from '../operations/gateway-status';
 import { ErrorBody, errors } from './schemas/common';
 import { GatewayStatus } from './schemas/operations';
 import { dbOpen } from '../db/handle';
-import { sqliteDatabase } from '../db/sqlite-database';
 
 /** /healthz, /readyz and /metrics: what load balancers, orchestrators and Prometheus poll. */
 export function operationsRoutes(app: FastifyInstance, core: Core): void {
@@ -29,7 +28,7 @@ export function operationsApiRoutes(app: FastifyInstance, core: Core): void {
   app.get('/operations/status', { schema }, async (_req, reply) => {
     if (!dbOpen(core.db)) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
     return gatewayStatus({
-      database: sqliteDatabase(core.db),
+      database: core.database,
       config: core.config,
       now: core.clock.now(),
       live: { readiness: await core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },

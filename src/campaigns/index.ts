@@ -18,7 +18,7 @@ import { CampaignReadStore } from './campaign-read-store';
 import { CampaignReads } from './campaign-reads';
 import { PollReadStore } from './poll-read-store';
 import { SegmentReadStore } from './segment-read-store';
-import { sqliteDatabase } from '../db/sqlite-database';
+import type { Database } from '../db/database';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
 import { PollRepo } from './poll-repo';
@@ -39,6 +39,8 @@ import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
 export interface CampaignsDeps {
   config: Config;
   db: Db;
+  /** The same database for stores written for both engines. */
+  database: Database;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -86,7 +88,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     usedBy: (id) => campaignRepo.activeOnSegment(id),
     profile: d.subscribers.profile,
   });
-  const pollResults = new PollResults(new PollResultsStore(sqliteDatabase(d.db)), defaultLanguage);
+  const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
   const tiers = TierStore.of(d.db);
   const scheduler = new CampaignScheduler({
@@ -156,10 +158,9 @@ export function buildCampaigns(d: CampaignsDeps) {
   });
 
   // What GET endpoints and console pages read (two-engine read stores); writes keep to the services above.
-  const database = sqliteDatabase(d.db);
-  const campaignReads = new CampaignReads(new CampaignReadStore(database));
-  const pollReads = new PollReadStore(database);
-  const segmentReads = new SegmentReadStore(database);
+  const campaignReads = new CampaignReads(new CampaignReadStore(d.database));
+  const pollReads = new PollReadStore(d.database);
+  const segmentReads = new SegmentReadStore(d.database);
 
   return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults, campaignReads, pollReads, segmentReads };
 }

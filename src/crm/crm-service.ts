@@ -4,7 +4,7 @@ import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import { sqliteDatabase } from '../db/sqlite-database';
+import type { Database } from '../db/database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -42,6 +42,8 @@ import { computeTiers, TierCollector, TierRevenue, type TierSummary } from './ti
 
 export interface CrmDeps {
   db: Db;
+  /** The same database for stores written for both engines. */
+  database: Database;
   config: Config;
   clock: Clock;
   log: Logger;
@@ -351,7 +353,7 @@ export class CrmService {
 
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   async view(s: Subscriber): Promise<Record<string, unknown>> {
-    const crm = await subscriberCrmView(this.d.db, sqliteDatabase(this.d.db), this.scoring, this.days, s.id, this.d.clock.now());
+    const crm = await subscriberCrmView(this.d.db, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
     return { crm: { ...crm, bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
   }
 

@@ -1,6 +1,7 @@
 import { messagingCallPolicy } from '../calls/call-policy';
 import { CallService } from '../calls/call-service';
 import type { Config } from '../config';
+import { sqliteDatabase } from '../db/sqlite-database';
 import type { Db } from '../db/client';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
@@ -28,5 +29,5 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   const usage = new UsageLog(db, metrics);
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
   const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
-  return { db, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
+  return { db, database: sqliteDatabase(db), config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
 }

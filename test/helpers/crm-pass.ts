@@ -2,6 +2,7 @@ import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
+import { sqliteDatabase } from '../../src/db/sqlite-database';
 import type { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
 import { createMetrics } from '../../src/lib/metrics';
@@ -15,6 +16,7 @@ import type { TestGateway } from './gateway';
 export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: number, ingest: { parallel?: boolean; parallelMinEvents?: number } = {}) {
   const crm = new CrmService({
     db,
+    database: sqliteDatabase(db),
     config: { ...config, crm: { ...config.crm, act: false } },
     clock: new ManualClock(now),
     log: silentLogger,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { dbOpen } from '../../db/handle';
-import { sqliteDatabase } from '../../db/sqlite-database';
 import { gatewayStatus, type GatewayStatus } from '../../operations/gateway-status';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { num, when } from '../format';
@@ -214,7 +213,7 @@ export function operationsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     }
     // Exactly what GET /api/v1/operations/status answers.
     const status = await gatewayStatus({
-      database: sqliteDatabase(core.db),
+      database: core.database,
       config: core.config,
       now: core.clock.now(),
       live: { readiness: await core.readiness.evaluate(), canCarry: (op) => core.messaging.canCarry(op) },

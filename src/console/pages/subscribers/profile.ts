@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { tx } from '../../../db/client';
-import { sqliteDatabase } from '../../../db/sqlite-database';
 import { AppError } from '../../../lib/errors';
 import type { Core } from '../../../core';
 import type { Subscriber } from '../../../subscribers/subscriber-service';
@@ -251,7 +250,7 @@ function editSection(c: ConsoleContext, core: Core, s: Subscriber, values: Recor
 
 async function render(reply: FastifyReply, c: ConsoleContext, core: Core, s: Subscriber, opts: { notice?: string | null; values?: Record<string, string>; errors?: Record<string, string>; error?: string | null; status?: number }) {
   const t = T(c.lang);
-  const [v, timeline] = await Promise.all([viewOf(core, s), TimelineStore.of(sqliteDatabase(core.db)).recent(s.id, TIMELINE_ENTRIES)]);
+  const [v, timeline] = await Promise.all([viewOf(core, s), TimelineStore.of(core.database).recent(s.id, TIMELINE_ENTRIES)]);
   const errors = opts.errors ?? {};
   const body = html`${c.can('editor') ? editSection(c, core, s, opts.values ?? currentValues(core, s), errors) : null}
 ${profileSection(c, core, v)}

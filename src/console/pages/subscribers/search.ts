@@ -8,7 +8,6 @@ import { page } from '../../layout';
 import { field } from '../../ui/field';
 import { table } from '../../ui/table';
 import { SubscriberSearchStore, type SubscriberHit } from '../../../subscribers/subscriber-search-store';
-import { sqliteDatabase } from '../../../db/sqlite-database';
 
 const PAGE_SIZE = 25;
 const MIN_DIGITS = 3;
@@ -73,7 +72,7 @@ export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): 
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 32) : '';
     const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(typeof query.page === 'string' ? query.page : '1', 10) || 1));
     const offset = (pageNo - 1) * PAGE_SIZE;
-    const store = SubscriberSearchStore.of(sqliteDatabase(core.db));
+    const store = SubscriberSearchStore.of(core.database);
 
     let error: string | null = null;
     let hits: SubscriberHit[] = [];
