@@ -44,28 +44,41 @@ export interface PgPoolOptions {
 /** Where a query runs: the pool (any free connection) or one unit's connection. */
 type Executor = Pick<pg.Pool, 'query'>;
 
-/** The connection a unit of work holds; statements run on it when given the unit's {@link Tx}. */
-class PgTx implements Tx {
+/** One-off queries on one executor: the pool for the database, the unit's connection for a {@link Tx}. */
+abstract class PgQueries {
   readonly dialect = 'postgresql' as const;
+  protected abstract readonly on: Executor;
+
+  async all<Row>(query: SQL): Promise<Row[]> {
+    const q = dialect.sqlToQuery(query);
+    return (await this.on.query({ text: q.sql, values: q.params })).rows as Row[];
+  }
+
+  async get<Row>(query: SQL): Promise<Row | undefined> {
+    return (await this.all<Row>(query))[0];
+  }
+
+  async run(query: SQL): Promise<number> {
+    const q = dialect.sqlToQuery(query);
+    return (await this.on.query({ text: q.sql, values: q.params })).rowCount ?? 0;
+  }
+}
+
+/** The connection a unit of work holds; statements run on it when given the unit's {@link Tx}. */
+class PgTx extends PgQueries implements Tx {
   readonly unit = true as const;
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(readonly client: pg.PoolClient) {
+    super();
+  }
+
+  protected get on(): Executor {
+    return this.client;
+  }
 
   statement<Row, P extends Params = Record<string, never>>(query: SQL, options?: StatementOptions): Statement<Row, P> {
     // Unnamed: a statement made inside one unit is not worth a server-side plan kept per connection.
     return statementOn<Row, P>(() => this.client, query, null, options);
-  }
-
-  async all<Row>(query: SQL): Promise<Row[]> {
-    return allOn<Row>(this.client, query);
-  }
-
-  async get<Row>(query: SQL): Promise<Row | undefined> {
-    return (await allOn<Row>(this.client, query))[0];
-  }
-
-  async run(query: SQL): Promise<number> {
-    return runOn(this.client, query);
   }
 }
 
@@ -91,23 +104,13 @@ function statementOn<Row, P extends Params>(base: () => Executor, query: SQL, na
   };
 }
 
-async function allOn<Row>(on: Executor, query: SQL): Promise<Row[]> {
-  const q = dialect.sqlToQuery(query);
-  return (await on.query({ text: q.sql, values: q.params })).rows as Row[];
-}
-
-async function runOn(on: Executor, query: SQL): Promise<number> {
-  const q = dialect.sqlToQuery(query);
-  return (await on.query({ text: q.sql, values: q.params })).rowCount ?? 0;
-}
-
 /** The {@link Database} over a node-postgres pool, and its units of work (one transaction each). */
-export class PgDatabase implements Database, UnitOfWork {
-  readonly dialect = 'postgresql' as const;
+export class PgDatabase extends PgQueries implements Database, UnitOfWork {
   readonly pool: pg.Pool;
   private statements = 0;
 
   constructor(target: PostgresTarget, options: PgPoolOptions = {}) {
+    super();
     this.pool = new pg.Pool({
       connectionString: target.url,
       max: options.max ?? 10,
@@ -125,16 +128,8 @@ export class PgDatabase implements Database, UnitOfWork {
     return statementOn<Row, P>(() => this.pool, query, `vasgw_${++this.statements}`, options);
   }
 
-  async all<Row>(query: SQL): Promise<Row[]> {
-    return allOn<Row>(this.pool, query);
-  }
-
-  async get<Row>(query: SQL): Promise<Row | undefined> {
-    return (await allOn<Row>(this.pool, query))[0];
-  }
-
-  async run(query: SQL): Promise<number> {
-    return runOn(this.pool, query);
+  protected get on(): Executor {
+    return this.pool;
   }
 
   /**
