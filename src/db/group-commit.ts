@@ -1,7 +1,7 @@
 import type { Db } from './client';
 import { tx } from './client';
 import type { Tx, UnitOfWork } from './database';
-import { sqliteTx } from './sqlite-database';
+import { sqliteTx, sqliteWritten } from './sqlite-database';
 
 /**
  * Group commit. Writes that arrive in the same event-loop turn share one SQLite transaction, committed
@@ -25,6 +25,7 @@ export class GroupCommit implements UnitOfWork {
   private readonly unitSavepoint;
   private readonly unitRelease;
   private readonly unitRollback;
+  private readonly totalChanges;
   private readonly tx: Tx;
 
   constructor(private readonly db: Db) {
@@ -35,6 +36,7 @@ export class GroupCommit implements UnitOfWork {
     this.unitSavepoint = db.$client.prepare('SAVEPOINT unit_of_work');
     this.unitRelease = db.$client.prepare('RELEASE unit_of_work');
     this.unitRollback = db.$client.prepare('ROLLBACK TO unit_of_work');
+    this.totalChanges = db.$client.prepare<[], number>('SELECT total_changes()').pluck();
     this.tx = sqliteTx(db);
   }
 
@@ -50,11 +52,19 @@ export class GroupCommit implements UnitOfWork {
     try {
       this.join();
       this.unitSavepoint.run();
+      const changesBefore = this.totalChanges.get()! - sqliteWritten(this.db);
       try {
         result = await fn(this.tx);
       } catch (e) {
-        this.unitRollback.run();
-        this.unitRelease.run();
+        // Rows changed on the connection but not through the unit's statements: a synchronous writer
+        // (tx(), a drizzle builder) ran inside the savepoint, between the unit's awaits, and rolling back
+        // to the savepoint would silently take its rows. Fail the whole group instead: every writer in it
+        // is told, as when a COMMIT fails, and none was answered yet.
+        if (this.totalChanges.get()! - sqliteWritten(this.db) !== changesBefore) this.abandon(e);
+        else {
+          this.unitRollback.run();
+          this.unitRelease.run();
+        }
         throw e;
       }
       this.unitRelease.run();
@@ -158,10 +168,24 @@ export class GroupCommit implements UnitOfWork {
       this.commitStmt.run();
     } catch (err) {
       if (this.db.$client.inTransaction) this.rollback.run();
-      for (const fn of this.rollbackListeners) fn();
-      for (const w of waiters) w.reject(err);
+      this.failed(waiters, err);
       return;
     }
     for (const w of waiters) w.resolve();
+  }
+
+  /** Rolls the open group back because a unit failed with another writer's rows inside its savepoint. */
+  private abandon(cause: unknown): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.open = false;
+    this.rollback.run();
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    this.failed(waiters, new Error(`The writes of this group were rolled back with a failing unit of work (${reason}); nothing of the group was kept.`));
+  }
+
+  private failed(waiters: Array<{ reject: (e: unknown) => void }>, err: unknown): void {
+    for (const fn of this.rollbackListeners) fn();
+    for (const w of waiters) w.reject(err);
   }
 }
