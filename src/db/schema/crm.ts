@@ -251,7 +251,8 @@ export const crmFindings = sqliteTable(
     // At most one finding of a kind is open per subscriber at a time.
     uniqueIndex('crm_findings_open_uq').on(t.subscriberId, t.kind).where(sql`closed_at IS NULL`),
     index('crm_findings_due_idx').on(t.status, t.notBefore),
-    index('crm_findings_kind_idx').on(t.kind, t.detectedAt),
+    // The id too: the stuck list's newest-first page (ORDER BY detected_at DESC, id DESC LIMIT) walks it with no sort.
+    index('crm_findings_kind_idx').on(t.kind, t.detectedAt, t.id),
     // A subscriber's findings, newest first (the console's profile timeline).
     index('crm_findings_subscriber_idx').on(t.subscriberId, t.detectedAt),
   ],
