@@ -1,6 +1,9 @@
 import type { Config } from '../config';
 import type { FlowIndex } from './flow-index';
 
+/** The friction signals a session can show, in the order they are checked and reports list them. */
+export const FRICTION_SIGNALS = ['invalid', 'revisits', 'backs', 'max_invalid', 'deep_exit', 'long_menus'] as const;
+
 /**
  * The running summary of one interactive session, built from its usage events in order. Serializable,
  * so a session still open when a pass ends is carried to the next pass (crm_open_sessions).

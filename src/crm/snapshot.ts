@@ -6,6 +6,13 @@ import { LIVE_STATES, SnapshotStore, type RiskRankingRow } from './snapshot-stor
 import { PERIOD_DAYS, type Scoring, type ScoringDeps, type SubscriptionScore } from './scoring';
 
 /**
+ * The key order of the two snapshot documents as written here, at every depth: reports list them in this
+ * order on both engines (PostgreSQL's jsonb does not keep the order a document was written in).
+ */
+export const PAYING_USING_KEYS = ['services', 'usingWithoutSubscription', 'payingUsing', 'payingNotUsing', 'notPayingUsing', 'notPayingNotUsing', 'windowDays', 'currency', 'revenueAtStake', 'subscribers', 'monthlyRevenue'] as const;
+export const RISK_SUMMARY_KEYS = ['subscriptions', 'atRiskFrom', 'atRisk', 'byState', 'lapse', 'disengagement', 'notYetJudged', 'active', 'grace', 'suspended', 'subscribers', 'lapseValueAtRisk', 'disengagementValueAtRisk', 'residualValue'] as const;
+
+/**
  * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
  * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
  * One scan of the subscriptions (the ended ones only feed `packageFit`).

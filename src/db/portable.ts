@@ -48,6 +48,18 @@ export function keysInOrder<T>(obj: Record<string, T>, order: readonly string[])
 }
 
 /**
+ * {@link keysInOrder} at every depth of a decoded JSON value, with one list for all levels: for a snapshot
+ * or rollup document whose key names do not repeat across levels, the list is the order its writer uses.
+ */
+export function keysDeepInOrder<T>(value: T, order: readonly string[]): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => keysDeepInOrder(v, order)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const sorted = keysInOrder(value as Record<string, unknown>, order);
+  for (const k of Object.keys(sorted)) sorted[k] = keysDeepInOrder(sorted[k], order);
+  return sorted as T;
+}
+
+/**
  * The smaller of two values: SQLite's two-argument `min(a, b)`, PostgreSQL's `least(a, b)` (where `min`
  * is only the aggregate). Either is NULL when an argument is on SQLite; `least` ignores NULLs: pass
  * values that are never NULL.

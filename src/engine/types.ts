@@ -184,7 +184,9 @@ export type Effect =
   /** `answer` is the 0-based index into the poll node's `answers` (the subscriber pressed answer + 1). */
   | { kind: 'poll_answer'; poll: string; answer: number; nodeId: string };
 
-export type EndReason = 'completed' | 'user_exit' | 'timeout' | 'dropped' | 'error' | 'max_invalid';
+/** How a session ends, in the order reports list them. */
+export const END_REASONS = ['completed', 'user_exit', 'timeout', 'dropped', 'error', 'max_invalid'] as const;
+export type EndReason = (typeof END_REASONS)[number];
 
 export interface ScreenOption {
   /** What the subscriber presses. */

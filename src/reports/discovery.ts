@@ -1,5 +1,8 @@
 import type { Days } from '../crm/days';
 import type { FlowIndex } from '../crm/flow-index';
+import { FRICTION_SIGNALS } from '../crm/session-classifier';
+import { keysInOrder } from '../db/portable';
+import { END_REASONS } from '../engine/types';
 import { soughtContentReport } from './discovery-sought';
 import { rate, type ReportRange } from './range';
 import type { DiscoveryStore, SessionDay } from './stores/discovery-store';
@@ -53,8 +56,8 @@ export async function discoveryReport(
   return {
     soughtContent,
     ...view(total),
-    endReasons: total.ends,
-    frictionSignals: total.friction,
+    endReasons: keysInOrder(total.ends, END_REASONS),
+    frictionSignals: keysInOrder(total.friction, FRICTION_SIGNALS),
     byChannel: Object.fromEntries([...byChannel].map(([ch, a]) => [ch, view(a)])),
     daily: [...byDay].map(([day, a]) => ({ day: days.iso(day), ...view(a) })),
   };

@@ -1,4 +1,6 @@
 import type { FlowIndex } from '../crm/flow-index';
+import { keysInOrder } from '../db/portable';
+import { END_REASONS } from '../engine/types';
 import { histogramMedian, mergeHistogram } from '../crm/dwell';
 import { rate, type ReportRange } from './range';
 import type { FunnelStore } from './stores/funnel-store';
@@ -48,7 +50,7 @@ export async function funnelReport(store: FunnelStore, flows: FlowIndex, r: Repo
               invalidInputs: a.invalid,
               invalidRate: rate(a.invalid, a.views),
               backs: a.backs,
-              exits: { total: exits, ...a.exits },
+              exits: { total: exits, ...keysInOrder(a.exits, END_REASONS) },
               dropoffs: a.dropoffs,
               dropoffRate: rate(a.dropoffs, a.sessions),
               medianDwellSeconds: histogramMedian(a.dwell),

@@ -1,5 +1,6 @@
 import type { Days } from '../crm/days';
-import { keysInOrder } from '../db/portable';
+import { PAYING_USING_KEYS } from '../crm/snapshot';
+import { keysDeepInOrder, keysInOrder } from '../db/portable';
 import type { ReportRange } from './range';
 import type { SnapshotStore } from './stores/snapshot-store';
 
@@ -18,8 +19,8 @@ export async function payingUsingReport(snapshots: SnapshotStore, days: Days, r:
   const last = rows[rows.length - 1]!.data as unknown as Snap;
   return {
     asOf: days.iso(rows[rows.length - 1]!.day),
-    services: pick(last),
-    usingWithoutSubscription: last.usingWithoutSubscription,
+    services: keysDeepInOrder(pick(last), PAYING_USING_KEYS),
+    usingWithoutSubscription: keysDeepInOrder(last.usingWithoutSubscription, PAYING_USING_KEYS),
     trend: rows.map((row) => {
       const s = row.data as unknown as Snap;
       return {

@@ -1,5 +1,6 @@
 import type { Days } from '../crm/days';
-import { keysInOrder } from '../db/portable';
+import { RISK_SUMMARY_KEYS } from '../crm/snapshot';
+import { keysDeepInOrder } from '../db/portable';
 import { iso } from '../lib/clock';
 import type { RiskStore } from './stores/risk-store';
 import type { SnapshotStore } from './stores/snapshot-store';
@@ -51,8 +52,8 @@ export async function riskReport(stores: { risk: RiskStore; snapshots: SnapshotS
   return {
     computedAt: iso(await stores.risk.computedAt()),
     kinds: RISK_KINDS,
-    // The states in their lifecycle order (the console lists them so), not in the order jsonb keeps keys.
-    summary: summary ? (summary.byState ? { ...summary, byState: keysInOrder(summary.byState, LIVE_STATES) } : summary) : null,
+    // As the snapshot wrote it, the states in their lifecycle order (the console lists them so), not in jsonb's order.
+    summary: summary ? keysDeepInOrder(summary, RISK_SUMMARY_KEYS) : null,
     lapse,
     disengagement,
   };
