@@ -117,6 +117,19 @@ eachBackend((get) => {
       expect(await s.endingIn('1%', 10, 0)).toEqual([]);
     });
 
+    it('matches endings of any length, a 9 last included (PostgreSQL: the range after a final 9 ends at the next byte)', async () => {
+      await get().plant(subscribers, [subscriber(60, '+254700000009'), subscriber(61, '+254700000099'), subscriber(62, '+254700000090')]);
+      const s = new SubscriberSearchStore(get().database);
+      const ids = async (d: string) => (await s.endingIn(d, 10, 0)).map((h) => h.id);
+      expect(await ids('9')).toEqual([60, 61]);
+      expect(await ids('09')).toEqual([60]);
+      expect(await ids('99')).toEqual([61]);
+      expect(await ids('0')).toEqual([62]);
+      expect(await ids('1')).toEqual([1, 2]);
+      expect(await ids('254711112222')).toEqual([3]);
+      expect(await ids('2254711112222')).toEqual([]);
+    });
+
     it('lists the most recently seen first (the newer subscriber first on a tie), never the unseen', async () => {
       const s = new SubscriberSearchStore(get().database);
       expect((await s.recentlySeen(10, 0)).map((h) => h.id)).toEqual([2, 1, 4]);

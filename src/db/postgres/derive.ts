@@ -157,7 +157,11 @@ function columnBuilder(table: string, col: SQLiteColumn): PgColumnBuilderBase {
  * its name; it is called lazily (when drizzle reads the table's constraints), so tables may reference
  * each other in any order.
  */
-export function derivePgTable<T extends SQLiteTable>(sqlite: T, resolve: (tableName: string) => PgTableWithColumns<never> | undefined): PgTableOf<T> {
+export function derivePgTable<T extends SQLiteTable>(
+  sqlite: T,
+  resolve: (tableName: string) => PgTableWithColumns<never> | undefined,
+  pgOnly?: PgOnlyIndexes,
+): PgTableOf<T> {
   const cfg = getTableConfig(sqlite);
   const keyOf = new Map<string, string>(); // column name -> JS key (the key both tables use)
   const columns: Record<string, PgColumnBuilderBase> = {};
@@ -207,19 +211,30 @@ export function derivePgTable<T extends SQLiteTable>(sqlite: T, resolve: (tableN
       extras.push(b);
     }
     for (const check of cfg.checks) refuse(cfg.name, check.name, 'check constraints are not derived');
+    if (pgOnly) extras.push(...pgOnly(own));
     return extras as never[];
   });
   return table as unknown as PgTableOf<T>;
 }
 
-/** Derives every table of a schema module (the exports that are SQLite tables), keyed like the module. */
-export function derivePgSchema<S extends Record<string, unknown>>(schema: S): PgSchemaOf<S> {
+/**
+ * Indexes only PostgreSQL has, on a derived table's columns by their keys: expressions SQLite has no
+ * function for (it answers the same queries another way).
+ */
+export type PgOnlyIndexes = (columns: Record<string, PgColumn>) => unknown[];
+
+/**
+ * Derives every table of a schema module (the exports that are SQLite tables), keyed like the module;
+ * `pgOnly` adds PostgreSQL-only indexes by table name.
+ */
+export function derivePgSchema<S extends Record<string, unknown>>(schema: S, pgOnly: Record<string, PgOnlyIndexes> = {}): PgSchemaOf<S> {
   const byName = new Map<string, PgTableWithColumns<never>>();
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (!is(value, SQLiteTable)) continue;
-    const t = derivePgTable(value, (n) => byName.get(n)) as unknown as PgTableWithColumns<never>;
-    byName.set(getTableConfig(value).name, t);
+    const name = getTableConfig(value).name;
+    const t = derivePgTable(value, (n) => byName.get(n), pgOnly[name]) as unknown as PgTableWithColumns<never>;
+    byName.set(name, t);
     out[key] = t;
   }
   return out as PgSchemaOf<S>;

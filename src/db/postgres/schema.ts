@@ -1,9 +1,15 @@
 // The PostgreSQL tables: every table of src/db/schema, derived (src/db/postgres/derive.ts). drizzle-kit
 // reads this file's named exports to generate ./migrations/pg (drizzle.pg.config.ts).
+import { sql } from 'drizzle-orm';
+import { index } from 'drizzle-orm/pg-core';
 import * as sqlite from '../schema';
 import { derivePgSchema } from './derive';
 
-const pg = derivePgSchema(sqlite);
+const pg = derivePgSchema(sqlite, {
+  // Search by a number's last digits (src/subscribers/subscriber-search-store.ts): a range over the
+  // reversed number, in byte order. SQLite has no reverse() and walks the number index instead.
+  subscribers: (c) => [index('subscribers_msisdn_reversed_idx').on(sql`(reverse(${c.msisdn}) COLLATE "C")`)],
+});
 
 export const {
   subscribers,

@@ -1,0 +1,1 @@
+CREATE INDEX "subscribers_msisdn_reversed_idx" ON "subscribers" USING btree ((reverse("msisdn") COLLATE "C"));
