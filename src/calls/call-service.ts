@@ -5,16 +5,14 @@ import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
 import type { Clock } from '../lib/clock';
-import { badRequest } from '../lib/errors';
-import { newId } from '../lib/ids';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { MessageKind } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageEvent } from '../usage/usage-log';
 import { CallRepo, type CallRow } from './call-repo';
 import { CallStore } from './call-store';
+import { checkCallRequest, newCall } from './call-request';
 import { answer, dialRefused, finish, type StatusDetail } from './call-transitions';
 import { callView } from './call-view';
 import type { CallPolicy } from './call-policy';
@@ -65,8 +63,6 @@ export interface CallServiceDeps {
   monotonic?: () => number;
 }
 
-const KINDS: readonly MessageKind[] = ['transactional', 'promotional'];
-
 /**
  * The durable outbound-call queue (CallsPort). `enqueue` stores the call before returning; the
  * dispatcher dials due calls through the attached provider within the simultaneous-call and
@@ -113,11 +109,11 @@ export class CallService implements CallsPort, Lifecycle {
    * the areas not yet on units of work (CRM interventions, campaigns, arms): use {@link request} or {@link enqueueIn}.
    */
   enqueue(req: CallRequest): CallEnqueueResult {
-    const v = this.validate(req);
+    const v = checkCallRequest(req, this.d.clock.now(), this.d);
     const result = tx(this.d.db, () => {
       // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
       const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
-      const { call, out } = this.newCall(subscriber, req, v);
+      const { call, out } = newCall(subscriber, req, v, this.d.policy);
       this.repo.insert(call);
       this.queued(call, v.now);
       return out;
@@ -128,10 +124,10 @@ export class CallService implements CallsPort, Lifecycle {
 
   /** Queues a call inside the caller's unit of work. Throws 400 for an invalid number, flow or start node. */
   async enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> {
-    const v = this.validate(req);
+    const v = checkCallRequest(req, this.d.clock.now(), this.d);
     // joins this unit on SQLite; takes the unit's tx once subscribers is converted
     const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
-    const { call, out } = this.newCall(subscriber, req, v);
+    const { call, out } = newCall(subscriber, req, v, this.d.policy);
     await this.store.insert(call, tx);
     this.queued(call, v.now);
     return out;
@@ -403,62 +399,6 @@ export class CallService implements CallsPort, Lifecycle {
       return stale.length;
     });
     if (n > 0) this.log.warn({ n }, 'calls with no final callback marked failed');
-  }
-
-  /** Checks a call request; the parts a new call is built from. */
-  private validate(req: CallRequest): { now: number; msisdn: string; flow: Flow; kind: MessageKind } {
-    const now = this.d.clock.now();
-    const msisdn = typeof req.to === 'string' ? this.d.subscribers.normalize(req.to) : null;
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `to "${String(req.to).slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
-    const flow = this.d.flows.byId(req.flowId);
-    if (!flow) throw badRequest('UNKNOWN_FLOW', `There is no flow "${String(req.flowId).slice(0, 64)}".`);
-    if (req.startNode !== undefined && !flow.nodes[req.startNode]) {
-      throw badRequest('UNKNOWN_NODE', `Flow ${flow.id} has no node "${String(req.startNode).slice(0, 64)}".`);
-    }
-    const kind = req.kind ?? 'promotional';
-    if (!KINDS.includes(kind)) throw badRequest('INVALID_KIND', 'kind must be transactional or promotional.');
-    return { now, msisdn, flow, kind };
-  }
-
-  /** A new call's row, as the policies decide it now (queued, deferred or blocked), and the answer to give. */
-  private newCall(subscriber: Subscriber, req: CallRequest, v: ReturnType<CallService['validate']>): { call: CallRow; out: CallEnqueueResult } {
-    const { now, msisdn, flow, kind } = v;
-    const call: CallRow = {
-      id: newId('call', now),
-      subscriberId: subscriber.id,
-      msisdn,
-      flowId: flow.id,
-      startNode: req.startNode ?? null,
-      kind,
-      source: req.source ?? 'api',
-      sourceRef: req.sourceRef ?? null,
-      status: 'queued',
-      reason: null,
-      attempts: 0,
-      nextAttemptAt: Math.max(now, req.notBefore ?? now),
-      provider: null,
-      providerRef: null,
-      sessionId: null,
-      hangupCause: null,
-      durationSeconds: null,
-      amount: null,
-      currency: null,
-      createdAt: now,
-      updatedAt: now,
-      dialedAt: null,
-      answeredAt: null,
-      endedAt: null,
-    };
-    const decision = this.d.policy(subscriber, kind, call.nextAttemptAt!);
-    if (decision.action === 'block') {
-      Object.assign(call, { status: 'blocked', reason: decision.reason, nextAttemptAt: null, endedAt: now });
-    } else if (decision.action === 'defer') {
-      Object.assign(call, { reason: decision.reason, nextAttemptAt: decision.until });
-    }
-    const out: CallEnqueueResult = { id: call.id, status: call.status === 'blocked' ? 'blocked' : 'queued' };
-    if (call.reason) out.reason = call.reason;
-    if (call.status === 'queued' && call.nextAttemptAt! > now) out.sendAt = call.nextAttemptAt!;
-    return { call, out };
   }
 
   /** Records a new call's status (a blocked one's event) and counts it. */
