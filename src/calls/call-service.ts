@@ -343,7 +343,7 @@ export class CallService implements CallsPort, Lifecycle {
         await this.store.claimDefer(candidate.id, now, decision.reason, decision.until, tx);
         return null;
       }
-      const call = await this.store.claimDial(candidate.id, now, providerName, tx);
+      const call = await this.store.claimDial(candidate.id, now, providerName, this.d.config.maxConcurrentCalls, tx);
       if (!call) return null;
       // joins this unit on SQLite; takes the unit's tx once usage is converted
       this.d.usage.record([

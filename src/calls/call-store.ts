@@ -24,6 +24,8 @@ const list = (values: readonly string[]) =>
 const DUE = sql`${c.status} IN ('queued', 'retry_wait') AND ${c.nextAttemptAt} <= ${p('now')}`;
 
 type Id = { id: string };
+/** The PostgreSQL advisory lock claims of a dial take turns on, so the in-flight count a claim checks is the truth. */
+const SLOT_LOCK = 0x63616c6c; // 'call'
 type Claim = Id & { now: number };
 
 /**
@@ -43,7 +45,8 @@ export class CallStore {
   private readonly dueStmt: Statement<CallRow, { now: number; limit: number }>;
   private readonly inFlightStmt: Statement<{ n: number }>;
   private readonly staleStmt: Statement<CallRow, { cutoff: number; limit: number }>;
-  private readonly dialStmt: Statement<CallRow, Claim & { provider: string }>;
+  private readonly dialStmt: Statement<CallRow, Claim & { provider: string; max: number }>;
+  private readonly slotLock: Statement<unknown> | null;
   private readonly blockStmt: Statement<CallRow, Claim & { reason: string }>;
   private readonly deferStmt: Statement<CallRow, Claim & { reason: string; until: number }>;
 
@@ -78,10 +81,14 @@ export class CallStore {
     this.dueStmt = database.statement(sql`SELECT ${SELECT} FROM ${c} WHERE ${DUE} ORDER BY ${c.nextAttemptAt}, ${c.createdAt} LIMIT ${p('limit')}`);
     this.inFlightStmt = database.statement(sql`SELECT count(*) AS "n" FROM ${c} WHERE ${inFlight}`);
     this.staleStmt = database.statement(sql`SELECT ${SELECT} FROM ${c} WHERE ${inFlight} AND ${c.updatedAt} < ${p('cutoff')} ORDER BY ${c.updatedAt} LIMIT ${p('limit')}`);
-    const claim = <P extends Claim>(set: SQL) => database.statement<CallRow, P>(sql`UPDATE ${c} SET ${set} WHERE ${c.id} = ${p('id')} AND ${DUE} RETURNING ${SELECT}`);
+    const claim = <P extends Claim>(set: SQL, also = sql``) => database.statement<CallRow, P>(sql`UPDATE ${c} SET ${set} WHERE ${c.id} = ${p('id')} AND ${DUE}${also} RETURNING ${SELECT}`);
+    // Held to the end of the unit: a dial claimed by another process counts once it has committed.
+    this.slotLock = database.dialect === 'postgresql' ? database.statement(sql`SELECT pg_advisory_xact_lock(${SLOT_LOCK}) AS "locked"`) : null;
+    // A dial is claimed only while a slot is free, counted in the same statement (on SQLite, units take turns).
     this.dialStmt = claim(
       sql`${bare(c.status)} = 'dialing', ${bare(c.reason)} = NULL, ${bare(c.attempts)} = ${c.attempts} + 1, ${bare(c.nextAttemptAt)} = NULL, ${bare(c.provider)} = ${p('provider')},
           ${bare(c.providerRef)} = NULL, ${bare(c.dialedAt)} = ${p('now')}, ${bare(c.hangupCause)} = NULL, ${bare(c.updatedAt)} = ${p('now')}`,
+      sql` AND (SELECT count(*) FROM ${c} WHERE ${inFlight}) < ${p('max')}`,
     );
     this.blockStmt = claim(
       sql`${bare(c.status)} = 'blocked', ${bare(c.reason)} = ${p('reason')}, ${bare(c.nextAttemptAt)} = NULL, ${bare(c.endedAt)} = ${p('now')}, ${bare(c.updatedAt)} = ${p('now')}`,
@@ -139,9 +146,13 @@ export class CallStore {
     return this.staleStmt.all({ cutoff, limit }, tx);
   }
 
-  /** Claims a due call for one more attempt through `provider`: the call as it now stands, or null when it is no longer due (another claimer took it). */
-  async claimDial(id: string, now: number, provider: string, tx: Tx): Promise<CallRow | null> {
-    return (await this.dialStmt.all({ id, now, provider }, tx))[0] ?? null;
+  /**
+   * Claims a due call for one more attempt through `provider` while fewer than `max` calls hold a slot:
+   * the call as it now stands, or null when it is no longer due (another claimer took it) or every slot is taken.
+   */
+  async claimDial(id: string, now: number, provider: string, max: number, tx: Tx): Promise<CallRow | null> {
+    if (this.slotLock) await this.slotLock.get(undefined, tx);
+    return (await this.dialStmt.all({ id, now, provider, max }, tx))[0] ?? null;
   }
 
   /** Blocks a due call (a policy refuses it now); null when it is no longer due. */

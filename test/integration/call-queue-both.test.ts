@@ -64,10 +64,10 @@ eachBackend((get) => {
     const b = get();
     const store = new CallStore(b.database);
     await insertAll(b, store, [call('call-a'), call('call-later', { nextAttemptAt: T0 + 10 * MIN })]);
-    const first = await b.units.unit((tx) => store.claimDial('call-a', T0, 'africastalking', tx));
+    const first = await b.units.unit((tx) => store.claimDial('call-a', T0, 'africastalking', 99, tx));
     expect(first).toMatchObject({ id: 'call-a', status: 'dialing', attempts: 1, provider: 'africastalking', dialedAt: T0, nextAttemptAt: null, providerRef: null });
-    expect(await b.units.unit((tx) => store.claimDial('call-a', T0, 'africastalking', tx))).toBeNull();
-    expect(await b.units.unit((tx) => store.claimDial('call-later', T0, 'africastalking', tx))).toBeNull();
+    expect(await b.units.unit((tx) => store.claimDial('call-a', T0, 'africastalking', 99, tx))).toBeNull();
+    expect(await b.units.unit((tx) => store.claimDial('call-later', T0, 'africastalking', 99, tx))).toBeNull();
     expect(await store.inFlightCount()).toBe(1);
     expect((await store.findById('call-later'))!.status).toBe('queued');
   });
@@ -84,13 +84,61 @@ eachBackend((get) => {
       // SQLite has one writer: the second claimer there is a second store on the same connection.
       const otherStore = b.dialect === 'postgresql' ? new CallStore(other.database) : new CallStore(b.database);
       const claimAll = (units: Backend['units'], s: CallStore, who: string) =>
-        Promise.all(ids.map((id) => units.unit((tx) => s.claimDial(id, T0, who, tx))));
+        Promise.all(ids.map((id) => units.unit((tx) => s.claimDial(id, T0, who, 99, tx))));
       const [mine, theirs] = await Promise.all([claimAll(b.units, store, 'p1'), claimAll(otherUnits, otherStore, 'p2')]);
       const won = [...mine, ...theirs].filter((c): c is CallRow => c !== null);
       expect(won.map((c) => c.id).sort()).toEqual(ids);
       expect(won.every((c) => c.attempts === 1)).toBe(true);
       const rows = await Promise.all(ids.map((id) => store.findById(id)));
       expect(rows.every((r) => r!.status === 'dialing' && r!.attempts === 1)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('claims no more dials than there are free slots, even when claimers on two connections race', async () => {
+    const b = get();
+    const store = new CallStore(b.database);
+    const ids = Array.from({ length: 8 }, (_, i) => `call-slot-${i}`);
+    await insertAll(b, store, [call('call-busy', { status: 'in_progress', attempts: 1 }), ...ids.map((id) => call(id))]);
+    const other = await b.reopen();
+    try {
+      const otherUnits = b.dialect === 'postgresql' ? (other.database as unknown as Backend['units']) : b.units;
+      const otherStore = b.dialect === 'postgresql' ? new CallStore(other.database) : store;
+      // Three slots, one already held by the call in progress: two dials may be claimed, by whichever claimer.
+      const claimAll = (units: Backend['units'], s: CallStore) => Promise.all(ids.map((id) => units.unit((tx) => s.claimDial(id, T0, 'p', 3, tx))));
+      const [mine, theirs] = await Promise.all([claimAll(b.units, store), claimAll(otherUnits, otherStore)]);
+      expect([...mine, ...theirs].filter((c) => c !== null)).toHaveLength(2);
+      expect(await store.inFlightCount()).toBe(3);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('counts a dial another claimer holds uncommitted: the second claim waits for it and finds no free slot', async () => {
+    const b = get();
+    const store = new CallStore(b.database);
+    await insertAll(b, store, [call('call-busy', { status: 'in_progress', attempts: 1 }), call('call-x'), call('call-y')]);
+    const other = await b.reopen();
+    try {
+      const otherUnits = b.dialect === 'postgresql' ? (other.database as unknown as Backend['units']) : b.units;
+      const otherStore = b.dialect === 'postgresql' ? new CallStore(other.database) : store;
+      let claimedX!: () => void;
+      const xClaimed = new Promise<void>((resolve) => (claimedX = resolve));
+      // Two slots, one held: the first claimer keeps its unit open a moment after claiming (a test only:
+      // product units await nothing but the database), so the second claims while it is uncommitted.
+      const first = b.units.unit(async (tx) => {
+        const c = await store.claimDial('call-x', T0, 'p1', 2, tx);
+        claimedX();
+        await new Promise((r) => setTimeout(r, 200));
+        return c;
+      });
+      await xClaimed;
+      const second = otherUnits.unit((tx) => otherStore.claimDial('call-y', T0, 'p2', 2, tx));
+      const [x, y] = await Promise.all([first, second]);
+      expect(x).toMatchObject({ id: 'call-x', status: 'dialing' });
+      expect(y).toBeNull();
+      expect(await store.inFlightCount()).toBe(2);
     } finally {
       await other.close();
     }
@@ -106,7 +154,7 @@ eachBackend((get) => {
       expect(await store.claimBlock('call-block', T0, 'opted_out', tx)).toBeNull();
       expect(await store.claimDefer('call-defer', T0, 'quiet_hours', T0 + 900 * MIN, tx)).toBeNull();
     });
-    await b.units.unit((tx) => store.claimDial('call-dial', T0, 'twilio', tx));
+    await b.units.unit((tx) => store.claimDial('call-dial', T0, 'twilio', 99, tx));
     expect(await b.units.unit((tx) => store.setProviderRef('call-dial', 1, 'CA-first', T0 + 1000, tx))).toBe(true);
     expect(await b.units.unit((tx) => store.setProviderRef('call-dial', 1, 'CA-second', T0 + 2000, tx))).toBe(false);
     expect(await store.findByProviderRef('CA-first')).toMatchObject({ id: 'call-dial', providerRef: 'CA-first', updatedAt: T0 + 1000 });

@@ -17,7 +17,7 @@ async function queuedAndDialing(g: TestGateway): Promise<string> {
   const { id, status } = res.json() as { id: string; status: string };
   expect(status).toBe('queued');
   const store = new CallStore(g.core.database);
-  const claimed = await g.core.commits.unit((tx) => store.claimDial(id, g.core.clock.now(), 'africastalking', tx));
+  const claimed = await g.core.commits.unit((tx) => store.claimDial(id, g.core.clock.now(), 'africastalking', 99, tx));
   expect(claimed).toMatchObject({ id, status: 'dialing', attempts: 1 });
   return id;
 }
