@@ -54,8 +54,9 @@ export function buildCore(deps: CoreDeps) {
   const database = sqliteDatabase(db);
 
   // Screen texts editors changed in the console, laid over the YAML before any session starts.
-  const flowTexts = new FlowTexts(db, flows, clock, config.ussd.maxChars);
-  flowTexts.applyStored();
+  const flowTexts = new FlowTexts({ database, units: commits }, flows, clock, config.ussd.maxChars);
+  // On SQLite the texts are read at once and laid over the flows a microtask later; buildGateway awaits `loaded`.
+  void flowTexts.applyStored().catch((err: unknown) => log.error({ err }, 'stored flow texts could not be applied'));
   const operators = new OperatorDirectory(config.operators);
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
   checkFlowInputs(flows, subscribers);
@@ -73,7 +74,7 @@ export function buildCore(deps: CoreDeps) {
   sessions.onEffect('send_sms', (e, ctx) => {
     messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
   });
-  const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  const calls = new CallService({ db, database, units: commits, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   lifecycles.push(calls);
 
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */

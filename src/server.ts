@@ -63,8 +63,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   migrateDb(db);
   const flows = loadFlowRegistry(config, log);
   const core = buildCore({ config, db, clock, log, flows });
+  await core.flowTexts.loaded;
   const channels = channelFactories.map((make) => make(core));
-  const consoleAccounts = config.console.enabled ? new ConsoleAccounts(db, clock, config.console) : null;
+  const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits, db }, clock, config.console) : null;
   const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false, consoleAccounts });
   let stopped = false;
   return {

@@ -13,7 +13,7 @@ export function callRoutes(app: FastifyInstance, core: Core): void {
     { schema: { tags: ['calls'], summary: 'Dial a subscriber; the answered call runs a flow', body: CallBody, response: { 202: Described(CallAccepted, 'Accepted and durable: queued, or blocked by a policy (with the reason).'), ...errors(400) } } },
     async (req, reply) => {
       const { to, flowId, startNode, kind } = req.body;
-      const c = core.calls.enqueue({ to, flowId, source: 'api', ...(startNode ? { startNode } : {}), ...(kind ? { kind } : {}) });
+      const c = await core.calls.request({ to, flowId, source: 'api', ...(startNode ? { startNode } : {}), ...(kind ? { kind } : {}) });
       return reply.status(202).send({
         id: c.id,
         status: c.status,
@@ -27,7 +27,7 @@ export function callRoutes(app: FastifyInstance, core: Core): void {
     '/calls/:id',
     { schema: { tags: ['calls'], summary: 'A call, its attempts and outcome', params: IdParams, response: { 200: Described(Call, 'The call, its attempts and outcome.'), ...errors(400, 404) } } },
     async (req) => {
-      const call = core.calls.get(req.params.id);
+      const call = await core.calls.get(req.params.id);
       if (!call) throw notFound('CALL_NOT_FOUND', `No call with id ${req.params.id.slice(0, 64)}.`);
       return core.calls.toJson(call);
     },

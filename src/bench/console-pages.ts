@@ -14,7 +14,7 @@ export async function consolePageTimings(gw: Gateway, apiToken: string): Promise
   const accounts = gw.console;
   if (!accounts) throw new Error('console disabled in the bench config');
   const account = await accounts.add('bench-admin', 'admin', 'bench-password-0123');
-  const { token } = accounts.startSession(account.id);
+  const { token } = await accounts.startSession(account.id);
   const cookie = `vasgw_console=${token}`;
   const api = async (method: 'POST' | 'GET', url: string, payload?: object) => {
     const r = await gw.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${apiToken}` }, ...(payload ? { payload } : {}) });

@@ -2,21 +2,22 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
-import { iso, type Clock } from '../lib/clock';
-import { badRequest } from '../lib/errors';
-import { newId } from '../lib/ids';
+import type { Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { MessageKind } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageEvent } from '../usage/usage-log';
 import { CallRepo, type CallRow } from './call-repo';
+import { CallStore } from './call-store';
+import { checkCallRequest, newCall } from './call-request';
+import { answer, dialRefused, finish, type StatusDetail } from './call-transitions';
 import { callView } from './call-view';
 import type { CallPolicy } from './call-policy';
 import { CallProviderError, type VoiceProvider } from './provider';
-import type { CallEnqueueResult, CallRequest, CallsPort, CallStatus } from './types';
+import type { CallEnqueueResult, CallRequest, CallsPort } from './types';
 import { RateLimiter } from './rate-limiter';
 
 /** How a call attempt ended, as the provider's final callback says. */
@@ -39,7 +40,11 @@ export interface CallMatch {
 }
 
 export interface CallServiceDeps {
+  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished). */
   db: Db;
+  database: Database;
+  /** Units of work: the group commit on SQLite. */
+  units: UnitOfWork;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -58,8 +63,6 @@ export interface CallServiceDeps {
   monotonic?: () => number;
 }
 
-const KINDS: readonly MessageKind[] = ['transactional', 'promotional'];
-
 /**
  * The durable outbound-call queue (CallsPort). `enqueue` stores the call before returning; the
  * dispatcher dials due calls through the attached provider within the simultaneous-call and
@@ -68,7 +71,10 @@ const KINDS: readonly MessageKind[] = ['transactional', 'promotional'];
  * `call_status` event on channel `ivr`.
  */
 export class CallService implements CallsPort, Lifecycle {
+  /** Only for the synchronous forms other areas still call; everything else uses {@link store}. */
   private readonly repo: CallRepo;
+  private readonly store: CallStore;
+  private readonly units: UnitOfWork;
   private readonly log: Logger;
   private readonly limiter: RateLimiter;
   private provider: VoiceProvider | null = null;
@@ -83,11 +89,13 @@ export class CallService implements CallsPort, Lifecycle {
 
   constructor(private readonly d: CallServiceDeps) {
     this.repo = new CallRepo(d.db);
+    this.store = new CallStore(d.database);
+    this.units = d.units;
     this.log = d.log.child({ comp: 'calls' });
     this.limiter = new RateLimiter(d.config.callsPerSecond, d.monotonic ?? (() => performance.now()));
     this.statusCounter = d.metrics.counter('calls_total', 'Outbound call outcomes and transitions', ['status']);
     this.dialSeconds = d.metrics.histogram('call_dial_request_seconds', 'Time for the voice provider to accept a dial request', ['provider'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15]);
-    d.metrics.gauge('calls_in_flight', 'Outbound calls holding a slot (dialing, ringing, in progress)', [], (g) => g.set(this.repo.inFlightCount()));
+    d.metrics.gauge('calls_in_flight', 'Outbound calls holding a slot (dialing, ringing, in progress)', [], async (g) => g.set(await this.store.inFlightCount()));
   }
 
   /** Plugs in the voice provider that places calls (the IVR channel does this at start-up). */
@@ -96,72 +104,48 @@ export class CallService implements CallsPort, Lifecycle {
     this.kick();
   }
 
-  /** Queues a call; durable when it returns. Throws 400 for an invalid number, flow or start node. */
+  /**
+   * Queues a call at once on the SQLite handle; durable when the caller's group commits. Kept only for
+   * the areas not yet on units of work (CRM interventions, campaigns, arms): use {@link request} or {@link enqueueIn}.
+   */
   enqueue(req: CallRequest): CallEnqueueResult {
-    const now = this.d.clock.now();
-    const msisdn = typeof req.to === 'string' ? this.d.subscribers.normalize(req.to) : null;
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `to "${String(req.to).slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
-    const flow = this.d.flows.byId(req.flowId);
-    if (!flow) throw badRequest('UNKNOWN_FLOW', `There is no flow "${String(req.flowId).slice(0, 64)}".`);
-    if (req.startNode !== undefined && !flow.nodes[req.startNode]) {
-      throw badRequest('UNKNOWN_NODE', `Flow ${flow.id} has no node "${String(req.startNode).slice(0, 64)}".`);
-    }
-    const kind = req.kind ?? 'promotional';
-    if (!KINDS.includes(kind)) throw badRequest('INVALID_KIND', 'kind must be transactional or promotional.');
-
+    const v = checkCallRequest(req, this.d.clock.now(), this.d);
     const result = tx(this.d.db, () => {
       // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
-      const subscriber = this.d.subscribers.ensure(msisdn, { at: now, touch: false });
-      const call: CallRow = {
-        id: newId('call', now),
-        subscriberId: subscriber.id,
-        msisdn,
-        flowId: flow.id,
-        startNode: req.startNode ?? null,
-        kind,
-        source: req.source ?? 'api',
-        sourceRef: req.sourceRef ?? null,
-        status: 'queued',
-        reason: null,
-        attempts: 0,
-        nextAttemptAt: Math.max(now, req.notBefore ?? now),
-        provider: null,
-        providerRef: null,
-        sessionId: null,
-        hangupCause: null,
-        durationSeconds: null,
-        amount: null,
-        currency: null,
-        createdAt: now,
-        updatedAt: now,
-        dialedAt: null,
-        answeredAt: null,
-        endedAt: null,
-      };
-      const decision = this.d.policy(subscriber, kind, call.nextAttemptAt!);
-      if (decision.action === 'block') {
-        Object.assign(call, { status: 'blocked', reason: decision.reason, nextAttemptAt: null, endedAt: now });
-      } else if (decision.action === 'defer') {
-        Object.assign(call, { reason: decision.reason, nextAttemptAt: decision.until });
-      }
+      const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
+      const { call, out } = newCall(subscriber, req, v, this.d.policy);
       this.repo.insert(call);
-      if (call.status === 'blocked') this.statusEvent(call, now, { status: 'blocked', reason: call.reason });
-      this.statusCounter.inc({ status: call.status });
-      const out: CallEnqueueResult = { id: call.id, status: call.status === 'blocked' ? 'blocked' : 'queued' };
-      if (call.reason) out.reason = call.reason;
-      if (call.status === 'queued' && call.nextAttemptAt! > now) out.sendAt = call.nextAttemptAt!;
+      this.queued(call, v.now);
       return out;
     });
     if (result.status === 'queued') this.kick();
     return result;
   }
 
-  /** The call by id, or null. */
-  get(id: string): CallRow | null {
-    return this.repo.findById(id);
+  /** Queues a call inside the caller's unit of work. Throws 400 for an invalid number, flow or start node. */
+  async enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> {
+    const v = checkCallRequest(req, this.d.clock.now(), this.d);
+    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
+    const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
+    const { call, out } = newCall(subscriber, req, v, this.d.policy);
+    await this.store.insert(call, tx);
+    this.queued(call, v.now);
+    return out;
   }
 
-  /** The call a provider callback is about: by our id, the provider's id, or the number being dialled. */
+  /** Queues a call in a unit of its own; resolves once it is durable. Throws 400 for an invalid number, flow or start node. */
+  async request(req: CallRequest): Promise<CallEnqueueResult> {
+    const result = await this.units.unit((tx) => this.enqueueIn(tx, req));
+    if (result.status === 'queued') this.kick();
+    return result;
+  }
+
+  /** The call by id, or null. */
+  get(id: string): Promise<CallRow | null> {
+    return this.store.findById(id);
+  }
+
+  /** The call a provider callback is about: by our id, the provider's id, or the number being dialled. Synchronous form for the voice service until it is on units. */
   match(m: CallMatch): CallRow | null {
     if (m.callId) {
       const c = this.repo.findById(m.callId);
@@ -174,24 +158,48 @@ export class CallService implements CallsPort, Lifecycle {
     return m.msisdn ? this.repo.findUnconfirmedTo(m.msisdn) : null;
   }
 
-  /** The subscriber answered: the call is in progress and will run its flow. Idempotent. */
+  /** As {@link match}, on both engines (inside unit `tx` when given). */
+  async matchIn(m: CallMatch, tx?: Tx): Promise<CallRow | null> {
+    if (m.callId) {
+      const c = await this.store.findById(m.callId, tx);
+      if (c) return c;
+    }
+    if (m.providerRef) {
+      const c = await this.store.findByProviderRef(m.providerRef, tx);
+      if (c) return c;
+    }
+    return m.msisdn ? this.store.findUnconfirmedTo(m.msisdn, tx) : null;
+  }
+
+  /** The subscriber answered: the call is in progress and will run its flow. Idempotent. Synchronous form for the voice service until it is on units. */
   answered(callId: string, providerRef: string | null): CallRow | null {
     const now = this.d.clock.now();
     return tx(this.d.db, () => {
       const call = this.repo.findById(callId);
-      if (!call) return null;
-      if (call.status === 'in_progress') return call;
-      if (call.status !== 'dialing' && call.status !== 'ringing') return null;
-      if (providerRef && call.providerRef && call.providerRef !== providerRef) return null;
-      Object.assign(call, { status: 'in_progress', providerRef: call.providerRef ?? providerRef, answeredAt: now, updatedAt: now });
-      this.repo.update(call);
-      this.statusEvent(call, now, { status: 'answered', attempt: call.attempts });
-      this.statusCounter.inc({ status: 'answered' });
-      return call;
+      const a = call && answer(call, providerRef, now);
+      if (!a) return null;
+      if (a.changed) {
+        this.repo.update(a.call);
+        this.wasAnswered(a.call, now);
+      }
+      return a.call;
     });
   }
 
-  /** Links the IVR session an answered call runs, so the call and the session history meet. */
+  /** As {@link answered}, inside the caller's unit of work. */
+  async answeredIn(tx: Tx, callId: string, providerRef: string | null): Promise<CallRow | null> {
+    const now = this.d.clock.now();
+    const call = await this.store.lockById(callId, tx);
+    const a = call && answer(call, providerRef, now);
+    if (!a) return null;
+    if (a.changed) {
+      await this.store.update(a.call, tx);
+      this.wasAnswered(a.call, now);
+    }
+    return a.call;
+  }
+
+  /** Links the IVR session an answered call runs, so the call and the session history meet. Synchronous form for the voice service until it is on units. */
   linkSession(callId: string, sessionId: string): void {
     const call = this.repo.findById(callId);
     if (!call || call.sessionId === sessionId) return;
@@ -200,46 +208,49 @@ export class CallService implements CallsPort, Lifecycle {
     this.repo.update(call);
   }
 
+  /** As {@link linkSession}, inside the caller's unit of work. */
+  async linkSessionIn(tx: Tx, callId: string, sessionId: string): Promise<void> {
+    const call = await this.store.lockById(callId, tx);
+    if (!call || call.sessionId === sessionId) return;
+    call.sessionId = sessionId;
+    call.updatedAt = this.d.clock.now();
+    await this.store.update(call, tx);
+  }
+
   /**
    * The provider's final word on an attempt. No answer and busy are retried while attempts remain;
    * repeats and callbacks about an older attempt change nothing. Returns the call as it now stands.
+   * Synchronous form for the voice service until it is on units.
    */
   finished(callId: string, outcome: CallOutcome): CallRow | null {
     const now = this.d.clock.now();
     const call = tx(this.d.db, () => {
       const c = this.repo.findById(callId);
       if (!c) return null;
-      if (outcome.providerRef && c.providerRef && c.providerRef !== outcome.providerRef) return c;
-      if (c.status !== 'dialing' && c.status !== 'ringing' && c.status !== 'in_progress') return c;
-      // A call the subscriber picked up counts as completed whatever the hang-up cause says.
-      const status: CallOutcome['status'] = c.status === 'in_progress' ? 'completed' : outcome.status;
-      c.providerRef = c.providerRef ?? outcome.providerRef ?? null;
-      c.hangupCause = outcome.hangupCause ?? null;
-      c.durationSeconds = outcome.durationSeconds ?? c.durationSeconds;
-      c.amount = outcome.amount ?? c.amount;
-      c.currency = outcome.currency ?? c.currency;
-      c.updatedAt = now;
-      const retry = (status === 'no_answer' || status === 'busy') && c.attempts < this.d.config.retry.attempts;
-      if (retry) {
-        Object.assign(c, { status: 'retry_wait', reason: status, nextAttemptAt: now + this.d.config.retry.spacingSeconds * 1000 });
-      } else {
-        Object.assign(c, { status, reason: status === 'completed' ? null : status, nextAttemptAt: null, endedAt: now });
+      const f = finish(c, outcome, now, this.d.config.retry);
+      if (f) {
+        this.repo.update(c);
+        this.changed(c, now, f);
       }
-      this.repo.update(c);
-      this.statusEvent(c, now, {
-        status,
-        attempt: c.attempts,
-        willRetry: retry,
-        ...(retry ? { nextAttemptAt: iso(c.nextAttemptAt) } : {}),
-        ...(c.hangupCause ? { hangupCause: c.hangupCause } : {}),
-        ...(c.durationSeconds != null ? { durationSeconds: c.durationSeconds } : {}),
-        ...(c.amount != null ? { amount: c.amount, currency: c.currency } : {}),
-      });
-      this.statusCounter.inc({ status: retry ? 'retry_wait' : status });
       return c;
     });
     this.kick();
     return call;
+  }
+
+  /** As {@link finished}, inside the caller's unit of work. */
+  async finishedIn(tx: Tx, callId: string, outcome: CallOutcome): Promise<CallRow | null> {
+    const now = this.d.clock.now();
+    const c = await this.store.lockById(callId, tx);
+    if (!c) return null;
+    const f = finish(c, outcome, now, this.d.config.retry);
+    if (f) {
+      await this.store.update(c, tx);
+      this.changed(c, now, f);
+    }
+    // A freed slot: the dispatcher looks again (after this turn, when the caller's unit has written).
+    this.kick();
+    return c;
   }
 
   /**
@@ -297,16 +308,16 @@ export class CallService implements CallsPort, Lifecycle {
 
   private async pass(): Promise<void> {
     try {
-      this.expireSilent();
+      await this.expireSilent();
       const provider = this.provider;
       if (!provider) return;
-      const free = this.d.config.maxConcurrentCalls - this.repo.inFlightCount();
+      const free = this.d.config.maxConcurrentCalls - (await this.store.inFlightCount());
       if (free <= 0) return;
       const now = this.d.clock.now();
-      const due = this.repo.due(now, Math.min(free, this.limiter.available()));
+      const due = await this.store.due(now, Math.min(free, this.limiter.available()));
       for (const candidate of due) {
         if (!this.limiter.take()) break;
-        const call = this.claim(candidate.id, provider.name);
+        const call = await this.claim(candidate, provider.name);
         if (call) this.track(this.dial(provider, call));
       }
     } catch (err) {
@@ -314,29 +325,27 @@ export class CallService implements CallsPort, Lifecycle {
     }
   }
 
-  /** Marks a due call as dialing (one more attempt) unless the policies say otherwise now. */
-  private claim(id: string, providerName: string): CallRow | null {
+  /**
+   * Claims a due call for one more attempt (dialing) unless the policies say otherwise now, in one unit.
+   * The claim statement decides: a call another dispatcher took meanwhile is not dialled again.
+   */
+  private async claim(candidate: CallRow, providerName: string): Promise<CallRow | null> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const call = this.repo.findById(id);
-      if (!call || (call.status !== 'queued' && call.status !== 'retry_wait') || (call.nextAttemptAt ?? 0) > now) return null;
-      const subscriber = this.d.subscribers.findById(call.subscriberId);
-      const decision = subscriber ? this.d.policy(subscriber, call.kind, now) : { action: 'block' as const, reason: 'unknown_subscriber' };
-      call.updatedAt = now;
+    const subscriber = this.d.subscribers.findById(candidate.subscriberId);
+    const decision = subscriber ? this.d.policy(subscriber, candidate.kind, now) : { action: 'block' as const, reason: 'unknown_subscriber' };
+    return this.units.unit(async (tx) => {
       if (decision.action === 'block') {
-        Object.assign(call, { status: 'blocked', reason: decision.reason, nextAttemptAt: null, endedAt: now });
-        this.repo.update(call);
-        this.statusEvent(call, now, { status: 'blocked', reason: decision.reason });
-        this.statusCounter.inc({ status: 'blocked' });
+        const c = await this.store.claimBlock(candidate.id, now, decision.reason, tx);
+        if (c) this.changed(c, now, { event: { status: 'blocked', reason: decision.reason }, counted: 'blocked' });
         return null;
       }
       if (decision.action === 'defer') {
-        Object.assign(call, { reason: decision.reason, nextAttemptAt: decision.until });
-        this.repo.update(call);
+        await this.store.claimDefer(candidate.id, now, decision.reason, decision.until, tx);
         return null;
       }
-      Object.assign(call, { status: 'dialing', reason: null, attempts: call.attempts + 1, nextAttemptAt: null, provider: providerName, providerRef: null, dialedAt: now, hangupCause: null });
-      this.repo.update(call);
+      const call = await this.store.claimDial(candidate.id, now, providerName, this.d.config.maxConcurrentCalls, tx);
+      if (!call) return null;
+      // joins this unit on SQLite; takes the unit's tx once usage is converted
       this.d.usage.record([
         { at: now, subscriberId: call.subscriberId, channel: 'ivr', type: 'call_out', flowId: call.flowId, nodeId: call.startNode, detail: { callId: call.id, attempt: call.attempts, provider: providerName, source: call.source } },
       ]);
@@ -347,60 +356,66 @@ export class CallService implements CallsPort, Lifecycle {
 
   private async dial(provider: VoiceProvider, call: CallRow): Promise<void> {
     const started = performance.now();
+    let providerRef: string | null;
     try {
-      const res = await provider.placeCall({ callId: call.id, to: call.msisdn, attempt: call.attempts });
+      // Outside any unit: a unit never awaits the network.
+      providerRef = (await provider.placeCall({ callId: call.id, to: call.msisdn, attempt: call.attempts })).providerRef ?? null;
       this.dialSeconds.observe({ provider: provider.name }, (performance.now() - started) / 1000);
-      if (!res.providerRef) return;
-      tx(this.d.db, () => {
-        const c = this.repo.findById(call.id);
-        // A fast callback may already have named the attempt; only fill in what is still unknown.
-        if (!c || c.attempts !== call.attempts || c.providerRef) return;
-        c.providerRef = res.providerRef;
-        c.updatedAt = this.d.clock.now();
-        this.repo.update(c);
-      });
     } catch (err) {
-      this.dialFailed(call, err);
+      return this.dialFailed(call, err);
     }
+    if (!providerRef) return;
+    const ref = providerRef;
+    // A fast callback may already have named the attempt: the statement fills in only what is still unknown.
+    await this.units.unit((tx) => this.store.setProviderRef(call.id, call.attempts, ref, this.d.clock.now(), tx));
   }
 
-  private dialFailed(call: CallRow, err: unknown): void {
+  private async dialFailed(call: CallRow, err: unknown): Promise<void> {
     const e = err instanceof CallProviderError ? err : new CallProviderError((err as Error)?.message ?? String(err), true, 'provider_error');
     this.log.warn({ callId: call.id, code: e.code, retryable: e.retryable, err: e.message }, 'voice provider refused the call');
     const now = this.d.clock.now();
-    tx(this.d.db, () => {
-      const c = this.repo.findById(call.id);
+    await this.units.unit(async (tx) => {
+      const c = await this.store.lockById(call.id, tx);
       if (!c || c.attempts !== call.attempts || c.status !== 'dialing') return;
-      const retry = e.retryable && c.attempts < this.d.config.retry.attempts;
-      c.updatedAt = now;
-      if (retry) {
-        // A provider hiccup is not the subscriber's silence: try again sooner than a no-answer retry.
-        const backoff = Math.min(this.d.config.retry.spacingSeconds, 60 * c.attempts) * 1000;
-        Object.assign(c, { status: 'retry_wait', reason: e.code, nextAttemptAt: now + backoff });
-      } else {
-        Object.assign(c, { status: 'failed', reason: e.code, nextAttemptAt: null, endedAt: now });
-      }
-      this.repo.update(c);
-      this.statusEvent(c, now, { status: 'failed', reason: e.code, attempt: c.attempts, willRetry: retry });
-      this.statusCounter.inc({ status: retry ? 'retry_wait' : 'failed' });
+      const r = dialRefused(c, e.code, e.retryable, now, this.d.config.retry);
+      await this.store.update(c, tx);
+      this.changed(c, now, r);
     });
     this.kick();
   }
 
   /** Calls that never got a final callback would hold their slot forever; fail them after a while. */
-  private expireSilent(): void {
+  private async expireSilent(): Promise<void> {
     const now = this.d.clock.now();
-    const stale = this.repo.stale(now - this.d.config.staleCallSeconds * 1000, 100);
-    if (stale.length === 0) return;
-    tx(this.d.db, () => {
+    const cutoff = now - this.d.config.staleCallSeconds * 1000;
+    if ((await this.store.stale(cutoff, 1)).length === 0) return;
+    const n = await this.units.unit(async (tx) => {
+      const stale = await this.store.stale(cutoff, 100, tx);
       for (const c of stale) {
         Object.assign(c, { status: 'failed', reason: 'no_final_callback', nextAttemptAt: null, endedAt: now, updatedAt: now });
-        this.repo.update(c);
-        this.statusEvent(c, now, { status: 'failed', reason: 'no_final_callback', attempt: c.attempts });
-        this.statusCounter.inc({ status: 'failed' });
+        await this.store.update(c, tx);
+        this.changed(c, now, { event: { status: 'failed', reason: 'no_final_callback', attempt: c.attempts }, counted: 'failed' });
       }
+      return stale.length;
     });
-    this.log.warn({ n: stale.length }, 'calls with no final callback marked failed');
+    if (n > 0) this.log.warn({ n }, 'calls with no final callback marked failed');
+  }
+
+  /** Records a new call's status (a blocked one's event) and counts it. */
+  private queued(call: CallRow, now: number): void {
+    if (call.status === 'blocked') this.statusEvent(call, now, { status: 'blocked', reason: call.reason });
+    this.statusCounter.inc({ status: call.status });
+  }
+
+  private wasAnswered(call: CallRow, now: number): void {
+    this.statusEvent(call, now, { status: 'answered', attempt: call.attempts });
+    this.statusCounter.inc({ status: 'answered' });
+  }
+
+  /** Records a call's new status as a usage event and counts it. */
+  private changed(call: CallRow, at: number, f: { event: StatusDetail; counted: string }): void {
+    this.statusEvent(call, at, f.event);
+    this.statusCounter.inc({ status: f.counted });
   }
 
   private track(p: Promise<void>): void {
@@ -410,7 +425,8 @@ export class CallService implements CallsPort, Lifecycle {
     void p.catch((err: unknown) => this.log.error({ err }, 'could not record the outcome of a dial')).finally(() => this.pending.delete(p));
   }
 
-  private statusEvent(call: CallRow, at: number, detail: Record<string, unknown> & { status: CallStatus | 'answered' }): void {
+  private statusEvent(call: CallRow, at: number, detail: StatusDetail): void {
+    // joins this unit on SQLite; takes the unit's tx once usage is converted
     this.d.usage.record([
       { at, subscriberId: call.subscriberId, channel: 'ivr', type: 'call_status', sessionId: call.sessionId, flowId: call.flowId, detail: { callId: call.id, ...detail } },
     ]);

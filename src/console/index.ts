@@ -40,7 +40,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
         const path = pathOf(req.url);
         if (isPublic(path)) return;
         const token = req.cookies[SESSION_COOKIE];
-        const session = token ? accounts.session(token) : undefined;
+        const session = token ? await accounts.session(token) : undefined;
         if (!session) {
           if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`/console/login?next=${encodeURIComponent(req.url)}`, 303);
           throw new AppError(401, 'LOGIN_REQUIRED', 'Your login has ended. Log in again, then repeat what you were doing.');

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
+import { GroupCommit } from '../db/group-commit';
 import { closeDb } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
 import { refuseUnlessSqlite } from '../db/backend';
 import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
@@ -67,9 +69,10 @@ export async function runUsers(args: string[], out: Out, err: Out, UsageError: n
   const db = openDb({ path: config.database.path });
   try {
     migrateDb(db);
-    const accounts = new ConsoleAccounts(db, systemClock, config.console);
+    // The command line has no server's group commit; one of its own makes each unit durable before it answers.
+    const accounts = new ConsoleAccounts({ database: sqliteDatabase(db), units: new GroupCommit(db) }, systemClock, config.console);
     if (sub === 'list') {
-      for (const a of accounts.accounts.all()) out(`${a.name}\t${a.role}\t${a.language}${a.disabled ? '\tdisabled' : ''}`);
+      for (const a of await accounts.accounts.all()) out(`${a.name}\t${a.role}\t${a.language}${a.disabled ? '\tdisabled' : ''}`);
       return 0;
     }
     const password = await readPassword(err);
@@ -77,8 +80,7 @@ export async function runUsers(args: string[], out: Out, err: Out, UsageError: n
       err('vasgw users add: no password given (type it at the prompt or pipe it on standard input); nothing was saved.');
       return 1;
     }
-    const account = await accounts.add(name as string, parsed.values.role as string, password, asLang(parsed.values.language));
-    accounts.audit('(command line)', 'account.add', account.name, { role: account.role });
+    const account = await accounts.add(name as string, parsed.values.role as string, password, asLang(parsed.values.language), '(command line)');
     out(`account ${account.name} (${account.role}) created; log in at /console`);
     return 0;
   } catch (e) {

@@ -1,6 +1,7 @@
 import { messagingCallPolicy } from '../calls/call-policy';
 import { CallService } from '../calls/call-service';
 import type { Config } from '../config';
+import { GroupCommit } from '../db/group-commit';
 import { sqliteDatabase } from '../db/sqlite-database';
 import type { Db } from '../db/client';
 import type { FlowRegistry } from '../engine/flow-registry';
@@ -28,6 +29,8 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
   const usage = new UsageLog(db, metrics);
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
-  const calls = new CallService({ db, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
-  return { db, database: sqliteDatabase(db), config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
+  const database = sqliteDatabase(db);
+  // The pass queues calls through the synchronous enqueue; the units are for the call queue's other paths, unused here.
+  const calls = new CallService({ db, database, units: new GroupCommit(db), clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  return { db, database, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow, FlowNode, Localized } from '../engine/types';
 import { validateFlow } from '../engine/flow-validator';
 import { forgetScreens } from '../engine/screens';
@@ -20,19 +20,28 @@ export interface TextProblem {
  */
 export class FlowTexts {
   private readonly repo: FlowTextRepo;
+  private readonly units: UnitOfWork;
+  /** Settles once {@link applyStored} has laid the stored texts over the flows (the gateway awaits it before serving). */
+  loaded: Promise<void> = Promise.resolve();
 
   constructor(
-    db: Db,
+    storage: { database: Database; units: UnitOfWork },
     private readonly flows: FlowRegistry,
     private readonly clock: Clock,
     private readonly maxChars: number,
   ) {
-    this.repo = new FlowTextRepo(db);
+    this.repo = new FlowTextRepo(storage.database);
+    this.units = storage.units;
   }
 
   /** Lays the stored texts over the loaded flows (at start); texts of nodes no longer in a flow are skipped. */
-  applyStored(): void {
-    for (const r of this.repo.all()) {
+  applyStored(): Promise<void> {
+    this.loaded = this.repo.all().then((rows) => this.lay(rows));
+    return this.loaded;
+  }
+
+  private lay(rows: FlowTextRow[]): void {
+    for (const r of rows) {
       const node = this.flows.byId(r.flowId)?.nodes[r.nodeId];
       const flow = this.flows.byId(r.flowId);
       if (node && flow?.languages.includes(r.language)) {
@@ -43,9 +52,9 @@ export class FlowTexts {
   }
 
   /** Who changed which node's text last, per node, for the console. */
-  changes(flowId: string): Map<string, FlowTextRow> {
+  async changes(flowId: string): Promise<Map<string, FlowTextRow>> {
     const last = new Map<string, FlowTextRow>();
-    for (const r of this.repo.forFlow(flowId)) if ((last.get(r.nodeId)?.updatedAt ?? -1) < r.updatedAt) last.set(r.nodeId, r);
+    for (const r of await this.repo.forFlow(flowId)) if ((last.get(r.nodeId)?.updatedAt ?? -1) < r.updatedAt) last.set(r.nodeId, r);
     return last;
   }
 
@@ -64,8 +73,11 @@ export class FlowTexts {
     return out;
   }
 
-  /** Saves a node's texts (one per flow language given) and shows them from the next screen on. */
-  change(flowId: string, nodeId: string, text: Localized, by: string): void {
+  /**
+   * Saves a node's texts (one per flow language given) in one unit of work, with whatever `within` writes
+   * in it (the console's audit entry), and shows them from the next screen on once the unit is durable.
+   */
+  async change(flowId: string, nodeId: string, text: Localized, by: string, within?: (tx: Tx) => Promise<void>): Promise<void> {
     const flow = this.flows.byId(flowId);
     const node = flow?.nodes[nodeId];
     if (!flow || !node) throw notFound('NODE_NOT_FOUND', `There is no node ${nodeId} in flow ${flowId}.`);
@@ -74,7 +86,11 @@ export class FlowTexts {
     const problems = this.problems(flow, nodeId, text);
     if (problems.length > 0) throw badRequest('TEXT_DOES_NOT_FIT', problems.map((p) => `${p.language}: ${p.message}`).join('; '), problems);
     const now = this.clock.now();
-    this.repo.save(Object.entries(text).map(([language, value]) => ({ flowId, nodeId, language, text: value, updatedAt: now, updatedBy: by })));
+    await this.units.unit(async (tx) => {
+      await this.repo.save(Object.entries(text).map(([language, value]) => ({ flowId, nodeId, language, text: value, updatedAt: now, updatedBy: by })), tx);
+      await within?.(tx);
+    });
+    // Shown only once saved: a unit that failed leaves the screens as they were.
     Object.assign(node.text, text);
     forgetScreens(flow);
   }

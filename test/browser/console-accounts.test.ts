@@ -32,7 +32,7 @@ describe('console accounts and audit log (chromium)', () => {
     // The browser's own check is off (novalidate) so the page's message, in the reader's language, shows.
     expect(await page.locator('#f-password-error').textContent()).toBe('A password has at least 10 characters.');
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('wanjiru.k');
-    expect(gw.console!.accounts.byName('wanjiru.k')).toBeUndefined();
+    expect(await gw.console!.accounts.byName('wanjiru.k')).toBeUndefined();
 
     await page.getByLabel('Password', { exact: true }).fill('shamba-password-9');
     await page.getByRole('button', { name: 'Add account' }).click();
@@ -48,7 +48,7 @@ describe('console accounts and audit log (chromium)', () => {
     await page.getByRole('button', { name: 'Change role' }).click();
     await page.waitForURL((u) => u.searchParams.get('notice') === 'role');
     expect(await page.getByRole('status').textContent()).toBe('The role was changed.');
-    expect(gw.console!.accounts.byName('wanjiru.k')!.role).toBe('viewer');
+    expect((await gw.console!.accounts.byName('wanjiru.k'))!.role).toBe('viewer');
 
     await page.goto(`${gw.url}/console/audit`);
     await page.getByLabel('Account', { exact: true }).selectOption(ACCOUNTS.admin.name);

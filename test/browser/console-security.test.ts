@@ -27,8 +27,8 @@ describe('console security (chromium)', () => {
   const contexts: BrowserContext[] = [];
   const responses: { url: string; status: number; csp: string | undefined }[] = [];
 
-  const auditCount = () => gw.console!.auditPage(1_000_000).length;
-  const accountsNow = () => JSON.stringify(gw.console!.accounts.all());
+  const auditCount = async () => (await gw.console!.auditPage(1_000_000)).length;
+  const accountsNow = async () => JSON.stringify(await gw.console!.accounts.all());
 
   /** A logged-in browser context for an account, its page, what went wrong in it, and its session's token. */
   async function loggedIn(account: TestAccount, viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page; problems: string[]; csrf: string }> {
@@ -114,8 +114,8 @@ describe('console security (chromium)', () => {
     const viewer = await loggedIn(ACCOUNTS.viewer);
     const editor = await loggedIn(ACCOUNTS.editor);
     expect(viewer.csrf).not.toBe('');
-    const audit = auditCount();
-    const accounts = accountsNow();
+    const audit = await auditCount();
+    const accounts = await accountsNow();
     const failures: string[] = [];
     for (const form of forms) {
       const status = await forge(viewer.context, form, viewer.csrf);
@@ -126,16 +126,16 @@ describe('console security (chromium)', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(auditCount()).toBe(audit);
-    expect(accountsNow()).toBe(accounts);
+    expect(await auditCount()).toBe(audit);
+    expect(await accountsNow()).toBe(accounts);
   }, 120_000);
 
   it('a form without its session token, or with a wrong one, is refused 403 and changes nothing', async () => {
     const admin = await loggedIn(ACCOUNTS.admin);
     const forms = await postForms(admin.page, 'admin');
     const navForms = NAV_FORMS.map((action) => ({ page: '', action, multipart: false, fields: [['language', 'sw']] as [string, string][] }));
-    const audit = auditCount();
-    const accounts = accountsNow();
+    const audit = await auditCount();
+    const accounts = await accountsNow();
     const failures: string[] = [];
     for (const form of [...forms, ...navForms]) {
       for (const token of [null, 'x'.repeat(admin.csrf.length || 32)]) {
@@ -153,9 +153,9 @@ describe('console security (chromium)', () => {
     const [response] = await Promise.all([admin.page.waitForResponse((r) => r.request().method() === 'POST'), admin.page.getByRole('button', { name: 'Add account' }).click()]);
     expect(response.status()).toBe(403);
     expect(await admin.page.getByRole('alert').textContent()).toContain('This form has expired');
-    expect(gw.console!.accounts.byName('forged.person')).toBeUndefined();
-    expect(auditCount()).toBe(audit);
-    expect(accountsNow()).toBe(accounts);
+    expect(await gw.console!.accounts.byName('forged.person')).toBeUndefined();
+    expect(await auditCount()).toBe(audit);
+    expect(await accountsNow()).toBe(accounts);
     // Still logged in: the refused logout did not log anyone out.
     expect(await open(admin.page, '/accounts')).toBe(true);
     expect(new URL(admin.page.url()).pathname).toBe('/console/accounts');
@@ -257,7 +257,7 @@ describe('console login rate limit and headers (HTTP)', () => {
   });
 
   it('sends the CSP with the login form, assets, redirects, refusals and unknown pages', async () => {
-    const s = gw.console!.startSession(gw.console!.accounts.byName(ACCOUNTS.admin.name)!.id);
+    const s = await gw.console!.startSession((await gw.console!.accounts.byName(ACCOUNTS.admin.name))!.id);
     const cookie = `vasgw_console=${s.token}`;
     const answers = await Promise.all([
       gw.app.inject({ method: 'GET', url: '/console/login' }),

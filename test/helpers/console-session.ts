@@ -11,7 +11,7 @@ export interface ConsoleLogin {
 /** Adds an account with `role` and starts a session for it (no login form: these tests are about the pages). */
 export async function consoleLogin(gw: TestGateway, name: string, role: 'viewer' | 'editor' | 'admin', language: 'en' | 'sw' = 'en'): Promise<ConsoleLogin> {
   const account = await gw.console!.add(name, role, `${name}-password-1`, language);
-  const { token, csrf } = gw.console!.startSession(account.id);
+  const { token, csrf } = await gw.console!.startSession(account.id);
   return { cookie: `vasgw_console=${token}`, csrf };
 }
 
@@ -67,9 +67,9 @@ export async function twoPackageConsole(
 ): Promise<{ gw: TestGateway; cookie: string; swCookie: string }> {
   const gw = await testGateway({ services: TWO_PACKAGES } as DeepPartial<Config>);
   const account = await gw.console!.add(reader.name, reader.role, 'a-long-password-1');
-  const cookie = `vasgw_console=${gw.console!.startSession(account.id).token}`;
+  const cookie = `vasgw_console=${(await gw.console!.startSession(account.id)).token}`;
   const sw = await gw.console!.add('wanjiru', 'viewer', 'a-long-password-1', 'sw');
-  const swCookie = `vasgw_console=${gw.console!.startSession(sw.id).token}`;
+  const swCookie = `vasgw_console=${(await gw.console!.startSession(sw.id)).token}`;
   populate(gw, population);
   return { gw, cookie, swCookie };
 }

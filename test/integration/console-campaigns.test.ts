@@ -93,7 +93,7 @@ describe('console campaigns', () => {
     expect(r.statusCode).toBe(303);
     const shown = await api(gw, 'GET', `/campaigns/${idFrom(r.headers.location)}`);
     expect(shown).toMatchObject({ name: 'Rain check', kind: 'poll', channel: 'sms', pollId, text: { sw: 'Habari!' }, ratePerSecond: 25 });
-    expect(gw.console!.auditPage(5).map((a) => a.action)).toContain('campaign.create');
+    expect((await gw.console!.auditPage(5)).map((a) => a.action)).toContain('campaign.create');
   });
 
   it('start, pause, resume and cancel change the status the API shows', async () => {
@@ -117,7 +117,7 @@ describe('console campaigns', () => {
     expect(again.statusCode).toBe(409);
     expect(again.body).toContain('only a paused campaign can be resumed');
     expect(await status()).toBe('cancelled');
-    expect(gw.console!.auditPage(10).map((a) => a.action)).toEqual(expect.arrayContaining(['campaign.start', 'campaign.pause', 'campaign.resume', 'campaign.cancel']));
+    expect((await gw.console!.auditPage(10)).map((a) => a.action)).toEqual(expect.arrayContaining(['campaign.start', 'campaign.pause', 'campaign.resume', 'campaign.cancel']));
   });
 
   it('an edit from a stale form is refused (409) with the current version and changes nothing; a fresh one saves', async () => {

@@ -28,7 +28,7 @@ describe('console flows pages', () => {
     gw = await testGateway();
     for (const role of ['editor', 'viewer'] as const) {
       const account = await gw.console!.add(ACCOUNTS[role].name, role, ACCOUNTS[role].password);
-      const s = gw.console!.startSession(account.id);
+      const s = await gw.console!.startSession(account.id);
       cookie[role] = { cookie: `vasgw_console=${s.token}`, csrf: s.csrf };
     }
     populate(gw, { subscribers: 300, days: 21 });

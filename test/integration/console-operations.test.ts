@@ -22,7 +22,7 @@ const bind = (port: number) =>
 
 async function viewer(g: TestGateway): Promise<string> {
   const v = await g.console!.add(ACCOUNTS.viewer.name, 'viewer', ACCOUNTS.viewer.password);
-  return `vasgw_console=${g.console!.startSession(v.id).token}`;
+  return `vasgw_console=${(await g.console!.startSession(v.id)).token}`;
 }
 
 describe('console operations', () => {
@@ -59,7 +59,7 @@ describe('console operations', () => {
   it('says when all is quiet, in Kiswahili for a Kiswahili reader', async () => {
     gw = await testGateway();
     const v = await gw.console!.add(ACCOUNTS.viewer.name, 'viewer', ACCOUNTS.viewer.password, 'sw');
-    const res = await gw.app.inject({ method: 'GET', url: '/console/operations', headers: { cookie: `vasgw_console=${gw.console!.startSession(v.id).token}` } });
+    const res = await gw.app.inject({ method: 'GET', url: '/console/operations', headers: { cookie: `vasgw_console=${(await gw.console!.startSession(v.id)).token}` } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<h1>Uendeshaji</h1>');
     expect(res.body).toContain('Hakuna ujumbe unaosubiri kutumwa.');

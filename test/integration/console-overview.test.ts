@@ -32,8 +32,8 @@ describe('console overview', () => {
     const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
     const viewer = await gw.console!.add(ACCOUNTS.viewer.name, 'viewer', ACCOUNTS.viewer.password, 'sw');
     populate(gw, { subscribers: 300, days: 28 });
-    cookie = `vasgw_console=${gw.console!.startSession(editor.id).token}`;
-    viewerCookie = `vasgw_console=${gw.console!.startSession(viewer.id).token}`;
+    cookie = `vasgw_console=${(await gw.console!.startSession(editor.id)).token}`;
+    viewerCookie = `vasgw_console=${(await gw.console!.startSession(viewer.id)).token}`;
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
@@ -110,7 +110,7 @@ describe('console overview before any CRM pass', () => {
     const gw = await testGateway({}, { now: '2026-11-20T09:15:00Z' });
     try {
       const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
-      const res = await gw.app.inject({ method: 'GET', url: '/console', headers: { cookie: `vasgw_console=${gw.console!.startSession(editor.id).token}` } });
+      const res = await gw.app.inject({ method: 'GET', url: '/console', headers: { cookie: `vasgw_console=${(await gw.console!.startSession(editor.id)).token}` } });
       expect(res.statusCode).toBe(200);
       // The default schedule is hourly: the next run is 10:00 UTC, 13:00 in Nairobi.
       expect(res.body).toMatch(/No CRM pass yet: run at [^<]*13:00/);
@@ -142,7 +142,7 @@ describe('findings report and the lapsing and churned cards', () => {
       plant('churned', '2026-11-02T20:00:00Z'); // 2 Nov 23:00 in Nairobi: before both
       const api = await gw.app.inject({ method: 'GET', url: '/api/v1/reports/findings?from=2026-11-10&to=2026-11-16', headers: AUTH });
       expect(api.json()).toMatchObject({ report: 'findings', kinds: { lapsing: { subscribers: 5 }, churned: { subscribers: 3 }, stuck: { subscribers: 0 }, passive: { subscribers: 0 } } });
-      const res = await gw.app.inject({ method: 'GET', url: '/console?from=2026-11-10&to=2026-11-16', headers: { cookie: `vasgw_console=${gw.console!.startSession(editor.id).token}` } });
+      const res = await gw.app.inject({ method: 'GET', url: '/console?from=2026-11-10&to=2026-11-16', headers: { cookie: `vasgw_console=${(await gw.console!.startSession(editor.id)).token}` } });
       expect(res.statusCode).toBe(200);
       expect([figure(res.body, 'now-lapsing'), figure(res.body, 'prev-lapsing'), figure(res.body, 'now-churned'), figure(res.body, 'prev-churned')]).toEqual([5, 1, 3, 1]);
       expect(res.body).toContain('▲ 4 more than the 7 days before (1)');

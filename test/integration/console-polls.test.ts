@@ -52,7 +52,7 @@ describe('console polls', () => {
     const after = await page(gw, editor, r.headers.location as string);
     expect(after.body).toContain('The poll is created.');
     expect(after.body).toContain(`<h1>${POLL.questionEn}</h1>`);
-    expect(gw.console!.auditPage(10).map((a) => [a.action, a.target])).toContainEqual(['poll.create', id]);
+    expect((await gw.console!.auditPage(10)).map((a) => [a.action, a.target])).toContainEqual(['poll.create', id]);
   });
 
   it('bad fields come back inline, in the reader\'s language, with status 400 and nothing saved', async () => {
@@ -121,7 +121,7 @@ describe('console polls', () => {
     const closed = await post(gw, editor, `${url}/close`, {});
     expect(closed.statusCode).toBe(303);
     expect((await api(gw, 'GET', `/polls/${id}`)).status).toBe('closed');
-    expect(gw.console!.auditPage(10).map((a) => a.action)).toEqual(expect.arrayContaining(['poll.edit', 'poll.close']));
+    expect((await gw.console!.auditPage(10)).map((a) => a.action)).toEqual(expect.arrayContaining(['poll.edit', 'poll.close']));
   });
 
   it('the results page shows the API\'s figures per answer and region, and the CSV is the API\'s CSV', async () => {

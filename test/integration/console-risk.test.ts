@@ -80,7 +80,7 @@ describe('console: insight pages on an empty gateway', () => {
   beforeAll(async () => {
     gw = await testGateway();
     const viewer = await gw.console!.add('vic.viewer', 'viewer', 'a-long-password-1');
-    cookie = `vasgw_console=${gw.console!.startSession(viewer.id).token}`;
+    cookie = `vasgw_console=${(await gw.console!.startSession(viewer.id)).token}`;
   });
   afterAll(async () => {
     await gw?.stop();

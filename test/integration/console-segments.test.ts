@@ -68,7 +68,7 @@ describe('console segments', () => {
     expect(list.body).toContain('Nakuru women');
     const fragment = await pageGet(gw, viewer, `/console/segments/${encodeURIComponent(id)}/count`, { 'hx-request': 'true' });
     expect(countIn(fragment.body)).toBe(saved.count);
-    expect(gw.console!.auditPage(5).some((a) => a.action === 'segment.create' && a.target === id)).toBe(true);
+    expect((await gw.console!.auditPage(5)).some((a) => a.action === 'segment.create' && a.target === id)).toBe(true);
   });
 
   it('shows a bad filter inline (400) and saves nothing', async () => {

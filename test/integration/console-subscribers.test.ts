@@ -129,7 +129,7 @@ describe('console subscribers', () => {
     expect(figure('import-rejected')).toBe(expected.rejected);
     for (const e of expected.errors) expect(r.body).toContain(e.reason.replace(/0722000022/g, '0722000012').replace(/"/g, '&quot;').slice(0, 30));
     expect((await api('GET', `/api/v1/subscribers/${encodeURIComponent('+254722000011')}`)).json()).toMatchObject({ region: 'Nakuru', profile: { gender: 'female' } });
-    expect(gw.console!.auditPage(5).some((a) => a.action === 'subscribers.import')).toBe(true);
+    expect((await gw.console!.auditPage(5)).some((a) => a.action === 'subscribers.import')).toBe(true);
   });
 
   it('refuses an import without the form token (403) and imports nothing', async () => {

@@ -57,7 +57,7 @@ describe('vasgw users (command line)', () => {
     try {
       expect((await gw.console!.login('ops.admin', 'a-long-password')).ok).toBe(true);
       expect((await gw.console!.login('mwana.editor', 'wrong-password')).ok).toBe(false);
-      const s = gw.console!.startSession(gw.console!.accounts.byName('ops.admin')!.id);
+      const s = await gw.console!.startSession((await gw.console!.accounts.byName('ops.admin'))!.id);
       const page = await gw.app.inject({ method: 'GET', url: '/console/audit?action=account.add', headers: { cookie: `vasgw_console=${s.token}` } });
       expect(page.statusCode).toBe(200);
       const rows = [...page.body.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td><td><code>account\.add<\/code><\/td><td>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]);

@@ -89,7 +89,7 @@ async function plantGateway(file: string): Promise<void> {
     const profile = await gw.app.inject({ method: 'PATCH', url: '/api/v1/subscribers/+254711082004', headers: AUTH, payload: { region: 'Nakuru', crops: ['maize', 'beans'], farmSize: 2.5, gender: 'female', birthYear: 1984 } });
     expect(profile.statusCode).toBe(200);
     const account = await gw.console!.add('amina', 'admin', 'amina-password-1', 'sw');
-    gw.console!.startSession(account.id);
+    await gw.console!.startSession(account.id);
   } finally {
     await gw.stop();
   }

@@ -143,7 +143,7 @@ describe('outbound dial', () => {
     const { id } = (await requestCall({ to: TO, flowId: 'crop-advice' })).json() as { id: string };
     await eventually(async () => (await getCall(id)).status === 'dialing' && fake!.calls.length === 1, { what: 'dialing' });
     // The sessionId from the dial reply is stored before the raw callback arrives.
-    await eventually(() => gw!.core.calls.get(id)?.providerRef === 'ATVId_9a8b7c6d5e4f3a2b', { what: 'provider ref stored' });
+    await eventually(async () => (await gw!.core.calls.get(id))?.providerRef === 'ATVId_9a8b7c6d5e4f3a2b', { what: 'provider ref stored' });
     const raw = readFileSync(new URL('../fixtures/ivr/at-outbound-unanswered.txt', import.meta.url), 'utf8');
     const res = await gw!.app.inject({ method: 'POST', url: '/ivr/africastalking', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: raw });
     expect(res.statusCode).toBe(200);

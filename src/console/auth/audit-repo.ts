@@ -1,8 +1,13 @@
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import type { Database, Statement, Tx } from '../../db/database';
+import { json } from '../../db/portable';
 import { consoleAudit } from '../../db/schema';
+import { name as bare, prepare, type Prepared } from '../../db/statement';
 
 export type AuditRow = typeof consoleAudit.$inferSelect;
+type Entry = Omit<typeof consoleAudit.$inferInsert, 'id'>;
+type Bound = { at: number; accountName: string; action: string; target: string | null; detail: string | null };
 
 /** Which entries of the audit log to read: by whom, and an action or a family of actions (`account` matches `account.*`). */
 export interface AuditFilter {
@@ -10,26 +15,55 @@ export interface AuditFilter {
   action?: string | undefined;
 }
 
-/** The console's audit log: append, and read newest first a page at a time. */
-export class AuditRepo {
-  constructor(private readonly db: Db) {}
+const t = consoleAudit;
+const p = <N extends string>(n: N) => sql.placeholder(n);
+const INSERT = sql`INSERT INTO ${t} (${bare(t.at)}, ${bare(t.accountName)}, ${bare(t.action)}, ${bare(t.target)}, ${bare(t.detail)})
+  VALUES (${p('at')}, ${p('accountName')}, ${p('action')}, ${p('target')}, ${p('detail')})`;
+// The detail is bound as JSON text: SQLite stores the text, PostgreSQL's jsonb parses it.
+const bound = (row: Entry): Bound => ({ at: row.at, accountName: row.accountName, action: row.action, target: row.target ?? null, detail: row.detail == null ? null : JSON.stringify(row.detail) });
 
-  append(row: Omit<typeof consoleAudit.$inferInsert, 'id'>): void {
-    this.db.insert(consoleAudit).values(row).run();
+/** The console's audit log on both engines: append, and read newest first a page at a time. */
+export class AuditRepo {
+  private readonly insertStmt: Statement<never, Bound>;
+  private legacy: Prepared<never, Bound> | undefined;
+
+  /** `db`: the SQLite handle, only for {@link appendNow} (areas not yet on units of work). */
+  constructor(
+    private readonly database: Database,
+    private readonly db?: Db,
+  ) {
+    this.insertStmt = database.statement(INSERT);
+  }
+
+  /** Appends an entry inside unit `tx`. */
+  async append(row: Entry, tx: Tx): Promise<void> {
+    await this.insertStmt.run(bound(row), tx);
+  }
+
+  /**
+   * Appends an entry at once on the SQLite handle (it joins whatever transaction is open there): only for
+   * the pages of areas that do not write in units of work yet. Delete with its last caller.
+   */
+  appendNow(row: Entry): void {
+    if (!this.db) throw new Error('the audit log was built without the SQLite handle');
+    this.legacy ??= prepare<never, Bound>(this.db, INSERT);
+    this.legacy.run(bound(row));
   }
 
   /** Entries newest first, older than the entry `before` when given, matching the filter. */
-  page(limit: number, before?: number, filter: AuditFilter = {}): AuditRow[] {
+  async page(limit: number, before?: number, filter: AuditFilter = {}): Promise<AuditRow[]> {
     const where: SQL[] = [];
-    if (before !== undefined) where.push(lt(consoleAudit.id, before));
-    if (filter.account) where.push(eq(consoleAudit.accountName, filter.account));
+    if (before !== undefined) where.push(sql`${t.id} < ${before}`);
+    if (filter.account) where.push(sql`${t.accountName} = ${filter.account}`);
     if (filter.action) {
       // A prefix compared as text (not LIKE), so `_` and `%` in what was typed mean themselves.
       const prefix = `${filter.action}.`;
-      const family = sql`substr(${consoleAudit.action}, 1, ${prefix.length}) = ${prefix}`;
-      where.push(or(eq(consoleAudit.action, filter.action), family) as SQL);
+      where.push(sql`(${t.action} = ${filter.action} OR substr(${t.action}, 1, ${prefix.length}) = ${prefix})`);
     }
-    const q = this.db.select().from(consoleAudit);
-    return (where.length ? q.where(and(...where)) : q).orderBy(desc(consoleAudit.id)).limit(limit).all();
+    const rows = await this.database.all<AuditRow>(
+      sql`SELECT ${t.id} AS "id", ${t.at} AS "at", ${t.accountName} AS "accountName", ${t.action} AS "action", ${t.target} AS "target", ${t.detail} AS "detail"
+          FROM ${t}${where.length ? sql` WHERE ${sql.join(where, sql` AND `)}` : sql``} ORDER BY ${t.id} DESC LIMIT ${limit}`,
+    );
+    return rows.map((r) => ({ ...r, detail: json<Record<string, unknown> | null>(r.detail) }));
   }
 }

@@ -180,10 +180,10 @@ function unlockForm(c: ConsoleContext, t: Texts, a: AccountRow, fromList = false
   return html`<form method="post" action="${accountPath(a.name)}/unlock" class="inline-form">${csrfField(c)}${fromList ? html`<input type="hidden" name="back" value="list">` : null}<button type="submit" class="secondary" aria-label="${t.unlockName(a.name)}">${t.unlock}</button></form>`;
 }
 
-function listPage(c: ConsoleContext, deps: ConsoleDeps, opts: { form?: Record<string, string>; errors?: Errors; notice?: string | null; error?: string | null } = {}): Html {
+async function listPage(c: ConsoleContext, deps: ConsoleDeps, opts: { form?: Record<string, string>; errors?: Errors; notice?: string | null; error?: string | null } = {}): Promise<Html> {
   const t = T(c.lang);
   const now = deps.core.clock.now();
-  const rows = deps.accounts.accounts.all().map((a) => [
+  const rows = (await deps.accounts.accounts.all()).map((a) => [
     html`<a href="${accountPath(a.name)}">${a.name}</a>${a.id === c.account.id ? html` ${t.you}` : null}`,
     roleName(c.lang, a.role),
     LANG_NAMES[a.language === 'sw' ? 'sw' : 'en'],
@@ -239,9 +239,9 @@ ${until !== null ? html`<p>${t.lockedNote(when(c.lang, until, c.timeZone))}</p>$
 }
 
 /** The account named in the path, or a 404 page in the reader's language. */
-function accountOf(req: FastifyRequest, deps: ConsoleDeps): AccountRow {
+async function accountOf(req: FastifyRequest, deps: ConsoleDeps): Promise<AccountRow> {
   const name = (req.params as { name: string }).name;
-  const a = deps.accounts.accounts.byName(name);
+  const a = await deps.accounts.accounts.byName(name);
   if (!a) throw new AppError(404, 'ACCOUNT_NOT_FOUND', T(ctx(req).lang).notFound(name));
   return a;
 }
@@ -255,18 +255,18 @@ async function changeAccount(
 ): Promise<FastifyReply> {
   const c = requireRole(req, 'admin');
   const t = T(c.lang);
-  const a = accountOf(req, deps);
+  const a = await accountOf(req, deps);
   const plan = change(a, t);
   if (plan.errors && Object.keys(plan.errors).length) return sendHtml(reply, accountPage(c, deps, a, { errors: plan.errors, role: plan.role }), 400);
   try {
-    await deps.accounts.change(a.name, plan.apply ?? {});
+    // The change and its audit entry are one unit.
+    await deps.accounts.change(a.name, plan.apply ?? {}, { name: c.account.name, action: plan.action, detail: plan.detail });
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     const errors = fieldOfError(t, e, a.name);
     const message = e.code === 'LAST_ADMIN' ? t.lastAdmin(a.name) : e.message;
     return sendHtml(reply, accountPage(c, deps, a, errors ? { errors, role: plan.role } : { error: message, role: plan.role }), e.status);
   }
-  deps.accounts.audit(c.account.name, plan.action, a.name, plan.detail);
   // Unlocking from the list goes back to the list (where the lock was seen).
   return seeOther(reply, bodyOf(req).back === 'list' ? '/console/accounts' : accountPath(a.name), plan.notice);
 }
@@ -275,7 +275,7 @@ async function changeAccount(
 export function accountsPages(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/accounts', async (req, reply) => {
     const c = requireRole(req, 'admin');
-    return sendHtml(reply, listPage(c, deps, { notice: noticeOf(T(c.lang), req.query) }));
+    return sendHtml(reply, await listPage(c, deps, { notice: noticeOf(T(c.lang), req.query) }));
   });
 
   app.post('/accounts', async (req, reply) => {
@@ -286,26 +286,25 @@ export function accountsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const password = str(b.password);
     const errors: Errors = {};
     if (!ACCOUNT_NAME.test(form.name)) errors.name = t.nameInvalid;
-    else if (deps.accounts.accounts.byName(form.name)) errors.name = t.nameTaken(form.name);
+    else if (await deps.accounts.accounts.byName(form.name)) errors.name = t.nameTaken(form.name);
     if (!ROLES.includes(form.role as Role)) errors.role = t.roleInvalid;
     const pw = passwordError(t, password);
     if (pw) errors.password = pw;
-    if (Object.keys(errors).length) return sendHtml(reply, listPage(c, deps, { form, errors }), 400);
+    if (Object.keys(errors).length) return sendHtml(reply, await listPage(c, deps, { form, errors }), 400);
     const language: Lang = form.language === 'sw' ? 'sw' : 'en';
     try {
-      const account = await deps.accounts.add(form.name, form.role, password, language);
-      deps.accounts.audit(c.account.name, 'account.add', account.name, { role: account.role, language });
+      await deps.accounts.add(form.name, form.role, password, language, c.account.name);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       const fieldErrors = fieldOfError(t, e, form.name);
-      return sendHtml(reply, listPage(c, deps, fieldErrors ? { form, errors: fieldErrors } : { form, error: e.message }), e.status);
+      return sendHtml(reply, await listPage(c, deps, fieldErrors ? { form, errors: fieldErrors } : { form, error: e.message }), e.status);
     }
     return seeOther(reply, '/console/accounts', 'added');
   });
 
   app.get('/accounts/:name', async (req, reply) => {
     const c = requireRole(req, 'admin');
-    return sendHtml(reply, accountPage(c, deps, accountOf(req, deps), { notice: noticeOf(T(c.lang), req.query) }));
+    return sendHtml(reply, accountPage(c, deps, await accountOf(req, deps), { notice: noticeOf(T(c.lang), req.query) }));
   });
 
   app.post('/accounts/:name/role', async (req, reply) =>

@@ -74,13 +74,13 @@ function query(filter: { account?: string; action?: string }, before?: number): 
   return s ? `/console/audit?${s}` : '/console/audit';
 }
 
-function auditPage(c: ConsoleContext, deps: ConsoleDeps, filter: { account?: string; action?: string }, before: number | undefined): Html {
+async function auditPage(c: ConsoleContext, deps: ConsoleDeps, filter: { account?: string; action?: string }, before: number | undefined): Promise<Html> {
   const t = T(c.lang);
   // One more than a page tells whether there is an older page without counting the log.
-  const rows = deps.accounts.auditPage(PAGE_SIZE + 1, before, filter);
+  const rows = await deps.accounts.auditPage(PAGE_SIZE + 1, before, filter);
   const shown = rows.slice(0, PAGE_SIZE);
   const last = shown[shown.length - 1];
-  const names = deps.accounts.accounts.all().map((a) => a.name);
+  const names = (await deps.accounts.accounts.all()).map((a) => a.name);
   const accounts = [...new Set([...names, COMMAND_LINE, ...(filter.account ? [filter.account] : [])])];
   const who = (name: string) => (name === COMMAND_LINE ? t.commandLine : name);
   const body = html`<section aria-labelledby="audit-filter"><h2 id="audit-filter">${t.filter}</h2>
@@ -115,6 +115,6 @@ export function auditPages(app: FastifyInstance, deps: ConsoleDeps): void {
       before = Number(q.before);
       if (!Number.isSafeInteger(before) || before < 1) throw new AppError(400, 'BEFORE_INVALID', T(c.lang).badBefore);
     }
-    return sendHtml(reply, auditPage(c, deps, { account, action }, before));
+    return sendHtml(reply, await auditPage(c, deps, { account, action }, before));
   });
 }

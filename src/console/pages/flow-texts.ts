@@ -46,10 +46,10 @@ function flowOf(deps: ConsoleDeps, id: string): Flow {
 }
 
 /** Every node of the flow with a form of its texts; `failed` re-shows one node's form with what was typed and why not. */
-function textsPage(reply: FastifyReply, c: ConsoleContext, deps: ConsoleDeps, flow: Flow, opts: { notice?: string | null; failed?: { nodeId: string; values: Record<string, string>; problems: TextProblem[] } } = {}) {
+async function textsPage(reply: FastifyReply, c: ConsoleContext, deps: ConsoleDeps, flow: Flow, opts: { notice?: string | null; failed?: { nodeId: string; values: Record<string, string>; problems: TextProblem[] } } = {}) {
   const t = T(c.lang);
   const lang = flowLang(c, flow);
-  const changes = deps.core.flowTexts.changes(flow.id);
+  const changes = await deps.core.flowTexts.changes(flow.id);
   const forms = Object.values(flow.nodes).map((node) => {
     const failed = opts.failed?.nodeId === node.id ? opts.failed : undefined;
     const last = changes.get(node.id);
@@ -89,13 +89,15 @@ export function flowTextsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const changed = Object.fromEntries(Object.entries(values).filter(([l, v]) => v !== (node.text[l] ?? '')));
     if (Object.keys(changed).length === 0) return seeOther(reply, `/console/flows/${flow.id}/texts#text-${node.id}`);
     try {
-      deps.core.flowTexts.change(flow.id, node.id, changed, c.account.name);
+      // The texts and their audit entry are one unit.
+      await deps.core.flowTexts.change(flow.id, node.id, changed, c.account.name, (tx) =>
+        deps.accounts.auditIn(tx, c.account.name, 'flow.text', `${flow.id}/${node.id}`, { languages: Object.keys(changed) }),
+      );
     } catch (e) {
       if (!(e instanceof AppError) || e.status !== 400) throw e;
       const problems = (e.details as TextProblem[] | undefined) ?? [{ language: flow.languages[0] ?? '', message: e.message }];
       return textsPage(reply, c, deps, flow, { failed: { nodeId: node.id, values, problems } });
     }
-    deps.accounts.audit(c.account.name, 'flow.text', `${flow.id}/${node.id}`, { languages: Object.keys(changed) });
     return seeOther(reply, `/console/flows/${flow.id}/texts?notice=saved#text-${node.id}`);
   });
 }

@@ -44,11 +44,11 @@ function loginLang(req: FastifyRequest): Lang {
 }
 
 /** The login form; `error` is shown above it with the status given. */
-function loginPage(req: FastifyRequest, reply: FastifyReply, deps: ConsoleDeps, opts: { lang: Lang; next: string; name?: string; error?: string; status?: number }) {
+async function loginPage(req: FastifyRequest, reply: FastifyReply, deps: ConsoleDeps, opts: { lang: Lang; next: string; name?: string; error?: string; status?: number }) {
   const t = T(opts.lang);
   const token = randomBytes(24).toString('base64url');
   setLoginCookie(req, reply, token);
-  const none = deps.accounts.accounts.count() === 0;
+  const none = (await deps.accounts.accounts.count()) === 0;
   const other: Lang = opts.lang === 'sw' ? 'en' : 'sw';
   const body = html`${opts.error ? html`<p class="error" role="alert" id="login-error">${opts.error}</p>` : null}
 ${none ? html`<p>${t.noAccounts}</p><pre><code>vasgw users add NAME --role admin</code></pre>` : null}
@@ -71,7 +71,7 @@ export function loginPages(app: FastifyInstance, deps: ConsoleDeps): void {
 
   app.get('/login', async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
-    if (token && accounts.session(token)) return reply.redirect('/console', 303);
+    if (token && (await accounts.session(token))) return reply.redirect('/console', 303);
     return loginPage(req, reply, deps, { lang: loginLang(req), next: safeNext((req.query as Record<string, unknown>).next) });
   });
 
@@ -83,24 +83,24 @@ export function loginPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const next = safeNext(body.next);
     const name = typeof body.username === 'string' ? body.username.trim().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
-    const result = await accounts.login(name, password);
+    const result = await accounts.signIn(name, password);
     if (!result.ok) {
       const t = T(lang);
       const error = result.reason === 'locked' ? t.locked(when(lang, result.lockedUntil, core.config.defaults.timezone)) : t.wrong;
       return loginPage(req, reply, deps, { lang, next, name, error, status: result.reason === 'locked' ? 423 : 401 });
     }
-    const session = accounts.startSession(result.account.id);
+    const { session } = result;
     setSessionCookie(req, reply, session.token, (session.expiresAt - core.clock.now()) / 1000);
-    accounts.audit(result.account.name, 'login');
     return reply.redirect(next, 303);
   });
 
   app.post('/logout', async (req, reply) => {
     const c = ctx(req);
     const token = req.cookies[SESSION_COOKIE];
-    if (token) accounts.endSession(token);
+    // The session and the audit entry are one unit; a logout without a cookie still leaves its entry.
+    if (token) await accounts.endSession(token, c.account.name);
+    else await accounts.record(c.account.name, 'logout');
     clearSessionCookie(req, reply);
-    accounts.audit(c.account.name, 'logout');
     return reply.redirect(`/console/login?lang=${c.lang}`, 303);
   });
 

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { tx } from '../../../db/client';
 import { AppError } from '../../../lib/errors';
 import type { Core } from '../../../core';
 import type { Subscriber } from '../../../subscribers/subscriber-service';
@@ -297,8 +296,12 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
     if (Object.keys(errors).length > 0) return render(reply, c, core, s, { values, errors, error: T(c.lang).fixBelow, status: 400 });
     if (Object.keys(patch).length > 0) {
       const valid = core.subscribers.validateProfile(patch);
-      tx(core.db, () => core.subscribers.applyProfile(s.id, valid));
-      accounts.audit(c.account.name, 'subscriber.update', s.msisdn, { fields: Object.keys(patch) });
+      // The profile and its audit entry are one unit.
+      await core.commits.unit(async (tx) => {
+        // joins this unit on SQLite; takes the unit's tx once subscribers is converted
+        core.subscribers.applyProfile(s.id, valid);
+        await accounts.auditIn(tx, c.account.name, 'subscriber.update', s.msisdn, { fields: Object.keys(patch) });
+      });
     }
     return seeOther(reply, profileHref(s.id), 'saved');
   });
