@@ -280,7 +280,8 @@ export class SubscriptionService {
       const provider = this.providers.find((p) => p.handles(service));
       if (provider) {
         providerRequestId = await this.requests.enqueueIn(sub.id, action, provider.name, tx);
-        // The worker's claim is a unit of its own: it runs once this one has committed.
+        // The worker's claim is a unit of its own, after this one; on PostgreSQL a claim that runs before
+        // this unit commits does not see the request yet, and the next poll takes it.
         this.requests.wake();
       }
     }
