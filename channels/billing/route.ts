@@ -44,8 +44,8 @@ export function registerBillingDialect(app: FastifyInstance, core: Core, dialect
       now: core.clock.now(),
       feeDivisor: core.config.billing.sdp.feeDivisor,
     });
-    // Acknowledged only after the group commit that holds it: a retry-safe, crash-safe answer.
-    const result = await core.commits.run(() => core.subscriptions.ingest(n));
+    // Acknowledged only once its unit of work is durable: a retry-safe, crash-safe answer.
+    const result = await core.subscriptions.ingest(n);
     (result.duplicate ? outcome.duplicate : result.flag ? outcome.flagged : outcome.accepted).inc();
     timer.observe((performance.now() - started) / 1000);
     return dialect.render(reply, result);

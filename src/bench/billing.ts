@@ -97,7 +97,7 @@ async function ingestDirect(count: number, subscribers: number, t0: number): Pro
   const started = performance.now();
   for (let n = 0; n < count; n++) {
     const e = lifeOf(n, subscribers, t0);
-    gw.core.subscriptions.ingest({ source: 'generic', eventId: e.id, msisdn: `+${e.msisdn}`, serviceId: 'crop-daily', type: e.first ? 'subscribed' : 'renewed', at: e.at, amount: 5 });
+    await gw.core.subscriptions.ingest({ source: 'generic', eventId: e.id, msisdn: `+${e.msisdn}`, serviceId: 'crop-daily', type: e.first ? 'subscribed' : 'renewed', at: e.at, amount: 5 });
   }
   const rate = count / ((performance.now() - started) / 1000);
   await gw.stop();

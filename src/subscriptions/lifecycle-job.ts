@@ -1,6 +1,5 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
-import { tx } from '../db/client';
+import type { UnitOfWork } from '../db/database';
 import { DAY, HOUR, type Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
@@ -13,11 +12,12 @@ import type { SubscriptionService } from './subscription-service';
 import { fill, formatDate, pickText, serviceVars } from './texts';
 
 export interface LifecycleJobDeps {
-  db: Db;
+  /** Units of work: each batch of deadlines and each reminder is one. */
+  units: UnitOfWork;
   clock: Clock;
   log: Logger;
   config: Pick<Config, 'billing' | 'defaults' | 'messaging'>;
-  subscriptions: Pick<SubscriptionService, 'catalog' | 'store' | 'refresh'>;
+  subscriptions: Pick<SubscriptionService, 'catalog' | 'store' | 'refreshIn'>;
   subscribers: Pick<SubscriberService, 'findById'>;
   operators: Pick<OperatorDirectory, 'timezoneOf'>;
   usage: Pick<UsageLog, 'record'>;
@@ -46,16 +46,16 @@ export class LifecycleJob implements Lifecycle {
   }
 
   /** One pass as of now: time-based transitions, then reminders. Returns what it did. */
-  run(): { transitions: number; reminders: number } {
-    return { transitions: this.runDeadlines(), reminders: this.sendReminders() };
+  async run(): Promise<{ transitions: number; reminders: number }> {
+    return { transitions: await this.runDeadlines(), reminders: await this.sendReminders() };
   }
 
   /** Re-derives every subscription whose deadline passed; returns how many. */
-  runDeadlines(): number {
+  async runDeadlines(): Promise<number> {
     let n = 0;
     // Bounded: each refresh moves the deadline past now, so batches shrink.
     for (let batch = 0; batch < 500; batch++) {
-      const done = this.deadlineBatch();
+      const done = await this.deadlineBatch();
       if (done === 0) break;
       n += done;
     }
@@ -63,19 +63,20 @@ export class LifecycleJob implements Lifecycle {
   }
 
   /**
-   * One batch of due subscriptions in one transaction (one commit for many), each in its own savepoint
-   * so a subscription that cannot be re-derived is set aside without undoing the others.
+   * One batch of due subscriptions in one unit (one commit for many), each in its own savepoint so a
+   * subscription that cannot be re-derived is set aside without undoing the others. Between batches
+   * the unit has ended, so HTTP traffic is served meanwhile.
    */
-  private deadlineBatch(): number {
-    const ids = this.d.subscriptions.store.dueDeadlines(this.d.clock.now(), 200);
+  private async deadlineBatch(): Promise<number> {
+    const store = this.d.subscriptions.store;
+    const ids = await store.dueDeadlines(this.d.clock.now(), 200);
     if (ids.length === 0) return 0;
-    tx(this.d.db, () => {
+    await this.d.units.unit(async (tx) => {
       for (const id of ids) {
         try {
-          // Nested in the batch's transaction, tx() is a savepoint: a failure undoes this subscription only.
-          tx(this.d.db, () => this.d.subscriptions.refresh(id));
+          await store.isolated(tx, () => this.d.subscriptions.refreshIn(id, tx));
         } catch (err) {
-          this.d.subscriptions.store.clearDeadline(id);
+          await store.clearDeadline(id, tx);
           this.log.error({ err, subscriptionId: id }, 'subscription could not be re-derived');
         }
       }
@@ -83,20 +84,8 @@ export class LifecycleJob implements Lifecycle {
     return ids.length;
   }
 
-  /** The timer's pass: like `run`, but yields between batches so HTTP traffic is served meanwhile. */
-  private async runYielding(): Promise<{ transitions: number; reminders: number }> {
-    let transitions = 0;
-    for (let batch = 0; batch < 500; batch++) {
-      const done = this.deadlineBatch();
-      if (done === 0) break;
-      transitions += done;
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    return { transitions, reminders: this.sendReminders() };
-  }
-
   /** Queues due renewal reminders; returns how many. */
-  sendReminders(): number {
+  async sendReminders(): Promise<number> {
     const now = this.d.clock.now();
     const cfg = this.d.config;
     const quiet = cfg.messaging.quietHours;
@@ -106,7 +95,7 @@ export class LifecycleJob implements Lifecycle {
       if (!reminder) continue;
       const before = reminder.hoursBefore * HOUR;
       // A quiet-hours shift moves a reminder at most a day earlier; look that far beyond the nominal time.
-      const rows = this.d.subscriptions.store.reminderCandidates(service.id, now, now + before + DAY, 1000);
+      const rows = await this.d.subscriptions.store.reminderCandidates(service.id, now, now + before + DAY, 1000);
       for (const row of rows) {
         const renewalAt = row.nextRenewalAt!;
         const subscriber = this.d.subscribers.findById(row.subscriberId);
@@ -117,8 +106,10 @@ export class LifecycleJob implements Lifecycle {
         const notBefore = isQuiet(now, quiet, tz) ? nextAllowedAtOrAfter(now, quiet, tz) : null;
         if (notBefore !== null && notBefore >= renewalAt) {
           // The job ran too late: the first allowed minute is after the renewal, when a reminder no longer helps.
-          tx(this.d.db, () => {
-            this.d.subscriptions.store.markReminder(row.id, renewalAt);
+          const marked = await this.d.units.unit(async (tx) => {
+            // Another pass (another process) marked it first: it also told the usage log.
+            if (!(await this.d.subscriptions.store.markReminder(row.id, renewalAt, tx))) return false;
+            // joins this unit on SQLite; takes the unit's tx once usage is converted
             this.d.usage.record([
               {
                 at: now,
@@ -128,12 +119,16 @@ export class LifecycleJob implements Lifecycle {
                 detail: { event: 'renewal_reminder', serviceId: service.id, subscriptionId: row.id, renewalAt: new Date(renewalAt).toISOString(), status: 'missed', reason: 'quiet_hours' },
               },
             ]);
+            return true;
           });
-          this.log.warn({ msisdn: subscriber.msisdn, service: service.id }, 'renewal reminder missed: quiet hours last until after the renewal');
+          if (marked) this.log.warn({ service: service.id, subscriptionId: row.id }, 'renewal reminder missed: quiet hours last until after the renewal');
           continue;
         }
         const text = fill(pickText(reminder.text, subscriber.language, cfg.defaults.language), serviceVars(service, subscriber.language, cfg, { date: formatDate(renewalAt, tz) }));
-        tx(this.d.db, () => {
+        const queued = await this.d.units.unit(async (tx) => {
+          // Marked first: a reminder another pass has already queued is not queued twice.
+          if (!(await this.d.subscriptions.store.markReminder(row.id, renewalAt, tx))) return false;
+          // joins this unit on SQLite; takes the unit's tx once messaging is converted
           const r = this.d.messaging.enqueue({
             to: subscriber.msisdn,
             text,
@@ -143,7 +138,7 @@ export class LifecycleJob implements Lifecycle {
             ...(service.shortCode ? { from: service.shortCode } : {}),
             ...(notBefore !== null ? { notBefore } : {}),
           });
-          this.d.subscriptions.store.markReminder(row.id, renewalAt);
+          // joins this unit on SQLite; takes the unit's tx once usage is converted
           this.d.usage.record([
             {
               at: now,
@@ -153,8 +148,9 @@ export class LifecycleJob implements Lifecycle {
               detail: { event: 'renewal_reminder', serviceId: service.id, subscriptionId: row.id, renewalAt: new Date(renewalAt).toISOString(), messageId: r.id, status: r.status },
             },
           ]);
+          return true;
         });
-        sent++;
+        if (queued) sent++;
       }
     }
     return sent;
@@ -164,7 +160,7 @@ export class LifecycleJob implements Lifecycle {
     const every = this.d.intervalMs ?? this.d.config.billing.jobIntervalSeconds * 1000;
     this.timer = setInterval(() => {
       if (this.running) return;
-      this.running = this.runYielding()
+      this.running = this.run()
         .then((r) => {
           if (r.transitions + r.reminders > 0) this.log.debug(r, 'subscription lifecycle pass');
         })

@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { DAY, SECOND, iso, type Clock } from '../lib/clock';
 import { newId } from '../lib/ids';
 import type { Lifecycle } from '../lib/lifecycle';
@@ -7,10 +8,14 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { ServiceCatalog } from './service-catalog';
 import { SubscriptionRequestRepo, type DueRequest } from './subscription-request-repo';
+import { SubscriptionRequestStore } from './subscription-request-store';
 import { ProviderError, type SubscriptionProvider } from './types';
 
 export interface RequestQueueDeps {
+  /** The SQLite handle, only for the synchronous {@link RequestQueue.enqueue} other areas still reach. */
   db: Db;
+  database: Database;
+  units: UnitOfWork;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -31,7 +36,8 @@ export interface RequestQueueDeps {
  * delays the call (at-least-once; the operator's APIs treat a repeat as already done).
  */
 export class RequestQueue implements Lifecycle {
-  private readonly repo: SubscriptionRequestRepo;
+  private readonly store: SubscriptionRequestStore;
+  private readonly syncRepo: SubscriptionRequestRepo;
   private readonly calls: Counter<string>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
@@ -41,23 +47,40 @@ export class RequestQueue implements Lifecycle {
 
   constructor(private readonly d: RequestQueueDeps) {
     this.log = d.log.child({ comp: 'subscription-requests' });
-    this.repo = new SubscriptionRequestRepo(d.db);
+    this.store = new SubscriptionRequestStore(d.database);
+    this.syncRepo = new SubscriptionRequestRepo(d.db);
     this.calls = d.metrics.counter('subscription_requests_total', 'Calls to operator subscription APIs', ['provider', 'action', 'outcome']);
   }
 
-  /** Queues a call for this subscription (inside the caller's transaction); returns the request id. */
+  /**
+   * Queues a call for this subscription (inside the caller's synchronous transaction); returns the
+   * request id. Kept only for the synchronous subscribe/unsubscribe requests of areas not yet on units.
+   */
   enqueue(subscriptionId: string, action: 'subscribe' | 'unsubscribe', provider: string): string {
     const now = this.d.clock.now();
     const id = newId('sreq', now);
-    this.repo.enqueue(id, subscriptionId, action, provider, now);
+    this.syncRepo.enqueue(id, subscriptionId, action, provider, now);
     // After the caller's transaction commits (everything before is synchronous).
     if (this.started) setImmediate(() => this.kick());
     return id;
   }
 
+  /** Queues a call for this subscription inside unit `tx`; returns the request id. */
+  async enqueueIn(subscriptionId: string, action: 'subscribe' | 'unsubscribe', provider: string, tx: Tx): Promise<string> {
+    const now = this.d.clock.now();
+    const id = newId('sreq', now);
+    await this.store.enqueue(id, subscriptionId, action, provider, now, tx);
+    return id;
+  }
+
+  /** Tries queued calls soon: after a unit that queued one has committed. */
+  wake(): void {
+    if (this.started) setImmediate(() => this.kick());
+  }
+
   /** The operator API calls made for a subscription, oldest first (support: did the operator get it?). */
-  forSubscription(subscriptionId: string): Record<string, unknown>[] {
-    return this.repo.forSubscription(subscriptionId).map((r) => ({
+  async forSubscription(subscriptionId: string): Promise<Record<string, unknown>[]> {
+    return (await this.store.forSubscription(subscriptionId)).map((r) => ({
       id: r.id,
       action: r.action,
       provider: r.provider,
@@ -98,7 +121,7 @@ export class RequestQueue implements Lifecycle {
     for (let batch = 0; batch < 20; batch++) {
       const now = this.d.clock.now();
       const lease = this.d.leaseMs ?? 60_000;
-      const rows = this.repo.claimDue(now, now + lease, 50);
+      const rows = await this.d.units.unit((tx) => this.store.claimDue(now, now + lease, 50, tx));
       if (rows.length === 0) return;
       for (const r of rows) await this.call(r);
     }
@@ -109,29 +132,39 @@ export class RequestQueue implements Lifecycle {
     const provider = this.d.providers().find((p) => p.name === r.provider);
     const service = this.d.catalog.byId(r.serviceId);
     if (!provider || !service) {
-      this.repo.finish(r.id, 'failed', r.attempts, provider ? `service ${r.serviceId} is no longer configured` : `provider ${r.provider} is not attached`, now());
+      const why = provider ? `service ${r.serviceId} is no longer configured` : `provider ${r.provider} is not attached`;
+      await this.d.units.unit((tx) => this.store.finish(r.id, 'failed', r.attempts, why, now(), tx));
       this.calls.inc({ provider: r.provider, action: r.action, outcome: 'failed' });
       return;
     }
     const attempts = r.attempts + 1;
+    // The operator's call happens outside any unit (a unit awaits only the database); its outcome is one unit.
+    let out: Awaited<ReturnType<SubscriptionProvider['subscribe']>>;
     try {
-      const out = r.action === 'subscribe' ? await provider.subscribe(r.msisdn, service) : await provider.unsubscribe(r.msisdn, service);
-      this.repo.finish(r.id, 'done', attempts, out.detail.slice(0, 500), now());
-      this.calls.inc({ provider: r.provider, action: r.action, outcome: 'done' });
-      this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider }, 'operator subscription request accepted');
+      out = r.action === 'subscribe' ? await provider.subscribe(r.msisdn, service) : await provider.unsubscribe(r.msisdn, service);
     } catch (err) {
-      const retryable = err instanceof ProviderError ? err.retryable : true;
-      const message = (err as Error).message.slice(0, 500);
-      if (!retryable || attempts >= this.d.maxAttempts) {
-        this.repo.finish(r.id, 'failed', attempts, message, now());
-        this.calls.inc({ provider: r.provider, action: r.action, outcome: 'failed' });
-        this.log.warn({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider, attempts, error: message }, 'operator subscription request failed');
-      } else {
-        const wait = Math.min(this.d.retryBaseMs * 2 ** (attempts - 1), DAY);
-        this.repo.retryAt(r.id, attempts, message, now() + wait, now());
-        this.calls.inc({ provider: r.provider, action: r.action, outcome: 'retry' });
-        this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, attempts, error: message }, 'operator subscription request will be retried');
-      }
+      await this.failed(r, attempts, err);
+      return;
+    }
+    await this.d.units.unit((tx) => this.store.finish(r.id, 'done', attempts, out.detail.slice(0, 500), now(), tx));
+    this.calls.inc({ provider: r.provider, action: r.action, outcome: 'done' });
+    this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider }, 'operator subscription request accepted');
+  }
+
+  /** Records a failed call: given up (not retryable, or out of attempts) or due again after a backoff. */
+  private async failed(r: DueRequest, attempts: number, err: unknown): Promise<void> {
+    const now = () => this.d.clock.now();
+    const retryable = err instanceof ProviderError ? err.retryable : true;
+    const message = (err as Error).message.slice(0, 500);
+    if (!retryable || attempts >= this.d.maxAttempts) {
+      await this.d.units.unit((tx) => this.store.finish(r.id, 'failed', attempts, message, now(), tx));
+      this.calls.inc({ provider: r.provider, action: r.action, outcome: 'failed' });
+      this.log.warn({ msisdn: r.msisdn, service: r.serviceId, action: r.action, provider: r.provider, attempts, error: message }, 'operator subscription request failed');
+    } else {
+      const wait = Math.min(this.d.retryBaseMs * 2 ** (attempts - 1), DAY);
+      await this.d.units.unit((tx) => this.store.retryAt(r.id, attempts, message, now() + wait, now(), tx));
+      this.calls.inc({ provider: r.provider, action: r.action, outcome: 'retry' });
+      this.log.info({ msisdn: r.msisdn, service: r.serviceId, action: r.action, attempts, error: message }, 'operator subscription request will be retried');
     }
   }
 

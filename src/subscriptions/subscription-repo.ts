@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, isNotNull, isNull, lte, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, lte, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import { billingEvents, subscribers, subscriptions } from '../db/schema';
+import { billingEvents, subscriptions } from '../db/schema';
 import { prepare } from '../db/statement';
 import type { Folded, FoldEvent, StoredFold } from './lifecycle';
 
@@ -43,47 +43,20 @@ const S = subscriptions;
 const E = billingEvents;
 // The indexed columns a save may leave alone are read with the head (see save()).
 const HEAD = { id: S.id, subscriberId: S.subscriberId, serviceId: S.serviceId, state: S.state, evaluatedAt: S.evaluatedAt, nextRenewalAt: S.nextRenewalAt, deadlineAt: S.deadlineAt };
-/** The stored fold state, read with the head to fold one more event onto it. */
-const STORED = {
-  state: S.state,
-  stateEnteredAt: S.stateEnteredAt,
-  entered: S.entered,
-  subscribedAt: S.subscribedAt,
-  renewals: S.renewals,
-  consecutiveFailures: S.consecutiveFailures,
-  lastChargedAt: S.lastChargedAt,
-  nextRenewalAt: S.nextRenewalAt,
-  revenueMinor: S.revenueMinor,
-  autoRenew: S.autoRenew,
-  pendingAction: S.pendingAction,
-  lastEventAt: S.lastEventAt,
-  evaluatedAt: S.evaluatedAt,
-  flags: S.flags,
-};
 const FOLD = { id: E.id, type: E.type, at: E.at, amountMinor: E.amountMinor, nextRenewalAt: E.nextRenewalAt, autoRenew: E.autoRenew, flag: E.flag };
 
 /** `col AS "key", ...` for a raw statement whose rows should carry the schema's property names. */
 const columns = (cols: Record<string, Column>): SQL => sql.join(Object.entries(cols).map(([k, c]) => sql`${c} AS ${sql.identifier(k)}`), sql`, `);
 
-/** A head-and-state row as SQLite hands it back: JSON and boolean columns still encoded. */
-type StoredRow = Omit<SubscriptionWithState, 'entered' | 'autoRenew'> & { entered: string; autoRenew: number };
 /** A fold row as SQLite hands it back. */
 type RawFoldRow = Omit<FoldRow, 'autoRenew'> & { autoRenew: number | null };
 
 /**
- * The ingest path's reads, prepared raw: one notification runs them every time, and drizzle's row
- * mapping cost more than the reads themselves. The two boolean / JSON columns are decoded by hand.
+ * The fold's read, prepared raw: drizzle's row mapping cost more than the read itself. The boolean
+ * column is decoded by hand.
  */
 function rawStatements(db: Db) {
   return {
-    findStored: prepare<StoredRow, { subscriberId: number; serviceId: string }>(
-      db,
-      sql`SELECT ${columns({ ...HEAD, ...STORED })} FROM ${S} WHERE ${S.subscriberId} = ${p('subscriberId')} AND ${S.serviceId} = ${p('serviceId')}`,
-    ),
-    eventByExternal: prepare<{ id: number; subscriptionId: string }, { externalId: string }>(
-      db,
-      sql`SELECT ${columns({ id: E.id, subscriptionId: E.subscriptionId })} FROM ${E} WHERE ${E.externalId} = ${p('externalId')}`,
-    ),
     foldRows: prepare<RawFoldRow, { subscriptionId: string }>(db, sql`SELECT ${columns(FOLD)} FROM ${E} WHERE ${E.subscriptionId} = ${p('subscriptionId')} ORDER BY ${E.at}, ${E.id}`),
   };
 }
@@ -126,14 +99,6 @@ function statements(db: Db) {
       .from(S)
       .where(and(eq(S.subscriberId, p('subscriberId')), eq(S.serviceId, p('serviceId'))))
       .prepare(),
-    head: db.select(HEAD).from(S).where(eq(S.id, p('id'))).prepare(),
-    byId: db.select().from(S).where(eq(S.id, p('id'))).prepare(),
-    bySubscriber: db
-      .select()
-      .from(S)
-      .where(and(eq(S.subscriberId, p('subscriberId')), ne(S.state, 'none')))
-      .orderBy(asc(S.createdAt))
-      .prepare(),
     create: db
       .insert(S)
       .values({ id: p('id'), subscriberId: p('subscriberId'), serviceId: p('serviceId'), state: 'none', currency: p('currency'), evaluatedAt: p('now'), createdAt: p('now'), updatedAt: p('now') })
@@ -157,18 +122,6 @@ function statements(db: Db) {
       })
       .prepare(),
     events: db.select().from(E).where(eq(E.subscriptionId, p('subscriptionId'))).orderBy(asc(E.at), asc(E.id)).prepare(),
-    lastFromSource: db
-      .select({ type: E.type })
-      .from(E)
-      .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
-      .orderBy(desc(E.id))
-      .limit(1)
-      .prepare(),
-    countFromSource: db
-      .select({ n: count() })
-      .from(E)
-      .where(and(eq(E.subscriptionId, p('subscriptionId')), eq(E.source, p('source'))))
-      .prepare(),
     setFlag: db.update(E).set({ flag: bind('flag') }).where(eq(E.id, p('id'))).prepare(),
     due: db
       .select({ id: S.id })
@@ -177,33 +130,14 @@ function statements(db: Db) {
       .orderBy(asc(S.deadlineAt))
       .limit(p('limit'))
       .prepare(),
-    reminderCandidates: db
-      .select()
-      .from(S)
-      .where(
-        and(
-          eq(S.state, 'active'),
-          eq(S.serviceId, p('serviceId')),
-          eq(S.autoRenew, true),
-          gt(S.nextRenewalAt, p('after')),
-          lte(S.nextRenewalAt, p('until')),
-          or(isNull(S.reminderFor), ne(S.reminderFor, S.nextRenewalAt)),
-        ),
-      )
-      .orderBy(asc(S.nextRenewalAt))
-      .limit(p('limit'))
-      .prepare(),
-    markReminder: db.update(S).set({ reminderFor: bind('nextRenewalAt') }).where(eq(S.id, p('id'))).prepare(),
-    clearDeadline: db.update(S).set({ deadlineAt: null }).where(eq(S.id, p('id'))).prepare(),
-    countByState: db.select({ state: S.state, n: count() }).from(S).where(ne(S.state, 'none')).groupBy(S.state).prepare(),
   };
 }
 
 /**
- * Data access for subscriptions and their billing events. Ingest is the hot path (one notification
- * = a dedupe lookup, one read of the subscription with its stored state, an insert, a read of every
- * event only when it arrives out of order, and an update), so every statement it runs is prepared
- * once and reads only the columns it uses.
+ * Synchronous data access for subscriptions and their billing events, on the SQLite handle. Kept only
+ * for callers not yet on units of work: the synchronous subscribe/unsubscribe requests of session
+ * effects and SMS keywords (src/subscriptions/sync-request.ts) and the population generator. Everything
+ * else reads and writes through the two-engine SubscriptionStore (src/subscriptions/subscription-store.ts).
  */
 export class SubscriptionRepo {
   private readonly s: ReturnType<typeof statements>;
@@ -229,38 +163,11 @@ export class SubscriptionRepo {
     return this.s.find.get({ subscriberId, serviceId }) ?? null;
   }
 
-  /** The subscription of a subscriber to a service with its stored fold state, or null: one read for ingest. */
-  findWithState(subscriberId: number, serviceId: string): SubscriptionWithState | null {
-    const r = this.raw.findStored.get({ subscriberId, serviceId });
-    // Only the fold writes `entered`, keyed by state.
-    return r ? { ...r, entered: JSON.parse(r.entered) as StoredFold['entered'], autoRenew: r.autoRenew !== 0 } : null;
-  }
-
-  /** The identifying part of a subscription by id, or null. */
-  head(id: string): SubscriptionHead | null {
-    return this.s.head.get({ id }) ?? null;
-  }
-
-  /** The subscription by id, or null. */
-  findById(id: string): Subscription | null {
-    return this.s.byId.get({ id }) ?? null;
-  }
-
-  /** A subscriber's subscriptions (rows that only hold requests for services never had are left out). */
-  bySubscriber(subscriberId: number): Subscription[] {
-    return this.s.bySubscriber.all({ subscriberId });
-  }
-
   /** Creates an empty subscription (state `none`) to hang events on. */
   create(id: string, subscriberId: number, serviceId: string, currency: string, now: number): SubscriptionHead {
     // No RETURNING: the new row's head is what was written, and SQLite's RETURNING costs a materialization.
     this.s.create.run({ id, subscriberId, serviceId, currency, now });
     return { id, subscriberId, serviceId, state: 'none', evaluatedAt: now, nextRenewalAt: null, deadlineAt: null };
-  }
-
-  /** The event already stored under this idempotency key, if any. */
-  eventByExternal(externalId: string): { id: number; subscriptionId: string } | null {
-    return this.raw.eventByExternal.get({ externalId }) ?? null;
   }
 
   /** Stores an event; returns its id. */
@@ -285,16 +192,6 @@ export class SubscriptionRepo {
   /** Every event of a subscription in fold order. */
   events(subscriptionId: string): BillingEvent[] {
     return this.s.events.all({ subscriptionId });
-  }
-
-  /** Type of the latest event received from `source` for this subscription. */
-  lastTypeFromSource(subscriptionId: string, source: BillingEvent['source']): BillingEvent['type'] | null {
-    return this.s.lastFromSource.get({ subscriptionId, source })?.type ?? null;
-  }
-
-  /** How many events `source` sent for this subscription. */
-  countFromSource(subscriptionId: string, source: BillingEvent['source']): number {
-    return this.s.countFromSource.get({ subscriptionId, source })?.n ?? 0;
   }
 
   /**
@@ -345,45 +242,5 @@ export class SubscriptionRepo {
   /** Ids of subscriptions whose state changes by time alone at or before `now`. */
   dueDeadlines(now: number, limit: number): string[] {
     return this.s.due.all({ now, limit }).map((r) => r.id);
-  }
-
-  /** Active, auto-renewing subscriptions of a service renewing in (after, until] without a reminder for that renewal. */
-  reminderCandidates(serviceId: string, after: number, until: number, limit: number): Subscription[] {
-    return this.s.reminderCandidates.all({ serviceId, after, until, limit });
-  }
-
-  /** Remembers that the reminder for this renewal went out (or was decided against). */
-  markReminder(id: string, nextRenewalAt: number): void {
-    this.s.markReminder.run({ id, nextRenewalAt });
-  }
-
-  /** Stops time-based evaluation of a subscription (its service is no longer configured). */
-  clearDeadline(id: string): void {
-    this.s.clearDeadline.run({ id });
-  }
-
-  /** How many subscriptions are in each state (for /metrics); nothing once the database is closed. */
-  countByState(): { state: Subscription['state']; n: number }[] {
-    if (!this.db.$client.open) return [];
-    return this.s.countByState.all();
-  }
-
-  /** A page of subscriptions (with the subscriber's number), by id, after the cursor. */
-  list(opts: { state?: Subscription['state'] | undefined; serviceId?: string | undefined; after?: string | undefined; limit: number }): SubscriptionListRow[] {
-    return this.db
-      .select({ ...getTableColumns(S), msisdn: subscribers.msisdn })
-      .from(S)
-      .innerJoin(subscribers, eq(subscribers.id, S.subscriberId))
-      .where(
-        and(
-          ne(S.state, 'none'),
-          opts.state ? eq(S.state, opts.state) : undefined,
-          opts.serviceId ? eq(S.serviceId, opts.serviceId) : undefined,
-          opts.after ? gt(S.id, opts.after) : undefined,
-        ),
-      )
-      .orderBy(asc(S.id))
-      .limit(opts.limit)
-      .all();
   }
 }

@@ -1,7 +1,8 @@
 import { iso } from '../lib/clock';
 import { notFound } from '../lib/errors';
 import type { ServiceCatalog } from './service-catalog';
-import type { BillingEvent, Subscription, SubscriptionRepo } from './subscription-repo';
+import type { BillingEvent, Subscription } from './subscription-repo';
+import type { SubscriptionStore } from './subscription-store';
 import type { SubscriptionState } from './types';
 
 /** The public JSON shape of a subscription (API, subscriber view). */
@@ -53,18 +54,18 @@ export interface ListQuery {
 /** Read side of subscriptions for the API: validated filters, cursor paging, per-subscriber lists. */
 export class SubscriptionViews {
   constructor(
-    private readonly repo: SubscriptionRepo,
+    private readonly repo: SubscriptionStore,
     private readonly catalog: ServiceCatalog,
-    private readonly operatorRequests: (subscriptionId: string) => Record<string, unknown>[],
+    private readonly operatorRequests: (subscriptionId: string) => Promise<Record<string, unknown>[]>,
   ) {}
 
   /** A page of subscriptions filtered by state and service; `nextCursor` is null on the last page. */
-  list(q: ListQuery): { items: Record<string, unknown>[]; nextCursor: string | null } {
+  async list(q: ListQuery): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
     // The configured services are known only here; state, limit and cursor were checked by the schema.
     if (q.service !== undefined) this.catalog.require(q.service);
     const limit = q.limit;
     // The route's schema admits only the visible states.
-    const rows = this.repo.list({ state: q.state as SubscriptionState | undefined, serviceId: q.service, after: q.cursor, limit: limit + 1 });
+    const rows = await this.repo.list({ state: q.state as SubscriptionState | undefined, serviceId: q.service, after: q.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return {
       items: page.map((r) => ({ msisdn: r.msisdn, ...subscriptionJson(r, this.catalog) })),
@@ -73,14 +74,15 @@ export class SubscriptionViews {
   }
 
   /** A subscriber's subscriptions (for GET /api/v1/subscribers/:msisdn). */
-  forSubscriber(subscriberId: number): Record<string, unknown>[] {
-    return this.repo.bySubscriber(subscriberId).map((r) => subscriptionJson(r, this.catalog));
+  async forSubscriber(subscriberId: number): Promise<Record<string, unknown>[]> {
+    return (await this.repo.bySubscriber(subscriberId)).map((r) => subscriptionJson(r, this.catalog));
   }
 
   /** One subscription with its events in fold order and the operator API calls made for it; 404 when unknown. */
-  detail(id: string): Record<string, unknown> {
-    const row = this.repo.findById(id);
+  async detail(id: string): Promise<Record<string, unknown>> {
+    const row = await this.repo.findById(id);
     if (!row) throw notFound('SUBSCRIPTION_NOT_FOUND', `No subscription with id ${id.slice(0, 40)}.`);
-    return { ...subscriptionJson(row, this.catalog), events: this.repo.events(id).map(billingEventJson), operatorRequests: this.operatorRequests(id) };
+    const [events, operatorRequests] = [await this.repo.events(id), await this.operatorRequests(id)];
+    return { ...subscriptionJson(row, this.catalog), events: events.map(billingEventJson), operatorRequests };
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import type { Database, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -15,6 +16,8 @@ import { SubscriptionService } from './subscription-service';
 
 export interface SubscriptionsWiring {
   db: Db;
+  database: Database;
+  units: UnitOfWork;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -36,6 +39,8 @@ export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: Subs
   const log = w.log.child({ comp: 'subscriptions' });
   const subscriptions = new SubscriptionService({
     db: w.db,
+    database: w.database,
+    units: w.units,
     clock: w.clock,
     log: w.log,
     metrics: w.metrics,
@@ -46,7 +51,7 @@ export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: Subs
     messaging: w.messaging,
   });
   const subscriptionJob = new LifecycleJob({
-    db: w.db,
+    units: w.units,
     clock: w.clock,
     log: w.log,
     config: w.config,
@@ -67,6 +72,6 @@ export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: Subs
   w.sessions.onEffect('subscribe', (e, ctx) => guarded('subscribe', () => subscriptions.requestSubscribe(ctx.subscriber.id, e.service, ctx.channel)));
   w.sessions.onEffect('unsubscribe', (e, ctx) => guarded('unsubscribe', () => subscriptions.requestUnsubscribe(ctx.subscriber.id, e.service, ctx.channel)));
   w.messaging.addMoInterceptor?.(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, w.config.messaging.keywords.optOut));
-  w.subscriberViews.push(async (s) => ({ subscriptions: subscriptions.views.forSubscriber(s.id) }));
+  w.subscriberViews.push(async (s) => ({ subscriptions: await subscriptions.views.forSubscriber(s.id) }));
   return { subscriptions, subscriptionJob };
 }

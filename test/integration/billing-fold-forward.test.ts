@@ -26,8 +26,8 @@ async function expectFullFold(msisdn: string, context: string): Promise<void> {
   const listed = await subscriptionsOf(gw, msisdn);
   const id = listed[0]?.id as string | undefined;
   if (!id) return;
-  const row = store.findById(id)!;
-  const rows = store.foldRows(id);
+  const row = (await store.findById(id))!;
+  const rows = await store.foldRows(id);
   const f = foldSubscription(rows.map(toFoldEvent), POLICY, row.evaluatedAt);
   const stored = {
     state: row.state,
@@ -94,11 +94,11 @@ async function replay(seed: number, steps: number): Promise<{ kinds: Record<stri
       expect(res.json()).toMatchObject({ status: 'duplicate' });
     } else if (roll < 0.14) {
       kind = 'lifecycle_job';
-      gw.core.subscriptionJob.runDeadlines();
+      await gw.core.subscriptionJob.runDeadlines();
     } else if (roll < 0.18 && sent.length > 0) {
       kind = 'request';
       const sub = (await subscriptionsOf(gw, msisdn))[0];
-      const subscriberId = sub ? gw.core.subscriptions.store.findById(sub.id as string)!.subscriberId : null;
+      const subscriberId = sub ? (await gw.core.subscriptions.store.findById(sub.id as string))!.subscriberId : null;
       if (subscriberId !== null) {
         if (r() < 0.5) gw.core.subscriptions.requestSubscribe(subscriberId, 'crop-daily', 'ussd');
         else gw.core.subscriptions.requestUnsubscribe(subscriberId, 'crop-daily', 'ussd');
@@ -153,7 +153,7 @@ describe('a billing notification folds forward from the stored state', () => {
     await expectFullFold(msisdn, 'after a late event');
     // Silence: missed renewal (1 day + 24 h), then grace (3 d), into suspension.
     gw.clock.set(year + 7 * DAY);
-    gw.core.subscriptionJob.runDeadlines();
+    await gw.core.subscriptionJob.runDeadlines();
     expect((await subscriptionsOf(gw, msisdn))[0]).toMatchObject({ state: 'suspended' });
     expect(await post('back', 'renewed', year + 8 * DAY)).toMatchObject({ state: 'active' });
     await expectFullFold(msisdn, 'after recovery');
@@ -161,7 +161,7 @@ describe('a billing notification folds forward from the stored state', () => {
     // before that arrives: it lands before the move, as if the job had never run.
     const due = year + 9 * DAY + 24 * HOUR;
     gw.clock.set(due + HOUR);
-    gw.core.subscriptionJob.runDeadlines();
+    await gw.core.subscriptionJob.runDeadlines();
     expect((await subscriptionsOf(gw, msisdn))[0]).toMatchObject({ state: 'grace' });
     expect(await post('overdue', 'renewed', due - HOUR, due + 2 * HOUR)).toMatchObject({ state: 'active' });
     await expectFullFold(msisdn, 'after a renewal reported after the job moved on');

@@ -36,9 +36,9 @@ describe('billing ingest writes', () => {
 
     // The renewal due on day 3 never comes; 24 hours later (day 4) the deadline moves it to grace.
     run.gw.clock.set(T0 + 3.9 * DAY);
-    expect(run.gw.core.subscriptionJob.runDeadlines()).toBe(0);
+    expect(await run.gw.core.subscriptionJob.runDeadlines()).toBe(0);
     run.gw.clock.set(T0 + 4.1 * DAY);
-    expect(run.gw.core.subscriptionJob.runDeadlines()).toBe(1);
+    expect(await run.gw.core.subscriptionJob.runDeadlines()).toBe(1);
     expect(await listed('grace')).toContain(id);
     expect(await listed('active')).not.toContain(id);
 
@@ -57,9 +57,9 @@ describe('billing ingest writes', () => {
     // Out of order: the whole history is read back and folded again.
     await event(m, 'r0', 'renewed', 0.5);
     const store = run.gw.core.subscriptions.store;
-    const stored = store.events(id).map((e) => ({ id: e.id, type: e.type, at: e.at, amountMinor: e.amountMinor, nextRenewalAt: e.nextRenewalAt, autoRenew: e.autoRenew, flag: e.flag }));
+    const stored = (await store.events(id)).map((e) => ({ id: e.id, type: e.type, at: e.at, amountMinor: e.amountMinor, nextRenewalAt: e.nextRenewalAt, autoRenew: e.autoRenew, flag: e.flag }));
     expect(stored.map((e) => e.autoRenew)).toEqual([true, null, false, null]);
-    expect(store.foldRows(id)).toEqual(stored);
+    expect(await store.foldRows(id)).toEqual(stored);
   });
 
   it('takes an SDP addition and its renewal onto one subscription row', async () => {

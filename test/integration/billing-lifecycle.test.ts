@@ -13,7 +13,7 @@ async function event(msisdn: string, id: string, type: string, day: number, dela
 }
 
 /** Lets time pass and runs the lifecycle job as the scheduler would. */
-function passTime(day: number) {
+async function passTime(day: number) {
   run.gw.clock.set(T0 + day * DAY);
   return run.gw.core.subscriptionJob.runDeadlines();
 }
@@ -31,9 +31,9 @@ describe('subscription lifecycle over the wire', () => {
     expect(await stateOf(m)).toMatchObject({ consecutiveFailures: 2, renewals: 2, revenue: { amount: 15 } });
 
     // The operator goes quiet: the grace window (3 days from day 3) ends on day 6.
-    expect(passTime(5.9)).toBe(0);
+    expect(await passTime(5.9)).toBe(0);
     expect((await stateOf(m)).state).toBe('grace');
-    expect(passTime(6.1)).toBe(1);
+    expect(await passTime(6.1)).toBe(1);
     expect(await stateOf(m)).toMatchObject({ state: 'suspended', stateSince: iso(6) });
     const derived = (await usageOf(run.gw, m)).find((e) => e.detail?.source === 'lifecycle');
     expect(derived).toMatchObject({ channel: 'billing', type: 'billing', at: iso(6), detail: { event: 'suspended', reason: 'grace_elapsed', from: 'grace' } });
@@ -47,18 +47,18 @@ describe('subscription lifecycle over the wire', () => {
     expect(sub).toMatchObject({ state: 'cancelled', stateSince: iso(8.5), nextRenewalAt: null, subscribedAt: iso(0), flaggedEvents: 0 });
     expect(sub.enteredAt).toMatchObject({ active: iso(8), grace: iso(3), suspended: iso(6), cancelled: iso(8.5) });
     // Nothing more happens by time alone.
-    expect(passTime(60)).toBe(0);
+    expect(await passTime(60)).toBe(0);
     expect((await stateOf(m)).state).toBe('cancelled');
   });
 
   it('expires a subscription whose retries run out without a word from the operator', async () => {
     const m = '+254711000102';
     await event(m, 'e1', 'subscribed', 0);
-    passTime(1.5);
+    await passTime(1.5);
     expect((await stateOf(m)).state).toBe('active');
-    passTime(2.5); // the day-1 renewal is 24 h overdue since day 2
+    await passTime(2.5); // the day-1 renewal is 24 h overdue since day 2
     expect(await stateOf(m)).toMatchObject({ state: 'grace', stateSince: iso(2) });
-    passTime(20);
+    await passTime(20);
     expect(await stateOf(m)).toMatchObject({ state: 'expired', stateSince: iso(15) });
     const lifecycle = (await usageOf(run.gw, m)).filter((e) => e.detail?.source === 'lifecycle').map((e) => e.detail?.event);
     expect(lifecycle).toEqual(['expired', 'suspended', 'grace']);
@@ -95,7 +95,7 @@ describe('subscription lifecycle over the wire', () => {
   it('a late renewal rescues a subscription the job had already moved to grace', async () => {
     const m = '+254711000105';
     await event(m, 'r1', 'subscribed', 0);
-    passTime(2.5);
+    await passTime(2.5);
     expect((await stateOf(m)).state).toBe('grace');
     // The day-1 and day-2 renewals arrive now, delayed by the operator's platform.
     await postGeneric(run.gw, genericEvent({ msisdn: m, eventId: 'r2', type: 'renewed', at: iso(1) }));

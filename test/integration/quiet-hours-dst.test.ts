@@ -20,12 +20,12 @@ describe('renewal reminders on the night the clocks go back', () => {
     const r = await postGeneric(gw, genericEvent({ msisdn: '+254711000401', eventId: 'dst-1', type: 'subscribed', at: '2026-10-24T06:30:00Z' }));
     expect(r.json().state).toBe('active');
     // Renewal at 06:30 GMT on the 25th; two hours before is 04:30 GMT, inside quiet hours, so 19:59 BST the evening before.
-    const runAt = (iso: string) => {
+    const runAt = async (iso: string) => {
       gw.clock.set(iso);
-      return gw.core.subscriptionJob.run().reminders;
+      return (await gw.core.subscriptionJob.run()).reminders;
     };
-    expect(runAt('2026-10-24T18:58:00Z')).toBe(0); // 19:58 BST
-    expect(runAt('2026-10-24T18:59:00Z')).toBe(1); // 19:59 BST
+    expect(await runAt('2026-10-24T18:58:00Z')).toBe(0); // 19:58 BST
+    expect(await runAt('2026-10-24T18:59:00Z')).toBe(1); // 19:59 BST
     const [e] = (await usageOf(gw, '+254711000401')).filter((u) => u.detail?.event === 'renewal_reminder');
     const msg = (await gw.app.inject({ method: 'GET', url: `/api/v1/messages/${String(e!.detail!.messageId)}`, headers: AUTH })).json();
     expect(msg).toMatchObject({ status: 'queued', sendAt: '2026-10-24T18:59:00.000Z' });

@@ -1,0 +1,23 @@
+import type { Config } from '../config';
+import type { SubscriptionState } from './types';
+
+const LIVE: readonly SubscriptionState[] = ['active', 'grace', 'suspended'];
+
+/** What a subscriber's subscribe/unsubscribe request means given the subscription's state before it. */
+export interface RequestDecision {
+  status: 'requested' | 'already_subscribed' | 'not_subscribed';
+  /** The confirmation text (per language). */
+  text: Record<string, string>;
+  /** Whether the request is stored as an event (and passed to the operator): STOP always is. */
+  record: boolean;
+}
+
+/** Decides a request: a subscribe to a live subscription is already done; an unsubscribe is always recorded. */
+export function decideRequest(action: 'subscribe' | 'unsubscribe', before: SubscriptionState, texts: Config['billing']['texts']): RequestDecision {
+  if (action === 'subscribe') {
+    const status = LIVE.includes(before) ? 'already_subscribed' : 'requested';
+    return { status, text: status === 'requested' ? texts.subscribeRequested : texts.alreadySubscribed, record: status === 'requested' };
+  }
+  const status = LIVE.includes(before) || before === 'pending' ? 'requested' : 'not_subscribed';
+  return { status, text: status === 'requested' ? texts.unsubscribeRequested : texts.notSubscribed, record: true };
+}
