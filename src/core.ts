@@ -57,10 +57,10 @@ export function buildCore(deps: CoreDeps) {
   const flowTexts = new FlowTexts(db, flows, clock, config.ussd.maxChars);
   flowTexts.applyStored();
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
+  const subscribers = new SubscriberService(new SubscriberRepo(db, database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
   checkFlowInputs(flows, subscribers);
-  const usage = new UsageLog(db, metrics);
-  const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
+  const usage = new UsageLog(db, metrics, database);
+  const sessions = new SessionService({ database, units: commits, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
     onRollback: (fn) => commits.onRollback(fn),
   });
