@@ -57,7 +57,7 @@ export function buildCore(deps: CoreDeps) {
   const flowTexts = new FlowTexts(db, flows, clock, config.ussd.maxChars);
   flowTexts.applyStored();
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db, database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
+  const subscribers = new SubscriberService(new SubscriberRepo(db, database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows), commits);
   checkFlowInputs(flows, subscribers);
   const usage = new UsageLog(db, metrics, database);
   const sessions = new SessionService({ database, units: commits, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../core';
-import { tx } from '../db/client';
 import { badRequest } from '../lib/errors';
 import { subscriberView } from '../subscribers/subscriber-views';
 import { Described, ERROR_CODE_KEYWORD, Limit, MaybeTimestamp, Open, QueryString, Timestamp, errors } from './schemas/common';
@@ -94,10 +93,7 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
       // Checked before the subscriber is created: a refused patch leaves nothing behind.
       const valid = core.subscribers.validateProfile(patch);
       // Creating a profile is not hearing from the subscriber: last-seen stays as it was.
-      const id = tx(core.db, () => {
-        const s = core.subscribers.ensure(msisdn, { at: core.clock.now(), touch: false });
-        return core.subscribers.applyProfile(s.id, valid).id;
-      });
+      const { id } = await core.subscribers.saveProfile(msisdn, valid);
       return view(id);
     },
   );

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/database';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { AppError, badRequest, notFound } from '../lib/errors';
@@ -35,6 +35,8 @@ export class SubscriberService {
     private readonly countryCode: string,
     /** The configured profile schema (config `profile.fields`). */
     readonly profile: ProfileSchema = new ProfileSchema({ fields: {} }),
+    /** Units of work, for the writes this service makes on its own (see {@link saveProfile}). */
+    private readonly units?: UnitOfWork,
   ) {}
 
   /** E.164 form of a raw number, or null. */
@@ -181,6 +183,18 @@ export class SubscriberService {
     const { changed, profile } = this.mergedProfile(current, p);
     await this.repo.updateIn(tx, id, { ...p.columns, ...(changed ? { profile } : {}) }, this.clock.now());
     return (await this.repo.findByIdIn(tx, id))!;
+  }
+
+  /**
+   * Creates the subscriber if new (not as contact: last-seen stays as it was) and applies a checked patch,
+   * in one unit of work; resolves with the subscriber as stored once durable.
+   */
+  saveProfile(msisdn: string, p: ValidProfilePatch): Promise<Subscriber> {
+    if (!this.units) throw new Error('SubscriberService was built without units of work');
+    return this.units.unit(async (tx) => {
+      const s = await this.ensureIn(tx, msisdn, { at: this.clock.now(), touch: false });
+      return this.applyProfileIn(tx, s.id, p);
+    });
   }
 
   /** As {@link updateProfileFromFlow}, inside unit of work `tx`. */
