@@ -1,12 +1,11 @@
 import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
 import { bool, json } from '../db/portable';
 import { subscribers } from '../db/schema';
 import { sqliteDatabase } from '../db/sqlite-database';
 import { selectList } from '../db/select-list';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name, prepare } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
 /** A subscriber row as the gateway uses it (the schema's row: profile parsed, opt-out a boolean). */
@@ -49,8 +48,6 @@ export class SubscriberRepo {
   private readonly insert;
   private readonly touch;
   private readonly optOut;
-  private readonly profilePageStmt: Prepared<StoredProfileRow, { after: number; limit: number }>;
-  private readonly profileWrite;
   private readonly updates = new Map<string, { run(values: Record<string, unknown>): unknown }>();
 
   // The same for both engines, for units of work (src/db/database.ts).
@@ -59,6 +56,8 @@ export class SubscriberRepo {
   private readonly insertIn;
   private readonly touchIn;
   private readonly optOutIn;
+  private readonly profilePageStmt;
+  private readonly profileWrite;
   private readonly updatesIn = new Map<string, Statement<never, Record<string, unknown>>>();
 
   /**
@@ -91,15 +90,12 @@ export class SubscriberRepo {
       .set({ optedOut: sql`${p('optedOut')}`, optedOutAt: sql`${p('optedOutAt')}`, updatedAt: sql`${p('at')}` })
       .where(eq(subscribers.id, p('id')))
       .prepare();
-    this.profilePageStmt = prepare<StoredProfileRow, { after: number; limit: number }>(
-      db,
-      sql`SELECT ${t.id}, ${t.msisdn}, ${t.language}, ${t.region}, ${t.crop}, ${t.profile} FROM ${t} WHERE ${t.id} > ${p('after')} ORDER BY ${t.id} LIMIT ${p('limit')}`,
+    // The profile as text on both engines (jsonb cast back to its JSON text): the check parses it itself.
+    this.profilePageStmt = database.statement<StoredProfileRow, { after: number; limit: number }>(
+      sql`SELECT ${t.id} AS "id", ${t.msisdn} AS "msisdn", ${t.language} AS "language", ${t.region} AS "region", ${t.crop} AS "crop", CAST(${t.profile} AS TEXT) AS "profile"
+        FROM ${t} WHERE ${t.id} > ${p('after')} ORDER BY ${t.id} LIMIT ${p('limit')}`,
     );
-    this.profileWrite = db
-      .update(subscribers)
-      .set({ profile: sql`${p('profile')}` })
-      .where(eq(subscribers.id, p('id')))
-      .prepare();
+    this.profileWrite = database.statement<never, { id: number; profile: string }>(sql`UPDATE ${t} SET ${name(t.profile)} = ${p('profile')} WHERE ${name(t.id)} = ${p('id')}`);
 
     this.byMsisdnIn = database.statement<PortableRow, { msisdn: string }>(sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`);
     this.byIdIn = database.statement<PortableRow, { id: number }>(sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`);
@@ -205,15 +201,13 @@ export class SubscriberRepo {
   }
 
   /** Stored profiles in id order after `after`, unparsed (a page of `vasgw migrate`'s profile check). */
-  storedProfiles(after: number, limit: number): StoredProfileRow[] {
+  storedProfiles(after: number, limit: number): Promise<StoredProfileRow[]> {
     return this.profilePageStmt.all({ after, limit });
   }
 
-  /** Rewrites profiles (typed values for text stored before the schema), in one transaction. */
-  rewriteProfiles(profiles: ReadonlyArray<{ id: number; profile: Record<string, ProfileValue> }>): void {
-    tx(this.db, () => {
-      for (const r of profiles) this.profileWrite.run({ id: r.id, profile: JSON.stringify(r.profile) });
-    });
+  /** Rewrites profiles (typed values for text stored before the schema) in unit of work `tx`. */
+  async rewriteProfilesIn(tx: Tx, profiles: ReadonlyArray<{ id: number; profile: Record<string, ProfileValue> }>): Promise<void> {
+    for (const r of profiles) await this.profileWrite.run({ id: r.id, profile: JSON.stringify(r.profile) }, tx);
   }
 }
 
