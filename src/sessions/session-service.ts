@@ -171,11 +171,11 @@ export class SessionService implements Lifecycle {
     return this.d.units.unit((tx) => this.endIn(tx, channel, externalId, reason, detail));
   }
 
-  /** As {@link end}, inside the caller's unit of work `tx`. */
-  async endIn(tx: Tx, channel: SessionChannel, externalId: string, reason: EndReason, detail: Record<string, unknown> = {}): Promise<boolean> {
+  /** As {@link end}, inside the caller's unit of work `tx`; `read` is the row if the caller has just read it in `tx`. */
+  async endIn(tx: Tx, channel: SessionChannel, externalId: string, reason: EndReason, detail: Record<string, unknown> = {}, read?: SessionRow): Promise<boolean> {
     const now = this.d.clock.now();
     for (let attempt = 1; attempt <= HOP_ATTEMPTS; attempt++) {
-      const s = await this.repo.findByExternal(channel, externalId, tx);
+      const s = attempt === 1 && read ? { ...read, state: { ...read.state } } : await this.repo.findByExternal(channel, externalId, tx);
       if (!s || s.status === 'ended') return false;
       if (await this.finish(tx, s, reason, now, detail)) return true;
     }
@@ -190,6 +190,20 @@ export class SessionService implements Lifecycle {
   /** The session by the channel's id, as its row holds it. */
   findByExternal(channel: SessionChannel, externalId: string): Promise<SessionRow | null> {
     return this.repo.findByExternal(channel, externalId);
+  }
+
+  /**
+   * The session as this process last saved it, else as its row holds it, inside unit `tx`: for what
+   * never changes in a session (that it exists, its subscriber, its flow). Its state may be behind the
+   * row; a hop from it checks (see src/sessions/session-repo.ts).
+   */
+  knownIn(tx: Tx, channel: SessionChannel, externalId: string): Promise<SessionRow | null> {
+    return this.repo.recent(channel, externalId, tx);
+  }
+
+  /** Forgets the sessions this process remembers (a unit that contained hops failed: the rows are the truth). */
+  forgetCached(): void {
+    this.repo.forgetCached();
   }
 
   /** As {@link findByExternal}, inside unit of work `tx` (a read that decides the unit's writes). */

@@ -6,6 +6,7 @@ import type { EndReason, Flow } from '../engine/types';
 import { badRequest, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import type { SessionRow } from '../sessions/session-repo';
 import type { HopInput, HopResult, SessionService } from '../sessions/session-service';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { CallDirection, PartyFieldNames, VoiceAnswer, VoiceRequest } from './types';
@@ -19,7 +20,7 @@ export interface VoiceServiceDeps {
   log: Logger;
   metrics: Metrics;
   flows: { byId(id: string): Flow | undefined; byIvrNumber(number: string): Flow | undefined };
-  sessions: Pick<SessionService, 'hopIn' | 'endIn' | 'findByExternalIn'>;
+  sessions: Pick<SessionService, 'hopIn' | 'endIn' | 'findByExternalIn' | 'knownIn' | 'forgetCached'>;
   subscribers: Pick<SubscriberService, 'normalize' | 'findByIdIn'>;
   /** Units of work: one per callback, so the platform hears an answer only once it is durable. */
   units: UnitOfWork;
@@ -50,7 +51,7 @@ export class VoiceService {
    */
   handle(dialect: string, req: VoiceRequest): Promise<VoiceAnswer> {
     const externalId = `${dialect}:${req.callRef}`;
-    return this.d.units.unit((tx) => {
+    const unit = this.d.units.unit((tx) => {
       switch (req.kind) {
         case 'call':
           return this.call(tx, dialect, externalId, req);
@@ -62,6 +63,10 @@ export class VoiceService {
           return this.ended(tx, dialect, externalId, req);
       }
     });
+    return unit.catch((err: unknown) => {
+      this.d.sessions.forgetCached(); // a hop in the failed unit was rolled back with it
+      throw err;
+    });
   }
 
   /**
@@ -69,8 +74,7 @@ export class VoiceService {
    * reached content in this call (they got what they came for and put the phone down), `dropped` when they
    * hung up while still in the menus, which the CRM reads as a hang-up deep in the menu (with the depth).
    */
-  async hangupReason(tx: Tx, externalId: string): Promise<EndReason> {
-    const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
+  hangupReason(s: SessionRow | null): EndReason {
     if (!s) return 'dropped';
     const flow = this.d.flows.byId(s.flowId);
     if (!flow) return 'dropped';
@@ -79,8 +83,9 @@ export class VoiceService {
   }
 
   private async call(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): Promise<VoiceAnswer> {
-    if (await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId)) {
-      const result = await this.continueHop(tx, externalId, keysToInput(r.digits), badRequest);
+    const known = await this.d.sessions.knownIn(tx, IVR_CHANNEL, externalId);
+    if (known) {
+      const result = await this.continueHop(tx, known, externalId, keysToInput(r.digits), badRequest);
       this.events.inc({ dialect, event: r.digits ? 'keys' : 'no_keys' });
       return this.plan(r.callRef, result);
     }
@@ -142,7 +147,9 @@ export class VoiceService {
   }
 
   private async keys(tx: Tx, dialect: string, externalId: string, callRef: string, input: HopInput): Promise<VoiceAnswer> {
-    const result = await this.continueHop(tx, externalId, input, notFound, callRef);
+    const known = await this.d.sessions.knownIn(tx, IVR_CHANNEL, externalId);
+    if (!known) throw notFound('UNKNOWN_SESSION', `There is no voice session "${callRef}".`);
+    const result = await this.continueHop(tx, known, externalId, input, notFound);
     this.events.inc({ dialect, event: 'noInput' in input ? 'no_keys' : 'keys' });
     return this.plan(callRef, result);
   }
@@ -151,7 +158,7 @@ export class VoiceService {
     const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
     if (!s) throw notFound('UNKNOWN_SESSION', `There is no voice session "${callRef}".`);
     this.events.inc({ dialect, event: 'hangup' });
-    if (s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, await this.hangupReason(tx, externalId), { dialect });
+    if (s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, this.hangupReason(s), { dialect }, s);
     return { kind: 'done' };
   }
 
@@ -172,14 +179,12 @@ export class VoiceService {
       detail.callId = call.id;
     }
     const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
-    if (s && s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, await this.hangupReason(tx, externalId), detail);
+    if (s && s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, this.hangupReason(s), detail, s);
     return { kind: 'done' };
   }
 
-  /** A hop in the call's existing session; `missing` makes the error for a call with no session or subscriber. */
-  private async continueHop(tx: Tx, externalId: string, input: HopInput, missing: typeof notFound, callRef?: string): Promise<HopResult> {
-    const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
-    if (!s) throw missing('UNKNOWN_SESSION', `There is no voice session "${callRef ?? externalId}".`);
+  /** A hop in the call's existing session `s`; `missing` makes the error for a session with no subscriber. */
+  private async continueHop(tx: Tx, s: SessionRow, externalId: string, input: HopInput, missing: typeof notFound): Promise<HopResult> {
     const msisdn = (await this.d.subscribers.findByIdIn(tx, s.subscriberId))?.msisdn;
     if (!msisdn) throw missing('UNKNOWN_SESSION', 'The session of this call has no subscriber.');
     return this.d.sessions.hopIn(tx, { channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: this.d.config.noInputRepeats });
