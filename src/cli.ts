@@ -59,7 +59,9 @@ const commands: Record<string, Command> = {
           err(`vasgw migrate: flows not loaded (${(e as Error).message.slice(0, 200)}); checking language against profile.fields only`);
           flows = { all: () => [] };
         }
-        const result = checkStoredProfiles(db, profileSchemaFor(config.profile, flows));
+        const { sqliteDatabase } = await import('./db/sqlite-database');
+        const { GroupCommit } = await import('./db/group-commit');
+        const result = await checkStoredProfiles(db, sqliteDatabase(db), new GroupCommit(db), profileSchemaFor(config.profile, flows));
         if (values.json) out(JSON.stringify(result, null, 2));
         else {
           out(`database ${config.database.path} is up to date`);

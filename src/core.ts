@@ -58,10 +58,10 @@ export function buildCore(deps: CoreDeps) {
   // On SQLite the texts are read at once and laid over the flows a microtask later; buildGateway awaits `loaded`.
   void flowTexts.applyStored().catch((err: unknown) => log.error({ err }, 'stored flow texts could not be applied'));
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows));
+  const subscribers = new SubscriberService(new SubscriberRepo(db, database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows), commits);
   checkFlowInputs(flows, subscribers);
-  const usage = new UsageLog(db, metrics);
-  const sessions = new SessionService({ db, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
+  const usage = new UsageLog(db, metrics, database);
+  const sessions = new SessionService({ database, units: commits, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
     onRollback: (fn) => commits.onRollback(fn),
   });

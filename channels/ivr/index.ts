@@ -19,7 +19,7 @@ const dialects: IvrDialect[] = [africasTalkingVoice, vxmlVoice, twilioVoice];
 export const ivrChannel: ChannelFactory = (core) => {
   // Built now so that an unknown `ivr.provider` stops start-up instead of failing the first call.
   const provider = voiceProviderFor(core.config.ivr, core.log, { callbackUrl: (path, query) => callbackUrl(core, path, query) });
-  const voice = new VoiceService({ config: core.config.ivr, log: core.log, metrics: core.metrics, flows: core.flows, sessions: core.sessions, subscribers: core.subscribers, calls: core.calls });
+  const voice = new VoiceService({ config: core.config.ivr, log: core.log, metrics: core.metrics, flows: core.flows, sessions: core.sessions, subscribers: core.subscribers, calls: core.calls, units: core.commits });
   return {
     name: 'ivr',
     routes(app) {

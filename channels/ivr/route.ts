@@ -7,7 +7,7 @@ import type { IvrDialect, IvrDialectContext } from './dialect';
 
 /**
  * The one route wrapper every voice dialect goes through: authentication, content-type check, parse,
- * the voice service (inside a group commit, so the platform hears an answer only once it is durable),
+ * the voice service (one unit of work, so the platform hears an answer only once it is durable),
  * render, and per-dialect timing. Dialects only translate.
  */
 export function registerIvrDialect(app: FastifyInstance, core: Core, voice: VoiceService, dialect: IvrDialect): void {
@@ -23,7 +23,8 @@ export function registerIvrDialect(app: FastifyInstance, core: Core, voice: Voic
       dialect.authenticate?.(req, ctx);
       requireContentType(req, dialect.contentTypes, dialect.path);
       const parsed = dialect.parse(req, ctx);
-      const body = parsed.kind === 'reply' ? parsed.body : dialect.render(await core.commits.run(() => voice.handle(dialect.name, parsed)), ctx);
+      // The voice service answers once its unit of work is durable.
+      const body = parsed.kind === 'reply' ? parsed.body : dialect.render(await voice.handle(dialect.name, parsed), ctx);
       return reply.type(dialect.replyType).send(body);
     } finally {
       seconds.observe({ dialect: dialect.name }, (performance.now() - started) / 1000);

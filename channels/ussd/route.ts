@@ -18,20 +18,17 @@ export function registerUssdDialect(app: FastifyInstance, core: Core, dialect: U
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `${dialect.path} takes ${dialect.contentTypes.join(' or ')}, not "${type || 'no content type'}".`);
     }
     const hop = dialect.parse(req, (raw) => core.subscribers.normalize(raw));
-    // The reply waits for the hop's group commit: an answered hop survives a crash. A hop is its own
-    // transaction (rolled back whole if it throws), so it needs no second savepoint from the group.
-    const result = await core.commits.runAtomic(() =>
-      core.sessions.hop({
-        channel: 'ussd',
-        externalId: `${dialect.name}:${hop.sessionKey}`,
-        msisdn: hop.msisdn,
-        operator: core.operators.forNetworkCode(hop.networkCode) ?? null,
-        entry: { ussdCode: hop.serviceCode },
-        input: hop.input,
-        maxChars: core.config.ussd.maxChars,
-        startDetail: { dialect: dialect.name, ...(hop.networkCode ? { networkCode: hop.networkCode } : {}) },
-      }),
-    );
+    // The hop is one unit of work and resolves once it is durable: an answered hop survives a crash.
+    const result = await core.sessions.hop({
+      channel: 'ussd',
+      externalId: `${dialect.name}:${hop.sessionKey}`,
+      msisdn: hop.msisdn,
+      operator: core.operators.forNetworkCode(hop.networkCode) ?? null,
+      entry: { ussdCode: hop.serviceCode },
+      input: hop.input,
+      maxChars: core.config.ussd.maxChars,
+      startDetail: { dialect: dialect.name, ...(hop.networkCode ? { networkCode: hop.networkCode } : {}) },
+    });
     if (result.flowId === null) log.info({ msisdn: hop.msisdn, serviceCode: hop.serviceCode }, 'unknown service code');
     timer.observe((performance.now() - started) / 1000);
     return dialect.render(reply, result);

@@ -93,12 +93,7 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
       // Checked before the subscriber is created: a refused patch leaves nothing behind.
       const valid = core.subscribers.validateProfile(patch);
       // Creating a profile is not hearing from the subscriber: last-seen stays as it was.
-      const id = await core.commits.unit(async () => {
-        // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-        const s = core.subscribers.ensure(msisdn, { at: core.clock.now(), touch: false });
-        // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-        return core.subscribers.applyProfile(s.id, valid).id;
-      });
+      const { id } = await core.subscribers.saveProfile(msisdn, valid);
       return view(id);
     },
   );

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { Database, UnitOfWork } from '../db/database';
 import { maskMsisdn } from '../lib/msisdn';
 import type { ProfileSchema, ProfileValue } from './profile-schema';
 import { SubscriberRepo } from './subscriber-repo';
@@ -32,13 +33,13 @@ const PAGE = 5000;
  * value the schema refuses is listed and left exactly as it is; a subscriber whose values only need their
  * type (text from before the schema: "1980", "maize;beans") is rewritten typed.
  */
-export function checkStoredProfiles(db: Db, schema: ProfileSchema): ProfileCheckResult {
-  const repo = new SubscriberRepo(db);
+export async function checkStoredProfiles(db: Db, database: Database, units: UnitOfWork, schema: ProfileSchema): Promise<ProfileCheckResult> {
+  const repo = new SubscriberRepo(db, database);
   const out: ProfileCheckResult = { checked: 0, violations: [], violationsTruncated: false, violatingSubscribers: 0, typed: 0 };
   const crops = schema.field('crops');
   let last = 0;
   for (;;) {
-    const rows = repo.storedProfiles(last, PAGE);
+    const rows = await repo.storedProfiles(last, PAGE);
     if (rows.length === 0) break;
     last = rows[rows.length - 1]!.id;
     const fixes: Array<{ id: number; profile: Record<string, ProfileValue> }> = [];
@@ -79,7 +80,7 @@ export function checkStoredProfiles(db: Db, schema: ProfileSchema): ProfileCheck
       if (JSON.stringify(typed) !== JSON.stringify(profile)) fixes.push({ id: r.id, profile: typed });
     }
     if (fixes.length > 0) {
-      repo.rewriteProfiles(fixes);
+      await units.unit((tx) => repo.rewriteProfilesIn(tx, fixes));
       out.typed += fixes.length;
     }
   }

@@ -1,3 +1,4 @@
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { AppError, badRequest, notFound } from '../lib/errors';
@@ -34,6 +35,8 @@ export class SubscriberService {
     private readonly countryCode: string,
     /** The configured profile schema (config `profile.fields`). */
     readonly profile: ProfileSchema = new ProfileSchema({ fields: {} }),
+    /** Units of work, for the writes this service makes on its own (see {@link saveProfile}). */
+    private readonly units?: UnitOfWork,
   ) {}
 
   /** E.164 form of a raw number, or null. */
@@ -64,6 +67,32 @@ export class SubscriberService {
     return this.repo.create(msisdn, opts.operator ?? this.operators.forMsisdn(msisdn), at, opts.touch !== false);
   }
 
+  /**
+   * As {@link ensure}, inside unit of work `tx` and on either engine: the number's row is created once
+   * even when two processes hear from it at the same time.
+   */
+  async ensureIn(tx: Tx, msisdn: string, opts: { operator?: string | null; at?: number; touch?: boolean } = {}): Promise<Subscriber> {
+    const at = opts.at ?? this.clock.now();
+    const touch = opts.touch !== false;
+    let found = await this.repo.findByMsisdnIn(tx, msisdn);
+    if (!found) {
+      const created = await this.repo.createIn(tx, msisdn, opts.operator ?? this.operators.forMsisdn(msisdn), at, touch);
+      if (created) return created;
+      found = (await this.repo.findByMsisdnIn(tx, msisdn))!;
+    }
+    // Last-seen is kept to the minute: rewriting it on every hop would dirty two more pages per commit.
+    if (touch && (found.lastSeenAt === null || at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS)) {
+      await this.repo.touchLastSeenIn(tx, found.id, at);
+      found.lastSeenAt = at;
+    }
+    if (!found.operator && (opts.operator || this.operators.forMsisdn(msisdn))) {
+      const operator = opts.operator ?? this.operators.forMsisdn(msisdn);
+      await this.repo.updateIn(tx, found.id, { operator }, at);
+      found.operator = operator;
+    }
+    return found;
+  }
+
   /** The subscriber or null; never creates. */
   find(msisdn: string): Subscriber | null {
     return this.repo.findByMsisdn(msisdn);
@@ -72,6 +101,11 @@ export class SubscriberService {
   /** The subscriber by id or null. */
   findById(id: number): Subscriber | null {
     return this.repo.findById(id);
+  }
+
+  /** The subscriber by id or null, read inside unit of work `tx`. */
+  findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> {
+    return this.repo.findByIdIn(tx, id);
   }
 
   /** The subscriber for a raw number given by a caller; 400 if not a number, 404 if unknown. */
@@ -137,10 +171,56 @@ export class SubscriberService {
   applyProfile(id: number, p: ValidProfilePatch): Subscriber {
     const current = this.repo.findById(id);
     if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
+    const { changed, profile } = this.mergedProfile(current, p);
+    this.repo.update(id, { ...p.columns, ...(changed ? { profile } : {}) }, this.clock.now());
+    return this.repo.findById(id)!;
+  }
+
+  /** As {@link applyProfile}, inside unit of work `tx` and on either engine. */
+  async applyProfileIn(tx: Tx, id: number, p: ValidProfilePatch): Promise<Subscriber> {
+    const current = await this.repo.findByIdIn(tx, id);
+    if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
+    const { changed, profile } = this.mergedProfile(current, p);
+    await this.repo.updateIn(tx, id, { ...p.columns, ...(changed ? { profile } : {}) }, this.clock.now());
+    return (await this.repo.findByIdIn(tx, id))!;
+  }
+
+  /**
+   * Creates the subscriber if new (not as contact: last-seen stays as it was) and applies a checked patch,
+   * in one unit of work; resolves with the subscriber as stored once durable.
+   */
+  saveProfile(msisdn: string, p: ValidProfilePatch): Promise<Subscriber> {
+    if (!this.units) throw new Error('SubscriberService was built without units of work');
+    return this.units.unit(async (tx) => {
+      const s = await this.ensureIn(tx, msisdn, { at: this.clock.now(), touch: false });
+      return this.applyProfileIn(tx, s.id, p);
+    });
+  }
+
+  /** As {@link updateProfileFromFlow}, inside unit of work `tx`. */
+  async updateProfileFromFlowIn(tx: Tx, id: number, field: string, value: string): Promise<string | null> {
+    let valid: ValidProfilePatch;
+    try {
+      valid = this.validateProfile({ [field]: value });
+    } catch (e) {
+      if (e instanceof AppError && e.status === 400) return e.message;
+      throw e;
+    }
+    await this.applyProfileIn(tx, id, valid);
+    return null;
+  }
+
+  /** As {@link setOptOut}, inside unit of work `tx`. */
+  async setOptOutIn(tx: Tx, id: number, optedOut: boolean): Promise<void> {
+    await this.repo.setOptOutIn(tx, id, optedOut, this.clock.now());
+  }
+
+  /** The stored profile with a checked patch laid over it, and whether anything in it changed. */
+  private mergedProfile(current: Subscriber, p: ValidProfilePatch): { changed: boolean; profile: Subscriber['profile'] } {
     const profile = { ...current.profile };
-    let profileChanged = false;
+    let changed = false;
     for (const [field, value] of Object.entries(p.profile)) {
-      profileChanged = true;
+      changed = true;
       if (value === null) delete profile[field];
       else profile[field] = value;
     }
@@ -148,11 +228,10 @@ export class SubscriberService {
       const crops = Array.isArray(profile.crops) ? profile.crops : [];
       if (!crops.some((c) => c.toLowerCase() === p.addCrop!.toLowerCase())) {
         profile.crops = [...crops, p.addCrop];
-        profileChanged = true;
+        changed = true;
       }
     }
-    this.repo.update(id, { ...p.columns, ...(profileChanged ? { profile } : {}) }, this.clock.now());
-    return this.repo.findById(id)!;
+    return { changed, profile };
   }
 
   /** Checks and applies a profile patch (PATCH, flows); 400 naming the field when a value does not fit. */

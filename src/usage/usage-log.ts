@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { Database, Tx } from '../db/database';
 import { iso } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
 import type { Counter } from 'prom-client';
@@ -20,15 +21,17 @@ export interface UsageEvent {
 }
 
 /**
- * The durable usage log. `record` writes synchronously inside the caller's transaction, so a hop's
- * session state and its events commit together (a crash never leaves one without the other).
+ * The durable usage log. `recordIn` writes inside the caller's unit of work, so a hop's session state
+ * and its events commit together (a crash never leaves one without the other); `record` is the
+ * synchronous form for areas still writing inside their own SQLite transactions.
  */
 export class UsageLog {
   private readonly repo: UsageRepo;
   private readonly counter: Counter<string>;
 
-  constructor(db: Db, metrics: Metrics) {
-    this.repo = new UsageRepo(db);
+  /** `database` (the same SQLite connection by default) serves {@link recordIn} and {@link list}. */
+  constructor(db: Db, metrics: Metrics, database?: Database) {
+    this.repo = new UsageRepo(db, database);
     this.counter = metrics.counter('usage_events_total', 'Usage events recorded', ['channel', 'type']);
   }
 
@@ -47,9 +50,15 @@ export class UsageLog {
     for (const e of events) this.counterFor(e.channel, e.type).inc();
   }
 
+  /** Appends events inside unit of work `tx`, on either engine: they commit with the unit's other writes. */
+  async recordIn(tx: Tx, events: readonly UsageEvent[]): Promise<void> {
+    await this.repo.appendAllIn(tx, events);
+    for (const e of events) this.counterFor(e.channel, e.type).inc();
+  }
+
   /** A subscriber's events, newest first, in the contract's JSON shape. */
-  list(subscriberId: number, opts: { limit: number; beforeId?: number }): Record<string, unknown>[] {
-    return this.repo.listBefore(subscriberId, opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit).map((r) => ({
+  async list(subscriberId: number, opts: { limit: number; beforeId?: number }): Promise<Record<string, unknown>[]> {
+    return (await this.repo.listBefore(subscriberId, opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit)).map((r) => ({
       id: r.id,
       at: iso(r.at),
       channel: r.channel,

@@ -1,10 +1,12 @@
 import type { Counter } from 'prom-client';
 import type { CallService } from '../calls/call-service';
 import type { Config } from '../config';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { EndReason, Flow } from '../engine/types';
 import { badRequest, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import type { SessionRow } from '../sessions/session-repo';
 import type { HopInput, HopResult, SessionService } from '../sessions/session-service';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { CallDirection, PartyFieldNames, VoiceAnswer, VoiceRequest } from './types';
@@ -18,8 +20,10 @@ export interface VoiceServiceDeps {
   log: Logger;
   metrics: Metrics;
   flows: { byId(id: string): Flow | undefined; byIvrNumber(number: string): Flow | undefined };
-  sessions: Pick<SessionService, 'hop' | 'end' | 'findByExternal'>;
-  subscribers: Pick<SubscriberService, 'normalize' | 'findById'>;
+  sessions: Pick<SessionService, 'hopIn' | 'endIn' | 'findByExternalIn' | 'knownIn' | 'forgetCached'>;
+  subscribers: Pick<SubscriberService, 'normalize' | 'findByIdIn'>;
+  /** Units of work: one per callback, so the platform hears an answer only once it is durable. */
+  units: UnitOfWork;
   calls: Pick<CallService, 'match' | 'answered' | 'finished' | 'linkSession'>;
 }
 
@@ -41,19 +45,28 @@ export class VoiceService {
     this.events = d.metrics.counter('ivr_call_events_total', 'Voice callbacks by dialect and what they were', ['dialect', 'event']);
   }
 
-  /** Handles one normalized request of `dialect`. Runs inside the caller's group commit. */
-  handle(dialect: string, req: VoiceRequest): VoiceAnswer {
+  /**
+   * Handles one normalized request of `dialect` in one unit of work (the call, its session, usage events)
+   * and resolves with the answer once that is durable.
+   */
+  handle(dialect: string, req: VoiceRequest): Promise<VoiceAnswer> {
     const externalId = `${dialect}:${req.callRef}`;
-    switch (req.kind) {
-      case 'call':
-        return this.call(dialect, externalId, req);
-      case 'keys':
-        return this.keys(dialect, externalId, req.callRef, req.input);
-      case 'hangup':
-        return this.hangup(dialect, externalId, req.callRef);
-      case 'ended':
-        return this.ended(dialect, externalId, req);
-    }
+    const unit = this.d.units.unit((tx) => {
+      switch (req.kind) {
+        case 'call':
+          return this.call(tx, dialect, externalId, req);
+        case 'keys':
+          return this.keys(tx, dialect, externalId, req.callRef, req.input);
+        case 'hangup':
+          return this.hangup(tx, dialect, externalId, req.callRef);
+        case 'ended':
+          return this.ended(tx, dialect, externalId, req);
+      }
+    });
+    return unit.catch((err: unknown) => {
+      this.d.sessions.forgetCached(); // a hop in the failed unit was rolled back with it
+      throw err;
+    });
   }
 
   /**
@@ -61,8 +74,7 @@ export class VoiceService {
    * reached content in this call (they got what they came for and put the phone down), `dropped` when they
    * hung up while still in the menus, which the CRM reads as a hang-up deep in the menu (with the depth).
    */
-  hangupReason(externalId: string): EndReason {
-    const s = this.d.sessions.findByExternal(IVR_CHANNEL, externalId);
+  hangupReason(s: SessionRow | null): EndReason {
     if (!s) return 'dropped';
     const flow = this.d.flows.byId(s.flowId);
     if (!flow) return 'dropped';
@@ -70,17 +82,18 @@ export class VoiceService {
     return reached ? 'completed' : 'dropped';
   }
 
-  private call(dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): VoiceAnswer {
-    if (this.d.sessions.findByExternal(IVR_CHANNEL, externalId)) {
-      const result = this.continueHop(externalId, keysToInput(r.digits), badRequest);
+  private async call(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): Promise<VoiceAnswer> {
+    const known = await this.d.sessions.knownIn(tx, IVR_CHANNEL, externalId);
+    if (known) {
+      const result = await this.continueHop(tx, known, externalId, keysToInput(r.digits), badRequest);
       this.events.inc({ dialect, event: r.digits ? 'keys' : 'no_keys' });
       return this.plan(r.callRef, result);
     }
-    if (r.direction === 'outbound') return this.answered(dialect, externalId, r);
-    return this.inbound(dialect, externalId, r);
+    if (r.direction === 'outbound') return this.answered(tx, dialect, externalId, r);
+    return this.inbound(tx, dialect, externalId, r);
   }
 
-  private inbound(dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): VoiceAnswer {
+  private async inbound(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): Promise<VoiceAnswer> {
     const fields = r.fields ?? DEFAULT_FIELDS;
     if (!r.caller) throw badRequest('MISSING_FIELD', `${fields.caller} is required.`);
     const msisdn = this.d.subscribers.normalize(r.caller);
@@ -94,7 +107,7 @@ export class VoiceService {
       return { kind: 'reject', called: r.called };
     }
     this.events.inc({ dialect, event: 'inbound' });
-    const result = this.d.sessions.hop({
+    const result = await this.d.sessions.hopIn(tx, {
       channel: IVR_CHANNEL,
       externalId,
       msisdn,
@@ -108,7 +121,8 @@ export class VoiceService {
   }
 
   /** An outbound call was picked up: find it in the call queue and start its flow; null answer hangs up. */
-  private answered(dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): VoiceAnswer {
+  private async answered(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): Promise<VoiceAnswer> {
+    // joins this unit on SQLite; takes the unit's tx once calls is converted
     const call = this.d.calls.match({ callId: r.callId, providerRef: r.callRef, msisdn: this.subscriberNumber(r) });
     const answered = call ? this.d.calls.answered(call.id, r.callRef) : null;
     if (!answered) {
@@ -117,7 +131,7 @@ export class VoiceService {
       return { kind: 'done' };
     }
     this.events.inc({ dialect, event: 'answered' });
-    const result = this.d.sessions.hop({
+    const result = await this.d.sessions.hopIn(tx, {
       channel: IVR_CHANNEL,
       externalId,
       msisdn: answered.msisdn,
@@ -127,25 +141,28 @@ export class VoiceService {
       maxNoInput: this.d.config.noInputRepeats,
       startDetail: { dialect, direction: 'outbound', callId: answered.id },
     });
+    // joins this unit on SQLite; takes the unit's tx once calls is converted
     if (result.sessionId) this.d.calls.linkSession(answered.id, result.sessionId);
     return this.plan(r.callRef, result);
   }
 
-  private keys(dialect: string, externalId: string, callRef: string, input: HopInput): VoiceAnswer {
-    const result = this.continueHop(externalId, input, notFound, callRef);
+  private async keys(tx: Tx, dialect: string, externalId: string, callRef: string, input: HopInput): Promise<VoiceAnswer> {
+    const known = await this.d.sessions.knownIn(tx, IVR_CHANNEL, externalId);
+    if (!known) throw notFound('UNKNOWN_SESSION', `There is no voice session "${callRef}".`);
+    const result = await this.continueHop(tx, known, externalId, input, notFound);
     this.events.inc({ dialect, event: 'noInput' in input ? 'no_keys' : 'keys' });
     return this.plan(callRef, result);
   }
 
-  private hangup(dialect: string, externalId: string, callRef: string): VoiceAnswer {
-    const s = this.d.sessions.findByExternal(IVR_CHANNEL, externalId);
+  private async hangup(tx: Tx, dialect: string, externalId: string, callRef: string): Promise<VoiceAnswer> {
+    const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
     if (!s) throw notFound('UNKNOWN_SESSION', `There is no voice session "${callRef}".`);
     this.events.inc({ dialect, event: 'hangup' });
-    if (s.status === 'active') this.d.sessions.end(IVR_CHANNEL, externalId, this.hangupReason(externalId), { dialect });
+    if (s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, this.hangupReason(s), { dialect }, s);
     return { kind: 'done' };
   }
 
-  private ended(dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'ended' }>): VoiceAnswer {
+  private async ended(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'ended' }>): Promise<VoiceAnswer> {
     this.events.inc({ dialect, event: 'ended' });
     const o = r.outcome;
     const detail: Record<string, unknown> = { dialect };
@@ -154,24 +171,23 @@ export class VoiceService {
     if (o.currency) detail.currency = o.currency;
     if (o.hangupCause) detail.hangupCause = o.hangupCause;
     const outbound = r.direction === 'outbound';
+    // joins this unit on SQLite; takes the unit's tx once calls is converted
     const call = this.d.calls.match({ callId: r.callId, providerRef: r.callRef, msisdn: outbound ? this.subscriberNumber(r) : null });
     // An inbound call only closes a queued call that this very call attempt answered.
     if (call && (outbound || call.providerRef === r.callRef)) {
       this.d.calls.finished(call.id, { ...o, providerRef: r.callRef });
       detail.callId = call.id;
     }
-    const s = this.d.sessions.findByExternal(IVR_CHANNEL, externalId);
-    if (s && s.status === 'active') this.d.sessions.end(IVR_CHANNEL, externalId, this.hangupReason(externalId), detail);
+    const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);
+    if (s && s.status === 'active') await this.d.sessions.endIn(tx, IVR_CHANNEL, externalId, this.hangupReason(s), detail, s);
     return { kind: 'done' };
   }
 
-  /** A hop in the call's existing session; `missing` makes the error for a call with no session or subscriber. */
-  private continueHop(externalId: string, input: HopInput, missing: typeof notFound, callRef?: string): HopResult {
-    const s = this.d.sessions.findByExternal(IVR_CHANNEL, externalId);
-    if (!s) throw missing('UNKNOWN_SESSION', `There is no voice session "${callRef ?? externalId}".`);
-    const msisdn = this.d.subscribers.findById(s.subscriberId)?.msisdn;
+  /** A hop in the call's existing session `s`; `missing` makes the error for a session with no subscriber. */
+  private async continueHop(tx: Tx, s: SessionRow, externalId: string, input: HopInput, missing: typeof notFound): Promise<HopResult> {
+    const msisdn = (await this.d.subscribers.findByIdIn(tx, s.subscriberId))?.msisdn;
     if (!msisdn) throw missing('UNKNOWN_SESSION', 'The session of this call has no subscriber.');
-    return this.d.sessions.hop({ channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: this.d.config.noInputRepeats });
+    return this.d.sessions.hopIn(tx, { channel: IVR_CHANNEL, externalId, msisdn, entry: { flowId: s.flowId }, input, maxChars: Infinity, maxNoInput: this.d.config.noInputRepeats });
   }
 
   /** For an outbound call the subscriber is whichever party is not our own caller id. */

@@ -36,7 +36,7 @@ export async function plantMenuSituations(gw: TestGateway): Promise<void> {
   await times(2, ['3', '123']); // District: the code at once
   // Sessions left on a screen end as timeouts when the sweeper runs after the USSD timeout.
   gw.clock.advance(200_000);
-  gw.core.sessions.sweep();
+  await gw.core.sessions.sweep();
   gw.clock.advance(3_600_000);
   gw.core.crm.runPass();
 }

@@ -27,7 +27,7 @@ beforeAll(async () => {
   gw.clock.advance(3_600_000);
   await ussdSession(gw, TO, ['1', '2', '1']);
   gw.clock.advance(200_000);
-  gw.core.sessions.sweep();
+  await gw.core.sessions.sweep();
   gw.clock.advance(3_600_000);
   // Background writers (dispatch, call status) may have a group commit open: the pass must not run inside it.
   await gw.core.commits.idle();

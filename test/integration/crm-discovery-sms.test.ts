@@ -18,7 +18,7 @@ beforeAll(async () => {
   ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0, act: false }, messaging: { quietHours: null } }, '2026-11-20T07:00:00Z'));
   await ussdSession(gw, '+254768000001', ['1', '1', '1']);
   gw.clock.advance(200_000);
-  gw.core.sessions.sweep();
+  await gw.core.sessions.sweep();
   gw.clock.advance(5 * 60_000);
   await keyword('+254768000001', 'MAIZE');
   await keyword('+254768000002', 'BEANS');

@@ -16,16 +16,16 @@ const M = {
 };
 
 // Sessions left open end as timeouts when the sweeper runs after the USSD timeout (180 s).
-const idle = () => {
+const idle = async () => {
   gw.clock.advance(200_000);
-  gw.core.sessions.sweep();
+  await gw.core.sessions.sweep();
 };
 const patch = (m: string, body: Record<string, unknown>) => gw.app.inject({ method: 'PATCH', url: `/api/v1/subscribers/${m}`, headers: AUTH, payload: body });
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 0, act: false } }, { now: '2026-11-08T07:00:00Z' });
   await ussdSession(gw, M.G, ['1', '1', '1', '1']);
-  idle();
+  await idle();
   gw.core.crm.runPass();
 
   gw.clock.set('2026-11-20T07:00:00Z');
@@ -34,26 +34,26 @@ beforeAll(async () => {
     expect(r.statusCode).toBe(200);
   }
   await ussdSession(gw, M.A, ['1', '1', '1', '1']);
-  idle();
+  await idle();
   await ussdSession(gw, M.B, ['1', '1', '1', '1', '0', '0', '9', '2', '1']);
-  idle();
+  await idle();
   await ussdSession(gw, M.C, ['1', '1', '1']);
-  idle();
+  await idle();
   // A pass while C's episode is still open (gap not elapsed): a later pass must finish it.
   gw.core.crm.runPass();
   openAfterFirstPass = (await apiGet(gw, '/reports/discovery?from=2026-11-20&to=2026-11-20')).body;
   gw.clock.advance(10 * 60_000);
   await ussdSession(gw, M.C, ['1', '1', '2']);
-  idle();
+  await idle();
   await ussdSession(gw, M.D, ['1', '1', '1', '1']);
-  idle();
+  await idle();
   gw.clock.advance(2 * 3_600_000);
   await ussdSession(gw, M.D, ['1', '2', '1']);
-  idle();
+  await idle();
   await ivrCall(gw, M.E, ['1', '1', '1', '1', '0']);
   await ivrCall(gw, M.F, ['1', '1', '1', '1']);
   await ussdSession(gw, M.G, ['1', '9', '1', '1']);
-  idle();
+  await idle();
   gw.clock.advance(2 * 3_600_000);
   gw.core.crm.runPass();
 });

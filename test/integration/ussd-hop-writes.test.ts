@@ -56,11 +56,11 @@ describe('what a USSD hop writes', () => {
     const failed = await at('fail-1', '1');
     expect(failed.statusCode).toBe(500);
     expect(await events('+254711082001')).toEqual(before);
-    const session = core.sessions.findByExternal('ussd', 'africastalking:fail-1')!;
+    const session = (await core.sessions.findByExternal('ussd', 'africastalking:fail-1'))!;
     expect(session.hops).toBe(1);
     const again = await at('fail-1', '1');
     expect(again.body).toMatch(/^CON .*Crop advice/s);
-    expect(core.sessions.findByExternal('ussd', 'africastalking:fail-1')!.hops).toBe(2);
+    expect((await core.sessions.findByExternal('ussd', 'africastalking:fail-1'))!.hops).toBe(2);
   });
 
   it('times out a session by its last hop, not by when it started', async () => {
@@ -70,11 +70,11 @@ describe('what a USSD hop writes', () => {
     await at('long-1', '1'); // last heard at t0 + 100 s
     await at('short-1', '', { phoneNumber: '+254711082002' }); // starts at t0 + 100 s
     gw.clock.advance(100_000); // t0 + 200 s: long-1 started more than 180 s ago but spoke 100 s ago
-    expect(gw.core.sessions.sweep()).toBe(0);
+    expect(await gw.core.sessions.sweep()).toBe(0);
     gw.clock.advance(90_000); // t0 + 290 s: both quiet for 190 s
-    expect(gw.core.sessions.sweep()).toBe(2);
+    expect(await gw.core.sessions.sweep()).toBe(2);
     for (const id of ['long-1', 'short-1']) {
-      expect(gw.core.sessions.findByExternal('ussd', `africastalking:${id}`)).toMatchObject({ status: 'ended', endReason: 'timeout' });
+      expect(await gw.core.sessions.findByExternal('ussd', `africastalking:${id}`)).toMatchObject({ status: 'ended', endReason: 'timeout' });
     }
     const next = await at('long-1', '1*1');
     expect(next.body).toMatch(/^END /);

@@ -81,10 +81,10 @@ describe('USSD sessions', () => {
     const gw = await gateway();
     await at(gw, 'quiet-1', '');
     gw.clock.advance(181_000);
-    expect(gw.core.sessions.sweep()).toBe(1);
+    expect(await gw.core.sessions.sweep()).toBe(1);
     const ev = await lastEvents(gw);
     expect(ev[0]).toMatchObject({ type: 'session_end', detail: expect.objectContaining({ reason: 'timeout' }) });
-    expect(gw.core.sessions.sweep()).toBe(0);
+    expect(await gw.core.sessions.sweep()).toBe(0);
   });
 
   it('serves the generic JSON dialect with the latest input only', async () => {
