@@ -20,7 +20,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   };
 
   r.post('/campaigns', { schema: { tags, summary: 'Create a campaign (scheduled, or a draft)', body: CreateBody, response: { 201: Described(Campaign, 'The campaign.'), ...errors(400, 404) } } }, async (req, reply) => {
-    const created = c.create(req.body);
+    const created = await c.create(req.body);
     return reply.status(201).send(c.toJson(created));
   });
 
@@ -37,7 +37,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     '/campaigns/:id',
     { schema: { tags, summary: 'Change a campaign that is not running', params: IdParams, body: PatchBody, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
-      c.update(req.params.id, req.body);
+      await c.update(req.params.id, req.body);
       return detail(req.params.id);
     },
   );
@@ -46,7 +46,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     '/campaigns/:id/schedule',
     { schema: { tags, summary: "Change a campaign's schedule", params: IdParams, body: Schedule, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
-      c.update(req.params.id, { schedule: req.body });
+      await c.update(req.params.id, { schedule: req.body });
       return detail(req.params.id);
     },
   );

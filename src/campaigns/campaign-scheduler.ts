@@ -159,7 +159,7 @@ export class CampaignScheduler implements Lifecycle {
     try {
       const c = this.d.repo.find(run.campaignId);
       if (!c) return;
-      if (run.status === 'pending' && !this.select(run, c)) return;
+      if (run.status === 'pending' && !(await this.select(run, c))) return;
       const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
       const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id, ...(o.offerHoldout ? { offerHoldout: o.offerHoldout } : {}) } });
       let slice = performance.now();
@@ -180,9 +180,9 @@ export class CampaignScheduler implements Lifecycle {
   }
 
   /** Fills a pending run's recipients from the segment as it is now; false when the run cannot start. */
-  private select(run: CampaignRun, c: Campaign): boolean {
+  private async select(run: CampaignRun, c: Campaign): Promise<boolean> {
     const now = this.d.clock.now();
-    const segment = this.d.segments.find(c.segmentId);
+    const segment = await this.d.segments.find(c.segmentId);
     return tx(this.d.db, () => {
       if (!segment) {
         this.log.warn({ campaignId: c.id, segmentId: c.segmentId }, 'campaign segment is gone; run ends empty');

@@ -90,9 +90,9 @@ export class CampaignService {
   constructor(private readonly d: CampaignServiceDeps) {}
 
   /** Validates and stores a campaign; one due now gets its first run at once. */
-  create(input: CampaignInput): Campaign {
+  async create(input: CampaignInput): Promise<Campaign> {
     const now = this.d.clock.now();
-    this.d.segments.require(input.segmentId);
+    await this.d.segments.require(input.segmentId);
     const shape = this.checkKind(input);
     const armed = this.checkArms(input, shape.flowId, shape.channel);
     const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
@@ -126,8 +126,9 @@ export class CampaignService {
   }
 
   /** Changes a campaign that has not finished; the schedule and segment only while no run is sending. */
-  update(id: string, patch: CampaignPatch): Campaign {
+  async update(id: string, patch: CampaignPatch): Promise<Campaign> {
     const now = this.d.clock.now();
+    if (patch.segmentId !== undefined) await this.d.segments.require(patch.segmentId);
     return tx(this.d.db, () => {
       const c = this.require(id);
       if (c.status === 'completed' || c.status === 'cancelled') throw conflict('CAMPAIGN_FINISHED', `Campaign ${id} is ${c.status} and cannot change.`);
@@ -139,10 +140,7 @@ export class CampaignService {
       if (patch.name !== undefined) next.name = patch.name;
       if (patch.text !== undefined) next.text = patch.text;
       if (patch.ratePerSecond !== undefined) next.ratePerSecond = patch.ratePerSecond;
-      if (patch.segmentId !== undefined) {
-        this.d.segments.require(patch.segmentId);
-        next.segmentId = patch.segmentId;
-      }
+      if (patch.segmentId !== undefined) next.segmentId = patch.segmentId;
       if (patch.flowId !== undefined) next.flowId = patch.flowId;
       if (patch.startNode !== undefined) next.startNode = patch.startNode;
       const shape = this.checkKind({

@@ -56,7 +56,7 @@ export interface CampaignsDeps {
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
   /** Imports write their batches through the group commit. */
-  commits: Pick<GroupCommit, 'run'>;
+  commits: Pick<GroupCommit, 'run' | 'unit'>;
   /** Overrides for tests and benchmarks (lease owner name). */
   owner?: string;
 }
@@ -80,7 +80,8 @@ export function buildCampaigns(d: CampaignsDeps) {
   const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
   const campaignRepo = new CampaignRepo(d.db);
   const segments = new SegmentService({
-    repo: new SegmentRepo(d.db),
+    repo: new SegmentRepo(d.database),
+    units: d.commits,
     clock: d.clock,
     tables: () => FILTER_TABLES,
     pollExists: (id) => pollRepo.find(id) !== null,
