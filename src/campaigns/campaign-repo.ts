@@ -1,5 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { calls, campaignRecipients, campaignRuns, campaigns, messages, pollAnswers, subscribers } from '../db/schema';
 import { name, prepare, type Prepared } from '../db/statement';
@@ -45,8 +44,12 @@ const r = campaignRecipients;
 const runs = campaignRuns;
 
 /**
- * Data access for campaigns, their runs and recipients. The run lease is taken and renewed with
- * conditional UPDATEs, so two processes sharing the database never hand the same batch to the outbox.
+ * The fan-out of a campaign run on the SQLite handle: its recipients selected and handed over batch by
+ * batch, the lease renewed, and the campaign and run rows those batches read and move, plus the run
+ * results' reads. Still synchronous: the batch runs in one SQLite transaction (src/campaigns/campaign-scheduler.ts).
+ * Everything else about campaigns and runs (create, edit, status, run creation, the lease's claim and
+ * release) is CampaignStore's, on either engine, in units of work. The lease is renewed with a
+ * conditional UPDATE, so two processes sharing the database never hand the same batch to the outbox.
  */
 export class CampaignRepo {
   private readonly nextRecipients: Prepared<RecipientRow, { runId: number; after: number; limit: number }>;
@@ -83,11 +86,6 @@ export class CampaignRepo {
     );
   }
 
-  /** Inserts a campaign. */
-  insert(c: Campaign): void {
-    this.db.insert(campaigns).values(c).run();
-  }
-
   /** Writes a campaign's fields. */
   save(c: Campaign): void {
     const { id, ...rest } = c;
@@ -97,40 +95,6 @@ export class CampaignRepo {
   /** The campaign or null. */
   find(id: string): Campaign | null {
     return this.db.select().from(campaigns).where(eq(campaigns.id, id)).get() ?? null;
-  }
-
-  /** Ids of campaigns that can still run on a segment. */
-  activeOnSegment(segmentId: string): string[] {
-    return this.db
-      .select({ id: campaigns.id })
-      .from(campaigns)
-      .where(and(eq(campaigns.segmentId, segmentId), inArray(campaigns.status, ['draft', 'scheduled', 'running', 'paused'])))
-      .all()
-      .map((x) => x.id);
-  }
-
-  /** Campaigns whose next run is due. */
-  due(now: number): Campaign[] {
-    return this.db
-      .select()
-      .from(campaigns)
-      .where(and(inArray(campaigns.status, ['scheduled', 'running']), isNotNull(campaigns.nextRunAt), lte(campaigns.nextRunAt, now)))
-      .orderBy(asc(campaigns.nextRunAt))
-      .all();
-  }
-
-  /**
-   * Moves the campaign's schedule past a due time and creates the run for it, unless another
-   * process already did (the UPDATE matches the old due time; the run is unique per due time).
-   */
-  createRun(c: Campaign, dueAt: number, nextRunAt: number | null, now: number): CampaignRun | null {
-    const moved = this.db
-      .update(campaigns)
-      .set({ nextRunAt, status: 'running', runs: sql`${campaigns.runs} + 1`, lastRunAt: now, updatedAt: now })
-      .where(and(eq(campaigns.id, c.id), eq(campaigns.nextRunAt, dueAt), inArray(campaigns.status, ['scheduled', 'running'])))
-      .run();
-    if (moved.changes !== 1) return null;
-    return this.db.insert(runs).values({ campaignId: c.id, dueAt, status: 'pending' }).onConflictDoNothing({ target: [runs.campaignId, runs.dueAt] }).returning().get() ?? null;
   }
 
   /** The run or null. */
@@ -156,53 +120,6 @@ export class CampaignRepo {
     );
   }
 
-  /**
-   * Runs to work on now: pending or sending, not held by quiet hours, not leased by a live process,
-   * and the oldest of their campaign (a cron run waits for the previous one to finish).
-   */
-  workable(now: number): CampaignRun[] {
-    const older = alias(campaignRuns, 'older');
-    return this.db
-      .select()
-      .from(runs)
-      .where(
-        and(
-          inArray(runs.status, ['pending', 'sending']),
-          or(isNull(runs.deferredUntil), lte(runs.deferredUntil, now)),
-          or(isNull(runs.leaseOwner), lte(runs.leaseExpiresAt, now)),
-          notExists(
-            this.db
-              .select({ one: sql`1` })
-              .from(older)
-              .where(and(eq(older.campaignId, runs.campaignId), lt(older.id, runs.id), inArray(older.status, [...OPEN_RUN]))),
-          ),
-        ),
-      )
-      .orderBy(asc(runs.id))
-      .all();
-  }
-
-  /** Takes the run's lease for `owner` if it is free or expired; true when taken. */
-  claim(runId: number, owner: string, now: number, expiresAt: number): boolean {
-    return (
-      this.db
-        .update(runs)
-        .set({ leaseOwner: owner, leaseExpiresAt: expiresAt })
-        .where(and(eq(runs.id, runId), inArray(runs.status, ['pending', 'sending']), or(isNull(runs.leaseOwner), eq(runs.leaseOwner, owner), lte(runs.leaseExpiresAt, now))))
-        .run().changes === 1
-    );
-  }
-
-  /** Gives the lease back (a no-op if another process holds it). */
-  release(runId: number, owner: string): void {
-    this.db.update(runs).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(runs.id, runId), eq(runs.leaseOwner, owner))).run();
-  }
-
-  /** Gives back every lease this process holds (graceful stop). */
-  releaseAll(owner: string): void {
-    this.db.update(runs).set({ leaseOwner: null, leaseExpiresAt: null }).where(eq(runs.leaseOwner, owner)).run();
-  }
-
   /** Extends the lease of a run still sending; false when the lease is lost or the run paused or cancelled. */
   renewLease(runId: number, owner: string, expiresAt: number): boolean {
     return this.renew.run({ expiresAt, runId, owner }) === 1;
@@ -213,6 +130,7 @@ export class CampaignRepo {
    * seconds) and marks it sending. `unansweredPoll` leaves out who has answered that poll already.
    */
   selectRecipients(runId: number, owner: string, where: SegmentWhere, now: number, unansweredPoll?: string): number | null {
+    if (where.dialect !== 'sqlite') throw new Error(`segment filter compiled for ${where.dialect}, the fan-out runs on SQLite`);
     const claimed = this.db
       .update(runs)
       .set({ status: 'sending', startedAt: now, paceFromAt: now, paceFromCount: 0 })
@@ -282,16 +200,6 @@ export class CampaignRepo {
         : sql`SELECT ${sql.raw(callStateSql('t'))} AS state, count(*) AS n, sum(${sql.raw(callPlacedSql('t'))}) AS sent, sum(${t}.${name(calls.answeredAt)} IS NOT NULL) AS reached
               FROM ${r} JOIN ${calls} ${t} ON ${t}.${name(calls.id)} = ${r.ref} WHERE ${r.runId} = ${runId} GROUP BY 1`;
     return prepare<ExposureCount>(this.db, q).all();
-  }
-
-  /** How many runs are pending, sending or paused (for the metrics gauge). */
-  openRunCounts(): { status: RunStatus; n: number }[] {
-    return this.db
-      .select({ status: runs.status, n: sql<number>`count(*)` })
-      .from(runs)
-      .where(inArray(runs.status, [...OPEN_RUN]))
-      .groupBy(runs.status)
-      .all();
   }
 
   /** Blocked recipients of a run by reason (opted_out, frequency_cap, ...). */

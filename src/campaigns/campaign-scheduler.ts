@@ -3,12 +3,14 @@ import os from 'node:os';
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
+import type { UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { quietUntil, type QuietWindow } from '../messaging/quiet-hours';
 import type { Campaign, CampaignRepo, CampaignRun } from './campaign-repo';
+import type { CampaignStore } from './campaign-store';
 import { CampaignSender, type SendPorts } from './campaign-sender';
 import { ArmsRepo } from './arms-repo';
 import type { PollRepo } from './poll-repo';
@@ -37,6 +39,10 @@ export interface SchedulerOptions {
 
 export interface SchedulerDeps {
   db: Db;
+  /** Units of work for the run lifecycle (creation, the lease's claim and release). */
+  units: UnitOfWork;
+  /** Campaigns and runs on either engine. */
+  store: CampaignStore;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -81,10 +87,11 @@ export class CampaignScheduler implements Lifecycle {
     this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.armsRepo = new ArmsRepo(d.db);
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
-    d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], (g) => {
+    d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], async (g) => {
       if (!d.repo.isOpen()) return;
+      const counts = await d.store.openRunCounts();
       for (const status of ['pending', 'sending', 'paused'] as const) g.set({ status }, 0);
-      for (const r of d.repo.openRunCounts()) g.set({ status: r.status }, r.n);
+      for (const r of counts) g.set({ status: r.status }, r.n);
     });
   }
 
@@ -101,7 +108,7 @@ export class CampaignScheduler implements Lifecycle {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.ticking) await this.ticking.catch(() => undefined);
-    if (this.d.repo.isOpen()) this.d.repo.releaseAll(this.owner);
+    if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.releaseAll(this.owner, tx));
   }
 
   /** Runs a tick soon (when started): a campaign due now starts without waiting for the interval. */
@@ -127,16 +134,16 @@ export class CampaignScheduler implements Lifecycle {
   private async pass(opts: { maxBatches?: number }): Promise<TickReport> {
     const report: TickReport = { runsCreated: 0, handed: 0, failed: 0 };
     const now = this.d.clock.now();
-    for (const c of this.d.repo.due(now)) {
+    for (const c of await this.d.store.due(now)) {
       const next = c.cron ? nextCronRun(c.cron, c.timezone, now) : null;
-      const run = tx(this.d.db, () => this.d.repo.createRun(c, c.nextRunAt!, next, now));
+      const run = await this.d.units.unit((tx) => this.d.store.createRun(c, c.nextRunAt!, next, now, tx));
       if (run) {
         report.runsCreated++;
         this.log.info({ campaignId: c.id, runId: run.id, dueAt: new Date(run.dueAt).toISOString() }, 'campaign run due');
       }
     }
     let budget = opts.maxBatches ?? Infinity;
-    for (const run of this.d.repo.workable(now)) {
+    for (const run of await this.d.store.workable(now)) {
       if (this.stopped || budget <= 0) break;
       const progress = { handed: 0, batches: 0 };
       try {
@@ -155,9 +162,10 @@ export class CampaignScheduler implements Lifecycle {
   /** Works on one run under its lease; `progress` counts what was committed even if a later batch fails. */
   private async work(run: CampaignRun, maxBatches: number, progress: { handed: number; batches: number }): Promise<void> {
     const o = this.d.options;
-    if (!this.d.repo.claim(run.id, this.owner, this.d.clock.now(), this.d.clock.now() + o.leaseMs)) return;
+    const at = this.d.clock.now();
+    if (!(await this.d.units.unit((tx) => this.d.store.claim(run.id, this.owner, at, at + o.leaseMs, tx)))) return;
     try {
-      const c = this.d.repo.find(run.campaignId);
+      const c = await this.d.store.find(run.campaignId);
       if (!c) return;
       if (run.status === 'pending' && !(await this.select(run, c))) return;
       const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
@@ -175,7 +183,7 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
     } finally {
-      if (this.d.repo.isOpen()) this.d.repo.release(run.id, this.owner);
+      if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.release(run.id, this.owner, tx));
     }
   }
 

@@ -29,6 +29,7 @@ import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
 import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
+import { CampaignStore } from './campaign-store';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
@@ -79,6 +80,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   const pollRepo = new PollRepo(d.db);
   const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
   const campaignRepo = new CampaignRepo(d.db);
+  const campaignStore = new CampaignStore(d.database);
   const segments = new SegmentService({
     repo: new SegmentRepo(d.database),
     units: d.commits,
@@ -86,7 +88,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     tables: () => FILTER_TABLES,
     pollExists: (id) => pollRepo.find(id) !== null,
     serviceIds: () => d.config.services.map((s) => s.id),
-    usedBy: (id) => campaignRepo.activeOnSegment(id),
+    usedBy: (id, tx) => campaignStore.activeOnSegment(id, tx),
     profile: d.subscribers.profile,
   });
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
@@ -94,6 +96,8 @@ export function buildCampaigns(d: CampaignsDeps) {
   const tiers = TierStore.of(d.db);
   const scheduler = new CampaignScheduler({
     db: d.db,
+    units: d.commits,
+    store: campaignStore,
     clock: d.clock,
     log: d.log,
     metrics: d.metrics,
@@ -116,8 +120,9 @@ export function buildCampaigns(d: CampaignsDeps) {
     },
   });
   const campaigns = new CampaignService({
-    db: d.db,
+    units: d.commits,
     clock: d.clock,
+    store: campaignStore,
     repo: campaignRepo,
     segments,
     polls,

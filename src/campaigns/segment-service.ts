@@ -60,7 +60,7 @@ export class SegmentService {
       /** Configured service ids (config `services`). */
       serviceIds: () => string[];
       /** Campaigns still to run on a segment (deleting it would strand them). */
-      usedBy: (segmentId: string) => string[] | Promise<string[]>;
+      usedBy: (segmentId: string, tx: Tx) => Promise<string[]>;
       /** The configured profile schema: what `profile` and `ageMin`/`ageMax` may filter. */
       profile: Pick<ProfileSchema, 'field' | 'names' | 'allowed'>;
     },
@@ -170,7 +170,7 @@ export class SegmentService {
   remove(id: string): Promise<void> {
     return this.d.units.unit(async (tx) => {
       await this.requireIn(id, tx);
-      const users = await this.d.usedBy(id);
+      const users = await this.d.usedBy(id, tx);
       if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
       await this.d.repo.remove(id, tx);
     });
@@ -194,7 +194,8 @@ export class SegmentService {
     return (await this.d.repo.list(limit)).map(fromRow);
   }
 
-  private async requireIn(id: string, tx: Tx): Promise<Segment> {
+  /** The segment as unit `tx` sees it (check-then-act); 404 otherwise. */
+  async requireIn(id: string, tx: Tx): Promise<Segment> {
     const r = await this.d.repo.find(id, tx);
     if (!r) throw notFound('SEGMENT_NOT_FOUND', `No segment with id ${id}.`);
     return fromRow(r);

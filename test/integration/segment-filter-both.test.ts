@@ -163,7 +163,7 @@ eachBackend((get) => {
         tables: () => ({ subscriptions: true, crmFlags: true }),
         pollExists: (id) => id === 'p1',
         serviceIds: () => ['crop-daily', 'weather'],
-        usedBy: (id) => inUse.get(id) ?? [],
+        usedBy: async (id) => inUse.get(id) ?? [],
         profile: { ...schema, names: () => Object.keys(FIELDS), allowed: () => 'any' },
       });
       await b.clear(segments);

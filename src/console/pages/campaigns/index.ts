@@ -233,7 +233,7 @@ ${table({
 
   app.post<{ Params: { id: string } }>('/campaigns/:id/edit', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const campaign = core.campaigns.require(req.params.id);
+    const campaign = await core.campaigns.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (campaign.status === 'completed' || campaign.status === 'cancelled') return sendHtml(reply, await campaignPage(deps, c, campaign, { error: T(c.lang).finished }), 409);
     if (body.updatedAt !== String(campaign.updatedAt)) {
@@ -255,12 +255,12 @@ ${table({
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     app.post<{ Params: { id: string } }>(`/campaigns/:id/${action}`, async (req, reply) => {
       const c = requireRole(req, 'editor');
-      const campaign = core.campaigns.require(req.params.id);
+      const campaign = await core.campaigns.require(req.params.id);
       try {
-        core.campaigns[action](campaign.id);
+        await core.campaigns[action](campaign.id);
       } catch (e) {
         if (!clientError(e)) throw e;
-        return sendHtml(reply, await campaignPage(deps, c, core.campaigns.require(campaign.id), { error: e.message }), e.status);
+        return sendHtml(reply, await campaignPage(deps, c, await core.campaigns.require(campaign.id), { error: e.message }), e.status);
       }
       accounts.audit(c.account.name, `campaign.${action}`, campaign.id, { from: campaign.status });
       return seeOther(reply, `/console/campaigns/${campaign.id}`, action);
