@@ -82,7 +82,7 @@ export class ArmsSender {
         subscriberId: r.subscriberId,
         msisdn: r.msisdn,
         operator: r.operator,
-        optedOut: r.optedOut === 1,
+        optedOut: r.optedOut,
         text: this.textFor(arm, r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       });

@@ -94,7 +94,7 @@ export class CampaignSender {
         subscriberId: r.subscriberId,
         msisdn: r.msisdn,
         operator: r.operator,
-        optedOut: r.optedOut === 1,
+        optedOut: r.optedOut,
         text: this.textFor(r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));

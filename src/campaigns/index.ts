@@ -30,6 +30,7 @@ import { PollResultsStore } from './poll-results-store';
 import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { CampaignStore } from './campaign-store';
+import { FanoutStore } from './fanout-store';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
@@ -94,10 +95,12 @@ export function buildCampaigns(d: CampaignsDeps) {
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
   const tiers = TierStore.of(d.db);
+  const armsRepo = new ArmsRepo(d.db);
   const scheduler = new CampaignScheduler({
-    db: d.db,
     units: d.commits,
     store: campaignStore,
+    fanout: new FanoutStore(d.database),
+    armsRepo,
     clock: d.clock,
     log: d.log,
     metrics: d.metrics,
@@ -131,7 +134,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     kick: () => scheduler.kick(),
     serviceIds: () => d.config.services.map((s) => s.id),
   });
-  const armsResults = new ArmsResults({ repo: new ArmsRepo(d.db), state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
+  const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     db: d.db,
     log: d.log,
