@@ -155,11 +155,11 @@ export function buildCampaigns(d: CampaignsDeps) {
     const poll = polls.forFlowNode(e.poll, ctx.flow.id, pollNodeContent(node));
     polls.recordAnswer(poll, ctx.subscriber.id, e.answer, { channel: ctx.channel, at: ctx.at });
   });
-  const importer = new SubscriberImporter({ db: d.db, clock: d.clock, commits: d.commits, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
+  const importer = new SubscriberImporter({ units: d.commits, clock: d.clock, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
   const importJobs = new ImportJobs({
-    repo: new ImportJobRepo(d.db),
+    repo: new ImportJobRepo(d.database),
     importer,
-    commits: d.commits,
+    units: d.commits,
     clock: d.clock,
     log: d.log,
     spoolDir: ImportJobs.spoolDirFor(d.config.database.path),
