@@ -71,7 +71,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
       const poll = core.polls.find(campaign.pollId);
       if (poll) results.poll = await core.pollResults.results(poll);
     }
-    if (campaign.arms && campaign.arms.length > 0) results.arms = core.armsResults.results(campaign, core.clock.now());
+    if (campaign.arms && campaign.arms.length > 0) results.arms = await core.armsResults.results(campaign, core.clock.now());
     return results;
   });
 

@@ -43,7 +43,7 @@ export interface SchedulerDeps {
   store: CampaignStore;
   /** A run's recipients and batches on either engine. */
   fanout: FanoutStore;
-  /** Builds the arms' store for a sender (on the SQLite handle until arms move to units). */
+  /** Where a run with arms records each recipient's arm (in the batch's unit). */
   armsRepo: ArmsRepo;
   clock: Clock;
   log: Logger;
@@ -266,7 +266,7 @@ export class CampaignScheduler implements Lifecycle {
       if (rows.length > 0) {
         // The outbox, call queue, poll invites and arms still write synchronously: on SQLite they join
         // this unit (same connection, inside its savepoint); each takes the unit's tx once converted.
-        const updates = sender.send(rows, slots, now);
+        const updates = await sender.send(rows, slots, now, tx);
         await this.d.fanout.recordBatch(runId, rows, updates, rows[rows.length - 1]!.subscriberId, now, tx);
         const queued = updates.filter((u) => u.status === 'queued').length;
         if (queued > 0) this.handedCounter.inc({ kind: c.kind, status: 'queued' }, queued);

@@ -95,7 +95,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
   const tiers = TierStore.of(d.db);
-  const armsRepo = new ArmsRepo(d.db);
+  const armsRepo = new ArmsRepo(d.database);
   const scheduler = new CampaignScheduler({
     units: d.commits,
     store: campaignStore,

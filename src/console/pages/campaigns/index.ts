@@ -129,6 +129,7 @@ async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Camp
   const progress = await resultsOf(deps, campaign.id);
   const editable = c.can('editor') && campaign.status !== 'completed' && campaign.status !== 'cancelled';
   const form = opts.form ?? { f: campaignFieldsOf(campaign), errors: {}, open: false };
+  const armsSection = campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, await core.armsResults.results(campaign, core.clock.now())) : null;
   const editForm = editable ? await campaignForm(core, c, form.f, form.errors, { stored: campaign }) : null;
   const body = html`<section aria-labelledby="about-h">
 <h2 id="about-h">${t.about}</h2>
@@ -143,7 +144,7 @@ async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Camp
 </section>
 ${statusActions(c, campaign)}
 ${progressSection(c, campaign.id, progress)}
-${campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, core.armsResults.results(campaign, core.clock.now())) : null}
+${armsSection}
 ${editable
   ? html`<section aria-labelledby="edit-h"><details${form.open ? html` open` : ''}><summary role="button" class="secondary" id="edit-h">${t.edit}</summary>
 ${editForm}</details></section>`
