@@ -64,9 +64,10 @@ export class ArmsRepo {
     const rows = await this.database.all<ArmSums>(
       sql`SELECT ${a.arm} AS "arm", count(*) AS "assigned", count(${a.reachedAt}) AS "reached", coalesce(sum(${a.costMinor}), 0) AS "costMinor",
             count(${a.convertedAt}) AS "conversions", count(*) FILTER (WHERE ${open}) AS "open", max(CASE WHEN ${open} THEN ${a.assignedAt} + ${windowMs} END) AS "lastOpenUntil"
-          FROM ${a} WHERE ${a.campaignId} = ${campaignId} GROUP BY ${a.arm} ORDER BY 1`,
+          FROM ${a} WHERE ${a.campaignId} = ${campaignId} GROUP BY ${a.arm}`,
     );
-    // Sums of bigint columns arrive as numbers on both engines (src/db/database.ts); counted again to be sure of the type.
+    // By arm name in code order: the engines' text collations differ ("(holdout)" sorts as "holdout" on PostgreSQL).
+    rows.sort((x, y) => (x.arm < y.arm ? -1 : x.arm > y.arm ? 1 : 0));
     return rows.map((x) => ({ ...x, assigned: Number(x.assigned), reached: Number(x.reached), costMinor: Number(x.costMinor), conversions: Number(x.conversions), open: Number(x.open), lastOpenUntil: x.lastOpenUntil === null ? null : Number(x.lastOpenUntil) }));
   }
 }
