@@ -13,14 +13,11 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const c = core.campaigns;
   const tags = ['campaigns'];
-  // What a write answers, read through the service like the write itself; GET /campaigns/:id reads through campaignReads.
-  const detail = (id: string) => {
-    const campaign = c.require(id);
-    return { ...c.toJson(campaign), latestRuns: c.runs(id).slice(0, 5).map((x) => c.runJson(x, campaign.channel)) };
-  };
+  // What a write answers: read once the write is durable, as GET /campaigns/:id reads it.
+  const detail = (id: string) => core.campaignReads.detail(id);
 
   r.post('/campaigns', { schema: { tags, summary: 'Create a campaign (scheduled, or a draft)', body: CreateBody, response: { 201: Described(Campaign, 'The campaign.'), ...errors(400, 404) } } }, async (req, reply) => {
-    const created = c.create(req.body);
+    const created = await c.create(req.body);
     return reply.status(201).send(c.toJson(created));
   });
 
@@ -37,7 +34,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     '/campaigns/:id',
     { schema: { tags, summary: 'Change a campaign that is not running', params: IdParams, body: PatchBody, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
-      c.update(req.params.id, req.body);
+      await c.update(req.params.id, req.body);
       return detail(req.params.id);
     },
   );
@@ -46,7 +43,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     '/campaigns/:id/schedule',
     { schema: { tags, summary: "Change a campaign's schedule", params: IdParams, body: Schedule, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } },
     async (req) => {
-      c.update(req.params.id, { schedule: req.body });
+      await c.update(req.params.id, { schedule: req.body });
       return detail(req.params.id);
     },
   );
@@ -54,7 +51,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
   const actions = { start: 'Start a draft', pause: 'Pause a scheduled or running campaign', resume: 'Resume a paused campaign', cancel: 'Cancel a campaign for good' } as const;
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     r.post(`/campaigns/:id/${action}`, { schema: { tags, summary: actions[action], params: IdParams, response: { 200: Described(CampaignDetail, 'The campaign with its latest runs.'), ...errors(400, 404, 409) } } }, async (req) => {
-      c[action](req.params.id);
+      await c[action](req.params.id);
       return detail(req.params.id);
     });
   }
@@ -74,7 +71,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
       const poll = core.polls.find(campaign.pollId);
       if (poll) results.poll = await core.pollResults.results(poll);
     }
-    if (campaign.arms && campaign.arms.length > 0) results.arms = core.armsResults.results(campaign, core.clock.now());
+    if (campaign.arms && campaign.arms.length > 0) results.arms = await core.armsResults.results(campaign, core.clock.now());
     return results;
   });
 

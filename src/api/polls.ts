@@ -75,7 +75,7 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
       const poll = core.polls.require(req.params.id);
       const segmentId = req.query.segmentId;
       if (segmentId === undefined) return await core.pollResults.results(poll);
-      const s = core.segments.require(segmentId);
+      const s = await core.segmentReads.require(segmentId);
       // Respondents who opted out since still count in results: the segment is about who they are.
       const filter = core.segments.compile({ ...s.filter, includeOptedOut: true });
       return await core.pollResults.results(poll, { id: s.id, name: s.name, filter });

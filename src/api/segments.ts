@@ -29,13 +29,13 @@ export function segmentRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['segments'];
   r.post('/segments', { schema: { tags, summary: 'Save a segment (answers with its count)', body: CreateBody, response: { 201: Described(Segment, 'The saved segment with its count.'), ...errors(400, 409) } } }, async (req, reply) => {
-    const s = core.segments.create(req.body.name, req.body.filter);
-    return reply.status(201).send(core.segments.toJson(s, core.segments.count(s.filter)));
+    const s = await core.segments.create(req.body.name, req.body.filter);
+    return reply.status(201).send(core.segments.toJson(s, await core.segments.count(s.filter)));
   });
 
   r.post('/segments/preview', { schema: { tags, summary: 'Count and sample a filter without saving it', body: PreviewBody, response: { 200: Described(Preview, 'How many match, and a few of them.'), ...errors(400) } } }, async (req) => {
     const filter = core.segments.validate(req.body.filter);
-    return { count: core.segments.count(filter), sample: core.segments.sample(filter) };
+    return { count: await core.segments.count(filter), sample: await core.segments.sample(filter) };
   });
 
   r.get('/segments', { schema: { tags, summary: 'Saved segments, newest first', querystring: ListQuery, response: { 200: Described(Items(Segment), 'Segments, newest first.'), ...errors(400) } } }, async (req) => ({
@@ -44,17 +44,16 @@ export function segmentRoutes(app: FastifyInstance, core: Core): void {
 
   r.get('/segments/:id', { schema: { tags, summary: 'A segment with a fresh count', params: IdParams, response: { 200: Described(Segment, 'The segment with a fresh count.'), ...errors(400, 404) } } }, async (req) => {
     const s = await core.segmentReads.require(req.params.id);
-    // The count stays on the repository: a compiled filter is SQLite's SQL today.
-    return core.segments.toJson(s, core.segments.count(s.filter));
+    return core.segments.toJson(s, await core.segments.count(s.filter));
   });
 
   r.patch('/segments/:id', { schema: { tags, summary: 'Rename a segment or change its filter', params: IdParams, body: PatchBody, response: { 200: Described(Segment, 'The updated segment with a fresh count.'), ...errors(400, 404, 409) } } }, async (req) => {
-    const s = core.segments.update(req.params.id, req.body);
-    return core.segments.toJson(s, core.segments.count(s.filter));
+    const s = await core.segments.update(req.params.id, req.body);
+    return core.segments.toJson(s, await core.segments.count(s.filter));
   });
 
   r.delete('/segments/:id', { schema: { tags, summary: 'Delete a segment', params: IdParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errors(400, 404, 409) } } }, async (req, reply) => {
-    core.segments.remove(req.params.id);
+    await core.segments.remove(req.params.id);
     return reply.status(204).send(null);
   });
 }

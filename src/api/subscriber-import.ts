@@ -65,14 +65,14 @@ export function subscriberImportRoutes(app: FastifyInstance, core: Core): void {
     scope.get(
       '/subscribers/import',
       { schema: { tags, summary: 'Recent import jobs', response: { 200: ImportJobList, ...errors() } } },
-      async () => ({ jobs: core.importJobs.recent() }),
+      async () => ({ jobs: await core.importJobs.recent() }),
     );
 
     scope.get<{ Params: Static<typeof IdParams> }>(
       '/subscribers/import/:id',
       { schema: { tags, summary: 'Follow one import job', params: IdParams, response: { 200: ImportJob, ...errors(404) } } },
       async (req) => {
-        const job = core.importJobs.status(req.params.id);
+        const job = await core.importJobs.status(req.params.id);
         if (!job) throw notFound('IMPORT_NOT_FOUND', `No import job ${req.params.id.slice(0, 64)}.`);
         return job;
       },

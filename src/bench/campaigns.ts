@@ -84,14 +84,14 @@ export const campaignsBench: Bench = {
       const clock = new ManualClock(NOW);
       const gw = await buildGateway({ config, clock, log: silentLogger });
       const { core } = gw;
-      const segment = core.segments.create('maize growers', { crop: 'maize' });
-      const preview = core.segments.count(segment.filter);
+      const segment = await core.segments.create('maize growers', { crop: 'maize' });
+      const preview = await core.segments.count(segment.filter);
       if (preview !== count) throw new Error(`segment counts ${preview}, expected ${count}`);
 
       ctx.progress(`fan-out of ${count} recipients`);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      const campaign = core.campaigns.create({ kind: 'sms', segmentId: segment.id, text: TEXT, schedule: { at: new Date(NOW).toISOString() } });
+      const campaign = await core.campaigns.create({ kind: 'sms', segmentId: segment.id, text: TEXT, schedule: { at: new Date(NOW).toISOString() } });
       // The first tick selects the recipients (one INSERT ... SELECT) and hands over one batch.
       await core.campaignScheduler.tick({ maxBatches: 1 });
       const firstTick = (performance.now() - t0) / 1000;

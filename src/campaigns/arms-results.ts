@@ -64,10 +64,10 @@ export class ArmsResults {
   ) {}
 
   /** The arms section for a campaign with arms. */
-  results(c: Campaign, now: number): ArmsResultsJson {
+  async results(c: Campaign, now: number): Promise<ArmsResultsJson> {
     const costs = this.d.costs();
     const windowMs = (c.goal?.windowDays ?? 0) * DAY;
-    const rows = new Map(this.d.repo.sums(c.id, windowMs, now).map((x) => [x.arm, x]));
+    const rows = new Map((await this.d.repo.sums(c.id, windowMs, now)).map((x) => [x.arm, x]));
     const empty = (arm: string): ArmSums => ({ arm, assigned: 0, reached: 0, costMinor: 0, conversions: 0, open: 0, lastOpenUntil: null });
     const h = rows.get(HOLDOUT_ARM) ?? empty(HOLDOUT_ARM);
     const line = (name: string, channel: ArmLine['channel'], serviceId: string | null, price: string | null, s: ArmSums, isHoldout: boolean): ArmLine => {

@@ -2,6 +2,7 @@ import type { CampaignArm } from '../db/schema/campaigns';
 import type { BulkRecipient } from '../messaging/types';
 import { armName, assignArm } from './arms-assign';
 import type { ArmsRepo, AssignmentRow } from './arms-repo';
+import type { Tx } from '../db/database';
 import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
 import type { SendPorts } from './campaign-sender';
 import { guard, type Refused } from './campaign-sender';
@@ -48,7 +49,7 @@ export class ArmsSender {
   }
 
   /** Hands a batch over arm by arm; returns what happened to each recipient (holdout: blocked, `holdout`). */
-  send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
+  async send(rows: RecipientRow[], slots: (number | undefined)[], now: number, tx: Tx): Promise<RecipientUpdate[]> {
     const updates = new Array<RecipientUpdate>(rows.length);
     const assigned = new Array<AssignmentRow>(rows.length);
     const sms: { i: number; arm: CampaignArm }[] = [];
@@ -82,7 +83,7 @@ export class ArmsSender {
         subscriberId: r.subscriberId,
         msisdn: r.msisdn,
         operator: r.operator,
-        optedOut: r.optedOut === 1,
+        optedOut: r.optedOut,
         text: this.textFor(arm, r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       });
@@ -96,7 +97,7 @@ export class ArmsSender {
         assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'sms', ref: 'error' in res ? null : res.id, assignedAt: Math.max(slots[i] ?? now, now) };
       });
     }
-    this.d.armsRepo.assign(this.c.id, this.d.runId, assigned);
+    await this.d.armsRepo.assign(this.c.id, this.d.runId, assigned, tx);
     return updates;
   }
 

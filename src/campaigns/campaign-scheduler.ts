@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Counter } from 'prom-client';
-import type { Db } from '../db/client';
-import { tx } from '../db/client';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { quietUntil, type QuietWindow } from '../messaging/quiet-hours';
 import type { Campaign, CampaignRepo, CampaignRun } from './campaign-repo';
+import type { CampaignStore } from './campaign-store';
+import type { FanoutStore } from './fanout-store';
 import { CampaignSender, type SendPorts } from './campaign-sender';
-import { ArmsRepo } from './arms-repo';
+import type { ArmsRepo } from './arms-repo';
 import type { PollRepo } from './poll-repo';
 import type { PollTexts } from './poll-text';
 import { nextCronRun } from './schedule';
@@ -19,7 +20,7 @@ import type { SegmentService } from './segment-service';
 export interface SchedulerOptions {
   /** How often to look for due runs (ms). */
   tickMs: number;
-  /** Recipients per transaction. */
+  /** Recipients per unit of work. */
   batchSize: number;
   /** Work per event-loop turn before yielding (ms). */
   sliceMs: number;
@@ -36,7 +37,14 @@ export interface SchedulerOptions {
 }
 
 export interface SchedulerDeps {
-  db: Db;
+  /** Units of work: every run creation, lease change and batch is one. */
+  units: UnitOfWork;
+  /** Campaigns and runs on either engine. */
+  store: CampaignStore;
+  /** A run's recipients and batches on either engine. */
+  fanout: FanoutStore;
+  /** Where a run with arms records each recipient's arm (in the batch's unit). */
+  armsRepo: ArmsRepo;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -79,12 +87,13 @@ export class CampaignScheduler implements Lifecycle {
   constructor(private readonly d: SchedulerDeps) {
     this.log = d.log.child({ comp: 'campaigns' });
     this.owner = d.options.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.armsRepo = new ArmsRepo(d.db);
+    this.armsRepo = d.armsRepo;
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
-    d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], (g) => {
+    d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], async (g) => {
       if (!d.repo.isOpen()) return;
+      const counts = await d.store.openRunCounts();
       for (const status of ['pending', 'sending', 'paused'] as const) g.set({ status }, 0);
-      for (const r of d.repo.openRunCounts()) g.set({ status: r.status }, r.n);
+      for (const r of counts) g.set({ status: r.status }, r.n);
     });
   }
 
@@ -101,7 +110,7 @@ export class CampaignScheduler implements Lifecycle {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.ticking) await this.ticking.catch(() => undefined);
-    if (this.d.repo.isOpen()) this.d.repo.releaseAll(this.owner);
+    if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.releaseAll(this.owner, tx));
   }
 
   /** Runs a tick soon (when started): a campaign due now starts without waiting for the interval. */
@@ -127,16 +136,16 @@ export class CampaignScheduler implements Lifecycle {
   private async pass(opts: { maxBatches?: number }): Promise<TickReport> {
     const report: TickReport = { runsCreated: 0, handed: 0, failed: 0 };
     const now = this.d.clock.now();
-    for (const c of this.d.repo.due(now)) {
+    for (const c of await this.d.store.due(now)) {
       const next = c.cron ? nextCronRun(c.cron, c.timezone, now) : null;
-      const run = tx(this.d.db, () => this.d.repo.createRun(c, c.nextRunAt!, next, now));
+      const run = await this.d.units.unit((tx) => this.d.store.createRun(c, c.nextRunAt!, next, now, tx));
       if (run) {
         report.runsCreated++;
         this.log.info({ campaignId: c.id, runId: run.id, dueAt: new Date(run.dueAt).toISOString() }, 'campaign run due');
       }
     }
     let budget = opts.maxBatches ?? Infinity;
-    for (const run of this.d.repo.workable(now)) {
+    for (const run of await this.d.store.workable(now)) {
       if (this.stopped || budget <= 0) break;
       const progress = { handed: 0, batches: 0 };
       try {
@@ -155,16 +164,17 @@ export class CampaignScheduler implements Lifecycle {
   /** Works on one run under its lease; `progress` counts what was committed even if a later batch fails. */
   private async work(run: CampaignRun, maxBatches: number, progress: { handed: number; batches: number }): Promise<void> {
     const o = this.d.options;
-    if (!this.d.repo.claim(run.id, this.owner, this.d.clock.now(), this.d.clock.now() + o.leaseMs)) return;
+    const at = this.d.clock.now();
+    if (!(await this.d.units.unit((tx) => this.d.store.claim(run.id, this.owner, at, at + o.leaseMs, tx)))) return;
     try {
-      const c = this.d.repo.find(run.campaignId);
+      const c = await this.d.store.find(run.campaignId);
       if (!c) return;
-      if (run.status === 'pending' && !this.select(run, c)) return;
+      if (run.status === 'pending' && !(await this.select(run, c))) return;
       const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
       const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id, ...(o.offerHoldout ? { offerHoldout: o.offerHoldout } : {}) } });
       let slice = performance.now();
       while (!this.stopped && progress.batches < maxBatches) {
-        const res = this.batch(run.id, c, sender);
+        const res = await this.batch(run.id, c, sender);
         progress.handed += res.handed;
         if (res.result !== 'more') break;
         progress.batches++;
@@ -175,40 +185,40 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
     } finally {
-      if (this.d.repo.isOpen()) this.d.repo.release(run.id, this.owner);
+      if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.release(run.id, this.owner, tx));
     }
   }
 
   /** Fills a pending run's recipients from the segment as it is now; false when the run cannot start. */
-  private select(run: CampaignRun, c: Campaign): boolean {
+  private async select(run: CampaignRun, c: Campaign): Promise<boolean> {
     const now = this.d.clock.now();
-    const segment = this.d.segments.find(c.segmentId);
-    return tx(this.d.db, () => {
+    const segment = await this.d.segments.find(c.segmentId);
+    return this.d.units.unit(async (tx) => {
       if (!segment) {
         this.log.warn({ campaignId: c.id, segmentId: c.segmentId }, 'campaign segment is gone; run ends empty');
-        this.d.repo.setRunStatus(run.id, 'done', now, ['pending']);
-        this.afterRun(c, now);
+        await this.d.store.setRunStatus(run.id, 'done', now, ['pending'], tx);
+        await this.afterRun(c, now, tx);
         return false;
       }
       // One answer per subscriber per poll: who has answered is not asked again.
       const unanswered = c.kind === 'poll' && c.pollId ? c.pollId : undefined;
-      const total = this.d.repo.selectRecipients(run.id, this.owner, this.d.segments.compile(segment.filter, now), now, unanswered);
+      const total = await this.d.fanout.selectRecipients(run.id, this.owner, this.d.segments.compile(segment.filter, now), now, unanswered, tx);
       if (total === null) return false;
       this.log.info({ campaignId: c.id, runId: run.id, total }, 'campaign run recipients selected');
       return true;
     });
   }
 
-  /** Hands one batch over in one transaction. */
-  private batch(runId: number, c: Campaign, sender: CampaignSender): { result: BatchResult; handed: number } {
+  /** Hands one batch over in one unit of work; resolves once it is durable. */
+  private batch(runId: number, c: Campaign, sender: CampaignSender): Promise<{ result: BatchResult; handed: number }> {
     const o = this.d.options;
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      if (!this.d.repo.renewLease(runId, this.owner, now + o.leaseMs)) return { result: 'lost' as const, handed: 0 };
-      const run = this.d.repo.run(runId)!;
+    return this.d.units.unit(async (tx) => {
+      if (!(await this.d.fanout.renewLease(runId, this.owner, now + o.leaseMs, tx))) return { result: 'lost' as const, handed: 0 };
+      const run = (await this.d.fanout.run(runId, tx))!;
       const held = quietUntil(now, o.quietHours, o.quietTimezone);
       if (held !== null) {
-        this.d.repo.repace(runId, held, held);
+        await this.d.store.repace(runId, held, held, tx);
         this.log.info({ campaignId: c.id, runId, until: new Date(held).toISOString() }, 'quiet hours: campaign run waits');
         return { result: 'wait' as const, handed: 0 };
       }
@@ -220,7 +230,7 @@ export class CampaignScheduler implements Lifecycle {
       if (rate && paceFrom + ((processed - paceFromCount) * 1000) / rate < now) {
         // Behind the pace (a takeover after a crash, a restart, a stalled loop): the missed slots are
         // gone; pacing starts again from now, as on resume, instead of sending the backlog in a burst.
-        this.d.repo.repace(runId, now, null);
+        await this.d.store.repace(runId, now, null, tx);
         paceFrom = now;
         paceFromCount = processed;
       }
@@ -231,10 +241,10 @@ export class CampaignScheduler implements Lifecycle {
         limit = Math.min(limit, allowed);
         if (limit <= 0) return { result: 'wait' as const, handed: 0 };
       }
-      let rows = this.d.repo.recipientsAfter(runId, run.cursor, limit);
+      let rows = await this.d.fanout.recipientsAfter(runId, run.cursor, limit, tx);
       if (rows.length === 0) {
-        this.d.repo.setRunStatus(runId, 'done', now, ['sending']);
-        this.afterRun(c, now);
+        await this.d.store.setRunStatus(runId, 'done', now, ['sending'], tx);
+        await this.afterRun(c, now, tx);
         this.log.info({ campaignId: c.id, runId, queued: run.queued, blocked: run.blocked }, 'campaign run done');
         return { result: 'done' as const, handed: 0 };
       }
@@ -254,14 +264,16 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
       if (rows.length > 0) {
-        const updates = sender.send(rows, slots, now);
-        this.d.repo.recordBatch(runId, rows, updates, rows[rows.length - 1]!.subscriberId, now);
+        // The outbox, call queue, poll invites and arms still write synchronously: on SQLite they join
+        // this unit (same connection, inside its savepoint); each takes the unit's tx once converted.
+        const updates = await sender.send(rows, slots, now, tx);
+        await this.d.fanout.recordBatch(runId, rows, updates, rows[rows.length - 1]!.subscriberId, now, tx);
         const queued = updates.filter((u) => u.status === 'queued').length;
         if (queued > 0) this.handedCounter.inc({ kind: c.kind, status: 'queued' }, queued);
         if (queued < updates.length) this.handedCounter.inc({ kind: c.kind, status: 'blocked' }, updates.length - queued);
       }
       if (quietFrom !== null) {
-        this.d.repo.repace(runId, quietFrom, quietFrom);
+        await this.d.store.repace(runId, quietFrom, quietFrom, tx);
         return { result: 'wait' as const, handed: rows.length };
       }
       return { result: 'more' as const, handed: rows.length };
@@ -269,11 +281,11 @@ export class CampaignScheduler implements Lifecycle {
   }
 
   /** After a run: a one-off campaign is completed; a recurring one waits for its next time. */
-  private afterRun(c: Campaign, now: number): void {
-    const cur = this.d.repo.find(c.id);
+  private async afterRun(c: Campaign, now: number, tx: Tx): Promise<void> {
+    const cur = await this.d.store.find(c.id, tx);
     if (!cur || cur.status !== 'running') return;
-    if (this.d.repo.openRun(c.id)) return;
+    if (await this.d.store.openRun(c.id, tx)) return;
     const status = cur.nextRunAt === null ? 'completed' : 'scheduled';
-    this.d.repo.save({ ...cur, status, updatedAt: now });
+    await this.d.store.save({ ...cur, status, updatedAt: now }, tx);
   }
 }

@@ -1,6 +1,7 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import { AppError } from '../lib/errors';
 import type { BulkCommon, BulkRecipient, EnqueueResult } from '../messaging/types';
+import type { Tx } from '../db/database';
 import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
 import type { Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
@@ -58,10 +59,10 @@ export class CampaignSender {
 
   /**
    * Hands a batch to the outbox (or the call queue) and returns what happened to each recipient.
-   * `slots[i]` is the paced earliest send time (undefined = now). Runs inside the batch transaction.
+   * `slots[i]` is the paced earliest send time (undefined = now). Runs inside the batch's unit `tx`.
    */
-  send(rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
-    if (this.armed) return this.armed.send(rows, slots, now);
+  async send(rows: RecipientRow[], slots: (number | undefined)[], now: number, tx: Tx): Promise<RecipientUpdate[]> {
+    if (this.armed) return this.armed.send(rows, slots, now, tx);
     if (this.c.channel !== 'best') return this.sendOn(this.c.channel, rows, slots, now);
     // By best channel: call those whose best is call, text the rest (sms, and ussd: an SMS is what sends them
     // to the menu); unknown goes by the campaign's fallback.
@@ -94,7 +95,7 @@ export class CampaignSender {
         subscriberId: r.subscriberId,
         msisdn: r.msisdn,
         operator: r.operator,
-        optedOut: r.optedOut === 1,
+        optedOut: r.optedOut,
         text: this.textFor(r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));

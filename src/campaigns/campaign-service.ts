@@ -1,11 +1,11 @@
-import type { Db } from '../db/client';
-import { tx } from '../db/client';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Flow, PollNode } from '../engine/types';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
 import type { Campaign, CampaignRepo, CampaignRun, ExposureCount } from './campaign-repo';
+import type { CampaignStore } from './campaign-store';
 import { parseSchedule, type ScheduleInput } from './campaign-schedule';
 import type { PollService } from './poll-service';
 import type { Poll } from './poll-repo';
@@ -68,10 +68,14 @@ export interface CampaignInput {
 export type CampaignPatch = Partial<Pick<CampaignInput, 'name' | 'text' | 'segmentId' | 'schedule' | 'flowId' | 'startNode' | 'arms' | 'holdoutPercent' | 'goal'>> & { ratePerSecond?: number | null };
 
 export interface CampaignServiceDeps {
-  db: Db;
+  /** Units of work: the group commit on SQLite, transactions on PostgreSQL. */
+  units: UnitOfWork;
   clock: Clock;
+  /** Campaigns and runs on either engine: every write here goes through it. */
+  store: CampaignStore;
+  /** The run results' reads (runs, exposure, blocked reasons) on the SQLite handle. */
   repo: CampaignRepo;
-  segments: Pick<SegmentService, 'require' | 'find'>;
+  segments: Pick<SegmentService, 'require' | 'requireIn'>;
   polls: Pick<PollService, 'require' | 'find'>;
   /** Service ids of the catalogue (arms offer packages, goals name them). */
   serviceIds: () => string[];
@@ -89,10 +93,21 @@ export interface CampaignServiceDeps {
 export class CampaignService {
   constructor(private readonly d: CampaignServiceDeps) {}
 
+  /**
+   * Runs `fn` in a unit; when it created a run due now, wakes the scheduler once the unit is durable (a
+   * tick before the commit would not see the run on PostgreSQL).
+   */
+  private async changing(fn: (tx: Tx, woke: { run: boolean }) => Promise<Campaign>): Promise<Campaign> {
+    const woke = { run: false };
+    const c = await this.d.units.unit((tx) => fn(tx, woke));
+    if (woke.run) this.d.kick();
+    return c;
+  }
+
   /** Validates and stores a campaign; one due now gets its first run at once. */
-  create(input: CampaignInput): Campaign {
+  async create(input: CampaignInput): Promise<Campaign> {
     const now = this.d.clock.now();
-    this.d.segments.require(input.segmentId);
+    await this.d.segments.require(input.segmentId);
     const shape = this.checkKind(input);
     const armed = this.checkArms(input, shape.flowId, shape.channel);
     const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
@@ -119,19 +134,21 @@ export class CampaignService {
       createdAt: now,
       updatedAt: now,
     };
-    return tx(this.d.db, () => {
-      this.d.repo.insert(c);
-      return this.startIfDue(c, now);
+    return this.changing(async (tx, woke) => {
+      // Again in the unit: the segment cannot go between the check and the insert.
+      await this.d.segments.requireIn(c.segmentId, tx);
+      await this.d.store.insert(c, tx);
+      return this.startIfDue(c, now, tx, woke);
     });
   }
 
   /** Changes a campaign that has not finished; the schedule and segment only while no run is sending. */
-  update(id: string, patch: CampaignPatch): Campaign {
+  async update(id: string, patch: CampaignPatch): Promise<Campaign> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const c = this.require(id);
+    return this.changing(async (tx, woke) => {
+      const c = await this.requireIn(id, tx);
       if (c.status === 'completed' || c.status === 'cancelled') throw conflict('CAMPAIGN_FINISHED', `Campaign ${id} is ${c.status} and cannot change.`);
-      const busy = this.d.repo.openRun(id) !== null;
+      const busy = (await this.d.store.openRun(id, tx)) !== null;
       if ((patch.schedule || patch.segmentId) && busy) {
         throw conflict('CAMPAIGN_RUNNING', `Campaign ${id} has a run in progress; pause and cancel it, or wait for it to finish, before changing the schedule or segment.`);
       }
@@ -140,7 +157,8 @@ export class CampaignService {
       if (patch.text !== undefined) next.text = patch.text;
       if (patch.ratePerSecond !== undefined) next.ratePerSecond = patch.ratePerSecond;
       if (patch.segmentId !== undefined) {
-        this.d.segments.require(patch.segmentId);
+        // Read in this unit: the segment cannot go between the check and the save.
+        await this.d.segments.requireIn(patch.segmentId, tx);
         next.segmentId = patch.segmentId;
       }
       if (patch.flowId !== undefined) next.flowId = patch.flowId;
@@ -179,73 +197,89 @@ export class CampaignService {
         if (next.status === 'scheduled' || next.status === 'running') next.nextRunAt = s.nextRunAt;
         if (next.status === 'running') next.status = 'scheduled';
       }
-      this.d.repo.save(next);
-      return this.startIfDue(next, now);
+      await this.d.store.save(next, tx);
+      return this.startIfDue(next, now, tx, woke);
     });
   }
 
   /** Draft -> scheduled (due now: starts at once). */
-  start(id: string): Campaign {
+  start(id: string): Promise<Campaign> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const c = this.require(id);
+    return this.changing(async (tx, woke) => {
+      const c = await this.requireIn(id, tx);
       if (c.status !== 'draft') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a draft can be started (use resume for a paused one).`);
       const next: Campaign = { ...c, status: 'scheduled', nextRunAt: this.nextDue(c, now), updatedAt: now };
-      this.d.repo.save(next);
-      return this.startIfDue(next, now);
+      await this.d.store.save(next, tx);
+      return this.startIfDue(next, now, tx, woke);
     });
   }
 
   /** Stops the fan-out of the open run and holds the schedule; messages already in the outbox still go. */
-  pause(id: string): Campaign {
+  pause(id: string): Promise<Campaign> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const c = this.require(id);
+    return this.d.units.unit(async (tx) => {
+      const c = await this.requireIn(id, tx);
       if (c.status !== 'scheduled' && c.status !== 'running') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a scheduled or running campaign can be paused.`);
-      const run = this.d.repo.openRun(id);
-      if (run) this.d.repo.setRunStatus(run.id, 'paused', now, ['pending', 'sending']);
+      const run = await this.d.store.openRun(id, tx);
+      if (run) await this.d.store.setRunStatus(run.id, 'paused', now, ['pending', 'sending'], tx);
       const next: Campaign = { ...c, status: 'paused', updatedAt: now };
-      this.d.repo.save(next);
+      await this.d.store.save(next, tx);
       return next;
     });
   }
 
   /** Continues a paused campaign: its open run goes on from where it stopped, at its rate from now. */
-  resume(id: string): Campaign {
+  async resume(id: string): Promise<Campaign> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const c = this.require(id);
+    const next = await this.d.units.unit(async (tx) => {
+      const c = await this.requireIn(id, tx);
       if (c.status !== 'paused') throw conflict('INVALID_STATE', `Campaign ${id} is ${c.status}; only a paused campaign can be resumed.`);
-      const run = this.d.repo.openRun(id);
+      const run = await this.d.store.openRun(id, tx);
       if (run && run.status === 'paused') {
-        this.d.repo.setRunStatus(run.id, run.startedAt === null ? 'pending' : 'sending', now, ['paused']);
-        this.d.repo.repace(run.id, now, null);
+        await this.d.store.setRunStatus(run.id, run.startedAt === null ? 'pending' : 'sending', now, ['paused'], tx);
+        await this.d.store.repace(run.id, now, null, tx);
       }
       // Cron slots missed while paused are skipped; a one-off that never ran is due now.
       const nextRunAt = c.cron ? nextCronRun(c.cron, c.timezone, now) : c.runs === 0 ? Math.max(c.scheduleAt ?? now, now) : null;
-      const next: Campaign = { ...c, status: run ? 'running' : 'scheduled', nextRunAt, updatedAt: now };
-      this.d.repo.save(next);
-      this.d.kick();
-      return next;
+      const resumed: Campaign = { ...c, status: run ? 'running' : 'scheduled', nextRunAt, updatedAt: now };
+      await this.d.store.save(resumed, tx);
+      return resumed;
     });
+    // After the unit is durable: the scheduler's tick must see the resumed run.
+    this.d.kick();
+    return next;
   }
 
   /** Ends the campaign: no more runs, the open run stops; messages already in the outbox still go. */
-  cancel(id: string): Campaign {
+  cancel(id: string): Promise<Campaign> {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
-      const c = this.require(id);
+    return this.d.units.unit(async (tx) => {
+      const c = await this.requireIn(id, tx);
       if (c.status === 'completed' || c.status === 'cancelled') throw conflict('INVALID_STATE', `Campaign ${id} is already ${c.status}.`);
-      const run = this.d.repo.openRun(id);
-      if (run) this.d.repo.setRunStatus(run.id, 'cancelled', now, ['pending', 'sending', 'paused']);
+      const run = await this.d.store.openRun(id, tx);
+      if (run) await this.d.store.setRunStatus(run.id, 'cancelled', now, ['pending', 'sending', 'paused'], tx);
       const next: Campaign = { ...c, status: 'cancelled', nextRunAt: null, updatedAt: now };
-      this.d.repo.save(next);
+      await this.d.store.save(next, tx);
       return next;
     });
   }
 
   /** The campaign; 404 otherwise. */
-  require(id: string): Campaign {
+  async require(id: string): Promise<Campaign> {
+    const c = await this.d.store.find(id);
+    if (!c) throw notFound('CAMPAIGN_NOT_FOUND', `No campaign with id ${id}.`);
+    return c;
+  }
+
+  /** The campaign as unit `tx` sees it (check-then-act); 404 otherwise. */
+  private async requireIn(id: string, tx: Tx): Promise<Campaign> {
+    const c = await this.d.store.find(id, tx);
+    if (!c) throw notFound('CAMPAIGN_NOT_FOUND', `No campaign with id ${id}.`);
+    return c;
+  }
+
+  /** The campaign from the run results' reads; 404 otherwise. */
+  private known(id: string): Campaign {
     const c = this.d.repo.find(id);
     if (!c) throw notFound('CAMPAIGN_NOT_FOUND', `No campaign with id ${id}.`);
     return c;
@@ -253,7 +287,7 @@ export class CampaignService {
 
   /** The campaign's runs, newest first. */
   runs(id: string): CampaignRun[] {
-    this.require(id);
+    this.known(id);
     return this.d.repo.runsOf(id);
   }
 
@@ -263,7 +297,7 @@ export class CampaignService {
    * many reached the subscriber (`delivered`: a delivery receipt, or an answered call) and each state.
    */
   results(id: string): Record<string, unknown> {
-    const c = this.require(id);
+    const c = this.known(id);
     return resultsJson(
       c,
       this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) })),
@@ -290,13 +324,15 @@ export class CampaignService {
     return Math.max(c.scheduleAt ?? now, now);
   }
 
-  /** A scheduled campaign due now gets its run created in the same transaction, and the scheduler a nudge. */
-  private startIfDue(c: Campaign, now: number): Campaign {
+  /**
+   * A scheduled campaign due now gets its run created in the same unit, and the scheduler a nudge once
+   * the unit is durable (a tick that ran before the commit would not see the run).
+   */
+  private async startIfDue(c: Campaign, now: number, tx: Tx, woke: { run: boolean }): Promise<Campaign> {
     if (c.status !== 'scheduled' || c.nextRunAt === null || c.nextRunAt > now) return c;
     const next = c.cron ? nextCronRun(c.cron, c.timezone, now) : null;
-    this.d.repo.createRun(c, c.nextRunAt, next, now);
-    this.d.kick();
-    return this.d.repo.find(c.id) ?? c;
+    if (await this.d.store.createRun(c, c.nextRunAt, next, now, tx)) woke.run = true;
+    return (await this.d.store.find(c.id, tx)) ?? c;
   }
 
   /** Checks the fields each kind needs and returns the channel, flow and start node to use. */

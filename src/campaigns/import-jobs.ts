@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { GroupCommit } from '../db/group-commit';
+import type { UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { AppError } from '../lib/errors';
@@ -62,7 +62,8 @@ export class ImportJobs implements Lifecycle {
     private readonly d: {
       repo: ImportJobRepo;
       importer: SubscriberImporter;
-      commits: Pick<GroupCommit, 'run'>;
+      /** Units of work: the group commit on SQLite, transactions on PostgreSQL. */
+      units: UnitOfWork;
       clock: Clock;
       log: Logger;
       /** Where uploads are spooled (beside the database; the system temp dir for an in-memory one). */
@@ -107,16 +108,16 @@ export class ImportJobs implements Lifecycle {
   /** Checks the header (a 400 now, not a failed job later), records the job and runs it in the background. */
   async launch(file: ImportFile, source: 'api' | 'cli'): Promise<ImportJobView> {
     await readHeader(file.path, this.d.importer.fields());
-    const id = this.create(file, source);
+    const id = await this.create(file, source);
     const entry = { stop: false, done: Promise.resolve() as Promise<unknown> };
     this.active.set(id, entry);
     entry.done = this.run(id, file, () => entry.stop).finally(() => this.active.delete(id));
-    return this.status(id)!;
+    return (await this.status(id))!;
   }
 
   /** Runs an import to its end in the caller's time (the CLI); `onProgress` after the check and each batch. */
   async runNow(file: ImportFile, source: 'api' | 'cli', onProgress?: (v: ImportJobView) => void): Promise<ImportJobView> {
-    const id = this.create(file, source);
+    const id = await this.create(file, source);
     const entry = { stop: false, done: Promise.resolve() as Promise<unknown> };
     this.active.set(id, entry);
     try {
@@ -125,28 +126,31 @@ export class ImportJobs implements Lifecycle {
     } finally {
       this.active.delete(id);
     }
-    return this.status(id)!;
+    return (await this.status(id))!;
   }
 
   /** The job's status, or null; a job whose process died is marked interrupted here. */
-  status(id: string): ImportJobView | null {
-    const row = this.d.repo.find(id);
+  async status(id: string): Promise<ImportJobView | null> {
+    const row = await this.d.repo.find(id);
     if (!row) return null;
     if (row.status === 'running' && !this.active.has(id) && this.d.clock.now() - row.heartbeatAt > this.d.leaseMs) {
-      this.interrupt(row, 'the process running it stopped (a crash or a restart)');
+      await this.interrupt(row, 'the process running it stopped (a crash or a restart)');
       return this.status(id);
     }
     return this.view(row);
   }
 
   /** The latest jobs, newest first, without their rejected lines. */
-  recent(limit = 20): ImportJobView[] {
-    return this.d.repo.recent(limit).map((r) => ({ ...this.view(r, 0) }));
+  async recent(limit = 20): Promise<ImportJobView[]> {
+    const rows = await this.d.repo.recent(limit);
+    const out: ImportJobView[] = [];
+    for (const r of rows) out.push(await this.view(r, 0));
+    return out;
   }
 
   /** Start-up: jobs left running by a process that died are marked interrupted once their lease is over. */
-  start(): void {
-    for (const row of this.d.repo.running()) this.status(row.id);
+  async start(): Promise<void> {
+    for (const row of await this.d.repo.running()) await this.status(row.id);
   }
 
   /** Shutdown: running jobs stop after their current batch and say they were interrupted. */
@@ -155,34 +159,35 @@ export class ImportJobs implements Lifecycle {
     await Promise.allSettled([...this.active.values()].map((e) => e.done));
   }
 
-  private create(file: ImportFile, source: 'api' | 'cli'): string {
+  private async create(file: ImportFile, source: 'api' | 'cli'): Promise<string> {
     const now = this.d.clock.now();
     const id = newId('imp', now);
-    this.d.repo.create({ id, source, fileName: file.fileName ?? null, bytesTotal: file.bytes, spoolPath: file.spooled ? file.path : null, startedAt: now });
+    await this.d.units.unit((tx) => this.d.repo.create({ id, source, fileName: file.fileName ?? null, bytesTotal: file.bytes, spoolPath: file.spooled ? file.path : null, startedAt: now }, tx));
     return id;
   }
 
   private async run(id: string, file: ImportFile, stopped: () => boolean, onProgress?: (v: ImportJobView) => void): Promise<ImportResult | null> {
     const log = this.d.log.child({ comp: 'import', job: id });
-    const progress = () => {
-      const v = onProgress ? this.status(id) : null;
+    const progress = async () => {
+      const v = onProgress ? await this.status(id) : null;
       if (v) onProgress!(v);
     };
     try {
       const { header, rows } = await checkFile(file.path, this.d.importer.fields(), async () => {
         if (stopped()) throw new ImportStopped({ rowsDone: 0, lineDone: 1, bytesDone: 0, created: 0, updated: 0, rejected: 0 });
-        await this.d.commits.run(() => this.d.repo.heartbeat(id, this.d.clock.now()));
+        await this.d.units.unit((tx) => this.d.repo.heartbeat(id, this.d.clock.now(), tx));
       });
-      await this.d.commits.run(() => this.d.repo.checked(id, rows, this.d.clock.now()));
-      progress();
+      await this.d.units.unit((tx) => this.d.repo.checked(id, rows, this.d.clock.now(), tx));
+      await progress();
       const result = await this.d.importer.importFile(file.path, header, {
         stopped,
-        onBatch: (t, rejections) => {
-          this.d.repo.progress(id, t, rejections, MAX_ERRORS, this.d.clock.now());
-          if (onProgress) setImmediate(progress);
+        onBatch: async (t, rejections, tx) => {
+          await this.d.repo.progress(id, t, rejections, MAX_ERRORS, this.d.clock.now(), tx);
+          // After the batch's unit is durable: the status read then shows it.
+          if (onProgress) setImmediate(() => void progress().catch((err: unknown) => log.warn({ err }, 'import progress report failed')));
         },
       });
-      await this.d.commits.run(() => this.d.repo.finish(id, 'done', this.d.clock.now()));
+      await this.d.units.unit((tx) => this.d.repo.finish(id, 'done', this.d.clock.now(), tx));
       log.info({ created: result.created, updated: result.updated, rejected: result.rejected }, 'import done');
       return result;
     } catch (e) {
@@ -195,21 +200,21 @@ export class ImportJobs implements Lifecycle {
         log.error({ err: e }, 'import failed');
         error = { code: 'INTERNAL', message: 'The import stopped on an error on our side (it has been logged); the rows counted as done were imported.' };
       }
-      await this.d.commits.run(() => this.d.repo.finish(id, 'failed', this.d.clock.now(), error));
+      await this.d.units.unit((tx) => this.d.repo.finish(id, 'failed', this.d.clock.now(), tx, error));
       return null;
     } finally {
       if (file.spooled) rmSync(file.path, { force: true });
     }
   }
 
-  private interrupt(row: ImportJobRow, why: string): void {
+  private async interrupt(row: ImportJobRow, why: string): Promise<void> {
     if (row.spoolPath) rmSync(row.spoolPath, { force: true });
     const message = `Interrupted: ${why} after line ${row.lineDone} (${row.rowsDone} rows done); the lines after it were not imported. Import the file again to finish: lines already imported are set to the same values.`;
-    this.d.repo.finish(row.id, 'failed', this.d.clock.now(), { code: 'INTERRUPTED', message });
+    await this.d.units.unit((tx) => this.d.repo.finish(row.id, 'failed', this.d.clock.now(), tx, { code: 'INTERRUPTED', message }));
     this.d.log.warn({ comp: 'import', job: row.id, rowsDone: row.rowsDone }, 'import job interrupted by a stopped process');
   }
 
-  private view(row: ImportJobRow, errorLimit = MAX_ERRORS): ImportJobView {
+  private async view(row: ImportJobRow, errorLimit = MAX_ERRORS): Promise<ImportJobView> {
     return {
       id: row.id,
       status: row.status,
@@ -222,7 +227,7 @@ export class ImportJobs implements Lifecycle {
       created: row.created,
       updated: row.updated,
       rejected: row.rejected,
-      errors: errorLimit > 0 ? this.d.repo.rejections(row.id, errorLimit) : [],
+      errors: errorLimit > 0 ? await this.d.repo.rejections(row.id, errorLimit) : [],
       ...(row.rejectionsTruncated ? { errorsTruncated: true } : {}),
       ...(row.errorCode ? { error: { code: row.errorCode, message: row.errorMessage ?? '' } } : {}),
       startedAt: iso(row.startedAt),

@@ -29,6 +29,8 @@ import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
 import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
+import { CampaignStore } from './campaign-store';
+import { FanoutStore } from './fanout-store';
 import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
@@ -56,7 +58,7 @@ export interface CampaignsDeps {
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
   /** Imports write their batches through the group commit. */
-  commits: Pick<GroupCommit, 'run'>;
+  commits: Pick<GroupCommit, 'run' | 'unit'>;
   /** Overrides for tests and benchmarks (lease owner name). */
   owner?: string;
 }
@@ -79,20 +81,26 @@ export function buildCampaigns(d: CampaignsDeps) {
   const pollRepo = new PollRepo(d.db);
   const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
   const campaignRepo = new CampaignRepo(d.db);
+  const campaignStore = new CampaignStore(d.database);
   const segments = new SegmentService({
-    repo: new SegmentRepo(d.db),
+    repo: new SegmentRepo(d.database),
+    units: d.commits,
     clock: d.clock,
     tables: () => FILTER_TABLES,
     pollExists: (id) => pollRepo.find(id) !== null,
     serviceIds: () => d.config.services.map((s) => s.id),
-    usedBy: (id) => campaignRepo.activeOnSegment(id),
+    usedBy: (id, tx) => campaignStore.activeOnSegment(id, tx),
     profile: d.subscribers.profile,
   });
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
   const tiers = TierStore.of(d.db);
+  const armsRepo = new ArmsRepo(d.database);
   const scheduler = new CampaignScheduler({
-    db: d.db,
+    units: d.commits,
+    store: campaignStore,
+    fanout: new FanoutStore(d.database),
+    armsRepo,
     clock: d.clock,
     log: d.log,
     metrics: d.metrics,
@@ -115,8 +123,9 @@ export function buildCampaigns(d: CampaignsDeps) {
     },
   });
   const campaigns = new CampaignService({
-    db: d.db,
+    units: d.commits,
     clock: d.clock,
+    store: campaignStore,
     repo: campaignRepo,
     segments,
     polls,
@@ -125,7 +134,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     kick: () => scheduler.kick(),
     serviceIds: () => d.config.services.map((s) => s.id),
   });
-  const armsResults = new ArmsResults({ repo: new ArmsRepo(d.db), state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
+  const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     db: d.db,
     log: d.log,
@@ -146,11 +155,11 @@ export function buildCampaigns(d: CampaignsDeps) {
     const poll = polls.forFlowNode(e.poll, ctx.flow.id, pollNodeContent(node));
     polls.recordAnswer(poll, ctx.subscriber.id, e.answer, { channel: ctx.channel, at: ctx.at });
   });
-  const importer = new SubscriberImporter({ db: d.db, clock: d.clock, commits: d.commits, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
+  const importer = new SubscriberImporter({ units: d.commits, clock: d.clock, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
   const importJobs = new ImportJobs({
-    repo: new ImportJobRepo(d.db),
+    repo: new ImportJobRepo(d.database),
     importer,
-    commits: d.commits,
+    units: d.commits,
     clock: d.clock,
     log: d.log,
     spoolDir: ImportJobs.spoolDirFor(d.config.database.path),

@@ -1,7 +1,9 @@
-import { desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database, Dialect, Statement, Tx } from '../db/database';
+import { json, jsonInteger, jsonNumber, jsonText, jsonTextElements } from '../db/portable';
 import { crmBestChannels, crmFindings, crmTiers, pollAnswers, segments, subscribers, subscriptions, usageEvents } from '../db/schema';
-import { prepare } from '../db/statement';
+import { selectList } from '../db/select-list';
+import { name } from '../db/statement';
 import { DAY } from '../lib/clock';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
 import type { SegmentFilter } from './segment-filter';
@@ -9,11 +11,19 @@ import type { SegmentFilter } from './segment-filter';
 export type SegmentRow = typeof segments.$inferSelect;
 
 /**
- * A compiled segment filter: a condition over the `subscribers` table, evaluated as of a given time.
- * Opaque to callers: only repositories put it into SQL (a PostgreSQL repository compiles its own).
+ * A compiled segment filter: a condition over the `subscribers` table, evaluated as of a given time, in
+ * one engine's SQL. Opaque to callers: only repositories and stores put it into SQL.
  */
 export interface SegmentWhere {
   readonly sql: SQL;
+  /** The engine the condition was compiled for (JSON and boolean expressions differ). */
+  readonly dialect: Dialect;
+}
+
+/** What a filter compiles against: the engine, and the profile schema (which fields are lists). */
+export interface CompileOptions {
+  dialect: Dialect;
+  schema?: Pick<ProfileSchema, 'field'> | undefined;
 }
 
 /** Tables other domains own that a filter may read (present only once their schema exists). */
@@ -48,7 +58,8 @@ const columnOf = (field: string): SQL | null => {
  * Compiles a validated filter into a condition over `subscribers`, evaluated as of `now`. Set-based on
  * purpose: the same condition counts a segment and fills a campaign run with INSERT ... SELECT.
  */
-export function compileFilter(f: SegmentFilter, now: number, tables: FilterTables, schema?: Pick<ProfileSchema, 'field'>): SegmentWhere {
+export function compileFilter(f: SegmentFilter, now: number, tables: FilterTables, opts: CompileOptions): SegmentWhere {
+  const { dialect, schema } = opts;
   const s = subscribers;
   const clauses: SQL[] = [];
   for (const field of ['region', 'crop', 'language', 'operator'] as const) {
@@ -58,27 +69,28 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
   }
   for (const [field, v] of Object.entries(f.profile ?? {})) {
     const type = schema?.field(field)?.type;
-    const path = `$.${field}`;
     const column = (COLUMN_FIELDS as readonly string[]).includes(field) ? columnOf(field) : null;
     if (typeof v === 'object' && !Array.isArray(v)) {
-      // Ranges: json_extract compares numbers as numbers and YYYY-MM-DD texts in date order.
-      const [lo, hi] = 'from' in v || 'to' in v ? [(v as { from?: string }).from, (v as { to?: string }).to] : [(v as { min?: number }).min, (v as { max?: number }).max];
-      const target = column ?? sql`json_extract(${s.profile}, ${path})`;
+      // Ranges: numbers compare as numbers, YYYY-MM-DD texts in date order.
+      const dates = 'from' in v || 'to' in v;
+      const [lo, hi] = dates ? [(v as { from?: string }).from, (v as { to?: string }).to] : [(v as { min?: number }).min, (v as { max?: number }).max];
+      const target = column ?? (dates ? jsonText(dialect, s.profile, field) : jsonNumber(dialect, s.profile, field));
       if (lo !== undefined) clauses.push(sql`${target} >= ${lo}`);
       if (hi !== undefined) clauses.push(sql`${target} <= ${hi}`);
       continue;
     }
     const vals = lowerList(v);
     if (column) clauses.push(sql`lower(${column}) IN (${values(vals)})`);
-    else if (type === 'list') clauses.push(sql`EXISTS (SELECT 1 FROM json_each(${s.profile}, ${path}) j WHERE lower(j.value) IN (${values(vals)}))`);
-    else clauses.push(sql`lower(json_extract(${s.profile}, ${path})) IN (${values(vals)})`);
+    else if (type === 'list') clauses.push(sql`EXISTS (SELECT 1 FROM ${jsonTextElements(dialect, s.profile, field)} WHERE lower(j.value) IN (${values(vals)}))`);
+    else clauses.push(sql`lower(${jsonText(dialect, s.profile, field)}) IN (${values(vals)})`);
   }
   if (f.ageMin !== undefined || f.ageMax !== undefined) {
     // Age as reached this year: birth years are all the profile knows.
     const year = new Date(now).getUTCFullYear();
-    clauses.push(sql`json_type(${s.profile}, '$.birthYear') = 'integer'`);
-    if (f.ageMin !== undefined) clauses.push(sql`json_extract(${s.profile}, '$.birthYear') <= ${year - f.ageMin}`);
-    if (f.ageMax !== undefined) clauses.push(sql`json_extract(${s.profile}, '$.birthYear') >= ${year - f.ageMax}`);
+    const birthYear = jsonInteger(dialect, s.profile, 'birthYear');
+    clauses.push(sql`${birthYear} IS NOT NULL`);
+    if (f.ageMin !== undefined) clauses.push(sql`${birthYear} <= ${year - f.ageMin}`);
+    if (f.ageMax !== undefined) clauses.push(sql`${birthYear} >= ${year - f.ageMax}`);
   }
   if (f.subscriptionState !== undefined || f.service !== undefined) {
     if (!tables.subscriptions) throw new Error('subscription filters need the subscriptions table');
@@ -132,49 +144,92 @@ export function compileFilter(f: SegmentFilter, now: number, tables: FilterTable
     const sub = sql`SELECT 1 FROM ${pa} WHERE ${pa.pollId} = ${f.poll.pollId} AND ${pa.subscriberId} = ${s.id}${which}`;
     clauses.push(answered ? sql`EXISTS (${sub})` : sql`NOT EXISTS (${sub})`);
   }
-  if (!f.includeOptedOut) clauses.push(sql`${s.optedOut} = 0`);
-  return { sql: clauses.length > 0 ? sql.join(clauses, sql` AND `) : sql`1 = 1` };
+  // NOT reads a boolean column on both engines (0/1 on SQLite, boolean on PostgreSQL) with nothing to bind.
+  if (!f.includeOptedOut) clauses.push(sql`NOT ${s.optedOut}`);
+  return { sql: clauses.length > 0 ? sql.join(clauses, sql` AND `) : sql`1 = 1`, dialect };
 }
 
-/** Saved segments, and who matches a compiled filter (counted or sampled). */
+const p = sql.placeholder;
+
+/** The segments row as a raw statement returns it: the filter still encoded (text on SQLite). */
+type RawSegment = Omit<SegmentRow, 'filter'> & { filter: unknown };
+const decode = (x: RawSegment): SegmentRow => ({ ...x, filter: json<Record<string, unknown>>(x.filter) });
+
+/**
+ * Saved segments, and who matches a compiled filter (counted or sampled), on either engine. Writes take
+ * the caller's unit of work.
+ */
 export class SegmentRepo {
-  constructor(private readonly db: Db) {}
+  private readonly insertStmt: Statement<never, SegmentParams>;
+  private readonly updateStmt: Statement<never, SegmentParams>;
+  private readonly removeStmt: Statement<never, { id: string }>;
+  private readonly byId: Statement<RawSegment, { id: string }>;
+  private readonly newest: Statement<RawSegment, { limit: number }>;
+
+  constructor(private readonly database: Database) {
+    const g = segments;
+    this.insertStmt = database.statement(
+      sql`INSERT INTO ${g} (${name(g.id)}, ${name(g.name)}, ${name(g.filter)}, ${name(g.createdAt)}, ${name(g.updatedAt)})
+          VALUES (${p('id')}, ${p('name')}, ${p('filter')}, ${p('createdAt')}, ${p('updatedAt')})`,
+    );
+    this.updateStmt = database.statement(
+      sql`UPDATE ${g} SET ${name(g.name)} = ${p('name')}, ${name(g.filter)} = ${p('filter')}, ${name(g.updatedAt)} = ${p('updatedAt')} WHERE ${g.id} = ${p('id')}`,
+    );
+    this.removeStmt = database.statement(sql`DELETE FROM ${g} WHERE ${g.id} = ${p('id')}`);
+    this.byId = database.statement(sql`SELECT ${selectList(g)} FROM ${g} WHERE ${g.id} = ${p('id')}`);
+    this.newest = database.statement(sql`SELECT ${selectList(g)} FROM ${g} ORDER BY ${g.createdAt} DESC, ${g.id} DESC LIMIT ${p('limit')}`);
+  }
+
+  /** The engine filters must be compiled for. */
+  get dialect(): Dialect {
+    return this.database.dialect;
+  }
 
   /** Saves a new segment. */
-  insert(row: SegmentRow): void {
-    this.db.insert(segments).values(row).run();
+  async insert(row: SegmentRow, tx: Tx): Promise<void> {
+    await this.insertStmt.run(params(row), tx);
   }
 
-  /** Writes a segment's name, filter and update time. */
-  update(row: SegmentRow): void {
-    const { id, ...rest } = row;
-    this.db.update(segments).set(rest).where(eq(segments.id, id)).run();
+  /** Writes a segment's name, filter and update time; false when it is gone. */
+  async update(row: SegmentRow, tx: Tx): Promise<boolean> {
+    return (await this.updateStmt.run(params(row), tx)) === 1;
   }
 
-  /** Deletes a segment. */
-  remove(id: string): void {
-    this.db.delete(segments).where(eq(segments.id, id)).run();
+  /** Deletes a segment; false when it was already gone. */
+  async remove(id: string, tx: Tx): Promise<boolean> {
+    return (await this.removeStmt.run({ id }, tx)) === 1;
   }
 
-  /** The segment or null. */
-  find(id: string): SegmentRow | null {
-    return this.db.select().from(segments).where(eq(segments.id, id)).get() ?? null;
+  /** The segment or null (inside `tx` when given: check-then-act). */
+  async find(id: string, tx?: Tx): Promise<SegmentRow | null> {
+    const row = await this.byId.get({ id }, tx);
+    return row ? decode(row) : null;
   }
 
   /** Segments, newest first. */
-  list(limit: number): SegmentRow[] {
-    return this.db.select().from(segments).orderBy(desc(segments.createdAt), desc(segments.id)).limit(limit).all();
+  async list(limit: number): Promise<SegmentRow[]> {
+    return (await this.newest.all({ limit })).map(decode);
   }
 
   /** How many subscribers match. */
-  count(where: SegmentWhere): number {
-    return prepare<{ n: number }>(this.db, sql`SELECT count(*) AS n FROM ${subscribers} WHERE ${where.sql}`).get()!.n;
+  async count(where: SegmentWhere): Promise<number> {
+    const row = await this.database.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM ${subscribers} WHERE ${this.check(where).sql}`);
+    return Number(row!.n);
   }
 
   /** The first matching numbers, by subscriber id. */
-  sample(where: SegmentWhere, limit: number): string[] {
-    return prepare<{ msisdn: string }>(this.db, sql`SELECT ${subscribers.msisdn} AS msisdn FROM ${subscribers} WHERE ${where.sql} ORDER BY ${subscribers.id} LIMIT ${limit}`)
-      .all()
-      .map((r) => r.msisdn);
+  async sample(where: SegmentWhere, limit: number): Promise<string[]> {
+    const rows = await this.database.all<{ msisdn: string }>(sql`SELECT ${subscribers.msisdn} AS "msisdn" FROM ${subscribers} WHERE ${this.check(where).sql} ORDER BY ${subscribers.id} LIMIT ${limit}`);
+    return rows.map((r) => r.msisdn);
+  }
+
+  private check(where: SegmentWhere): SegmentWhere {
+    if (where.dialect !== this.database.dialect) throw new Error(`segment filter compiled for ${where.dialect}, database is ${this.database.dialect}`);
+    return where;
   }
 }
+
+type SegmentParams = { id: string; name: string; filter: string; createdAt: number; updatedAt: number };
+
+/** A row's values as statement parameters: the filter as JSON text (SQLite text, PostgreSQL jsonb input). */
+const params = (r: SegmentRow): SegmentParams => ({ id: r.id, name: r.name, filter: JSON.stringify(r.filter), createdAt: r.createdAt, updatedAt: r.updatedAt });

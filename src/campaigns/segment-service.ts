@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
@@ -51,13 +52,15 @@ export class SegmentService {
   constructor(
     private readonly d: {
       repo: SegmentRepo;
+      /** Units of work: the group commit on SQLite, transactions on PostgreSQL. */
+      units: UnitOfWork;
       clock: Clock;
       tables: () => FilterTables;
       pollExists: (id: string) => boolean;
       /** Configured service ids (config `services`). */
       serviceIds: () => string[];
       /** Campaigns still to run on a segment (deleting it would strand them). */
-      usedBy: (segmentId: string) => string[];
+      usedBy: (segmentId: string, tx: Tx) => Promise<string[]>;
       /** The configured profile schema: what `profile` and `ageMin`/`ageMax` may filter. */
       profile: Pick<ProfileSchema, 'field' | 'names' | 'allowed'>;
     },
@@ -126,62 +129,76 @@ export class SegmentService {
     }
   }
 
-  /** The filter compiled as of now (or `at`), for the repositories that select by it. */
+  /** The filter compiled as of now (or `at`), for the repositories that select by it, in the database's SQL. */
   compile(filter: SegmentFilter, at = this.d.clock.now()): SegmentWhere {
-    return compileFilter(filter, at, this.d.tables(), this.d.profile);
+    return compileFilter(filter, at, this.d.tables(), { dialect: this.d.repo.dialect, schema: this.d.profile });
   }
 
   /** How many subscribers match the filter now. */
-  count(filter: SegmentFilter): number {
+  count(filter: SegmentFilter): Promise<number> {
     return this.d.repo.count(this.compile(filter));
   }
 
   /** A few matching numbers, to check a filter by eye before sending. */
-  sample(filter: SegmentFilter, limit = 5): string[] {
+  sample(filter: SegmentFilter, limit = 5): Promise<string[]> {
     return this.d.repo.sample(this.compile(filter), limit);
   }
 
-  /** Saves a segment. */
-  create(name: string, rawFilter: unknown): Segment {
+  /** Saves a segment; resolves once it is durable. */
+  create(name: string, rawFilter: unknown): Promise<Segment> {
     const filter = this.validate(rawFilter);
     const now = this.d.clock.now();
     const s: Segment = { id: newId('seg', now), name, filter, createdAt: now, updatedAt: now };
-    this.d.repo.insert(toRow(s));
-    return s;
+    return this.d.units.unit(async (tx) => {
+      await this.d.repo.insert(toRow(s), tx);
+      return s;
+    });
   }
 
   /** Renames or refilters a segment (later runs of campaigns on it use the new filter). */
-  update(id: string, patch: { name?: string; filter?: unknown }): Segment {
-    const s = this.require(id);
-    const next: Segment = { ...s, name: patch.name ?? s.name, filter: patch.filter !== undefined ? this.validate(patch.filter) : s.filter, updatedAt: this.d.clock.now() };
-    this.d.repo.update(toRow(next));
-    return next;
+  update(id: string, patch: { name?: string; filter?: unknown }): Promise<Segment> {
+    const filter = patch.filter !== undefined ? this.validate(patch.filter) : undefined;
+    return this.d.units.unit(async (tx) => {
+      const s = await this.requireIn(id, tx);
+      const next: Segment = { ...s, name: patch.name ?? s.name, filter: filter ?? s.filter, updatedAt: this.d.clock.now() };
+      await this.d.repo.update(toRow(next), tx);
+      return next;
+    });
   }
 
   /** Deletes a segment no campaign still needs. */
-  remove(id: string): void {
-    this.require(id);
-    const users = this.d.usedBy(id);
-    if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
-    this.d.repo.remove(id);
+  remove(id: string): Promise<void> {
+    return this.d.units.unit(async (tx) => {
+      await this.requireIn(id, tx);
+      const users = await this.d.usedBy(id, tx);
+      if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
+      await this.d.repo.remove(id, tx);
+    });
   }
 
   /** The segment or null. */
-  find(id: string): Segment | null {
-    const r = this.d.repo.find(id);
+  async find(id: string): Promise<Segment | null> {
+    const r = await this.d.repo.find(id);
     return r ? fromRow(r) : null;
   }
 
   /** The segment; 404 otherwise. */
-  require(id: string): Segment {
-    const s = this.find(id);
+  async require(id: string): Promise<Segment> {
+    const s = await this.find(id);
     if (!s) throw notFound('SEGMENT_NOT_FOUND', `No segment with id ${id}.`);
     return s;
   }
 
   /** Segments, newest first. */
-  list(limit = 100): Segment[] {
-    return this.d.repo.list(limit).map(fromRow);
+  async list(limit = 100): Promise<Segment[]> {
+    return (await this.d.repo.list(limit)).map(fromRow);
+  }
+
+  /** The segment as unit `tx` sees it (check-then-act); 404 otherwise. */
+  async requireIn(id: string, tx: Tx): Promise<Segment> {
+    const r = await this.d.repo.find(id, tx);
+    if (!r) throw notFound('SEGMENT_NOT_FOUND', `No segment with id ${id}.`);
+    return fromRow(r);
   }
 
   /** The public JSON shape (with a fresh count when asked). */

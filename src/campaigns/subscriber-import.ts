@@ -1,5 +1,4 @@
-import { tx, type Db } from '../db/client';
-import type { GroupCommit } from '../db/group-commit';
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { SubscriberService, ValidProfilePatch } from '../subscribers/subscriber-service';
@@ -35,10 +34,10 @@ export interface ImportCounts {
 
 export interface ImportRunOptions {
   /**
-   * Called inside each batch's transaction with the totals after the batch and the batch's own
+   * Called inside each batch's unit of work (`tx`) with the totals after the batch and the batch's own
    * rejections, so progress recorded there commits together with the rows it counts.
    */
-  onBatch?(totals: ImportCounts, rejections: ImportRejection[]): void;
+  onBatch?(totals: ImportCounts, rejections: ImportRejection[], tx: Tx): Promise<void>;
   /** Asked between batches; true stops the import there (shutdown). */
   stopped?(): boolean;
 }
@@ -60,16 +59,16 @@ export class ImportStopped extends Error {
  * value is rejected whole with its line number and reason and the rest go on; opt-out and activity are
  * never imported (only the subscriber can say STOP/START, and only traffic moves last-seen).
  *
- * The file is streamed and written `batchRows` lines per transaction through the group commit; between
+ * The file is streamed and written `batchRows` lines per unit of work; between
  * batches the event loop serves other requests, so memory and the longest pause stay the same whatever
  * the file size.
  */
 export class SubscriberImporter {
   constructor(
     private readonly d: {
-      db: Db;
+      /** One unit of work per batch: the group commit on SQLite, a transaction on PostgreSQL. */
+      units: UnitOfWork;
       clock: Clock;
-      commits: Pick<GroupCommit, 'run'>;
       batchRows: number;
       subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'validateProfile' | 'applyProfile' | 'profile'>;
     },
@@ -89,7 +88,7 @@ export class SubscriberImporter {
       const rows = batch;
       batch = [];
       if (opts.stopped?.()) throw new ImportStopped({ ...totals });
-      const after = await this.d.commits.run(() => {
+      const after = await this.d.units.unit(async (tx) => {
         const t = { ...totals };
         const rejections: ImportRejection[] = [];
         for (const row of rows) {
@@ -101,7 +100,7 @@ export class SubscriberImporter {
           t.bytesDone = row.bytes;
         }
         t.rejected += rejections.length;
-        opts.onBatch?.(t, rejections);
+        await opts.onBatch?.(t, rejections, tx);
         return { t, rejections };
       });
       // Counted only once committed: a batch rolled back leaves the totals as they were.
@@ -149,13 +148,13 @@ export class SubscriberImporter {
       if (e instanceof AppError) return reject(e.message, msisdn);
       throw e;
     }
-    // A savepoint per line (tx() nests as one inside the group commit): a line that fails leaves no half-created subscriber behind.
-    return tx(this.d.db, () => {
-      const existing = this.d.subscribers.find(msisdn);
-      // An import is not traffic: a new subscriber has no last-seen until they dial or text.
-      const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
-      this.d.subscribers.applyProfile(s.id, valid);
-      return existing ? ('updated' as const) : ('created' as const);
-    });
+    // A line that fails to write fails its batch's unit: none of the batch remains, and the job says
+    // how far it got (the lines counted were all written).
+    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
+    const existing = this.d.subscribers.find(msisdn);
+    // An import is not traffic: a new subscriber has no last-seen until they dial or text.
+    const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
+    this.d.subscribers.applyProfile(s.id, valid);
+    return existing ? 'updated' : 'created';
   }
 }

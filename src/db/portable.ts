@@ -75,3 +75,32 @@ export function least(dialect: Dialect, a: SQL, b: SQL | AnyColumn): SQL {
 export function roundHalfAway(dialect: Dialect, x: SQL): SQL {
   return dialect === 'sqlite' ? sql`round(${x})` : sql`(sign(${x}) * floor(abs(${x}) + 0.5))`;
 }
+
+// Campaigns (segment filters, src/campaigns/segment-repo.ts): JSON profile fields read as numbers and lists.
+
+/**
+ * A top-level JSON field as a number for range comparisons: SQLite's `json_extract` (a number stays a
+ * number), PostgreSQL's `->>` cast to numeric only when the field is a JSON number (NULL otherwise, where
+ * a cast of text would fail the whole statement).
+ */
+export function jsonNumber(dialect: Dialect, column: AnyColumn | SQL, field: string): SQL {
+  if (dialect === 'sqlite') return sql`json_extract(${column}, ${`$.${field}`})`;
+  return sql`(CASE WHEN jsonb_typeof(${column} -> ${field}) = 'number' THEN (${column} ->> ${field})::numeric END)`;
+}
+
+/** A top-level JSON field as an integer when it holds a whole number, NULL otherwise (1990.5, "1990", absent). */
+export function jsonInteger(dialect: Dialect, column: AnyColumn | SQL, field: string): SQL {
+  const path = `$.${field}`;
+  if (dialect === 'sqlite') return sql`(CASE WHEN json_type(${column}, ${path}) = 'integer' THEN json_extract(${column}, ${path}) END)`;
+  return sql`(CASE WHEN jsonb_typeof(${column} -> ${field}) = 'number' AND (${column} ->> ${field}) ~ '^-?[0-9]+$' THEN (${column} ->> ${field})::bigint END)`;
+}
+
+/**
+ * The elements of a top-level JSON array field as texts, for `FROM`: a row source `j` with one column
+ * `j.value`. A scalar field counts as a list of one (as SQLite's `json_each` treats it); absent, none.
+ */
+export function jsonTextElements(dialect: Dialect, column: AnyColumn | SQL, field: string): SQL {
+  if (dialect === 'sqlite') return sql`json_each(${column}, ${`$.${field}`}) j`;
+  const v = sql`(${column} -> ${field})`;
+  return sql`jsonb_array_elements_text(CASE jsonb_typeof(${v}) WHEN 'array' THEN ${v} WHEN 'object' THEN '[]'::jsonb WHEN 'null' THEN '[]'::jsonb ELSE jsonb_build_array(${v}) END) AS j(value)`;
+}

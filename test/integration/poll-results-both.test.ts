@@ -94,7 +94,7 @@ eachBackend((get) => {
   });
 
   it('within a segment: only its subscribers', async () => {
-    const filter = compileFilter({ region: 'nakuru', includeOptedOut: true }, T, { subscriptions: false, crmFlags: false });
+    const filter = compileFilter({ region: 'nakuru', includeOptedOut: true }, T, { subscriptions: false, crmFlags: false }, { dialect: get().dialect });
     const r = (await results.results(CHOICE, { id: 's1', name: 'Nakuru', filter })) as Results;
     expect(r).toMatchObject({ segment: { id: 's1', name: 'Nakuru' }, invited: 3, sent: 3, delivered: 1, reached: 2, responses: 3 });
     expect(r.byRegion.map((g) => g.region)).toEqual(['Nakuru']);

@@ -17,9 +17,9 @@ const people: { n: string; region?: string; crop?: string; language?: string; op
   { n: '+254700000006', seenDaysAgo: 0 },
 ];
 
-const matching = (filter: Record<string, unknown>) => {
+const matching = async (filter: Record<string, unknown>) => {
   const f = gw.core.segments.validate(filter);
-  return gw.core.segments.sample(f, 100).sort();
+  return (await gw.core.segments.sample(f, 100)).sort();
 };
 
 beforeAll(async () => {
@@ -47,42 +47,42 @@ beforeAll(async () => {
 afterAll(async () => gw.stop());
 
 describe('segment filters', () => {
-  it('matches profile fields case-insensitively, a list meaning any of', () => {
-    expect(matching({ region: 'NAKURU', crop: 'maize' })).toEqual(['+254700000001', '+254700000002']);
-    expect(matching({ crop: ['cassava', 'beans'] })).toEqual(['+254700000003', '+254700000005']);
-    expect(matching({ language: 'sw', region: 'kisumu' })).toEqual(['+254700000004']);
-    expect(matching({ profile: { farmSize: { min: 5 } } })).toEqual(['+254700000005']);
+  it('matches profile fields case-insensitively, a list meaning any of', async () => {
+    expect(await matching({ region: 'NAKURU', crop: 'maize' })).toEqual(['+254700000001', '+254700000002']);
+    expect(await matching({ crop: ['cassava', 'beans'] })).toEqual(['+254700000003', '+254700000005']);
+    expect(await matching({ language: 'sw', region: 'kisumu' })).toEqual(['+254700000004']);
+    expect(await matching({ profile: { farmSize: { min: 5 } } })).toEqual(['+254700000005']);
   });
 
-  it('leaves opted-out subscribers out unless asked', () => {
-    expect(matching({})).toHaveLength(5);
-    expect(matching({ includeOptedOut: true })).toHaveLength(6);
+  it('leaves opted-out subscribers out unless asked', async () => {
+    expect(await matching({})).toHaveLength(5);
+    expect(await matching({ includeOptedOut: true })).toHaveLength(6);
   });
 
-  it('filters on activity: last seen and content reached', () => {
-    expect(matching({ lastSeenWithinDays: 7 })).toEqual(['+254700000001', '+254700000004']);
-    expect(matching({ notSeenForDays: 30 })).toEqual(['+254700000003', '+254700000005']);
-    expect(matching({ content: { reached: true } })).toEqual(['+254700000001', '+254700000004']);
-    expect(matching({ content: { reached: true, nodeId: 'maize-planting' } })).toEqual(['+254700000001']);
-    expect(matching({ content: { reached: true, withinDays: 7 } })).toEqual(['+254700000001']);
-    expect(matching({ content: { reached: false }, region: 'Kisumu' })).toEqual(['+254700000005']);
+  it('filters on activity: last seen and content reached', async () => {
+    expect(await matching({ lastSeenWithinDays: 7 })).toEqual(['+254700000001', '+254700000004']);
+    expect(await matching({ notSeenForDays: 30 })).toEqual(['+254700000003', '+254700000005']);
+    expect(await matching({ content: { reached: true } })).toEqual(['+254700000001', '+254700000004']);
+    expect(await matching({ content: { reached: true, nodeId: 'maize-planting' } })).toEqual(['+254700000001']);
+    expect(await matching({ content: { reached: true, withinDays: 7 } })).toEqual(['+254700000001']);
+    expect(await matching({ content: { reached: false }, region: 'Kisumu' })).toEqual(['+254700000005']);
   });
 
-  it('filters on subscription state (none = no live subscription) and CRM flags', () => {
-    expect(matching({ subscriptionState: 'active' })).toEqual(['+254700000001']);
-    expect(matching({ subscriptionState: ['active', 'grace'], service: 'crop-daily' })).toEqual(['+254700000001', '+254700000002']);
-    expect(matching({ subscriptionState: 'none' })).toEqual(['+254700000003', '+254700000004', '+254700000005']);
-    expect(matching({ crmFlags: 'stuck' })).toEqual(['+254700000004']);
+  it('filters on subscription state (none = no live subscription) and CRM flags', async () => {
+    expect(await matching({ subscriptionState: 'active' })).toEqual(['+254700000001']);
+    expect(await matching({ subscriptionState: ['active', 'grace'], service: 'crop-daily' })).toEqual(['+254700000001', '+254700000002']);
+    expect(await matching({ subscriptionState: 'none' })).toEqual(['+254700000003', '+254700000004', '+254700000005']);
+    expect(await matching({ crmFlags: 'stuck' })).toEqual(['+254700000004']);
   });
 
-  it('filters on poll answers', () => {
+  it('filters on poll answers', async () => {
     const poll = gw.core.polls.create({ type: 'choice', question: { en: 'Useful?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
     const id = (n: string) => gw.core.subscribers.find(n)!.id;
     gw.core.polls.recordAnswer(poll, id('+254700000001'), 0, { channel: 'sms', at: NOW });
     gw.core.polls.recordAnswer(poll, id('+254700000002'), 1, { channel: 'ussd', at: NOW });
-    expect(matching({ poll: { pollId: poll.id } })).toEqual(['+254700000001', '+254700000002']);
-    expect(matching({ poll: { pollId: poll.id, answers: [1] } })).toEqual(['+254700000002']);
-    expect(matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);
+    expect(await matching({ poll: { pollId: poll.id } })).toEqual(['+254700000001', '+254700000002']);
+    expect(await matching({ poll: { pollId: poll.id, answers: [1] } })).toEqual(['+254700000002']);
+    expect(await matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);
   });
 
   it('rejects filters it cannot run, saying what is wrong', () => {

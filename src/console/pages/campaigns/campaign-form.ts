@@ -177,9 +177,9 @@ function textOf(f: CampaignFields): Record<string, string> | undefined {
 }
 
 /** Checks the fields of a new campaign; with no errors, the campaign service's input. */
-export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignFields, draft: boolean): { errors: CampaignErrors; input: CampaignInput | null } {
+export async function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignFields, draft: boolean): Promise<{ errors: CampaignErrors; input: CampaignInput | null }> {
   const t = T(c.lang);
-  const errors = commonErrors(core, c, f);
+  const errors = await commonErrors(core, c, f);
   const kind: CampaignInput['kind'] = f.pollId ? 'poll' : f.channel === 'call' ? 'call' : 'sms';
   if (f.pollId) {
     const poll = core.polls.find(f.pollId);
@@ -213,9 +213,9 @@ export function checkNewCampaign(core: Core, c: ConsoleContext, f: CampaignField
 }
 
 /** Checks an edit of a stored campaign; with no errors, the patch of what changed. */
-export function checkCampaignEdit(core: Core, c: ConsoleContext, stored: Campaign, f: CampaignFields): { errors: CampaignErrors; patch: CampaignPatch | null } {
+export async function checkCampaignEdit(core: Core, c: ConsoleContext, stored: Campaign, f: CampaignFields): Promise<{ errors: CampaignErrors; patch: CampaignPatch | null }> {
   const t = T(c.lang);
-  const errors = commonErrors(core, c, f);
+  const errors = await commonErrors(core, c, f);
   const text = textOf(f);
   if (stored.kind === 'sms' && !text && !stored.arms) errors.messageEn = t.messageNeeded;
   if (stored.kind === 'poll' && stored.text && !text) errors.messageEn = t.messageKept;
@@ -232,12 +232,12 @@ export function checkCampaignEdit(core: Core, c: ConsoleContext, stored: Campaig
   return { errors, patch };
 }
 
-function commonErrors(core: Core, c: ConsoleContext, f: CampaignFields): CampaignErrors {
+async function commonErrors(core: Core, c: ConsoleContext, f: CampaignFields): Promise<CampaignErrors> {
   const t = T(c.lang);
   const errors: CampaignErrors = {};
   if (!f.name) errors.name = t.required;
   else if (f.name.length > 200) errors.name = t.tooLong(200);
-  if (!f.segmentId || !core.segments.find(f.segmentId)) errors.segmentId = t.segmentMissing;
+  if (!f.segmentId || !(await core.segmentReads.find(f.segmentId))) errors.segmentId = t.segmentMissing;
   if (f.messageEn.length > 1000) errors.messageEn = t.tooLong(1000);
   if (f.messageSw.length > 1000) errors.messageSw = t.tooLong(1000);
   if (f.flowId && !core.flows.byId(f.flowId)) errors.flowId = t.flowMissing;
@@ -267,10 +267,10 @@ export function contentInWords(c: ConsoleContext, core: Core, stored: Campaign):
 }
 
 /** The form: for a new campaign, or to edit `stored` (carrying its updatedAt, so a stale form is refused). */
-export function campaignForm(core: Core, c: ConsoleContext, f: CampaignFields, errors: CampaignErrors, opts: { stored?: Campaign; preview?: Html | null } = {}): Html {
+export async function campaignForm(core: Core, c: ConsoleContext, f: CampaignFields, errors: CampaignErrors, opts: { stored?: Campaign; preview?: Html | null } = {}): Promise<Html> {
   const t = T(c.lang);
   const stored = opts.stored;
-  const segments = core.segments.list(500).map((s) => ({ value: s.id, label: s.name }));
+  const segments = (await core.segmentReads.list(500)).map((s) => ({ value: s.id, label: s.name }));
   const polls = core.polls
     .list(200)
     .filter((p) => p.status === 'open')

@@ -99,22 +99,22 @@ const noticeOf = (c: ConsoleContext, q: unknown) => {
 };
 
 /** Count and a few masked numbers of a saved segment: the same as POST /api/v1/segments/preview for its filter. */
-function previewOf(deps: ConsoleDeps, c: ConsoleContext, segmentId: string, poll: boolean): Html {
+async function previewOf(deps: ConsoleDeps, c: ConsoleContext, segmentId: string, poll: boolean): Promise<Html> {
   const t = T(c.lang);
-  const s = segmentId ? deps.core.segments.find(segmentId) : null;
+  const s = segmentId ? await deps.core.segmentReads.find(segmentId) : null;
   if (!s) return html`<p class="empty">${t.previewNone}</p>`;
-  const count = deps.core.segments.count(s.filter);
-  const sample = deps.core.segments.sample(s.filter).map(maskMsisdn);
+  const count = await deps.core.segments.count(s.filter);
+  const sample = (await deps.core.segments.sample(s.filter)).map(maskMsisdn);
   return html`<article class="preview"><strong>${t.previewTitle}</strong>
 <p id="preview-count">${t.previewCount(num(c.lang, count))}</p>
 ${sample.length ? html`<p>${t.previewSample} ${sample.map((m, i) => html`${i ? ', ' : ''}<code>${m}</code>`)}</p>` : null}
 ${poll ? html`<p><small>${t.previewPoll}</small></p>` : null}</article>`;
 }
 
-function newCampaignPage(deps: ConsoleDeps, c: ConsoleContext, f: CampaignFields, errors: CampaignErrors, opts: { error?: string | null; preview?: boolean } = {}): Html {
+async function newCampaignPage(deps: ConsoleDeps, c: ConsoleContext, f: CampaignFields, errors: CampaignErrors, opts: { error?: string | null; preview?: boolean } = {}): Promise<Html> {
   const t = T(c.lang);
-  const preview = opts.preview || f.segmentId ? previewOf(deps, c, f.segmentId, !!f.pollId) : null;
-  return page(c, { title: t.newCampaign, lead: t.newLead, error: opts.error ?? null, body: campaignForm(deps.core, c, f, errors, { preview }) });
+  const preview = opts.preview || f.segmentId ? await previewOf(deps, c, f.segmentId, !!f.pollId) : null;
+  return page(c, { title: t.newCampaign, lead: t.newLead, error: opts.error ?? null, body: await campaignForm(deps.core, c, f, errors, { preview }) });
 }
 
 async function resultsOf(deps: ConsoleDeps, id: string): Promise<ProgressJson> {
@@ -129,6 +129,8 @@ async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Camp
   const progress = await resultsOf(deps, campaign.id);
   const editable = c.can('editor') && campaign.status !== 'completed' && campaign.status !== 'cancelled';
   const form = opts.form ?? { f: campaignFieldsOf(campaign), errors: {}, open: false };
+  const armsSection = campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, await core.armsResults.results(campaign, core.clock.now())) : null;
+  const editForm = editable ? await campaignForm(core, c, form.f, form.errors, { stored: campaign }) : null;
   const body = html`<section aria-labelledby="about-h">
 <h2 id="about-h">${t.about}</h2>
 <dl class="facts">
@@ -142,10 +144,10 @@ async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Camp
 </section>
 ${statusActions(c, campaign)}
 ${progressSection(c, campaign.id, progress)}
-${campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, core.armsResults.results(campaign, core.clock.now())) : null}
+${armsSection}
 ${editable
   ? html`<section aria-labelledby="edit-h"><details${form.open ? html` open` : ''}><summary role="button" class="secondary" id="edit-h">${t.edit}</summary>
-${campaignForm(core, c, form.f, form.errors, { stored: campaign })}</details></section>`
+${editForm}</details></section>`
   : null}`;
   return page(c, { title: campaign.name, notice: opts.notice ?? null, error: opts.error ?? null, body });
 }
@@ -185,29 +187,29 @@ ${table({
   app.get('/campaigns/new', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const q = (req.query ?? {}) as Record<string, unknown>;
-    return sendHtml(reply, newCampaignPage(deps, c, blankCampaign(tz, typeof q.pollId === 'string' ? q.pollId : ''), {}));
+    return sendHtml(reply, await newCampaignPage(deps, c, blankCampaign(tz, typeof q.pollId === 'string' ? q.pollId : ''), {}));
   });
 
   // The recipients preview as an htmx fragment (the segment select asks for it on change).
   app.get('/campaigns/preview', async (req, reply) => {
     const c = ctx(req);
     const q = (req.query ?? {}) as Record<string, unknown>;
-    return sendHtml(reply, previewOf(deps, c, typeof q.segmentId === 'string' ? q.segmentId : '', false));
+    return sendHtml(reply, await previewOf(deps, c, typeof q.segmentId === 'string' ? q.segmentId : '', false));
   });
 
   app.post('/campaigns/new', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const f = readCampaignFields(body, tz);
-    if (body.preview) return sendHtml(reply, newCampaignPage(deps, c, f, {}, { preview: true }));
-    const { errors, input } = checkNewCampaign(core, c, f, !!body.draft);
-    if (!input) return sendHtml(reply, newCampaignPage(deps, c, f, errors), 400);
+    if (body.preview) return sendHtml(reply, await newCampaignPage(deps, c, f, {}, { preview: true }));
+    const { errors, input } = await checkNewCampaign(core, c, f, !!body.draft);
+    if (!input) return sendHtml(reply, await newCampaignPage(deps, c, f, errors), 400);
     let created: Campaign;
     try {
-      created = core.campaigns.create(input);
+      created = await core.campaigns.create(input);
     } catch (e) {
       if (!clientError(e)) throw e;
-      return sendHtml(reply, newCampaignPage(deps, c, f, {}, { error: e.message }), e.status);
+      return sendHtml(reply, await newCampaignPage(deps, c, f, {}, { error: e.message }), e.status);
     }
     accounts.audit(c.account.name, 'campaign.create', created.id, {
       kind: created.kind,
@@ -232,17 +234,17 @@ ${table({
 
   app.post<{ Params: { id: string } }>('/campaigns/:id/edit', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const campaign = core.campaigns.require(req.params.id);
+    const campaign = await core.campaigns.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (campaign.status === 'completed' || campaign.status === 'cancelled') return sendHtml(reply, await campaignPage(deps, c, campaign, { error: T(c.lang).finished }), 409);
     if (body.updatedAt !== String(campaign.updatedAt)) {
       return sendHtml(reply, await campaignPage(deps, c, campaign, { error: T(c.lang).changed, form: { f: campaignFieldsOf(campaign), errors: {}, open: true } }), 409);
     }
     const f = readCampaignFields(body, tz);
-    const { errors, patch } = checkCampaignEdit(core, c, campaign, f);
+    const { errors, patch } = await checkCampaignEdit(core, c, campaign, f);
     if (!patch) return sendHtml(reply, await campaignPage(deps, c, campaign, { form: { f, errors, open: true } }), 400);
     try {
-      core.campaigns.update(campaign.id, patch);
+      await core.campaigns.update(campaign.id, patch);
     } catch (e) {
       if (!clientError(e)) throw e;
       return sendHtml(reply, await campaignPage(deps, c, campaign, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
@@ -254,12 +256,12 @@ ${table({
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     app.post<{ Params: { id: string } }>(`/campaigns/:id/${action}`, async (req, reply) => {
       const c = requireRole(req, 'editor');
-      const campaign = core.campaigns.require(req.params.id);
+      const campaign = await core.campaigns.require(req.params.id);
       try {
-        core.campaigns[action](campaign.id);
+        await core.campaigns[action](campaign.id);
       } catch (e) {
         if (!clientError(e)) throw e;
-        return sendHtml(reply, await campaignPage(deps, c, core.campaigns.require(campaign.id), { error: e.message }), e.status);
+        return sendHtml(reply, await campaignPage(deps, c, await core.campaigns.require(campaign.id), { error: e.message }), e.status);
       }
       accounts.audit(c.account.name, `campaign.${action}`, campaign.id, { from: campaign.status });
       return seeOther(reply, `/console/campaigns/${campaign.id}`, action);

@@ -135,8 +135,7 @@ function segmentFacts(c: ConsoleContext, s: Segment): Html {
 /** /console/segments: the list (counts load one by one), the builder with its live count, edit and delete. */
 export function segmentsPages(app: FastifyInstance, deps: ConsoleDeps): void {
   const { core, accounts } = deps;
-  // Who matches is counted on the repository (a compiled filter is SQLite's SQL today); saved segments are read through segmentReads.
-  const fresh = (f: Segment['filter']) => ({ count: core.segments.count(f), sample: core.segments.sample(f) });
+  const fresh = async (f: Segment['filter']) => ({ count: await core.segments.count(f), sample: await core.segments.sample(f) });
 
   app.get('/segments', async (req, reply) => {
     const c = ctx(req);
@@ -156,13 +155,13 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
   app.get<{ Params: { id: string } }>('/segments/:id/count', async (req, reply) => {
     const c = ctx(req);
     const s = await core.segmentReads.require(req.params.id);
-    const n = core.segments.count(s.filter);
+    const n = await core.segments.count(s.filter);
     return sendHtml(reply, html`<span class="segment-list-count" data-count="${n}">${num(c.lang, n)}</span>`);
   });
 
   app.get('/segments/new', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    return builderPage(reply, c, deps, { v: {}, errors: {}, count: countBox(c, fresh({})) });
+    return builderPage(reply, c, deps, { v: {}, errors: {}, count: countBox(c, await fresh({})) });
   });
 
   app.post('/segments/preview', async (req, reply) => {
@@ -170,10 +169,10 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     const r = readBuilder(c, deps, req.body);
     delete r.errors.name; // a count needs no name
     const ok = r.valid && Object.keys(r.errors).length === 0 && !r.error;
-    const count = ok ? countBox(c, fresh(r.valid!)) : countBox(c, null, r.error ?? T(c.lang).previewFix);
+    const count = ok ? countBox(c, await fresh(r.valid!)) : countBox(c, null, r.error ?? T(c.lang).previewFix);
     if (req.headers['hx-request']) return sendHtml(reply, count);
     const id = typeof r.v.segmentId === 'string' ? r.v.segmentId : '';
-    const segment = id ? core.segments.require(id) : undefined;
+    const segment = id ? await core.segmentReads.require(id) : undefined;
     return builderPage(reply, c, deps, { ...(segment ? { segment } : {}), v: r.v, errors: r.errors, count, error: r.error, status: ok ? 200 : 400 });
   });
 
@@ -183,7 +182,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
-    const s = core.segments.create(r.name, r.valid);
+    const s = await core.segments.create(r.name, r.valid);
     accounts.audit(c.account.name, 'segment.create', s.id, { name: s.name, filter: s.filter });
     return seeOther(reply, segmentHref(s.id), 'saved');
   });
@@ -191,7 +190,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
   app.get<{ Params: { id: string } }>('/segments/:id', async (req, reply) => {
     const c = ctx(req);
     const s = await core.segmentReads.require(req.params.id);
-    const count = countBox(c, fresh(s.filter));
+    const count = countBox(c, await fresh(s.filter));
     if (c.can('editor')) return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count, notice: notices(c, req) });
     const body = html`${segmentFacts(c, s)}<div class="segment-count-box">${count}</div>`;
     return sendHtml(reply, page(c, { title: s.name, lead: filterSummary(c.lang, s.filter), body }));
@@ -199,12 +198,12 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.post<{ Params: { id: string } }>('/segments/:id', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
     const r = readBuilder(c, deps, req.body);
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { segment: s, v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
-    const next = core.segments.update(s.id, { name: r.name, filter: r.valid });
+    const next = await core.segments.update(s.id, { name: r.name, filter: r.valid });
     accounts.audit(c.account.name, 'segment.update', s.id, { name: next.name, filter: next.filter });
     return seeOther(reply, segmentHref(s.id), 'saved');
   });
@@ -222,12 +221,12 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.post<{ Params: { id: string } }>('/segments/:id/delete', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = core.segments.require(req.params.id);
+    const s = await core.segmentReads.require(req.params.id);
     try {
-      core.segments.remove(s.id);
+      await core.segments.remove(s.id);
     } catch (e) {
       if (!(e instanceof AppError) || e.status !== 409) throw e;
-      return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count: countBox(c, fresh(s.filter)), error: e.message, status: 409 });
+      return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count: countBox(c, await fresh(s.filter)), error: e.message, status: 409 });
     }
     accounts.audit(c.account.name, 'segment.delete', s.id, { name: s.name });
     return seeOther(reply, '/console/segments', 'deleted');

@@ -145,9 +145,9 @@ export function subscriberImportPages(app: FastifyInstance, deps: ConsoleDeps): 
   const cfg = core.config.campaigns;
   const columns = () => ['language', 'region', 'crop', 'operator', ...core.subscriberImport.fields().filter((f) => f !== 'language' && f !== 'region')];
 
-  const formPage = (reply: FastifyReply, c: ConsoleContext, opts: { fileError?: string | null; error?: string | null; status?: number; result?: ImportResult }) => {
+  const formPage = async (reply: FastifyReply, c: ConsoleContext, opts: { fileError?: string | null; error?: string | null; status?: number; result?: ImportResult }) => {
     const t = T(c.lang);
-    const jobs = core.importJobs.recent(10);
+    const jobs = await core.importJobs.recent(10);
     const jobRows = jobs.map((j) => [
       when(c.lang, j.startedAt, c.timeZone),
       j.fileName ?? '–',
@@ -166,7 +166,7 @@ ${table({ columns: [t.colStarted, t.colFile, t.colStatus, { label: t.colProgress
 
   app.get<{ Params: { id: string } }>('/subscribers/import/:id', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const job = core.importJobs.status(req.params.id);
+    const job = await core.importJobs.status(req.params.id);
     if (!job) throw notFound('IMPORT_NOT_FOUND', T(c.lang).noJob);
     if ((req.query as Record<string, unknown>).fragment === '1' && req.headers['hx-request']) return sendHtml(reply, jobFragment(c, job));
     const t = T(c.lang);
