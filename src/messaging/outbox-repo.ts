@@ -97,9 +97,10 @@ export class OutboxRepo {
     insert: Prepared<never, NewMessage>;
     promoCount: Prepared<{ n: number }, { subscriberId: number; since: number }>;
     promoCounts: Prepared<{ id: number; n: number }, { ids: string; since: number }>;
-  };
+  } | null;
 
-  constructor(database: Database, db: Db) {
+  /** `db`: the SQLite connection for the synchronous forms; without it only the unit forms exist. */
+  constructor(database: Database, db?: Db) {
     // SQLite's due index carries the rowid, so (due_at, rowid) is read in index order; PostgreSQL has no
     // rowid and the message id (time-ordered) breaks ties there.
     const tie = database.dialect === 'sqlite' ? sql`rowid` : sql`${m.id}`;
@@ -178,16 +179,23 @@ export class OutboxRepo {
       ),
       receiptSent: st(sql`UPDATE ${m} SET ${name(m.receiptSentAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`),
     };
-    this.legacy = {
-      insert: prepare(db, insert),
-      promoCount: prepare(db, promoCount),
-      // One grouped query for a bulk send: an index seek per listed subscriber.
-      promoCounts: prepare(
-        db,
-        sql`SELECT ${m.subscriberId} AS "id", count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} IN (SELECT value FROM json_each(${p('ids')}))
-          AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
-      ),
-    };
+    this.legacy = !db
+      ? null
+      : {
+          insert: prepare(db, insert),
+          promoCount: prepare(db, promoCount),
+          // One grouped query for a bulk send: an index seek per listed subscriber.
+          promoCounts: prepare(
+            db,
+            sql`SELECT ${m.subscriberId} AS "id", count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} IN (SELECT value FROM json_each(${p('ids')}))
+              AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
+          ),
+        };
+  }
+
+  private sync(): NonNullable<OutboxRepo['legacy']> {
+    if (!this.legacy) throw new Error('the synchronous outbox forms need the SQLite connection');
+    return this.legacy;
   }
 
   /** Inserts a new message row inside unit `tx`. */
@@ -202,7 +210,7 @@ export class OutboxRepo {
   insert(r: NewMessage): void {
     // Bound positionally, in NEW_MESSAGE_COLUMNS order then updated_at: filling 20 named placeholders
     // per row is a tenth of an insert, and a campaign fan-out inserts a million.
-    this.legacy.insert.statement.run(r.id, r.subscriberId, r.msisdn, r.sender, r.text, r.kind, r.source, r.sourceRef, r.status, r.reason, r.operator, r.encoding, r.parts,
+    this.sync().insert.statement.run(r.id, r.subscriberId, r.msisdn, r.sender, r.text, r.kind, r.source, r.sourceRef, r.status, r.reason, r.operator, r.encoding, r.parts,
       r.concatRef, r.dueAt, r.expiresAt, r.receiptRequested, r.createdAt, r.finalAt, r.createdAt);
   }
 
@@ -218,14 +226,14 @@ export class OutboxRepo {
 
   /** As {@link promotionalSinceIn}, synchronously on SQLite (the synchronous enqueue form). */
   promotionalSince(subscriberId: number, since: number): number {
-    return this.legacy.promoCount.get({ subscriberId, since })!.n;
+    return this.sync().promoCount.get({ subscriberId, since })!.n;
   }
 
   /** `promotionalSince` for many subscribers at once; those with none are left out of the map (synchronous bulk form). */
   promotionalCounts(subscriberIds: readonly number[], since: number): Map<number, number> {
     const out = new Map<number, number>();
     if (subscriberIds.length === 0) return out;
-    for (const r of this.legacy.promoCounts.all({ ids: JSON.stringify(subscriberIds), since })) out.set(r.id, r.n);
+    for (const r of this.sync().promoCounts.all({ ids: JSON.stringify(subscriberIds), since })) out.set(r.id, r.n);
     return out;
   }
 
