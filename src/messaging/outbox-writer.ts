@@ -45,6 +45,7 @@ export interface OutboxWriterDeps {
 export class OutboxWriter {
   private ops: WriteOp[] = [];
   private flushScheduled = false;
+  private writing: Promise<void> = Promise.resolve();
   private deferredTurns = 0;
   private seenOps = 0;
   private readonly listeners: Array<(c: StatusChange) => void> = [];
@@ -118,11 +119,21 @@ export class OutboxWriter {
       return;
     }
     this.flushScheduled = false;
-    this.flush();
+    void this.flush();
   };
 
-  /** Writes queued outcomes and receipts in one unit of work, then tells listeners; resolves once settled. */
+  /**
+   * Writes queued outcomes and receipts in one unit of work, then tells listeners; resolves once settled
+   * (never rejects: a failure is logged and the rows go back to the outbox). One write at a time, in
+   * order: on PostgreSQL two units run side by side, and a receipt must not be written before the part
+   * it matches is committed (it would be kept as early and never matched).
+   */
   flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  private write(): Promise<void> {
     if (this.ops.length === 0) return Promise.resolve();
     if (!dbOpen(this.d.db)) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
