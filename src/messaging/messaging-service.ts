@@ -191,6 +191,13 @@ export class MessagingService implements MessagingPort, Lifecycle {
     return results;
   }
 
+  /** {@link enqueueBulk} inside unit of work `tx` (recipients read in the same unit). */
+  async enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<Array<EnqueueResult | EnqueueRefused>> {
+    const results = await this.bulk.runIn(this.d.clock.now(), common, recipients, tx);
+    if (results.some((r) => 'status' in r && r.status === 'queued')) this.dispatcher.wake();
+    return results;
+  }
+
   private nextConcatRef(): number {
     this.concatRef = (this.concatRef + 1) & 0xff;
     return this.concatRef;

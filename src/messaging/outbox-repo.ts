@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
+import { jsonArrayIds } from '../db/portable';
 import { messageParts, messages, pendingReceipts } from '../db/schema';
 import { selectList } from '../db/select-list';
 import { name, prepare, type Prepared } from '../db/statement';
@@ -65,6 +66,7 @@ export class OutboxRepo {
     insert: Statement<never, NewMessage>;
     byId: Statement<MessageRow, { id: string }>;
     promoCount: Statement<{ n: number }, { subscriberId: number; since: number }>;
+    promoCounts: Statement<{ id: number; n: number }, { ids: string; since: number }>;
     claim: Statement<Claimed, { operator: string; now: number; limit: number }>;
     claimNoOperator: Statement<Claimed, { now: number; limit: number }>;
     claimAfter: Statement<Claimed, { operator: string; now: number; dueAt: number; tie: number | string; limit: number }>;
@@ -117,6 +119,11 @@ export class OutboxRepo {
       insert: st(insert),
       byId: st(sql`SELECT ${MESSAGE} FROM ${m} WHERE ${m.id} = ${p('id')}`),
       promoCount: st(promoCount),
+      // One grouped query for a bulk send: an index seek per listed subscriber.
+      promoCounts: st(
+        sql`SELECT ${m.subscriberId} AS "id", count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} IN ${jsonArrayIds(database.dialect, p('ids'))}
+          AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
+      ),
       claim: st(sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
       claimNoOperator: st(sql`${claimFrom} AND ${m.operator} IS NULL AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
       claimAfter: st(sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} AND ${after} ${claimOrder}`),
@@ -227,6 +234,14 @@ export class OutboxRepo {
   /** As {@link promotionalSinceIn}, synchronously on SQLite (the synchronous enqueue form). */
   promotionalSince(subscriberId: number, since: number): number {
     return this.sync().promoCount.get({ subscriberId, since })!.n;
+  }
+
+  /** `promotionalSinceIn` for many subscribers at once, as unit `tx` sees them; those with none are left out of the map. */
+  async promotionalCountsIn(subscriberIds: readonly number[], since: number, tx: Tx): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (subscriberIds.length === 0) return out;
+    for (const r of await this.s.promoCounts.all({ ids: JSON.stringify(subscriberIds), since }, tx)) out.set(r.id, r.n);
+    return out;
   }
 
   /** `promotionalSince` for many subscribers at once; those with none are left out of the map (synchronous bulk form). */

@@ -149,8 +149,8 @@ eachBackend((get) => {
     const seen = await b.units.unit(async (tx) => {
       const before = await repo.promotionalSinceIn(1, now - 86_400_000, tx);
       await repo.insertIn(msg('c4', { subscriberId: 1, kind: 'promotional' }), tx);
-      return [before, await repo.promotionalSinceIn(1, now - 86_400_000, tx)];
+      return [before, await repo.promotionalSinceIn(1, now - 86_400_000, tx), [...(await repo.promotionalCountsIn([1, 2], now - 86_400_000, tx))]];
     });
-    expect(seen).toEqual([1, 2]);
+    expect(seen).toEqual([1, 2, [[1, 2]]]);
   });
 });
