@@ -63,3 +63,13 @@ export function least(dialect: Dialect, a: SQL, b: SQL | AnyColumn): SQL {
 export function roundHalfAway(dialect: Dialect, x: SQL): SQL {
   return dialect === 'sqlite' ? sql`round(${x})` : sql`(sign(${x}) * floor(abs(${x}) + 0.5))`;
 }
+
+// Messaging (outbox claims).
+/**
+ * `FOR UPDATE SKIP LOCKED` on PostgreSQL, for a subquery that picks rows to claim: two processes
+ * claiming at once each skip the rows the other is taking instead of waiting for them. Nothing on
+ * SQLite, where units of work take turns on the one writer.
+ */
+export function forUpdateSkipLocked(dialect: Dialect): SQL {
+  return dialect === 'postgresql' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+}

@@ -25,6 +25,13 @@ export interface DispatcherOptions {
   pendingReceiptTtlMs: number;
   /** Lanes (operator ids; null = numbers no operator owns). */
   lanes: (string | null)[];
+  /**
+   * Who claims rows (claimed_by): stable across restarts of one gateway, so a restarted process takes
+   * its rows back at once; distinct per gateway sharing a database.
+   */
+  owner: string;
+  /** How long a claim holds a row (ms); renewed while the row waits at the head of its lane. */
+  claimLeaseMs: number;
 }
 
 /** Polls between claims that read a lane from its head (see `Dispatcher.claimed`). */
@@ -96,7 +103,7 @@ export class Dispatcher {
     this.log = d.log.child({ comp: 'dispatcher' });
     this.submitted = d.metrics.counter('outbox_parts_submitted_total', 'Message parts handed to a bind, by outcome', ['outcome']);
     this.accepted = this.submitted.labels({ outcome: 'accepted' });
-    this.writer = new OutboxWriter({ ...d, pendingReceiptTtlMs: opts.pendingReceiptTtlMs });
+    this.writer = new OutboxWriter({ ...d, pendingReceiptTtlMs: opts.pendingReceiptTtlMs, owner: opts.owner });
     for (const lane of opts.lanes) {
       this.queues.set(lane, []);
       this.held.set(lane, new Set());
@@ -143,6 +150,10 @@ export class Dispatcher {
     const now = this.d.clock.now();
     for (const q of this.queues.values()) this.haltQueue(q, now);
     await this.writer.flush();
+    // What this process let go of can be claimed by another at once rather than when the lease runs out.
+    if (dbOpen(this.d.db)) {
+      await this.d.units.unit((tx) => this.d.repo.releaseAll(this.opts.owner, tx)).catch((err: unknown) => this.log.warn({ err }, 'could not release claimed messages'));
+    }
   }
 
   /** Asks for a pump soon (new messages, freed capacity, a bind came up). */
@@ -289,7 +300,11 @@ export class Dispatcher {
     if (limit <= 0) return;
     const held = this.held.get(lane)!;
     const after = this.claimed.get(lane);
-    const { rows, last } = after ? await this.d.repo.claimAfter(lane, now, limit, after, held) : await this.d.repo.claim(lane, now, limit, held);
+    const lease = { owner: this.opts.owner, until: now + this.opts.claimLeaseMs };
+    // The durable claim is the truth (another process may share the outbox); `held` is this process's window.
+    const { rows, last } = await this.d.units.unit((tx) =>
+      after ? this.d.repo.claimAfter(lane, now, limit, after, held, lease, tx) : this.d.repo.claim(lane, now, limit, held, lease, tx),
+    );
     if (last) this.claimed.set(lane, last);
     else this.claimed.delete(lane);
     for (const row of rows) held.add(row.id);

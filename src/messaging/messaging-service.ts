@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
@@ -42,7 +43,15 @@ export interface MessagingServiceDeps {
    * service's own (a process that only enqueues synchronously, the CRM pass's worker, never uses it).
    */
   units?: UnitOfWork;
+  /**
+   * Who this gateway's dispatcher claims outbox rows as. Default: the host name, which a restart keeps
+   * (it takes its rows back at once); gateways on one host sharing a database need distinct ones.
+   */
+  dispatcherId?: string;
 }
+
+/** How long a dispatcher's claim holds an outbox row before another process may take it over. */
+const CLAIM_LEASE_MS = 5 * 60_000;
 
 /**
  * Messaging: the durable outbox with its policies (opt-out, quiet hours, frequency cap), the
@@ -76,6 +85,8 @@ export class MessagingService implements MessagingPort, Lifecycle {
         retryMaxSeconds: cfg.retry.maxSeconds,
         pendingReceiptTtlMs: DAY,
         lanes: [...d.config.operators.map((o) => o.id), null],
+        owner: d.dispatcherId ?? hostname(),
+        claimLeaseMs: CLAIM_LEASE_MS,
       },
     );
     this.router = new MoRouter({

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
-import { jsonArrayIds } from '../db/portable';
+import { forUpdateSkipLocked, jsonArrayIds } from '../db/portable';
 import { messageParts, messages, pendingReceipts } from '../db/schema';
 import { selectList } from '../db/select-list';
 import { name, prepare, type Prepared } from '../db/statement';
@@ -41,6 +41,7 @@ type Claimed = MessageRow & { tie: number | string };
 
 type Part = { messageId: string; seq: number; smsc: string; smscId: string; bindId: string; at: number };
 type Finalize = { id: string; status: MessageStatus; bump: number; at: number; error: string | null; errorCode: number | null; bindId: string | null; deliveredAt: number | null };
+type ClaimParams = { now: number; limit: number; owner: string; until: number };
 type Release = { id: string; dueAt: number; at: number; error: string | null; errorCode: number | null; bindId: string | null };
 
 const NEW_MESSAGE_COLUMNS = [
@@ -55,6 +56,11 @@ const pr = pendingReceipts;
 const MESSAGE = selectList(m);
 const PART = selectList(mp);
 
+/** Claimed rows in the lane's order: RETURNING gives no order. */
+function inClaimOrder(rows: Claimed[]): Claimed[] {
+  return rows.sort((a, b) => a.dueAt - b.dueAt || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0));
+}
+
 /**
  * Data access for the outbox, parts and early receipts, on either engine (src/db/database.ts): reads
  * return promises, writes take the caller's unit of work. Every statement is prepared once: the
@@ -67,12 +73,14 @@ export class OutboxRepo {
     byId: Statement<MessageRow, { id: string }>;
     promoCount: Statement<{ n: number }, { subscriberId: number; since: number }>;
     promoCounts: Statement<{ id: number; n: number }, { ids: string; since: number }>;
-    claim: Statement<Claimed, { operator: string; now: number; limit: number }>;
-    claimNoOperator: Statement<Claimed, { now: number; limit: number }>;
-    claimAfter: Statement<Claimed, { operator: string; now: number; dueAt: number; tie: number | string; limit: number }>;
-    claimNoOperatorAfter: Statement<Claimed, { now: number; dueAt: number; tie: number | string; limit: number }>;
-    release: Statement<never, Release>;
-    sent: Statement<never, { id: string; reason: string | null; bindId: string; at: number }>;
+    claim: Statement<Claimed, ClaimParams & { operator: string }>;
+    claimNoOperator: Statement<Claimed, ClaimParams>;
+    claimAfter: Statement<Claimed, ClaimParams & { operator: string; dueAt: number; tie: number | string }>;
+    claimNoOperatorAfter: Statement<Claimed, ClaimParams & { dueAt: number; tie: number | string }>;
+    release: Statement<never, Release & { owner: string }>;
+    releaseAll: Statement<never, { owner: string }>;
+    sent: Statement<never, { id: string; reason: string | null; bindId: string; at: number; owner: string }>;
+    finalizeClaimed: Statement<never, Finalize & { owner: string }>;
     setStatus: Statement<never, { id: string; status: MessageStatus; at: number }>;
     finalize: Statement<never, Finalize>;
     insertPart: Statement<never, Part>;
@@ -106,10 +114,23 @@ export class OutboxRepo {
     // SQLite's due index carries the rowid, so (due_at, rowid) is read in index order; PostgreSQL has no
     // rowid and the message id (time-ordered) breaks ties there.
     const tie = database.dialect === 'sqlite' ? sql`rowid` : sql`${m.id}`;
-    const claimFrom = sql`SELECT ${tie} AS "tie", ${MESSAGE} FROM ${m} WHERE ${m.status} = 'queued'`;
+    // Due, queued, and free: never claimed, claimed by this process (rows it let go of without an
+    // outcome; the caller leaves out those it still holds), or held by a process whose lease ran out.
+    const due = sql`${m.status} = 'queued' AND ${m.dueAt} <= ${p('now')}
+      AND (${m.claimedBy} IS NULL OR ${m.claimedBy} = ${p('owner')} OR ${m.claimExpiresAt} <= ${p('now')})`;
     // From a position (due_at, tie) on: the index is ordered so, and rows before it are held already.
-    const after = sql`(${m.dueAt}, ${tie}) > (${p('dueAt')}, ${p('tie')})`;
-    const claimOrder = sql`ORDER BY ${m.dueAt}, ${tie} LIMIT ${p('limit')}`;
+    const after = sql` AND (${m.dueAt}, ${tie}) > (${p('dueAt')}, ${p('tie')})`;
+    // One statement, atomic on both engines: the rows are picked and marked together, and on PostgreSQL
+    // a process claiming at the same time skips the rows this one is taking.
+    const claimOf = (lane: SQL, from: SQL) =>
+      sql`UPDATE ${m} SET ${name(m.claimedBy)} = ${p('owner')}, ${name(m.claimExpiresAt)} = ${p('until')}
+        WHERE ${m.id} IN (SELECT ${m.id} FROM ${m} WHERE ${lane} AND ${due}${from} ORDER BY ${m.dueAt}, ${tie} LIMIT ${p('limit')}${forUpdateSkipLocked(database.dialect)})
+        RETURNING ${tie} AS "tie", ${MESSAGE}`;
+    const byOperator = sql`${m.operator} = ${p('operator')}`;
+    const noOperator = sql`${m.operator} IS NULL`;
+    // Only the process holding the claim writes an outcome, and the outcome lets go of the claim.
+    const mine = sql`${m.claimedBy} = ${p('owner')}`;
+    const unclaimed = sql`${name(m.claimedBy)} = NULL, ${name(m.claimExpiresAt)} = NULL`;
     const insert = sql`INSERT INTO ${m} (${sql.join(NEW_MESSAGE_COLUMNS.map((k) => name(m[k])), sql`, `)}, ${name(m.updatedAt)})
       VALUES (${sql.join(NEW_MESSAGE_COLUMNS.map((k) => p(k)), sql`, `)}, ${p('createdAt')})`;
     const promoCount = sql`SELECT count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} = ${p('subscriberId')} AND ${m.createdAt} >= ${p('since')}
@@ -124,19 +145,28 @@ export class OutboxRepo {
         sql`SELECT ${m.subscriberId} AS "id", count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} IN ${jsonArrayIds(database.dialect, p('ids'))}
           AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
       ),
-      claim: st(sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
-      claimNoOperator: st(sql`${claimFrom} AND ${m.operator} IS NULL AND ${m.dueAt} <= ${p('now')} ${claimOrder}`),
-      claimAfter: st(sql`${claimFrom} AND ${m.operator} = ${p('operator')} AND ${m.dueAt} <= ${p('now')} AND ${after} ${claimOrder}`),
-      claimNoOperatorAfter: st(sql`${claimFrom} AND ${m.operator} IS NULL AND ${m.dueAt} <= ${p('now')} AND ${after} ${claimOrder}`),
+      claim: st(claimOf(byOperator, sql``)),
+      claimNoOperator: st(claimOf(noOperator, sql``)),
+      claimAfter: st(claimOf(byOperator, after)),
+      claimNoOperatorAfter: st(claimOf(noOperator, after)),
       release: st(
         sql`UPDATE ${m} SET ${name(m.dueAt)} = ${p('dueAt')}, ${name(m.error)} = coalesce(${p('error')}, ${m.error}),
           ${name(m.errorCode)} = coalesce(${p('errorCode')}, ${m.errorCode}), ${name(m.bindId)} = coalesce(${p('bindId')}, ${m.bindId}),
-          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.updatedAt)} = ${p('at')} WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued'`,
+          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.updatedAt)} = ${p('at')}, ${unclaimed}
+          WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued' AND ${mine}`,
       ),
+      releaseAll: st(sql`UPDATE ${m} SET ${unclaimed} WHERE ${m.status} = 'queued' AND ${mine}`),
       sent: st(
         sql`UPDATE ${m} SET ${name(m.status)} = 'sent', ${name(m.reason)} = ${p('reason')}, ${name(m.bindId)} = ${p('bindId')},
-          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.sentAt)} = ${p('at')}, ${name(m.updatedAt)} = ${p('at')}
-          WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued'`,
+          ${name(m.attempts)} = ${m.attempts} + 1, ${name(m.sentAt)} = ${p('at')}, ${name(m.updatedAt)} = ${p('at')}, ${unclaimed}
+          WHERE ${m.id} = ${p('id')} AND ${m.status} = 'queued' AND ${mine}`,
+      ),
+      finalizeClaimed: st(
+        sql`UPDATE ${m} SET ${name(m.status)} = ${p('status')}, ${name(m.attempts)} = ${m.attempts} + ${p('bump')},
+          ${name(m.error)} = coalesce(${p('error')}, ${m.error}), ${name(m.errorCode)} = coalesce(${p('errorCode')}, ${m.errorCode}),
+          ${name(m.bindId)} = coalesce(${p('bindId')}, ${m.bindId}), ${name(m.deliveredAt)} = ${p('deliveredAt')},
+          ${name(m.finalAt)} = ${p('at')}, ${name(m.updatedAt)} = ${p('at')}, ${unclaimed}
+          WHERE ${m.id} = ${p('id')} AND ${m.finalAt} IS NULL AND ${mine}`,
       ),
       setStatus: st(sql`UPDATE ${m} SET ${name(m.status)} = ${p('status')}, ${name(m.updatedAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`),
       finalize: st(
@@ -253,20 +283,28 @@ export class OutboxRepo {
   }
 
   /**
-   * Up to `limit` due queued messages of a lane, oldest due first, leaving out those the caller holds
-   * already (`held`: they are at the head of the lane, so the query reads past them).
+   * Claims up to `limit` due queued messages of a lane for `lease.owner` until `lease.until`, oldest due
+   * first, in one statement (see the constructor): rows another process holds under a live lease are
+   * left alone, and one whose lease ran out (its process died) is taken over. Rows the caller holds
+   * already (`held`: at the head of the lane) are read past, and their lease is renewed.
    */
-  async claim(operator: string | null, now: number, limit: number, held: ReadonlySet<string>): Promise<{ rows: MessageRow[]; last: ClaimPosition | null }> {
-    const n = limit + held.size;
-    const raw = operator === null ? await this.s.claimNoOperator.all({ now, limit: n }) : await this.s.claim.all({ operator, now, limit: n });
+  async claim(
+    operator: string | null,
+    now: number,
+    limit: number,
+    held: ReadonlySet<string>,
+    lease: { owner: string; until: number },
+    tx: Tx,
+  ): Promise<{ rows: MessageRow[]; last: ClaimPosition | null }> {
+    const at = { now, limit: limit + held.size, owner: lease.owner, until: lease.until };
+    const raw = operator === null ? await this.s.claimNoOperator.all(at, tx) : await this.s.claim.all({ ...at, operator }, tx);
     const rows: MessageRow[] = [];
     let last: ClaimPosition | null = null;
     // `last` is the last row looked at: every due row up to it is now held or returned.
-    for (const r of raw) {
+    for (const r of inClaimOrder(raw)) {
       last = { dueAt: r.dueAt, tie: r.tie };
       if (held.has(r.id)) continue;
       rows.push(r);
-      if (rows.length >= limit) break;
     }
     return { rows, last };
   }
@@ -275,24 +313,60 @@ export class OutboxRepo {
    * Like `claim`, but only rows after `after` (a position a previous claim returned), so rows held at
    * the head of the lane are not read again. Returns the rows and the position of the last one.
    */
-  async claimAfter(operator: string | null, now: number, limit: number, after: ClaimPosition, held: ReadonlySet<string>): Promise<{ rows: MessageRow[]; last: ClaimPosition }> {
-    const at = { now, dueAt: after.dueAt, tie: after.tie, limit };
-    const raw = operator === null ? await this.s.claimNoOperatorAfter.all(at) : await this.s.claimAfter.all({ ...at, operator });
+  async claimAfter(
+    operator: string | null,
+    now: number,
+    limit: number,
+    after: ClaimPosition,
+    held: ReadonlySet<string>,
+    lease: { owner: string; until: number },
+    tx: Tx,
+  ): Promise<{ rows: MessageRow[]; last: ClaimPosition }> {
+    const at = { now, dueAt: after.dueAt, tie: after.tie, limit, owner: lease.owner, until: lease.until };
+    const raw = inClaimOrder(operator === null ? await this.s.claimNoOperatorAfter.all(at, tx) : await this.s.claimAfter.all({ ...at, operator }, tx));
     const rows: MessageRow[] = [];
     for (const r of raw) if (!held.has(r.id)) rows.push(r);
     const tail = raw[raw.length - 1];
     return { rows, last: tail ? { dueAt: tail.dueAt, tie: tail.tie } : after };
   }
 
-  /** An attempt failed for now: the message stays queued, due again at `dueAt`. */
-  async retryLater(q: { id: string; dueAt: number; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null }, tx: Tx): Promise<void> {
-    await this.s.release.run({ id: q.id, dueAt: q.dueAt, at: q.at, error: q.error ?? null, errorCode: q.errorCode ?? null, bindId: q.bindId ?? null }, tx);
+  /** An attempt failed for now: the message stays queued, due again at `dueAt`, and `owner` lets go of it. */
+  async retryLater(
+    q: { id: string; dueAt: number; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null },
+    owner: string,
+    tx: Tx,
+  ): Promise<void> {
+    await this.s.release.run({ id: q.id, dueAt: q.dueAt, at: q.at, error: q.error ?? null, errorCode: q.errorCode ?? null, bindId: q.bindId ?? null, owner }, tx);
   }
 
-  /** Every part accepted: the message is `sent` (awaiting a receipt or not). Resolves false if it was no longer queued. */
-  async markSent(id: string, bindId: string, at: number, awaitReceipt: boolean, tx: Tx): Promise<boolean> {
+  /** `owner` lets go of every queued message it holds (shutting down): another process may claim them at once. */
+  async releaseAll(owner: string, tx: Tx): Promise<number> {
+    return this.s.releaseAll.run({ owner }, tx);
+  }
+
+  /**
+   * Every part accepted: the message is `sent` (awaiting a receipt or not). Resolves false if it was no
+   * longer queued or `owner` no longer holds its claim (another process took it over).
+   */
+  async markSent(id: string, bindId: string, at: number, awaitReceipt: boolean, owner: string, tx: Tx): Promise<boolean> {
     // A bind that asks for no receipts leaves its messages `sent` for good: they must not expire.
-    return (await this.s.sent.run({ id, reason: awaitReceipt ? null : 'no_receipt_requested', bindId, at }, tx)) > 0;
+    return (await this.s.sent.run({ id, reason: awaitReceipt ? null : 'no_receipt_requested', bindId, at, owner }, tx)) > 0;
+  }
+
+  /**
+   * The dispatcher's final status for a message it holds (failed, expired before it went): resolves
+   * false when it is final already or `owner` no longer holds its claim.
+   */
+  async finalizeClaimed(
+    q: { id: string; status: MessageStatus; at: number; error?: string | null; errorCode?: number | null; bindId?: string | null; attempt?: boolean },
+    owner: string,
+    tx: Tx,
+  ): Promise<boolean> {
+    const changed = await this.s.finalizeClaimed.run(
+      { bump: q.attempt ? 1 : 0, id: q.id, status: q.status, at: q.at, error: q.error ?? null, errorCode: q.errorCode ?? null, bindId: q.bindId ?? null, deliveredAt: null, owner },
+      tx,
+    );
+    return changed > 0;
   }
 
   /** Sets a final status (delivered, failed, expired); `attempt` counts an attempt that ended here. */

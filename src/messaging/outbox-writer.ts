@@ -34,6 +34,8 @@ export interface OutboxWriterDeps {
   units: UnitOfWork;
   /** Receipts that never found their message are dropped after this long (ms, clock time). */
   pendingReceiptTtlMs: number;
+  /** The dispatcher's claim owner: outcomes are written only for rows it holds the claim on. */
+  owner: string;
 }
 
 /**
@@ -205,16 +207,14 @@ export class OutboxWriter {
         return;
       }
       case 'sent':
-        if (await repo.markSent(op.row.id, op.bindId, op.at, op.awaitReceipt, tx)) this.statusEvent(changes, op.row, 'sent', op.at, null, events);
+        if (await repo.markSent(op.row.id, op.bindId, op.at, op.awaitReceipt, this.d.owner, tx)) this.statusEvent(changes, op.row, 'sent', op.at, null, events);
         return;
       case 'retry':
-        await repo.retryLater({ id: op.row.id, dueAt: op.dueAt, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId }, tx);
+        await repo.retryLater({ id: op.row.id, dueAt: op.dueAt, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId }, this.d.owner, tx);
         return;
       case 'final': {
-        const current = await repo.get(op.row.id, tx);
-        if (!current || current.finalAt !== null) return;
-        await repo.finalize({ id: op.row.id, status: op.status, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId, attempt: op.attempt }, tx);
-        this.statusEvent(changes, op.row, op.status, op.at, op.error, events);
+        const final = { id: op.row.id, status: op.status, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId, attempt: op.attempt };
+        if (await repo.finalizeClaimed(final, this.d.owner, tx)) this.statusEvent(changes, op.row, op.status, op.at, op.error, events);
         return;
       }
       case 'receipt':

@@ -9,6 +9,8 @@ import { eachBackend, type Backend } from '../helpers/backends';
 // receipt path (parts, early receipts, final states) and the sweep leave the rows a user would query.
 const now = Date.parse('2026-11-02T09:00:00Z');
 const HOUR = 3_600_000;
+const OWNER = 'gw-a';
+const LEASE = { owner: OWNER, until: now + 60_000 };
 
 const msg = (id: string, o: Partial<NewMessage> = {}): NewMessage => ({
   id, subscriberId: null, msisdn: '+254700001111', sender: '20123', text: `text ${id}`, kind: 'transactional', source: 'api', sourceRef: null,
@@ -51,36 +53,43 @@ eachBackend((get) => {
       await other.close();
     }
     // The claim reads the lane in due order, past rows already held.
-    const first = await repo.claim('saf', now, 10, new Set());
+    const first = await b.units.unit((tx) => repo.claim('saf', now, 10, new Set(), LEASE, tx));
     expect(first.rows.map((r) => r.id)).toEqual(['a2', 'a1']);
-    expect((await repo.claim('saf', now, 10, new Set(['a2']))).rows.map((r) => r.id)).toEqual(['a1']);
-    expect((await repo.claimAfter('saf', now, 10, first.last!, new Set())).rows).toEqual([]);
-    expect((await repo.claim(null, now, 10, new Set())).rows).toEqual([]);
+    expect((await b.units.unit((tx) => repo.claim('saf', now, 10, new Set(['a2']), LEASE, tx))).rows.map((r) => r.id)).toEqual(['a1']);
+    expect((await b.units.unit((tx) => repo.claimAfter('saf', now, 10, first.last!, new Set(), LEASE, tx))).rows).toEqual([]);
+    expect((await b.units.unit((tx) => repo.claim(null, now, 10, new Set(), LEASE, tx))).rows).toEqual([]);
   });
 
-  it('marks a message sent once when writers race for it, and retries and finals land as asked', async () => {
+  it('marks a message sent once when writers race for it, and retries and finals land as asked, only by the claim holder', async () => {
     const b = get();
-    await b.plant(messages, [msg('r1'), msg('r2'), msg('r3')].map((r) => ({ ...r, updatedAt: now })));
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => b.units.unit((tx) => repo.markSent('r1', `bind${i}`, now + 1, true, tx))));
+    await b.plant(messages, [msg('r1'), msg('r2'), msg('r3')].map((r) => ({ ...r, updatedAt: now, claimedBy: OWNER, claimExpiresAt: LEASE.until })));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => b.units.unit((tx) => repo.markSent('r1', `bind${i}`, now + 1, true, OWNER, tx))));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await row(b, 'r1')).toMatchObject({ status: 'sent', attempts: 1, sentAt: now + 1, reason: null });
+    // Another process's outcomes for rows it does not hold change nothing.
+    const foreign = await b.units.unit(async (tx) => {
+      await repo.retryLater({ id: 'r2', dueAt: now + 99_000, at: now + 2, error: 'X' }, 'other-host', tx);
+      return [await repo.markSent('r2', 'b', now, true, 'other-host', tx), await repo.finalizeClaimed({ id: 'r3', status: 'failed', at: now }, 'other-host', tx)];
+    });
+    expect(foreign).toEqual([false, false]);
+    expect(await row(b, 'r2')).toMatchObject({ status: 'queued', attempts: 0, dueAt: now });
     await b.units.unit(async (tx) => {
-      await repo.retryLater({ id: 'r2', dueAt: now + 60_000, at: now + 2, error: 'ESME_RTHROTTLED', errorCode: 0x58 }, tx);
-      await repo.finalize({ id: 'r3', status: 'failed', at: now + 3, error: 'ESME_RINVDSTADR', errorCode: 0x0b, attempt: true }, tx);
+      await repo.retryLater({ id: 'r2', dueAt: now + 60_000, at: now + 2, error: 'ESME_RTHROTTLED', errorCode: 0x58 }, OWNER, tx);
+      await repo.finalizeClaimed({ id: 'r3', status: 'failed', at: now + 3, error: 'ESME_RINVDSTADR', errorCode: 0x0b, attempt: true }, OWNER, tx);
     });
     expect(await row(b, 'r2')).toMatchObject({ status: 'queued', attempts: 1, dueAt: now + 60_000, error: 'ESME_RTHROTTLED' });
     expect(await row(b, 'r3')).toMatchObject({ status: 'failed', attempts: 1, finalAt: now + 3, error: 'ESME_RINVDSTADR' });
     // A retried row is no longer due now; a sent one is never claimed again.
-    expect((await repo.claim('saf', now + 10, 10, new Set())).rows).toEqual([]);
+    expect((await b.units.unit((tx) => repo.claim('saf', now + 10, 10, new Set(), LEASE, tx))).rows).toEqual([]);
   });
 
   it('records parts, matches receipts by SMSC id, keeps early ones and finalizes when every part is delivered', async () => {
     const b = get();
-    await b.plant(messages, [{ ...msg('p1', { parts: 2 }), updatedAt: now }]);
+    await b.plant(messages, [{ ...msg('p1', { parts: 2 }), updatedAt: now, claimedBy: OWNER, claimExpiresAt: LEASE.until }]);
     await b.units.unit(async (tx) => {
       await repo.insertPart({ messageId: 'p1', seq: 1, smsc: 'smsc1', smscId: 'ab01', bindId: 'trx', at: now }, tx);
       await repo.insertPart({ messageId: 'p1', seq: 2, smsc: 'smsc1', smscId: 'ab02', bindId: 'trx', at: now }, tx);
-      await repo.markSent('p1', 'trx', now, true, tx);
+      await repo.markSent('p1', 'trx', now, true, OWNER, tx);
       await repo.insertPending({ smsc: 'smsc1', smscId: 'ff09', stat: 'DELIVRD', err: null, at: now }, tx);
     });
     expect((await repo.partBySmscId('smsc1', 'ab02'))!.seq).toBe(2);
