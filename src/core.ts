@@ -66,7 +66,7 @@ export function buildCore(deps: CoreDeps) {
     onRollback: (fn) => commits.onRollback(fn),
   });
   lifecycles.push(sessions);
-  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), commits });
+  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), units: commits, database });
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
   watchOutbox(readiness, metrics, { health: new OutboxHealthStore(database), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });

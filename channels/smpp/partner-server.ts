@@ -18,7 +18,7 @@ import { bindFieldFault, int, parseUdh, STATUS, statusName, str, submitBodyFault
 
 type ServerConfig = Config['smpp']['server'];
 type Account = ServerConfig['accounts'][number];
-type PartnerCore = Pick<Core, 'messaging' | 'commits' | 'metrics' | 'clock' | 'log' | 'config'>;
+type PartnerCore = Pick<Core, 'messaging' | 'metrics' | 'clock' | 'log' | 'config'>;
 type Mode = 'transmitter' | 'receiver' | 'transceiver';
 
 const BIND_MODES: Record<string, Mode> = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' };
@@ -54,6 +54,8 @@ export class PartnerServer {
   private readonly sessions = new Set<Session>();
   private readonly failures = new Map<string, { count: number; at: number }>();
   private readonly sending = new Set<string>();
+  /** Partners whose due receipts are being read; true when another flush was asked for meanwhile. */
+  private readonly flushing = new Map<string, boolean>();
   private readonly allow = new Map<string, ((ip: string) => boolean) | null>();
   private readonly log: Logger;
   private port = 0;
@@ -224,9 +226,9 @@ export class PartnerServer {
       ...(rd === 1 ? { receipt: 'all' as const } : rd === 2 ? { receipt: 'failures' as const } : {}),
     };
     const dataCoding = int(pdu, 'data_coding');
-    const queue = (): { id: string; result: EnqueueResult | null } => {
+    const queue = async (): Promise<{ id: string; result: EnqueueResult | null }> => {
       if (!concat) {
-        const result = this.core.messaging.enqueue({ ...request, text: decodeText(body, dataCoding) });
+        const result = await this.core.messaging.send({ ...request, text: decodeText(body, dataCoding) });
         return { id: result.id, result };
       }
       return this.core.messaging.enqueuePart({
@@ -238,8 +240,8 @@ export class PartnerServer {
         request: { ...request, id: newId('msg', this.core.clock.now()) },
       });
     };
-    // The submit_sm_resp goes out only once the message is committed (group commit).
-    this.core.commits.run(queue).then(
+    // The submit_sm_resp goes out only once the message is durable (a unit of work).
+    queue().then(
       ({ id, result }) => {
         s.conn.respond(pdu, { message_id: id });
         // A policy refusal is final at once: its receipt (REJECTD) can go now.
@@ -255,19 +257,45 @@ export class PartnerServer {
 
   private onQuery(s: Session, pdu: Pdu): void {
     const id = str(pdu, 'message_id');
-    const m = this.core.messaging.row(id);
-    if (!m || m.source !== `partner:${s.account!.systemId}`) return s.conn.respond(pdu, {}, STATUS.INVMSGID);
-    s.conn.respond(pdu, { message_id: id, final_date: '', message_state: QUERY_STATE[m.status], error_code: 0 });
+    this.core.messaging.row(id).then(
+      (m) => {
+        if (!m || m.source !== `partner:${s.account!.systemId}`) return s.conn.respond(pdu, {}, STATUS.INVMSGID);
+        s.conn.respond(pdu, { message_id: id, final_date: '', message_state: QUERY_STATE[m.status], error_code: 0 });
+      },
+      (err: unknown) => {
+        this.log.error({ err, account: s.account!.systemId }, 'could not look up a queried message');
+        s.conn.respond(pdu, {}, STATUS.X_T_APPN);
+      },
+    );
   }
 
-  /** Sends the receipts a partner is owed on its receiving binds, within their windows. */
+  /**
+   * Sends the receipts a partner is owed on its receiving binds, within their windows. One look-up per
+   * partner at a time (it awaits the database): a flush asked for meanwhile runs once it is done, so two
+   * never read the same due receipts.
+   */
   private flushReceipts(systemId: string): void {
+    if (this.flushing.has(systemId)) {
+      this.flushing.set(systemId, true);
+      return;
+    }
+    this.flushing.set(systemId, false);
+    this.flushReceiptsNow(systemId)
+      .catch((err: unknown) => this.log.error({ err, account: systemId }, 'could not read the receipts a partner is owed'))
+      .finally(() => {
+        const again = this.flushing.get(systemId);
+        this.flushing.delete(systemId);
+        if (again) this.flushReceipts(systemId);
+      });
+  }
+
+  private async flushReceiptsNow(systemId: string): Promise<void> {
     const sessions = [...this.sessions].filter((x) => x.account?.systemId === systemId && (x.mode === 'receiver' || x.mode === 'transceiver') && x.conn.isOpen);
     if (sessions.length === 0) return;
     let free = 0;
     for (const x of sessions) free += Math.max(0, this.cfg.window - x.conn.inFlight);
     if (free <= 0) return;
-    const due = this.core.messaging.receiptsDue(`partner:${systemId}`, free + this.sending.size).filter((m) => !this.sending.has(m.id));
+    const due = (await this.core.messaging.receiptsDue(`partner:${systemId}`, free + this.sending.size)).filter((m) => !this.sending.has(m.id));
     for (const m of due) {
       const s = sessions.find((x) => x.conn.inFlight < this.cfg.window);
       if (!s) return;
@@ -278,11 +306,11 @@ export class PartnerServer {
   private sendReceipt(s: Session, m: MessageRow, systemId: string): void {
     const state = RECEIPT_STATE[m.status];
     // Failures-only receipts skip deliveries; a status without a receipt word has nothing to say.
+    this.sending.add(m.id);
     if (!state || (m.receiptRequested === 2 && m.status === 'delivered')) {
-      this.core.messaging.markReceiptSent(m.id);
+      this.receiptHandedOver(m.id, systemId, false);
       return;
     }
-    this.sending.add(m.id);
     const err = String(m.errorCode ?? (m.status === 'blocked' ? 1 : 0)).padStart(3, '0');
     const text = receiptText({
       id: m.id,
@@ -307,13 +335,26 @@ export class PartnerServer {
         message_state: state.state,
       },
       (e, resp) => {
-        this.sending.delete(m.id);
         if (!e && resp && resp.command_status === STATUS.OK) {
-          this.core.messaging.markReceiptSent(m.id);
-          this.flushReceipts(systemId);
+          this.receiptHandedOver(m.id, systemId, true);
         } else {
+          this.sending.delete(m.id);
           this.log.warn({ account: systemId, messageId: m.id, error: e?.message ?? resp?.command_status }, 'partner did not take a receipt; it stays due');
         }
+      },
+    );
+  }
+
+  /** Records a receipt as handed over; it stays in `sending` until that is durable, so no flush sends it twice. */
+  private receiptHandedOver(id: string, systemId: string, more: boolean): void {
+    this.core.messaging.markReceiptSent(id).then(
+      () => {
+        this.sending.delete(id);
+        if (more) this.flushReceipts(systemId);
+      },
+      (err: unknown) => {
+        this.sending.delete(id);
+        this.log.error({ err, account: systemId, messageId: id }, 'could not record a receipt as handed over; it stays due');
       },
     );
   }

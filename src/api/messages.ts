@@ -23,17 +23,15 @@ export function messageRoutes(app: FastifyInstance, core: Core): void {
         notBefore = Date.parse(b.notBefore);
         if (!Number.isFinite(notBefore)) throw badRequest('INVALID_TIME', 'notBefore must be an ISO-8601 date-time such as 2026-11-20T06:00:00Z.');
       }
-      // Through the group commit: the 202 goes out only once the row is committed.
-      const m = await core.commits.run(() =>
-        core.messaging.enqueue({
-          to: b.to,
-          text: b.text,
-          ...(b.from !== undefined ? { from: b.from } : {}),
-          ...(b.kind !== undefined ? { kind: b.kind } : {}),
-          ...(notBefore !== undefined ? { notBefore } : {}),
-          source: 'api',
-        }),
-      );
+      // A unit of work: the 202 goes out only once the row is durable.
+      const m = await core.messaging.send({
+        to: b.to,
+        text: b.text,
+        ...(b.from !== undefined ? { from: b.from } : {}),
+        ...(b.kind !== undefined ? { kind: b.kind } : {}),
+        ...(notBefore !== undefined ? { notBefore } : {}),
+        source: 'api',
+      });
       const sendAt = m.sendAt !== undefined ? iso(m.sendAt) : null;
       return reply.status(202).send({ id: m.id, status: m.status, parts: m.parts, ...(m.reason ? { reason: m.reason } : {}), ...(sendAt ? { sendAt } : {}) });
     },
@@ -43,7 +41,7 @@ export function messageRoutes(app: FastifyInstance, core: Core): void {
     '/messages/:id',
     { schema: { tags: ['messages'], summary: 'A message and its delivery state', params: IdParams, response: { 200: Described(Message, 'The message and its delivery state.'), ...errors(400, 404) } } },
     async (req) => {
-      const m = core.messaging.get(req.params.id);
+      const m = await core.messaging.get(req.params.id);
       if (!m) throw notFound('MESSAGE_NOT_FOUND', `No message with id ${req.params.id.slice(0, 64)}.`);
       return { ...m };
     },

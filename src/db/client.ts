@@ -41,12 +41,12 @@ export function openDb(opts: OpenOptions): Db {
  * checked afterwards, when a migration was applied: the check reads every referencing table (seconds on a
  * large database, at every start), and with no migration applied nothing ran unenforced.
  */
-export function migrateDb(db: Db): void {
+export function migrateDb(db: Db, folder: string = MIGRATIONS_DIR): void {
   const c = db.$client;
   c.pragma('foreign_keys = OFF');
   try {
     const before = appliedMigrations(db);
-    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    migrate(db, { migrationsFolder: folder });
     if (appliedMigrations(db) === before) return;
     const broken = c.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
     if (broken.length > 0) {

@@ -104,3 +104,14 @@ export function jsonTextElements(dialect: Dialect, column: AnyColumn | SQL, fiel
   const v = sql`(${column} -> ${field})`;
   return sql`jsonb_array_elements_text(CASE jsonb_typeof(${v}) WHEN 'array' THEN ${v} WHEN 'object' THEN '[]'::jsonb WHEN 'null' THEN '[]'::jsonb ELSE jsonb_build_array(${v}) END) AS j(value)`;
 }
+
+// Messaging (outbox claims).
+
+/**
+ * `FOR UPDATE SKIP LOCKED` on PostgreSQL, for a subquery that picks rows to claim: two processes
+ * claiming at once each skip the rows the other is taking instead of waiting for them. Nothing on
+ * SQLite, where units of work take turns on the one writer.
+ */
+export function forUpdateSkipLocked(dialect: Dialect): SQL {
+  return dialect === 'postgresql' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+}

@@ -1,10 +1,11 @@
 import type { Config } from '../config';
+import type { Tx } from '../db/database';
 import { DAY, HOUR } from '../lib/clock';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { UsageEvent, UsageLog } from '../usage/usage-log';
 import { encodingFor, splitText, type SmsEncoding } from './encoding';
 import { newId } from '../lib/ids';
-import type { OutboxRepo } from './outbox-repo';
+import type { NewMessage, OutboxRepo } from './outbox-repo';
 import { quietUntil } from './quiet-hours';
 import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueResult, MessageKind } from './types';
 
@@ -28,20 +29,59 @@ const refused = (code: string, message: string): EnqueueRefused => ({ error: { c
  * message, set-based where the work repeats. Recipients come with what the caller already read
  * (subscriber id, opt-out, operator), so nobody is looked up by number; the frequency cap is one
  * grouped query per call; a text is checked and split once however many receive it; quiet hours
- * are worked out once per time zone. Runs inside the caller's transaction.
+ * are worked out once per time zone. Runs inside the caller's transaction or unit of work.
  */
 export class BulkEnqueue {
   constructor(private readonly d: BulkEnqueueDeps) {}
 
-  /** One result per recipient, in order: the message written, or why the request was refused. */
+  /**
+   * One result per recipient, in order: the message written, or why the request was refused. Writes on
+   * the SQLite connection inside the caller's transaction: the synchronous form campaigns still call.
+   */
   run(now: number, common: BulkCommon, recipients: readonly BulkRecipient[]): Array<EnqueueResult | EnqueueRefused> {
-    const cfg = this.d.config.messaging;
     const kind: MessageKind = common.kind ?? 'promotional';
     const wrong = this.checkCommon(common, kind);
     if (wrong) return recipients.map(() => wrong);
+    const since = this.capSince(kind, now);
+    const counts = since === null ? null : this.d.repo.promotionalCounts(this.cappable(recipients), since);
+    const { rows, events, out } = this.plan(now, common, kind, recipients, counts);
+    for (const r of rows) this.d.repo.insert(r);
+    this.d.usage.record(events);
+    return out;
+  }
+
+  /** {@link run} inside unit of work `tx`. */
+  async runIn(now: number, common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<Array<EnqueueResult | EnqueueRefused>> {
+    const kind: MessageKind = common.kind ?? 'promotional';
+    const wrong = this.checkCommon(common, kind);
+    if (wrong) return recipients.map(() => wrong);
+    const since = this.capSince(kind, now);
+    const counts = since === null ? null : await this.d.repo.promotionalCountsIn(this.cappable(recipients), since, tx);
+    const { rows, events, out } = this.plan(now, common, kind, recipients, counts);
+    for (const r of rows) await this.d.repo.insertIn(r, tx);
+    // joins this unit on SQLite; takes the unit's tx once usage is converted
+    this.d.usage.record(events);
+    return out;
+  }
+
+  /** Since when promotional messages count against the cap, or null when nothing is capped. */
+  private capSince(kind: MessageKind, now: number): number | null {
+    const cfg = this.d.config.messaging;
+    return kind === 'promotional' && cfg.frequencyCap.promotional > 0 ? now - cfg.frequencyCap.days * DAY : null;
+  }
+
+  /** The rows, `sms_out` events and answers of a bulk send, given each subscriber's promotional count. */
+  private plan(
+    now: number,
+    common: BulkCommon,
+    kind: MessageKind,
+    recipients: readonly BulkRecipient[],
+    counts: Map<number, number> | null,
+  ): { rows: NewMessage[]; events: UsageEvent[]; out: Array<EnqueueResult | EnqueueRefused> } {
+    const cfg = this.d.config.messaging;
     const promotional = kind === 'promotional';
     const cap = cfg.frequencyCap.promotional;
-    const counts = promotional && cap > 0 ? this.d.repo.promotionalCounts(this.cappable(recipients), now - cfg.frequencyCap.days * DAY) : null;
+    const rows: NewMessage[] = [];
     const texts = new Map<string, TextInfo>();
     // Quiet hours at `now` per time zone: the answer is the same for everyone in the zone.
     const quietNow = new Map<string, number | null>();
@@ -86,7 +126,7 @@ export class BulkEnqueue {
         }
       }
       const id = newId('msg', now);
-      this.d.repo.insert({
+      rows.push({
         id,
         subscriberId: r.subscriberId,
         msisdn: r.msisdn,
@@ -123,8 +163,7 @@ export class BulkEnqueue {
       }
       out[i] = res;
     }
-    this.d.usage.record(events);
-    return out;
+    return { rows, events, out };
   }
 
   /** What is wrong with the shared fields (every message would be refused the same way), or null. */

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Database, Tx } from '../db/database';
 import { ConcatRepo, type ConcatPart } from './concat-repo';
 
 export type { ConcatPart } from './concat-repo';
@@ -23,29 +23,31 @@ const STALE_PER_SWEEP = 500;
 export class ConcatBuffer {
   private readonly repo: ConcatRepo;
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     this.repo = new ConcatRepo(db);
   }
 
   /** The meta stored with the group's first part, or null when no part is stored. */
-  metaOf(groupKey: string): Record<string, unknown> | null {
-    return this.repo.firstMeta(groupKey);
+  async metaOf(groupKey: string, tx: Tx): Promise<Record<string, unknown> | null> {
+    return this.repo.firstMeta(groupKey, tx);
   }
 
-  /** Stores a part; returns the whole group when this part completed it (call inside a transaction). */
-  add(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; meta: Record<string, unknown>; at: number }): ConcatGroup | null {
-    this.repo.add(p);
-    if (this.repo.count(p.groupKey) < p.total) return null;
-    return this.take(p.groupKey);
+  /** Stores a part inside unit `tx`; resolves with the whole group when this part completed it. */
+  async add(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; meta: Record<string, unknown>; at: number }, tx: Tx): Promise<ConcatGroup | null> {
+    await this.repo.add(p, tx);
+    if ((await this.repo.count(p.groupKey, tx)) < p.total) return null;
+    return this.take(p.groupKey, tx);
   }
 
-  /** Groups whose first part arrived before `before`, removed and returned with what they have. */
-  expired(before: number): ConcatGroup[] {
-    return this.repo.staleGroups(before, STALE_PER_SWEEP).map((k) => this.take(k));
+  /** Groups whose first part arrived before `before`, removed inside unit `tx` and returned with what they have. */
+  async expired(before: number, tx: Tx): Promise<ConcatGroup[]> {
+    const out: ConcatGroup[] = [];
+    for (const k of await this.repo.staleGroups(before, STALE_PER_SWEEP, tx)) out.push(await this.take(k, tx));
+    return out;
   }
 
-  private take(groupKey: string): ConcatGroup {
-    const { parts, meta } = this.repo.take(groupKey);
+  private async take(groupKey: string, tx: Tx): Promise<ConcatGroup> {
+    const { parts, meta } = await this.repo.take(groupKey, tx);
     const total = parts[0]?.total ?? 0;
     const have = new Set(parts.map((r) => r.seq));
     const missing: number[] = [];

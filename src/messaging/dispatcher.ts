@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
+import type { UnitOfWork } from '../db/database';
 import { dbOpen } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -24,6 +25,13 @@ export interface DispatcherOptions {
   pendingReceiptTtlMs: number;
   /** Lanes (operator ids; null = numbers no operator owns). */
   lanes: (string | null)[];
+  /**
+   * Who claims rows (claimed_by): stable across restarts of one gateway, so a restarted process takes
+   * its rows back at once; distinct per gateway sharing a database.
+   */
+  owner: string;
+  /** How long a claim holds a row (ms); renewed while the row waits at the head of its lane. */
+  claimLeaseMs: number;
 }
 
 /** Polls between claims that read a lane from its head (see `Dispatcher.claimed`). */
@@ -67,6 +75,7 @@ export class Dispatcher {
   private readonly claimed = new Map<string | null, ClaimPosition>();
   private pumpScheduled = false;
   private pumping = false;
+  private repump = false;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
   private lastSweep = 0;
@@ -86,15 +95,15 @@ export class Dispatcher {
       log: Logger;
       metrics: Metrics;
       usage: UsageLog;
-      /** Runs `fn` in a transaction and resolves once it is committed (the core's group commit). */
-      commit(fn: () => void): Promise<void>;
+      /** Units of work (the core's group commit on SQLite): outcomes are written in them. */
+      units: UnitOfWork;
     },
     private readonly opts: DispatcherOptions,
   ) {
     this.log = d.log.child({ comp: 'dispatcher' });
     this.submitted = d.metrics.counter('outbox_parts_submitted_total', 'Message parts handed to a bind, by outcome', ['outcome']);
     this.accepted = this.submitted.labels({ outcome: 'accepted' });
-    this.writer = new OutboxWriter({ ...d, pendingReceiptTtlMs: opts.pendingReceiptTtlMs });
+    this.writer = new OutboxWriter({ ...d, pendingReceiptTtlMs: opts.pendingReceiptTtlMs, owner: opts.owner });
     for (const lane of opts.lanes) {
       this.queues.set(lane, []);
       this.held.set(lane, new Set());
@@ -122,7 +131,7 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.writer.start();
+    this.writer.start().catch((err: unknown) => this.log.error({ err }, 'could not count early delivery receipts'));
     this.timer = setInterval(() => this.tick(), this.opts.pollMs);
     this.timer.unref();
     this.wake();
@@ -140,7 +149,11 @@ export class Dispatcher {
     // answer are sent again after restart.
     const now = this.d.clock.now();
     for (const q of this.queues.values()) this.haltQueue(q, now);
-    this.writer.flush();
+    await this.writer.flush();
+    // What this process let go of can be claimed by another at once rather than when the lease runs out.
+    if (dbOpen(this.d.db)) {
+      await this.d.units.unit((tx) => this.d.repo.releaseAll(this.opts.owner, tx)).catch((err: unknown) => this.log.warn({ err }, 'could not release claimed messages'));
+    }
   }
 
   /** Asks for a pump soon (new messages, freed capacity, a bind came up). */
@@ -176,72 +189,89 @@ export class Dispatcher {
     const now = this.d.clock.now();
     if (now - this.lastSweep >= Math.min(this.opts.pollMs * 20, 10_000)) {
       this.lastSweep = now;
-      this.writer.sweep(now);
+      this.writer.sweep(now).catch((err: unknown) => this.log.error({ err }, 'outbox sweep failed'));
     }
     this.pump();
   }
 
-  /** Expires what validity ran out on and drops receipts that never matched. */
-  sweep(now = this.d.clock.now()): void {
-    this.writer.sweep(now);
+  /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
+  sweep(now = this.d.clock.now()): Promise<void> {
+    return this.writer.sweep(now);
   }
 
   /** Claims and submits as much as the transport can take now. */
   pump(): void {
     const transport = this.transport;
-    if (!transport || !this.running || this.pumping || !dbOpen(this.d.db)) return;
+    if (!transport || !this.running || !dbOpen(this.d.db)) return;
+    // A claim awaits the database: a wake that arrives meanwhile pumps again once this pump is done.
+    if (this.pumping) {
+      this.repump = true;
+      return;
+    }
     this.pumping = true;
-    try {
-      const now = this.d.clock.now();
-      for (const [lane, q] of this.queues) {
-        const state = transport.lane(lane);
-        if (!state.up) {
-          if (q.length > 0) this.haltQueue(q, now);
+    this.pumpLanes(transport)
+      .catch((err: unknown) => this.log.error({ err }, 'dispatcher pump failed'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.repump) {
+          this.repump = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pumpLanes(transport: TransportRouter): Promise<void> {
+    const now = this.d.clock.now();
+    for (const [lane, q] of this.queues) {
+      let state = transport.lane(lane);
+      if (!state.up) {
+        if (q.length > 0) this.haltQueue(q, now);
+        continue;
+      }
+      let free = state.free;
+      if (free <= 0) continue;
+      this.compact(q);
+      if (q.length < free) {
+        await this.claim(lane, q, Math.max(this.opts.batch, free) - q.length, now);
+        // The claim read the database: the lane may have changed meanwhile.
+        if (!this.running) return;
+        state = transport.lane(lane);
+        free = state.up ? state.free : 0;
+      }
+      let i = 0;
+      while (free > 0 && i < q.length) {
+        const job = q[i]!;
+        if (job.done || job.failure || job.halted) {
+          i++;
           continue;
         }
-        let free = state.free;
-        if (free <= 0) continue;
-        this.compact(q);
-        if (q.length < free) this.claim(lane, q, Math.max(this.opts.batch, free) - q.length, now);
-        let i = 0;
-        while (free > 0 && i < q.length) {
-          const job = q[i]!;
-          if (job.done || job.failure || job.halted) {
-            i++;
-            continue;
-          }
-          const seq = job.toSend[job.next]!;
-          const part = {
-            messageId: job.row.id,
-            to: job.row.msisdn,
-            from: job.row.sender,
-            dataCoding: job.enc.dataCoding,
-            payload: job.enc.parts[seq - 1]!,
-            seq,
-            total: job.row.parts,
-            ref: job.row.concatRef,
-            validUntil: job.row.expiresAt,
-            receipt: true,
-            text: job.row.text,
-          };
-          job.outstanding++;
-          this.inflightJobs.add(job);
-          const accepted = transport.submit(part, lane, (o) => this.outcome(job, seq, o));
-          if (!accepted) {
-            job.outstanding--;
-            if (job.outstanding === 0) this.inflightJobs.delete(job);
-            break;
-          }
-          free--;
-          job.next++;
-          if (job.next >= job.toSend.length) i++;
+        const seq = job.toSend[job.next]!;
+        const part = {
+          messageId: job.row.id,
+          to: job.row.msisdn,
+          from: job.row.sender,
+          dataCoding: job.enc.dataCoding,
+          payload: job.enc.parts[seq - 1]!,
+          seq,
+          total: job.row.parts,
+          ref: job.row.concatRef,
+          validUntil: job.row.expiresAt,
+          receipt: true,
+          text: job.row.text,
+        };
+        job.outstanding++;
+        this.inflightJobs.add(job);
+        const accepted = transport.submit(part, lane, (o) => this.outcome(job, seq, o));
+        if (!accepted) {
+          job.outstanding--;
+          if (job.outstanding === 0) this.inflightJobs.delete(job);
+          break;
         }
-        this.compact(q);
+        free--;
+        job.next++;
+        if (job.next >= job.toSend.length) i++;
       }
-    } catch (err) {
-      this.log.error({ err }, 'dispatcher pump failed');
-    } finally {
-      this.pumping = false;
+      this.compact(q);
     }
   }
 
@@ -266,21 +296,25 @@ export class Dispatcher {
     q.length = 0;
   }
 
-  private claim(lane: string | null, q: Job[], limit: number, now: number): void {
+  private async claim(lane: string | null, q: Job[], limit: number, now: number): Promise<void> {
     if (limit <= 0) return;
     const held = this.held.get(lane)!;
     const after = this.claimed.get(lane);
-    const { rows, last } = after ? this.d.repo.claimAfter(lane, now, limit, after, held) : this.d.repo.claim(lane, now, limit, held);
+    const lease = { owner: this.opts.owner, until: now + this.opts.claimLeaseMs };
+    // The durable claim is the truth (another process may share the outbox); `held` is this process's window.
+    const { rows, last } = await this.d.units.unit((tx) =>
+      after ? this.d.repo.claimAfter(lane, now, limit, after, held, lease, tx) : this.d.repo.claim(lane, now, limit, held, lease, tx),
+    );
     if (last) this.claimed.set(lane, last);
     else this.claimed.delete(lane);
+    for (const row of rows) held.add(row.id);
     for (const row of rows) {
-      held.add(row.id);
       const enc = this.encode(row.text);
       let toSend = Array.from({ length: row.parts }, (_, i) => i + 1);
       // Only the parts the SMSC has not accepted yet go (a retry, or a restart mid-message); they keep
       // the same reference so the handset still joins them.
       if (row.parts > 1) {
-        const accepted = new Set(this.d.repo.parts(row.id).map((p) => p.seq));
+        const accepted = new Set((await this.d.repo.parts(row.id)).map((p) => p.seq));
         toSend = toSend.filter((s) => !accepted.has(s));
       }
       // An HTTP aggregator takes the whole text in one request and splits it itself.

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Database, Statement, Tx } from '../db/database';
 import { inboundSms } from '../db/schema';
 import { selectList } from '../db/select-list';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
 
 /** One received SMS as `inbound_sms` keeps it. */
 export type InboundRecord = typeof inboundSms.$inferSelect;
@@ -17,38 +17,42 @@ const t = inboundSms;
 
 /**
  * Data access for `inbound_sms`: aggregator SMS (their ids make retries duplicates) and SMS from
- * senders that are not phone numbers. Statements are prepared once; callers run them in their transaction.
+ * senders that are not phone numbers, on either engine. Writes run in the caller's unit of work.
  */
 export class InboundRepo {
   private readonly s: {
-    seen: Prepared<{ one: number }, { source: string; externalId: string }>;
-    insert: Prepared<never, NewInbound>;
-    byFrom: Prepared<InboundRecord, { fromAddr: string; limit: number }>;
+    insert: Statement<{ id: number }, NewInbound>;
+    setRoute: Statement<never, { id: number; route: string; subscriberId: number | null }>;
+    byFrom: Statement<InboundRecord, { fromAddr: string; limit: number }>;
   };
 
-  constructor(db: Db) {
+  constructor(db: Database) {
     this.s = {
-      seen: prepare(db, sql`SELECT 1 AS one FROM ${t} WHERE ${t.source} = ${p('source')} AND ${t.externalId} = ${p('externalId')}`),
-      insert: prepare(
-        db,
-        sql`INSERT INTO ${t} (${sql.join(NEW_INBOUND_COLUMNS.map((k) => name(t[k])), sql`, `)}) VALUES (${sql.join(NEW_INBOUND_COLUMNS.map((k) => p(k)), sql`, `)})`,
+      // The unique (source, external_id) decides a repeat in the write itself: two processes handed the
+      // same aggregator id at once cannot both record (and route) it. A null id never conflicts.
+      insert: db.statement(
+        sql`INSERT INTO ${t} (${sql.join(NEW_INBOUND_COLUMNS.map((k) => name(t[k])), sql`, `)}) VALUES (${sql.join(NEW_INBOUND_COLUMNS.map((k) => p(k)), sql`, `)})
+          ON CONFLICT (${name(t.source)}, ${name(t.externalId)}) DO NOTHING RETURNING ${t.id} AS "id"`,
       ),
-      byFrom: prepare(db, sql`SELECT ${selectList(t)} FROM ${t} WHERE ${t.fromAddr} = ${p('fromAddr')} ORDER BY ${t.createdAt} DESC, ${t.id} DESC LIMIT ${p('limit')}`),
+      setRoute: db.statement(sql`UPDATE ${t} SET ${name(t.route)} = ${p('route')}, ${name(t.subscriberId)} = ${p('subscriberId')} WHERE ${t.id} = ${p('id')}`),
+      byFrom: db.statement(sql`SELECT ${selectList(t)} FROM ${t} WHERE ${t.fromAddr} = ${p('fromAddr')} ORDER BY ${t.createdAt} DESC, ${t.id} DESC LIMIT ${p('limit')}`),
     };
   }
 
-  /** Whether this aggregator already handed over a message with this id. */
-  seen(source: string, externalId: string): boolean {
-    return this.s.seen.get({ source, externalId }) !== undefined;
+  /** Records a received SMS; resolves with its id, or null when its source already handed over this external id. */
+  async insert(r: NewInbound, tx: Tx): Promise<number | null> {
+    // `all`, not `run`: the RETURNING row says whether it was written. Inside the unit (`tx`).
+    const rows = await this.s.insert.all(r, tx);
+    return rows[0]?.id ?? null;
   }
 
-  /** Records a received SMS. */
-  insert(r: NewInbound): void {
-    this.s.insert.run(r);
+  /** Sets how a recorded SMS was routed and its sender's subscriber (known only after it is recorded). */
+  async setRoute(id: number, route: string, subscriberId: number | null, tx: Tx): Promise<void> {
+    await this.s.setRoute.run({ id, route, subscriberId }, tx);
   }
 
   /** The latest SMS received from an address, newest first. */
-  byFrom(fromAddr: string, limit = 50): InboundRecord[] {
+  async byFrom(fromAddr: string, limit = 50): Promise<InboundRecord[]> {
     return this.s.byFrom.all({ fromAddr, limit });
   }
 }

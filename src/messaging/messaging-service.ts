@@ -1,47 +1,29 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { dbOpen, inTransaction } from '../db/handle';
 import { tx } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
+import { GroupCommit } from '../db/group-commit';
+import { dbOpen, inTransaction } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
 import type { Clock } from '../lib/clock';
-import { DAY, HOUR, iso } from '../lib/clock';
-import { AppError, badRequest } from '../lib/errors';
+import { DAY, iso } from '../lib/clock';
+import { AppError } from '../lib/errors';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import { normalizeMsisdn, requireMsisdn } from '../lib/msisdn';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { BulkEnqueue, SENDER_RE } from './bulk-enqueue';
+import { BulkEnqueue } from './bulk-enqueue';
 import { Dispatcher } from './dispatcher';
-import { newId } from '../lib/ids';
-import { encodingFor, splitText } from './encoding';
+import { addressMessage, capWindow, checkRequest, subscriberMessage } from './enqueue-plan';
 import { MoIntake } from './mo-intake';
 import { MoRouter, type MoRoute, type SmsContentLookup } from './mo-router';
 import { OutboxRepo, type MessageRow } from './outbox-repo';
-import { quietUntil } from './quiet-hours';
 import type { MoPartIn, ReceiptIn, SmsTransport } from './transport';
-import type {
-  BulkCommon,
-  BulkRecipient,
-  EnqueueRefused,
-  EnqueueRequest,
-  EnqueueResult,
-  MessageKind,
-  MessageStatusChange,
-  MessageView,
-  MessagingPort,
-  MoInterceptor,
-} from './types';
-import { REPLY_ADDRESS_RE } from './types';
+import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueRequest, EnqueueResult, MessageStatusChange, MessageView, MessagingPort, MoInterceptor } from './types';
 import { TransportRouter } from './transport-router';
-
-/** An address as an MO came from that is not a phone number (see REPLY_ADDRESS_RE). */
-function validAddress(raw: string): string {
-  const a = raw.trim();
-  if (!REPLY_ADDRESS_RE.test(a)) throw badRequest('INVALID_ADDRESS', `to "${a.slice(0, 32)}" is neither a phone number nor a sender address (up to 20 letters and digits).`);
-  return a;
-}
 
 export interface MessagingServiceDeps {
   db: Db;
@@ -54,12 +36,22 @@ export interface MessagingServiceDeps {
   config: Pick<Config, 'messaging' | 'defaults' | 'operators'>;
   /** SMS keywords of the flows (entry points) and their content. */
   content: SmsContentLookup;
+  /** The database the outbox is written for (src/db/database.ts); default: the SQLite connection `db`. */
+  database?: Database;
   /**
-   * The core's group commit: runs `fn` in the shared transaction and resolves once it is committed.
-   * Without it each batch commits on its own.
+   * Units of work: the core's group commit (src/db/group-commit.ts). Default: a group commit of this
+   * service's own (a process that only enqueues synchronously, the CRM pass's worker, never uses it).
    */
-  commits?: { run<T>(fn: () => T): Promise<T> };
+  units?: UnitOfWork;
+  /**
+   * Who this gateway's dispatcher claims outbox rows as. Default: the host name, which a restart keeps
+   * (it takes its rows back at once); gateways on one host sharing a database need distinct ones.
+   */
+  dispatcherId?: string;
 }
+
+/** How long a dispatcher's claim holds an outbox row before another process may take it over. */
+const CLAIM_LEASE_MS = 5 * 60_000;
 
 /**
  * Messaging: the durable outbox with its policies (opt-out, quiet hours, frequency cap), the
@@ -75,15 +67,17 @@ export class MessagingService implements MessagingPort, Lifecycle {
   private readonly intake: MoIntake;
   private readonly bulk: BulkEnqueue;
   private readonly transports = new TransportRouter();
+  private readonly units: UnitOfWork;
 
   constructor(private readonly d: MessagingServiceDeps) {
     this.log = d.log.child({ comp: 'messaging' });
-    this.repo = new OutboxRepo(d.db);
+    const database = d.database ?? sqliteDatabase(d.db);
+    const units = (this.units = d.units ?? new GroupCommit(d.db));
+    this.repo = new OutboxRepo(database, d.db);
     this.bulk = new BulkEnqueue({ repo: this.repo, usage: d.usage, operators: d.operators, config: d.config, nextConcatRef: () => this.nextConcatRef() });
     const cfg = d.config.messaging;
-    const commit = (fn: () => void): Promise<void> => (d.commits ? d.commits.run(fn) : Promise.resolve(tx(d.db, fn)));
     this.dispatcher = new Dispatcher(
-      { db: d.db, repo: this.repo, clock: d.clock, log: d.log, metrics: d.metrics, usage: d.usage, commit },
+      { db: d.db, repo: this.repo, clock: d.clock, log: d.log, metrics: d.metrics, usage: d.usage, units },
       {
         pollMs: cfg.dispatch.pollMs,
         batch: cfg.dispatch.batch,
@@ -91,6 +85,8 @@ export class MessagingService implements MessagingPort, Lifecycle {
         retryMaxSeconds: cfg.retry.maxSeconds,
         pendingReceiptTtlMs: DAY,
         lanes: [...d.config.operators.map((o) => o.id), null],
+        owner: d.dispatcherId ?? hostname(),
+        claimLeaseMs: CLAIM_LEASE_MS,
       },
     );
     this.router = new MoRouter({
@@ -106,20 +102,21 @@ export class MessagingService implements MessagingPort, Lifecycle {
     });
     this.intake = new MoIntake({
       db: d.db,
+      database,
+      units,
       clock: d.clock,
       log: this.log,
       subscribers: d.subscribers,
       router: this.router,
-      enqueue: (req) => this.enqueue(req),
-      commit,
+      enqueueIn: (req, tx) => this.enqueueIn(req, tx),
       countryCode: d.config.defaults.countryCode,
       concatTimeoutSeconds: cfg.concatTimeoutSeconds,
     });
     this.transports.setWakeup(() => this.dispatcher.wake());
     this.dispatcher.attach(this.transports);
-    d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], (g) => {
+    d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], async (g) => {
       if (!dbOpen(d.db)) return;
-      const depth = this.repo.depth();
+      const depth = await this.repo.depth();
       g.set({ status: 'queued' }, depth.queued);
       g.set({ status: 'sent' }, depth.sent);
     });
@@ -129,95 +126,67 @@ export class MessagingService implements MessagingPort, Lifecycle {
    * Accepts a message: validates it, applies the policies and writes the outbox row (and the
    * `sms_out` usage event) before returning. Promotional messages are blocked for opted-out
    * subscribers and beyond the frequency cap, and wait out quiet hours; transactional ones only
-   * honour `notBefore`. Runs in its own transaction or the caller's.
+   * honour `notBefore`. Runs in its own transaction or the caller's: the synchronous form other areas
+   * still call from their transactions ({@link enqueueIn} is the unit-taking one).
    */
   enqueue(req: EnqueueRequest): EnqueueResult {
     const now = this.d.clock.now();
     const cfg = this.d.config.messaging;
-    const cc = this.d.config.defaults.countryCode;
-    // A reply goes back to the address the MO came from, phone number or not (short code "123").
-    const address = req.toAddress && typeof req.to === 'string' && !normalizeMsisdn(req.to, cc) ? validAddress(req.to) : null;
-    const to = address ?? requireMsisdn(req.to, cc, 'to');
-    if (typeof req.text !== 'string' || req.text.trim() === '') throw badRequest('INVALID_TEXT', 'text must be a non-empty string.');
-    if (req.from != null && !SENDER_RE.test(req.from)) {
-      throw badRequest('INVALID_SENDER', 'from must be a number of up to 15 digits or an alphanumeric sender of up to 11 characters.');
-    }
-    const kind: MessageKind = req.kind ?? 'promotional';
-    if (kind !== 'promotional' && kind !== 'transactional') throw badRequest('INVALID_KIND', 'kind must be transactional or promotional.');
-    const encoding = encodingFor(req.text);
-    const parts = splitText(req.text, encoding).length;
-    if (parts > cfg.maxParts) {
-      throw badRequest('TEXT_TOO_LONG', `The text needs ${parts} SMS parts; at most ${cfg.maxParts} are allowed (${encoding === 'gsm7' ? 153 : 67} characters each).`);
-    }
-    if (address) {
-      const id = req.id ?? newId('msg', now);
-      const row = { id, subscriberId: null, msisdn: address, sender: req.from ?? null, text: req.text, kind: 'transactional' as const, source: req.source ?? 'mo_reply', sourceRef: req.sourceRef ?? null };
-      this.atomic(() =>
-        this.repo.insert({ ...row, status: 'queued', reason: null, operator: null, encoding, parts, concatRef: this.nextConcatRef(), dueAt: now, expiresAt: now + cfg.validityHours * HOUR, receiptRequested: 0, createdAt: now, finalAt: null }),
-      );
+    const c = checkRequest(req, cfg, this.d.config.defaults.countryCode);
+    if (c.address) {
+      const { row, result } = addressMessage(req, c, now, cfg, this.nextConcatRef());
+      this.atomic(() => this.repo.insert(row));
       this.dispatcher.wake();
-      return { id, status: 'queued', parts };
+      return result;
     }
-    const operator = this.d.operators.forMsisdn(to);
+    const operator = this.d.operators.forMsisdn(c.to);
     const result = this.atomic(() => {
       // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
-      const sub = this.d.subscribers.ensure(to, { at: now, touch: false });
-      let blocked: string | null = null;
-      let reason: string | null = null;
-      let due = Math.max(now, req.notBefore ?? now);
-      if (kind === 'promotional') {
-        const cap = cfg.frequencyCap.promotional;
-        if (sub.optedOut) blocked = 'opted_out';
-        else if (cap > 0 && this.repo.promotionalSince(sub.id, now - cfg.frequencyCap.days * DAY) >= cap) blocked = 'frequency_cap';
-        if (!blocked) {
-          const until = quietUntil(due, cfg.quietHours, this.timezoneFor(sub, operator));
-          if (until !== null) {
-            due = until;
-            reason = 'quiet_hours';
-          }
-        }
-      }
-      const id = req.id ?? newId('msg', now);
-      const concatRef = this.nextConcatRef();
-      this.repo.insert({
-        id,
-        subscriberId: sub.id,
-        msisdn: to,
-        sender: req.from ?? null,
-        text: req.text,
-        kind,
-        source: req.source ?? 'api',
-        sourceRef: req.sourceRef ?? null,
-        status: blocked ? 'blocked' : 'queued',
-        reason: blocked ?? reason,
-        operator,
-        encoding,
-        parts,
-        concatRef,
-        dueAt: due,
-        expiresAt: due + cfg.validityHours * HOUR,
-        receiptRequested: req.receipt === 'all' ? 1 : req.receipt === 'failures' ? 2 : 0,
-        createdAt: now,
-        finalAt: blocked ? now : null,
-      });
-      if (!blocked) {
-        this.d.usage.record([
-          {
-            at: now,
-            subscriberId: sub.id,
-            channel: 'sms',
-            type: 'sms_out',
-            detail: { messageId: id, kind, source: req.source ?? 'api', parts, ...(reason ? { deferred: reason, sendAt: due } : {}) },
-          },
-        ]);
-      }
-      const out: EnqueueResult = { id, status: blocked ? 'blocked' : 'queued', parts };
-      if (blocked ?? reason) out.reason = (blocked ?? reason)!;
-      if (!blocked && due > now) out.sendAt = due;
-      return out;
+      const sub = this.d.subscribers.ensure(c.to, { at: now, touch: false });
+      const since = capWindow(c, sub, now, cfg);
+      const promoCount = since === null ? null : this.repo.promotionalSince(sub.id, since);
+      const plan = subscriberMessage(req, c, { sub, operator, timezone: this.timezoneFor(sub, operator), promoCount, now, concatRef: this.nextConcatRef() }, cfg);
+      this.repo.insert(plan.row);
+      if (plan.event) this.d.usage.record([plan.event]);
+      return plan.result;
     });
     if (result.status === 'queued') this.dispatcher.wake();
     return result;
+  }
+
+  /**
+   * {@link enqueue} inside unit of work `tx`: the same checks, policies, row and `sms_out` event,
+   * durable when the caller's unit is. A refused request throws before anything is written.
+   */
+  async enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> {
+    const now = this.d.clock.now();
+    const cfg = this.d.config.messaging;
+    const c = checkRequest(req, cfg, this.d.config.defaults.countryCode);
+    let result: EnqueueResult;
+    if (c.address) {
+      const planned = addressMessage(req, c, now, cfg, this.nextConcatRef());
+      await this.repo.insertIn(planned.row, tx);
+      result = planned.result;
+    } else {
+      const operator = this.d.operators.forMsisdn(c.to);
+      // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
+      // joins this unit on SQLite; takes the unit's tx once subscribers is converted
+      const sub = this.d.subscribers.ensure(c.to, { at: now, touch: false });
+      const since = capWindow(c, sub, now, cfg);
+      const promoCount = since === null ? null : await this.repo.promotionalSinceIn(sub.id, since, tx);
+      const plan = subscriberMessage(req, c, { sub, operator, timezone: this.timezoneFor(sub, operator), promoCount, now, concatRef: this.nextConcatRef() }, cfg);
+      await this.repo.insertIn(plan.row, tx);
+      // joins this unit on SQLite; takes the unit's tx once usage is converted
+      if (plan.event) this.d.usage.record([plan.event]);
+      result = plan.result;
+    }
+    if (result.status === 'queued') this.dispatcher.wake();
+    return result;
+  }
+
+  /** Accepts a message in a unit of its own (the API): resolves once it is durable. */
+  send(req: EnqueueRequest): Promise<EnqueueResult> {
+    return this.units.unit((tx) => this.enqueueIn(req, tx));
   }
 
   /**
@@ -233,6 +202,13 @@ export class MessagingService implements MessagingPort, Lifecycle {
     return results;
   }
 
+  /** {@link enqueueBulk} inside unit of work `tx` (recipients read in the same unit). */
+  async enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<Array<EnqueueResult | EnqueueRefused>> {
+    const results = await this.bulk.runIn(this.d.clock.now(), common, recipients, tx);
+    if (results.some((r) => 'status' in r && r.status === 'queued')) this.dispatcher.wake();
+    return results;
+  }
+
   private nextConcatRef(): number {
     this.concatRef = (this.concatRef + 1) & 0xff;
     return this.concatRef;
@@ -244,8 +220,8 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * Enqueues many messages in one transaction (campaigns, bulk senders): one commit instead of one per
-   * message. A request the caller got wrong gets its error in its slot; the others still go.
+   * Enqueues many messages in one transaction (the smpp bench's campaign stand-in): one commit instead of
+   * one per message. A request the caller got wrong gets its error in its slot; the others still go.
    */
   enqueueMany(reqs: readonly EnqueueRequest[]): Array<EnqueueResult | { error: { code: string; message: string } }> {
     return tx(this.d.db, () =>
@@ -265,10 +241,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /** The message as the API shows it, or null. */
-  get(id: string): MessageView | null {
-    const m = this.repo.get(id);
+  async get(id: string): Promise<MessageView | null> {
+    const m = await this.repo.get(id);
     if (!m) return null;
-    const partRows = m.parts > 0 ? this.repo.parts(id) : [];
+    const partRows = m.parts > 0 ? await this.repo.parts(id) : [];
     return {
       id: m.id,
       to: m.msisdn,
@@ -295,7 +271,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /** The raw outbox row (partner receipts need the times). */
-  row(id: string): MessageRow | null {
+  row(id: string): Promise<MessageRow | null> {
     return this.repo.get(id);
   }
 
@@ -331,8 +307,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * A received SMS part. Parts arriving in the same event-loop turn are stored and routed in one
-   * transaction (single parts decoded and routed, parts of a concatenated message kept until their
+   * A received SMS part, stored and routed in a unit of work of its own (single parts decoded and routed, parts of a concatenated message kept until their
    * siblings arrive); `ack(true)` once committed, so the transport acknowledges only what is durable.
    */
   handleMoPart(p: MoPartIn, ack?: (ok: boolean) => void): void {
@@ -345,11 +320,13 @@ export class MessagingService implements MessagingPort, Lifecycle {
    * (any sender address). Resolves once committed, so the aggregator is answered only for what is durable.
    */
   receiveSms(m: { source: string; externalId: string | null; from: string; to: string; text: string; receivedAt: number | null }): Promise<{ duplicate: boolean; route: MoRoute | null }> {
-    const run = () => this.intake.receiveSms(m);
-    return this.d.commits ? this.d.commits.run(run) : Promise.resolve(tx(this.d.db, run));
+    return this.units.unit((tx) => this.intake.receiveSms(m, tx));
   }
 
-  /** Routes a decoded SMS from an E.164 number (other channels that receive SMS, tests). */
+  /**
+   * Routes a decoded SMS from an E.164 number in its own transaction or the caller's (tests of other
+   * areas call it synchronously; the channels go through handleMoPart / receiveSms).
+   */
   routeMo(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
     return this.intake.route(mo, parts);
   }
@@ -357,23 +334,25 @@ export class MessagingService implements MessagingPort, Lifecycle {
   /**
    * Stores one part of a concatenated submit (a partner's) until its siblings arrive, then enqueues the
    * whole text. `id` is the message id every part is answered with: the one chosen for the group's
-   * first part, even across a restart. `result` is set when this part completed the message.
+   * first part, even across a restart. `result` is set when this part completed the message. A unit
+   * of its own: resolves once durable.
    */
-  enqueuePart(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } }): {
+  enqueuePart(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } }): Promise<{
     id: string;
     result: EnqueueResult | null;
-  } {
-    return this.intake.enqueuePart(p);
+  }> {
+    return this.units.unit((tx) => this.intake.enqueuePart(p, tx));
   }
 
   /** Final messages of a source (partner) whose receipt was asked for and not yet handed over. */
-  receiptsDue(source: string, limit = 100): MessageRow[] {
+  receiptsDue(source: string, limit = 100): Promise<MessageRow[]> {
     return this.repo.receiptsDue(source, limit);
   }
 
-  /** Marks a partner receipt handed over. */
-  markReceiptSent(id: string): void {
-    this.repo.markReceiptSent(id, this.d.clock.now());
+  /** Marks a partner receipt handed over; resolves once durable. */
+  markReceiptSent(id: string): Promise<void> {
+    const at = this.d.clock.now();
+    return this.units.unit((tx) => this.repo.markReceiptSent(id, at, tx));
   }
 
   /** Parts submitted and awaiting an answer, and claimed parts waiting for capacity. */
@@ -386,10 +365,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.dispatcher.wake();
   }
 
-  /** Expires what ran out of validity now (also runs periodically). */
-  sweep(): void {
-    this.dispatcher.sweep();
-    this.intake.sweep();
+  /** Expires what ran out of validity now (also runs periodically); resolves once durable. */
+  async sweep(): Promise<void> {
+    await this.dispatcher.sweep();
+    await this.intake.sweep();
   }
 
   /** Starts the dispatcher and the reassembly sweeper. */

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
-import { dbOpen, inTransaction } from '../db/handle';
 import { tx } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
+import { dbOpen, inTransaction } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { normalizeMsisdn } from '../lib/msisdn';
@@ -15,20 +16,22 @@ import { REPLY_ADDRESS_RE } from './types';
 
 export interface MoIntakeDeps {
   db: Db;
+  database: Database;
+  /** Units of work: each received SMS is one, so a bad one does not take the others with it. */
+  units: UnitOfWork;
   clock: Clock;
   log: Logger;
   subscribers: { ensure(msisdn: string, opts: { at?: number }): Subscriber };
   router: MoRouter;
-  enqueue(req: EnqueueRequest): EnqueueResult;
-  /** Runs `fn` in a transaction and resolves once it is committed. */
-  commit(fn: () => void): Promise<void>;
+  /** The unit-taking enqueue (partners' concatenated submits, the sweep). */
+  enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
   countryCode: string;
   concatTimeoutSeconds: number;
 }
 
 /**
- * What arrives as SMS parts: subscribers' MOs (batched per event-loop turn into one transaction,
- * concatenated ones reassembled durably, then routed) and partners' concatenated submits (reassembled,
+ * What arrives as SMS parts: subscribers' MOs (one unit of work each, gathered per event-loop turn so
+ * they share a group commit on SQLite; concatenated ones reassembled durably, then routed) and partners' concatenated submits (reassembled,
  * then queued). Incomplete groups are handed on with what arrived after the timeout.
  */
 export class MoIntake {
@@ -38,8 +41,8 @@ export class MoIntake {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: MoIntakeDeps) {
-    this.concat = new ConcatBuffer(d.db);
-    this.inbound = new InboundRepo(d.db);
+    this.concat = new ConcatBuffer(d.database);
+    this.inbound = new InboundRepo(d.database);
   }
 
   /** Queues a received part; `ack(true)` once it is committed (the transport acknowledges only then). */
@@ -56,131 +59,138 @@ export class MoIntake {
       for (const item of batch) item.ack?.(false);
       return;
     }
-    const results: boolean[] = [];
-    const fail = (err: unknown) => {
-      this.d.log.error({ err, messages: batch.length }, 'could not store received SMS; the SMSC is asked to resend');
-      for (const item of batch) item.ack?.(false);
-    };
-    try {
-      this.d.commit(() => {
-        for (const item of batch) {
-          try {
-            // A savepoint each (a transaction inside the group's is one): one bad message does not take
-            // the others with it.
-            tx(this.d.db, () => this.receive(item.p));
-            results.push(true);
-          } catch (err) {
-            this.d.log.error({ err, msisdn: item.p.from }, 'could not process a received SMS');
-            results.push(false);
-          }
-        }
-      }).then(() => batch.forEach((item, i) => item.ack?.(results[i]!)), fail);
-    } catch (err) {
-      fail(err);
+    // One unit per message: one bad message does not take the others with it; acknowledged once durable.
+    for (const item of batch) {
+      this.d.units.unit((tx) => this.receive(item.p, tx)).then(
+        () => item.ack?.(true),
+        (err: unknown) => {
+          this.d.log.error({ err, msisdn: item.p.from }, 'could not store a received SMS; the SMSC is asked to resend');
+          item.ack?.(false);
+        },
+      );
     }
   }
 
-  private receive(p: MoPartIn): MoRoute | 'buffered' {
+  private async receive(p: MoPartIn, tx: Tx): Promise<MoRoute | 'buffered'> {
     const at = this.d.clock.now();
     // A sender that is not a phone number (short code "123", "INFO", a number of another plan) is
     // still routed and answered, under the address as received.
     const from = normalizeMsisdn(p.from, this.d.countryCode) ?? p.from.trim();
     const source = `smpp:${p.bindId}`;
     if (p.concat && p.concat.total > 1) {
-      const group = this.concat.add({
-        groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
-        seq: p.concat.seq,
-        total: p.concat.total,
-        dataCoding: p.dataCoding,
-        data: p.payload,
-        meta: { from, to: p.to, source },
-        at,
-      });
-      return group ? this.routeGroup(group, at) : 'buffered';
+      const group = await this.concat.add(
+        {
+          groupKey: `mo|${from}|${p.to}|${p.concat.ref}|${p.concat.total}`,
+          seq: p.concat.seq,
+          total: p.concat.total,
+          dataCoding: p.dataCoding,
+          data: p.payload,
+          meta: { from, to: p.to, source },
+          at,
+        },
+        tx,
+      );
+      return group ? this.routeGroup(group, at, tx) : 'buffered';
     }
-    return this.routeAny({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at, source }, 1);
+    return this.routeAny({ from, to: p.to, text: decodeText(p.payload, p.dataCoding), at, source }, 1, tx);
   }
 
   /** Routes a decoded SMS from any address: phone numbers through their subscriber, others recorded under the address. */
-  private routeAny(mo: { from: string; to: string; text: string; at: number; source: string }, parts: number): MoRoute {
-    if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return this.route(mo, parts);
+  private async routeAny(mo: { from: string; to: string; text: string; at: number; source: string }, parts: number, tx: Tx): Promise<MoRoute> {
+    if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return this.routeIn(mo, parts);
     let route: MoRoute | 'unroutable' = 'unroutable';
     // Kept even when it cannot be answered: the SMSC must not resend it forever.
     if (!REPLY_ADDRESS_RE.test(mo.from)) this.d.log.warn({ source: mo.source, length: mo.from.length }, 'MO from an address no reply can go to; recorded, not answered');
+    // joins this unit on SQLite (the replies it queues); takes the unit's tx once the router is converted
     else route = this.d.router.routeAddress(mo);
-    this.inbound.insert({ source: mo.source, externalId: null, fromAddr: mo.from, toAddr: mo.to, text: mo.text, subscriberId: null, route, receivedAt: mo.at, createdAt: mo.at });
+    await this.inbound.insert({ source: mo.source, externalId: null, fromAddr: mo.from, toAddr: mo.to, text: mo.text, subscriberId: null, route, receivedAt: mo.at, createdAt: mo.at }, tx);
     return route === 'unroutable' ? 'default' : route;
   }
 
   /**
-   * A whole SMS handed over by an HTTP aggregator: ignored when the aggregator already handed over the
-   * same id, else recorded in `inbound_sms` and routed like an SMPP MO. Call inside a transaction.
+   * A whole SMS handed over by an HTTP aggregator, inside unit `tx`: ignored when the aggregator already
+   * handed over the same id (the insert decides, see InboundRepo), else recorded in `inbound_sms` and
+   * routed like an SMPP MO.
    */
-  receiveSms(m: { source: string; externalId: string | null; from: string; to: string; text: string; receivedAt: number | null }): { duplicate: boolean; route: MoRoute | null } {
-    if (m.externalId !== null && this.inbound.seen(m.source, m.externalId)) return { duplicate: true, route: null };
+  async receiveSms(m: { source: string; externalId: string | null; from: string; to: string; text: string; receivedAt: number | null }, tx: Tx): Promise<{ duplicate: boolean; route: MoRoute | null }> {
     const at = this.d.clock.now();
     const phone = normalizeMsisdn(m.from, this.d.countryCode);
     const from = phone ?? m.from.trim();
+    // Recorded first, so a repeat is known before anything is written or routed; who sent it and the
+    // route are filled in after.
+    const id = await this.inbound.insert({ source: m.source, externalId: m.externalId, fromAddr: from, toAddr: m.to, text: m.text, subscriberId: null, route: 'unroutable', receivedAt: m.receivedAt ?? at, createdAt: at }, tx);
+    if (id === null) return { duplicate: true, route: null };
     let route: MoRoute | null = null;
     let subscriberId: number | null = null;
     if (phone) {
+      // joins this unit on SQLite; takes the unit's tx once subscribers is converted
       subscriberId = this.d.subscribers.ensure(phone, { at }).id;
-      route = this.route({ from: phone, to: m.to, text: m.text, at }, 1);
-    } else if (REPLY_ADDRESS_RE.test(from)) route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
+      route = this.routeIn({ from: phone, to: m.to, text: m.text, at }, 1);
+    }
+    // joins this unit on SQLite (the replies it queues); takes the unit's tx once the router is converted
+    else if (REPLY_ADDRESS_RE.test(from)) route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
     else this.d.log.warn({ source: m.source, length: from.length }, 'incoming SMS from an address no reply can go to; recorded, not answered');
-    this.inbound.insert({ source: m.source, externalId: m.externalId, fromAddr: from, toAddr: m.to, text: m.text, subscriberId, route: route ?? 'unroutable', receivedAt: m.receivedAt ?? at, createdAt: at });
+    if (route !== null || subscriberId !== null) await this.inbound.setRoute(id, route ?? 'unroutable', subscriberId, tx);
     return { duplicate: false, route };
   }
 
-  /** Routes a decoded SMS from an E.164 number. */
+  /**
+   * Routes a decoded SMS from an E.164 number in its own transaction, or the caller's: the synchronous
+   * form (MessagingService.routeMo) other channels and tests call.
+   */
   route(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
-    const run = () => {
-      const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
-      const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
-      return this.d.router.route(sub, inbound, parts);
-    };
-    return inTransaction(this.d.db) ? run() : tx(this.d.db, run);
+    return inTransaction(this.d.db) ? this.routeIn(mo, parts) : tx(this.d.db, () => this.routeIn(mo, parts));
   }
 
-  private routeGroup(group: ConcatGroup, at: number): MoRoute {
+  /**
+   * Routes a decoded SMS from an E.164 number inside the open unit: the subscriber, usage events and
+   * replies are other areas' synchronous writes, which join the unit on SQLite.
+   */
+  private routeIn(mo: { from: string; to: string; text: string; at: number }, parts: number): MoRoute {
+    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
+    const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
+    const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
+    // joins this unit on SQLite; takes the unit's tx once the router (usage, polls, replies) is converted
+    return this.d.router.route(sub, inbound, parts);
+  }
+
+  private routeGroup(group: ConcatGroup, at: number, tx: Tx): Promise<MoRoute> {
     const text = joinParts(group, decodeText);
     if (group.missing.length > 0) this.d.log.warn({ msisdn: group.meta.from, missing: group.missing }, 'concatenated MO incomplete after the timeout; routing what arrived');
     const source = typeof group.meta.source === 'string' ? group.meta.source : 'smpp';
-    return this.routeAny({ from: String(group.meta.from), to: String(group.meta.to), text, at, source }, group.parts.length);
+    return this.routeAny({ from: String(group.meta.from), to: String(group.meta.to), text, at, source }, group.parts.length, tx);
   }
 
-  /** See MessagingService.enqueuePart. */
-  enqueuePart(p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } }): {
-    id: string;
-    result: EnqueueResult | null;
-  } {
-    return tx(this.d.db, () => {
-      const groupKey = `submit|${p.groupKey}`;
-      const first = this.concat.metaOf(groupKey) as { request?: EnqueueRequest } | null;
-      const request = first?.request ?? p.request;
-      const group = this.concat.add({ groupKey, seq: p.seq, total: p.total, dataCoding: p.dataCoding, data: p.data, meta: { request }, at: this.d.clock.now() });
-      const id = request.id ?? p.request.id;
-      if (!group) return { id, result: null };
-      return { id, result: this.d.enqueue({ ...request, id, text: joinParts(group, decodeText) }) };
-    });
+  /** See MessagingService.enqueuePart (inside unit `tx`). */
+  async enqueuePart(
+    p: { groupKey: string; seq: number; total: number; dataCoding: number; data: Buffer; request: Omit<EnqueueRequest, 'text'> & { id: string } },
+    tx: Tx,
+  ): Promise<{ id: string; result: EnqueueResult | null }> {
+    const groupKey = `submit|${p.groupKey}`;
+    const first = (await this.concat.metaOf(groupKey, tx)) as { request?: EnqueueRequest } | null;
+    const request = first?.request ?? p.request;
+    const group = await this.concat.add({ groupKey, seq: p.seq, total: p.total, dataCoding: p.dataCoding, data: p.data, meta: { request }, at: this.d.clock.now() }, tx);
+    const id = request.id ?? p.request.id;
+    if (!group) return { id, result: null };
+    return { id, result: await this.d.enqueueIn({ ...request, id, text: joinParts(group, decodeText) }, tx) };
   }
 
   /** Hands on groups still incomplete after the timeout: MOs are routed, submits queued, with what arrived. */
-  sweep(): void {
+  async sweep(): Promise<void> {
     if (!dbOpen(this.d.db)) return;
     const now = this.d.clock.now();
     try {
-      tx(this.d.db, () => {
-        for (const g of this.concat.expired(now - this.d.concatTimeoutSeconds * 1000)) {
+      await this.d.units.unit(async (tx) => {
+        for (const g of await this.concat.expired(now - this.d.concatTimeoutSeconds * 1000, tx)) {
           if (g.groupKey.startsWith('mo|')) {
-            this.routeGroup(g, now);
+            await this.routeGroup(g, now, tx);
             continue;
           }
           const request = (g.meta as { request?: EnqueueRequest }).request;
           if (!request) continue;
           this.d.log.warn({ messageId: request.id, missing: g.missing }, 'concatenated submit incomplete after the timeout; sending what arrived');
           try {
-            this.d.enqueue({ ...request, text: joinParts(g, decodeText) || ' ' });
+            await this.d.enqueueIn({ ...request, text: joinParts(g, decodeText) || ' ' }, tx);
           } catch (err) {
             this.d.log.warn({ err, messageId: request.id }, 'incomplete concatenated submit could not be queued');
           }
@@ -194,7 +204,7 @@ export class MoIntake {
   /** Starts the periodic sweep. */
   start(): void {
     const every = Math.min(60_000, Math.max(1000, (this.d.concatTimeoutSeconds * 1000) / 4));
-    this.timer = setInterval(() => this.sweep(), every);
+    this.timer = setInterval(() => void this.sweep(), every);
     this.timer.unref();
   }
 

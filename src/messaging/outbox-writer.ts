@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
+import type { Tx, UnitOfWork } from '../db/database';
 import { dbOpen } from '../db/handle';
-import { tx } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { UsageEvent, UsageLog } from '../usage/usage-log';
@@ -30,21 +30,24 @@ export interface OutboxWriterDeps {
   log: Logger;
   metrics: Metrics;
   usage: UsageLog;
-  /** Runs `fn` in a transaction and resolves once it is committed (the core's group commit). */
-  commit(fn: () => void): Promise<void>;
+  /** Units of work (the core's group commit on SQLite): a flush resolves once durable. */
+  units: UnitOfWork;
   /** Receipts that never found their message are dropped after this long (ms, clock time). */
   pendingReceiptTtlMs: number;
+  /** The dispatcher's claim owner: outcomes are written only for rows it holds the claim on. */
+  owner: string;
 }
 
 /**
  * The write side of the outbox: submit outcomes and receipts are queued and written in batches, one
- * transaction per event-loop turn, in arrival order (so a receipt is applied after the
+ * unit of work per flush, in arrival order (so a receipt is applied after the
  * submit_sm_resp that preceded it). Status listeners are told, and receipts acknowledged, once the
  * batch is committed. `sent` is a status only; delivery outcomes are `sms_status` usage events.
  */
 export class OutboxWriter {
   private ops: WriteOp[] = [];
   private flushScheduled = false;
+  private writing: Promise<void> = Promise.resolve();
   private deferredTurns = 0;
   private seenOps = 0;
   private readonly listeners: Array<(c: StatusChange) => void> = [];
@@ -71,8 +74,8 @@ export class OutboxWriter {
   }
 
   /** Counts early receipts a previous process kept. */
-  start(): void {
-    this.receipts.load();
+  async start(): Promise<void> {
+    await this.receipts.load();
   }
 
   /** Queues a write for the next flush. */
@@ -81,15 +84,18 @@ export class OutboxWriter {
     this.scheduleFlush();
   }
 
-  /** Expires what validity ran out on and drops receipts that never matched. */
-  sweep(now: number): void {
+  /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
+  async sweep(now: number): Promise<void> {
     if (!dbOpen(this.d.db)) return;
     const changes: StatusChange[] = [];
-    tx(this.d.db, () => {
-      for (const row of this.d.repo.expire(now)) this.statusEvent(changes, row, 'expired', now, row.reason);
-      const dropped = this.receipts.prune(now - this.d.pendingReceiptTtlMs);
-      if (dropped > 0) this.log.warn({ receipts: dropped }, 'dropped delivery receipts that never matched a submitted message');
+    const dropped = await this.d.units.unit(async (tx) => {
+      const events: UsageEvent[] = [];
+      for (const row of await this.d.repo.expire(now, tx)) this.statusEvent(changes, row, 'expired', now, row.reason, events);
+      // joins this unit on SQLite; takes the unit's tx once usage is converted
+      this.d.usage.record(events);
+      return this.receipts.prune(now - this.d.pendingReceiptTtlMs, tx);
     });
+    if (dropped > 0) this.log.warn({ receipts: dropped }, 'dropped delivery receipts that never matched a submitted message');
     this.notify(changes);
   }
 
@@ -115,16 +121,26 @@ export class OutboxWriter {
       return;
     }
     this.flushScheduled = false;
-    this.flush();
+    void this.flush();
   };
 
-  /** Writes queued outcomes and receipts in one transaction, then tells listeners. */
-  flush(): void {
-    if (this.ops.length === 0) return;
+  /**
+   * Writes queued outcomes and receipts in one unit of work, then tells listeners; resolves once settled
+   * (never rejects: a failure is logged and the rows go back to the outbox). One write at a time, in
+   * order: on PostgreSQL two units run side by side, and a receipt must not be written before the part
+   * it matches is committed (it would be kept as early and never matched).
+   */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  private write(): Promise<void> {
+    if (this.ops.length === 0) return Promise.resolve();
     if (!dbOpen(this.d.db)) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
       this.ops = [];
-      return;
+      return Promise.resolve();
     }
     const ops = this.ops;
     this.ops = [];
@@ -138,19 +154,18 @@ export class OutboxWriter {
       ack(false);
       this.flushed(ops, false);
     };
-    try {
-      // Receipts are acknowledged to the SMSC, and listeners told, only once this is committed.
-      this.d.commit(() => {
-        for (const op of ops) this.apply(op, changes, events);
+    // Receipts are acknowledged to the SMSC, and listeners told, only once this is durable.
+    return this.d.units
+      .unit(async (tx) => {
+        for (const op of ops) await this.apply(op, changes, events, tx);
+        // joins this unit on SQLite; takes the unit's tx once usage is converted
         this.d.usage.record(events);
-      }).then(() => {
+      })
+      .then(() => {
         ack(true);
         this.flushed(ops, true);
         this.notify(changes);
       }, fail);
-    } catch (err) {
-      fail(err);
-    }
   }
 
   private notify(changes: StatusChange[]): void {
@@ -166,7 +181,7 @@ export class OutboxWriter {
     }
   }
 
-  private statusEvent(changes: StatusChange[], row: MessageRow, status: MessageStatus, at: number, error?: string | null, events?: UsageEvent[]): void {
+  private statusEvent(changes: StatusChange[], row: MessageRow, status: MessageStatus, at: number, error: string | null | undefined, events: UsageEvent[]): void {
     changes.push({ id: row.id, status, at, subscriberId: row.subscriberId, msisdn: row.msisdn, source: row.source, sourceRef: row.sourceRef, error: error ?? null });
     // The usage log has the send (sms_out, at enqueue) and the outcome; `sent` is only a status.
     // Messages to an address with no profile (a short code) have no usage log to write to.
@@ -179,34 +194,31 @@ export class OutboxWriter {
       // A delivery names what sent the message: the best-channel evidence leaves out replies to the subscriber's own texts.
       detail: { messageId: row.id, status, ...(error ? { error } : {}), ...(status === 'delivered' ? { source: row.source } : {}) },
     };
-    if (events) events.push(e);
-    else this.d.usage.record([e]);
+    events.push(e);
   }
 
-  private apply(op: WriteOp, changes: StatusChange[], events: UsageEvent[]): void {
+  private async apply(op: WriteOp, changes: StatusChange[], events: UsageEvent[], tx: Tx): Promise<void> {
     const repo = this.d.repo;
     switch (op.t) {
       case 'part': {
         const smscId = normalizeSmscId(op.smscId);
-        repo.insertPart({ messageId: op.messageId, seq: op.seq, smsc: op.smsc, smscId, bindId: op.bindId, at: op.at });
-        this.receipts.partRecorded(op.smsc, op.smscId, changes, events);
+        await repo.insertPart({ messageId: op.messageId, seq: op.seq, smsc: op.smsc, smscId, bindId: op.bindId, at: op.at }, tx);
+        await this.receipts.partRecorded(op.smsc, op.smscId, changes, events, tx);
         return;
       }
       case 'sent':
-        if (repo.markSent(op.row.id, op.bindId, op.at, op.awaitReceipt)) this.statusEvent(changes, op.row, 'sent', op.at, null, events);
+        if (await repo.markSent(op.row.id, op.bindId, op.at, op.awaitReceipt, this.d.owner, tx)) this.statusEvent(changes, op.row, 'sent', op.at, null, events);
         return;
       case 'retry':
-        repo.retryLater({ id: op.row.id, dueAt: op.dueAt, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId });
+        await repo.retryLater({ id: op.row.id, dueAt: op.dueAt, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId }, this.d.owner, tx);
         return;
       case 'final': {
-        const current = repo.get(op.row.id);
-        if (!current || current.finalAt !== null) return;
-        repo.finalize({ id: op.row.id, status: op.status, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId, attempt: op.attempt });
-        this.statusEvent(changes, op.row, op.status, op.at, op.error, events);
+        const final = { id: op.row.id, status: op.status, at: op.at, error: op.error, errorCode: op.errorCode, bindId: op.bindId, attempt: op.attempt };
+        if (await repo.finalizeClaimed(final, this.d.owner, tx)) this.statusEvent(changes, op.row, op.status, op.at, op.error, events);
         return;
       }
       case 'receipt':
-        this.receipts.apply(op.r, op.at, changes, events);
+        await this.receipts.apply(op.r, op.at, changes, events, tx);
         return;
     }
   }

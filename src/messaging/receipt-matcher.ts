@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import type { Tx } from '../db/database';
 import type { UsageEvent } from '../usage/usage-log';
 import type { MessageRow, OutboxRepo } from './outbox-repo';
 import { normalizeSmscId, receiptOutcome, smscIdCandidates } from './receipt-ids';
@@ -12,7 +13,7 @@ export type StatusEmitter = (changes: StatusChange[], row: MessageRow, status: M
  * Applies delivery receipts to message parts: finds the part by the SMSC's id (exact form first, then
  * its hex/decimal twin), keeps receipts that overtook their submit_sm_resp until the resp is recorded,
  * and moves the message to delivered (every part delivered), failed or expired. Runs inside the
- * dispatcher's write transaction.
+ * outbox writer's unit of work (`tx`).
  */
 export class ReceiptMatcher {
   private pending = 0;
@@ -24,8 +25,8 @@ export class ReceiptMatcher {
   ) {}
 
   /** Counts early receipts kept by a previous process. */
-  load(): void {
-    this.pending = this.repo.pendingCount();
+  async load(): Promise<void> {
+    this.pending = await this.repo.pendingCount();
   }
 
   /** Early receipts waiting for their submit_sm_resp. */
@@ -34,42 +35,42 @@ export class ReceiptMatcher {
   }
 
   /** Drops early receipts older than `before`; returns how many. */
-  prune(before: number): number {
+  async prune(before: number, tx: Tx): Promise<number> {
     if (this.pending === 0) return 0;
-    const dropped = this.repo.prunePending(before);
-    if (dropped > 0) this.pending = this.repo.pendingCount();
+    const dropped = await this.repo.prunePending(before, tx);
+    if (dropped > 0) this.pending = await this.repo.pendingCount(tx);
     return dropped;
   }
 
   /** Applies a receipt, or keeps it when its part is not recorded yet. */
-  apply(r: ReceiptIn, at: number, changes: StatusChange[], events: UsageEvent[]): void {
+  async apply(r: ReceiptIn, at: number, changes: StatusChange[], events: UsageEvent[], tx: Tx): Promise<void> {
     const repo = this.repo;
     for (const id of smscIdCandidates(r.smscId)) {
-      const part = repo.partBySmscId(r.smsc, id);
+      const part = await repo.partBySmscId(r.smsc, id, tx);
       if (part) {
         this.counter.inc({ match: 'matched' });
-        this.applyToPart(part.messageId, part.seq, r.stat, r.err, at, changes, events, isWholeMessageSmsc(r.smsc));
+        await this.applyToPart(part.messageId, part.seq, r.stat, r.err, at, changes, events, isWholeMessageSmsc(r.smsc), tx);
         return;
       }
     }
     // The receipt overtook its submit_sm_resp (or the resp is not written yet): keep it for later.
     this.counter.inc({ match: 'early' });
-    repo.insertPending({ smsc: r.smsc, smscId: normalizeSmscId(r.smscId), stat: r.stat, err: r.err, at });
+    await repo.insertPending({ smsc: r.smsc, smscId: normalizeSmscId(r.smscId), stat: r.stat, err: r.err, at }, tx);
     this.pending++;
   }
 
   /** A part was just recorded: applies receipts that arrived for it before its resp. */
-  partRecorded(smsc: string, smscId: string, changes: StatusChange[], events: UsageEvent[]): void {
+  async partRecorded(smsc: string, smscId: string, changes: StatusChange[], events: UsageEvent[], tx: Tx): Promise<void> {
     if (this.pending === 0) return;
     const repo = this.repo;
     for (const id of smscIdCandidates(smscId)) {
-      const pend = repo.pendingFor(smsc, id);
+      const pend = await repo.pendingFor(smsc, id, tx);
       if (pend.length === 0) continue;
-      const part = repo.partBySmscId(smsc, normalizeSmscId(smscId));
+      const part = await repo.partBySmscId(smsc, normalizeSmscId(smscId), tx);
       if (!part) return;
       for (const p of pend) {
-        this.applyToPart(part.messageId, part.seq, p.stat, p.err, p.receivedAt, changes, events, isWholeMessageSmsc(smsc));
-        repo.deletePending(p.id);
+        await this.applyToPart(part.messageId, part.seq, p.stat, p.err, p.receivedAt, changes, events, isWholeMessageSmsc(smsc), tx);
+        await repo.deletePending(p.id, tx);
         this.pending = Math.max(0, this.pending - 1);
       }
       return;
@@ -77,28 +78,38 @@ export class ReceiptMatcher {
   }
 
   /** `whole`: the receipt is an aggregator's for the whole message (it split the text itself). */
-  private applyToPart(messageId: string, seq: number, stat: string, err: string | null, at: number, changes: StatusChange[], events: UsageEvent[], whole: boolean): void {
+  private async applyToPart(
+    messageId: string,
+    seq: number,
+    stat: string,
+    err: string | null,
+    at: number,
+    changes: StatusChange[],
+    events: UsageEvent[],
+    whole: boolean,
+    tx: Tx,
+  ): Promise<void> {
     const repo = this.repo;
     const outcome = receiptOutcome(stat);
-    const row = repo.get(messageId);
+    const row = await repo.get(messageId, tx);
     if (!row) return;
     if (outcome === 'pending') {
-      repo.updatePart({ messageId, seq, status: 'sent', stat, err, at });
+      await repo.updatePart({ messageId, seq, status: 'sent', stat, err, at }, tx);
       if (row.subscriberId !== null) events.push({ at, subscriberId: row.subscriberId, channel: 'sms', type: 'sms_status', detail: { messageId, status: 'intermediate', stat } });
       return;
     }
-    repo.updatePart({ messageId, seq, status: outcome, stat, err, at });
+    await repo.updatePart({ messageId, seq, status: outcome, stat, err, at }, tx);
     if (outcome === 'delivered') {
-      const counts = repo.partCounts(messageId);
+      const counts = await repo.partCounts(messageId, tx);
       if ((whole || counts.delivered >= row.parts) && row.status !== 'delivered') {
-        repo.finalize({ id: messageId, status: 'delivered', at });
+        await repo.finalize({ id: messageId, status: 'delivered', at }, tx);
         this.emit(changes, row, 'delivered', at, null, events);
       }
       return;
     }
     if (row.status === 'failed' || row.status === 'delivered' || (row.status === 'expired' && outcome === 'expired')) return;
     const error = `${stat.toUpperCase()}${err ? ` err:${err}` : ''}`;
-    repo.finalize({ id: messageId, status: outcome, at, error });
+    await repo.finalize({ id: messageId, status: outcome, at, error }, tx);
     this.emit(changes, row, outcome, at, error, events);
   }
 }

@@ -1,5 +1,10 @@
 import type { Database } from 'better-sqlite3';
+import { is } from 'drizzle-orm';
+import { getTableConfig as pgTableConfig } from 'drizzle-orm/pg-core';
+import { SQLiteTable, getTableConfig as sqliteTableConfig } from 'drizzle-orm/sqlite-core';
 import type pg from 'pg';
+import { pgSchema } from '../../src/db/postgres/schema';
+import * as sqliteSchema from '../../src/db/schema';
 
 // What a database says about its own tables, read from its catalog (not from the drizzle schema), in one
 // shape for both dialects, so a test can put SQLite's and PostgreSQL's side by side.
@@ -124,6 +129,22 @@ export async function postgresShapes(client: pg.Client): Promise<Map<string, Tab
     );
     const foreignKeys = fk.rows.map((r) => ({ columns: r.columns, table: r.table, foreignColumns: r.foreign_columns })).sort((a, b) => fkKey(a).localeCompare(fkKey(b)));
     out.set(name, { columns, primaryKey, indexes, foreignKeys });
+  }
+  return out;
+}
+
+/**
+ * The names of the indexes only PostgreSQL has (src/db/postgres/schema.ts: expressions SQLite has no
+ * function for), by table, read from the two drizzle schemas.
+ */
+export function pgOnlyIndexes(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(sqliteSchema)) {
+    if (!is(value, SQLiteTable)) continue;
+    const lite = new Set(sqliteTableConfig(value).indexes.map((i) => i.config.name));
+    const pgTable = pgSchema[key as keyof typeof pgSchema];
+    const extra = pgTableConfig(pgTable).indexes.map((i) => i.config.name!).filter((n) => !lite.has(n));
+    if (extra.length > 0) out.set(sqliteTableConfig(value).name, extra);
   }
   return out;
 }

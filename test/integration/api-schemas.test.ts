@@ -72,7 +72,7 @@ describe('answers keep every field the service returns', () => {
     const sent = (await post(gw, '/messages', { to: MSISDN, text: 'Habari', kind: 'transactional' })).json() as { id: string };
     // Nulls stay null (a string schema would turn them into "").
     const message = (await get(gw, `/messages/${sent.id}`)).json() as Record<string, unknown>;
-    expect(message).toEqual(plain(gw.core.messaging.get(sent.id)));
+    expect(message).toEqual(plain(await gw.core.messaging.get(sent.id)));
     expect(message.sentAt).toBeNull();
 
     expect((await gw.app.inject({ method: 'PATCH', url: `/api/v1/subscribers/${MSISDN}`, headers: AUTH, payload: { language: 'sw' } })).statusCode).toBe(200);

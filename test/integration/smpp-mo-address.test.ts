@@ -18,8 +18,8 @@ async function bound(extra: Record<string, unknown> = {}): Promise<{ g: TestGate
 }
 
 /** What `inbound_sms` kept for an address (the record of senders without a profile). */
-const kept = (g: TestGateway, from: string) =>
-  new InboundRepo(g.core.db).byFrom(from).map(({ source, fromAddr, toAddr, text, subscriberId, route }) => ({ source, fromAddr, toAddr, text, subscriberId, route }));
+const kept = async (g: TestGateway, from: string) =>
+  (await new InboundRepo(g.core.database).byFrom(from)).map(({ source, fromAddr, toAddr, text, subscriberId, route }) => ({ source, fromAddr, toAddr, text, subscriberId, route }));
 
 describe('MO from an address that is not a phone number', () => {
   it('an MO from short code "123" is answered back to "123" as a short code (TON 3, NPI 0) and kept under the address', async () => {
@@ -30,7 +30,7 @@ describe('MO from an address that is not a phone number', () => {
     const reply = await eventually(() => s.submits.find((m) => m.to === '123'), { what: 'the reply to 123' });
     expect(reply).toMatchObject({ to: '123', toTon: 3, toNpi: 0, from: '20123' });
     expect(reply.text).toMatch(/^MAIZE PLANTING/);
-    expect(kept(g, '123')).toEqual([{ source: 'smpp:trx', fromAddr: '123', toAddr: '20123', text: 'maize', subscriberId: null, route: 'keyword' }]);
+    expect(await kept(g, '123')).toEqual([{ source: 'smpp:trx', fromAddr: '123', toAddr: '20123', text: 'maize', subscriberId: null, route: 'keyword' }]);
     // No subscriber profile was made up for it.
     expect((await g.app.inject({ method: 'GET', url: '/api/v1/subscribers/123', headers: AUTH })).statusCode).toBeGreaterThanOrEqual(400);
     const status = await eventually(async () => {
@@ -47,7 +47,7 @@ describe('MO from an address that is not a phone number', () => {
     const reply = await eventually(() => s.submits.find((m) => m.to === 'INFO'), { what: 'the reply to INFO' });
     expect(reply).toMatchObject({ toTon: 0, toNpi: 1 });
     expect(reply.text).toContain('dial *384*1#');
-    expect(kept(g, 'INFO')).toMatchObject([{ route: 'help', subscriberId: null }]);
+    expect(await kept(g, 'INFO')).toMatchObject([{ route: 'help', subscriberId: null }]);
   });
 
   it('a phone number still goes out international (TON 1, NPI 1) and links to its subscriber', async () => {
@@ -55,6 +55,6 @@ describe('MO from an address that is not a phone number', () => {
     s.sendMo({ from: '254712345678', to: '20123', text: 'help' });
     const reply = await eventually(() => s.submits.find((m) => m.to === '254712345678'));
     expect(reply).toMatchObject({ toTon: 1, toNpi: 1 });
-    expect(kept(g, '+254712345678')).toEqual([]);
+    expect(await kept(g, '+254712345678')).toEqual([]);
   });
 });

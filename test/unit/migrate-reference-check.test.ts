@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateDb, openDb } from '../../src/db/client';
+import { MIGRATIONS_DIR, migrateDb, openDb } from '../../src/db/client';
 
 // The reference check after migrating reads every referencing table (seconds on a large database), so
 // it runs when a migration was applied, the only time rows were written with enforcement off.
@@ -11,9 +11,17 @@ describe('migrateDb reference check', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('checks references when a migration applies, and skips the check when none does', () => {
+    // The migrations as they were before the newest one: a gateway one release behind.
+    const before = path.join(dir, 'migrations');
+    cpSync(MIGRATIONS_DIR, before, { recursive: true });
+    const journalFile = path.join(before, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] };
+    journal.entries.pop();
+    writeFileSync(journalFile, JSON.stringify(journal));
+
     const file = path.join(dir, 'g.db');
     const db = openDb({ path: file });
-    migrateDb(db);
+    migrateDb(db, before);
     const c = db.$client;
     // A row pointing at a subscriber that does not exist, written the way only an unenforced migration could.
     c.pragma('foreign_keys = OFF');
@@ -21,11 +29,9 @@ describe('migrateDb reference check', () => {
     c.pragma('foreign_keys = ON');
 
     // Nothing to apply: the gateway opens without reading every table.
-    expect(() => migrateDb(db)).not.toThrow();
+    expect(() => migrateDb(db, before)).not.toThrow();
 
-    // The newest migration forgotten, so it applies again: now the broken reference is reported.
-    const last = c.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number };
-    c.prepare('DELETE FROM __drizzle_migrations WHERE created_at = ?').run(last.at);
+    // The upgrade applies the newest migration: now the broken reference is reported.
     expect(() => migrateDb(db)).toThrow(/1 row\(s\) pointing at rows that do not exist \(crm_best_channels -> subscribers\)/);
     c.close();
   });

@@ -47,6 +47,9 @@ export const messages = sqliteTable(
     sentAt: integer('sent_at'),
     deliveredAt: integer('delivered_at'),
     finalAt: integer('final_at'),
+    /** The dispatcher (process) that holds the row for sending, and until when (epoch ms): the durable claim. */
+    claimedBy: text('claimed_by'),
+    claimExpiresAt: integer('claim_expires_at'),
   },
   (t) => [
     // Only queued rows: the claim reads nothing else, so a send or a final status takes the row out instead
