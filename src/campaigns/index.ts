@@ -18,7 +18,7 @@ import { CampaignReadStore } from './campaign-read-store';
 import { CampaignReads } from './campaign-reads';
 import { PollReadStore } from './poll-read-store';
 import { SegmentReadStore } from './segment-read-store';
-import type { Database } from '../db/database';
+import type { Database, UnitOfWork } from '../db/database';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
 import { PollRepo } from './poll-repo';
@@ -35,7 +35,6 @@ import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
 import { ImportJobs } from './import-jobs';
-import type { GroupCommit } from '../db/group-commit';
 import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
 
 export interface CampaignsDeps {
@@ -58,7 +57,7 @@ export interface CampaignsDeps {
   };
   calls: { enqueue(req: CallRequest): CallEnqueueResult };
   /** Imports write their batches through the group commit. */
-  commits: Pick<GroupCommit, 'run' | 'unit'>;
+  commits: UnitOfWork;
   /** Overrides for tests and benchmarks (lease owner name). */
   owner?: string;
 }

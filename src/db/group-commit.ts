@@ -1,5 +1,4 @@
 import type { Db } from './client';
-import { tx } from './client';
 import type { Tx, UnitOfWork } from './database';
 import { sqliteTx, sqliteWritten } from './sqlite-database';
 
@@ -43,8 +42,8 @@ export class GroupCommit implements UnitOfWork {
   /**
    * Runs an asynchronous unit of work inside the current group, as a savepoint, and resolves with its
    * result once the group has committed. While `fn` awaits, another request's code may run; it must not
-   * write into this unit's savepoint (a rollback of the unit would take its writes too), so units and
-   * the synchronous writers below take turns: whoever arrives while a unit is open waits for it.
+   * write into this unit's savepoint (a rollback of the unit would take its writes too), so units take
+   * turns: one that arrives while another is open waits for it.
    */
   async unit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.turn();
@@ -71,33 +70,6 @@ export class GroupCommit implements UnitOfWork {
     } finally {
       this.endTurn();
     }
-    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    return result;
-  }
-
-  /** Runs `fn` inside the current group and resolves with its result once the group has committed. */
-  run<T>(fn: () => T): Promise<T> {
-    return this.unitOpen ? this.afterUnit(() => this.runNow(fn)) : this.runNow(fn);
-  }
-
-  private async runNow<T>(fn: () => T): Promise<T> {
-    this.join();
-    const result = tx(this.db, fn);
-    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    return result;
-  }
-
-  /**
-   * As {@link run}, for a function that is already all or nothing (it runs its own transaction, which
-   * inside the group is a savepoint): one savepoint fewer per call, on the USSD hop's path.
-   */
-  runAtomic<T>(fn: () => T): Promise<T> {
-    return this.unitOpen ? this.afterUnit(() => this.runAtomicNow(fn)) : this.runAtomicNow(fn);
-  }
-
-  private async runAtomicNow<T>(fn: () => T): Promise<T> {
-    this.join();
-    const result = fn();
     await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     return result;
   }
@@ -136,15 +108,6 @@ export class GroupCommit implements UnitOfWork {
   private endTurn(): void {
     this.unitOpen = false;
     this.turns.shift()?.();
-  }
-
-  /** Runs a synchronous writer once the open unit is done, in arrival order with the units. */
-  private async afterUnit<T>(write: () => Promise<T>): Promise<T> {
-    await this.turn();
-    // The writer is synchronous up to its first await (the commit): its turn ends as soon as it has written.
-    const done = write();
-    this.endTurn();
-    return done;
   }
 
   private join(): void {

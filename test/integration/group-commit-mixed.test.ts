@@ -35,7 +35,8 @@ describe('the group commit with units and synchronous writers mixed', () => {
 
   it('fails the whole group, and tells the synchronous writer, when a unit fails with its write inside', async () => {
     const ins = insert();
-    const accepted = commits.run(() => bare(1)); // in the group before the unit: rolled back with it, and told
+    // A unit in the group before the failing one: rolled back with it, and told.
+    const accepted = commits.unit(async (t) => void (await ins.run({ id: 1 }, t)));
     let answered: Promise<void> | undefined;
     const failing = commits.unit(async (t) => {
       await ins.run({ id: 2 }, t);
@@ -55,7 +56,7 @@ describe('the group commit with units and synchronous writers mixed', () => {
 
   it('rolls back only the failing unit when nothing else wrote inside it (RETURNING counts as its own writes)', async () => {
     const ins = insertReturning();
-    const before = commits.run(() => bare(1));
+    const before = commits.unit(async (t) => void (await ins.get({ id: 1 }, t)));
     const failing = commits.unit(async (t) => {
       expect(await ins.get({ id: 2 }, t)).toEqual({ id: 2 });
       await ins.all({ id: 3 }, t);
