@@ -1,4 +1,6 @@
 import type { Config } from '../config';
+import { newId } from '../lib/ids';
+import type { NewBillingEvent } from './subscription-repo';
 import type { SubscriptionState } from './types';
 
 const LIVE: readonly SubscriptionState[] = ['active', 'grace', 'suspended'];
@@ -20,4 +22,22 @@ export function decideRequest(action: 'subscribe' | 'unsubscribe', before: Subsc
   }
   const status = LIVE.includes(before) || before === 'pending' ? 'requested' : 'not_subscribed';
   return { status, text: status === 'requested' ? texts.unsubscribeRequested : texts.notSubscribed, record: true };
+}
+
+/** The event that records a subscriber's request on the subscription's history (it folds like any other). */
+export function requestEvent(subscriptionId: string, action: 'subscribe' | 'unsubscribe', channel: string, now: number): NewBillingEvent {
+  return {
+    subscriptionId,
+    source: 'request',
+    externalId: `request:${newId('req', now)}`,
+    type: action === 'subscribe' ? 'subscribe_requested' : 'unsubscribe_requested',
+    at: now,
+    receivedAt: now,
+    amountMinor: null,
+    currency: null,
+    reason: null,
+    nextRenewalAt: null,
+    autoRenew: null,
+    detail: { channel },
+  };
 }

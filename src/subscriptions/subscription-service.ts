@@ -11,7 +11,7 @@ import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
 import { lifecyclePolicy, type LifecyclePolicy } from './lifecycle';
-import { decideRequest } from './request-decision';
+import { decideRequest, requestEvent } from './request-decision';
 import { RequestQueue } from './request-queue';
 import { ServiceCatalog } from './service-catalog';
 import { SubscriptionLedger, derivedUsage } from './subscription-ledger';
@@ -255,20 +255,7 @@ export class SubscriptionService {
     let exit: ExitEvent | null = null;
     if (decision.record) {
       await this.ledger.recordRequest(
-        {
-          subscriptionId: sub.id,
-          source: 'request',
-          externalId: `request:${newId('req', now)}`,
-          type: action === 'subscribe' ? 'subscribe_requested' : 'unsubscribe_requested',
-          at: now,
-          receivedAt: now,
-          amountMinor: null,
-          currency: null,
-          reason: null,
-          nextRenewalAt: null,
-          autoRenew: null,
-          detail: { channel },
-        },
+        requestEvent(sub.id, action, channel, now),
         tx,
       );
       const f = await this.ledger.refold(sub, now, tx);

@@ -7,7 +7,7 @@ import type { Subscriber, SubscriberService } from '../subscribers/subscriber-se
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
 import { foldSubscription, type LifecyclePolicy } from './lifecycle';
 import type { RequestQueue } from './request-queue';
-import { decideRequest } from './request-decision';
+import { decideRequest, requestEvent } from './request-decision';
 import type { ServiceCatalog } from './service-catalog';
 import { SubscriptionRepo, toFoldEvent } from './subscription-repo';
 import { derivedUsage } from './subscription-ledger';
@@ -56,20 +56,7 @@ export class SyncRequests {
       let providerRequestId: string | null = null;
       let exit: ExitEvent | null = null;
       if (decision.record) {
-        this.repo.insertEvent({
-          subscriptionId: sub.id,
-          source: 'request',
-          externalId: `request:${newId('req', now)}`,
-          type: action === 'subscribe' ? 'subscribe_requested' : 'unsubscribe_requested',
-          at: now,
-          receivedAt: now,
-          amountMinor: null,
-          currency: null,
-          reason: null,
-          nextRenewalAt: null,
-          autoRenew: null,
-          detail: { channel },
-        });
+        this.repo.insertEvent(requestEvent(sub.id, action, channel, now));
         const policy = this.d.policies.get(sub.serviceId);
         if (!policy) throw badRequest('UNKNOWN_SERVICE', `Service "${sub.serviceId}" is no longer configured (known: ${this.d.catalog.known()}).`);
         const rows = this.repo.foldRows(sub.id);
