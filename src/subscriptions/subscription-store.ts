@@ -41,22 +41,8 @@ const EVENT = {
   reason: E.reason,
   detail: E.detail,
 };
-/** The unindexed columns every save writes. */
-const SAVED = {
-  stateEnteredAt: S.stateEnteredAt,
-  entered: S.entered,
-  subscribedAt: S.subscribedAt,
-  renewals: S.renewals,
-  consecutiveFailures: S.consecutiveFailures,
-  lastChargedAt: S.lastChargedAt,
-  revenueMinor: S.revenueMinor,
-  autoRenew: S.autoRenew,
-  pendingAction: S.pendingAction,
-  flags: S.flags,
-  evaluatedAt: S.evaluatedAt,
-  lastEventAt: S.lastEventAt,
-  now: S.updatedAt,
-};
+/** The unindexed columns every save writes: what a subscription stores, when it was evaluated, and when. */
+const SAVED = { ...STORED, evaluatedAt: S.evaluatedAt, now: S.updatedAt };
 /** The indexed columns a save writes only when their value changes (see save()). */
 type IndexedChange = 'state' | 'nextRenewalAt' | 'deadlineAt';
 const INDEXED: ReadonlyArray<[IndexedChange, Column]> = [
