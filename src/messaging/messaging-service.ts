@@ -44,8 +44,8 @@ export interface MessagingServiceDeps {
    */
   units?: UnitOfWork;
   /**
-   * Who this gateway's dispatcher claims outbox rows as. Default: the host name, which a restart keeps
-   * (it takes its rows back at once); gateways on one host sharing a database need distinct ones.
+   * Who this gateway's dispatcher claims outbox rows as: the gateway's instance id (src/config/instance-id.ts).
+   * Default: the host name (tests and tools that build messaging alone).
    */
   dispatcherId?: string;
 }
