@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { migrateDb, openDb, schema, type Db } from '../../src/db/client';
 import type { Database, Dialect, UnitOfWork } from '../../src/db/database';
 import { GroupCommit } from '../../src/db/group-commit';
-import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { pgSchema } from '../../src/db/postgres/schema';
 import { parsePostgresUrl } from '../../src/db/postgres/url';
@@ -69,9 +68,8 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
 }
 
 async function postgresBackend(server: TestPostgresServer): Promise<{ backend: Backend; close(): Promise<void> }> {
-  const created: TestPostgresDatabase = await createTestDatabase(server);
+  const created: TestPostgresDatabase = await createTestDatabase(server, { migrated: true });
   const target = parsePostgresUrl(created.url);
-  await migratePostgres(target);
   const database = new PgDatabase(target, { max: 4, applicationName: 'vasgw test' });
   const orm = drizzle(database.pool);
   const twin = (t: Table) => (pgSchema as unknown as Record<string, Table>)[keyOf(t)]!;
