@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import { databaseBackend } from './backend';
-import { dbHealthy, migrateDb, openDb, type Db } from './client';
+import { migrateDb, openDb, type Db } from './client';
 import type { Database, Dialect, UnitOfWork } from './database';
 import { GroupCommit } from './group-commit';
 import { closeDb } from './handle';
@@ -22,8 +21,6 @@ export interface Storage {
   readonly units: UnitOfWork;
   /** The SQLite connection; null on PostgreSQL. */
   readonly sqlite: Db | null;
-  /** Whether the database answers (the readiness check). */
-  healthy(): Promise<boolean>;
   /** Lets pending work commit, then closes the connection(s). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -46,7 +43,6 @@ export async function openStorage(config: Pick<Config, 'database'>, opts: { db?:
     database: sqliteDatabase(db),
     units,
     sqlite: db,
-    healthy: async () => dbHealthy(db),
     async close() {
       units.flush();
       closeDb(db);
@@ -58,14 +54,12 @@ async function openPostgres(url: string): Promise<Storage> {
   const target = parsePostgresUrl(url);
   await migratePostgres(target);
   const pg = new PgDatabase(target, { max: PG_POOL, applicationName: 'vasgw' });
-  const ping = pg.statement<{ one: number }>(sql`SELECT 1 AS "one"`);
   let closed = false;
   return {
     dialect: 'postgresql',
     database: pg,
     units: pg,
     sqlite: null,
-    healthy: async () => !closed && (await ping.get().then((r) => r?.one === 1, () => false)),
     async close() {
       if (closed) return;
       closed = true;
