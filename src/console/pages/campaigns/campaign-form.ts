@@ -271,8 +271,7 @@ export async function campaignForm(core: Core, c: ConsoleContext, f: CampaignFie
   const t = T(c.lang);
   const stored = opts.stored;
   const segments = (await core.segmentReads.list(500)).map((s) => ({ value: s.id, label: s.name }));
-  const polls = core.polls
-    .list(200)
+  const polls = (await core.pollReads.list(200))
     .filter((p) => p.status === 'open')
     .map((p) => ({ value: p.id, label: p.question[c.lang] ?? p.question.en ?? Object.values(p.question)[0] ?? p.id }));
   const flows = core.flows.all().map((fl) => ({ value: fl.id, label: fl.title?.[c.lang] ?? fl.title?.en ?? fl.id }));
