@@ -55,6 +55,16 @@ eachBackend((get) => {
     expect(await outbox(b, FARMER.msisdn)).toEqual([{ text: 'You will get no more messages from us. Send START to come back.', source: 'mo_reply' }]);
   });
 
+  it('an interceptor that fails while deciding does not lose the MO: it is routed as usual in the same unit', async () => {
+    const b = get();
+    a.messaging.addMoInterceptor(async () => {
+      throw new Error('interceptor broke');
+    });
+    expect(await sms(a, OTHER.msisdn, 'hello there')).toBe('default');
+    expect((await usageTypes(b, OTHER.id)).map((e) => e.type)).toEqual(['sms_in', 'sms_out']);
+    expect((await outbox(b, OTHER.msisdn)).map((m) => m.source)).toEqual(['mo_reply']);
+  });
+
   it('an SMS keyword subscribes: the request is recorded in the MO unit and the confirmation queued', async (ctx) => {
     const b = get();
     // The request path's own reads and writes (SubscriptionService.request: the subscriber, the
@@ -108,6 +118,23 @@ eachBackend((get) => {
     expect((await outbox(b, OTHER.msisdn)).map((m) => m.source)).toEqual(['poll', 'mo_reply', 'poll']);
     const answers = await b.database.all<{ answer: number }>(sql`SELECT ${pollAnswers.answer} AS "answer" FROM ${pollAnswers} WHERE ${pollAnswers.subscriberId} = ${OTHER.id}`);
     expect(answers).toEqual([{ answer: 1 }]);
+  });
+
+  it('poll changes are units: a taken key makes no second poll, a change whose unit fails leaves the poll as it was', async () => {
+    const b = get();
+    const made = await a.polls.create({ type: 'choice', key: 'rain', question: { en: 'Did it rain?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
+    await expect(a.polls.create({ type: 'choice', key: 'rain', question: { en: 'Rain again?' }, answers: [{ en: 'Yes' }, { en: 'No' }] })).rejects.toMatchObject({ code: 'POLL_KEY_TAKEN' });
+    await expect(
+      a.polls.update(made.id, { status: 'closed' }, async () => {
+        throw new Error('audit refused');
+      }),
+    ).rejects.toThrow('audit refused');
+    const rows = await b.database.all<{ id: string; status: string }>(sql`SELECT ${polls.id} AS "id", ${polls.status} AS "status" FROM ${polls} WHERE ${polls.key} = 'rain'`);
+    expect(rows).toEqual([{ id: made.id, status: 'open' }]);
+    // Once answered, the number of answers is fixed (counted indexes would shift).
+    await b.plant(pollAnswers, [{ pollId: made.id, subscriberId: FARMER.id, answer: 1, channel: 'sms', campaignId: null, at: T0 }]);
+    await expect(a.polls.update(made.id, { answers: [{ en: 'Yes' }, { en: 'No' }, { en: 'Drizzle' }] })).rejects.toMatchObject({ code: 'POLL_HAS_ANSWERS' });
+    expect((await a.polls.update(made.id, { answers: [{ en: 'Yes, it rained' }, { en: 'No' }] })).answers[0]).toEqual({ en: 'Yes, it rained' });
   });
 
   it('a poll answered in a USSD session is stored with the hop, in the poll the flow node names', async () => {
