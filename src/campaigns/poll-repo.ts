@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
 import { json } from '../db/portable';
@@ -51,7 +51,6 @@ export class PollRepo {
   private readonly updatePoll: Statement<never, PollParams>;
   private readonly inviteOf: Statement<PollInvite, Of>;
   private readonly latestSmsInvite: Statement<PollInvite, { subscriberId: number }>;
-  private readonly answerOf: Statement<{ answer: number; at: number }, Of>;
   private readonly answers: Statement<{ n: number }, { pollId: string }>;
   private readonly insertAnswer: Statement<{ pollId: string }, Of & { answer: number; channel: string; campaignId: string | null; at: number }>;
   private readonly markAnswered: Statement<never, Of & { at: number }>;
@@ -65,11 +64,11 @@ export class PollRepo {
     const byIdSql = (l: PollLock) => sql`SELECT ${selectList(polls)} FROM ${polls} WHERE ${polls.id} = ${p('id')}${lock(l)}`;
     this.byId = { none: database.statement(byIdSql('none')), share: database.statement(byIdSql('share')), update: database.statement(byIdSql('update')) };
     this.byKey = database.statement(sql`SELECT ${selectList(polls)} FROM ${polls} WHERE ${polls.key} = ${p('key')}${lock('share')}`);
-    const cols = [polls.id, polls.key, polls.type, polls.question, polls.answers, polls.keywords, polls.status, polls.flowId, polls.nodeId, polls.createdAt, polls.updatedAt];
-    const keys = ['id', 'key', 'type', 'question', 'answers', 'keywords', 'status', 'flowId', 'nodeId', 'createdAt', 'updatedAt'];
+    // Every column, named once by the schema: the row's keys are the placeholders.
+    const cols = Object.entries(getTableColumns(polls));
     // A key already taken (by another process too) inserts nothing: the caller is told by the empty RETURNING.
     this.insertPoll = database.statement(
-      sql`INSERT INTO ${polls} (${sql.join(cols.map((c) => name(c)), sql`, `)}) VALUES (${sql.join(keys.map((k) => p(k)), sql`, `)})
+      sql`INSERT INTO ${polls} (${sql.join(cols.map(([, c]) => name(c)), sql`, `)}) VALUES (${sql.join(cols.map(([k]) => p(k)), sql`, `)})
           ON CONFLICT DO NOTHING RETURNING ${name(polls.id)} AS "id"`,
     );
     this.updatePoll = database.statement(
@@ -83,7 +82,6 @@ export class PollRepo {
       sql`SELECT ${selectList(i)} FROM ${i} WHERE ${i.subscriberId} = ${p('subscriberId')} AND ${i.channel} = 'sms' ORDER BY ${i.sentAt} DESC LIMIT 1`,
     );
     const a = pollAnswers;
-    this.answerOf = database.statement(sql`SELECT ${a.answer} AS "answer", ${a.at} AS "at" FROM ${a} WHERE ${a.pollId} = ${p('pollId')} AND ${a.subscriberId} = ${p('subscriberId')}`);
     this.answers = database.statement(sql`SELECT count(*) AS "n" FROM ${a} WHERE ${a.pollId} = ${p('pollId')}`);
     // The first answer counts: the insert decides, so the same answer arriving on two processes counts once.
     this.insertAnswer = database.statement(
@@ -131,11 +129,6 @@ export class PollRepo {
   /** Records an answer unless one is already counted; true when this one counts. */
   async addAnswer(v: Of & { answer: number; channel: string; campaignId: string | null; at: number }, tx: Tx): Promise<boolean> {
     return (await this.insertAnswer.all(v, tx)).length === 1;
-  }
-
-  /** The counted answer of a subscriber, or null. */
-  async answerFor(pollId: string, subscriberId: number, tx?: Tx): Promise<{ answer: number; at: number } | null> {
-    return (await this.answerOf.get({ pollId, subscriberId }, tx)) ?? null;
   }
 
   /** How many answers the poll has counted. */
