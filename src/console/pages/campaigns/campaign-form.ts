@@ -182,7 +182,7 @@ export async function checkNewCampaign(core: Core, c: ConsoleContext, f: Campaig
   const errors = await commonErrors(core, c, f);
   const kind: CampaignInput['kind'] = f.pollId ? 'poll' : f.channel === 'call' ? 'call' : 'sms';
   if (f.pollId) {
-    const poll = core.polls.find(f.pollId);
+    const poll = await core.pollReads.find(f.pollId);
     if (!poll || poll.status !== 'open') errors.pollId = t.pollMissing;
   }
   const text = textOf(f);
