@@ -30,6 +30,11 @@ export interface Backend {
   plant<T extends Table>(table: T, rows: Array<T['$inferInsert']>): Promise<void>;
   /** Empties the tables given (between tests of one file). */
   clear(...tables: Table[]): Promise<void>;
+  /**
+   * SQLite only: the connection itself, for a stack whose synchronous forms (other areas' callers not yet
+   * on units) must see the same rows as its units do.
+   */
+  sqlite?: Db;
 }
 
 const PLANT_BATCH = 500;
@@ -47,6 +52,7 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
   return {
     backend: {
       dialect: 'sqlite',
+      sqlite: db,
       database: sqliteDatabase(db),
       units: new GroupCommit(db),
       async reopen() {
