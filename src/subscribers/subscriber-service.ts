@@ -98,6 +98,11 @@ export class SubscriberService {
     return this.repo.findByMsisdn(msisdn);
   }
 
+  /** As {@link find}, read inside unit of work `tx` (it sees the unit's own writes). */
+  findIn(tx: Tx, msisdn: string): Promise<Subscriber | null> {
+    return this.repo.findByMsisdnIn(tx, msisdn);
+  }
+
   /** The subscriber by id or null. */
   findById(id: number): Subscriber | null {
     return this.repo.findById(id);

@@ -298,8 +298,7 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
       const valid = core.subscribers.validateProfile(patch);
       // The profile and its audit entry are one unit.
       await core.commits.unit(async (tx) => {
-        // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-        core.subscribers.applyProfile(s.id, valid);
+        await core.subscribers.applyProfileIn(tx, s.id, valid);
         await accounts.auditIn(tx, c.account.name, 'subscriber.update', s.msisdn, { fields: Object.keys(patch) });
       });
     }
