@@ -18,7 +18,7 @@ import { CampaignReadStore } from './campaign-read-store';
 import { CampaignReads } from './campaign-reads';
 import { PollReadStore } from './poll-read-store';
 import { SegmentReadStore } from './segment-read-store';
-import type { Database, UnitOfWork } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
 import { PollRepo } from './poll-repo';
@@ -51,11 +51,11 @@ export interface CampaignsDeps {
   sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
   messaging: {
     enqueue(req: EnqueueRequest): EnqueueResult;
-    /** Campaign batches go through it (one call per batch, no lookups by number). */
-    enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
+    /** Campaign batches go through it, in the batch's unit (one call per batch, no lookups by number). */
+    enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<(EnqueueResult | EnqueueRefused)[]>;
     addMoInterceptor(fn: MoInterceptor): void;
   };
-  calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  calls: { enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> };
   /** Imports write their batches through the group commit. */
   commits: UnitOfWork;
   /** Overrides for tests and benchmarks (lease owner name). */
