@@ -108,8 +108,8 @@ export class SubscriberService {
     return this.repo.findById(id);
   }
 
-  /** The subscriber by id or null, read inside unit of work `tx`. */
-  findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> {
+  /** The subscriber by id or null, on either engine: inside unit of work `tx` when given, else on its own. */
+  findByIdIn(tx: Tx | undefined, id: number): Promise<Subscriber | null> {
     return this.repo.findByIdIn(tx, id);
   }
 
