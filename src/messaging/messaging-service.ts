@@ -170,14 +170,12 @@ export class MessagingService implements MessagingPort, Lifecycle {
     } else {
       const operator = this.d.operators.forMsisdn(c.to);
       // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
-      // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-      const sub = this.d.subscribers.ensure(c.to, { at: now, touch: false });
+      const sub = await this.d.subscribers.ensureIn(tx, c.to, { at: now, touch: false });
       const since = capWindow(c, sub, now, cfg);
       const promoCount = since === null ? null : await this.repo.promotionalSinceIn(sub.id, since, tx);
       const plan = subscriberMessage(req, c, { sub, operator, timezone: this.timezoneFor(sub, operator), promoCount, now, concatRef: this.nextConcatRef() }, cfg);
       await this.repo.insertIn(plan.row, tx);
-      // joins this unit on SQLite; takes the unit's tx once usage is converted
-      if (plan.event) this.d.usage.record([plan.event]);
+      if (plan.event) await this.d.usage.recordIn(tx, [plan.event]);
       result = plan.result;
     }
     if (result.status === 'queued') this.dispatcher.wake();
