@@ -98,8 +98,8 @@ export class SubscriberService {
     return this.repo.findByMsisdn(msisdn);
   }
 
-  /** As {@link find}, read inside unit of work `tx` (it sees the unit's own writes). */
-  findIn(tx: Tx, msisdn: string): Promise<Subscriber | null> {
+  /** As {@link find}, on either engine: inside unit of work `tx` when given (it sees the unit's writes). */
+  findIn(tx: Tx | undefined, msisdn: string): Promise<Subscriber | null> {
     return this.repo.findByMsisdnIn(tx, msisdn);
   }
 
@@ -115,11 +115,24 @@ export class SubscriberService {
 
   /** The subscriber for a raw number given by a caller; 400 if not a number, 404 if unknown. */
   require(raw: string): Subscriber {
-    const msisdn = this.normalize(raw);
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `"${raw.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    const msisdn = this.requiredNumber(raw);
     const s = this.repo.findByMsisdn(msisdn);
     if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with number ${msisdn}.`);
     return s;
+  }
+
+  /** As {@link require}, on either engine (inside unit of work `tx` when given). */
+  async requireIn(tx: Tx | undefined, raw: string): Promise<Subscriber> {
+    const msisdn = this.requiredNumber(raw);
+    const s = await this.repo.findByMsisdnIn(tx, msisdn);
+    if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with number ${msisdn}.`);
+    return s;
+  }
+
+  private requiredNumber(raw: string): string {
+    const msisdn = this.normalize(raw);
+    if (!msisdn) throw badRequest('INVALID_MSISDN', `"${raw.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    return msisdn;
   }
 
   /**

@@ -265,14 +265,14 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
 
   app.get<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = ctx(req);
-    const s = subscriberOf(core, req.params.msisdn);
+    const s = await subscriberOf(core, req.params.msisdn);
     const notice = (req.query as Record<string, unknown>).notice === 'saved' ? T(c.lang).saved : null;
     return render(reply, c, core, s, { notice });
   });
 
   app.post<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = subscriberOf(core, req.params.msisdn);
+    const s = await subscriberOf(core, req.params.msisdn);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const current = currentValues(core, s);
     const values: Record<string, string> = {};
