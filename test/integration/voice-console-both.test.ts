@@ -38,8 +38,8 @@ eachBackend((get) => {
   let handle: Db;
   let callService: CallService;
 
-  const voiceOf = (units: UnitOfWork) =>
-    new VoiceService({ config: config.ivr, log: silentLogger, metrics: createMetrics({ processMetrics: false }), flows, sessions: stack.sessions, subscribers: stack.subscribers, units, calls: callService });
+  const voiceOf = (units: UnitOfWork, s = stack, queue = callService) =>
+    new VoiceService({ config: config.ivr, log: silentLogger, metrics: createMetrics({ processMetrics: false }), flows, sessions: s.sessions, subscribers: s.subscribers, units, calls: queue });
 
   const callRow = async (b: Backend, id: string) =>
     (await b.database.get<CallState>(
@@ -68,6 +68,22 @@ eachBackend((get) => {
 
   const answer = (callId: string, digits: string | null): VoiceRequest => ({ kind: 'call', callRef: 'ref-1', direction: 'outbound', caller: OWN, called: MSISDN, callId, digits, ownNumber: OWN });
 
+  /** One gateway process's call queue over `b`, its stack's subscribers and usage log. */
+  const callQueue = (b: Pick<Backend, 'database' | 'units'>, s: SessionStack) =>
+    new CallService({
+      db: handle,
+      database: b.database,
+      units: b.units,
+      clock: s.clock,
+      log: silentLogger,
+      metrics: createMetrics({ processMetrics: false }),
+      config: config.ivr,
+      flows,
+      subscribers: s.subscribers,
+      usage: s.usage,
+      policy: () => ({ action: 'call' }),
+    });
+
   beforeEach(async () => {
     const b = get();
     await b.clear(usageEvents, calls, sessions, subscribers);
@@ -75,19 +91,7 @@ eachBackend((get) => {
     // The call queue's synchronous forms are prepared on a SQLite handle: a throwaway one nothing here writes to.
     handle = openDb({ path: ':memory:' });
     migrateDb(handle);
-    callService = new CallService({
-      db: handle,
-      database: b.database,
-      units: b.units,
-      clock: stack.clock,
-      log: silentLogger,
-      metrics: createMetrics({ processMetrics: false }),
-      config: config.ivr,
-      flows,
-      subscribers: stack.subscribers,
-      usage: stack.usage,
-      policy: () => ({ action: 'call' }),
-    });
+    callService = callQueue(b, stack);
   });
 
   afterEach(() => {
@@ -155,5 +159,30 @@ eachBackend((get) => {
     expect((await voiceOf(b.units).handle('africastalking', answer(id, null))).kind).toBe('plan');
     expect(await callRow(b, id)).toMatchObject({ status: 'in_progress' });
     expect((await usage(b)).filter((e) => e.type === 'call_status').map((e) => e.detail!.status)).toEqual(['answered']);
+  });
+
+  it('the final status delivered to two processes at once closes the call once', async () => {
+    const b = get();
+    const id = await dialled();
+    await voiceOf(b.units).handle('africastalking', answer(id, null));
+    const other = await b.reopen();
+    try {
+      // On SQLite one connection writes: the second process is a second stack on it. On PostgreSQL it is another pool.
+      const theirs: Pick<Backend, 'database' | 'units'> = b.dialect === 'postgresql' ? { database: other.database, units: other.database as unknown as UnitOfWork } : b;
+      const theirStack = sessionStack({ ...b, ...theirs }, stack.clock);
+      try {
+        const ended: VoiceRequest = { kind: 'ended', callRef: 'ref-1', direction: 'outbound', caller: OWN, called: MSISDN, callId: id, ownNumber: OWN, outcome: { status: 'completed', durationSeconds: 30 } };
+        const answers = await Promise.all([voiceOf(b.units).handle('africastalking', ended), voiceOf(theirs.units, theirStack, callQueue(theirs, theirStack)).handle('africastalking', ended)]);
+        expect(answers).toEqual([{ kind: 'done' }, { kind: 'done' }]);
+      } finally {
+        theirStack.close();
+      }
+    } finally {
+      await other.close();
+    }
+    expect(await callRow(b, id)).toMatchObject({ status: 'completed', durationSeconds: 30 });
+    const events = await usage(b);
+    expect(events.filter((e) => e.type === 'call_status').map((e) => e.detail!.status)).toEqual(['answered', 'completed']);
+    expect(events.filter((e) => e.type === 'session_end')).toHaveLength(1);
   });
 });
