@@ -71,9 +71,9 @@ export function buildCore(deps: CoreDeps) {
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
   watchOutbox(readiness, metrics, { health: new OutboxHealthStore(database), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });
-  // A flow's send_sms action: the subscriber asked for it, so it is transactional.
-  sessions.onEffect('send_sms', (e, ctx) => {
-    messaging.enqueue({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` });
+  // A flow's send_sms action: the subscriber asked for it, so it is transactional. Written in the hop's unit.
+  sessions.onEffect('send_sms', async (e, ctx) => {
+    await messaging.enqueueIn({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` }, ctx.tx);
   });
   const calls = new CallService({ db, database, units: commits, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   lifecycles.push(calls);

@@ -46,14 +46,14 @@ const EventsQuery = QueryString({
 export function subscriberRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const view = async (id: number) => {
-    const s = core.subscribers.findById(id)!;
+    const s = (await core.subscribers.findByIdIn(undefined, id))!;
     return subscriberView(core.subscribers.toJson(s), core.subscriberViews, s);
   };
 
   r.get(
     '/subscribers/:msisdn',
     { schema: { tags: ['subscribers'], summary: "A subscriber's profile", params: MsisdnParams, response: { 200: Subscriber, ...errors(400, 404) } } },
-    async (req) => view(core.subscribers.require(req.params.msisdn).id),
+    async (req) => view((await core.subscribers.requireIn(undefined, req.params.msisdn)).id),
   );
 
   r.get(
@@ -68,7 +68,7 @@ export function subscriberRoutes(app: FastifyInstance, core: Core): void {
       },
     },
     async (req) => {
-      const s = core.subscribers.require(req.params.msisdn);
+      const s = await core.subscribers.requireIn(undefined, req.params.msisdn);
       const { limit, before } = req.query;
       return core.usage.list(s.id, { limit, ...(before !== undefined ? { beforeId: before } : {}) });
     },

@@ -1,30 +1,25 @@
-import type { Statement } from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Database, Statement, Tx } from '../db/database';
 import { subscribers } from '../db/schema';
-import { name, prepare } from '../db/statement';
+import { name } from '../db/statement';
 
-/** The import bench's floor: subscriber rows written by one bare INSERT, bound positionally (no per-row object). */
+type Row = { msisdn: string; language: string | null; region: string | null; profile: string; at: number };
+
+/** The import bench's floor: subscriber rows written by one bare INSERT, inside the caller's unit of work. */
 export class BareImportStore {
-  private readonly ins: Statement;
+  private readonly ins: Statement<never, Row>;
 
-  constructor(private readonly db: Db) {
+  constructor(database: Database) {
     const s = subscribers;
     const p = (k: string) => sql.placeholder(k);
-    this.ins = prepare(
-      db,
+    this.ins = database.statement<never, Row>(
       sql`INSERT INTO ${s} (${name(s.msisdn)}, ${name(s.language)}, ${name(s.region)}, ${name(s.profile)}, ${name(s.firstSeenAt)}, ${name(s.updatedAt)})
-          VALUES (${p('msisdn')}, ${p('language')}, ${p('region')}, ${p('profile')}, ${p('firstSeenAt')}, ${p('updatedAt')})`,
-    ).statement;
+          VALUES (${p('msisdn')}, ${p('language')}, ${p('region')}, ${p('profile')}, ${p('at')}, ${p('at')})`,
+    );
   }
 
-  /** Inserts one subscriber: msisdn, language, region, profile JSON, first seen, updated. */
-  insert(msisdn: string, language: string | undefined, region: string | undefined, profile: string, at: number): void {
-    this.ins.run(msisdn, language, region, profile, at, at);
-  }
-
-  /** Closes the connection. */
-  close(): void {
-    this.db.$client.close();
+  /** Inserts one subscriber: msisdn, language, region, profile JSON, first seen and updated at `at`. */
+  async insert(msisdn: string, language: string | undefined, region: string | undefined, profile: string, at: number, tx: Tx): Promise<void> {
+    await this.ins.run({ msisdn, language: language ?? null, region: region ?? null, profile, at }, tx);
   }
 }

@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { count as countAll, eq, sql } from 'drizzle-orm';
-import { migrateDb, openDb, tx } from '../db/client';
+import { BatchWriter } from '../db/batch-writer';
+import { migrateDb, openDb } from '../db/client';
+import { GroupCommit } from '../db/group-commit';
 import { messages, subscribers, usageEvents } from '../db/schema';
-import { name, prepare } from '../db/statement';
+import { sqliteDatabase } from '../db/sqlite-database';
+import { name } from '../db/statement';
 import { ManualClock } from '../lib/clock';
 import { silentLogger } from '../lib/logger';
 import { buildGateway } from '../server';
@@ -15,23 +18,25 @@ import type { Bench, BenchResult } from './types';
 const NOW = Date.parse('2026-11-20T06:00:00Z');
 const TEXT = { en: 'Plant maize when the rains start. Use certified seed and DAP at planting.', sw: 'Panda mahindi mvua zikianza. Tumia mbegu bora na DAP wakati wa kupanda.' };
 
-/** Writes `count` subscribers (all maize growers) plus `others` who are not, straight into the table. */
-function populate(dbPath: string, count: number, others: number): void {
+/** Writes `count` subscribers (all maize growers) plus `others` who are not, straight into the table, 50,000 per unit. */
+async function populate(dbPath: string, count: number, others: number): Promise<void> {
   const db = openDb({ path: dbPath });
   migrateDb(db);
+  const units = new GroupCommit(db);
   const s = subscribers;
-  const ins = prepare(
-    db,
-    sql`INSERT INTO ${s} (${name(s.msisdn)}, ${name(s.language)}, ${name(s.region)}, ${name(s.crop)}, ${name(s.firstSeenAt)}, ${name(s.lastSeenAt)}, ${name(s.updatedAt)})
-        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).statement;
+  const rows = new BatchWriter(
+    sqliteDatabase(db),
+    sql`INSERT INTO ${s} (${name(s.msisdn)}, ${name(s.language)}, ${name(s.region)}, ${name(s.crop)}, ${name(s.firstSeenAt)}, ${name(s.lastSeenAt)}, ${name(s.updatedAt)}) VALUES`,
+    7,
+  );
   const total = count + others;
   for (let start = 0; start < total; start += 50_000) {
-    tx(db, () => {
+    await units.unit(async (tx) => {
       for (let i = start; i < Math.min(total, start + 50_000); i++) {
         // Every sixth grows beans: others = count / 5 of a population of count * 1.2.
-        ins.run(`+2547${String(10_000_000 + i).slice(-8)}`, i % 3 === 0 ? 'en' : 'sw', `region-${i % 47}`, i % 6 === 5 ? 'beans' : 'maize', NOW - 86_400_000, NOW - 86_400_000, NOW);
+        await rows.add([`+2547${String(10_000_000 + i).slice(-8)}`, i % 3 === 0 ? 'en' : 'sw', `region-${i % 47}`, i % 6 === 5 ? 'beans' : 'maize', NOW - 86_400_000, NOW - 86_400_000, NOW], tx);
       }
+      await rows.flush(tx);
     });
   }
   db.$client.close();
@@ -39,24 +44,27 @@ function populate(dbPath: string, count: number, others: number): void {
 
 /**
  * The floor: the same number of outbox rows written by bare prepared INSERTs into the same table, same
- * batches, in a copy of the same population (the outbox references its subscribers, so each row pays
- * the same reference check as in the fan-out).
+ * batches (one unit of work each, as the fan-out's), in a copy of the same population (the outbox
+ * references its subscribers, so each row pays the same reference check as in the fan-out).
  */
-function rawOutbox(dbPath: string, count: number, batch: number): { seconds: number; cpuSeconds: number } {
+async function rawOutbox(dbPath: string, count: number, batch: number): Promise<{ seconds: number; cpuSeconds: number }> {
   const db = openDb({ path: dbPath });
   migrateDb(db);
+  const units = new GroupCommit(db);
   const m = messages;
-  const ins = prepare(
-    db,
+  const p = (k: string) => sql.placeholder(k);
+  const ins = sqliteDatabase(db).statement<never, { id: string; subscriberId: number; msisdn: string; text: string; at: number; expiresAt: number }>(
     sql`INSERT INTO ${m} (${name(m.id)}, ${name(m.subscriberId)}, ${name(m.msisdn)}, ${name(m.text)}, ${name(m.kind)}, ${name(m.source)}, ${name(m.sourceRef)}, ${name(m.status)},
           ${name(m.encoding)}, ${name(m.parts)}, ${name(m.dueAt)}, ${name(m.expiresAt)}, ${name(m.createdAt)}, ${name(m.updatedAt)})
-        VALUES (?, ?, ?, ?, 'promotional', 'campaign', 'cmp_x', 'queued', 'gsm7', 1, ?, ?, ?, ?)`,
-  ).statement;
+        VALUES (${p('id')}, ${p('subscriberId')}, ${p('msisdn')}, ${p('text')}, 'promotional', 'campaign', 'cmp_x', 'queued', 'gsm7', 1, ${p('at')}, ${p('expiresAt')}, ${p('at')}, ${p('at')})`,
+  );
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let start = 0; start < count; start += batch) {
-    tx(db, () => {
-      for (let i = start; i < Math.min(count, start + batch); i++) ins.run(`msg_${i.toString(36)}`, i + 1, `+2547${String(10_000_000 + i).slice(-8)}`, TEXT.sw, NOW, NOW + 172_800_000, NOW, NOW);
+    await units.unit(async (tx) => {
+      for (let i = start; i < Math.min(count, start + batch); i++) {
+        await ins.run({ id: `msg_${i.toString(36)}`, subscriberId: i + 1, msisdn: `+2547${String(10_000_000 + i).slice(-8)}`, text: TEXT.sw, at: NOW, expiresAt: NOW + 172_800_000 }, tx);
+      }
     });
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -76,7 +84,7 @@ export const campaignsBench: Bench = {
     try {
       const dbPath = path.join(dir, 'gateway.db');
       ctx.progress(`writing ${count + others} subscribers`);
-      populate(dbPath, count, others);
+      await populate(dbPath, count, others);
       const rawPath = path.join(dir, 'raw.db');
       copyFileSync(dbPath, rawPath);
 
@@ -118,7 +126,7 @@ export const campaignsBench: Bench = {
       await gw.stop();
 
       ctx.progress('baseline: bare outbox inserts');
-      const raw = rawOutbox(rawPath, count, config.campaigns.batchSize);
+      const raw = await rawOutbox(rawPath, count, config.campaigns.batchSize);
       const base = raw.seconds;
       ctx.progress(`bare inserts took ${base.toFixed(2)} s (${raw.cpuSeconds.toFixed(2)} s CPU); fan-out ${cpuSeconds.toFixed(2)} s CPU`);
       const results: BenchResult[] = [

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
-import { migrateDb, openDb, tx } from '../db/client';
+import { migrateDb, openDb } from '../db/client';
+import { GroupCommit } from '../db/group-commit';
+import { sqliteDatabase } from '../db/sqlite-database';
 import { BareImportStore } from './bare-import-store';
 import { startTarget } from './http-target';
 import type { Bench, BenchResult } from './types';
@@ -29,21 +31,23 @@ async function writeFile(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** The floor: the same rows parsed by the same streaming parser and written by bare INSERTs, same batch size. */
+/** The floor: the same rows parsed by the same streaming parser and written by bare INSERTs, same batch size (a unit of work each). */
 async function bareInsert(file: string, dbPath: string, batch: number): Promise<{ rows: number; seconds: number }> {
   const db = openDb({ path: dbPath });
   migrateDb(db);
-  const store = new BareImportStore(db);
+  const units = new GroupCommit(db);
+  const store = new BareImportStore(sqliteDatabase(db));
   const t0 = performance.now();
   let rows = 0;
   let pending: string[][] = [];
-  const flush = () => {
+  const flush = async () => {
     const now = NOW;
-    tx(db, () => {
-      for (const r of pending) store.insert(`+254${r[0]!.slice(1)}`, r[6], r[3], JSON.stringify({ gender: r[1], birthYear: Number(r[2]), crops: r[4]!.split(';'), farmSize: Number(r[5]) }), now);
-    });
-    rows += pending.length;
+    const lines = pending;
     pending = [];
+    await units.unit(async (tx) => {
+      for (const r of lines) await store.insert(`+254${r[0]!.slice(1)}`, r[6], r[3], JSON.stringify({ gender: r[1], birthYear: Number(r[2]), crops: r[4]!.split(';'), farmSize: Number(r[5]) }), now, tx);
+    });
+    rows += lines.length;
   };
   let first = true;
   for await (const rec of createReadStream(file).pipe(parse({ relax_column_count: true })) as AsyncIterable<string[]>) {
@@ -52,11 +56,11 @@ async function bareInsert(file: string, dbPath: string, batch: number): Promise<
       continue;
     }
     pending.push(rec);
-    if (pending.length >= batch) flush();
+    if (pending.length >= batch) await flush();
   }
-  flush();
+  await flush();
   const seconds = (performance.now() - t0) / 1000;
-  store.close();
+  db.$client.close();
   return { rows, seconds };
 }
 

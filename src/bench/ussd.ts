@@ -1,9 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateDb, openDb, tx } from '../db/client';
+import { sql } from 'drizzle-orm';
+import { BatchWriter } from '../db/batch-writer';
+import { migrateDb, openDb } from '../db/client';
+import { GroupCommit } from '../db/group-commit';
+import { subscribers } from '../db/schema';
+import { sqliteDatabase } from '../db/sqlite-database';
+import { name } from '../db/statement';
 import { createMetrics } from '../lib/metrics';
-import { SubscriberRepo } from '../subscribers/subscriber-repo';
 import { UsageLog, type UsageEvent } from '../usage/usage-log';
 import { startTarget } from './http-target';
 import { assertClean, bareBaseline, cpuPerRequestUs, formWalk, load, mostlyReturning, newCallers } from './load';
@@ -33,17 +38,21 @@ function firstContactHop() {
 }
 
 /**
- * Usage-log ingest: events appended in time order, in transactions of 1,000, from a population of
+ * Usage-log ingest: events appended in time order, in units of work of 1,000, from a population of
  * 100,000 subscribers (so the per-subscriber index takes scattered writes, as in production).
  */
-function usageIngest(count: number): number {
+async function usageIngest(count: number): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-bench-usage-'));
   const db = openDb({ path: path.join(dir, 'usage.db') });
   migrateDb(db);
-  const log = new UsageLog(db, createMetrics({ processMetrics: false }));
-  const subscribers = new SubscriberRepo(db);
-  tx(db, () => {
-    for (let i = 1; i <= 100_000; i++) subscribers.create(`+2547${String(i).padStart(8, '0')}`, null, 1_763_000_000_000, false);
+  const database = sqliteDatabase(db);
+  const units = new GroupCommit(db);
+  const log = new UsageLog(db, createMetrics({ processMetrics: false }), database);
+  const t = subscribers;
+  const population = new BatchWriter(database, sql`INSERT INTO ${t} (${name(t.msisdn)}, ${name(t.firstSeenAt)}, ${name(t.updatedAt)}) VALUES`, 3);
+  await units.unit(async (tx) => {
+    for (let i = 1; i <= 100_000; i++) await population.add([`+2547${String(i).padStart(8, '0')}`, 1_763_000_000_000, 1_763_000_000_000], tx);
+    await population.flush(tx);
   });
   let seed = 7;
   const nextSubscriber = () => 1 + ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % 100_000);
@@ -60,7 +69,7 @@ function usageIngest(count: number): number {
       nodeId: 'maize',
       detail: null,
     }));
-    tx(db, () => log.record(batch));
+    await units.unit((tx) => log.recordIn(tx, batch));
   }
   const s = (performance.now() - t0) / 1000;
   db.$client.close();
@@ -88,7 +97,7 @@ export const ussdBench: Bench = {
     const cpuFirst = cpuPerRequestUs(gw.cpuSeconds(), w);
     assertClean('ussd first contact', w);
     ctx.progress('usage-log ingest');
-    const ingest = usageIngest(ctx.quick ? 100_000 : 1_000_000);
+    const ingest = await usageIngest(ctx.quick ? 100_000 : 1_000_000);
     const results: BenchResult[] = [
       {
         name: 'ussd.hops_per_second',

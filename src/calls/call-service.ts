@@ -52,10 +52,11 @@ export interface CallServiceDeps {
   flows: { byId(id: string): Flow | null | undefined };
   subscribers: {
     normalize(raw: string): string | null;
-    findById(id: number): Subscriber | null;
+    findByIdIn(tx: Tx, id: number): Promise<Subscriber | null>;
     ensure(msisdn: string, opts: { at?: number; touch?: boolean }): Subscriber;
+    ensureIn(tx: Tx, msisdn: string, opts: { at?: number; touch?: boolean }): Promise<Subscriber>;
   };
-  usage: { record(events: readonly UsageEvent[]): void };
+  usage: { record(events: readonly UsageEvent[]): void; recordIn(tx: Tx, events: readonly UsageEvent[]): Promise<void> };
   policy: CallPolicy;
   /** How often the dispatcher looks for due calls (ms); enqueue and outcomes also wake it. */
   tickMs?: number;
@@ -131,11 +132,11 @@ export class CallService implements CallsPort, Lifecycle {
   /** Queues a call inside the caller's unit of work. Throws 400 for an invalid number, flow or start node. */
   async enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> {
     const v = checkCallRequest(req, this.d.clock.now(), this.d);
-    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-    const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
+    // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
+    const subscriber = await this.d.subscribers.ensureIn(tx, v.msisdn, { at: v.now, touch: false });
     const { call, out } = newCall(subscriber, req, v, this.d.policy);
     await this.store.insert(call, tx);
-    this.queued(call, v.now);
+    await this.queuedIn(tx, call, v.now);
     return out;
   }
 
@@ -200,7 +201,7 @@ export class CallService implements CallsPort, Lifecycle {
     if (!a) return null;
     if (a.changed) {
       await this.store.update(a.call, tx);
-      this.wasAnswered(a.call, now);
+      await this.wasAnsweredIn(tx, a.call, now);
     }
     return a.call;
   }
@@ -252,7 +253,7 @@ export class CallService implements CallsPort, Lifecycle {
     const f = finish(c, outcome, now, this.d.config.retry);
     if (f) {
       await this.store.update(c, tx);
-      this.changed(c, now, f);
+      await this.changedIn(tx, c, now, f);
     }
     // A freed slot: the dispatcher looks again (after this turn, when the caller's unit has written).
     this.kick();
@@ -337,12 +338,12 @@ export class CallService implements CallsPort, Lifecycle {
    */
   private async claim(candidate: CallRow, providerName: string): Promise<CallRow | null> {
     const now = this.d.clock.now();
-    const subscriber = this.d.subscribers.findById(candidate.subscriberId);
-    const decision = subscriber ? this.d.policy(subscriber, candidate.kind, now) : { action: 'block' as const, reason: 'unknown_subscriber' };
     return this.units.unit(async (tx) => {
+      const subscriber = await this.d.subscribers.findByIdIn(tx, candidate.subscriberId);
+      const decision = subscriber ? this.d.policy(subscriber, candidate.kind, now) : { action: 'block' as const, reason: 'unknown_subscriber' };
       if (decision.action === 'block') {
         const c = await this.store.claimBlock(candidate.id, now, decision.reason, tx);
-        if (c) this.changed(c, now, { event: { status: 'blocked', reason: decision.reason }, counted: 'blocked' });
+        if (c) await this.changedIn(tx, c, now, { event: { status: 'blocked', reason: decision.reason }, counted: 'blocked' });
         return null;
       }
       if (decision.action === 'defer') {
@@ -352,8 +353,7 @@ export class CallService implements CallsPort, Lifecycle {
       const rate = { perSecond: this.d.config.callsPerSecond, wall: (this.d.wall ?? systemClock).now() };
       const call = await this.store.claimDial(candidate.id, now, providerName, this.d.config.maxConcurrentCalls, tx, rate);
       if (!call) return null;
-      // joins this unit on SQLite; takes the unit's tx once usage is converted
-      this.d.usage.record([
+      await this.d.usage.recordIn(tx, [
         { at: now, subscriberId: call.subscriberId, channel: 'ivr', type: 'call_out', flowId: call.flowId, nodeId: call.startNode, detail: { callId: call.id, attempt: call.attempts, provider: providerName, source: call.source } },
       ]);
       this.statusCounter.inc({ status: 'dialing' });
@@ -386,7 +386,7 @@ export class CallService implements CallsPort, Lifecycle {
       if (!c || c.attempts !== call.attempts || c.status !== 'dialing') return;
       const r = dialRefused(c, e.code, e.retryable, now, this.d.config.retry);
       await this.store.update(c, tx);
-      this.changed(c, now, r);
+      await this.changedIn(tx, c, now, r);
     });
     this.kick();
   }
@@ -401,7 +401,7 @@ export class CallService implements CallsPort, Lifecycle {
       for (const c of stale) {
         Object.assign(c, { status: 'failed', reason: 'no_final_callback', nextAttemptAt: null, endedAt: now, updatedAt: now });
         await this.store.update(c, tx);
-        this.changed(c, now, { event: { status: 'failed', reason: 'no_final_callback', attempt: c.attempts }, counted: 'failed' });
+        await this.changedIn(tx, c, now, { event: { status: 'failed', reason: 'no_final_callback', attempt: c.attempts }, counted: 'failed' });
       }
       return stale.length;
     });
@@ -412,6 +412,23 @@ export class CallService implements CallsPort, Lifecycle {
   private queued(call: CallRow, now: number): void {
     if (call.status === 'blocked') this.statusEvent(call, now, { status: 'blocked', reason: call.reason });
     this.statusCounter.inc({ status: call.status });
+  }
+
+  /** As {@link queued}, its event written in unit `tx`. */
+  private async queuedIn(tx: Tx, call: CallRow, now: number): Promise<void> {
+    if (call.status === 'blocked') await this.statusEventIn(tx, call, now, { status: 'blocked', reason: call.reason });
+    this.statusCounter.inc({ status: call.status });
+  }
+
+  private async wasAnsweredIn(tx: Tx, call: CallRow, now: number): Promise<void> {
+    await this.statusEventIn(tx, call, now, { status: 'answered', attempt: call.attempts });
+    this.statusCounter.inc({ status: 'answered' });
+  }
+
+  /** As {@link changed}, its event written in unit `tx`. */
+  private async changedIn(tx: Tx, call: CallRow, at: number, f: { event: StatusDetail; counted: string }): Promise<void> {
+    await this.statusEventIn(tx, call, at, f.event);
+    this.statusCounter.inc({ status: f.counted });
   }
 
   private wasAnswered(call: CallRow, now: number): void {
@@ -432,10 +449,17 @@ export class CallService implements CallsPort, Lifecycle {
     void p.catch((err: unknown) => this.log.error({ err }, 'could not record the outcome of a dial')).finally(() => this.pending.delete(p));
   }
 
+  /** The synchronous forms' status event, written on the SQLite handle inside their transaction. */
   private statusEvent(call: CallRow, at: number, detail: StatusDetail): void {
-    // joins this unit on SQLite; takes the unit's tx once usage is converted
-    this.d.usage.record([
-      { at, subscriberId: call.subscriberId, channel: 'ivr', type: 'call_status', sessionId: call.sessionId, flowId: call.flowId, detail: { callId: call.id, ...detail } },
-    ]);
+    this.d.usage.record([statusUsage(call, at, detail)]);
   }
+
+  private statusEventIn(tx: Tx, call: CallRow, at: number, detail: StatusDetail): Promise<void> {
+    return this.d.usage.recordIn(tx, [statusUsage(call, at, detail)]);
+  }
+}
+
+/** A call's status change as a `call_status` usage event on channel `ivr`. */
+function statusUsage(call: CallRow, at: number, detail: StatusDetail): UsageEvent {
+  return { at, subscriberId: call.subscriberId, channel: 'ivr', type: 'call_status', sessionId: call.sessionId, flowId: call.flowId, detail: { callId: call.id, ...detail } };
 }

@@ -54,17 +54,17 @@ export class ArmsSender {
     const assigned = new Array<AssignmentRow>(rows.length);
     const sms: { i: number; arm: CampaignArm }[] = [];
     const smsReq: BulkRecipient[] = [];
-    rows.forEach((r, i) => {
+    for (const [i, r] of rows.entries()) {
       const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.holdoutOf(r.subscriberId));
       const at = Math.max(slots[i] ?? now, now);
       if (!arm) {
         updates[i] = { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: 'holdout' };
         assigned[i] = { subscriberId: r.subscriberId, arm: armName(arm), channel: 'none', ref: null, assignedAt: at };
-        return;
+        continue;
       }
       if (arm.channel === 'call') {
-        const res = guard(() =>
-          this.d.ports.calls.enqueue({
+        const res = await guard(() =>
+          this.d.ports.calls.enqueueIn(tx, {
             to: r.msisdn,
             flowId: arm.flowId ?? this.c.flowId!,
             ...((arm.startNode ?? this.c.startNode) ? { startNode: (arm.startNode ?? this.c.startNode)! } : {}),
@@ -76,7 +76,7 @@ export class ArmsSender {
         );
         updates[i] = this.outcome(r, res, arm, slots[i], now);
         assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'call', ref: 'error' in res ? null : res.id, assignedAt: at };
-        return;
+        continue;
       }
       sms.push({ i, arm });
       smsReq.push({
@@ -87,9 +87,9 @@ export class ArmsSender {
         text: this.textFor(arm, r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       });
-    });
+    }
     if (smsReq.length > 0) {
-      const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, smsReq);
+      const results = await this.d.ports.messaging.enqueueBulkIn({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, smsReq, tx);
       sms.forEach(({ i, arm }, k) => {
         const r = rows[i]!;
         const res = results[k]!;
@@ -132,6 +132,7 @@ export class ArmsSender {
     const poll = this.c.kind === 'poll' ? this.pollOf(arm) : null;
     if (res.status === 'queued' && poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
+      // joins the batch's unit on SQLite; takes the unit's tx once PollRepo moves (helper mo-polls)
       this.d.pollRepo.upsertInvite({ pollId: poll.id, subscriberId: r.subscriberId, channel: 'sms', campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };

@@ -8,17 +8,18 @@ import { pick, pollSms, type PollTexts } from './poll-text';
 import type { ArmsRepo } from './arms-repo';
 import { ArmsSender } from './arms-sender';
 
-/** A request the outbox refused (its slot in enqueueBulk's answer). */
+/** A request the outbox refused (its slot in enqueueBulkIn's answer). */
 export interface Refused {
   error: { code: string; message: string };
 }
 
 /** The outbound ports a campaign hands its recipients to. */
 export interface SendPorts {
+  /** Written in the batch's unit of work: the outbox rows and calls commit with the recipients' outcomes. */
   messaging: {
-    enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | Refused)[];
+    enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<(EnqueueResult | Refused)[]>;
   };
-  calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  calls: { enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> };
   /** Best channel per subscriber, for campaigns with channel best (absent: everyone gets the fallback). */
   bestChannels?: { channelsOf(ids: readonly number[]): Map<number, string> };
 }
@@ -63,9 +64,10 @@ export class CampaignSender {
    */
   async send(rows: RecipientRow[], slots: (number | undefined)[], now: number, tx: Tx): Promise<RecipientUpdate[]> {
     if (this.armed) return this.armed.send(rows, slots, now, tx);
-    if (this.c.channel !== 'best') return this.sendOn(this.c.channel, rows, slots, now);
+    if (this.c.channel !== 'best') return this.sendOn(this.c.channel, rows, slots, now, tx);
     // By best channel: call those whose best is call, text the rest (sms, and ussd: an SMS is what sends them
     // to the menu); unknown goes by the campaign's fallback.
+    // a synchronous read of the CRM's best channels (SQLite only) until the CRM's store moves
     const best = this.d.ports.bestChannels?.channelsOf(rows.map((r) => r.subscriberId)) ?? new Map<number, string>();
     const fallback = this.c.fallbackChannel ?? 'sms';
     const byCall = rows.map((r) => {
@@ -76,18 +78,19 @@ export class CampaignSender {
     for (const call of [false, true]) {
       const idx = rows.flatMap((_, i) => (byCall[i] === call ? [i] : []));
       if (idx.length === 0) continue;
-      const out = this.sendOn(
+      const out = await this.sendOn(
         call ? 'call' : 'sms',
         idx.map((i) => rows[i]!),
         idx.map((i) => slots[i]),
         now,
+        tx,
       );
       idx.forEach((i, j) => (updates[i] = out[j]!));
     }
     return updates;
   }
 
-  private sendOn(channel: 'sms' | 'call', rows: RecipientRow[], slots: (number | undefined)[], now: number): RecipientUpdate[] {
+  private async sendOn(channel: 'sms' | 'call', rows: RecipientRow[], slots: (number | undefined)[], now: number, tx: Tx): Promise<RecipientUpdate[]> {
     const updates = new Array<RecipientUpdate>(rows.length);
     if (channel === 'sms') {
       // The batch already holds each subscriber (id, opt-out, operator): the outbox need not look them up.
@@ -99,13 +102,14 @@ export class CampaignSender {
         text: this.textFor(r.language),
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));
-      const results = this.d.ports.messaging.enqueueBulk({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients);
+      const results = await this.d.ports.messaging.enqueueBulkIn({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients, tx);
       rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now, channel)));
       return updates;
     }
-    rows.forEach((r, i) => {
-      const res = guard(() =>
-        this.d.ports.calls.enqueue({
+    // One call after another: each is a few statements in the batch's unit (the call queue has no bulk form).
+    for (const [i, r] of rows.entries()) {
+      const res = await guard(() =>
+        this.d.ports.calls.enqueueIn(tx, {
           to: r.msisdn,
           flowId: this.c.flowId!,
           ...(this.c.startNode ? { startNode: this.c.startNode } : {}),
@@ -116,7 +120,7 @@ export class CampaignSender {
         }),
       );
       updates[i] = this.outcome(r, res, slots[i], now, channel);
-    });
+    }
     return updates;
   }
 
@@ -124,16 +128,20 @@ export class CampaignSender {
     if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
     if (res.status === 'queued' && this.poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
+      // joins the batch's unit on SQLite; takes the unit's tx once PollRepo moves (helper mo-polls)
       this.d.pollRepo.upsertInvite({ pollId: this.poll.id, subscriberId: r.subscriberId, channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
   }
 }
 
-/** A caller mistake for one recipient (an AppError) blocks that recipient, not the whole batch. */
-export function guard<T>(fn: () => T): T | Refused {
+/**
+ * A caller mistake for one recipient (an AppError) blocks that recipient, not the whole batch. The request
+ * is refused by its checks before it writes anything, so the batch's unit goes on without it.
+ */
+export async function guard<T>(fn: () => Promise<T>): Promise<T | Refused> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (e instanceof AppError) return { error: { code: e.code, message: e.message } };
     throw e;

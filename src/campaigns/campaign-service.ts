@@ -15,6 +15,7 @@ import { assertLocalized } from './localized';
 import { CALL_STATES, SMS_STATES } from '../reports/delivery';
 import type { CampaignArm, CampaignGoal } from '../db/schema/campaigns';
 import { checkArms, type ArmsSetup } from './arms-validate';
+import type { Within } from './within';
 
 /** What went out on one channel of a best-channel campaign. */
 export type ChannelCounts = { recipients: number; sent: number; delivered: number; delivery: Record<string, number> };
@@ -97,15 +98,19 @@ export class CampaignService {
    * Runs `fn` in a unit; when it created a run due now, wakes the scheduler once the unit is durable (a
    * tick before the commit would not see the run on PostgreSQL).
    */
-  private async changing(fn: (tx: Tx, woke: { run: boolean }) => Promise<Campaign>): Promise<Campaign> {
+  private async changing(fn: (tx: Tx, woke: { run: boolean }) => Promise<Campaign>, within?: Within<Campaign>): Promise<Campaign> {
     const woke = { run: false };
-    const c = await this.d.units.unit((tx) => fn(tx, woke));
+    const c = await this.d.units.unit(async (tx) => {
+      const changed = await fn(tx, woke);
+      await within?.(tx, changed);
+      return changed;
+    });
     if (woke.run) this.d.kick();
     return c;
   }
 
-  /** Validates and stores a campaign; one due now gets its first run at once. */
-  async create(input: CampaignInput): Promise<Campaign> {
+  /** Validates and stores a campaign; one due now gets its first run at once. `within` writes in the same unit. */
+  async create(input: CampaignInput, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     await this.d.segments.require(input.segmentId);
     const shape = this.checkKind(input);
@@ -139,11 +144,11 @@ export class CampaignService {
       await this.d.segments.requireIn(c.segmentId, tx);
       await this.d.store.insert(c, tx);
       return this.startIfDue(c, now, tx, woke);
-    });
+    }, within);
   }
 
-  /** Changes a campaign that has not finished; the schedule and segment only while no run is sending. */
-  async update(id: string, patch: CampaignPatch): Promise<Campaign> {
+  /** Changes a campaign that has not finished; the schedule and segment only while no run is sending. `within` writes in the same unit. */
+  async update(id: string, patch: CampaignPatch, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     return this.changing(async (tx, woke) => {
       const c = await this.requireIn(id, tx);
@@ -199,11 +204,11 @@ export class CampaignService {
       }
       await this.d.store.save(next, tx);
       return this.startIfDue(next, now, tx, woke);
-    });
+    }, within);
   }
 
-  /** Draft -> scheduled (due now: starts at once). */
-  start(id: string): Promise<Campaign> {
+  /** Draft -> scheduled (due now: starts at once). `within` writes in the same unit. */
+  start(id: string, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     return this.changing(async (tx, woke) => {
       const c = await this.requireIn(id, tx);
@@ -211,11 +216,11 @@ export class CampaignService {
       const next: Campaign = { ...c, status: 'scheduled', nextRunAt: this.nextDue(c, now), updatedAt: now };
       await this.d.store.save(next, tx);
       return this.startIfDue(next, now, tx, woke);
-    });
+    }, within);
   }
 
-  /** Stops the fan-out of the open run and holds the schedule; messages already in the outbox still go. */
-  pause(id: string): Promise<Campaign> {
+  /** Stops the fan-out of the open run and holds the schedule; messages already in the outbox still go. `within` writes in the same unit. */
+  pause(id: string, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     return this.d.units.unit(async (tx) => {
       const c = await this.requireIn(id, tx);
@@ -224,12 +229,13 @@ export class CampaignService {
       if (run) await this.d.store.setRunStatus(run.id, 'paused', now, ['pending', 'sending'], tx);
       const next: Campaign = { ...c, status: 'paused', updatedAt: now };
       await this.d.store.save(next, tx);
+      await within?.(tx, next);
       return next;
     });
   }
 
-  /** Continues a paused campaign: its open run goes on from where it stopped, at its rate from now. */
-  async resume(id: string): Promise<Campaign> {
+  /** Continues a paused campaign: its open run goes on from where it stopped, at its rate from now. `within` writes in the same unit. */
+  async resume(id: string, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     const next = await this.d.units.unit(async (tx) => {
       const c = await this.requireIn(id, tx);
@@ -243,6 +249,7 @@ export class CampaignService {
       const nextRunAt = c.cron ? nextCronRun(c.cron, c.timezone, now) : c.runs === 0 ? Math.max(c.scheduleAt ?? now, now) : null;
       const resumed: Campaign = { ...c, status: run ? 'running' : 'scheduled', nextRunAt, updatedAt: now };
       await this.d.store.save(resumed, tx);
+      await within?.(tx, resumed);
       return resumed;
     });
     // After the unit is durable: the scheduler's tick must see the resumed run.
@@ -250,8 +257,8 @@ export class CampaignService {
     return next;
   }
 
-  /** Ends the campaign: no more runs, the open run stops; messages already in the outbox still go. */
-  cancel(id: string): Promise<Campaign> {
+  /** Ends the campaign: no more runs, the open run stops; messages already in the outbox still go. `within` writes in the same unit. */
+  cancel(id: string, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     return this.d.units.unit(async (tx) => {
       const c = await this.requireIn(id, tx);
@@ -260,6 +267,7 @@ export class CampaignService {
       if (run) await this.d.store.setRunStatus(run.id, 'cancelled', now, ['pending', 'sending', 'paused'], tx);
       const next: Campaign = { ...c, status: 'cancelled', nextRunAt: null, updatedAt: now };
       await this.d.store.save(next, tx);
+      await within?.(tx, next);
       return next;
     });
   }

@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger';
 import { checkFile, readHeader } from './import-csv';
 import type { ImportJobRepo, ImportJobRow } from './import-job-repo';
 import { ImportStopped, MAX_ERRORS, type ImportResult, type SubscriberImporter } from './subscriber-import';
+import type { Within } from './within';
 
 /** The status of an import job as the API and the CLI show it. */
 export interface ImportJobView {
@@ -105,10 +106,13 @@ export class ImportJobs implements Lifecycle {
     return { path: file, bytes, spooled: true };
   }
 
-  /** Checks the header (a 400 now, not a failed job later), records the job and runs it in the background. */
-  async launch(file: ImportFile, source: 'api' | 'cli'): Promise<ImportJobView> {
+  /**
+   * Checks the header (a 400 now, not a failed job later), records the job (with whatever `within` writes,
+   * given the job id, in the same unit) and runs it in the background.
+   */
+  async launch(file: ImportFile, source: 'api' | 'cli', within?: Within<string>): Promise<ImportJobView> {
     await readHeader(file.path, this.d.importer.fields());
-    const id = await this.create(file, source);
+    const id = await this.create(file, source, within);
     const entry = { stop: false, done: Promise.resolve() as Promise<unknown> };
     this.active.set(id, entry);
     entry.done = this.run(id, file, () => entry.stop).finally(() => this.active.delete(id));
@@ -159,10 +163,13 @@ export class ImportJobs implements Lifecycle {
     await Promise.allSettled([...this.active.values()].map((e) => e.done));
   }
 
-  private async create(file: ImportFile, source: 'api' | 'cli'): Promise<string> {
+  private async create(file: ImportFile, source: 'api' | 'cli', within?: Within<string>): Promise<string> {
     const now = this.d.clock.now();
     const id = newId('imp', now);
-    await this.d.units.unit((tx) => this.d.repo.create({ id, source, fileName: file.fileName ?? null, bytesTotal: file.bytes, spoolPath: file.spooled ? file.path : null, startedAt: now }, tx));
+    await this.d.units.unit(async (tx) => {
+      await this.d.repo.create({ id, source, fileName: file.fileName ?? null, bytesTotal: file.bytes, spoolPath: file.spooled ? file.path : null, startedAt: now }, tx);
+      await within?.(tx, id);
+    });
     return id;
   }
 

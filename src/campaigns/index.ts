@@ -54,11 +54,11 @@ export interface CampaignsDeps {
     enqueue(req: EnqueueRequest): EnqueueResult;
     /** SMS poll replies are queued in the MO's unit. */
     enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
-    /** Campaign batches go through it (one call per batch, no lookups by number). */
-    enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
+    /** Campaign batches go through it, in the batch's unit (one call per batch, no lookups by number). */
+    enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<(EnqueueResult | EnqueueRefused)[]>;
     addMoInterceptor(fn: MoInterceptor): void;
   };
-  calls: { enqueue(req: CallRequest): CallEnqueueResult };
+  calls: { enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> };
   /** Imports write their batches through the group commit. */
   commits: UnitOfWork;
   /** Overrides for tests and benchmarks (lease owner name). */

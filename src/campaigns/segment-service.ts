@@ -7,6 +7,7 @@ import { newId } from '../lib/ids';
 import { COLUMN_FIELDS, type ProfileSchema } from '../subscribers/profile-schema';
 import { SegmentFilterSchema, SUBSCRIPTION_STATES, type SegmentFilter } from './segment-filter';
 import { compileFilter, type FilterTables, type SegmentRepo, type SegmentRow, type SegmentWhere } from './segment-repo';
+import type { Within } from './within';
 
 /** A saved segment. */
 export interface Segment {
@@ -144,35 +145,38 @@ export class SegmentService {
     return this.d.repo.sample(this.compile(filter), limit);
   }
 
-  /** Saves a segment; resolves once it is durable. */
-  create(name: string, rawFilter: unknown): Promise<Segment> {
+  /** Saves a segment, with whatever `within` writes in the same unit; resolves once it is durable. */
+  create(name: string, rawFilter: unknown, within?: Within<Segment>): Promise<Segment> {
     const filter = this.validate(rawFilter);
     const now = this.d.clock.now();
     const s: Segment = { id: newId('seg', now), name, filter, createdAt: now, updatedAt: now };
     return this.d.units.unit(async (tx) => {
       await this.d.repo.insert(toRow(s), tx);
+      await within?.(tx, s);
       return s;
     });
   }
 
-  /** Renames or refilters a segment (later runs of campaigns on it use the new filter). */
-  update(id: string, patch: { name?: string; filter?: unknown }): Promise<Segment> {
+  /** Renames or refilters a segment (later runs of campaigns on it use the new filter); `within` writes in the same unit. */
+  update(id: string, patch: { name?: string; filter?: unknown }, within?: Within<Segment>): Promise<Segment> {
     const filter = patch.filter !== undefined ? this.validate(patch.filter) : undefined;
     return this.d.units.unit(async (tx) => {
       const s = await this.requireIn(id, tx);
       const next: Segment = { ...s, name: patch.name ?? s.name, filter: filter ?? s.filter, updatedAt: this.d.clock.now() };
       await this.d.repo.update(toRow(next), tx);
+      await within?.(tx, next);
       return next;
     });
   }
 
-  /** Deletes a segment no campaign still needs. */
-  remove(id: string): Promise<void> {
+  /** Deletes a segment no campaign still needs; `within` writes in the same unit. */
+  remove(id: string, within?: Within<Segment>): Promise<void> {
     return this.d.units.unit(async (tx) => {
-      await this.requireIn(id, tx);
+      const s = await this.requireIn(id, tx);
       const users = await this.d.usedBy(id, tx);
       if (users.length > 0) throw conflict('SEGMENT_IN_USE', `Segment ${id} is used by campaign ${users.slice(0, 5).join(', ')} that can still run; cancel it first.`);
       await this.d.repo.remove(id, tx);
+      await within?.(tx, s);
     });
   }
 

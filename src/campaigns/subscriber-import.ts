@@ -70,7 +70,7 @@ export class SubscriberImporter {
       units: UnitOfWork;
       clock: Clock;
       batchRows: number;
-      subscribers: Pick<SubscriberService, 'normalize' | 'find' | 'ensure' | 'validateProfile' | 'applyProfile' | 'profile'>;
+      subscribers: Pick<SubscriberService, 'normalize' | 'findIn' | 'ensureIn' | 'validateProfile' | 'applyProfileIn' | 'profile'>;
     },
   ) {}
 
@@ -92,7 +92,7 @@ export class SubscriberImporter {
         const t = { ...totals };
         const rejections: ImportRejection[] = [];
         for (const row of rows) {
-          const outcome = this.line(header, row.cells, row.line, rejections);
+          const outcome = await this.line(tx, header, row.cells, row.line, rejections);
           if (outcome === 'created') t.created++;
           else if (outcome === 'updated') t.updated++;
           t.rowsDone++;
@@ -125,7 +125,7 @@ export class SubscriberImporter {
     return { ...result, created: totals.created, updated: totals.updated, rejected: totals.rejected };
   }
 
-  private line(header: ImportHeader, record: string[], line: number, rejections: ImportRejection[]): 'created' | 'updated' | 'rejected' {
+  private async line(tx: Tx, header: ImportHeader, record: string[], line: number, rejections: ImportRejection[]): Promise<'created' | 'updated' | 'rejected'> {
     const reject = (reason: string, msisdn?: string) => {
       rejections.push({ line, ...(msisdn ? { msisdn } : {}), reason });
       return 'rejected' as const;
@@ -150,11 +150,10 @@ export class SubscriberImporter {
     }
     // A line that fails to write fails its batch's unit: none of the batch remains, and the job says
     // how far it got (the lines counted were all written).
-    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-    const existing = this.d.subscribers.find(msisdn);
+    const existing = await this.d.subscribers.findIn(tx, msisdn);
     // An import is not traffic: a new subscriber has no last-seen until they dial or text.
-    const s = existing ?? this.d.subscribers.ensure(msisdn, { at: this.d.clock.now(), touch: false });
-    this.d.subscribers.applyProfile(s.id, valid);
+    const s = existing ?? (await this.d.subscribers.ensureIn(tx, msisdn, { at: this.d.clock.now(), touch: false }));
+    await this.d.subscribers.applyProfileIn(tx, s.id, valid);
     return existing ? 'updated' : 'created';
   }
 }

@@ -59,8 +59,7 @@ export class BulkEnqueue {
     const counts = since === null ? null : await this.d.repo.promotionalCountsIn(this.cappable(recipients), since, tx);
     const { rows, events, out } = this.plan(now, common, kind, recipients, counts);
     for (const r of rows) await this.d.repo.insertIn(r, tx);
-    // joins this unit on SQLite; takes the unit's tx once usage is converted
-    this.d.usage.record(events);
+    await this.d.usage.recordIn(tx, events);
     return out;
   }
 

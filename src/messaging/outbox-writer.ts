@@ -25,7 +25,8 @@ export type WriteOp =
   | { t: 'receipt'; r: ReceiptIn; at: number; ack?: ((ok: boolean) => void) | undefined };
 
 export interface OutboxWriterDeps {
-  db: Db;
+  /** The SQLite handle, only to see that it was closed at shutdown (then a flush has nowhere to go). */
+  db?: Db | undefined;
   repo: OutboxRepo;
   log: Logger;
   metrics: Metrics;
@@ -86,13 +87,12 @@ export class OutboxWriter {
 
   /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
   async sweep(now: number): Promise<void> {
-    if (!dbOpen(this.d.db)) return;
+    if (this.d.db && !dbOpen(this.d.db)) return;
     const changes: StatusChange[] = [];
     const dropped = await this.d.units.unit(async (tx) => {
       const events: UsageEvent[] = [];
       for (const row of await this.d.repo.expire(now, tx)) this.statusEvent(changes, row, 'expired', now, row.reason, events);
-      // joins this unit on SQLite; takes the unit's tx once usage is converted
-      this.d.usage.record(events);
+      await this.d.usage.recordIn(tx, events);
       return this.receipts.prune(now - this.d.pendingReceiptTtlMs, tx);
     });
     if (dropped > 0) this.log.warn({ receipts: dropped }, 'dropped delivery receipts that never matched a submitted message');
@@ -137,7 +137,7 @@ export class OutboxWriter {
 
   private write(): Promise<void> {
     if (this.ops.length === 0) return Promise.resolve();
-    if (!dbOpen(this.d.db)) {
+    if (this.d.db && !dbOpen(this.d.db)) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
       this.ops = [];
       return Promise.resolve();
@@ -158,8 +158,7 @@ export class OutboxWriter {
     return this.d.units
       .unit(async (tx) => {
         for (const op of ops) await this.apply(op, changes, events, tx);
-        // joins this unit on SQLite; takes the unit's tx once usage is converted
-        this.d.usage.record(events);
+        await this.d.usage.recordIn(tx, events);
       })
       .then(() => {
         ack(true);

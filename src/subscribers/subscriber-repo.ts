@@ -114,8 +114,8 @@ export class SubscriberRepo {
     );
   }
 
-  /** The subscriber with this E.164 number, or null, read inside unit `tx`. */
-  async findByMsisdnIn(tx: Tx, msisdn: string): Promise<Subscriber | null> {
+  /** The subscriber with this E.164 number, or null (inside unit `tx` when given). */
+  async findByMsisdnIn(tx: Tx | undefined, msisdn: string): Promise<Subscriber | null> {
     const r = await this.byMsisdnIn.get({ msisdn }, tx);
     return r ? fromPortable(r) : null;
   }

@@ -98,23 +98,41 @@ export class SubscriberService {
     return this.repo.findByMsisdn(msisdn);
   }
 
+  /** As {@link find}, on either engine: inside unit of work `tx` when given (it sees the unit's writes). */
+  findIn(tx: Tx | undefined, msisdn: string): Promise<Subscriber | null> {
+    return this.repo.findByMsisdnIn(tx, msisdn);
+  }
+
   /** The subscriber by id or null. */
   findById(id: number): Subscriber | null {
     return this.repo.findById(id);
   }
 
-  /** The subscriber by id or null, read inside unit of work `tx`. */
-  findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> {
+  /** The subscriber by id or null, on either engine: inside unit of work `tx` when given, else on its own. */
+  findByIdIn(tx: Tx | undefined, id: number): Promise<Subscriber | null> {
     return this.repo.findByIdIn(tx, id);
   }
 
   /** The subscriber for a raw number given by a caller; 400 if not a number, 404 if unknown. */
   require(raw: string): Subscriber {
-    const msisdn = this.normalize(raw);
-    if (!msisdn) throw badRequest('INVALID_MSISDN', `"${raw.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    const msisdn = this.requiredNumber(raw);
     const s = this.repo.findByMsisdn(msisdn);
     if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with number ${msisdn}.`);
     return s;
+  }
+
+  /** As {@link require}, on either engine (inside unit of work `tx` when given). */
+  async requireIn(tx: Tx | undefined, raw: string): Promise<Subscriber> {
+    const msisdn = this.requiredNumber(raw);
+    const s = await this.repo.findByMsisdnIn(tx, msisdn);
+    if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with number ${msisdn}.`);
+    return s;
+  }
+
+  private requiredNumber(raw: string): string {
+    const msisdn = this.normalize(raw);
+    if (!msisdn) throw badRequest('INVALID_MSISDN', `"${raw.slice(0, 32)}" is not a phone number (use +2547..., 2547... or 07...).`);
+    return msisdn;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../db/database';
 import { DAY, HOUR, type Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
-import type { MessagingPort } from '../messaging/types';
+import type { MessagingService } from '../messaging/messaging-service';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
@@ -18,10 +18,10 @@ export interface LifecycleJobDeps {
   log: Logger;
   config: Pick<Config, 'billing' | 'defaults' | 'messaging'>;
   subscriptions: Pick<SubscriptionService, 'catalog' | 'store' | 'refreshIn'>;
-  subscribers: Pick<SubscriberService, 'findById'>;
+  subscribers: Pick<SubscriberService, 'findByIdIn'>;
   operators: Pick<OperatorDirectory, 'timezoneOf'>;
-  usage: Pick<UsageLog, 'record'>;
-  messaging: Pick<MessagingPort, 'enqueue'>;
+  usage: Pick<UsageLog, 'recordIn'>;
+  messaging: Pick<MessagingService, 'enqueueIn'>;
   /** Run interval (ms); default billing.jobIntervalSeconds. */
   intervalMs?: number;
 }
@@ -98,7 +98,7 @@ export class LifecycleJob implements Lifecycle {
       const rows = await this.d.subscriptions.store.reminderCandidates(service.id, now, now + before + DAY, 1000);
       for (const row of rows) {
         const renewalAt = row.nextRenewalAt!;
-        const subscriber = this.d.subscribers.findById(row.subscriberId);
+        const subscriber = await this.d.subscribers.findByIdIn(undefined, row.subscriberId);
         if (!subscriber) continue;
         const tz = this.d.operators.timezoneOf(subscriber.operator) ?? cfg.messaging.timezone;
         const sendAt = lastAllowedAtOrBefore(renewalAt - before, quiet, tz);
@@ -109,8 +109,7 @@ export class LifecycleJob implements Lifecycle {
           const marked = await this.d.units.unit(async (tx) => {
             // Another pass (another process) marked it first: it also told the usage log.
             if (!(await this.d.subscriptions.store.markReminder(row.id, renewalAt, tx))) return false;
-            // joins this unit on SQLite; takes the unit's tx once usage is converted
-            this.d.usage.record([
+            await this.d.usage.recordIn(tx, [
               {
                 at: now,
                 subscriberId: subscriber.id,
@@ -128,8 +127,8 @@ export class LifecycleJob implements Lifecycle {
         const queued = await this.d.units.unit(async (tx) => {
           // Marked first: a reminder another pass has already queued is not queued twice.
           if (!(await this.d.subscriptions.store.markReminder(row.id, renewalAt, tx))) return false;
-          // joins this unit on SQLite; takes the unit's tx once messaging is converted
-          const r = this.d.messaging.enqueue({
+          const r = await this.d.messaging.enqueueIn(
+            {
             to: subscriber.msisdn,
             text,
             kind: 'transactional',
@@ -137,9 +136,10 @@ export class LifecycleJob implements Lifecycle {
             sourceRef: row.id,
             ...(service.shortCode ? { from: service.shortCode } : {}),
             ...(notBefore !== null ? { notBefore } : {}),
-          });
-          // joins this unit on SQLite; takes the unit's tx once usage is converted
-          this.d.usage.record([
+            },
+            tx,
+          );
+          await this.d.usage.recordIn(tx, [
             {
               at: now,
               subscriberId: subscriber.id,

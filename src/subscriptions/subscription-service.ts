@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { EnqueueResult, MessagingPort } from '../messaging/types';
+import type { EnqueueRequest, EnqueueResult, MessagingPort } from '../messaging/types';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
@@ -32,10 +32,11 @@ export interface SubscriptionServiceDeps {
   log: Logger;
   metrics: Metrics;
   config: Pick<Config, 'services' | 'billing' | 'defaults' | 'messaging'>;
-  subscribers: Pick<SubscriberService, 'findById' | 'ensure'>;
-  usage: Pick<UsageLog, 'record'>;
+  /** `findById` and `record`/`enqueue`: only for the synchronous requests (src/subscriptions/sync-request.ts). */
+  subscribers: Pick<SubscriberService, 'findById' | 'findByIdIn' | 'ensureIn'>;
+  usage: Pick<UsageLog, 'record' | 'recordIn'>;
   operators: Pick<OperatorDirectory, 'timezoneOf'>;
-  messaging: Pick<MessagingPort, 'enqueue'>;
+  messaging: Pick<MessagingPort, 'enqueue'> & { enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> };
   /** Request worker poll interval (ms), for tests. */
   requestPollMs?: number;
 }
@@ -172,8 +173,7 @@ export class SubscriptionService {
     const charge = n.type === 'subscribed' || n.type === 'renewed';
     const amountMinor = n.amount != null ? toMinor(n.amount) : charge ? toMinor(service.price) : null;
     const now = this.d.clock.now();
-    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-    const subscriber = this.d.subscribers.ensure(n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
+    const subscriber = await this.d.subscribers.ensureIn(tx, n.msisdn, { operator: n.operator ?? null, at: now, touch: false });
     const applied = await this.ledger.applyOperatorEvent({ notification: n, service, subscriberId: subscriber.id, amountMinor, now, newSubscriptionId: () => newId('sub', now) }, tx);
     if (applied.duplicate) return { duplicate: true, subscriptionId: applied.subscriptionId, state: applied.state, flag: null };
     const { sub, folded: f } = applied;
@@ -194,8 +194,7 @@ export class SubscriptionService {
         ...(flag ? { flag } : {}),
       },
     };
-    // joins this unit on SQLite; takes the unit's tx once usage is converted
-    this.d.usage.record(applied.derived.length > 0 ? [...applied.derived, event] : [event]);
+    await this.d.usage.recordIn(tx, applied.derived.length > 0 ? [...applied.derived, event] : [event]);
     if (flag) this.log.warn({ msisdn: n.msisdn, service: service.id, event: n.type, flag }, 'impossible billing transition recorded');
     if (n.type === 'unsubscribed' && f.state === 'cancelled' && !flag) {
       await this.exited({ subscriberId: subscriber.id, serviceId: service.id, subscriptionId: sub.id, channel: 'billing', at: now, runStartedAt: f.subscribedAt }, tx);
@@ -238,15 +237,14 @@ export class SubscriptionService {
     if (!r) return null;
     // The service was removed from config: keep what we knew, stop evaluating it.
     if (r.unconfigured) this.log.warn({ service: r.sub.serviceId }, 'subscription of an unconfigured service left as it was');
-    // joins this unit on SQLite; takes the unit's tx once usage is converted
-    if (r.derived.length > 0) this.d.usage.record(r.derived);
+    if (r.derived.length > 0) await this.d.usage.recordIn(tx, r.derived);
     return r.state;
   }
 
   private async request(action: 'subscribe' | 'unsubscribe', subscriberId: number, serviceId: string, channel: UsageChannel, tx: Tx): Promise<RequestOutcome> {
     const service = this.catalog.require(serviceId);
     const now = this.d.clock.now();
-    const subscriber = this.d.subscribers.findById(subscriberId);
+    const subscriber = await this.d.subscribers.findByIdIn(tx, subscriberId);
     if (!subscriber) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${subscriberId}.`);
     const { sub } = await this.ledger.findOrCreate(subscriber.id, service, now, () => newId('sub', now), tx);
     const decision = decideRequest(action, sub.state, this.d.config.billing.texts);
@@ -260,8 +258,7 @@ export class SubscriptionService {
       );
       const f = await this.ledger.refold(sub, now, tx);
       const derived = derivedUsage(sub, f, now);
-      // joins this unit on SQLite; takes the unit's tx once usage is converted
-      if (derived.length > 0) this.d.usage.record(derived);
+      if (derived.length > 0) await this.d.usage.recordIn(tx, derived);
       state = f.state;
       if (action === 'unsubscribe' && decision.status === 'requested') exit = { subscriberId: subscriber.id, serviceId: service.id, subscriptionId: sub.id, channel, at: now, runStartedAt: f.subscribedAt };
       const provider = this.providers.find((p) => p.handles(service));
@@ -272,9 +269,8 @@ export class SubscriptionService {
         this.requests.wake();
       }
     }
-    const message = this.confirm(subscriber, service, decision.text, sub.id);
-    // joins this unit on SQLite; takes the unit's tx once usage is converted
-    this.d.usage.record([requestUsage({ at: now, subscriberId: subscriber.id, channel, action, service, subscriptionId: sub.id, outcome: decision.status, state, messageId: message.id, providerRequestId })]);
+    const message = await this.confirmIn(tx, subscriber, service, decision.text, sub.id);
+    await this.d.usage.recordIn(tx, [requestUsage({ at: now, subscriberId: subscriber.id, channel, action, service, subscriptionId: sub.id, outcome: decision.status, state, messageId: message.id, providerRequestId })]);
     // After the confirmation is queued: whatever listeners do comes after the STOP is accepted.
     if (exit) await this.exited(exit, tx);
     return { status: decision.status, subscriptionId: sub.id, state, providerRequestId };
@@ -292,19 +288,27 @@ export class SubscriptionService {
     }
   }
 
-  /** A transactional SMS to the subscriber who just asked (no quiet hours: they are awake and waiting). */
+  /** The confirmation SMS of the synchronous request path, in its SQLite transaction. */
   private confirm(subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): EnqueueResult {
+    return this.d.messaging.enqueue(this.confirmation(subscriber, service, text, subscriptionId));
+  }
+
+  private confirmIn(tx: Tx, subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): Promise<EnqueueResult> {
+    return this.d.messaging.enqueueIn(this.confirmation(subscriber, service, text, subscriptionId), tx);
+  }
+
+  /** A transactional SMS to the subscriber who just asked (no quiet hours: they are awake and waiting). */
+  private confirmation(subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): EnqueueRequest {
     const cfg = this.d.config;
     const body = fill(pickText(text, subscriber.language, cfg.defaults.language), serviceVars(service, subscriber.language, cfg));
-    // joins this unit on SQLite; takes the unit's tx once messaging is converted
-    return this.d.messaging.enqueue({
+    return {
       to: subscriber.msisdn,
       text: body,
       kind: 'transactional',
       source: 'subscription',
       sourceRef: subscriptionId,
       ...(service.shortCode ? { from: service.shortCode } : {}),
-    });
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import type { Database, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import type { MessagingService } from '../messaging/messaging-service';
 import type { MessagingPort, MoInterceptor } from '../messaging/types';
 import type { SessionService } from '../sessions/session-service';
 import type { OperatorDirectory } from '../subscribers/operators';
@@ -26,7 +27,7 @@ export interface SubscriptionsWiring {
   usage: UsageLog;
   operators: OperatorDirectory;
   sessions: Pick<SessionService, 'onEffect'>;
-  messaging: Pick<MessagingPort, 'enqueue'> & { addMoInterceptor?(fn: MoInterceptor): void };
+  messaging: Pick<MessagingPort, 'enqueue'> & Pick<MessagingService, 'enqueueIn'> & { addMoInterceptor?(fn: MoInterceptor): void };
   subscriberViews: SubscriberViewPart[];
 }
 

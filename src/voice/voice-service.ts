@@ -24,7 +24,7 @@ export interface VoiceServiceDeps {
   subscribers: Pick<SubscriberService, 'normalize' | 'findByIdIn'>;
   /** Units of work: one per callback, so the platform hears an answer only once it is durable. */
   units: UnitOfWork;
-  calls: Pick<CallService, 'match' | 'answered' | 'finished' | 'linkSession'>;
+  calls: Pick<CallService, 'matchIn' | 'answeredIn' | 'finishedIn' | 'linkSessionIn'>;
 }
 
 const DEFAULT_FIELDS: PartyFieldNames = { caller: 'caller', called: 'called' };
@@ -122,9 +122,8 @@ export class VoiceService {
 
   /** An outbound call was picked up: find it in the call queue and start its flow; null answer hangs up. */
   private async answered(tx: Tx, dialect: string, externalId: string, r: Extract<VoiceRequest, { kind: 'call' }>): Promise<VoiceAnswer> {
-    // joins this unit on SQLite; takes the unit's tx once calls is converted
-    const call = this.d.calls.match({ callId: r.callId, providerRef: r.callRef, msisdn: this.subscriberNumber(r) });
-    const answered = call ? this.d.calls.answered(call.id, r.callRef) : null;
+    const call = await this.d.calls.matchIn({ callId: r.callId, providerRef: r.callRef, msisdn: this.subscriberNumber(r) }, tx);
+    const answered = call ? await this.d.calls.answeredIn(tx, call.id, r.callRef) : null;
     if (!answered) {
       this.events.inc({ dialect, event: 'unmatched' });
       this.log.warn({ dialect, providerRef: r.callRef }, 'answered outbound call matches no queued call; hanging up');
@@ -141,8 +140,7 @@ export class VoiceService {
       maxNoInput: this.d.config.noInputRepeats,
       startDetail: { dialect, direction: 'outbound', callId: answered.id },
     });
-    // joins this unit on SQLite; takes the unit's tx once calls is converted
-    if (result.sessionId) this.d.calls.linkSession(answered.id, result.sessionId);
+    if (result.sessionId) await this.d.calls.linkSessionIn(tx, answered.id, result.sessionId);
     return this.plan(r.callRef, result);
   }
 
@@ -171,11 +169,10 @@ export class VoiceService {
     if (o.currency) detail.currency = o.currency;
     if (o.hangupCause) detail.hangupCause = o.hangupCause;
     const outbound = r.direction === 'outbound';
-    // joins this unit on SQLite; takes the unit's tx once calls is converted
-    const call = this.d.calls.match({ callId: r.callId, providerRef: r.callRef, msisdn: outbound ? this.subscriberNumber(r) : null });
+    const call = await this.d.calls.matchIn({ callId: r.callId, providerRef: r.callRef, msisdn: outbound ? this.subscriberNumber(r) : null }, tx);
     // An inbound call only closes a queued call that this very call attempt answered.
     if (call && (outbound || call.providerRef === r.callRef)) {
-      this.d.calls.finished(call.id, { ...o, providerRef: r.callRef });
+      await this.d.calls.finishedIn(tx, call.id, { ...o, providerRef: r.callRef });
       detail.callId = call.id;
     }
     const s = await this.d.sessions.findByExternalIn(tx, IVR_CHANNEL, externalId);

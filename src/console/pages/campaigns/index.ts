@@ -206,18 +206,20 @@ ${table({
     if (!input) return sendHtml(reply, await newCampaignPage(deps, c, f, errors), 400);
     let created: Campaign;
     try {
-      created = await core.campaigns.create(input);
+      // The campaign and its audit entry are one unit.
+      created = await core.campaigns.create(input, (tx, made) =>
+        accounts.auditIn(tx, c.account.name, 'campaign.create', made.id, {
+          kind: made.kind,
+          channel: made.channel,
+          segmentId: made.segmentId,
+          status: made.status,
+          ...(made.arms ? { arms: made.arms.map((a) => a.name), holdoutPercent: made.holdoutPercent, goal: made.goal?.type } : {}),
+        }),
+      );
     } catch (e) {
       if (!clientError(e)) throw e;
       return sendHtml(reply, await newCampaignPage(deps, c, f, {}, { error: e.message }), e.status);
     }
-    accounts.audit(c.account.name, 'campaign.create', created.id, {
-      kind: created.kind,
-      channel: created.channel,
-      segmentId: created.segmentId,
-      status: created.status,
-      ...(created.arms ? { arms: created.arms.map((a) => a.name), holdoutPercent: created.holdoutPercent, goal: created.goal?.type } : {}),
-    });
     return seeOther(reply, `/console/campaigns/${created.id}`, 'created');
   });
 
@@ -244,12 +246,11 @@ ${table({
     const { errors, patch } = await checkCampaignEdit(core, c, campaign, f);
     if (!patch) return sendHtml(reply, await campaignPage(deps, c, campaign, { form: { f, errors, open: true } }), 400);
     try {
-      await core.campaigns.update(campaign.id, patch);
+      await core.campaigns.update(campaign.id, patch, (tx) => accounts.auditIn(tx, c.account.name, 'campaign.edit', campaign.id, { changed: Object.keys(patch) }));
     } catch (e) {
       if (!clientError(e)) throw e;
       return sendHtml(reply, await campaignPage(deps, c, campaign, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
     }
-    accounts.audit(c.account.name, 'campaign.edit', campaign.id, { changed: Object.keys(patch) });
     return seeOther(reply, `/console/campaigns/${campaign.id}`, 'saved');
   });
 
@@ -258,12 +259,11 @@ ${table({
       const c = requireRole(req, 'editor');
       const campaign = await core.campaigns.require(req.params.id);
       try {
-        await core.campaigns[action](campaign.id);
+        await core.campaigns[action](campaign.id, (tx) => accounts.auditIn(tx, c.account.name, `campaign.${action}`, campaign.id, { from: campaign.status }));
       } catch (e) {
         if (!clientError(e)) throw e;
         return sendHtml(reply, await campaignPage(deps, c, await core.campaigns.require(campaign.id), { error: e.message }), e.status);
       }
-      accounts.audit(c.account.name, `campaign.${action}`, campaign.id, { from: campaign.status });
       return seeOther(reply, `/console/campaigns/${campaign.id}`, action);
     });
   }

@@ -182,8 +182,8 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
-    const s = await core.segments.create(r.name, r.valid);
-    accounts.audit(c.account.name, 'segment.create', s.id, { name: s.name, filter: s.filter });
+    // The segment and its audit entry are one unit.
+    const s = await core.segments.create(r.name, r.valid, (tx, created) => accounts.auditIn(tx, c.account.name, 'segment.create', created.id, { name: created.name, filter: created.filter }));
     return seeOther(reply, segmentHref(s.id), 'saved');
   });
 
@@ -203,8 +203,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { segment: s, v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
-    const next = await core.segments.update(s.id, { name: r.name, filter: r.valid });
-    accounts.audit(c.account.name, 'segment.update', s.id, { name: next.name, filter: next.filter });
+    await core.segments.update(s.id, { name: r.name, filter: r.valid }, (tx, next) => accounts.auditIn(tx, c.account.name, 'segment.update', next.id, { name: next.name, filter: next.filter }));
     return seeOther(reply, segmentHref(s.id), 'saved');
   });
 
@@ -223,12 +222,11 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
     const c = requireRole(req, 'editor');
     const s = await core.segmentReads.require(req.params.id);
     try {
-      await core.segments.remove(s.id);
+      await core.segments.remove(s.id, (tx, removed) => accounts.auditIn(tx, c.account.name, 'segment.delete', removed.id, { name: removed.name }));
     } catch (e) {
       if (!(e instanceof AppError) || e.status !== 409) throw e;
       return builderPage(reply, c, deps, { segment: s, v: valuesOf(core, s.name, s.filter), errors: {}, count: countBox(c, await fresh(s.filter)), error: e.message, status: 409 });
     }
-    accounts.audit(c.account.name, 'segment.delete', s.id, { name: s.name });
     return seeOther(reply, '/console/segments', 'deleted');
   });
 }

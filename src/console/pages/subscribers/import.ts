@@ -209,15 +209,18 @@ ${table({ columns: [t.colStarted, t.colFile, t.colStatus, { label: t.colProgress
       }
       try {
         if (file.bytes > cfg.importSyncMaxBytes) {
-          const job = await core.importJobs.launch(file, 'api');
-          accounts.audit(c.account.name, 'subscribers.import', job.id, { file: file.fileName, bytes: file.bytes });
+          // The job record and its audit entry are one unit.
+          const name = file.fileName;
+          const bytes = file.bytes;
+          const job = await core.importJobs.launch(file, 'api', (tx, id) => accounts.auditIn(tx, c.account.name, 'subscribers.import', id, { file: name, bytes }));
           return reply.redirect(`/console/subscribers/import/${encodeURIComponent(job.id)}`, 303);
         }
         // Checked whole first, as the API does: a file that stops being CSV halfway writes nothing.
         const { header } = await checkFile(file.path, core.subscriberImport.fields());
         const result = await core.subscriberImport.importFile(file.path, header);
         rmSync(file.path, { force: true });
-        accounts.audit(c.account.name, 'subscribers.import', file.fileName ?? null, { bytes: file.bytes, created: result.created, updated: result.updated, rejected: result.rejected });
+        // Each batch was its own unit and the entry reports their totals, so it follows them in a unit of its own.
+        await accounts.record(c.account.name, 'subscribers.import', file.fileName ?? null, { bytes: file.bytes, created: result.created, updated: result.updated, rejected: result.rejected });
         return formPage(reply, c, { result });
       } catch (e) {
         // Not launched, or refused: the spooled upload belongs to nobody now.

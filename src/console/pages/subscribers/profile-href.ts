@@ -12,10 +12,10 @@ export function profileHref(id: number): string {
 }
 
 /** The subscriber a profile address names: `s<id>`, or a phone number (what an editor may type in). */
-export function subscriberOf(core: Core, ref: string): Subscriber {
+export async function subscriberOf(core: Core, ref: string): Promise<Subscriber> {
   const byId = /^s(\d{1,15})$/.exec(ref);
-  if (!byId) return core.subscribers.require(ref);
-  const s = core.subscribers.findById(Number(byId[1]));
+  if (!byId) return core.subscribers.requireIn(undefined, ref);
+  const s = await core.subscribers.findByIdIn(undefined, Number(byId[1]));
   if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', 'There is no such subscriber.');
   return s;
 }

@@ -265,14 +265,14 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
 
   app.get<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = ctx(req);
-    const s = subscriberOf(core, req.params.msisdn);
+    const s = await subscriberOf(core, req.params.msisdn);
     const notice = (req.query as Record<string, unknown>).notice === 'saved' ? T(c.lang).saved : null;
     return render(reply, c, core, s, { notice });
   });
 
   app.post<{ Params: { msisdn: string } }>('/subscribers/:msisdn', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const s = subscriberOf(core, req.params.msisdn);
+    const s = await subscriberOf(core, req.params.msisdn);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const current = currentValues(core, s);
     const values: Record<string, string> = {};
@@ -298,8 +298,7 @@ export function subscriberProfilePages(app: FastifyInstance, deps: ConsoleDeps):
       const valid = core.subscribers.validateProfile(patch);
       // The profile and its audit entry are one unit.
       await core.commits.unit(async (tx) => {
-        // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-        core.subscribers.applyProfile(s.id, valid);
+        await core.subscribers.applyProfileIn(tx, s.id, valid);
         await accounts.auditIn(tx, c.account.name, 'subscriber.update', s.msisdn, { fields: Object.keys(patch) });
       });
     }

@@ -80,7 +80,7 @@ export function subscriberSearchPages(app: FastifyInstance, deps: ConsoleDeps): 
     if (q === '') hits = await store.recentlySeen(PAGE_SIZE + 1, offset);
     else {
       const full = core.subscribers.normalize(compact);
-      const exact = full ? core.subscribers.find(full) : null;
+      const exact = full ? await core.subscribers.findIn(undefined, full) : null;
       if (exact) hits = pageNo === 1 ? [{ id: exact.id, msisdn: exact.msisdn, region: exact.region, language: exact.language, optedOut: exact.optedOut, lastSeenAt: exact.lastSeenAt }] : [];
       else if (/^\d+$/.test(compact) && compact.length >= MIN_DIGITS) hits = await store.endingIn(compact, PAGE_SIZE + 1, offset);
       else if (!full) error = t.badNumber;
