@@ -60,8 +60,10 @@ const RANKING_COLUMNS = [
 const PAGE = 5000;
 
 type SnapshotParams = { kind: string; day: number; data: string; at: number };
-/** Where the scan of subscriptions resumes: after this (state, service, id). */
+/** Where the scan of one state's subscriptions resumes: after this (service, id). */
 type RunCursor = { state: string; serviceId: string; id: string };
+/** The states of a subscription run that started, in the order the scan reads them (the index's). */
+const RUN_STATES = ['active', 'cancelled', 'expired', 'grace', 'suspended'] as const;
 
 /**
  * Stores (or replaces) the snapshot of one kind for one day: the statement both engines share, and the
@@ -96,15 +98,15 @@ export class SnapshotStore {
     const c = crmSubscribers;
     const live = sql`${s.state} IN ('active', 'grace', 'suspended')`;
     // Live and ended runs in one scan, for the risk snapshot and the package-fit life tables both. Paged
-    // along the (state, service, id) index, so the rows come state by state (the rankings break ties by
-    // the order they are seen in).
+    // along the (state, service, id) index one state at a time: an equal state and a (service, id) range
+    // is a seek on both engines (a range over the three columns is not, on SQLite, and each page would
+    // rescan what came before). The rows come state by state (the rankings break ties by that order).
     this.runs = database.statement(
       sql`SELECT ${s.subscriberId}, ${s.serviceId}, ${s.state}, ${s.renewals}, ${s.subscribedAt}, ${s.consecutiveFailures}, ${s.lastChargedAt}, ${s.stateEnteredAt},
          ${c.firstDay}, ${c.lastDay}, ${c.activeDays}, ${c.lastContentAt}, ${c.chargesRecent}, ${s.id}
        FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.subscriberId}
-       WHERE ${s.state} IN ('active', 'grace', 'suspended', 'cancelled', 'expired')
-         AND (${s.state}, ${s.serviceId}, ${s.id}) > (${p('state')}, ${p('serviceId')}, ${p('id')})
-       ORDER BY ${s.state}, ${s.serviceId}, ${s.id} LIMIT ${p('limit')}`,
+       WHERE ${s.state} = ${p('state')} AND (${s.serviceId}, ${s.id}) > (${p('serviceId')}, ${p('id')})
+       ORDER BY ${s.serviceId}, ${s.id} LIMIT ${p('limit')}`,
       { raw: true },
     );
     this.freeUsers = database.statement(
@@ -132,16 +134,16 @@ export class SnapshotStore {
    * subscribers' activity, a page at a time (in unit `tx` when given).
    */
   async *subscriptionRunPages(tx?: Tx): AsyncGenerator<SubscriptionRun[]> {
-    const at: RunCursor = { state: '', serviceId: '', id: '' };
-    for (;;) {
-      const page = await this.runs.all({ ...at, limit: PAGE }, tx);
-      if (page.length === 0) return;
-      yield page;
-      if (page.length < PAGE) return;
-      const last = page[page.length - 1]!;
-      at.state = last[2];
-      at.serviceId = last[1];
-      at.id = last[13];
+    for (const state of RUN_STATES) {
+      const at: RunCursor = { state, serviceId: '', id: '' };
+      for (;;) {
+        const page = await this.runs.all({ ...at, limit: PAGE }, tx);
+        if (page.length > 0) yield page;
+        if (page.length < PAGE) break;
+        const last = page[page.length - 1]!;
+        at.serviceId = last[1];
+        at.id = last[13];
+      }
     }
   }
 
