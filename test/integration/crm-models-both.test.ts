@@ -63,7 +63,7 @@ eachBackend((get) => {
         id,
         msisdn: `+2547200${String(id).padStart(5, '0')}`,
         region: id % 2 ? 'Nakuru' : 'Meru',
-        profile: id <= 10 ? { gender: id % 2 ? 'f' : 'm' } : {},
+        profile: id <= 10 ? { gender: id % 2 ? 'f' : 'm' } : ({} as Record<string, string>),
         firstSeenAt: NOW - 90 * DAY,
         updatedAt: NOW,
       })),
