@@ -1,5 +1,6 @@
 import { FlowTexts } from './flow-texts/flow-texts';
 import type { Config } from './config';
+import { instanceIdOf } from './config/instance-id';
 import type { Db } from './db/client';
 import { dbHealthy } from './db/client';
 import { GroupCommit } from './db/group-commit';
@@ -66,7 +67,7 @@ export function buildCore(deps: CoreDeps) {
     onRollback: (fn) => commits.onRollback(fn),
   });
   lifecycles.push(sessions);
-  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), units: commits, database });
+  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), units: commits, database, dispatcherId: instanceIdOf(config) });
   lifecycles.push(messaging);
   // /readyz and /metrics: due messages no transport can take, and how long the oldest has waited.
   watchOutbox(readiness, metrics, { health: new OutboxHealthStore(database), canCarry: (op) => messaging.canCarry(op), clock, maxOldestDueSeconds: config.messaging.readiness.maxOldestDueSeconds });

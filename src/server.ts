@@ -3,6 +3,7 @@ import { buildApp } from './app';
 import { ConsoleAccounts } from './console/auth/accounts';
 import type { Channel } from './channel';
 import { loadConfig, type Config } from './config';
+import { instanceIdOf } from './config/instance-id';
 import { defaultPublicBaseUrl } from './config/ivr';
 import { buildCore, type Core } from './core';
 import { refuseUnlessSqlite } from './db/backend';
@@ -102,7 +103,7 @@ export async function serve(opts: { configFile?: string | undefined }): Promise<
   if (config.ivr.publicBaseUrl.trim() === '' && config.server.port === 0 && bound && typeof bound === 'object') {
     config.ivr.publicBaseUrl = defaultPublicBaseUrl({ host: config.server.host, port: bound.port });
   }
-  log.info({ host: config.server.host, port: config.server.port, db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
+  log.info({ host: config.server.host, port: config.server.port, instance: instanceIdOf(config), db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -68,7 +68,7 @@ export function campaignRoutes(app: FastifyInstance, core: Core): void {
     const campaign = await core.campaignReads.require(req.params.id);
     const results = await core.campaignReads.results(campaign.id);
     if (campaign.pollId) {
-      const poll = core.polls.find(campaign.pollId);
+      const poll = await core.pollReads.find(campaign.pollId);
       if (poll) results.poll = await core.pollResults.results(poll);
     }
     if (campaign.arms && campaign.arms.length > 0) results.arms = await core.armsResults.results(campaign, core.clock.now());

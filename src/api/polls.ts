@@ -52,7 +52,7 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['polls'];
   r.post('/polls', { schema: { tags, summary: 'Create a poll', body: CreateBody, response: { 201: Described(Poll, 'The poll.'), ...errors(400, 409) } } }, async (req, reply) => {
-    const p = core.polls.create(req.body);
+    const p = await core.polls.create(req.body);
     return reply.status(201).send(core.polls.toJson(p));
   });
 
@@ -65,14 +65,14 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
   );
 
   r.patch('/polls/:id', { schema: { tags, summary: 'Edit or close a poll', params: IdParams, body: PatchBody, response: { 200: Described(Poll, 'The updated poll.'), ...errors(400, 404, 409) } } }, async (req) =>
-    core.polls.toJson(core.polls.update(req.params.id, req.body)),
+    core.polls.toJson(await core.polls.update(req.params.id, req.body)),
   );
 
   r.get(
     '/polls/:id/results',
     { schema: { tags, summary: 'Poll results, optionally within a segment', params: IdParams, querystring: ResultsQuery, response: { 200: Results, ...errors(400, 404) } } },
     async (req) => {
-      const poll = core.polls.require(req.params.id);
+      const poll = await core.pollReads.require(req.params.id);
       const segmentId = req.query.segmentId;
       if (segmentId === undefined) return await core.pollResults.results(poll);
       const s = await core.segmentReads.require(segmentId);
@@ -94,7 +94,7 @@ export function pollRoutes(app: FastifyInstance, core: Core): void {
       },
     },
     async (req, reply) => {
-      const poll = core.polls.require(req.params.id);
+      const poll = await core.pollReads.require(req.params.id);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="poll-${poll.id}.csv"`)

@@ -128,7 +128,7 @@ async function outboxPath(gw: Gateway, count: number, offset: number): Promise<n
   // Like a campaign: chunks of messages per transaction, yielding between chunks so sending overlaps.
   for (let i = 0; i < count; i += CHUNK) {
     const n = Math.min(CHUNK, count - i);
-    gw.core.messaging.enqueueMany(
+    await gw.core.messaging.enqueueMany(
       Array.from({ length: n }, (_, k) => ({ to: `+2547${30_000_000 + offset + i + k}`, text: TEXT, kind: 'promotional' as const, source: 'bench' })),
     );
     await new Promise((r) => setImmediate(r));

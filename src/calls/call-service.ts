@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
-import type { Clock } from '../lib/clock';
+import { systemClock, type Clock } from '../lib/clock';
 import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -61,6 +61,12 @@ export interface CallServiceDeps {
   tickMs?: number;
   /** Monotonic milliseconds for the calls-per-second limit (default performance.now). */
   monotonic?: () => number;
+  /**
+   * Real time in ms for the calls-per-second limit across processes (default the system time): processes
+   * sharing a database count each other's dials in the real second before it. Not the business clock:
+   * the provider counts real seconds, as for `monotonic`.
+   */
+  wall?: Clock;
 }
 
 /**
@@ -343,7 +349,8 @@ export class CallService implements CallsPort, Lifecycle {
         await this.store.claimDefer(candidate.id, now, decision.reason, decision.until, tx);
         return null;
       }
-      const call = await this.store.claimDial(candidate.id, now, providerName, this.d.config.maxConcurrentCalls, tx);
+      const rate = { perSecond: this.d.config.callsPerSecond, wall: (this.d.wall ?? systemClock).now() };
+      const call = await this.store.claimDial(candidate.id, now, providerName, this.d.config.maxConcurrentCalls, tx, rate);
       if (!call) return null;
       // joins this unit on SQLite; takes the unit's tx once usage is converted
       this.d.usage.record([

@@ -1,6 +1,6 @@
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
-import { calls } from '../db/schema';
+import { callDials, calls } from '../db/schema';
 import { name as bare } from '../db/statement';
 import { IN_FLIGHT, type CallRow } from './call-repo';
 
@@ -28,6 +28,12 @@ type Id = { id: string };
 const SLOT_LOCK = 0x63616c6c; // 'call'
 type Claim = Id & { now: number };
 
+/** The calls-per-second limit a dial claim checks across processes: `perSecond` dials in the real second before `wall` (ms). */
+export interface DialRate {
+  perSecond: number;
+  wall: number;
+}
+
 /**
  * The call queue on both engines (src/db/database.ts). A due call leaves the queue through one of the
  * claim statements below: each moves the row only if it is still due, in the statement itself, so of
@@ -49,6 +55,9 @@ export class CallStore {
   private readonly slotLock: Statement<unknown> | null;
   private readonly blockStmt: Statement<CallRow, Claim & { reason: string }>;
   private readonly deferStmt: Statement<CallRow, Claim & { reason: string; until: number }>;
+  private readonly pruneDialsStmt: Statement<never, { since: number }>;
+  private readonly dialsStmt: Statement<{ n: number }, { since: number }>;
+  private readonly dialedStmt: Statement<never, { id: string; attempt: number; at: number }>;
 
   constructor(database: Database) {
     const inFlight = sql`${c.status} IN (${list(IN_FLIGHT)})`;
@@ -94,6 +103,10 @@ export class CallStore {
       sql`${bare(c.status)} = 'blocked', ${bare(c.reason)} = ${p('reason')}, ${bare(c.nextAttemptAt)} = NULL, ${bare(c.endedAt)} = ${p('now')}, ${bare(c.updatedAt)} = ${p('now')}`,
     );
     this.deferStmt = claim(sql`${bare(c.reason)} = ${p('reason')}, ${bare(c.nextAttemptAt)} = ${p('until')}, ${bare(c.updatedAt)} = ${p('now')}`);
+    const d = callDials;
+    this.pruneDialsStmt = database.statement(sql`DELETE FROM ${d} WHERE ${d.at} <= ${p('since')}`);
+    this.dialsStmt = database.statement(sql`SELECT count(*) AS "n" FROM ${d} WHERE ${d.at} > ${p('since')}`);
+    this.dialedStmt = database.statement(sql`INSERT INTO ${d} (${bare(d.callId)}, ${bare(d.attempt)}, ${bare(d.at)}) VALUES (${p('id')}, ${p('attempt')}, ${p('at')})`);
   }
 
   /** Stores a new call. */
@@ -147,12 +160,23 @@ export class CallStore {
   }
 
   /**
-   * Claims a due call for one more attempt through `provider` while fewer than `max` calls hold a slot:
-   * the call as it now stands, or null when it is no longer due (another claimer took it) or every slot is taken.
+   * Claims a due call for one more attempt through `provider` while fewer than `max` calls hold a slot
+   * and, with `rate`, fewer than `rate.perSecond` dials were claimed in the real second before
+   * `rate.wall`: the call as it now stands, or null when it is no longer due (another claimer took it),
+   * every slot is taken or the second's dials are used up.
    */
-  async claimDial(id: string, now: number, provider: string, max: number, tx: Tx): Promise<CallRow | null> {
+  async claimDial(id: string, now: number, provider: string, max: number, tx: Tx, rate?: DialRate): Promise<CallRow | null> {
     if (this.slotLock) await this.slotLock.get(undefined, tx);
-    return (await this.dialStmt.all({ id, now, provider, max }, tx))[0] ?? null;
+    if (rate) {
+      // Under the same lock as the slot count (on SQLite, units take turns): the dials of the last real
+      // second by every process, so together they stay within the provider's rate.
+      const since = rate.wall - 1000;
+      await this.pruneDialsStmt.run({ since }, tx);
+      if (((await this.dialsStmt.get({ since }, tx))?.n ?? 0) >= rate.perSecond) return null;
+    }
+    const call = (await this.dialStmt.all({ id, now, provider, max }, tx))[0] ?? null;
+    if (call && rate) await this.dialedStmt.run({ id, attempt: call.attempts, at: rate.wall }, tx);
+    return call;
   }
 
   /** Blocks a due call (a policy refuses it now); null when it is no longer due. */

@@ -1,7 +1,7 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { Flow, PollNode } from '../engine/types';
+import type { Flow } from '../engine/types';
 import type { Clock } from '../lib/clock';
 import { HOUR } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -18,9 +18,10 @@ import { CampaignReadStore } from './campaign-read-store';
 import { CampaignReads } from './campaign-reads';
 import { PollReadStore } from './poll-read-store';
 import { SegmentReadStore } from './segment-read-store';
-import type { Database, UnitOfWork } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { CampaignScheduler } from './campaign-scheduler';
 import { CampaignService } from './campaign-service';
+import { pollAnswerEffect } from './poll-effect';
 import { PollRepo } from './poll-repo';
 import { PollResults } from './poll-results';
 import { PollService } from './poll-service';
@@ -51,6 +52,8 @@ export interface CampaignsDeps {
   sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
   messaging: {
     enqueue(req: EnqueueRequest): EnqueueResult;
+    /** SMS poll replies are queued in the MO's unit. */
+    enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
     /** Campaign batches go through it (one call per batch, no lookups by number). */
     enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): (EnqueueResult | EnqueueRefused)[];
     addMoInterceptor(fn: MoInterceptor): void;
@@ -77,8 +80,9 @@ export function buildCampaigns(d: CampaignsDeps) {
   const alwaysRouted = norm([...d.config.messaging.keywords.optOut, ...d.config.messaging.keywords.optIn, ...d.config.messaging.keywords.help]);
   const otherKeywords = norm([...d.flows.all().flatMap((f) => f.entry.sms.map((s) => s.keyword)), ...d.config.services.flatMap((s) => s.keywords)]);
 
-  const pollRepo = new PollRepo(d.db);
-  const polls = new PollService({ repo: pollRepo, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
+  // The SQLite handle serves the synchronous reads and invites the campaign senders still make.
+  const pollRepo = new PollRepo(d.database, d.db);
+  const polls = new PollService({ repo: pollRepo, units: d.commits, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
   const campaignRepo = new CampaignRepo(d.db);
   const campaignStore = new CampaignStore(d.database);
   const segments = new SegmentService({
@@ -135,7 +139,6 @@ export function buildCampaigns(d: CampaignsDeps) {
   });
   const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
-    db: d.db,
     log: d.log,
     repo: pollRepo,
     polls,
@@ -147,13 +150,8 @@ export function buildCampaigns(d: CampaignsDeps) {
     alwaysRouted: () => alwaysRouted,
     keywords: () => otherKeywords,
   });
-  d.messaging.addMoInterceptor((mo) => replies.handle(mo));
-  d.sessions.onEffect('poll_answer', (e, ctx) => {
-    const node = ctx.flow.nodes[e.nodeId];
-    if (node?.type !== 'poll') return;
-    const poll = polls.forFlowNode(e.poll, ctx.flow.id, pollNodeContent(node));
-    polls.recordAnswer(poll, ctx.subscriber.id, e.answer, { channel: ctx.channel, at: ctx.at });
-  });
+  d.messaging.addMoInterceptor((mo, tx) => replies.handle(mo, tx));
+  d.sessions.onEffect('poll_answer', pollAnswerEffect(polls));
   const importer = new SubscriberImporter({ units: d.commits, clock: d.clock, batchRows: cfg.importBatchRows, subscribers: d.subscribers });
   const importJobs = new ImportJobs({
     repo: new ImportJobRepo(d.database),
@@ -171,10 +169,6 @@ export function buildCampaigns(d: CampaignsDeps) {
   const segmentReads = new SegmentReadStore(d.database);
 
   return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults, campaignReads, pollReads, segmentReads };
-}
-
-function pollNodeContent(node: PollNode): { id: string; text: Record<string, string>; answers: Record<string, string>[] } {
-  return { id: node.id, text: node.text, answers: node.answers };
 }
 
 export type Campaigns = ReturnType<typeof buildCampaigns>;

@@ -15,7 +15,7 @@ const decode = (x: PollRow): Poll => ({ ...x, question: json<Poll['question']>(x
 
 /**
  * What the poll pages and GET endpoints read, on either engine. Only for paths that read and answer:
- * answers and edits decide on the repository's synchronous reads (src/campaigns/poll-repo.ts).
+ * answers and edits decide on reads inside their unit of work (src/campaigns/poll-repo.ts).
  */
 export class PollReadStore {
   private readonly byId: Statement<PollRow, { id: string }>;

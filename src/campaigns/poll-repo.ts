@@ -1,6 +1,9 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import type { Database, Statement, Tx } from '../db/database';
+import { json } from '../db/portable';
 import { pollAnswers, pollInvites, polls } from '../db/schema';
+import { selectList } from '../db/select-list';
 import { name, prepare, type Prepared } from '../db/statement';
 
 /** A poll as the gateway uses it (texts parsed from their JSON columns). */
@@ -9,127 +12,171 @@ export type Poll = typeof polls.$inferSelect;
 /** An open or answered invitation of one subscriber to one poll. */
 export type PollInvite = typeof pollInvites.$inferSelect;
 
+/** Invites a subscriber to a poll: what a campaign batch writes for each recipient it reached. */
+export type InviteDraft = { pollId: string; subscriberId: number; channel: 'sms' | 'call'; campaignId: string | null; sentAt: number; expiresAt: number };
+
+/**
+ * How a poll read inside a unit holds the row on PostgreSQL until the unit ends: `share` for an answer
+ * (many answer at once, an edit waits for them), `update` for an edit (answers wait for it). Nothing on
+ * SQLite, where units take turns.
+ */
+export type PollLock = 'none' | 'share' | 'update';
+
 const p = sql.placeholder;
 
-/** Data access for polls, their answers and invitations (prepared statements: MO replies are a hot path). */
-export class PollRepo {
-  private readonly byId;
-  private readonly byKey;
-  private readonly inviteOf;
-  private readonly latestSmsInvite;
-  private readonly answerOf;
-  private readonly insertAnswer: Prepared<never, { pollId: string; subscriberId: number; answer: number; channel: string; campaignId: string | null; at: number }>;
-  private readonly markAnswered: Prepared<never, { at: number; pollId: string; subscriberId: number }>;
-  private readonly markClarified: Prepared<never, { at: number; pollId: string; subscriberId: number }>;
-  private readonly upsert: Prepared<never, { pollId: string; subscriberId: number; channel: string; campaignId: string | null; sentAt: number; expiresAt: number }>;
+/** The polls row as a raw statement returns it: its JSON columns still encoded (text on SQLite). */
+type PollRow = Omit<Poll, 'question' | 'answers' | 'keywords'> & { question: unknown; answers: unknown; keywords: unknown };
 
-  constructor(private readonly db: Db) {
-    this.byId = db.select().from(polls).where(eq(polls.id, p('id'))).prepare();
-    this.byKey = db.select().from(polls).where(eq(polls.key, p('key'))).prepare();
-    this.inviteOf = db
-      .select()
-      .from(pollInvites)
-      .where(and(eq(pollInvites.pollId, p('pollId')), eq(pollInvites.subscriberId, p('subscriberId'))))
-      .prepare();
-    this.latestSmsInvite = db
-      .select()
-      .from(pollInvites)
-      .where(and(eq(pollInvites.subscriberId, p('subscriberId')), eq(pollInvites.channel, 'sms')))
-      .orderBy(desc(pollInvites.sentAt))
-      .limit(1)
-      .prepare();
-    this.answerOf = db
-      .select({ answer: pollAnswers.answer, at: pollAnswers.at })
-      .from(pollAnswers)
-      .where(and(eq(pollAnswers.pollId, p('pollId')), eq(pollAnswers.subscriberId, p('subscriberId'))))
-      .prepare();
-    const a = pollAnswers;
-    this.insertAnswer = prepare(
-      db,
-      sql`INSERT OR IGNORE INTO ${a} (${name(a.pollId)}, ${name(a.subscriberId)}, ${name(a.answer)}, ${name(a.channel)}, ${name(a.campaignId)}, ${name(a.at)})
-          VALUES (${p('pollId')}, ${p('subscriberId')}, ${p('answer')}, ${p('channel')}, ${p('campaignId')}, ${p('at')})`,
+const decode = (x: PollRow): Poll => ({ ...x, question: json<Poll['question']>(x.question), answers: json<Poll['answers']>(x.answers), keywords: json<Poll['keywords']>(x.keywords) });
+
+/** A poll as statement parameters: JSON columns as JSON text (SQLite text, PostgreSQL jsonb input). */
+const params = (x: Poll) => ({ ...x, question: JSON.stringify(x.question), answers: JSON.stringify(x.answers), keywords: JSON.stringify(x.keywords) });
+type PollParams = ReturnType<typeof params>;
+
+type Of = { pollId: string; subscriberId: number };
+
+/**
+ * Data access for polls, their answers and invitations, for both engines (statements prepared once:
+ * MO replies are a hot path). Decisions two processes could race on are made by the statements: an
+ * answer counts when its insert inserts, a clarification goes out when its update updates.
+ *
+ * `find` and `upsertInvite` are the synchronous forms, on the SQLite handle, that the campaign
+ * scheduler and senders and the segment check still call inside their units; their unit forms are
+ * {@link findIn} and {@link upsertInviteIn}.
+ */
+export class PollRepo {
+  private readonly byId: Record<PollLock, Statement<PollRow, { id: string }>>;
+  private readonly byKey: Statement<PollRow, { key: string }>;
+  private readonly insertPoll: Statement<{ id: string }, PollParams>;
+  private readonly updatePoll: Statement<never, PollParams>;
+  private readonly inviteOf: Statement<PollInvite, Of>;
+  private readonly latestSmsInvite: Statement<PollInvite, { subscriberId: number }>;
+  private readonly answers: Statement<{ n: number }, { pollId: string }>;
+  private readonly insertAnswer: Statement<{ pollId: string }, Of & { answer: number; channel: string; campaignId: string | null; at: number }>;
+  private readonly markAnswered: Statement<never, Of & { at: number }>;
+  private readonly markClarified: Statement<{ pollId: string }, Of & { at: number }>;
+  private readonly upsert: Statement<never, InviteDraft>;
+  private readonly sync: { byId: Prepared<PollRow, { id: string }>; upsert: Prepared<never, InviteDraft> } | null;
+
+  /** `db`: the SQLite handle behind the synchronous forms (absent, they are not available). */
+  constructor(database: Database, db?: Db) {
+    const lock = (l: PollLock): SQL => (database.dialect !== 'postgresql' || l === 'none' ? sql`` : l === 'share' ? sql` FOR SHARE` : sql` FOR UPDATE`);
+    const byIdSql = (l: PollLock) => sql`SELECT ${selectList(polls)} FROM ${polls} WHERE ${polls.id} = ${p('id')}${lock(l)}`;
+    this.byId = { none: database.statement(byIdSql('none')), share: database.statement(byIdSql('share')), update: database.statement(byIdSql('update')) };
+    this.byKey = database.statement(sql`SELECT ${selectList(polls)} FROM ${polls} WHERE ${polls.key} = ${p('key')}${lock('share')}`);
+    // Every column, named once by the schema: the row's keys are the placeholders.
+    const cols = Object.entries(getTableColumns(polls));
+    // A key already taken (by another process too) inserts nothing: the caller is told by the empty RETURNING.
+    this.insertPoll = database.statement(
+      sql`INSERT INTO ${polls} (${sql.join(cols.map(([, c]) => name(c)), sql`, `)}) VALUES (${sql.join(cols.map(([k]) => p(k)), sql`, `)})
+          ON CONFLICT DO NOTHING RETURNING ${name(polls.id)} AS "id"`,
+    );
+    this.updatePoll = database.statement(
+      sql`UPDATE ${polls} SET ${name(polls.question)} = ${p('question')}, ${name(polls.answers)} = ${p('answers')}, ${name(polls.keywords)} = ${p('keywords')},
+          ${name(polls.status)} = ${p('status')}, ${name(polls.updatedAt)} = ${p('updatedAt')} WHERE ${polls.id} = ${p('id')}`,
     );
     const i = pollInvites;
     const ofInvite = sql`${i.pollId} = ${p('pollId')} AND ${i.subscriberId} = ${p('subscriberId')}`;
-    this.markAnswered = prepare(db, sql`UPDATE ${i} SET ${name(i.answeredAt)} = coalesce(${i.answeredAt}, ${p('at')}) WHERE ${ofInvite}`);
-    this.markClarified = prepare(db, sql`UPDATE ${i} SET ${name(i.clarifiedAt)} = ${p('at')} WHERE ${ofInvite}`);
+    this.inviteOf = database.statement(sql`SELECT ${selectList(i)} FROM ${i} WHERE ${ofInvite}`);
+    this.latestSmsInvite = database.statement(
+      sql`SELECT ${selectList(i)} FROM ${i} WHERE ${i.subscriberId} = ${p('subscriberId')} AND ${i.channel} = 'sms' ORDER BY ${i.sentAt} DESC LIMIT 1`,
+    );
+    const a = pollAnswers;
+    this.answers = database.statement(sql`SELECT count(*) AS "n" FROM ${a} WHERE ${a.pollId} = ${p('pollId')}`);
+    // The first answer counts: the insert decides, so the same answer arriving on two processes counts once.
+    this.insertAnswer = database.statement(
+      sql`INSERT INTO ${a} (${name(a.pollId)}, ${name(a.subscriberId)}, ${name(a.answer)}, ${name(a.channel)}, ${name(a.campaignId)}, ${name(a.at)})
+          VALUES (${p('pollId')}, ${p('subscriberId')}, ${p('answer')}, ${p('channel')}, ${p('campaignId')}, ${p('at')})
+          ON CONFLICT (${name(a.pollId)}, ${name(a.subscriberId)}) DO NOTHING RETURNING ${name(a.pollId)} AS "pollId"`,
+    );
+    this.markAnswered = database.statement(sql`UPDATE ${i} SET ${name(i.answeredAt)} = coalesce(${i.answeredAt}, ${p('at')}) WHERE ${ofInvite}`);
+    // One clarification per invitation, and none once answered: the update decides, not an earlier read.
+    this.markClarified = database.statement(
+      sql`UPDATE ${i} SET ${name(i.clarifiedAt)} = ${p('at')} WHERE ${ofInvite} AND ${i.clarifiedAt} IS NULL AND ${i.answeredAt} IS NULL RETURNING ${name(i.pollId)} AS "pollId"`,
+    );
     // A new invitation to the same poll re-opens it for replies (and for one more clarification).
-    this.upsert = prepare(
-      db,
-      sql`INSERT INTO ${i} (${name(i.pollId)}, ${name(i.subscriberId)}, ${name(i.channel)}, ${name(i.campaignId)}, ${name(i.sentAt)}, ${name(i.expiresAt)})
+    const upsertSql = sql`INSERT INTO ${i} (${name(i.pollId)}, ${name(i.subscriberId)}, ${name(i.channel)}, ${name(i.campaignId)}, ${name(i.sentAt)}, ${name(i.expiresAt)})
           VALUES (${p('pollId')}, ${p('subscriberId')}, ${p('channel')}, ${p('campaignId')}, ${p('sentAt')}, ${p('expiresAt')})
           ON CONFLICT (${name(i.pollId)}, ${name(i.subscriberId)}) DO UPDATE SET ${name(i.channel)} = excluded.${name(i.channel)},
             ${name(i.campaignId)} = excluded.${name(i.campaignId)}, ${name(i.sentAt)} = excluded.${name(i.sentAt)},
-            ${name(i.expiresAt)} = excluded.${name(i.expiresAt)}, ${name(i.clarifiedAt)} = NULL`,
-    );
+            ${name(i.expiresAt)} = excluded.${name(i.expiresAt)}, ${name(i.clarifiedAt)} = NULL`;
+    this.upsert = database.statement(upsertSql);
+    this.sync = db ? { byId: prepare(db, byIdSql('none')), upsert: prepare(db, upsertSql) } : null;
   }
 
-  /** The poll with this id, or null. */
-  find(id: string): Poll | null {
-    return this.byId.get({ id }) ?? null;
+  /** The poll with this id, or null, inside unit `tx` (held as `lock` says on PostgreSQL). */
+  async findIn(tx: Tx, id: string, lock: PollLock = 'none'): Promise<Poll | null> {
+    const row = await this.byId[lock].get({ id }, tx);
+    return row ? decode(row) : null;
   }
 
-  /** The poll with this key (the name flows use), or null. */
-  findByKey(key: string): Poll | null {
-    return this.byKey.get({ key }) ?? null;
+  /** The poll with this key (the name flows use), or null, held for an answer (see {@link PollLock}). */
+  async findByKey(key: string, tx: Tx): Promise<Poll | null> {
+    const row = await this.byKey.get({ key }, tx);
+    return row ? decode(row) : null;
   }
 
-  /** Every poll, newest first. */
-  list(limit: number): Poll[] {
-    return this.db.select().from(polls).orderBy(desc(polls.createdAt), desc(polls.id)).limit(limit).all();
-  }
-
-  /** Inserts a poll. */
-  insert(poll: Poll): void {
-    this.db.insert(polls).values(poll).run();
+  /** Inserts a poll; false when its key (or id) is already taken. */
+  async insert(poll: Poll, tx: Tx): Promise<boolean> {
+    return (await this.insertPoll.all(params(poll), tx)).length === 1;
   }
 
   /** Writes the editable fields of a poll. */
-  update(poll: Poll): void {
-    this.db
-      .update(polls)
-      .set({ question: poll.question, answers: poll.answers, keywords: poll.keywords, status: poll.status, updatedAt: poll.updatedAt })
-      .where(eq(polls.id, poll.id))
-      .run();
+  async update(poll: Poll, tx: Tx): Promise<void> {
+    await this.updatePoll.run(params(poll), tx);
   }
 
   /** Records an answer unless one is already counted; true when this one counts. */
-  addAnswer(pollId: string, subscriberId: number, answer: number, channel: string, campaignId: string | null, at: number): boolean {
-    return this.insertAnswer.run({ pollId, subscriberId, answer, channel, campaignId, at }) === 1;
-  }
-
-  /** The counted answer of a subscriber, or null. */
-  answerFor(pollId: string, subscriberId: number): { answer: number; at: number } | null {
-    return this.answerOf.get({ pollId, subscriberId }) ?? null;
+  async addAnswer(v: Of & { answer: number; channel: string; campaignId: string | null; at: number }, tx: Tx): Promise<boolean> {
+    return (await this.insertAnswer.all(v, tx)).length === 1;
   }
 
   /** How many answers the poll has counted. */
-  answerCount(pollId: string): number {
-    return this.db.select({ n: count() }).from(pollAnswers).where(eq(pollAnswers.pollId, pollId)).get()?.n ?? 0;
+  async answerCount(pollId: string, tx: Tx): Promise<number> {
+    return Number((await this.answers.get({ pollId }, tx))?.n ?? 0);
   }
 
   /** The invitation of a subscriber to a poll, or null. */
-  invite(pollId: string, subscriberId: number): PollInvite | null {
-    return this.inviteOf.get({ pollId, subscriberId }) ?? null;
+  async invite(pollId: string, subscriberId: number, tx?: Tx): Promise<PollInvite | null> {
+    return (await this.inviteOf.get({ pollId, subscriberId }, tx)) ?? null;
   }
 
-  /** Invites a subscriber to a poll (or re-invites: the invitation opens again for replies). */
-  upsertInvite(v: { pollId: string; subscriberId: number; channel: 'sms' | 'call'; campaignId: string | null; sentAt: number; expiresAt: number }): void {
-    this.upsert.run(v);
+  /** Invites a subscriber to a poll inside unit `tx` (or re-invites: the invitation opens again for replies). */
+  async upsertInviteIn(tx: Tx, v: InviteDraft): Promise<void> {
+    await this.upsert.run(v, tx);
   }
 
   /** The subscriber's most recent SMS poll invitation, or null. */
-  latestSmsInviteFor(subscriberId: number): PollInvite | null {
-    return this.latestSmsInvite.get({ subscriberId }) ?? null;
+  async latestSmsInviteFor(subscriberId: number, tx: Tx): Promise<PollInvite | null> {
+    return (await this.latestSmsInvite.get({ subscriberId }, tx)) ?? null;
   }
 
   /** Marks the invitation answered (first answer time kept). */
-  setAnswered(pollId: string, subscriberId: number, at: number): void {
-    this.markAnswered.run({ at, pollId, subscriberId });
+  async setAnswered(pollId: string, subscriberId: number, at: number, tx: Tx): Promise<void> {
+    await this.markAnswered.run({ at, pollId, subscriberId }, tx);
   }
 
-  /** Records that the one clarifying SMS went out. */
-  setClarified(pollId: string, subscriberId: number, at: number): void {
-    this.markClarified.run({ at, pollId, subscriberId });
+  /**
+   * Records that the one clarifying SMS goes out; false when the invitation was already clarified or
+   * answered (by this process or another): then nothing is sent.
+   */
+  async claimClarification(pollId: string, subscriberId: number, at: number, tx: Tx): Promise<boolean> {
+    return (await this.markClarified.all({ at, pollId, subscriberId }, tx)).length === 1;
+  }
+
+  /** The poll with this id, or null: the synchronous form (see the class comment). */
+  find(id: string): Poll | null {
+    const row = this.syncForms().byId.get({ id });
+    return row ? decode(row) : null;
+  }
+
+  /** Invites a subscriber to a poll: the synchronous form of {@link upsertInviteIn} (see the class comment). */
+  upsertInvite(v: InviteDraft): void {
+    this.syncForms().upsert.run(v);
+  }
+
+  private syncForms(): NonNullable<PollRepo['sync']> {
+    if (!this.sync) throw new Error('PollRepo was built without a SQLite handle: use the unit forms');
+    return this.sync;
   }
 }

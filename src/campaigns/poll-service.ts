@@ -1,3 +1,4 @@
+import type { Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
@@ -39,10 +40,14 @@ const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 /** Answers are chosen with one key (USSD, IVR DTMF, an SMS digit), hence at most nine. */
 const MAX_ANSWERS = 9;
 
+/** More a caller writes in the same unit as a poll change (a console page's audit entry). */
+export type PollWithin = (tx: Tx, poll: Poll) => Promise<void>;
+
 /**
  * Polls: a question with answers per language, or NPS 0-10. One answer per subscriber per poll, and
  * the rule is: the FIRST answer counts. A later answer (any channel) is acknowledged but not counted,
  * so that results never shift under a content team's feet and a subscriber cannot vote twice.
+ * Changes are units of work; an answer is written in its caller's unit (the MO's, the session hop's).
  */
 export class PollService {
   private readonly log: Logger;
@@ -50,9 +55,10 @@ export class PollService {
   constructor(
     private readonly d: {
       repo: PollRepo;
+      units: UnitOfWork;
       clock: Clock;
       log: Logger;
-      usage: Pick<UsageLog, 'record'>;
+      usage: Pick<UsageLog, 'recordIn'>;
       /** Words that must keep reaching their own handlers (STOP, START, HELP): never poll keywords. */
       reservedWords: () => Set<string>;
     },
@@ -60,13 +66,15 @@ export class PollService {
     this.log = d.log.child({ comp: 'polls' });
   }
 
-  /** Creates a poll after checking that every answer has every language of the question. */
-  create(input: PollInput): Poll {
+  /**
+   * Creates a poll after checking that every answer has every language of the question, in a unit of
+   * its own with whatever `within` writes; resolves once durable.
+   */
+  async create(input: PollInput, within?: PollWithin): Promise<Poll> {
     const now = this.d.clock.now();
     const id = newId('pol', now);
     const key = input.key ?? id;
     if (!KEY_RE.test(key)) throw badRequest('INVALID_POLL_KEY', `key "${key.slice(0, 70)}" must be 1-64 letters, digits, _ . : or - (it is what flows name in a poll node).`);
-    if (this.d.repo.findByKey(key)) throw conflict('POLL_KEY_TAKEN', `A poll with key "${key}" already exists.`);
     const answers = input.answers ?? [];
     this.checkContent(input.type, input.question, answers);
     const poll: Poll = {
@@ -82,52 +90,63 @@ export class PollService {
       createdAt: now,
       updatedAt: now,
     };
-    this.d.repo.insert(poll);
+    await this.d.units.unit(async (tx) => {
+      // The insert decides on the key, so two processes creating the same key at once make one poll.
+      if (!(await this.d.repo.insert(poll, tx))) throw conflict('POLL_KEY_TAKEN', `A poll with key "${key}" already exists.`);
+      await within?.(tx, poll);
+    });
     return poll;
   }
 
-  /** Changes texts, keywords or status; answers can change only while nobody has answered. */
-  update(id: string, patch: PollPatch): Poll {
-    const poll = this.require(id);
-    const next: Poll = { ...poll, updatedAt: this.d.clock.now() };
-    if (patch.question) next.question = patch.question;
-    if (patch.answers) {
-      // Wording may be corrected later; the number of answers may not, or counted indexes would shift.
-      if (patch.answers.length !== poll.answers.length && this.d.repo.answerCount(id) > 0) {
-        throw conflict('POLL_HAS_ANSWERS', 'The poll already has answers, so the number of answers cannot change (results would no longer add up); create a new poll.');
+  /**
+   * Changes texts, keywords or status; answers can change only while nobody has answered. A unit of its
+   * own with whatever `within` writes; on PostgreSQL the poll's row is held from the read to the write,
+   * so answers being recorded meanwhile are counted before the check (they hold it shared).
+   */
+  async update(id: string, patch: PollPatch, within?: PollWithin): Promise<Poll> {
+    return this.d.units.unit(async (tx) => {
+      const poll = await this.d.repo.findIn(tx, id, 'update');
+      if (!poll) throw notFound('POLL_NOT_FOUND', `No poll with id ${id}.`);
+      const next: Poll = { ...poll, updatedAt: this.d.clock.now() };
+      if (patch.question) next.question = patch.question;
+      if (patch.answers) {
+        // Wording may be corrected later; the number of answers may not, or counted indexes would shift.
+        if (patch.answers.length !== poll.answers.length && (await this.d.repo.answerCount(id, tx)) > 0) {
+          throw conflict('POLL_HAS_ANSWERS', 'The poll already has answers, so the number of answers cannot change (results would no longer add up); create a new poll.');
+        }
+        next.answers = patch.answers;
       }
-      next.answers = patch.answers;
-    }
-    if (patch.keywords) next.keywords = this.checkKeywords(patch.keywords, next.answers.length);
-    if (patch.status) next.status = patch.status;
-    this.checkContent(next.type, next.question, next.answers);
-    this.d.repo.update(next);
-    return next;
+      if (patch.keywords) next.keywords = this.checkKeywords(patch.keywords, next.answers.length);
+      if (patch.status) next.status = patch.status;
+      this.checkContent(next.type, next.question, next.answers);
+      await this.d.repo.update(next, tx);
+      await within?.(tx, next);
+      return next;
+    });
   }
 
-  /** The poll by id; 404 otherwise. */
+  /**
+   * The poll by id; 404 otherwise. Synchronous, on the SQLite handle: for the campaign checks that still
+   * call it so (the API and console read polls through PollReadStore).
+   */
   require(id: string): Poll {
     const p = this.d.repo.find(id);
     if (!p) throw notFound('POLL_NOT_FOUND', `No poll with id ${id}.`);
     return p;
   }
 
-  /** The poll by id, or null. */
+  /** The poll by id, or null (synchronous, as {@link require}). */
   find(id: string): Poll | null {
     return this.d.repo.find(id);
   }
 
-  /** Polls, newest first. */
-  list(limit = 100): Poll[] {
-    return this.d.repo.list(limit);
-  }
-
   /**
    * The poll behind a flow's poll node: the poll whose key is the node's `poll`, created from the node
-   * on first use, so USSD and IVR answers land in the same results as SMS ones.
+   * on first use, so USSD and IVR answers land in the same results as SMS ones. Inside the hop's unit
+   * `tx`; two processes creating it at once make one poll (the insert decides, the loser reads it).
    */
-  forFlowNode(key: string, flowId: string, node: { id: string; text: Record<string, string>; answers: Record<string, string>[] }): Poll {
-    const found = this.d.repo.findByKey(key) ?? this.d.repo.find(key);
+  async forFlowNode(tx: Tx, key: string, flowId: string, node: { id: string; text: Record<string, string>; answers: Record<string, string>[] }): Promise<Poll> {
+    const found = (await this.d.repo.findByKey(key, tx)) ?? (await this.d.repo.findIn(tx, key, 'share'));
     if (found) return found;
     const now = this.d.clock.now();
     const poll: Poll = {
@@ -143,28 +162,34 @@ export class PollService {
       createdAt: now,
       updatedAt: now,
     };
-    this.d.repo.insert(poll);
+    if (!(await this.d.repo.insert(poll, tx))) {
+      const other = await this.d.repo.findByKey(key, tx);
+      if (!other) throw conflict('POLL_KEY_TAKEN', `The poll id or key "${key}" of flow ${flowId} is taken by another poll.`);
+      return other;
+    }
     this.log.info({ pollId: poll.id, key, flowId, nodeId: node.id }, 'poll created from a flow poll node');
     return poll;
   }
 
   /**
-   * Records an answer under the first-answer rule; returns whether it counted. Call inside a
-   * transaction with whatever else the answer changes (the session hop, the reply SMS).
+   * Records an answer under the first-answer rule, inside unit `tx` with whatever else the answer
+   * changes (the session hop, the reply SMS); resolves whether it counted. The insert decides, so the
+   * same answer arriving on two processes counts once. `poll` is read in the same unit (held shared on
+   * PostgreSQL, see PollRepo.findIn), so its status is the one an edit left.
    */
-  recordAnswer(poll: Poll, subscriberId: number, answer: number, src: AnswerSource): { counted: boolean; reason?: 'already_answered' | 'closed' | 'out_of_range' } {
+  async recordAnswer(tx: Tx, poll: Poll, subscriberId: number, answer: number, src: AnswerSource): Promise<{ counted: boolean; reason?: 'already_answered' | 'closed' | 'out_of_range' }> {
     const max = poll.type === 'nps' ? 10 : poll.answers.length - 1;
     let result: { counted: boolean; reason?: 'already_answered' | 'closed' | 'out_of_range' };
     if (answer < 0 || answer > max || !Number.isInteger(answer)) result = { counted: false, reason: 'out_of_range' };
     else if (poll.status === 'closed') result = { counted: false, reason: 'closed' };
     else {
-      const campaignId = src.campaignId ?? this.d.repo.invite(poll.id, subscriberId)?.campaignId ?? null;
-      const counted = this.d.repo.addAnswer(poll.id, subscriberId, answer, src.channel, campaignId, src.at);
+      const campaignId = src.campaignId ?? (await this.d.repo.invite(poll.id, subscriberId, tx))?.campaignId ?? null;
+      const counted = await this.d.repo.addAnswer({ pollId: poll.id, subscriberId, answer, channel: src.channel, campaignId, at: src.at }, tx);
       result = counted ? { counted } : { counted, reason: 'already_answered' };
     }
-    if (result.counted || result.reason === 'already_answered') this.d.repo.setAnswered(poll.id, subscriberId, src.at);
+    if (result.counted || result.reason === 'already_answered') await this.d.repo.setAnswered(poll.id, subscriberId, src.at, tx);
     if (src.usage) {
-      this.d.usage.record([
+      await this.d.usage.recordIn(tx, [
         {
           at: src.at,
           subscriberId,

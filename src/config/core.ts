@@ -7,6 +7,7 @@ export const ServerSection = Obj({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   bodyLimit: Type.Integer({ minimum: 1024, description: 'largest request body in bytes; larger gets 413' }),
   trustProxy: Type.Boolean(),
+  instanceId: Nullable(Type.String({ minLength: 1, maxLength: 100, pattern: '^\\S+$' }), 'host name and port, e.g. gw1:3000'),
 });
 
 export const DatabaseSection = Obj({

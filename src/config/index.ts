@@ -51,6 +51,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
   };
   if (env.PORT) set('server.port', Number(env.PORT));
   if (env.HOST) set('server.host', env.HOST);
+  if (env.VASGW_INSTANCE_ID) set('server.instanceId', env.VASGW_INSTANCE_ID);
   if (env.DATABASE_PATH) set('database.path', env.DATABASE_PATH);
   if (env.DATABASE_URL) set('database.url', env.DATABASE_URL);
   if (env.LOG_LEVEL) set('logLevel', env.LOG_LEVEL);

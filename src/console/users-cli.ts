@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { migrateDb, openDb } from '../db/client';
-import { GroupCommit } from '../db/group-commit';
-import { closeDb } from '../db/handle';
-import { sqliteDatabase } from '../db/sqlite-database';
-import { refuseUnlessSqlite } from '../db/backend';
+import { PostgresUnavailableError } from '../db/postgres/migrate';
+import { openStorage, type Storage } from '../db/storage';
 import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { ConsoleAccounts } from './auth/accounts';
@@ -65,12 +62,17 @@ export async function runUsers(args: string[], out: Out, err: Out, UsageError: n
   if (sub === 'add' && !parsed.values.role) throw new UsageError('vasgw users add needs --role viewer, editor or admin.');
   if (parsed.values.language !== undefined && parsed.values.language !== 'en' && parsed.values.language !== 'sw') throw new UsageError('--language is en or sw.');
   const config = loadConfig({ file: parsed.values.config });
-  refuseUnlessSqlite(config, `vasgw users ${sub}`);
-  const db = openDb({ path: config.database.path });
+  // SQLite or PostgreSQL (DATABASE_URL), migrated; each unit is durable before the command answers.
+  let storage: Storage;
   try {
-    migrateDb(db);
-    // The command line has no server's group commit; one of its own makes each unit durable before it answers.
-    const accounts = new ConsoleAccounts({ database: sqliteDatabase(db), units: new GroupCommit(db) }, systemClock, config.console);
+    storage = await openStorage(config);
+  } catch (e) {
+    if (!(e instanceof PostgresUnavailableError)) throw e;
+    err(`vasgw users ${sub}: ${e.message}. Nothing was saved.`);
+    return 1;
+  }
+  try {
+    const accounts = new ConsoleAccounts(storage, systemClock, config.console);
     if (sub === 'list') {
       for (const a of await accounts.accounts.all()) out(`${a.name}\t${a.role}\t${a.language}${a.disabled ? '\tdisabled' : ''}`);
       return 0;
@@ -90,6 +92,6 @@ export async function runUsers(args: string[], out: Out, err: Out, UsageError: n
     }
     throw e;
   } finally {
-    closeDb(db);
+    await storage.close();
   }
 }

@@ -44,8 +44,8 @@ export interface MessagingServiceDeps {
    */
   units?: UnitOfWork;
   /**
-   * Who this gateway's dispatcher claims outbox rows as. Default: the host name, which a restart keeps
-   * (it takes its rows back at once); gateways on one host sharing a database need distinct ones.
+   * Who this gateway's dispatcher claims outbox rows as: the gateway's instance id (src/config/instance-id.ts).
+   * Default: the host name (tests and tools that build messaging alone).
    */
   dispatcherId?: string;
 }
@@ -92,7 +92,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.router = new MoRouter({
       subscribers: d.subscribers,
       usage: d.usage,
-      enqueue: (req) => this.enqueue(req),
+      enqueueIn: (req, tx) => this.enqueueIn(req, tx),
       content: d.content,
       interceptors: this.interceptors,
       config: cfg,
@@ -170,14 +170,12 @@ export class MessagingService implements MessagingPort, Lifecycle {
     } else {
       const operator = this.d.operators.forMsisdn(c.to);
       // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
-      // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-      const sub = this.d.subscribers.ensure(c.to, { at: now, touch: false });
+      const sub = await this.d.subscribers.ensureIn(tx, c.to, { at: now, touch: false });
       const since = capWindow(c, sub, now, cfg);
       const promoCount = since === null ? null : await this.repo.promotionalSinceIn(sub.id, since, tx);
       const plan = subscriberMessage(req, c, { sub, operator, timezone: this.timezoneFor(sub, operator), promoCount, now, concatRef: this.nextConcatRef() }, cfg);
       await this.repo.insertIn(plan.row, tx);
-      // joins this unit on SQLite; takes the unit's tx once usage is converted
-      if (plan.event) this.d.usage.record([plan.event]);
+      if (plan.event) await this.d.usage.recordIn(tx, [plan.event]);
       result = plan.result;
     }
     if (result.status === 'queued') this.dispatcher.wake();
@@ -220,20 +218,23 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * Enqueues many messages in one transaction (the smpp bench's campaign stand-in): one commit instead of
-   * one per message. A request the caller got wrong gets its error in its slot; the others still go.
+   * Enqueues many messages in one unit of work (the smpp bench's campaign stand-in): one commit instead of
+   * one per message; resolves once durable. A request the caller got wrong gets its error in its slot
+   * (enqueueIn refuses before it writes); the others still go.
    */
-  enqueueMany(reqs: readonly EnqueueRequest[]): Array<EnqueueResult | { error: { code: string; message: string } }> {
-    return tx(this.d.db, () =>
-      reqs.map((req) => {
+  enqueueMany(reqs: readonly EnqueueRequest[]): Promise<Array<EnqueueResult | { error: { code: string; message: string } }>> {
+    return this.units.unit(async (tx) => {
+      const out: Array<EnqueueResult | { error: { code: string; message: string } }> = [];
+      for (const req of reqs) {
         try {
-          return this.enqueue(req);
+          out.push(await this.enqueueIn(req, tx));
         } catch (err) {
-          if (err instanceof AppError) return { error: { code: err.code, message: err.message } };
-          throw err;
+          if (!(err instanceof AppError)) throw err;
+          out.push({ error: { code: err.code, message: err.message } });
         }
-      }),
-    );
+      }
+      return out;
+    });
   }
 
   private timezoneFor(sub: Subscriber, operator: string | null): string {
@@ -324,10 +325,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * Routes a decoded SMS from an E.164 number in its own transaction or the caller's (tests of other
-   * areas call it synchronously; the channels go through handleMoPart / receiveSms).
+   * Routes a decoded SMS from an E.164 number in a unit of work of its own; resolves once durable (tests
+   * drive MOs through it; the channels go through handleMoPart / receiveSms).
    */
-  routeMo(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
+  routeMo(mo: { from: string; to: string; text: string; at: number }, parts = 1): Promise<MoRoute> {
     return this.intake.route(mo, parts);
   }
 

@@ -1,7 +1,6 @@
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
-import { dbOpen, inTransaction } from '../db/handle';
+import { dbOpen } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { normalizeMsisdn } from '../lib/msisdn';
@@ -21,7 +20,7 @@ export interface MoIntakeDeps {
   units: UnitOfWork;
   clock: Clock;
   log: Logger;
-  subscribers: { ensure(msisdn: string, opts: { at?: number }): Subscriber };
+  subscribers: { ensureIn(tx: Tx, msisdn: string, opts: { at?: number }): Promise<Subscriber> };
   router: MoRouter;
   /** The unit-taking enqueue (partners' concatenated submits, the sweep). */
   enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
@@ -97,12 +96,11 @@ export class MoIntake {
 
   /** Routes a decoded SMS from any address: phone numbers through their subscriber, others recorded under the address. */
   private async routeAny(mo: { from: string; to: string; text: string; at: number; source: string }, parts: number, tx: Tx): Promise<MoRoute> {
-    if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return this.routeIn(mo, parts);
+    if (normalizeMsisdn(mo.from, this.d.countryCode) === mo.from) return (await this.routeIn(mo, parts, tx)).route;
     let route: MoRoute | 'unroutable' = 'unroutable';
     // Kept even when it cannot be answered: the SMSC must not resend it forever.
     if (!REPLY_ADDRESS_RE.test(mo.from)) this.d.log.warn({ source: mo.source, length: mo.from.length }, 'MO from an address no reply can go to; recorded, not answered');
-    // joins this unit on SQLite (the replies it queues); takes the unit's tx once the router is converted
-    else route = this.d.router.routeAddress(mo);
+    else route = await this.d.router.routeAddress(mo, tx);
     await this.inbound.insert({ source: mo.source, externalId: null, fromAddr: mo.from, toAddr: mo.to, text: mo.text, subscriberId: null, route, receivedAt: mo.at, createdAt: mo.at }, tx);
     return route === 'unroutable' ? 'default' : route;
   }
@@ -122,36 +120,26 @@ export class MoIntake {
     if (id === null) return { duplicate: true, route: null };
     let route: MoRoute | null = null;
     let subscriberId: number | null = null;
-    if (phone) {
-      // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-      subscriberId = this.d.subscribers.ensure(phone, { at }).id;
-      route = this.routeIn({ from: phone, to: m.to, text: m.text, at }, 1);
-    }
-    // joins this unit on SQLite (the replies it queues); takes the unit's tx once the router is converted
-    else if (REPLY_ADDRESS_RE.test(from)) route = this.d.router.routeAddress({ from, to: m.to, text: m.text, at });
+    if (phone) ({ route, subscriberId } = await this.routeIn({ from: phone, to: m.to, text: m.text, at }, 1, tx));
+    else if (REPLY_ADDRESS_RE.test(from)) route = await this.d.router.routeAddress({ from, to: m.to, text: m.text, at }, tx);
     else this.d.log.warn({ source: m.source, length: from.length }, 'incoming SMS from an address no reply can go to; recorded, not answered');
     if (route !== null || subscriberId !== null) await this.inbound.setRoute(id, route ?? 'unroutable', subscriberId, tx);
     return { duplicate: false, route };
   }
 
   /**
-   * Routes a decoded SMS from an E.164 number in its own transaction, or the caller's: the synchronous
-   * form (MessagingService.routeMo) other channels and tests call.
+   * Routes a decoded SMS from an E.164 number in a unit of its own, resolving once durable
+   * (MessagingService.routeMo: what tests drive; the channels go through handlePart / receiveSms).
    */
-  route(mo: { from: string; to: string; text: string; at: number }, parts = 1): MoRoute {
-    return inTransaction(this.d.db) ? this.routeIn(mo, parts) : tx(this.d.db, () => this.routeIn(mo, parts));
+  route(mo: { from: string; to: string; text: string; at: number }, parts = 1): Promise<MoRoute> {
+    return this.d.units.unit(async (tx) => (await this.routeIn(mo, parts, tx)).route);
   }
 
-  /**
-   * Routes a decoded SMS from an E.164 number inside the open unit: the subscriber, usage events and
-   * replies are other areas' synchronous writes, which join the unit on SQLite.
-   */
-  private routeIn(mo: { from: string; to: string; text: string; at: number }, parts: number): MoRoute {
-    // joins this unit on SQLite; takes the unit's tx once subscribers is converted
-    const sub = this.d.subscribers.ensure(mo.from, { at: mo.at });
+  /** Routes a decoded SMS from an E.164 number inside unit `tx`: its subscriber, usage, interceptors and replies. */
+  private async routeIn(mo: { from: string; to: string; text: string; at: number }, parts: number, tx: Tx): Promise<{ route: MoRoute; subscriberId: number }> {
+    const sub = await this.d.subscribers.ensureIn(tx, mo.from, { at: mo.at });
     const inbound: InboundSms = { subscriberId: sub.id, from: mo.from, to: mo.to, text: mo.text, at: mo.at };
-    // joins this unit on SQLite; takes the unit's tx once the router (usage, polls, replies) is converted
-    return this.d.router.route(sub, inbound, parts);
+    return { route: await this.d.router.route(sub, inbound, parts, tx), subscriberId: sub.id };
   }
 
   private routeGroup(group: ConcatGroup, at: number, tx: Tx): Promise<MoRoute> {

@@ -1,3 +1,5 @@
+import type { Tx } from '../db/database';
+
 /**
  * The messaging port other domains use (CRM, campaigns, subscriptions, flows, the API). Implemented by
  * src/messaging (outbox, policies, dispatcher); the SMPP channel is its transport.
@@ -93,9 +95,11 @@ export interface InboundSms {
 
 /**
  * A hook that may consume an MO before keyword routing (e.g. a poll awaiting this subscriber's answer).
- * Returns true when it handled the message (and sent any reply itself).
+ * Resolves true when it handled the message (and sent any reply itself). It runs inside the MO's unit
+ * of work `tx` and writes there. A failing hook is logged and the MO routed as usual, so a hook reads
+ * and decides before its first write: what it wrote before failing would stay in the unit.
  */
-export type MoInterceptor = (mo: InboundSms) => boolean;
+export type MoInterceptor = (mo: InboundSms, tx: Tx) => Promise<boolean>;
 
 /** A message status change, told to `onStatus` listeners after it is committed. */
 export interface MessageStatusChange {

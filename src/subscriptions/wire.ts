@@ -61,16 +61,17 @@ export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: Subs
     usage: w.usage,
     messaging: w.messaging,
   });
-  // A flow naming a service that is not configured must not break the session: log it and go on.
-  const guarded = (what: string, fn: () => unknown) => {
+  // A flow naming a service that is not configured must not break the session: log it and go on. The
+  // request refuses an unknown service before it writes anything in the hop's unit.
+  const guarded = async (what: string, fn: () => Promise<unknown>) => {
     try {
-      fn();
+      await fn();
     } catch (err) {
       log.warn({ err, what }, 'subscription request from a flow failed');
     }
   };
-  w.sessions.onEffect('subscribe', (e, ctx) => guarded('subscribe', () => subscriptions.requestSubscribe(ctx.subscriber.id, e.service, ctx.channel)));
-  w.sessions.onEffect('unsubscribe', (e, ctx) => guarded('unsubscribe', () => subscriptions.requestUnsubscribe(ctx.subscriber.id, e.service, ctx.channel)));
+  w.sessions.onEffect('subscribe', (e, ctx) => guarded('subscribe', () => subscriptions.requestSubscribeIn(ctx.subscriber.id, e.service, ctx.channel, ctx.tx)));
+  w.sessions.onEffect('unsubscribe', (e, ctx) => guarded('unsubscribe', () => subscriptions.requestUnsubscribeIn(ctx.subscriber.id, e.service, ctx.channel, ctx.tx)));
   w.messaging.addMoInterceptor?.(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, w.config.messaging.keywords.optOut));
   w.subscriberViews.push(async (s) => ({ subscriptions: await subscriptions.views.forSubscriber(s.id) }));
   return { subscriptions, subscriptionJob };

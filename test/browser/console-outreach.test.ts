@@ -90,7 +90,7 @@ describe('console polls and campaigns (chromium)', () => {
     const poll = await api('POST', '/polls', { type: 'choice', question: { en: 'Price fair?', sw: 'Bei ni nzuri?' }, answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }] });
     await api('POST', '/campaigns', { kind: 'poll', segmentId, pollId: poll.id, schedule: { at: '2026-11-20T06:00:00Z' } });
     await gw.core.campaignScheduler.tick();
-    for (const [i, text] of ['1', '2', '1'].entries()) gw.core.messaging.routeMo({ from: `+25474400000${i + 1}`, to: '20123', text, at: gw.clock.now() });
+    for (const [i, text] of ['1', '2', '1'].entries()) await gw.core.messaging.routeMo({ from: `+25474400000${i + 1}`, to: '20123', text, at: gw.clock.now() });
     const page = await browser.newPage();
     const problems = problemsOf(page);
     await logIn(page, gw.url, ACCOUNTS.viewer, `/console/polls/${poll.id as string}`);

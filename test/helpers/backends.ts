@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { migrateDb, openDb, schema, type Db } from '../../src/db/client';
 import type { Database, Dialect, UnitOfWork } from '../../src/db/database';
 import { GroupCommit } from '../../src/db/group-commit';
-import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { pgSchema } from '../../src/db/postgres/schema';
 import { parsePostgresUrl } from '../../src/db/postgres/url';
@@ -31,6 +30,11 @@ export interface Backend {
   plant<T extends Table>(table: T, rows: Array<T['$inferInsert']>): Promise<void>;
   /** Empties the tables given (between tests of one file). */
   clear(...tables: Table[]): Promise<void>;
+  /**
+   * SQLite only: the connection itself, for a stack whose synchronous forms (other areas' callers not yet
+   * on units) must see the same rows as its units do.
+   */
+  sqlite?: Db;
 }
 
 const PLANT_BATCH = 500;
@@ -48,6 +52,7 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
   return {
     backend: {
       dialect: 'sqlite',
+      sqlite: db,
       database: sqliteDatabase(db),
       units: new GroupCommit(db),
       async reopen() {
@@ -69,9 +74,8 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
 }
 
 async function postgresBackend(server: TestPostgresServer): Promise<{ backend: Backend; close(): Promise<void> }> {
-  const created: TestPostgresDatabase = await createTestDatabase(server);
+  const created: TestPostgresDatabase = await createTestDatabase(server, { migrated: true });
   const target = parsePostgresUrl(created.url);
-  await migratePostgres(target);
   const database = new PgDatabase(target, { max: 4, applicationName: 'vasgw test' });
   const orm = drizzle(database.pool);
   const twin = (t: Table) => (pgSchema as unknown as Record<string, Table>)[keyOf(t)]!;

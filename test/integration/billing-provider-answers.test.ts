@@ -29,11 +29,11 @@ describe('an operator request refused with fields that are not text', () => {
   // The operator's own words are what an operator reads to act on a refusal; they used to show as `[object Object]`.
   it('keeps the refusal readable in the request result', async () => {
     const m = '+254711000311';
-    gw.core.messaging.routeMo({ from: m, to: '20123', text: 'SHAMBA', at: gw.clock.now() });
+    await gw.core.messaging.routeMo({ from: m, to: '20123', text: 'SHAMBA', at: gw.clock.now() });
     await gw.core.subscriptions.requests.drain();
     const id = String((await subscriptionsOf(gw, m))[0]!.id);
     fake.answerNext('/version1/subscription/delete', { status: 200, body: { status: 'Failed', description: { code: 404, reason: 'Subscription not found' } } });
-    gw.core.messaging.routeMo({ from: m, to: '20123', text: 'STOP SHAMBA', at: gw.clock.now() });
+    await gw.core.messaging.routeMo({ from: m, to: '20123', text: 'STOP SHAMBA', at: gw.clock.now() });
     await gw.core.subscriptions.requests.drain();
     const requests = (await subscriptionDetail(gw, id)).operatorRequests;
     expect(requests).toMatchObject([{ status: 'done' }, { action: 'unsubscribe', status: 'failed', result: 'delete failed: Failed {"code":404,"reason":"Subscription not found"}' }]);

@@ -77,18 +77,18 @@ describe('subscriber requests', () => {
 
   it('handles SMS keywords: SHAMBA subscribes, STOP SHAMBA unsubscribes, in Swahili too', async () => {
     const m = '+254711000302';
-    expect(sms(m, ' shamba ')).toBeTruthy();
+    expect(await sms(m, ' shamba ')).toBeTruthy();
     expect((await subscriptionsOf(gw, m))[0]).toMatchObject({ state: 'pending' });
     await postAt(gw, `phoneNumber=${encodeURIComponent(m)}&shortCode=20123&keyword=SHAMBA&updateType=Addition`);
 
     // Already subscribed: told so, nothing new asked of the operator.
     gw.clock.advance(1000);
-    sms(m, 'SHAMBA');
+    await sms(m, 'SHAMBA');
     const again = (await usageOf(gw, m)).find((e) => e.detail?.event === 'subscribe_requested');
     expect(again?.detail).toMatchObject({ outcome: 'already_subscribed' });
 
     gw.clock.advance(1000);
-    sms(m, 'acha  Shamba');
+    await sms(m, 'acha  Shamba');
     let [sub] = await subscriptionsOf(gw, m);
     // The operator's notification stays the source of truth: still active, the stop is pending.
     expect(sub).toMatchObject({ state: 'active', pendingAction: 'unsubscribe' });
@@ -106,7 +106,7 @@ describe('subscriber requests', () => {
 
   it('passes STOP to the operator even when we know of no subscription', async () => {
     const m = '+254711000303';
-    sms(m, 'STOP SHAMBA');
+    await sms(m, 'STOP SHAMBA');
     const { usage, message } = await confirmation(m, 'unsubscribe_requested');
     expect(usage.detail).toMatchObject({ outcome: 'not_subscribed' });
     expect(message.text).toBe('You are not subscribed to Crop advice (daily).');
@@ -117,22 +117,22 @@ describe('subscriber requests', () => {
 
   it('leaves other SMS to the messaging router (a keyword on another short code, a bare STOP)', async () => {
     const m = '+254711000304';
-    sms(m, 'SHAMBA', '30999');
-    sms(m, 'STOP');
+    await sms(m, 'SHAMBA', '30999');
+    await sms(m, 'STOP');
     expect(await subscriptionsOf(gw, m)).toEqual([]);
     expect((await usageOf(gw, m)).filter((e) => e.type === 'billing')).toEqual([]);
   });
 
   it('calls the operator on its own once the gateway is started', async () => {
     await gw.start();
-    sms('+254711000306', 'SHAMBA');
+    await sms('+254711000306', 'SHAMBA');
     await eventually(() => fake.requests.some((r) => r.path === '/version1/subscription/create' && r.form.phoneNumber === '+254711000306'), { what: 'the create call' });
   });
 
   it('retries the operator call after a temporary failure and gives up on a refusal', async () => {
     const m = '+254711000305';
     fake.answerNext('/checkout/token/create', { status: 503, body: { description: 'busy' } });
-    sms(m, 'SHAMBA');
+    await sms(m, 'SHAMBA');
     await gw.core.subscriptions.requests.drain();
     const id = String((await subscriptionsOf(gw, m))[0]!.id);
     expect((await subscriptionDetail(gw, id)).operatorRequests).toMatchObject([{ status: 'pending', attempts: 1, result: "Africa's Talking answered 503", nextAttemptAt: '2026-11-20T09:01:00.000Z' }]);
@@ -144,7 +144,7 @@ describe('subscriber requests', () => {
     expect((await subscriptionDetail(gw, id)).operatorRequests).toMatchObject([{ status: 'done', attempts: 2 }]);
 
     fake.answerNext('/version1/subscription/delete', { status: 200, body: { status: 'Failed', description: 'Subscription not found' } });
-    sms(m, 'STOP SHAMBA');
+    await sms(m, 'STOP SHAMBA');
     await gw.core.subscriptions.requests.drain();
     expect((await subscriptionDetail(gw, id)).operatorRequests).toMatchObject([{ status: 'done' }, { action: 'unsubscribe', status: 'failed', attempts: 1, result: 'delete failed: Failed Subscription not found' }]);
   });

@@ -115,6 +115,33 @@ eachBackend((get) => {
     }
   });
 
+  it('claims no more dials in a real second than the calls-per-second limit, across claimers on two connections', async () => {
+    const b = get();
+    const store = new CallStore(b.database);
+    const ids = Array.from({ length: 8 }, (_, i) => `call-rate-${i}`);
+    await insertAll(b, store, ids.map((id) => call(id)));
+    const other = await b.reopen();
+    try {
+      const otherUnits = b.dialect === 'postgresql' ? (other.database as unknown as Backend['units']) : b.units;
+      const otherStore = b.dialect === 'postgresql' ? new CallStore(other.database) : store;
+      const W = 1_000_000;
+      const claimAll = (units: Backend['units'], s: CallStore, wall: number) =>
+        Promise.all(ids.map((id) => units.unit((tx) => s.claimDial(id, T0, 'p', 99, tx, { perSecond: 3, wall }))));
+      const won = async (wall: number) => {
+        const [mine, theirs] = await Promise.all([claimAll(b.units, store, wall), claimAll(otherUnits, otherStore, wall)]);
+        return [...mine, ...theirs].filter((c) => c !== null).length;
+      };
+      // Three per second however many claimers ask; 999 ms later the same second's three still count.
+      expect(await won(W)).toBe(3);
+      expect(await won(W + 999)).toBe(0);
+      // A second after the first dials, three more.
+      expect(await won(W + 1000)).toBe(3);
+      expect(await store.inFlightCount()).toBe(6);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('counts a dial another claimer holds uncommitted: the second claim waits for it and finds no free slot', async () => {
     const b = get();
     const store = new CallStore(b.database);

@@ -195,7 +195,7 @@ describe('console campaigns', () => {
   it('shows each run\'s progress as the results API counts it, in a fragment htmx refreshes while it runs', async () => {
     gw = await testGateway({}, { now: '2026-11-20T09:00:00Z' });
     const { segmentId } = await audience(gw);
-    gw.core.messaging.routeMo({ from: '+254733000004', to: '20123', text: 'STOP', at: gw.clock.now() });
+    await gw.core.messaging.routeMo({ from: '+254733000004', to: '20123', text: 'STOP', at: gw.clock.now() });
     const editor = await login(gw, 'editor');
     const r = await post(gw, editor, '/console/campaigns/new', { ...base(segmentId), when: 'once', date: '2026-11-20', time: '12:00' });
     const id = idFrom(r.headers.location);

@@ -133,7 +133,7 @@ describe('console polls', () => {
     await api(gw, 'POST', '/campaigns', { kind: 'poll', segmentId: seg.id, pollId: poll.id, schedule: { at: '2026-11-20T06:00:00Z' } });
     await gw.core.campaignScheduler.tick();
     const replies = ['1', '1', '2', '1'];
-    for (const [i, text] of replies.entries()) gw.core.messaging.routeMo({ from: people[i]!, to: '20123', text, at: gw.clock.now() });
+    for (const [i, text] of replies.entries()) await gw.core.messaging.routeMo({ from: people[i]!, to: '20123', text, at: gw.clock.now() });
 
     const results = (await api(gw, 'GET', `/polls/${poll.id}/results`)) as unknown as { responses: number; answers: { count: number }[]; byRegion: { region: string; responses: number; answers: { count: number }[] }[] };
     expect(results.responses).toBe(4);

@@ -26,12 +26,12 @@ describe('polls', () => {
     await gw.core.campaignScheduler.tick();
     expect(lastText(gw, people[0]!)).toBe('Hello from Crop Advice!\nHow likely are you to recommend Crop Advice to a friend?\nReply with a number from 0 (not at all likely) to 10 (extremely likely).');
 
-    reply(gw, people[0]!, '10');
-    reply(gw, people[1]!, '9!');
-    reply(gw, people[2]!, '3');
-    expect(reply(gw, people[3]!, 'eleven')).toBe('intercepted');
+    await reply(gw, people[0]!, '10');
+    await reply(gw, people[1]!, '9!');
+    await reply(gw, people[2]!, '3');
+    expect(await reply(gw, people[3]!, 'eleven')).toBe('intercepted');
     expect(lastText(gw, people[3]!)).toBe('Sorry, we did not understand "eleven". Please reply with a number from 0 to 10.');
-    reply(gw, people[3]!, '7');
+    await reply(gw, people[3]!, '7');
 
     const r = await api(gw, 'GET', `/polls/${poll.body.id}/results`);
     // No SMSC is bound: the invitations are still queued, so none counts as sent or delivered; the
@@ -58,7 +58,7 @@ describe('polls', () => {
     const seg = await api(gw, 'POST', '/segments', { name: 'Tea', filter: { crop: 'tea' } });
     await api(gw, 'POST', '/campaigns', { kind: 'poll', segmentId: seg.body.id, pollId: poll.body.id, schedule: { at: '2026-11-20T06:00:00Z' } });
     await gw.core.campaignScheduler.tick();
-    expect(reply(gw, '+254722000011', 'ndio')).toBe('intercepted');
+    expect(await reply(gw, '+254722000011', 'ndio')).toBe('intercepted');
     expect(lastText(gw, '+254722000011')).toBe('Asante kwa jibu lako.');
 
     expect((await api(gw, 'PATCH', `/polls/${poll.body.id}`, { answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }, { en: 'Maybe', sw: 'Labda' }] })).body.error).toMatchObject({
@@ -66,7 +66,7 @@ describe('polls', () => {
     });
     expect((await api(gw, 'PATCH', `/polls/${poll.body.id}`, { status: 'closed' })).body).toMatchObject({ status: 'closed' });
     // Closed: the reply is not taken as an answer; it goes on to normal routing.
-    expect(reply(gw, '+254722000012', '2')).toBe('default');
+    expect(await reply(gw, '+254722000012', '2')).toBe('default');
     expect((await api(gw, 'GET', `/polls/${poll.body.id}/results`)).body).toMatchObject({ responses: 1, answers: [{ index: 0, count: 1 }, { index: 1, count: 0 }] });
     const closedCampaign = await api(gw, 'POST', '/campaigns', { kind: 'poll', segmentId: seg.body.id, pollId: poll.body.id, schedule: { at: '2026-11-21T06:00:00Z' } });
     expect(closedCampaign.body.error).toMatchObject({ code: 'INVALID_CAMPAIGN', message: expect.stringMatching(/is closed/) });

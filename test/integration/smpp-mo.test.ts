@@ -82,7 +82,7 @@ describe('MO routing', () => {
   it('reassembles a UCS-2 MO sent with SAR TLVs and decodes it intact', async () => {
     const text = 'ሰላም! የበቆሎ ቅጠሎች ቢጫ ሆነዋል። ምን ላድርግ? ማዳበሪያ መቼ ልጨምር? ዝናብ ዘግይቷል። 🌽';
     const seen: InboundSms[] = [];
-    gw.core.messaging.addMoInterceptor((mo) => {
+    gw.core.messaging.addMoInterceptor(async (mo) => {
       seen.push(mo);
       return true;
     });
@@ -94,7 +94,7 @@ describe('MO routing', () => {
 
   it('lets an interceptor (a poll) consume an answer before keyword routing; STOP still works', async () => {
     const answers: string[] = [];
-    gw.core.messaging.addMoInterceptor((mo) => {
+    gw.core.messaging.addMoInterceptor(async (mo) => {
       if (!/^\d$/.test(mo.text.trim())) return false;
       answers.push(mo.text.trim());
       return true;

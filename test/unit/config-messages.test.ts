@@ -22,6 +22,7 @@ const UNION_KEYS: Array<[key: string, overrides: unknown, expected: RegExp]> = [
   ['logLevel', { logLevel: 'loud' }, /^invalid config key logLevel: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; got "loud"$/],
   ['database.synchronous', { database: { synchronous: 'sometimes' } }, /^invalid config key database\.synchronous: expected one of "normal", "full"; got "sometimes"$/],
   ['database.url', { database: { url: 42 } }, /^invalid config key database\.url: expected a string or null \(SQLite at database\.path\); got 42$/],
+  ['server.instanceId', { server: { instanceId: 7 } }, /^invalid config key server\.instanceId: expected a string of 1 to 100 characters matching \^\\S\+\$ or null \(host name and port, e\.g\. gw1:3000\); got 7$/],
   ['api.token', { api: { token: 'tok' } }, /^invalid config key api\.token: expected a string of at least 16 characters or null \(no token: [^)]*\); got a string of 3 characters$/],
   ['callbacks.secret', { callbacks: { secret: 'abc' } }, /^invalid config key callbacks\.secret: expected a string of at least 8 characters or null \(callbacks need no secret\); got a string of 3 characters$/],
   ['messaging.quietHours', { messaging: { quietHours: '20:00-07:00' } }, /^invalid config key messaging\.quietHours: expected an object with start, end or null \(no quiet hours\); got "20:00-07:00"$/],

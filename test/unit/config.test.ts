@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { instanceIdOf } from '../../src/config/instance-id';
 
 describe('configuration', () => {
   it('loads every default from config/default.yaml', () => {
@@ -25,6 +26,14 @@ describe('configuration', () => {
     expect(c.messaging.frequencyCap.promotional).toBe(2);
     expect(c.api.token).toBe('a-very-long-token-123');
     expect(c.defaults.timezone).toBe('Africa/Lagos');
+  });
+
+  it('names this process for the rows it claims: the configured instance id, else host name and port', () => {
+    expect(instanceIdOf(loadConfig({ env: { VASGW_INSTANCE_ID: 'gw-a' } }))).toBe('gw-a');
+    expect(instanceIdOf(loadConfig({ env: { PORT: '3001' } }))).toBe(`${os.hostname()}:3001`);
+    // Two processes on ephemeral ports on one host still differ.
+    expect(instanceIdOf(loadConfig({ env: { PORT: '0' } }))).toBe(`${os.hostname()}:pid${process.pid}`);
+    expect(() => loadConfig({ env: { VASGW_INSTANCE_ID: 'gw a' } })).toThrow(/server\.instanceId/);
   });
 
   it('stops with a message naming the bad key', () => {

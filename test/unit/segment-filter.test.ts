@@ -76,10 +76,10 @@ describe('segment filters', () => {
   });
 
   it('filters on poll answers', async () => {
-    const poll = gw.core.polls.create({ type: 'choice', question: { en: 'Useful?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
+    const poll = await gw.core.polls.create({ type: 'choice', question: { en: 'Useful?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
     const id = (n: string) => gw.core.subscribers.find(n)!.id;
-    gw.core.polls.recordAnswer(poll, id('+254700000001'), 0, { channel: 'sms', at: NOW });
-    gw.core.polls.recordAnswer(poll, id('+254700000002'), 1, { channel: 'ussd', at: NOW });
+    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, id('+254700000001'), 0, { channel: 'sms', at: NOW }));
+    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, id('+254700000002'), 1, { channel: 'ussd', at: NOW }));
     expect(await matching({ poll: { pollId: poll.id } })).toEqual(['+254700000001', '+254700000002']);
     expect(await matching({ poll: { pollId: poll.id, answers: [1] } })).toEqual(['+254700000002']);
     expect(await matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);

@@ -53,7 +53,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
     }
   }
   w.subscriptions.onExit((e) => exits.onExit(e));
-  w.messaging.addMoInterceptor((mo) => exits.handleMo(mo));
+  w.messaging.addMoInterceptor(async (mo) => exits.handleMo(mo));
   w.sessions.interceptEffect('unsubscribe', (_e, ctx) => {
     if (ctx.channel === 'ussd') exits.expectInSession(ctx.subscriber.id, ctx.flow);
     return false;

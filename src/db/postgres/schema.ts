@@ -21,6 +21,7 @@ export const {
   concatParts,
   inboundSms,
   calls,
+  callDials,
   subscriptions,
   billingEvents,
   subscriptionRequests,

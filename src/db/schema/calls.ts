@@ -1,4 +1,4 @@
-import { sqliteTable, integer, real, text, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, integer, real, text, index, primaryKey } from 'drizzle-orm/sqlite-core';
 import { subscribers } from './core';
 
 /**
@@ -44,4 +44,20 @@ export const calls = sqliteTable(
     index('calls_provider_ref_idx').on(t.providerRef),
     index('calls_subscriber_idx').on(t.subscriberId, t.createdAt),
   ],
+);
+
+/**
+ * The dials of the last second, across every gateway process sharing the database: the calls-per-second
+ * limit (`ivr.callsPerSecond`) is counted here, in the unit that claims a dial, so two processes together
+ * stay within the provider's rate. Rows older than a second are deleted as dials are claimed. `at` is real
+ * time in ms (the provider counts real seconds), not the business clock.
+ */
+export const callDials = sqliteTable(
+  'call_dials',
+  {
+    callId: text('call_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.attempt] }), index('call_dials_at_idx').on(t.at)],
 );

@@ -182,7 +182,7 @@ export async function checkNewCampaign(core: Core, c: ConsoleContext, f: Campaig
   const errors = await commonErrors(core, c, f);
   const kind: CampaignInput['kind'] = f.pollId ? 'poll' : f.channel === 'call' ? 'call' : 'sms';
   if (f.pollId) {
-    const poll = core.polls.find(f.pollId);
+    const poll = await core.pollReads.find(f.pollId);
     if (!poll || poll.status !== 'open') errors.pollId = t.pollMissing;
   }
   const text = textOf(f);
@@ -271,8 +271,7 @@ export async function campaignForm(core: Core, c: ConsoleContext, f: CampaignFie
   const t = T(c.lang);
   const stored = opts.stored;
   const segments = (await core.segmentReads.list(500)).map((s) => ({ value: s.id, label: s.name }));
-  const polls = core.polls
-    .list(200)
+  const polls = (await core.pollReads.list(200))
     .filter((p) => p.status === 'open')
     .map((p) => ({ value: p.id, label: p.question[c.lang] ?? p.question.en ?? Object.values(p.question)[0] ?? p.id }));
   const flows = core.flows.all().map((fl) => ({ value: fl.id, label: fl.title?.[c.lang] ?? fl.title?.en ?? fl.id }));

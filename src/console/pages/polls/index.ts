@@ -146,12 +146,12 @@ ${table({
     if (!input) return sendHtml(reply, newPollPage(c, f, errors, null), 400);
     let poll: Poll;
     try {
-      poll = core.polls.create(input);
+      // The poll and its audit entry are one unit: no entry for a poll that was not made.
+      poll = await core.polls.create(input, (tx, made) => accounts.auditIn(tx, c.account.name, 'poll.create', made.id, { type: made.type, answers: made.answers.length }));
     } catch (e) {
       if (!clientError(e)) throw e;
       return sendHtml(reply, newPollPage(c, f, {}, e.message), e.status);
     }
-    accounts.audit(c.account.name, 'poll.create', poll.id, { type: poll.type, answers: poll.answers.length });
     return seeOther(reply, `/console/polls/${poll.id}`, 'created');
   });
 
@@ -164,7 +164,7 @@ ${table({
   // The same CSV as GET /api/v1/polls/:id/results.csv, for a logged-in reader.
   app.get<{ Params: { id: string } }>('/polls/:id/results.csv', async (req, reply: FastifyReply) => {
     ctx(req);
-    const poll = core.polls.require(req.params.id);
+    const poll = await core.pollReads.require(req.params.id);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="poll-${poll.id}.csv"`)
@@ -173,7 +173,7 @@ ${table({
 
   app.post<{ Params: { id: string } }>('/polls/:id/edit', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const poll = core.polls.require(req.params.id);
+    const poll = await core.pollReads.require(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.updatedAt !== String(poll.updatedAt)) {
       return sendHtml(reply, await pollPage(deps, c, poll, { error: pollChangedMessage(c), form: { f: pollFieldsOf(poll), errors: {}, open: true } }), 409);
@@ -182,21 +182,19 @@ ${table({
     const { errors, input } = checkPollFields(c, f);
     if (!input) return sendHtml(reply, await pollPage(deps, c, poll, { form: { f, errors, open: true } }), 400);
     try {
-      core.polls.update(poll.id, patchOf(input));
+      await core.polls.update(poll.id, patchOf(input), (tx) => accounts.auditIn(tx, c.account.name, 'poll.edit', poll.id, { answers: input.answers?.length ?? 0 }));
     } catch (e) {
       if (!clientError(e)) throw e;
       return sendHtml(reply, await pollPage(deps, c, poll, { error: e.message, form: { f, errors: {}, open: true } }), e.status);
     }
-    accounts.audit(c.account.name, 'poll.edit', poll.id, { answers: input.answers?.length ?? 0 });
     return seeOther(reply, `/console/polls/${poll.id}`, 'saved');
   });
 
   app.post<{ Params: { id: string } }>('/polls/:id/close', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const poll = core.polls.require(req.params.id);
+    const poll = await core.pollReads.require(req.params.id);
     if (poll.status !== 'open') return sendHtml(reply, await pollPage(deps, c, poll, { error: T(c.lang).notOpen }), 409);
-    core.polls.update(poll.id, { status: 'closed' });
-    accounts.audit(c.account.name, 'poll.close', poll.id);
+    await core.polls.update(poll.id, { status: 'closed' }, (tx) => accounts.auditIn(tx, c.account.name, 'poll.close', poll.id));
     return seeOther(reply, `/console/polls/${poll.id}`, 'closed');
   });
 }
