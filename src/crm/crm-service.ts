@@ -4,7 +4,7 @@ import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import type { Database } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -44,6 +44,8 @@ export interface CrmDeps {
   db: Db;
   /** The same database for stores written for both engines. */
   database: Database;
+  /** Units of work on `database` (the group commit on SQLite). */
+  units: UnitOfWork;
   config: Config;
   clock: Clock;
   log: Logger;
@@ -114,8 +116,8 @@ export class CrmService {
     this.timezoneOf = (operator) => operators.timezoneOf(operator) ?? d.config.messaging.timezone;
     this.days = new Days(d.config.defaults.timezone);
     this.index = new FlowIndex(d.flows);
-    this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
-    this.findings = new FindingsRepo(d.db);
+    this.scoring = new Scoring({ db: d.db, database: d.database, config: d.config, days: this.days, log: this.log });
+    this.findings = new FindingsRepo(d.database, d.db);
     this.state = new CrmStateStore(d.db);
     this.passes = new PassStore(d.db);
     this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
@@ -138,7 +140,7 @@ export class CrmService {
   }
 
   /** Runs one detector pass as of `now` (default: the clock) and acts on what it finds. */
-  runPass(now = this.d.clock.now()): PassSummary {
+  async runPass(now = this.d.clock.now()): Promise<PassSummary> {
     const started = performance.now();
     const cfg = this.d.config.crm;
     const summary: PassSummary = {
@@ -167,25 +169,26 @@ export class CrmService {
     this.phaseCpu = cpu0;
     try {
       const phase = (name: string, t0: number) => this.phase(summary, name, t0);
+      // The stored fits: the detectors and the write phase's lapse days read them.
+      await this.scoring.ready();
       // Everything held per subscriber lives in this call only, so it is freed before models and acting.
-      this.readAndDetect(now, summary);
+      await this.readAndDetect(now, summary);
       const ttl = cfg.interventions.findingTtlDays * DAY;
 
       let t = performance.now();
       const today = this.days.of(now);
       const lastRefit = this.state.get<number | null>('refitAt', null);
       if (lastRefit === null || now - lastRefit >= cfg.scores.refitHours * 3_600_000 || now < lastRefit) {
-        const fit = tx(this.d.db, () => this.scoring.refit(now));
-        const r = { ...fit, histories: this.scoring.rebuildLapseDays() };
+        const r = await this.d.units.unit(async (tx) => ({ ...(await this.scoring.refit(now, tx)), histories: await this.scoring.rebuildLapseDays(tx) }));
         this.state.set('refitAt', now, now);
         summary.refit = r;
       }
       if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
         const tiers = new TierCollector(this.days);
         const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit));
-        summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
-        tx(this.d.db, () => packageFit.save(this.d.db));
+        summary.snapshot = await this.d.units.unit((tx) => takeSnapshot(this.scoring, { database: this.d.database, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit, tx));
+        summary.tiers = await this.d.units.unit((tx) => computeTiers({ database: this.d.database, config: this.d.config, days: this.days }, tiers, now, tx));
+        await this.d.units.unit((tx) => packageFit.save(this.d.database, tx));
         this.state.set('snapshotDay', today, now);
       }
       phase('scores', t);
@@ -195,17 +198,18 @@ export class CrmService {
       const checked = this.state.get<number | null>('lapseCheckedDay', null);
       const fromDay = Math.max(checked ?? -Infinity, today - cfg.interventions.findingTtlDays);
       if (fromDay < today) {
-        const usage = detectLapsingUsage(this.d.db, this.scoring, fromDay, today, today);
-        tx(this.d.db, () => {
-          for (const dr of usage) this.store(dr, now, ttl, summary);
+        const usage = await detectLapsingUsage(this.d.database, this.scoring, fromDay, today, today);
+        await this.d.units.unit(async (tx) => {
+          for (const dr of usage) await this.storeIn(tx, dr, now, ttl, summary);
+          // crm_state is still written on the SQLite connection (crm-state-store.ts): inside this unit's savepoint.
           this.state.set('lapseCheckedDay', today, now);
         });
       }
       phase('lapse', t);
 
       t = performance.now();
-      summary.expired = this.findings.expire(now);
-      if (cfg.act) this.actOnDue(now, summary);
+      summary.expired = await this.d.units.unit((tx) => this.findings.expire(now, tx));
+      if (cfg.act) await this.actOnDue(now, summary);
       summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
       phase('act', t);
 
@@ -227,7 +231,7 @@ export class CrmService {
   }
 
   /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
-  private readAndDetect(now: number, summary: PassSummary): void {
+  private async readAndDetect(now: number, summary: PassSummary): Promise<void> {
     const cfg = this.d.config.crm;
     const phase = (name: string, t0: number) => this.phase(summary, name, t0);
     let t = performance.now();
@@ -249,8 +253,8 @@ export class CrmService {
     phase('ingest', t);
 
     t = performance.now();
-    const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
-    const drafts = this.detect(ctx, onboarding);
+    const ctx: DetectorContext = { db: this.d.db, database: this.d.database, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
+    const drafts = await this.detect(ctx, onboarding);
     phase('detect', t);
 
     t = performance.now();
@@ -285,9 +289,9 @@ export class CrmService {
   }
 
   /** The detectors' findings. The subscription rows they read die on return, before the write phase. */
-  private detect(ctx: DetectorContext, onboarding: OnboardingTracker): FindingDraft[] {
-    const rows = touchedSubscriptions(ctx);
-    return [...detectStuck(ctx), ...detectPassive(ctx, rows), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
+  private async detect(ctx: DetectorContext, onboarding: OnboardingTracker): Promise<FindingDraft[]> {
+    const rows = await touchedSubscriptions(ctx);
+    return [...detectStuck(ctx), ...(await detectPassive(ctx, rows)), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
   }
 
   private phaseCpu = process.cpuUsage();
@@ -305,20 +309,29 @@ export class CrmService {
 
   /** Stores a finding; its id, or null when it was found before. */
   private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): string | null {
-    const id = this.findings.insert(dr, now, ttl);
+    return this.counted(dr, this.findings.insert(dr, now, ttl), summary);
+  }
+
+  /** Stores a finding in unit `tx`; its id, or null when it was found before. */
+  private async storeIn(tx: Tx, dr: FindingDraft, now: number, ttl: number, summary: PassSummary): Promise<string | null> {
+    return this.counted(dr, await this.findings.insertIn(tx, dr, now, ttl), summary);
+  }
+
+  /** Counts a finding stored (`id`) in the summary and the metric. */
+  private counted(dr: FindingDraft, id: string | null, summary: PassSummary): string | null {
     if (!id) return null;
     summary.findings[dr.kind] = (summary.findings[dr.kind] ?? 0) + 1;
     this.findingsTotal.inc({ kind: dr.kind });
     return id;
   }
 
-  private actOnDue(now: number, summary: PassSummary): void {
+  private async actOnDue(now: number, summary: PassSummary): Promise<void> {
     // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
     // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
     // their not_before past now, so each batch only returns findings not yet seen.
     let budget = this.d.config.crm.interventions.maxPerPass;
     while (budget > 0) {
-      const due = this.findings.due(now, Math.min(ACT_BATCH, budget));
+      const due = await this.findings.due(now, Math.min(ACT_BATCH, budget));
       if (due.length === 0) return;
       tx(this.d.db, () => {
         for (const f of due) {
@@ -353,6 +366,7 @@ export class CrmService {
 
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   async view(s: Subscriber): Promise<Record<string, unknown>> {
+    await this.scoring.ready();
     const crm = await subscriberCrmView(this.d.db, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
     return { crm: { ...crm, bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
   }

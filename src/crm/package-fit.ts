@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
+import type { Database, Tx } from '../db/database';
 import { DAY } from '../lib/clock';
 import type { Days } from './days';
 import { PackageFitStore } from './package-fit-store';
@@ -75,11 +75,11 @@ export class PackageFitCollector {
     this.n++;
   }
 
-  /** Stores the day's life tables. */
-  save(db: Db): { subscriptions: number } {
+  /** Stores the day's life tables, in unit `tx`. */
+  async save(database: Database, tx: Tx): Promise<{ subscriptions: number }> {
     const pairs = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
     const tables = [...this.groups.values()].map((g) => ({ ...g.t, ended: pairs(g.ended), censored: pairs(g.censored) }));
-    new PackageFitStore(db).save(this.today, { subscriptions: this.n, tables, definitions: this.d.config.crm.packageFit }, this.now);
+    await new PackageFitStore(database).save(this.today, { subscriptions: this.n, tables, definitions: this.d.config.crm.packageFit }, this.now, tx);
     return { subscriptions: this.n };
   }
 }

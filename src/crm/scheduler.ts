@@ -47,7 +47,7 @@ export class CrmScheduler implements Lifecycle {
       try {
         const now = this.opts.clock.now();
         const local = this.opts.config.database.path === ':memory:';
-        const summary = local ? this.crm.runPass(now) : await this.inWorker(now);
+        const summary = local ? await this.crm.runPass(now) : await this.inWorker(now);
         if (!local) this.record(summary);
         this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs, skipped: summary.skipped }, 'scheduled crm pass');
         return summary;

@@ -1,9 +1,10 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import type { Database, Tx } from '../db/database';
 import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { NONE } from './activity-store';
-import { FitsStore } from './fits-store';
+import { FitsStore, type LapseDayRow } from './fits-store';
 import type { Days } from './days';
 import { bgbbLogLikelihood, expectedActiveDays, expectedRepeatHistogram, fitBgbb, PAliveCache, residualLifetimeDays, type BgbbGroup, type BgbbParams } from './scores/bgbb';
 import { fitCohorts, type CohortData, type CohortFit, type CohortFitRules, type ModelFitter } from './scores/cohort-fits';
@@ -21,7 +22,9 @@ const BGBB_MODEL: ModelFitter<BgbbParams, BgbbGroup[]> = { fit: (d, start, opts)
 const SBG_MODEL: ModelFitter<SbgParams, SbgCohortData> = { fit: (d, start, opts) => fitSbg(d, start, opts), logLikelihood: sbgLogLikelihood };
 
 export interface ScoringDeps {
-  db: Db;
+  /** The SQLite connection, only for the synchronous {@link Scoring.addLapseDays} of the pass's write phase. */
+  db?: Db;
+  database: Database;
   config: Pick<Config, 'crm' | 'services'>;
   days: Days;
   log: Logger;
@@ -83,20 +86,26 @@ export class Scoring {
   readonly services: ReadonlyMap<string, Service>;
 
   private readonly store: FitsStore;
+  private loaded: Promise<void> | null = null;
 
   constructor(private readonly d: ScoringDeps) {
-    this.store = new FitsStore(d.db);
+    this.store = new FitsStore(d.database, d.db);
     this.services = new Map(d.config.services.map((s) => [s.id, s]));
-    this.load();
   }
 
-  /** Reads the stored fits; a cohort on the pooled fit shares the pooled P(alive) cache. */
-  load(): void {
+  /** Resolves once the stored fits are loaded (read once; a refit reloads them). */
+  ready(): Promise<void> {
+    return (this.loaded ??= this.load());
+  }
+
+  /** Reads the stored fits (inside unit `tx` when given); a cohort on the pooled fit shares the pooled P(alive) cache. */
+  async load(tx?: Tx): Promise<void> {
+    const rows = await this.store.fits(POOLED, tx);
+    // Cleared only once the rows are in: a reader between the awaits keeps the previous fits.
     this.bgbb.clear();
     this.sbg.clear();
     this.crossings.clear();
     this.pooledCohorts.clear();
-    const rows = this.store.fits(POOLED);
     for (const r of rows) {
       const p = r.params;
       const onPooled = (r.quality as { usedPooled?: boolean }).usedPooled === true;
@@ -185,8 +194,8 @@ export class Scoring {
   }
 
   /** Whether the models are due for a refit. */
-  refitDue(now: number): boolean {
-    const t = this.store.lastFittedAt();
+  async refitDue(now: number): Promise<boolean> {
+    const t = await this.store.lastFittedAt();
     return t === null || now - t >= this.d.config.crm.scores.refitHours * 3_600_000 || now < t;
   }
 
@@ -204,14 +213,16 @@ export class Scoring {
 
   /**
    * Fits BG/BB per activity cohort and sBG per service and cohort, each cohort shrunk towards the pooled
-   * fit or replaced by it when too small or too young; stores fits with their quality; returns counts.
+   * fit or replaced by it when too small or too young; stores fits with their quality in unit `tx`;
+   * returns counts.
    */
-  refit(now: number): { bgbb: number; sbg: number; ms: number } {
+  async refit(now: number, tx: Tx): Promise<{ bgbb: number; sbg: number; ms: number }> {
     const t0 = performance.now();
     const today = this.d.days.of(now);
     const rules = this.rules();
     const store = (model: string, service: string, f: CohortFit<unknown>, observed: unknown) =>
-      this.store.saveFit({
+      this.store.saveFit(
+        {
         model,
         serviceId: service,
         cohort: f.cohort,
@@ -220,11 +231,13 @@ export class Scoring {
         logLikelihood: f.quality.logLikelihood,
         observed: observed as Record<string, unknown>,
         quality: f.quality,
-        fittedAt: now,
-      });
+          fittedAt: now,
+        },
+        tx,
+      );
 
     // BG/BB: histories grouped by (first day, active days, last day) in SQL, then by cohort here.
-    const rows = this.store.historyGroups(today);
+    const rows = await this.store.historyGroups(today, tx);
     type Acc = { groups: Map<string, BgbbGroup>; n: number; ageDays: number };
     const cohorts = new Map<string, Acc>();
     const add = (cohort: string, g: BgbbGroup) => {
@@ -246,8 +259,8 @@ export class Scoring {
       add(this.cohortOf(first), g);
       add(POOLED, g);
     }
-    const prevB = new Map(this.store.previousFits('bgbb').map((r) => [r.cohort, r.params as unknown as BgbbParams]));
-    this.store.clearFits('bgbb');
+    const prevB = new Map((await this.store.previousFits('bgbb', tx)).map((r) => [r.cohort, r.params as unknown as BgbbParams]));
+    await this.store.clearFits('bgbb', tx);
     const asData = (cohort: string, a: Acc): CohortData<BgbbGroup[]> => ({ cohort, data: [...a.groups.values()], n: a.n, ageDays: a.ageDays, events: null });
     const pooledB = cohorts.get(POOLED);
     let nb = 0;
@@ -255,13 +268,13 @@ export class Scoring {
       const others = [...cohorts].filter(([k]) => k !== POOLED).map(([k, a]) => asData(k, a));
       const r = fitCohorts(asData(POOLED, pooledB), others, BGBB_MODEL, rules, (k) => prevB.get(k));
       for (const f of r ? [r.pooled, ...r.cohorts] : []) {
-        store('bgbb', '', f, { groups: cohorts.get(f.cohort)!.groups.size, repeatDays: repeatDays(cohorts.get(f.cohort)!.groups.values(), f.params as BgbbParams) });
+        await store('bgbb', '', f, { groups: cohorts.get(f.cohort)!.groups.size, repeatDays: repeatDays(cohorts.get(f.cohort)!.groups.values(), f.params as BgbbParams) });
         nb++;
       }
     }
 
     // sBG: subscriptions grouped by service, start day, state and renewals.
-    const subs = this.store.subscriptionGroups();
+    const subs = await this.store.subscriptionGroups(tx);
     type SbgAcc = SbgCohortData & { size: number; firstDay: number; lapses: number };
     const data = new Map<string, SbgAcc>();
     const put = (key: string, lost: boolean, r: number, n: number, day: number) => {
@@ -284,8 +297,8 @@ export class Scoring {
       put(`${service}\u0000${cohort}`, lost, renewals, n, day);
       put(`${service}\u0000${POOLED}`, lost, renewals, n, day);
     }
-    const prevS = new Map(this.store.previousFits('sbg').map((r) => [`${r.serviceId}\u0000${r.cohort}`, r.params as unknown as SbgParams]));
-    this.store.clearFits('sbg');
+    const prevS = new Map((await this.store.previousFits('sbg', tx)).map((r) => [`${r.serviceId}\u0000${r.cohort}`, r.params as unknown as SbgParams]));
+    await this.store.clearFits('sbg', tx);
     const byService = new Map<string, { pooled?: CohortData<SbgCohortData>; cohorts: CohortData<SbgCohortData>[] }>();
     for (const [key, e] of data) {
       const [service, cohort] = key.split('\u0000') as [string, string];
@@ -304,31 +317,49 @@ export class Scoring {
       const r = b.pooled ? fitCohorts(b.pooled, b.cohorts, SBG_MODEL, sbgRules, (k) => prevS.get(`${service}\u0000${k}`)) : null;
       for (const f of r ? [r.pooled, ...r.cohorts] : []) {
         const d = data.get(`${service}\u0000${f.cohort}`)!;
-        store('sbg', service, f, { lost: d.lost, active: d.active });
+        await store('sbg', service, f, { lost: d.lost, active: d.active });
         ns++;
       }
     }
-    this.load();
+    const reloaded = this.load(tx);
+    this.loaded = reloaded;
+    await reloaded;
     return { bgbb: nb, sbg: ns, ms: Math.round(performance.now() - t0) };
   }
 
-  /** Adds the lapse day of activity histories not known yet ("first,active,last" keys), with the current fits. */
+  /**
+   * Adds the lapse day of activity histories not known yet ("first,active,last" keys), with the current
+   * fits, on the SQLite connection inside the caller's transaction; {@link addLapseDaysIn} is the unit form.
+   */
   addLapseDays(histories: Iterable<string>): number {
     let n = 0;
-    for (const h of histories) {
-      const [first, active, last] = h.split(',').map(Number) as [number, number, number];
-      n += this.store.addLapseDay(first, active, last, this.lapseDay(first, last, active));
-    }
+    for (const [first, active, last, lapse] of this.withLapseDays(histories)) n += this.store.addLapseDay(first, active, last, lapse);
     return n;
   }
 
+  /** Adds the lapse day of activity histories not known yet ("first,active,last" keys) in unit `tx`; how many were new. */
+  async addLapseDaysIn(tx: Tx, histories: Iterable<string>): Promise<number> {
+    await this.ready();
+    return this.store.addLapseDaysIn(tx, this.withLapseDays(histories));
+  }
+
+  private *withLapseDays(histories: Iterable<string>): Generator<LapseDayRow> {
+    for (const h of histories) {
+      const [first, active, last] = h.split(',').map(Number) as [number, number, number];
+      yield [first, active, last, this.lapseDay(first, last, active)];
+    }
+  }
+
   /**
-   * Recomputes the lapse day of every activity history with the current fits (after a refit). There are
-   * far fewer histories than subscribers, and the table is rebuilt in one short transaction.
+   * Recomputes the lapse day of every activity history with the current fits (after a refit), in unit
+   * `tx`. There are far fewer histories than subscribers.
    */
-  rebuildLapseDays(): number {
-    const rows = this.store.allHistories();
-    this.store.replaceLapseDays(rows.map(([first, active, last]) => [first, active, last, this.lapseDay(first, last, active)] as [number, number, number, number | null]));
+  async rebuildLapseDays(tx: Tx): Promise<number> {
+    const rows = await this.store.allHistories(tx);
+    await this.store.replaceLapseDays(
+      rows.map(([first, active, last]): LapseDayRow => [first, active, last, this.lapseDay(first, last, active)]),
+      tx,
+    );
     return rows.length;
   }
 

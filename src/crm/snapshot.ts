@@ -1,3 +1,5 @@
+import type { Tx } from '../db/database';
+import { json } from '../db/portable';
 import { DAY } from '../lib/clock';
 import { NOT_SET_VALUE } from './demography-rollup';
 import { profileValues } from './discovery-rollup';
@@ -15,23 +17,25 @@ export const RISK_SUMMARY_KEYS = ['subscriptions', 'atRiskFrom', 'atRisk', 'bySt
 /**
  * The daily snapshot: paying-vs-using per service with the revenue at stake, and the two risk rankings
  * (lapse and disengagement: the top `riskTop` of each by value at risk) written to crm_risk_rankings.
- * One scan of the subscriptions (the ended ones only feed `packageFit`).
+ * One scan of the subscriptions (the ended ones only feed `packageFit`), page by page; everything is read
+ * and written in unit `tx`.
  */
-export function takeSnapshot(
+export async function takeSnapshot(
   scoring: Scoring,
   d: ScoringDeps,
   now: number,
   /** Sees every live subscription's residual value (the value tiers are ranked from, without a second scan). */
-  visit?: (subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null) => void,
+  visit: ((subscriberId: number, residualValue: number, subscribedAt: number | null, firstActiveDay: number | null) => void) | undefined,
   /** Gathers every subscription run that started, live or ended, for the package-fit life tables (the same scan). */
-  packageFit?: PackageFitCollector,
-): { subscriptions: number; ms: number } {
+  packageFit: PackageFitCollector | undefined,
+  tx: Tx,
+): Promise<{ subscriptions: number; ms: number }> {
   const t0 = performance.now();
+  await scoring.ready();
   const services = scoring.services;
-  const store = new SnapshotStore(d.db);
+  const store = new SnapshotStore(d.database);
   const today = d.days.of(now);
   const cfg = d.config.crm;
-  const it = store.subscriptionRuns();
   const lapseTop = new TopK(cfg.scores.riskTop);
   const disengagementTop = new TopK(cfg.scores.riskTop);
   const chargeWindow = now - cfg.lapsing.chargeWindowDays * DAY;
@@ -41,7 +45,7 @@ export function takeSnapshot(
   type Sum = { subscribers: number; lapseValueAtRisk: number; disengagementValueAtRisk: number; residualValue: number };
   const byState: Record<string, Sum> = {};
   let n = 0;
-  for (const r of it) {
+  for await (const page of store.subscriptionRunPages(tx)) for (const r of page) {
     const [sub, serviceId, state, renewals, subscribedAt, failures, lastCharged, enteredAt, firstDay, lastDay, activeDays, lastContent, charges] = r;
     if (subscribedAt !== null) packageFit?.add(serviceId, state, subscribedAt, enteredAt, firstDay, lastDay, activeDays);
     if (!LIVE_STATES.has(state)) continue;
@@ -90,19 +94,19 @@ export function takeSnapshot(
     byService[id] = { ...m, windowDays: cfg.passive.windowDays[svc.period], currency: svc.currency, revenueAtStake: m.payingNotUsing.monthlyRevenue };
   }
   const usingDays = 30;
-  const freeUsers = store.usingWithoutSubscription(now - usingDays * DAY);
-  store.saveSnapshot('paying_using', today, { services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }, now);
+  const freeUsers = await store.usingWithoutSubscription(now - usingDays * DAY, tx);
+  await store.saveSnapshot('paying_using', today, { services: byService, usingWithoutSubscription: { subscribers: freeUsers, windowDays: usingDays } }, now, tx);
   for (const s of Object.values(byState)) {
     s.lapseValueAtRisk = round(s.lapseValueAtRisk);
     s.disengagementValueAtRisk = round(s.disengagementValueAtRisk);
     s.residualValue = round(s.residualValue);
   }
-  store.saveSnapshot('risk', today, { subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }, now);
+  await store.saveSnapshot('risk', today, { subscriptions: n, atRiskFrom: cfg.scores.atRiskFrom, atRisk, byState }, now, tx);
 
   // Registered subscribers per profile value, for the usage report's reach.
-  const registered = registeredByProfile(store);
-  store.saveSnapshot('reach', today, registered.reach, now);
-  store.saveSnapshot('profile_reach', today, registered.byProfile, now);
+  const registered = await registeredByProfile(store, tx);
+  await store.saveSnapshot('reach', today, registered.reach, now, tx);
+  await store.saveSnapshot('profile_reach', today, registered.byProfile, now, tx);
 
   const rankings = function* (): Generator<RiskRankingRow> {
     for (const [kind, top] of [['lapse', lapseTop], ['disengagement', disengagementTop]] as const) {
@@ -129,11 +133,11 @@ export function takeSnapshot(
       }
     }
   };
-  store.replaceRiskRankings(rankings());
+  await store.replaceRiskRankings(rankings(), tx);
   return { subscriptions: n, ms: Math.round(performance.now() - t0) };
 }
 
-type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: string | null; sc: SubscriptionScore };
+type RiskItem = { sub: number; serviceId: string; state: string; renewals: number; lastDay: number | null; activeDays: number; charges: unknown; sc: SubscriptionScore };
 
 /**
  * Registered subscribers per region, crop, language and operator (`reach`), and per profile field value
@@ -141,7 +145,7 @@ type RiskItem = { sub: number; serviceId: string; state: string; renewals: numbe
  * with '(not set)' for those without the field): the usage report's registered counts, read from here
  * instead of a scan of every profile per request. One scan of the subscribers for both.
  */
-function registeredByProfile(store: SnapshotStore): { reach: Record<string, Record<string, number>>; byProfile: Record<string, Record<string, number>> } {
+async function registeredByProfile(store: SnapshotStore, tx: Tx): Promise<{ reach: Record<string, Record<string, number>>; byProfile: Record<string, Record<string, number>> }> {
   // One scan in JS instead of json_each in SQL (several times cheaper at a million profiles). Values are
   // taken as SQLite's json_each gives them (true as 1, a nested list or object as its JSON text, null items
   // skipped) and
@@ -156,12 +160,12 @@ function registeredByProfile(store: SnapshotStore): { reach: Record<string, Reco
   };
   const asSql = (v: unknown): number | string => (typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
   const dims = new DimensionCounts();
-  for (const [raw, region, crop, language, operator] of store.allProfiles()) {
+  for await (const page of store.profilePages(tx)) for (const [raw, region, crop, language, operator] of page) {
     total++;
     dims.add(region, crop, language, operator);
     let profile: unknown;
     try {
-      profile = raw === null ? null : JSON.parse(raw);
+      profile = raw === null ? null : json(raw);
     } catch {
       continue;
     }
@@ -242,12 +246,12 @@ function sqlOrder(a: Dim, b: Dim): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Failed charges of one service since `since`, from a subscriber's recent charge attempts. */
-function failedCharges(json: string | null, serviceId: string, since: number): number {
+/** Failed charges of one service since `since`, from a subscriber's recent charge attempts (JSON text, or parsed on PostgreSQL). */
+function failedCharges(charges: unknown, serviceId: string, since: number): number {
   // Most subscribers have no failure at all: skip the parse unless an attempt with ok = 0 is there.
-  if (!json || !json.includes(',0,')) return 0;
+  if (!charges || (typeof charges === 'string' && !charges.includes(',0,'))) return 0;
   let n = 0;
-  for (const [at, service, ok] of JSON.parse(json) as [number, string, number, number][]) if (ok === 0 && service === serviceId && at >= since) n++;
+  for (const [at, service, ok] of json<[number, string, number, number][]>(charges)) if (ok === 0 && service === serviceId && at >= since) n++;
   return n;
 }
 

@@ -31,7 +31,7 @@ describe('console overview', () => {
     gw = await testGateway();
     const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
     const viewer = await gw.console!.add(ACCOUNTS.viewer.name, 'viewer', ACCOUNTS.viewer.password, 'sw');
-    populate(gw, { subscribers: 300, days: 28 });
+    await populate(gw, { subscribers: 300, days: 28 });
     cookie = `vasgw_console=${(await gw.console!.startSession(editor.id)).token}`;
     viewerCookie = `vasgw_console=${(await gw.console!.startSession(viewer.id)).token}`;
   }, 60_000);
@@ -126,7 +126,7 @@ describe('findings report and the lapsing and churned cards', () => {
     const gw = await testGateway({}, { now: '2026-11-20T09:00:00Z' });
     try {
       const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
-      const repo = new FindingsRepo(gw.core.db);
+      const repo = new FindingsRepo(gw.core.database, gw.core.db);
       let n = 0;
       const plant = (kind: FindingKind, at: string) => {
         const s = gw.core.subscribers.ensure(`+2547123${String(n++).padStart(5, '0')}`);

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
 import type { Scoring } from '../scoring';
 import { DetectorStore } from './detector-store';
 import type { DetectorContext, FindingDraft, SubscriptionRow } from './types';
@@ -46,8 +46,9 @@ export function detectLapsingBilling(ctx: DetectorContext, rows: readonly Subscr
  * threshold since the last check. The crossing day is precomputed per activity history (crm_lapse_days),
  * so this reads an index range and the subscribers with those histories, not the base.
  */
-export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, toDay: number, today: number): FindingDraft[] {
-  const rows = DetectorStore.of(db).lapseCrossings(fromDay, toDay);
+export async function detectLapsingUsage(database: Database, scoring: Scoring, fromDay: number, toDay: number, today: number): Promise<FindingDraft[]> {
+  const rows = await DetectorStore.of(database).lapseCrossings(fromDay, toDay);
+  await scoring.ready();
   const out: FindingDraft[] = [];
   for (const [sub, first, last, active, lapseDay] of rows) {
     const p = scoring.pAlive(first, last, active, today);
@@ -64,6 +65,6 @@ export function detectLapsingUsage(db: Db, scoring: Scoring, fromDay: number, to
 }
 
 /** The rows of the subscriptions with billing events in this pass (read 256 at a time). */
-export function touchedSubscriptions(ctx: DetectorContext): SubscriptionRow[] {
-  return DetectorStore.of(ctx.db).subscriptions([...ctx.delta.subscriptions]);
+export function touchedSubscriptions(ctx: DetectorContext): Promise<SubscriptionRow[]> {
+  return DetectorStore.of(ctx.database).subscriptions([...ctx.delta.subscriptions]);
 }

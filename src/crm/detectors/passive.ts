@@ -7,10 +7,10 @@ import type { DetectorContext, FindingDraft, SubscriptionRow } from './types';
  * within the service's window and no content reached in it. They pay only because renewal is automatic; a nudge shows them what they pay for before they
  * notice the charge and leave (or complain).
  */
-export function detectPassive(ctx: DetectorContext, touched: readonly SubscriptionRow[] = []): FindingDraft[] {
+export async function detectPassive(ctx: DetectorContext, touched: readonly SubscriptionRow[] = []): Promise<FindingDraft[]> {
   const cfg = ctx.config.crm.passive;
   const services = new Map(ctx.config.services.map((s) => [s.id, s]));
-  const store = DetectorStore.of(ctx.db);
+  const store = DetectorStore.of(ctx.database);
   // A renewal in this pass is a billing event of its subscription, so its row is almost always among the
   // rows the pass already read: one lookup per renewer saved. (subscriber, service) is unique.
   const read = new Map<string, SubscriptionRow>();
@@ -27,7 +27,7 @@ export function detectPassive(ctx: DetectorContext, touched: readonly Subscripti
       const ok = charges.filter((c) => c[1] === serviceId && c[2] === 1 && c[0] >= windowStart && c[0] <= ctx.now);
       if (ok.length < cfg.minRenewals) continue;
       if (!Number.isNaN(lastContent) && lastContent >= windowStart) continue;
-      const row = read.get(`${id}\u0000${serviceId}`) ?? store.subscription(id, serviceId);
+      const row = read.get(`${id}\u0000${serviceId}`) ?? (await store.subscription(id, serviceId));
       if (!row || row.state !== 'active') continue;
       const last = ok[ok.length - 1]!;
       out.push({

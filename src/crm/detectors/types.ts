@@ -1,5 +1,6 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
 import type { subscriptions } from '../../db/schema';
 import type { ActivityStore } from '../activity-store';
 import type { Days } from '../days';
@@ -23,6 +24,8 @@ export interface FindingDraft {
 /** What every detector may read. */
 export interface DetectorContext {
   db: Db;
+  /** The detectors' reads (either engine). */
+  database: Database;
   config: Pick<Config, 'crm' | 'services'>;
   store: ActivityStore;
   flows: FlowIndex;

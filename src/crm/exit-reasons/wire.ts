@@ -8,6 +8,7 @@ import type { SessionService } from '../../sessions/session-service';
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
 import { Days } from '../days';
+import { sqliteDatabase } from '../../db/sqlite-database';
 import { FindingsRepo } from '../findings-repo';
 import { ExitSurveyRepo } from './exit-survey-repo';
 import { ExitSurveys } from './exit-surveys';
@@ -34,7 +35,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
     repo: new ExitSurveyRepo(w.db),
-    findings: new FindingsRepo(w.db),
+    findings: new FindingsRepo(sqliteDatabase(w.db), w.db),
     days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,

@@ -1,10 +1,12 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
+import type { Database, Tx } from '../../db/database';
 import type { Days } from '../days';
-import { SnapshotStore } from '../snapshot-store';
+import { snapshotUpsert } from '../snapshot-store';
 import { rankTiers, type TierCandidate } from './rank';
 import { TIERS, type Tier } from './tier-names';
 import { TierStore, type StoredTier } from './tier-store';
+import { TierTables } from './tier-table-store';
 
 /**
  * Gathers, during the daily snapshot's scan of live subscriptions, what the tiers need per subscriber:
@@ -47,10 +49,10 @@ export interface TierSummary {
 /**
  * Ranks the live subscribers into tiers (src/crm/tiers/rank.ts), replaces crm_tiers, records who left
  * since the last computation (with the residual value they had then: the value that left) and stores
- * the day's counts as the `tiers` snapshot the report reads.
+ * the day's counts as the `tiers` snapshot the report reads; all of it in unit `tx`.
  */
-export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Days }, collected: TierCollector, now: number): TierSummary {
-  const store = TierStore.of(d.db);
+export async function computeTiers(d: { database: Database; config: Pick<Config, 'crm'>; days: Days }, collected: TierCollector, now: number, tx: Tx): Promise<TierSummary> {
+  const store = new TierTables(d.database);
   const today = d.days.of(now);
   const candidates = collected.candidates(today);
   const places = rankTiers(candidates, d.config.crm.tiers);
@@ -61,7 +63,7 @@ export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Day
   const first = new Float64Array(candidates.length).fill(now);
   let changed = 0;
   const gone: StoredTier[] = [];
-  for (const row of store.all()) {
+  for await (const page of store.pages(tx)) for (const row of page) {
     const [sub, tier, , , tierSince, firstTieredAt] = row;
     const i = index.get(sub);
     if (i === undefined) {
@@ -72,11 +74,12 @@ export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Day
     first[i] = firstTieredAt;
     since[i] = tier === places.get(sub)!.tier ? tierSince : now;
   }
-  // No live subscription any more: the value they had at the last scoring left with them. (Written
-  // after the scan: a connection cannot write while it reads.)
-  for (const [sub, tier, residualValue, tenureDays, , firstTieredAt] of gone) {
-    store.addExit({ subscriberId: sub, tier, residualValue, tenureDays, firstTieredAt, leftAt: Math.min(now, store.leftAt(sub) ?? now), noticedAt: now });
-  }
+  // No live subscription any more: the value they had at the last scoring left with them.
+  const leftAt = await store.leftAt(gone.map((g) => g[0]), tx);
+  await store.addExits(
+    gone.map(([sub, tier, residualValue, tenureDays, , firstTieredAt]) => ({ subscriberId: sub, tier, residualValue, tenureDays, firstTieredAt, leftAt: Math.min(now, leftAt.get(sub) ?? now), noticedAt: now })),
+    tx,
+  );
   const exits = gone.length;
   const counts = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
   const value = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
@@ -92,20 +95,16 @@ export function computeTiers(d: { db: Db; config: Pick<Config, 'crm'>; days: Day
       yield [c.subscriberId, pl.tier, pl.rank, pl.score, c.residualValue, c.tenureDays, since[i], first[i], now];
     }
   };
-  store.replace(rows());
+  await store.replace(rows(), tx);
   const round = (v: number) => Math.round(v * 100) / 100;
-  new SnapshotStore(d.db).saveSnapshot(
-    'tiers',
-    today,
-    {
-      computedAt: now,
-      subscribers: counts,
-      residualValue: Object.fromEntries(TIERS.map((t) => [t, round(value[t])])),
-      // The lowest residual value that made each ranked tier (what it takes to be core today).
-      lowestResidualValue: { core: floor.core === undefined ? null : round(floor.core), growth: floor.growth === undefined ? null : round(floor.growth) },
-    },
-    now,
-  );
+  const snapshot = {
+    computedAt: now,
+    subscribers: counts,
+    residualValue: Object.fromEntries(TIERS.map((t) => [t, round(value[t])])),
+    // The lowest residual value that made each ranked tier (what it takes to be core today).
+    lowestResidualValue: { core: floor.core === undefined ? null : round(floor.core), growth: floor.growth === undefined ? null : round(floor.growth) },
+  };
+  await snapshotUpsert(d.database).run({ kind: 'tiers', day: today, data: JSON.stringify(snapshot), at: now }, tx);
   return { subscribers: counts, exits, changed };
 }
 
