@@ -4,7 +4,7 @@ import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import type { Database } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -14,7 +14,7 @@ import type { MessagingPort } from '../messaging/types';
 import { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { countArmConversions } from '../campaigns/arms-conversion-store';
+import { countArmConversionsSqlite } from '../campaigns/arms-conversion-store';
 import { ActivityStore } from './activity-store';
 import { BestChannelStore } from './best-channel/best-channel-store';
 import { BestChannelTracker } from './best-channel/best-channel-tracker';
@@ -29,7 +29,8 @@ import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detect
 import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
-import { Interventions } from './interventions';
+import { Interventions, type ActOutcome, type Decided } from './interventions';
+import { SqliteInterventions } from './interventions-sqlite';
 import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
 import { PackageFitCollector } from './package-fit';
@@ -44,13 +45,15 @@ export interface CrmDeps {
   db: Db;
   /** The same database for stores written for both engines. */
   database: Database;
+  /** Units of work on `database`: acting on due findings runs one per batch. */
+  units: UnitOfWork;
   config: Config;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null };
-  usage: Pick<UsageLog, 'record'>;
+  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  usage: Pick<UsageLog, 'record' | 'recordIn'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
   /** Read the usage log in a worker thread during large passes (default true; needs a database file). */
@@ -100,6 +103,8 @@ export class CrmService {
   readonly scoring: Scoring;
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
+  /** The synchronous pass's form of {@link interventions} until runPass is asynchronous (helper crm-pass). */
+  private readonly sqliteInterventions: SqliteInterventions;
   readonly onboarding: Onboarding;
   private readonly state: CrmStateStore;
   private readonly passes: PassStore;
@@ -120,11 +125,10 @@ export class CrmService {
     this.passes = new PassStore(d.db);
     this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
     this.interventions = new Interventions({
-      db: d.db,
+      database: d.database,
       config: d.config,
       flows: d.flows,
       index: this.index,
-      findings: this.findings,
       subscribers: d.subscribers,
       usage: d.usage,
       messaging: d.messaging,
@@ -133,6 +137,8 @@ export class CrmService {
       metrics: d.metrics,
       welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang, this.d.clock.now()),
     });
+    const { db, config, flows, subscribers, usage, messaging, calls } = d;
+    this.sqliteInterventions = new SqliteInterventions({ db, config, flows, decisions: this.interventions, findings: this.findings, subscribers, usage, messaging, calls, log: this.log });
     this.passSeconds = d.metrics.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]);
     this.findingsTotal = d.metrics.counter('crm_findings_total', 'CRM findings stored', ['kind']);
   }
@@ -205,12 +211,15 @@ export class CrmService {
 
       t = performance.now();
       summary.expired = this.findings.expire(now);
-      if (cfg.act) this.actOnDue(now, summary);
+      // The synchronous pass acts through the SQLite form; once runPass is asynchronous: `await this.actOnDue(now, summary)`.
+      if (cfg.act) this.actOnDueSqlite(now, summary);
       summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
       phase('act', t);
 
       t = performance.now();
-      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
+      // The synchronous pass counts through the SQLite form; once runPass is asynchronous:
+      // `summary.armConversions = await this.d.units.unit((tx) => countArmConversions(tx, this.state, now, this.d.config.crm.costs));`
+      summary.armConversions = tx(this.d.db, () => countArmConversionsSqlite(this.d.db, this.state, now, this.d.config.crm.costs));
       phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
@@ -312,7 +321,49 @@ export class CrmService {
     return id;
   }
 
-  private actOnDue(now: number, summary: PassSummary): void {
+  /**
+   * Acts on due findings, one unit of work per batch: each finding's intervention, outbox or call row,
+   * usage event and finding status commit with the batch. A finding whose message is refused rolls back
+   * alone (act's savepoint) and is closed as failed; the rest of the batch goes on.
+   */
+  private async actOnDue(now: number, summary: PassSummary): Promise<void> {
+    // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
+    // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
+    // their not_before past now, so each batch only returns findings not yet seen.
+    let budget = this.d.config.crm.interventions.maxPerPass;
+    while (budget > 0) {
+      // A read before the unit; takes the database once findings are converted (helper crm-models).
+      const due = this.findings.due(now, Math.min(ACT_BATCH, budget));
+      if (due.length === 0) return;
+      await this.d.units.unit(async (tx) => {
+        for (const f of due) {
+          let r: ActOutcome;
+          try {
+            r = await this.interventions.act(f, now, tx);
+          } catch (err) {
+            // A message messaging refuses (a template too long for the configured parts, say) closes the
+            // finding with the reason; the rest of the pass goes on.
+            this.log.error({ err, finding: f.id }, 'intervention failed');
+            const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
+            await this.interventions.failed(f, code, now, tx);
+            r = { ineligible: 'failed' };
+          }
+          if ('deferred' in r) summary.deferred++;
+          else if ('ineligible' in r) summary.ineligible[r.ineligible] = (summary.ineligible[r.ineligible] ?? 0) + 1;
+          else {
+            budget--;
+            // The welcome's decision is the onboarding experiment's assignment.
+            // joins this unit on SQLite; takes the unit's tx once onboarding is converted (helper crm-pass)
+            if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
+            countActed(summary, r);
+          }
+        }
+      });
+    }
+  }
+
+  /** {@link actOnDue} on the synchronous SQLite handle, while runPass is synchronous; the merge deletes it. */
+  private actOnDueSqlite(now: number, summary: PassSummary): void {
     // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
     // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
     // their not_before past now, so each batch only returns findings not yet seen.
@@ -322,9 +373,9 @@ export class CrmService {
       if (due.length === 0) return;
       tx(this.d.db, () => {
         for (const f of due) {
-          let r: ReturnType<Interventions['act']>;
+          let r: ActOutcome;
           try {
-            r = this.interventions.act(f, now);
+            r = this.sqliteInterventions.act(f, now);
           } catch (err) {
             // A message messaging refuses (a template too long for the configured parts, say) closes the
             // finding with the reason; the rest of the pass goes on.
@@ -339,12 +390,7 @@ export class CrmService {
             budget--;
             // The welcome's decision is the onboarding experiment's assignment.
             if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
-            for (const x of [r, ...(r.also ?? [])]) {
-              const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
-              if (x.arm === 'holdout') k.holdout++;
-              else if (x.status === 'blocked') k.blocked++;
-              else k.treatment++;
-            }
+            countActed(summary, r);
           }
         }
       });
@@ -360,5 +406,15 @@ export class CrmService {
   /** The last passes, newest first (for `vasgw detect` and operations). */
   lastPasses(limit: number): Record<string, unknown>[] {
     return this.passes.last(limit).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
+  }
+}
+
+/** Counts an acted finding's interventions (the primary and any that went with it) into the pass summary. */
+function countActed(summary: PassSummary, r: Decided & { also?: Decided[] }): void {
+  for (const x of [r, ...(r.also ?? [])]) {
+    const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+    if (x.arm === 'holdout') k.holdout++;
+    else if (x.status === 'blocked') k.blocked++;
+    else k.treatment++;
   }
 }

@@ -1,3 +1,5 @@
+import type { Tx } from '../db/database';
+
 /**
  * The messaging port other domains use (CRM, campaigns, subscriptions, flows, the API). Implemented by
  * src/messaging (outbox, policies, dispatcher); the SMPP channel is its transport.
@@ -80,6 +82,7 @@ export interface BulkRecipient {
 /** Enqueue is synchronous and durable when it returns (it may run inside the caller's transaction). */
 export interface MessagingPort {
   enqueue(req: EnqueueRequest): EnqueueResult;
+  enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
 }
 
 /** An SMS received from a subscriber, reassembled and decoded. */

@@ -2,6 +2,7 @@ import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
+import { GroupCommit } from '../../src/db/group-commit';
 import { sqliteDatabase } from '../../src/db/sqlite-database';
 import type { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
@@ -22,8 +23,9 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
     log: silentLogger,
     metrics: createMetrics({ processMetrics: false }),
     flows,
-    subscribers: { findById: () => null },
-    usage: { record: () => undefined },
+    units: new GroupCommit(db),
+    subscribers: { findById: () => null, findByIdIn: async () => null },
+    usage: { record: () => undefined, recordIn: async () => undefined },
     messaging: null,
     calls: null,
     parallelIngest: ingest.parallel ?? false,

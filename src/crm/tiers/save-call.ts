@@ -15,7 +15,8 @@ export class SaveCall {
     private readonly d: {
       config: { crm: Pick<Config['crm'], 'interventions' | 'tiers'> };
       flows: Pick<FlowRegistry, 'byId'>;
-      repo: Pick<InterventionRepo, 'lastAt'>;
+      /** The synchronous pass's reader (src/crm/interventions-sqlite.ts); acting in a unit uses {@link dueIn}. */
+      repo?: Pick<InterventionRepo, 'lastAt'>;
       canCall: boolean;
     },
   ) {}
@@ -23,7 +24,16 @@ export class SaveCall {
   /** Whether a save call goes with an intervention of `kind` as of `now`: a save to a core customer, calls possible, the call's cool-down over. */
   due(kind: InterventionKind, tier: Tier | null, subscriberId: number, now: number): boolean {
     if (kind !== 'save' || tier !== 'core' || !this.d.canCall) return false;
-    const lastCall = this.d.repo.lastAt(subscriberId, 'save_call');
+    return this.cooled(this.d.repo!.lastAt(subscriberId, 'save_call'), now);
+  }
+
+  /** {@link due} inside a unit of work: the last save call is read through `lastAt` (either engine). */
+  async dueIn(kind: InterventionKind, tier: Tier | null, subscriberId: number, now: number, lastAt: (subscriberId: number, kind: 'save_call') => Promise<number | null>): Promise<boolean> {
+    if (kind !== 'save' || tier !== 'core' || !this.d.canCall) return false;
+    return this.cooled(await lastAt(subscriberId, 'save_call'), now);
+  }
+
+  private cooled(lastCall: number | null, now: number): boolean {
     return lastCall === null || lastCall + this.d.config.crm.interventions.cooldownDays.save_call * DAY <= now;
   }
 
