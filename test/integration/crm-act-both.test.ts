@@ -9,17 +9,21 @@ import { ExitSurveyStore } from '../../src/crm/exit-reasons/exit-survey-store';
 import { ExitSurveys } from '../../src/crm/exit-reasons/exit-surveys';
 import { FindingsRepo, type FindingRow } from '../../src/crm/findings-repo';
 import { FlowIndex } from '../../src/crm/flow-index';
+import { plantArmsCampaign } from '../../src/crm/generator/arms';
 import { Interventions, type ActOutcome } from '../../src/crm/interventions';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
 import {
   calls,
   campaignAssignments,
+  campaignRecipients,
+  campaignRuns,
   campaigns,
   crmFindings,
   crmInterventions,
   exitReasonsDaily,
   exitSurveys,
   messages,
+  segments,
   subscribers,
   usageEvents,
 } from '../../src/db/schema';
@@ -111,7 +115,7 @@ eachBackend((get) => {
   let s: Stack;
   beforeEach(async () => {
     const b = get();
-    await b.clear(campaignAssignments, campaigns, exitReasonsDaily, exitSurveys, crmInterventions, crmFindings, usageEvents, messages, calls, subscribers);
+    await b.clear(campaignAssignments, campaignRecipients, campaignRuns, segments, campaigns, exitReasonsDaily, exitSurveys, crmInterventions, crmFindings, usageEvents, messages, calls, subscribers);
     s = actStack(b);
   });
   afterEach(() => s.close());
@@ -354,5 +358,21 @@ eachBackend((get) => {
       [4, sent + DAY, null, 0, true],
       [5, null, null, 0, true],
     ]);
+  });
+
+  it('plants the generator\'s arms campaign in one unit, and the counted conversions are the planted ones', async () => {
+    const b = get();
+    await plantSubscribers(b, s, Array.from({ length: 60 }, (_, i) => i + 1));
+    const sent = NOW - 10 * DAY;
+    const truth = await plantArmsCampaign({ db: s.handle, database: b.database, commits: b.units }, { recipients: 60, sentAt: sent, seed: 7 });
+    const armed = truth.arms.reduce((n, a) => n + a.assigned, 0);
+    expect(armed + truth.holdout.assigned).toBe(60);
+    expect(await count(b, campaignAssignments)).toBe(60);
+    expect(await count(b, messages, sql`${messages.source} = 'campaign'`)).toBe(armed);
+    expect(await count(b, messages, sql`${messages.status} = 'delivered'`)).toBe(truth.arms.reduce((n, a) => n + a.delivered, 0));
+    const kept = new Map<string, unknown>();
+    const state: ArmsCursorState = { get: <T,>(k: string, fallback: T) => (kept.has(k) ? (kept.get(k) as T) : fallback), set: (k, v) => void kept.set(k, v) };
+    const converted = await b.units.unit((tx) => countArmConversions(tx, state, NOW, { currency: 'KES', smsPart: 0.5, call: 2 }));
+    expect(converted).toBe(truth.arms.reduce((n, a) => n + a.converted, 0) + truth.holdout.converted);
   });
 });
