@@ -12,6 +12,7 @@ import { FlowIndex } from '../../src/crm/flow-index';
 import { plantArmsCampaign } from '../../src/crm/generator/arms';
 import { Interventions, type ActOutcome } from '../../src/crm/interventions';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
+import type { UnitOfWork } from '../../src/db/database';
 import {
   calls,
   campaignAssignments,
@@ -306,6 +307,36 @@ eachBackend((get) => {
       sql`SELECT ${exitReasonsDaily.status} AS "status", ${exitReasonsDaily.reason} AS "reason", ${exitReasonsDaily.n} AS "n" FROM ${exitReasonsDaily} WHERE ${exitReasonsDaily.dim} = 'all'`,
     );
     expect(Object.fromEntries(daily.map((d) => [`${d.status}/${d.reason}`, Number(d.n)]))).toEqual({ 'asked/': 0, 'answered/too_expensive': 1 });
+    expect(await count(b, messages, sql`${messages.source} = 'exit_reason'`)).toBe(2);
+  });
+
+  it('records an exit answer delivered to two processes at once once: one answer, one count, one follow-up, one thanks', async () => {
+    const b = get();
+    await plantSubscribers(b, s, [42]);
+    const exit = { subscriberId: 42, serviceId: 'crop-daily', subscriptionId: 'sub_42', channel: 'billing' as const, at: NOW - 3_600_000, runStartedAt: NOW - 40 * DAY };
+    await b.units.unit((tx) => s.exits.onExitIn(exit, tx));
+    // PostgreSQL: the second process is a second connection with units of its own. SQLite has one writer:
+    // the second "process" is a second stack whose units take turns on the same connection.
+    const other = b.dialect === 'postgresql' ? await b.reopen() : null;
+    const second = actStack(other ? { ...b, database: other.database, units: other.database as unknown as UnitOfWork } : b);
+    second.handle.insert(subscribers).values({ id: 42, msisdn: '+254711000042', firstSeenAt: NOW, updatedAt: NOW }).run();
+    try {
+      const mo = { subscriberId: 42, from: '+254711000042', to: '20123', text: 'HARD', at: NOW };
+      const [one, two] = await Promise.all([b.units.unit((tx) => s.exits.handleMoIn(mo, tx)), (other ? (other.database as unknown as UnitOfWork) : b.units).unit((tx) => second.exits.handleMoIn(mo, tx))]);
+      // The first to record it consumed it; the other consumed it too (it saw the question still asked) or
+      // saw it answered and left it to routing. Either way it was recorded once, below.
+      expect(one || two).toBe(true);
+    } finally {
+      second.close();
+      await other?.close();
+    }
+    expect(await count(b, exitSurveys, sql`${exitSurveys.status} = 'answered' AND ${exitSurveys.reason} = 'hard_to_use'`)).toBe(1);
+    expect(await count(b, crmFindings, sql`${crmFindings.kind} = 'exit_reason'`)).toBe(1);
+    const n = await b.database.get<{ n: unknown }>(
+      sql`SELECT ${exitReasonsDaily.n} AS "n" FROM ${exitReasonsDaily} WHERE ${exitReasonsDaily.dim} = 'all' AND ${exitReasonsDaily.status} = 'answered'`,
+    );
+    expect(Number(n!.n)).toBe(1);
+    // The question and one thanks.
     expect(await count(b, messages, sql`${messages.source} = 'exit_reason'`)).toBe(2);
   });
 
