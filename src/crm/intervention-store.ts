@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
 import { crmBestChannels, crmFindings, crmInterventions, crmInterventionTiers, crmTiers } from '../db/schema';
 import { name } from '../db/statement';
-import type { NewIntervention } from './intervention-repo';
+import type { NewIntervention, OpenOutcome } from './intervention-repo';
+import { fields } from '../reports/stores/rollup-store';
 
 const i = crmInterventions;
 const f = crmFindings;
@@ -14,7 +15,9 @@ const INSERT_KEYS = ['id', 'findingId', 'subscriberId', 'kind', 'findingKind', '
  * What acting on a finding reads and writes, for both engines (src/db/database.ts): the cool-down's last
  * intervention, the subscriber's tier and best channel, the intervention row with its tier note, and the
  * finding's new state (acted, held out, deferred, ineligible). Every write is in the caller's unit of
- * work, so the intervention, its finding and the message or call it queued commit together.
+ * work, so the intervention, its finding and the message or call it queued commit together. Also the
+ * outcome windows' side for the pass (src/crm/outcomes.ts): the open windows page by page, the outcomes
+ * measured, and closing the windows that ended with their findings.
  */
 export class InterventionStore {
   private readonly lastAtStmt: Statement<{ at: number | null }, { subscriberId: number; kind: string }>;
@@ -25,6 +28,10 @@ export class InterventionStore {
   private readonly doneStmt: Statement<never, { id: string; status: string; interventionId: string }>;
   private readonly deferStmt: Statement<never, { id: string; notBefore: number }>;
   private readonly ineligibleStmt: Statement<never, { id: string; now: number; reason: string }>;
+  private readonly openPage: Statement<OpenOutcome, { after: string; limit: number }>;
+  private readonly outcomeStmt: Statement<never, Omit<OpenOutcome, 'subscriberId' | 'at' | 'windowEndsAt'>>;
+  private readonly releaseFindings: Statement<never, { before: number; now: number }>;
+  private readonly closeWindows: Statement<never, { before: number }>;
 
   constructor(private readonly database: Database) {
     this.lastAtStmt = database.statement(sql`SELECT max(${i.at}) AS "at" FROM ${i} WHERE ${i.subscriberId} = ${p('subscriberId')} AND ${i.kind} = ${p('kind')}`);
@@ -50,6 +57,19 @@ export class InterventionStore {
     const detail =
       database.dialect === 'sqlite' ? sql`json_set(${f.detail}, '$.ineligible', ${p('reason')})` : sql`(${f.detail} || jsonb_build_object('ineligible', ${p('reason')}::text))`;
     this.ineligibleStmt = database.statement(sql`UPDATE ${f} SET ${name(f.status)} = 'ineligible', ${name(f.closedAt)} = ${p('now')}, ${name(f.detail)} = ${detail} WHERE ${f.id} = ${p('id')}`);
+    const open = { id: i.id, subscriberId: i.subscriberId, at: i.at, windowEndsAt: i.windowEndsAt, reachedContentAt: i.reachedContentAt, returnedAt: i.returnedAt, renewedAt: i.renewedAt, revenueMinor: i.revenueMinor };
+    this.openPage = database.statement(sql`SELECT ${fields(open)} FROM ${i} WHERE ${i.outcomeClosed} = false AND ${i.id} > ${p('after')} ORDER BY ${i.id} LIMIT ${p('limit')}`);
+    this.outcomeStmt = database.statement(
+      sql`UPDATE ${i} SET ${name(i.reachedContentAt)} = ${p('reachedContentAt')}, ${name(i.returnedAt)} = ${p('returnedAt')}, ${name(i.renewedAt)} = ${p('renewedAt')}, ${name(i.revenueMinor)} = ${p('revenueMinor')}
+          WHERE ${i.id} = ${p('id')}`,
+    );
+    // A window's finding is closed with it (it stayed open, so no new finding of its kind was raised, while
+    // its outcome was measured): the findings first, while their windows still read as open.
+    const ending = sql`${i.outcomeClosed} = false AND ${i.windowEndsAt} <= ${p('before')}`;
+    this.releaseFindings = database.statement(
+      sql`UPDATE ${f} SET ${name(f.closedAt)} = ${p('now')} WHERE ${f.closedAt} IS NULL AND ${f.id} IN (SELECT ${i.findingId} FROM ${i} WHERE ${ending})`,
+    );
+    this.closeWindows = database.statement(sql`UPDATE ${i} SET ${name(i.outcomeClosed)} = true WHERE ${ending}`);
   }
 
   /** When the subscriber last got an intervention of `kind` (null: never); inside `tx`, this unit's own count. */
@@ -91,6 +111,26 @@ export class InterventionStore {
   /** Closes the finding as not actionable, with the reason in its detail. */
   async findingIneligible(findingId: string, reason: string, now: number, tx: Tx): Promise<void> {
     await this.ineligibleStmt.run({ id: findingId, now, reason }, tx);
+  }
+
+  /** Interventions whose outcome window is open, by id after `after` ('' first), at most `limit`: read page by page. */
+  openOutcomes(after: string, limit: number, tx?: Tx): Promise<OpenOutcome[]> {
+    return this.openPage.all({ after, limit }, tx);
+  }
+
+  /** Writes the outcomes measured so far for one intervention. */
+  async saveOutcome(o: Omit<OpenOutcome, 'subscriberId' | 'at' | 'windowEndsAt'>, tx: Tx): Promise<void> {
+    const { id, reachedContentAt, returnedAt, renewedAt, revenueMinor } = o;
+    await this.outcomeStmt.run({ id, reachedContentAt, returnedAt, renewedAt, revenueMinor }, tx);
+  }
+
+  /**
+   * Closes the outcome windows that ended at or before `before`, and their findings at `now`; returns how
+   * many windows. Decided by the statements: a window closed by another pass is not closed again.
+   */
+  async closeOutcomes(before: number, now: number, tx: Tx): Promise<number> {
+    await this.releaseFindings.run({ before, now }, tx);
+    return this.closeWindows.run({ before }, tx);
   }
 
   /**

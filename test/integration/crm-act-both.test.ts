@@ -10,6 +10,7 @@ import { ExitSurveys } from '../../src/crm/exit-reasons/exit-surveys';
 import { FindingsRepo, type FindingRow } from '../../src/crm/findings-repo';
 import { FlowIndex } from '../../src/crm/flow-index';
 import { plantArmsCampaign } from '../../src/crm/generator/arms';
+import { InterventionStore } from '../../src/crm/intervention-store';
 import { Interventions, type ActOutcome } from '../../src/crm/interventions';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
 import type { UnitOfWork } from '../../src/db/database';
@@ -273,6 +274,37 @@ eachBackend((get) => {
     expect(await count(b, crmInterventions)).toBe(1);
     expect(await count(b, messages)).toBe(1);
     expect(await count(b, usageEvents, sql`${usageEvents.type} = 'intervention'`)).toBe(1);
+  });
+
+  it('reads open outcome windows page by page, saves outcomes, and closes ended windows with their findings once', async () => {
+    const b = get();
+    await plantSubscribers(b, s, [7]);
+    const store = new InterventionStore(b.database);
+    // One open finding per kind and subscriber: the three open ones are of different kinds; int-d's is closed.
+    const acted = (id: string, kind: FindingRow['kind'], closedAt?: number) => {
+      const { closedAt: _c, interventionId: _i, ...f } = finding(`f-${id}`, 7, kind, 'r', {});
+      return { ...f, status: 'acted', interventionId: id, ...(closedAt ? { closedAt } : {}) };
+    };
+    await b.plant(crmFindings, [acted('int-a', 'passive'), acted('int-b', 'stuck'), acted('int-c', 'lapsing'), acted('int-d', 'passive', NOW - DAY)]);
+    const row = (id: string, windowEndsAt: number, outcomeClosed = false) => ({ id, findingId: `f-${id}`, subscriberId: 7, kind: 'nudge', findingKind: 'passive', arm: 'treatment', channel: 'sms', status: 'queued', at: NOW - 20 * DAY, windowEndsAt, outcomeClosed });
+    await b.plant(crmInterventions, [row('int-a', NOW - 2 * DAY), row('int-b', NOW - 3 * DAY), row('int-c', NOW + 5 * DAY), row('int-d', NOW - 9 * DAY, true)]);
+
+    const first = await store.openOutcomes('', 2);
+    const rest = await store.openOutcomes(first.at(-1)!.id, 2);
+    expect([...first, ...rest].map((o) => o.id)).toEqual(['int-a', 'int-b', 'int-c']);
+    await b.units.unit((tx) => store.saveOutcome({ id: 'int-a', reachedContentAt: NOW - 10 * DAY, returnedAt: NOW - 11 * DAY, renewedAt: null, revenueMinor: 500 }, tx));
+    expect((await store.openOutcomes('', 10))[0]).toMatchObject({ id: 'int-a', reachedContentAt: NOW - 10 * DAY, returnedAt: NOW - 11 * DAY, renewedAt: null, revenueMinor: 500 });
+
+    expect(await b.units.unit((tx) => store.closeOutcomes(NOW - DAY, NOW, tx))).toBe(2);
+    expect(await b.units.unit((tx) => store.closeOutcomes(NOW - DAY, NOW + DAY, tx))).toBe(0);
+    expect((await store.openOutcomes('', 10)).map((o) => o.id)).toEqual(['int-c']);
+    const closed = await b.database.all<{ id: string; closedAt: unknown }>(sql`SELECT ${crmFindings.id} AS "id", ${crmFindings.closedAt} AS "closedAt" FROM ${crmFindings} ORDER BY ${crmFindings.id}`);
+    expect(closed.map((c) => [c.id, c.closedAt === null ? null : Number(c.closedAt)])).toEqual([
+      ['f-int-a', NOW],
+      ['f-int-b', NOW],
+      ['f-int-c', null],
+      ['f-int-d', NOW - DAY],
+    ]);
   });
 
   it('asks the exit question once per exit, stores an SMS answer once, counts it, raises its follow-up and thanks once', async () => {
