@@ -2,8 +2,18 @@ import { sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
 import { crmBestChannels, crmFindings, crmInterventions, crmInterventionTiers, crmTiers } from '../db/schema';
 import { name } from '../db/statement';
-import type { NewIntervention, OpenOutcome } from './intervention-repo';
 import { fields } from '../reports/stores/rollup-store';
+
+type Intervention = typeof crmInterventions.$inferSelect;
+
+/** What acting on a finding stores (the decision; delivery is read from the message or call row). */
+export type NewIntervention = Pick<
+  Intervention,
+  'id' | 'findingId' | 'subscriberId' | 'kind' | 'findingKind' | 'serviceId' | 'arm' | 'channel' | 'status' | 'reason' | 'messageId' | 'callId' | 'text' | 'parts' | 'costMinor' | 'at' | 'windowEndsAt'
+>;
+
+/** An intervention whose outcome window is open, with the outcomes measured so far. */
+export type OpenOutcome = Pick<Intervention, 'id' | 'subscriberId' | 'at' | 'windowEndsAt' | 'reachedContentAt' | 'returnedAt' | 'renewedAt' | 'revenueMinor'>;
 
 const i = crmInterventions;
 const f = crmFindings;
