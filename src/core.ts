@@ -87,7 +87,7 @@ export function buildCore(deps: CoreDeps) {
   const { crm, crmScheduler, reports } = buildCrm({ db, database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
-  const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });
+  const exitSurveys = wireExitSurveys({ db, database, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
     config, db, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,

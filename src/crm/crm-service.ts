@@ -29,7 +29,7 @@ import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detect
 import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
 import { chargeHorizonDays, Ingest } from './ingest';
-import { Interventions } from './interventions';
+import { Interventions, type ActOutcome, type Decided } from './interventions';
 import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
 import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
 import { PackageFitCollector } from './package-fit';
@@ -44,15 +44,15 @@ export interface CrmDeps {
   db: Db;
   /** The same database for stores written for both engines. */
   database: Database;
-  /** Units of work on `database` (the group commit on SQLite). */
+  /** Units of work on `database` (the group commit on SQLite): the pass's phases, one unit per batch of due findings. */
   units: UnitOfWork;
   config: Config;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null };
-  usage: Pick<UsageLog, 'record'>;
+  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  usage: Pick<UsageLog, 'record' | 'recordIn'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
   /** Read the usage log in a worker thread during large passes (default true; needs a database file). */
@@ -102,6 +102,7 @@ export class CrmService {
   readonly scoring: Scoring;
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
+  /** The synchronous pass's form of {@link interventions} until runPass is asynchronous (helper crm-pass). */
   readonly onboarding: Onboarding;
   private readonly state: CrmStateStore;
   private readonly passes: PassStore;
@@ -122,11 +123,10 @@ export class CrmService {
     this.passes = new PassStore(d.db);
     this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
     this.interventions = new Interventions({
-      db: d.db,
+      database: d.database,
       config: d.config,
       flows: d.flows,
       index: this.index,
-      findings: this.findings,
       subscribers: d.subscribers,
       usage: d.usage,
       messaging: d.messaging,
@@ -214,7 +214,7 @@ export class CrmService {
       phase('act', t);
 
       t = performance.now();
-      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
+      summary.armConversions = await this.d.units.unit((tx) => countArmConversions(tx, this.state, now, this.d.config.crm.costs));
       phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
@@ -325,6 +325,11 @@ export class CrmService {
     return id;
   }
 
+  /**
+   * Acts on due findings, one unit of work per batch: each finding's intervention, outbox or call row,
+   * usage event and finding status commit with the batch. A finding whose message is refused rolls back
+   * alone (act's savepoint) and is closed as failed; the rest of the batch goes on.
+   */
   private async actOnDue(now: number, summary: PassSummary): Promise<void> {
     // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
     // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
@@ -333,17 +338,17 @@ export class CrmService {
     while (budget > 0) {
       const due = await this.findings.due(now, Math.min(ACT_BATCH, budget));
       if (due.length === 0) return;
-      tx(this.d.db, () => {
+      await this.d.units.unit(async (tx) => {
         for (const f of due) {
-          let r: ReturnType<Interventions['act']>;
+          let r: ActOutcome;
           try {
-            r = this.interventions.act(f, now);
+            r = await this.interventions.act(f, now, tx);
           } catch (err) {
             // A message messaging refuses (a template too long for the configured parts, say) closes the
             // finding with the reason; the rest of the pass goes on.
             this.log.error({ err, finding: f.id }, 'intervention failed');
             const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
-            this.findings.ineligible(f.id, `failed: ${code}`, now);
+            await this.interventions.failed(f, code, now, tx);
             r = { ineligible: 'failed' };
           }
           if ('deferred' in r) summary.deferred++;
@@ -351,13 +356,9 @@ export class CrmService {
           else {
             budget--;
             // The welcome's decision is the onboarding experiment's assignment.
+            // joins this unit on SQLite; takes the unit's tx once onboarding is converted (helper crm-pass)
             if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
-            for (const x of [r, ...(r.also ?? [])]) {
-              const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
-              if (x.arm === 'holdout') k.holdout++;
-              else if (x.status === 'blocked') k.blocked++;
-              else k.treatment++;
-            }
+            countActed(summary, r);
           }
         }
       });
@@ -374,5 +375,15 @@ export class CrmService {
   /** The last passes, newest first (for `vasgw detect` and operations). */
   lastPasses(limit: number): Record<string, unknown>[] {
     return this.passes.last(limit).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
+  }
+}
+
+/** Counts an acted finding's interventions (the primary and any that went with it) into the pass summary. */
+function countActed(summary: PassSummary, r: Decided & { also?: Decided[] }): void {
+  for (const x of [r, ...(r.also ?? [])]) {
+    const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+    if (x.arm === 'holdout') k.holdout++;
+    else if (x.status === 'blocked') k.blocked++;
+    else k.treatment++;
   }
 }
