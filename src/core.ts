@@ -83,7 +83,7 @@ export function buildCore(deps: CoreDeps) {
   const { subscriptions, subscriptionJob } = wireSubscriptions({ db, database, units: commits, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
-  const { crm, crmScheduler, reports } = buildCrm({ db, database, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
+  const { crm, crmScheduler, reports } = buildCrm({ db, database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
   const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });

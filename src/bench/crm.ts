@@ -83,7 +83,7 @@ export const crmBench: Bench = {
       let gw = await buildGateway({ config, clock, log: silentLogger });
       ctx.progress(`full pass over ${events} events`);
       const cpu0 = process.cpuUsage();
-      const full = gw.core.crm.runPass(end);
+      const full = await gw.core.crm.runPass(end);
       const cpu = process.cpuUsage(cpu0);
       const rssAfterFull = process.memoryUsage().rss / 2 ** 20;
 
@@ -113,7 +113,7 @@ export const crmBench: Bench = {
       ctx.progress(more.line);
       clock.set(end + DAY);
       gw = await buildGateway({ config, clock, log: silentLogger });
-      const inc = gw.core.crm.runPass(end + DAY);
+      const inc = await gw.core.crm.runPass(end + DAY);
       await gw.stop();
 
       const results: BenchResult[] = [

@@ -68,7 +68,7 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
   const db = open(config);
   try {
     const core = buildCore({ config, db, clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows: flowsOf(config) });
-    const summary = core.crm.runPass(clock.now());
+    const summary = await core.crm.runPass(clock.now());
     if (v.json) out(JSON.stringify(summary, null, 2));
     else formatSummary(summary, out);
     return summary.skipped ? 1 : 0;
@@ -145,7 +145,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     }
     let s;
     try {
-      s = append !== undefined ? gen.append(append, progress) : gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}), ...(crm ? { crm } : {}), ...(v['no-effect'] ? { moveShares: NO_EFFECT } : {}) });
+      s = append !== undefined ? await gen.append(append, progress) : await gen.generate({ subscribers: subscribers!, days: days!, seed, now: systemClock.now(), ...(progress ? { progress } : {}), ...(crm ? { crm } : {}), ...(v['no-effect'] ? { moveShares: NO_EFFECT } : {}) });
     } catch (e) {
       if (e instanceof Error && /database|generate|append|must be/.test(e.message)) throw new UsageError(e.message);
       throw e;

@@ -4,7 +4,7 @@ import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { tx } from '../db/client';
-import type { Database } from '../db/database';
+import type { Database, UnitOfWork } from '../db/database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -15,11 +15,8 @@ import { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { countArmConversions } from '../campaigns/arms-conversion-store';
-import { ActivityStore } from './activity-store';
-import { BestChannelStore } from './best-channel/best-channel-store';
-import { BestChannelTracker } from './best-channel/best-channel-tracker';
 import { bestChannelView } from './best-channel/best-channel-view';
-import { CrmStateStore } from './crm-state-store';
+import { CrmState, CrmStateStore } from './crm-state-store';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
 import { detectLapsingBilling, detectLapsingUsage, touchedSubscriptions } from './detectors/lapsing';
@@ -28,22 +25,28 @@ import { detectStuck } from './detectors/stuck';
 import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detectors/types';
 import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
-import { chargeHorizonDays, Ingest } from './ingest';
 import { Interventions } from './interventions';
 import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
-import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
+import { OutcomeStore } from './outcome-store';
+import { closeOutcomeWindows } from './outcomes';
 import { PackageFitCollector } from './package-fit';
+import { PassRead } from './pass-read';
 import { PassStore } from './pass-store';
-import { Rollups } from './rollups';
 import { Scoring } from './scoring';
 import { takeSnapshot } from './snapshot';
 import { subscriberCrmView } from './subscriber-view';
-import { computeTiers, TierCollector, TierRevenue, type TierSummary } from './tiers';
+import { computeTiers, TierCollector, type TierSummary } from './tiers';
 
 export interface CrmDeps {
-  db: Db;
-  /** The same database for stores written for both engines. */
+  /**
+   * The SQLite connection, on SQLite only: the worker-thread reader of the usage log and the WAL
+   * checkpoint pause use it, as do the parts of the pass still written through the synchronous handle.
+   */
+  db?: Db;
+  /** The database, for stores written for both engines. */
   database: Database;
+  /** Units of work on `database`: the pass's lease, its write phase and its record are each one. */
+  units: UnitOfWork;
   config: Config;
   clock: Clock;
   log: Logger;
@@ -53,7 +56,7 @@ export interface CrmDeps {
   usage: Pick<UsageLog, 'record'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
-  /** Read the usage log in a worker thread during large passes (default true; needs a database file). */
+  /** Read the usage log in a worker thread during large passes (default true; needs a SQLite database file). */
   parallelIngest?: boolean;
   /** New events that make a pass large enough for the worker (tests lower it). */
   parallelMinEvents?: number;
@@ -101,8 +104,9 @@ export class CrmService {
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
   readonly onboarding: Onboarding;
-  private readonly state: CrmStateStore;
+  private readonly state: CrmState;
   private readonly passes: PassStore;
+  private readonly outcomes: OutcomeStore;
   private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
   private readonly log: Logger;
   private readonly passSeconds: Histogram<string>;
@@ -114,13 +118,14 @@ export class CrmService {
     this.timezoneOf = (operator) => operators.timezoneOf(operator) ?? d.config.messaging.timezone;
     this.days = new Days(d.config.defaults.timezone);
     this.index = new FlowIndex(d.flows);
-    this.scoring = new Scoring({ db: d.db, config: d.config, days: this.days, log: this.log });
-    this.findings = new FindingsRepo(d.db);
-    this.state = new CrmStateStore(d.db);
-    this.passes = new PassStore(d.db);
-    this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
+    this.scoring = new Scoring({ db: this.sqlite, config: d.config, days: this.days, log: this.log });
+    this.findings = new FindingsRepo(this.sqlite);
+    this.state = new CrmState(d.database);
+    this.passes = new PassStore(d.database, d.db);
+    this.outcomes = OutcomeStore.of(d.database);
+    this.onboarding = new Onboarding({ database: d.database, config: d.config, days: this.days, index: this.index });
     this.interventions = new Interventions({
-      db: d.db,
+      db: this.sqlite,
       config: d.config,
       flows: d.flows,
       index: this.index,
@@ -131,14 +136,23 @@ export class CrmService {
       calls: d.calls,
       log: d.log,
       metrics: d.metrics,
-      welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang, this.d.clock.now()),
+      welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang),
     });
     this.passSeconds = d.metrics.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]);
     this.findingsTotal = d.metrics.counter('crm_findings_total', 'CRM findings stored', ['kind']);
   }
 
+  /**
+   * The SQLite connection, for the parts of the pass still written through the synchronous handle (the
+   * detectors, findings, scores, snapshot and interventions, until they move to units of work).
+   */
+  private get sqlite(): Db {
+    if (!this.d.db) throw new Error('the CRM pass needs the SQLite handle for its detectors, scores and interventions on this branch');
+    return this.d.db;
+  }
+
   /** Runs one detector pass as of `now` (default: the clock) and acts on what it finds. */
-  runPass(now = this.d.clock.now()): PassSummary {
+  async runPass(now = this.d.clock.now()): Promise<PassSummary> {
     const started = performance.now();
     const cfg = this.d.config.crm;
     const summary: PassSummary = {
@@ -157,7 +171,9 @@ export class CrmService {
       phasesCpuMs: {},
     };
     const leaseNow = this.d.clock.now();
-    if (!this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000)) {
+    // One statement decides the lease, committed before the pass reads anything: of two processes, one runs.
+    const claimed = await this.d.units.unit((unit) => this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000, unit));
+    if (!claimed) {
       summary.skipped = 'another pass is running';
       return summary;
     }
@@ -168,98 +184,116 @@ export class CrmService {
     try {
       const phase = (name: string, t0: number) => this.phase(summary, name, t0);
       // Everything held per subscriber lives in this call only, so it is freed before models and acting.
-      this.readAndDetect(now, summary);
+      await this.readAndDetect(now, summary);
       const ttl = cfg.interventions.findingTtlDays * DAY;
 
       let t = performance.now();
       const today = this.days.of(now);
-      const lastRefit = this.state.get<number | null>('refitAt', null);
+      const lastRefit = await this.state.get<number | null>('refitAt', null);
       if (lastRefit === null || now - lastRefit >= cfg.scores.refitHours * 3_600_000 || now < lastRefit) {
-        const fit = tx(this.d.db, () => this.scoring.refit(now));
-        const r = { ...fit, histories: this.scoring.rebuildLapseDays() };
-        this.state.set('refitAt', now, now);
-        summary.refit = r;
+        // The refit and its lapse days are written through the SQLite handle until scoring moves to units.
+        await this.d.units.unit(async (unit) => {
+          const fit = tx(this.sqlite, () => this.scoring.refit(now));
+          const r = { ...fit, histories: this.scoring.rebuildLapseDays() };
+          await this.state.set('refitAt', now, now, unit);
+          summary.refit = r;
+        });
       }
-      if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
-        const tiers = new TierCollector(this.days);
-        const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
-        summary.snapshot = tx(this.d.db, () => takeSnapshot(this.scoring, { db: this.d.db, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit));
-        summary.tiers = tx(this.d.db, () => computeTiers({ db: this.d.db, config: this.d.config, days: this.days }, tiers, now));
-        tx(this.d.db, () => packageFit.save(this.d.db));
-        this.state.set('snapshotDay', today, now);
+      if (summary.refit || (await this.state.get<number | null>('snapshotDay', null)) !== today) {
+        // The snapshot, tiers and package fit are written through the SQLite handle until they move to units.
+        await this.d.units.unit(async (unit) => {
+          const tiers = new TierCollector(this.days);
+          const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
+          summary.snapshot = tx(this.sqlite, () => takeSnapshot(this.scoring, { db: this.sqlite, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit));
+          summary.tiers = tx(this.sqlite, () => computeTiers({ db: this.sqlite, config: this.d.config, days: this.days }, tiers, now));
+          tx(this.sqlite, () => packageFit.save(this.sqlite));
+          await this.state.set('snapshotDay', today, now, unit);
+        });
       }
       phase('scores', t);
 
       // Regulars whose P(alive) crossed the threshold since the last check (at most a TTL back).
       t = performance.now();
-      const checked = this.state.get<number | null>('lapseCheckedDay', null);
+      const checked = await this.state.get<number | null>('lapseCheckedDay', null);
       const fromDay = Math.max(checked ?? -Infinity, today - cfg.interventions.findingTtlDays);
       if (fromDay < today) {
-        const usage = detectLapsingUsage(this.d.db, this.scoring, fromDay, today, today);
-        tx(this.d.db, () => {
+        const usage = detectLapsingUsage(this.sqlite, this.scoring, fromDay, today, today);
+        await this.d.units.unit(async (unit) => {
+          // Findings are stored through the SQLite handle until the findings repository moves to units.
           for (const dr of usage) this.store(dr, now, ttl, summary);
-          this.state.set('lapseCheckedDay', today, now);
+          await this.state.set('lapseCheckedDay', today, now, unit);
         });
       }
       phase('lapse', t);
 
       t = performance.now();
       summary.expired = this.findings.expire(now);
-      if (cfg.act) this.actOnDue(now, summary);
-      summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
+      if (cfg.act) {
+        // The welcomes rank the shortcuts as of the clock (what a welcome sent now would show).
+        await this.onboarding.loadRanking(this.d.clock.now());
+        await this.actOnDue(now, summary);
+      }
+      summary.outcomesClosed = await this.d.units.unit((unit) => closeOutcomeWindows(this.outcomes, now, unit, DAY));
       phase('act', t);
 
       t = performance.now();
-      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
+      // Arms conversions keep their cursor through the synchronous state store until they move to units.
+      summary.armConversions = tx(this.sqlite, () => countArmConversions(this.sqlite, new CrmStateStore(this.sqlite), now, this.d.config.crm.costs));
       phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
       const cpu = process.cpuUsage(cpu0);
       summary.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      this.passes.record({ asOf: now, startedAt: leaseNow, durationMs: summary.durationMs, events: summary.events, summary: summary as unknown as Record<string, unknown> });
+      const record = { asOf: now, startedAt: leaseNow, durationMs: summary.durationMs, events: summary.events, summary: summary as unknown as Record<string, unknown> };
+      await this.d.units.unit((unit) => this.passes.record(record, unit));
       this.passSeconds.observe(summary.durationMs / 1000);
       this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs }, 'crm pass');
       return summary;
     } finally {
       resumeCheckpoints();
-      this.state.release(this.owner);
+      await this.d.units.unit((unit) => this.state.release(this.owner, unit));
     }
   }
 
-  /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
-  private readAndDetect(now: number, summary: PassSummary): void {
+  /** Reads what changed, runs the detectors on it, stores findings and the updated state in one unit of work. */
+  private async readAndDetect(now: number, summary: PassSummary): Promise<void> {
     const cfg = this.d.config.crm;
     const phase = (name: string, t0: number) => this.phase(summary, name, t0);
     let t = performance.now();
-    const store = new ActivityStore(this.d.db);
-    const outcomes = new OutcomeTracker(this.d.db);
-    outcomes.load();
-    const onboarding = this.onboarding.tracker(store, now);
-    const tierRevenue = new TierRevenue(this.d.db, this.days);
-    const rollups = new Rollups();
-    rollups.context.days = this.days;
-    rollups.context.timezoneOf = this.timezoneOf;
-    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes, new BestChannelTracker(new BestChannelStore(this.d.db), this.state, cfg.bestChannel));
-    ingest.episodeTaps.push(onboarding.tap);
-    ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
-    const delta = ingest.run(this.state.get<number>('cursor', 0), now);
+    const read = await PassRead.read(
+      {
+        database: this.d.database,
+        ...(this.d.db ? { db: this.d.db } : {}),
+        config: this.d.config,
+        days: this.days,
+        index: this.index,
+        onboarding: this.onboarding,
+        state: this.state,
+        timezoneOf: this.timezoneOf,
+        parallel: this.d.parallelIngest ?? true,
+        ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}),
+      },
+      now,
+    );
+    const { store, onboarding, delta } = read;
     summary.events = delta.events;
     summary.sessions = delta.sessions;
     summary.stuckSessions = delta.stuckSessions;
     phase('ingest', t);
 
     t = performance.now();
-    const ctx: DetectorContext = { db: this.d.db, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
-    const drafts = this.detect(ctx, onboarding);
+    const ctx: DetectorContext = { db: this.sqlite, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
+    const drafts = await this.detect(ctx, onboarding);
     phase('detect', t);
 
     t = performance.now();
     const ttl = cfg.interventions.findingTtlDays * DAY;
-    tx(this.d.db, () => {
+    await this.d.units.unit(async (unit) => {
       for (const dr of drafts) {
+        // Findings are stored through the SQLite handle (same connection, inside this unit) until they move to units.
         const id = this.store(dr, now, ttl, summary);
         if (!id) continue;
-        const notBefore = onboarding.stored(dr, id);
+        const notBefore = await onboarding.stored(dr, id, unit);
         if (notBefore !== null) this.findings.defer(id, notBefore);
         // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
         if (dr.kind === 'stuck') {
@@ -269,25 +303,16 @@ export class CrmService {
       }
       // Stored: freed before the flushes below, where the pass's memory peaks.
       drafts.length = 0;
-      const periods = new Map(this.d.config.services.map((s) => [s.id, s.period]));
-      const keepCharges = (serviceId: string) => now - chargeHorizonDays(cfg, periods.get(serviceId) ?? 'monthly') * DAY;
-      const histories = store.flush(now, { stuck: now - cfg.stuck.windowDays * DAY, charges: keepCharges });
+      const histories = await read.write(unit, now);
       this.scoring.addLapseDays(histories);
-      ingest.rollups.flush(this.d.db);
-      onboarding.flush(now);
-      outcomes.flush();
-      tierRevenue.flush();
-      ingest.channels?.flush(now);
-      ingest.saveOpenSessions();
-      this.state.set('cursor', delta.toId, now);
     });
     phase('write', t);
   }
 
   /** The detectors' findings. The subscription rows they read die on return, before the write phase. */
-  private detect(ctx: DetectorContext, onboarding: OnboardingTracker): FindingDraft[] {
+  private async detect(ctx: DetectorContext, onboarding: OnboardingTracker): Promise<FindingDraft[]> {
     const rows = touchedSubscriptions(ctx);
-    return [...detectStuck(ctx), ...detectPassive(ctx, rows), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
+    return [...detectStuck(ctx), ...detectPassive(ctx, rows), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...(await onboarding.detect(ctx))];
   }
 
   private phaseCpu = process.cpuUsage();
@@ -312,7 +337,7 @@ export class CrmService {
     return id;
   }
 
-  private actOnDue(now: number, summary: PassSummary): void {
+  private async actOnDue(now: number, summary: PassSummary): Promise<void> {
     // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
     // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
     // their not_before past now, so each batch only returns findings not yet seen.
@@ -320,7 +345,8 @@ export class CrmService {
     while (budget > 0) {
       const due = this.findings.due(now, Math.min(ACT_BATCH, budget));
       if (due.length === 0) return;
-      tx(this.d.db, () => {
+      // Each batch is one unit; the interventions write through the SQLite handle inside it until they move to units.
+      await this.d.units.unit(async (unit) => {
         for (const f of due) {
           let r: ReturnType<Interventions['act']>;
           try {
@@ -338,7 +364,7 @@ export class CrmService {
           else {
             budget--;
             // The welcome's decision is the onboarding experiment's assignment.
-            if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
+            if (r.kind === 'welcome') await this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now, unit);
             for (const x of [r, ...(r.also ?? [])]) {
               const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
               if (x.arm === 'holdout') k.holdout++;
@@ -353,12 +379,12 @@ export class CrmService {
 
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   async view(s: Subscriber): Promise<Record<string, unknown>> {
-    const crm = await subscriberCrmView(this.d.db, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
-    return { crm: { ...crm, bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
+    const crm = await subscriberCrmView(this.sqlite, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
+    return { crm: { ...crm, bestChannel: await bestChannelView(this.d.database, this.state, this.d.config.crm.bestChannel, s.id) } };
   }
 
   /** The last passes, newest first (for `vasgw detect` and operations). */
-  lastPasses(limit: number): Record<string, unknown>[] {
-    return this.passes.last(limit).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
+  async lastPasses(limit: number): Promise<Record<string, unknown>[]> {
+    return (await this.passes.last(limit)).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
   }
 }

@@ -30,7 +30,9 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   const usage = new UsageLog(db, metrics);
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
   const database = sqliteDatabase(db);
-  // The pass queues calls through the synchronous enqueue; the units are for the call queue's other paths, unused here.
-  const calls = new CallService({ db, database, units: new GroupCommit(db), clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
-  return { db, database, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
+  // The pass's units run on this connection's own group commit (the worker thread's). The pass queues calls
+  // through the synchronous enqueue; the call queue's units are for its other paths, unused here.
+  const units = new GroupCommit(db);
+  const calls = new CallService({ db, database, units, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  return { db, database, units, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
 }

@@ -18,7 +18,7 @@ const db = openDb({ path: config.database.path, synchronous: config.database.syn
 try {
   const log = createLogger(config.logLevel).child({ thread: 'crm-pass' });
   const crm = new CrmService(buildPassDeps({ config, db, clock: new ManualClock(now), log, flows: new FlowRegistry(loadFlowsOrThrow(config.flows.dir)) }));
-  parentPort?.postMessage({ summary: crm.runPass(now) });
+  parentPort?.postMessage({ summary: await crm.runPass(now) });
 } catch (err) {
   parentPort?.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 } finally {

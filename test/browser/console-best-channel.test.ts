@@ -32,7 +32,7 @@ describe('console best channel (chromium)', () => {
   beforeAll(async () => {
     ({ gw, smsc, voice } = await channelGateway({ crm: { act: false } }, '2026-11-10T06:00:00Z'));
     await plantHabits(gw, smsc, voice, { callers: [CALLER], texters: [] }, '2026-11-10', 3);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
     url = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();

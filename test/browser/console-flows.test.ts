@@ -12,7 +12,7 @@ describe('console flows (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway();
-    populate(gw, { subscribers: 200, days: 14 });
+    await populate(gw, { subscribers: 200, days: 14 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

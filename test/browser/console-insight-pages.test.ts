@@ -26,7 +26,7 @@ describe('console insight pages (chromium)', () => {
   let problems: string[];
   beforeAll(async () => {
     gw = await consoleGateway();
-    populate(gw, { subscribers: 400, days: 21 });
+    await populate(gw, { subscribers: 400, days: 21 });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     problems = watchProblems(page);

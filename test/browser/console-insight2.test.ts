@@ -23,7 +23,7 @@ describe('console retention, interventions and demography (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway({ crm: { holdoutPercent: 50 } });
-    populate(gw, { subscribers: 600, days: 28 });
+    await populate(gw, { subscribers: 600, days: 28 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

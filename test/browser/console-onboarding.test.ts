@@ -14,7 +14,7 @@ describe('console onboarding (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway({ crm: { holdoutPercent: 50, onboarding: { enabled: true } } });
-    populate(gw, { subscribers: 300, days: 14 });
+    await populate(gw, { subscribers: 300, days: 14 });
     browser = await launchBrowser();
   }, 90_000);
   afterAll(async () => {

@@ -22,7 +22,7 @@ describe('console overview and operations (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway();
-    populate(gw, { subscribers: 300, days: 21 });
+    await populate(gw, { subscribers: 300, days: 21 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

@@ -17,7 +17,7 @@ describe('every console page, every role (chromium, 360x740)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway();
-    populate(gw, { subscribers: 300, days: 14 });
+    await populate(gw, { subscribers: 300, days: 14 });
     // The viewer and the admin read in Kiswahili, so the longer words are checked on the narrow screen too.
     await gw.console!.change(ACCOUNTS.viewer.name, { language: 'sw' });
     await gw.console!.change(ACCOUNTS.admin.name, { language: 'sw' });

@@ -21,7 +21,7 @@ describe('console package fit and advice in context (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway({ crm: { holdoutPercent: 10 } });
-    populate(gw, { subscribers: 400, days: 40 });
+    await populate(gw, { subscribers: 400, days: 40 });
     browser = await launchBrowser();
   }, 90_000);
   afterAll(async () => {

@@ -79,7 +79,7 @@ describe('console security (chromium)', () => {
   beforeAll(async () => {
     gw = await consoleGateway({ console: { lockout: { attempts: 3, minutes: 15 } } });
     await gw.console!.add(LOCKED.name, 'editor', LOCKED.password);
-    populate(gw, { subscribers: 200, days: 7 });
+    await populate(gw, { subscribers: 200, days: 7 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

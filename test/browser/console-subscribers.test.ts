@@ -10,7 +10,7 @@ describe('console subscribers and segments (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway();
-    populate(gw, { subscribers: 150, days: 10 });
+    await populate(gw, { subscribers: 150, days: 10 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

@@ -21,7 +21,7 @@ describe('console value tiers (chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     gw = await consoleGateway({ crm: { tiers: { minTenureDays: 7 } } });
-    populate(gw, { subscribers: 300, days: 14 });
+    await populate(gw, { subscribers: 300, days: 14 });
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

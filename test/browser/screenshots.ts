@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const smsc = await new FakeSmsc().start();
   const binds = [{ id: 'trx', host: '127.0.0.1', port: smsc.port, systemId: 'vasgw', password: 'secret', mode: 'transceiver', sourceAddr: '20123' }];
   const gw = await consoleGateway({ smpp: { binds: binds as Config['smpp']['binds'] }, messaging: { dispatch: { pollMs: 10 } }, campaigns: { tickSeconds: 3600 } } as never);
-  populate(gw, { subscribers: 3000, days: 35, seed: 3 });
+  await populate(gw, { subscribers: 3000, days: 35, seed: 3 });
   await gw.start();
   await eventually(async () => (await gw.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, { what: 'bind ready', timeoutMs: 20_000 });
 

@@ -79,10 +79,10 @@ export async function logIn(page: Page, baseUrl: string, account: TestAccount, n
  * the CRM day by day as the scheduler would, so the console's pages have figures to show. Leaves the
  * clock at the end of the generated period.
  */
-export function populate(gw: TestGateway, opts: { subscribers?: number; days?: number; seed?: number; start?: string } = {}): GenerateSummary {
+export async function populate(gw: TestGateway, opts: { subscribers?: number; days?: number; seed?: number; start?: string } = {}): Promise<GenerateSummary> {
   const start = Date.parse(opts.start ?? '2026-10-01T21:00:00Z'); // midnight in Nairobi
   const days = opts.days ?? 21;
-  const summary = generateWithCrm(gw, { subscribers: opts.subscribers ?? 400, days, seed: opts.seed ?? 1, start });
+  const summary = await generateWithCrm(gw, { subscribers: opts.subscribers ?? 400, days, seed: opts.seed ?? 1, start });
   gw.clock.set(start + days * 86_400_000 + 9 * 3_600_000);
   return summary;
 }

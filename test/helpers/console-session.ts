@@ -70,7 +70,7 @@ export async function twoPackageConsole(
   const cookie = `vasgw_console=${(await gw.console!.startSession(account.id)).token}`;
   const sw = await gw.console!.add('wanjiru', 'viewer', 'a-long-password-1', 'sw');
   const swCookie = `vasgw_console=${(await gw.console!.startSession(sw.id)).token}`;
-  populate(gw, population);
+  await populate(gw, population);
   return { gw, cookie, swCookie };
 }
 
@@ -84,6 +84,6 @@ export async function populatedReaders(
 ): Promise<{ gw: TestGateway; get: Awaited<ReturnType<typeof readersOf>> }> {
   const gw = await testGateway(overrides);
   const get = await readersOf(gw);
-  populate(gw, population);
+  await populate(gw, population);
   return { gw, get };
 }

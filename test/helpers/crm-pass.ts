@@ -2,6 +2,7 @@ import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
+import { GroupCommit } from '../../src/db/group-commit';
 import { sqliteDatabase } from '../../src/db/sqlite-database';
 import type { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
@@ -17,6 +18,7 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
   const crm = new CrmService({
     db,
     database: sqliteDatabase(db),
+    units: new GroupCommit(db),
     config: { ...config, crm: { ...config.crm, act: false } },
     clock: new ManualClock(now),
     log: silentLogger,
@@ -36,7 +38,7 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
  * Generates a population (a planted truth) into the gateway's database while the gateway's own CRM passes
  * and acts day by day on its clock, as the scheduler would. Leaves the clock at the last pass.
  */
-export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): GenerateSummary {
+export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
   return new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
     subscribers: opts.subscribers,
     days: opts.days,

@@ -38,5 +38,5 @@ export async function plantMenuSituations(gw: TestGateway): Promise<void> {
   gw.clock.advance(200_000);
   await gw.core.sessions.sweep();
   gw.clock.advance(3_600_000);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 }

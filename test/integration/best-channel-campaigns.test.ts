@@ -27,7 +27,7 @@ describe('campaigns by best channel', () => {
     await profile(gw, STRANGER, { language: 'en' });
     for (const m of [...CALLERS, ...TEXTERS, STRANGER]) await profile(gw, m, { region: 'Embu' });
     gw.clock.set('2026-11-13T06:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await gw.start();
 
     // The segment filter reads the same verdicts.
@@ -79,7 +79,7 @@ describe('campaigns by best channel', () => {
     await plantHabits(gw, smsc, voice, { callers: [caller!], texters: [texter!] }, '2026-11-10', 3);
     for (const m of [caller!, texter!]) await profile(gw, m, { region: 'Embu' });
     gw.clock.set('2026-11-13T06:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await gw.start();
     const poll = (await api(gw, 'POST', '/polls', { key: 'advice-useful', type: 'choice', question: { en: 'Was our advice useful to you?', sw: 'Je, ushauri wetu umekusaidia?' }, answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }] })).body;
     const seg = (await api(gw, 'POST', '/segments', { name: 'Embu', filter: { region: 'Embu' } })).body;

@@ -22,7 +22,7 @@ describe('interventions that follow the best channel', () => {
   it('a save message to a subscriber whose best channel is call becomes a guidance call; the texter still gets the SMS', async () => {
     ({ gw, smsc, voice } = await channelGateway({ services: SERVICES, crm: { holdoutPercent: 0, interventions: { bestChannel: ['save'] } } }, '2026-11-10T06:00:00Z'));
     await plantHabits(gw, smsc, voice, { callers: [CALLER], texters: [TEXTER] }, '2026-11-10', 3);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     expect((await bestChannelOf(gw, CALLER)).channel).toBe('call');
     expect((await bestChannelOf(gw, TEXTER)).channel).toBe('sms');
 
@@ -35,7 +35,7 @@ describe('interventions that follow the best channel', () => {
     const callsBefore = voice.calls.length;
     const smsBefore = smsc.submits.length;
     voice.script(CALLER, [{ kind: 'answer', keys: [], durationSeconds: 40 }]);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.lapsing).toBe(2);
     expect(pass.interventions.save).toEqual({ treatment: 2, holdout: 0, blocked: 0 });
 

@@ -41,7 +41,7 @@ describe('best channel per subscriber', () => {
     // Everything above happened days before; the keyword answers' receipts are in too.
     await eventually(async () => (await gw!.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
     gw.clock.set('2026-11-14T06:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
 
     const caller = await bestChannelOf(gw, CALLER);
     expect(caller.channel).toBe('call');
@@ -77,17 +77,17 @@ describe('best channel per subscriber', () => {
     smsc.sendMo({ from: TEXTER.slice(1), to: '20123', text: 'MAIZE' });
     smsc.sendMo({ from: TEXTER.slice(1), to: '20123', text: 'BEANS' });
     await eventually(() => smsc!.messages().length >= 4, { what: 'keywords answered' });
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     expect((await bestChannelOf(gw, TEXTER)).evidence.sms).toMatchObject({ attempts: 2, responses: 1 });
 
     // A third SMS, answered seven hours later (the window is six): an attempt without a response, across passes.
     gw.clock.advance(60 * 60_000);
     await smsDelivered(gw, TEXTER);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     gw.clock.advance(7 * 60 * 60_000);
     smsc.sendMo({ from: TEXTER.slice(1), to: '20123', text: 'MAIZE' });
     await eventually(() => smsc!.messages().length >= 6, { what: 'late keyword answered' });
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     expect((await bestChannelOf(gw, TEXTER)).evidence.sms).toMatchObject({ attempts: 3, responses: 1 });
   });
 });

@@ -82,7 +82,7 @@ describe('a campaign with arms', () => {
     day(3);
     for (const i of fwIn) await billing(g, msisdn(i), 'subscribed', at(3));
     g.clock.advance(HOUR);
-    g.core.crm.runPass();
+    await g.core.crm.runPass();
     let r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as Record<string, unknown> & { arms: Record<string, unknown>[]; holdout: Record<string, unknown> };
     // Day 3: the windows are open; what has happened so far is counted and the rest is pending.
     expect(r.pending).toMatchObject({ assignments: N - members('daily-5').length - fwIn.length - 1, windowsOpenUntil: '2026-11-27T06:00:00.000Z' });
@@ -93,7 +93,7 @@ describe('a campaign with arms', () => {
     day(9);
     for (const i of fw.filter((x) => !fwIn.includes(x))) await billing(g, msisdn(i), 'subscribed', at(9));
     g.clock.advance(HOUR);
-    g.core.crm.runPass();
+    await g.core.crm.runPass();
     const res = await api(g, 'GET', `/campaigns/${id}/results`);
     r = res.body.arms as typeof r;
     const nd = members('daily-5').length;
@@ -140,7 +140,7 @@ describe('a campaign with arms', () => {
     g.clock.advance(3 * DAY);
     await ussdSession(g, msisdn(inH[0]!), ['1', '1', '1']);
     g.clock.advance(HOUR);
-    g.core.crm.runPass();
+    await g.core.crm.runPass();
     const r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as { arms: { name: string; conversions: number; assigned: number }[]; holdout: { conversions: number; assigned: number }; winner: string | null; reason: string };
     expect(r.arms.map((a) => [a.name, a.conversions])).toEqual([
       ['A', 2],
@@ -183,7 +183,7 @@ describe('a campaign with arms', () => {
     g.clock.advance(2 * DAY + HOUR);
     await reply(members('short')[0]!);
     expect((await api(g, 'GET', `/polls/${poll.body.id as string}/results`)).body.responses).toBe(4);
-    g.core.crm.runPass();
+    await g.core.crm.runPass();
     const r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as { arms: { name: string; conversions: number }[]; holdout: { conversions: number } };
     expect(r.arms.map((a) => [a.name, a.conversions])).toEqual([
       ['friendly', 3],
@@ -221,7 +221,7 @@ describe('a campaign with arms', () => {
       await fake.settle();
       expect(fake.calls.map((x) => x.to).sort()).toEqual(voice.map(msisdn).sort());
       g.clock.advance(HOUR);
-      g.core.crm.runPass();
+      await g.core.crm.runPass();
       const r = (await api(g, 'GET', `/campaigns/${id}/results`)).body.arms as { arms: Record<string, unknown>[] };
       expect(r.arms[1]).toMatchObject({ name: 'voice', channel: 'call', assigned: voice.length, reached: answered, conversions: answered, cost: answered * 1.5, costPerConversion: 1.5 });
       // The SMS arm's messages wait in the outbox (no SMSC here): handed over, not reached, nothing billed.

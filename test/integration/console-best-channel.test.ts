@@ -34,7 +34,7 @@ describe('console: best channel', () => {
     ({ gw, smsc, voice } = await channelGateway({ crm: { act: false }, campaigns: { tickSeconds: 3600 } }, '2026-11-10T06:00:00Z'));
     await plantHabits(gw, smsc, voice, { callers: [CALLER], texters: [TEXTER] }, '2026-11-10', 3);
     gw.clock.set('2026-11-13T06:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     const en = await consoleLogin(gw, 'esi.editor', 'editor');
     const sw = await consoleLogin(gw, 'vic.viewer', 'viewer', 'sw');
 

@@ -86,10 +86,10 @@ describe('console campaign arms', () => {
   it('shows the API results per arm, with the winner, in English and Kiswahili', async () => {
     const start = Date.parse('2026-10-01T21:00:00Z');
     gw = await testGateway({}, { now: new Date(start).toISOString() });
-    new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 4000, days: 1, seed: 3, startAt: start, now: start });
+    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 4000, days: 1, seed: 3, startAt: start, now: start });
     plantArmsCampaign(gw.core.db, { recipients: 4000, sentAt: start + DAY + 3_600_000, seed: 3 });
     gw.clock.set(start + 12 * DAY);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     const json = (await api(gw, `/campaigns/${ARMS_TRUTH.campaignId}/results`)).arms as { arms: Record<string, number | string>[]; holdout: Record<string, number>; winner: string };
     const en = await pageGet(gw, await consoleLogin(gw, 'vic', 'viewer'), `/console/campaigns/${ARMS_TRUTH.campaignId}`);
     expect(en.statusCode).toBe(200);

@@ -31,7 +31,7 @@ describe('console flows pages', () => {
       const s = await gw.console!.startSession(account.id);
       cookie[role] = { cookie: `vasgw_console=${s.token}`, csrf: s.csrf };
     }
-    populate(gw, { subscribers: 300, days: 21 });
+    await populate(gw, { subscribers: 300, days: 21 });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();

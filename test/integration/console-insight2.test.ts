@@ -17,7 +17,7 @@ beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 50 } });
   const e = await gw.console!.add('esi.editor', 'editor', 'editor-password-1');
   const v = await gw.console!.add('vic.viewer', 'viewer', 'viewer-password-1');
-  summary = populate(gw, { subscribers: 1500, days: 35 });
+  summary = await populate(gw, { subscribers: 1500, days: 35 });
   editor = (await gw.console!.startSession(e.id)).token;
   viewer = (await gw.console!.startSession(v.id)).token;
 }, 180_000);

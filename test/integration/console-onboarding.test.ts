@@ -27,7 +27,7 @@ beforeAll(async () => {
   }
   gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
   gw.clock.set(T0 + 3 * HOUR);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
   const later: UsageEvent[] = [];
   ids.forEach((id, i) => {
     later.push(...maizeVisit(id, T0 + DAY + i * 1000, rnd() < 0.6));
@@ -36,7 +36,7 @@ beforeAll(async () => {
   gw.core.usage.record(later);
   for (const at of [T0 + DAY + 3 * HOUR, T0 + 25 * DAY + 3 * HOUR, T0 + 31 * DAY]) {
     gw.clock.set(at);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
   }
   // Signed in after the month has passed (a session started before it would have expired).
   viewer = await consoleLogin(gw, 'amani', 'viewer');

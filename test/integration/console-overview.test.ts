@@ -31,7 +31,7 @@ describe('console overview', () => {
     gw = await testGateway();
     const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
     const viewer = await gw.console!.add(ACCOUNTS.viewer.name, 'viewer', ACCOUNTS.viewer.password, 'sw');
-    populate(gw, { subscribers: 300, days: 28 });
+    await populate(gw, { subscribers: 300, days: 28 });
     cookie = `vasgw_console=${(await gw.console!.startSession(editor.id)).token}`;
     viewerCookie = `vasgw_console=${(await gw.console!.startSession(viewer.id)).token}`;
   }, 60_000);

@@ -31,7 +31,7 @@ beforeAll(async () => {
     await session(m, MAIZE_PLANTING);
     await session(m, CASSAVA_PRICES);
   }
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
   gw.clock.set('2026-05-31T22:30:00Z');
   await session(A, MAIZE_PLANTING);
   gw.clock.set('2026-07-15T08:00:00Z');
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const sms = await gw.app.inject({ method: 'POST', url: '/sms/inbound', payload: { from: A, to: '20123', text: 'MAIZE' } });
   expect(sms.statusCode).toBe(202);
   gw.clock.advance(3_600_000);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 });
 afterAll(async () => {
   await gw?.stop();

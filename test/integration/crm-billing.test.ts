@@ -25,9 +25,9 @@ describe('passive renewer', () => {
     const payer = '+254722000001';
     await billing(gw, payer, 'subscribed', '2026-11-20T06:00:00Z');
     await billing(gw, payer, 'renewed', '2026-11-21T06:00:00Z');
-    expect(gw.core.crm.runPass().findings.passive).toBe(0); // one renewal is not yet a pattern
+    expect((await gw.core.crm.runPass()).findings.passive).toBe(0); // one renewal is not yet a pattern
     await billing(gw, payer, 'renewed', '2026-11-22T06:00:00Z');
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.passive).toBe(1);
     expect(pass.interventions.nudge).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     const sms = await eventually(() => to(smsc, payer)[0], { what: 'nudge' });
@@ -35,7 +35,7 @@ describe('passive renewer', () => {
     // Another renewal the next day: the finding is still being measured, no second nudge.
     await billing(gw, payer, 'renewed', '2026-11-23T06:00:00Z');
     gw.clock.set('2026-11-23T07:00:00Z');
-    expect(gw.core.crm.runPass().findings.passive).toBe(0);
+    expect((await gw.core.crm.runPass()).findings.passive).toBe(0);
     await settle();
     expect(to(smsc, payer)).toHaveLength(1);
   });
@@ -47,7 +47,7 @@ describe('passive renewer', () => {
     await billing(gw, user, 'subscribed', '2026-11-20T06:00:00Z');
     await billing(gw, user, 'renewed', '2026-11-21T06:00:00Z');
     await billing(gw, user, 'renewed', '2026-11-22T06:00:00Z');
-    expect(gw.core.crm.runPass().findings.passive).toBe(0);
+    expect((await gw.core.crm.runPass()).findings.passive).toBe(0);
   });
 });
 
@@ -61,17 +61,17 @@ describe('churned subscriber', () => {
       await billing(gw, m, 'subscribed', '2026-11-18T06:00:00Z');
       await billing(gw, m, 'renewed', '2026-11-19T06:00:00Z');
     }
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await billing(gw, user, 'unsubscribed', '2026-11-20T07:30:00Z');
     await billing(gw, never, 'unsubscribed', '2026-11-20T07:30:00Z');
     gw.clock.set('2026-11-20T08:00:00Z');
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.churned).toBe(1);
     expect(pass.interventions.winback).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     const sms = await eventually(() => to(smsc, user)[0], { what: 'win-back' });
     expect(sms.text).toBe('We miss you! Dial *384*1# for crop advice any time. Send STOP to stop messages.');
     gw.clock.set('2026-11-21T08:00:00Z');
-    const later = gw.core.crm.runPass();
+    const later = await gw.core.crm.runPass();
     expect(later.findings.churned).toBe(0);
     await settle();
     expect(to(smsc, user)).toHaveLength(1);
@@ -87,7 +87,7 @@ describe('lapsing subscriber', () => {
     await billing(gw, m, 'subscribed', '2026-11-19T06:00:00Z');
     await billing(gw, m, 'renewed', '2026-11-20T06:00:00Z');
     await billing(gw, m, 'renewal_failed', '2026-11-21T06:00:00Z', { reason: 'insufficient_balance' });
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.lapsing).toBe(1);
     const sms = await eventually(() => to(smsc, m)[0], { what: 'save message' });
     expect(sms.text).toBe('Hatukuweza kuendeleza Crop advice yako. Ongeza salio ili kuendelea kupata ushauri. Piga *384*1# wakati wowote.');

@@ -31,7 +31,7 @@ beforeAll(async () => {
   gw.clock.advance(3_600_000);
   // Background writers (dispatch, call status) may have a group commit open: the pass must not run inside it.
   await gw.core.commits.idle();
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 });
 stopAfterAll(() => [fake, gw]);
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 0, act: false } }, { now: '2026-11-08T07:00:00Z' });
   await ussdSession(gw, M.G, ['1', '1', '1', '1']);
   await idle();
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 
   gw.clock.set('2026-11-20T07:00:00Z');
   for (const [m, gender, birthYear] of [[M.A, 'female', '1990'], [M.B, 'female', '2004'], [M.C, 'male', '1970'], [M.D, 'male', '1985'], [M.E, 'male', '1960']] as const) {
@@ -40,7 +40,7 @@ beforeAll(async () => {
   await ussdSession(gw, M.C, ['1', '1', '1']);
   await idle();
   // A pass while C's episode is still open (gap not elapsed): a later pass must finish it.
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
   openAfterFirstPass = (await apiGet(gw, '/reports/discovery?from=2026-11-20&to=2026-11-20')).body;
   gw.clock.advance(10 * 60_000);
   await ussdSession(gw, M.C, ['1', '1', '2']);
@@ -55,7 +55,7 @@ beforeAll(async () => {
   await ussdSession(gw, M.G, ['1', '9', '1', '1']);
   await idle();
   gw.clock.advance(2 * 3_600_000);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 });
 afterAll(async () => {
   await gw?.stop();

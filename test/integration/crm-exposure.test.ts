@@ -71,7 +71,7 @@ describe('exposure: what reached the subscriber', () => {
     smsc.opts.receiptStatFor = (to) => (deliverable(to) ? 'DELIVRD' : 'UNDELIV');
     await passiveRenewers(gw, payers);
     gw.clock.set('2026-11-20T07:00:00Z');
-    expect(gw.core.crm.runPass().findings.passive).toBe(payers.length);
+    expect((await gw.core.crm.runPass()).findings.passive).toBe(payers.length);
 
     const arms = new Map<string, string>();
     for (const m of payers) arms.set(m, (await interventionsOf(gw, m))[0]!.arm);
@@ -91,7 +91,7 @@ describe('exposure: what reached the subscriber', () => {
     // Planted truth: the nudge works on everyone it reaches (they come back and read advice), on no one else.
     gw.clock.set('2026-11-21T08:00:00Z');
     for (const m of reached) await ussdSession(gw, m, ['1', '1', '1', '1']);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
 
     // While the windows are open the report says what it waits for, and when.
     const waiting = await report(gw);
@@ -110,7 +110,7 @@ describe('exposure: what reached the subscriber', () => {
     ]);
 
     gw.clock.set('2026-12-05T08:00:00Z');
-    expect(gw.core.crm.runPass().outcomesClosed).toBe(payers.length);
+    expect((await gw.core.crm.runPass()).outcomesClosed).toBe(payers.length);
     const final = await report(gw);
     expect(final.pending).toEqual([]);
     const nudge = final.kinds.find((k) => k.kind === 'nudge')!;
@@ -141,7 +141,7 @@ describe('exposure: what reached the subscriber', () => {
     await gw.start();
     await passiveRenewers(gw, payers);
     gw.clock.set('2026-11-20T07:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     const arms = new Map<string, string>();
     for (const m of payers) arms.set(m, (await interventionsOf(gw, m))[0]!.arm);
     const t = payers.filter((m) => arms.get(m) === 'treatment').length;
@@ -156,7 +156,7 @@ describe('exposure: what reached the subscriber', () => {
     // Past their validity the messages expire unsent: still nothing sent, nothing costed.
     gw.clock.set('2026-12-05T08:00:00Z');
     await eventually(async () => (await report(gw!, '&windows=all')).kinds[0]?.delivery.expired === t, { what: 'queued messages expire' });
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     const nudge = (await report(gw)).kinds.find((k) => k.kind === 'nudge')!;
     expect(nudge.treated).toEqual({ subscribers: t, sent: 0, reached: 0, blocked: 0, smsParts: 0 });
     expect(nudge.holdout).toEqual({ subscribers: h });
@@ -180,7 +180,7 @@ describe('exposure: what reached the subscriber', () => {
         gw.clock.advance(30 * 60_000);
       }
     }
-    expect(gw.core.crm.runPass().interventions.voice_guidance).toEqual({ treatment: 2, holdout: 0, blocked: 0 });
+    expect((await gw.core.crm.runPass()).interventions.voice_guidance).toEqual({ treatment: 2, holdout: 0, blocked: 0 });
     await eventually(async () => (await interventionsOf(gw!, refused))[0]?.delivery === 'failed', { what: 'refused call failed' });
     await eventually(async () => (await interventionsOf(gw!, answered))[0]?.delivery === 'answered', { what: 'guidance call answered' });
     await voice.settle();
@@ -201,7 +201,7 @@ describe('exposure: what reached the subscriber', () => {
       await ivrCall(gw, farmer, [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
       gw.clock.advance(30 * 60_000);
     }
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await eventually(async () => (await interventionsOf(gw!, farmer))[0]?.delivery === 'failed', { what: 'call failed' });
     const guidance = (await report(gw, '&windows=all')).kinds.find((k) => k.kind === 'voice_guidance')!;
     expect(guidance.treated).toMatchObject({ subscribers: 1, sent: 0, reached: 0 });

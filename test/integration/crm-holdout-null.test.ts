@@ -45,7 +45,7 @@ const runs: Run[] = [];
 async function generate(seed: number, salt: string): Promise<Run> {
   const gw: TestGateway = await testGateway({ crm: { holdoutPercent: HOLDOUT, experimentSalt: salt } }, { now: new Date(START).toISOString() });
   try {
-    new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
+    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
       subscribers: SUBSCRIBERS,
       days: DAYS,
       seed,

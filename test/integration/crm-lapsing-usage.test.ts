@@ -12,8 +12,8 @@ const START = Date.parse('2026-10-01T21:00:00Z'); // midnight in Nairobi
 describe('lapsing by usage', () => {
   it('fits BG/BB on the population and flags regulars whose probability of still being active has just fallen', async () => {
     gw = await testGateway({ crm: { holdoutPercent: 0 } }, { now: new Date(START + 40 * DAY + 9 * 3_600_000).toISOString() });
-    new PopulationGenerator(gw.core.db, gw.core.flows, gw.config).generate({ subscribers: 3000, days: 40, seed: 5, startAt: START, now: START });
-    const pass = gw.core.crm.runPass();
+    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.config).generate({ subscribers: 3000, days: 40, seed: 5, startAt: START, now: START });
+    const pass = await gw.core.crm.runPass();
     expect(pass.refit).toMatchObject({ bgbb: 3 }); // the October and November cohorts, and all together
     const usage = gw.core.db.$client.prepare("SELECT subscriber_id, detail FROM crm_findings WHERE kind = 'lapsing' AND reason = 'usage_fading'").all() as { subscriber_id: number; detail: string }[];
     expect(usage.length).toBeGreaterThan(0);
@@ -36,7 +36,7 @@ describe('lapsing by usage', () => {
     expect(crm.scores.expectedActiveDays30).toBeGreaterThanOrEqual(0);
     // The next day's pass does not flag them again.
     gw.clock.advance(DAY);
-    const next = gw.core.crm.runPass();
+    const next = await gw.core.crm.runPass();
     const again = gw.core.db.$client.prepare("SELECT count(*) AS n FROM crm_findings WHERE kind = 'lapsing' AND reason = 'usage_fading' AND subscriber_id = ?").get(sample.id) as { n: number };
     expect(again.n).toBe(1);
     expect(next.findings.lapsing).toBeGreaterThanOrEqual(0);

@@ -29,7 +29,7 @@ describe('intervention outcomes and uplift', () => {
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-19T06:00:00Z');
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-20T06:00:00Z');
     gw.clock.set('2026-11-20T07:00:00Z');
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.passive).toBe(payers.length);
     const arms = new Map<string, string>();
     for (const m of payers) {
@@ -47,7 +47,7 @@ describe('intervention outcomes and uplift', () => {
     gw.clock.set('2026-11-21T08:00:00Z');
     for (const m of treated) await ussdSession(gw, m, ['1', '1', '1', '1']);
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-21T06:00:00Z');
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
 
     // While windows are open the report waits for them; with windows=all it shows the running figures.
     const running = (await apiGet(gw, '/reports/interventions?from=2026-11-01&to=2026-11-30')).body as { pendingOutcomes: number; kinds: unknown[] };
@@ -55,7 +55,7 @@ describe('intervention outcomes and uplift', () => {
 
     // After the 14-day window (and a day's grace for late events) the outcomes are final.
     gw.clock.set('2026-12-05T08:00:00Z');
-    expect(gw.core.crm.runPass().outcomesClosed).toBe(payers.length);
+    expect((await gw.core.crm.runPass()).outcomesClosed).toBe(payers.length);
     const r = await apiGet(gw, '/reports/interventions?from=2026-11-01&to=2026-11-30');
     expect(r.status).toBe(200);
     const nudge = (r.body.kinds as { kind: string; treated: Arm & { sent: number }; holdout: Arm; outcomes: Record<string, Outcome>; revenue: Record<string, unknown>; cost: number; net: number }[]).find((k) => k.kind === 'nudge')!;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   await billing(gw, '+254766000004', 'renewed', '2026-11-19T06:00:00Z');
   await billing(gw, '+254766000004', 'renewed', '2026-11-20T06:00:00Z');
   gw.clock.set('2026-11-20T09:00:00Z');
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 });
 afterAll(async () => {
   await gw?.stop();

@@ -25,7 +25,7 @@ let risk: { lapse: Item[]; disengagement: Item[] };
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 0, act: false } }, { now: NOW });
-  new PopulationGenerator(gw.core.db, gw.core.flows, gw.config).generate({ subscribers: 2000, days: 40, seed: 3, startAt: START, now: START });
+  await new PopulationGenerator(gw.core.db, gw.core.flows, gw.config).generate({ subscribers: 2000, days: 40, seed: 3, startAt: START, now: START });
   for (let d = 0; d < DAYS; d++) {
     const morning = FIRST + d * DAY + 6 * 3_600_000;
     gw.clock.set(new Date(morning).toISOString());
@@ -41,7 +41,7 @@ beforeAll(async () => {
     if (d < 15) for (const m of disengaged) await ussdSession(gw, m, ['1', '1', '1', '1']);
   }
   gw.clock.set(NOW);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
   risk = (await apiGet(gw, '/reports/risk?limit=10000')).body as unknown as typeof risk;
 }, 240_000);
 afterAll(async () => {

@@ -30,7 +30,7 @@ describe('CRM snapshot: registered subscribers per region, crop, language, opera
         for (let i = 0; i < count; i++) add.run(`+2547${String(++n).padStart(8, '0')}`, region, crop, language, operator, t, t);
       }
     })();
-    gw.core.crm.runPass(Date.parse(NOW));
+    await gw.core.crm.runPass(Date.parse(NOW));
   });
   afterAll(async () => {
     await gw.stop();

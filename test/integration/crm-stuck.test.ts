@@ -30,7 +30,7 @@ describe('a subscriber who fails three times in the maize branch', () => {
   it('gets the maize shortcut SMS at the SMSC, once', async () => {
     ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z')); // 10:00 in Nairobi
     await threeFailures(gw);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.interventions.education_sms).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     const sms = await eventually(() => toFarmer(smsc!)[0], { what: 'education SMS' });
@@ -44,11 +44,11 @@ describe('a subscriber who fails three times in the maize branch', () => {
     // Stuck again the next day, more passes: still only one SMS.
     gw.clock.advance(24 * 3_600_000);
     await threeFailures(gw);
-    const again = gw.core.crm.runPass();
+    const again = await gw.core.crm.runPass();
     expect(again.findings.stuck).toBe(0);
     expect(again.interventions).toEqual({});
     gw.clock.advance(3_600_000);
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     await settle();
     expect(toFarmer(smsc)).toHaveLength(1);
   });
@@ -57,7 +57,7 @@ describe('a subscriber who fails three times in the maize branch', () => {
     ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T16:00:00Z')); // 19:00 in Nairobi
     await threeFailures(gw); // the pass runs after 20:00
     expect(gw.clock.now()).toBeGreaterThan(Date.parse('2026-11-20T17:00:00Z'));
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.interventions.education_sms?.treatment).toBe(1);
     await settle();
     expect(toFarmer(smsc)).toHaveLength(0);
@@ -75,7 +75,7 @@ describe('a subscriber who fails three times in the maize branch', () => {
     smsc.sendMo({ from: WIRE, to: '20123', text: 'STOP' });
     await eventually(() => gw!.core.subscribers.find(FARMER)?.optedOut, { what: 'opt-out recorded' });
     const stopReply = await eventually(() => toFarmer(smsc!)[0], { what: 'opt-out confirmation' });
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.ineligible).toEqual({ opted_out: 1 });
     expect(pass.interventions).toEqual({});
@@ -88,7 +88,7 @@ describe('a subscriber who fails three times in the maize branch', () => {
   it('in the holdout gets nothing, and the decision is recorded for the experiment', async () => {
     ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 100 } }, '2026-11-20T07:00:00Z'));
     await threeFailures(gw);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.interventions.education_sms).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
     await settle();
     expect(toFarmer(smsc)).toHaveLength(0);
@@ -104,7 +104,7 @@ describe('a message messaging refuses', () => {
       '2026-11-20T07:00:00Z',
     ));
     await threeFailures(gw);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.ineligible).toEqual({ failed: 1 });
     const row = gw.core.db.$client.prepare("SELECT status, json_extract(detail, '$.ineligible') AS why FROM crm_findings").get();
@@ -122,7 +122,7 @@ describe('a caller who keeps failing in the IVR menu', () => {
       await ivrCall(gw, FARMER, [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
       gw.clock.advance(30 * 60_000);
     }
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.interventions.voice_guidance).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     await eventually(() => voice!.calls.find((c) => c.to === FARMER), { what: 'guidance call placed' });

@@ -36,11 +36,11 @@ async function population(crm: Record<string, unknown> = {}): Promise<{ gw: Test
     '2026-11-10T07:00:00Z',
   ));
   for (const m of [...PREMIUM, ...DAILY]) await charge(m, 'subscribed', '2026-11-10T06:00:00Z');
-  gw.core.crm.runPass(); // everyone is new on their first day
+  await gw.core.crm.runPass(); // everyone is new on their first day
   for (const day of ['11', '12']) for (const m of [...PREMIUM, ...DAILY]) await charge(m, 'renewed', `2026-11-${day}T06:00:00Z`);
   await charge(YOUNG, 'subscribed', '2026-11-12T06:00:00Z');
   gw.clock.set('2026-11-12T07:00:00Z');
-  gw.core.crm.runPass(); // tiers of 11-12: two days of tenure, ranked
+  await gw.core.crm.runPass(); // tiers of 11-12: two days of tenure, ranked
   return { gw, smsc: smsc!, voice };
 }
 
@@ -70,7 +70,7 @@ describe('value tiers', () => {
     await charge(lapsing, 'renewal_failed', '2026-11-13T06:00:00Z');
     for (const m of [loyal, YOUNG, ...DAILY]) await charge(m, 'renewed', '2026-11-13T06:00:00Z');
     gw.clock.set('2026-11-13T07:00:00Z');
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.lapsing).toBe(1);
     expect(pass.interventions.save).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     expect(pass.interventions.save_call).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
@@ -84,7 +84,7 @@ describe('value tiers', () => {
 
     await charge(growthLeaver, 'unsubscribed', '2026-11-13T08:00:00Z');
     gw.clock.set('2026-11-14T07:00:00Z');
-    gw.core.crm.runPass(); // the day's tiers notice who left
+    await gw.core.crm.runPass(); // the day's tiers notice who left
     expect(await tierOf(growthLeaver)).toBeNull();
 
     const report = await apiGet(gw, '/reports/tiers?from=2026-11-13&to=2026-11-13');
@@ -120,7 +120,7 @@ describe('value tiers', () => {
     await charge(core, 'renewal_failed', '2026-11-13T06:00:00Z');
     await charge(other, 'renewal_failed', '2026-11-13T06:00:00Z');
     gw.clock.set('2026-11-13T07:00:00Z');
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.lapsing).toBe(2);
     expect(pass.interventions.save).toEqual({ treatment: 1, holdout: 1, blocked: 0 });
     // The save call is not a discount offer: its holdout (100%) stands for core too.

@@ -43,7 +43,7 @@ beforeAll(async () => {
   for (const [i, n] of men.entries()) await ussdSession(gw, n, i < 5 ? MARKET_MAIZE : MAIZE_PLANTING, { stepMs: 1000 });
   gw.clock.advance(3 * 3600_000);
   // The usage and content-by-demography reports read the rollups a CRM pass keeps.
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 }, 60_000);
 afterAll(async () => gw.stop());
 

@@ -60,7 +60,7 @@ describe('exit question after the operator deletes a subscription', () => {
     expect(report.reasons.find((r) => r.reason === 'hard_to_use')).toMatchObject({ answers: 1, share: 1, followUp: 'exit_guidance' });
     expect(report.groups).toEqual([expect.objectContaining({ value: '1_4_weeks', answered: 1 })]);
 
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.exit_reason ?? 0).toBe(0); // raised when the answer came, not by a detector
     expect(pass.interventions.exit_guidance).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     await eventually(() => voice!.calls.find((c) => c.to === m), { what: 'guidance call placed' });
@@ -78,7 +78,7 @@ describe('exit question after the operator deletes a subscription', () => {
     await eventually(() => textsTo(smsc!, m)[0], { what: 'the exit question' });
     smsc.sendMo({ from: wire(m), to: '20123', text: 'hard to use' });
     await eventually(() => textsTo(smsc!, m)[1], { what: 'thanks' });
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.interventions.exit_guidance).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
   });
 });
@@ -97,7 +97,7 @@ describe('exit question after STOP <keyword>', () => {
     gw.clock.advance(HOUR);
     smsc.sendMo({ from: wire(m), to: '20123', text: 'Expensive!' });
     await eventually(() => textsTo(smsc!, m)[2], { what: 'thanks' });
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.interventions.exit_offer).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     const offer = await eventually(() => textsTo(smsc!, m)[3], { what: 'the exit offer' });
     expect(offer).toBe('Sorry to see you go. Crop advice (daily) costs only KES 5 per day. To join, send SHAMBA to 20123.');
@@ -107,7 +107,7 @@ describe('exit question after STOP <keyword>', () => {
     // Taking the offer: a new subscription charge inside the window is the offer's "renewed" outcome.
     gw.clock.advance(24 * HOUR);
     await billing(gw, m, 'subscribed', new Date(gw.clock.now()).toISOString(), { serviceId: 'crop-daily' });
-    gw.core.crm.runPass();
+    await gw.core.crm.runPass();
     const view = (await apiGet(gw, `/subscribers/${m}`)).body.crm as { interventions: Record<string, unknown>[] };
     expect(view.interventions).toEqual([expect.objectContaining({ kind: 'exit_offer', arm: 'treatment' })]);
     expect(JSON.stringify(view.interventions[0])).toMatch(/"renewedAt":"?[\d-]/);
@@ -134,7 +134,7 @@ describe('exit question after STOP <keyword>', () => {
     expect(report.reasons.find((r) => r.reason === 'other')).toMatchObject({ answers: 1, followUp: null });
     expect(report.freeText).toEqual([expect.objectContaining({ text: 'I moved to town', msisdn: a })]);
     expect(report.groups).toEqual([expect.objectContaining({ value: 'sms', exits: 2 })]);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.interventions.exit_guidance).toBeUndefined();
     expect(pass.interventions.exit_offer).toBeUndefined();
   });

@@ -13,10 +13,10 @@ let truth: ArmsTruth;
 
 beforeAll(async () => {
   gw = await testGateway({}, { now: new Date(START).toISOString() });
-  new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: SUBSCRIBERS, days: 2, joinDays: 1, seed: 3, startAt: START, now: START });
+  await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: SUBSCRIBERS, days: 2, joinDays: 1, seed: 3, startAt: START, now: START });
   truth = plantArmsCampaign(gw.core.db, { recipients: SUBSCRIBERS, sentAt: START + 2 * DAY + 3_600_000, seed: 3 });
   gw.clock.set(START + 13 * DAY);
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 }, 120_000);
 
 afterAll(async () => {

@@ -25,7 +25,7 @@ const get = async <T>(url: string): Promise<T> => {
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: HOLDOUT_PERCENT } }, { now: new Date(START).toISOString() });
-  summary = generateWithCrm(gw, { subscribers: SUBSCRIBERS, days: DAYS, seed: 1, start: START });
+  summary = await generateWithCrm(gw, { subscribers: SUBSCRIBERS, days: DAYS, seed: 1, start: START });
 }, 240_000);
 
 stopAfterAll(() => [gw]);

@@ -14,7 +14,7 @@ let summary: GenerateSummary;
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 50, onboarding: { enabled: true } } }, { now: new Date(START).toISOString() });
-  summary = generateWithCrm(gw, { subscribers: 2000, days: DAYS, joinDays: JOIN_DAYS, seed: 1, start: START });
+  summary = await generateWithCrm(gw, { subscribers: 2000, days: DAYS, joinDays: JOIN_DAYS, seed: 1, start: START });
 }, 300_000);
 
 stopAfterAll(() => [gw]);

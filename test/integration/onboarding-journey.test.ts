@@ -44,7 +44,7 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     for (const m of ['+254711100001', '+254711100002', '+254711100003']) await established(gw, m, 'Nakuru', 'maize', [MAIZE_PESTS, MAIZE_PESTS, MARKET_MAIZE]);
     for (const m of ['+254711200001', '+254711200002']) await established(gw, m, 'Kakamega', 'beans', [BEANS_FIRST, BEANS_FIRST]);
     gw.clock.set('2026-10-20T07:00:00Z');
-    const first = gw.core.crm.runPass();
+    const first = await gw.core.crm.runPass();
     // They joined weeks ago: not new, nothing sent.
     expect(first.findings.new_subscriber).toBe(0);
 
@@ -56,7 +56,7 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     await profile(gw, NEW_BEANS, { region: 'Kakamega', crop: 'beans', language: 'en' });
     await ussdSession(gw, NEW_BEANS, ['3', '1']); // Weather tips: found at once
     gw.clock.advance(45 * MIN);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings.new_subscriber).toBe(2);
     expect(pass.interventions.welcome).toEqual({ treatment: 2, holdout: 0, blocked: 0 });
 
@@ -72,7 +72,7 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     gw.clock.advance(DAY);
     await ussdSession(gw, NEW_SW, ['1', '1', '2']);
     gw.clock.advance(HOUR);
-    const later = gw.core.crm.runPass();
+    const later = await gw.core.crm.runPass();
     expect(later.findings.new_subscriber).toBe(0);
     await settle();
     expect(to(smsc, NEW_SW)).toHaveLength(1);
@@ -89,11 +89,11 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     const screens = await ussdSession(gw, NEW, LOST_IN_MAIZE);
     expect(screens.at(-1)).toMatch(/^END /);
     gw.clock.advance(45 * MIN);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings).toMatchObject({ new_subscriber: 1, first_sessions_stuck: 1 });
     expect(pass.interventions.welcome).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
     gw.clock.advance(25 * HOUR);
-    const next = gw.core.crm.runPass();
+    const next = await gw.core.crm.runPass();
     expect(next.interventions.onboarding_followup).toEqual({ treatment: 0, holdout: 1, blocked: 0 });
     await settle();
     expect(to(smsc, NEW)).toHaveLength(0);
@@ -108,7 +108,7 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     const NEW = '+254744000001';
     await ussdSession(gw, NEW, LOST_IN_MAIZE);
     gw.clock.advance(45 * MIN);
-    const pass = gw.core.crm.runPass();
+    const pass = await gw.core.crm.runPass();
     expect(pass.findings).toMatchObject({ new_subscriber: 1, first_sessions_stuck: 1 });
     expect(pass.interventions).toEqual({ welcome: { treatment: 1, holdout: 0, blocked: 0 } });
     const welcome = await eventually(() => to(smsc!, NEW)[0], { what: 'welcome' });
@@ -116,9 +116,9 @@ describe('onboarding: a new subscriber is welcomed with the shortcuts farmers li
     expect(welcome.text).toBe('Welcome! Go straight to what farmers near you use most: *384*1*1# Crop advice, *384*1*2# Market prices, *384*1*3# Weather tips. Dial *384*1# for the full menu.');
 
     gw.clock.advance(2 * HOUR);
-    expect(gw.core.crm.runPass().interventions).toEqual({});
+    expect((await gw.core.crm.runPass()).interventions).toEqual({});
     gw.clock.advance(23 * HOUR);
-    expect(gw.core.crm.runPass().interventions).toEqual({ onboarding_followup: { treatment: 1, holdout: 0, blocked: 0 } });
+    expect((await gw.core.crm.runPass()).interventions).toEqual({ onboarding_followup: { treatment: 1, holdout: 0, blocked: 0 } });
     const followup = await eventually(() => to(smsc!, NEW)[1], { what: 'follow-up' });
     expect(followup.text).toBe('Did you find what you need? Dial *384*1*1*1# to go straight to Maize, or *384*1# for the menu.');
 

@@ -34,9 +34,9 @@ beforeAll(async () => {
   }
   // Day 0: everyone's first visit (a stumble, so the first visit itself says nothing), then the pass welcomes them.
   gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
-  const welcomed = pass(T0 + 3 * HOUR);
+  const welcomed = await pass(T0 + 3 * HOUR);
   expect(welcomed.findings.new_subscriber).toBe(N);
-  for (const id of ids) arms.set(id, gw.core.crm.onboarding.store.get(id)!.arm as 'treatment' | 'holdout');
+  for (const id of ids) arms.set(id, (await gw.core.crm.onboarding.store.get(id))!.arm as 'treatment' | 'holdout');
   // Day 1: the visit after the welcome; day 26: still around, or not.
   const day1: UsageEvent[] = [];
   const day26: UsageEvent[] = [];
@@ -52,9 +52,9 @@ beforeAll(async () => {
     if (stays) day26.push(...maizeVisit(id, T0 + 26 * DAY + i * 1000, true));
   });
   gw.core.usage.record(day1);
-  pass(T0 + DAY + 3 * HOUR);
+  await pass(T0 + DAY + 3 * HOUR);
   gw.core.usage.record(day26);
-  pass(T0 + 26 * DAY + 3 * HOUR);
+  await pass(T0 + 26 * DAY + 3 * HOUR);
 }, 120_000);
 
 afterAll(async () => {
@@ -89,7 +89,7 @@ describe('onboarding report recovers a planted welcome effect', () => {
     expect(open.retention.treatment.subscribers + open.retention.holdout.subscribers).toBe(0);
     expect(open.retention.pending.onboarded + open.retention.pending.heldOut).toBe(N);
 
-    pass(T0 + 31 * DAY);
+    await pass(T0 + 31 * DAY);
     const r = await report();
     expect(r.retention.days).toBe(30);
     expect(r.retention.treatment).toMatchObject({ subscribers: planted.retained.treatment[0], successes: planted.retained.treatment[1] });

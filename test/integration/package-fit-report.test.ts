@@ -46,7 +46,7 @@ beforeAll(async () => {
     }
   }
   gw.clock.set(at(40, 3));
-  gw.core.crm.runPass();
+  await gw.core.crm.runPass();
 });
 afterAll(async () => {
   await gw?.stop();

@@ -85,7 +85,7 @@ describe.skipIf(skip !== null)('every report on SQLite and PostgreSQL over the s
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'vasgw-reports-both-'));
     gw = await testGateway({ crm: { onboarding: { enabled: true } } }, { now: new Date(START).toISOString(), dbPath: path.join(dir, 'gw.db') });
-    generateWithCrm(gw, { subscribers: 1500, days: DAYS, seed: 12, start: START });
+    await generateWithCrm(gw, { subscribers: 1500, days: DAYS, seed: 12, start: START });
     gw.core.commits.flush();
     server = await testPostgresServer();
     target = await createTestDatabase(server);

@@ -31,7 +31,7 @@ function billing(sub: number, at: number, detail: Record<string, unknown> | null
   return { at, subscriberId: sub, channel: 'sms', type: 'billing', detail };
 }
 
-function plant(db: Db, parallel: boolean) {
+async function plant(db: Db, parallel: boolean) {
   migrateDb(db);
   const add = db.$client.prepare("INSERT INTO subscribers (msisdn, profile, first_seen_at, updated_at) VALUES (?, '{}', 0, 0)");
   for (const m of ['254700000001', '254700000002']) add.run(m);
@@ -53,11 +53,11 @@ function plant(db: Db, parallel: boolean) {
 }
 
 describe('session-end and billing details in the CRM pass', () => {
-  it('counts each end under its reason (none: completed) and each charge with its amount, whichever thread reads the log', () => {
+  it('counts each end under its reason (none: completed) and each charge with its amount, whichever thread reads the log', async () => {
     for (const parallel of [false, true]) {
       // A file, so the parallel pass can read it from a worker thread.
       const db = openDb({ path: path.join(dir, `${parallel ? 'worker' : 'local'}.db`) });
-      const summary = plant(db, parallel);
+      const summary = await plant(db, parallel);
       expect(summary.sessions).toBe(5);
       const ends = db.$client.prepare('SELECT ends FROM crm_session_daily').pluck().all() as string[];
       const total: Record<string, number> = {};

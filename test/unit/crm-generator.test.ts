@@ -28,9 +28,9 @@ const dump = (db: Db) => ({
 });
 
 describe('population generator', () => {
-  it('writes subscribers, sessions through the real flow, subscriptions and billing, with stuck sessions', () => {
+  it('writes subscribers, sessions through the real flow, subscriptions and billing, with stuck sessions', async () => {
     const db = fresh();
-    const s = new PopulationGenerator(db, flows, config).generate({ subscribers: 500, days: 10, seed: 9, startAt: START, now: START });
+    const s = await new PopulationGenerator(db, flows, config).generate({ subscribers: 500, days: 10, seed: 9, startAt: START, now: START });
     const c = db.$client;
     expect(s.subscribers).toBe(500);
     expect(s.events).toBe((c.prepare('SELECT count(*) AS n FROM usage_events').get() as { n: number }).n);
@@ -48,14 +48,14 @@ describe('population generator', () => {
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
   });
 
-  it('appending days gives exactly what a longer first run gives', () => {
+  it('appending days gives exactly what a longer first run gives', async () => {
     const whole = fresh();
     // The same 300 people (they all first appear within the first six days), followed for nine days.
-    new PopulationGenerator(whole, flows, config).generate({ subscribers: 300, days: 9, joinDays: 6, seed: 4, startAt: START, now: START });
+    await new PopulationGenerator(whole, flows, config).generate({ subscribers: 300, days: 9, joinDays: 6, seed: 4, startAt: START, now: START });
     const split = fresh();
     const gen = new PopulationGenerator(split, flows, config);
-    gen.generate({ subscribers: 300, days: 6, seed: 4, startAt: START, now: START });
-    const more = gen.append(3);
+    await gen.generate({ subscribers: 300, days: 6, seed: 4, startAt: START, now: START });
+    const more = await gen.append(3);
     expect(more).toMatchObject({ fromDay: 6, toDay: 9 });
     const a = dump(whole);
     const b = dump(split);
@@ -64,9 +64,9 @@ describe('population generator', () => {
     expect(b.subscriptions).toEqual(a.subscriptions);
   });
 
-  it('gives every subscriber a typed profile and starts subscriptions throughout the period, not only on first contact', () => {
+  it('gives every subscriber a typed profile and starts subscriptions throughout the period, not only on first contact', async () => {
     const db = fresh();
-    new PopulationGenerator(db, flows, config).generate({ subscribers: 2000, days: 30, joinDays: 5, seed: 2, startAt: START, now: START });
+    await new PopulationGenerator(db, flows, config).generate({ subscribers: 2000, days: 30, joinDays: 5, seed: 2, startAt: START, now: START });
     const c = db.$client;
     const rows = c.prepare('SELECT region, crop, profile FROM subscribers').all() as { region: string; crop: string; profile: string }[];
     for (const r of rows) {
@@ -83,14 +83,14 @@ describe('population generator', () => {
     expect(perDay.filter((d) => d.day >= 10 && d.n > 0).length).toBeGreaterThanOrEqual(15);
   });
 
-  it('plants the content differences: women aim at market prices more, the young leave the weather menu', () => {
+  it('plants the content differences: women aim at market prices more, the young leave the weather menu', async () => {
     const routes = flowRoutes(flows.byId('crop-advice')!, CROPS);
     const p = plantedShares(routes);
     expect(p.marketFemale / p.marketOthers).toBeGreaterThan(2);
     expect(p.weatherYoung / p.weatherOthers).toBeCloseTo(1 - DEMOGRAPHY_TRUTH.weather.dropOut, 5);
     // In the log: the young's sessions that end at the weather menu without content.
     const db = fresh();
-    new PopulationGenerator(db, flows, config).generate({ subscribers: 1500, days: 10, seed: 5, startAt: START, now: START });
+    await new PopulationGenerator(db, flows, config).generate({ subscribers: 1500, days: 10, seed: 5, startAt: START, now: START });
     const ends = db.$client
       .prepare(
         `SELECT json_extract(s.profile, '$.birthYear') >= 1998 AS young, count(*) AS n, sum(e.node_id = 'weather') AS weatherExits
@@ -101,10 +101,10 @@ describe('population generator', () => {
     expect(rate(1)).toBeGreaterThan(2 * rate(0));
   });
 
-  it('refuses a database that already has subscribers', () => {
+  it('refuses a database that already has subscribers', async () => {
     const db = fresh();
     const gen = new PopulationGenerator(db, flows, config);
-    gen.generate({ subscribers: 5, days: 1, startAt: START, now: START });
-    expect(() => gen.generate({ subscribers: 5, days: 1, startAt: START, now: START })).toThrow(/already has subscribers/);
+    await gen.generate({ subscribers: 5, days: 1, startAt: START, now: START });
+    await expect(gen.generate({ subscribers: 5, days: 1, startAt: START, now: START })).rejects.toThrow(/already has subscribers/);
   });
 });

@@ -24,24 +24,24 @@ const tables = (db: Db) =>
   );
 
 describe('reading the usage log in a worker thread', () => {
-  it('gives exactly what reading it in the pass thread gives, including sessions left open between passes', () => {
+  it('gives exactly what reading it in the pass thread gives, including sessions left open between passes', async () => {
     const base = path.join(dir, 'base.db');
     const db0 = openDb({ path: base });
     migrateDb(db0);
-    new PopulationGenerator(db0, flows, config).generate({ subscribers: 300, days: 6, seed: 2, startAt: START, now: START });
+    await new PopulationGenerator(db0, flows, config).generate({ subscribers: 300, days: 6, seed: 2, startAt: START, now: START });
     db0.$client.pragma('wal_checkpoint(TRUNCATE)');
     db0.$client.close();
-    const results = [true, false].map((parallel) => {
+    const results = await Promise.all([true, false].map(async (parallel) => {
       const file = path.join(dir, `${parallel ? 'worker' : 'local'}.db`);
       copyFileSync(base, file);
       const db = openDb({ path: file });
       // Two passes: the first stops mid-day, so some sessions are carried into the second.
-      const first = pass(db, START + 3 * DAY + 14 * 3_600_000, parallel);
-      const second = pass(db, START + 6 * DAY, parallel);
+      const first = await pass(db, START + 3 * DAY + 14 * 3_600_000, parallel);
+      const second = await pass(db, START + 6 * DAY, parallel);
       const out = { first: { events: first.events, sessions: first.sessions, findings: first.findings }, second: { events: second.events, sessions: second.sessions, findings: second.findings }, tables: tables(db) };
       db.$client.close();
       return out;
-    });
+    }));
     expect(results[0]!.first.events).toBeGreaterThan(500);
     expect((results[0]!.tables.crm_open_sessions as unknown[]).length + results[0]!.first.sessions).toBeGreaterThan(0);
     expect(results[0]).toEqual(results[1]);

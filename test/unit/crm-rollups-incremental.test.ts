@@ -31,20 +31,20 @@ const rollups = (db: Db) =>
   );
 
 describe('discovery and demography rollups across passes', () => {
-  it('passes that stop in the middle of sessions and episodes give exactly what one pass over the whole log gives', () => {
+  it('passes that stop in the middle of sessions and episodes give exactly what one pass over the whole log gives', async () => {
     const base = path.join(dir, 'base.db');
     const db0 = openDb({ path: base });
     migrateDb(db0);
-    new PopulationGenerator(db0, flows, config).generate({ subscribers: 300, days: 6, seed: 3, startAt: START, now: START });
+    await new PopulationGenerator(db0, flows, config).generate({ subscribers: 300, days: 6, seed: 3, startAt: START, now: START });
     db0.$client.pragma('wal_checkpoint(TRUNCATE)');
     db0.$client.close();
-    const run = (name: string, stops: number[]) => {
+    const run = async (name: string, stops: number[]) => {
       const file = path.join(dir, `${name}.db`);
       copyFileSync(base, file);
       const db = openDb({ path: file });
       const open: number[] = [];
       for (const at of stops) {
-        pass(db, at);
+        await pass(db, at);
         open.push((db.$client.prepare('SELECT count(*) AS n FROM crm_open_episodes').get() as { n: number }).n);
       }
       const out = { tables: rollups(db), open };
@@ -55,8 +55,8 @@ describe('discovery and demography rollups across passes', () => {
     // Stops every 5 hours and 7 minutes: at busy hours, in the middle of sessions and of episodes.
     const stops: number[] = [];
     for (let t = START + 3_600_000; t < end; t += 5 * 3_600_000 + 7 * 60_000) stops.push(t);
-    const many = run('many', [...stops, end]);
-    const one = run('one', [end]);
+    const many = await run('many', [...stops, end]);
+    const one = await run('one', [end]);
     expect(many.open.some((n) => n > 0)).toBe(true);
     for (const t of ['crm_discovery_daily', 'crm_usage_profile_daily', 'crm_content_profile_daily', 'crm_context_daily', 'crm_menu_daily']) expect(one.tables[t]!.length).toBeGreaterThan(10);
     expect(many.tables).toEqual(one.tables);

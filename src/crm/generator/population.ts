@@ -84,7 +84,7 @@ export class PopulationGenerator {
   }
 
   /** A fresh population (the database must have no subscribers yet). */
-  generate(o: GenerateOptions): GenerateSummary {
+  async generate(o: GenerateOptions): Promise<GenerateSummary> {
     if (new GeneratorStore(this.db).subscriberCount() > 0) {
       throw new Error('the database already has subscribers: generate into a new database (--db PATH), or use --append-days');
     }
@@ -97,7 +97,7 @@ export class PopulationGenerator {
   }
 
   /** Adds `extraDays` days to the population this database was generated with. */
-  append(extraDays: number, progress?: (line: string) => void): GenerateSummary {
+  async append(extraDays: number, progress?: (line: string) => void): Promise<GenerateSummary> {
     const stored = this.state.get<GeneratorParams | null>(STATE_KEY, null);
     const p = stored ? { ...stored, joinDays: stored.joinDays ?? stored.days } : null;
     if (!p) throw new Error('this database was not made by vasgw generate: nothing to append to');
@@ -105,7 +105,7 @@ export class PopulationGenerator {
     return this.run({ ...p, days: p.days + extraDays }, p.days, p.days + extraDays, progress, false);
   }
 
-  private run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook, moveShares?: Partial<Record<InterventionKind, number>>): GenerateSummary {
+  private async run(p: GeneratorParams, fromDay: number, toDay: number, progress: ((l: string) => void) | undefined, fresh: boolean, crm?: CrmHook, moveShares?: Partial<Record<InterventionKind, number>>): Promise<GenerateSummary> {
     const t0 = performance.now();
     const store = new GeneratorStore(this.db);
     const flow = this.flows.all().find((f) => f.entry.ussd.length > 0) ?? this.flows.all()[0];
@@ -398,7 +398,7 @@ export class PopulationGenerator {
             for (const i of today) fold(i, dayEnd);
           });
           const t1 = performance.now();
-          crm.runPass(dayEnd);
+          await crm.runPass(dayEnd);
           crmStats.passMs += performance.now() - t1;
           crmStats.passes++;
           const settled = treat.afterPass(lastPassAt, dayEnd);

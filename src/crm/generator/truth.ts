@@ -13,7 +13,7 @@ export const GENERATOR_TRUTH = { models: TRUTH, demography: DEMOGRAPHY_TRUTH, in
 
 /** The real CRM the generator runs at the end of every simulated day (`core.crm`). */
 export interface CrmHook {
-  runPass(now: number): PassSummary;
+  runPass(now: number): Promise<PassSummary>;
 }
 
 /** The crm_state key holding the planted truth of a population generated with the CRM acting. */
