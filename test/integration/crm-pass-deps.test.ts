@@ -32,7 +32,7 @@ describe('a CRM pass outside the core (the scheduler worker)', () => {
     const db = openDb({ path: path.join(dir, 'gw.db') });
     try {
       const deps = buildPassDeps({ config: gw.core.config, db, clock: new ManualClock(gw.clock.now()), log: silentLogger, flows: gw.core.flows });
-      expect(Object.keys(deps).sort()).toEqual(['calls', 'clock', 'config', 'database', 'db', 'flows', 'log', 'messaging', 'metrics', 'subscribers', 'usage']);
+      expect(Object.keys(deps).sort()).toEqual(['calls', 'clock', 'config', 'database', 'db', 'flows', 'log', 'messaging', 'metrics', 'subscribers', 'units', 'usage']);
       const summary = await new CrmService(deps).runPass(gw.clock.now());
       expect(summary).toMatchObject({ findings: expect.objectContaining({ stuck: 2 }), interventions: { education_sms: { treatment: 1, holdout: 0, blocked: 0 } }, ineligible: { opted_out: 1 } });
     } finally {
