@@ -25,7 +25,7 @@ export class ContextStore {
   constructor(database: Database) {
     const c = crmContextDaily;
     const p = sql.placeholder;
-    const add = (col: Column) => sql`${name(col)} = ${name(col)} + excluded.${name(col)}`;
+    const add = (col: Column) => sql`${name(col)} = ${col} + excluded.${name(col)}`;
     this.put = database.statement(
       sql`INSERT INTO ${c} (${name(c.day)}, ${name(c.flowId)}, ${name(c.nodeId)}, ${name(c.served)}, ${name(c.outsideAny)}, ${name(c.outsideMonths)}, ${name(c.outsideRegions)}, ${name(c.outsideCrops)}, ${name(c.regionUnknown)}, ${name(c.cropsUnknown)})
         VALUES (${p('day')}, ${p('flow')}, ${p('node')}, ${p('served')}, ${p('outsideAny')}, ${p('outsideMonths')}, ${p('outsideRegions')}, ${p('outsideCrops')}, ${p('regionUnknown')}, ${p('cropsUnknown')})

@@ -76,7 +76,9 @@ export class CrmState {
 
   constructor(database: Database) {
     const t = crmState;
-    this.read = database.statement(sql`SELECT ${t.value} AS "value" FROM ${t} WHERE ${t.key} = ${p('key')}`);
+    // The value as JSON text on both engines (jsonb arrives parsed on PostgreSQL, and a parsed string is not JSON).
+    const value = database.dialect === 'sqlite' ? sql`${t.value}` : sql`${t.value}::text`;
+    this.read = database.statement(sql`SELECT ${value} AS "value" FROM ${t} WHERE ${t.key} = ${p('key')}`);
     this.write = database.statement(
       sql`INSERT INTO ${t} (${name(t.key)}, ${name(t.value)}, ${name(t.updatedAt)}) VALUES (${p('key')}, ${p('value')}, ${p('now')})
           ON CONFLICT(${name(t.key)}) DO UPDATE SET ${name(t.value)} = excluded.${name(t.value)}, ${name(t.updatedAt)} = excluded.${name(t.updatedAt)}`,

@@ -37,7 +37,7 @@ export class DemographyStore {
       database,
       sql`INSERT INTO ${c} (${sql.join(CONTENT_COLUMNS.map((x) => name(x)), sql`, `)}) VALUES`,
       CONTENT_COLUMNS.length,
-      sql`ON CONFLICT (${name(c.day)}, ${name(c.channel)}, ${name(c.flowId)}, ${name(c.nodeId)}, ${name(c.field)}, ${name(c.value)}) DO UPDATE SET ${name(c.visits)} = ${name(c.visits)} + excluded.${name(c.visits)}`,
+      sql`ON CONFLICT (${name(c.day)}, ${name(c.channel)}, ${name(c.flowId)}, ${name(c.nodeId)}, ${name(c.field)}, ${name(c.value)}) DO UPDATE SET ${name(c.visits)} = ${c.visits} + excluded.${name(c.visits)}`,
     );
   }
 
