@@ -81,7 +81,6 @@ class WorkerSource implements BatchSource {
     this.worker.unref();
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- the interface is asynchronous; this source never waits on I/O in the pass thread
   async next(): Promise<EventBatch | null> {
     if (this.finished) return null;
     let msg = receiveMessageOnPort(this.port);

@@ -280,10 +280,10 @@ export class Ingest {
         this.channels?.smsDelivered(sub, at);
         return;
       case T.callDialled:
-        this.channels?.callDialled(sub, at);
+        this.channels?.callDialled(sub);
         return;
       case T.callAnswered:
-        this.channels?.callAnswered(sub, at);
+        this.channels?.callAnswered(sub);
         return;
       case T.billing: {
         const d = billingDetail(b, dr, this.words);

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
-import { jsonArrayIds } from '../db/portable';
 import { crmFindings, crmInterventions } from '../db/schema';
 import { name } from '../db/statement';
 import type { OpenOutcome } from './intervention-repo';

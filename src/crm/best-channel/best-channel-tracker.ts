@@ -78,13 +78,13 @@ export class BestChannelTracker {
   }
 
   /** An outbound call to the subscriber was dialled. */
-  callDialled(sub: number, at: number): void {
+  callDialled(sub: number): void {
     this.row(sub).callAttempts++;
     this.added.call.attempts++;
   }
 
   /** An outbound call was answered (never more answers than dialled calls). */
-  callAnswered(sub: number, at: number): void {
+  callAnswered(sub: number): void {
     const r = this.row(sub);
     if (r.callResponses >= r.callAttempts) return;
     r.callResponses++;
