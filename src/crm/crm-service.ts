@@ -379,7 +379,7 @@ export class CrmService {
 
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   async view(s: Subscriber): Promise<Record<string, unknown>> {
-    const crm = await subscriberCrmView(this.sqlite, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
+    const crm = await subscriberCrmView(this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
     return { crm: { ...crm, bestChannel: await bestChannelView(this.d.database, this.state, this.d.config.crm.bestChannel, s.id) } };
   }
 
