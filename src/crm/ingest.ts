@@ -101,7 +101,7 @@ export class Ingest {
     readonly channels: BestChannelTracker | null = null,
   ) {
     const days = d.days;
-    this.db = new IngestStore(d.database);
+    this.db = IngestStore.of(d.database);
     this.sink = {
       view: (at, acc, node) => {
         rollups.view(days.of(at), acc.ch, acc.flow, node);
