@@ -7,7 +7,8 @@ import { Days } from '../../src/crm/days';
 import { FlowIndex } from '../../src/crm/flow-index';
 import { Onboarding } from '../../src/crm/onboarding/onboarding';
 import { PassRead } from '../../src/crm/pass-read';
-import { crmFindings, crmOpenSessions, crmSessionDaily, crmSubscribers, crmTierRevenueDaily, subscribers, usageEvents } from '../../src/db/schema';
+import { json } from '../../src/db/portable';
+import { crmDiscoveryDaily, crmFindings, crmMenuDaily, crmNodeDaily, crmOpenSessions, crmSessionDaily, crmSubscribers, crmTierRevenueDaily, subscribers, usageEvents } from '../../src/db/schema';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
 import { ManualClock } from '../../src/lib/clock';
@@ -107,6 +108,9 @@ async function tables(b: Backend): Promise<Record<string, unknown[]>> {
   const d = crmSessionDaily;
   const r = crmTierRevenueDaily;
   const o = crmOpenSessions;
+  const n = crmNodeDaily;
+  const m = crmMenuDaily;
+  const e = crmDiscoveryDaily;
   const rows = (q: SQL) => b.database.all<Record<string, unknown>>(q);
   return {
     activity: await rows(
@@ -116,6 +120,15 @@ async function tables(b: Backend): Promise<Record<string, unknown[]>> {
     sessionDaily: await rows(sql`SELECT ${d.flowId} AS "flow", ${d.sessions} AS "sessions", ${d.contentSessions} AS "content", ${d.stuckSessions} AS "stuck" FROM ${d} ORDER BY 1`),
     tierRevenue: await rows(sql`SELECT ${r.tier} AS "tier", ${r.revenueMinor} AS "revenue", ${r.charges} AS "charges" FROM ${r} ORDER BY 1`),
     open: await rows(sql`SELECT ${o.sessionId} AS "id", ${o.subscriberId} AS "sub" FROM ${o} ORDER BY 1`),
+    nodeDaily: await rows(sql`SELECT ${n.nodeId} AS "node", ${n.views} AS "views", ${n.sessions} AS "sessions", ${n.invalid} AS "invalid", ${n.exits} AS "exits" FROM ${n} ORDER BY 1`).then((xs) =>
+      xs.map((x) => ({ ...x, exits: json(x.exits) })),
+    ),
+    menuDaily: await rows(sql`SELECT ${m.nodeId} AS "node", ${m.views} AS "views", ${m.picks} AS "picks", ${m.invalidViews} AS "invalidViews" FROM ${m} ORDER BY 1`).then((xs) =>
+      xs.map((x) => ({ ...x, picks: json(x.picks) })),
+    ),
+    discovery: await rows(
+      sql`SELECT ${e.soughtFlowId} AS "soughtFlow", ${e.nodeId} AS "node", ${e.episodes} AS "episodes", ${e.firstGo} AS "firstGo", ${e.notFound} AS "notFound", ${e.sessions} AS "sessions" FROM ${e} ORDER BY 1, 2`,
+    ),
     cursor: [await new CrmState(b.database).get<number | null>('cursor', null)],
   };
 }
@@ -142,6 +155,21 @@ eachBackend((get) => {
     expect(t.sessionDaily).toEqual([{ flow: 'crop-advice', sessions: 3, content: 1, stuck: 2 }]);
     expect(t.tierRevenue).toEqual([{ tier: 'none', revenue: 500, charges: 1 }]);
     expect(t.open).toEqual([{ id: 's4', sub: 2 }]);
+    // Every session shows the main menu; the two stuck ones end there after two invalid inputs each.
+    expect(t.nodeDaily).toEqual([
+      { node: 'crops', views: 1, sessions: 1, invalid: 0, exits: {} },
+      { node: 'main', views: 3, sessions: 3, invalid: 4, exits: { user_exit: 2 } },
+      { node: 'maize', views: 1, sessions: 1, invalid: 0, exits: {} },
+      { node: 'maize-planting', views: 1, sessions: 1, invalid: 0, exits: { completed: 1 } },
+    ]);
+    expect(t.menuDaily).toEqual([
+      { node: 'crops', views: 1, picks: { maize: 1 }, invalidViews: 0 },
+      { node: 'main', views: 3, picks: { crops: 1 }, invalidViews: 2 },
+      { node: 'maize', views: 1, picks: { 'maize-planting': 1 }, invalidViews: 0 },
+      { node: 'maize-planting', views: 1, picks: {}, invalidViews: 0 },
+    ]);
+    // Subscriber 1's two sessions are one episode that found nothing; subscriber 2's stays open with their open session.
+    expect(t.discovery).toEqual([{ soughtFlow: '', node: '', episodes: 1, firstGo: 0, notFound: 1, sessions: 2 }]);
     const last = await b.database.get<{ m: number }>(sql`SELECT max(${usageEvents.id}) AS "m" FROM ${usageEvents}`);
     expect(t.cursor).toEqual([last!.m]);
     if (b.db) {
