@@ -263,6 +263,7 @@ export class CrmService {
     const read = await PassRead.read(
       {
         database: this.d.database,
+        units: this.d.units,
         ...(this.d.db ? { db: this.d.db } : {}),
         config: this.d.config,
         days: this.days,

@@ -14,6 +14,7 @@ const ingestStores = new WeakMap<Database, IngestStore>();
 
 export class IngestStore {
   private readonly maxEvent: Statement<{ m: number | null }>;
+  private readonly settle: Statement<never> | null;
   private readonly maxSubscriber: Statement<{ m: number | null }>;
   private readonly sessions: Statement<[string, unknown]>;
   private readonly clearSessions: Statement<never>;
@@ -24,6 +25,8 @@ export class IngestStore {
 
   constructor(database: Database) {
     this.maxEvent = database.statement(sql`SELECT max(${usageEvents.id}) AS "m" FROM ${usageEvents}`);
+    // PostgreSQL: waits for the transactions still inserting events (SHARE conflicts with their inserts).
+    this.settle = database.dialect === 'postgresql' ? database.statement(sql`LOCK TABLE ${usageEvents} IN SHARE MODE`) : null;
     this.maxSubscriber = database.statement(sql`SELECT max(${subscribers.id}) AS "m" FROM ${subscribers}`);
     this.sessions = database.statement(sql`SELECT ${s.sessionId}, ${s.acc} FROM ${s}`, { raw: true });
     this.clearSessions = database.statement(sql`DELETE FROM ${s}`);
@@ -40,9 +43,16 @@ export class IngestStore {
     return st;
   }
 
-  /** The newest usage event's id (0 for an empty log). */
-  async lastEventId(): Promise<number> {
-    return (await this.maxEvent.get())?.m ?? 0;
+  /**
+   * The newest usage event's id (0 for an empty log), read inside `tx` so that every event with a lower id
+   * is there to read. On PostgreSQL ids are drawn before their transactions commit, so one still open
+   * could commit an id below the newest later and the cursor would pass it by: the unit first waits for
+   * the transactions inserting events to end (a lock held only until `tx` ends, a few milliseconds).
+   * SQLite has one writer at a time, so an id it sees is committed in order.
+   */
+  async lastEventId(tx: Tx): Promise<number> {
+    if (this.settle) await this.settle.run(undefined, tx);
+    return (await this.maxEvent.get(undefined, tx))?.m ?? 0;
   }
 
   /** The highest subscriber id (0 without subscribers). */

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { NodeContext } from '../engine/types';
 import type { Db } from '../db/client';
-import type { Database, Tx } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { MINUTE } from '../lib/clock';
 import { ActivityStore, DIMS, NONE, type ChargeEntry } from './activity-store';
 import { COHORTS } from './discovery-rollup';
@@ -23,6 +23,8 @@ export function chargeHorizonDays(crm: Config['crm'], period: 'daily' | 'weekly'
 
 export interface IngestDeps {
   database: Database;
+  /** Units on `database`: where the end of the log is read is a unit of its own. */
+  units: UnitOfWork;
   /** The SQLite connection, when there is one: a large pass reads the log on its file in a worker thread. */
   db?: Db;
   config: Pick<Config, 'crm' | 'ussd' | 'services'>;
@@ -128,7 +130,7 @@ export class Ingest {
 
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
   async run(cursor: number, now: number): Promise<IngestResult> {
-    const maxId = await this.db.lastEventId();
+    const maxId = await this.d.units.unit((tx) => this.db.lastEventId(tx));
     const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set(), firstSessions: new Map(), subscribed: new Map(), earlyStuckSubs: new Set() };
     const carried = await this.db.openSessions<SessionAcc>();
     carried.forEach(([id, a], code) => {

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { Database, Tx } from '../db/database';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { DAY } from '../lib/clock';
 import { ActivityStore } from './activity-store';
 import { BestChannelEvidenceStore } from './best-channel/best-channel-store';
@@ -18,6 +18,7 @@ import { RevenueByTier } from './tiers/tier-revenue-store';
 /** What reading the log for one pass needs. */
 export interface PassReadDeps {
   database: Database;
+  units: UnitOfWork;
   /** The SQLite connection, when there is one: a large pass reads the log on its file in a worker thread. */
   db?: Db;
   config: Config;
@@ -61,6 +62,7 @@ export class PassRead {
     rollups.context.timezoneOf = d.timezoneOf;
     const ingestDeps = {
       database: d.database,
+      units: d.units,
       ...(d.db ? { db: d.db } : {}),
       config: d.config,
       flows: d.index,

@@ -97,7 +97,7 @@ async function pass(b: Backend, now: number, conn: { database: Backend['database
   }
   const state = new CrmState(conn.database);
   const onboarding = new Onboarding({ database: conn.database, config: crmConfig, days, index });
-  const read = await PassRead.read({ database: conn.database, config: crmConfig, days, index, onboarding, state, timezoneOf: () => config.defaults.timezone, parallel: false }, now);
+  const read = await PassRead.read({ database: conn.database, units: conn.units, config: crmConfig, days, index, onboarding, state, timezoneOf: () => config.defaults.timezone, parallel: false }, now);
   await conn.units.unit((tx) => read.write(tx, now));
   return { events: read.delta.events, sessions: read.delta.sessions, stuckSessions: read.delta.stuckSessions };
 }
