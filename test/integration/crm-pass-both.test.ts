@@ -3,11 +3,13 @@ import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { CrmState } from '../../src/crm/crm-state-store';
+import { IngestStore } from '../../src/crm/ingest-store';
 import { Days } from '../../src/crm/days';
 import { FlowIndex } from '../../src/crm/flow-index';
 import { Onboarding } from '../../src/crm/onboarding/onboarding';
 import { PassRead } from '../../src/crm/pass-read';
 import { json } from '../../src/db/portable';
+import { name } from '../../src/db/statement';
 import { crmDiscoveryDaily, crmFindings, crmMenuDaily, crmNodeDaily, crmOpenSessions, crmSessionDaily, crmSubscribers, crmTierRevenueDaily, subscribers, usageEvents } from '../../src/db/schema';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
@@ -233,6 +235,37 @@ eachBackend((get) => {
       expect([x, y].filter(Boolean)).toHaveLength(1);
       const winner = x ? b : other;
       await winner.units.unit((tx) => new CrmState(winner.database).release(x ? 'here' : 'there', tx));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the end of the log waits for an event still being inserted by another process, so the cursor never passes it', async (ctx) => {
+    const b = get();
+    // SQLite has one writer at a time: an id it shows is committed in order. PostgreSQL draws ids first.
+    if (b.dialect === 'sqlite') ctx.skip();
+    const other = await b.reopen();
+    try {
+      let commit!: () => void;
+      const held = new Promise<void>((r) => (commit = r));
+      let inserted!: () => void;
+      const insertedOne = new Promise<void>((r) => (inserted = r));
+      const e = usageEvents;
+      const inserting = other.units.unit(async (tx) => {
+        await tx.run(sql`INSERT INTO ${e} (${name(e.at)}, ${name(e.subscriberId)}, ${name(e.channel)}, ${name(e.type)}) VALUES (${NOW}, 1, 'sms', 'sms_in')`);
+        inserted();
+        await held;
+      });
+      await insertedOne;
+      let done = false;
+      const reading = b.units.unit((tx) => IngestStore.of(b.database).lastEventId(tx)).finally(() => (done = true));
+      await new Promise((r) => setTimeout(r, 200));
+      const waited = !done;
+      commit();
+      await inserting;
+      expect(waited).toBe(true);
+      const last = await b.database.get<{ m: number }>(sql`SELECT max(${e.id}) AS "m" FROM ${e}`);
+      expect(await reading).toBe(last!.m);
     } finally {
       await other.close();
     }
