@@ -147,7 +147,7 @@ export class CrmService {
    * detectors, findings, scores, snapshot and interventions, until they move to units of work).
    */
   private get sqlite(): Db {
-    if (!this.d.db) throw new Error('the CRM pass needs the SQLite handle for its detectors, scores and interventions on this branch');
+    if (!this.d.db) throw new Error('the CRM pass\'s detectors, scores and interventions still need the SQLite connection (CrmDeps.db)');
     return this.d.db;
   }
 
