@@ -44,7 +44,7 @@ export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-
   const subscribers = new SubscriberService(new SubscriberRepo(handle, on.database), operators, clock, '254');
   const usage = new UsageLog(handle, metrics, on.database);
   const messaging = new MessagingService({ db: handle, database: on.database, units: on.units, clock, log: silentLogger, metrics, usage, subscribers, operators, config, content: () => null, dispatcherId: 'test' });
-  const repo = new PollRepo(on.database, handle);
+  const repo = new PollRepo(on.database);
   const reserved = new Set([...config.messaging.keywords.optOut, ...config.messaging.keywords.optIn, ...config.messaging.keywords.help].map(normalizeReply));
   const polls = new PollService({ repo, units: on.units, clock, log: silentLogger, usage, reservedWords: () => reserved });
   const replies = new PollSmsReplies({
