@@ -41,7 +41,7 @@ const rowsOf = (ids: number[]): RecipientRow[] => ids.map((id) => ({ subscriberI
 
 eachBackend((get) => {
   let pollRepo: PollRepo;
-  const poll = (id: string, question: string): Poll => ({ id, key: id, type: 'choice', question: { en: question }, answers: [{ en: 'Yes' }, { en: 'No' }], keywords: [], status: 'open', createdAt: T, updatedAt: T });
+  const poll = (id: string, question: string): Poll => ({ id, key: id, type: 'choice', question: { en: question }, answers: [{ en: 'Yes' }, { en: 'No' }], keywords: [], status: 'open', flowId: null, nodeId: null, createdAt: T, updatedAt: T });
   const invites = (b: Backend, campaignId: string) =>
     b.database.all<{ pollId: string; subscriberId: number; channel: string; sentAt: number; expiresAt: number; clarifiedAt: number | null }>(
       sql`SELECT ${pollInvites.pollId} AS "pollId", ${pollInvites.subscriberId} AS "subscriberId", ${pollInvites.channel} AS "channel", ${pollInvites.sentAt} AS "sentAt",
