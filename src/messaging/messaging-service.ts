@@ -101,7 +101,6 @@ export class MessagingService implements MessagingPort, Lifecycle {
       log: this.log,
     });
     this.intake = new MoIntake({
-      db: d.db,
       database,
       units,
       clock: d.clock,
