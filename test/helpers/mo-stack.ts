@@ -60,7 +60,7 @@ export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-
     keywords: () => new Set(config.services.flatMap((s) => s.keywords).map(normalizeReply)),
   });
   messaging.addMoInterceptor((mo, tx) => replies.handle(mo, tx));
-  const subscriptions = new SubscriptionService({ db: handle, database: on.database, units: on.units, clock, log: silentLogger, metrics, config, subscribers, usage, operators, messaging });
+  const subscriptions = new SubscriptionService({ database: on.database, units: on.units, clock, log: silentLogger, metrics, config, subscribers, usage, operators, messaging });
   messaging.addMoInterceptor(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, config.messaging.keywords.optOut));
   return { clock, subscribers, messaging, polls, close: () => throwaway?.$client.close() };
 }
