@@ -66,7 +66,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const core = buildCore({ config, db, clock, log, flows });
   await core.flowTexts.loaded;
   const channels = channelFactories.map((make) => make(core));
-  const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits, db }, clock, config.console) : null;
+  const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits }, clock, config.console) : null;
   const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false, consoleAccounts });
   let stopped = false;
   return {
