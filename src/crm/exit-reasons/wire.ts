@@ -10,7 +10,6 @@ import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
 import { Days } from '../days';
 import { FindingsRepo } from '../findings-repo';
-import { ExitSurveyRepo } from './exit-survey-repo';
 import { ExitSurveyStore } from './exit-survey-store';
 import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
@@ -36,7 +35,6 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const words = (list: string[]) => new Set(list.map(normalizeReply).filter(Boolean));
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
-    repo: new ExitSurveyRepo(w.db),
     store: new ExitSurveyStore(w.database),
     findings: new FindingsRepo(w.database, w.db),
     days: new Days(w.config.defaults.timezone),
@@ -55,13 +53,13 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
       }
     }
   }
-  // Asked in the unit of the unsubscribe that records the exit; the synchronous request path gives none.
-  w.subscriptions.onExit((e, tx) => (tx ? exits.onExitIn(e, tx) : exits.onExit(e)));
+  // Asked in the unit of the unsubscribe that records the exit.
+  w.subscriptions.onExit((e, tx) => exits.onExitIn(e, tx));
   w.messaging.addMoInterceptor((mo, tx) => exits.handleMoIn(mo, tx));
   w.sessions.interceptEffect('unsubscribe', (_e, ctx) => {
     if (ctx.channel === 'ussd') exits.expectInSession(ctx.subscriber.id, ctx.flow);
     return false;
   });
-  w.sessions.interceptEffect('poll_answer', (e, ctx) => exits.answerInSession(e.poll, e.answer, ctx.subscriber.id, ctx.at));
+  w.sessions.interceptEffect('poll_answer', (e, ctx) => exits.answerInSessionIn(e.poll, e.answer, ctx.subscriber.id, ctx.at, ctx.tx));
   return exits;
 }
