@@ -1,7 +1,6 @@
 import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
 import { systemClock, type Clock } from '../lib/clock';
@@ -109,24 +108,6 @@ export class CallService implements CallsPort, Lifecycle {
   attachProvider(provider: VoiceProvider): void {
     this.provider = provider;
     this.kick();
-  }
-
-  /**
-   * Queues a call at once on the SQLite handle; durable when the caller's group commits. Kept only for
-   * the areas not yet on units of work (CRM interventions, campaigns, arms): use {@link request} or {@link enqueueIn}.
-   */
-  enqueue(req: CallRequest): CallEnqueueResult {
-    const v = checkCallRequest(req, this.d.clock.now(), this.d);
-    const result = tx(this.d.db, () => {
-      // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
-      const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
-      const { call, out } = newCall(subscriber, req, v, this.d.policy);
-      this.repo.insert(call);
-      this.queued(call, v.now);
-      return out;
-    });
-    if (result.status === 'queued') this.kick();
-    return result;
   }
 
   /** Queues a call inside the caller's unit of work. Throws 400 for an invalid number, flow or start node. */

@@ -29,6 +29,5 @@ export interface CallEnqueueResult {
 export type CallStatus = 'queued' | 'dialing' | 'ringing' | 'in_progress' | 'completed' | 'no_answer' | 'busy' | 'failed' | 'blocked' | 'retry_wait' | 'cancelled';
 
 export interface CallsPort {
-  enqueue(req: CallRequest): CallEnqueueResult;
   enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult>;
 }

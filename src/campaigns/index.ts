@@ -50,7 +50,6 @@ export interface CampaignsDeps {
   flows: { all(): Flow[]; byId(id: string): Flow | undefined };
   sessions: { onEffect(kind: 'poll_answer', handler: EffectHandler<'poll_answer'>): void };
   messaging: {
-    enqueue(req: EnqueueRequest): EnqueueResult;
     /** SMS poll replies are queued in the MO's unit. */
     enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
     /** Campaign batches go through it, in the batch's unit (one call per batch, no lookups by number). */

@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import { GroupCommit } from '../db/group-commit';
-import { dbOpen, inTransaction } from '../db/handle';
+import { dbOpen } from '../db/handle';
 import { sqliteDatabase } from '../db/sqlite-database';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -122,40 +121,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * Accepts a message: validates it, applies the policies and writes the outbox row (and the
-   * `sms_out` usage event) before returning. Promotional messages are blocked for opted-out
-   * subscribers and beyond the frequency cap, and wait out quiet hours; transactional ones only
-   * honour `notBefore`. Runs in its own transaction or the caller's: the synchronous form other areas
-   * still call from their transactions ({@link enqueueIn} is the unit-taking one).
-   */
-  enqueue(req: EnqueueRequest): EnqueueResult {
-    const now = this.d.clock.now();
-    const cfg = this.d.config.messaging;
-    const c = checkRequest(req, cfg, this.d.config.defaults.countryCode);
-    if (c.address) {
-      const { row, result } = addressMessage(req, c, now, cfg, this.nextConcatRef());
-      this.atomic(() => this.repo.insert(row));
-      this.dispatcher.wake();
-      return result;
-    }
-    const operator = this.d.operators.forMsisdn(c.to);
-    const result = this.atomic(() => {
-      // Sending to someone is not hearing from them: an existing subscriber's last-seen stays put.
-      const sub = this.d.subscribers.ensure(c.to, { at: now, touch: false });
-      const since = capWindow(c, sub, now, cfg);
-      const promoCount = since === null ? null : this.repo.promotionalSince(sub.id, since);
-      const plan = subscriberMessage(req, c, { sub, operator, timezone: this.timezoneFor(sub, operator), promoCount, now, concatRef: this.nextConcatRef() }, cfg);
-      this.repo.insert(plan.row);
-      if (plan.event) this.d.usage.record([plan.event]);
-      return plan.result;
-    });
-    if (result.status === 'queued') this.dispatcher.wake();
-    return result;
-  }
-
-  /**
-   * {@link enqueue} inside unit of work `tx`: the same checks, policies, row and `sms_out` event,
-   * durable when the caller's unit is. A refused request throws before anything is written.
+   * Accepts a message inside unit of work `tx`: validates it, applies the policies and writes the outbox
+   * row (and the `sms_out` usage event), durable when the caller's unit is. Promotional messages are
+   * blocked for opted-out subscribers and beyond the frequency cap, and wait out quiet hours; transactional
+   * ones only honour `notBefore`. A refused request throws before anything is written.
    */
   async enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> {
     const now = this.d.clock.now();
@@ -200,11 +169,6 @@ export class MessagingService implements MessagingPort, Lifecycle {
   private nextConcatRef(): number {
     this.concatRef = (this.concatRef + 1) & 0xff;
     return this.concatRef;
-  }
-
-  /** Runs `fn` in a transaction, or directly inside the caller's (a savepoint per message costs). */
-  private atomic<T>(fn: () => T): T {
-    return inTransaction(this.d.db) ? fn() : tx(this.d.db, fn);
   }
 
   /**

@@ -79,9 +79,8 @@ export interface BulkRecipient {
   notBefore?: number;
 }
 
-/** Enqueue is synchronous and durable when it returns (it may run inside the caller's transaction). */
+/** Queues a message inside the caller's unit of work: durable when that unit is. */
 export interface MessagingPort {
-  enqueue(req: EnqueueRequest): EnqueueResult;
   enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
 }
 

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { MessagingService } from '../messaging/messaging-service';
-import type { MessagingPort, MoInterceptor } from '../messaging/types';
+import type { MoInterceptor } from '../messaging/types';
 import type { SessionService } from '../sessions/session-service';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { SubscriberService } from '../subscribers/subscriber-service';
@@ -25,7 +25,7 @@ export interface SubscriptionsWiring {
   usage: UsageLog;
   operators: OperatorDirectory;
   sessions: Pick<SessionService, 'onEffect'>;
-  messaging: Pick<MessagingPort, 'enqueue'> & Pick<MessagingService, 'enqueueIn'> & { addMoInterceptor?(fn: MoInterceptor): void };
+  messaging: Pick<MessagingService, 'enqueueIn'> & { addMoInterceptor?(fn: MoInterceptor): void };
   subscriberViews: SubscriberViewPart[];
 }
 

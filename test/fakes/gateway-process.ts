@@ -9,7 +9,7 @@ import type { Config } from '../../src/config';
 const [dbPath, port, count] = process.argv.slice(2);
 const binds = [{ id: 'trx', host: '127.0.0.1', port: Number(port), systemId: 'vasgw', password: 'secret', mode: 'transceiver', window: 5, reconnect: { minSeconds: 0.02, maxSeconds: 0.1 } }];
 const gw = await testGateway({ smpp: { binds: binds as Config['smpp']['binds'] }, messaging: { quietHours: null, dispatch: { pollMs: 10, batch: 50 } } } as never, { dbPath: dbPath! });
-for (let i = 0; i < Number(count); i++) gw.core.messaging.enqueue({ to: `+2547100000${String(i).padStart(2, '0')}`, text: `crash ${i}`, kind: 'transactional' });
+for (let i = 0; i < Number(count); i++) await gw.core.messaging.send({ to: `+2547100000${String(i).padStart(2, '0')}`, text: `crash ${i}`, kind: 'transactional' });
 await gw.start();
 process.stdout.write('READY\n');
 setInterval(() => {}, 60_000);

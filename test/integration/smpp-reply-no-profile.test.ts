@@ -21,9 +21,9 @@ describe('replies to addresses with no subscriber profile', () => {
     await gw.start();
     await eventually(async () => (await gw!.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, { what: 'bind ready' });
 
-    const toCode = gw.core.messaging.enqueue({ to: '123', toAddress: true, text: 'Asante', source: 'mo_reply' });
-    const toFailing = gw.core.messaging.enqueue({ to: '456', toAddress: true, text: 'Asante', source: 'mo_reply' });
-    const toPhone = gw.core.messaging.enqueue({ to: '+254712345678', text: 'Habari', kind: 'transactional' });
+    const toCode = await gw.core.messaging.send({ to: '123', toAddress: true, text: 'Asante', source: 'mo_reply' });
+    const toFailing = await gw.core.messaging.send({ to: '456', toAddress: true, text: 'Asante', source: 'mo_reply' });
+    const toPhone = await gw.core.messaging.send({ to: '+254712345678', text: 'Habari', kind: 'transactional' });
 
     await eventually(async () => (await message(gw!, toCode.id)).status === 'delivered', { what: 'the reply to 123 delivered' });
     const failed = await eventually(async () => {

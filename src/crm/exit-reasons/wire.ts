@@ -21,7 +21,7 @@ export interface ExitSurveysWiring {
   config: Config;
   flows: FlowRegistry;
   subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
-  messaging: Pick<MessagingPort, 'enqueue' | 'enqueueIn'> & { addMoInterceptor(fn: MoInterceptor): void };
+  messaging: Pick<MessagingPort, 'enqueueIn'> & { addMoInterceptor(fn: MoInterceptor): void };
   sessions: Pick<SessionService, 'interceptEffect'>;
   subscriptions: Pick<SubscriptionService, 'onExit'>;
 }
