@@ -1,6 +1,7 @@
 import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { sqliteFor } from '../db/handle';
 import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
@@ -40,8 +41,8 @@ export interface CallMatch {
 }
 
 export interface CallServiceDeps {
-  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished). */
-  db: Db;
+  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished); null on PostgreSQL. */
+  db: Db | null;
   database: Database;
   /** Units of work: the group commit on SQLite. */
   units: UnitOfWork;
@@ -79,7 +80,8 @@ export interface CallServiceDeps {
  */
 export class CallService implements CallsPort, Lifecycle {
   /** Only for the synchronous forms other areas still call; everything else uses {@link store}. */
-  private readonly repo: CallRepo;
+  /** The synchronous forms' statements; null on PostgreSQL, where only the unit forms exist. */
+  private readonly sqliteRepo: CallRepo | null;
   private readonly store: CallStore;
   private readonly units: UnitOfWork;
   private readonly log: Logger;
@@ -94,8 +96,13 @@ export class CallService implements CallsPort, Lifecycle {
   private readonly statusCounter: Counter<string>;
   private readonly dialSeconds: Histogram<string>;
 
+  private get repo(): CallRepo {
+    if (!this.sqliteRepo) throw new Error('the synchronous call forms run on SQLite only; on PostgreSQL use request/enqueueIn and the unit forms');
+    return this.sqliteRepo;
+  }
+
   constructor(private readonly d: CallServiceDeps) {
-    this.repo = new CallRepo(d.db);
+    this.sqliteRepo = d.db ? new CallRepo(d.db) : null;
     this.store = new CallStore(d.database);
     this.units = d.units;
     this.log = d.log.child({ comp: 'calls' });
@@ -117,7 +124,7 @@ export class CallService implements CallsPort, Lifecycle {
    */
   enqueue(req: CallRequest): CallEnqueueResult {
     const v = checkCallRequest(req, this.d.clock.now(), this.d);
-    const result = tx(this.d.db, () => {
+    const result = tx(sqliteFor(this.d.db, 'CallService.enqueue'), () => {
       // An outbound call is not contact from the subscriber: create them if new, but never move last-seen.
       const subscriber = this.d.subscribers.ensure(v.msisdn, { at: v.now, touch: false });
       const { call, out } = newCall(subscriber, req, v, this.d.policy);
@@ -181,7 +188,7 @@ export class CallService implements CallsPort, Lifecycle {
   /** The subscriber answered: the call is in progress and will run its flow. Idempotent. Synchronous form for the voice service until it is on units. */
   answered(callId: string, providerRef: string | null): CallRow | null {
     const now = this.d.clock.now();
-    return tx(this.d.db, () => {
+    return tx(sqliteFor(this.d.db, 'CallService.answered'), () => {
       const call = this.repo.findById(callId);
       const a = call && answer(call, providerRef, now);
       if (!a) return null;
@@ -231,7 +238,7 @@ export class CallService implements CallsPort, Lifecycle {
    */
   finished(callId: string, outcome: CallOutcome): CallRow | null {
     const now = this.d.clock.now();
-    const call = tx(this.d.db, () => {
+    const call = tx(sqliteFor(this.d.db, 'CallService.finished'), () => {
       const c = this.repo.findById(callId);
       if (!c) return null;
       const f = finish(c, outcome, now, this.d.config.retry);

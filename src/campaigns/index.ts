@@ -1,6 +1,7 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { sqliteOnly } from '../db/handle';
 import type { Flow } from '../engine/types';
 import type { Clock } from '../lib/clock';
 import { HOUR } from '../lib/clock';
@@ -40,7 +41,8 @@ import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
 
 export interface CampaignsDeps {
   config: Config;
-  db: Db;
+  /** The SQLite connection of the stores campaigns still read synchronously; null on PostgreSQL (they refuse at first use). */
+  db: Db | null;
   /** The same database for stores written for both engines. */
   database: Database;
   clock: Clock;
@@ -81,9 +83,9 @@ export function buildCampaigns(d: CampaignsDeps) {
   const otherKeywords = norm([...d.flows.all().flatMap((f) => f.entry.sms.map((s) => s.keyword)), ...d.config.services.flatMap((s) => s.keywords)]);
 
   // The SQLite handle serves the synchronous reads and invites the campaign senders still make.
-  const pollRepo = new PollRepo(d.database, d.db);
+  const pollRepo = new PollRepo(d.database, d.db ?? undefined);
   const polls = new PollService({ repo: pollRepo, units: d.commits, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
-  const campaignRepo = new CampaignRepo(d.db);
+  const campaignRepo = sqliteOnly(d.db, 'CampaignRepo', (db) => new CampaignRepo(db));
   const campaignStore = new CampaignStore(d.database);
   const segments = new SegmentService({
     repo: new SegmentRepo(d.database),
@@ -97,7 +99,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   });
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
-  const tiers = TierStore.of(d.db);
+  const tiers = sqliteOnly(d.db, 'The value tiers of arms holdouts (TierStore.tierOf)', (db) => TierStore.of(db));
   const armsRepo = new ArmsRepo(d.database);
   const scheduler = new CampaignScheduler({
     units: d.commits,
@@ -110,7 +112,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     repo: campaignRepo,
     pollRepo,
     segments,
-    ports: { messaging: d.messaging, calls: d.calls, bestChannels: new BestChannelStore(d.db) },
+    ports: { messaging: d.messaging, calls: d.calls, bestChannels: sqliteOnly(d.db, 'The campaign sender\'s best channels (BestChannelStore)', (db) => new BestChannelStore(db)) },
     options: {
       tickMs: cfg.tickSeconds * 1000,
       batchSize: cfg.batchSize,
@@ -137,7 +139,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     kick: () => scheduler.kick(),
     serviceIds: () => d.config.services.map((s) => s.id),
   });
-  const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
+  const armsResults = new ArmsResults({ repo: armsRepo, state: sqliteOnly(d.db, 'The arms results\' CRM state (CrmStateStore)', (db) => new CrmStateStore(db)), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     log: d.log,
     repo: pollRepo,

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
-import { dbOpen } from '../db/handle';
+import { sqliteClosed } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { normalizeMsisdn } from '../lib/msisdn';
@@ -14,7 +14,8 @@ import type { EnqueueRequest, EnqueueResult, InboundSms } from './types';
 import { REPLY_ADDRESS_RE } from './types';
 
 export interface MoIntakeDeps {
-  db: Db;
+  /** The SQLite connection, to stop once it is closed; null on PostgreSQL (see sqliteClosed). */
+  db: Db | null;
   database: Database;
   /** Units of work: each received SMS is one, so a bad one does not take the others with it. */
   units: UnitOfWork;
@@ -54,7 +55,7 @@ export class MoIntake {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    if (!dbOpen(this.d.db)) {
+    if (sqliteClosed(this.d.db)) {
       for (const item of batch) item.ack?.(false);
       return;
     }
@@ -165,7 +166,7 @@ export class MoIntake {
 
   /** Hands on groups still incomplete after the timeout: MOs are routed, submits queued, with what arrived. */
   async sweep(): Promise<void> {
-    if (!dbOpen(this.d.db)) return;
+    if (sqliteClosed(this.d.db)) return;
     const now = this.d.clock.now();
     try {
       await this.d.units.unit(async (tx) => {
@@ -200,7 +201,7 @@ export class MoIntake {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (dbOpen(this.d.db)) this.flush();
+    if (!sqliteClosed(this.d.db)) this.flush();
     else for (const item of this.queue.splice(0)) item.ack?.(false);
   }
 }

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
 import type { Tx, UnitOfWork } from '../db/database';
-import { dbOpen } from '../db/handle';
+import { sqliteClosed } from '../db/handle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { UsageEvent, UsageLog } from '../usage/usage-log';
@@ -26,7 +26,7 @@ export type WriteOp =
 
 export interface OutboxWriterDeps {
   /** The SQLite handle, only to see that it was closed at shutdown (then a flush has nowhere to go). */
-  db?: Db | undefined;
+  db?: Db | null | undefined;
   repo: OutboxRepo;
   log: Logger;
   metrics: Metrics;
@@ -87,7 +87,7 @@ export class OutboxWriter {
 
   /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
   async sweep(now: number): Promise<void> {
-    if (this.d.db && !dbOpen(this.d.db)) return;
+    if (sqliteClosed(this.d.db)) return;
     const changes: StatusChange[] = [];
     const dropped = await this.d.units.unit(async (tx) => {
       const events: UsageEvent[] = [];
@@ -137,7 +137,7 @@ export class OutboxWriter {
 
   private write(): Promise<void> {
     if (this.ops.length === 0) return Promise.resolve();
-    if (this.d.db && !dbOpen(this.d.db)) {
+    if (sqliteClosed(this.d.db)) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
       this.ops = [];
       return Promise.resolve();

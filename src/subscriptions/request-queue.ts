@@ -12,8 +12,8 @@ import { SubscriptionRequestStore } from './subscription-request-store';
 import { ProviderError, type SubscriptionProvider } from './types';
 
 export interface RequestQueueDeps {
-  /** The SQLite handle, only for the synchronous {@link RequestQueue.enqueue} other areas still reach. */
-  db: Db;
+  /** The SQLite handle, only for the synchronous {@link RequestQueue.enqueue} other areas still reach; null on PostgreSQL. */
+  db: Db | null;
   database: Database;
   units: UnitOfWork;
   clock: Clock;
@@ -37,7 +37,7 @@ export interface RequestQueueDeps {
  */
 export class RequestQueue implements Lifecycle {
   private readonly store: SubscriptionRequestStore;
-  private readonly syncRepo: SubscriptionRequestRepo;
+  private readonly syncRepo: SubscriptionRequestRepo | null;
   private readonly calls: Counter<string>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
@@ -48,7 +48,7 @@ export class RequestQueue implements Lifecycle {
   constructor(private readonly d: RequestQueueDeps) {
     this.log = d.log.child({ comp: 'subscription-requests' });
     this.store = new SubscriptionRequestStore(d.database);
-    this.syncRepo = new SubscriptionRequestRepo(d.db);
+    this.syncRepo = d.db ? new SubscriptionRequestRepo(d.db) : null;
     this.calls = d.metrics.counter('subscription_requests_total', 'Calls to operator subscription APIs', ['provider', 'action', 'outcome']);
   }
 
@@ -59,6 +59,7 @@ export class RequestQueue implements Lifecycle {
   enqueue(subscriptionId: string, action: 'subscribe' | 'unsubscribe', provider: string): string {
     const now = this.d.clock.now();
     const id = newId('sreq', now);
+    if (!this.syncRepo) throw new Error('RequestQueue.enqueue runs on SQLite only; on PostgreSQL requests are queued in units (enqueueIn)');
     this.syncRepo.enqueue(id, subscriptionId, action, provider, now);
     // After the caller's transaction commits (everything before is synchronous).
     if (this.started) setImmediate(() => this.kick());

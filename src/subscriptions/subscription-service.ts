@@ -22,8 +22,8 @@ import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
 
 export interface SubscriptionServiceDeps {
-  /** The SQLite handle, only for the synchronous requests other areas still make (src/subscriptions/sync-request.ts). */
-  db: Db;
+  /** The SQLite handle, only for the synchronous requests other areas still make (src/subscriptions/sync-request.ts); null on PostgreSQL. */
+  db: Db | null;
   /** The two-engine database every store of this domain is written against. */
   database: Database;
   /** Units of work (the group commit on SQLite): each write of this domain is one. */
@@ -86,7 +86,8 @@ export class SubscriptionService {
   readonly views: SubscriptionViews;
   private readonly repo: SubscriptionStore;
   private readonly ledger: SubscriptionLedger;
-  private readonly syncRequests: SyncRequests;
+  /** Null on PostgreSQL, where requests are made only in units ({@link requestSubscribeIn}). */
+  private readonly syncRequests: SyncRequests | null;
   private readonly providers: SubscriptionProvider[] = [];
   private readonly log: Logger;
   private readonly policies = new Map<string, LifecyclePolicy>();
@@ -114,7 +115,7 @@ export class SubscriptionService {
       retryBaseMs: b.requests.retryBaseSeconds * 1000,
       ...(d.requestPollMs !== undefined ? { pollMs: d.requestPollMs } : {}),
     });
-    this.syncRequests = new SyncRequests({
+    this.syncRequests = !d.db ? null : new SyncRequests({
       db: d.db,
       log: this.log,
       catalog: this.catalog,
@@ -202,18 +203,23 @@ export class SubscriptionService {
     return { duplicate: false, subscriptionId: sub.id, state: f.state, flag };
   }
 
+  private get sync(): SyncRequests {
+    if (!this.syncRequests) throw new Error('the synchronous subscription requests run on SQLite only; on PostgreSQL use requestSubscribeIn / requestUnsubscribeIn');
+    return this.syncRequests;
+  }
+
   /**
    * The subscriber asks to subscribe (USSD action, SMS keyword): record, confirm, ask the operator.
    * Synchronous, inside the caller's SQLite transaction: only for session effects and SMS keywords
    * until they run on units (then {@link requestSubscribeIn}).
    */
   requestSubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
-    return this.syncRequests.request('subscribe', subscriberId, serviceId, channel, this.d.clock.now());
+    return this.sync.request('subscribe', subscriberId, serviceId, channel, this.d.clock.now());
   }
 
   /** The subscriber asks to stop (synchronous form, as {@link requestSubscribe}). STOP must work. */
   requestUnsubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
-    return this.syncRequests.request('unsubscribe', subscriberId, serviceId, channel, this.d.clock.now());
+    return this.sync.request('unsubscribe', subscriberId, serviceId, channel, this.d.clock.now());
   }
 
   /** The subscriber asks to subscribe, inside the caller's unit `tx`: record, confirm, ask the operator. */

@@ -16,7 +16,8 @@ import { LifecycleJob } from './lifecycle-job';
 import { SubscriptionService } from './subscription-service';
 
 export interface SubscriptionsWiring {
-  db: Db;
+  /** The SQLite handle behind the synchronous requests; null on PostgreSQL. */
+  db: Db | null;
   database: Database;
   units: UnitOfWork;
   clock: Clock;

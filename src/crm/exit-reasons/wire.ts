@@ -8,6 +8,7 @@ import type { SessionService } from '../../sessions/session-service';
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
 import { Days } from '../days';
+import { sqliteOnly } from '../../db/handle';
 import { sqliteDatabase } from '../../db/sqlite-database';
 import { FindingsRepo } from '../findings-repo';
 import { ExitSurveyRepo } from './exit-survey-repo';
@@ -15,7 +16,8 @@ import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
-  db: Db;
+  /** The SQLite connection of the surveys' synchronous stores; null on PostgreSQL (they refuse at first use). */
+  db: Db | null;
   log: Logger;
   config: Config;
   flows: FlowRegistry;
@@ -34,8 +36,8 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const words = (list: string[]) => new Set(list.map(normalizeReply).filter(Boolean));
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
-    repo: new ExitSurveyRepo(w.db),
-    findings: new FindingsRepo(sqliteDatabase(w.db), w.db),
+    repo: sqliteOnly(w.db, 'ExitSurveyRepo', (db) => new ExitSurveyRepo(db)),
+    findings: sqliteOnly(w.db, 'The exit surveys\' findings (FindingsRepo)', (db) => new FindingsRepo(sqliteDatabase(db), db)),
     days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,
