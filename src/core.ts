@@ -2,7 +2,6 @@ import { FlowTexts } from './flow-texts/flow-texts';
 import type { Config } from './config';
 import { instanceIdOf } from './config/instance-id';
 import type { Db } from './db/client';
-import { sqliteOnly } from './db/handle';
 import type { Storage } from './db/storage';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
@@ -88,10 +87,10 @@ export function buildCore(deps: CoreDeps) {
   const { subscriptions, subscriptionJob } = wireSubscriptions({ db, database, units: commits, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
-  const { crm, crmScheduler, reports } = buildCrm({ db: sqliteOnly(db, 'The CRM', (d) => d), database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
+  const { crm, crmScheduler, reports } = buildCrm({ ...(db ? { db } : {}), database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
-  const exitSurveys = wireExitSurveys({ db, log, config, flows, subscribers, messaging, sessions, subscriptions });
+  const exitSurveys = wireExitSurveys({ db, database, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
     config, db, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,

@@ -1,4 +1,5 @@
 import type { MessageKind } from '../messaging/types';
+import type { Tx } from '../db/database';
 
 /**
  * The outbound-call port (CRM guidance calls, call campaigns, POST /api/v1/calls). Implemented by
@@ -29,4 +30,5 @@ export type CallStatus = 'queued' | 'dialing' | 'ringing' | 'in_progress' | 'com
 
 export interface CallsPort {
   enqueue(req: CallRequest): CallEnqueueResult;
+  enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult>;
 }

@@ -1,8 +1,10 @@
 import { sql, type Column, type SQL } from 'drizzle-orm';
-import { BatchInsert } from '../db/batch-insert';
-import type { Db } from '../db/client';
+import { BatchWriter } from '../db/batch-writer';
+import type { Database, Statement, Tx } from '../db/database';
+import { json, jsonArrayIds } from '../db/portable';
 import { crmSubscribers, subscribers } from '../db/schema';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
+import { writeRows } from './batch-rows';
 import { ChargeStore, type ChargeEntry } from './charge-store';
 
 export type { ChargeEntry };
@@ -12,6 +14,8 @@ export type StuckEntry = [number, string, string, string | null];
 export const NONE = -2147483648;
 const LOADED = 1;
 const DIRTY = 2;
+/** Looked up and not found: an event of a subscriber that no longer exists. */
+const MISSING = 4;
 
 export const DIMS = ['region', 'crop', 'language', 'operator'] as const;
 export type Dim = (typeof DIMS)[number];
@@ -34,13 +38,14 @@ type Sub = typeof subscribers.$inferSelect;
 type Crm = typeof crmSubscribers.$inferSelect;
 /**
  * A subscriber and their activity as raw columns (a million rows as objects would cost more than the
- * query). The activity is null without a crm_subscribers row (LEFT JOIN); the JSON columns stay text.
+ * query). The activity is null without a crm_subscribers row (LEFT JOIN); the JSON columns are text on
+ * SQLite and parsed on PostgreSQL (json() reads both).
  */
 type ActivityTuple = [
   Sub['id'], Sub['region'], Sub['crop'], Sub['language'], Sub['operator'],
   Crm['firstDay'], Crm['lastDay'], Crm['activeDays'] | null, Crm['sessions'] | null, Crm['ussdSessions'] | null, Crm['ivrSessions'] | null,
   Crm['contentSessions'] | null, Crm['cleanSessions'] | null, Crm['stuckSessions'] | null, Crm['firstContent'], Crm['lastSessionAt'],
-  Crm['lastContentAt'], string | null, string | null,
+  Crm['lastContentAt'], unknown, unknown,
 ];
 
 const list = (cols: Column[]): SQL => sql.join(cols, sql`, `);
@@ -74,21 +79,14 @@ export class ActivityStore {
   /** Dimension values by code; code 0 is "unknown". */
   readonly dimValues: string[] = ['unknown'];
   private readonly dimCodes = new Map<string, number>([['unknown', 0]]);
-  private readonly one: Prepared<ActivityTuple, { id: number }>;
-  private readonly maxId: Prepared<{ m: number | null }>;
-  private readonly page: Prepared<ActivityTuple, { after: number }>;
-  private readonly upsert: BatchInsert;
+  private readonly some: Statement<ActivityTuple, { ids: string }>;
+  private readonly maxId: Statement<{ m: number | null }>;
+  private readonly page: Statement<ActivityTuple, { after: number }>;
+  private readonly upsert: BatchWriter;
   private dirtyCount = 0;
 
-  constructor(db: Db) {
-    const from = sql`FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.id}`;
-    this.one = prepare(db, sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} = ${sql.placeholder('id')}`);
-    this.one.statement.raw();
-    this.maxId = prepare(db, sql`SELECT max(${s.id}) AS m FROM ${s}`);
-    this.page = prepare(db, sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} > ${sql.placeholder('after')} ORDER BY ${s.id} LIMIT ${sql.raw(String(PAGE_ROWS))}`);
-    this.page.statement.raw();
-    const updated = FLUSHED.slice(1).map((x) => sql`${name(x)} = excluded.${name(x)}`);
-    this.upsert = new BatchInsert(db, sql`INSERT INTO ${c} (${names(FLUSHED)}) VALUES`, FLUSHED.length, sql`ON CONFLICT(${name(c.subscriberId)}) DO UPDATE SET ${sql.join(updated, sql`, `)}`);
+  constructor(database: Database) {
+    ({ some: this.some, maxId: this.maxId, page: this.page, upsert: this.upsert } = ActivityStatements.of(database));
   }
 
   /** Makes room for ids up to `maxId`. */
@@ -150,35 +148,48 @@ export class ActivityStore {
       this.firstContent[id] = r[14] ?? -1;
       this.lastSessionAt[id] = r[15] ?? NaN;
       this.lastContentAt[id] = r[16] ?? NaN;
-      if (r[17]) this.stuckRecent.set(id, JSON.parse(r[17]) as StuckEntry[]);
-      if (r[18]) this.charges.set(id, JSON.parse(r[18]) as ChargeEntry[]);
+      const stuck = json<StuckEntry[] | null>(r[17]);
+      const charges = json<ChargeEntry[] | null>(r[18]);
+      if (stuck) this.stuckRecent.set(id, stuck);
+      if (charges) this.charges.set(id, charges);
     }
     this.flags[id]! |= LOADED;
   }
 
   /** Loads every subscriber at once: cheaper than one query each when a pass touches most of them. */
-  loadAll(): void {
-    this.grow(this.maxId.get()?.m ?? 0);
+  async loadAll(): Promise<void> {
+    this.grow((await this.maxId.get())?.m ?? 0);
     // Raw arrays, in pages: a million rows as objects would cost more than the query.
     let after = 0;
     for (;;) {
-      const rows = this.page.all({ after });
+      const rows = await this.page.all({ after });
       for (const r of rows) this.apply(r);
       if (rows.length < PAGE_ROWS) break;
       after = rows[rows.length - 1]![0];
     }
   }
 
-  /** Makes sure the subscriber's row is in memory; false for an unknown subscriber. */
-  load(id: number): boolean {
-    if (id < this.cap && this.flags[id]! & LOADED) return true;
-    const r = this.one.get({ id });
-    if (!r) return false;
-    this.apply(r);
-    return true;
+  /**
+   * Makes sure the rows of `ids` are in memory, with one query for those not loaded yet (a page of the log
+   * at a time, not a query per event); an id without a subscriber is remembered as missing.
+   */
+  async load(ids: Iterable<number>): Promise<void> {
+    const want = new Set<number>();
+    for (const id of ids) if (!this.known(id)) want.add(id);
+    if (want.size === 0) return;
+    let max = 0;
+    for (const id of want) if (id > max) max = id;
+    this.grow(max);
+    for (const r of await this.some.all({ ids: JSON.stringify([...want]) })) this.apply(r);
+    for (const id of want) if (!(this.flags[id]! & LOADED)) this.flags[id]! |= MISSING;
   }
 
-  /** Whether the subscriber's row is in memory. */
+  /** Whether the subscriber was looked up: loaded, or found missing. */
+  private known(id: number): boolean {
+    return id < this.cap && (this.flags[id]! & (LOADED | MISSING)) !== 0;
+  }
+
+  /** Whether the subscriber's row is in memory (false for one not loaded yet, or missing). */
   loaded(id: number): boolean {
     return id < this.cap && (this.flags[id]! & LOADED) !== 0;
   }
@@ -218,21 +229,28 @@ export class ActivityStore {
   }
 
   /**
-   * Writes changed rows (call inside a transaction) and returns the activity histories (first day, active
+   * Writes changed rows inside the pass's unit and returns the activity histories (first day, active
    * days, last day) they now have. Remembered stuck sessions and charges older than `keepSince` (charges:
    * per service) are dropped on the way.
    */
-  flush(now: number, keepSince: { stuck: number; charges: (serviceId: string) => number } = { stuck: 0, charges: () => 0 }): Set<string> {
+  async flush(now: number, tx: Tx, keepSince: { stuck: number; charges: (serviceId: string) => number } = { stuck: 0, charges: () => 0 }): Promise<Set<string>> {
     const histories = new Set<string>();
     if (this.dirtyCount === 0) return histories;
-    const stmt = this.upsert;
+    await writeRows(this.upsert, this.dirtyRows(now, keepSince, histories), tx);
+    this.dirtyCount = 0;
+    return histories;
+  }
+
+  /** The changed rows in FLUSHED order, each marked clean as it is taken; their histories go into `histories`. */
+  private *dirtyRows(now: number, keepSince: { stuck: number; charges: (serviceId: string) => number }, histories: Set<string>): Generator<unknown[]> {
     const opt = (v: number) => (v === NONE ? null : v);
     const optF = (v: number) => (Number.isNaN(v) ? null : v);
     for (const id of this.dirtyIds()) {
       if (this.firstDay[id] !== NONE) histories.add(`${this.firstDay[id]},${this.activeDays[id]},${this.lastDay[id]}`);
       const stuck = this.stuckRecent.get(id)?.filter((e) => e[0] >= keepSince.stuck);
       const charges = this.charges.get(id).filter((e) => e[0] >= keepSince.charges(e[1]));
-      stmt.add([
+      this.flags[id]! &= ~DIRTY;
+      yield [
         id,
         opt(this.firstDay[id]!),
         opt(this.lastDay[id]!),
@@ -249,11 +267,33 @@ export class ActivityStore {
         stuck && stuck.length ? JSON.stringify(stuck) : null,
         charges.length ? JSON.stringify(charges) : null,
         now,
-      ]);
-      this.flags[id]! &= ~DIRTY;
+      ];
     }
-    stmt.flush();
-    this.dirtyCount = 0;
-    return histories;
+  }
+}
+
+const prepared = new WeakMap<Database, ActivityStatements>();
+
+/** The activity store's statements, prepared once per database (a store is built per pass). */
+class ActivityStatements {
+  readonly some: Statement<ActivityTuple, { ids: string }>;
+  readonly maxId: Statement<{ m: number | null }>;
+  readonly page: Statement<ActivityTuple, { after: number }>;
+  /** Flushed at the end of every use: it holds no rows between passes. */
+  readonly upsert: BatchWriter;
+
+  private constructor(database: Database) {
+    const from = sql`FROM ${s} LEFT JOIN ${c} ON ${c.subscriberId} = ${s.id}`;
+    this.some = database.statement(sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} IN ${jsonArrayIds(database.dialect, sql.placeholder('ids'))}`, { raw: true });
+    this.maxId = database.statement(sql`SELECT max(${s.id}) AS "m" FROM ${s}`);
+    this.page = database.statement(sql`SELECT ${list(ACTIVITY_COLUMNS)} ${from} WHERE ${s.id} > ${sql.placeholder('after')} ORDER BY ${s.id} LIMIT ${sql.raw(String(PAGE_ROWS))}`, { raw: true });
+    const updated = FLUSHED.slice(1).map((x) => sql`${name(x)} = excluded.${name(x)}`);
+    this.upsert = new BatchWriter(database, sql`INSERT INTO ${c} (${names(FLUSHED)}) VALUES`, FLUSHED.length, sql`ON CONFLICT(${name(c.subscriberId)}) DO UPDATE SET ${sql.join(updated, sql`, `)}`);
+  }
+
+  static of(database: Database): ActivityStatements {
+    let st = prepared.get(database);
+    if (!st) prepared.set(database, (st = new ActivityStatements(database)));
+    return st;
   }
 }

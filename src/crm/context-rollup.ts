@@ -1,7 +1,7 @@
-import type { Db } from '../db/client';
+import type { Tx } from '../db/database';
 import type { NodeContext } from '../engine/types';
 import { DAY } from '../lib/clock';
-import { ContextStore, type ContextCounts } from './context-store';
+import type { ContextStore, ContextCounts } from './context-store';
 import { Days } from './days';
 import { distinctSubscribers, orderBySubscriber } from './discovery-rollup';
 import { fieldValue, type ProfileChunks, type ProfileRow } from './profile-store';
@@ -164,15 +164,14 @@ export class ContextRollup {
     f.next = j;
   }
 
-  /** Adds the judged serves to the table (call inside the pass's transaction, after `begin` and `take`). */
-  flush(db: Db): number {
+  /** Adds the judged serves to the table (inside the pass's unit, after `begin` and `take`). */
+  async flush(store: ContextStore, tx: Tx): Promise<number> {
     const f = this.flushing;
     this.flushing = null;
     if (!f || f.counts.size === 0) return 0;
-    const store = new ContextStore(db);
     for (const [key, c] of f.counts) {
       const t = this.targets[key % TARGETS]!;
-      store.add(Math.floor(key / TARGETS), t.flow, t.node, c);
+      await store.add(Math.floor(key / TARGETS), t.flow, t.node, c, tx);
     }
     return f.counts.size;
   }

@@ -3,7 +3,6 @@ import type { Histogram, Counter } from 'prom-client';
 import type { CallsPort } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { FlowRegistry } from '../engine/flow-registry';
 import type { Clock } from '../lib/clock';
@@ -15,11 +14,8 @@ import { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
 import { countArmConversions } from '../campaigns/arms-conversion-store';
-import { ActivityStore } from './activity-store';
-import { BestChannelStore } from './best-channel/best-channel-store';
-import { BestChannelTracker } from './best-channel/best-channel-tracker';
 import { bestChannelView } from './best-channel/best-channel-view';
-import { CrmStateStore } from './crm-state-store';
+import { CrmState } from './crm-state-store';
 import { Days } from './days';
 import { detectChurned } from './detectors/churned';
 import { detectLapsingBilling, detectLapsingUsage, touchedSubscriptions } from './detectors/lapsing';
@@ -28,34 +24,38 @@ import { detectStuck } from './detectors/stuck';
 import { FINDING_KINDS, type DetectorContext, type FindingDraft } from './detectors/types';
 import { FindingsRepo } from './findings-repo';
 import { FlowIndex } from './flow-index';
-import { chargeHorizonDays, Ingest } from './ingest';
-import { Interventions } from './interventions';
+import { Interventions, type ActOutcome, type Decided } from './interventions';
 import { Onboarding, type OnboardingTracker } from './onboarding/onboarding';
-import { OutcomeTracker, closeOutcomeWindows } from './outcomes';
+import { OutcomeStore } from './outcome-store';
+import { closeOutcomeWindows } from './outcomes';
 import { PackageFitCollector } from './package-fit';
+import { PassRead } from './pass-read';
 import { PassStore } from './pass-store';
-import { Rollups } from './rollups';
 import { Scoring } from './scoring';
 import { takeSnapshot } from './snapshot';
 import { subscriberCrmView } from './subscriber-view';
-import { computeTiers, TierCollector, TierRevenue, type TierSummary } from './tiers';
+import { computeTiers, TierCollector, type TierSummary } from './tiers';
 
 export interface CrmDeps {
-  db: Db;
-  /** The same database for stores written for both engines. */
+  /**
+   * The SQLite connection, on SQLite only: the worker-thread reader of the usage log and the WAL
+   * checkpoint pause use it, as do the parts of the pass still written through the synchronous handle.
+   */
+  db?: Db;
+  /** The database, for stores written for both engines. */
   database: Database;
-  /** Units of work on `database` (the group commit on SQLite). */
+  /** Units of work on `database` (the group commit on SQLite): the lease, each phase's writes, one unit per batch of due findings, the record. */
   units: UnitOfWork;
   config: Config;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null };
-  usage: Pick<UsageLog, 'record'>;
+  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  usage: Pick<UsageLog, 'record' | 'recordIn'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
-  /** Read the usage log in a worker thread during large passes (default true; needs a database file). */
+  /** Read the usage log in a worker thread during large passes (default true; needs a SQLite database file). */
   parallelIngest?: boolean;
   /** New events that make a pass large enough for the worker (tests lower it). */
   parallelMinEvents?: number;
@@ -103,8 +103,9 @@ export class CrmService {
   readonly findings: FindingsRepo;
   readonly interventions: Interventions;
   readonly onboarding: Onboarding;
-  private readonly state: CrmStateStore;
+  private readonly state: CrmState;
   private readonly passes: PassStore;
+  private readonly outcomes: OutcomeStore;
   private readonly owner = `pass-${randomBytes(6).toString('hex')}`;
   private readonly log: Logger;
   private readonly passSeconds: Histogram<string>;
@@ -118,22 +119,22 @@ export class CrmService {
     this.index = new FlowIndex(d.flows);
     this.scoring = new Scoring({ db: d.db, database: d.database, config: d.config, days: this.days, log: this.log });
     this.findings = new FindingsRepo(d.database, d.db);
-    this.state = new CrmStateStore(d.db);
-    this.passes = new PassStore(d.db);
-    this.onboarding = new Onboarding({ db: d.db, config: d.config, days: this.days, index: this.index });
+    this.state = new CrmState(d.database);
+    this.passes = new PassStore(d.database, d.db);
+    this.outcomes = OutcomeStore.of(d.database);
+    this.onboarding = new Onboarding({ database: d.database, config: d.config, days: this.days, index: this.index });
     this.interventions = new Interventions({
-      db: d.db,
+      database: d.database,
       config: d.config,
       flows: d.flows,
       index: this.index,
-      findings: this.findings,
       subscribers: d.subscribers,
       usage: d.usage,
       messaging: d.messaging,
       calls: d.calls,
       log: d.log,
       metrics: d.metrics,
-      welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang, this.d.clock.now()),
+      welcomeShortcuts: (sub, lang) => this.onboarding.shortcutLines(sub, lang),
     });
     this.passSeconds = d.metrics.histogram('crm_pass_seconds', 'Duration of CRM detector passes', [], [0.1, 0.5, 1, 5, 15, 30, 60, 120]);
     this.findingsTotal = d.metrics.counter('crm_findings_total', 'CRM findings stored', ['kind']);
@@ -159,7 +160,9 @@ export class CrmService {
       phasesCpuMs: {},
     };
     const leaseNow = this.d.clock.now();
-    if (!this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000)) {
+    // One statement decides the lease, committed before the pass reads anything: of two processes, one runs.
+    const claimed = await this.d.units.unit((unit) => this.state.claim(this.owner, leaseNow, leaseNow + cfg.leaseSeconds * 1000, unit));
+    if (!claimed) {
       summary.skipped = 'another pass is running';
       return summary;
     }
@@ -177,94 +180,107 @@ export class CrmService {
 
       let t = performance.now();
       const today = this.days.of(now);
-      const lastRefit = this.state.get<number | null>('refitAt', null);
+      const lastRefit = await this.state.get<number | null>('refitAt', null);
       if (lastRefit === null || now - lastRefit >= cfg.scores.refitHours * 3_600_000 || now < lastRefit) {
-        const r = await this.d.units.unit(async (tx) => ({ ...(await this.scoring.refit(now, tx)), histories: await this.scoring.rebuildLapseDays(tx) }));
-        this.state.set('refitAt', now, now);
-        summary.refit = r;
+        summary.refit = await this.d.units.unit(async (unit) => {
+          const r = { ...(await this.scoring.refit(now, unit)), histories: await this.scoring.rebuildLapseDays(unit) };
+          await this.state.set('refitAt', now, now, unit);
+          return r;
+        });
       }
-      if (summary.refit || this.state.get<number | null>('snapshotDay', null) !== today) {
+      if (summary.refit || (await this.state.get<number | null>('snapshotDay', null)) !== today) {
         const tiers = new TierCollector(this.days);
         const packageFit = new PackageFitCollector({ config: this.d.config, days: this.days }, now);
-        summary.snapshot = await this.d.units.unit((tx) => takeSnapshot(this.scoring, { database: this.d.database, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit, tx));
-        summary.tiers = await this.d.units.unit((tx) => computeTiers({ database: this.d.database, config: this.d.config, days: this.days }, tiers, now, tx));
-        await this.d.units.unit((tx) => packageFit.save(this.d.database, tx));
-        this.state.set('snapshotDay', today, now);
+        summary.snapshot = await this.d.units.unit((unit) => takeSnapshot(this.scoring, { database: this.d.database, config: this.d.config, days: this.days, log: this.log }, now, (...a) => tiers.add(...a), packageFit, unit));
+        summary.tiers = await this.d.units.unit((unit) => computeTiers({ database: this.d.database, config: this.d.config, days: this.days }, tiers, now, unit));
+        await this.d.units.unit(async (unit) => {
+          await packageFit.save(this.d.database, unit);
+          await this.state.set('snapshotDay', today, now, unit);
+        });
       }
       phase('scores', t);
 
       // Regulars whose P(alive) crossed the threshold since the last check (at most a TTL back).
       t = performance.now();
-      const checked = this.state.get<number | null>('lapseCheckedDay', null);
+      const checked = await this.state.get<number | null>('lapseCheckedDay', null);
       const fromDay = Math.max(checked ?? -Infinity, today - cfg.interventions.findingTtlDays);
       if (fromDay < today) {
         const usage = await detectLapsingUsage(this.d.database, this.scoring, fromDay, today, today);
-        await this.d.units.unit(async (tx) => {
-          for (const dr of usage) await this.storeIn(tx, dr, now, ttl, summary);
-          // crm_state is still written on the SQLite connection (crm-state-store.ts): inside this unit's savepoint.
-          this.state.set('lapseCheckedDay', today, now);
+        await this.d.units.unit(async (unit) => {
+          for (const dr of usage) await this.storeIn(unit, dr, now, ttl, summary);
+          await this.state.set('lapseCheckedDay', today, now, unit);
         });
       }
       phase('lapse', t);
 
       t = performance.now();
-      summary.expired = await this.d.units.unit((tx) => this.findings.expire(now, tx));
-      if (cfg.act) await this.actOnDue(now, summary);
-      summary.outcomesClosed = tx(this.d.db, () => closeOutcomeWindows(this.d.db, now, DAY));
+      summary.expired = await this.d.units.unit((unit) => this.findings.expire(now, unit));
+      if (cfg.act) {
+        // The welcomes rank the shortcuts as of the clock (what a welcome sent now would show).
+        await this.onboarding.loadRanking(this.d.clock.now());
+        await this.actOnDue(now, summary);
+      }
+      summary.outcomesClosed = await this.d.units.unit((unit) => closeOutcomeWindows(this.outcomes, now, unit, DAY));
       phase('act', t);
 
       t = performance.now();
-      summary.armConversions = tx(this.d.db, () => countArmConversions(this.d.db, this.state, now, this.d.config.crm.costs));
+      summary.armConversions = await this.d.units.unit((unit) => countArmConversions(unit, this.state, now, this.d.config.crm.costs));
       phase('arms', t);
 
       summary.durationMs = Math.round(performance.now() - started);
       const cpu = process.cpuUsage(cpu0);
       summary.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      this.passes.record({ asOf: now, startedAt: leaseNow, durationMs: summary.durationMs, events: summary.events, summary: summary as unknown as Record<string, unknown> });
+      const record = { asOf: now, startedAt: leaseNow, durationMs: summary.durationMs, events: summary.events, summary: summary as unknown as Record<string, unknown> };
+      await this.d.units.unit((unit) => this.passes.record(record, unit));
       this.passSeconds.observe(summary.durationMs / 1000);
       this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs }, 'crm pass');
       return summary;
     } finally {
       resumeCheckpoints();
-      this.state.release(this.owner);
+      await this.d.units.unit((unit) => this.state.release(this.owner, unit));
     }
   }
 
-  /** Reads what changed, runs the detectors on it, stores findings and the updated state in one transaction. */
+  /** Reads what changed, runs the detectors on it, stores findings and the updated state in one unit of work. */
   private async readAndDetect(now: number, summary: PassSummary): Promise<void> {
     const cfg = this.d.config.crm;
     const phase = (name: string, t0: number) => this.phase(summary, name, t0);
     let t = performance.now();
-    const store = new ActivityStore(this.d.db);
-    const outcomes = new OutcomeTracker(this.d.db);
-    outcomes.load();
-    const onboarding = this.onboarding.tracker(store, now);
-    const tierRevenue = new TierRevenue(this.d.db, this.days);
-    const rollups = new Rollups();
-    rollups.context.days = this.days;
-    rollups.context.timezoneOf = this.timezoneOf;
-    const ingest = new Ingest({ db: this.d.db, config: this.d.config, flows: this.index, days: this.days, parallel: this.d.parallelIngest ?? true, ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}) }, store, rollups, outcomes, new BestChannelTracker(new BestChannelStore(this.d.db), this.state, cfg.bestChannel));
-    ingest.episodeTaps.push(onboarding.tap);
-    ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
-    const delta = ingest.run(this.state.get<number>('cursor', 0), now);
+    const read = await PassRead.read(
+      {
+        database: this.d.database,
+        units: this.d.units,
+        ...(this.d.db ? { db: this.d.db } : {}),
+        config: this.d.config,
+        days: this.days,
+        index: this.index,
+        onboarding: this.onboarding,
+        state: this.state,
+        timezoneOf: this.timezoneOf,
+        parallel: this.d.parallelIngest ?? true,
+        ...(this.d.parallelMinEvents !== undefined ? { parallelMinEvents: this.d.parallelMinEvents } : {}),
+      },
+      now,
+    );
+    const { store, onboarding, delta } = read;
     summary.events = delta.events;
     summary.sessions = delta.sessions;
     summary.stuckSessions = delta.stuckSessions;
     phase('ingest', t);
 
     t = performance.now();
-    const ctx: DetectorContext = { db: this.d.db, database: this.d.database, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
+    const ctx: DetectorContext = { database: this.d.database, config: this.d.config, store, flows: this.index, days: this.days, now, delta };
     const drafts = await this.detect(ctx, onboarding);
     phase('detect', t);
 
     t = performance.now();
     const ttl = cfg.interventions.findingTtlDays * DAY;
-    tx(this.d.db, () => {
+    await this.d.units.unit(async (unit) => {
       for (const dr of drafts) {
-        const id = this.store(dr, now, ttl, summary);
+        const id = await this.storeIn(unit, dr, now, ttl, summary);
         if (!id) continue;
-        const notBefore = onboarding.stored(dr, id);
-        if (notBefore !== null) this.findings.defer(id, notBefore);
+        const notBefore = await onboarding.stored(dr, id, unit);
+        if (notBefore !== null) await this.findings.deferIn(unit, id, notBefore);
         // Stuck sessions acted on are forgotten: the next stuck finding needs new ones.
         if (dr.kind === 'stuck') {
           store.stuckRecent.delete(dr.subscriberId);
@@ -273,17 +289,8 @@ export class CrmService {
       }
       // Stored: freed before the flushes below, where the pass's memory peaks.
       drafts.length = 0;
-      const periods = new Map(this.d.config.services.map((s) => [s.id, s.period]));
-      const keepCharges = (serviceId: string) => now - chargeHorizonDays(cfg, periods.get(serviceId) ?? 'monthly') * DAY;
-      const histories = store.flush(now, { stuck: now - cfg.stuck.windowDays * DAY, charges: keepCharges });
-      this.scoring.addLapseDays(histories);
-      ingest.rollups.flush(this.d.db);
-      onboarding.flush(now);
-      outcomes.flush();
-      tierRevenue.flush();
-      ingest.channels?.flush(now);
-      ingest.saveOpenSessions();
-      this.state.set('cursor', delta.toId, now);
+      const histories = await read.write(unit, now);
+      await this.scoring.addLapseDaysIn(unit, histories);
     });
     phase('write', t);
   }
@@ -291,7 +298,7 @@ export class CrmService {
   /** The detectors' findings. The subscription rows they read die on return, before the write phase. */
   private async detect(ctx: DetectorContext, onboarding: OnboardingTracker): Promise<FindingDraft[]> {
     const rows = await touchedSubscriptions(ctx);
-    return [...detectStuck(ctx), ...(await detectPassive(ctx, rows)), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...onboarding.detect(ctx)];
+    return [...detectStuck(ctx), ...(await detectPassive(ctx, rows)), ...detectLapsingBilling(ctx, rows), ...detectChurned(ctx, rows), ...(await onboarding.detect(ctx))];
   }
 
   private phaseCpu = process.cpuUsage();
@@ -307,11 +314,6 @@ export class CrmService {
     summary.phasesCpuMs![name] = Math.round((cpu.user + cpu.system) / 1000);
   }
 
-  /** Stores a finding; its id, or null when it was found before. */
-  private store(dr: FindingDraft, now: number, ttl: number, summary: PassSummary): string | null {
-    return this.counted(dr, this.findings.insert(dr, now, ttl), summary);
-  }
-
   /** Stores a finding in unit `tx`; its id, or null when it was found before. */
   private async storeIn(tx: Tx, dr: FindingDraft, now: number, ttl: number, summary: PassSummary): Promise<string | null> {
     return this.counted(dr, await this.findings.insertIn(tx, dr, now, ttl), summary);
@@ -325,6 +327,11 @@ export class CrmService {
     return id;
   }
 
+  /**
+   * Acts on due findings, one unit of work per batch: each finding's intervention, outbox or call row,
+   * usage event and finding status commit with the batch. A finding whose message is refused rolls back
+   * alone (act's savepoint) and is closed as failed; the rest of the batch goes on.
+   */
   private async actOnDue(now: number, summary: PassSummary): Promise<void> {
     // At most maxPerPass actions per pass: a backlog (the first pass over a long history) is spread over
     // passes instead of flooding the outbox; the rest stay open until their TTL. Deferred findings move
@@ -333,17 +340,17 @@ export class CrmService {
     while (budget > 0) {
       const due = await this.findings.due(now, Math.min(ACT_BATCH, budget));
       if (due.length === 0) return;
-      tx(this.d.db, () => {
+      await this.d.units.unit(async (tx) => {
         for (const f of due) {
-          let r: ReturnType<Interventions['act']>;
+          let r: ActOutcome;
           try {
-            r = this.interventions.act(f, now);
+            r = await this.interventions.act(f, now, tx);
           } catch (err) {
             // A message messaging refuses (a template too long for the configured parts, say) closes the
             // finding with the reason; the rest of the pass goes on.
             this.log.error({ err, finding: f.id }, 'intervention failed');
             const code = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
-            this.findings.ineligible(f.id, `failed: ${code}`, now);
+            await this.interventions.failed(f, code, now, tx);
             r = { ineligible: 'failed' };
           }
           if ('deferred' in r) summary.deferred++;
@@ -351,13 +358,8 @@ export class CrmService {
           else {
             budget--;
             // The welcome's decision is the onboarding experiment's assignment.
-            if (r.kind === 'welcome') this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now);
-            for (const x of [r, ...(r.also ?? [])]) {
-              const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
-              if (x.arm === 'holdout') k.holdout++;
-              else if (x.status === 'blocked') k.blocked++;
-              else k.treatment++;
-            }
+            if (r.kind === 'welcome') await this.onboarding.store.assigned(f.subscriberId, r.arm, r.id, now, tx);
+            countActed(summary, r);
           }
         }
       });
@@ -367,12 +369,22 @@ export class CrmService {
   /** The `crm` part of GET /api/v1/subscribers/:msisdn: open findings, activity, scores, recent interventions, best channel. */
   async view(s: Subscriber): Promise<Record<string, unknown>> {
     await this.scoring.ready();
-    const crm = await subscriberCrmView(this.d.db, this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
-    return { crm: { ...crm, bestChannel: bestChannelView(this.d.db, this.d.config.crm.bestChannel, s.id) } };
+    const crm = await subscriberCrmView(this.d.database, this.scoring, this.days, s.id, this.d.clock.now());
+    return { crm: { ...crm, bestChannel: await bestChannelView(this.d.database, this.state, this.d.config.crm.bestChannel, s.id) } };
   }
 
   /** The last passes, newest first (for `vasgw detect` and operations). */
-  lastPasses(limit: number): Record<string, unknown>[] {
-    return this.passes.last(limit).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
+  async lastPasses(limit: number): Promise<Record<string, unknown>[]> {
+    return (await this.passes.last(limit)).map((r) => ({ asOf: iso(r.asOf), startedAt: iso(r.startedAt), durationMs: r.durationMs, events: r.events, summary: r.summary as unknown }));
+  }
+}
+
+/** Counts an acted finding's interventions (the primary and any that went with it) into the pass summary. */
+function countActed(summary: PassSummary, r: Decided & { also?: Decided[] }): void {
+  for (const x of [r, ...(r.also ?? [])]) {
+    const k = (summary.interventions[x.kind] ??= { treatment: 0, holdout: 0, blocked: 0 });
+    if (x.arm === 'holdout') k.holdout++;
+    else if (x.status === 'blocked') k.blocked++;
+    else k.treatment++;
   }
 }

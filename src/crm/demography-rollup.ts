@@ -1,3 +1,4 @@
+import type { Tx } from '../db/database';
 import type { DemographyStore, GroupKey } from './demography-store';
 import { distinctSubscribers, MAX_VALUES_PER_FIELD, orderBySubscriber, OTHER, profileValues } from './discovery-rollup';
 import { EXACT_MAX, type DistinctSketch } from './distinct-sketch';
@@ -182,10 +183,10 @@ export class DemographyRollup {
   }
 
   /**
-   * Merges the counted visits into the rollup tables (call inside a transaction, after `begin` and `take`),
+   * Merges the counted visits into the rollup tables (inside the pass's unit, after `begin` and `take`),
    * in primary-key order: each insert lands next to the previous one instead of on a random page.
    */
-  flush(store: DemographyStore): number {
+  async flush(store: DemographyStore, tx: Tx): Promise<number> {
     const f = this.flushing;
     this.flushing = null;
     if (!f) return 0;
@@ -212,17 +213,17 @@ export class DemographyRollup {
       const content: [number, number, number, number][] = []; // sort key, agg, node, visits
       for (let x = j; x < end; x++) {
         const a = order[x]!;
-        store.addUsage(keyOf(a), { visits: aggs.visits[a]!, sessions: aggs.sessions[a]!, content: aggs.content[a]! }, aggs.sketch(a));
+        await store.addUsage(keyOf(a), { visits: aggs.visits[a]!, sessions: aggs.sessions[a]!, content: aggs.content[a]! }, aggs.sketch(a), tx);
         rows++;
         const nodes = aggs.nodes[a];
         if (nodes) for (const [node, visits] of nodes) content.push([nodeRank[node]! * 2 ** 21 + pairRank[aggs.pair[a]!]!, a, node, visits]);
       }
       content.sort((p, q) => p[0] - q[0]);
-      for (const [, a, node, visits] of content) store.addContent(keyOf(a), this.nodes.names[node]!, visits);
+      for (const [, a, node, visits] of content) await store.addContent(keyOf(a), this.nodes.names[node]!, visits, tx);
       rows += content.length;
       j = end;
     }
-    store.flush();
+    await store.flush(tx);
     return rows;
   }
 }

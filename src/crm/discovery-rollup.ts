@@ -1,3 +1,4 @@
+import type { Tx } from '../db/database';
 import type { DiscoveryStore } from './discovery-store';
 import type { EpisodeOutcome } from './episodes';
 import { fieldValue, ValueCodes, type ProfileChunks } from './profile-store';
@@ -227,25 +228,27 @@ export class DiscoveryRollup {
     f.next = j;
   }
 
-  /** Merges everything into the rollup tables (call inside a transaction, after `begin` and `take`) and empties the buffers. */
-  flush(store: DiscoveryStore): number {
-    for (const a of this.main.values()) store.addMain(a);
+  /** Merges everything into the rollup tables (inside the pass's unit, after `begin` and `take`) and empties the buffers. */
+  async flush(store: DiscoveryStore, tx: Tx): Promise<number> {
+    for (const a of this.main.values()) await store.addMain(a, tx);
     let rows = this.main.size;
     this.main.clear();
     const f = this.profiles;
     this.profiles = null;
     if (!f) return rows;
-    f.slots.forEach((slot, t) => {
+    for (let t = 0; t < f.slots.length; t++) {
+      const slot = f.slots[t];
+      if (!slot) continue;
       const [day, ch, flow] = f.triples[t]!;
       for (let code = 0; code * 6 < slot.length && code < f.pairs.length; code++) {
         const b = code * 6;
         if (slot[b] === 0) continue;
         const [field, value] = f.pairs[code]!;
         const counts = { episodes: slot[b]!, firstGo: slot[b + 1]!, retried: slot[b + 2]!, notFound: slot[b + 3]!, anyFirstGo: slot[b + 4]!, sessions: slot[b + 5]! };
-        store.addProfile({ day, ch: this.names[ch]!, flow: this.names[flow]!, field, value, ...counts });
+        await store.addProfile({ day, ch: this.names[ch]!, flow: this.names[flow]!, field, value, ...counts }, tx);
         rows++;
       }
-    });
+    }
     return rows;
   }
 }

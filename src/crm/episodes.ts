@@ -1,3 +1,4 @@
+import type { Tx } from '../db/database';
 import type { IngestStore } from './ingest-store';
 
 /**
@@ -61,11 +62,8 @@ export class EpisodeTracker {
   ) {}
 
   /** Loads the episodes a previous pass left open. */
-  load(store: IngestStore): void {
-    for (const acc of store.openEpisodes()) {
-      const e = JSON.parse(acc) as EpisodeAcc;
-      this.open.set(e.sub, e);
-    }
+  async load(store: IngestStore): Promise<void> {
+    for (const e of await store.openEpisodes<EpisodeAcc>()) this.open.set(e.sub, e);
   }
 
   /** Adds a finished session to its subscriber's episode (closing the previous one when the gap has passed). */
@@ -116,9 +114,9 @@ export class EpisodeTracker {
     });
   }
 
-  /** Writes the episodes still open, for the next pass (inside the pass's transaction). */
-  save(store: IngestStore): number {
-    store.saveOpenEpisodes([...this.open.values()].map((e) => ({ sub: e.sub, last: e.last, acc: e })));
+  /** Writes the episodes still open, for the next pass (inside the pass's unit of work). */
+  async save(store: IngestStore, tx: Tx): Promise<number> {
+    await store.saveOpenEpisodes([...this.open.values()].map((e) => ({ sub: e.sub, last: e.last, acc: e })), tx);
     return this.open.size;
   }
 }

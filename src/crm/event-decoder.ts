@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Database } from '../db/database';
 import { EventPageStore } from './event-page-store';
 
 /**
@@ -67,10 +67,10 @@ export class EventDecoder {
   private readonly pages: EventPageStore;
 
   /** `open`: sessions carried from the previous pass, with the codes the consumer gave them. */
-  constructor(db: Db, open: readonly [string, number][]) {
+  constructor(database: Database, open: readonly [string, number][]) {
     for (const [id, code] of open) this.sessions.set(id, code);
     this.nextSession = open.reduce((m, [, c]) => Math.max(m, c + 1), 0);
-    this.pages = new EventPageStore(db);
+    this.pages = EventPageStore.of(database);
   }
 
   private code(dict: DictName, s: string): number {
@@ -85,8 +85,8 @@ export class EventDecoder {
   }
 
   /** Reads and decodes events with ids in (from, to], stopping before the first own event later than `now`. */
-  read(from: number, to: number, now: number): EventBatch {
-    const rows = this.pages.read(from, to);
+  async read(from: number, to: number, now: number): Promise<EventBatch> {
+    const rows = await this.pages.read(from, to);
     const n = rows.length;
     const b: EventBatch = {
       n: 0,

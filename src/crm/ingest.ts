@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { NodeContext } from '../engine/types';
 import type { Db } from '../db/client';
+import type { Database, Tx, UnitOfWork } from '../db/database';
 import { MINUTE } from '../lib/clock';
 import { ActivityStore, DIMS, NONE, type ChargeEntry } from './activity-store';
 import { COHORTS } from './discovery-rollup';
@@ -21,7 +22,11 @@ export function chargeHorizonDays(crm: Config['crm'], period: 'daily' | 'weekly'
 }
 
 export interface IngestDeps {
-  db: Db;
+  database: Database;
+  /** Units on `database`: where the end of the log is read is a unit of its own. */
+  units: UnitOfWork;
+  /** The SQLite connection, when there is one: a large pass reads the log on its file in a worker thread. */
+  db?: Db;
   config: Pick<Config, 'crm' | 'ussd' | 'services'>;
   flows: FlowIndex;
   days: Days;
@@ -98,7 +103,7 @@ export class Ingest {
     readonly channels: BestChannelTracker | null = null,
   ) {
     const days = d.days;
-    this.db = new IngestStore(d.db);
+    this.db = IngestStore.of(d.database);
     this.sink = {
       view: (at, acc, node) => {
         rollups.view(days.of(at), acc.ch, acc.flow, node);
@@ -124,28 +129,32 @@ export class Ingest {
   }
 
   /** Reads events after `cursor` (up to the newest one not after `now`) and applies them. */
-  run(cursor: number, now: number): IngestResult {
-    const maxId = this.db.lastEventId();
+  async run(cursor: number, now: number): Promise<IngestResult> {
+    const maxId = await this.d.units.unit((tx) => this.db.lastEventId(tx));
     const res: IngestResult = { fromId: cursor, toId: cursor, events: 0, sessions: 0, stuckSessions: 0, stuckSubs: new Set(), subscriptions: new Set(), renewedSubs: new Set(), firstSessions: new Map(), subscribed: new Map(), earlyStuckSubs: new Set() };
-    const carried = this.db.openSessions();
-    carried.forEach(([id, acc], code) => {
-      const a = JSON.parse(acc) as SessionAcc;
+    const carried = await this.db.openSessions<SessionAcc>();
+    carried.forEach(([id, a], code) => {
       this.open.set(code, a);
       this.openIds.push([id, code]);
       this.opened(a.sub, 1);
     });
-    this.episodes.load(this.db);
+    await this.episodes.load(this.db);
+    // What was carried may end or finish without a new event of its subscriber: their rows are needed too.
+    await this.store.load([...[...this.open.values()].map((a) => a.sub), ...this.episodes.open.keys()]);
     if (maxId <= cursor) return this.closeStale(res, now);
 
     // Start the reader first: a worker decodes while this thread loads the subscribers.
-    const source = batchSource(this.d.db, { from: cursor, to: maxId, now, open: this.openIds }, { parallel: this.d.parallel ?? false, ...(this.d.parallelMinEvents !== undefined ? { minEvents: this.d.parallelMinEvents } : {}) });
+    const source = batchSource(this.d.database, this.d.db, { from: cursor, to: maxId, now, open: this.openIds }, { parallel: this.d.parallel ?? false, ...(this.d.parallelMinEvents !== undefined ? { minEvents: this.d.parallelMinEvents } : {}) });
     try {
       // A pass over most of the base loads every subscriber in one scan; a small one loads those it meets.
-      const maxSub = this.db.lastSubscriberId();
-      if (maxId - cursor > 2 * maxSub) this.store.loadAll();
+      const maxSub = await this.db.lastSubscriberId();
+      if (maxId - cursor > 2 * maxSub) await this.store.loadAll();
       else this.store.grow(maxSub);
-      for (let b = source.next(); b !== null; b = source.next()) {
+      for (let b = await source.next(); b !== null; b = await source.next()) {
         this.learn(b);
+        // The subscribers of the page not met before, in one query; the events then apply without waiting.
+        await this.store.load(b.sub.subarray(0, b.n));
+        if (this.channels) await this.channels.load(b);
         for (let i = 0; i < b.n; i++) this.apply(b, i, res);
         res.events += b.n;
         res.toId = b.toId;
@@ -185,10 +194,9 @@ export class Ingest {
     else this.openBySub.delete(sub);
   }
 
+  /** Whether the subscriber's row is in memory (loaded before their page was applied); false for one that no longer exists. */
   private ensure(sub: number): boolean {
-    if (this.store.loaded(sub)) return true;
-    this.store.grow(sub);
-    return this.store.load(sub);
+    return this.store.loaded(sub);
   }
 
   private apply(b: EventBatch, i: number, res: IngestResult): void {
@@ -274,10 +282,10 @@ export class Ingest {
         this.channels?.smsDelivered(sub, at);
         return;
       case T.callDialled:
-        this.channels?.callDialled(sub, at);
+        this.channels?.callDialled(sub);
         return;
       case T.callAnswered:
-        this.channels?.callAnswered(sub, at);
+        this.channels?.callAnswered(sub);
         return;
       case T.billing: {
         const d = billingDetail(b, dr, this.words);
@@ -389,15 +397,15 @@ export class Ingest {
     return res;
   }
 
-  /** Writes the sessions and episodes still open, for the next pass (inside the pass's transaction). */
-  saveOpenSessions(): number {
-    this.episodes.save(this.db);
+  /** Writes the sessions and episodes still open, for the next pass (inside the pass's unit of work). */
+  async saveOpenSessions(tx: Tx): Promise<number> {
+    await this.episodes.save(this.db, tx);
     const rows: { id: string; sub: number; last: number; acc: SessionAcc }[] = [];
     for (const [id, code] of this.openIds) {
       const acc = this.open.get(code);
       if (acc) rows.push({ id, sub: acc.sub, last: acc.last, acc });
     }
-    return this.db.saveOpenSessions(rows);
+    return this.db.saveOpenSessions(rows, tx);
   }
 }
 

@@ -3,17 +3,10 @@ import type { Db } from '../db/client';
 import { crmFindings, crmInterventions } from '../db/schema';
 import { name, prepare, type Prepared } from '../db/statement';
 import { fields } from '../reports/stores/rollup-store';
+import type { NewIntervention, OpenOutcome } from './intervention-store';
 
-type Intervention = typeof crmInterventions.$inferSelect;
-
-/** What acting on a finding stores (the decision; delivery is read from the message or call row). */
-export type NewIntervention = Pick<
-  Intervention,
-  'id' | 'findingId' | 'subscriberId' | 'kind' | 'findingKind' | 'serviceId' | 'arm' | 'channel' | 'status' | 'reason' | 'messageId' | 'callId' | 'text' | 'parts' | 'costMinor' | 'at' | 'windowEndsAt'
->;
-
-/** An intervention whose outcome window is open, with the outcomes measured so far. */
-export type OpenOutcome = Pick<Intervention, 'id' | 'subscriberId' | 'at' | 'windowEndsAt' | 'reachedContentAt' | 'returnedAt' | 'renewedAt' | 'revenueMinor'>;
+// The row types live with the store written for both engines (this repository is the synchronous form the pass still uses).
+export type { NewIntervention, OpenOutcome } from './intervention-store';
 
 const i = crmInterventions;
 const p = (k: string) => sql.placeholder(k);
@@ -24,7 +17,7 @@ export class InterventionRepo {
   private readonly insertStmt: Prepared<never, NewIntervention>;
   private readonly openStmt: Prepared<OpenOutcome>;
   private readonly outcomeStmt: Prepared<never, Pick<OpenOutcome, 'id' | 'reachedContentAt' | 'returnedAt' | 'renewedAt' | 'revenueMinor'>>;
-  private readonly dueStmt: Prepared<Pick<Intervention, 'id' | 'findingId'>, { before: number }>;
+  private readonly dueStmt: Prepared<Pick<typeof crmInterventions.$inferSelect, 'id' | 'findingId'>, { before: number }>;
   private readonly closeStmt: Prepared<never, { id: string }>;
   private readonly releaseFindingStmt: Prepared<never, { findingId: string; now: number }>;
 

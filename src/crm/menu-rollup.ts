@@ -1,3 +1,4 @@
+import type { Tx } from '../db/database';
 import type { MenuStore } from './menu-store';
 
 /** One node's menu-design counts of one day and channel (a row of crm_menu_daily). */
@@ -69,13 +70,13 @@ export class MenuRollup {
     }
   }
 
-  /** Adds everything to crm_menu_daily (inside the pass's transaction) and empties the buffers; the rows written. */
-  flush(store: MenuStore): number {
+  /** Adds everything to crm_menu_daily (inside the pass's unit) and empties the buffers; the rows written. */
+  async flush(store: MenuStore, tx: Tx): Promise<number> {
     let rows = 0;
     for (const byFlow of this.aggs.values()) {
       for (const byNode of byFlow.values()) {
         for (const a of byNode.values()) {
-          store.add(a);
+          await store.add(a, tx);
           rows++;
         }
       }

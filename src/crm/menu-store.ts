@@ -1,41 +1,51 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Database, Statement, Tx } from '../db/database';
+import { json } from '../db/portable';
 import { crmMenuDaily } from '../db/schema';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
+import { replacing } from './rollups-store';
 import type { MenuAgg } from './menu-rollup';
 
 const p = sql.placeholder;
 type Key = { day: number; ch: string; flow: string; node: string };
-type Row = Pick<typeof crmMenuDaily.$inferSelect, 'views' | 'pagedViews' | 'invalidViews' | 'menuArrivals' | 'detourArrivals' | 'shortcutArrivals'> & { picks: string };
+type Row = Pick<typeof crmMenuDaily.$inferSelect, 'views' | 'pagedViews' | 'invalidViews' | 'menuArrivals' | 'detourArrivals' | 'shortcutArrivals'> & { picks: unknown };
 
-/** crm_menu_daily: a pass adds its menu-design counts to the day's rows. */
+/** crm_menu_daily, on either engine: a pass adds its menu-design counts to the day's rows. */
+const menuStores = new WeakMap<Database, MenuStore>();
+
 export class MenuStore {
-  private readonly get: Prepared<Row, Key>;
-  private readonly put: Prepared<never, Key & Row>;
+  private readonly get: Statement<Row, Key>;
+  private readonly put: Statement<never, Key & Omit<Row, 'picks'> & { picks: string }>;
 
-  constructor(db: Db) {
+  constructor(database: Database) {
     const m = crmMenuDaily;
-    this.get = prepare(
-      db,
-      sql`SELECT ${m.views} AS views, ${m.picks} AS picks, ${m.pagedViews} AS pagedViews, ${m.invalidViews} AS invalidViews, ${m.menuArrivals} AS menuArrivals,
-          ${m.detourArrivals} AS detourArrivals, ${m.shortcutArrivals} AS shortcutArrivals
+    this.get = database.statement(
+      sql`SELECT ${m.views} AS "views", ${m.picks} AS "picks", ${m.pagedViews} AS "pagedViews", ${m.invalidViews} AS "invalidViews", ${m.menuArrivals} AS "menuArrivals",
+          ${m.detourArrivals} AS "detourArrivals", ${m.shortcutArrivals} AS "shortcutArrivals"
         FROM ${m} WHERE ${m.day} = ${p('day')} AND ${m.channel} = ${p('ch')} AND ${m.flowId} = ${p('flow')} AND ${m.nodeId} = ${p('node')}`,
     );
-    this.put = prepare(
-      db,
-      sql`INSERT OR REPLACE INTO ${m} (${name(m.day)}, ${name(m.channel)}, ${name(m.flowId)}, ${name(m.nodeId)}, ${name(m.views)}, ${name(m.picks)}, ${name(m.pagedViews)},
+    this.put = database.statement(
+      sql`INSERT INTO ${m} (${name(m.day)}, ${name(m.channel)}, ${name(m.flowId)}, ${name(m.nodeId)}, ${name(m.views)}, ${name(m.picks)}, ${name(m.pagedViews)},
           ${name(m.invalidViews)}, ${name(m.menuArrivals)}, ${name(m.detourArrivals)}, ${name(m.shortcutArrivals)})
-        VALUES (${p('day')}, ${p('ch')}, ${p('flow')}, ${p('node')}, ${p('views')}, ${p('picks')}, ${p('pagedViews')}, ${p('invalidViews')}, ${p('menuArrivals')}, ${p('detourArrivals')}, ${p('shortcutArrivals')})`,
+        VALUES (${p('day')}, ${p('ch')}, ${p('flow')}, ${p('node')}, ${p('views')}, ${p('picks')}, ${p('pagedViews')}, ${p('invalidViews')}, ${p('menuArrivals')}, ${p('detourArrivals')}, ${p('shortcutArrivals')})
+        ${replacing([m.day, m.channel, m.flowId, m.nodeId], [m.views, m.picks, m.pagedViews, m.invalidViews, m.menuArrivals, m.detourArrivals, m.shortcutArrivals])}`,
     );
   }
 
+  /** The store of `database` (one per database, so its statements are prepared once, not once per pass). */
+  static of(database: Database): MenuStore {
+    let st = menuStores.get(database);
+    if (!st) menuStores.set(database, (st = new MenuStore(database)));
+    return st;
+  }
+
   /** Adds one node-day's counts to its row. */
-  add(a: MenuAgg): void {
+  async add(a: MenuAgg, tx: Tx): Promise<void> {
     const key: Key = { day: a.day, ch: a.ch, flow: a.flow, node: a.node };
-    const o = this.get.get(key);
-    const picks = o ? (JSON.parse(o.picks) as Record<string, number>) : {};
+    const o = await this.get.get(key, tx);
+    const picks = o ? json<Record<string, number>>(o.picks) : {};
     for (const [k, v] of Object.entries(a.picks)) picks[k] = (picks[k] ?? 0) + v;
-    this.put.run({
+    await this.put.run({
       ...key,
       views: (o?.views ?? 0) + a.views,
       // Keys in order, so a row reads the same however many passes built it.
@@ -45,6 +55,6 @@ export class MenuStore {
       menuArrivals: (o?.menuArrivals ?? 0) + a.menuArrivals,
       detourArrivals: (o?.detourArrivals ?? 0) + a.detourArrivals,
       shortcutArrivals: (o?.shortcutArrivals ?? 0) + a.shortcutArrivals,
-    });
+    }, tx);
   }
 }

@@ -1,6 +1,6 @@
-import type { Db } from '../db/client';
+import type { Tx } from '../db/database';
 import { DAY } from '../lib/clock';
-import { InterventionRepo } from './intervention-repo';
+import type { OutcomeStore } from './outcome-store';
 
 /** How long after a window ends late events (receipts, delayed billing notifications) may still count. */
 export const OUTCOME_GRACE_MS = DAY;
@@ -24,11 +24,11 @@ interface Open {
 export class OutcomeTracker {
   private readonly bySub = new Map<number, Open[]>();
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: OutcomeStore) {}
 
   /** Loads the interventions whose outcome window is still open. */
-  load(): number {
-    const rows = InterventionRepo.of(this.db).openOutcomes();
+  async load(): Promise<number> {
+    const rows = await this.store.openOutcomes();
     for (const r of rows) {
       const list = this.bySub.get(r.subscriberId) ?? [];
       list.push({ id: r.id, at: r.at, windowEndsAt: r.windowEndsAt, reachedContentAt: r.reachedContentAt, returnedAt: r.returnedAt, renewedAt: r.renewedAt, revenueMinor: r.revenueMinor, dirty: false });
@@ -75,14 +75,13 @@ export class OutcomeTracker {
     });
   }
 
-  /** Writes changed outcomes (inside a transaction). */
-  flush(): number {
-    const repo = InterventionRepo.of(this.db);
+  /** Writes changed outcomes inside the pass's unit (one row per intervention measured: thousands, not millions). */
+  async flush(tx: Tx): Promise<number> {
     let n = 0;
     for (const list of this.bySub.values()) {
       for (const o of list) {
         if (!o.dirty) continue;
-        repo.saveOutcome(o);
+        await this.store.saveOutcome(o, tx);
         o.dirty = false;
         n++;
       }
@@ -92,6 +91,6 @@ export class OutcomeTracker {
 }
 
 /** Closes outcome windows that ended before `now` minus a grace for late events; returns how many. */
-export function closeOutcomeWindows(db: Db, now: number, graceMs = OUTCOME_GRACE_MS): number {
-  return InterventionRepo.of(db).closeOutcomes(now - graceMs, now);
+export function closeOutcomeWindows(store: OutcomeStore, now: number, tx: Tx, graceMs = OUTCOME_GRACE_MS): Promise<number> {
+  return store.closeOutcomes(now - graceMs, now, tx);
 }

@@ -28,10 +28,10 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   const operators = new OperatorDirectory(config.operators);
   const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
   const usage = new UsageLog(db, metrics);
-  const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
   const database = sqliteDatabase(db);
-  // The pass's own units of work on its connection (the call queue's other paths share them).
+  // One group commit for the connection: the pass acts in its units, and messaging and calls share them.
   const units = new GroupCommit(db);
+  const messaging = new MessagingService({ db, database, units, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
   const calls = new CallService({ db, database, units, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   return { db, database, units, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
 }

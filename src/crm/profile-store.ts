@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Database, Statement, Tx } from '../db/database';
+import { jsonArrayIds } from '../db/portable';
 import { subscribers } from '../db/schema';
-import { prepare, type Prepared } from '../db/statement';
 
 type Sub = typeof subscribers.$inferSelect;
-/** A subscriber's grouping fields as read: id, the four columns, and the raw profile JSON. */
-type RawProfile = [Sub['id'], Sub['region'], Sub['crop'], Sub['language'], Sub['operator'], string | null];
+/** A subscriber's grouping fields as read: id, the four columns, and the profile (JSON text on SQLite, parsed on PostgreSQL). */
+type RawProfile = [Sub['id'], Sub['region'], Sub['crop'], Sub['language'], Sub['operator'], unknown];
 
 /** A subscriber's grouping fields: the four columns and the parsed profile (an object, maybe empty). */
 export interface ProfileRow {
@@ -17,43 +17,41 @@ export interface ProfileRow {
 }
 
 const COLUMNS = sql`${subscribers.id}, ${subscribers.region}, ${subscribers.crop}, ${subscribers.language}, ${subscribers.operator}, ${subscribers.profile}`;
+const stores = new WeakMap<Database, ProfileStore>();
 
 /**
- * Subscriber profiles for the profile rollups, read by id in ascending chunks: one read and one JSON
- * parse per subscriber per pass, however many rollups group by the profile.
+ * Subscriber profiles for the profile rollups, on either engine, read by id in ascending chunks: one read
+ * and one JSON parse per subscriber per pass, however many rollups group by the profile.
  */
 export class ProfileStore {
-  private readonly inRange: Prepared<RawProfile, { lo: number; hi: number }>;
-  private readonly lists = new Map<number, Prepared<RawProfile, Record<string, number>>>();
+  private readonly inRange: Statement<RawProfile, { lo: number; hi: number }>;
+  private readonly inList: Statement<RawProfile, { ids: string }>;
 
-  constructor(private readonly db: Db) {
-    this.inRange = prepare(db, sql`SELECT ${COLUMNS} FROM ${subscribers} WHERE ${subscribers.id} BETWEEN ${sql.placeholder('lo')} AND ${sql.placeholder('hi')}`);
-    this.inRange.statement.raw();
+  constructor(database: Database) {
+    this.inRange = database.statement(sql`SELECT ${COLUMNS} FROM ${subscribers} WHERE ${subscribers.id} BETWEEN ${sql.placeholder('lo')} AND ${sql.placeholder('hi')}`, { raw: true });
+    this.inList = database.statement(sql`SELECT ${COLUMNS} FROM ${subscribers} WHERE ${subscribers.id} IN ${jsonArrayIds(database.dialect, sql.placeholder('ids'))}`, { raw: true });
+  }
+
+  /** The store of `database` (one per database, so its statements are prepared once). */
+  static of(database: Database): ProfileStore {
+    let st = stores.get(database);
+    if (!st) stores.set(database, (st = new ProfileStore(database)));
+    return st;
   }
 
   /** The rows of `ids` (ascending, distinct): one range read when they are dense, else a list. */
-  rows(ids: readonly number[]): RawProfile[] {
+  rows(ids: readonly number[], tx?: Tx): Promise<RawProfile[]> {
     const lo = ids[0]!;
     const hi = ids[ids.length - 1]!;
-    if (hi - lo < 4 * ids.length) return this.inRange.all({ lo, hi });
-    let list = this.lists.get(ids.length);
-    if (!list) {
-      const marks = sql.join(
-        ids.map((_, i) => sql.placeholder(`i${i}`)),
-        sql`, `,
-      );
-      list = prepare(this.db, sql`SELECT ${COLUMNS} FROM ${subscribers} WHERE ${subscribers.id} IN (${marks})`);
-      list.statement.raw();
-      if (this.lists.size < 8) this.lists.set(ids.length, list);
-    }
-    return list.all(Object.fromEntries(ids.map((id, i) => [`i${i}`, id])));
+    if (hi - lo < 4 * ids.length) return this.inRange.all({ lo, hi }, tx);
+    return this.inList.all({ ids: JSON.stringify(ids) }, tx);
   }
 }
 
 /** A profile that is not a JSON object has no fields to group by. */
-function parseProfile(raw: string | null): Record<string, unknown> {
+function parseProfile(raw: unknown): Record<string, unknown> {
   try {
-    const v = raw ? (JSON.parse(raw) as unknown) : {};
+    const v = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : (raw ?? {});
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   } catch {
     // Not JSON: no fields.
@@ -69,11 +67,11 @@ export class ProfileChunks {
   constructor(private readonly store: ProfileStore) {}
 
   /** Reads the chunk of `ids` (ascending, distinct), dropping the previous one. */
-  load(ids: readonly number[]): void {
+  async load(ids: readonly number[], tx?: Tx): Promise<void> {
     this.raw.clear();
     this.parsed.clear();
     if (ids.length === 0) return;
-    for (const r of this.store.rows(ids)) this.raw.set(r[0], r);
+    for (const r of await this.store.rows(ids, tx)) this.raw.set(r[0], r);
   }
 
   /** The subscriber's row in the current chunk; null for a subscriber that no longer exists. */

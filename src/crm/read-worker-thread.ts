@@ -1,6 +1,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { Db } from '../db/client';
 import { closeDb, openReadOnlyDb } from '../db/handle';
+import { sqliteDatabase } from '../db/sqlite-database';
 import { batchBuffers, EventDecoder } from './event-decoder';
 import { AHEAD, PAGE, type ReaderJob } from './ingest-reader';
 
@@ -18,11 +19,12 @@ let db: Db | null = null;
 try {
   // A sequential scan gains nothing from a large cache; the memory is the pass's.
   db = openReadOnlyDb(job.dbPath, 8192);
-  const decoder = new EventDecoder(db, job.open);
+  const decoder = new EventDecoder(sqliteDatabase(db), job.open);
   let produced = 0;
   for (let from = job.from; from < job.to; ) {
     const to = Math.min(job.to, from + PAGE);
-    const batch = decoder.read(from, to, job.now);
+    // A SQLite read settles at once: the worker still reads synchronously, page after page.
+    const batch = await decoder.read(from, to, job.now);
     send({ batch }, batchBuffers(batch));
     produced++;
     if (batch.stopped) break;

@@ -1,4 +1,5 @@
-import type { Db } from '../db/client';
+import type { Database, Tx } from '../db/database';
+import { ContextStore } from './context-store';
 import { DIMS } from './activity-store';
 import { ContextRollup } from './context-rollup';
 import { DemographyRollup } from './demography-rollup';
@@ -148,14 +149,21 @@ export class Rollups {
     }
   }
 
-  /** Merges everything into the rollup tables (call inside a transaction) and empties the buffers. */
-  flush(db: Db): { rows: number } {
-    const store = new RollupsStore(db);
-    for (const a of this.nodeAgg.values()) store.addNode({ day: a.day, ch: a.ch, flow: a.flow, node: a.node }, a);
-    for (const s of this.sessionAgg.values()) store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s);
-    for (const u of this.usageAgg.values()) store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll);
-    this.byProfile(db);
-    const rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size + this.discovery.flush(new DiscoveryStore(db)) + this.demography.flush(new DemographyStore(db)) + this.context.flush(db) + this.menu.flush(new MenuStore(db));
+  /**
+   * Merges everything into the rollup tables inside the pass's unit and empties the buffers. A row per
+   * group (day, flow, node...) is read and written: thousands per pass, so each is awaited in turn.
+   */
+  async flush(database: Database, tx: Tx): Promise<{ rows: number }> {
+    const store = RollupsStore.of(database);
+    for (const a of this.nodeAgg.values()) await store.addNode({ day: a.day, ch: a.ch, flow: a.flow, node: a.node }, a, tx);
+    for (const s of this.sessionAgg.values()) await store.addSessions({ day: s.day, ch: s.ch, flow: s.flow }, s, tx);
+    for (const u of this.usageAgg.values()) await store.addUsage({ day: u.day, ch: u.ch, flow: u.flow, dim: u.dim, value: u.value }, u, u.hll, tx);
+    await this.byProfile(database, tx);
+    let rows = this.nodeAgg.size + this.sessionAgg.size + this.usageAgg.size;
+    rows += await this.discovery.flush(DiscoveryStore.of(database), tx);
+    rows += await this.demography.flush(DemographyStore.of(database), tx);
+    rows += await this.context.flush(ContextStore.of(database), tx);
+    rows += await this.menu.flush(MenuStore.of(database), tx);
     this.nodeAgg.clear();
     this.sessionAgg.clear();
     this.usageAgg.clear();
@@ -166,10 +174,10 @@ export class Rollups {
    * Counts the pending episodes, visits and advice serves under their subscribers' profile values: one
    * read and one parse of each subscriber's profile, in ascending id chunks, for all three profile rollups.
    */
-  private byProfile(db: Db): void {
+  private async byProfile(database: Database, tx: Tx): Promise<void> {
     const lists = [this.discovery.begin(), this.demography.begin(), this.context.begin()];
     const at = lists.map(() => 0);
-    const chunk = new ProfileChunks(new ProfileStore(db));
+    const chunk = new ProfileChunks(ProfileStore.of(database));
     for (;;) {
       const ids: number[] = [];
       while (ids.length < PROFILE_CHUNK) {
@@ -181,7 +189,7 @@ export class Rollups {
         ids.push(next);
       }
       if (ids.length === 0) return;
-      chunk.load(ids);
+      await chunk.load(ids, tx);
       const last = ids[ids.length - 1]!;
       this.discovery.take(chunk, last);
       this.demography.take(chunk, last);

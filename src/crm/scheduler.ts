@@ -10,10 +10,11 @@ import type { CrmService, PassSummary } from './crm-service';
 
 /**
  * Runs detector passes on the `crm.schedule` cron (in the configured time zone). With a database file,
- * each pass runs in a worker thread on its own connection, so a long pass (the daily refit, a first pass
- * over months of history) never holds up USSD hops on the main event loop; an in-memory database (tests)
- * runs it here. Passes never overlap: node-cron skips a tick while one runs, and the pass lease in the
- * database keeps a second process (or a `vasgw detect` next to the server) out.
+ * each pass runs in a worker thread on its own connection (with its own group commit for the pass's units),
+ * so a long pass (the daily refit, a first pass over months of history) never holds up USSD hops on the
+ * main event loop; an in-memory database (tests) and PostgreSQL run it here. Passes never overlap:
+ * node-cron skips a tick while one runs, and the pass lease in the database keeps a second process (or a
+ * `vasgw detect` next to the server) out.
  */
 export class CrmScheduler implements Lifecycle {
   private task: ScheduledTask | null = null;
@@ -46,7 +47,9 @@ export class CrmScheduler implements Lifecycle {
     const run = (async () => {
       try {
         const now = this.opts.clock.now();
-        const local = this.opts.config.database.path === ':memory:';
+        // In-memory SQLite has no file for a worker to open; on PostgreSQL the pass's I/O is asynchronous
+        // and runs on the gateway's pool without holding up the event loop.
+        const local = this.opts.config.database.path === ':memory:' || this.opts.config.database.url !== null;
         const summary = local ? await this.crm.runPass(now) : await this.inWorker(now);
         if (!local) this.record(summary);
         this.log.info({ asOf: summary.asOf, events: summary.events, findings: summary.findings, ms: summary.durationMs, skipped: summary.skipped }, 'scheduled crm pass');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Statement } from '../db/database';
 import { json } from '../db/portable';
-import { calls, crmFindings, crmInterventions, crmSubscribers, messages, subscriptions } from '../db/schema';
+import { calls, crmFindings, crmInterventions, crmSubscribers, crmTiers, messages, subscriptions } from '../db/schema';
 import { callState } from '../reports/stores/delivery-store';
 import { fields } from '../reports/stores/rollup-store';
 
@@ -23,15 +23,19 @@ export type RecentIntervention = Pick<
   'kind' | 'findingKind' | 'arm' | 'channel' | 'status' | 'reason' | 'at' | 'reachedContentAt' | 'returnedAt' | 'renewedAt'
 > & { delivery: string | null };
 
+/** The value tier as the last scoring left it. */
+export type SubscriberTier = Pick<typeof crmTiers.$inferSelect, 'tier' | 'rank' | 'score' | 'residualValue' | 'tenureDays' | 'since' | 'computedAt'>;
+
 type BySubscriber = { subscriberId: number };
 const p = sql.placeholder('subscriberId');
 
-/** The CRM block of one subscriber's view: activity, flags, live subscriptions, last interventions. */
+/** The CRM block of one subscriber's view: activity, flags, live subscriptions, last interventions, value tier. */
 export class SubscriberViewStore {
   private readonly activityStmt: Statement<Activity, BySubscriber>;
   private readonly flagsStmt: Statement<Omit<Flag, 'detail'> & { detail: unknown }, BySubscriber>;
   private readonly subsStmt: Statement<LiveSubscription, BySubscriber>;
   private readonly interventionsStmt: Statement<RecentIntervention, BySubscriber>;
+  private readonly tierStmt: Statement<SubscriberTier, BySubscriber>;
 
   constructor(db: Database) {
     const c = crmSubscribers;
@@ -78,6 +82,10 @@ export class SubscriberViewStore {
       FROM ${i} LEFT JOIN ${messages} ON ${i.channel} = 'sms' AND ${messages.id} = ${i.messageId} LEFT JOIN ${calls} ON ${i.channel} = 'call' AND ${calls.id} = ${i.callId}
       WHERE ${i.subscriberId} = ${p} ORDER BY ${i.at} DESC, ${i.id} DESC LIMIT 5`,
     );
+    const t = crmTiers;
+    this.tierStmt = db.statement(
+      sql`SELECT ${fields({ tier: t.tier, rank: t.rank, score: t.score, residualValue: t.residualValue, tenureDays: t.tenureDays, since: t.since, computedAt: t.computedAt })} FROM ${t} WHERE ${t.subscriberId} = ${p}`,
+    );
   }
 
   /** The store of `db` (one per database, so its statements are prepared once). */
@@ -105,6 +113,11 @@ export class SubscriberViewStore {
   /** The five newest interventions. */
   async recentInterventions(subscriberId: number): Promise<RecentIntervention[]> {
     return this.interventionsStmt.all({ subscriberId });
+  }
+
+  /** The subscriber's value tier, or undefined (no live subscription, or not scored yet). */
+  async tier(subscriberId: number): Promise<SubscriberTier | undefined> {
+    return this.tierStmt.get({ subscriberId });
   }
 }
 

@@ -1,10 +1,8 @@
-import type { Db } from '../db/client';
 import type { Database } from '../db/database';
 import { iso } from '../lib/clock';
 import { SubscriberViewStore } from './subscriber-view-store';
 import type { Days } from './days';
 import type { Scoring } from './scoring';
-import { TierStore } from './tiers';
 
 const r3 = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 1000) / 1000);
 
@@ -12,13 +10,14 @@ const r3 = (v: number | null | undefined) => (v === null || v === undefined ? nu
  * What the CRM knows about one subscriber, for GET /api/v1/subscribers/:msisdn: open flags, activity,
  * scores per live subscription and the last interventions with their outcomes.
  */
-export async function subscriberCrmView(db: Db, database: Database, scoring: Scoring, days: Days, subscriberId: number, now: number): Promise<Record<string, unknown>> {
+export async function subscriberCrmView(database: Database, scoring: Scoring, days: Days, subscriberId: number, now: number): Promise<Record<string, unknown>> {
   const store = SubscriberViewStore.of(database);
-  const [a, openFlags, subs, recent] = await Promise.all([
+  const [a, openFlags, subs, recent, t] = await Promise.all([
     store.activity(subscriberId),
     store.flags(subscriberId),
     store.liveSubscriptions(subscriberId),
     store.recentInterventions(subscriberId),
+    store.tier(subscriberId),
   ]);
   const flags = openFlags.map((f) => ({ kind: f.kind, reason: f.reason, status: f.status, serviceId: f.serviceId, detectedAt: iso(f.detectedAt), detail: f.detail as unknown }));
   const today = days.of(now);
@@ -54,7 +53,6 @@ export async function subscriberCrmView(db: Db, database: Database, scoring: Sco
     at: iso(i.at),
     outcome: { returnedAt: iso(i.returnedAt), reachedContentAt: iso(i.reachedContentAt), renewedAt: iso(i.renewedAt) },
   }));
-  const t = TierStore.of(db).row(subscriberId);
   // The value tier as of the last scoring (null: no live subscription, or not scored yet).
   const tier = t
     ? { tier: t.tier, rank: t.rank, score: r3(t.score), residualValue: r3(t.residualValue), tenureDays: t.tenureDays, since: iso(t.since), computedAt: iso(t.computedAt) }

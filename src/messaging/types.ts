@@ -82,6 +82,7 @@ export interface BulkRecipient {
 /** Enqueue is synchronous and durable when it returns (it may run inside the caller's transaction). */
 export interface MessagingPort {
   enqueue(req: EnqueueRequest): EnqueueResult;
+  enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult>;
 }
 
 /** An SMS received from a subscriber, reassembled and decoded. */

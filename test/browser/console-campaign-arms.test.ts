@@ -36,7 +36,7 @@ describe('console campaign arms (chromium)', () => {
     gw = await consoleGateway({}, { now: new Date(start).toISOString() });
     browser = await launchBrowser();
     await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 1500, days: 1, seed: 5, startAt: start, now: start });
-    plantArmsCampaign(gw.core.db, { recipients: 1500, sentAt: start + DAY + 3_600_000, seed: 5 });
+    await plantArmsCampaign(gw.core, { recipients: 1500, sentAt: start + DAY + 3_600_000, seed: 5 });
     gw.clock.set(start + 12 * DAY);
     await gw.core.crm.runPass();
     await gw.app.inject({ method: 'POST', url: '/api/v1/segments', headers: AUTH, payload: { name: 'Everyone', filter: {} } });

@@ -24,8 +24,10 @@ export interface Backend {
   database: Database;
   /** Units of work: the group commit on SQLite, transactions on the pool on PostgreSQL. */
   units: UnitOfWork;
-  /** A second, independent connection to the same database: what another process would see. */
-  reopen(): Promise<{ database: Database; close(): Promise<void> }>;
+  /** The SQLite connection (SQLite only), for the parts of the CRM pass still written through it. */
+  db?: Db;
+  /** A second, independent connection to the same database, with its units: what another process would see. */
+  reopen(): Promise<{ database: Database; units: UnitOfWork; close(): Promise<void> }>;
   /** Inserts rows (typed as the SQLite schema's inserts; the PostgreSQL side uses the derived table). */
   plant<T extends Table>(table: T, rows: Array<T['$inferInsert']>): Promise<void>;
   /** Empties the tables given (between tests of one file). */
@@ -55,9 +57,10 @@ async function sqliteBackend(): Promise<{ backend: Backend; close(): Promise<voi
       sqlite: db,
       database: sqliteDatabase(db),
       units: new GroupCommit(db),
+      db,
       async reopen() {
         const other = openDb({ path: path.join(dir, 'test.db') });
-        return { database: sqliteDatabase(other), close: async () => void other.$client.close() };
+        return { database: sqliteDatabase(other), units: new GroupCommit(other), close: async () => void other.$client.close() };
       },
       async plant(table, rows) {
         for (let i = 0; i < rows.length; i += PLANT_BATCH) db.insert(table as never).values(rows.slice(i, i + PLANT_BATCH) as never).run();
@@ -86,7 +89,7 @@ async function postgresBackend(server: TestPostgresServer): Promise<{ backend: B
       units: database,
       async reopen() {
         const other = new PgDatabase(target, { max: 1, applicationName: 'vasgw test (other)' });
-        return { database: other, close: () => other.close() };
+        return { database: other, units: other, close: () => other.close() };
       },
       async plant(table, rows) {
         for (let i = 0; i < rows.length; i += PLANT_BATCH) await orm.insert(twin(table) as never).values(rows.slice(i, i + PLANT_BATCH) as never);

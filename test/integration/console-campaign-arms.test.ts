@@ -87,7 +87,7 @@ describe('console campaign arms', () => {
     const start = Date.parse('2026-10-01T21:00:00Z');
     gw = await testGateway({}, { now: new Date(start).toISOString() });
     await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 4000, days: 1, seed: 3, startAt: start, now: start });
-    plantArmsCampaign(gw.core.db, { recipients: 4000, sentAt: start + DAY + 3_600_000, seed: 3 });
+    await plantArmsCampaign(gw.core, { recipients: 4000, sentAt: start + DAY + 3_600_000, seed: 3 });
     gw.clock.set(start + 12 * DAY);
     await gw.core.crm.runPass();
     const json = (await api(gw, `/campaigns/${ARMS_TRUTH.campaignId}/results`)).arms as { arms: Record<string, number | string>[]; holdout: Record<string, number>; winner: string };

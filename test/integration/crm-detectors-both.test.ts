@@ -11,7 +11,6 @@ import { FindingsRepo } from '../../src/crm/findings-repo';
 import type { FlowIndex } from '../../src/crm/flow-index';
 import type { IngestResult } from '../../src/crm/ingest';
 import { Scoring } from '../../src/crm/scoring';
-import type { Db } from '../../src/db/client';
 import { json } from '../../src/db/portable';
 import { crmFindings, crmLapseDays, crmSubscribers, subscribers, subscriptions } from '../../src/db/schema';
 import { silentLogger } from '../../src/lib/logger';
@@ -66,7 +65,7 @@ function context(b: Backend): DetectorContext {
     subscriptions: new Set(['s1', 's2', 's3', 's4', 's6', 's7', ...FILLER.map((id) => `f${id}`)]),
     renewedSubs: new Set([5]),
   } as unknown as IngestResult;
-  return { db: undefined as unknown as Db, database: b.database, config, store: activity, flows: {} as FlowIndex, days, now: NOW, delta };
+  return { database: b.database, config, store: activity, flows: {} as FlowIndex, days, now: NOW, delta };
 }
 
 const view = (d: FindingDraft) => [d.subscriberId, d.kind, d.reason];

@@ -14,7 +14,7 @@ let truth: ArmsTruth;
 beforeAll(async () => {
   gw = await testGateway({}, { now: new Date(START).toISOString() });
   await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: SUBSCRIBERS, days: 2, joinDays: 1, seed: 3, startAt: START, now: START });
-  truth = plantArmsCampaign(gw.core.db, { recipients: SUBSCRIBERS, sentAt: START + 2 * DAY + 3_600_000, seed: 3 });
+  truth = await plantArmsCampaign(gw.core, { recipients: SUBSCRIBERS, sentAt: START + 2 * DAY + 3_600_000, seed: 3 });
   gw.clock.set(START + 13 * DAY);
   await gw.core.crm.runPass();
 }, 120_000);

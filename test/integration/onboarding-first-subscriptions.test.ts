@@ -33,17 +33,17 @@ describe('onboarding: first subscription of many subscribers at once', () => {
     await gw.stop();
   });
 
-  it('finds the earliest subscription of each subscriber asked about, by one scan as by lookups', () => {
-    const store = new OnboardingStore(gw.core.db);
+  it('finds the earliest subscription of each subscriber asked about, by one scan as by lookups', async () => {
+    const store = new OnboardingStore(gw.core.database);
     const asked = new Set<number>();
     for (let id = 2; id <= SUBSCRIBERS + 200; id += 1) if (id % 7 !== 0) asked.add(id);
     expect(asked.size).toBeGreaterThan(4096);
-    const many = store.firstSubscriptionsOf(asked);
+    const many = await store.firstSubscriptionsOf(asked);
     const expected = new Map([...asked].filter((id) => planted.has(id)).map((id) => [id, planted.get(id)!]));
     expect(many).toEqual(expected);
-    for (const id of [2, 5, 10, 3, SUBSCRIBERS + 10]) expect(many.get(id) ?? null).toBe(store.firstSubscriptionAt(id));
+    for (const id of [2, 5, 10, 3, SUBSCRIBERS + 10]) expect(many.get(id) ?? null).toBe(await store.firstSubscriptionAt(id));
 
-    const few = store.firstSubscriptionsOf(new Map([[10, 'x'], [3, 'y'], [4, 'z']]));
+    const few = await store.firstSubscriptionsOf(new Map([[10, 'x'], [3, 'y'], [4, 'z']]));
     expect(few).toEqual(new Map([[10, planted.get(10)], [4, planted.get(4)]]));
   });
 });

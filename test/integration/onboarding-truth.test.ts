@@ -36,7 +36,7 @@ beforeAll(async () => {
   gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
   const welcomed = await pass(T0 + 3 * HOUR);
   expect(welcomed.findings.new_subscriber).toBe(N);
-  for (const id of ids) arms.set(id, gw.core.crm.onboarding.store.get(id)!.arm as 'treatment' | 'holdout');
+  for (const id of ids) arms.set(id, (await gw.core.crm.onboarding.store.get(id))!.arm as 'treatment' | 'holdout');
   // Day 1: the visit after the welcome; day 26: still around, or not.
   const day1: UsageEvent[] = [];
   const day26: UsageEvent[] = [];

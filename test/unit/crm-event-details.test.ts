@@ -31,7 +31,7 @@ function billing(sub: number, at: number, detail: Record<string, unknown> | null
   return { at, subscriberId: sub, channel: 'sms', type: 'billing', detail };
 }
 
-function plant(db: Db, parallel: boolean) {
+async function plant(db: Db, parallel: boolean) {
   migrateDb(db);
   const add = db.$client.prepare("INSERT INTO subscribers (msisdn, profile, first_seen_at, updated_at) VALUES (?, '{}', 0, 0)");
   for (const m of ['254700000001', '254700000002']) add.run(m);

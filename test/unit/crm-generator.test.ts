@@ -105,6 +105,6 @@ describe('population generator', () => {
     const db = fresh();
     const gen = new PopulationGenerator(db, flows, config);
     await gen.generate({ subscribers: 5, days: 1, startAt: START, now: START });
-    expect(() => gen.generate({ subscribers: 5, days: 1, startAt: START, now: START })).toThrow(/already has subscribers/);
+    await expect(gen.generate({ subscribers: 5, days: 1, startAt: START, now: START })).rejects.toThrow(/already has subscribers/);
   });
 });

@@ -282,9 +282,9 @@ ${daily(t.dailyPassive, now.passive.daily.map((d) => ({ day: d.day, n: d.subscri
 }
 
 /** The CRM pass line: as of when, or when the first one will run. */
-function passLine(c: ConsoleContext, t: Text, deps: ConsoleDeps): Html {
+async function passLine(c: ConsoleContext, t: Text, deps: ConsoleDeps): Promise<Html> {
   const { core } = deps;
-  const last = core.crm.lastPasses(1)[0];
+  const last = (await core.crm.lastPasses(1))[0];
   if (last) return html`<p class="sub" id="crm-pass">${t.passPast(when(c.lang, String(last.asOf), c.timeZone))}</p>`;
   const next = core.config.crm.enabled ? nextCronRun(core.config.crm.schedule, core.clock.now(), c.timeZone) : null;
   return html`<p class="notice" role="status" id="crm-pass">${next === null ? t.noPassOff : t.noPass(when(c.lang, next, c.timeZone))}</p>`;
@@ -313,7 +313,7 @@ export function overviewPages(app: FastifyInstance, deps: ConsoleDeps): void {
       return sendHtml(reply, page(c, { title: t.title, error: t.tooLong, body: rangeForm(c, asked) }), 400);
     }
     const body = html`${rangeForm(c, { from: current.from, to: current.to })}
-${passLine(c, t, deps)}
+${await passLine(c, t, deps)}
 <section aria-labelledby="glance-h"><h2 id="glance-h">${t.glance}</h2>
 ${cards(c, t, now, prev, current.days, await riskNow(deps.core.reports))}
 </section>

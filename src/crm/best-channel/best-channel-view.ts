@@ -1,8 +1,8 @@
 import type { Config } from '../../config';
-import type { Db } from '../../db/client';
+import type { Database } from '../../db/database';
 import { iso } from '../../lib/clock';
-import { CrmStateStore } from '../crm-state-store';
-import { BestChannelStore } from './best-channel-store';
+import { CrmState } from '../crm-state-store';
+import { BestChannelEvidenceStore } from './best-channel-store';
 import { storedTotals } from './best-channel-tracker';
 import { BEST_CHANNELS, baseRate, countsOf, emptyRow, shrunkRate, type BestChannel, type Channel } from './evidence';
 
@@ -26,9 +26,9 @@ export interface BestChannelView {
 }
 
 /** A subscriber's best channel with the evidence behind it (unknown with zero counts before any evidence). */
-export function bestChannelView(db: Db, cfg: Config['crm']['bestChannel'], subscriberId: number): BestChannelView {
-  const row = new BestChannelStore(db).get(subscriberId);
-  const totals = storedTotals(new CrmStateStore(db));
+export async function bestChannelView(database: Database, state: CrmState, cfg: Config['crm']['bestChannel'], subscriberId: number): Promise<BestChannelView> {
+  const row = await BestChannelEvidenceStore.of(database).get(subscriberId);
+  const totals = await storedTotals(state);
   const r = row ?? emptyRow(subscriberId);
   const evidence = Object.fromEntries(
     BEST_CHANNELS.map((c) => {

@@ -1,5 +1,4 @@
 import type { InterventionKind } from '../interventions';
-import type { BestChannelStore } from './best-channel-store';
 
 /** Kinds that place a call rather than send an SMS. */
 const CALL_KINDS: ReadonlySet<InterventionKind> = new Set(['voice_guidance', 'exit_guidance', 'save_call']);
@@ -13,12 +12,16 @@ export type Carrier = 'call' | 'sms';
  * best channel is `call`, because a subscriber who ignores SMS but answers calls is reached only that way.
  */
 export class InterventionChannel {
-  constructor(private readonly d: { bestChannelKinds: readonly string[]; canCall: boolean; store: Pick<BestChannelStore, 'get'> }) {}
+  constructor(private readonly d: { bestChannelKinds: readonly string[]; canCall: boolean }) {}
 
-  /** The carrier of `kind` for this subscriber; the kind (its cool-down, holdout and report line) stays the same either way. */
-  carrier(kind: InterventionKind, subscriberId: number): Carrier {
+  /**
+   * The carrier of `kind` for this subscriber, inside a unit of work: the best channel is read through
+   * `bestChannelOf` (either engine), only when it decides. The kind (its cool-down, holdout and report
+   * line) stays the same either way.
+   */
+  async carrierIn(kind: InterventionKind, subscriberId: number, bestChannelOf: (subscriberId: number) => Promise<string | undefined>): Promise<Carrier> {
     if (CALL_KINDS.has(kind)) return 'call';
     if (!this.d.canCall || !this.d.bestChannelKinds.includes(kind)) return 'sms';
-    return this.d.store.get(subscriberId)?.channel === 'call' ? 'call' : 'sms';
+    return (await bestChannelOf(subscriberId)) === 'call' ? 'call' : 'sms';
   }
 }

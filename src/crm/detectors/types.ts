@@ -1,5 +1,4 @@
 import type { Config } from '../../config';
-import type { Db } from '../../db/client';
 import type { Database } from '../../db/database';
 import type { subscriptions } from '../../db/schema';
 import type { ActivityStore } from '../activity-store';
@@ -23,7 +22,6 @@ export interface FindingDraft {
 
 /** What every detector may read. */
 export interface DetectorContext {
-  db: Db;
   /** The detectors' reads (either engine). */
   database: Database;
   config: Pick<Config, 'crm' | 'services'>;

@@ -1,6 +1,7 @@
 import { normalizeReply } from '../../campaigns/poll-text';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
+import type { Database, Tx } from '../../db/database';
 import type { FlowRegistry } from '../../engine/flow-registry';
 import type { Logger } from '../../lib/logger';
 import type { MessagingPort, MoInterceptor } from '../../messaging/types';
@@ -9,20 +10,21 @@ import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
 import { Days } from '../days';
 import { sqliteOnly } from '../../db/handle';
-import { sqliteDatabase } from '../../db/sqlite-database';
 import { FindingsRepo } from '../findings-repo';
 import { ExitSurveyRepo } from './exit-survey-repo';
+import { ExitSurveyStore } from './exit-survey-store';
 import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
-  /** The SQLite connection of the surveys' synchronous stores; null on PostgreSQL (they refuse at first use). */
+  /** The SQLite connection of the surveys' synchronous store; null on PostgreSQL (it refuses at first use). */
   db: Db | null;
+  database: Database;
   log: Logger;
   config: Config;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null };
-  messaging: Pick<MessagingPort, 'enqueue'> & { addMoInterceptor(fn: MoInterceptor): void };
+  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  messaging: Pick<MessagingPort, 'enqueue' | 'enqueueIn'> & { addMoInterceptor(fn: MoInterceptor): void };
   sessions: Pick<SessionService, 'interceptEffect'>;
   subscriptions: Pick<SubscriptionService, 'onExit'>;
 }
@@ -37,7 +39,8 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
     repo: sqliteOnly(w.db, 'ExitSurveyRepo', (db) => new ExitSurveyRepo(db)),
-    findings: sqliteOnly(w.db, 'The exit surveys\' findings (FindingsRepo)', (db) => new FindingsRepo(sqliteDatabase(db), db)),
+    store: new ExitSurveyStore(w.database),
+    findings: new FindingsRepo(w.database, w.db ?? undefined),
     days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,
@@ -54,8 +57,9 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
       }
     }
   }
-  w.subscriptions.onExit((e) => exits.onExit(e));
-  w.messaging.addMoInterceptor(async (mo) => exits.handleMo(mo));
+  // Asked in the unit of the unsubscribe that records the exit; the synchronous request path gives none.
+  w.subscriptions.onExit((e, tx) => (tx ? exits.onExitIn(e, tx) : exits.onExit(e)));
+  w.messaging.addMoInterceptor((mo, tx) => exits.handleMoIn(mo, tx));
   w.sessions.interceptEffect('unsubscribe', (_e, ctx) => {
     if (ctx.channel === 'ussd') exits.expectInSession(ctx.subscriber.id, ctx.flow);
     return false;

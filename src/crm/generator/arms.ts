@@ -1,6 +1,6 @@
 import { assignArm } from '../../campaigns/arms-assign';
 import type { Db } from '../../db/client';
-import { tx } from '../../db/client';
+import type { Database, UnitOfWork } from '../../db/database';
 import type { CampaignArm, CampaignGoal } from '../../db/schema/campaigns';
 import { DAY, HOUR } from '../../lib/clock';
 import { CrmStateStore } from '../crm-state-store';
@@ -44,14 +44,13 @@ const SALT = { draw: 900, deliver: 901, when: 902, outside: 903 };
  * shortcut SMS) inside the window as planted, plus noise outside it. The CRM pass then counts conversions
  * and GET /campaigns/:id/results must recover the planted uplifts.
  */
-export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: number; seed?: number }): ArmsTruth {
+export async function plantArmsCampaign(core: { db: Db; database: Database; commits: UnitOfWork }, o: { recipients: number; sentAt: number; seed?: number }): Promise<ArmsTruth> {
   const seed = o.seed ?? 1;
   const t = ARMS_TRUTH;
   const id = t.campaignId;
   const arms: CampaignArm[] = Object.keys(t.uplift).map((name) => ({ name, text: { en: `Offer ${name}: reply MAIZE for planting advice`, sw: `Ofa ${name}: jibu MAHINDI kwa ushauri wa kupanda` }, channel: 'sms', share: 1 }));
   const windowMs = t.goal.windowDays * DAY;
-  const store = new ArmsPlantStore(db);
-  const ids = store.subscribers(o.recipients);
+  const store = new ArmsPlantStore(core.database);
   const truth: ArmsTruth = {
     campaignId: id,
     planted: { natural: t.natural, uplift: { ...t.uplift }, holdoutPercent: t.holdoutPercent, windowDays: t.goal.windowDays },
@@ -59,12 +58,15 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
     holdout: { assigned: 0, converted: 0 },
   };
   const gain = new Map<string, number>();
-  tx(db, () => {
+  // One unit: the campaign is planted whole or not at all.
+  await core.commits.unit(async (tx) => {
     const now = o.sentAt;
-    const runId = store.campaign(
+    const ids = await store.subscribers(o.recipients, tx);
+    const runId = await store.campaignIn(
       { id, name: 'Generated offer test', kind: 'sms', channel: 'sms', segmentId: 'seg_generated_arms', timezone: 'Africa/Nairobi', status: 'completed', scheduleAt: now, runs: 1, lastRunAt: now, arms, holdoutPercent: t.holdoutPercent, goal: t.goal, createdAt: now, updatedAt: now },
       { id: 'seg_generated_arms', name: 'Generated arms test', filter: {}, createdAt: now, updatedAt: now },
       { campaignId: id, dueAt: now, status: 'done', startedAt: now, finishedAt: now, total: ids.length },
+      tx,
     );
     let queued = 0;
     const rows: PlantedRows = { messages: [], assignments: [], recipients: [], events: [] };
@@ -94,12 +96,13 @@ export function plantArmsCampaign(db: Db, o: { recipients: number; sentAt: numbe
       const content = (at: number) => rows.events.push({ at, subscriberId: s.id, channel: 'sms', type: 'content', flowId: t.goal.flowId, nodeId: t.goal.nodeId, detail: { keyword: 'MAIZE' } });
       if (y1) content(now + HOUR + Math.floor(u01(seed, s.id, 0, SALT.when) * (windowMs - 2 * HOUR)));
       if (u01(seed, s.id, 0, SALT.outside) < t.outsideWindow) content(now + windowMs + HOUR + Math.floor(u01(seed, s.id, 1, SALT.when) * 3 * DAY));
-      if (rows.assignments.length >= 500) store.flush(rows);
+      if (rows.assignments.length >= 500) await store.flush(rows, tx);
     }
-    store.flush(rows);
-    store.finishRun(runId, queued, ids.length - queued, ids.at(-1)?.id ?? 0);
+    await store.flush(rows, tx);
+    await store.finishRun(runId, queued, ids.length - queued, ids.at(-1)?.id ?? 0, tx);
     for (const line of truth.arms) line.realisedUplift = line.assigned ? Math.round(((gain.get(line.name) ?? 0) / line.assigned) * 1e4) / 1e4 : null;
-    new CrmStateStore(db).set(ARMS_TRUTH_KEY, truth, now);
+    // joins this unit on SQLite; takes the unit's tx once the CRM state store is converted (helper crm-pass)
+    new CrmStateStore(core.db).set(ARMS_TRUTH_KEY, truth, now);
   });
   return truth;
 }

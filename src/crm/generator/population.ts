@@ -84,7 +84,7 @@ export class PopulationGenerator {
   }
 
   /** A fresh population (the database must have no subscribers yet). */
-  generate(o: GenerateOptions): Promise<GenerateSummary> {
+  async generate(o: GenerateOptions): Promise<GenerateSummary> {
     if (new GeneratorStore(this.db).subscriberCount() > 0) {
       throw new Error('the database already has subscribers: generate into a new database (--db PATH), or use --append-days');
     }
@@ -97,7 +97,7 @@ export class PopulationGenerator {
   }
 
   /** Adds `extraDays` days to the population this database was generated with. */
-  append(extraDays: number, progress?: (line: string) => void): Promise<GenerateSummary> {
+  async append(extraDays: number, progress?: (line: string) => void): Promise<GenerateSummary> {
     const stored = this.state.get<GeneratorParams | null>(STATE_KEY, null);
     const p = stored ? { ...stored, joinDays: stored.joinDays ?? stored.days } : null;
     if (!p) throw new Error('this database was not made by vasgw generate: nothing to append to');

@@ -1,5 +1,5 @@
 import type { Config } from '../../config';
-import type { Db } from '../../db/client';
+import type { Database, Tx } from '../../db/database';
 import { DAY } from '../../lib/clock';
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import { NONE, type ActivityStore } from '../activity-store';
@@ -11,7 +11,7 @@ import { OnboardingStore } from './onboarding-store';
 import { ShortcutRanking } from './shortcut-ranking';
 
 export interface OnboardingDeps {
-  db: Db;
+  database: Database;
   config: Pick<Config, 'crm'>;
   days: Days;
   index: FlowIndex;
@@ -27,18 +27,26 @@ export class Onboarding {
   private ranked: { day: number; ranking: ShortcutRanking } | null = null;
 
   constructor(private readonly d: OnboardingDeps) {
-    this.store = new OnboardingStore(d.db);
+    this.store = new OnboardingStore(d.database);
   }
 
-  /** The shortcut ranking as of `now`, built once per day's counts (the pass calls `refresh` when they change). */
-  ranking(now: number): ShortcutRanking {
+  /**
+   * Reads the shortcut ranking as of `now`, once per day's counts (the pass calls `refresh` when they
+   * change). The pass loads it before acting, so the welcomes it writes rank synchronously.
+   */
+  async loadRanking(now: number, tx?: Tx): Promise<ShortcutRanking> {
     const day = this.d.days.of(now);
     if (!this.ranked || this.ranked.day !== day) {
       const cfg = this.d.config.crm.onboarding;
-      const rows = this.store.contentReaches(day - cfg.shortcutWindowDays + 1);
+      const rows = await this.store.contentReaches(day - cfg.shortcutWindowDays + 1, tx);
       this.ranked = { day, ranking: new ShortcutRanking(rows, this.d.index, { max: cfg.shortcuts, minGroupReaches: cfg.minGroupReaches }) };
     }
     return this.ranked.ranking;
+  }
+
+  /** The ranking last loaded (none before the first `loadRanking`: the main menu's options stand in). */
+  private ranking(): ShortcutRanking | null {
+    return this.ranked?.ranking ?? null;
   }
 
   /** Drops the ranking so the next welcome ranks the counts a pass has just written. */
@@ -47,8 +55,8 @@ export class Onboarding {
   }
 
   /** The welcome's shortcut lines for a subscriber (`*384*1*1*1# Maize`), best first. */
-  shortcutLines(sub: Pick<Subscriber, 'region' | 'crop'>, lang: string, now: number): string[] {
-    const picked: { flowId: string; nodeId: string; shortcut: string }[] = [...this.ranking(now).for(sub.region, sub.crop)];
+  shortcutLines(sub: Pick<Subscriber, 'region' | 'crop'>, lang: string): string[] {
+    const picked: { flowId: string; nodeId: string; shortcut: string }[] = [...(this.ranking()?.for(sub.region, sub.crop) ?? [])];
     // Before anyone has found anything (a new service), the main menu's own options stand in.
     const main = this.d.index.mainFlow();
     const start = main?.nodes[main.start];
@@ -63,14 +71,15 @@ export class Onboarding {
   }
 
   /** What one pass keeps for onboarding while it reads the log: attach `tap` to the finished episodes. */
-  tracker(store: ActivityStore, now: number): OnboardingTracker {
-    return new OnboardingTracker(this, this.d, store, now);
+  async tracker(store: ActivityStore, now: number): Promise<OnboardingTracker> {
+    const cfg = this.d.config.crm.onboarding;
+    const waiting = cfg.enabled ? await this.store.waiting(now - cfg.retentionDays * DAY) : new Map<number, number>();
+    return new OnboardingTracker(this, this.d, store, now, waiting);
   }
 }
 
 /** One pass's onboarding work: episode taps, detection, and the writes at the end of the pass. */
 export class OnboardingTracker {
-  private readonly waiting: Map<number, number>;
   private readonly reaches = new Map<string, number>();
   private readonly episodes: [number, number, boolean][] = [];
   private readonly joinedNow = new Map<number, number>();
@@ -80,10 +89,9 @@ export class OnboardingTracker {
     private readonly d: OnboardingDeps,
     private readonly activity: ActivityStore,
     private readonly now: number,
-  ) {
-    const cfg = d.config.crm.onboarding;
-    this.waiting = cfg.enabled ? journey.store.waiting(now - cfg.retentionDays * DAY) : new Map<number, number>();
-  }
+    /** Assigned new subscribers still waiting for their first episode: subscriber to decision time. */
+    private readonly waiting: Map<number, number>,
+  ) {}
 
   private dim(sub: number, d: 'region' | 'crop'): string | null {
     const s = this.activity;
@@ -106,7 +114,7 @@ export class OnboardingTracker {
   };
 
   /** New subscribers (welcome) and new subscribers stuck in their first sessions (follow-up). */
-  detect(ctx: DetectorContext): FindingDraft[] {
+  async detect(ctx: DetectorContext): Promise<FindingDraft[]> {
     const cfg = ctx.config.crm.onboarding;
     if (!cfg.enabled) return [];
     const store = this.journey.store;
@@ -118,7 +126,7 @@ export class OnboardingTracker {
       const c = cands.get(sub);
       if (at >= since && (!c || at < c.at)) cands.set(sub, { at, via: 'subscription' });
     }
-    const firstSubs = store.firstSubscriptionsOf(cands);
+    const firstSubs = await store.firstSubscriptionsOf(cands);
     for (const [sub, c] of cands) {
       let { at: joinedAt, via } = c;
       // Someone who subscribed long ago and only now opens the menu is not new: they joined then.
@@ -141,7 +149,7 @@ export class OnboardingTracker {
       });
     }
     for (const sub of ctx.delta.earlyStuckSubs) {
-      const joinedAt = this.joinedNow.get(sub) ?? store.get(sub)?.joinedAt;
+      const joinedAt = this.joinedNow.get(sub) ?? (await store.get(sub))?.joinedAt;
       if (joinedAt === undefined) continue;
       const stuck = (ctx.store.stuckRecent.get(sub) ?? []).filter((e) => e[0] >= joinedAt && e[0] <= joinedAt + cfg.stuckWithinDays * DAY);
       if (stuck.length === 0) continue;
@@ -164,35 +172,37 @@ export class OnboardingTracker {
    * A finding just stored: a new subscriber is followed from now on; a follow-up waits until
    * `followupAfterHours` after the welcome. Returns when the finding may be acted on, when later than now.
    */
-  stored(dr: FindingDraft, findingId: string): number | null {
+  async stored(dr: FindingDraft, findingId: string, tx: Tx): Promise<number | null> {
     const cfg = this.d.config.crm.onboarding;
     if (dr.kind === 'new_subscriber') {
       const detail = dr.detail as { joinedAt: number; via: 'session' | 'subscription'; region: string | null; crop: string | null };
-      this.journey.store.insert({ subscriberId: dr.subscriberId, joinedAt: detail.joinedAt, joinDay: this.d.days.of(detail.joinedAt), via: detail.via, region: detail.region, crop: detail.crop, findingId });
+      await this.journey.store.insert({ subscriberId: dr.subscriberId, joinedAt: detail.joinedAt, joinDay: this.d.days.of(detail.joinedAt), via: detail.via, region: detail.region, crop: detail.crop, findingId }, tx);
       return null;
     }
     if (dr.kind === 'first_sessions_stuck') {
-      const welcomedAt = this.journey.store.get(dr.subscriberId)?.assignedAt ?? this.now;
+      const welcomedAt = (await this.journey.store.get(dr.subscriberId, tx))?.assignedAt ?? this.now;
       const notBefore = welcomedAt + cfg.followupAfterHours * 3_600_000;
       return notBefore > this.now ? notBefore : null;
     }
     return null;
   }
 
-  /** Writes the pass's reaches and first episodes, and closes retention windows that have ended (inside the pass's transaction). */
-  flush(now: number): void {
+  /** Writes the pass's reaches and first episodes, and closes retention windows that have ended (inside the pass's unit). */
+  async flush(now: number, tx: Tx): Promise<void> {
     const cfg = this.d.config.crm.onboarding;
     const store = this.journey.store;
     if (this.reaches.size > 0) {
-      store.addReaches(
+      await store.addReaches(
         [...this.reaches].map(([k, n]) => {
           const [day, region, crop, flow, node] = k.split('\t') as [string, string, string, string, string];
           return [Number(day), region, crop, flow, node, n] as [number, string, string, string, string, number];
         }),
+        tx,
       );
       this.journey.refresh();
     }
-    for (const [sub, at, firstGo] of this.episodes) store.setEpisode(sub, at, firstGo);
-    store.closeRetention(now, now - cfg.retentionDays * DAY, cfg.retentionDays - cfg.activeWithinDays);
+    // One row per new subscriber's first episode after the welcome: a few per pass.
+    for (const [sub, at, firstGo] of this.episodes) await store.setEpisode(sub, at, firstGo, tx);
+    await store.closeRetention(now, now - cfg.retentionDays * DAY, cfg.retentionDays - cfg.activeWithinDays, tx);
   }
 }

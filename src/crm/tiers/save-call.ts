@@ -1,7 +1,6 @@
 import type { Config } from '../../config';
 import type { FlowRegistry } from '../../engine/flow-registry';
 import { DAY } from '../../lib/clock';
-import type { InterventionRepo } from '../intervention-repo';
 import type { InterventionKind } from '../interventions';
 import type { Tier } from './tier-names';
 
@@ -15,15 +14,20 @@ export class SaveCall {
     private readonly d: {
       config: { crm: Pick<Config['crm'], 'interventions' | 'tiers'> };
       flows: Pick<FlowRegistry, 'byId'>;
-      repo: Pick<InterventionRepo, 'lastAt'>;
       canCall: boolean;
     },
   ) {}
 
-  /** Whether a save call goes with an intervention of `kind` as of `now`: a save to a core customer, calls possible, the call's cool-down over. */
-  due(kind: InterventionKind, tier: Tier | null, subscriberId: number, now: number): boolean {
+  /**
+   * Whether a save call goes with an intervention of `kind` as of `now`: a save to a core customer, calls
+   * possible, the call's cool-down over (the last save call read through `lastAt`, in the unit, either engine).
+   */
+  async dueIn(kind: InterventionKind, tier: Tier | null, subscriberId: number, now: number, lastAt: (subscriberId: number, kind: 'save_call') => Promise<number | null>): Promise<boolean> {
     if (kind !== 'save' || tier !== 'core' || !this.d.canCall) return false;
-    const lastCall = this.d.repo.lastAt(subscriberId, 'save_call');
+    return this.cooled(await lastAt(subscriberId, 'save_call'), now);
+  }
+
+  private cooled(lastCall: number | null, now: number): boolean {
     return lastCall === null || lastCall + this.d.config.crm.interventions.cooldownDays.save_call * DAY <= now;
   }
 
