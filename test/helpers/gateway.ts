@@ -39,9 +39,10 @@ afterAll(async () => {
  */
 export async function testGateway(
   overrides: DeepPartial<Config> = {},
-  opts: { clock?: ManualClock; now?: string; dbPath?: string; backend?: 'sqlite' | 'postgresql' } = {},
+  opts: { clock?: ManualClock; now?: string; dbPath?: string; backend?: 'sqlite' | 'postgresql'; sharing?: TestGateway } = {},
 ): Promise<TestGateway> {
   const clock = opts.clock ?? new ManualClock(new Date(opts.now ?? '2026-11-20T09:00:00Z').getTime());
+  if (opts.sharing) return secondGateway(opts.sharing, overrides, clock);
   if (opts.backend === 'postgresql') return postgresGateway(overrides, clock);
   const cfg = testConfig(opts.dbPath ? deepMerge(overrides, { database: { path: opts.dbPath } }) as DeepPartial<Config> : overrides);
   const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
@@ -69,6 +70,19 @@ async function postgresGateway(overrides: DeepPartial<Config>, clock: ManualCloc
     await created.drop();
     throw e;
   }
+}
+
+/**
+ * Another gateway process on `first`'s PostgreSQL database (another instance id): what a second replica
+ * behind the load balancer would be. The database stays `first`'s to drop; stop this one first.
+ */
+async function secondGateway(first: TestGateway, overrides: DeepPartial<Config>, clock: ManualClock): Promise<TestGateway> {
+  const url = first.config.database.url;
+  if (!url) throw new Error('a second gateway shares a PostgreSQL database: start the first with backend: \'postgresql\'');
+  const cfg = testConfig(deepMerge(overrides, { database: { url }, server: { instanceId: `${first.config.server.instanceId ?? 'gw'}-second` } }) as DeepPartial<Config>);
+  const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
+  await gw.app.ready();
+  return Object.assign(gw, { clock });
 }
 
 /** Polls `fn` until it returns a truthy value (bounded), for waiting on background work in tests. */

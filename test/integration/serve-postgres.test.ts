@@ -20,7 +20,8 @@ const skip = postgresUnavailable();
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
 let proc: VasgwProcess | null = null;
-stopAfterEach(() => [proc, gw, smsc]);
+let second: TestGateway | null = null;
+stopAfterEach(() => [proc, second, gw, smsc]);
 
 const onPostgres = (overrides: Parameters<typeof testGateway>[0] = {}, now?: string) => testGateway(overrides, { backend: 'postgresql', ...(now ? { now } : {}) });
 
@@ -68,6 +69,35 @@ describe.skipIf(skip !== null)('the gateway on PostgreSQL', () => {
     expect(types.filter((t) => t.type === 'content')).toHaveLength(1);
     const events = (await gw.app.inject({ method: 'GET', url: `/api/v1/subscribers/${encodeURIComponent(msisdn)}/events?limit=100`, headers: AUTH })).json() as unknown[];
     expect(events).toHaveLength(types.length);
+  });
+
+  it('carries one USSD session across two gateways on the same database, hop by hop', async () => {
+    gw = await onPostgres();
+    second = await testGateway({}, { sharing: gw });
+    const bodies: string[] = [];
+    const texts = ['', '1', '1*1', '1*1*1', '1*1*1*1'];
+    for (const [i, text] of texts.entries()) {
+      // Even hops reach the first gateway, odd ones the second: each finds the session the other saved.
+      const r = await (i % 2 ? second : gw).app.inject({
+        method: 'POST',
+        url: '/ussd/africastalking',
+        headers: FORM,
+        payload: new URLSearchParams({ sessionId: 'pg-two', serviceCode: '*384*1#', phoneNumber: '+254711082002', networkCode: '63902', text }).toString(),
+      });
+      bodies.push(r.body);
+    }
+    expect(bodies[2]).toContain('Maize');
+    expect(bodies[4]!.toLowerCase()).toContain('plant');
+    const s = sessions;
+    expect(await gw.core.database.all(sql`SELECT ${s.hops} AS "hops" FROM ${s}`)).toEqual([{ hops: 5 }]);
+    const u = usageEvents;
+    expect(await count(gw, u, sql`${u.type} = 'content'`)).toBe(1);
+    expect(await count(gw, u, sql`${u.type} = 'session_start'`)).toBe(1);
+
+    // A billing retry that reaches the other gateway is the same duplicate.
+    expect((await postGeneric(gw, billingFixture('generic-subscribed.json'))).json()).toMatchObject({ status: 'accepted' });
+    expect((await postGeneric(second, billingFixture('generic-subscribed.json'))).json()).toMatchObject({ status: 'duplicate' });
+    expect(await count(gw, billingEvents)).toBe(1);
   });
 
   it('delivers POST /api/v1/messages through the SMSC and applies its receipt', async () => {
