@@ -128,6 +128,7 @@ export class CrmService {
       config: d.config,
       flows: d.flows,
       index: this.index,
+      findings: this.findings,
       subscribers: d.subscribers,
       usage: d.usage,
       messaging: d.messaging,

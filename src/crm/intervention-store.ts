@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
-import { crmBestChannels, crmFindings, crmInterventions, crmInterventionTiers, crmTiers } from '../db/schema';
+import { crmBestChannels, crmInterventions, crmInterventionTiers, crmTiers } from '../db/schema';
 import { name } from '../db/statement';
-import { fields } from '../reports/stores/rollup-store';
 
 type Intervention = typeof crmInterventions.$inferSelect;
 
@@ -16,7 +15,6 @@ export type NewIntervention = Pick<
 export type OpenOutcome = Pick<Intervention, 'id' | 'subscriberId' | 'at' | 'windowEndsAt' | 'reachedContentAt' | 'returnedAt' | 'renewedAt' | 'revenueMinor'>;
 
 const i = crmInterventions;
-const f = crmFindings;
 const p = (k: string) => sql.placeholder(k);
 
 const INSERT_KEYS = ['id', 'findingId', 'subscriberId', 'kind', 'findingKind', 'serviceId', 'arm', 'channel', 'status', 'reason', 'messageId', 'callId', 'text', 'parts', 'costMinor', 'at', 'windowEndsAt'] as const;
@@ -35,13 +33,6 @@ export class InterventionStore {
   private readonly tierStmt: Statement<{ tier: string }, { id: number }>;
   private readonly noteTierStmt: Statement<never, { id: string; tier: string; at: number }>;
   private readonly channelStmt: Statement<{ channel: string }, { id: number }>;
-  private readonly doneStmt: Statement<never, { id: string; status: string; interventionId: string }>;
-  private readonly deferStmt: Statement<never, { id: string; notBefore: number }>;
-  private readonly ineligibleStmt: Statement<never, { id: string; now: number; reason: string }>;
-  private readonly openPage: Statement<OpenOutcome, { after: string; limit: number }>;
-  private readonly outcomeStmt: Statement<never, Omit<OpenOutcome, 'subscriberId' | 'at' | 'windowEndsAt'>>;
-  private readonly releaseFindings: Statement<never, { before: number; now: number }>;
-  private readonly closeWindows: Statement<never, { before: number }>;
 
   constructor(private readonly database: Database) {
     this.lastAtStmt = database.statement(sql`SELECT max(${i.at}) AS "at" FROM ${i} WHERE ${i.subscriberId} = ${p('subscriberId')} AND ${i.kind} = ${p('kind')}`);
@@ -61,25 +52,6 @@ export class InterventionStore {
     );
     const bc = crmBestChannels;
     this.channelStmt = database.statement(sql`SELECT ${bc.channel} AS "channel" FROM ${bc} WHERE ${bc.subscriberId} = ${p('id')}`);
-    this.doneStmt = database.statement(sql`UPDATE ${f} SET ${name(f.status)} = ${p('status')}, ${name(f.interventionId)} = ${p('interventionId')} WHERE ${f.id} = ${p('id')}`);
-    this.deferStmt = database.statement(sql`UPDATE ${f} SET ${name(f.notBefore)} = ${p('notBefore')} WHERE ${f.id} = ${p('id')}`);
-    // The reason goes into the finding's detail: json_set on SQLite's text, a merged object on jsonb.
-    const detail =
-      database.dialect === 'sqlite' ? sql`json_set(${f.detail}, '$.ineligible', ${p('reason')})` : sql`(${f.detail} || jsonb_build_object('ineligible', ${p('reason')}::text))`;
-    this.ineligibleStmt = database.statement(sql`UPDATE ${f} SET ${name(f.status)} = 'ineligible', ${name(f.closedAt)} = ${p('now')}, ${name(f.detail)} = ${detail} WHERE ${f.id} = ${p('id')}`);
-    const open = { id: i.id, subscriberId: i.subscriberId, at: i.at, windowEndsAt: i.windowEndsAt, reachedContentAt: i.reachedContentAt, returnedAt: i.returnedAt, renewedAt: i.renewedAt, revenueMinor: i.revenueMinor };
-    this.openPage = database.statement(sql`SELECT ${fields(open)} FROM ${i} WHERE ${i.outcomeClosed} = false AND ${i.id} > ${p('after')} ORDER BY ${i.id} LIMIT ${p('limit')}`);
-    this.outcomeStmt = database.statement(
-      sql`UPDATE ${i} SET ${name(i.reachedContentAt)} = ${p('reachedContentAt')}, ${name(i.returnedAt)} = ${p('returnedAt')}, ${name(i.renewedAt)} = ${p('renewedAt')}, ${name(i.revenueMinor)} = ${p('revenueMinor')}
-          WHERE ${i.id} = ${p('id')}`,
-    );
-    // A window's finding is closed with it (it stayed open, so no new finding of its kind was raised, while
-    // its outcome was measured): the findings first, while their windows still read as open.
-    const ending = sql`${i.outcomeClosed} = false AND ${i.windowEndsAt} <= ${p('before')}`;
-    this.releaseFindings = database.statement(
-      sql`UPDATE ${f} SET ${name(f.closedAt)} = ${p('now')} WHERE ${f.closedAt} IS NULL AND ${f.id} IN (SELECT ${i.findingId} FROM ${i} WHERE ${ending})`,
-    );
-    this.closeWindows = database.statement(sql`UPDATE ${i} SET ${name(i.outcomeClosed)} = true WHERE ${ending}`);
   }
 
   /** When the subscriber last got an intervention of `kind` (null: never); inside `tx`, this unit's own count. */
@@ -108,56 +80,4 @@ export class InterventionStore {
     await this.noteTierStmt.run({ id: interventionId, tier, at }, tx);
   }
 
-  /** Records what was done on the finding (acted or held out); it stays open while its outcome is measured. */
-  async findingDone(findingId: string, status: 'acted' | 'holdout', interventionId: string, tx: Tx): Promise<void> {
-    await this.doneStmt.run({ id: findingId, status, interventionId }, tx);
-  }
-
-  /** Moves the finding's earliest action to `notBefore` (a cool-down). */
-  async findingDeferred(findingId: string, notBefore: number, tx: Tx): Promise<void> {
-    await this.deferStmt.run({ id: findingId, notBefore }, tx);
-  }
-
-  /** Closes the finding as not actionable, with the reason in its detail. */
-  async findingIneligible(findingId: string, reason: string, now: number, tx: Tx): Promise<void> {
-    await this.ineligibleStmt.run({ id: findingId, now, reason }, tx);
-  }
-
-  /** Interventions whose outcome window is open, by id after `after` ('' first), at most `limit`: read page by page. */
-  openOutcomes(after: string, limit: number, tx?: Tx): Promise<OpenOutcome[]> {
-    return this.openPage.all({ after, limit }, tx);
-  }
-
-  /** Writes the outcomes measured so far for one intervention. */
-  async saveOutcome(o: Omit<OpenOutcome, 'subscriberId' | 'at' | 'windowEndsAt'>, tx: Tx): Promise<void> {
-    const { id, reachedContentAt, returnedAt, renewedAt, revenueMinor } = o;
-    await this.outcomeStmt.run({ id, reachedContentAt, returnedAt, renewedAt, revenueMinor }, tx);
-  }
-
-  /**
-   * Closes the outcome windows that ended at or before `before`, and their findings at `now`; returns how
-   * many windows. Decided by the statements: a window closed by another pass is not closed again.
-   */
-  async closeOutcomes(before: number, now: number, tx: Tx): Promise<number> {
-    await this.releaseFindings.run({ before, now }, tx);
-    return this.closeWindows.run({ before }, tx);
-  }
-
-  /**
-   * Runs `fn` in a savepoint of unit `tx`: when it throws, only its writes are undone and the unit goes on
-   * (one finding whose message is refused does not undo the batch). Both engines spell savepoints the same.
-   */
-  async isolated<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
-    await tx.run(sql`SAVEPOINT crm_act`);
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      await tx.run(sql`ROLLBACK TO SAVEPOINT crm_act`);
-      await tx.run(sql`RELEASE SAVEPOINT crm_act`);
-      throw err;
-    }
-    await tx.run(sql`RELEASE SAVEPOINT crm_act`);
-    return result;
-  }
 }

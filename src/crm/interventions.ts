@@ -14,13 +14,14 @@ import type { FindingKind } from './detectors/types';
 import { InterventionChannel, type Carrier } from './best-channel/intervention-channel';
 import { inHoldout } from './experiments';
 import { offeredPackage, packageSpokenOf } from './exit-reasons/exit-offer';
-import type { FindingRow } from './findings-repo';
+import type { FindingRow, FindingsRepo } from './findings-repo';
 import type { FlowIndex } from './flow-index';
 import { InterventionStore } from './intervention-store';
 import { holdoutKind } from './onboarding/shared-holdout';
 import { fitShortcuts } from './onboarding/welcome-text';
 import { holdoutPercentFor, isTier, type Tier } from './tiers';
 import { SaveCall } from './tiers/save-call';
+import { inSavepoint } from '../db/savepoint';
 
 export type InterventionKind = 'education_sms' | 'voice_guidance' | 'nudge' | 'save' | 'winback' | 'welcome' | 'onboarding_followup' | 'exit_guidance' | 'exit_offer' | 'save_call';
 export const INTERVENTION_KINDS: readonly InterventionKind[] = ['education_sms', 'voice_guidance', 'nudge', 'save', 'winback', 'welcome', 'onboarding_followup', 'exit_guidance', 'exit_offer', 'save_call'];
@@ -31,6 +32,8 @@ export interface InterventionDeps {
   config: Pick<Config, 'crm' | 'services' | 'defaults'> & { billing?: { texts?: { periodNames?: Record<string, Record<string, string>> } } };
   flows: FlowRegistry;
   index: FlowIndex;
+  /** The finding's new state (acted, held out, deferred, ineligible) is written in the acting unit. */
+  findings: Pick<FindingsRepo, 'doneIn' | 'deferIn' | 'ineligibleIn'>;
   subscribers: { findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
   usage: Pick<UsageLog, 'recordIn'>;
   messaging: { enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> } | null;
@@ -101,7 +104,7 @@ export class Interventions {
    * caller's unit goes on (it closes the finding as failed).
    */
   act(f: FindingRow, now: number, tx: Tx): Promise<ActOutcome> {
-    return this.store.isolated(tx, () => this.actIn(f, now, tx));
+    return inSavepoint(tx, 'crm_act', () => this.actIn(f, now, tx));
   }
 
   private async actIn(f: FindingRow, now: number, tx: Tx): Promise<ActOutcome> {
@@ -115,7 +118,7 @@ export class Interventions {
     if (kind === 'exit_offer' && offeredPackage(f.detail) === null) return this.ineligible(f, 'no_cheaper_package', now, tx);
     const coolUntil = await this.cooldownEnd(sub.id, kind, now, tx);
     if (coolUntil !== null) {
-      await this.store.findingDeferred(f.id, coolUntil, tx);
+      await this.d.findings.deferIn(tx, f.id, coolUntil);
       return { deferred: true };
     }
     const stored = await this.store.tierOf(sub.id, tx);
@@ -123,7 +126,7 @@ export class Interventions {
     const main = await this.decide(f, sub, kind, carrier, tier, now, true, tx);
     if (!(await this.saveCall.dueIn(kind, tier, sub.id, now, (id, k) => this.store.lastAt(id, k, tx)))) return main;
     try {
-      return { ...main, also: [await this.store.isolated(tx, () => this.decide(f, sub, 'save_call', 'call', tier, now, false, tx))] };
+      return { ...main, also: [await inSavepoint(tx, 'crm_act', () => this.decide(f, sub, 'save_call', 'call', tier, now, false, tx))] };
     } catch (err) {
       // The SMS stands; a call the queue refuses rolls back alone (its savepoint) and is logged.
       this.log.error({ err, finding: f.id }, 'save call failed');
@@ -156,7 +159,7 @@ export class Interventions {
     const sent: Sent = holdout ? { ...NOT_SENT, status: 'held_out' } : carrier === 'call' ? await this.call(f, sub, kind, id, tx) : await this.sms(f, sub, kind, id, tx);
     const arm = holdout ? 'holdout' : 'treatment';
     await this.store.insert({ id, findingId: f.id, subscriberId: sub.id, kind, findingKind: f.kind, serviceId: f.serviceId, arm, ...sent, at: now, windowEndsAt }, tx);
-    if (primary) await this.store.findingDone(f.id, arm === 'holdout' ? 'holdout' : 'acted', id, tx);
+    if (primary) await this.d.findings.doneIn(tx, f.id, arm === 'holdout' ? 'holdout' : 'acted', id);
     if (tier) await this.store.noteTier(id, tier, now, tx);
     await this.d.usage.recordIn(tx, [{ at: now, subscriberId: sub.id, channel: 'crm', type: 'intervention', detail: interventionDetail(id, kind, f, arm, sent, tier) }]);
     this.counted(sub, kind, arm, sent.status);
@@ -187,13 +190,13 @@ export class Interventions {
   }
 
   private async ineligible(f: FindingRow, reason: string, now: number, tx: Tx): Promise<ActOutcome> {
-    await this.store.findingIneligible(f.id, reason, now, tx);
+    await this.d.findings.ineligibleIn(tx, f.id, reason, now);
     return { ineligible: reason };
   }
 
   /** Closes a finding whose intervention failed (its message refused): the reason is `failed: <code>`. */
   async failed(f: Pick<FindingRow, 'id'>, code: string, now: number, tx: Tx): Promise<void> {
-    await this.store.findingIneligible(f.id, `failed: ${code}`, now, tx);
+    await this.d.findings.ineligibleIn(tx, f.id, `failed: ${code}`, now);
   }
 
   /** The call an intervention places: the save call's own flow, else the guidance flow. */

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
 import { crmFindings, crmInterventions } from '../db/schema';
 import { name } from '../db/statement';
-import type { OpenOutcome } from './intervention-repo';
+import type { OpenOutcome } from './intervention-store';
 
 const i = crmInterventions;
 const f = crmFindings;

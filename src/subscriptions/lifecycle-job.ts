@@ -10,6 +10,7 @@ import type { UsageLog } from '../usage/usage-log';
 import { isQuiet, lastAllowedAtOrBefore, nextAllowedAtOrAfter } from './quiet-hours';
 import type { SubscriptionService } from './subscription-service';
 import { fill, formatDate, pickText, serviceVars } from './texts';
+import { inSavepoint } from '../db/savepoint';
 
 export interface LifecycleJobDeps {
   /** Units of work: each batch of deadlines and each reminder is one. */
@@ -74,7 +75,7 @@ export class LifecycleJob implements Lifecycle {
     await this.d.units.unit(async (tx) => {
       for (const id of ids) {
         try {
-          await store.isolated(tx, () => this.d.subscriptions.refreshIn(id, tx));
+          await inSavepoint(tx, 'subscription_step', () => this.d.subscriptions.refreshIn(id, tx));
         } catch (err) {
           await store.clearDeadline(id, tx);
           this.log.error({ err, subscriptionId: id }, 'subscription could not be re-derived');

@@ -20,6 +20,7 @@ import { SubscriptionViews } from './subscription-views';
 import { SyncRequests } from './sync-request';
 import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
+import { inSavepoint } from '../db/savepoint';
 
 export interface SubscriptionServiceDeps {
   /** The SQLite handle, only for the synchronous requests other areas still make (src/subscriptions/sync-request.ts); null on PostgreSQL. */
@@ -287,7 +288,7 @@ export class SubscriptionService {
     for (const listener of this.exitListeners) {
       try {
         // joins this unit on SQLite; takes the unit's tx once exit reasons are converted
-        await this.repo.isolated(tx, () => listener(e, tx));
+        await inSavepoint(tx, 'subscription_step', () => listener(e, tx));
       } catch (err) {
         this.log.error({ err, service: e.serviceId }, 'exit listener failed; the exit itself stands');
       }

@@ -326,22 +326,4 @@ export class SubscriptionStore {
     );
     return rows.map(toSubscription);
   }
-
-  /**
-   * Runs `fn` inside a savepoint of unit `tx`: when it throws, only its writes are undone and the unit
-   * goes on (the caller decides what a failure means). Both engines spell savepoints the same.
-   */
-  async isolated<T>(tx: Tx, fn: () => T | Promise<T>): Promise<T> {
-    await tx.run(sql`SAVEPOINT subscription_step`);
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      await tx.run(sql`ROLLBACK TO SAVEPOINT subscription_step`);
-      await tx.run(sql`RELEASE SAVEPOINT subscription_step`);
-      throw err;
-    }
-    await tx.run(sql`RELEASE SAVEPOINT subscription_step`);
-    return result;
-  }
 }

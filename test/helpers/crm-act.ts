@@ -44,11 +44,12 @@ export function actStack(b: Backend) {
   const usage = new UsageLog(handle, metrics, b.database);
   const messaging = new MessagingService({ db: handle, database: b.database, units: b.units, clock, log: silentLogger, metrics, usage, subscribers: subs, operators, config, content: flowSmsContent(flows) });
   const callService = new CallService({ db: handle, database: b.database, units: b.units, clock, log: silentLogger, metrics, config: config.ivr, flows, subscribers: subs, usage, policy: messagingCallPolicy(config.messaging, operators) });
-  const interventions = new Interventions({ database: b.database, config, flows, index: new FlowIndex(flows), subscribers: subs, usage, messaging, calls: callService, log: silentLogger, metrics });
+  const findings = new FindingsRepo(b.database, handle);
+  const interventions = new Interventions({ database: b.database, config, flows, index: new FlowIndex(flows), findings, subscribers: subs, usage, messaging, calls: callService, log: silentLogger, metrics });
   const exits = new ExitSurveys({
     repo: new ExitSurveyRepo(handle),
     store: new ExitSurveyStore(b.database),
-    findings: new FindingsRepo(b.database, handle),
+    findings,
     days: new Days(config.defaults.timezone),
     log: silentLogger,
     config,

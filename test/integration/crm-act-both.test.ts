@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { FindingRow } from '../../src/crm/findings-repo';
-import { InterventionStore } from '../../src/crm/intervention-store';
+import { OutcomeStore } from '../../src/crm/outcome-store';
 import type { ActOutcome } from '../../src/crm/interventions';
 import { calls, crmFindings, crmInterventions, messages, subscribers, usageEvents } from '../../src/db/schema';
 import { eachBackend } from '../helpers/backends';
@@ -178,7 +178,7 @@ eachBackend((get) => {
   it('reads open outcome windows page by page, saves outcomes, and closes ended windows with their findings once', async () => {
     const b = get();
     await plantSubscribers(b, s, [7]);
-    const store = new InterventionStore(b.database);
+    const store = OutcomeStore.of(b.database);
     // One open finding per kind and subscriber: the three open ones are of different kinds; int-d's is closed.
     const acted = (id: string, kind: FindingRow['kind'], closedAt?: number) => {
       const { closedAt: _c, interventionId: _i, ...f } = finding(`f-${id}`, 7, kind, 'r', {});
@@ -188,15 +188,13 @@ eachBackend((get) => {
     const row = (id: string, windowEndsAt: number, outcomeClosed = false) => ({ id, findingId: `f-${id}`, subscriberId: 7, kind: 'nudge', findingKind: 'passive', arm: 'treatment', channel: 'sms', status: 'queued', at: NOW - 20 * DAY, windowEndsAt, outcomeClosed });
     await b.plant(crmInterventions, [row('int-a', NOW - 2 * DAY), row('int-b', NOW - 3 * DAY), row('int-c', NOW + 5 * DAY), row('int-d', NOW - 9 * DAY, true)]);
 
-    const first = await store.openOutcomes('', 2);
-    const rest = await store.openOutcomes(first.at(-1)!.id, 2);
-    expect([...first, ...rest].map((o) => o.id)).toEqual(['int-a', 'int-b', 'int-c']);
+    expect((await store.openOutcomes()).map((o) => o.id).sort()).toEqual(['int-a', 'int-b', 'int-c']);
     await b.units.unit((tx) => store.saveOutcome({ id: 'int-a', reachedContentAt: NOW - 10 * DAY, returnedAt: NOW - 11 * DAY, renewedAt: null, revenueMinor: 500 }, tx));
-    expect((await store.openOutcomes('', 10))[0]).toMatchObject({ id: 'int-a', reachedContentAt: NOW - 10 * DAY, returnedAt: NOW - 11 * DAY, renewedAt: null, revenueMinor: 500 });
+    expect((await store.openOutcomes()).find((o) => o.id === 'int-a')).toMatchObject({ id: 'int-a', reachedContentAt: NOW - 10 * DAY, returnedAt: NOW - 11 * DAY, renewedAt: null, revenueMinor: 500 });
 
     expect(await b.units.unit((tx) => store.closeOutcomes(NOW - DAY, NOW, tx))).toBe(2);
     expect(await b.units.unit((tx) => store.closeOutcomes(NOW - DAY, NOW + DAY, tx))).toBe(0);
-    expect((await store.openOutcomes('', 10)).map((o) => o.id)).toEqual(['int-c']);
+    expect((await store.openOutcomes()).map((o) => o.id)).toEqual(['int-c']);
     const closed = await b.database.all<{ id: string; closedAt: unknown }>(sql`SELECT ${crmFindings.id} AS "id", ${crmFindings.closedAt} AS "closedAt" FROM ${crmFindings} ORDER BY ${crmFindings.id}`);
     expect(closed.map((c) => [c.id, c.closedAt === null ? null : Number(c.closedAt)])).toEqual([
       ['f-int-a', NOW],

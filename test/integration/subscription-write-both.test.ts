@@ -1,4 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
+import { inSavepoint } from '../../src/db/savepoint';
 import { billingEvents, subscribers, subscriptionRequests, subscriptions } from '../../src/db/schema';
 import { DAY } from '../../src/lib/clock';
 import { foldSubscription, lifecyclePolicy } from '../../src/subscriptions/lifecycle';
@@ -106,7 +107,7 @@ eachBackend((get) => {
     await b.units.unit(async (tx) => {
       await store.markReminder('sub_i', T0 + DAY, tx);
       await expect(
-        store.isolated(tx, async () => {
+        inSavepoint(tx, 'subscription_step', async () => {
           await store.clearDeadline('sub_i', tx);
           throw new Error('step refused');
         }),

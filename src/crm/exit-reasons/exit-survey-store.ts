@@ -1,10 +1,8 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../../db/database';
-import { crmFindings, exitReasonsDaily, exitSurveys, pollInvites, polls } from '../../db/schema';
+import { exitReasonsDaily, exitSurveys, pollInvites, polls } from '../../db/schema';
 import { name } from '../../db/statement';
-import { newId } from '../../lib/ids';
 import { fields } from '../../reports/stores/rollup-store';
-import type { FindingDraft } from '../detectors/types';
 import type { DailyDelta, ExitSurveyRow } from './exit-survey-repo';
 
 const e = exitSurveys;
@@ -26,7 +24,6 @@ export class ExitSurveyStore {
   private readonly findingStmt: Statement<never, { id: string; findingId: string }>;
   private readonly bumpStmt: Statement<never, DailyDelta>;
   private readonly openPollStmt: Statement<{ sentAt: number }, { subscriberId: number; at: number }>;
-  private readonly raiseStmt: Statement<{ id: string }, Record<string, unknown>>;
   private readonly askedStmt: Statement<never, Pick<ExitSurveyRow, 'id' | 'status' | 'notAskedReason' | 'askedChannel' | 'askedAt' | 'windowEndsAt' | 'messageId'>>;
 
   constructor(database: Database) {
@@ -64,14 +61,6 @@ export class ExitSurveyStore {
       sql`SELECT ${pollInvites.sentAt} AS "sentAt" FROM ${pollInvites} JOIN ${polls} ON ${polls.id} = ${pollInvites.pollId}
           WHERE ${pollInvites.subscriberId} = ${p('subscriberId')} AND ${pollInvites.channel} = 'sms' AND ${pollInvites.expiresAt} > ${p('at')} AND ${polls.status} != 'closed'
           ORDER BY ${pollInvites.sentAt} DESC LIMIT 1`,
-    );
-    // The finding is stored unless the same answer raised one before or one of its kind is open (either
-    // unique index refuses it): the statement decides, so an answer handled twice raises one finding.
-    const f = crmFindings;
-    this.raiseStmt = database.statement(
-      sql`INSERT INTO ${f} (${name(f.id)}, ${name(f.subscriberId)}, ${name(f.kind)}, ${name(f.dedupeKey)}, ${name(f.status)}, ${name(f.reason)}, ${name(f.serviceId)}, ${name(f.detail)}, ${name(f.detectedAt)}, ${name(f.notBefore)}, ${name(f.expiresAt)})
-          VALUES (${p('id')}, ${p('subscriberId')}, ${p('kind')}, ${p('dedupeKey')}, 'open', ${p('reason')}, ${p('serviceId')}, ${p('detail')}, ${p('detectedAt')}, ${p('notBefore')}, ${p('expiresAt')})
-          ON CONFLICT DO NOTHING RETURNING ${f.id} AS "id"`,
     );
   }
 
@@ -117,41 +106,4 @@ export class ExitSurveyStore {
     return row ? Number(row.sentAt) : null;
   }
 
-  /** Raises the finding an answer routes to; its id, or null when it was raised before or one of its kind is open. */
-  async raiseFinding(d: FindingDraft, now: number, ttlMs: number, tx: Tx): Promise<string | null> {
-    const row = await this.raiseStmt.get(
-      {
-        id: newId('fnd', now),
-        subscriberId: d.subscriberId,
-        kind: d.kind,
-        dedupeKey: d.dedupeKey,
-        reason: d.reason,
-        serviceId: d.serviceId,
-        detail: JSON.stringify(d.detail),
-        detectedAt: now,
-        notBefore: now,
-        expiresAt: now + ttlMs,
-      },
-      tx,
-    );
-    return row?.id ?? null;
-  }
-
-  /**
-   * Runs `fn` in a savepoint of unit `tx`: when it throws, only its writes are undone and the error goes
-   * to the caller, whose unit goes on. Both engines spell savepoints the same.
-   */
-  async isolated<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
-    await tx.run(sql`SAVEPOINT exit_answer`);
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      await tx.run(sql`ROLLBACK TO SAVEPOINT exit_answer`);
-      await tx.run(sql`RELEASE SAVEPOINT exit_answer`);
-      throw err;
-    }
-    await tx.run(sql`RELEASE SAVEPOINT exit_answer`);
-    return result;
-  }
 }

@@ -17,13 +17,14 @@ import { fillTemplate } from '../interventions';
 import type { ExitSurveyRepo, ExitSurveyRow } from './exit-survey-repo';
 import type { ExitSurveyStore } from './exit-survey-store';
 import { EXIT_REASONS, numberedOptions, parseExitReply, tenureBand, type ExitReason, type ParsedExitReply } from './reasons';
+import { inSavepoint } from '../../db/savepoint';
 
 export interface ExitSurveyDeps {
   /** The synchronous forms' repository (the synchronous unsubscribe path and MO routing, until they move to units). */
   repo: ExitSurveyRepo;
   /** Where the unit-of-work forms read and write, on either engine. */
   store: ExitSurveyStore;
-  findings: Pick<FindingsRepo, 'insert'>;
+  findings: Pick<FindingsRepo, 'insert' | 'insertIn'>;
   /** Local days of the gateway's time zone: the report counts exits per day. */
   days: Days;
   log: Logger;
@@ -217,7 +218,7 @@ export class ExitSurveys {
     // Free text that is a keyword is a request for content, not an answer.
     if (parsed.freeText !== null && (this.d.keywords.has(reply) || this.d.keywords.has(first))) return false;
     const sub = await this.d.subscribers.findByIdIn(tx, mo.subscriberId);
-    await this.d.store.isolated(tx, async () => {
+    await inSavepoint(tx, 'exit_answer', async () => {
       if (!(await this.recordIn(survey, mo.at, parsed, tx))) return;
       await this.d.messaging.enqueueIn({ to: mo.from, text: this.pick(this.cfg.thanks, sub ? this.lang(sub) : this.d.config.defaults.language), kind: 'transactional', source: 'exit_reason', sourceRef: survey.id, ...(mo.to ? { from: mo.to } : {}) }, tx);
     });
@@ -265,7 +266,8 @@ export class ExitSurveys {
     await this.countIn(survey, 'answered', parsed.reason, null, 1, tx);
     const draft = this.followUp(survey, parsed.reason);
     if (!draft) return true;
-    const findingId = await this.d.store.raiseFinding(draft, at, this.d.config.crm.interventions.findingTtlDays * DAY, tx);
+    // Stored unless the same answer raised one before or one of its kind is open: the insert decides.
+    const findingId = await this.d.findings.insertIn(tx, draft, at, this.d.config.crm.interventions.findingTtlDays * DAY);
     if (findingId) await this.d.store.setFinding(survey.id, findingId, tx);
     return true;
   }
