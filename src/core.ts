@@ -84,7 +84,7 @@ export function buildCore(deps: CoreDeps) {
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */
   const subscriberViews: SubscriberViewPart[] = [];
   // Subscriptions: billing notifications, the lifecycle, subscribe/unsubscribe effects and SMS keywords.
-  const { subscriptions, subscriptionJob } = wireSubscriptions({ db, database, units: commits, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
+  const { subscriptions, subscriptionJob } = wireSubscriptions({ database, units: commits, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
   const { crm, crmScheduler, reports } = buildCrm({ ...(db ? { db } : {}), database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });

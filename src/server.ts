@@ -65,7 +65,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const core = buildCore({ config, storage, clock, log, flows });
   await core.flowTexts.loaded;
   const channels = channelFactories.map((make) => make(core));
-  const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits, ...(storage.sqlite ? { db: storage.sqlite } : {}) }, clock, config.console) : null;
+  const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits }, clock, config.console) : null;
   const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false, consoleAccounts });
   let stopped = false;
   return {

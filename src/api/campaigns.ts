@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../core';
-import type { CampaignStatus } from '../campaigns/campaign-repo';
+import type { CampaignStatus } from '../campaigns/campaign-types';
 import { Described, IdParams, Items, errors } from './schemas/common';
 import { Campaign, CampaignDetail, CreateBody, ListQuery, PatchBody, Recipients, RecipientsQuery, Results, Run, Schedule } from './schemas/campaigns';
 

@@ -34,7 +34,7 @@ export function segmentRoutes(app: FastifyInstance, core: Core): void {
   });
 
   r.post('/segments/preview', { schema: { tags, summary: 'Count and sample a filter without saving it', body: PreviewBody, response: { 200: Described(Preview, 'How many match, and a few of them.'), ...errors(400) } } }, async (req) => {
-    const filter = core.segments.validate(req.body.filter);
+    const filter = await core.segments.validate(req.body.filter);
     return { count: await core.segments.count(filter), sample: await core.segments.sample(filter) };
   });
 

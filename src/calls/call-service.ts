@@ -159,20 +159,7 @@ export class CallService implements CallsPort, Lifecycle {
     return this.store.findById(id);
   }
 
-  /** The call a provider callback is about: by our id, the provider's id, or the number being dialled. Synchronous form for the voice service until it is on units. */
-  match(m: CallMatch): CallRow | null {
-    if (m.callId) {
-      const c = this.repo.findById(m.callId);
-      if (c) return c;
-    }
-    if (m.providerRef) {
-      const c = this.repo.findByProviderRef(m.providerRef);
-      if (c) return c;
-    }
-    return m.msisdn ? this.repo.findUnconfirmedTo(m.msisdn) : null;
-  }
-
-  /** As {@link match}, on both engines (inside unit `tx` when given). */
+  /** The call a provider callback is about: by our id, the provider's id, or the number being dialled (inside unit `tx` when given). */
   async matchIn(m: CallMatch, tx?: Tx): Promise<CallRow | null> {
     if (m.callId) {
       const c = await this.store.findById(m.callId, tx);
@@ -185,22 +172,7 @@ export class CallService implements CallsPort, Lifecycle {
     return m.msisdn ? this.store.findUnconfirmedTo(m.msisdn, tx) : null;
   }
 
-  /** The subscriber answered: the call is in progress and will run its flow. Idempotent. Synchronous form for the voice service until it is on units. */
-  answered(callId: string, providerRef: string | null): CallRow | null {
-    const now = this.d.clock.now();
-    return tx(sqliteFor(this.d.db, 'CallService.answered'), () => {
-      const call = this.repo.findById(callId);
-      const a = call && answer(call, providerRef, now);
-      if (!a) return null;
-      if (a.changed) {
-        this.repo.update(a.call);
-        this.wasAnswered(a.call, now);
-      }
-      return a.call;
-    });
-  }
-
-  /** As {@link answered}, inside the caller's unit of work. */
+  /** The subscriber answered, inside the caller's unit of work: the call is in progress and will run its flow. Idempotent. */
   async answeredIn(tx: Tx, callId: string, providerRef: string | null): Promise<CallRow | null> {
     const now = this.d.clock.now();
     const call = await this.store.lockById(callId, tx);
@@ -213,16 +185,7 @@ export class CallService implements CallsPort, Lifecycle {
     return a.call;
   }
 
-  /** Links the IVR session an answered call runs, so the call and the session history meet. Synchronous form for the voice service until it is on units. */
-  linkSession(callId: string, sessionId: string): void {
-    const call = this.repo.findById(callId);
-    if (!call || call.sessionId === sessionId) return;
-    call.sessionId = sessionId;
-    call.updatedAt = this.d.clock.now();
-    this.repo.update(call);
-  }
-
-  /** As {@link linkSession}, inside the caller's unit of work. */
+  /** Links the IVR session an answered call runs, inside the caller's unit of work, so the call and the session history meet. */
   async linkSessionIn(tx: Tx, callId: string, sessionId: string): Promise<void> {
     const call = await this.store.lockById(callId, tx);
     if (!call || call.sessionId === sessionId) return;
@@ -232,27 +195,10 @@ export class CallService implements CallsPort, Lifecycle {
   }
 
   /**
-   * The provider's final word on an attempt. No answer and busy are retried while attempts remain;
-   * repeats and callbacks about an older attempt change nothing. Returns the call as it now stands.
-   * Synchronous form for the voice service until it is on units.
+   * The provider's final word on an attempt, inside the caller's unit of work. No answer and busy are
+   * retried while attempts remain; repeats and callbacks about an older attempt change nothing. Returns
+   * the call as it now stands.
    */
-  finished(callId: string, outcome: CallOutcome): CallRow | null {
-    const now = this.d.clock.now();
-    const call = tx(sqliteFor(this.d.db, 'CallService.finished'), () => {
-      const c = this.repo.findById(callId);
-      if (!c) return null;
-      const f = finish(c, outcome, now, this.d.config.retry);
-      if (f) {
-        this.repo.update(c);
-        this.changed(c, now, f);
-      }
-      return c;
-    });
-    this.kick();
-    return call;
-  }
-
-  /** As {@link finished}, inside the caller's unit of work. */
   async finishedIn(tx: Tx, callId: string, outcome: CallOutcome): Promise<CallRow | null> {
     const now = this.d.clock.now();
     const c = await this.store.lockById(callId, tx);
@@ -432,20 +378,9 @@ export class CallService implements CallsPort, Lifecycle {
     this.statusCounter.inc({ status: 'answered' });
   }
 
-  /** As {@link changed}, its event written in unit `tx`. */
+  /** Records a call's new status as a usage event in unit `tx` and counts it. */
   private async changedIn(tx: Tx, call: CallRow, at: number, f: { event: StatusDetail; counted: string }): Promise<void> {
     await this.statusEventIn(tx, call, at, f.event);
-    this.statusCounter.inc({ status: f.counted });
-  }
-
-  private wasAnswered(call: CallRow, now: number): void {
-    this.statusEvent(call, now, { status: 'answered', attempt: call.attempts });
-    this.statusCounter.inc({ status: 'answered' });
-  }
-
-  /** Records a call's new status as a usage event and counts it. */
-  private changed(call: CallRow, at: number, f: { event: StatusDetail; counted: string }): void {
-    this.statusEvent(call, at, f.event);
     this.statusCounter.inc({ status: f.counted });
   }
 

@@ -1,5 +1,5 @@
 import { uplift, wilson } from '../crm/experiments';
-import type { Campaign } from './campaign-repo';
+import type { Campaign } from './campaign-types';
 import { DAY, iso } from '../lib/clock';
 import type { ArmSums, ArmsRepo } from './arms-repo';
 import { ARMS_COUNTED_KEY, type ArmsState } from './arms-conversion-store';

@@ -3,16 +3,18 @@ import type { BulkRecipient } from '../messaging/types';
 import { armName, assignArm } from './arms-assign';
 import type { ArmsRepo, AssignmentRow } from './arms-repo';
 import type { Tx } from '../db/database';
-import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
+import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-types';
 import type { SendPorts } from './campaign-sender';
-import { guard, type Refused } from './campaign-sender';
-import type { Poll, PollRepo } from './poll-repo';
+import { guard, writeInvites, type Refused } from './campaign-sender';
+import type { InviteDraft, Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
 
 /** What the arms fan-out needs besides the campaign. */
 export interface ArmsSenderDeps {
   ports: SendPorts;
-  pollRepo: PollRepo;
+  pollRepo: Pick<PollRepo, 'upsertInviteIn'>;
+  /** The polls the campaign and its arms ask, read once per run. */
+  polls: ReadonlyMap<string, Poll>;
   armsRepo: ArmsRepo;
   runId: number;
   pollTexts: PollTexts;
@@ -32,7 +34,6 @@ type Sent = { id: string; status: 'queued' | 'blocked'; reason?: string; sendAt?
  */
 export class ArmsSender {
   private readonly texts = new Map<string, string>();
-  private readonly polls = new Map<string, Poll | null>();
   private readonly arms: CampaignArm[];
   /** The holdout percent of one recipient: an offer (an arm with a package or a price) caps core customers' share. */
   private readonly holdoutOf: (subscriberId: number) => number;
@@ -54,6 +55,7 @@ export class ArmsSender {
     const assigned = new Array<AssignmentRow>(rows.length);
     const sms: { i: number; arm: CampaignArm }[] = [];
     const smsReq: BulkRecipient[] = [];
+    const invites: InviteDraft[] = [];
     for (const [i, r] of rows.entries()) {
       const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.holdoutOf(r.subscriberId));
       const at = Math.max(slots[i] ?? now, now);
@@ -74,7 +76,7 @@ export class ArmsSender {
             ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
           }),
         );
-        updates[i] = this.outcome(r, res, arm, slots[i], now);
+        updates[i] = this.outcome(r, res, arm, slots[i], now, invites);
         assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'call', ref: 'error' in res ? null : res.id, assignedAt: at };
         continue;
       }
@@ -93,10 +95,11 @@ export class ArmsSender {
       sms.forEach(({ i, arm }, k) => {
         const r = rows[i]!;
         const res = results[k]!;
-        updates[i] = this.outcome(r, res, arm, slots[i], now);
+        updates[i] = this.outcome(r, res, arm, slots[i], now, invites);
         assigned[i] = { subscriberId: r.subscriberId, arm: arm.name, channel: 'sms', ref: 'error' in res ? null : res.id, assignedAt: Math.max(slots[i] ?? now, now) };
       });
     }
+    await writeInvites(this.d.pollRepo, invites, tx);
     await this.d.armsRepo.assign(this.c.id, this.d.runId, assigned, tx);
     return updates;
   }
@@ -123,17 +126,16 @@ export class ArmsSender {
   private pollOf(arm: CampaignArm): Poll | null {
     const id = arm.pollId ?? this.c.pollId;
     if (!id) return null;
-    if (!this.polls.has(id)) this.polls.set(id, this.d.pollRepo.find(id));
-    return this.polls.get(id) ?? null;
+    return this.d.polls.get(id) ?? null;
   }
 
-  private outcome(r: RecipientRow, res: Sent, arm: CampaignArm, slot: number | undefined, now: number): RecipientUpdate {
+  /** A recipient's outcome; a poll reaching them adds their invitation to `invites` (written with the batch). */
+  private outcome(r: RecipientRow, res: Sent, arm: CampaignArm, slot: number | undefined, now: number, invites: InviteDraft[]): RecipientUpdate {
     if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
     const poll = this.c.kind === 'poll' ? this.pollOf(arm) : null;
     if (res.status === 'queued' && poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
-      // joins the batch's unit on SQLite; takes the unit's tx once PollRepo moves (helper mo-polls)
-      this.d.pollRepo.upsertInvite({ pollId: poll.id, subscriberId: r.subscriberId, channel: 'sms', campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
+      invites.push({ pollId: poll.id, subscriberId: r.subscriberId, channel: 'sms', campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
   }

@@ -4,7 +4,7 @@ import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
 import { calls, campaignRecipients, campaignRuns, campaigns, messages, subscribers } from '../db/schema';
 import { callPlaced, callState, smsSent } from '../reports/stores/delivery-store';
-import type { Campaign, CampaignRun, CampaignStatus, ExposureCount } from './campaign-repo';
+import type { Campaign, CampaignRun, CampaignStatus, ExposureCount } from './campaign-types';
 
 const p = sql.placeholder;
 
@@ -32,7 +32,7 @@ const decode = (c: CampaignRow): Campaign => ({ ...c, text: json<Campaign['text'
 /**
  * What the campaign pages and GET endpoints read, on either engine: campaigns, their runs and what
  * became of each run's messages or calls. Only for paths that read and answer: a write path decides on
- * the repository's synchronous reads (src/campaigns/campaign-repo.ts), inside its transaction.
+ * CampaignStore's reads inside its unit of work.
  */
 export class CampaignReadStore {
   private readonly byId: Statement<CampaignRow, { id: string }>;

@@ -1,6 +1,6 @@
 import { iso } from '../lib/clock';
 import { notFound } from '../lib/errors';
-import type { Campaign, CampaignRun, CampaignStatus } from './campaign-repo';
+import type { Campaign, CampaignRun, CampaignStatus } from './campaign-types';
 import type { CampaignReadStore } from './campaign-read-store';
 import { campaignJson, resultsJson, runJsonOf, type RunJson } from './campaign-service';
 

@@ -7,12 +7,12 @@ import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { quietUntil, type QuietWindow } from '../messaging/quiet-hours';
-import type { Campaign, CampaignRepo, CampaignRun } from './campaign-repo';
+import type { Campaign, CampaignRun } from './campaign-types';
 import type { CampaignStore } from './campaign-store';
 import type { FanoutStore } from './fanout-store';
 import { CampaignSender, type SendPorts } from './campaign-sender';
 import type { ArmsRepo } from './arms-repo';
-import type { PollRepo } from './poll-repo';
+import type { Poll, PollRepo } from './poll-repo';
 import type { PollTexts } from './poll-text';
 import { nextCronRun } from './schedule';
 import type { SegmentService } from './segment-service';
@@ -48,7 +48,6 @@ export interface SchedulerDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  repo: CampaignRepo;
   pollRepo: PollRepo;
   segments: Pick<SegmentService, 'find' | 'compile'>;
   ports: SendPorts;
@@ -90,7 +89,8 @@ export class CampaignScheduler implements Lifecycle {
     this.armsRepo = d.armsRepo;
     this.handedCounter = d.metrics.counter('campaign_recipients_total', 'Campaign recipients handed to the outbox or call queue', ['kind', 'status']);
     d.metrics.gauge('campaign_runs_open', 'Campaign runs not finished, by status', ['status'], async (g) => {
-      if (!d.repo.isOpen()) return;
+      // Stopped comes before the database closes (src/server.ts stop()): a scrape during shutdown reads nothing.
+      if (this.stopped) return;
       const counts = await d.store.openRunCounts();
       for (const status of ['pending', 'sending', 'paused'] as const) g.set({ status }, 0);
       for (const r of counts) g.set({ status: r.status }, r.n);
@@ -110,7 +110,8 @@ export class CampaignScheduler implements Lifecycle {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.ticking) await this.ticking.catch(() => undefined);
-    if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.releaseAll(this.owner, tx));
+    // server.ts stops the scheduler before it closes the database: the leases go back while it is open.
+    await this.d.units.unit((tx) => this.d.store.releaseAll(this.owner, tx));
   }
 
   /** Runs a tick soon (when started): a campaign due now starts without waiting for the interval. */
@@ -170,8 +171,8 @@ export class CampaignScheduler implements Lifecycle {
       const c = await this.d.store.find(run.campaignId);
       if (!c) return;
       if (run.status === 'pending' && !(await this.select(run, c))) return;
-      const poll = c.pollId ? this.d.pollRepo.find(c.pollId) : null;
-      const sender = new CampaignSender(c, poll, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id, ...(o.offerHoldout ? { offerHoldout: o.offerHoldout } : {}) } });
+      const polls = await this.d.units.unit((tx) => this.pollsOf(c, tx));
+      const sender = new CampaignSender(c, polls, { ports: this.d.ports, pollRepo: this.d.pollRepo, pollTexts: o.pollTexts, defaultLanguage: o.defaultLanguage, replyWindowMs: o.replyWindowMs, arms: { repo: this.armsRepo, runId: run.id, ...(o.offerHoldout ? { offerHoldout: o.offerHoldout } : {}) } });
       let slice = performance.now();
       while (!this.stopped && progress.batches < maxBatches) {
         const res = await this.batch(run.id, c, sender);
@@ -185,8 +186,22 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
     } finally {
-      if (this.d.repo.isOpen()) await this.d.units.unit((tx) => this.d.store.release(run.id, this.owner, tx));
+      // stop() waits for this pass before it releases every lease and the server closes the database.
+      await this.d.units.unit((tx) => this.d.store.release(run.id, this.owner, tx));
     }
+  }
+
+  /** The polls a campaign asks (its own and its arms'), read once per run; a deleted one is absent. */
+  private async pollsOf(c: Campaign, tx: Tx): Promise<Map<string, Poll>> {
+    const ids = new Set<string>();
+    if (c.pollId) ids.add(c.pollId);
+    for (const a of c.arms ?? []) if (a.pollId) ids.add(a.pollId);
+    const out = new Map<string, Poll>();
+    for (const id of ids) {
+      const poll = await this.d.pollRepo.findIn(tx, id);
+      if (poll) out.set(id, poll);
+    }
+    return out;
   }
 
   /** Fills a pending run's recipients from the segment as it is now; false when the run cannot start. */
@@ -264,8 +279,6 @@ export class CampaignScheduler implements Lifecycle {
         }
       }
       if (rows.length > 0) {
-        // The outbox, call queue, poll invites and arms still write synchronously: on SQLite they join
-        // this unit (same connection, inside its savepoint); each takes the unit's tx once converted.
         const updates = await sender.send(rows, slots, now, tx);
         await this.d.fanout.recordBatch(runId, rows, updates, rows[rows.length - 1]!.subscriberId, now, tx);
         const queued = updates.filter((u) => u.status === 'queued').length;

@@ -2,8 +2,8 @@ import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import { AppError } from '../lib/errors';
 import type { BulkCommon, BulkRecipient, EnqueueResult } from '../messaging/types';
 import type { Tx } from '../db/database';
-import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-repo';
-import type { Poll, PollRepo } from './poll-repo';
+import type { Campaign, RecipientRow, RecipientUpdate } from './campaign-types';
+import type { InviteDraft, Poll, PollRepo } from './poll-repo';
 import { pick, pollSms, type PollTexts } from './poll-text';
 import type { ArmsRepo } from './arms-repo';
 import { ArmsSender } from './arms-sender';
@@ -33,12 +33,17 @@ export class CampaignSender {
   /** A campaign with arms sends through the arms fan-out (src/campaigns/arms-sender.ts). */
   private readonly armed: ArmsSender | null;
 
+  /** The campaign's own poll (a poll campaign without arms), or null. */
+  private readonly poll: Poll | null;
+
+  /** `polls`: the polls the campaign and its arms ask, read once per run. */
   constructor(
     private readonly c: Campaign,
-    private readonly poll: Poll | null,
-    private readonly d: { ports: SendPorts; pollRepo: PollRepo; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number; offerHoldout?: (subscriberId: number, percent: number) => number } },
+    polls: ReadonlyMap<string, Poll>,
+    private readonly d: { ports: SendPorts; pollRepo: Pick<PollRepo, 'upsertInviteIn'>; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number; offerHoldout?: (subscriberId: number, percent: number) => number } },
   ) {
-    this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, armsRepo: d.arms.repo, runId: d.arms.runId, ...(d.arms.offerHoldout ? { offerHoldout: d.arms.offerHoldout } : {}) }) : null;
+    this.poll = c.pollId ? (polls.get(c.pollId) ?? null) : null;
+    this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, polls, armsRepo: d.arms.repo, runId: d.arms.runId, ...(d.arms.offerHoldout ? { offerHoldout: d.arms.offerHoldout } : {}) }) : null;
   }
 
   /** The SMS text for a subscriber's language. */
@@ -103,10 +108,13 @@ export class CampaignSender {
         ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
       }));
       const results = await this.d.ports.messaging.enqueueBulkIn({ kind: 'promotional', source: 'campaign', sourceRef: this.c.id }, recipients, tx);
-      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now, channel)));
+      const invites: InviteDraft[] = [];
+      rows.forEach((r, i) => (updates[i] = this.outcome(r, results[i]!, slots[i], now, channel, invites)));
+      await writeInvites(this.d.pollRepo, invites, tx);
       return updates;
     }
     // One call after another: each is a few statements in the batch's unit (the call queue has no bulk form).
+    const invites: InviteDraft[] = [];
     for (const [i, r] of rows.entries()) {
       const res = await guard(() =>
         this.d.ports.calls.enqueueIn(tx, {
@@ -119,20 +127,26 @@ export class CampaignSender {
           ...(slots[i] !== undefined ? { notBefore: slots[i] } : {}),
         }),
       );
-      updates[i] = this.outcome(r, res, slots[i], now, channel);
+      updates[i] = this.outcome(r, res, slots[i], now, channel, invites);
     }
+    await writeInvites(this.d.pollRepo, invites, tx);
     return updates;
   }
 
-  private outcome(r: RecipientRow, res: EnqueueResult | CallEnqueueResult | Refused, slot: number | undefined, now: number, channel: 'sms' | 'call'): RecipientUpdate {
+  /** A recipient's outcome; a poll reaching them adds their invitation to `invites` (written with the batch). */
+  private outcome(r: RecipientRow, res: EnqueueResult | CallEnqueueResult | Refused, slot: number | undefined, now: number, channel: 'sms' | 'call', invites: InviteDraft[]): RecipientUpdate {
     if ('error' in res) return { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: res.error.code.toLowerCase() };
     if (res.status === 'queued' && this.poll) {
       const sentAt = Math.max(res.sendAt ?? 0, slot ?? 0, now);
-      // joins the batch's unit on SQLite; takes the unit's tx once PollRepo moves (helper mo-polls)
-      this.d.pollRepo.upsertInvite({ pollId: this.poll.id, subscriberId: r.subscriberId, channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
+      invites.push({ pollId: this.poll.id, subscriberId: r.subscriberId, channel, campaignId: this.c.id, sentAt, expiresAt: sentAt + this.d.replyWindowMs });
     }
     return { subscriberId: r.subscriberId, status: res.status, ref: res.id, reason: res.reason ?? null };
   }
+}
+
+/** Writes a batch's poll invitations in the batch's unit, so they commit with the outbox rows that carry the question. */
+export async function writeInvites(repo: Pick<PollRepo, 'upsertInviteIn'>, invites: readonly InviteDraft[], tx: Tx): Promise<void> {
+  for (const v of invites) await repo.upsertInviteIn(tx, v);
 }
 
 /**

@@ -4,11 +4,10 @@ import type { Clock } from '../lib/clock';
 import { iso } from '../lib/clock';
 import { badRequest, conflict, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
-import type { Campaign, CampaignRepo, CampaignRun, ExposureCount } from './campaign-repo';
+import type { Campaign, CampaignRun, ExposureCount } from './campaign-types';
 import type { CampaignStore } from './campaign-store';
 import { parseSchedule, type ScheduleInput } from './campaign-schedule';
-import type { PollService } from './poll-service';
-import type { Poll } from './poll-repo';
+import type { Poll, PollRepo } from './poll-repo';
 import type { SegmentService } from './segment-service';
 import { nextCronRun } from './schedule';
 import { assertLocalized } from './localized';
@@ -74,10 +73,9 @@ export interface CampaignServiceDeps {
   clock: Clock;
   /** Campaigns and runs on either engine: every write here goes through it. */
   store: CampaignStore;
-  /** The run results' reads (runs, exposure, blocked reasons) on the SQLite handle. */
-  repo: CampaignRepo;
   segments: Pick<SegmentService, 'require' | 'requireIn'>;
-  polls: Pick<PollService, 'require' | 'find'>;
+  /** The polls a poll campaign or its arms ask, read in the campaign's unit. */
+  polls: Pick<PollRepo, 'findIn'>;
   /** Service ids of the catalogue (arms offer packages, goals name them). */
   serviceIds: () => string[];
   flows: { byId(id: string): Flow | null | undefined };
@@ -113,33 +111,35 @@ export class CampaignService {
   async create(input: CampaignInput, within?: Within<Campaign>): Promise<Campaign> {
     const now = this.d.clock.now();
     await this.d.segments.require(input.segmentId);
-    const shape = this.checkKind(input);
-    const armed = this.checkArms(input, shape.flowId, shape.channel);
-    const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
-    const c: Campaign = {
-      id: newId('cmp', now),
-      name: input.name ?? `${input.kind} campaign`,
-      kind: input.kind,
-      channel: shape.channel,
-      fallbackChannel: shape.channel === 'best' ? (input.fallbackChannel ?? 'sms') : null,
-      segmentId: input.segmentId,
-      text: input.text ?? null,
-      pollId: input.pollId ?? null,
-      flowId: shape.flowId,
-      startNode: shape.startNode,
-      scheduleAt: sched.scheduleAt,
-      cron: sched.cron,
-      timezone: sched.timezone,
-      ratePerSecond: input.ratePerSecond ?? null,
-      status: input.draft ? 'draft' : 'scheduled',
-      nextRunAt: input.draft ? null : sched.nextRunAt,
-      runs: 0,
-      lastRunAt: null,
-      ...armed,
-      createdAt: now,
-      updatedAt: now,
-    };
     return this.changing(async (tx, woke) => {
+      // The polls are read in the unit that inserts: a poll closed meanwhile is seen as closed.
+      const polls = await this.pollsOf(input, tx);
+      const shape = this.checkKind(input, polls);
+      const armed = this.checkArms(input, shape.flowId, shape.channel, polls);
+      const sched = parseSchedule(input.schedule, this.d.defaultTimezone, now);
+      const c: Campaign = {
+        id: newId('cmp', now),
+        name: input.name ?? `${input.kind} campaign`,
+        kind: input.kind,
+        channel: shape.channel,
+        fallbackChannel: shape.channel === 'best' ? (input.fallbackChannel ?? 'sms') : null,
+        segmentId: input.segmentId,
+        text: input.text ?? null,
+        pollId: input.pollId ?? null,
+        flowId: shape.flowId,
+        startNode: shape.startNode,
+        scheduleAt: sched.scheduleAt,
+        cron: sched.cron,
+        timezone: sched.timezone,
+        ratePerSecond: input.ratePerSecond ?? null,
+        status: input.draft ? 'draft' : 'scheduled',
+        nextRunAt: input.draft ? null : sched.nextRunAt,
+        runs: 0,
+        lastRunAt: null,
+        ...armed,
+        createdAt: now,
+        updatedAt: now,
+      };
       // Again in the unit: the segment cannot go between the check and the insert.
       await this.d.segments.requireIn(c.segmentId, tx);
       await this.d.store.insert(c, tx);
@@ -168,6 +168,7 @@ export class CampaignService {
       }
       if (patch.flowId !== undefined) next.flowId = patch.flowId;
       if (patch.startNode !== undefined) next.startNode = patch.startNode;
+      const polls = await this.pollsOf({ pollId: next.pollId, arms: patch.arms ?? next.arms, goal: patch.goal ?? next.goal }, tx);
       const shape = this.checkKind({
         kind: next.kind,
         segmentId: next.segmentId,
@@ -179,7 +180,7 @@ export class CampaignService {
         ...(next.pollId ? { pollId: next.pollId } : {}),
         ...(next.flowId ? { flowId: next.flowId } : {}),
         ...(next.startNode ? { startNode: next.startNode } : {}),
-      });
+      }, polls);
       next.flowId = shape.flowId;
       next.startNode = shape.startNode;
       if (patch.arms !== undefined || patch.holdoutPercent !== undefined || patch.goal !== undefined) {
@@ -190,9 +191,9 @@ export class CampaignService {
           holdoutPercent: patch.holdoutPercent !== undefined ? patch.holdoutPercent : next.holdoutPercent,
           goal: patch.goal !== undefined ? patch.goal : next.goal,
         };
-        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, ...merged }, next.flowId, next.channel));
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, ...merged }, next.flowId, next.channel, polls));
       } else if (next.arms && patch.text !== undefined) {
-        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, arms: next.arms, holdoutPercent: next.holdoutPercent, goal: next.goal }, next.flowId, next.channel));
+        Object.assign(next, this.checkArms({ kind: next.kind, text: next.text ?? undefined, pollId: next.pollId ?? undefined, arms: next.arms, holdoutPercent: next.holdoutPercent, goal: next.goal }, next.flowId, next.channel, polls));
       }
       if (patch.schedule) {
         const s = parseSchedule(patch.schedule, next.timezone, now);
@@ -286,45 +287,9 @@ export class CampaignService {
     return c;
   }
 
-  /** The campaign from the run results' reads; 404 otherwise. */
-  private known(id: string): Campaign {
-    const c = this.d.repo.find(id);
-    if (!c) throw notFound('CAMPAIGN_NOT_FOUND', `No campaign with id ${id}.`);
-    return c;
-  }
-
-  /** The campaign's runs, newest first. */
-  runs(id: string): CampaignRun[] {
-    this.known(id);
-    return this.d.repo.runsOf(id);
-  }
-
-  /**
-   * Per run: recipients handed over and blocked (by reason), and what became of the messages or calls
-   * (read from the outbox / call rows): how many the SMSC accepted or the provider placed (`sent`), how
-   * many reached the subscriber (`delivered`: a delivery receipt, or an answered call) and each state.
-   */
-  results(id: string): Record<string, unknown> {
-    const c = this.known(id);
-    return resultsJson(
-      c,
-      this.d.repo.runsOf(id).map((r) => ({ ...this.runJson(r, c.channel), blockedReasons: this.d.repo.blockedReasons(r.id) })),
-    );
-  }
-
   /** The public JSON shape of a campaign. */
   toJson(c: Campaign): Record<string, unknown> {
     return campaignJson(c);
-  }
-
-  /**
-   * The public JSON shape of a run: its fan-out (`queued` = handed to the outbox or call queue) and,
-   * given the campaign's channel, what became of what it handed over (`sent`, `delivered`, `delivery`
-   * counts of the states present).
-   */
-  runJson(r: CampaignRun, channel: Campaign['channel']): RunJson {
-    // A best-channel run handed some recipients to the outbox and some to the call queue: each ref joins one.
-    return runJsonOf(r, channel === 'best' ? { sms: this.d.repo.exposure(r.id, 'sms'), call: this.d.repo.exposure(r.id, 'call') } : this.d.repo.exposure(r.id, channel));
   }
 
   private nextDue(c: Campaign, now: number): number | null {
@@ -343,12 +308,26 @@ export class CampaignService {
     return (await this.d.store.find(c.id, tx)) ?? c;
   }
 
+  /** The polls a campaign names (its own, its arms', its goal's) as unit `tx` sees them; a missing one is absent. */
+  private async pollsOf(input: { pollId?: string | null | undefined; arms?: CampaignArm[] | null | undefined; goal?: CampaignGoal | null | undefined }, tx: Tx): Promise<Map<string, Poll>> {
+    const ids = new Set<string>();
+    if (input.pollId) ids.add(input.pollId);
+    for (const a of input.arms ?? []) if (a.pollId) ids.add(a.pollId);
+    if (input.goal?.pollId) ids.add(input.goal.pollId);
+    const out = new Map<string, Poll>();
+    for (const id of ids) {
+      const poll = await this.d.polls.findIn(tx, id);
+      if (poll) out.set(id, poll);
+    }
+    return out;
+  }
+
   /** Checks the fields each kind needs and returns the channel, flow and start node to use. */
-  private checkKind(input: CampaignInput): { channel: Campaign['channel']; flowId: string | null; startNode: string | null } {
+  private checkKind(input: CampaignInput, polls: ReadonlyMap<string, Poll>): { channel: Campaign['channel']; flowId: string | null; startNode: string | null } {
     if (input.text !== undefined) assertLocalized(input.text, 'text');
     const hasText = input.text !== undefined;
     if (input.fallbackChannel !== undefined && input.channel !== 'best') throw badRequest('INVALID_CAMPAIGN', 'fallbackChannel is for campaigns with channel best.');
-    if (input.channel === 'best') return this.checkBest(input);
+    if (input.channel === 'best') return this.checkBest(input, polls);
     if (input.kind === 'sms') {
       // With arms, each SMS arm carries its own text (checked by checkArms).
       if (!hasText && !(input.arms && input.arms.length > 0)) throw badRequest('INVALID_CAMPAIGN', 'An sms campaign needs text per language, e.g. { "en": "...", "sw": "..." }.');
@@ -364,7 +343,7 @@ export class CampaignService {
       return { channel: 'call', flowId: flow.id, startNode: input.startNode ?? null };
     }
     if (!input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A poll campaign needs pollId (create the poll with POST /api/v1/polls).');
-    const poll = this.d.polls.require(input.pollId);
+    const poll = requirePoll(polls, input.pollId);
     if (poll.status !== 'open') throw badRequest('INVALID_CAMPAIGN', `Poll ${poll.id} is closed.`);
     const channel: 'sms' | 'call' = input.channel ?? (input.flowId ? 'call' : 'sms');
     if (channel === 'sms') {
@@ -383,7 +362,7 @@ export class CampaignService {
   }
 
   /** Arms, holdout and goal checked against the kind, the catalogue, polls and flows (400 INVALID_ARMS naming the field). */
-  private checkArms(input: { kind: CampaignInput['kind']; text?: Record<string, string> | undefined; pollId?: string | undefined; arms?: CampaignArm[] | null; holdoutPercent?: number | null; goal?: CampaignGoal | null }, flowId: string | null, channel: string): ArmsSetup {
+  private checkArms(input: { kind: CampaignInput['kind']; text?: Record<string, string> | undefined; pollId?: string | undefined; arms?: CampaignArm[] | null; holdoutPercent?: number | null; goal?: CampaignGoal | null }, flowId: string | null, channel: string, polls: ReadonlyMap<string, Poll>): ArmsSetup {
     // Arms choose their own channel each; "best" would overrule them, so the two do not combine.
     if (channel === 'best' && input.arms && input.arms.length > 0) throw badRequest('INVALID_ARMS', 'arms: a campaign with arms gives each arm its channel; channel "best" does not combine with arms.');
     return checkArms(input, {
@@ -392,7 +371,7 @@ export class CampaignService {
       pollId: input.pollId ?? null,
       flowId,
       flow: (id) => this.d.flows.byId(id),
-      poll: (id) => this.d.polls.find(id),
+      poll: (id) => polls.get(id) ?? null,
       serviceIds: this.d.serviceIds,
     });
   }
@@ -401,7 +380,7 @@ export class CampaignService {
    * A campaign by best channel carries both sides: what the SMS says (text, or the poll's question) and the
    * flow an answered call runs (a poll campaign's flow must ask the poll).
    */
-  private checkBest(input: CampaignInput): { channel: 'best'; flowId: string; startNode: string | null } {
+  private checkBest(input: CampaignInput, polls: ReadonlyMap<string, Poll>): { channel: 'best'; flowId: string; startNode: string | null } {
     if (!input.flowId) throw badRequest('INVALID_CAMPAIGN', 'A campaign by best channel needs flowId: the flow an answered call runs.');
     const flow = this.flow(input.flowId);
     if (input.startNode !== undefined && !flow.nodes[input.startNode]) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no node "${input.startNode}".`);
@@ -411,7 +390,7 @@ export class CampaignService {
       return { channel: 'best', flowId: flow.id, startNode: input.startNode ?? null };
     }
     if (!input.pollId) throw badRequest('INVALID_CAMPAIGN', 'A poll campaign needs pollId (create the poll with POST /api/v1/polls).');
-    const poll = this.d.polls.require(input.pollId);
+    const poll = requirePoll(polls, input.pollId);
     if (poll.status !== 'open') throw badRequest('INVALID_CAMPAIGN', `Poll ${poll.id} is closed.`);
     const node = pollNodeOf(flow, poll);
     if (!node) throw badRequest('INVALID_CAMPAIGN', `Flow ${flow.id} has no poll node for this poll (a node of type poll with "poll: ${poll.key}").`);
@@ -423,6 +402,13 @@ export class CampaignService {
     if (!flow) throw badRequest('UNKNOWN_FLOW', `There is no flow "${id.slice(0, 64)}".`);
     return flow;
   }
+}
+
+/** The poll a campaign names, from those read for it; 404 otherwise. */
+function requirePoll(polls: ReadonlyMap<string, Poll>, id: string): Poll {
+  const poll = polls.get(id);
+  if (!poll) throw notFound('POLL_NOT_FOUND', `No poll with id ${id}.`);
+  return poll;
 }
 
 /** The node of a flow that asks this poll (its `poll` is the poll's key or id). */

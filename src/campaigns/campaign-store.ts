@@ -4,7 +4,7 @@ import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
 import { campaignRuns, campaigns } from '../db/schema';
 import { name } from '../db/statement';
-import type { Campaign, CampaignRun, RunStatus } from './campaign-repo';
+import type { Campaign, CampaignRun, RunStatus } from './campaign-types';
 
 const p = sql.placeholder;
 const runs = campaignRuns;
@@ -28,7 +28,7 @@ const encode = (c: Campaign): CampaignParams => {
  * take, renew and give back a run's lease, move a run's status. Every write takes the caller's unit of
  * work; the writes that two processes could race on decide in the statement itself (an UPDATE ...
  * WHERE on the old state, an INSERT ... ON CONFLICT DO NOTHING), so they hold on PostgreSQL too.
- * The fan-out of a run's recipients is still CampaignRepo's (src/campaigns/campaign-repo.ts).
+ * The fan-out of a run's recipients is FanoutStore's (src/campaigns/fanout-store.ts).
  */
 export class CampaignStore {
   private readonly insertStmt: Statement<never, CampaignParams>;

@@ -4,7 +4,7 @@ import { bool } from '../db/portable';
 import { selectList } from '../db/select-list';
 import { campaignRecipients, campaignRuns, pollAnswers, subscribers } from '../db/schema';
 import { name } from '../db/statement';
-import type { CampaignRun, RecipientRow, RecipientUpdate } from './campaign-repo';
+import type { CampaignRun, RecipientRow, RecipientUpdate } from './campaign-types';
 import type { SegmentWhere } from './segment-repo';
 
 const p = sql.placeholder;

@@ -14,7 +14,6 @@ import type { UsageLog } from '../usage/usage-log';
 import { CrmStateStore } from '../crm/crm-state-store';
 import { ArmsRepo } from './arms-repo';
 import { ArmsResults } from './arms-results';
-import { CampaignRepo } from './campaign-repo';
 import { CampaignReadStore } from './campaign-read-store';
 import { CampaignReads } from './campaign-reads';
 import { PollReadStore } from './poll-read-store';
@@ -82,17 +81,16 @@ export function buildCampaigns(d: CampaignsDeps) {
   const alwaysRouted = norm([...d.config.messaging.keywords.optOut, ...d.config.messaging.keywords.optIn, ...d.config.messaging.keywords.help]);
   const otherKeywords = norm([...d.flows.all().flatMap((f) => f.entry.sms.map((s) => s.keyword)), ...d.config.services.flatMap((s) => s.keywords)]);
 
-  // The SQLite handle serves the synchronous reads and invites the campaign senders still make.
-  const pollRepo = new PollRepo(d.database, d.db ?? undefined);
+  const pollRepo = new PollRepo(d.database);
+  const pollReads = new PollReadStore(d.database);
   const polls = new PollService({ repo: pollRepo, units: d.commits, clock: d.clock, log: d.log, usage: d.usage, reservedWords: () => alwaysRouted });
-  const campaignRepo = sqliteOnly(d.db, 'CampaignRepo', (db) => new CampaignRepo(db));
   const campaignStore = new CampaignStore(d.database);
   const segments = new SegmentService({
     repo: new SegmentRepo(d.database),
     units: d.commits,
     clock: d.clock,
     tables: () => FILTER_TABLES,
-    pollExists: (id) => pollRepo.find(id) !== null,
+    pollExists: async (id) => (await pollReads.find(id)) !== null,
     serviceIds: () => d.config.services.map((s) => s.id),
     usedBy: (id, tx) => campaignStore.activeOnSegment(id, tx),
     profile: d.subscribers.profile,
@@ -109,7 +107,6 @@ export function buildCampaigns(d: CampaignsDeps) {
     clock: d.clock,
     log: d.log,
     metrics: d.metrics,
-    repo: campaignRepo,
     pollRepo,
     segments,
     ports: { messaging: d.messaging, calls: d.calls, bestChannels: sqliteOnly(d.db, 'The campaign sender\'s best channels (BestChannelStore)', (db) => new BestChannelStore(db)) },
@@ -131,9 +128,8 @@ export function buildCampaigns(d: CampaignsDeps) {
     units: d.commits,
     clock: d.clock,
     store: campaignStore,
-    repo: campaignRepo,
     segments,
-    polls,
+    polls: pollRepo,
     flows: d.flows,
     defaultTimezone: d.config.defaults.timezone,
     kick: () => scheduler.kick(),
@@ -167,7 +163,6 @@ export function buildCampaigns(d: CampaignsDeps) {
 
   // What GET endpoints and console pages read (two-engine read stores); writes keep to the services above.
   const campaignReads = new CampaignReads(new CampaignReadStore(d.database));
-  const pollReads = new PollReadStore(d.database);
   const segmentReads = new SegmentReadStore(d.database);
 
   return { segments, polls, pollResults, campaigns, scheduler, importer, importJobs, armsResults, campaignReads, pollReads, segmentReads };

@@ -1,10 +1,9 @@
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
 import { json } from '../db/portable';
 import { pollAnswers, pollInvites, polls } from '../db/schema';
 import { selectList } from '../db/select-list';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
 
 /** A poll as the gateway uses it (texts parsed from their JSON columns). */
 export type Poll = typeof polls.$inferSelect;
@@ -39,10 +38,6 @@ type Of = { pollId: string; subscriberId: number };
  * Data access for polls, their answers and invitations, for both engines (statements prepared once:
  * MO replies are a hot path). Decisions two processes could race on are made by the statements: an
  * answer counts when its insert inserts, a clarification goes out when its update updates.
- *
- * `find` and `upsertInvite` are the synchronous forms, on the SQLite handle, that the campaign
- * scheduler and senders and the segment check still call inside their units; their unit forms are
- * {@link findIn} and {@link upsertInviteIn}.
  */
 export class PollRepo {
   private readonly byId: Record<PollLock, Statement<PollRow, { id: string }>>;
@@ -56,10 +51,8 @@ export class PollRepo {
   private readonly markAnswered: Statement<never, Of & { at: number }>;
   private readonly markClarified: Statement<{ pollId: string }, Of & { at: number }>;
   private readonly upsert: Statement<never, InviteDraft>;
-  private readonly sync: { byId: Prepared<PollRow, { id: string }>; upsert: Prepared<never, InviteDraft> } | null;
 
-  /** `db`: the SQLite handle behind the synchronous forms (absent, they are not available). */
-  constructor(database: Database, db?: Db) {
+  constructor(database: Database) {
     const lock = (l: PollLock): SQL => (database.dialect !== 'postgresql' || l === 'none' ? sql`` : l === 'share' ? sql` FOR SHARE` : sql` FOR UPDATE`);
     const byIdSql = (l: PollLock) => sql`SELECT ${selectList(polls)} FROM ${polls} WHERE ${polls.id} = ${p('id')}${lock(l)}`;
     this.byId = { none: database.statement(byIdSql('none')), share: database.statement(byIdSql('share')), update: database.statement(byIdSql('update')) };
@@ -101,7 +94,6 @@ export class PollRepo {
             ${name(i.campaignId)} = excluded.${name(i.campaignId)}, ${name(i.sentAt)} = excluded.${name(i.sentAt)},
             ${name(i.expiresAt)} = excluded.${name(i.expiresAt)}, ${name(i.clarifiedAt)} = NULL`;
     this.upsert = database.statement(upsertSql);
-    this.sync = db ? { byId: prepare(db, byIdSql('none')), upsert: prepare(db, upsertSql) } : null;
   }
 
   /** The poll with this id, or null, inside unit `tx` (held as `lock` says on PostgreSQL). */
@@ -162,21 +154,5 @@ export class PollRepo {
    */
   async claimClarification(pollId: string, subscriberId: number, at: number, tx: Tx): Promise<boolean> {
     return (await this.markClarified.all({ at, pollId, subscriberId }, tx)).length === 1;
-  }
-
-  /** The poll with this id, or null: the synchronous form (see the class comment). */
-  find(id: string): Poll | null {
-    const row = this.syncForms().byId.get({ id });
-    return row ? decode(row) : null;
-  }
-
-  /** Invites a subscriber to a poll: the synchronous form of {@link upsertInviteIn} (see the class comment). */
-  upsertInvite(v: InviteDraft): void {
-    this.syncForms().upsert.run(v);
-  }
-
-  private syncForms(): NonNullable<PollRepo['sync']> {
-    if (!this.sync) throw new Error('PollRepo was built without a SQLite handle: use the unit forms');
-    return this.sync;
   }
 }

@@ -126,21 +126,6 @@ export class PollService {
   }
 
   /**
-   * The poll by id; 404 otherwise. Synchronous, on the SQLite handle: for the campaign checks that still
-   * call it so (the API and console read polls through PollReadStore).
-   */
-  require(id: string): Poll {
-    const p = this.d.repo.find(id);
-    if (!p) throw notFound('POLL_NOT_FOUND', `No poll with id ${id}.`);
-    return p;
-  }
-
-  /** The poll by id, or null (synchronous, as {@link require}). */
-  find(id: string): Poll | null {
-    return this.d.repo.find(id);
-  }
-
-  /**
    * The poll behind a flow's poll node: the poll whose key is the node's `poll`, created from the node
    * on first use, so USSD and IVR answers land in the same results as SMS ones. Inside the hop's unit
    * `tx`; two processes creating it at once make one poll (the insert decides, the loser reads it).

@@ -57,7 +57,8 @@ export class SegmentService {
       units: UnitOfWork;
       clock: Clock;
       tables: () => FilterTables;
-      pollExists: (id: string) => boolean;
+      /** Whether a poll exists (a filter on its answers needs it), read on either engine. */
+      pollExists: (id: string) => Promise<boolean>;
       /** Configured service ids (config `services`). */
       serviceIds: () => string[];
       /** Campaigns still to run on a segment (deleting it would strand them). */
@@ -68,7 +69,7 @@ export class SegmentService {
   ) {}
 
   /** Checks a filter beyond its schema (known poll, a CRM table to read) and returns it typed; 400 otherwise. */
-  validate(raw: unknown): SegmentFilter {
+  async validate(raw: unknown): Promise<SegmentFilter> {
     const first = Value.Errors(SegmentFilterSchema, raw).First();
     if (first) {
       const at = first.path.replace(/^\//, '').replace(/\//g, '.');
@@ -88,7 +89,7 @@ export class SegmentService {
       if (f.ageMin !== undefined && f.ageMax !== undefined && f.ageMin > f.ageMax) throw badRequest('INVALID_FILTER', 'filter.ageMin must not be above filter.ageMax.');
     }
     if (f.poll) {
-      if (!this.d.pollExists(f.poll.pollId)) throw badRequest('INVALID_FILTER', `filter.poll.pollId: no poll with id ${f.poll.pollId}.`);
+      if (!(await this.d.pollExists(f.poll.pollId))) throw badRequest('INVALID_FILTER', `filter.poll.pollId: no poll with id ${f.poll.pollId}.`);
       if (f.poll.answers && f.poll.answered === false) throw badRequest('INVALID_FILTER', 'filter.poll: answers need answered true (or leave answered out).');
     }
     if (f.service !== undefined && !this.d.serviceIds().includes(f.service)) {
@@ -146,8 +147,8 @@ export class SegmentService {
   }
 
   /** Saves a segment, with whatever `within` writes in the same unit; resolves once it is durable. */
-  create(name: string, rawFilter: unknown, within?: Within<Segment>): Promise<Segment> {
-    const filter = this.validate(rawFilter);
+  async create(name: string, rawFilter: unknown, within?: Within<Segment>): Promise<Segment> {
+    const filter = await this.validate(rawFilter);
     const now = this.d.clock.now();
     const s: Segment = { id: newId('seg', now), name, filter, createdAt: now, updatedAt: now };
     return this.d.units.unit(async (tx) => {
@@ -158,8 +159,8 @@ export class SegmentService {
   }
 
   /** Renames or refilters a segment (later runs of campaigns on it use the new filter); `within` writes in the same unit. */
-  update(id: string, patch: { name?: string; filter?: unknown }, within?: Within<Segment>): Promise<Segment> {
-    const filter = patch.filter !== undefined ? this.validate(patch.filter) : undefined;
+  async update(id: string, patch: { name?: string; filter?: unknown }, within?: Within<Segment>): Promise<Segment> {
+    const filter = patch.filter !== undefined ? await this.validate(patch.filter) : undefined;
     return this.d.units.unit(async (tx) => {
       const s = await this.requireIn(id, tx);
       const next: Segment = { ...s, name: patch.name ?? s.name, filter: filter ?? s.filter, updatedAt: this.d.clock.now() };

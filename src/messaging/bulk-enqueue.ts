@@ -29,28 +29,12 @@ const refused = (code: string, message: string): EnqueueRefused => ({ error: { c
  * message, set-based where the work repeats. Recipients come with what the caller already read
  * (subscriber id, opt-out, operator), so nobody is looked up by number; the frequency cap is one
  * grouped query per call; a text is checked and split once however many receive it; quiet hours
- * are worked out once per time zone. Runs inside the caller's transaction or unit of work.
+ * are worked out once per time zone. Runs inside the caller's unit of work.
  */
 export class BulkEnqueue {
   constructor(private readonly d: BulkEnqueueDeps) {}
 
-  /**
-   * One result per recipient, in order: the message written, or why the request was refused. Writes on
-   * the SQLite connection inside the caller's transaction: the synchronous form campaigns still call.
-   */
-  run(now: number, common: BulkCommon, recipients: readonly BulkRecipient[]): Array<EnqueueResult | EnqueueRefused> {
-    const kind: MessageKind = common.kind ?? 'promotional';
-    const wrong = this.checkCommon(common, kind);
-    if (wrong) return recipients.map(() => wrong);
-    const since = this.capSince(kind, now);
-    const counts = since === null ? null : this.d.repo.promotionalCounts(this.cappable(recipients), since);
-    const { rows, events, out } = this.plan(now, common, kind, recipients, counts);
-    for (const r of rows) this.d.repo.insert(r);
-    this.d.usage.record(events);
-    return out;
-  }
-
-  /** {@link run} inside unit of work `tx`. */
+  /** One result per recipient, in order, written inside unit of work `tx`: the message written, or why the request was refused. */
   async runIn(now: number, common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<Array<EnqueueResult | EnqueueRefused>> {
     const kind: MessageKind = common.kind ?? 'promotional';
     const wrong = this.checkCommon(common, kind);

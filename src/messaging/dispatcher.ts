@@ -150,7 +150,7 @@ export class Dispatcher {
     // answer are sent again after restart.
     const now = this.d.clock.now();
     for (const q of this.queues.values()) this.haltQueue(q, now);
-    await this.writer.flush();
+    await this.writer.stop();
     // What this process let go of can be claimed by another at once rather than when the lease runs out.
     if (!sqliteClosed(this.d.db)) {
       await this.d.units.unit((tx) => this.d.repo.releaseAll(this.opts.owner, tx)).catch((err: unknown) => this.log.warn({ err }, 'could not release claimed messages'));

@@ -102,7 +102,6 @@ export class MessagingService implements MessagingPort, Lifecycle {
       log: this.log,
     });
     this.intake = new MoIntake({
-      db: d.db,
       database,
       units,
       clock: d.clock,
@@ -189,19 +188,10 @@ export class MessagingService implements MessagingPort, Lifecycle {
   }
 
   /**
-   * Enqueues one message to each of many subscribers the caller has read in its transaction (a
-   * campaign batch): the policies, rows and `sms_out` events of `enqueue`, without looking anyone up
-   * by number and with the frequency cap counted in one query. A refused request (bad text) gets its
-   * error in its slot. Durable on return, in its own transaction or the caller's.
+   * Enqueues one message to each of many subscribers the caller has read in unit of work `tx` (a campaign
+   * batch): the policies, rows and `sms_out` events of `enqueueIn`, without looking anyone up by number
+   * and with the frequency cap counted in one query. A refused request (bad text) gets its error in its slot.
    */
-  enqueueBulk(common: BulkCommon, recipients: readonly BulkRecipient[]): Array<EnqueueResult | EnqueueRefused> {
-    const now = this.d.clock.now();
-    const results = this.atomic(() => this.bulk.run(now, common, recipients));
-    if (results.some((r) => 'status' in r && r.status === 'queued')) this.dispatcher.wake();
-    return results;
-  }
-
-  /** {@link enqueueBulk} inside unit of work `tx` (recipients read in the same unit). */
   async enqueueBulkIn(common: BulkCommon, recipients: readonly BulkRecipient[], tx: Tx): Promise<Array<EnqueueResult | EnqueueRefused>> {
     const results = await this.bulk.runIn(this.d.clock.now(), common, recipients, tx);
     if (results.some((r) => 'status' in r && r.status === 'queued')) this.dispatcher.wake();

@@ -1,6 +1,4 @@
-import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
-import { sqliteClosed } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { normalizeMsisdn } from '../lib/msisdn';
@@ -14,8 +12,6 @@ import type { EnqueueRequest, EnqueueResult, InboundSms } from './types';
 import { REPLY_ADDRESS_RE } from './types';
 
 export interface MoIntakeDeps {
-  /** The SQLite connection, to stop once it is closed; null on PostgreSQL (see sqliteClosed). */
-  db: Db | null;
   database: Database;
   /** Units of work: each received SMS is one, so a bad one does not take the others with it. */
   units: UnitOfWork;
@@ -39,6 +35,11 @@ export class MoIntake {
   private readonly inbound: InboundRepo;
   private queue: Array<{ p: MoPartIn; ack?: ((ok: boolean) => void) | undefined }> = [];
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Set by stop(), which the messaging service calls before the server closes the database (src/server.ts
+   * stop()): what arrives later is refused, so the SMSC sends it again to a running gateway.
+   */
+  private stopped = false;
 
   constructor(private readonly d: MoIntakeDeps) {
     this.concat = new ConcatBuffer(d.database);
@@ -55,7 +56,7 @@ export class MoIntake {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    if (sqliteClosed(this.d.db)) {
+    if (this.stopped) {
       for (const item of batch) item.ack?.(false);
       return;
     }
@@ -166,7 +167,7 @@ export class MoIntake {
 
   /** Hands on groups still incomplete after the timeout: MOs are routed, submits queued, with what arrived. */
   async sweep(): Promise<void> {
-    if (sqliteClosed(this.d.db)) return;
+    if (this.stopped) return;
     const now = this.d.clock.now();
     try {
       await this.d.units.unit(async (tx) => {
@@ -192,6 +193,7 @@ export class MoIntake {
 
   /** Starts the periodic sweep. */
   start(): void {
+    this.stopped = false;
     const every = Math.min(60_000, Math.max(1000, (this.d.concatTimeoutSeconds * 1000) / 4));
     this.timer = setInterval(() => void this.sweep(), every);
     this.timer.unref();
@@ -201,7 +203,7 @@ export class MoIntake {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (!sqliteClosed(this.d.db)) this.flush();
-    else for (const item of this.queue.splice(0)) item.ack?.(false);
+    this.flush();
+    this.stopped = true;
   }
 }

@@ -100,13 +100,12 @@ export class OutboxRepo {
     receiptSent: Statement<never, { id: string; at: number }>;
   };
   /**
-   * The synchronous forms other areas still call (MessagingService.enqueue / enqueueBulk from campaigns,
-   * CRM, subscriptions, sessions inside their own transactions): SQLite only, removed once they are units.
+   * The synchronous form other areas still call (MessagingService.enqueue from the CRM and the tests,
+   * inside their own transactions): SQLite only, removed once they are units.
    */
   private readonly legacy: {
     insert: Prepared<never, NewMessage>;
     promoCount: Prepared<{ n: number }, { subscriberId: number; since: number }>;
-    promoCounts: Prepared<{ id: number; n: number }, { ids: string; since: number }>;
   } | null;
 
   /** `db`: the SQLite connection for the synchronous forms; without it only the unit forms exist. */
@@ -221,12 +220,6 @@ export class OutboxRepo {
       : {
           insert: prepare(db, insert),
           promoCount: prepare(db, promoCount),
-          // One grouped query for a bulk send: an index seek per listed subscriber.
-          promoCounts: prepare(
-            db,
-            sql`SELECT ${m.subscriberId} AS "id", count(*) AS "n" FROM ${m} WHERE ${m.subscriberId} IN (SELECT value FROM json_each(${p('ids')}))
-              AND ${m.createdAt} >= ${p('since')} AND ${m.kind} = 'promotional' AND ${m.status} <> 'blocked' GROUP BY ${m.subscriberId}`,
-          ),
         };
   }
 
@@ -271,14 +264,6 @@ export class OutboxRepo {
     const out = new Map<number, number>();
     if (subscriberIds.length === 0) return out;
     for (const r of await this.s.promoCounts.all({ ids: JSON.stringify(subscriberIds), since }, tx)) out.set(r.id, r.n);
-    return out;
-  }
-
-  /** `promotionalSince` for many subscribers at once; those with none are left out of the map (synchronous bulk form). */
-  promotionalCounts(subscriberIds: readonly number[], since: number): Map<number, number> {
-    const out = new Map<number, number>();
-    if (subscriberIds.length === 0) return out;
-    for (const r of this.sync().promoCounts.all({ ids: JSON.stringify(subscriberIds), since })) out.set(r.id, r.n);
     return out;
   }
 

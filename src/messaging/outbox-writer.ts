@@ -1,7 +1,5 @@
 import type { Counter } from 'prom-client';
-import type { Db } from '../db/client';
 import type { Tx, UnitOfWork } from '../db/database';
-import { sqliteClosed } from '../db/handle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { UsageEvent, UsageLog } from '../usage/usage-log';
@@ -25,8 +23,6 @@ export type WriteOp =
   | { t: 'receipt'; r: ReceiptIn; at: number; ack?: ((ok: boolean) => void) | undefined };
 
 export interface OutboxWriterDeps {
-  /** The SQLite handle, only to see that it was closed at shutdown (then a flush has nowhere to go). */
-  db?: Db | null | undefined;
   repo: OutboxRepo;
   log: Logger;
   metrics: Metrics;
@@ -56,6 +52,11 @@ export class OutboxWriter {
   private readonly statusCounter: Counter<string>;
   private readonly receipts: ReceiptMatcher;
   private readonly log: Logger;
+  /**
+   * Set by stop(), which the dispatcher calls before the server closes the database (src/server.ts
+   * stop()): later outcomes have nowhere to go; a receipt is refused, so the SMSC sends it again.
+   */
+  private stopped = false;
 
   constructor(private readonly d: OutboxWriterDeps) {
     this.log = d.log.child({ comp: 'outbox' });
@@ -76,6 +77,7 @@ export class OutboxWriter {
 
   /** Counts early receipts a previous process kept. */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.receipts.load();
   }
 
@@ -87,7 +89,7 @@ export class OutboxWriter {
 
   /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
   async sweep(now: number): Promise<void> {
-    if (sqliteClosed(this.d.db)) return;
+    if (this.stopped) return;
     const changes: StatusChange[] = [];
     const dropped = await this.d.units.unit(async (tx) => {
       const events: UsageEvent[] = [];
@@ -135,9 +137,15 @@ export class OutboxWriter {
     return this.writing;
   }
 
+  /** Writes what is queued, then takes no more (see {@link stopped}); resolves once settled. */
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+  }
+
   private write(): Promise<void> {
     if (this.ops.length === 0) return Promise.resolve();
-    if (sqliteClosed(this.d.db)) {
+    if (this.stopped) {
       for (const op of this.ops) if (op.t === 'receipt') op.ack?.(false);
       this.ops = [];
       return Promise.resolve();

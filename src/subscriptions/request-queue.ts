@@ -1,5 +1,4 @@
 import type { Counter } from 'prom-client';
-import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import { DAY, SECOND, iso, type Clock } from '../lib/clock';
 import { newId } from '../lib/ids';
@@ -7,13 +6,11 @@ import type { Lifecycle } from '../lib/lifecycle';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { ServiceCatalog } from './service-catalog';
-import { SubscriptionRequestRepo, type DueRequest } from './subscription-request-repo';
+import type { DueRequest } from './subscription-request-store';
 import { SubscriptionRequestStore } from './subscription-request-store';
 import { ProviderError, type SubscriptionProvider } from './types';
 
 export interface RequestQueueDeps {
-  /** The SQLite handle, only for the synchronous {@link RequestQueue.enqueue} other areas still reach; null on PostgreSQL. */
-  db: Db | null;
   database: Database;
   units: UnitOfWork;
   clock: Clock;
@@ -37,7 +34,6 @@ export interface RequestQueueDeps {
  */
 export class RequestQueue implements Lifecycle {
   private readonly store: SubscriptionRequestStore;
-  private readonly syncRepo: SubscriptionRequestRepo | null;
   private readonly calls: Counter<string>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
@@ -48,22 +44,7 @@ export class RequestQueue implements Lifecycle {
   constructor(private readonly d: RequestQueueDeps) {
     this.log = d.log.child({ comp: 'subscription-requests' });
     this.store = new SubscriptionRequestStore(d.database);
-    this.syncRepo = d.db ? new SubscriptionRequestRepo(d.db) : null;
     this.calls = d.metrics.counter('subscription_requests_total', 'Calls to operator subscription APIs', ['provider', 'action', 'outcome']);
-  }
-
-  /**
-   * Queues a call for this subscription (inside the caller's synchronous transaction); returns the
-   * request id. Kept only for the synchronous subscribe/unsubscribe requests of areas not yet on units.
-   */
-  enqueue(subscriptionId: string, action: 'subscribe' | 'unsubscribe', provider: string): string {
-    const now = this.d.clock.now();
-    const id = newId('sreq', now);
-    if (!this.syncRepo) throw new Error('RequestQueue.enqueue runs on SQLite only; on PostgreSQL requests are queued in units (enqueueIn)');
-    this.syncRepo.enqueue(id, subscriptionId, action, provider, now);
-    // After the caller's transaction commits (everything before is synchronous).
-    if (this.started) setImmediate(() => this.kick());
-    return id;
   }
 
   /** Queues a call for this subscription inside unit `tx`; returns the request id. */

@@ -135,9 +135,8 @@ function statements(db: Db) {
 
 /**
  * Synchronous data access for subscriptions and their billing events, on the SQLite handle. Kept only
- * for callers not yet on units of work: the synchronous subscribe/unsubscribe requests of session
- * effects and SMS keywords (src/subscriptions/sync-request.ts) and the population generator. Everything
- * else reads and writes through the two-engine SubscriptionStore (src/subscriptions/subscription-store.ts).
+ * for the CRM's population generator (src/crm/generator/population.ts), which writes a SQLite file.
+ * Everything else reads and writes through the two-engine SubscriptionStore (src/subscriptions/subscription-store.ts).
  */
 export class SubscriptionRepo {
   private readonly s: ReturnType<typeof statements>;

@@ -3,7 +3,12 @@ import type { Database, Tx } from '../db/database';
 import { subscribers, subscriptionRequests, subscriptions } from '../db/schema';
 import { selectList } from '../db/select-list';
 import { name } from '../db/statement';
-import type { DueRequest, SubscriptionRequest } from './subscription-request-repo';
+
+/** A call to an operator's subscription API, as stored. */
+export type SubscriptionRequest = typeof subscriptionRequests.$inferSelect;
+
+/** A due request with what the call needs: the service and the subscriber's number. */
+export type DueRequest = Pick<SubscriptionRequest, 'id' | 'action' | 'provider' | 'attempts'> & { serviceId: string; msisdn: string };
 
 const p = sql.placeholder;
 const R = subscriptionRequests;

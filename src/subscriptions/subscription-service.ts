@@ -1,12 +1,11 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import { badRequest, notFound } from '../lib/errors';
 import { newId } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import type { EnqueueRequest, EnqueueResult, MessagingPort } from '../messaging/types';
+import type { EnqueueRequest, EnqueueResult } from '../messaging/types';
 import type { OperatorDirectory } from '../subscribers/operators';
 import type { Subscriber, SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageChannel, UsageEvent, UsageLog } from '../usage/usage-log';
@@ -17,14 +16,11 @@ import { ServiceCatalog } from './service-catalog';
 import { SubscriptionLedger, derivedUsage } from './subscription-ledger';
 import { SubscriptionStore } from './subscription-store';
 import { SubscriptionViews } from './subscription-views';
-import { SyncRequests } from './sync-request';
 import { fill, pickText, serviceVars } from './texts';
 import type { BillingNotification, IngestResult, Service, SubscriptionProvider, SubscriptionState } from './types';
 import { inSavepoint } from '../db/savepoint';
 
 export interface SubscriptionServiceDeps {
-  /** The SQLite handle, only for the synchronous requests other areas still make (src/subscriptions/sync-request.ts); null on PostgreSQL. */
-  db: Db | null;
   /** The two-engine database every store of this domain is written against. */
   database: Database;
   /** Units of work (the group commit on SQLite): each write of this domain is one. */
@@ -33,11 +29,10 @@ export interface SubscriptionServiceDeps {
   log: Logger;
   metrics: Metrics;
   config: Pick<Config, 'services' | 'billing' | 'defaults' | 'messaging'>;
-  /** `findById` and `record`/`enqueue`: only for the synchronous requests (src/subscriptions/sync-request.ts). */
-  subscribers: Pick<SubscriberService, 'findById' | 'findByIdIn' | 'ensureIn'>;
-  usage: Pick<UsageLog, 'record' | 'recordIn'>;
+  subscribers: Pick<SubscriberService, 'findByIdIn' | 'ensureIn'>;
+  usage: Pick<UsageLog, 'recordIn'>;
   operators: Pick<OperatorDirectory, 'timezoneOf'>;
-  messaging: Pick<MessagingPort, 'enqueue'> & { enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> };
+  messaging: { enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> };
   /** Request worker poll interval (ms), for tests. */
   requestPollMs?: number;
 }
@@ -87,8 +82,6 @@ export class SubscriptionService {
   readonly views: SubscriptionViews;
   private readonly repo: SubscriptionStore;
   private readonly ledger: SubscriptionLedger;
-  /** Null on PostgreSQL, where requests are made only in units ({@link requestSubscribeIn}). */
-  private readonly syncRequests: SyncRequests | null;
   private readonly providers: SubscriptionProvider[] = [];
   private readonly log: Logger;
   private readonly policies = new Map<string, LifecyclePolicy>();
@@ -104,7 +97,6 @@ export class SubscriptionService {
     }
     this.ledger = new SubscriptionLedger(this.repo, this.catalog, this.policies);
     this.requests = new RequestQueue({
-      db: d.db,
       database: d.database,
       units: d.units,
       clock: d.clock,
@@ -115,20 +107,6 @@ export class SubscriptionService {
       maxAttempts: b.requests.maxAttempts,
       retryBaseMs: b.requests.retryBaseSeconds * 1000,
       ...(d.requestPollMs !== undefined ? { pollMs: d.requestPollMs } : {}),
-    });
-    this.syncRequests = !d.db ? null : new SyncRequests({
-      db: d.db,
-      log: this.log,
-      catalog: this.catalog,
-      policies: this.policies,
-      texts: b.texts,
-      subscribers: d.subscribers,
-      usage: d.usage,
-      requests: this.requests,
-      providers: () => this.providers,
-      confirm: (subscriber, service, text, subscriptionId) => this.confirm(subscriber, service, text, subscriptionId),
-      listeners: () => this.exitListeners,
-      requestUsage: requestUsage,
     });
     this.views = new SubscriptionViews(this.repo, this.catalog, (id) => this.requests.forSubscription(id));
     d.metrics.gauge('subscriptions', 'Subscriptions by lifecycle state', ['state'], async (g) => {
@@ -204,25 +182,6 @@ export class SubscriptionService {
     return { duplicate: false, subscriptionId: sub.id, state: f.state, flag };
   }
 
-  private get sync(): SyncRequests {
-    if (!this.syncRequests) throw new Error('the synchronous subscription requests run on SQLite only; on PostgreSQL use requestSubscribeIn / requestUnsubscribeIn');
-    return this.syncRequests;
-  }
-
-  /**
-   * The subscriber asks to subscribe (USSD action, SMS keyword): record, confirm, ask the operator.
-   * Synchronous, inside the caller's SQLite transaction: only for session effects and SMS keywords
-   * until they run on units (then {@link requestSubscribeIn}).
-   */
-  requestSubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
-    return this.sync.request('subscribe', subscriberId, serviceId, channel, this.d.clock.now());
-  }
-
-  /** The subscriber asks to stop (synchronous form, as {@link requestSubscribe}). STOP must work. */
-  requestUnsubscribe(subscriberId: number, serviceId: string, channel: UsageChannel): RequestOutcome {
-    return this.sync.request('unsubscribe', subscriberId, serviceId, channel, this.d.clock.now());
-  }
-
   /** The subscriber asks to subscribe, inside the caller's unit `tx`: record, confirm, ask the operator. */
   requestSubscribeIn(subscriberId: number, serviceId: string, channel: UsageChannel, tx: Tx): Promise<RequestOutcome> {
     return this.request('subscribe', subscriberId, serviceId, channel, tx);
@@ -293,11 +252,6 @@ export class SubscriptionService {
         this.log.error({ err, service: e.serviceId }, 'exit listener failed; the exit itself stands');
       }
     }
-  }
-
-  /** The confirmation SMS of the synchronous request path, in its SQLite transaction. */
-  private confirm(subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): EnqueueResult {
-    return this.d.messaging.enqueue(this.confirmation(subscriber, service, text, subscriptionId));
   }
 
   private confirmIn(tx: Tx, subscriber: Subscriber, service: Service, text: Record<string, string>, subscriptionId: string): Promise<EnqueueResult> {

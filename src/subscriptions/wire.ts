@@ -1,5 +1,4 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
 import type { Database, UnitOfWork } from '../db/database';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -16,8 +15,6 @@ import { LifecycleJob } from './lifecycle-job';
 import { SubscriptionService } from './subscription-service';
 
 export interface SubscriptionsWiring {
-  /** The SQLite handle behind the synchronous requests; null on PostgreSQL. */
-  db: Db | null;
   database: Database;
   units: UnitOfWork;
   clock: Clock;
@@ -40,7 +37,6 @@ export interface SubscriptionsWiring {
 export function wireSubscriptions(w: SubscriptionsWiring): { subscriptions: SubscriptionService; subscriptionJob: LifecycleJob } {
   const log = w.log.child({ comp: 'subscriptions' });
   const subscriptions = new SubscriptionService({
-    db: w.db,
     database: w.database,
     units: w.units,
     clock: w.clock,

@@ -44,7 +44,7 @@ export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-
   const subscribers = new SubscriberService(new SubscriberRepo(handle, on.database), operators, clock, '254');
   const usage = new UsageLog(handle, metrics, on.database);
   const messaging = new MessagingService({ db: handle, database: on.database, units: on.units, clock, log: silentLogger, metrics, usage, subscribers, operators, config, content: () => null, dispatcherId: 'test' });
-  const repo = new PollRepo(on.database, handle);
+  const repo = new PollRepo(on.database);
   const reserved = new Set([...config.messaging.keywords.optOut, ...config.messaging.keywords.optIn, ...config.messaging.keywords.help].map(normalizeReply));
   const polls = new PollService({ repo, units: on.units, clock, log: silentLogger, usage, reservedWords: () => reserved });
   const replies = new PollSmsReplies({
@@ -60,7 +60,7 @@ export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-
     keywords: () => new Set(config.services.flatMap((s) => s.keywords).map(normalizeReply)),
   });
   messaging.addMoInterceptor((mo, tx) => replies.handle(mo, tx));
-  const subscriptions = new SubscriptionService({ db: handle, database: on.database, units: on.units, clock, log: silentLogger, metrics, config, subscribers, usage, operators, messaging });
+  const subscriptions = new SubscriptionService({ database: on.database, units: on.units, clock, log: silentLogger, metrics, config, subscribers, usage, operators, messaging });
   messaging.addMoInterceptor(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, config.messaging.keywords.optOut));
   return { clock, subscribers, messaging, polls, close: () => throwaway?.$client.close() };
 }

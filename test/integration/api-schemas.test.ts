@@ -86,7 +86,7 @@ describe('answers keep every field the service returns', () => {
     const segment = (await post(gw, '/segments', { name: 'Swahili', filter: { language: 'sw' } })).json() as { id: string };
     const campaign = (await post(gw, '/campaigns', { kind: 'sms', segmentId: segment.id, text: { sw: 'Habari' }, schedule: { at: '2026-11-20T09:00:00Z' } })).json() as { id: string };
     await gw.core.campaignScheduler.tick();
-    expect((await get(gw, `/campaigns/${campaign.id}/results`)).json()).toEqual(plain(gw.core.campaigns.results(campaign.id)));
+    expect((await get(gw, `/campaigns/${campaign.id}/results`)).json()).toEqual(plain(await gw.core.campaignReads.results(campaign.id)));
     expect((await get(gw, `/campaigns/${campaign.id}`)).json()).toMatchObject({ id: campaign.id, text: { sw: 'Habari' }, latestRuns: [{ total: 1 }] });
 
     for (const name of ['funnel', 'usage', 'retention']) expect((await get(gw, `/reports/${name}`)).json(), name).toEqual(plain(await gw.core.reports.run(name, {})));

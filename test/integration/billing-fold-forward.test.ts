@@ -100,8 +100,9 @@ async function replay(seed: number, steps: number): Promise<{ kinds: Record<stri
       const sub = (await subscriptionsOf(gw, msisdn))[0];
       const subscriberId = sub ? (await gw.core.subscriptions.store.findById(sub.id as string))!.subscriberId : null;
       if (subscriberId !== null) {
-        if (r() < 0.5) gw.core.subscriptions.requestSubscribe(subscriberId, 'crop-daily', 'ussd');
-        else gw.core.subscriptions.requestUnsubscribe(subscriberId, 'crop-daily', 'ussd');
+        const subs = gw.core.subscriptions;
+        if (r() < 0.5) await gw.core.commits.unit((tx) => subs.requestSubscribeIn(subscriberId, 'crop-daily', 'ussd', tx));
+        else await gw.core.commits.unit((tx) => subs.requestUnsubscribeIn(subscriberId, 'crop-daily', 'ussd', tx));
       }
     } else {
       const how = r();

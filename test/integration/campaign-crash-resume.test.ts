@@ -50,11 +50,11 @@ function perRecipient(g: TestGateway, campaignId: string): Map<string, number> {
   return new Map(rows.map((r) => [r.msisdn, r.n]));
 }
 
-function expectExactlyOnce(g: TestGateway, campaignId: string, n: number) {
+async function expectExactlyOnce(g: TestGateway, campaignId: string, n: number) {
   const counts = perRecipient(g, campaignId);
   expect(counts.size).toBe(n);
   expect([...counts.values()].every((c) => c === 1)).toBe(true);
-  const run = g.core.campaigns.runs(campaignId)[0]!;
+  const run = (await g.core.campaignReads.runs(campaignId))[0]!;
   expect(run).toMatchObject({ status: 'done', total: n, queued: n, blocked: 0 });
   const pending = g.core.db.$client.prepare("SELECT count(*) AS n FROM campaign_recipients WHERE run_id = ? AND status = 'pending'").get(run.id) as { n: number };
   expect(pending.n).toBe(0);
@@ -71,7 +71,7 @@ describe('a crash mid-send', () => {
     expect([...perRecipient(g, id).keys()].sort()).toEqual([1, 2, 3, 4].map(msisdn));
     g.core.db.$client.exec('DROP TRIGGER fail_seventh');
     await g.core.campaignScheduler.tick();
-    expectExactlyOnce(g, id, 10);
+    await expectExactlyOnce(g, id, 10);
   });
 
   it('a second process leaves a leased run alone, and takes it over when the lease expires', async () => {
@@ -88,7 +88,7 @@ describe('a crash mid-send', () => {
     expect(perRecipient(b, id).size).toBe(3);
     b.clock.set('2026-11-20T06:01:01Z');
     expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 7 });
-    expectExactlyOnce(b, id, 10);
+    await expectExactlyOnce(b, id, 10);
   });
 
   it('a run taken over after its owner died goes on at its rate: no backlog burst', async () => {
@@ -108,7 +108,7 @@ describe('a crash mid-send', () => {
       b.clock.advance(1000);
     }
     await b.core.campaignScheduler.tick();
-    expectExactlyOnce(b, id, 3000);
+    await expectExactlyOnce(b, id, 3000);
     // Messages per one-second window of their due time, from the takeover on: never above the rate.
     const windows = b.core.db.$client
       .prepare("SELECT (due_at - ?) / 1000 AS w, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ? AND due_at >= ? GROUP BY w ORDER BY w")
@@ -153,6 +153,6 @@ describe('a crash mid-send', () => {
     expect(handedBefore).toBeGreaterThanOrEqual(150);
     expect(handedBefore).toBeLessThan(5000);
     await after.core.campaignScheduler.tick();
-    expectExactlyOnce(after, id, 5000);
+    await expectExactlyOnce(after, id, 5000);
   });
 });

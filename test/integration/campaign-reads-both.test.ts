@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import type { Campaign, CampaignRun } from '../../src/campaigns/campaign-repo';
+import type { Campaign, CampaignRun } from '../../src/campaigns/campaign-types';
 import { CampaignReadStore } from '../../src/campaigns/campaign-read-store';
 import { CampaignReads } from '../../src/campaigns/campaign-reads';
 import { PollReadStore } from '../../src/campaigns/poll-read-store';

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import type { Campaign } from '../../src/campaigns/campaign-repo';
+import type { Campaign } from '../../src/campaigns/campaign-types';
 import { CampaignStore } from '../../src/campaigns/campaign-store';
 import { campaignRuns, campaigns } from '../../src/db/schema';
 import type { UnitOfWork } from '../../src/db/database';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import type { Campaign } from '../../src/campaigns/campaign-repo';
+import type { Campaign } from '../../src/campaigns/campaign-types';
 import { CampaignStore } from '../../src/campaigns/campaign-store';
 import { campaignRuns, campaigns, polls } from '../../src/db/schema';
 import { eachBackend } from '../helpers/backends';

@@ -183,8 +183,8 @@ describe('console accounts and audit log', () => {
   });
 
   it('shows the audit log newest first, filtered by account and action, 50 a page', async () => {
-    for (let i = 0; i < 60; i++) gw.console!.audit('esi.editor', i % 2 ? 'campaign.pause' : 'segment.save', `t${i}`, { n: i });
-    gw.console!.audit('ana.admin', 'account.add', 'someone', { role: 'viewer' });
+    for (let i = 0; i < 60; i++) await gw.console!.record('esi.editor', i % 2 ? 'campaign.pause' : 'segment.save', `t${i}`, { n: i });
+    await gw.console!.record('ana.admin', 'account.add', 'someone', { role: 'viewer' });
     const first = await get(admin, '/console/audit');
     expect(first.statusCode).toBe(200);
     const targets = (body: string) => [...body.matchAll(/<td>(t\d+|someone)<\/td>/g)].map((m) => m[1]);

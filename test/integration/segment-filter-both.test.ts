@@ -161,7 +161,7 @@ eachBackend((get) => {
         units: b.units,
         clock: new ManualClock(NOW),
         tables: () => ({ subscriptions: true, crmFlags: true }),
-        pollExists: (id) => id === 'p1',
+        pollExists: async (id) => id === 'p1',
         serviceIds: () => ['crop-daily', 'weather'],
         usedBy: async (id) => inUse.get(id) ?? [],
         profile: { ...schema, names: () => Object.keys(FIELDS), allowed: () => 'any' },

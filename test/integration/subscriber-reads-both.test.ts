@@ -136,6 +136,19 @@ eachBackend((get) => {
       expect((await s.recentlySeen(2, 1)).map((h) => h.id)).toEqual([1, 4]);
       expect(await s.recentlySeen(10, 3)).toEqual([]);
     });
+
+    it("gives a report page its subscribers' ids in one read, numbers no subscriber has left out", async () => {
+      const s = new SubscriberSearchStore(get().database);
+      const ids = await s.idsByMsisdn(['+254799991111', '+254700001111', '+254700005555', '+254700001111']);
+      expect([...ids.entries()].sort()).toEqual([
+        ['+254700001111', 1],
+        ['+254799991111', 2],
+      ]);
+      // More numbers than one IN list holds: every known one still found.
+      const many = [...Array.from({ length: 1500 }, (_, i) => `+25470${String(9_000_000 + i)}`), '+254700002222'];
+      expect([...(await s.idsByMsisdn(many)).keys()]).toEqual(['+254700002222']);
+      expect((await s.idsByMsisdn([])).size).toBe(0);
+    });
   });
 
   describe('timeline', () => {

@@ -18,7 +18,7 @@ const people: { n: string; region?: string; crop?: string; language?: string; op
 ];
 
 const matching = async (filter: Record<string, unknown>) => {
-  const f = gw.core.segments.validate(filter);
+  const f = await gw.core.segments.validate(filter);
   return (await gw.core.segments.sample(f, 100)).sort();
 };
 
@@ -85,22 +85,22 @@ describe('segment filters', () => {
     expect(await matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);
   });
 
-  it('rejects filters it cannot run, saying what is wrong', () => {
-    const err = (f: unknown) => {
+  it('rejects filters it cannot run, saying what is wrong', async () => {
+    const err = async (f: unknown) => {
       try {
-        gw.core.segments.validate(f);
+        await gw.core.segments.validate(f);
         return null;
       } catch (e) {
         return (e as Error).message;
       }
     };
-    expect(err({ regoin: 'Nakuru' })).toMatch(/filter.regoin is not a filter key \(known keys: region, crop/);
-    expect(err({ lastSeenWithinDays: -1 })).toMatch(/lastSeenWithinDays/);
-    expect(err({ subscriptionState: 'zombie' })).toMatch(/subscriptionState must be one of none, pending, active/);
-    expect(err({ region: 5 })).toMatch(/region must be a text or a list of texts/);
-    expect(err({ profile: { 'farm-size': 'x' } })).toMatch(/not a profile field name/);
-    expect(err({ poll: { pollId: 'pol_nope' } })).toMatch(/no poll with id pol_nope/);
-    expect(err({ lastSeenWithinDays: 7, notSeenForDays: 30 })).toMatch(/nobody can match/);
-    expect(err({ subscriptionState: 'active', service: 'crop-dialy' })).toBe('filter.service: no service "crop-dialy" (configured: crop-daily).');
+    expect(await err({ regoin: 'Nakuru' })).toMatch(/filter.regoin is not a filter key \(known keys: region, crop/);
+    expect(await err({ lastSeenWithinDays: -1 })).toMatch(/lastSeenWithinDays/);
+    expect(await err({ subscriptionState: 'zombie' })).toMatch(/subscriptionState must be one of none, pending, active/);
+    expect(await err({ region: 5 })).toMatch(/region must be a text or a list of texts/);
+    expect(await err({ profile: { 'farm-size': 'x' } })).toMatch(/not a profile field name/);
+    expect(await err({ poll: { pollId: 'pol_nope' } })).toMatch(/no poll with id pol_nope/);
+    expect(await err({ lastSeenWithinDays: 7, notSeenForDays: 30 })).toMatch(/nobody can match/);
+    expect(await err({ subscriptionState: 'active', service: 'crop-dialy' })).toBe('filter.service: no service "crop-dialy" (configured: crop-daily).');
   });
 });

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../../db/client';
 import type { Database, Tx, UnitOfWork } from '../../db/database';
 import type { Clock } from '../../lib/clock';
 import { MINUTE, HOUR } from '../../lib/clock';
@@ -25,11 +24,10 @@ export interface NewSession {
   expiresAt: number;
 }
 
-/** What the accounts are stored through: the database for both engines, its units of work, and the SQLite handle for {@link ConsoleAccounts.audit}. */
+/** What the accounts are stored through: the database for both engines and its units of work. */
 export interface AccountsStorage {
   database: Database;
   units: UnitOfWork;
-  db?: Db;
 }
 
 /** A change to an account, as the accounts page and the language switch ask for it. */
@@ -82,7 +80,7 @@ export class ConsoleAccounts {
     this.units = storage.units;
     this.accounts = new AccountRepo(storage.database);
     this.sessions = new SessionRepo(storage.database);
-    this.auditLog = new AuditRepo(storage.database, storage.db);
+    this.auditLog = new AuditRepo(storage.database);
   }
 
   /**
@@ -198,14 +196,6 @@ export class ConsoleAccounts {
   /** Records who changed what inside unit `tx` (the change's own unit). */
   auditIn(tx: Tx, accountName: string, action: string, target?: string | null, detail?: Record<string, unknown>): Promise<void> {
     return this.auditLog.append({ at: this.clock.now(), accountName, action, target: target ?? null, detail: detail ?? null }, tx);
-  }
-
-  /**
-   * Records who changed what at once, on the SQLite handle: only for pages whose areas do not write in
-   * units of work yet (segments, polls, campaigns, imports). Use {@link auditIn} inside the change's unit.
-   */
-  audit(accountName: string, action: string, target?: string | null, detail?: Record<string, unknown>): void {
-    this.auditLog.appendNow({ at: this.clock.now(), accountName, action, target: target ?? null, detail: detail ?? null });
   }
 
   /** Records who did what in a unit of its own (something that wrote nothing else, or wrote elsewhere). */

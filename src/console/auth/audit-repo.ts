@@ -1,9 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
 import type { Database, Statement, Tx } from '../../db/database';
 import { json } from '../../db/portable';
 import { consoleAudit } from '../../db/schema';
-import { name as bare, prepare, type Prepared } from '../../db/statement';
+import { name as bare } from '../../db/statement';
 
 export type AuditRow = typeof consoleAudit.$inferSelect;
 type Entry = Omit<typeof consoleAudit.$inferInsert, 'id'>;
@@ -25,29 +24,14 @@ const bound = (row: Entry): Bound => ({ at: row.at, accountName: row.accountName
 /** The console's audit log on both engines: append, and read newest first a page at a time. */
 export class AuditRepo {
   private readonly insertStmt: Statement<never, Bound>;
-  private legacy: Prepared<never, Bound> | undefined;
 
-  /** `db`: the SQLite handle, only for {@link appendNow} (areas not yet on units of work). */
-  constructor(
-    private readonly database: Database,
-    private readonly db?: Db,
-  ) {
+  constructor(private readonly database: Database) {
     this.insertStmt = database.statement(INSERT);
   }
 
   /** Appends an entry inside unit `tx`. */
   async append(row: Entry, tx: Tx): Promise<void> {
     await this.insertStmt.run(bound(row), tx);
-  }
-
-  /**
-   * Appends an entry at once on the SQLite handle (it joins whatever transaction is open there): only for
-   * the pages of areas that do not write in units of work yet. Delete with its last caller.
-   */
-  appendNow(row: Entry): void {
-    if (!this.db) throw new Error('the audit log was built without the SQLite handle');
-    this.legacy ??= prepare<never, Bound>(this.db, INSERT);
-    this.legacy.run(bound(row));
   }
 
   /** Entries newest first, older than the entry `before` when given, matching the filter. */

@@ -5,6 +5,7 @@ import { MAX_REPORT_LIMIT, type ReportQuery } from '../../reports';
 import { AppError } from '../../lib/errors';
 import { LIVE_STATES, type LiveState } from '../../reports/risk';
 import type { Core } from '../../core';
+import { SubscriberSearchStore } from '../../subscribers/subscriber-search-store';
 import { day } from '../format';
 import { html, type Html } from '../html';
 import type { Lang } from '../i18n';
@@ -137,10 +138,19 @@ export function moreLink(lang: Lang, path: string, q: Record<string, string | un
   return html`<p><a href="${linkWith(path, q, { limit: String(next) })}">${T(lang).more(String(next))}</a></p>`;
 }
 
-/** A link to a subscriber's page (by id: the address never carries the number); the number shown as the account may see it. */
-export function subscriberLink(core: Core, msisdn: string, shown: string): Html {
-  const s = core.subscribers.find(msisdn);
-  return s ? html`<a href="${profileHref(s.id)}">${shown}</a>` : html`${shown}`;
+/** Links a number to its subscriber's page; the number shown as the account may see it. */
+export type SubscriberLink = (msisdn: string, shown: string) => Html;
+
+/**
+ * The links of a page's subscribers, their ids read at once (by id: the address never carries the number);
+ * a number no subscriber has is shown without a link.
+ */
+export async function subscriberLinks(core: Core, msisdns: readonly string[]): Promise<SubscriberLink> {
+  const ids = await SubscriberSearchStore.of(core.database).idsByMsisdn(msisdns);
+  return (msisdn, shown) => {
+    const id = ids.get(msisdn);
+    return id !== undefined ? html`<a href="${profileHref(id)}">${shown}</a>` : html`${shown}`;
+  };
 }
 
 /** The days a report covered (the default range when the form's dates are empty), as a line under the form. */

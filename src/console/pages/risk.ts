@@ -7,7 +7,7 @@ import { page } from '../layout';
 import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { table } from '../ui/table';
-import { limitFrom, moreLink, queryOf, runReport, serviceFrom, serviceOptions, stateFrom, stateName, stateOptions, subscriberLink } from './report-page';
+import { limitFrom, moreLink, queryOf, runReport, serviceFrom, serviceOptions, stateFrom, stateName, stateOptions, subscriberLinks, type SubscriberLink } from './report-page';
 
 const T = texts(
   {
@@ -152,7 +152,7 @@ ${table({
 </section>`;
 }
 
-function ranking(c: ConsoleContext, deps: ConsoleDeps, id: string, title: string, lead: string, items: Item[], more: Html | null): Html {
+function ranking(c: ConsoleContext, deps: ConsoleDeps, link: SubscriberLink, id: string, title: string, lead: string, items: Item[], more: Html | null): Html {
   const t = T(c.lang);
   // One service: its name in every row would only crowd a phone's screen.
   const showService = deps.core.config.services.length > 1;
@@ -161,7 +161,7 @@ function ranking(c: ConsoleContext, deps: ConsoleDeps, id: string, title: string
     const e = i.evidence;
     return [
       num(c.lang, i.rank),
-      subscriberLink(deps.core, i.msisdn, c.msisdn(i.msisdn)),
+      link(i.msisdn, c.msisdn(i.msisdn)),
       ...(showService ? [deps.core.config.services.find((s) => s.id === i.serviceId)?.name ?? i.serviceId] : []),
       stateName(c.lang, e.state, true),
       pct(c.lang, i.risk, 0),
@@ -220,11 +220,12 @@ export function riskPages(app: FastifyInstance, deps: ConsoleDeps): void {
 </fieldset>
 </form>`;
     const r = run.report as unknown as Risk | null;
+    const link = await subscriberLinks(deps.core, r ? [...r.lapse, ...r.disengagement].map((i) => i.msisdn) : []);
     const lists = (r: Risk) => {
       const longest = Math.max(r.lapse.length, r.disengagement.length);
       const more = moreLink(c.lang, '/risk', { ...q, limit: String(limit.value) }, longest, limit.value);
-      return html`${ranking(c, deps, 'lapse', t.lapseTitle, t.lapseLead, r.lapse, r.lapse.length >= limit.value ? more : null)}
-${ranking(c, deps, 'disengagement', t.disengageTitle, t.disengageLead, r.disengagement, r.disengagement.length >= limit.value ? more : null)}`;
+      return html`${ranking(c, deps, link, 'lapse', t.lapseTitle, t.lapseLead, r.lapse, r.lapse.length >= limit.value ? more : null)}
+${ranking(c, deps, link, 'disengagement', t.disengageTitle, t.disengageLead, r.disengagement, r.disengagement.length >= limit.value ? more : null)}`;
     };
     const body = html`${form}
 ${run.failure ? html`<p class="error" role="alert">${run.failure.message}</p>` : null}

@@ -1,4 +1,3 @@
-import type { Core } from '../../core';
 import type { FastifyInstance } from 'fastify';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { num, pct, when } from '../format';
@@ -9,7 +8,7 @@ import { chart } from '../ui/chart';
 import { field } from '../ui/field';
 import { rangeForm, rangeFrom } from '../ui/range';
 import { table } from '../ui/table';
-import { datesLine, limitFrom, moreLink, queryOf, runReport, subscriberLink } from './report-page';
+import { datesLine, limitFrom, moreLink, queryOf, runReport, subscriberLinks, type SubscriberLink } from './report-page';
 
 const T = texts(
   {
@@ -152,11 +151,11 @@ ${table({
 </section>`;
 }
 
-function who(c: ConsoleContext, core: Core, r: Stuck, q: Record<string, string | undefined>, limit: number): Html {
+function who(c: ConsoleContext, link: SubscriberLink, r: Stuck, q: Record<string, string | undefined>, limit: number): Html {
   const t = T(c.lang);
   const n = NAMES[c.lang];
   const rows = r.list.map((i) => [
-    subscriberLink(core, i.msisdn, c.msisdn(i.msisdn)),
+    link(i.msisdn, c.msisdn(i.msisdn)),
     when(c.lang, i.detectedAt, c.timeZone),
     named(n.reasons, i.reason),
     i.sought.topic ?? t.unknownMenu,
@@ -192,12 +191,13 @@ export function stuckPages(app: FastifyInstance, deps: ConsoleDeps): void {
       extra: html`<div>${field({ name: 'limit', label: t.limit, type: 'number', value: limit.error ? q.limit : limit.value, error: limit.error, attrs: 'min="1" max="10000" step="1"' })}</div>`,
     });
     const r = run.report as unknown as Stuck | null;
+    const link = await subscriberLinks(deps.core, r ? r.list.map((i) => i.msisdn) : []);
     const body = html`${form}
 ${run.failure ? html`<p class="error" role="alert">${run.failure.message}</p>` : null}
 ${r
   ? html`${datesLine(c.lang, run.report!)}<div class="cards"><article class="card"><span class="sub">${t.total}</span><strong class="figure">${num(c.lang, r.subscribers)}</strong></article></div>
 ${topMenus(c.lang, r.mostSought)}
-${who(c, deps.core, r, q, limit.value)}`
+${who(c, link, r, q, limit.value)}`
   : null}`;
     return sendHtml(reply, page(c, { title: t.title, lead: t.lead, body }), limit.error || run.failure ? 400 : 200);
   });

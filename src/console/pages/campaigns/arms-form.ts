@@ -1,5 +1,5 @@
 import type { CampaignInput } from '../../../campaigns/campaign-service';
-import type { Campaign } from '../../../campaigns/campaign-repo';
+import type { Campaign } from '../../../campaigns/campaign-types';
 import type { CampaignArm, CampaignGoal } from '../../../db/schema/campaigns';
 import type { Core } from '../../../core';
 import type { ConsoleContext } from '../../context';

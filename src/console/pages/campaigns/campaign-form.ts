@@ -1,4 +1,5 @@
-import type { Campaign } from '../../../campaigns/campaign-repo';
+import type { Campaign } from '../../../campaigns/campaign-types';
+import type { Poll } from '../../../campaigns/poll-repo';
 import type { CampaignInput, CampaignPatch } from '../../../campaigns/campaign-service';
 import type { Core } from '../../../core';
 import type { ConsoleContext } from '../../context';
@@ -246,16 +247,23 @@ async function commonErrors(core: Core, c: ConsoleContext, f: CampaignFields): P
   return errors;
 }
 
-/** What a stored campaign sends, in words (the parts an edit cannot change). */
-export function contentInWords(c: ConsoleContext, core: Core, stored: Campaign): string {
+/** The polls the campaigns ask, by id, read once for a page (a deleted poll is absent). */
+export async function pollsOf(core: Core, campaigns: readonly Campaign[]): Promise<Map<string, Poll>> {
+  const ids = [...new Set(campaigns.flatMap((x) => (x.pollId ? [x.pollId] : [])))];
+  const found = await Promise.all(ids.map((id) => core.pollReads.find(id)));
+  return new Map(found.flatMap((p) => (p ? [[p.id, p] as const] : [])));
+}
+
+/** What a stored campaign sends, in words (the parts an edit cannot change); `polls` from {@link pollsOf}. */
+export function contentInWords(c: ConsoleContext, core: Core, stored: Campaign, polls: ReadonlyMap<string, Poll>): string {
   const t = T(c.lang);
   if (stored.channel === 'best') {
     const flow = stored.flowId ? core.flows.byId(stored.flowId) : undefined;
-    const what = contentInWords(c, core, { ...stored, channel: 'sms' });
+    const what = contentInWords(c, core, { ...stored, channel: 'sms' }, polls);
     return t.byBest(what, flow?.title?.[c.lang] ?? flow?.title?.en ?? stored.flowId ?? '–');
   }
   if (stored.pollId) {
-    const poll = core.polls.find(stored.pollId);
+    const poll = polls.get(stored.pollId);
     const question = poll ? (poll.question[c.lang] ?? poll.question.en ?? Object.values(poll.question)[0] ?? poll.id) : stored.pollId;
     return t.aPoll(question, stored.channel === 'call' ? t.call.toLowerCase() : t.sms);
   }
@@ -274,6 +282,7 @@ export async function campaignForm(core: Core, c: ConsoleContext, f: CampaignFie
   const polls = (await core.pollReads.list(200))
     .filter((p) => p.status === 'open')
     .map((p) => ({ value: p.id, label: p.question[c.lang] ?? p.question.en ?? Object.values(p.question)[0] ?? p.id }));
+  const storedPolls = stored ? await pollsOf(core, [stored]) : new Map<string, Poll>();
   const flows = core.flows.all().map((fl) => ({ value: fl.id, label: fl.title?.[c.lang] ?? fl.title?.en ?? fl.id }));
   const quiet = core.config.messaging.quietHours;
   const action = stored ? `/console/campaigns/${encodeURIComponent(stored.id)}/edit` : '/console/campaigns/new';
@@ -286,7 +295,7 @@ ${field({ name: 'segmentId', label: t.segment, type: 'select', value: f.segmentI
 <div id="recipients-preview" aria-live="polite">${opts.preview ?? null}</div>
 ${stored ? null : html`<button type="submit" name="preview" value="1" class="secondary">${t.preview}</button>`}
 ${stored
-  ? html`<p>${t.fixed(contentInWords(c, core, stored))}</p>${armsInWords(c, stored) ? html`<p id="arms-fixed">${armsInWords(c, stored)}</p>` : null}`
+  ? html`<p>${t.fixed(contentInWords(c, core, stored, storedPolls))}</p>${armsInWords(c, stored) ? html`<p id="arms-fixed">${armsInWords(c, stored)}</p>` : null}`
   : html`${field({ name: 'pollId', label: t.poll, type: 'select', value: f.pollId, error: errors.pollId, help: t.pollHelp, options: [{ value: '', label: t.noPoll }, ...polls] })}
 ${field({ name: 'channel', label: t.channel, type: 'select', value: f.channel, error: errors.channel, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }, { value: 'best', label: t.best }] })}
 ${field({ name: 'fallbackChannel', label: t.fallback, type: 'select', value: f.fallbackChannel, help: t.fallbackHelp, options: [{ value: 'sms', label: t.sms }, { value: 'call', label: t.call }] })}`}

@@ -1,4 +1,4 @@
-import type { Campaign } from '../../../campaigns/campaign-repo';
+import type { Campaign } from '../../../campaigns/campaign-types';
 import type { ConsoleContext } from '../../context';
 import { num, when } from '../../format';
 import { html, raw, type Html } from '../../html';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Campaign } from '../../../campaigns/campaign-repo';
+import type { Campaign } from '../../../campaigns/campaign-types';
 import { AppError } from '../../../lib/errors';
 import { maskMsisdn } from '../../../lib/msisdn';
 import { ctx, requireRole, seeOther, sendHtml, type ConsoleContext, type ConsoleDeps } from '../../context';
@@ -8,7 +8,7 @@ import { html, type Html } from '../../html';
 import { texts } from '../../i18n';
 import { page } from '../../layout';
 import { table } from '../../ui/table';
-import { blankCampaign, campaignFieldsOf, campaignForm, checkCampaignEdit, checkNewCampaign, contentInWords, readCampaignFields, type CampaignErrors, type CampaignFields } from './campaign-form';
+import { blankCampaign, campaignFieldsOf, campaignForm, checkCampaignEdit, checkNewCampaign, contentInWords, pollsOf, readCampaignFields, type CampaignErrors, type CampaignFields } from './campaign-form';
 import { progressSection, statusActions, statusBadge, type ProgressJson } from './campaign-progress';
 import { scheduleInWords } from './schedule-words';
 import { armsResultsSection } from './arms-results';
@@ -130,12 +130,13 @@ async function campaignPage(deps: ConsoleDeps, c: ConsoleContext, campaign: Camp
   const editable = c.can('editor') && campaign.status !== 'completed' && campaign.status !== 'cancelled';
   const form = opts.form ?? { f: campaignFieldsOf(campaign), errors: {}, open: false };
   const armsSection = campaign.arms && campaign.arms.length > 0 ? armsResultsSection(c, await core.armsResults.results(campaign, core.clock.now())) : null;
+  const polls = await pollsOf(core, [campaign]);
   const editForm = editable ? await campaignForm(core, c, form.f, form.errors, { stored: campaign }) : null;
   const body = html`<section aria-labelledby="about-h">
 <h2 id="about-h">${t.about}</h2>
 <dl class="facts">
 <dt>${t.status}</dt><dd id="campaign-status">${statusBadge(c, campaign.status)}</dd>
-<dt>${t.content}</dt><dd>${contentInWords(c, core, campaign)}${campaign.pollId ? html` · <a href="/console/polls/${campaign.pollId}">${t.pollResults}</a>` : null}</dd>
+<dt>${t.content}</dt><dd>${contentInWords(c, core, campaign, polls)}${campaign.pollId ? html` · <a href="/console/polls/${campaign.pollId}">${t.pollResults}</a>` : null}</dd>
 <dt>${t.segment}</dt><dd>${segment ? html`<a href="/console/segments/${segment.id}">${segment.name}</a>` : campaign.segmentId}</dd>
 <dt>${t.schedule}</dt><dd id="campaign-schedule">${scheduleInWords(c.lang, campaign)}</dd>
 <dt>${t.nextRun}</dt><dd>${when(c.lang, campaign.nextRunAt, c.timeZone)}</dd>
@@ -162,6 +163,7 @@ export function campaignsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const t = T(c.lang);
     const campaigns = await core.campaignReads.list(100);
     const latestRuns = await Promise.all(campaigns.map((x) => core.campaignReads.latestRun(x.id)));
+    const polls = await pollsOf(core, campaigns);
     const latest = (i: number) => {
       const run = latestRuns[i];
       return run ? t.progressOf(num(c.lang, run.queued + run.blocked), num(c.lang, run.total)) : t.noRuns;
@@ -173,7 +175,7 @@ ${table({
   rows: campaigns.map((x, i) => [
     html`<a href="/console/campaigns/${x.id}">${x.name}</a>`,
     statusBadge(c, x.status),
-    contentInWords(c, core, x),
+    contentInWords(c, core, x, polls),
     scheduleInWords(c.lang, x),
     when(c.lang, x.nextRunAt, c.timeZone),
     latest(i),

@@ -100,14 +100,14 @@ ${builderFields(c, deps.core, v, errors)}
 }
 
 /** Reads the posted builder and lets the segment service check the filter; every problem lands next to its field or above the form. */
-function readBuilder(c: ConsoleContext, deps: ConsoleDeps, body: unknown) {
+async function readBuilder(c: ConsoleContext, deps: ConsoleDeps, body: unknown) {
   const v = (body ?? {}) as FormValues;
   const { name, filter, errors } = filterFrom(c, deps.core, v);
   let error: string | null = null;
   let valid: Segment['filter'] | null = null;
   if (Object.keys(errors).filter((k) => k !== 'name').length === 0) {
     try {
-      valid = deps.core.segments.validate(filter);
+      valid = await deps.core.segments.validate(filter);
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500) throw e;
       const at = fieldOfPath(e.message);
@@ -166,7 +166,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.post('/segments/preview', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const r = readBuilder(c, deps, req.body);
+    const r = await readBuilder(c, deps, req.body);
     delete r.errors.name; // a count needs no name
     const ok = r.valid && Object.keys(r.errors).length === 0 && !r.error;
     const count = ok ? countBox(c, await fresh(r.valid!)) : countBox(c, null, r.error ?? T(c.lang).previewFix);
@@ -178,7 +178,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
 
   app.post('/segments/new', async (req, reply) => {
     const c = requireRole(req, 'editor');
-    const r = readBuilder(c, deps, req.body);
+    const r = await readBuilder(c, deps, req.body);
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
@@ -199,7 +199,7 @@ ${table({ columns: [t.colName, t.colWho, { label: t.colCount, numeric: true }, t
   app.post<{ Params: { id: string } }>('/segments/:id', async (req, reply) => {
     const c = requireRole(req, 'editor');
     const s = await core.segmentReads.require(req.params.id);
-    const r = readBuilder(c, deps, req.body);
+    const r = await readBuilder(c, deps, req.body);
     if (!r.valid || Object.keys(r.errors).length > 0 || r.error) {
       return builderPage(reply, c, deps, { segment: s, v: r.v, errors: r.errors, count: countBox(c, null, T(c.lang).previewFix), error: r.error ?? T(c.lang).fixBelow, status: 400 });
     }
