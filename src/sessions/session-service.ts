@@ -103,7 +103,7 @@ export interface SessionServiceDeps {
 export class SessionService implements Lifecycle {
   private readonly repo: SessionRepo;
   private readonly handlers = new Map<Effect['kind'], (e: Effect, ctx: EffectContext) => void | Promise<void>>();
-  private readonly interceptors: Array<{ kind: Effect['kind']; fn: (e: Effect, ctx: EffectContext) => boolean }> = [];
+  private readonly interceptors: Array<{ kind: Effect['kind']; fn: (e: Effect, ctx: EffectContext) => boolean | Promise<boolean> }> = [];
   private readonly hops: Counter<string>;
   private readonly ended: Counter<string>;
   private timer: NodeJS.Timeout | null = null;
@@ -132,8 +132,8 @@ export class SessionService implements Lifecycle {
    * Registers a look at an effect before its handler, whoever registers that and whenever: true consumes
    * the effect (the handler does not run). Exit reasons use it to take their in-session poll's answers.
    */
-  interceptEffect<K extends Effect['kind']>(kind: K, fn: (effect: Extract<Effect, { kind: K }>, ctx: EffectContext) => boolean): void {
-    this.interceptors.push({ kind, fn: fn as (e: Effect, ctx: EffectContext) => boolean });
+  interceptEffect<K extends Effect['kind']>(kind: K, fn: (effect: Extract<Effect, { kind: K }>, ctx: EffectContext) => boolean | Promise<boolean>): void {
+    this.interceptors.push({ kind, fn: fn as (e: Effect, ctx: EffectContext) => boolean | Promise<boolean> });
   }
 
   /**
@@ -437,10 +437,16 @@ export class SessionService implements Lifecycle {
     for (const effect of effects) {
       // Interceptors and most handlers belong to other areas and write synchronously:
       // joins this unit on SQLite; takes the unit's tx once <area> is converted (exit reasons, subscriptions, messaging, polls)
-      if (this.interceptors.some((i) => i.kind === effect.kind && i.fn(effect, ctx))) continue;
+      if (await this.intercepted(effect, ctx)) continue;
       const h = this.handlers.get(effect.kind);
       if (h) await h(effect, ctx);
       else this.log.warn({ effect: effect.kind }, 'no handler for engine effect');
     }
+  }
+
+  /** Whether an interceptor took the effect (in registration order; an asynchronous one writes in the hop's unit, `ctx.tx`). */
+  private async intercepted(effect: Effect, ctx: EffectContext): Promise<boolean> {
+    for (const i of this.interceptors) if (i.kind === effect.kind && (await i.fn(effect, ctx))) return true;
+    return false;
   }
 }

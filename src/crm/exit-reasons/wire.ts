@@ -64,6 +64,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
     if (ctx.channel === 'ussd') exits.expectInSession(ctx.subscriber.id, ctx.flow);
     return false;
   });
-  w.sessions.interceptEffect('poll_answer', (e, ctx) => exits.answerInSession(e.poll, e.answer, ctx.subscriber.id, ctx.at));
+  // In the hop's unit, on either engine.
+  w.sessions.interceptEffect('poll_answer', (e, ctx) => exits.answerInSessionIn(e.poll, e.answer, ctx.subscriber.id, ctx.at, ctx.tx));
   return exits;
 }
