@@ -136,6 +136,12 @@ export class SessionService implements Lifecycle {
     this.interceptors.push({ kind, fn: fn as (e: Effect, ctx: EffectContext) => boolean | Promise<boolean> });
   }
 
+  /** Whether an interceptor took the effect (the first that says so; they run in the hop's unit, in order). */
+  private async intercepted(effect: Effect, ctx: EffectContext): Promise<boolean> {
+    for (const i of this.interceptors) if (i.kind === effect.kind && (await i.fn(effect, ctx))) return true;
+    return false;
+  }
+
   /**
    * Processes one hop in a unit of its own and returns the screen to render once it is durable. Never
    * leaves a half-written session.
@@ -435,18 +441,11 @@ export class SessionService implements Lifecycle {
     await this.d.usage.recordIn(tx, events);
     const ctx: EffectContext = { subscriber, sessionId: s.id, flow, channel, at: now, tx };
     for (const effect of effects) {
-      // Interceptors and most handlers belong to other areas and write synchronously:
-      // joins this unit on SQLite; takes the unit's tx once <area> is converted (exit reasons, subscriptions, messaging, polls)
+      // Interceptors and handlers belong to other areas; each writes in this hop's unit through ctx.tx.
       if (await this.intercepted(effect, ctx)) continue;
       const h = this.handlers.get(effect.kind);
       if (h) await h(effect, ctx);
       else this.log.warn({ effect: effect.kind }, 'no handler for engine effect');
     }
-  }
-
-  /** Whether an interceptor took the effect (in registration order; an asynchronous one writes in the hop's unit, `ctx.tx`). */
-  private async intercepted(effect: Effect, ctx: EffectContext): Promise<boolean> {
-    for (const i of this.interceptors) if (i.kind === effect.kind && (await i.fn(effect, ctx))) return true;
-    return false;
   }
 }

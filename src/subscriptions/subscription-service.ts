@@ -64,7 +64,7 @@ export interface ExitEvent {
  * Told of an exit inside the unit that records it (`tx`; absent on the synchronous request path), in a
  * savepoint of its own: a listener that throws is logged and rolls back alone, never undoing the exit.
  */
-export type ExitListener = (e: ExitEvent, tx?: Tx) => unknown;
+export type ExitListener = (e: ExitEvent, tx: Tx) => unknown;
 
 const toMinor = (amount: number): number => Math.round(amount * 100);
 

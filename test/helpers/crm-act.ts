@@ -2,7 +2,6 @@ import { sql, type Table } from 'drizzle-orm';
 import { messagingCallPolicy } from '../../src/calls/call-policy';
 import { CallService } from '../../src/calls/call-service';
 import { Days } from '../../src/crm/days';
-import { ExitSurveyRepo } from '../../src/crm/exit-reasons/exit-survey-repo';
 import { ExitSurveyStore } from '../../src/crm/exit-reasons/exit-survey-store';
 import { ExitSurveys } from '../../src/crm/exit-reasons/exit-surveys';
 import { FindingsRepo, type FindingRow } from '../../src/crm/findings-repo';
@@ -47,7 +46,6 @@ export function actStack(b: Backend) {
   const findings = new FindingsRepo(b.database, handle);
   const interventions = new Interventions({ database: b.database, config, flows, index: new FlowIndex(flows), findings, subscribers: subs, usage, messaging, calls: callService, log: silentLogger, metrics });
   const exits = new ExitSurveys({
-    repo: new ExitSurveyRepo(handle),
     store: new ExitSurveyStore(b.database),
     findings,
     days: new Days(config.defaults.timezone),

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { countArmConversions, type ArmsCursorState } from '../../src/campaigns/arms-conversion-store';
-import type { ExitSurveyRow } from '../../src/crm/exit-reasons/exit-survey-repo';
+import type { ExitSurveyRow } from '../../src/crm/exit-reasons/exit-survey-store';
 import { plantArmsCampaign } from '../../src/crm/generator/arms';
 import type { UnitOfWork } from '../../src/db/database';
 import { campaignAssignments, campaigns, crmFindings, exitReasonsDaily, exitSurveys, messages, subscribers, usageEvents } from '../../src/db/schema';

@@ -3,7 +3,20 @@ import type { Database, Statement, Tx } from '../../db/database';
 import { exitReasonsDaily, exitSurveys, pollInvites, polls } from '../../db/schema';
 import { name } from '../../db/statement';
 import { fields } from '../../reports/stores/rollup-store';
-import type { DailyDelta, ExitSurveyRow } from './exit-survey-repo';
+
+/** One change to the daily counts: `delta` surveys of a day, grouping value, status, reason. */
+export type DailyDelta = {
+  day: number;
+  dim: string;
+  value: string;
+  status: string;
+  reason: string;
+  notAsked: string;
+  delta: number;
+};
+
+/** A stored exit survey. */
+export type ExitSurveyRow = typeof exitSurveys.$inferSelect;
 
 const e = exitSurveys;
 const p = (k: string) => sql.placeholder(k);

@@ -1,6 +1,5 @@
 import { normalizeReply } from '../../campaigns/poll-text';
 import type { Config } from '../../config';
-import { tx } from '../../db/client';
 import type { Tx } from '../../db/database';
 import type { Flow } from '../../engine/types';
 import { DAY, HOUR } from '../../lib/clock';
@@ -14,23 +13,20 @@ import type { Days } from '../days';
 import type { FindingDraft } from '../detectors/types';
 import type { FindingsRepo } from '../findings-repo';
 import { fillTemplate } from '../interventions';
-import type { ExitSurveyRepo, ExitSurveyRow } from './exit-survey-repo';
-import type { ExitSurveyStore } from './exit-survey-store';
+import type { ExitSurveyRow, ExitSurveyStore } from './exit-survey-store';
 import { EXIT_REASONS, numberedOptions, parseExitReply, tenureBand, type ExitReason, type ParsedExitReply } from './reasons';
 import { inSavepoint } from '../../db/savepoint';
 
 export interface ExitSurveyDeps {
-  /** The synchronous forms' repository (the synchronous unsubscribe path and MO routing, until they move to units). */
-  repo: ExitSurveyRepo;
   /** Where the unit-of-work forms read and write, on either engine. */
   store: ExitSurveyStore;
-  findings: Pick<FindingsRepo, 'insert' | 'insertIn'>;
+  findings: Pick<FindingsRepo, 'insertIn'>;
   /** Local days of the gateway's time zone: the report counts exits per day. */
   days: Days;
   log: Logger;
   config: Pick<Config, 'crm' | 'services' | 'defaults'>;
-  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
-  messaging: { enqueue(req: EnqueueRequest): EnqueueResult; enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> };
+  subscribers: { findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  messaging: { enqueueIn(req: EnqueueRequest, tx: Tx): Promise<EnqueueResult> };
   /** Opt-out, opt-in and help words (normalized): never read as an answer. */
   alwaysRouted: ReadonlySet<string>;
   /** Flow and service keywords (normalized): free text that is one of them goes on to keyword routing. */
@@ -82,20 +78,6 @@ export class ExitSurveys {
   /** Called with a USSD unsubscribe effect, before it is applied: the exit it causes is asked about in the session. */
   expectInSession(subscriberId: number, flow: Flow): void {
     this.inSession = this.asksInSession(flow) ? { subscriberId, flowId: flow.id } : null;
-  }
-
-  /** An exit happened (the subscription's listener on the synchronous path): store the survey and ask, once per exit. */
-  onExit(e: ExitEvent): void {
-    const inSession = this.takeInSession(e);
-    if (!this.cfg.enabled) return;
-    if (this.d.repo.exists(e.subscriptionId, e.runStartedAt ?? 0)) return;
-    const sub = this.d.subscribers.findById(e.subscriberId);
-    if (!sub) return;
-    const row = this.newSurvey(e, sub, inSession);
-    const question = this.question(e, sub, row);
-    if (question) this.asked(row, this.d.messaging.enqueue(question), e.at);
-    if (this.d.repo.insert(row)) this.count(row, row.status, null, row.notAskedReason, 1);
-    this.log.debug({ msisdn: sub.msisdn, service: e.serviceId, channel: row.askedChannel, status: row.status }, 'exit question');
   }
 
   /**
@@ -176,30 +158,6 @@ export class ExitSurveys {
   }
 
   /**
-   * The MO interceptor: an SMS answer to the subscriber's open exit question. The newest open question
-   * wins: when an SMS poll was sent after the exit question, the reply is left to the poll.
-   */
-  handleMo(mo: InboundSms): boolean {
-    const survey = this.d.repo.latestAskedOn(mo.subscriberId, 'sms');
-    if (!survey || survey.status !== 'asked' || survey.askedAt === null || (survey.windowEndsAt ?? 0) <= mo.at) return false;
-    const reply = normalizeReply(mo.text);
-    const first = reply.split(' ')[0] ?? '';
-    if (this.d.alwaysRouted.has(reply) || this.d.alwaysRouted.has(first)) return false;
-    const pollAt = this.d.repo.openPollSentAt(mo.subscriberId, mo.at);
-    if (pollAt !== null && pollAt > survey.askedAt) return false;
-    const parsed = parseExitReply(mo.text, this.cfg.words);
-    if (!parsed) return false;
-    // Free text that is a keyword is a request for content, not an answer.
-    if (parsed.freeText !== null && (this.d.keywords.has(reply) || this.d.keywords.has(first))) return false;
-    const sub = this.d.subscribers.findById(mo.subscriberId);
-    tx(this.d.repo.handle, () => {
-      this.record(survey, mo.at, parsed);
-      this.d.messaging.enqueue({ to: mo.from, text: this.pick(this.cfg.thanks, sub ? this.lang(sub) : this.d.config.defaults.language), kind: 'transactional', source: 'exit_reason', sourceRef: survey.id, ...(mo.to ? { from: mo.to } : {}) });
-    });
-    return true;
-  }
-
-  /**
    * {@link handleMo} inside the MO's unit of work, on either engine: the answer, the report's counts, the
    * follow-up finding and the thanks are written in the unit (in a savepoint of it: when one fails none
    * remain and the error goes to the caller, which still routes the message). An answer already
@@ -225,19 +183,6 @@ export class ExitSurveys {
     return true;
   }
 
-  /**
-   * A poll answer from a flow: when the poll is the exit question, it is the answer to the subscriber's
-   * question asked in the session (consumed: it is not a poll result).
-   */
-  answerInSession(poll: string, answer: number, subscriberId: number, at: number): boolean {
-    if (poll !== this.cfg.ussdPoll) return false;
-    const survey = this.d.repo.latestAskedOn(subscriberId, 'ussd');
-    const reason = EXIT_REASONS[answer];
-    if (survey && survey.status === 'asked' && (survey.windowEndsAt ?? 0) > at && reason) this.record(survey, at, { reason, freeText: null });
-    else this.log.debug({ subscriberId }, 'exit question answered in a session with no open question; ignored');
-    return true;
-  }
-
   /** {@link answerInSession} inside the session hop's unit of work, on either engine. */
   async answerInSessionIn(poll: string, answer: number, subscriberId: number, at: number, tx: Tx): Promise<boolean> {
     if (poll !== this.cfg.ussdPoll) return false;
@@ -246,17 +191,6 @@ export class ExitSurveys {
     if (survey && survey.status === 'asked' && (survey.windowEndsAt ?? 0) > at && reason) await this.recordIn(survey, at, { reason, freeText: null }, tx);
     else this.log.debug({ subscriberId }, 'exit question answered in a session with no open question; ignored');
     return true;
-  }
-
-  /** Stores the answer and raises the follow-up finding its reason routes to. */
-  private record(survey: ExitSurveyRow, at: number, parsed: ParsedExitReply): void {
-    if (!this.d.repo.answer(survey.id, at, parsed.reason, parsed.freeText)) return;
-    this.count(survey, 'asked', null, null, -1);
-    this.count(survey, 'answered', parsed.reason, null, 1);
-    const draft = this.followUp(survey, parsed.reason);
-    if (!draft) return;
-    const findingId = this.d.findings.insert(draft, at, this.d.config.crm.interventions.findingTtlDays * DAY);
-    if (findingId) this.d.repo.setFinding(survey.id, findingId);
   }
 
   /** {@link record} in unit of work `tx`; false when the survey had its answer already (nothing written). */
@@ -286,12 +220,6 @@ export class ExitSurveys {
       dedupeKey: `exit:${survey.id}`,
       detail: { followUp, surveyId: survey.id, exitChannel: survey.exitChannel, ...(followUp === 'exit_offer' ? { offerServiceId: offer?.id ?? null } : {}) },
     };
-  }
-
-  /** Moves the report's daily counts of the survey's exit day under every grouping. */
-  private count(s: ExitSurveyRow, status: string, reason: string | null, notAsked: string | null, delta: number): void {
-    const day = this.d.days.of(s.exitAt);
-    this.d.repo.bump(groupings(s).map(([dim, value]) => ({ day, dim, value, status, reason: reason ?? '', notAsked: notAsked ?? '', delta })));
   }
 
   /** {@link count} in unit of work `tx`. */

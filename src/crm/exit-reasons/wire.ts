@@ -9,15 +9,13 @@ import type { SessionService } from '../../sessions/session-service';
 import type { Subscriber } from '../../subscribers/subscriber-service';
 import type { SubscriptionService } from '../../subscriptions/subscription-service';
 import { Days } from '../days';
-import { sqliteOnly } from '../../db/handle';
 import { FindingsRepo } from '../findings-repo';
-import { ExitSurveyRepo } from './exit-survey-repo';
 import { ExitSurveyStore } from './exit-survey-store';
 import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
-  /** The SQLite connection of the surveys' synchronous store; null on PostgreSQL (it refuses at first use). */
+  /** The SQLite connection, for FindingsRepo's synchronous forms; null on PostgreSQL. */
   db: Db | null;
   database: Database;
   log: Logger;
@@ -38,7 +36,6 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const words = (list: string[]) => new Set(list.map(normalizeReply).filter(Boolean));
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
-    repo: sqliteOnly(w.db, 'ExitSurveyRepo', (db) => new ExitSurveyRepo(db)),
     store: new ExitSurveyStore(w.database),
     findings: new FindingsRepo(w.database, w.db ?? undefined),
     days: new Days(w.config.defaults.timezone),
@@ -57,14 +54,13 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
       }
     }
   }
-  // Asked in the unit of the unsubscribe that records the exit; the synchronous request path gives none.
-  w.subscriptions.onExit((e, tx) => (tx ? exits.onExitIn(e, tx) : exits.onExit(e)));
+  // Asked in the unit of the unsubscribe that records the exit.
+  w.subscriptions.onExit((e, tx) => exits.onExitIn(e, tx));
   w.messaging.addMoInterceptor((mo, tx) => exits.handleMoIn(mo, tx));
   w.sessions.interceptEffect('unsubscribe', (_e, ctx) => {
     if (ctx.channel === 'ussd') exits.expectInSession(ctx.subscriber.id, ctx.flow);
     return false;
   });
-  // In the hop's unit, on either engine.
   w.sessions.interceptEffect('poll_answer', (e, ctx) => exits.answerInSessionIn(e.poll, e.answer, ctx.subscriber.id, ctx.at, ctx.tx));
   return exits;
 }
