@@ -46,12 +46,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // A write made while a group commit is open joins it; no answer leaves before that commit. A callback
   // hook, not an async one: most answers find no group open (the route already awaited its own), and
-  // then pay no promise or microtask turn.
-  const commits = core.commits;
-  app.addHook('onSend', (_req, _reply, _payload, done) => {
-    if (!commits.busy) done();
-    else commits.idle().then(() => done(), done);
-  });
+  // then pay no promise or microtask turn. PostgreSQL has no group: a unit has committed when it resolves.
+  const commits = core.groupCommit;
+  if (commits) {
+    app.addHook('onSend', (_req, _reply, _payload, done) => {
+      if (!commits.busy) done();
+      else commits.idle().then(() => done(), done);
+    });
+  }
 
   // Before any route: it collects each route's schema as it is added.
   await app.register(swagger, openApiOptions);

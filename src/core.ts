@@ -2,9 +2,7 @@ import { FlowTexts } from './flow-texts/flow-texts';
 import type { Config } from './config';
 import { instanceIdOf } from './config/instance-id';
 import type { Db } from './db/client';
-import { dbHealthy } from './db/client';
-import { GroupCommit } from './db/group-commit';
-import { sqliteDatabase } from './db/sqlite-database';
+import type { Storage } from './db/storage';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import type { Lifecycle } from './lib/lifecycle';
@@ -31,7 +29,8 @@ import { wireExitSurveys } from './crm/exit-reasons/wire';
 
 export interface CoreDeps {
   config: Config;
-  db: Db;
+  /** The database the gateway runs on (src/db/storage.ts); the core uses it, `stop()` of the gateway closes it. */
+  storage: Storage;
   clock: Clock;
   log: Logger;
   /** Loaded, validated flows. */
@@ -44,15 +43,16 @@ export interface CoreDeps {
  * Nothing here listens or starts timers: `lifecycles` are started by the server (or a test).
  */
 export function buildCore(deps: CoreDeps) {
-  const { config, db, clock, log, flows } = deps;
+  const { config, storage, clock, log, flows } = deps;
+  /** The SQLite connection behind the synchronous forms not yet on units; null on PostgreSQL. */
+  const db = storage.sqlite;
   const metrics = deps.metrics ?? createMetrics();
   const readiness = new Readiness();
-  readiness.register('database', () => ({ ok: dbHealthy(db) }), 'DATABASE_UNAVAILABLE');
+  readiness.register('database', async () => ({ ok: await storage.healthy() }), 'DATABASE_UNAVAILABLE');
   const lifecycles: Lifecycle[] = [];
-  /** Request paths that must be durable before they answer share commits through this. */
-  const commits = new GroupCommit(db);
-  /** The same database for stores written for both engines (src/db/database.ts): chosen once, here. */
-  const database = sqliteDatabase(db);
+  /** Units of work for every write path: the group commit on SQLite, transactions on the pool on PostgreSQL. */
+  const commits = storage.units;
+  const { database, groupCommit } = storage;
 
   // Screen texts editors changed in the console, laid over the YAML before any session starts.
   const flowTexts = new FlowTexts({ database, units: commits }, flows, clock, config.ussd.maxChars);
@@ -64,7 +64,10 @@ export function buildCore(deps: CoreDeps) {
   const usage = new UsageLog(db, metrics, database);
   const sessions = new SessionService({ database, units: commits, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
-    onRollback: (fn) => commits.onRollback(fn),
+    // SQLite: a hop's unit resolves before its group commits, so a failed group must drop the sessions the
+    // hops cached. PostgreSQL needs no listener: a unit that fails never resolved, and a cached copy from
+    // one carries a hop count the row does not have, so its next save changes no row and the hop reloads.
+    ...(groupCommit ? { onRollback: (fn: () => void) => groupCommit.onRollback(fn) } : {}),
   });
   lifecycles.push(sessions);
   const messaging = new MessagingService({ db, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows), units: commits, database, dispatcherId: instanceIdOf(config) });
@@ -84,7 +87,7 @@ export function buildCore(deps: CoreDeps) {
   const { subscriptions, subscriptionJob } = wireSubscriptions({ database, units: commits, clock, log, metrics, config, subscribers, usage, operators, sessions, messaging, subscriberViews });
   lifecycles.push(subscriptions.requests, subscriptionJob);
   // CRM: detectors, scores, interventions (through messaging and calls), experiments.
-  const { crm, crmScheduler, reports } = buildCrm({ db, database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
+  const { crm, crmScheduler, reports } = buildCrm({ ...(db ? { db } : {}), database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
   const exitSurveys = wireExitSurveys({ db, database, log, config, flows, subscribers, messaging, sessions, subscriptions });
@@ -94,7 +97,15 @@ export function buildCore(deps: CoreDeps) {
   });
   lifecycles.push(campaignScheduler, importJobs);
 
-  return { config, db, database, commits, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
+  return {
+    config,
+    storage,
+    /** The SQLite connection, for SQLite-only callers (tests, benches, the CRM's reader thread); there is none on PostgreSQL. */
+    get db(): Db {
+      if (!db) throw new Error('the SQLite connection was asked for on a gateway running on PostgreSQL; read through core.database');
+      return db;
+    },
+    database, commits, groupCommit, clock, log, metrics, readiness, lifecycles, operators, subscribers, usage, flows, flowTexts, sessions, messaging, calls, segments, polls, pollResults, campaigns, campaignScheduler, subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads, subscriptions, subscriptionJob, crm, crmScheduler, reports, subscriberViews, exitSurveys };
 }
 
 export type Core = ReturnType<typeof buildCore>;

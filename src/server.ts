@@ -6,8 +6,9 @@ import { loadConfig, type Config } from './config';
 import { instanceIdOf } from './config/instance-id';
 import { defaultPublicBaseUrl } from './config/ivr';
 import { buildCore, type Core } from './core';
-import { refuseUnlessSqlite } from './db/backend';
-import { migrateDb, openDb, type Db } from './db/client';
+import type { Db } from './db/client';
+import { maskDatabaseUrl } from './db/postgres/url';
+import { openStorage } from './db/storage';
 import { FlowRegistry } from './engine/flow-registry';
 import { loadFlowsOrThrow } from './engine/flow-loader';
 import type { ValidateOptions } from './engine/flow-validator';
@@ -15,13 +16,12 @@ import { systemClock, type Clock } from './lib/clock';
 import { ConfigError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { channelFactories } from '../channels';
-import { closeDb } from './db/handle';
 
 export interface GatewayOptions {
   config: Config;
   clock?: Clock;
   log?: Logger;
-  /** An already open database (tests pass ':memory:'); otherwise config.database.path is opened. */
+  /** An already open SQLite database (tests pass ':memory:'); otherwise the configured database is opened (src/db/storage.ts). */
   db?: Db;
   logRequests?: boolean;
 }
@@ -59,11 +59,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
-  if (!opts.db) refuseUnlessSqlite(config, 'serving');
-  const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
-  migrateDb(db);
+  // Flows first: an invalid flow stops start-up before any connection is opened.
   const flows = loadFlowRegistry(config, log);
-  const core = buildCore({ config, db, clock, log, flows });
+  const storage = await openStorage(config, opts.db ? { db: opts.db } : {});
+  const core = buildCore({ config, storage, clock, log, flows });
   await core.flowTexts.loaded;
   const channels = channelFactories.map((make) => make(core));
   const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits }, clock, config.console) : null;
@@ -85,8 +84,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
       for (const l of [...core.lifecycles].reverse()) await l.stop();
       for (const ch of [...channels].reverse()) await ch.stop?.();
       await app.close();
-      core.commits.flush();
-      closeDb(db);
+      await storage.close();
     },
   };
 }
@@ -103,7 +101,7 @@ export async function serve(opts: { configFile?: string | undefined }): Promise<
   if (config.ivr.publicBaseUrl.trim() === '' && config.server.port === 0 && bound && typeof bound === 'object') {
     config.ivr.publicBaseUrl = defaultPublicBaseUrl({ host: config.server.host, port: bound.port });
   }
-  log.info({ host: config.server.host, port: config.server.port, instance: instanceIdOf(config), db: config.database.path, flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
+  log.info({ host: config.server.host, port: config.server.port, instance: instanceIdOf(config), db: gw.core.storage.dialect === 'sqlite' ? config.database.path : maskDatabaseUrl(config.database.url ?? ''), flows: gw.core.flows.all().map((f) => f.id) }, 'gateway listening');
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

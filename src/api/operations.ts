@@ -3,7 +3,6 @@ import type { Core } from '../core';
 import { gatewayStatus } from '../operations/gateway-status';
 import { ErrorBody, errors } from './schemas/common';
 import { GatewayStatus } from './schemas/operations';
-import { dbOpen } from '../db/handle';
 
 /** /healthz, /readyz and /metrics: what load balancers, orchestrators and Prometheus poll. */
 export function operationsRoutes(app: FastifyInstance, core: Core): void {
@@ -26,7 +25,7 @@ export function operationsApiRoutes(app: FastifyInstance, core: Core): void {
     response: { 200: GatewayStatus, ...errors(), 503: { ...ErrorBody, description: 'The database is closed: the gateway is shutting down or broken.' } },
   };
   app.get('/operations/status', { schema }, async (_req, reply) => {
-    if (!dbOpen(core.db)) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
+    if (!core.storage.isOpen()) return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is closed; the gateway is shutting down or broken' } });
     return gatewayStatus({
       database: core.database,
       config: core.config,

@@ -39,8 +39,8 @@ export interface CallMatch {
 }
 
 export interface CallServiceDeps {
-  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished). */
-  db: Db;
+  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished); null on PostgreSQL. */
+  db: Db | null;
   database: Database;
   /** Units of work: the group commit on SQLite. */
   units: UnitOfWork;
@@ -78,7 +78,8 @@ export interface CallServiceDeps {
  */
 export class CallService implements CallsPort, Lifecycle {
   /** Only for the synchronous forms other areas still call; everything else uses {@link store}. */
-  private readonly repo: CallRepo;
+  /** The synchronous forms' statements; null on PostgreSQL, where only the unit forms exist. */
+  private readonly sqliteRepo: CallRepo | null;
   private readonly store: CallStore;
   private readonly units: UnitOfWork;
   private readonly log: Logger;
@@ -93,8 +94,13 @@ export class CallService implements CallsPort, Lifecycle {
   private readonly statusCounter: Counter<string>;
   private readonly dialSeconds: Histogram<string>;
 
+  private get repo(): CallRepo {
+    if (!this.sqliteRepo) throw new Error('the synchronous call forms run on SQLite only; on PostgreSQL use request/enqueueIn and the unit forms');
+    return this.sqliteRepo;
+  }
+
   constructor(private readonly d: CallServiceDeps) {
-    this.repo = new CallRepo(d.db);
+    this.sqliteRepo = d.db ? new CallRepo(d.db) : null;
     this.store = new CallStore(d.database);
     this.units = d.units;
     this.log = d.log.child({ comp: 'calls' });

@@ -1,6 +1,7 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { sqliteOnly } from '../db/handle';
 import type { Flow } from '../engine/types';
 import type { Clock } from '../lib/clock';
 import { HOUR } from '../lib/clock';
@@ -39,7 +40,8 @@ import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
 
 export interface CampaignsDeps {
   config: Config;
-  db: Db;
+  /** The SQLite connection of the stores campaigns still read synchronously; null on PostgreSQL (they refuse at first use). */
+  db: Db | null;
   /** The same database for stores written for both engines. */
   database: Database;
   clock: Clock;
@@ -94,7 +96,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   });
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
-  const tiers = TierStore.of(d.db);
+  const tiers = sqliteOnly(d.db, 'The value tiers of arms holdouts (TierStore.tierOf)', (db) => TierStore.of(db));
   const armsRepo = new ArmsRepo(d.database);
   const scheduler = new CampaignScheduler({
     units: d.commits,
@@ -106,7 +108,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     metrics: d.metrics,
     pollRepo,
     segments,
-    ports: { messaging: d.messaging, calls: d.calls, bestChannels: new BestChannelStore(d.db) },
+    ports: { messaging: d.messaging, calls: d.calls, bestChannels: sqliteOnly(d.db, 'The campaign sender\'s best channels (BestChannelStore)', (db) => new BestChannelStore(db)) },
     options: {
       tickMs: cfg.tickSeconds * 1000,
       batchSize: cfg.batchSize,
@@ -132,7 +134,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     kick: () => scheduler.kick(),
     serviceIds: () => d.config.services.map((s) => s.id),
   });
-  const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmStateStore(d.db), costs: () => d.config.crm.costs });
+  const armsResults = new ArmsResults({ repo: armsRepo, state: sqliteOnly(d.db, 'The arms results\' CRM state (CrmStateStore)', (db) => new CrmStateStore(db)), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     log: d.log,
     repo: pollRepo,

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config';
 import { ImportJobs, type ImportJobView } from '../campaigns/import-jobs';
+import { maskDatabaseUrl } from '../db/postgres/url';
 import { createLogger } from '../lib/logger';
 import { buildGateway } from '../server';
 
@@ -24,7 +25,8 @@ export async function runImport(file: string, configFile: string | undefined, ou
   // The command prints its own progress; the gateway's info lines would only interleave with it.
   const gw = await buildGateway({ config, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
   try {
-    out(`importing ${file} (${(input.bytes / 2 ** 20).toFixed(1)} MiB) into ${config.database.path}`);
+    const into = gw.core.storage.dialect === 'sqlite' ? config.database.path : maskDatabaseUrl(config.database.url ?? '');
+    out(`importing ${file} (${(input.bytes / 2 ** 20).toFixed(1)} MiB) into ${into}`);
     let nextTenth = 1;
     let announced = false;
     const job = await gw.core.importJobs.runNow(input, 'cli', (v) => {

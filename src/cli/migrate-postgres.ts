@@ -29,7 +29,7 @@ export async function runMigratePostgres(config: Config, json: boolean, out: Out
   else {
     out(`database ${target.shown}: applied ${plural(report.applied.length, 'migration')} (${report.applied.join(', ')})${report.alreadyApplied ? `, ${report.alreadyApplied} applied before` : ''}`);
   }
-  // The stored-profile check reads subscribers through the SQLite repositories; on PostgreSQL nothing writes profiles yet.
-  out('profiles: not checked (the gateway does not serve on PostgreSQL yet, so no profiles are stored there)');
+  // The stored-profile check (and its report) is the SQLite command's; profiles written on PostgreSQL were checked as they were written.
+  out('profiles: not checked on PostgreSQL (the gateway checks each profile as it writes it; check a SQLite file before `vasgw db copy`)');
   return 0;
 }

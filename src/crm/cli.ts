@@ -4,6 +4,7 @@ import { buildCore } from '../core';
 import { refuseUnlessSqlite } from '../db/backend';
 import { migrateDb, openDb, type Db } from '../db/client';
 import { closeDb } from '../db/handle';
+import { sqliteStorage } from '../db/storage';
 import { FlowRegistry } from '../engine/flow-registry';
 import { loadFlowsOrThrow } from '../engine/flow-loader';
 import { ManualClock, systemClock, type Clock } from '../lib/clock';
@@ -67,7 +68,7 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
   const config = loadConfig({ file: v.config });
   const db = open(config);
   try {
-    const core = buildCore({ config, db, clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows: flowsOf(config) });
+    const core = buildCore({ config, storage: sqliteStorage(db), clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows: flowsOf(config) });
     const summary = await core.crm.runPass(clock.now());
     if (v.json) out(JSON.stringify(summary, null, 2));
     else formatSummary(summary, out);
@@ -135,7 +136,7 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     let core: ReturnType<typeof buildCore> | null = null;
     if (v.crm) {
       const clock = new ManualClock(systemClock.now());
-      const c = (core = buildCore({ config, db, clock, log: createLogger('warn'), flows }));
+      const c = (core = buildCore({ config, storage: sqliteStorage(db), clock, log: createLogger('warn'), flows }));
       crm = {
         runPass: (now) => {
           clock.set(now);

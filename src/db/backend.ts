@@ -8,15 +8,16 @@ export function databaseBackend(config: Pick<Config, 'database'>): 'sqlite' | 'p
 }
 
 /**
- * Stops a command that runs the gateway's features when the configuration selects PostgreSQL: this
- * version creates and migrates the PostgreSQL schema (`vasgw migrate`) but serves on SQLite only, and
- * quietly using the SQLite file instead would put the data where nobody expects it.
+ * Stops a command whose work still runs through the synchronous SQLite handle (the CRM's detectors,
+ * scores and interventions; the population generator) when the configuration selects PostgreSQL:
+ * quietly using the SQLite file instead would put the data where nobody expects it. `vasgw serve` and
+ * `vasgw import` run on either engine.
  */
 export function refuseUnlessSqlite(config: Pick<Config, 'database'>, command: string): void {
   if (databaseBackend(config) === 'sqlite') return;
   throw new ConfigError(
     `${command} on PostgreSQL is not available yet: DATABASE_URL (database.url) selects ${maskDatabaseUrl(config.database.url ?? '')}, ` +
-      `and this version serves on SQLite only (\`vasgw migrate\` already creates and migrates the PostgreSQL tables); ` +
-      `unset DATABASE_URL and database.url to run on the SQLite file ${config.database.path}.`,
+      `and this command still runs on SQLite only (\`vasgw serve\` and \`vasgw import\` run on PostgreSQL); ` +
+      `unset DATABASE_URL and database.url to run it on the SQLite file ${config.database.path}.`,
   );
 }

@@ -31,3 +31,34 @@ export function openReadOnlyDb(file: string, cacheKib: number): Db {
   c.pragma(`cache_size = -${cacheKib}`);
   return drizzle(c, { schema }) as Db;
 }
+
+/**
+ * The SQLite connection behind a synchronous form, which exists only on SQLite: on PostgreSQL every caller
+ * is meant to use the form written for units, so reaching here there is a caller left to convert.
+ */
+export function sqliteFor(db: Db | null | undefined, what: string): Db {
+  if (!db) throw new Error(`${what} runs on SQLite only; on PostgreSQL its caller must use the form written for units of work`);
+  return db;
+}
+
+/**
+ * Whether `db` is a SQLite connection already closed (shutdown): background work stops touching it. On
+ * PostgreSQL (no connection given) there is nothing to check: the gateway stops its background work
+ * before it closes the pool, and a query after that rejects and is logged like any other failure.
+ */
+export function sqliteClosed(db: Db | null | undefined): boolean {
+  return !!db && !db.$client.open;
+}
+
+/**
+ * A store that exists only on the SQLite connection, built at once on SQLite. On PostgreSQL (no
+ * connection) the gateway must still be built, so it gets a stand-in that throws, naming `what`, at the
+ * first use: a caller of a synchronous form left to convert fails there, loudly, instead of at start.
+ */
+export function sqliteOnly<T extends object>(db: Db | null | undefined, what: string, make: (db: Db) => T): T {
+  if (db) return make(db);
+  const refuse = (): never => {
+    throw new Error(`${what} runs on SQLite only: its caller must move to the form written for units of work before it runs on PostgreSQL`);
+  };
+  return new Proxy({} as T, { get: refuse, set: refuse, has: refuse, apply: refuse });
+}

@@ -1,9 +1,10 @@
+import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import { databaseBackend } from './backend';
-import { migrateDb, openDb, type Db } from './client';
+import { dbHealthy, migrateDb, openDb, type Db } from './client';
 import type { Database, Dialect, UnitOfWork } from './database';
 import { GroupCommit } from './group-commit';
-import { closeDb } from './handle';
+import { closeDb, dbOpen } from './handle';
 import { migratePostgres } from './postgres/migrate';
 import { PgDatabase } from './postgres/pg-database';
 import { parsePostgresUrl } from './postgres/url';
@@ -21,6 +22,15 @@ export interface Storage {
   readonly units: UnitOfWork;
   /** The SQLite connection; null on PostgreSQL. */
   readonly sqlite: Db | null;
+  /**
+   * `units` on SQLite, where a unit resolves before its group commits (an answer waits for `idle()`, a
+   * failed group tells `onRollback` listeners); null on PostgreSQL, where a unit has committed when it resolves.
+   */
+  readonly groupCommit: GroupCommit | null;
+  /** Whether the database answers a query now: the readiness check 'database'. */
+  healthy(): Promise<boolean>;
+  /** False once `close()` has begun: requests arriving during shutdown answer 503 instead of failing. */
+  isOpen(): boolean;
   /** Lets pending work commit, then closes the connection(s). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -37,13 +47,22 @@ export async function openStorage(config: Pick<Config, 'database'>, opts: { db?:
   if (databaseBackend(config) === 'postgresql' && !opts.db) return openPostgres(config.database.url!);
   const db = opts.db ?? openDb({ path: config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
+  return sqliteStorage(db);
+}
+
+/** The storage of an open, migrated SQLite connection (the CRM commands open theirs themselves). */
+export function sqliteStorage(db: Db): Storage {
   const units = new GroupCommit(db);
   return {
     dialect: 'sqlite',
     database: sqliteDatabase(db),
     units,
     sqlite: db,
+    groupCommit: units,
+    healthy: async () => dbHealthy(db),
+    isOpen: () => dbOpen(db),
     async close() {
+      if (!dbOpen(db)) return;
       units.flush();
       closeDb(db);
     },
@@ -60,6 +79,17 @@ async function openPostgres(url: string): Promise<Storage> {
     database: pg,
     units: pg,
     sqlite: null,
+    groupCommit: null,
+    async healthy() {
+      if (closed) return false;
+      try {
+        await pg.get(sql`SELECT 1`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    isOpen: () => !closed,
     async close() {
       if (closed) return;
       closed = true;

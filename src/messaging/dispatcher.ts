@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Db } from '../db/client';
 import type { UnitOfWork } from '../db/database';
-import { dbOpen } from '../db/handle';
+import { sqliteClosed } from '../db/handle';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -89,7 +89,8 @@ export class Dispatcher {
 
   constructor(
     private readonly d: {
-      db: Db;
+      /** The SQLite connection, to stop once it is closed; null on PostgreSQL (see sqliteClosed). */
+      db: Db | null;
       repo: OutboxRepo;
       clock: Clock;
       log: Logger;
@@ -151,7 +152,7 @@ export class Dispatcher {
     for (const q of this.queues.values()) this.haltQueue(q, now);
     await this.writer.stop();
     // What this process let go of can be claimed by another at once rather than when the lease runs out.
-    if (dbOpen(this.d.db)) {
+    if (!sqliteClosed(this.d.db)) {
       await this.d.units.unit((tx) => this.d.repo.releaseAll(this.opts.owner, tx)).catch((err: unknown) => this.log.warn({ err }, 'could not release claimed messages'));
     }
   }
@@ -202,7 +203,7 @@ export class Dispatcher {
   /** Claims and submits as much as the transport can take now. */
   pump(): void {
     const transport = this.transport;
-    if (!transport || !this.running || !dbOpen(this.d.db)) return;
+    if (!transport || !this.running || sqliteClosed(this.d.db)) return;
     // A claim awaits the database: a wake that arrives meanwhile pumps again once this pump is done.
     if (this.pumping) {
       this.repump = true;

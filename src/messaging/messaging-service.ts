@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import { GroupCommit } from '../db/group-commit';
-import { dbOpen } from '../db/handle';
+import { sqliteClosed, sqliteFor } from '../db/handle';
 import { sqliteDatabase } from '../db/sqlite-database';
 import type { Clock } from '../lib/clock';
 import { DAY, iso } from '../lib/clock';
@@ -25,7 +25,8 @@ import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueRequest, Enqueue
 import { TransportRouter } from './transport-router';
 
 export interface MessagingServiceDeps {
-  db: Db;
+  /** The SQLite connection behind the synchronous forms (`enqueue`, ...); null on PostgreSQL, where only the unit forms exist. */
+  db: Db | null;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -70,9 +71,9 @@ export class MessagingService implements MessagingPort, Lifecycle {
 
   constructor(private readonly d: MessagingServiceDeps) {
     this.log = d.log.child({ comp: 'messaging' });
-    const database = d.database ?? sqliteDatabase(d.db);
-    const units = (this.units = d.units ?? new GroupCommit(d.db));
-    this.repo = new OutboxRepo(database, d.db);
+    const database = d.database ?? sqliteDatabase(sqliteFor(d.db, 'MessagingService without a database'));
+    const units = (this.units = d.units ?? new GroupCommit(sqliteFor(d.db, 'MessagingService without units')));
+    this.repo = new OutboxRepo(database, d.db ?? undefined);
     this.bulk = new BulkEnqueue({ repo: this.repo, usage: d.usage, operators: d.operators, config: d.config, nextConcatRef: () => this.nextConcatRef() });
     const cfg = d.config.messaging;
     this.dispatcher = new Dispatcher(
@@ -113,7 +114,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.transports.setWakeup(() => this.dispatcher.wake());
     this.dispatcher.attach(this.transports);
     d.metrics.gauge('outbox_messages', 'Messages waiting to be sent (queued) and waiting for a receipt (sent)', ['status'], async (g) => {
-      if (!dbOpen(d.db)) return;
+      if (sqliteClosed(d.db)) return;
       const depth = await this.repo.depth();
       g.set({ status: 'queued' }, depth.queued);
       g.set({ status: 'sent' }, depth.sent);

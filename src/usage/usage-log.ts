@@ -29,8 +29,11 @@ export class UsageLog {
   private readonly repo: UsageRepo;
   private readonly counter: Counter<string>;
 
-  /** `database` (the same SQLite connection by default) serves {@link recordIn} and {@link list}. */
-  constructor(db: Db, metrics: Metrics, database?: Database) {
+  /**
+   * `database` (the same SQLite connection by default) serves {@link recordIn} and {@link list}; `db` the
+   * synchronous {@link record} (null on PostgreSQL).
+   */
+  constructor(db: Db | null, metrics: Metrics, database?: Database) {
     this.repo = new UsageRepo(db, database);
     this.counter = metrics.counter('usage_events_total', 'Usage events recorded', ['channel', 'type']);
   }

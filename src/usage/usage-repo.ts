@@ -4,6 +4,7 @@ import type { Db } from '../db/client';
 import type { Database, Statement as UnitStatement, Tx } from '../db/database';
 import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
+import { sqliteFor } from '../db/handle';
 import { sqliteDatabase } from '../db/sqlite-database';
 import { name, prepare } from '../db/statement';
 import { usageEvents } from '../db/schema';
@@ -28,7 +29,6 @@ const ROW_KEYS = Array.from({ length: MANY }, (_, j) => ['at', 'sub', 'ch', 'typ
  * still write inside their own SQLite transactions.
  */
 export class UsageRepo {
-  private readonly insert;
   /** INSERTs of 1..MANY rows, prepared on first use: a hop appends one to three events in one statement call. */
   private readonly inserts: Statement[] = [];
   /** The same for units of work, on either engine. */
@@ -37,14 +37,16 @@ export class UsageRepo {
   private readonly listStmt;
 
   constructor(
-    private readonly db: Db,
-    private readonly database: Database = sqliteDatabase(db),
+    /** The SQLite connection behind the synchronous appends; null on PostgreSQL, where only `appendAllIn` exists. */
+    private readonly db: Db | null,
+    private readonly database: Database = sqliteDatabase(sqliteFor(db, 'UsageRepo')),
   ) {
     // Raw and positional: one to three of these run on every hop. The detail is bound already serialized.
     const u = usageEvents;
     const cols = [u.at, u.subscriberId, u.channel, u.type, u.sessionId, u.flowId, u.nodeId, u.detail];
     this.head = sql`INSERT INTO ${u} (${sql.join(cols.map(name), sql`, `)}) VALUES `;
-    this.insert = this.insertOf(1);
+    // The one-row INSERT every hop of a synchronous caller runs, prepared at once (SQLite only).
+    if (db) this.inserts[1] = this.insertOf(1);
     this.listStmt = database.statement<Omit<UsageEventRow, 'detail'> & { detail: unknown }, { subscriberId: number; beforeId: number; limit: number }>(
       sql`SELECT ${selectList(u)} FROM ${u} WHERE ${u.subscriberId} = ${p('subscriberId')} AND ${u.id} < ${p('beforeId')} ORDER BY ${u.id} DESC LIMIT ${p('limit')}`,
     );
@@ -81,7 +83,7 @@ export class UsageRepo {
 
   /** Appends one event (inside the caller's transaction when it must commit with other writes). */
   append(e: NewUsageEvent): void {
-    this.insert.run(e.at, e.subscriberId, e.channel, e.type, e.sessionId ?? null, e.flowId ?? null, e.nodeId ?? null, e.detail ? JSON.stringify(e.detail) : null);
+    (this.inserts[1] ??= this.insertOf(1)).run(e.at, e.subscriberId, e.channel, e.type, e.sessionId ?? null, e.flowId ?? null, e.nodeId ?? null, e.detail ? JSON.stringify(e.detail) : null);
   }
 
   /**
@@ -114,7 +116,7 @@ export class UsageRepo {
 
   private insertOf(rows: number): Statement {
     const row = sql`(?, ?, ?, ?, ?, ?, ?, ?)`;
-    return prepare(this.db, sql`${this.head}${sql.join(new Array<SQL>(rows).fill(row), sql`, `)}`).statement as Statement;
+    return prepare(sqliteFor(this.db, 'UsageRepo.appendAll'), sql`${this.head}${sql.join(new Array<SQL>(rows).fill(row), sql`, `)}`).statement as Statement;
   }
 
   /** A subscriber's events with id below `beforeId`, newest first. */

@@ -3,6 +3,7 @@ import { deepMerge, loadConfig, type Config } from '../../src/config';
 import { buildGateway, type Gateway } from '../../src/server';
 import { ManualClock } from '../../src/lib/clock';
 import { silentLogger } from '../../src/lib/logger';
+import { createTestDatabase, testPostgresServer, type TestPostgresServer } from './postgres';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -22,17 +23,63 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   return loadConfig({ env: {}, overrides: deepMerge(base, overrides) });
 }
 
+/** The test file's PostgreSQL server, started by its first gateway on PostgreSQL and stopped after its last test. */
+let postgres: Promise<TestPostgresServer> | null = null;
+afterAll(async () => {
+  const server = postgres;
+  postgres = null;
+  if (server) await (await server).stop();
+});
+
 /**
- * A whole gateway (core, channels, app) on an in-memory database with a manual clock, ready for
- * `app.inject` or supertest. Call `start()` yourself when the test needs background work (binds,
- * dispatchers); always `stop()` in afterEach/afterAll.
+ * A whole gateway (core, channels, app) with a manual clock, ready for `app.inject` or supertest: on an
+ * in-memory SQLite database, or with `backend: 'postgresql'` on a fresh database of the test file's
+ * PostgreSQL server (copied from the migrated template, dropped at `stop()`). Call `start()` yourself
+ * when the test needs background work (binds, dispatchers); always `stop()` in afterEach/afterAll.
  */
 export async function testGateway(
   overrides: DeepPartial<Config> = {},
-  opts: { clock?: ManualClock; now?: string; dbPath?: string } = {},
+  opts: { clock?: ManualClock; now?: string; dbPath?: string; backend?: 'sqlite' | 'postgresql'; sharing?: TestGateway } = {},
 ): Promise<TestGateway> {
   const clock = opts.clock ?? new ManualClock(new Date(opts.now ?? '2026-11-20T09:00:00Z').getTime());
+  if (opts.sharing) return secondGateway(opts.sharing, overrides, clock);
+  if (opts.backend === 'postgresql') return postgresGateway(overrides, clock);
   const cfg = testConfig(opts.dbPath ? deepMerge(overrides, { database: { path: opts.dbPath } }) as DeepPartial<Config> : overrides);
+  const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
+  await gw.app.ready();
+  return Object.assign(gw, { clock });
+}
+
+async function postgresGateway(overrides: DeepPartial<Config>, clock: ManualClock): Promise<TestGateway> {
+  const created = await createTestDatabase(await (postgres ??= testPostgresServer()), { migrated: true });
+  try {
+    const gw = await buildGateway({ config: testConfig(deepMerge(overrides, { database: { url: created.url } }) as DeepPartial<Config>), clock, log: silentLogger });
+    await gw.app.ready();
+    const stop = gw.stop.bind(gw);
+    let dropped = false;
+    return Object.assign(gw, {
+      clock,
+      async stop() {
+        await stop();
+        if (dropped) return;
+        dropped = true;
+        await created.drop();
+      },
+    });
+  } catch (e) {
+    await created.drop();
+    throw e;
+  }
+}
+
+/**
+ * Another gateway process on `first`'s PostgreSQL database (another instance id): what a second replica
+ * behind the load balancer would be. The database stays `first`'s to drop; stop this one first.
+ */
+async function secondGateway(first: TestGateway, overrides: DeepPartial<Config>, clock: ManualClock): Promise<TestGateway> {
+  const url = first.config.database.url;
+  if (!url) throw new Error('a second gateway shares a PostgreSQL database: start the first with backend: \'postgresql\'');
+  const cfg = testConfig(deepMerge(overrides, { database: { url }, server: { instanceId: `${first.config.server.instanceId ?? 'gw'}-second` } }) as DeepPartial<Config>);
   const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
   await gw.app.ready();
   return Object.assign(gw, { clock });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   await keyword('+254768000002', 'BEANS');
   gw.clock.advance(3_600_000);
   // Background writers (dispatch, call status) may have a group commit open: the pass must not run inside it.
-  await gw.core.commits.idle();
+  await gw.core.groupCommit?.idle();
   await gw.core.crm.runPass();
 });
 stopAfterAll(() => [gw, smsc]);

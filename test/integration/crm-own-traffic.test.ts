@@ -30,7 +30,7 @@ describe('intervention outcomes do not count the intervention’s own traffic', 
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-19T06:00:00Z');
     for (const m of payers) await billing(gw, m, 'renewed', '2026-11-20T06:00:00Z');
     gw.clock.set('2026-11-20T07:00:00Z');
-    await gw.core.commits.idle();
+    await gw.core.groupCommit?.idle();
     expect((await gw.core.crm.runPass()).findings.passive).toBe(payers.length);
     const arms = new Map<string, string>();
     for (const m of payers) arms.set(m, ((await apiGet(gw, `/subscribers/${m}`)).body.crm as { interventions: { arm: string }[] }).interventions[0]!.arm);
@@ -56,11 +56,11 @@ describe('intervention outcomes do not count the intervention’s own traffic', 
     await eventually(async () => ((await gw!.app.inject({ method: 'GET', url: `/api/v1/calls/${id}`, headers: AUTH })).json() as { status: string }).status === 'completed', { what: 'call completed' });
     await voice.settle();
     gw.clock.advance(3_600_000);
-    await gw.core.commits.idle();
+    await gw.core.groupCommit?.idle();
     await gw.core.crm.runPass();
 
     gw.clock.set('2026-12-05T08:00:00Z');
-    await gw.core.commits.idle();
+    await gw.core.groupCommit?.idle();
     await gw.core.crm.runPass();
     const r = await apiGet(gw, '/reports/interventions?from=2026-11-01&to=2026-11-30');
     const nudge = (r.body.kinds as { kind: string; outcomes: Record<string, Outcome> }[]).find((k) => k.kind === 'nudge')!;

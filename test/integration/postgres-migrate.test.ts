@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq, getTableColumns, is } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
@@ -171,21 +170,4 @@ describe.skipIf(skip !== null)('PostgreSQL: vasgw migrate on a real server', () 
     expect(err).toBeInstanceOf(PostgresUnavailableError);
     expect((err as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ has no database "no_such_database"; create it first/);
   });
-
-  it('refuses to serve on PostgreSQL, saying it is not available yet, and creates nothing', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'vasgw-pg-serve-'));
-    try {
-      const file = path.join(dir, 'gateway.db');
-      const r = await runVasgw(['serve'], { DATABASE_URL: db.url, DATABASE_PATH: file, PORT: '0', HOST: '127.0.0.1' });
-      expect(r.code).toBe(1);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/^vasgw serve: serving on PostgreSQL is not available yet: DATABASE_URL \(database\.url\) selects postgres:\/\//);
-      if (server.password) expect(r.stderr).toContain(':***@');
-      expect(r.stdout).not.toMatch(/listening/);
-      if (server.password) expect(r.stderr + r.stdout).not.toContain(server.password);
-      expect(existsSync(file)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, CLI_TIMEOUT);
 });

@@ -86,7 +86,7 @@ describe.skipIf(skip !== null)('every report on SQLite and PostgreSQL over the s
     dir = mkdtempSync(path.join(tmpdir(), 'vasgw-reports-both-'));
     gw = await testGateway({ crm: { onboarding: { enabled: true } } }, { now: new Date(START).toISOString(), dbPath: path.join(dir, 'gw.db') });
     await generateWithCrm(gw, { subscribers: 1500, days: DAYS, seed: 12, start: START });
-    gw.core.commits.flush();
+    gw.core.groupCommit?.flush();
     server = await testPostgresServer();
     target = await createTestDatabase(server);
     const source = openCopySource(path.join(dir, 'gw.db'));

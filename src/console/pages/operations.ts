@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { dbOpen } from '../../db/handle';
 import { gatewayStatus, type GatewayStatus } from '../../operations/gateway-status';
 import { ctx, sendHtml, type ConsoleContext, type ConsoleDeps } from '../context';
 import { num, when } from '../format';
@@ -207,7 +206,7 @@ export function operationsPages(app: FastifyInstance, deps: ConsoleDeps): void {
     const c = ctx(req);
     const t = T(c.lang);
     const fragment = req.headers['hx-request'] === 'true';
-    if (!dbOpen(core.db)) {
+    if (!core.storage.isOpen()) {
       const error = html`<p class="error" role="alert">${t.dbClosed}</p>`;
       return sendHtml(reply, fragment ? error : page(c, { title: t.title, error: t.dbClosed, body: null }), 503);
     }

@@ -15,7 +15,8 @@ import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
-  db: Db;
+  /** The SQLite connection, for FindingsRepo's synchronous forms; null on PostgreSQL. */
+  db: Db | null;
   database: Database;
   log: Logger;
   config: Config;
@@ -36,7 +37,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
     store: new ExitSurveyStore(w.database),
-    findings: new FindingsRepo(w.database, w.db),
+    findings: new FindingsRepo(w.database, w.db ?? undefined),
     days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,
