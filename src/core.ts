@@ -93,7 +93,7 @@ export function buildCore(deps: CoreDeps) {
   const exitSurveys = wireExitSurveys({ db, database, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
-    config, db, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
+    config, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,
   });
   lifecycles.push(campaignScheduler, importJobs);
 

@@ -11,12 +11,6 @@ import { DAY } from '../lib/clock';
 export const ARMS_CURSOR_KEY = 'armsUsageCursor';
 export const ARMS_COUNTED_KEY = 'armsCountedAt';
 
-/** Small persistent values (the CRM's state store). */
-export interface ArmsState {
-  get<T>(key: string, fallback: T): T;
-  set(key: string, value: unknown, now: number): void;
-}
-
 const a = campaignAssignments;
 const e = usageEvents;
 

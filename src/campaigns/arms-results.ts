@@ -2,7 +2,7 @@ import { uplift, wilson } from '../crm/experiments';
 import type { Campaign } from './campaign-types';
 import { DAY, iso } from '../lib/clock';
 import type { ArmSums, ArmsRepo } from './arms-repo';
-import { ARMS_COUNTED_KEY, type ArmsState } from './arms-conversion-store';
+import { ARMS_COUNTED_KEY, type ArmsCursorState } from './arms-conversion-store';
 import { HOLDOUT_ARM } from './arms-validate';
 
 /** Prices the results charge (config crm.costs). */
@@ -60,7 +60,7 @@ const money = (x: number) => Math.round(x * 100) / 100;
  */
 export class ArmsResults {
   constructor(
-    private readonly d: { repo: ArmsRepo; state: ArmsState; costs: () => ArmCosts },
+    private readonly d: { repo: ArmsRepo; state: Pick<ArmsCursorState, 'get'>; costs: () => ArmCosts },
   ) {}
 
   /** The arms section for a campaign with arms. */
@@ -94,7 +94,7 @@ export class ArmsResults {
     const all = [...rows.values()];
     const open = all.reduce((acc, x) => acc + x.open, 0);
     const until = all.reduce<number | null>((m, x) => (x.lastOpenUntil !== null && (m === null || x.lastOpenUntil > m) ? x.lastOpenUntil : m), null);
-    const counted = this.d.state.get<number | null>(ARMS_COUNTED_KEY, null);
+    const counted = await this.d.state.get<number | null>(ARMS_COUNTED_KEY, null);
     const { winner, reason, reasonCode } = pickWinner(c, arms, holdout, rows);
     return {
       goal: c.goal,

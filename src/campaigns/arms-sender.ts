@@ -20,8 +20,11 @@ export interface ArmsSenderDeps {
   pollTexts: PollTexts;
   defaultLanguage: string;
   replyWindowMs: number;
-  /** A recipient's holdout percent when the arms offer a package or price (core customers capped); absent: the campaign's. */
-  offerHoldout?: (subscriberId: number, percent: number) => number;
+  /**
+   * The holdout percent of each of a batch's recipients when the arms offer a package or price (core
+   * customers capped), read in the batch's unit; a recipient absent from the map gets the campaign's.
+   */
+  offerHoldout?: (subscriberIds: readonly number[], percent: number, tx: Tx) => Promise<Map<number, number>>;
 }
 
 type Sent = { id: string; status: 'queued' | 'blocked'; reason?: string; sendAt?: number } | Refused;
@@ -35,18 +38,17 @@ type Sent = { id: string; status: 'queued' | 'blocked'; reason?: string; sendAt?
 export class ArmsSender {
   private readonly texts = new Map<string, string>();
   private readonly arms: CampaignArm[];
-  /** The holdout percent of one recipient: an offer (an arm with a package or a price) caps core customers' share. */
-  private readonly holdoutOf: (subscriberId: number) => number;
+  private readonly percent: number;
+  /** An offer (an arm with a package or a price) caps core customers' share of the holdout. */
+  private readonly offer: boolean;
 
   constructor(
     private readonly c: Campaign,
     private readonly d: ArmsSenderDeps,
   ) {
     this.arms = c.arms ?? [];
-    const percent = c.holdoutPercent ?? 0;
-    const offer = this.arms.some((a) => a.serviceId !== undefined || a.price !== undefined);
-    const cap = d.offerHoldout;
-    this.holdoutOf = offer && cap ? (id) => cap(id, percent) : () => percent;
+    this.percent = c.holdoutPercent ?? 0;
+    this.offer = this.arms.some((a) => a.serviceId !== undefined || a.price !== undefined);
   }
 
   /** Hands a batch over arm by arm; returns what happened to each recipient (holdout: blocked, `holdout`). */
@@ -56,8 +58,9 @@ export class ArmsSender {
     const sms: { i: number; arm: CampaignArm }[] = [];
     const smsReq: BulkRecipient[] = [];
     const invites: InviteDraft[] = [];
+    const holdouts = this.offer && this.d.offerHoldout ? await this.d.offerHoldout(rows.map((r) => r.subscriberId), this.percent, tx) : null;
     for (const [i, r] of rows.entries()) {
-      const arm = assignArm(this.c.id, r.subscriberId, this.arms, this.holdoutOf(r.subscriberId));
+      const arm = assignArm(this.c.id, r.subscriberId, this.arms, holdouts?.get(r.subscriberId) ?? this.percent);
       const at = Math.max(slots[i] ?? now, now);
       if (!arm) {
         updates[i] = { subscriberId: r.subscriberId, status: 'blocked', ref: null, reason: 'holdout' };

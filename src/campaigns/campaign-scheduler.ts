@@ -33,7 +33,7 @@ export interface SchedulerOptions {
   /** Lease owner name; default host:pid:random. */
   owner?: string;
   /** A recipient's holdout percent in an offer tested with arms (core customers are capped: src/crm/tiers). */
-  offerHoldout?: (subscriberId: number, percent: number) => number;
+  offerHoldout?: (subscriberIds: readonly number[], percent: number, tx: Tx) => Promise<Map<number, number>>;
 }
 
 export interface SchedulerDeps {

@@ -21,7 +21,7 @@ export interface SendPorts {
   };
   calls: { enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult> };
   /** Best channel per subscriber, for campaigns with channel best (absent: everyone gets the fallback). */
-  bestChannels?: { channelsOf(ids: readonly number[]): Map<number, string> };
+  bestChannels?: { channelsOf(ids: readonly number[], tx: Tx): Promise<Map<number, string>> };
 }
 
 /**
@@ -40,7 +40,7 @@ export class CampaignSender {
   constructor(
     private readonly c: Campaign,
     polls: ReadonlyMap<string, Poll>,
-    private readonly d: { ports: SendPorts; pollRepo: Pick<PollRepo, 'upsertInviteIn'>; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number; offerHoldout?: (subscriberId: number, percent: number) => number } },
+    private readonly d: { ports: SendPorts; pollRepo: Pick<PollRepo, 'upsertInviteIn'>; pollTexts: PollTexts; defaultLanguage: string; replyWindowMs: number; arms?: { repo: ArmsRepo; runId: number; offerHoldout?: (subscriberIds: readonly number[], percent: number, tx: Tx) => Promise<Map<number, number>> } },
   ) {
     this.poll = c.pollId ? (polls.get(c.pollId) ?? null) : null;
     this.armed = c.arms && c.arms.length > 0 && d.arms ? new ArmsSender(c, { ...d, polls, armsRepo: d.arms.repo, runId: d.arms.runId, ...(d.arms.offerHoldout ? { offerHoldout: d.arms.offerHoldout } : {}) }) : null;
@@ -72,8 +72,7 @@ export class CampaignSender {
     if (this.c.channel !== 'best') return this.sendOn(this.c.channel, rows, slots, now, tx);
     // By best channel: call those whose best is call, text the rest (sms, and ussd: an SMS is what sends them
     // to the menu); unknown goes by the campaign's fallback.
-    // a synchronous read of the CRM's best channels (SQLite only) until the CRM's store moves
-    const best = this.d.ports.bestChannels?.channelsOf(rows.map((r) => r.subscriberId)) ?? new Map<number, string>();
+    const best = (await this.d.ports.bestChannels?.channelsOf(rows.map((r) => r.subscriberId), tx)) ?? new Map<number, string>();
     const fallback = this.c.fallbackChannel ?? 'sms';
     const byCall = rows.map((r) => {
       const ch = best.get(r.subscriberId) ?? 'unknown';

@@ -1,7 +1,5 @@
 import type { CallEnqueueResult, CallRequest } from '../calls/types';
 import type { Config } from '../config';
-import type { Db } from '../db/client';
-import { sqliteOnly } from '../db/handle';
 import type { Flow } from '../engine/types';
 import type { Clock } from '../lib/clock';
 import { HOUR } from '../lib/clock';
@@ -11,7 +9,7 @@ import type { BulkCommon, BulkRecipient, EnqueueRefused, EnqueueRequest, Enqueue
 import type { EffectHandler } from '../sessions/session-service';
 import type { SubscriberService } from '../subscribers/subscriber-service';
 import type { UsageLog } from '../usage/usage-log';
-import { CrmStateStore } from '../crm/crm-state-store';
+import { CrmState } from '../crm/crm-state-store';
 import { ArmsRepo } from './arms-repo';
 import { ArmsResults } from './arms-results';
 import { CampaignReadStore } from './campaign-read-store';
@@ -28,7 +26,7 @@ import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
-import { BestChannelStore } from '../crm/best-channel/best-channel-store';
+import { BestChannelEvidenceStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { CampaignStore } from './campaign-store';
 import { FanoutStore } from './fanout-store';
@@ -36,12 +34,11 @@ import { SegmentService } from './segment-service';
 import { SubscriberImporter } from './subscriber-import';
 import { ImportJobRepo } from './import-job-repo';
 import { ImportJobs } from './import-jobs';
-import { cappedHoldoutPercent, TierStore } from '../crm/tiers';
+import { cappedHoldoutPercent } from '../crm/tiers';
+import { TierTables } from '../crm/tiers/tier-table-store';
 
 export interface CampaignsDeps {
   config: Config;
-  /** The SQLite connection of the stores campaigns still read synchronously; null on PostgreSQL (they refuse at first use). */
-  db: Db | null;
   /** The same database for stores written for both engines. */
   database: Database;
   clock: Clock;
@@ -96,7 +93,7 @@ export function buildCampaigns(d: CampaignsDeps) {
   });
   const pollResults = new PollResults(new PollResultsStore(d.database), defaultLanguage);
   // Offers tested with arms keep core customers out of the holdout beyond crm.tiers.coreMaxHoldoutPercent.
-  const tiers = sqliteOnly(d.db, 'The value tiers of arms holdouts (TierStore.tierOf)', (db) => TierStore.of(db));
+  const tiers = new TierTables(d.database);
   const armsRepo = new ArmsRepo(d.database);
   const scheduler = new CampaignScheduler({
     units: d.commits,
@@ -108,7 +105,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     metrics: d.metrics,
     pollRepo,
     segments,
-    ports: { messaging: d.messaging, calls: d.calls, bestChannels: sqliteOnly(d.db, 'The campaign sender\'s best channels (BestChannelStore)', (db) => new BestChannelStore(db)) },
+    ports: { messaging: d.messaging, calls: d.calls, bestChannels: BestChannelEvidenceStore.of(d.database) },
     options: {
       tickMs: cfg.tickSeconds * 1000,
       batchSize: cfg.batchSize,
@@ -120,7 +117,10 @@ export function buildCampaigns(d: CampaignsDeps) {
       defaultLanguage,
       pollTexts: cfg.texts,
       ...(d.owner ? { owner: d.owner } : {}),
-      offerHoldout: (id, percent) => cappedHoldoutPercent(percent, tiers.tierOf(id), d.config.crm.tiers),
+      offerHoldout: async (ids, percent, tx) => {
+        const tierOf = await tiers.tiersOf(ids, tx);
+        return new Map(ids.map((id) => [id, cappedHoldoutPercent(percent, tierOf.get(id) ?? null, d.config.crm.tiers)]));
+      },
     },
   });
   const campaigns = new CampaignService({
@@ -134,7 +134,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     kick: () => scheduler.kick(),
     serviceIds: () => d.config.services.map((s) => s.id),
   });
-  const armsResults = new ArmsResults({ repo: armsRepo, state: sqliteOnly(d.db, 'The arms results\' CRM state (CrmStateStore)', (db) => new CrmStateStore(db)), costs: () => d.config.crm.costs });
+  const armsResults = new ArmsResults({ repo: armsRepo, state: new CrmState(d.database), costs: () => d.config.crm.costs });
   const replies = new PollSmsReplies({
     log: d.log,
     repo: pollRepo,

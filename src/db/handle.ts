@@ -49,16 +49,3 @@ export function sqliteFor(db: Db | null | undefined, what: string): Db {
 export function sqliteClosed(db: Db | null | undefined): boolean {
   return !!db && !db.$client.open;
 }
-
-/**
- * A store that exists only on the SQLite connection, built at once on SQLite. On PostgreSQL (no
- * connection) the gateway must still be built, so it gets a stand-in that throws, naming `what`, at the
- * first use: a caller of a synchronous form left to convert fails there, loudly, instead of at start.
- */
-export function sqliteOnly<T extends object>(db: Db | null | undefined, what: string, make: (db: Db) => T): T {
-  if (db) return make(db);
-  const refuse = (): never => {
-    throw new Error(`${what} runs on SQLite only: its caller must move to the form written for units of work before it runs on PostgreSQL`);
-  };
-  return new Proxy({} as T, { get: refuse, set: refuse, has: refuse, apply: refuse });
-}

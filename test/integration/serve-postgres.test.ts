@@ -4,10 +4,11 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
-import { billingEvents, campaignRecipients, consoleSessions, messages, sessions, subscriptions, usageEvents } from '../../src/db/schema';
+import { billingEvents, calls, campaignAssignments, campaignRecipients, consoleSessions, crmBestChannels, crmTiers, messages, sessions, subscribers, subscriptions, usageEvents } from '../../src/db/schema';
 import { FakeSmsc } from '../fakes/smsc';
 import { billingFixture, postGeneric } from '../helpers/billing';
 import { VasgwProcess } from '../helpers/child';
+import { name } from '../../src/db/statement';
 import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { closedPort, createTestDatabase, postgresUnavailable, testPostgresServer } from '../helpers/postgres';
 
@@ -159,6 +160,61 @@ describe.skipIf(skip !== null)('the gateway on PostgreSQL', () => {
     const texts = await gw.core.database.all<{ text: string }>(sql`SELECT ${m.text} AS "text" FROM ${m} WHERE ${m.source} = 'campaign' AND ${m.sourceRef} = ${id} ORDER BY ${m.msisdn}`);
     expect(texts.map((t) => t.text)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'Dokezo' : 'Tip')));
     expect(await count(gw, campaignRecipients)).toBe(10);
+  });
+
+  it('runs a best-channel campaign and an offer tested with arms, reading the CRM\'s stores on PostgreSQL', async () => {
+    gw = await onPostgres({ campaigns: { tickSeconds: 3600 }, messaging: { quietHours: null }, crm: { tiers: { coreMaxHoldoutPercent: 0 } } }, '2026-11-20T06:00:00Z');
+    const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) => {
+      const r = await gw!.app.inject({ method, url: `/api/v1${url}`, headers: AUTH, ...(payload ? { payload } : {}) });
+      return { status: r.statusCode, body: r.json() as Record<string, unknown> };
+    };
+    const msisdn = (i: number) => `+2547000002${String(i).padStart(2, '0')}`;
+    // Subscribers 0 and 1 (Nyeri) get the best-channel campaign; the 40 others (Embu) the offer.
+    for (let i = 0; i < 42; i++) expect((await api('PATCH', `/subscribers/${msisdn(i)}`, { region: i < 2 ? 'Nyeri' : 'Embu' })).status).toBe(200);
+    const ids = await gw.core.database.all<{ id: number; msisdn: string }>(sql`SELECT ${subscribers.id} AS "id", ${subscribers.msisdn} AS "msisdn" FROM ${subscribers} ORDER BY ${subscribers.msisdn}`);
+    const at = gw.clock.now();
+    // Planted CRM judgements: subscriber 0 answers calls, 1 reads SMS; every fifth of the others is a core customer.
+    const b = crmBestChannels;
+    const t = crmTiers;
+    await gw.core.commits.unit(async (tx) => {
+      for (const [k, ch] of [[0, 'call'], [1, 'sms']] as const) {
+        await tx.run(sql`INSERT INTO ${b} (${name(b.subscriberId)}, ${name(b.channel)}, ${name(b.updatedAt)}) VALUES (${ids[k]!.id}, ${ch}, ${at})`);
+      }
+      for (const [k, r] of ids.entries()) {
+        if (k < 2 || k % 5 !== 0) continue;
+        await tx.run(
+          sql`INSERT INTO ${t} (${name(t.subscriberId)}, ${name(t.tier)}, ${name(t.residualValue)}, ${name(t.tenureDays)}, ${name(t.since)}, ${name(t.firstTieredAt)}, ${name(t.computedAt)})
+              VALUES (${r.id}, 'core', 100, 90, ${at}, ${at}, ${at})`,
+        );
+      }
+    });
+    const two = await api('POST', '/segments', { name: 'Nyeri', filter: { region: 'Nyeri' } });
+    const best = await api('POST', '/campaigns', { name: 'Best', kind: 'sms', channel: 'best', flowId: 'crop-advice', segmentId: two.body.id, text: { en: 'Rains are coming' }, schedule: { at: '2026-11-20T06:00:00Z' } });
+    expect(best.status).toBe(201);
+    const embu = await api('POST', '/segments', { name: 'Embu', filter: { region: 'Embu' } });
+    const arms = [
+      { name: 'daily-5', text: { en: 'Daily tips for KES 5: reply SHAMBA' }, serviceId: 'crop-daily', price: 'KES 5 a day' },
+      { name: 'plain', text: { en: 'Crop advice on *384*1#' } },
+    ];
+    const offer = await api('POST', '/campaigns', { name: 'Offer', kind: 'sms', segmentId: embu.body.id, arms, holdoutPercent: 50, goal: { type: 'subscribed', serviceId: 'crop-daily', windowDays: 7 }, schedule: { at: '2026-11-20T06:00:00Z' } });
+    expect(offer.status).toBe(201);
+    for (let tick = 0; tick < 4; tick++) {
+      await gw.core.campaignScheduler.tick();
+      gw.clock.advance(1000);
+    }
+    // The call-answerer is called, the SMS reader texted.
+    const call = await gw.core.database.get<{ msisdn: string }>(sql`SELECT ${calls.msisdn} AS "msisdn" FROM ${calls} WHERE ${calls.sourceRef} = ${best.body.id as string}`);
+    expect(call?.msisdn).toBe(msisdn(0));
+    const texted = await gw.core.database.all<{ msisdn: string }>(sql`SELECT ${messages.msisdn} AS "msisdn" FROM ${messages} WHERE ${messages.sourceRef} = ${best.body.id as string}`);
+    expect(texted.map((t) => t.msisdn)).toEqual([msisdn(1)]);
+    // Core customers are never held out of the offer (coreMaxHoldoutPercent 0); half of the rest are, about.
+    const held = await gw.core.database.all<{ id: number }>(sql`SELECT ${campaignAssignments.subscriberId} AS "id" FROM ${campaignAssignments} WHERE ${campaignAssignments.campaignId} = ${offer.body.id as string} AND ${campaignAssignments.arm} = 'holdout'`);
+    const core = new Set(ids.filter((_, k) => k >= 2 && k % 5 === 0).map((r) => r.id));
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.filter((h) => core.has(h.id))).toEqual([]);
+    const results = await api('GET', `/campaigns/${offer.body.id as string}/results`);
+    expect(results.status).toBe(200);
+    expect(results.body.arms).toMatchObject({ conversionsCountedAt: null, holdout: { assigned: held.length } });
   });
 
   it('logs in to the console through its form and shows the overview', async () => {

@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { BatchWriter } from '../../db/batch-writer';
 import type { Database, Statement, Tx } from '../../db/database';
@@ -56,19 +56,6 @@ export class BestChannelStore {
     return this.openFrom.all({ from });
   }
 
-  /** The stored best channel of each of these subscribers (those with no row are left out: unknown). */
-  channelsOf(ids: readonly number[]): Map<number, BestChannelRow['channel']> {
-    const out = new Map<number, BestChannelRow['channel']>();
-    if (ids.length === 0) return out;
-    const rows = this.db
-      .select({ id: t.subscriberId, channel: t.channel })
-      .from(t)
-      .where(inArray(t.subscriberId, [...ids]))
-      .all();
-    for (const r of rows) out.set(r.id, r.channel as BestChannelRow['channel']);
-    return out;
-  }
-
   /** Writes rows (inside the pass's transaction). */
   save(rows: Iterable<BestChannelRow>): number {
     let n = 0;
@@ -110,6 +97,14 @@ export class BestChannelEvidenceStore {
   /** The evidence of these subscribers (those without a row are left out). */
   ofSubscribers(ids: readonly number[]): Promise<BestChannelRow[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.some.all({ ids: JSON.stringify(ids) });
+  }
+
+  /** The stored best channel of each of these subscribers (those with no row are left out: unknown), in unit `tx` when given. */
+  async channelsOf(ids: readonly number[], tx?: Tx): Promise<Map<number, BestChannelRow['channel']>> {
+    const out = new Map<number, BestChannelRow['channel']>();
+    if (ids.length === 0) return out;
+    for (const r of await this.some.all({ ids: JSON.stringify(ids) }, tx)) out.set(r.subscriberId, r.channel);
+    return out;
   }
 
   /** Rows whose answer window is still open at `from` (they may take a response from the new events). */

@@ -5,6 +5,7 @@ import { jsonArrayIds } from '../../db/portable';
 import { crmTierExits, crmTiers, subscriptions } from '../../db/schema';
 import { name } from '../../db/statement';
 import type { StoredTier } from './tier-store';
+import type { Tier } from './tier-names';
 
 const p = sql.placeholder;
 /** Rows per page of the stored tiers (a million live subscribers are read page by page). */
@@ -27,6 +28,7 @@ export class TierTables {
   private readonly page: Statement<StoredTier, { after: number; limit: number }>;
   private readonly left: Statement<{ id: number; at: number | null }, { ids: string }>;
   private readonly clear: Statement<never>;
+  private readonly tiers: Statement<{ id: number; tier: string }, { ids: string }>;
 
   constructor(database: Database) {
     const t = crmTiers;
@@ -40,6 +42,7 @@ export class TierTables {
       sql`SELECT ${s.subscriberId} AS "id", max(${s.stateEnteredAt}) AS "at" FROM ${s} WHERE ${s.subscriberId} IN ${jsonArrayIds(database.dialect, p('ids'))} GROUP BY ${s.subscriberId}`,
     );
     this.clear = database.statement(sql`DELETE FROM ${t}`);
+    this.tiers = database.statement(sql`SELECT ${t.subscriberId} AS "id", ${t.tier} AS "tier" FROM ${t} WHERE ${t.subscriberId} IN ${jsonArrayIds(database.dialect, p('ids'))}`);
   }
 
   /** Every stored tier, a page at a time (in unit `tx` when given). */
@@ -52,6 +55,15 @@ export class TierTables {
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]![0];
     }
+  }
+
+  /** The stored tier of each of these subscribers (absent: none), in unit `tx` when given. */
+  async tiersOf(subscriberIds: readonly number[], tx?: Tx): Promise<Map<number, Tier>> {
+    const out = new Map<number, Tier>();
+    for (let i = 0; i < subscriberIds.length; i += LEFT_BATCH) {
+      for (const r of await this.tiers.all({ ids: JSON.stringify(subscriberIds.slice(i, i + LEFT_BATCH)) }, tx)) out.set(r.id, r.tier as Tier);
+    }
+    return out;
   }
 
   /** When each of these subscribers' last subscription changed state (their leaving); absent: no subscription. */
