@@ -25,11 +25,22 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 
 /** The test file's PostgreSQL server, started by its first gateway on PostgreSQL and stopped after its last test. */
 let postgres: Promise<TestPostgresServer> | null = null;
-afterAll(async () => {
-  const server = postgres;
-  postgres = null;
-  if (server) await (await server).stop();
-});
+
+/**
+ * Starts the file's PostgreSQL server on first use. The stop is registered then, not when this module is
+ * loaded: the child processes of the crash tests import this helper outside vitest, where afterAll throws.
+ */
+function postgresServer(): Promise<TestPostgresServer> {
+  if (!postgres) {
+    postgres = testPostgresServer();
+    afterAll(async () => {
+      const server = postgres;
+      postgres = null;
+      if (server) await (await server).stop();
+    });
+  }
+  return postgres;
+}
 
 /**
  * A whole gateway (core, channels, app) with a manual clock, ready for `app.inject` or supertest: on an
@@ -51,7 +62,7 @@ export async function testGateway(
 }
 
 async function postgresGateway(overrides: DeepPartial<Config>, clock: ManualClock): Promise<TestGateway> {
-  const created = await createTestDatabase(await (postgres ??= testPostgresServer()), { migrated: true });
+  const created = await createTestDatabase(await postgresServer(), { migrated: true });
   try {
     const gw = await buildGateway({ config: testConfig(deepMerge(overrides, { database: { url: created.url } }) as DeepPartial<Config>), clock, log: silentLogger });
     await gw.app.ready();

@@ -21,6 +21,8 @@ afterEach(async () => {
 
 const cfg = (port: number) =>
   ({
+    // One instance id for every gateway on the file, as a restarted process keeps its own (test/fakes/gateway-process.ts too).
+    server: { instanceId: 'gw-crash' },
     smpp: { binds: [{ id: 'trx', host: '127.0.0.1', port, systemId: 'vasgw', password: 'secret', mode: 'transceiver', window: 5, reconnect: { minSeconds: 0.02, maxSeconds: 0.1 } }] as Config['smpp']['binds'] },
     messaging: { quietHours: null, dispatch: { pollMs: 10, batch: 50 } },
   }) as never;
