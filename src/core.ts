@@ -78,7 +78,7 @@ export function buildCore(deps: CoreDeps) {
   sessions.onEffect('send_sms', async (e, ctx) => {
     await messaging.enqueueIn({ to: ctx.subscriber.msisdn, text: e.text, kind: 'transactional', source: 'flow', sourceRef: `${ctx.flow.id}:${e.node}` }, ctx.tx);
   });
-  const calls = new CallService({ db, database, units: commits, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  const calls = new CallService({ database, units: commits, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   lifecycles.push(calls);
 
   /** Extra fields for GET /api/v1/subscribers/:msisdn (subscriptions, CRM flags), one per domain. */
@@ -90,7 +90,7 @@ export function buildCore(deps: CoreDeps) {
   const { crm, crmScheduler, reports } = buildCrm({ ...(db ? { db } : {}), database, units: commits, clock, log, metrics, config, flows, subscribers, usage, messaging, calls, subscriberViews });
   lifecycles.push(crmScheduler);
   // Exit reasons: one question when a subscriber leaves a service (before the polls: the newest question wins).
-  const exitSurveys = wireExitSurveys({ db, database, log, config, flows, subscribers, messaging, sessions, subscriptions });
+  const exitSurveys = wireExitSurveys({ database, log, config, flows, subscribers, messaging, sessions, subscriptions });
   // Campaigns and polls: segments over all of the above, fan-out through messaging and calls.
   const { segments, polls, pollResults, campaigns, scheduler: campaignScheduler, importer: subscriberImport, importJobs, armsResults, campaignReads, pollReads, segmentReads } = buildCampaigns({
     config, database, clock, log, metrics, subscribers, usage, flows, sessions, messaging, calls, commits,

@@ -4,8 +4,7 @@ import { newId } from '../lib/ids';
 import type { MessageKind } from '../messaging/types';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { CallPolicy } from './call-policy';
-import type { CallRow } from './call-repo';
-import type { CallEnqueueResult, CallRequest } from './types';
+import type { CallEnqueueResult, CallRequest, CallRow } from './types';
 
 const KINDS: readonly MessageKind[] = ['transactional', 'promotional'];
 

@@ -1,6 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../config';
-import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import type { Flow } from '../engine/types';
 import { systemClock, type Clock } from '../lib/clock';
@@ -9,14 +8,13 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import type { Subscriber } from '../subscribers/subscriber-service';
 import type { UsageEvent } from '../usage/usage-log';
-import { CallRepo, type CallRow } from './call-repo';
 import { CallStore } from './call-store';
 import { checkCallRequest, newCall } from './call-request';
 import { answer, dialRefused, finish, type StatusDetail } from './call-transitions';
 import { callView } from './call-view';
 import type { CallPolicy } from './call-policy';
 import { CallProviderError, type VoiceProvider } from './provider';
-import type { CallEnqueueResult, CallRequest, CallsPort } from './types';
+import type { CallEnqueueResult, CallRequest, CallRow, CallsPort } from './types';
 import { RateLimiter } from './rate-limiter';
 
 /** How a call attempt ended, as the provider's final callback says. */
@@ -39,8 +37,6 @@ export interface CallMatch {
 }
 
 export interface CallServiceDeps {
-  /** The SQLite handle, only for the synchronous forms other areas still call (enqueue, match, answered, linkSession, finished); null on PostgreSQL. */
-  db: Db | null;
   database: Database;
   /** Units of work: the group commit on SQLite. */
   units: UnitOfWork;
@@ -52,10 +48,9 @@ export interface CallServiceDeps {
   subscribers: {
     normalize(raw: string): string | null;
     findByIdIn(tx: Tx, id: number): Promise<Subscriber | null>;
-    ensure(msisdn: string, opts: { at?: number; touch?: boolean }): Subscriber;
     ensureIn(tx: Tx, msisdn: string, opts: { at?: number; touch?: boolean }): Promise<Subscriber>;
   };
-  usage: { record(events: readonly UsageEvent[]): void; recordIn(tx: Tx, events: readonly UsageEvent[]): Promise<void> };
+  usage: { recordIn(tx: Tx, events: readonly UsageEvent[]): Promise<void> };
   policy: CallPolicy;
   /** How often the dispatcher looks for due calls (ms); enqueue and outcomes also wake it. */
   tickMs?: number;
@@ -70,16 +65,13 @@ export interface CallServiceDeps {
 }
 
 /**
- * The durable outbound-call queue (CallsPort). `enqueue` stores the call before returning; the
+ * The durable outbound-call queue (CallsPort). `request` and `enqueueIn` store the call in a unit; the
  * dispatcher dials due calls through the attached provider within the simultaneous-call and
  * calls-per-second limits; provider callbacks report answered / no answer / busy / failed, and no answer
  * and busy are retried per `ivr.retry`. Every dial is a `call_out` usage event and every outcome a
  * `call_status` event on channel `ivr`.
  */
 export class CallService implements CallsPort, Lifecycle {
-  /** Only for the synchronous forms other areas still call; everything else uses {@link store}. */
-  /** The synchronous forms' statements; null on PostgreSQL, where only the unit forms exist. */
-  private readonly sqliteRepo: CallRepo | null;
   private readonly store: CallStore;
   private readonly units: UnitOfWork;
   private readonly log: Logger;
@@ -94,13 +86,7 @@ export class CallService implements CallsPort, Lifecycle {
   private readonly statusCounter: Counter<string>;
   private readonly dialSeconds: Histogram<string>;
 
-  private get repo(): CallRepo {
-    if (!this.sqliteRepo) throw new Error('the synchronous call forms run on SQLite only; on PostgreSQL use request/enqueueIn and the unit forms');
-    return this.sqliteRepo;
-  }
-
   constructor(private readonly d: CallServiceDeps) {
-    this.sqliteRepo = d.db ? new CallRepo(d.db) : null;
     this.store = new CallStore(d.database);
     this.units = d.units;
     this.log = d.log.child({ comp: 'calls' });
@@ -341,13 +327,7 @@ export class CallService implements CallsPort, Lifecycle {
     if (n > 0) this.log.warn({ n }, 'calls with no final callback marked failed');
   }
 
-  /** Records a new call's status (a blocked one's event) and counts it. */
-  private queued(call: CallRow, now: number): void {
-    if (call.status === 'blocked') this.statusEvent(call, now, { status: 'blocked', reason: call.reason });
-    this.statusCounter.inc({ status: call.status });
-  }
-
-  /** As {@link queued}, its event written in unit `tx`. */
+  /** Records a new call's status (a blocked one's event, in unit `tx`) and counts it. */
   private async queuedIn(tx: Tx, call: CallRow, now: number): Promise<void> {
     if (call.status === 'blocked') await this.statusEventIn(tx, call, now, { status: 'blocked', reason: call.reason });
     this.statusCounter.inc({ status: call.status });
@@ -369,11 +349,6 @@ export class CallService implements CallsPort, Lifecycle {
     // stop() waits for `pending`. dial() settles the provider's failures itself, but recording one can still
     // throw (the database); logged here rather than left as an unhandled rejection, which would stop the process.
     void p.catch((err: unknown) => this.log.error({ err }, 'could not record the outcome of a dial')).finally(() => this.pending.delete(p));
-  }
-
-  /** The synchronous forms' status event, written on the SQLite handle inside their transaction. */
-  private statusEvent(call: CallRow, at: number, detail: StatusDetail): void {
-    this.d.usage.record([statusUsage(call, at, detail)]);
   }
 
   private statusEventIn(tx: Tx, call: CallRow, at: number, detail: StatusDetail): Promise<void> {

@@ -2,7 +2,7 @@ import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
 import { callDials, calls } from '../db/schema';
 import { name as bare } from '../db/statement';
-import { IN_FLIGHT, type CallRow } from './call-repo';
+import { IN_FLIGHT, type CallRow } from './types';
 
 const p = <N extends string>(n: N) => sql.placeholder(n);
 const c = calls;

@@ -1,7 +1,6 @@
 import { iso } from '../lib/clock';
-import type { CallRow } from './call-repo';
 import type { CallOutcome } from './call-service';
-import type { CallStatus } from './types';
+import type { CallRow, CallStatus } from './types';
 
 // What each event does to a call, decided on the row as read: shared by the unit-of-work forms of
 // CallService and the synchronous forms kept for areas not yet on units, so both change a call alike.

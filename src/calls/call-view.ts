@@ -1,5 +1,5 @@
 import { iso } from '../lib/clock';
-import { FINAL, type CallRow } from './call-repo';
+import { FINAL, type CallRow } from './types';
 
 /** The public JSON shape of a call (GET /api/v1/calls/:id); times in ISO-8601. */
 export function callView(c: CallRow, maxAttempts: number): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { MessageKind } from '../messaging/types';
 import type { Tx } from '../db/database';
+import type { calls } from '../db/schema';
 
 /**
  * The outbound-call port (CRM guidance calls, call campaigns, POST /api/v1/calls). Implemented by
@@ -31,3 +32,11 @@ export type CallStatus = 'queued' | 'dialing' | 'ringing' | 'in_progress' | 'com
 export interface CallsPort {
   enqueueIn(tx: Tx, req: CallRequest): Promise<CallEnqueueResult>;
 }
+
+/** One outbound call as the queue keeps it (the row, with its kind and status narrowed to the domain's). */
+export type CallRow = Omit<typeof calls.$inferSelect, 'kind' | 'status'> & { kind: MessageKind; status: CallStatus };
+
+/** Statuses during which a call holds one of the simultaneous-call slots. */
+export const IN_FLIGHT: readonly CallStatus[] = ['dialing', 'ringing', 'in_progress'];
+/** Statuses after which nothing more happens to a call. */
+export const FINAL: readonly CallStatus[] = ['completed', 'no_answer', 'busy', 'failed', 'blocked', 'cancelled'];

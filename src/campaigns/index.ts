@@ -26,7 +26,7 @@ import { PollService } from './poll-service';
 import { PollSmsReplies } from './poll-sms';
 import { normalizeReply } from './poll-text';
 import { PollResultsStore } from './poll-results-store';
-import { BestChannelEvidenceStore } from '../crm/best-channel/best-channel-store';
+import { BestChannelStore } from '../crm/best-channel/best-channel-store';
 import { SegmentRepo, type FilterTables } from './segment-repo';
 import { CampaignStore } from './campaign-store';
 import { FanoutStore } from './fanout-store';
@@ -105,7 +105,7 @@ export function buildCampaigns(d: CampaignsDeps) {
     metrics: d.metrics,
     pollRepo,
     segments,
-    ports: { messaging: d.messaging, calls: d.calls, bestChannels: BestChannelEvidenceStore.of(d.database) },
+    ports: { messaging: d.messaging, calls: d.calls, bestChannels: BestChannelStore.of(d.database) },
     options: {
       tickMs: cfg.tickSeconds * 1000,
       batchSize: cfg.batchSize,

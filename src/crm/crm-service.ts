@@ -117,8 +117,8 @@ export class CrmService {
     this.timezoneOf = (operator) => operators.timezoneOf(operator) ?? d.config.messaging.timezone;
     this.days = new Days(d.config.defaults.timezone);
     this.index = new FlowIndex(d.flows);
-    this.scoring = new Scoring({ db: d.db, database: d.database, config: d.config, days: this.days, log: this.log });
-    this.findings = new FindingsRepo(d.database, d.db);
+    this.scoring = new Scoring({ database: d.database, config: d.config, days: this.days, log: this.log });
+    this.findings = new FindingsRepo(d.database);
     this.state = new CrmState(d.database);
     this.passes = new PassStore(d.database, d.db);
     this.outcomes = OutcomeStore.of(d.database);

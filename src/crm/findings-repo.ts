@@ -1,9 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
 import { json } from '../db/portable';
 import { crmFindings } from '../db/schema';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
 import { newId } from '../lib/ids';
 import { fields } from '../reports/stores/rollup-store';
 import type { FindingDraft, FindingKind } from './detectors/types';
@@ -38,9 +37,7 @@ const ineligible = (detail: SQL) => sql`UPDATE ${f} SET ${name(f.status)} = 'ine
 
 /**
  * Findings: stored once per situation (unique key), one open per subscriber and kind, acted on once.
- * Written in units of work on either engine (`insertIn`, `deferIn`, ...). The synchronous forms (SQLite
- * only, given the connection) remain for the callers that still write in SQLite transactions:
- * interventions and exit surveys.
+ * Written in units of work on either engine.
  */
 export class FindingsRepo {
   private readonly insertStmt: Statement<{ id: string }, InsertParams>;
@@ -49,14 +46,8 @@ export class FindingsRepo {
   private readonly ineligibleStmt: Statement<never, IneligibleParams>;
   private readonly deferStmt: Statement<never, DeferParams>;
   private readonly doneStmt: Statement<never, DoneParams>;
-  private readonly sync?: {
-    ins: Prepared<never, InsertParams>;
-    ineligible: Prepared<never, IneligibleParams>;
-    defer: Prepared<never, DeferParams>;
-    done: Prepared<never, DoneParams>;
-  };
 
-  constructor(database: Database, db?: Db) {
+  constructor(database: Database) {
     this.insertStmt = database.statement(sql`${INSERT} RETURNING ${f.id} AS "id"`);
     this.deferStmt = database.statement(DEFER);
     this.doneStmt = database.statement(DONE);
@@ -80,7 +71,6 @@ export class FindingsRepo {
         interventionId: f.interventionId,
       })} FROM ${f} WHERE ${f.status} = 'open' AND ${f.notBefore} <= ${p('now')} ORDER BY ${f.notBefore} LIMIT ${p('limit')}`,
     );
-    if (db) this.sync = { ins: prepare(db, INSERT), ineligible: prepare(db, ineligible(withIneligible('sqlite'))), defer: prepare(db, DEFER), done: prepare(db, DONE) };
   }
 
   /** Stores a finding in unit `tx` unless the same situation was found before or one of its kind is open; its id or null. */
@@ -113,32 +103,6 @@ export class FindingsRepo {
   /** Records what was done (acted or held out), in unit `tx`; the finding stays open while its outcome is measured. */
   async doneIn(tx: Tx, id: string, status: 'acted' | 'holdout', interventionId: string): Promise<void> {
     await this.doneStmt.run({ id, status, interventionId }, tx);
-  }
-
-  /** {@link insertIn} on the SQLite connection, inside the caller's SQLite transaction. */
-  insert(d: FindingDraft, now: number, ttlMs: number): string | null {
-    const params = insertParams(d, now, ttlMs);
-    return this.syncForms().ins.run(params) === 1 ? params.id : null;
-  }
-
-  /** {@link ineligibleIn} on the SQLite connection. */
-  ineligible(id: string, reason: string, now: number): void {
-    this.syncForms().ineligible.run({ id, now, reason });
-  }
-
-  /** {@link deferIn} on the SQLite connection. */
-  defer(id: string, notBefore: number): void {
-    this.syncForms().defer.run({ id, notBefore });
-  }
-
-  /** {@link doneIn} on the SQLite connection. */
-  done(id: string, status: 'acted' | 'holdout', interventionId: string): void {
-    this.syncForms().done.run({ id, status, interventionId });
-  }
-
-  private syncForms(): NonNullable<FindingsRepo['sync']> {
-    if (!this.sync) throw new Error('FindingsRepo: the synchronous forms need the SQLite connection; use the unit forms (insertIn, deferIn, ...)');
-    return this.sync;
   }
 }
 

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { BatchWriter } from '../db/batch-writer';
-import type { Db } from '../db/client';
 import type { Database, Statement, Tx } from '../db/database';
 import { json } from '../db/portable';
 import { crmFits, crmLapseDays, crmSubscribers, subscriptions } from '../db/schema';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
 import { DAY } from '../lib/clock';
 
 const p = sql.placeholder;
@@ -22,7 +21,6 @@ export type History = [number, number, number];
 /** An activity history with its lapse day: [first day, active days, last day, lapse day]. */
 export type LapseDayRow = [number, number, number, number | null];
 
-type LapseParams = { first: number; active: number; last: number; lapse: number | null };
 type RawFit = { model: string; serviceId: string; cohort: string; params: unknown; quality: unknown };
 
 const f = crmFits;
@@ -33,9 +31,7 @@ const LAPSE_KEEP = sql`ON CONFLICT DO NOTHING`;
 
 /**
  * The models' fits (crm_fits), the data they are fitted on, and the lapse day of each activity history,
- * on either engine: reads through statements, writes inside the caller's unit of work. `addLapseDay`
- * stays synchronous (SQLite only, given the connection) for the pass's write phase until it moves to a
- * unit; `addLapseDaysIn` is its unit form.
+ * on either engine: reads through statements, writes inside the caller's unit of work.
  */
 export class FitsStore {
   private readonly all: Statement<RawFit, { first: string }>;
@@ -47,9 +43,8 @@ export class FitsStore {
   private readonly subs: Statement<SubscriptionGroup>;
   private readonly distinctHistories: Statement<History>;
   private readonly clearLapse: Statement<never>;
-  private readonly addLapse?: Prepared<never, LapseParams>;
 
-  constructor(database: Database, db?: Db) {
+  constructor(database: Database) {
     this.all = database.statement(
       sql`SELECT ${f.model} AS "model", ${f.serviceId} AS "serviceId", ${f.cohort} AS "cohort", ${f.params} AS "params", ${f.quality} AS "quality"
           FROM ${f} ORDER BY ${f.cohort} = ${p('first')} DESC`,
@@ -77,7 +72,6 @@ export class FitsStore {
     );
     this.distinctHistories = database.statement(sql`SELECT DISTINCT ${c.firstDay}, ${c.activeDays}, ${c.lastDay} FROM ${c} WHERE ${c.firstDay} IS NOT NULL`, { raw: true });
     this.clearLapse = database.statement(sql`DELETE FROM ${l}`);
-    if (db) this.addLapse = prepare(db, sql`${LAPSE_HEAD} (${p('first')}, ${p('active')}, ${p('last')}, ${p('lapse')}) ${LAPSE_KEEP}`);
   }
 
   /** Every stored fit, the cohort `first` (the pooled fit) first so cohorts on it can share its cache. */
@@ -131,12 +125,6 @@ export class FitsStore {
   async subscriptionGroups(tx?: Tx): Promise<SubscriptionGroup[]> {
     const rows = await this.subs.all(undefined, tx);
     return rows.map(([service, d, state, renewals, n]) => [service, Number(d), state, renewals, Number(n)]);
-  }
-
-  /** Stores a history's lapse day unless it is known; returns 1 when it was new (SQLite connection, the caller's transaction). */
-  addLapseDay(first: number, active: number, last: number, lapse: number | null): number {
-    if (!this.addLapse) throw new Error('FitsStore: addLapseDay needs the SQLite connection; use addLapseDaysIn');
-    return this.addLapse.run({ first, active, last, lapse });
   }
 
   /** Stores the lapse days of histories not known yet, in unit `tx` (100 rows a statement); returns how many were new. */

@@ -32,6 +32,6 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   // One group commit for the connection: the pass acts in its units, and messaging and calls share them.
   const units = new GroupCommit(db);
   const messaging = new MessagingService({ db, database, units, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });
-  const calls = new CallService({ db, database, units, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  const calls = new CallService({ database, units, clock, log, metrics, config: config.ivr, flows, subscribers, usage, policy: messagingCallPolicy(config.messaging, operators) });
   return { db, database, units, config, clock, log, metrics, flows, subscribers, usage, messaging, calls };
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import type { Database, Tx, UnitOfWork } from '../db/database';
 import { DAY } from '../lib/clock';
 import { ActivityStore } from './activity-store';
-import { BestChannelEvidenceStore } from './best-channel/best-channel-store';
+import { BestChannelStore } from './best-channel/best-channel-store';
 import { BestChannelTracker } from './best-channel/best-channel-tracker';
 import type { CrmState } from './crm-state-store';
 import type { Days } from './days';
@@ -70,7 +70,7 @@ export class PassRead {
       parallel: d.parallel ?? true,
       ...(d.parallelMinEvents !== undefined ? { parallelMinEvents: d.parallelMinEvents } : {}),
     };
-    const ingest = new Ingest(ingestDeps, store, rollups, outcomes, new BestChannelTracker(BestChannelEvidenceStore.of(d.database), d.state, cfg.bestChannel));
+    const ingest = new Ingest(ingestDeps, store, rollups, outcomes, new BestChannelTracker(BestChannelStore.of(d.database), d.state, cfg.bestChannel));
     ingest.episodeTaps.push(onboarding.tap);
     ingest.onCharge = (sub, at, amountMinor) => tierRevenue.charged(sub, at, amountMinor);
     const delta = await ingest.run(await d.state.get<number>('cursor', 0), now);

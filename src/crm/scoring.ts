@@ -1,5 +1,4 @@
 import type { Config } from '../config';
-import type { Db } from '../db/client';
 import type { Database, Tx } from '../db/database';
 import { DAY } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -22,8 +21,6 @@ const BGBB_MODEL: ModelFitter<BgbbParams, BgbbGroup[]> = { fit: (d, start, opts)
 const SBG_MODEL: ModelFitter<SbgParams, SbgCohortData> = { fit: (d, start, opts) => fitSbg(d, start, opts), logLikelihood: sbgLogLikelihood };
 
 export interface ScoringDeps {
-  /** The SQLite connection, only for the synchronous {@link Scoring.addLapseDays} of the pass's write phase. */
-  db?: Db;
   database: Database;
   config: Pick<Config, 'crm' | 'services'>;
   days: Days;
@@ -89,7 +86,7 @@ export class Scoring {
   private loaded: Promise<void> | null = null;
 
   constructor(private readonly d: ScoringDeps) {
-    this.store = new FitsStore(d.database, d.db);
+    this.store = new FitsStore(d.database);
     this.services = new Map(d.config.services.map((s) => [s.id, s]));
   }
 
@@ -325,16 +322,6 @@ export class Scoring {
     this.loaded = reloaded;
     await reloaded;
     return { bgbb: nb, sbg: ns, ms: Math.round(performance.now() - t0) };
-  }
-
-  /**
-   * Adds the lapse day of activity histories not known yet ("first,active,last" keys), with the current
-   * fits, on the SQLite connection inside the caller's transaction; {@link addLapseDaysIn} is the unit form.
-   */
-  addLapseDays(histories: Iterable<string>): number {
-    let n = 0;
-    for (const [first, active, last, lapse] of this.withLapseDays(histories)) n += this.store.addLapseDay(first, active, last, lapse);
-    return n;
   }
 
   /** Adds the lapse day of activity histories not known yet ("first,active,last" keys) in unit `tx`; how many were new. */

@@ -42,8 +42,8 @@ export function actStack(b: Backend) {
   const subs = new SubscriberService(new SubscriberRepo(handle, b.database), operators, clock, config.defaults.countryCode);
   const usage = new UsageLog(handle, metrics, b.database);
   const messaging = new MessagingService({ db: handle, database: b.database, units: b.units, clock, log: silentLogger, metrics, usage, subscribers: subs, operators, config, content: flowSmsContent(flows) });
-  const callService = new CallService({ db: handle, database: b.database, units: b.units, clock, log: silentLogger, metrics, config: config.ivr, flows, subscribers: subs, usage, policy: messagingCallPolicy(config.messaging, operators) });
-  const findings = new FindingsRepo(b.database, handle);
+  const callService = new CallService({ database: b.database, units: b.units, clock, log: silentLogger, metrics, config: config.ivr, flows, subscribers: subs, usage, policy: messagingCallPolicy(config.messaging, operators) });
+  const findings = new FindingsRepo(b.database);
   const interventions = new Interventions({ database: b.database, config, flows, index: new FlowIndex(flows), findings, subscribers: subs, usage, messaging, calls: callService, log: silentLogger, metrics });
   const exits = new ExitSurveys({
     store: new ExitSurveyStore(b.database),

@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
-import type { CallRow } from '../../src/calls/call-repo';
+import type { CallRow } from '../../src/calls/types';
 import { CallStore } from '../../src/calls/call-store';
 import { calls, subscribers } from '../../src/db/schema';
 import { eachBackend, type Backend } from '../helpers/backends';

@@ -126,20 +126,21 @@ describe('findings report and the lapsing and churned cards', () => {
     const gw = await testGateway({}, { now: '2026-11-20T09:00:00Z' });
     try {
       const editor = await gw.console!.add(ACCOUNTS.editor.name, 'editor', ACCOUNTS.editor.password);
-      const repo = new FindingsRepo(gw.core.database, gw.core.db);
+      const repo = new FindingsRepo(gw.core.database);
       let n = 0;
-      const plant = (kind: FindingKind, at: string) => {
-        const s = gw.core.subscribers.ensure(`+2547123${String(n++).padStart(5, '0')}`);
-        expect(repo.insert({ subscriberId: s.id, kind, reason: 'planted', serviceId: null, dedupeKey: `planted:${n}`, detail: {} }, Date.parse(at), DAY)).not.toBeNull();
-      };
+      const plant = (kind: FindingKind, at: string) =>
+        gw.core.commits.unit(async (tx) => {
+          const s = await gw.core.subscribers.ensureIn(tx, `+2547123${String(n++).padStart(5, '0')}`);
+          expect(await repo.insertIn(tx, { subscriberId: s.id, kind, reason: 'planted', serviceId: null, dedupeKey: `planted:${n}`, detail: {} }, Date.parse(at), DAY)).not.toBeNull();
+        });
       // Range 10–16 Nov (Nairobi, UTC+3); the previous range is 3–9 Nov.
-      for (let i = 0; i < 4; i++) plant('lapsing', '2026-11-12T10:00:00Z');
-      plant('lapsing', '2026-11-09T22:30:00Z'); // 10 Nov 01:30 in Nairobi: inside
-      plant('lapsing', '2026-11-16T21:30:00Z'); // 17 Nov 00:30 in Nairobi: after the range
-      plant('lapsing', '2026-11-05T12:00:00Z'); // previous range
-      for (let i = 0; i < 3; i++) plant('churned', '2026-11-14T08:00:00Z');
-      plant('churned', '2026-11-03T00:00:00Z'); // 3 Nov 03:00 in Nairobi: previous range
-      plant('churned', '2026-11-02T20:00:00Z'); // 2 Nov 23:00 in Nairobi: before both
+      for (let i = 0; i < 4; i++) await plant('lapsing', '2026-11-12T10:00:00Z');
+      await plant('lapsing', '2026-11-09T22:30:00Z'); // 10 Nov 01:30 in Nairobi: inside
+      await plant('lapsing', '2026-11-16T21:30:00Z'); // 17 Nov 00:30 in Nairobi: after the range
+      await plant('lapsing', '2026-11-05T12:00:00Z'); // previous range
+      for (let i = 0; i < 3; i++) await plant('churned', '2026-11-14T08:00:00Z');
+      await plant('churned', '2026-11-03T00:00:00Z'); // 3 Nov 03:00 in Nairobi: previous range
+      await plant('churned', '2026-11-02T20:00:00Z'); // 2 Nov 23:00 in Nairobi: before both
       const api = await gw.app.inject({ method: 'GET', url: '/api/v1/reports/findings?from=2026-11-10&to=2026-11-16', headers: AUTH });
       expect(api.json()).toMatchObject({ report: 'findings', kinds: { lapsing: { subscribers: 5 }, churned: { subscribers: 3 }, stuck: { subscribers: 0 }, passive: { subscribers: 0 } } });
       const res = await gw.app.inject({ method: 'GET', url: '/console?from=2026-11-10&to=2026-11-16', headers: { cookie: `vasgw_console=${(await gw.console!.startSession(editor.id)).token}` } });

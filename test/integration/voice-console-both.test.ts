@@ -71,7 +71,6 @@ eachBackend((get) => {
   /** One gateway process's call queue over `b`, its stack's subscribers and usage log. */
   const callQueue = (b: Pick<Backend, 'database' | 'units'>, s: SessionStack) =>
     new CallService({
-      db: handle,
       database: b.database,
       units: b.units,
       clock: s.clock,

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
 import { BatchWriter } from '../../db/batch-writer';
 import type { Database, Statement, Tx } from '../../db/database';
 import { jsonArrayIds } from '../../db/portable';
 import { crmBestChannels } from '../../db/schema';
-import { name, prepare, type Prepared } from '../../db/statement';
+import { name } from '../../db/statement';
 import { writeRows } from '../batch-rows';
 import type { BestChannelRow } from './evidence';
 
@@ -17,57 +16,10 @@ const SELECT = sql.join(
   sql`, `,
 );
 
-/**
- * crm_best_channels on the synchronous SQLite handle, for the callers not moved to units yet (the
- * interventions' channel choice, the campaign sender); the pass uses {@link BestChannelEvidenceStore}.
- */
-export class BestChannelStore {
-  private readonly db: Db;
-  private readonly one: Prepared<BestChannelRow, { id: number }>;
-  private readonly openFrom: Prepared<BestChannelRow, { from: number }>;
-  private readonly upsert: Prepared<never, Record<(typeof KEYS)[number], unknown>>;
-
-  constructor(db: Db) {
-    this.db = db;
-    this.one = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.subscriberId} = ${p('id')}`);
-    this.openFrom = prepare(db, sql`SELECT ${SELECT} FROM ${t} WHERE ${t.openUntil} >= ${p('from')}`);
-    const cols = sql.join(
-      COLS.map((c) => sql`${name(c)}`),
-      sql`, `,
-    );
-    const vals = sql.join(
-      KEYS.map((k) => p(k)),
-      sql`, `,
-    );
-    const sets = sql.join(
-      COLS.slice(1).map((c) => sql`${name(c)} = excluded.${name(c)}`),
-      sql`, `,
-    );
-    this.upsert = prepare(db, sql`INSERT INTO ${t} (${cols}) VALUES (${vals}) ON CONFLICT(${name(t.subscriberId)}) DO UPDATE SET ${sets}`);
-  }
-
-  /** One subscriber's evidence, or undefined. */
-  get(subscriberId: number): BestChannelRow | undefined {
-    return this.one.get({ id: subscriberId });
-  }
-
-  /** Rows whose answer window is still open at `from` (they may take a response from the new events). */
-  open(from: number): BestChannelRow[] {
-    return this.openFrom.all({ from });
-  }
-
-  /** Writes rows (inside the pass's transaction). */
-  save(rows: Iterable<BestChannelRow>): number {
-    let n = 0;
-    for (const r of rows) n += this.upsert.run(r as unknown as Record<(typeof KEYS)[number], unknown>);
-    return n;
-  }
-}
-
-const evidenceStores = new WeakMap<Database, BestChannelEvidenceStore>();
+const stores = new WeakMap<Database, BestChannelStore>();
 
 /** crm_best_channels on either engine: one row of channel evidence per subscriber, read and written by the CRM pass. */
-export class BestChannelEvidenceStore {
+export class BestChannelStore {
   private readonly one: Statement<BestChannelRow, { id: number }>;
   private readonly some: Statement<BestChannelRow, { ids: string }>;
   private readonly openFrom: Statement<BestChannelRow, { from: number }>;
@@ -83,9 +35,9 @@ export class BestChannelEvidenceStore {
   }
 
   /** The store of `database` (one per database, so its statements are prepared once). */
-  static of(database: Database): BestChannelEvidenceStore {
-    let st = evidenceStores.get(database);
-    if (!st) evidenceStores.set(database, (st = new BestChannelEvidenceStore(database)));
+  static of(database: Database): BestChannelStore {
+    let st = stores.get(database);
+    if (!st) stores.set(database, (st = new BestChannelStore(database)));
     return st;
   }
 

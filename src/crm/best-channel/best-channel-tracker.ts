@@ -2,7 +2,7 @@ import type { Tx } from '../../db/database';
 import type { CrmState } from '../crm-state-store';
 import type { EventBatch } from '../event-decoder';
 import { T } from '../event-decoder';
-import type { BestChannelEvidenceStore } from './best-channel-store';
+import type { BestChannelStore } from './best-channel-store';
 import { chooseBest, emptyRow, emptyTotals, type BestChannelRow, type BestChannelSettings, type Channel, type ChannelTotals } from './evidence';
 
 const TOTALS_KEY = 'bestChannelTotals';
@@ -20,11 +20,11 @@ export class BestChannelTracker {
   private readonly dirty = new Set<number>();
   private readonly added: ChannelTotals = emptyTotals();
   private begun = false;
-  private readonly store: BestChannelEvidenceStore;
+  private readonly store: BestChannelStore;
   private readonly windowMs: number;
 
   constructor(
-    store: BestChannelEvidenceStore,
+    store: BestChannelStore,
     private readonly state: Pick<CrmState, 'get' | 'set'>,
     private readonly cfg: BestChannelSettings & { responseHours: number },
   ) {

@@ -2,7 +2,7 @@ import type { Config } from '../../config';
 import type { Database } from '../../db/database';
 import { iso } from '../../lib/clock';
 import { CrmState } from '../crm-state-store';
-import { BestChannelEvidenceStore } from './best-channel-store';
+import { BestChannelStore } from './best-channel-store';
 import { storedTotals } from './best-channel-tracker';
 import { BEST_CHANNELS, baseRate, countsOf, emptyRow, shrunkRate, type BestChannel, type Channel } from './evidence';
 
@@ -27,7 +27,7 @@ export interface BestChannelView {
 
 /** A subscriber's best channel with the evidence behind it (unknown with zero counts before any evidence). */
 export async function bestChannelView(database: Database, state: CrmState, cfg: Config['crm']['bestChannel'], subscriberId: number): Promise<BestChannelView> {
-  const row = await BestChannelEvidenceStore.of(database).get(subscriberId);
+  const row = await BestChannelStore.of(database).get(subscriberId);
   const totals = await storedTotals(state);
   const r = row ?? emptyRow(subscriberId);
   const evidence = Object.fromEntries(

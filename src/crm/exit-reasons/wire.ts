@@ -1,6 +1,5 @@
 import { normalizeReply } from '../../campaigns/poll-text';
 import type { Config } from '../../config';
-import type { Db } from '../../db/client';
 import type { Database, Tx } from '../../db/database';
 import type { FlowRegistry } from '../../engine/flow-registry';
 import type { Logger } from '../../lib/logger';
@@ -15,8 +14,6 @@ import { ExitSurveys } from './exit-surveys';
 import { EXIT_REASONS } from './reasons';
 
 export interface ExitSurveysWiring {
-  /** The SQLite connection, for FindingsRepo's synchronous forms; null on PostgreSQL. */
-  db: Db | null;
   database: Database;
   log: Logger;
   config: Config;
@@ -37,7 +34,7 @@ export function wireExitSurveys(w: ExitSurveysWiring): ExitSurveys {
   const kw = w.config.messaging.keywords;
   const exits = new ExitSurveys({
     store: new ExitSurveyStore(w.database),
-    findings: new FindingsRepo(w.database, w.db ?? undefined),
+    findings: new FindingsRepo(w.database),
     days: new Days(w.config.defaults.timezone),
     log: w.log,
     config: w.config,

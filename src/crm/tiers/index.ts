@@ -1,5 +1,4 @@
-// Value tiers (issue 15, core customers): names, ranking, the holdout cap, the pass step and the store.
+// Value tiers (issue 15, core customers): names, ranking, the holdout cap, and the pass step.
 export { RANKED_TIERS, TIERS, isTier, cappedHoldoutPercent, holdoutPercentFor, type Tier, type RankedTier, type TiersConfig } from './tier-names';
 export { rankTiers, type TierCandidate, type TierPlace } from './rank';
-export { TierCollector, TierRevenue, computeTiers, type TierSummary } from './tier-pass';
-export { TierStore, tierOf, type SubscriberTier } from './tier-store';
+export { TierCollector, computeTiers, type TierSummary } from './tier-pass';

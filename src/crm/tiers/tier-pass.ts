@@ -1,12 +1,10 @@
 import type { Config } from '../../config';
-import type { Db } from '../../db/client';
 import type { Database, Tx } from '../../db/database';
 import type { Days } from '../days';
 import { snapshotUpsert } from '../snapshot-store';
 import { rankTiers, type TierCandidate } from './rank';
 import { TIERS, type Tier } from './tier-names';
-import { TierStore, type StoredTier } from './tier-store';
-import { TierTables } from './tier-table-store';
+import { TierTables, type StoredTier } from './tier-table-store';
 
 /**
  * Gathers, during the daily snapshot's scan of live subscriptions, what the tiers need per subscriber:
@@ -107,40 +105,3 @@ export async function computeTiers(d: { database: Database; config: Pick<Config,
   await snapshotUpsert(d.database).run({ kind: 'tiers', day: today, data: JSON.stringify(snapshot), at: now }, tx);
   return { subscribers: counts, exits, changed };
 }
-
-/**
- * Revenue per tier: each successful charge the pass reads is added to its local day and to the tier the
- * subscriber has as of the last computation (`none` before any, or after they left).
- */
-export class TierRevenue {
-  private readonly tierBySub = new Map<number, string>();
-  private readonly sums = new Map<string, { day: number; tier: string; rev: number; n: number }>();
-  private readonly store: TierStore;
-
-  constructor(
-    db: Db,
-    private readonly days: Days,
-  ) {
-    this.store = TierStore.of(db);
-  }
-
-  /** A successful charge of `amountMinor` at `at`. */
-  charged(sub: number, at: number, amountMinor: number): void {
-    let tier = this.tierBySub.get(sub);
-    if (tier === undefined) this.tierBySub.set(sub, (tier = this.store.tierOf(sub) ?? 'none'));
-    const day = this.days.of(at);
-    const key = `${day}|${tier}`;
-    const s = this.sums.get(key);
-    if (s) {
-      s.rev += amountMinor;
-      s.n++;
-    } else this.sums.set(key, { day, tier, rev: amountMinor, n: 1 });
-  }
-
-  /** Writes the sums gathered (inside the pass's transaction). */
-  flush(): void {
-    for (const s of this.sums.values()) this.store.addRevenue(s.day, s.tier, s.rev, s.n);
-    this.sums.clear();
-  }
-}
-

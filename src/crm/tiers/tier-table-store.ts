@@ -4,8 +4,10 @@ import type { Database, Statement, Tx } from '../../db/database';
 import { jsonArrayIds } from '../../db/portable';
 import { crmTierExits, crmTiers, subscriptions } from '../../db/schema';
 import { name } from '../../db/statement';
-import type { StoredTier } from './tier-store';
 import type { Tier } from './tier-names';
+
+/** A stored tier row as raw columns: [subscriber id, tier, residual value, tenure days, since, first tiered at]. */
+export type StoredTier = [number, string, number, number, number, number];
 
 const p = sql.placeholder;
 /** Rows per page of the stored tiers (a million live subscribers are read page by page). */
