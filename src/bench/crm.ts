@@ -28,7 +28,7 @@ const SERVICES = [
 ];
 
 /** Runs `vasgw generate ...` in its own process (its memory is not the detector pass's) and returns seconds and its summary line. */
-function generate(args: string[]): Promise<{ seconds: number; line: string }> {
+export function generate(args: string[]): Promise<{ seconds: number; line: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [VASGW, 'generate', ...args, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -39,7 +39,7 @@ function generate(args: string[]): Promise<{ seconds: number; line: string }> {
 }
 
 /** A scratch folder with the bench's config (the services above, a database in the folder); removed by `rmSync(dir)`. */
-function benchWorkspace(prefix: string): { dir: string; dbPath: string; configFile: string } {
+export function benchWorkspace(prefix: string): { dir: string; dbPath: string; configFile: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const dbPath = path.join(dir, 'crm.db');
   const configFile = path.join(dir, 'config.yaml');

@@ -14,15 +14,27 @@ export interface Target {
   cpuSeconds(): number;
 }
 
-/** Starts `vasgw bench-target KIND [ARG]` and waits for its "LISTENING <port>" line. */
-export function startTarget(kind: string, arg?: string): Promise<Target> {
+/** The environment variable that gives a `gateway-postgres` target its database URL. */
+export const TARGET_DATABASE_URL = 'VASGW_BENCH_TARGET_DATABASE_URL';
+
+/**
+ * Starts `vasgw bench-target KIND [ARG]` and waits for its "LISTENING <port>" line. `env` is added to
+ * the target's environment (secrets go there, never in ARG).
+ */
+export function startTarget(kind: string, arg?: string, env: Record<string, string> = {}): Promise<Target> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_TARGET_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_TARGET_PROF] : []), VASGW, 'bench-target', kind, ...(arg ? [arg] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [...(process.env.BENCH_TARGET_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_TARGET_PROF] : []), VASGW, 'bench-target', kind, ...(arg ? [arg] : [])],
+      { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+    );
     let buf = '';
     let rss = 0;
     let cpu = 0;
     let exited: (() => void) | null = null;
-    child.on('exit', () => exited?.());
+    let listening = false;
+    // A target that fails to start (its error is on stderr) exits before it listens.
+    child.on('exit', (code) => (listening ? exited?.() : reject(new Error(`bench target ${kind} exited with code ${code} before listening`))));
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const port = /LISTENING (\d+)/.exec(buf);
@@ -31,6 +43,7 @@ export function startTarget(kind: string, arg?: string): Promise<Target> {
       const c = /CPU ([\d.]+)/.exec(buf);
       if (c) cpu = Number(c[1]);
       if (port && buf.includes('\n')) {
+        listening = true;
         const url = `http://127.0.0.1:${port[1]}`;
         buf = buf.replace(/LISTENING \d+\n?/, '');
         resolve({

@@ -16,10 +16,12 @@ export interface LoadResult {
  * Bounded HTTP load on 127.0.0.1 (autocannon): a warm-up (JIT, caches; not counted), then the measured
  * run of fixed duration and connections. Baselines and gateways get the same treatment.
  */
-export async function load(opts: { url: string; seconds: number; connections: number; requests: Request[]; warmupSeconds?: number }): Promise<LoadResult> {
+export async function load(opts: { url: string | string[]; seconds: number; connections: number; requests: Request[]; warmupSeconds?: number }): Promise<LoadResult> {
   const warmup = opts.warmupSeconds ?? Math.min(3, Math.max(1, Math.round(opts.seconds / 3)));
-  const w = await autocannon({ url: opts.url, duration: warmup, connections: opts.connections, pipelining: 1, requests: opts.requests });
-  const r = await autocannon({ url: opts.url, duration: opts.seconds, connections: opts.connections, pipelining: 1, requests: opts.requests });
+  // autocannon takes several URLs and gives connection i the i-th modulo their number; its types know one.
+  const url = opts.url as string;
+  const w = await autocannon({ url, duration: warmup, connections: opts.connections, pipelining: 1, requests: opts.requests });
+  const r = await autocannon({ url, duration: opts.seconds, connections: opts.connections, pipelining: 1, requests: opts.requests });
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -80,7 +82,7 @@ export function mostlyReturning(pool: number, newEvery: number): Callers {
  */
 export function formWalk(
   path: string,
-  steps: Array<(n: number, msisdn: string, tag: string, returning: boolean) => Record<string, string>>,
+  steps: WalkStep[],
   callers: Callers = newCallers,
 ): Request[] {
   let walk = 0;
@@ -100,6 +102,54 @@ export function formWalk(
       return req;
     },
   }));
+}
+
+/** One step of a walk: the form fields of the n-th walk's hop for a caller. */
+export type WalkStep = (n: number, msisdn: string, tag: string, returning: boolean) => Record<string, string>;
+
+/**
+ * Walks spread over several servers sharing one database, as a load balancer without sticky sessions
+ * spreads them: each hop of a walk goes to the server after the one that answered the walk's previous
+ * hop (`ports` in turn), so every session's hops land on all of them. Connections take a walk waiting
+ * for their server, else start a new one. With one port, the same walks as `formWalk` on one server.
+ * For `load` with one URL per port (autocannon gives connection i the i-th URL).
+ */
+export function spreadWalk(path: string, steps: WalkStep[], callers: Callers, ports: number[]): Request[] {
+  interface Walk {
+    n: number;
+    caller: { msisdn: string; returning: boolean };
+    step: number;
+    port: number;
+  }
+  let walks = 0;
+  const tag = String(process.pid % 1000).padStart(3, '0');
+  const waiting = new Map<number, Walk[]>(ports.map((p) => [p, []]));
+  const nextPort = (p: number) => ports[(ports.indexOf(p) + 1) % ports.length]!;
+  return [
+    {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      setupRequest: (req: Request & { port?: number | string }, context: object) => {
+        const port = Number(req.port);
+        let walk = waiting.get(port)?.shift();
+        if (!walk) {
+          const n = ++walks;
+          walk = { n, caller: callers(n, tag), step: 0, port };
+        }
+        walk.port = port;
+        (context as { walk?: Walk }).walk = walk;
+        req.body = new URLSearchParams(steps[walk.step]!(walk.n, walk.caller.msisdn, tag, walk.caller.returning)).toString();
+        return req;
+      },
+      // A hop that answered hands its walk to the next server; one that failed ends the walk (assertClean reports it).
+      onResponse: (status: number, _body: string, context: object) => {
+        const walk = (context as { walk?: Walk }).walk;
+        if (!walk || status >= 300 || ++walk.step >= steps.length) return;
+        waiting.get(nextPort(walk.port))?.push(walk);
+      },
+    },
+  ];
 }
 
 /** Fails the benchmark when the server answered anything but 2xx. */

@@ -14,11 +14,11 @@ import type { Bench, BenchResult } from './types';
 installRawMessageCodec();
 
 const SMSC_SCRIPT = fileURLToPath(new URL('./smpp-smsc.ts', import.meta.url));
-const WINDOW = 50;
+export const WINDOW = 50;
 const CHUNK = 200;
-const TEXT = 'Panda mahindi mvua ikianza. Tumia mbegu bora na mbolea ya DAP.';
+export const TEXT = 'Panda mahindi mvua ikianza. Tumia mbegu bora na mbolea ya DAP.';
 
-interface Smsc {
+export interface Smsc {
   port: number;
   /** Has the SMSC send `count` MOs; resolves with the ms they took to be acknowledged. */
   mo(count: number): Promise<number>;
@@ -26,7 +26,7 @@ interface Smsc {
 }
 
 /** Starts the benchmark SMSC in its own process. */
-function startSmsc(): Promise<Smsc> {
+export function startSmsc(): Promise<Smsc> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), SMSC_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
     let buf = '';
@@ -56,7 +56,7 @@ function startSmsc(): Promise<Smsc> {
 }
 
 /** The baseline: a bare `smpp` client keeping WINDOW submits in flight; messages per second. */
-function rawLoop(port: number, count: number): Promise<number> {
+export function rawLoop(port: number, count: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const session = smpp.connect({ host: '127.0.0.1', port });
     session.on('error', reject);
@@ -91,26 +91,33 @@ function rawLoop(port: number, count: number): Promise<number> {
   });
 }
 
+/** The configuration of a gateway bound to the bench SMSC at `port`: one transceiver, TPS unlimited, a window of 50, no quiet hours. */
+export function smscBinding(port: number) {
+  return {
+    smpp: { binds: [{ id: 'bench', host: '127.0.0.1', port, systemId: 'vasgw', password: 'pw', mode: 'transceiver' as const, tps: 0, window: WINDOW, sourceAddr: '20123' }] },
+    messaging: { quietHours: null, dispatch: { pollMs: 50, batch: 500 } },
+  };
+}
+
 /** The gateway on a fresh SQLite file (WAL), bound to the SMSC with TPS unlimited and a window of 50. */
 async function startGateway(port: number, dir: string): Promise<Gateway> {
   const config = loadConfig({
     env: {},
-    overrides: {
-      logLevel: 'silent',
-      database: { path: path.join(dir, 'bench.db') },
-      api: { token: 'bench-token-0123456789' },
-      smpp: { binds: [{ id: 'bench', host: '127.0.0.1', port, systemId: 'vasgw', password: 'pw', mode: 'transceiver', tps: 0, window: WINDOW, sourceAddr: '20123' }] },
-      messaging: { quietHours: null, dispatch: { pollMs: 50, batch: 500 } },
-    },
+    overrides: { logLevel: 'silent', database: { path: path.join(dir, 'bench.db') }, api: { token: 'bench-token-0123456789' }, ...smscBinding(port) },
   });
   const gw = await buildGateway({ config, log: silentLogger });
   await gw.start();
+  await untilBound(gw);
+  return gw;
+}
+
+/** Waits until the started gateway is ready (its bind to the bench SMSC is up); fails after 10 s. */
+export async function untilBound(gw: Gateway): Promise<void> {
   const deadline = performance.now() + 10_000;
   while (!(await gw.core.readiness.evaluate()).ok) {
     if (performance.now() > deadline) throw new Error('the gateway did not bind to the bench SMSC');
     await new Promise((r) => setTimeout(r, 10));
   }
-  return gw;
 }
 
 /**

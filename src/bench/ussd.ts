@@ -20,7 +20,7 @@ import type { Bench, BenchResult } from './types';
  * planting; a returning one (language known) goes crop advice, maize, planting, then home, and leaves
  * the session there (the next dial ends it as dropped, as a hang-up does).
  */
-function ussdWalk() {
+export function ussdWalk() {
   const known = ['', '1', '1*1', '1*1*1', '1*1*1*00'];
   const first = ['', '1', '1*1', '1*1*1', '1*1*1*1'];
   return first.map((_, i) => (n: number, msisdn: string, tag: string, returning: boolean) => ({
@@ -33,7 +33,7 @@ function ussdWalk() {
 }
 
 /** Worst case: every hop is the first of a new session of a caller never seen before. */
-function firstContactHop() {
+export function firstContactHop() {
   return [(n: number, msisdn: string, tag: string) => ({ sessionId: `first-${tag}-${n}`, serviceCode: '*384*1#', phoneNumber: msisdn, networkCode: '63902', text: '' })];
 }
 
