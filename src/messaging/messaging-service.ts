@@ -73,7 +73,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.log = d.log.child({ comp: 'messaging' });
     const database = d.database ?? sqliteDatabase(sqliteFor(d.db, 'MessagingService without a database'));
     const units = (this.units = d.units ?? new GroupCommit(sqliteFor(d.db, 'MessagingService without units')));
-    this.repo = new OutboxRepo(database, d.db ?? undefined);
+    this.repo = new OutboxRepo(database);
     this.bulk = new BulkEnqueue({ repo: this.repo, usage: d.usage, operators: d.operators, config: d.config, nextConcatRef: () => this.nextConcatRef() });
     const cfg = d.config.messaging;
     this.dispatcher = new Dispatcher(
