@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database, Statement, Tx } from '../db/database';
+import type { Database, Dialect, Statement, Tx } from '../db/database';
 import { forUpdateSkipLocked, jsonArrayIds } from '../db/portable';
 import { messageParts, messages, pendingReceipts } from '../db/schema';
 import { selectList } from '../db/select-list';
@@ -19,6 +19,9 @@ export type PartRow = typeof messageParts.$inferSelect;
 
 /** A pending (early) receipt. */
 export type PendingReceiptRow = Pick<typeof pendingReceipts.$inferSelect, 'id' | 'stat' | 'err' | 'receivedAt'>;
+
+/** An early receipt with the SMSC id it names. */
+export type WaitingReceiptRow = PendingReceiptRow & Pick<typeof pendingReceipts.$inferSelect, 'smsc' | 'smscId'>;
 
 /** What a new outbox row is written with (the rest starts empty: no attempt, no error, not sent). */
 export type NewMessage = Pick<
@@ -89,6 +92,7 @@ export class OutboxRepo {
     countParts: Statement<{ total: number; delivered: number }, { messageId: string }>;
     insertPending: Statement<never, { smsc: string; smscId: string; stat: string; err: string | null; at: number }>;
     pendingFor: Statement<PendingReceiptRow, { smsc: string; smscId: string }>;
+    waiting: Statement<WaitingReceiptRow, { limit: number }>;
     deletePending: Statement<never, { id: number }>;
     pendingCount: Statement<{ n: number }>;
     prunePending: Statement<never, { before: number }>;
@@ -98,7 +102,11 @@ export class OutboxRepo {
     receiptsDue: Statement<MessageRow, { source: string; limit: number }>;
     receiptSent: Statement<never, { id: string; at: number }>;
   };
+  /** The engine: on PostgreSQL other gateway processes write the same tables. */
+  readonly dialect: Dialect;
+
   constructor(database: Database) {
+    this.dialect = database.dialect;
     // SQLite's due index carries the rowid, so (due_at, rowid) is read in index order; PostgreSQL has no
     // rowid and the message id (time-ordered) breaks ties there.
     const tie = database.dialect === 'sqlite' ? sql`rowid` : sql`${m.id}`;
@@ -186,6 +194,7 @@ export class OutboxRepo {
       pendingFor: st(
         sql`SELECT ${selectList(pr, ['id', 'stat', 'err', 'receivedAt'])} FROM ${pr} WHERE ${pr.smsc} = ${p('smsc')} AND ${pr.smscId} = ${p('smscId')} ORDER BY ${pr.id}`,
       ),
+      waiting: st(sql`SELECT ${selectList(pr, ['id', 'smsc', 'smscId', 'stat', 'err', 'receivedAt'])} FROM ${pr} ORDER BY ${pr.id} LIMIT ${p('limit')}`),
       deletePending: st(sql`DELETE FROM ${pr} WHERE ${pr.id} = ${p('id')}`),
       pendingCount: st(sql`SELECT count(*) AS "n" FROM ${pr}`),
       prunePending: st(sql`DELETE FROM ${pr} WHERE ${pr.receivedAt} < ${p('before')}`),
@@ -373,9 +382,17 @@ export class OutboxRepo {
     return this.s.pendingFor.all({ smsc, smscId }, tx);
   }
 
-  /** Removes an early receipt once applied. */
-  async deletePending(id: number, tx: Tx): Promise<void> {
-    await this.s.deletePending.run({ id }, tx);
+  /** The oldest early receipts, up to `limit`. */
+  async waitingReceipts(limit: number, tx: Tx): Promise<WaitingReceiptRow[]> {
+    return this.s.waiting.all({ limit }, tx);
+  }
+
+  /**
+   * Takes an early receipt to apply it: false when another unit took it first (on PostgreSQL the second
+   * DELETE waits for the first to commit, then deletes nothing).
+   */
+  async takePending(id: number, tx: Tx): Promise<boolean> {
+    return (await this.s.deletePending.run({ id }, tx)) === 1;
   }
 
   /** How many early receipts wait. */
