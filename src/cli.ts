@@ -61,7 +61,7 @@ const commands: Record<string, Command> = {
         }
         const { sqliteDatabase } = await import('./db/sqlite-database');
         const { GroupCommit } = await import('./db/group-commit');
-        const result = await checkStoredProfiles(db, sqliteDatabase(db), new GroupCommit(db), profileSchemaFor(config.profile, flows));
+        const result = await checkStoredProfiles(sqliteDatabase(db), new GroupCommit(db), profileSchemaFor(config.profile, flows));
         if (values.json) out(JSON.stringify(result, null, 2));
         else {
           out(`database ${config.database.path} is up to date`);

@@ -59,9 +59,9 @@ export function buildCore(deps: CoreDeps) {
   // On SQLite the texts are read at once and laid over the flows a microtask later; buildGateway awaits `loaded`.
   void flowTexts.applyStored().catch((err: unknown) => log.error({ err }, 'stored flow texts could not be applied'));
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db, database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows), commits);
+  const subscribers = new SubscriberService(new SubscriberRepo(database), operators, clock, config.defaults.countryCode, profileSchemaFor(config.profile, flows), commits);
   checkFlowInputs(flows, subscribers);
-  const usage = new UsageLog(db, metrics, database);
+  const usage = new UsageLog(metrics, database);
   const sessions = new SessionService({ database, units: commits, clock, log, flows, subscribers, usage, metrics, config: config.ussd, defaultLanguage: config.defaults.language,
     timeoutSeconds: { ussd: config.ussd.sessionTimeoutSeconds, ivr: config.ivr.sessionTimeoutSeconds },
     // SQLite: a hop's unit resolves before its group commits, so a failed group must drop the sessions the

@@ -47,7 +47,7 @@ async function usageIngest(count: number): Promise<number> {
   migrateDb(db);
   const database = sqliteDatabase(db);
   const units = new GroupCommit(db);
-  const log = new UsageLog(db, createMetrics({ processMetrics: false }), database);
+  const log = new UsageLog(createMetrics({ processMetrics: false }), database);
   const t = subscribers;
   const population = new BatchWriter(database, sql`INSERT INTO ${t} (${name(t.msisdn)}, ${name(t.firstSeenAt)}, ${name(t.updatedAt)}) VALUES`, 3);
   await units.unit(async (tx) => {

@@ -38,18 +38,18 @@ registerCommand('bench-target', {
 registerCommand('detect', {
   usage: 'vasgw detect [--now ISO-8601] [--json] [--config FILE]',
   summary: 'run every CRM detector once as of --now and act on the findings as the scheduler would',
-  async run(args, out) {
+  async run(args, out, err) {
     const { runDetect } = await import('../crm/cli');
-    return runDetect(args, out, UsageError);
+    return runDetect(args, out, UsageError, err);
   },
 });
 
 registerCommand('generate', {
   usage: 'vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm [--no-effect]] | --append-days K',
   summary: 'write a synthetic population (typed profiles, sessions with stuck ones, renewals, churn; --crm: the CRM acts day by day with planted effects) for demos and benchmarks',
-  async run(args, out) {
+  async run(args, out, err) {
     const { runGenerate } = await import('../crm/cli');
-    return runGenerate(args, out, UsageError);
+    return runGenerate(args, out, UsageError, err);
   },
 });
 

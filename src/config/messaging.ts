@@ -19,6 +19,10 @@ export const MessagingSection = Obj({
   dispatch: Obj({
     pollMs: Type.Integer({ minimum: 5, description: 'how often deferred and retried messages are looked for' }),
     batch: Type.Integer({ minimum: 1, description: 'outbox rows claimed per operator at a time' }),
+    claimLeaseSeconds: Type.Number({
+      minimum: 1,
+      description: 'messages claimed by a gateway that died are sent by another sharing the database after this; keep it above the binds\' responseTimeoutMs',
+    }),
   }),
   readiness: Obj({
     maxOldestDueSeconds: Type.Number({ exclusiveMinimum: 0, description: '/readyz answers 503 once the oldest due message has waited longer than this' }),

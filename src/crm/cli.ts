@@ -1,10 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config';
 import { buildCore } from '../core';
-import { refuseUnlessSqlite } from '../db/backend';
+import { databaseBackend } from '../db/backend';
 import { migrateDb, openDb, type Db } from '../db/client';
 import { closeDb } from '../db/handle';
-import { sqliteStorage } from '../db/storage';
+import { CopyFailedError, CopyRefusedError, copySqliteToPostgres } from '../db/postgres/copy';
+import { PostgresUnavailableError } from '../db/postgres/migrate';
+import { maskDatabaseUrl } from '../db/postgres/url';
+import { openStorage, sqliteStorage } from '../db/storage';
 import { FlowRegistry } from '../engine/flow-registry';
 import { loadFlowsOrThrow } from '../engine/flow-loader';
 import { ManualClock, systemClock, type Clock } from '../lib/clock';
@@ -27,9 +33,8 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: s
   }
 }
 
-function open(config: Config, path?: string): Db {
-  if (path === undefined) refuseUnlessSqlite(config, 'running the CRM');
-  const db = openDb({ path: path ?? config.database.path, synchronous: config.database.synchronous });
+function open(config: Config, file?: string): Db {
+  const db = openDb({ path: file ?? config.database.path, synchronous: config.database.synchronous });
   migrateDb(db);
   return db;
 }
@@ -57,7 +62,7 @@ export function formatSummary(s: PassSummary, out: Out): void {
 }
 
 /** `vasgw detect [--now ISO] [--json] [--config FILE]`: one pass as the scheduler would run it. */
-export async function runDetect(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+export async function runDetect(args: string[], out: Out, UsageError: UsageErrorCtor, err: Out = out): Promise<number> {
   const v = parse(args, { now: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } }, UsageError);
   let clock: Clock = systemClock;
   if (v.now !== undefined) {
@@ -66,15 +71,24 @@ export async function runDetect(args: string[], out: Out, UsageError: UsageError
     clock = new ManualClock(t);
   }
   const config = loadConfig({ file: v.config });
-  const db = open(config);
+  const flows = flowsOf(config);
+  // The configured database, either engine: the pass is written for both (on PostgreSQL it reads the log in this thread).
+  let storage;
   try {
-    const core = buildCore({ config, storage: sqliteStorage(db), clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows: flowsOf(config) });
+    storage = await openStorage(config);
+  } catch (e) {
+    if (!(e instanceof PostgresUnavailableError)) throw e;
+    err(`vasgw detect: ${e.message}.`);
+    return 1;
+  }
+  try {
+    const core = buildCore({ config, storage, clock, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), flows });
     const summary = await core.crm.runPass(clock.now());
     if (v.json) out(JSON.stringify(summary, null, 2));
     else formatSummary(summary, out);
     return summary.skipped ? 1 : 0;
   } finally {
-    closeDb(db);
+    await storage.close();
   }
 }
 
@@ -106,7 +120,7 @@ export function formatTruth(s: GenerateSummary, out: Out, onboarding?: Record<st
 const NO_EFFECT = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, 0]));
 
 /** `vasgw generate --subscribers N --days D [--seed S] [--db PATH] [--crm [--no-effect]] | --append-days K`: a synthetic population. */
-export async function runGenerate(args: string[], out: Out, UsageError: UsageErrorCtor): Promise<number> {
+export async function runGenerate(args: string[], out: Out, UsageError: UsageErrorCtor, err: Out = out): Promise<number> {
   const v = parse(
     args,
     { subscribers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, 'append-days': { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' }, crm: { type: 'boolean' }, 'no-effect': { type: 'boolean' } },
@@ -126,7 +140,13 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
   if (append !== undefined && v.crm) throw new UsageError('--crm simulates the CRM over a fresh population: it cannot be combined with --append-days');
   if (v['no-effect'] && !v.crm) throw new UsageError('--no-effect plants no intervention effect in the CRM simulation: it needs --crm');
   const config = loadConfig({ file: v.config });
-  const db = open(config, v.db);
+  // On PostgreSQL the population is generated into a SQLite file of its own, then copied as `vasgw db
+  // copy` does: the generator writes millions of rows through SQLite's bulk path, and the copy is one
+  // transaction, so the database gets the whole population or nothing.
+  const postgres = v.db === undefined && databaseBackend(config) === 'postgresql' ? config.database.url! : null;
+  if (postgres && append !== undefined) throw new UsageError('--append-days continues a population in a SQLite file (--db PATH); on PostgreSQL, generate a whole population into an empty database instead');
+  const staging = postgres ? mkdtempSync(path.join(os.tmpdir(), 'vasgw-generate-')) : null;
+  const db = open(config, staging ? path.join(staging, 'population.db') : v.db);
   try {
     const flows = flowsOf(config);
     const gen = new PopulationGenerator(db, flows, config);
@@ -158,8 +178,21 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
     // Beside the planted onboarding truth, what the onboarding report recovers over the whole population.
     const onboarding = core && s.crm ? await core.reports.run('onboarding', { from: s.startAt.slice(0, 10), to: s.endAt.slice(0, 10) }) : undefined;
     formatTruth(s, out, onboarding);
+    if (postgres) {
+      const started = performance.now();
+      let copied;
+      try {
+        copied = await copySqliteToPostgres(db, postgres);
+      } catch (e) {
+        if (!(e instanceof PostgresUnavailableError || e instanceof CopyRefusedError || e instanceof CopyFailedError)) throw e;
+        err(`vasgw generate: ${e.message}; the generated population was not kept.`);
+        return 1;
+      }
+      out(`copied ${copied.totalRows.toLocaleString('en-US')} rows into ${maskDatabaseUrl(postgres)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
     return 0;
   } finally {
     closeDb(db);
+    if (staging) rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -51,8 +51,8 @@ export interface CrmDeps {
   log: Logger;
   metrics: Metrics;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
-  usage: Pick<UsageLog, 'record' | 'recordIn'>;
+  subscribers: { findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  usage: Pick<UsageLog, 'recordIn'>;
   messaging: MessagingPort | null;
   calls: CallsPort | null;
   /** Read the usage log in a worker thread during large passes (default true; needs a SQLite database file). */

@@ -26,9 +26,9 @@ export function buildPassDeps(d: { config: Config; db: Db; clock: Clock; log: Lo
   const { config, db, clock, log, flows } = d;
   const metrics = d.metrics ?? createMetrics({ processMetrics: false });
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(db), operators, clock, config.defaults.countryCode);
-  const usage = new UsageLog(db, metrics);
   const database = sqliteDatabase(db);
+  const subscribers = new SubscriberService(new SubscriberRepo(database), operators, clock, config.defaults.countryCode);
+  const usage = new UsageLog(metrics, database);
   // One group commit for the connection: the pass acts in its units, and messaging and calls share them.
   const units = new GroupCommit(db);
   const messaging = new MessagingService({ db, database, units, clock, log, metrics, usage, subscribers, operators, config, content: flowSmsContent(flows) });

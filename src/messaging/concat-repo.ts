@@ -17,6 +17,9 @@ type StoredPart = ConcatPart & { meta: unknown };
 const p = (n: string) => sql.placeholder(n);
 const c = concatParts;
 
+/** The first key of the PostgreSQL advisory locks a group's parts take turns on (the second: the group's hash). */
+const GROUP_LOCK = 0x636f6e63; // 'conc'
+
 /**
  * Data access for `concat_parts`, the parts of concatenated SMS waiting for their siblings, on either
  * engine. Statements are prepared once; writes and the reads that decide them run in the caller's unit.
@@ -30,8 +33,13 @@ export class ConcatRepo {
     stale: Statement<{ groupKey: string }, { before: number; limit: number }>;
     firstMeta: Statement<{ meta: unknown }, { groupKey: string }>;
   };
+  private readonly groupLock: Statement<unknown, { groupKey: string }> | null;
 
   constructor(db: Database) {
+    // Two processes storing the last two parts at once would each count the other's part as missing (its
+    // unit not yet committed) and neither would complete the group. On PostgreSQL the units of one group
+    // take turns on a lock, so the second counts after the first has committed. SQLite has one writer.
+    this.groupLock = db.dialect === 'postgresql' ? db.statement(sql`SELECT pg_advisory_xact_lock(${GROUP_LOCK}, hashtext(${p('groupKey')})) AS "locked"`) : null;
     this.s = {
       // A part the sender sent again is ignored: the (group, seq) key keeps the first.
       insert: db.statement(
@@ -47,8 +55,9 @@ export class ConcatRepo {
     };
   }
 
-  /** Stores a part unless the group has it already. */
+  /** Stores a part unless the group has it already (on PostgreSQL after the group's earlier units have committed). */
   async add(part: ConcatPart & { groupKey: string; meta: ConcatMeta; at: number }, tx: Tx): Promise<void> {
+    if (this.groupLock) await this.groupLock.get({ groupKey: part.groupKey }, tx);
     await this.s.insert.run({ groupKey: part.groupKey, seq: part.seq, total: part.total, dataCoding: part.dataCoding, data: part.data, meta: JSON.stringify(part.meta), at: part.at }, tx);
   }
 

@@ -50,9 +50,6 @@ export interface MessagingServiceDeps {
   dispatcherId?: string;
 }
 
-/** How long a dispatcher's claim holds an outbox row before another process may take it over. */
-const CLAIM_LEASE_MS = 5 * 60_000;
-
 /**
  * Messaging: the durable outbox with its policies (opt-out, quiet hours, frequency cap), the
  * dispatcher that feeds the attached transport, delivery receipts, and routing of received SMS.
@@ -73,7 +70,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
     this.log = d.log.child({ comp: 'messaging' });
     const database = d.database ?? sqliteDatabase(sqliteFor(d.db, 'MessagingService without a database'));
     const units = (this.units = d.units ?? new GroupCommit(sqliteFor(d.db, 'MessagingService without units')));
-    this.repo = new OutboxRepo(database, d.db ?? undefined);
+    this.repo = new OutboxRepo(database);
     this.bulk = new BulkEnqueue({ repo: this.repo, usage: d.usage, operators: d.operators, config: d.config, nextConcatRef: () => this.nextConcatRef() });
     const cfg = d.config.messaging;
     this.dispatcher = new Dispatcher(
@@ -86,7 +83,7 @@ export class MessagingService implements MessagingPort, Lifecycle {
         pendingReceiptTtlMs: DAY,
         lanes: [...d.config.operators.map((o) => o.id), null],
         owner: d.dispatcherId ?? hostname(),
-        claimLeaseMs: CLAIM_LEASE_MS,
+        claimLeaseMs: cfg.dispatch.claimLeaseSeconds * 1000,
       },
     );
     this.router = new MoRouter({

@@ -1,10 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import type { Database, Statement, Tx } from '../db/database';
+import type { Database, Dialect, Statement, Tx } from '../db/database';
 import { forUpdateSkipLocked, jsonArrayIds } from '../db/portable';
 import { messageParts, messages, pendingReceipts } from '../db/schema';
 import { selectList } from '../db/select-list';
-import { name, prepare, type Prepared } from '../db/statement';
+import { name } from '../db/statement';
 import type { SmsEncoding } from './encoding';
 import type { MessageKind, MessageStatus } from './types';
 
@@ -20,6 +19,9 @@ export type PartRow = typeof messageParts.$inferSelect;
 
 /** A pending (early) receipt. */
 export type PendingReceiptRow = Pick<typeof pendingReceipts.$inferSelect, 'id' | 'stat' | 'err' | 'receivedAt'>;
+
+/** An early receipt with the SMSC id it names. */
+export type WaitingReceiptRow = PendingReceiptRow & Pick<typeof pendingReceipts.$inferSelect, 'smsc' | 'smscId'>;
 
 /** What a new outbox row is written with (the rest starts empty: no attempt, no error, not sent). */
 export type NewMessage = Pick<
@@ -90,6 +92,7 @@ export class OutboxRepo {
     countParts: Statement<{ total: number; delivered: number }, { messageId: string }>;
     insertPending: Statement<never, { smsc: string; smscId: string; stat: string; err: string | null; at: number }>;
     pendingFor: Statement<PendingReceiptRow, { smsc: string; smscId: string }>;
+    waiting: Statement<WaitingReceiptRow, { limit: number }>;
     deletePending: Statement<never, { id: number }>;
     pendingCount: Statement<{ n: number }>;
     prunePending: Statement<never, { before: number }>;
@@ -99,17 +102,11 @@ export class OutboxRepo {
     receiptsDue: Statement<MessageRow, { source: string; limit: number }>;
     receiptSent: Statement<never, { id: string; at: number }>;
   };
-  /**
-   * The synchronous form other areas still call (MessagingService.enqueue from the CRM and the tests,
-   * inside their own transactions): SQLite only, removed once they are units.
-   */
-  private readonly legacy: {
-    insert: Prepared<never, NewMessage>;
-    promoCount: Prepared<{ n: number }, { subscriberId: number; since: number }>;
-  } | null;
+  /** The engine: on PostgreSQL other gateway processes write the same tables. */
+  readonly dialect: Dialect;
 
-  /** `db`: the SQLite connection for the synchronous forms; without it only the unit forms exist. */
-  constructor(database: Database, db?: Db) {
+  constructor(database: Database) {
+    this.dialect = database.dialect;
     // SQLite's due index carries the rowid, so (due_at, rowid) is read in index order; PostgreSQL has no
     // rowid and the message id (time-ordered) breaks ties there.
     const tie = database.dialect === 'sqlite' ? sql`rowid` : sql`${m.id}`;
@@ -197,6 +194,7 @@ export class OutboxRepo {
       pendingFor: st(
         sql`SELECT ${selectList(pr, ['id', 'stat', 'err', 'receivedAt'])} FROM ${pr} WHERE ${pr.smsc} = ${p('smsc')} AND ${pr.smscId} = ${p('smscId')} ORDER BY ${pr.id}`,
       ),
+      waiting: st(sql`SELECT ${selectList(pr, ['id', 'smsc', 'smscId', 'stat', 'err', 'receivedAt'])} FROM ${pr} ORDER BY ${pr.id} LIMIT ${p('limit')}`),
       deletePending: st(sql`DELETE FROM ${pr} WHERE ${pr.id} = ${p('id')}`),
       pendingCount: st(sql`SELECT count(*) AS "n" FROM ${pr}`),
       prunePending: st(sql`DELETE FROM ${pr} WHERE ${pr.receivedAt} < ${p('before')}`),
@@ -215,33 +213,11 @@ export class OutboxRepo {
       ),
       receiptSent: st(sql`UPDATE ${m} SET ${name(m.receiptSentAt)} = ${p('at')} WHERE ${m.id} = ${p('id')}`),
     };
-    this.legacy = !db
-      ? null
-      : {
-          insert: prepare(db, insert),
-          promoCount: prepare(db, promoCount),
-        };
-  }
-
-  private sync(): NonNullable<OutboxRepo['legacy']> {
-    if (!this.legacy) throw new Error('the synchronous outbox forms need the SQLite connection');
-    return this.legacy;
   }
 
   /** Inserts a new message row inside unit `tx`. */
   async insertIn(r: NewMessage, tx: Tx): Promise<void> {
     await this.s.insert.run(r, tx);
-  }
-
-  /**
-   * Inserts a new message row on the SQLite connection, in whatever transaction is open there: only for
-   * the synchronous enqueue forms other areas call.
-   */
-  insert(r: NewMessage): void {
-    // Bound positionally, in NEW_MESSAGE_COLUMNS order then updated_at: filling 20 named placeholders
-    // per row is a tenth of an insert, and a campaign fan-out inserts a million.
-    this.sync().insert.statement.run(r.id, r.subscriberId, r.msisdn, r.sender, r.text, r.kind, r.source, r.sourceRef, r.status, r.reason, r.operator, r.encoding, r.parts,
-      r.concatRef, r.dueAt, r.expiresAt, r.receiptRequested, r.createdAt, r.finalAt, r.createdAt);
   }
 
   /** The message or null (inside `tx` when given: it sees the unit's own writes). */
@@ -252,11 +228,6 @@ export class OutboxRepo {
   /** Promotional messages (not blocked) to a subscriber created since `since`, as unit `tx` sees them. */
   async promotionalSinceIn(subscriberId: number, since: number, tx: Tx): Promise<number> {
     return (await this.s.promoCount.get({ subscriberId, since }, tx))!.n;
-  }
-
-  /** As {@link promotionalSinceIn}, synchronously on SQLite (the synchronous enqueue form). */
-  promotionalSince(subscriberId: number, since: number): number {
-    return this.sync().promoCount.get({ subscriberId, since })!.n;
   }
 
   /** `promotionalSinceIn` for many subscribers at once, as unit `tx` sees them; those with none are left out of the map. */
@@ -411,9 +382,17 @@ export class OutboxRepo {
     return this.s.pendingFor.all({ smsc, smscId }, tx);
   }
 
-  /** Removes an early receipt once applied. */
-  async deletePending(id: number, tx: Tx): Promise<void> {
-    await this.s.deletePending.run({ id }, tx);
+  /** The oldest early receipts, up to `limit`. */
+  async waitingReceipts(limit: number, tx: Tx): Promise<WaitingReceiptRow[]> {
+    return this.s.waiting.all({ limit }, tx);
+  }
+
+  /**
+   * Takes an early receipt to apply it: false when another unit took it first (on PostgreSQL the second
+   * DELETE waits for the first to commit, then deletes nothing).
+   */
+  async takePending(id: number, tx: Tx): Promise<boolean> {
+    return (await this.s.deletePending.run({ id }, tx)) === 1;
   }
 
   /** How many early receipts wait. */

@@ -87,13 +87,17 @@ export class OutboxWriter {
     this.scheduleFlush();
   }
 
-  /** Expires what validity ran out on and drops receipts that never matched; resolves once durable. */
+  /**
+   * Expires what validity ran out on, applies receipts kept by another process whose part is recorded
+   * now, and drops receipts that never matched; resolves once durable.
+   */
   async sweep(now: number): Promise<void> {
     if (this.stopped) return;
     const changes: StatusChange[] = [];
     const dropped = await this.d.units.unit(async (tx) => {
       const events: UsageEvent[] = [];
       for (const row of await this.d.repo.expire(now, tx)) this.statusEvent(changes, row, 'expired', now, row.reason, events);
+      await this.receipts.retryWaiting(changes, events, tx);
       await this.d.usage.recordIn(tx, events);
       return this.receipts.prune(now - this.d.pendingReceiptTtlMs, tx);
     });

@@ -1,4 +1,3 @@
-import type { Db } from '../db/client';
 import type { Database, UnitOfWork } from '../db/database';
 import { maskMsisdn } from '../lib/msisdn';
 import type { ProfileSchema, ProfileValue } from './profile-schema';
@@ -33,8 +32,8 @@ const PAGE = 5000;
  * value the schema refuses is listed and left exactly as it is; a subscriber whose values only need their
  * type (text from before the schema: "1980", "maize;beans") is rewritten typed.
  */
-export async function checkStoredProfiles(db: Db, database: Database, units: UnitOfWork, schema: ProfileSchema): Promise<ProfileCheckResult> {
-  const repo = new SubscriberRepo(db, database);
+export async function checkStoredProfiles(database: Database, units: UnitOfWork, schema: ProfileSchema): Promise<ProfileCheckResult> {
+  const repo = new SubscriberRepo(database);
   const out: ProfileCheckResult = { checked: 0, violations: [], violationsTruncated: false, violatingSubscribers: 0, typed: 0 };
   const crops = schema.field('crops');
   let last = 0;

@@ -1,12 +1,9 @@
-import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Database, Statement, Tx } from '../db/database';
 import { bool, json } from '../db/portable';
 import { subscribers } from '../db/schema';
-import { sqliteFor } from '../db/handle';
-import { sqliteDatabase } from '../db/sqlite-database';
 import { selectList } from '../db/select-list';
-import { name, prepare } from '../db/statement';
+import { name } from '../db/statement';
 import type { ProfileValue } from './profile-schema';
 
 /** A subscriber row as the gateway uses it (the schema's row: profile parsed, opt-out a boolean). */
@@ -24,11 +21,6 @@ export type SubscriberPatch = Partial<Pick<Subscriber, 'language' | 'region' | '
 const p = <N extends string>(n: N) => sql.placeholder(n);
 const t = subscribers;
 
-/** The row as a raw statement returns it: profile as JSON text, opt-out as 0/1. */
-type StoredRow = Omit<Subscriber, 'profile' | 'optedOut'> & { profile: string; optedOut: number };
-
-const fromRow = (r: StoredRow): Subscriber => ({ ...r, profile: JSON.parse(r.profile) as Subscriber['profile'], optedOut: r.optedOut === 1 });
-
 /** A row as either engine returns it: profile JSON text or parsed jsonb, opt-out 0/1 or a boolean. */
 type PortableRow = Omit<Subscriber, 'profile' | 'optedOut'> & { profile: unknown; optedOut: unknown };
 
@@ -44,10 +36,6 @@ type NewSubscriber = { msisdn: string; operator: string | null; firstSeenAt: num
  * in a cache with an id SQLite hands out again, and nothing here sees that rollback.
  */
 export class SubscriberRepo {
-  /** The synchronous forms' statements; null on PostgreSQL, where only the `...In` forms exist. */
-  private readonly sync: ReturnType<typeof syncStatements> | null;
-
-  // The same for both engines, for units of work (src/db/database.ts).
   private readonly byMsisdnIn;
   private readonly byIdIn;
   private readonly insertIn;
@@ -57,17 +45,8 @@ export class SubscriberRepo {
   private readonly profileWrite;
   private readonly updatesIn = new Map<string, Statement<never, Record<string, unknown>>>();
 
-  /**
-   * `db` serves the synchronous forms other areas still call inside their own transactions (null on
-   * PostgreSQL); `database` (the same SQLite connection by default) serves the `...In(tx, ...)` forms,
-   * written for both engines.
-   */
-  constructor(
-    private readonly db: Db | null,
-    private readonly database: Database = sqliteDatabase(sqliteFor(db, 'SubscriberRepo')),
-  ) {
+  constructor(private readonly database: Database) {
     const all = selectList(t);
-    this.sync = db ? syncStatements(db) : null;
     const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
     const returning = returningAll();
     // The profile as text on both engines (jsonb cast back to its JSON text): the check parses it itself.
@@ -137,55 +116,6 @@ export class SubscriberRepo {
     await this.optOutIn.run({ id, optedOut: optedOut ? 1 : 0, optedOutAt: optedOut ? now : null, at: now }, tx);
   }
 
-  /** The subscriber with this E.164 number, or null. */
-  findByMsisdn(msisdn: string): Subscriber | null {
-    const r = this.statements.byMsisdn.get({ msisdn });
-    return r ? fromRow(r) : null;
-  }
-
-  /** The subscriber with this id, or null. */
-  findById(id: number): Subscriber | null {
-    const r = this.statements.byId.get({ id });
-    return r ? fromRow(r) : null;
-  }
-
-  /** Creates the subscriber; last-seen is set only when the subscriber is the one getting in touch (`seen`). */
-  create(msisdn: string, operator: string | null, now: number, seen = true): Subscriber {
-    return fromRow(this.statements.insert.get({ msisdn, operator, firstSeenAt: now, lastSeenAt: seen ? now : null, updatedAt: now })!);
-  }
-
-  /** Moves last-seen forward (never back, so late events do not rewind it). */
-  touchLastSeen(id: number, now: number): void {
-    this.statements.touch.run({ id, at: now });
-  }
-
-  /** Writes profile columns and custom fields. */
-  update(id: number, patch: SubscriberPatch, now: number): void {
-    const fields = [...PROFILE_COLUMNS, 'profile' as const].filter((k) => patch[k] !== undefined);
-    const key = fields.join(',');
-    const { updates } = this.statements;
-    let stmt = updates.get(key);
-    if (!stmt) {
-      const set: Record<string, SQL> = { updatedAt: sql`${p('updatedAt')}` };
-      for (const k of fields) set[k] = sql`${p(k)}`;
-      stmt = sqliteFor(this.db, 'SubscriberRepo.update').update(subscribers).set(set).where(eq(subscribers.id, p('id'))).prepare();
-      updates.set(key, stmt);
-    }
-    const values: Record<string, unknown> = { id, updatedAt: now };
-    for (const k of fields) values[k] = k === 'profile' ? JSON.stringify(patch.profile) : patch[k];
-    stmt.run(values);
-  }
-
-  /** Sets or clears the opt-out flag. */
-  setOptOut(id: number, optedOut: boolean, now: number): void {
-    this.statements.optOut.run({ id, optedOut: optedOut ? 1 : 0, optedOutAt: optedOut ? now : null, at: now });
-  }
-
-  private get statements(): ReturnType<typeof syncStatements> {
-    if (!this.sync) throw new Error('the synchronous subscriber forms run on SQLite only; on PostgreSQL use the ...In(tx, ...) forms');
-    return this.sync;
-  }
-
   /** Stored profiles in id order after `after`, unparsed (a page of `vasgw migrate`'s profile check). */
   storedProfiles(after: number, limit: number): Promise<StoredProfileRow[]> {
     return this.profilePageStmt.all({ after, limit });
@@ -203,28 +133,4 @@ function returningAll(): SQL {
     Object.entries(getTableColumns(t)).map(([key, c]) => sql`${name(c)} AS ${sql.identifier(key)}`),
     sql`, `,
   );
-}
-
-/** The synchronous forms' statements on the SQLite connection (prepared once, at construction). */
-function syncStatements(db: Db) {
-  const all = selectList(t);
-  const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
-  return {
-    byMsisdn: prepare<StoredRow, { msisdn: string }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.msisdn} = ${p('msisdn')}`),
-    byId: prepare<StoredRow, { id: number }>(db, sql`SELECT ${all} FROM ${t} WHERE ${t.id} = ${p('id')}`),
-    insert: prepare<StoredRow, { msisdn: string; operator: string | null; firstSeenAt: number; lastSeenAt: number | null; updatedAt: number }>(
-      db,
-      sql`INSERT INTO ${t} (${sql.join(cols.map(name), sql`, `)}) VALUES (${p('msisdn')}, ${p('operator')}, ${p('firstSeenAt')}, ${p('lastSeenAt')}, ${p('updatedAt')}) RETURNING ${returningAll()}`,
-    ),
-    touch: prepare<never, { id: number; at: number }>(
-      db,
-      sql`UPDATE ${t} SET ${name(t.lastSeenAt)} = max(coalesce(${name(t.lastSeenAt)}, 0), ${p('at')}) WHERE ${name(t.id)} = ${p('id')}`,
-    ),
-    optOut: db
-      .update(subscribers)
-      .set({ optedOut: sql`${p('optedOut')}`, optedOutAt: sql`${p('optedOutAt')}`, updatedAt: sql`${p('at')}` })
-      .where(eq(subscribers.id, p('id')))
-      .prepare(),
-    updates: new Map<string, { run(values: Record<string, unknown>): unknown }>(),
-  };
 }

@@ -45,31 +45,9 @@ export class SubscriberService {
   }
 
   /**
-   * The subscriber for an E.164 number, created on first contact; last-seen moves to `at` unless
-   * `touch: false` (sending to someone is not hearing from them).
-   */
-  ensure(msisdn: string, opts: { operator?: string | null; at?: number; touch?: boolean } = {}): Subscriber {
-    const at = opts.at ?? this.clock.now();
-    const found = this.repo.findByMsisdn(msisdn);
-    if (found) {
-      // Last-seen is kept to the minute: rewriting it on every hop would dirty two more pages per commit.
-      if (opts.touch !== false && (found.lastSeenAt === null || at - found.lastSeenAt >= LAST_SEEN_RESOLUTION_MS)) {
-        this.repo.touchLastSeen(found.id, at);
-        found.lastSeenAt = at;
-      }
-      if (!found.operator && (opts.operator || this.operators.forMsisdn(msisdn))) {
-        const operator = opts.operator ?? this.operators.forMsisdn(msisdn);
-        this.repo.update(found.id, { operator }, at);
-        found.operator = operator;
-      }
-      return found;
-    }
-    return this.repo.create(msisdn, opts.operator ?? this.operators.forMsisdn(msisdn), at, opts.touch !== false);
-  }
-
-  /**
-   * As {@link ensure}, inside unit of work `tx` and on either engine: the number's row is created once
-   * even when two processes hear from it at the same time.
+   * The subscriber for an E.164 number, created on first contact, inside unit of work `tx`: the row is
+   * created once even when two processes hear from the number at the same time. Last-seen moves to `at`
+   * unless `touch: false` (sending to someone is not hearing from them).
    */
   async ensureIn(tx: Tx, msisdn: string, opts: { operator?: string | null; at?: number; touch?: boolean } = {}): Promise<Subscriber> {
     const at = opts.at ?? this.clock.now();
@@ -93,19 +71,9 @@ export class SubscriberService {
     return found;
   }
 
-  /** The subscriber or null; never creates. */
-  find(msisdn: string): Subscriber | null {
-    return this.repo.findByMsisdn(msisdn);
-  }
-
-  /** As {@link find}, on either engine: inside unit of work `tx` when given (it sees the unit's writes). */
+  /** The subscriber or null, never created: inside unit of work `tx` when given (it sees the unit's writes). */
   findIn(tx: Tx | undefined, msisdn: string): Promise<Subscriber | null> {
     return this.repo.findByMsisdnIn(tx, msisdn);
-  }
-
-  /** The subscriber by id or null. */
-  findById(id: number): Subscriber | null {
-    return this.repo.findById(id);
   }
 
   /** The subscriber by id or null, on either engine: inside unit of work `tx` when given, else on its own. */
@@ -113,15 +81,7 @@ export class SubscriberService {
     return this.repo.findByIdIn(tx, id);
   }
 
-  /** The subscriber for a raw number given by a caller; 400 if not a number, 404 if unknown. */
-  require(raw: string): Subscriber {
-    const msisdn = this.requiredNumber(raw);
-    const s = this.repo.findByMsisdn(msisdn);
-    if (!s) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with number ${msisdn}.`);
-    return s;
-  }
-
-  /** As {@link require}, on either engine (inside unit of work `tx` when given). */
+  /** The subscriber for a raw number given by a caller (inside unit of work `tx` when given); 400 if not a number, 404 if unknown. */
   async requireIn(tx: Tx | undefined, raw: string): Promise<Subscriber> {
     const msisdn = this.requiredNumber(raw);
     const s = await this.repo.findByMsisdnIn(tx, msisdn);
@@ -185,16 +145,7 @@ export class SubscriberService {
     return value.trim();
   }
 
-  /** Writes a checked patch; returns the subscriber as stored. */
-  applyProfile(id: number, p: ValidProfilePatch): Subscriber {
-    const current = this.repo.findById(id);
-    if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
-    const { changed, profile } = this.mergedProfile(current, p);
-    this.repo.update(id, { ...p.columns, ...(changed ? { profile } : {}) }, this.clock.now());
-    return this.repo.findById(id)!;
-  }
-
-  /** As {@link applyProfile}, inside unit of work `tx` and on either engine. */
+  /** Writes a checked patch inside unit of work `tx`; resolves with the subscriber as stored. */
   async applyProfileIn(tx: Tx, id: number, p: ValidProfilePatch): Promise<Subscriber> {
     const current = await this.repo.findByIdIn(tx, id);
     if (!current) throw notFound('SUBSCRIBER_NOT_FOUND', `No subscriber with id ${id}.`);
@@ -215,7 +166,7 @@ export class SubscriberService {
     });
   }
 
-  /** As {@link updateProfileFromFlow}, inside unit of work `tx`. */
+  /** Stores a value a flow collected, inside unit of work `tx`; returns why it was refused (outside the schema) instead of throwing. */
   async updateProfileFromFlowIn(tx: Tx, id: number, field: string, value: string): Promise<string | null> {
     let valid: ValidProfilePatch;
     try {
@@ -228,7 +179,7 @@ export class SubscriberService {
     return null;
   }
 
-  /** As {@link setOptOut}, inside unit of work `tx`. */
+  /** Sets or clears the opt-out flag (STOP / START) inside unit of work `tx`. */
   async setOptOutIn(tx: Tx, id: number, optedOut: boolean): Promise<void> {
     await this.repo.setOptOutIn(tx, id, optedOut, this.clock.now());
   }
@@ -250,27 +201,6 @@ export class SubscriberService {
       }
     }
     return { changed, profile };
-  }
-
-  /** Checks and applies a profile patch (PATCH, flows); 400 naming the field when a value does not fit. */
-  updateProfile(id: number, patch: ProfilePatch): Subscriber {
-    return this.applyProfile(id, this.validateProfile(patch));
-  }
-
-  /** Stores a value a flow collected; returns why it was refused (outside the schema) instead of throwing. */
-  updateProfileFromFlow(id: number, field: string, value: string): string | null {
-    try {
-      this.updateProfile(id, { [field]: value });
-      return null;
-    } catch (e) {
-      if (e instanceof AppError && e.status === 400) return e.message;
-      throw e;
-    }
-  }
-
-  /** Sets or clears the opt-out flag (STOP / START). */
-  setOptOut(id: number, optedOut: boolean): void {
-    this.repo.setOptOut(id, optedOut, this.clock.now());
   }
 
   /** The public JSON shape of a subscriber's profile. */

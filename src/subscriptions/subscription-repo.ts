@@ -1,6 +1,5 @@
 import { and, asc, eq, isNotNull, lte, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { tx } from '../db/client';
 import { billingEvents, subscriptions } from '../db/schema';
 import { prepare } from '../db/statement';
 import type { Folded, FoldEvent, StoredFold } from './lifecycle';
@@ -147,14 +146,6 @@ export class SubscriptionRepo {
   constructor(private readonly db: Db) {
     this.s = statements(db);
     this.raw = rawStatements(db);
-  }
-
-  /**
-   * Runs `fn` in one write transaction, or inside the caller's when one is open (a USSD hop, an MO,
-   * the group commit), so a subscriber's request commits with what caused it.
-   */
-  atomically<T>(fn: () => T): T {
-    return this.db.$client.inTransaction ? fn() : tx(this.db, fn);
   }
 
   /** The subscription of a subscriber to a service, or null. */

@@ -1,4 +1,3 @@
-import type { Db } from '../db/client';
 import type { Database, Tx } from '../db/database';
 import { iso } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
@@ -22,19 +21,14 @@ export interface UsageEvent {
 
 /**
  * The durable usage log. `recordIn` writes inside the caller's unit of work, so a hop's session state
- * and its events commit together (a crash never leaves one without the other); `record` is the
- * synchronous form for areas still writing inside their own SQLite transactions.
+ * and its events commit together (a crash never leaves one without the other).
  */
 export class UsageLog {
   private readonly repo: UsageRepo;
   private readonly counter: Counter<string>;
 
-  /**
-   * `database` (the same SQLite connection by default) serves {@link recordIn} and {@link list}; `db` the
-   * synchronous {@link record} (null on PostgreSQL).
-   */
-  constructor(db: Db | null, metrics: Metrics, database?: Database) {
-    this.repo = new UsageRepo(db, database);
+  constructor(metrics: Metrics, database: Database) {
+    this.repo = new UsageRepo(database);
     this.counter = metrics.counter('usage_events_total', 'Usage events recorded', ['channel', 'type']);
   }
 
@@ -45,12 +39,6 @@ export class UsageLog {
     let c = this.children.get(key);
     if (!c) this.children.set(key, (c = this.counter.labels({ channel, type })));
     return c;
-  }
-
-  /** Appends events (call inside a transaction when they must commit with other writes). */
-  record(events: readonly UsageEvent[]): void {
-    this.repo.appendAll(events);
-    for (const e of events) this.counterFor(e.channel, e.type).inc();
   }
 
   /** Appends events inside unit of work `tx`, on either engine: they commit with the unit's other writes. */

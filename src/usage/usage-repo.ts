@@ -1,12 +1,8 @@
-import type { Statement } from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import type { Database, Statement as UnitStatement, Tx } from '../db/database';
 import { json } from '../db/portable';
 import { selectList } from '../db/select-list';
-import { sqliteFor } from '../db/handle';
-import { sqliteDatabase } from '../db/sqlite-database';
-import { name, prepare } from '../db/statement';
+import { name } from '../db/statement';
 import { usageEvents } from '../db/schema';
 
 /** A usage event as stored. */
@@ -24,29 +20,20 @@ const MANY = 16;
 const ROW_KEYS = Array.from({ length: MANY }, (_, j) => ['at', 'sub', 'ch', 'type', 'ses', 'flow', 'node', 'detail'].map((k) => `${k}${j}`));
 
 /**
- * The usage log's table: append-only writes, newest-first reads per subscriber. The `...In(tx, ...)`
- * forms and the reads are written for both engines; the synchronous appends remain for the areas that
- * still write inside their own SQLite transactions.
+ * The usage log's table: append-only writes inside units of work, newest-first reads per subscriber,
+ * on either engine.
  */
 export class UsageRepo {
   /** INSERTs of 1..MANY rows, prepared on first use: a hop appends one to three events in one statement call. */
-  private readonly inserts: Statement[] = [];
-  /** The same for units of work, on either engine. */
   private readonly insertsIn: Array<UnitStatement<never, Record<string, unknown>>> = [];
   private readonly head: SQL;
   private readonly listStmt;
 
-  constructor(
-    /** The SQLite connection behind the synchronous appends; null on PostgreSQL, where only `appendAllIn` exists. */
-    private readonly db: Db | null,
-    private readonly database: Database = sqliteDatabase(sqliteFor(db, 'UsageRepo')),
-  ) {
-    // Raw and positional: one to three of these run on every hop. The detail is bound already serialized.
+  constructor(private readonly database: Database) {
+    // The detail is bound already serialized.
     const u = usageEvents;
     const cols = [u.at, u.subscriberId, u.channel, u.type, u.sessionId, u.flowId, u.nodeId, u.detail];
     this.head = sql`INSERT INTO ${u} (${sql.join(cols.map(name), sql`, `)}) VALUES `;
-    // The one-row INSERT every hop of a synchronous caller runs, prepared at once (SQLite only).
-    if (db) this.inserts[1] = this.insertOf(1);
     this.listStmt = database.statement<Omit<UsageEventRow, 'detail'> & { detail: unknown }, { subscriberId: number; beforeId: number; limit: number }>(
       sql`SELECT ${selectList(u)} FROM ${u} WHERE ${u.subscriberId} = ${p('subscriberId')} AND ${u.id} < ${p('beforeId')} ORDER BY ${u.id} DESC LIMIT ${p('limit')}`,
     );
@@ -79,44 +66,6 @@ export class UsageRepo {
   private insertInOf(rows: number): UnitStatement<never, Record<string, unknown>> {
     const tuples = ROW_KEYS.slice(0, rows).map((keys) => sql`(${sql.join(keys.map((k) => sql.placeholder(k)), sql`, `)})`);
     return this.database.statement(sql`${this.head}${sql.join(tuples, sql`, `)}`);
-  }
-
-  /** Appends one event (inside the caller's transaction when it must commit with other writes). */
-  append(e: NewUsageEvent): void {
-    (this.inserts[1] ??= this.insertOf(1)).run(e.at, e.subscriberId, e.channel, e.type, e.sessionId ?? null, e.flowId ?? null, e.nodeId ?? null, e.detail ? JSON.stringify(e.detail) : null);
-  }
-
-  /**
-   * Appends events in one statement per MANY (same order, so the same ids as one by one; inside the caller's
-   * transaction when they must commit with other writes).
-   */
-  appendAll(events: readonly NewUsageEvent[]): void {
-    for (let i = 0; i < events.length; i += MANY) {
-      const n = Math.min(MANY, events.length - i);
-      if (n === 1) {
-        this.append(events[i]!);
-        continue;
-      }
-      const values: unknown[] = new Array(n * 8);
-      for (let j = 0; j < n; j++) {
-        const e = events[i + j]!;
-        const k = j * 8;
-        values[k] = e.at;
-        values[k + 1] = e.subscriberId;
-        values[k + 2] = e.channel;
-        values[k + 3] = e.type;
-        values[k + 4] = e.sessionId ?? null;
-        values[k + 5] = e.flowId ?? null;
-        values[k + 6] = e.nodeId ?? null;
-        values[k + 7] = e.detail ? JSON.stringify(e.detail) : null;
-      }
-      (this.inserts[n] ??= this.insertOf(n)).run(values);
-    }
-  }
-
-  private insertOf(rows: number): Statement {
-    const row = sql`(?, ?, ?, ?, ?, ?, ?, ?)`;
-    return prepare(sqliteFor(this.db, 'UsageRepo.appendAll'), sql`${this.head}${sql.join(new Array<SQL>(rows).fill(row), sql`, `)}`).statement as Statement;
   }
 
   /** A subscriber's events with id below `beforeId`, newest first. */

@@ -8,6 +8,7 @@ import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { channelGateway, plantHabits } from '../helpers/best-channel';
 import { ACCOUNTS, launchBrowser, logIn, watchProblems } from '../helpers/browser';
 import type { TestGateway } from '../helpers/gateway';
+import { subscriberId } from '../helpers/subscribers';
 
 // The best-channel block of a profile and the campaign form's best-channel choice in a real browser, on a
 // 360 px phone: no problems, nothing wider than the screen, axe clean.
@@ -47,7 +48,7 @@ describe('console best channel (chromium)', () => {
   it('shows the verdict and its evidence on the profile, and offers best channel in the campaign form, on a phone', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     const problems = watchProblems(page);
-    await logIn(page, url, ACCOUNTS.editor, `/console/subscribers/s${gw.core.subscribers.find(CALLER)!.id}`);
+    await logIn(page, url, ACCOUNTS.editor, `/console/subscribers/s${await subscriberId(gw.core, CALLER)}`);
     expect(await page.locator('#best-channel').textContent()).toBe('Works best: voice call');
     expect(await page.locator('#crm-best-channel tbody tr').count()).toBe(3);
     expect(await overflowing(page)).toEqual([]);

@@ -32,16 +32,19 @@ export const DAY = 86_400_000;
 export const config = testConfig({ crm: { holdoutPercent: 50 } });
 const flows = new FlowRegistry(loadFlowsOrThrow('flows'));
 
-/** One gateway process's acting stack on a backend (the synchronous forms' SQLite handle is a throwaway). */
+/**
+ * One gateway process's acting stack on a backend. `handle` is a throwaway SQLite connection for the
+ * population generator's truth records (its state store is still synchronous).
+ */
 export function actStack(b: Backend) {
   const handle: Db = openDb({ path: ':memory:' });
   migrateDb(handle);
   const clock = new ManualClock(NOW);
   const metrics = createMetrics({ processMetrics: false });
   const operators = new OperatorDirectory(config.operators);
-  const subs = new SubscriberService(new SubscriberRepo(handle, b.database), operators, clock, config.defaults.countryCode);
-  const usage = new UsageLog(handle, metrics, b.database);
-  const messaging = new MessagingService({ db: handle, database: b.database, units: b.units, clock, log: silentLogger, metrics, usage, subscribers: subs, operators, config, content: flowSmsContent(flows) });
+  const subs = new SubscriberService(new SubscriberRepo(b.database), operators, clock, config.defaults.countryCode);
+  const usage = new UsageLog(metrics, b.database);
+  const messaging = new MessagingService({ db: null, database: b.database, units: b.units, clock, log: silentLogger, metrics, usage, subscribers: subs, operators, config, content: flowSmsContent(flows) });
   const callService = new CallService({ database: b.database, units: b.units, clock, log: silentLogger, metrics, config: config.ivr, flows, subscribers: subs, usage, policy: messagingCallPolicy(config.messaging, operators) });
   const findings = new FindingsRepo(b.database);
   const interventions = new Interventions({ database: b.database, config, flows, index: new FlowIndex(flows), findings, subscribers: subs, usage, messaging, calls: callService, log: silentLogger, metrics });
@@ -61,11 +64,10 @@ export function actStack(b: Backend) {
 
 export type Stack = ReturnType<typeof actStack>;
 
-/** Subscribers planted on the backend and on the throwaway handle alike (messaging's synchronous lookup reads the handle). */
-export async function plantSubscribers(b: Backend, s: Stack, ids: number[]): Promise<void> {
+/** Subscribers planted on the backend. */
+export async function plantSubscribers(b: Backend, ids: number[]): Promise<void> {
   const rows = ids.map((id) => ({ id, msisdn: `+2547110${String(id).padStart(5, '0')}`, language: 'en', firstSeenAt: NOW - 90 * DAY, updatedAt: NOW - DAY }));
   await b.plant(subscribers, rows);
-  s.handle.insert(subscribers).values(rows).run();
 }
 
 export const count = async (b: Backend, table: Table, where = sql`1 = 1`) => Number((await b.database.get<{ n: unknown }>(sql`SELECT count(*) AS "n" FROM ${table} WHERE ${where}`))!.n);

@@ -2,6 +2,7 @@ import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
+import type { Database, UnitOfWork } from '../../src/db/database';
 import { GroupCommit } from '../../src/db/group-commit';
 import { sqliteDatabase } from '../../src/db/sqlite-database';
 import type { FlowRegistry } from '../../src/engine/flow-registry';
@@ -11,27 +12,34 @@ import { silentLogger } from '../../src/lib/logger';
 import type { TestGateway } from './gateway';
 
 /**
- * One CRM pass over `db` as of `now`, with no messaging and no acting: what the rollup tests compare
- * (many passes against one, parallel ingest against serial).
+ * A CRM service with no messaging and no acting, on `on` (either engine; `db` only for SQLite's
+ * parallel ingest): what the rollup tests run passes of.
  */
-export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: number, ingest: { parallel?: boolean; parallelMinEvents?: number } = {}) {
-  const crm = new CrmService({
-    db,
-    database: sqliteDatabase(db),
-    units: new GroupCommit(db),
+export function bareCrmService(on: { db?: Db; database: Database; units: UnitOfWork }, config: Config, flows: FlowRegistry, now: number, ingest: { parallel?: boolean; parallelMinEvents?: number } = {}): CrmService {
+  return new CrmService({
+    ...(on.db ? { db: on.db } : {}),
+    database: on.database,
+    units: on.units,
     config: { ...config, crm: { ...config.crm, act: false } },
     clock: new ManualClock(now),
     log: silentLogger,
     metrics: createMetrics({ processMetrics: false }),
     flows,
-    subscribers: { findById: () => null, findByIdIn: async () => null },
-    usage: { record: () => undefined, recordIn: async () => undefined },
+    subscribers: { findByIdIn: async () => null },
+    usage: { recordIn: async () => undefined },
     messaging: null,
     calls: null,
     parallelIngest: ingest.parallel ?? false,
     ...(ingest.parallelMinEvents !== undefined ? { parallelMinEvents: ingest.parallelMinEvents } : {}),
   });
-  return crm.runPass(now);
+}
+
+/**
+ * One CRM pass over the SQLite `db` as of `now`, with no messaging and no acting: what the rollup tests
+ * compare (many passes against one, parallel ingest against serial).
+ */
+export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: number, ingest: { parallel?: boolean; parallelMinEvents?: number } = {}) {
+  return bareCrmService({ db, database: sqliteDatabase(db), units: new GroupCommit(db) }, config, flows, now, ingest).runPass(now);
 }
 
 /**

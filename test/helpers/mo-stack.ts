@@ -1,4 +1,3 @@
-import { migrateDb, openDb, type Db } from '../../src/db/client';
 import type { Database, UnitOfWork } from '../../src/db/database';
 import { PollRepo } from '../../src/campaigns/poll-repo';
 import { PollService } from '../../src/campaigns/poll-service';
@@ -29,21 +28,14 @@ export interface MoStack {
   close(): void;
 }
 
-/**
- * An MO stack over `database` with its units (another connection's stand for another process). The
- * synchronous forms other areas still keep are prepared on `b.sqlite` on SQLite (so they see the same
- * rows), else on a throwaway in-memory handle nothing here writes to.
- */
+/** An MO stack over `database` with its units (another connection's stand for another process). */
 export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-20T07:00:00Z')), on: { database: Database; units: UnitOfWork } = b): MoStack {
-  const throwaway: Db | null = b.sqlite ? null : openDb({ path: ':memory:' });
-  if (throwaway) migrateDb(throwaway);
-  const handle = b.sqlite ?? throwaway!;
   const config = testConfig();
   const metrics = createMetrics({ processMetrics: false });
   const operators = new OperatorDirectory(config.operators);
-  const subscribers = new SubscriberService(new SubscriberRepo(handle, on.database), operators, clock, '254');
-  const usage = new UsageLog(handle, metrics, on.database);
-  const messaging = new MessagingService({ db: handle, database: on.database, units: on.units, clock, log: silentLogger, metrics, usage, subscribers, operators, config, content: () => null, dispatcherId: 'test' });
+  const subscribers = new SubscriberService(new SubscriberRepo(on.database), operators, clock, '254');
+  const usage = new UsageLog(metrics, on.database);
+  const messaging = new MessagingService({ db: b.sqlite ?? null, database: on.database, units: on.units, clock, log: silentLogger, metrics, usage, subscribers, operators, config, content: () => null, dispatcherId: 'test' });
   const repo = new PollRepo(on.database);
   const reserved = new Set([...config.messaging.keywords.optOut, ...config.messaging.keywords.optIn, ...config.messaging.keywords.help].map(normalizeReply));
   const polls = new PollService({ repo, units: on.units, clock, log: silentLogger, usage, reservedWords: () => reserved });
@@ -62,5 +54,5 @@ export function moStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-
   messaging.addMoInterceptor((mo, tx) => replies.handle(mo, tx));
   const subscriptions = new SubscriptionService({ database: on.database, units: on.units, clock, log: silentLogger, metrics, config, subscribers, usage, operators, messaging });
   messaging.addMoInterceptor(subscriptionKeywordInterceptor(subscriptions, subscriptions.catalog, config.messaging.keywords.optOut));
-  return { clock, subscribers, messaging, polls, close: () => throwaway?.$client.close() };
+  return { clock, subscribers, messaging, polls, close: () => {} };
 }

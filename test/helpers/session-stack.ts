@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { migrateDb, openDb, type Db } from '../../src/db/client';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
@@ -26,16 +25,11 @@ export interface SessionStack {
   close(): void;
 }
 
-/**
- * A sessions stack over `b`. The repositories still carry synchronous forms for other areas, prepared on
- * a SQLite handle: they get a throwaway in-memory one that nothing here writes to.
- */
+/** A sessions stack over `b`. */
 export function sessionStack(b: Backend, clock = new ManualClock(Date.parse('2026-11-20T07:00:00Z'))): SessionStack {
-  const handle: Db = openDb({ path: ':memory:' });
-  migrateDb(handle);
   const metrics = createMetrics({ processMetrics: false });
-  const subscribers = new SubscriberService(new SubscriberRepo(handle, b.database), new OperatorDirectory([]), clock, '254');
-  const usage = new UsageLog(handle, metrics, b.database);
+  const subscribers = new SubscriberService(new SubscriberRepo(b.database), new OperatorDirectory([]), clock, '254');
+  const usage = new UsageLog(metrics, b.database);
   const sessions = new SessionService({
     database: b.database,
     units: b.units,
@@ -49,5 +43,5 @@ export function sessionStack(b: Backend, clock = new ManualClock(Date.parse('202
     timeoutSeconds: { ussd: 180, ivr: 60 },
     defaultLanguage: 'en',
   });
-  return { clock, subscribers, usage, sessions, close: () => handle.$client.close() };
+  return { clock, subscribers, usage, sessions, close: () => {} };
 }

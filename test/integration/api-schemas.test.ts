@@ -76,7 +76,7 @@ describe('answers keep every field the service returns', () => {
     expect(message.sentAt).toBeNull();
 
     expect((await gw.app.inject({ method: 'PATCH', url: `/api/v1/subscribers/${MSISDN}`, headers: AUTH, payload: { language: 'sw' } })).statusCode).toBe(200);
-    const s = gw.core.subscribers.require(MSISDN);
+    const s = await gw.core.subscribers.requireIn(undefined, MSISDN);
     const expected = { ...gw.core.subscribers.toJson(s) };
     for (const part of await Promise.all(gw.core.subscriberViews.map((view) => view(s)))) Object.assign(expected, part);
     const subscriber = (await get(gw, `/subscribers/${MSISDN}`)).json() as Record<string, unknown>;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { genericEvent, postGeneric, usageOf } from '../helpers/billing';
 import { loadConfig } from '../../src/config';
+import { setOptOut, subscriberId } from '../helpers/subscribers';
 
 // Quiet hours 20:00-07:00 in Africa/Nairobi (UTC+3), the defaults. The subscription renews daily at
 // 06:00 Nairobi time (03:00 UTC).
@@ -79,7 +80,7 @@ describe('renewal reminders', () => {
 
   it('reaches subscribers who opted out of promotional messages', async () => {
     await gatewayWithReminder(12);
-    gw.core.subscribers.setOptOut(gw.core.subscribers.find('+254711000401')!.id, true);
+    await setOptOut(gw.core, await subscriberId(gw.core, '+254711000401'), true);
     expect(await runAt('2026-11-20T15:00:00Z')).toBe(1);
     expect((await reminderMessage()).status).toBe('queued');
   });

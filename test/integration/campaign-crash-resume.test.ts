@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tx } from '../../src/db/client';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
+import { ensureSubscriber, updateProfile } from '../helpers/subscribers';
 
 const gateways: TestGateway[] = [];
 const dirs: string[] = [];
@@ -30,9 +30,7 @@ const msisdn = (i: number) => `+2547${String(i).padStart(8, '0')}`;
 
 /** N maize growers and an SMS campaign to them, due now; returns the campaign id. */
 async function setUp(g: TestGateway, n: number, extra: Record<string, unknown> = {}): Promise<string> {
-  tx(g.core.db, () => {
-    for (let i = 1; i <= n; i++) g.core.subscribers.updateProfile(g.core.subscribers.ensure(msisdn(i), {}).id, { crop: 'maize', language: 'en' });
-  });
+  for (let i = 1; i <= n; i++) await updateProfile(g.core, (await ensureSubscriber(g.core, msisdn(i))).id, { crop: 'maize', language: 'en' });
   const seg = await g.app.inject({ method: 'POST', url: '/api/v1/segments', headers: AUTH, payload: { name: 'Maize', filter: { crop: 'maize' } } });
   const c = await g.app.inject({
     method: 'POST',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
+import { setOptOut, subscriberId } from '../helpers/subscribers';
 
 let gw: TestGateway | null = null;
 stopAfterEach(() => [gw]);
@@ -24,11 +25,11 @@ interface Recipient {
 }
 
 /** Runs an SMS campaign to the segment now; `between` runs after the first batch (of two recipients). */
-async function runCampaign(g: TestGateway, segmentId: string, text: string, between?: () => void): Promise<Map<string, Recipient>> {
+async function runCampaign(g: TestGateway, segmentId: string, text: string, between?: () => Promise<void>): Promise<Map<string, Recipient>> {
   const c = await api(g, 'POST', '/campaigns', { kind: 'sms', segmentId, text: { en: text }, schedule: { at: new Date(g.clock.now()).toISOString() } });
   expect(c.status).toBe(201);
   await g.core.campaignScheduler.tick({ maxBatches: 1 });
-  between?.();
+  await between?.();
   await g.core.campaignScheduler.tick();
   const r = await api(g, 'GET', `/campaigns/${String(c.body.id)}/recipients`);
   return new Map((r.body.items as Recipient[]).map((x) => [x.msisdn, x]));
@@ -52,7 +53,7 @@ describe('campaign recipients and the outbox policies', () => {
     const segmentId = (await api(g, 'POST', '/segments', { name: 'Meru', filter: { region: 'Meru' } })).body.id as string;
 
     // OPTED_OUT sends STOP after the run selected its recipients, before the batch that reaches it.
-    const first = await runCampaign(g, segmentId, 'Plant maize with the first rains.', () => g.core.subscribers.setOptOut(g.core.subscribers.find(OPTED_OUT)!.id, true));
+    const first = await runCampaign(g, segmentId, 'Plant maize with the first rains.', async () => setOptOut(g.core, await subscriberId(g.core, OPTED_OUT), true));
     expect(first.get(OPTED_OUT)).toMatchObject({ status: 'blocked', reason: 'opted_out' });
     expect(first.get(CAPPED)).toMatchObject({ status: 'blocked', reason: 'frequency_cap' });
     expect(first.get(PLAIN)).toMatchObject({ status: 'queued', reason: null });

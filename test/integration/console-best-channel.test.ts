@@ -5,6 +5,7 @@ import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { bestChannelOf, channelGateway, plantHabits, profile } from '../helpers/best-channel';
 import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
 import { AUTH, eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
+import { subscriberId } from '../helpers/subscribers';
 
 // The console shows the API's best-channel figures: the profile block, and a campaign by best channel
 // scheduled through the form, with its progress per channel.
@@ -43,7 +44,7 @@ describe('console: best channel', () => {
       [TEXTER, 'Works best: SMS', 'Inafanya kazi vizuri zaidi: SMS'],
     ] as const) {
       const b = await bestChannelOf(gw, m);
-      const link = `/console/subscribers/s${gw.core.subscribers.find(m)!.id}`;
+      const link = `/console/subscribers/s${await subscriberId(gw.core, m)}`;
       const page = await pageGet(gw, en, link);
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain(`<p id="best-channel">${verdict}</p>`);

@@ -5,6 +5,7 @@ import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { maizeVisit } from '../helpers/onboarding';
 import { consoleLogin, pageGet, type ConsoleLogin } from '../helpers/console-session';
 import { seededRandom } from '../helpers/rng';
+import { ensureSubscriber, recordUsage, updateProfile } from '../helpers/subscribers';
 
 // The onboarding page shows the onboarding report's figures: the same numbers as GET /api/v1/reports/onboarding.
 const HOUR = 3_600_000;
@@ -21,11 +22,11 @@ beforeAll(async () => {
   const rnd = seededRandom(7);
   const ids: number[] = [];
   for (let i = 0; i < 120; i++) {
-    const s = gw.core.subscribers.ensure(`+2547310${String(i).padStart(5, '0')}`, { at: T0 });
-    gw.core.subscribers.updateProfile(s.id, { region: 'Nakuru', crop: 'maize', language: 'en' });
+    const s = await ensureSubscriber(gw.core, `+2547310${String(i).padStart(5, '0')}`, { at: T0 });
+    await updateProfile(gw.core, s.id, { region: 'Nakuru', crop: 'maize', language: 'en' });
     ids.push(s.id);
   }
-  gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
+  await recordUsage(gw.core, ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
   gw.clock.set(T0 + 3 * HOUR);
   await gw.core.crm.runPass();
   const later: UsageEvent[] = [];
@@ -33,7 +34,7 @@ beforeAll(async () => {
     later.push(...maizeVisit(id, T0 + DAY + i * 1000, rnd() < 0.6));
     if (rnd() < 0.5) later.push(...maizeVisit(id, T0 + 25 * DAY + i * 1000, true));
   });
-  gw.core.usage.record(later);
+  await recordUsage(gw.core, later);
   for (const at of [T0 + DAY + 3 * HOUR, T0 + 25 * DAY + 3 * HOUR, T0 + 31 * DAY]) {
     gw.clock.set(at);
     await gw.core.crm.runPass();

@@ -3,6 +3,7 @@ import { num, pct } from '../../src/console/format';
 import { maskMsisdn } from '../../src/lib/msisdn';
 import { AUTH, stopAfterAll, testGateway, type TestGateway } from '../helpers/gateway';
 import { populatedReaders, readersOf } from '../helpers/console-session';
+import { subscriberId } from '../helpers/subscribers';
 
 // The risk page shows the risk report's two rankings (same order, same figures) and its summary.
 describe('console: /console/risk', () => {
@@ -16,13 +17,13 @@ describe('console: /console/risk', () => {
   const api = async (query: string) => (await gw.app.inject({ url: `/api/v1/reports/risk${query}`, headers: AUTH })).json();
   type Item = { rank: number; msisdn: string; risk: number; valueAtRisk: number; evidence: { state: string; renewProbability: number; consecutiveFailures: number; pAlive: number } };
   const rowsOf = (body: string, id: string) => body.split(`id="${id}-table"`)[1]!.split('<tbody>')[1]!.split('</tbody>')[0]!.split('<tr>').slice(1);
-  const expectRanking = (body: string, id: string, items: Item[], show: (m: string) => string = (m) => m) => {
+  const expectRanking = async (body: string, id: string, items: Item[], show: (m: string) => string = (m) => m) => {
     const rows = rowsOf(body, id);
     expect(rows, id).toHaveLength(items.length);
-    items.forEach((item, i) => {
-      expect(rows[i]).toContain(`<td class="num">${item.rank}</td><td><a href="/console/subscribers/s${gw.core.subscribers.find(item.msisdn)!.id}">${show(item.msisdn)}</a></td>`);
+    for (const [i, item] of items.entries()) {
+      expect(rows[i]).toContain(`<td class="num">${item.rank}</td><td><a href="/console/subscribers/s${await subscriberId(gw.core, item.msisdn)}">${show(item.msisdn)}</a></td>`);
       expect(rows[i]).toContain(`<td class="num">${pct('en', item.risk, 0)}</td><td class="num">KES ${num('en', item.valueAtRisk)}</td><td class="num">${pct('en', item.evidence.renewProbability, 0)}</td><td class="num">${num('en', item.evidence.consecutiveFailures)}</td>`);
-    });
+    }
   };
 
   it('shows both rankings and the summary as the API gives them (20 a list by default)', async () => {
@@ -31,8 +32,8 @@ describe('console: /console/risk', () => {
     const r = await api('?limit=20');
     expect(r.lapse.length).toBeGreaterThan(0);
     expect(r.disengagement.length).toBeGreaterThan(0);
-    expectRanking(res.body, 'lapse', r.lapse);
-    expectRanking(res.body, 'disengagement', r.disengagement);
+    await expectRanking(res.body, 'lapse', r.lapse);
+    await expectRanking(res.body, 'disengagement', r.disengagement);
     expect(res.body).toContain(`<strong class="figure">${num('en', r.summary.subscriptions)}</strong>`);
     expect(res.body).toContain(`<strong class="figure">${num('en', r.summary.atRisk.lapse)}</strong>`);
     expect(res.body).toContain(`<strong class="figure">${num('en', r.summary.atRisk.disengagement)}</strong>`);
@@ -45,8 +46,8 @@ describe('console: /console/risk', () => {
     expect(res.statusCode).toBe(200);
     const r = await api('?state=grace&service=crop-daily&limit=3');
     expect((r.lapse as Item[]).every((i) => i.evidence.state === 'grace')).toBe(true);
-    expectRanking(res.body, 'lapse', r.lapse);
-    expectRanking(res.body, 'disengagement', r.disengagement);
+    await expectRanking(res.body, 'lapse', r.lapse);
+    await expectRanking(res.body, 'disengagement', r.disengagement);
     expect(res.body).toContain('<option value="grace" selected>');
     expect(res.body).toContain('These totals cover every service and state');
     if (r.lapse.length === 3) expect(res.body).toContain('<a href="/console/risk?state=grace&amp;service=crop-daily&amp;limit=6">Show more (up to 6)</a>');
@@ -55,7 +56,7 @@ describe('console: /console/risk', () => {
   it('masks the numbers for a viewer', async () => {
     const res = await get('/console/risk?limit=5', 'vic.viewer');
     const r = await api('?limit=5');
-    expectRanking(res.body, 'lapse', r.lapse, maskMsisdn);
+    await expectRanking(res.body, 'lapse', r.lapse, maskMsisdn);
     expect(res.body).not.toContain(`>${(r.lapse[0] as Item).msisdn}</a>`);
   });
 

@@ -32,7 +32,7 @@ eachBackend((get) => {
       churned: idWhere(s.interventions, 'winback', false, 1, taken),
       held: idWhere(s.interventions, 'nudge', true, 1, taken),
     };
-    await plantSubscribers(b, s, Object.values(ids));
+    await plantSubscribers(b, Object.values(ids));
     const due = [
       finding('f-stuck', ids.stuck, 'stuck', 'repeated_invalid', { channel: 'ussd', flowId: 'crop-advice', shortcut: '*384*1*2#' }),
       finding('f-ivr', ids.ivr, 'stuck', 'repeated_invalid', { channel: 'ivr', flowId: 'crop-advice' }),
@@ -110,11 +110,10 @@ eachBackend((get) => {
     const b = get();
     const taken = new Set<number>();
     const id = idWhere(s.interventions, 'nudge', false, 1, taken);
-    await plantSubscribers(b, s, [id]);
+    await plantSubscribers(b, [id]);
     const f = finding('f-fail', id, 'passive', 'charged_not_using', {});
     const optedOut = finding('f-opted-out', 999_999, 'passive', 'charged_not_using', {});
     await b.plant(subscribers, [{ id: 999_999, msisdn: '+254719999999', firstSeenAt: NOW, updatedAt: NOW, optedOut: true }]);
-    s.handle.insert(subscribers).values({ id: 999_999, msisdn: '+254719999999', firstSeenAt: NOW, updatedAt: NOW, optedOut: true }).run();
     await b.plant(crmFindings, [f, optedOut].map(({ closedAt: _c, interventionId: _i, ...x }) => x));
     await expect(
       b.units.unit(async (tx) => {
@@ -141,11 +140,10 @@ eachBackend((get) => {
     const taken = new Set<number>();
     const good = idWhere(s.interventions, 'nudge', false, 1, taken);
     const bad = idWhere(s.interventions, 'nudge', false, 1, taken);
-    await plantSubscribers(b, s, [good]);
+    await plantSubscribers(b, [good]);
     // A number messaging cannot send to (planted as an import once left it).
     const badRow = { id: bad, msisdn: 'not-a-number', firstSeenAt: NOW, updatedAt: NOW };
     await b.plant(subscribers, [badRow]);
-    s.handle.insert(subscribers).values(badRow).run();
     const due = [finding('f-bad', bad, 'passive', 'charged_not_using', {}), finding('f-good', good, 'passive', 'charged_not_using', {})];
     await b.plant(crmFindings, due.map(({ closedAt: _c, interventionId: _i, ...x }) => x));
     // What the pass's actOnDue does with each batch.
@@ -177,7 +175,7 @@ eachBackend((get) => {
 
   it('reads open outcome windows page by page, saves outcomes, and closes ended windows with their findings once', async () => {
     const b = get();
-    await plantSubscribers(b, s, [7]);
+    await plantSubscribers(b, [7]);
     const store = OutcomeStore.of(b.database);
     // One open finding per kind and subscriber: the three open ones are of different kinds; int-d's is closed.
     const acted = (id: string, kind: FindingRow['kind'], closedAt?: number) => {

@@ -3,6 +3,7 @@ import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
 import { stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { apiGet } from '../helpers/crm';
+import { findSubscriberById } from '../helpers/subscribers';
 
 let gw: TestGateway | null = null;
 stopAfterEach(() => [gw]);
@@ -23,7 +24,7 @@ describe('lapsing by usage', () => {
       expect(d.activeDays).toBeGreaterThanOrEqual(3);
     }
     // The save message for fading usage went to the outbox, in the subscriber's language.
-    const sample = usage.map((f) => gw!.core.subscribers.findById(f.subscriber_id)!).find((s) => !s.optedOut)!;
+    const sample = (await Promise.all(usage.map((f) => findSubscriberById(gw!.core, f.subscriber_id)))).find((s) => !s!.optedOut)!;
     const msgs = gw.core.db.$client.prepare("SELECT text FROM messages WHERE source = 'intervention' AND msisdn = ?").all(sample.msisdn) as { text: string }[];
     expect(msgs.map((m) => m.text)).toContainEqual(
       sample.language === 'sw'

@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { CrmService } from '../../src/crm/crm-service';
 import { CrmState } from '../../src/crm/crm-state-store';
 import { IngestStore } from '../../src/crm/ingest-store';
 import { json } from '../../src/db/portable';
@@ -9,10 +8,8 @@ import { name } from '../../src/db/statement';
 import { crmDiscoveryDaily, crmFindings, crmMenuDaily, crmNodeDaily, crmOpenSessions, crmSessionDaily, crmSubscribers, crmTierRevenueDaily, subscribers, usageEvents } from '../../src/db/schema';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
-import { ManualClock } from '../../src/lib/clock';
-import { silentLogger } from '../../src/lib/logger';
-import { createMetrics } from '../../src/lib/metrics';
 import { eachBackend, type Backend } from '../helpers/backends';
+import { bareCrmService } from '../helpers/crm-pass';
 
 // The CRM pass's spine on both engines: a small usage log with known outcomes (two stuck sessions of
 // one subscriber, a session that reached content, a charge, a session still open) is read from the
@@ -21,7 +18,6 @@ import { eachBackend, type Backend } from '../helpers/backends';
 // The whole pass runs through CrmService on each engine, its detectors storing the stuck finding.
 
 const config = loadConfig({ env: {} });
-const crmConfig = { ...config, crm: { ...config.crm, act: false } };
 const flows = new FlowRegistry(loadFlowsOrThrow('flows'));
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 const MIN = 60_000;
@@ -70,22 +66,7 @@ interface Ran {
 
 /** One whole pass through CrmService on `conn` (by default `b` itself; another connection is another process). */
 async function pass(b: Backend, now: number, conn: { database: Backend['database']; units: Backend['units'] } = b): Promise<Ran> {
-  const crm = new CrmService({
-    ...(b.db && conn === b ? { db: b.db } : {}),
-    database: conn.database,
-    units: conn.units,
-    config: crmConfig,
-    clock: new ManualClock(now),
-    log: silentLogger,
-    metrics: createMetrics({ processMetrics: false }),
-    flows,
-    subscribers: { findById: () => null, findByIdIn: async () => null },
-    usage: { record: () => undefined, recordIn: async () => undefined },
-    messaging: null,
-    calls: null,
-    parallelIngest: false,
-  });
-  const s = await crm.runPass(now);
+  const s = await bareCrmService({ ...(b.db && conn === b ? { db: b.db } : {}), database: conn.database, units: conn.units }, config, flows, now).runPass(now);
   return { ...(s.skipped ? { skipped: s.skipped } : {}), events: s.events, sessions: s.sessions, stuckSessions: s.stuckSessions, stuck: s.findings.stuck ?? 0 };
 }
 

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/lib/clock';
 import { silentLogger } from '../../src/lib/logger';
 import { testGateway, type TestGateway } from '../helpers/gateway';
 import { ussdSession } from '../helpers/crm';
+import { setOptOut, subscriberId } from '../helpers/subscribers';
 
 let gw: TestGateway | null = null;
 const dirs: string[] = [];
@@ -26,7 +27,7 @@ describe('a CRM pass outside the core (the scheduler worker)', () => {
     // A farmer stuck three times on the same menu, and one who opted out stuck the same way.
     for (let i = 0; i < 3; i++) await ussdSession(gw, '+254777000001', [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
     for (let i = 0; i < 3; i++) await ussdSession(gw, '+254777000002', [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
-    gw.core.subscribers.setOptOut(gw.core.subscribers.find('+254777000002')!.id, true);
+    await setOptOut(gw.core, await subscriberId(gw.core, '+254777000002'), true);
 
     // The pass on its own connection, as the worker runs it.
     const db = openDb({ path: path.join(dir, 'gw.db') });

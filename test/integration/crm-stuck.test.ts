@@ -3,6 +3,7 @@ import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { eventually, stopAfterEach, type TestGateway } from '../helpers/gateway';
 import { apiGet, crmGateway, ivrCall, ussdSession, voiceGateway } from '../helpers/crm';
+import { findSubscriber } from '../helpers/subscribers';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
@@ -73,7 +74,7 @@ describe('a subscriber who fails three times in the maize branch', () => {
     ({ gw, smsc } = await crmGateway({ crm: { holdoutPercent: 0 } }, '2026-11-20T07:00:00Z'));
     await threeFailures(gw);
     smsc.sendMo({ from: WIRE, to: '20123', text: 'STOP' });
-    await eventually(() => gw!.core.subscribers.find(FARMER)?.optedOut, { what: 'opt-out recorded' });
+    await eventually(async () => (await findSubscriber(gw!.core, FARMER))?.optedOut, { what: 'opt-out recorded' });
     const stopReply = await eventually(() => toFarmer(smsc!)[0], { what: 'opt-out confirmation' });
     const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);

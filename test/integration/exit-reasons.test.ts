@@ -4,6 +4,7 @@ import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
 import { apiGet, billing, crmGateway, ussdSession, voiceGateway } from '../helpers/crm';
 import { AUTH, eventually, stopAfterEach, type DeepPartial, type TestGateway } from '../helpers/gateway';
+import { findSubscriber } from '../helpers/subscribers';
 
 let gw: TestGateway | null = null;
 let smsc: FakeSmsc | null = null;
@@ -144,7 +145,7 @@ describe('exit question after STOP <keyword>', () => {
     const m = '+254711000506';
     await billing(gw, m, 'subscribed', '2026-11-18T07:00:00Z');
     smsc.sendMo({ from: wire(m), to: '20123', text: 'STOP' });
-    await eventually(() => gw!.core.subscribers.find(m)?.optedOut, { what: 'opt-out' });
+    await eventually(async () => (await findSubscriber(gw!.core, m))?.optedOut, { what: 'opt-out' });
     await billing(gw, m, 'unsubscribed', NOW);
     await settle();
     expect(textsTo(smsc, m)).toHaveLength(1); // the opt-out confirmation only

@@ -8,8 +8,9 @@ import { GroupCommit } from '../../src/db/group-commit';
 import { sqliteDatabase } from '../../src/db/sqlite-database';
 import { subscribers as s } from '../../src/db/schema';
 
-// While writers move to units of work one area at a time, a synchronous writer (tx(), a drizzle builder)
-// can run between a unit's awaits and land inside the unit's savepoint. If that unit then fails, a
+// A synchronous writer on the same connection (the population generator's stores, which tests and
+// benches run beside a serving gateway; tx(), a drizzle builder) can run between a unit's awaits and land
+// inside the unit's savepoint. If that unit then fails, a
 // rollback to the savepoint would silently take the other writer's rows; the group commit rolls the whole
 // group back instead, so every writer in it is told, as when a COMMIT fails.
 describe('the group commit with units and synchronous writers mixed', () => {

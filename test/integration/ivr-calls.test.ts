@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AUTH, eventually, stopAfterEach, testGateway, type DeepPartial, type TestGateway } from '../helpers/gateway';
 import { FakeVoiceProvider, type FakeVoiceOptions } from '../fakes/voice-provider';
 import { deepMerge, type Config } from '../../src/config';
+import { ensureSubscriber, setOptOut } from '../helpers/subscribers';
 
 const API_KEY = 'at-test-key-0001';
 const CALLER_ID = '+254711082000';
@@ -160,7 +161,7 @@ describe('outbound dial', () => {
     await eventually(async () => (await getCall(urgentId)).status === 'completed', { what: 'transactional call placed' });
     expect(fake!.callsTo(TO)).toHaveLength(0);
 
-    gw!.core.subscribers.setOptOut(gw!.core.subscribers.ensure('+254711000204', {}).id, true);
+    await setOptOut(gw!.core, (await ensureSubscriber(gw!.core, '+254711000204')).id, true);
     const blocked = await requestCall({ to: '+254711000204', flowId: 'crop-advice' });
     expect(blocked.statusCode).toBe(202);
     expect(blocked.json()).toMatchObject({ status: 'blocked', reason: 'opted_out' });

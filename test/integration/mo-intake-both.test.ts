@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
 import { concatParts, inboundSms } from '../../src/db/schema';
-import { ConcatBuffer, joinParts } from '../../src/messaging/concat-buffer';
+import { ConcatBuffer, joinParts, type ConcatGroup } from '../../src/messaging/concat-buffer';
 import { decodeText } from '../../src/messaging/encoding';
 import { InboundRepo } from '../../src/messaging/inbound-repo';
 import { eachBackend } from '../helpers/backends';
@@ -36,6 +36,39 @@ eachBackend((get) => {
     const whole = await b.units.unit(async (tx) => concat.add(part('mo|a', 3, 3, 'rld'), tx));
     expect(whole).toMatchObject({ groupKey: 'mo|a', missing: [], meta: { from: '+254700001111', to: '20123', n: [1, 2] } });
     expect(joinParts(whole!, decodeText)).toBe('hello world');
+    expect((await b.database.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM ${concatParts}`))!.n).toBe(0);
+  });
+
+  it('completes a group once when its last two parts arrive at two processes at the same moment', async () => {
+    const b = get();
+    await b.units.unit(async (tx) => concat.add(part('mo|r', 1, 3, 'to'), tx));
+    let wholes: unknown[];
+    if (b.dialect === 'postgresql') {
+      // Process A has stored part 2 and not yet committed when process B stores part 3: B's count must
+      // wait for A's commit, or each counts two parts and neither completes the group.
+      const other = await b.reopen();
+      try {
+        let stored!: () => void;
+        const aStored = new Promise<void>((resolve) => (stored = resolve));
+        const a = other.units.unit(async (tx) => {
+          const g = await new ConcatBuffer(other.database).add(part('mo|r', 2, 3, 'ge'), tx);
+          stored();
+          await new Promise((resolve) => setTimeout(resolve, 300)); // B runs meanwhile
+          return g;
+        });
+        await aStored;
+        const c = b.units.unit(async (tx) => concat.add(part('mo|r', 3, 3, 'ther'), tx));
+        wholes = (await Promise.all([a, c])).filter((g) => g !== null);
+      } finally {
+        await other.close();
+      }
+    } else {
+      // One writer: the two units take turns.
+      const both = await Promise.all([b.units.unit(async (tx) => concat.add(part('mo|r', 2, 3, 'ge'), tx)), b.units.unit(async (tx) => concat.add(part('mo|r', 3, 3, 'ther'), tx))]);
+      wholes = both.filter((g) => g !== null);
+    }
+    expect(wholes).toHaveLength(1);
+    expect(joinParts(wholes[0] as ConcatGroup, decodeText)).toBe('together');
     expect((await b.database.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM ${concatParts}`))!.n).toBe(0);
   });
 

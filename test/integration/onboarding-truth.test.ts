@@ -3,6 +3,7 @@ import type { UsageEvent } from '../../src/usage/usage-log';
 import { maizeVisit } from '../helpers/onboarding';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 import { seededRandom } from '../helpers/rng';
+import { ensureSubscriber, recordUsage, updateProfile } from '../helpers/subscribers';
 
 // A planted truth: new subscribers whose visit after the welcome finds what it sought at the first go, and
 // who are still active a month later, with known rates per arm. The onboarding report must count exactly
@@ -28,12 +29,12 @@ beforeAll(async () => {
   const rnd = seededRandom(SEED);
   const ids: number[] = [];
   for (let i = 0; i < N; i++) {
-    const s = gw.core.subscribers.ensure(`+2547300${String(i).padStart(5, '0')}`, { at: T0 });
-    gw.core.subscribers.updateProfile(s.id, { region: i % 2 ? 'Nakuru' : 'Meru', crop: 'maize', language: 'en' });
+    const s = await ensureSubscriber(gw.core, `+2547300${String(i).padStart(5, '0')}`, { at: T0 });
+    await updateProfile(gw.core, s.id, { region: i % 2 ? 'Nakuru' : 'Meru', crop: 'maize', language: 'en' });
     ids.push(s.id);
   }
   // Day 0: everyone's first visit (a stumble, so the first visit itself says nothing), then the pass welcomes them.
-  gw.core.usage.record(ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
+  await recordUsage(gw.core, ids.flatMap((id, i) => maizeVisit(id, T0 + i * 1000, false)));
   const welcomed = await pass(T0 + 3 * HOUR);
   expect(welcomed.findings.new_subscriber).toBe(N);
   for (const id of ids) arms.set(id, (await gw.core.crm.onboarding.store.get(id))!.arm as 'treatment' | 'holdout');
@@ -51,9 +52,9 @@ beforeAll(async () => {
     planted.retained[arm][1]! += stays ? 1 : 0;
     if (stays) day26.push(...maizeVisit(id, T0 + 26 * DAY + i * 1000, true));
   });
-  gw.core.usage.record(day1);
+  await recordUsage(gw.core, day1);
   await pass(T0 + DAY + 3 * HOUR);
-  gw.core.usage.record(day26);
+  await recordUsage(gw.core, day26);
   await pass(T0 + 26 * DAY + 3 * HOUR);
 }, 120_000);
 

@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
-import { messageParts, messages, pendingReceipts, subscribers } from '../../src/db/schema';
+import { messageParts, messages, pendingReceipts, subscribers, usageEvents } from '../../src/db/schema';
+import { createMetrics } from '../../src/lib/metrics';
+import { silentLogger } from '../../src/lib/logger';
+import { OutboxWriter } from '../../src/messaging/outbox-writer';
+import { UsageLog } from '../../src/usage/usage-log';
 import { OutboxRepo, type NewMessage } from '../../src/messaging/outbox-repo';
 import { eachBackend, type Backend } from '../helpers/backends';
 
@@ -112,7 +116,9 @@ eachBackend((get) => {
     ]);
     const pend = await b.units.unit(async (tx) => {
       const p = await repo.pendingFor('smsc1', 'ff09', tx);
-      await repo.deletePending(p[0]!.id, tx);
+      expect(await repo.takePending(p[0]!.id, tx)).toBe(true);
+      // Taken once: a second taker (another process's sweep) gets nothing to apply.
+      expect(await repo.takePending(p[0]!.id, tx)).toBe(false);
       return p;
     });
     expect(pend).toMatchObject([{ stat: 'DELIVRD', err: null, receivedAt: now }]);
@@ -161,5 +167,45 @@ eachBackend((get) => {
       return [before, await repo.promotionalSinceIn(1, now - 86_400_000, tx), [...(await repo.promotionalCountsIn([1, 2], now - 86_400_000, tx))]];
     });
     expect(seen).toEqual([1, 2, [[1, 2]]]);
+  });
+
+  it('matches a receipt whichever process kept it: the part recorded later, by another process or in the same instant, finds it', async () => {
+    const b = get();
+    await b.plant(messages, [msg('x1'), msg('x2')].map((r) => ({ ...r, status: 'sent', updatedAt: now, sentAt: now })));
+    // PostgreSQL: the second process is a second connection with a writer of its own. SQLite has one
+    // writer process, so there the one writer records the part.
+    const other = b.dialect === 'postgresql' ? await b.reopen() : null;
+    const writer = (on: { database: Backend['database']; units: Backend['units'] }) => {
+      const metrics = createMetrics({ processMetrics: false });
+      return new OutboxWriter({ repo: new OutboxRepo(on.database), log: silentLogger, metrics, usage: new UsageLog(metrics, on.database), units: on.units, pendingReceiptTtlMs: HOUR, owner: OWNER });
+    };
+    const a = writer(b);
+    const c = other ? writer(other) : a;
+    try {
+      await a.start();
+      if (c !== a) await c.start();
+      // The receipt overtakes the submit_sm_resp on process A's bind; process C records the part afterwards.
+      a.push({ t: 'receipt', r: { smsc: 'smsc1', smscId: 'a1', stat: 'DELIVRD', err: null, bindId: 'bind-a' }, at: now + 1 });
+      await a.flush();
+      c.push({ t: 'part', messageId: 'x1', seq: 1, smsc: 'smsc1', smscId: 'a1', bindId: 'bind-c', at: now + 2 });
+      await c.flush();
+      expect(await row(b, 'x1')).toMatchObject({ status: 'delivered', deliveredAt: now + 1 });
+      if (!other) return;
+      // Kept while the part was being recorded, by two processes whose units did not see each other's
+      // rows (only possible with several writers): the next sweep of either applies it, once.
+      await b.units.unit(async (tx) => {
+        await repo.insertPart({ messageId: 'x2', seq: 1, smsc: 'smsc1', smscId: 'b2', bindId: 'bind-c', at: now + 3 }, tx);
+        await repo.insertPending({ smsc: 'smsc1', smscId: 'b2', stat: 'DELIVRD', err: null, at: now + 4 }, tx);
+      });
+      await Promise.all([a.sweep(now + 5), c.sweep(now + 5)]);
+      expect(await row(b, 'x2')).toMatchObject({ status: 'delivered', deliveredAt: now + 4 });
+      expect(await repo.pendingCount()).toBe(0);
+      const delivered = await b.database.all<{ n: unknown }>(sql`SELECT count(*) AS "n" FROM ${usageEvents} WHERE ${usageEvents.type} = 'sms_status'`);
+      expect(Number(delivered[0]!.n)).toBe(0); // no subscriber on these rows: nothing to log, and nothing twice
+    } finally {
+      await a.stop();
+      if (c !== a) await c.stop();
+      await other?.close();
+    }
   });
 });

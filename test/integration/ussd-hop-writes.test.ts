@@ -45,13 +45,12 @@ describe('what a USSD hop writes', () => {
     // Choosing a language stores it (a set_profile effect); make that fail once, after the hop has written.
     let fail = true;
     const { core } = gw;
-    const update = core.subscribers.updateProfileFromFlow.bind(core.subscribers);
-    core.sessions.onEffect('set_profile', (e, ctx) => {
+    core.sessions.onEffect('set_profile', async (e, ctx) => {
       if (fail) {
         fail = false;
         throw new Error('planted failure');
       }
-      update(ctx.subscriber.id, e.field, e.value);
+      await core.subscribers.updateProfileFromFlowIn(ctx.tx, ctx.subscriber.id, e.field, e.value);
     });
     const failed = await at('fail-1', '1');
     expect(failed.statusCode).toBe(500);

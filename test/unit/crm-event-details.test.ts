@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { migrateDb, openDb, type Db } from '../../src/db/client';
+import { GroupCommit } from '../../src/db/group-commit';
+import { sqliteDatabase } from '../../src/db/sqlite-database';
 import { FlowRegistry } from '../../src/engine/flow-registry';
 import { loadFlowsOrThrow } from '../../src/engine/flow-loader';
 import { createMetrics } from '../../src/lib/metrics';
@@ -35,7 +37,9 @@ async function plant(db: Db, parallel: boolean) {
   migrateDb(db);
   const add = db.$client.prepare("INSERT INTO subscribers (msisdn, profile, first_seen_at, updated_at) VALUES (?, '{}', 0, 0)");
   for (const m of ['254700000001', '254700000002']) add.run(m);
-  new UsageLog(db, createMetrics({ processMetrics: false })).record([
+  const database = sqliteDatabase(db);
+  const log = new UsageLog(createMetrics({ processMetrics: false }), database);
+  await new GroupCommit(db).unit((tx) => log.recordIn(tx, [
     ...session(1, 's1', T0, { reason: 'user_exit', depth: 1 }),
     ...session(1, 's2', T0 + 10 * MIN, null),
     ...session(1, 's3', T0 + 20 * MIN, { reason: null, depth: 'deep' }),
@@ -48,7 +52,7 @@ async function plant(db: Db, parallel: boolean) {
     billing(2, T0 + 53 * MIN, { event: 'renewal_failed', serviceId: 'crop-daily', subscriptionId: 'sub_b', amount: 5.5 }),
     billing(2, T0 + 54 * MIN, { event: 'renewed', serviceId: 7, subscriptionId: 'sub_b', amount: 5 }),
     billing(2, T0 + 55 * MIN, null),
-  ]);
+  ]));
   return bareCrmPass(db, config, flows, T0 + 2 * 86_400_000, parallel ? { parallel: true, parallelMinEvents: 1 } : {});
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../../src/lib/clock';
 import { testGateway, type TestGateway } from '../helpers/gateway';
+import { ensureSubscriber, recordUsage, setOptOut, subscriberId, updateProfile } from '../helpers/subscribers';
 
 // Segment filters over a small known population; counts and the numbers matched are what a content
 // team sees in the preview, so that is what is asserted.
@@ -25,13 +26,15 @@ const matching = async (filter: Record<string, unknown>) => {
 beforeAll(async () => {
   gw = await testGateway({ services: [{ id: 'crop-daily', name: 'Crop advice', price: 5, currency: 'KES', period: 'daily', shortCode: '20123', keywords: ['SHAMBA'], operators: {} }] });
   for (const p of people) {
-    const s = gw.core.subscribers.ensure(p.n, { at: NOW - p.seenDaysAgo * DAY });
+    const s = await ensureSubscriber(gw.core, p.n, { at: NOW - p.seenDaysAgo * DAY });
     const patch: Record<string, string> = { ...p.extra };
     for (const k of ['region', 'crop', 'language'] as const) if (p[k]) patch[k] = p[k]!;
-    if (Object.keys(patch).length) gw.core.subscribers.updateProfile(s.id, patch);
+    if (Object.keys(patch).length) await updateProfile(gw.core, s.id, patch);
   }
-  const id = (n: string) => gw.core.subscribers.find(n)!.id;
-  gw.core.usage.record([
+  const ids = new Map<string, number>();
+  for (const p of people) ids.set(p.n, await subscriberId(gw.core, p.n));
+  const id = (n: string) => ids.get(n)!;
+  await recordUsage(gw.core, [
     { at: NOW - 3 * DAY, subscriberId: id('+254700000001'), channel: 'ussd', type: 'content', flowId: 'crop-advice', nodeId: 'maize-planting' },
     { at: NOW - 20 * DAY, subscriberId: id('+254700000004'), channel: 'ussd', type: 'content', flowId: 'crop-advice', nodeId: 'beans-planting' },
   ]);
@@ -42,7 +45,7 @@ beforeAll(async () => {
   sub.run('sub_2', id('+254700000002'), 'grace');
   sub.run('sub_3', id('+254700000003'), 'cancelled');
   db.prepare("INSERT INTO crm_findings (id, subscriber_id, kind, dedupe_key, status, reason, detail, detected_at, not_before, expires_at) VALUES ('f1', ?, 'stuck', 'k1', 'open', 'r', '{}', 0, 0, 0)").run(id('+254700000004'));
-  gw.core.subscribers.setOptOut(id('+254700000006'), true);
+  await setOptOut(gw.core, id('+254700000006'), true);
 });
 afterAll(async () => gw.stop());
 
@@ -77,9 +80,9 @@ describe('segment filters', () => {
 
   it('filters on poll answers', async () => {
     const poll = await gw.core.polls.create({ type: 'choice', question: { en: 'Useful?' }, answers: [{ en: 'Yes' }, { en: 'No' }] });
-    const id = (n: string) => gw.core.subscribers.find(n)!.id;
-    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, id('+254700000001'), 0, { channel: 'sms', at: NOW }));
-    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, id('+254700000002'), 1, { channel: 'ussd', at: NOW }));
+    const [one, two] = [await subscriberId(gw.core, '+254700000001'), await subscriberId(gw.core, '+254700000002')];
+    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, one, 0, { channel: 'sms', at: NOW }));
+    await gw.core.commits.unit((tx) => gw.core.polls.recordAnswer(tx, poll, two, 1, { channel: 'ussd', at: NOW }));
     expect(await matching({ poll: { pollId: poll.id } })).toEqual(['+254700000001', '+254700000002']);
     expect(await matching({ poll: { pollId: poll.id, answers: [1] } })).toEqual(['+254700000002']);
     expect(await matching({ poll: { pollId: poll.id, answered: false }, region: 'nakuru' })).toEqual(['+254700000003']);

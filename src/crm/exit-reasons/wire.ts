@@ -18,7 +18,7 @@ export interface ExitSurveysWiring {
   log: Logger;
   config: Config;
   flows: FlowRegistry;
-  subscribers: { findById(id: number): Subscriber | null; findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
+  subscribers: { findByIdIn(tx: Tx, id: number): Promise<Subscriber | null> };
   messaging: Pick<MessagingPort, 'enqueueIn'> & { addMoInterceptor(fn: MoInterceptor): void };
   sessions: Pick<SessionService, 'interceptEffect'>;
   subscriptions: Pick<SubscriptionService, 'onExit'>;
