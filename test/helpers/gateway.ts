@@ -26,19 +26,23 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 /** The test file's PostgreSQL server, started by its first gateway on PostgreSQL and stopped after its last test. */
 let postgres: Promise<TestPostgresServer> | null = null;
 
-/**
- * Starts the file's PostgreSQL server on first use. The stop is registered then, not when this module is
- * loaded: the child processes of the crash tests import this helper outside vitest, where afterAll throws.
- */
+// The stop is registered when this module loads, while vitest collects the file: a hook registered from
+// inside a running test is never run, and the cluster outlived the file (its exit handler does not run
+// when vitest ends the worker). The crash tests' child processes import this helper outside vitest,
+// where afterAll throws; they never start a server here.
+try {
+  afterAll(async () => {
+    const server = postgres;
+    postgres = null;
+    if (server) await (await server).stop();
+  });
+} catch {
+  // outside vitest
+}
+
+/** Starts the file's PostgreSQL server on first use. */
 function postgresServer(): Promise<TestPostgresServer> {
-  if (!postgres) {
-    postgres = testPostgresServer();
-    afterAll(async () => {
-      const server = postgres;
-      postgres = null;
-      if (server) await (await server).stop();
-    });
-  }
+  if (!postgres) postgres = testPostgresServer();
   return postgres;
 }
 
