@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate';
 import {
   freePort,
@@ -104,3 +105,21 @@ async function makeTemplate(server: TestPostgresServer): Promise<string> {
 
 /** A local port nothing listens on (taken and released at once): for "the server cannot be reached". */
 export const closedPort = freePort;
+
+/**
+ * The file's server and a fresh database (not migrated: the commands under test migrate it), made before
+ * the tests of the describe block this is called in and dropped after them. Read `server` and `db`
+ * inside the tests.
+ */
+export function databaseForFile(): { server: TestPostgresServer; db: TestPostgresDatabase } {
+  const made = {} as { server: TestPostgresServer; db: TestPostgresDatabase };
+  beforeAll(async () => {
+    made.server = await testPostgresServer();
+    made.db = await createTestDatabase(made.server);
+  }, 120_000);
+  afterAll(async () => {
+    await made.db?.drop();
+    await made.server?.stop();
+  });
+  return made;
+}

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli';
-import { closedPort, createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from '../helpers/postgres';
+import { closedPort, databaseForFile, postgresUnavailable } from '../helpers/postgres';
 
 // `vasgw generate` and `vasgw detect` with DATABASE_URL: the population lands in PostgreSQL (generated
 // into a SQLite file of its own, then copied in one transaction), and the CRM pass runs there, finding
@@ -25,22 +25,11 @@ async function vasgw(args: string[], url: string): Promise<{ code: number | unde
 }
 
 describe.skipIf(skip !== null)('vasgw generate and detect on PostgreSQL', () => {
-  let server: TestPostgresServer;
-  let db: TestPostgresDatabase;
-
-  beforeAll(async () => {
-    server = await testPostgresServer();
-    // Not migrated: generate's copy migrates it.
-    db = await createTestDatabase(server);
-  }, 120_000);
-
-  afterAll(async () => {
-    await db?.drop();
-    await server?.stop();
-  });
+  // Not migrated: generate's copy migrates it.
+  const pgFile = databaseForFile();
 
   async function count(table: string): Promise<number> {
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: pgFile.db.url });
     await client.connect();
     try {
       return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
@@ -50,17 +39,17 @@ describe.skipIf(skip !== null)('vasgw generate and detect on PostgreSQL', () => 
   }
 
   it('generates a population into PostgreSQL, and detect finds on it every session the generator planted', async () => {
-    const gen = await vasgw(['generate', '--subscribers', '300', '--days', '5', '--seed', '4', '--quiet'], db.url);
+    const gen = await vasgw(['generate', '--subscribers', '300', '--days', '5', '--seed', '4', '--quiet'], pgFile.db.url);
     expect(gen.code, gen.err).toBe(0);
     const m = /generated (\d+) usage events \((\d+) sessions, (\d+) stuck.*for 300 subscribers, days 0-4 \((\S+) to (\S+)\)/.exec(gen.out);
     expect(m, gen.out).not.toBeNull();
     const [, events, sessions, , , end] = m!;
     expect(gen.out).toMatch(/copied [\d,]+ rows into postgres:\/\/[^ ]*:\*\*\*@127\.0\.0\.1:\d+\/\S+ in [\d.]+ s/);
-    if (server.password) expect(gen.out + gen.err).not.toContain(server.password);
+    if (pgFile.server.password) expect(gen.out + gen.err).not.toContain(pgFile.server.password);
     expect(await count('subscribers')).toBe(300);
     expect(await count('usage_events')).toBe(Number(events));
 
-    const detect = await vasgw(['detect', '--now', end!, '--json'], db.url);
+    const detect = await vasgw(['detect', '--now', end!, '--json'], pgFile.db.url);
     expect(detect.code, detect.err).toBe(0);
     const s = JSON.parse(detect.out) as { events: number; sessions: number; findings: Record<string, number> };
     expect(s.events).toBeGreaterThan(Number(events) * 0.9); // all but events that are not steps (sms_out)
@@ -71,10 +60,10 @@ describe.skipIf(skip !== null)('vasgw generate and detect on PostgreSQL', () => 
 
   it('refuses a database that has data and --append-days, changing nothing', async () => {
     const before = await count('subscribers');
-    const again = await vasgw(['generate', '--subscribers', '20', '--days', '2', '--quiet'], db.url);
+    const again = await vasgw(['generate', '--subscribers', '20', '--days', '2', '--quiet'], pgFile.db.url);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/^vasgw generate: .*already has rows \(in .*subscribers.*; the generated population was not kept\.$/);
-    expect((await vasgw(['generate', '--append-days', '1'], db.url)).err).toContain('--append-days continues a population in a SQLite file');
+    expect((await vasgw(['generate', '--append-days', '1'], pgFile.db.url)).err).toContain('--append-days continues a population in a SQLite file');
     expect(await count('subscribers')).toBe(before);
   }, TIMEOUT);
 

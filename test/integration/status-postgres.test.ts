@@ -1,11 +1,11 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { pgSchema } from '../../src/db/postgres/schema';
 import { parsePostgresUrl } from '../../src/db/postgres/url';
 import { runVasgw } from '../helpers/child';
-import { createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer, closedPort } from '../helpers/postgres';
+import { closedPort, databaseForFile, postgresUnavailable } from '../helpers/postgres';
 
 // `vasgw status` with DATABASE_URL and no gateway answering: the queue, the recent errors and the running
 // jobs come from PostgreSQL, and the URL it names carries no password.
@@ -13,12 +13,10 @@ const skip = postgresUnavailable();
 const CLI_TIMEOUT = 90_000;
 
 describe.skipIf(skip !== null)('vasgw status on PostgreSQL', () => {
-  let server: TestPostgresServer;
-  let db: TestPostgresDatabase;
+  const pgFile = databaseForFile();
 
   beforeAll(async () => {
-    server = await testPostgresServer();
-    db = await createTestDatabase(server);
+    const db = pgFile.db;
     await migratePostgres(parsePostgresUrl(db.url));
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     try {
@@ -36,14 +34,9 @@ describe.skipIf(skip !== null)('vasgw status on PostgreSQL', () => {
     }
   }, 120_000);
 
-  afterAll(async () => {
-    await db?.drop();
-    await server?.stop();
-  });
-
   it('reads the queue, errors and jobs from the database when no gateway answers', async () => {
     const port = await closedPort();
-    const r = await runVasgw(['status', '--json', '--url', `http://127.0.0.1:${port}`], { DATABASE_URL: db.url, VASGW_API_TOKEN: '' });
+    const r = await runVasgw(['status', '--json', '--url', `http://127.0.0.1:${port}`], { DATABASE_URL: pgFile.db.url, VASGW_API_TOKEN: '' });
     expect(r.stderr).toBe('');
     // Not known to be ready without the gateway: exit 1.
     expect(r.code).toBe(1);
@@ -57,7 +50,7 @@ describe.skipIf(skip !== null)('vasgw status on PostgreSQL', () => {
       jobs: { campaignRuns: [expect.objectContaining({ campaignId: 'cmp_1', name: 'Planting reminder', status: 'sending', total: 100, queued: 40, leaseOwner: 'host-a' })], crmPass: null },
     });
     expect(s.note).toMatch(new RegExp(`^no gateway answering at http://127\\.0\\.0\\.1:${port}: read from the database postgres://`));
-    if (server.password) expect(r.stdout + r.stderr).not.toContain(server.password);
+    if (pgFile.server.password) expect(r.stdout + r.stderr).not.toContain(pgFile.server.password);
   }, CLI_TIMEOUT);
 
   it('says why when the database cannot be read', async () => {

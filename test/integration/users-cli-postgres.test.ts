@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VasgwProcess } from '../helpers/child';
-import { closedPort, createTestDatabase, postgresUnavailable, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from '../helpers/postgres';
+import { closedPort, databaseForFile, postgresUnavailable } from '../helpers/postgres';
 
 // `vasgw users add` and `list` with DATABASE_URL: the accounts go to PostgreSQL (the database is
 // migrated first), a taken name is refused there too, and a server that cannot be reached is one sentence
@@ -9,22 +9,11 @@ const skip = postgresUnavailable();
 const CLI_TIMEOUT = 90_000;
 
 describe.skipIf(skip !== null)('vasgw users on PostgreSQL', () => {
-  let server: TestPostgresServer;
-  let db: TestPostgresDatabase;
-
-  beforeAll(async () => {
-    server = await testPostgresServer();
-    // Not migrated: the command migrates it.
-    db = await createTestDatabase(server);
-  }, 120_000);
-
-  afterAll(async () => {
-    await db?.drop();
-    await server?.stop();
-  });
+  // Not migrated: the command migrates it.
+  const pgFile = databaseForFile();
 
   /** Runs `vasgw users ...` on the database at `url` with `stdin` as its standard input. */
-  async function users(args: string[], stdin: string, url = db.url) {
+  async function users(args: string[], stdin: string, url = pgFile.db.url) {
     const p = new VasgwProcess(['users', ...args], { DATABASE_URL: url, LOG_LEVEL: 'silent' });
     p.child.stdin.end(stdin);
     const { code } = await p.exited;
