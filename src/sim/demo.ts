@@ -127,7 +127,8 @@ export async function runDemo(args: string[], plainOut: Out, UsageError: UsageEr
     out(`demo: generating ${subscribers} subscribers over ${days} days into ${dbPath}`);
     const genStarted = performance.now();
     const { runGenerate } = await import('../crm/cli');
-    const code = await runGenerate(['--subscribers', String(subscribers), '--days', String(days), '--config', configFile, '--quiet'], (l) => out(`demo: ${l}`), UsageError);
+    // Its own file, named: a DATABASE_URL in the environment must not receive the demo's population.
+    const code = await runGenerate(['--subscribers', String(subscribers), '--days', String(days), '--config', configFile, '--db', dbPath, '--quiet'], (l) => out(`demo: ${l}`), UsageError);
     if (code !== 0) throw new Error('generating the population failed');
     const genSeconds = (performance.now() - genStarted) / 1000;
 
