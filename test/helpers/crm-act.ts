@@ -20,6 +20,7 @@ import { OperatorDirectory } from '../../src/subscribers/operators';
 import { SubscriberRepo } from '../../src/subscribers/subscriber-repo';
 import { SubscriberService } from '../../src/subscribers/subscriber-service';
 import { UsageLog } from '../../src/usage/usage-log';
+import { afterEach, beforeEach } from 'vitest';
 import type { Backend } from './backends';
 import { testConfig } from './gateway';
 
@@ -96,4 +97,19 @@ export const finding = (id: string, subscriberId: number, kind: FindingRow['kind
 /** Empties what the acting tests write (children first). */
 export async function clearActing(b: Backend): Promise<void> {
   await b.clear(campaignAssignments, campaignRecipients, campaignRuns, segments, campaigns, exitReasonsDaily, exitSurveys, crmInterventions, crmFindings, usageEvents, messages, calls, subscribers);
+}
+
+/**
+ * Each test's acting stack on `get()`'s backend, its tables emptied first; call inside `eachBackend`.
+ * The returned object is the current test's stack (filled in before each test).
+ */
+export function actStackPerTest(get: () => Backend): Stack {
+  const s = {} as Stack;
+  beforeEach(async () => {
+    const b = get();
+    await clearActing(b);
+    Object.assign(s, actStack(b));
+  });
+  afterEach(() => s.close());
+  return s;
 }

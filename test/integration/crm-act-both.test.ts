@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { FindingRow } from '../../src/crm/findings-repo';
 import { OutcomeStore } from '../../src/crm/outcome-store';
 import type { ActOutcome } from '../../src/crm/interventions';
 import { calls, crmFindings, crmInterventions, messages, subscribers, usageEvents } from '../../src/db/schema';
 import { eachBackend } from '../helpers/backends';
-import { actStack, clearActing, count, DAY, finding, idWhere, NOW, plantSubscribers, type Stack } from '../helpers/crm-act';
+import { actStackPerTest, count, DAY, finding, idWhere, NOW, plantSubscribers } from '../helpers/crm-act';
 
 // Acting on findings on both engines, in units of work: a due finding of each kind gets its SMS or call,
 // its intervention row, its finding status and its usage event in the unit (a held-out one only the row,
@@ -13,13 +13,7 @@ import { actStack, clearActing, count, DAY, finding, idWhere, NOW, plantSubscrib
 // and the outcome windows are read page by page and closed once with their findings.
 
 eachBackend((get) => {
-  let s: Stack;
-  beforeEach(async () => {
-    const b = get();
-    await clearActing(b);
-    s = actStack(b);
-  });
-  afterEach(() => s.close());
+  const s = actStackPerTest(get);
 
   it('acts on a due finding of each kind in one unit: SMS and call rows, intervention rows, finding statuses and usage events; the held-out one gets no message', async () => {
     const b = get();

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { countArmConversions, type ArmsCursorState } from '../../src/campaigns/arms-conversion-store';
 import type { ExitSurveyRow } from '../../src/crm/exit-reasons/exit-survey-store';
 import { plantArmsCampaign } from '../../src/crm/generator/arms';
 import type { UnitOfWork } from '../../src/db/database';
 import { campaignAssignments, campaigns, crmFindings, exitReasonsDaily, exitSurveys, messages, usageEvents } from '../../src/db/schema';
 import { eachBackend } from '../helpers/backends';
-import { actStack, clearActing, count, DAY, NOW, plantSubscribers, type Stack } from '../helpers/crm-act';
+import { actStack, actStackPerTest, count, DAY, NOW, plantSubscribers } from '../helpers/crm-act';
 
 // Exit surveys and campaign arm conversions on both engines, in units of work: the exit question is asked
 // once per exit; an SMS answer is stored, counted, followed up and thanked once however often it arrives,
@@ -14,13 +14,7 @@ import { actStack, clearActing, count, DAY, NOW, plantSubscribers, type Stack } 
 // and the generator's planted arms campaign is one unit whose conversions the count recovers.
 
 eachBackend((get) => {
-  let s: Stack;
-  beforeEach(async () => {
-    const b = get();
-    await clearActing(b);
-    s = actStack(b);
-  });
-  afterEach(() => s.close());
+  const s = actStackPerTest(get);
 
   it('asks the exit question once per exit, stores an SMS answer once, counts it, raises its follow-up and thanks once', async () => {
     const b = get();
