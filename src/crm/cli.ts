@@ -182,7 +182,8 @@ export async function runGenerate(args: string[], out: Out, UsageError: UsageErr
       const started = performance.now();
       let copied;
       try {
-        copied = await copySqliteToPostgres(db, postgres);
+        // Beside console accounts made first (`vasgw users add`): the population never writes those tables.
+        copied = await copySqliteToPostgres(db, postgres, { besideOtherTables: true });
       } catch (e) {
         if (!(e instanceof PostgresUnavailableError || e instanceof CopyRefusedError || e instanceof CopyFailedError)) throw e;
         err(`vasgw generate: ${e.message}; the generated population was not kept.`);

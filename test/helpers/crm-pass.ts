@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
 import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
+import { closeDb } from '../../src/db/handle';
+import { copySqliteToPostgres, openCopySource } from '../../src/db/postgres/copy';
+import type { PgDatabase } from '../../src/db/postgres/pg-database';
 import type { Database, UnitOfWork } from '../../src/db/database';
 import { GroupCommit } from '../../src/db/group-commit';
 import { sqliteDatabase } from '../../src/db/sqlite-database';
@@ -9,6 +15,7 @@ import type { FlowRegistry } from '../../src/engine/flow-registry';
 import { ManualClock } from '../../src/lib/clock';
 import { createMetrics } from '../../src/lib/metrics';
 import { silentLogger } from '../../src/lib/logger';
+import { buildGateway, type Gateway } from '../../src/server';
 import type { TestGateway } from './gateway';
 
 /**
@@ -45,8 +52,19 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
 /**
  * Generates a population (a planted truth) into the gateway's database while the gateway's own CRM passes
  * and acts day by day on its clock, as the scheduler would. Leaves the clock at the last pass.
+ *
+ * The generator writes SQLite only. On PostgreSQL the same generation runs against a gateway on a staging
+ * SQLite file (same config, same clock), whose CRM passes and acts, and the result is copied into the
+ * gateway's database the way `vasgw generate` does: what the test then reads, PostgreSQL answers. The
+ * gateway's database may hold rows only where the population has none (console accounts and sessions);
+ * otherwise the copy refuses, naming the tables.
  */
 export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
+  if (gw.core.database.dialect === 'postgresql') return generateIntoPostgres(gw, opts);
+  return generateOn(gw, opts);
+}
+
+function generateOn(gw: Gateway & { clock: ManualClock }, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
   return new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
     subscribers: opts.subscribers,
     days: opts.days,
@@ -61,4 +79,27 @@ export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; da
       },
     },
   });
+}
+
+async function generateIntoPostgres(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vasgw-staging-'));
+  try {
+    const file = path.join(dir, 'staging.db');
+    const staging = await buildGateway({ config: { ...gw.core.config, database: { ...gw.core.config.database, path: file, url: null } }, clock: gw.clock, log: silentLogger });
+    let summary: GenerateSummary;
+    try {
+      summary = await generateOn(Object.assign(staging, { clock: gw.clock }), opts);
+    } finally {
+      await staging.stop();
+    }
+    const source = openCopySource(file);
+    try {
+      await copySqliteToPostgres(source, (gw.core.database as PgDatabase).pool, { besideOtherTables: true });
+    } finally {
+      closeDb(source);
+    }
+    return summary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

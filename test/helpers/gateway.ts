@@ -3,7 +3,7 @@ import { deepMerge, loadConfig, type Config } from '../../src/config';
 import { buildGateway, type Gateway } from '../../src/server';
 import { ManualClock } from '../../src/lib/clock';
 import { silentLogger } from '../../src/lib/logger';
-import { createTestDatabase, testPostgresServer, type TestPostgresServer } from './postgres';
+import { createTestDatabase, testPostgresServer, type TestPostgresDatabase, type TestPostgresServer } from './postgres';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -26,12 +26,18 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 /** The test file's PostgreSQL server, started by its first gateway on PostgreSQL and stopped after its last test. */
 let postgres: Promise<TestPostgresServer> | null = null;
 
+/** PostgreSQL stand-ins for the SQLite files tests name (`dbPath`), kept until the file ends, as a file would be. */
+const namedDatabases = new Map<string, Promise<TestPostgresDatabase>>();
+
 // The stop is registered when this module loads, while vitest collects the file: a hook registered from
 // inside a running test is never run, and the cluster outlived the file (its exit handler does not run
 // when vitest ends the worker). The crash tests' child processes import this helper outside vitest,
 // where afterAll throws; they never start a server here.
 try {
   afterAll(async () => {
+    const named = [...namedDatabases.values()];
+    namedDatabases.clear();
+    for (const db of named) await (await db).drop();
     const server = postgres;
     postgres = null;
     if (server) await (await server).stop();
@@ -47,10 +53,20 @@ function postgresServer(): Promise<TestPostgresServer> {
 }
 
 /**
+ * The engine a test gateway runs on when the test names none: SQLite, or PostgreSQL when the suite runs
+ * with VASGW_TEST_ENGINE=postgresql (the `postgresql` project of vitest.config.ts: the same tests again).
+ */
+export function testEngine(): 'sqlite' | 'postgresql' {
+  return process.env.VASGW_TEST_ENGINE === 'postgresql' ? 'postgresql' : 'sqlite';
+}
+
+/**
  * A whole gateway (core, channels, app) with a manual clock, ready for `app.inject` or supertest: on an
  * in-memory SQLite database, or with `backend: 'postgresql'` on a fresh database of the test file's
- * PostgreSQL server (copied from the migrated template, dropped at `stop()`). Call `start()` yourself
- * when the test needs background work (binds, dispatchers); always `stop()` in afterEach/afterAll.
+ * PostgreSQL server (copied from the migrated template, dropped at `stop()`). With `dbPath`, the gateway
+ * keeps its data where the next gateway given the same path finds it: that SQLite file, or on PostgreSQL a
+ * database of its own kept until the file's last test. Call `start()` yourself when the test needs
+ * background work (binds, dispatchers); always `stop()` in afterEach/afterAll.
  */
 export async function testGateway(
   overrides: DeepPartial<Config> = {},
@@ -58,14 +74,25 @@ export async function testGateway(
 ): Promise<TestGateway> {
   const clock = opts.clock ?? new ManualClock(new Date(opts.now ?? '2026-11-20T09:00:00Z').getTime());
   if (opts.sharing) return secondGateway(opts.sharing, overrides, clock);
-  if (opts.backend === 'postgresql') return postgresGateway(overrides, clock);
+  if ((opts.backend ?? testEngine()) === 'postgresql') return postgresGateway(overrides, clock, opts.dbPath);
   const cfg = testConfig(opts.dbPath ? deepMerge(overrides, { database: { path: opts.dbPath } }) as DeepPartial<Config> : overrides);
   const gw = await buildGateway({ config: cfg, clock, log: silentLogger });
   await gw.app.ready();
   return Object.assign(gw, { clock });
 }
 
-async function postgresGateway(overrides: DeepPartial<Config>, clock: ManualClock): Promise<TestGateway> {
+async function postgresGateway(overrides: DeepPartial<Config>, clock: ManualClock, dbPath?: string): Promise<TestGateway> {
+  if (dbPath) {
+    let named = namedDatabases.get(dbPath);
+    if (!named) {
+      named = postgresServer().then((server) => createTestDatabase(server, { migrated: true }));
+      namedDatabases.set(dbPath, named);
+    }
+    const { url } = await named;
+    const gw = await buildGateway({ config: testConfig(deepMerge(overrides, { database: { url } }) as DeepPartial<Config>), clock, log: silentLogger });
+    await gw.app.ready();
+    return Object.assign(gw, { clock });
+  }
   const created = await createTestDatabase(await postgresServer(), { migrated: true });
   try {
     const gw = await buildGateway({ config: testConfig(deepMerge(overrides, { database: { url: created.url } }) as DeepPartial<Config>), clock, log: silentLogger });

@@ -43,6 +43,12 @@ export interface CopyOptions {
   batchRows?: number;
   /** Called after each table is copied (inside the transaction: not yet committed). */
   onTable?: (t: CopiedTable) => void;
+  /**
+   * Accept a target whose rows sit only in tables the source has none of (console accounts made before a
+   * generated population is copied in): no table then holds rows from two databases. Without it, any row
+   * in the target refuses the copy.
+   */
+  besideOtherTables?: boolean;
 }
 
 /** The read connection's page cache: the copy scans each table once, so a small one does. */
@@ -228,11 +234,17 @@ async function connect(target: string | pg.Pool): Promise<{ client: pg.ClientBas
   return { client, shown: t, release: async () => void (await client.end().catch(() => {})) };
 }
 
+/** The refusal of a target that already has rows in `tables`. */
+function refusal(where: string, tables: string[], advice: string): CopyRefusedError {
+  const list = `${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ` and ${tables.length - 5} more tables` : ''}`;
+  return new CopyRefusedError(`${where} already has rows (in ${list}); ${advice}`);
+}
+
 /**
  * Copies every table of the SQLite database `db` into the PostgreSQL database `target` (a URL: migrated
  * first; or a pool on an already migrated database), in one PostgreSQL transaction, from one SQLite read
- * snapshot. Refuses (CopyRefusedError, nothing written) a target where any gateway table has rows, or a
- * source not at this version's migrations. Row counts are compared per table before the commit; identity
+ * snapshot. Refuses (CopyRefusedError, nothing written) a target where any gateway table has rows (with
+ * `besideOtherTables`: any table the source has rows in too), or a source not at this version's migrations. Row counts are compared per table before the commit; identity
  * sequences are moved past the copied ids. `db` must be a connection no one else uses meanwhile (it holds
  * a read transaction); errors other than refusals are CopyFailedError or PostgresUnavailableError.
  */
@@ -252,11 +264,13 @@ export async function copySqliteToPostgres(db: Db, target: string | pg.Pool, opt
     // readers still can.
     await client.query(`LOCK TABLE ${plan.map((t) => quote(t.name)).join(', ')} IN EXCLUSIVE MODE`);
     const nonEmpty = await client.query<{ t: string }>(plan.map((t) => `SELECT '${t.name}' AS t WHERE EXISTS (SELECT 1 FROM ${quote(t.name)})`).join(' UNION ALL '));
-    if (nonEmpty.rows.length > 0) {
-      const list = nonEmpty.rows.map((r) => r.t);
-      throw new CopyRefusedError(
-        `${where} already has rows (in ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` and ${list.length - 5} more tables` : ''}); copy only into a database with no gateway data (a new one, migrated or not)`,
-      );
+    const occupied = nonEmpty.rows.map((r) => r.t);
+    if (occupied.length > 0 && !opts.besideOtherTables) throw refusal(where, occupied, 'copy only into a database with no gateway data (a new one, migrated or not)');
+    // The target's own rows, to check each table's count after the copy against them plus the copied ones.
+    const before = new Map<string, number>();
+    if (occupied.length > 0) {
+      const counted = await client.query<{ t: string; n: number }>(occupied.map((t) => `SELECT '${t}' AS t, count(*)::float8 AS n FROM ${quote(t)}`).join(' UNION ALL '));
+      for (const r of counted.rows) before.set(r.t, Number(r.n));
     }
 
     // One read transaction: the counts, the sequences and every table's rows come from the same snapshot.
@@ -265,6 +279,8 @@ export async function copySqliteToPostgres(db: Db, target: string | pg.Pool, opt
     let sequences: Map<string, number>;
     try {
       for (const t of plan) expected.set(t.name, (sqlite.prepare(`SELECT count(*) AS n FROM ${quote(t.name)}`).get() as { n: number }).n);
+      const both = occupied.filter((t) => (expected.get(t) ?? 0) > 0);
+      if (both.length > 0) throw refusal(where, both, 'the source has rows there too: copy only into tables that hold no gateway data');
       sequences = sqliteSequences(db);
       const tables: CopiedTable[] = [];
       for (const t of plan) {
@@ -276,9 +292,10 @@ export async function copySqliteToPostgres(db: Db, target: string | pg.Pool, opt
       stage = 'checking';
       const counted = await client.query<{ t: string; n: number }>(plan.map((t) => `SELECT '${t.name}' AS t, count(*)::float8 AS n FROM ${quote(t.name)}`).join(' UNION ALL '));
       const inTarget = new Map(counted.rows.map((r) => [r.t, Number(r.n)]));
-      const wrong = plan.filter((t) => expected.get(t.name) !== inTarget.get(t.name) || expected.get(t.name) !== tables.find((x) => x.table === t.name)?.rows);
+      const own = (t: string) => before.get(t) ?? 0;
+      const wrong = plan.filter((t) => expected.get(t.name)! + own(t.name) !== inTarget.get(t.name) || expected.get(t.name) !== tables.find((x) => x.table === t.name)?.rows);
       if (wrong.length > 0) {
-        const what = wrong.map((t) => `${t.name} has ${expected.get(t.name)} rows in SQLite and ${inTarget.get(t.name)} in PostgreSQL`).join('; ');
+        const what = wrong.map((t) => `${t.name} has ${expected.get(t.name)} rows in SQLite and ${inTarget.get(t.name)! - own(t.name)} copied into PostgreSQL`).join('; ');
         throw new CopyFailedError(`the row counts differ after the copy (${what}); nothing was written (the copy was rolled back)`);
       }
 
