@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config';
 import { CrmService } from '../../src/crm/crm-service';
-import { PopulationGenerator, type GenerateSummary } from '../../src/crm/generator/population';
+import { PopulationGenerator, type GenerateOptions, type GenerateSummary } from '../../src/crm/generator/population';
 import type { Db } from '../../src/db/client';
 import { closeDb } from '../../src/db/handle';
 import { copySqliteToPostgres, openCopySource } from '../../src/db/postgres/copy';
@@ -50,22 +50,25 @@ export function bareCrmPass(db: Db, config: Config, flows: FlowRegistry, now: nu
 }
 
 /**
- * Generates a population (a planted truth) into the gateway's database while the gateway's own CRM passes
- * and acts day by day on its clock, as the scheduler would. Leaves the clock at the last pass.
+ * Generates a population (a planted truth) into the gateway's database, as `new PopulationGenerator(...)
+ * .generate(options)` does on SQLite, on either engine.
  *
  * The generator writes SQLite only. On PostgreSQL the same generation runs against a gateway on a staging
- * SQLite file (same config, same clock), whose CRM passes and acts, and the result is copied into the
- * gateway's database the way `vasgw generate` does: what the test then reads, PostgreSQL answers. The
- * gateway's database may hold rows only where the population has none (console accounts and sessions);
- * otherwise the copy refuses, naming the tables.
+ * SQLite file (same config, same clock), and the result is copied into the gateway's database the way
+ * `vasgw generate` does: what the test then reads, PostgreSQL answers. The gateway's database may hold
+ * rows only where the population has none (console accounts and sessions); otherwise the copy refuses,
+ * naming the tables.
  */
-export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
-  if (gw.core.database.dialect === 'postgresql') return generateIntoPostgres(gw, opts);
-  return generateOn(gw, opts);
+export function generatePopulation(gw: TestGateway, options: GenerateOptions): Promise<GenerateSummary> {
+  return generateOnEither(gw, () => options);
 }
 
-function generateOn(gw: Gateway & { clock: ManualClock }, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
-  return new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
+/**
+ * As `generatePopulation`, while the CRM passes and acts day by day on the gateway's clock, as the
+ * scheduler would (on PostgreSQL, the staging gateway's CRM). Leaves the clock at the last pass.
+ */
+export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
+  return generateOnEither(gw, (on) => ({
     subscribers: opts.subscribers,
     days: opts.days,
     ...(opts.joinDays !== undefined ? { joinDays: opts.joinDays } : {}),
@@ -75,20 +78,23 @@ function generateOn(gw: Gateway & { clock: ManualClock }, opts: { subscribers: n
     crm: {
       runPass: (now) => {
         gw.clock.set(now);
-        return gw.core.crm.runPass(now);
+        return on.core.crm.runPass(now);
       },
     },
-  });
+  }));
 }
 
-async function generateIntoPostgres(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
+/** Runs the generator with `options(on)` on the gateway itself (SQLite) or on a staging copy (PostgreSQL). */
+async function generateOnEither(gw: TestGateway, options: (on: Gateway) => GenerateOptions): Promise<GenerateSummary> {
+  const run = (on: Gateway) => new PopulationGenerator(on.core.db, on.core.flows, on.core.config).generate(options(on));
+  if (gw.core.database.dialect !== 'postgresql') return run(gw);
   const dir = mkdtempSync(path.join(tmpdir(), 'vasgw-staging-'));
   try {
     const file = path.join(dir, 'staging.db');
     const staging = await buildGateway({ config: { ...gw.core.config, database: { ...gw.core.config.database, path: file, url: null } }, clock: gw.clock, log: silentLogger });
     let summary: GenerateSummary;
     try {
-      summary = await generateOn(Object.assign(staging, { clock: gw.clock }), opts);
+      summary = await run(staging);
     } finally {
       await staging.stop();
     }
