@@ -29,21 +29,18 @@ let postgres: Promise<TestPostgresServer> | null = null;
 /** PostgreSQL stand-ins for the SQLite files tests name (`dbPath`), kept until the file ends, as a file would be. */
 const namedDatabases = new Map<string, Promise<TestPostgresDatabase>>();
 
-// The stop is registered when this module loads, while vitest collects the file: a hook registered from
-// inside a running test is never run, and the cluster outlived the file (its exit handler does not run
-// when vitest ends the worker). The crash tests' child processes import this helper outside vitest,
-// where afterAll throws; they never start a server here.
-try {
-  afterAll(async () => {
-    const named = [...namedDatabases.values()];
-    namedDatabases.clear();
-    for (const db of named) await (await db).drop();
-    const server = postgres;
-    postgres = null;
-    if (server) await (await server).stop();
-  });
-} catch {
-  // outside vitest
+/**
+ * Drops the file's named PostgreSQL databases and stops its PostgreSQL server: run after each test file's
+ * last test by test/setup-file.ts (a setup file runs per test file; a hook registered here, at module
+ * load, would run for the first file of a worker only once workers share modules between files).
+ */
+export async function releaseFileDatabases(): Promise<void> {
+  const named = [...namedDatabases.values()];
+  namedDatabases.clear();
+  for (const db of named) await (await db).drop();
+  const server = postgres;
+  postgres = null;
+  if (server) await (await server).stop();
 }
 
 /** Starts the file's PostgreSQL server on first use. */

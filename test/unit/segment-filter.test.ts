@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../../src/lib/clock';
 import { testGateway, type TestGateway } from '../helpers/gateway';
@@ -39,12 +40,12 @@ beforeAll(async () => {
     { at: NOW - 20 * DAY, subscriberId: id('+254700000004'), channel: 'ussd', type: 'content', flowId: 'crop-advice', nodeId: 'beans-planting' },
   ]);
   // Subscription states and a CRM finding as their owners store them.
-  const db = gw.core.db.$client;
-  const sub = db.prepare("INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, 'crop-daily', ?, 'KES', 0, 0, 0)");
-  sub.run('sub_1', id('+254700000001'), 'active');
-  sub.run('sub_2', id('+254700000002'), 'grace');
-  sub.run('sub_3', id('+254700000003'), 'cancelled');
-  db.prepare("INSERT INTO crm_findings (id, subscriber_id, kind, dedupe_key, status, reason, detail, detected_at, not_before, expires_at) VALUES ('f1', ?, 'stuck', 'k1', 'open', 'r', '{}', 0, 0, 0)").run(id('+254700000004'));
+  await gw.core.commits.unit(async (tx) => {
+    for (const [sub, n, state] of [['sub_1', '+254700000001', 'active'], ['sub_2', '+254700000002', 'grace'], ['sub_3', '+254700000003', 'cancelled']] as const) {
+      await tx.run(sql`INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (${sub}, ${id(n)}, 'crop-daily', ${state}, 'KES', 0, 0, 0)`);
+    }
+    await tx.run(sql`INSERT INTO crm_findings (id, subscriber_id, kind, dedupe_key, status, reason, detail, detected_at, not_before, expires_at) VALUES ('f1', ${id('+254700000004')}, 'stuck', 'k1', 'open', 'r', '{}', 0, 0, 0)`);
+  });
   await setOptOut(gw.core, id('+254700000006'), true);
 });
 afterAll(async () => gw.stop());
