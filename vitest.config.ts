@@ -46,6 +46,10 @@ export default defineConfig({
     // Two workers on two cores: most of a test's time is waiting (child processes, the browser,
     // PostgreSQL, timers), and vitest's default (cores - 1) would run the suite one file at a time.
     maxWorkers: 2,
+    // A worker keeps the modules it loaded for its next file (the gateway's whole graph, about a second
+    // per file otherwise: half the suite's time went to loading it again). What a file must undo, it undoes
+    // in test/setup-file.ts, which still runs per file.
+    isolate: false,
     testTimeout: 20_000,
     hookTimeout: 20_000,
     setupFiles: ['test/setup-file.ts'],
