@@ -3,8 +3,8 @@ import { VasgwProcess } from '../helpers/child';
 import { closedPort, databaseForFile, postgresUnavailable } from '../helpers/postgres';
 
 // `vasgw users add` and `list` with DATABASE_URL: the accounts go to PostgreSQL (the database is
-// migrated first), a taken name is refused there too, and a server that cannot be reached is one sentence
-// without the password.
+// migrated first), a taken name is refused there too, `vasgw generate` afterwards leaves them be, and a
+// server that cannot be reached is one sentence without the password.
 const skip = postgresUnavailable();
 const CLI_TIMEOUT = 90_000;
 
@@ -29,6 +29,18 @@ describe.skipIf(skip !== null)('vasgw users on PostgreSQL', () => {
     const taken = await users(['add', 'ops.admin', '--role', 'viewer'], 'a-long-password\n');
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/already an account named ops\.admin.*Nothing was saved/);
+    const list = await users(['list'], '');
+    expect(list.stdout.trim().split('\n')).toEqual(['mwana.editor\teditor\tsw', 'ops.admin\tadmin\ten']);
+  }, CLI_TIMEOUT);
+
+  it('generates a demo population beside the accounts made first, and keeps them', async () => {
+    const gen = new VasgwProcess(['generate', '--subscribers', '50', '--days', '2', '--seed', '3', '--quiet'], { DATABASE_URL: pgFile.db.url, LOG_LEVEL: 'silent' });
+    gen.child.stdin.end();
+    const { code } = await gen.exited;
+    expect(gen.stderr).toBe('');
+    expect(code).toBe(0);
+    expect(gen.stdout).toMatch(/generated \d+ usage events .* for 50 subscribers/);
+    expect(gen.stdout).toMatch(/copied [\d,]+ rows into /);
     const list = await users(['list'], '');
     expect(list.stdout.trim().split('\n')).toEqual(['mwana.editor\teditor\tsw', 'ops.admin\tadmin\ten']);
   }, CLI_TIMEOUT);
