@@ -39,6 +39,9 @@ export interface Exchange {
   body: string;
 }
 
+/** How the fake refuses a dial: an HTTP error status, an entry status other than Queued, or not at all (null). */
+type Refusal = { http: number } | { entryStatus: string } | null;
+
 export interface FakeVoiceOptions {
   /** Gateway base URL the callbacks go to, e.g. http://127.0.0.1:PORT (settable later: `fake.gatewayUrl`). */
   gatewayUrl?: string;
@@ -50,8 +53,8 @@ export interface FakeVoiceOptions {
   behaviour?: (call: RecordedCall, nth: number) => Behaviour;
   /** The sessionId to give the nth call (default ATVId_fake_N). */
   sessionId?: (nth: number) => string;
-  /** A refusal for a dial request: an HTTP error status, or an entry status other than Queued. */
-  refuse?: (to: string) => { http: number } | { entryStatus: string } | null;
+  /** A refusal for a dial request: an HTTP error status, or an entry status other than Queued (awaited before the answer). */
+  refuse?: (to: string) => Refusal | Promise<Refusal>;
 }
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => name === 'Say' || name === 'Play' });
@@ -132,7 +135,7 @@ export class FakeVoiceProvider {
     const apiKey = req.headers.apikey as string | undefined;
     if (this.opts.apiKey && apiKey !== this.opts.apiKey) return send(401, { errorMessage: 'The supplied authentication is invalid' });
     if (!form.username || !form.from || !form.to) return send(400, { entries: [], errorMessage: 'Missing username, from or to' });
-    const refusal = this.opts.refuse?.(form.to);
+    const refusal = await this.opts.refuse?.(form.to);
     if (refusal && 'http' in refusal) return send(refusal.http, { errorMessage: 'Service unavailable' });
     if (refusal) return send(200, { entries: [{ phoneNumber: form.to, status: refusal.entryStatus }], errorMessage: 'None' });
     const nth = ++this.seq;

@@ -66,12 +66,14 @@ export function generatePopulation(gw: TestGateway, options: GenerateOptions): P
 /**
  * As `generatePopulation`, while the CRM passes and acts day by day on the gateway's clock, as the
  * scheduler would (on PostgreSQL, the staging gateway's CRM). Leaves the clock at the last pass.
+ * `moveShares` replaces the planted effects (0 plants none).
  */
-export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number }): Promise<GenerateSummary> {
+export function generateWithCrm(gw: TestGateway, opts: { subscribers: number; days: number; joinDays?: number; seed: number; start: number; moveShares?: GenerateOptions['moveShares'] }): Promise<GenerateSummary> {
   return generateOnEither(gw, (on) => ({
     subscribers: opts.subscribers,
     days: opts.days,
     ...(opts.joinDays !== undefined ? { joinDays: opts.joinDays } : {}),
+    ...(opts.moveShares !== undefined ? { moveShares: opts.moveShares } : {}),
     seed: opts.seed,
     startAt: opts.start,
     now: opts.start,

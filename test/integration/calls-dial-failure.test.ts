@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeVoiceProvider } from '../fakes/voice-provider';
@@ -9,6 +10,27 @@ const TO = '+254711000202';
 let gw: TestGateway | null = null;
 let fake: FakeVoiceProvider | null = null;
 stopAfterEach(() => [fake, gw]);
+
+/** A trigger that fails every update of a call row, as a failing disk would fail the write. */
+async function failCallUpdates(g: TestGateway): Promise<void> {
+  const db = g.core.database;
+  if (db.dialect === 'sqlite') {
+    await db.run(sql.raw("CREATE TRIGGER fail_call_update BEFORE UPDATE ON calls BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    return;
+  }
+  await db.run(sql.raw("CREATE FUNCTION fail_call_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$"));
+  await db.run(sql.raw('CREATE TRIGGER fail_call_update BEFORE UPDATE ON calls FOR EACH ROW EXECUTE FUNCTION fail_call_update()'));
+}
+
+async function healCallUpdates(g: TestGateway): Promise<void> {
+  const db = g.core.database;
+  if (db.dialect === 'sqlite') {
+    await db.run(sql.raw('DROP TRIGGER fail_call_update'));
+    return;
+  }
+  await db.run(sql.raw('DROP TRIGGER fail_call_update ON calls'));
+  await db.run(sql.raw('DROP FUNCTION fail_call_update()'));
+}
 
 describe('a dial whose outcome cannot be recorded', () => {
   // A refused dial is written down by the dispatcher after the API answered; when that write fails (here a
@@ -22,9 +44,9 @@ describe('a dial whose outcome cannot be recorded', () => {
       let refused = false;
       fake = await FakeVoiceProvider.start({
         apiKey: API_KEY,
-        refuse: () => {
+        refuse: async () => {
           // The call is already marked dialing; from now on no call row can be updated.
-          gw!.core.db.$client.exec("CREATE TRIGGER fail_call_update BEFORE UPDATE ON calls BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+          await failCallUpdates(gw!);
           refused = true;
           return { http: 503 };
         },
@@ -43,7 +65,7 @@ describe('a dial whose outcome cannot be recorded', () => {
       await new Promise((r) => setImmediate(r));
       expect(unhandled).toEqual([]);
 
-      gw.core.db.$client.exec('DROP TRIGGER fail_call_update');
+      await healCallUpdates(gw);
       const seen = await gw.app.inject({ method: 'GET', url: `/api/v1/calls/${id}`, headers: AUTH });
       expect(seen.statusCode).toBe(200);
       // The refusal was not recorded (the write failed), so the call still shows the attempt it was on.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { num, pct } from '../../src/console/format';
 import { populatedReaders, readersOf } from '../helpers/console-session';
@@ -64,7 +65,7 @@ describe('console: /console/tiers', () => {
   });
 
   it('shows the tier on a profile and offers it in the segment builder', async () => {
-    const id = (gw.core.db.$client.prepare("SELECT subscriber_id AS id FROM crm_tiers WHERE tier = 'core' LIMIT 1").get() as { id: number }).id;
+    const { id } = (await gw.core.database.get<{ id: number }>(sql`SELECT subscriber_id AS id FROM crm_tiers WHERE tier = 'core' ORDER BY subscriber_id LIMIT 1`))!;
     const msisdn = (await findSubscriberById(gw.core, id))!.msisdn;
     const view = (await gw.app.inject({ url: `/api/v1/subscribers/${encodeURIComponent(msisdn)}`, headers: AUTH })).json() as { crm: { tier: { tier: string; rank: number; residualValue: number } } };
     expect(view.crm.tier.tier).toBe('core');

@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PopulationGenerator } from '../../src/crm/generator/population';
 import { INTERVENTION_KINDS } from '../../src/crm/interventions';
+import { generateWithCrm } from '../helpers/crm-pass';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The null check of the holdout comparison: the generator plants no effect at all (every intervention kind
@@ -45,29 +46,15 @@ const runs: Run[] = [];
 async function generate(seed: number, salt: string): Promise<Run> {
   const gw: TestGateway = await testGateway({ crm: { holdoutPercent: HOLDOUT, experimentSalt: salt } }, { now: new Date(START).toISOString() });
   try {
-    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({
-      subscribers: SUBSCRIBERS,
-      days: DAYS,
-      seed,
-      startAt: START,
-      now: START,
-      moveShares: NO_EFFECT,
-      crm: {
-        runPass: (now) => {
-          gw.clock.set(now);
-          return gw.core.crm.runPass(now);
-        },
-      },
-    });
+    await generateWithCrm(gw, { subscribers: SUBSCRIBERS, days: DAYS, seed, start: START, moveShares: NO_EFFECT });
     const r = await gw.app.inject({ method: 'GET', url: '/api/v1/reports/interventions?from=2026-10-01&to=2026-11-30', headers: AUTH });
     expect(r.statusCode).toBe(200);
-    const rows = gw.core.db.$client
-      .prepare(
-        `SELECT kind || ':' || subscriber_id || ':' || at AS key, arm,
-           (returned_at IS NOT NULL) || (reached_content_at IS NOT NULL) || (renewed_at IS NOT NULL) || ':' || revenue_minor AS outcome
-         FROM crm_interventions ORDER BY key`,
-      )
-      .all() as Run['rows'];
+    type Decided = { kind: string; subscriber_id: number; at: number; arm: string; returned_at: number | null; reached_content_at: number | null; renewed_at: number | null; revenue_minor: number | null };
+    const decided = await gw.core.database.all<Decided>(sql`SELECT kind, subscriber_id, at, arm, returned_at, reached_content_at, renewed_at, revenue_minor FROM crm_interventions`);
+    const flag = (at: number | null) => (at === null ? '0' : '1');
+    const rows: Run['rows'] = decided
+      .map((d) => ({ key: `${d.kind}:${d.subscriber_id}:${d.at}`, arm: d.arm, outcome: `${flag(d.returned_at)}${flag(d.reached_content_at)}${flag(d.renewed_at)}:${d.revenue_minor}` }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { seed, salt, kinds: (r.json() as { kinds: KindReport[] }).kinds, rows };
   } finally {
     await gw.stop();

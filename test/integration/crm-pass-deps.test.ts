@@ -23,7 +23,9 @@ describe('a CRM pass outside the core (the scheduler worker)', () => {
   it('finds and acts through the outbox with only subscribers, usage, messaging and calls built', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-pass-deps-'));
     dirs.push(dir);
-    gw = await testGateway({ crm: { holdoutPercent: 0 } }, { now: '2026-11-20T07:00:00Z', dbPath: path.join(dir, 'gw.db') });
+    // SQLite by subject on either run: the worker opens the gateway's SQLite file (on PostgreSQL scheduled
+    // passes run on the gateway's pool and build no deps of their own).
+    gw = await testGateway({ crm: { holdoutPercent: 0 } }, { now: '2026-11-20T07:00:00Z', dbPath: path.join(dir, 'gw.db'), backend: 'sqlite' });
     // A farmer stuck three times on the same menu, and one who opted out stuck the same way.
     for (let i = 0; i < 3; i++) await ussdSession(gw, '+254777000001', [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);
     for (let i = 0; i < 3; i++) await ussdSession(gw, '+254777000002', [...(i === 0 ? ['1'] : []), '1', '1', '9', '8', '7']);

@@ -1,9 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PopulationGenerator } from '../../src/crm/generator/population';
 import { fitSbg, residualLifetime } from '../../src/crm/scores/sbg';
 import { DAY } from '../../src/lib/clock';
 import { testGateway, type TestGateway } from '../helpers/gateway';
 import { apiGet, billing, ussdSession } from '../helpers/crm';
+import { generatePopulation } from '../helpers/crm-pass';
 
 // A synthetic population followed for 40 days up to 5 December (so the December cohort is 4 days old),
 // and three planted groups of daily subscribers who joined on 1 November, renewing through HTTP:
@@ -25,7 +26,7 @@ let risk: { lapse: Item[]; disengagement: Item[] };
 
 beforeAll(async () => {
   gw = await testGateway({ crm: { holdoutPercent: 0, act: false } }, { now: NOW });
-  await new PopulationGenerator(gw.core.db, gw.core.flows, gw.config).generate({ subscribers: 2000, days: 40, seed: 3, startAt: START, now: START });
+  await generatePopulation(gw, { subscribers: 2000, days: 40, seed: 3, startAt: START, now: START });
   for (let d = 0; d < DAYS; d++) {
     const morning = FIRST + d * DAY + 6 * 3_600_000;
     gw.clock.set(new Date(morning).toISOString());
@@ -118,8 +119,10 @@ describe('honest fits in the retention report', () => {
     expect(december.expectedLifetimeDays).toBe(pooled.expectedLifetimeDays);
     expect(december.observedVsFitted.length).toBeGreaterThan(1);
     // What the cohort's own maximum-likelihood fit would have said: the degenerate curve of the issue.
-    const row = gw.core.db.$client.prepare("SELECT observed FROM crm_fits WHERE model = 'sbg' AND service_id = 'crop-daily' AND cohort = '2026-12'").get() as { observed: string };
-    const own = fitSbg(JSON.parse(row.observed) as { lost: number[]; active: number[] }, { a: 1, b: 1 }, { bounds: { min: 1e-6, max: 1e6 } });
+    const row = (await gw.core.database.get<{ observed: unknown }>(sql`SELECT observed FROM crm_fits WHERE model = 'sbg' AND service_id = 'crop-daily' AND cohort = '2026-12'`))!;
+    // JSON text on SQLite, decoded already on PostgreSQL.
+    const observed = (typeof row.observed === 'string' ? JSON.parse(row.observed) : row.observed) as { lost: number[]; active: number[] };
+    const own = fitSbg(observed, { a: 1, b: 1 }, { bounds: { min: 1e-6, max: 1e6 } });
     const discount = Math.pow(1.1, 1 / 365) - 1;
     const ownLifetime = residualLifetime(own.params, 1, discount, 3650);
     expect(own.quality.identified).toBe(false);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { FakeSmsc } from '../fakes/smsc';
 import type { FakeVoiceProvider } from '../fakes/voice-provider';
@@ -23,6 +24,7 @@ async function threeFailures(g: TestGateway, msisdn = FARMER): Promise<void> {
   }
 }
 
+const decode = (d: unknown): unknown => (typeof d === 'string' ? JSON.parse(d) : d);
 const toFarmer = (s: FakeSmsc) => s.submits.filter((m) => m.to === WIRE);
 /** Gives the dispatcher time to send anything it would send (it polls every 10 ms in these tests). */
 const settle = () => new Promise((r) => setTimeout(r, 150));
@@ -108,9 +110,10 @@ describe('a message messaging refuses', () => {
     const pass = await gw.core.crm.runPass();
     expect(pass.findings.stuck).toBe(1);
     expect(pass.ineligible).toEqual({ failed: 1 });
-    const row = gw.core.db.$client.prepare("SELECT status, json_extract(detail, '$.ineligible') AS why FROM crm_findings").get();
-    expect(row).toEqual({ status: 'ineligible', why: 'failed: TEXT_TOO_LONG' });
-    expect(gw.core.db.$client.prepare('SELECT count(*) AS n FROM crm_interventions').get()).toEqual({ n: 0 });
+    const rows = await gw.core.database.all<{ status: string; detail: unknown }>(sql`SELECT status, detail FROM crm_findings`);
+    // JSON comes back as text on SQLite and already decoded on PostgreSQL.
+    expect(rows.map((r) => ({ status: r.status, why: (decode(r.detail) as { ineligible?: unknown }).ineligible }))).toEqual([{ status: 'ineligible', why: 'failed: TEXT_TOO_LONG' }]);
+    expect(await gw.core.database.get(sql`SELECT count(*) AS n FROM crm_interventions`)).toEqual({ n: 0 });
   });
 });
 
@@ -127,7 +130,7 @@ describe('a caller who keeps failing in the IVR menu', () => {
     expect(pass.findings.stuck).toBe(1);
     expect(pass.interventions.voice_guidance).toEqual({ treatment: 1, holdout: 0, blocked: 0 });
     await eventually(() => voice!.calls.find((c) => c.to === FARMER), { what: 'guidance call placed' });
-    const calls = gw.core.db.$client.prepare("SELECT flow_id AS flowId FROM calls WHERE source = 'intervention'").all();
+    const calls = await gw.core.database.all(sql`SELECT flow_id AS "flowId" FROM calls WHERE source = 'intervention'`);
     expect(calls).toEqual([{ flowId: 'voice-guide' }]);
     expect(toFarmer(smsc)).toHaveLength(0);
   });

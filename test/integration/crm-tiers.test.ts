@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import type { FakeSmsc } from '../fakes/smsc';
@@ -77,7 +78,7 @@ describe('value tiers', () => {
     const sms = await eventually(() => smsc.submits.find((s) => `+${s.to}` === lapsing), { what: 'save SMS' });
     expect(sms.text).toContain('We could not renew your Crop advice premium');
     await eventually(() => voice.callsTo(lapsing)[0], { what: 'save call placed' });
-    expect(gw.core.db.$client.prepare("SELECT flow_id AS flowId FROM calls WHERE source = 'intervention'").all()).toEqual([{ flowId: 'voice-guide' }]);
+    expect(await gw.core.database.all(sql`SELECT flow_id AS "flowId" FROM calls WHERE source = 'intervention'`)).toEqual([{ flowId: 'voice-guide' }]);
     // Only the core customer is called.
     expect(voice.calls.map((c) => c.to)).toEqual([lapsing]);
     await voice.settle();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARMS_TRUTH, plantArmsCampaign, type ArmsTruth } from '../../src/crm/generator/arms';
-import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
+import { generatePopulation } from '../helpers/crm-pass';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 
 // After the generated days (so only planted events fall in the windows): planted arm effects (A +8 points over the holdout, B +3), then GET /campaigns/:id/results must recover them.
@@ -13,7 +13,7 @@ let truth: ArmsTruth;
 
 beforeAll(async () => {
   gw = await testGateway({}, { now: new Date(START).toISOString() });
-  await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: SUBSCRIBERS, days: 2, joinDays: 1, seed: 3, startAt: START, now: START });
+  await generatePopulation(gw, { subscribers: SUBSCRIBERS, days: 2, joinDays: 1, seed: 3, startAt: START, now: START });
   truth = await plantArmsCampaign(gw.core, { recipients: SUBSCRIBERS, sentAt: START + 2 * DAY + 3_600_000, seed: 3 });
   gw.clock.set(START + 13 * DAY);
   await gw.core.crm.runPass();

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateSummary } from '../../src/crm/generator/population';
 import { DEMOGRAPHY_TRUTH, topicOf } from '../../src/crm/generator/demography';
@@ -82,8 +83,8 @@ describe('generator with the CRM acting: planted intervention effects', () => {
     expect(truth.find((t) => t.kind === 'nudge')!.effectOnReached!).toBeGreaterThan(0.05);
   });
 
-  it('delivery is settled as receipts would: the planted share of intervention SMS is delivered, the rest failed', () => {
-    const rows = gw.core.db.$client.prepare("SELECT status, count(*) AS n FROM messages WHERE source = 'intervention' GROUP BY status").all() as { status: string; n: number }[];
+  it('delivery is settled as receipts would: the planted share of intervention SMS is delivered, the rest failed', async () => {
+    const rows = await gw.core.database.all<{ status: string; n: number }>(sql`SELECT status, count(*) AS n FROM messages WHERE source = 'intervention' GROUP BY status`);
     const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
     const settled = (by.delivered ?? 0) + (by.failed ?? 0);
     expect(by.queued ?? 0).toBe(0);

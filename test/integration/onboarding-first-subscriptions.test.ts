@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnboardingStore } from '../../src/crm/onboarding/onboarding-store';
 import { testGateway, type TestGateway } from '../helpers/gateway';
@@ -12,22 +13,27 @@ describe('onboarding: first subscription of many subscribers at once', () => {
 
   beforeAll(async () => {
     gw = await testGateway();
-    const c = gw.core.db.$client;
-    const addSub = c.prepare('INSERT INTO subscribers (id, msisdn, first_seen_at, updated_at) VALUES (?, ?, ?, ?)');
-    const addSubscription = c.prepare(
-      "INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES (?, ?, ?, 'active', 'KES', ?, ?, ?)",
-    );
-    c.transaction(() => {
-      for (let id = 1; id <= SUBSCRIBERS; id++) {
-        addSub.run(id, `+2547${String(id).padStart(8, '0')}`, T0, T0);
-        // Every third subscriber never subscribed; every fifth has two subscriptions, the later one written first.
-        if (id % 3 === 0) continue;
-        const first = T0 + id * 60_000;
-        if (id % 5 === 0) addSubscription.run(`sub_w_${id}`, id, 'crop-weekly', first + 86_400_000, first + 86_400_000, first);
-        addSubscription.run(`sub_d_${id}`, id, 'crop-daily', first, first, first);
-        planted.set(id, first);
-      }
-    })();
+    const subs: SQL[] = [];
+    const subscriptions: SQL[] = [];
+    for (let id = 1; id <= SUBSCRIBERS; id++) {
+      subs.push(sql`(${id}, ${`+2547${String(id).padStart(8, '0')}`}, ${T0}, ${T0})`);
+      // Every third subscriber never subscribed; every fifth has two subscriptions, the later one written first.
+      if (id % 3 === 0) continue;
+      const first = T0 + id * 60_000;
+      if (id % 5 === 0) subscriptions.push(sql`(${`sub_w_${id}`}, ${id}, 'crop-weekly', 'active', 'KES', ${first + 86_400_000}, ${first + 86_400_000}, ${first})`);
+      subscriptions.push(sql`(${`sub_d_${id}`}, ${id}, 'crop-daily', 'active', 'KES', ${first}, ${first}, ${first})`);
+      planted.set(id, first);
+    }
+    // In batches: a statement's parameters are bounded (SQLite 32766, PostgreSQL 65535).
+    const db = gw.core.database;
+    for (let i = 0; i < subs.length; i += 1000) {
+      await db.run(sql`INSERT INTO subscribers (id, msisdn, first_seen_at, updated_at) VALUES ${sql.join(subs.slice(i, i + 1000), sql`, `)}`);
+    }
+    for (let i = 0; i < subscriptions.length; i += 1000) {
+      await db.run(
+        sql`INSERT INTO subscriptions (id, subscriber_id, service_id, state, currency, evaluated_at, created_at, updated_at) VALUES ${sql.join(subscriptions.slice(i, i + 1000), sql`, `)}`,
+      );
+    }
   });
   afterAll(async () => {
     await gw.stop();

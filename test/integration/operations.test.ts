@@ -1,8 +1,33 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway;
 afterEach(async () => gw?.stop());
+
+/**
+ * The database goes away under the gateway. SQLite: its connection is closed. PostgreSQL: the server
+ * refuses new connections to the database and ends the gateway's open ones, as a server gone away would.
+ */
+async function loseTheDatabase(g: TestGateway): Promise<void> {
+  const db = g.core.database;
+  if (db.dialect === 'sqlite') {
+    g.core.db.$client.close();
+    return;
+  }
+  // From the server's maintenance database: a database cannot refuse connections from inside itself.
+  const url = new URL(g.config.database.url!);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+  } finally {
+    await admin.end();
+  }
+}
 
 describe('operations and the API guard', () => {
   it('answers /healthz, /readyz and /metrics', async () => {
@@ -18,7 +43,7 @@ describe('operations and the API guard', () => {
 
   it('reports not ready (503) when the database is gone', async () => {
     gw = await testGateway();
-    gw.core.db.$client.close();
+    await loseTheDatabase(gw);
     const ready = await gw.app.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks.database.ok).toBe(false);
