@@ -11,8 +11,10 @@ const ONE_RUN_COVERS_BOTH = [
   'test/**/*-both-engines.test.ts',
   // PostgreSQL by subject: they run on PostgreSQL in the first run already
   'test/**/*postgres*.test.ts',
-  // SQLite by subject: copying a SQLite file into PostgreSQL, SQLite's group commit, SQLite files' migrations
+  // SQLite by subject: copying a SQLite file into PostgreSQL, SQLite's group commit, SQLite files' migrations,
+  // the scheduled CRM pass's own connection to the SQLite file
   'test/integration/db-copy.test.ts',
+  'test/integration/crm-pass-deps.test.ts',
   'test/integration/group-commit-mixed.test.ts',
   'test/integration/demography-migrate.test.ts',
 ];

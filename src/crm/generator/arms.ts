@@ -1,5 +1,4 @@
 import { assignArm } from '../../campaigns/arms-assign';
-import type { Db } from '../../db/client';
 import type { Database, UnitOfWork } from '../../db/database';
 import type { CampaignArm, CampaignGoal } from '../../db/schema/campaigns';
 import { DAY, HOUR } from '../../lib/clock';
@@ -43,9 +42,9 @@ const SALT = { draw: 900, deliver: 901, when: 902, outside: 903 };
  * arm recipient (delivered or failed, as receipts would leave it), and the goal events (content reached by
  * shortcut SMS) inside the window as planted, plus noise outside it. The CRM pass then counts conversions
  * and GET /campaigns/:id/results must recover the planted uplifts. The truth is stored in the same unit,
- * on either engine; `db` is not read (callers that hand a SQLite handle beside the database may).
+ * on either engine.
  */
-export async function plantArmsCampaign(core: { db?: Db; database: Database; commits: UnitOfWork }, o: { recipients: number; sentAt: number; seed?: number }): Promise<ArmsTruth> {
+export async function plantArmsCampaign(core: { database: Database; commits: UnitOfWork }, o: { recipients: number; sentAt: number; seed?: number }): Promise<ArmsTruth> {
   const seed = o.seed ?? 1;
   const t = ARMS_TRUTH;
   const id = t.campaignId;
