@@ -135,7 +135,7 @@ eachBackend((get) => {
     const b = get();
     await plantSubscribers(b, Array.from({ length: 60 }, (_, i) => i + 1));
     const sent = NOW - 10 * DAY;
-    const truth = await plantArmsCampaign({ db: s.handle, database: b.database, commits: b.units }, { recipients: 60, sentAt: sent, seed: 7 });
+    const truth = await plantArmsCampaign({ database: b.database, commits: b.units }, { recipients: 60, sentAt: sent, seed: 7 });
     const armed = truth.arms.reduce((n, a) => n + a.assigned, 0);
     expect(armed + truth.holdout.assigned).toBe(60);
     expect(await count(b, campaignAssignments)).toBe(60);

@@ -1,9 +1,8 @@
 import { assignArm } from '../../campaigns/arms-assign';
-import type { Db } from '../../db/client';
 import type { Database, UnitOfWork } from '../../db/database';
 import type { CampaignArm, CampaignGoal } from '../../db/schema/campaigns';
 import { DAY, HOUR } from '../../lib/clock';
-import { CrmStateStore } from '../crm-state-store';
+import { CrmState } from '../crm-state-store';
 import { u01 } from './model';
 import { ArmsPlantStore, type PlantedRows } from './arms-store';
 
@@ -44,7 +43,7 @@ const SALT = { draw: 900, deliver: 901, when: 902, outside: 903 };
  * shortcut SMS) inside the window as planted, plus noise outside it. The CRM pass then counts conversions
  * and GET /campaigns/:id/results must recover the planted uplifts.
  */
-export async function plantArmsCampaign(core: { db: Db; database: Database; commits: UnitOfWork }, o: { recipients: number; sentAt: number; seed?: number }): Promise<ArmsTruth> {
+export async function plantArmsCampaign(core: { database: Database; commits: UnitOfWork }, o: { recipients: number; sentAt: number; seed?: number }): Promise<ArmsTruth> {
   const seed = o.seed ?? 1;
   const t = ARMS_TRUTH;
   const id = t.campaignId;
@@ -101,8 +100,8 @@ export async function plantArmsCampaign(core: { db: Db; database: Database; comm
     await store.flush(rows, tx);
     await store.finishRun(runId, queued, ids.length - queued, ids.at(-1)?.id ?? 0, tx);
     for (const line of truth.arms) line.realisedUplift = line.assigned ? Math.round(((gain.get(line.name) ?? 0) / line.assigned) * 1e4) / 1e4 : null;
-    // joins this unit on SQLite; takes the unit's tx once the CRM state store is converted (helper crm-pass)
-    new CrmStateStore(core.db).set(ARMS_TRUTH_KEY, truth, now);
+    // In the same unit as the campaign, on either engine: the truth is there exactly when the campaign is.
+    await new CrmState(core.database).set(ARMS_TRUTH_KEY, truth, now, tx);
   });
   return truth;
 }
