@@ -225,8 +225,10 @@ describe('a campaign with arms', () => {
       const id = c.body.id as string;
       const subId = await subscriberIds(g);
       const voice = [...Array(N).keys()].filter((i) => assignArm(id, subId(i), arms, 25)?.name === 'voice');
-      // Every other voice farmer does not pick up.
-      voice.forEach((i, k) => fake.script(msisdn(i), [k % 2 ? { kind: 'no_answer' } : { kind: 'answer', keys: [] }]));
+      // Every other voice farmer does not pick up, the retries either (they are due within the hour the
+      // clock moves on below, and the dispatcher may dial them before the pass).
+      const unanswered = Array.from({ length: g.config.ivr.retry.attempts }, () => ({ kind: 'no_answer' as const }));
+      voice.forEach((i, k) => fake.script(msisdn(i), k % 2 ? unanswered : [{ kind: 'answer', keys: [] }]));
       const answered = voice.filter((_, k) => k % 2 === 0).length;
       await g.core.campaignScheduler.tick();
       await eventually(() => fake.calls.length >= voice.length, { what: 'the voice arm dialled' });
