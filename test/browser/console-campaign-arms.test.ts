@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARMS_TRUTH, plantArmsCampaign } from '../../src/crm/generator/arms';
-import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
 import { ACCOUNTS, consoleGateway, launchBrowser, logIn, watchProblems } from '../helpers/browser';
+import { generatePopulation } from '../helpers/crm-pass';
 import { AUTH, type TestGateway } from '../helpers/gateway';
 
 /** The little of the page's DOM these checks read (the project's TypeScript has no DOM types). */
@@ -35,7 +35,7 @@ describe('console campaign arms (chromium)', () => {
   beforeAll(async () => {
     gw = await consoleGateway({}, { now: new Date(start).toISOString() });
     browser = await launchBrowser();
-    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 1500, days: 1, seed: 5, startAt: start, now: start });
+    await generatePopulation(gw, { subscribers: 1500, days: 1, seed: 5, startAt: start, now: start });
     await plantArmsCampaign(gw.core, { recipients: 1500, sentAt: start + DAY + 3_600_000, seed: 5 });
     gw.clock.set(start + 12 * DAY);
     await gw.core.crm.runPass();

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -12,7 +13,7 @@ const MSISDN = '+254712345678';
 const get = (g: TestGateway, url: string) => g.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: AUTH });
 const post = (g: TestGateway, url: string, payload: Record<string, unknown>) => g.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: AUTH, payload });
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
-const messageCount = (g: TestGateway) => (g.core.db.$client.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+const messageCount = async (g: TestGateway) => (await g.core.database.get<{ n: number }>(sql`SELECT count(*) AS n FROM messages`))!.n;
 
 describe('query strings and bodies are parsed by the route schema', () => {
   it('coerces numbers, applies defaults and answers a bad value with its stable code and the field', async () => {
@@ -62,7 +63,7 @@ describe('query strings and bodies are parsed by the route schema', () => {
     const missing = await post(gw, '/calls', { to: MSISDN });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error.message).toMatch(/^body\.flowId /);
-    expect(messageCount(gw)).toBe(0);
+    expect(await messageCount(gw)).toBe(0);
   });
 });
 

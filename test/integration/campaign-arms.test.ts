@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { assignArm } from '../../src/campaigns/arms-assign';
 import type { CampaignArm } from '../../src/db/schema/campaigns';
@@ -20,6 +21,17 @@ async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string
 
 const N = 48;
 const msisdn = (i: number) => `+2547100${String(i).padStart(5, '0')}`;
+
+/** The farmers' subscriber ids, read once: what their arms follow from. */
+async function subscriberIds(g: TestGateway): Promise<(i: number) => number> {
+  const rows = await g.core.database.all<{ id: number; msisdn: string }>(sql`SELECT id, msisdn FROM subscribers`);
+  const ids = new Map(rows.map((r) => [r.msisdn, Number(r.id)]));
+  return (i: number) => {
+    const id = ids.get(msisdn(i));
+    if (id === undefined) throw new Error(`no subscriber ${msisdn(i)}`);
+    return id;
+  };
+}
 
 async function farmers(g: TestGateway): Promise<string> {
   for (let i = 0; i < N; i++) await api(g, 'PATCH', `/subscribers/${msisdn(i)}`, { region: 'Embu', language: i % 3 === 0 ? 'sw' : 'en' });
@@ -53,7 +65,7 @@ describe('a campaign with arms', () => {
     await g.core.campaignScheduler.tick();
 
     // The arm of each farmer follows from the campaign and subscriber alone; the holdout gets nothing.
-    const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+    const subId = await subscriberIds(g);
     const armOf = new Map<number, string>();
     for (let i = 0; i < N; i++) armOf.set(i, assignArm(id, subId(i), ARMS, 25)?.name ?? 'holdout');
     const members = (arm: string) => [...armOf.entries()].filter(([, a]) => a === arm).map(([i]) => i);
@@ -128,7 +140,7 @@ describe('a campaign with arms', () => {
     expect(c.status).toBe(201);
     const id = c.body.id as string;
     await g.core.campaignScheduler.tick();
-    const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+    const subId = await subscriberIds(g);
     const armOf = (i: number) => assignArm(id, subId(i), arms, 30)?.name ?? 'holdout';
     const inA = [...Array(N).keys()].filter((i) => armOf(i) === 'A');
     const inH = [...Array(N).keys()].filter((i) => armOf(i) === 'holdout');
@@ -163,7 +175,7 @@ describe('a campaign with arms', () => {
     expect(c.body.goal).toEqual({ type: 'answered', pollId: poll.body.id, windowDays: 2 });
     const id = c.body.id as string;
     await g.core.campaignScheduler.tick();
-    const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+    const subId = await subscriberIds(g);
     const armOf = (i: number) => assignArm(id, subId(i), arms, 20)?.name ?? 'holdout';
     const members = (arm: string) => [...Array(N).keys()].filter((i) => armOf(i) === arm);
     const sent = N - members('holdout').length;
@@ -211,10 +223,12 @@ describe('a campaign with arms', () => {
       const c = await api(g, 'POST', '/campaigns', { kind: 'sms', segmentId, arms, holdoutPercent: 25, goal: { type: 'reached_content', nodeId: 'maize-planting', flowId: 'crop-advice', windowDays: 3 }, schedule: { at: '2026-11-20T06:00:00Z' } });
       expect(c.status).toBe(201);
       const id = c.body.id as string;
-      const subId = (i: number) => (g.core.db.$client.prepare('SELECT id FROM subscribers WHERE msisdn = ?').get(msisdn(i)) as { id: number }).id;
+      const subId = await subscriberIds(g);
       const voice = [...Array(N).keys()].filter((i) => assignArm(id, subId(i), arms, 25)?.name === 'voice');
-      // Every other voice farmer does not pick up.
-      voice.forEach((i, k) => fake.script(msisdn(i), [k % 2 ? { kind: 'no_answer' } : { kind: 'answer', keys: [] }]));
+      // Every other voice farmer does not pick up, the retries either (they are due within the hour the
+      // clock moves on below, and the dispatcher may dial them before the pass).
+      const unanswered = Array.from({ length: g.config.ivr.retry.attempts }, () => ({ kind: 'no_answer' as const }));
+      voice.forEach((i, k) => fake.script(msisdn(i), k % 2 ? unanswered : [{ kind: 'answer', keys: [] }]));
       const answered = voice.filter((_, k) => k % 2 === 0).length;
       await g.core.campaignScheduler.tick();
       await eventually(() => fake.calls.length >= voice.length, { what: 'the voice arm dialled' });

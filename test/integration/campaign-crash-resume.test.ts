@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
-import { ensureSubscriber, updateProfile } from '../helpers/subscribers';
 
 const gateways: TestGateway[] = [];
 const dirs: string[] = [];
@@ -30,7 +30,11 @@ const msisdn = (i: number) => `+2547${String(i).padStart(8, '0')}`;
 
 /** N maize growers and an SMS campaign to them, due now; returns the campaign id. */
 async function setUp(g: TestGateway, n: number, extra: Record<string, unknown> = {}): Promise<string> {
-  for (let i = 1; i <= n; i++) await updateProfile(g.core, (await ensureSubscriber(g.core, msisdn(i))).id, { crop: 'maize', language: 'en' });
+  // One CSV import, as a content team loads its farmers: thousands of units of their own, one after
+  // another, took most of a test's time on PostgreSQL (a round trip each).
+  const csv = ['msisdn,language,crop', ...Array.from({ length: n }, (_, k) => `${msisdn(k + 1)},en,maize`)].join('\n');
+  const imported = await g.app.inject({ method: 'POST', url: '/api/v1/subscribers/import', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: csv });
+  expect(imported.json()).toMatchObject({ created: n, rejected: 0 });
   const seg = await g.app.inject({ method: 'POST', url: '/api/v1/segments', headers: AUTH, payload: { name: 'Maize', filter: { crop: 'maize' } } });
   const c = await g.app.inject({
     method: 'POST',
@@ -43,19 +47,48 @@ async function setUp(g: TestGateway, n: number, extra: Record<string, unknown> =
 }
 
 /** Messages per number for the campaign: every recipient must have exactly one. */
-function perRecipient(g: TestGateway, campaignId: string): Map<string, number> {
-  const rows = g.core.db.$client.prepare("SELECT msisdn, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ? GROUP BY msisdn").all(campaignId) as { msisdn: string; n: number }[];
+async function perRecipient(g: TestGateway, campaignId: string): Promise<Map<string, number>> {
+  const rows = await g.core.database.all<{ msisdn: string; n: number }>(sql`SELECT msisdn, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ${campaignId} GROUP BY msisdn`);
   return new Map(rows.map((r) => [r.msisdn, r.n]));
 }
 
+/** Process A "stops answering" while it still holds the run's lease: what a second process finds. */
+async function leaseHeldByA(g: TestGateway): Promise<void> {
+  await g.core.database.run(sql`UPDATE campaign_runs SET lease_owner = 'process-a', lease_expires_at = ${g.clock.now() + 60_000}`);
+}
+
+/**
+ * Makes every outbox insert for `to` fail as a full disk would (SQLite: a temporary trigger that aborts;
+ * PostgreSQL: a trigger function that raises), until `undo()`.
+ */
+async function failInsertsTo(g: TestGateway, to: string): Promise<{ undo(): Promise<void> }> {
+  const db = g.core.database;
+  if (db.dialect === 'postgresql') {
+    await db.run(sql.raw("CREATE FUNCTION simulated_disk_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated disk failure'; END $$"));
+    await db.run(sql.raw(`CREATE TRIGGER fail_insert BEFORE INSERT ON messages FOR EACH ROW WHEN (NEW.msisdn = '${to}') EXECUTE FUNCTION simulated_disk_failure()`));
+    return {
+      async undo() {
+        await db.run(sql.raw('DROP TRIGGER fail_insert ON messages'));
+        await db.run(sql.raw('DROP FUNCTION simulated_disk_failure()'));
+      },
+    };
+  }
+  await db.run(sql.raw(`CREATE TEMP TRIGGER fail_insert BEFORE INSERT ON messages WHEN NEW.msisdn = '${to}' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`));
+  return {
+    async undo() {
+      await db.run(sql.raw('DROP TRIGGER fail_insert'));
+    },
+  };
+}
+
 async function expectExactlyOnce(g: TestGateway, campaignId: string, n: number) {
-  const counts = perRecipient(g, campaignId);
+  const counts = await perRecipient(g, campaignId);
   expect(counts.size).toBe(n);
   expect([...counts.values()].every((c) => c === 1)).toBe(true);
   const run = (await g.core.campaignReads.runs(campaignId))[0]!;
   expect(run).toMatchObject({ status: 'done', total: n, queued: n, blocked: 0 });
-  const pending = g.core.db.$client.prepare("SELECT count(*) AS n FROM campaign_recipients WHERE run_id = ? AND status = 'pending'").get(run.id) as { n: number };
-  expect(pending.n).toBe(0);
+  const pending = await g.core.database.get<{ n: number }>(sql`SELECT count(*) AS n FROM campaign_recipients WHERE run_id = ${run.id} AND status = 'pending'`);
+  expect(pending?.n).toBe(0);
 }
 
 describe('a crash mid-send', () => {
@@ -63,11 +96,11 @@ describe('a crash mid-send', () => {
     const g = await open({ campaigns: { batchSize: 4 } }, { now: '2026-11-20T06:00:00Z' });
     const id = await setUp(g, 10);
     // The 7th outbox insert fails as a full disk would, in the middle of the second batch.
-    g.core.db.$client.exec(`CREATE TEMP TRIGGER fail_seventh BEFORE INSERT ON messages WHEN NEW.msisdn = '${msisdn(7)}' BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    const failure = await failInsertsTo(g, msisdn(7));
     const first = await g.core.campaignScheduler.tick();
     expect(first).toMatchObject({ handed: 4, failed: 1 });
-    expect([...perRecipient(g, id).keys()].sort()).toEqual([1, 2, 3, 4].map(msisdn));
-    g.core.db.$client.exec('DROP TRIGGER fail_seventh');
+    expect([...(await perRecipient(g, id)).keys()].sort()).toEqual([1, 2, 3, 4].map(msisdn));
+    await failure.undo();
     await g.core.campaignScheduler.tick();
     await expectExactlyOnce(g, id, 10);
   });
@@ -78,12 +111,12 @@ describe('a crash mid-send', () => {
     const id = await setUp(a, 10);
     // Process A hands over one batch, then stops answering (its lease is still held).
     await a.core.campaignScheduler.tick({ maxBatches: 1 });
-    a.core.db.$client.exec("UPDATE campaign_runs SET lease_owner = 'process-a', lease_expires_at = " + String(a.clock.now() + 60_000));
-    expect(perRecipient(a, id).size).toBe(3);
+    await leaseHeldByA(a);
+    expect((await perRecipient(a, id)).size).toBe(3);
 
     const b = await open({ campaigns: { batchSize: 3 } }, { now: '2026-11-20T06:00:30Z', dbPath });
     expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 0 });
-    expect(perRecipient(b, id).size).toBe(3);
+    expect((await perRecipient(b, id)).size).toBe(3);
     b.clock.set('2026-11-20T06:01:01Z');
     expect(await b.core.campaignScheduler.tick()).toMatchObject({ handed: 7 });
     await expectExactlyOnce(b, id, 10);
@@ -96,25 +129,26 @@ describe('a crash mid-send', () => {
     const id = await setUp(a, 3000, { ratePerSecond: 400 });
     // Process A queues its first second of paced sends, then dies holding the lease.
     expect(await a.core.campaignScheduler.tick({ maxBatches: 1 })).toMatchObject({ handed: 400 });
-    a.core.db.$client.exec("UPDATE campaign_runs SET lease_owner = 'process-a', lease_expires_at = " + String(a.clock.now() + 60_000));
+    await leaseHeldByA(a);
 
     // B takes the run over a minute later and ticks once a second until it is done.
     const b = await open(cfg, { now: '2026-11-20T06:01:01Z', dbPath });
     const takeover = b.clock.now();
-    for (let i = 0; i < 30 && perRecipient(b, id).size < 3000; i++) {
+    for (let i = 0; i < 30 && (await perRecipient(b, id)).size < 3000; i++) {
       await b.core.campaignScheduler.tick();
       b.clock.advance(1000);
     }
     await b.core.campaignScheduler.tick();
     await expectExactlyOnce(b, id, 3000);
     // Messages per one-second window of their due time, from the takeover on: never above the rate.
-    const windows = b.core.db.$client
-      .prepare("SELECT (due_at - ?) / 1000 AS w, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ? AND due_at >= ? GROUP BY w ORDER BY w")
-      .all(takeover, id, takeover) as { w: number; n: number }[];
+    const windows = await b.core.database.all<{ w: number; n: number }>(
+      sql`SELECT (due_at - ${takeover}) / 1000 AS w, count(*) AS n FROM messages WHERE source = 'campaign' AND source_ref = ${id} AND due_at >= ${takeover} GROUP BY w ORDER BY w`,
+    );
     expect(windows.reduce((s, w) => s + w.n, 0)).toBe(2600);
     expect(Math.max(...windows.map((w) => w.n))).toBeLessThanOrEqual(400);
     expect(windows.length).toBeGreaterThanOrEqual(7);
-  });
+    // Thousands of farmers: on PostgreSQL each imported line is a few round trips.
+  }, 60_000);
 
   it('a gateway killed with SIGKILL mid-fan-out is resumed by the next one without duplicates or gaps', async () => {
     const dbPath = tempDb();
@@ -124,7 +158,9 @@ describe('a crash mid-send', () => {
     await setup.stop();
     gateways.splice(0);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./campaign-crash-child.ts', import.meta.url)), dbPath, now], {
+    // The child opens the same database: the SQLite file, or on PostgreSQL the database kept for it.
+    const database = setup.config.database.url ?? dbPath;
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./campaign-crash-child.ts', import.meta.url)), database, now], {
       env: { ...process.env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -147,10 +183,10 @@ describe('a crash mid-send', () => {
     await new Promise((r) => child.once('close', r));
 
     const after = await open({}, { now: '2026-11-20T06:01:01Z', dbPath });
-    const handedBefore = perRecipient(after, id).size;
+    const handedBefore = (await perRecipient(after, id)).size;
     expect(handedBefore).toBeGreaterThanOrEqual(150);
     expect(handedBefore).toBeLessThan(5000);
     await after.core.campaignScheduler.tick();
     await expectExactlyOnce(after, id, 5000);
-  });
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/lib/clock';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
@@ -11,9 +12,9 @@ async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', 
   return { status: r.statusCode, body: (r.body ? r.json() : {}) as Body };
 }
 
-const dueTimes = (g: TestGateway, campaignId: string) =>
-  (g.core.db.$client.prepare("SELECT due_at AS t FROM messages WHERE source = 'campaign' AND source_ref = ? ORDER BY due_at").all(campaignId) as { t: number }[]).map((r) =>
-    new Date(r.t).toISOString().slice(11, 23),
+const dueTimes = async (g: TestGateway, campaignId: string) =>
+  (await g.core.database.all<{ t: number }>(sql`SELECT due_at AS t FROM messages WHERE source = 'campaign' AND source_ref = ${campaignId} ORDER BY due_at`)).map((r) =>
+    new Date(Number(r.t)).toISOString().slice(11, 23),
   );
 
 async function tenFarmers(g: TestGateway): Promise<string> {
@@ -30,26 +31,26 @@ describe('campaign controls', () => {
     const tick = () => gw!.core.campaignScheduler.tick();
 
     await tick();
-    expect(dueTimes(gw, id)).toEqual(['06:00:00.000', '06:00:00.500']);
+    expect(await dueTimes(gw, id)).toEqual(['06:00:00.000', '06:00:00.500']);
     gw.clock.advance(SECOND);
     await tick();
-    expect(dueTimes(gw, id)).toEqual(['06:00:00.000', '06:00:00.500', '06:00:01.000', '06:00:01.500']);
+    expect(await dueTimes(gw, id)).toEqual(['06:00:00.000', '06:00:00.500', '06:00:01.000', '06:00:01.500']);
 
     expect((await api(gw, 'POST', `/campaigns/${id}/pause`)).body).toMatchObject({ status: 'paused', latestRuns: [expect.objectContaining({ status: 'paused', queued: 4, pending: 6 })] });
     gw.clock.advance(10 * SECOND);
     await tick();
-    expect(dueTimes(gw, id)).toHaveLength(4);
+    expect(await dueTimes(gw, id)).toHaveLength(4);
     expect((await api(gw, 'POST', `/campaigns/${id}/pause`)).body.error).toMatchObject({ code: 'INVALID_STATE' });
 
     expect((await api(gw, 'POST', `/campaigns/${id}/resume`)).body.status).toBe('running');
     await tick();
     // Pacing restarts at the resume: two a second from 06:00:11, not ten seconds' worth at once.
-    expect(dueTimes(gw, id).slice(4)).toEqual(['06:00:11.000', '06:00:11.500']);
+    expect((await dueTimes(gw, id)).slice(4)).toEqual(['06:00:11.000', '06:00:11.500']);
 
     expect((await api(gw, 'POST', `/campaigns/${id}/cancel`)).body.status).toBe('cancelled');
     gw.clock.advance(10 * SECOND);
     await tick();
-    expect(dueTimes(gw, id)).toHaveLength(6);
+    expect(await dueTimes(gw, id)).toHaveLength(6);
     const results = await api(gw, 'GET', `/campaigns/${id}/results`);
     expect(results.body).toMatchObject({ status: 'cancelled', totals: { recipients: 10, queued: 6, blocked: 0 }, runs: [expect.objectContaining({ status: 'cancelled', pending: 4, delivery: { queued: 6 } })] });
     const pending = await api(gw, 'GET', `/campaigns/${id}/recipients?status=pending&limit=2`);
@@ -65,7 +66,7 @@ describe('campaign controls', () => {
     expect(draft.body).toMatchObject({ status: 'draft', nextRunAt: null });
     const id = draft.body.id as string;
     await gw.core.campaignScheduler.tick();
-    expect(dueTimes(gw, id)).toEqual([]);
+    expect(await dueTimes(gw, id)).toEqual([]);
 
     const patched = await api(gw, 'PATCH', `/campaigns/${id}`, { text: { en: 'New text', sw: 'Maandishi mapya' }, name: 'Renamed' });
     expect(patched.body).toMatchObject({ name: 'Renamed', text: { en: 'New text', sw: 'Maandishi mapya' } });
@@ -76,7 +77,7 @@ describe('campaign controls', () => {
     expect(started.body).toMatchObject({ status: 'scheduled', nextRunAt: '2026-11-21T06:00:00.000Z' });
     gw.clock.set('2026-11-21T06:00:00Z');
     await gw.core.campaignScheduler.tick();
-    const texts = gw.core.db.$client.prepare("SELECT DISTINCT text FROM messages WHERE source_ref = ? ORDER BY text").all(id) as { text: string }[];
+    const texts = await gw.core.database.all<{ text: string }>(sql`SELECT DISTINCT text FROM messages WHERE source_ref = ${id} ORDER BY text`);
     expect(texts.map((t) => t.text)).toEqual(['Maandishi mapya', 'New text']);
     expect((await api(gw, 'PATCH', `/campaigns/${id}`, { name: 'Too late' })).body.error).toMatchObject({ code: 'CAMPAIGN_FINISHED' });
     // A segment a live campaign uses cannot be deleted; one nobody uses can.

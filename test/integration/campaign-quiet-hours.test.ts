@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -10,7 +11,7 @@ async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string
 }
 
 const outbox = (g: TestGateway, campaignId: string) =>
-  g.core.db.$client.prepare("SELECT msisdn, due_at AS dueAt FROM messages WHERE source = 'campaign' AND source_ref = ? ORDER BY msisdn").all(campaignId) as { msisdn: string; dueAt: number }[];
+  g.core.database.all<{ msisdn: string; dueAt: number }>(sql`SELECT msisdn, due_at AS "dueAt" FROM messages WHERE source = 'campaign' AND source_ref = ${campaignId} ORDER BY msisdn`);
 
 describe('quiet hours', () => {
   it('hold a campaign started in the evening until the morning, then it goes', async () => {
@@ -23,17 +24,17 @@ describe('quiet hours', () => {
     const id = c.body.id as string;
 
     await gw.core.campaignScheduler.tick();
-    expect(outbox(gw, id)).toEqual([]);
+    expect(await outbox(gw, id)).toEqual([]);
     const held = await api(gw, 'GET', `/campaigns/${id}`);
     expect(held.body.latestRuns).toEqual([expect.objectContaining({ status: 'sending', total: 3, queued: 0, pending: 3, deferredUntil: '2026-11-21T04:00:00.000Z' })]);
 
     gw.clock.set('2026-11-21T03:59:00Z');
     await gw.core.campaignScheduler.tick();
-    expect(outbox(gw, id)).toEqual([]);
+    expect(await outbox(gw, id)).toEqual([]);
 
     gw.clock.set('2026-11-21T04:00:00Z'); // 07:00 in Nairobi
     await gw.core.campaignScheduler.tick();
-    expect(outbox(gw, id).map((m) => m.msisdn)).toEqual(['+254700000001', '+254700000002', '+254700000003']);
+    expect((await outbox(gw, id)).map((m) => m.msisdn)).toEqual(['+254700000001', '+254700000002', '+254700000003']);
     expect((await api(gw, 'GET', `/campaigns/${id}`)).body.status).toBe('completed');
   });
 
@@ -47,19 +48,19 @@ describe('quiet hours', () => {
     await gw.core.campaignScheduler.tick();
     gw.clock.set('2026-11-20T16:59:59Z');
     await gw.core.campaignScheduler.tick();
-    const dueTimes = () => outbox(gw!, id).map((m) => new Date(m.dueAt).toISOString()).sort();
-    expect(dueTimes()).toEqual(['2026-11-20T16:59:58.000Z', '2026-11-20T16:59:59.000Z']);
+    const dueTimes = async () => (await outbox(gw!, id)).map((m) => new Date(Number(m.dueAt)).toISOString()).sort();
+    expect(await dueTimes()).toEqual(['2026-11-20T16:59:58.000Z', '2026-11-20T16:59:59.000Z']);
     // The next slot would fall at 20:00: the run waits for the morning.
     for (const t of ['2026-11-20T17:00:00Z', '2026-11-20T21:30:00Z', '2026-11-21T03:59:59Z']) {
       gw.clock.set(t);
       await gw.core.campaignScheduler.tick();
     }
-    expect(dueTimes()).toHaveLength(2);
+    expect(await dueTimes()).toHaveLength(2);
     // The morning resumes at one a second, not all at once.
     gw.clock.set('2026-11-21T04:00:00Z');
     await gw.core.campaignScheduler.tick();
     gw.clock.set('2026-11-21T04:00:01Z');
     await gw.core.campaignScheduler.tick();
-    expect(dueTimes().slice(2)).toEqual(['2026-11-21T04:00:00.000Z', '2026-11-21T04:00:01.000Z']);
+    expect((await dueTimes()).slice(2)).toEqual(['2026-11-21T04:00:00.000Z', '2026-11-21T04:00:01.000Z']);
   });
 });

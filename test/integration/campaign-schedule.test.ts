@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { MINUTE, SECOND } from '../../src/lib/clock';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
@@ -10,8 +11,8 @@ async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string
   return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: { code: string; message: string } } };
 }
 
-const sentTo = (g: TestGateway, campaignId: string) =>
-  (g.core.db.$client.prepare("SELECT msisdn FROM messages WHERE source = 'campaign' AND source_ref = ? ORDER BY msisdn").all(campaignId) as { msisdn: string }[]).map((r) => r.msisdn);
+const sentTo = async (g: TestGateway, campaignId: string) =>
+  (await g.core.database.all<{ msisdn: string }>(sql`SELECT msisdn FROM messages WHERE source = 'campaign' AND source_ref = ${campaignId} ORDER BY msisdn`)).map((r) => r.msisdn);
 
 async function twoFarmers(g: TestGateway): Promise<string> {
   for (const n of ['+254700000001', '+254700000002']) await api(g, 'PATCH', `/subscribers/${n}`, { region: 'Nakuru', crop: 'maize', language: 'en' });
@@ -36,19 +37,19 @@ describe('recurring campaigns', () => {
     await gw.core.campaignScheduler.tick();
     gw.clock.set('2026-11-16T04:29:59Z');
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, id)).toEqual([]);
+    expect(await sentTo(gw, id)).toEqual([]);
 
     gw.clock.advance(SECOND);
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, id)).toEqual(['+254700000001', '+254700000002']);
+    expect(await sentTo(gw, id)).toEqual(['+254700000001', '+254700000002']);
     gw.clock.advance(MINUTE);
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, id)).toHaveLength(2);
+    expect(await sentTo(gw, id)).toHaveLength(2);
     expect((await api(gw, 'GET', `/campaigns/${id}`)).body).toMatchObject({ status: 'scheduled', runs: 1, nextRunAt: '2026-11-23T04:30:00.000Z' });
 
     gw.clock.set('2026-11-23T04:30:00Z');
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, id)).toHaveLength(4);
+    expect(await sentTo(gw, id)).toHaveLength(4);
     const runs = (await api(gw, 'GET', `/campaigns/${id}/runs`)).body.items as { dueAt: string; status: string; queued: number }[];
     expect(runs.map((r) => [r.dueAt, r.status, r.queued])).toEqual([
       ['2026-11-23T04:30:00.000Z', 'done', 2],
@@ -63,10 +64,10 @@ describe('recurring campaigns', () => {
     expect(created.body).toMatchObject({ status: 'scheduled', nextRunAt: '2026-11-20T07:15:00.000Z' });
     gw.clock.set('2026-11-20T07:14:00Z');
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, created.body.id as string)).toEqual([]);
+    expect(await sentTo(gw, created.body.id as string)).toEqual([]);
     gw.clock.set('2026-11-20T07:15:00Z');
     await gw.core.campaignScheduler.tick();
-    expect(sentTo(gw, created.body.id as string)).toHaveLength(2);
+    expect(await sentTo(gw, created.body.id as string)).toHaveLength(2);
     expect((await api(gw, 'GET', `/campaigns/${created.body.id}`)).body.status).toBe('completed');
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ARMS_TRUTH, plantArmsCampaign } from '../../src/crm/generator/arms';
-import { PopulationGenerator } from '../../src/crm/generator/population';
 import { DAY } from '../../src/lib/clock';
 import { consoleLogin, formPost, pageGet } from '../helpers/console-session';
+import { generatePopulation } from '../helpers/crm-pass';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
 // The console's side of offers tested: arms set through the new-campaign form are the campaign the API
@@ -86,7 +86,7 @@ describe('console campaign arms', () => {
   it('shows the API results per arm, with the winner, in English and Kiswahili', async () => {
     const start = Date.parse('2026-10-01T21:00:00Z');
     gw = await testGateway({}, { now: new Date(start).toISOString() });
-    await new PopulationGenerator(gw.core.db, gw.core.flows, gw.core.config).generate({ subscribers: 4000, days: 1, seed: 3, startAt: start, now: start });
+    await generatePopulation(gw, { subscribers: 4000, days: 1, seed: 3, startAt: start, now: start });
     await plantArmsCampaign(gw.core, { recipients: 4000, sentAt: start + DAY + 3_600_000, seed: 3 });
     gw.clock.set(start + 12 * DAY);
     await gw.core.crm.runPass();

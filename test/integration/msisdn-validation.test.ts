@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -30,7 +31,7 @@ describe('phone numbers on the API', () => {
       expect(r.json().error.code).toBe('INVALID_MSISDN');
       expect(r.json().error.message).toMatch(why);
     }
-    const n = gw.core.db.$client.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
-    expect(n.n).toBe(0);
+    const n = await gw.core.database.get<{ n: number }>(sql`SELECT count(*) AS n FROM messages`);
+    expect(n?.n).toBe(0);
   });
 });

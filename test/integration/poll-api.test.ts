@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -11,8 +12,9 @@ async function api(g: TestGateway, method: 'GET' | 'POST' | 'PATCH', url: string
 }
 
 const reply = (g: TestGateway, from: string, text: string) => g.core.messaging.routeMo({ from, to: '20123', text, at: g.clock.now() });
-const lastText = (g: TestGateway, msisdn: string) =>
-  (g.core.db.$client.prepare('SELECT text FROM messages WHERE msisdn = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(msisdn) as { text: string }).text;
+// Ids of one process sort in creation order (src/lib/ids.ts): the tie-break within one millisecond.
+const lastText = async (g: TestGateway, msisdn: string) =>
+  (await g.core.database.get<{ text: string }>(sql`SELECT text FROM messages WHERE msisdn = ${msisdn} ORDER BY created_at DESC, id DESC LIMIT 1`))!.text;
 
 describe('polls', () => {
   it('an NPS poll by SMS: scores 0-10, the NPS, and a clarification that names the range', async () => {
@@ -24,13 +26,13 @@ describe('polls', () => {
     const seg = await api(gw, 'POST', '/segments', { name: 'Tea', filter: { crop: 'tea' } });
     const c = await api(gw, 'POST', '/campaigns', { kind: 'poll', segmentId: seg.body.id, pollId: poll.body.id, text: { en: 'Hello from Crop Advice!' }, schedule: { at: '2026-11-20T06:00:00Z' } });
     await gw.core.campaignScheduler.tick();
-    expect(lastText(gw, people[0]!)).toBe('Hello from Crop Advice!\nHow likely are you to recommend Crop Advice to a friend?\nReply with a number from 0 (not at all likely) to 10 (extremely likely).');
+    expect(await lastText(gw, people[0]!)).toBe('Hello from Crop Advice!\nHow likely are you to recommend Crop Advice to a friend?\nReply with a number from 0 (not at all likely) to 10 (extremely likely).');
 
     await reply(gw, people[0]!, '10');
     await reply(gw, people[1]!, '9!');
     await reply(gw, people[2]!, '3');
     expect(await reply(gw, people[3]!, 'eleven')).toBe('intercepted');
-    expect(lastText(gw, people[3]!)).toBe('Sorry, we did not understand "eleven". Please reply with a number from 0 to 10.');
+    expect(await lastText(gw, people[3]!)).toBe('Sorry, we did not understand "eleven". Please reply with a number from 0 to 10.');
     await reply(gw, people[3]!, '7');
 
     const r = await api(gw, 'GET', `/polls/${poll.body.id}/results`);
@@ -59,7 +61,7 @@ describe('polls', () => {
     await api(gw, 'POST', '/campaigns', { kind: 'poll', segmentId: seg.body.id, pollId: poll.body.id, schedule: { at: '2026-11-20T06:00:00Z' } });
     await gw.core.campaignScheduler.tick();
     expect(await reply(gw, '+254722000011', 'ndio')).toBe('intercepted');
-    expect(lastText(gw, '+254722000011')).toBe('Asante kwa jibu lako.');
+    expect(await lastText(gw, '+254722000011')).toBe('Asante kwa jibu lako.');
 
     expect((await api(gw, 'PATCH', `/polls/${poll.body.id}`, { answers: [{ en: 'Yes', sw: 'Ndiyo' }, { en: 'No', sw: 'Hapana' }, { en: 'Maybe', sw: 'Labda' }] })).body.error).toMatchObject({
       code: 'POLL_HAS_ANSWERS',

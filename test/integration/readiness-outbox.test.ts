@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeSmsc } from '../fakes/smsc';
@@ -112,10 +113,10 @@ describe('GET /api/v1/operations/status', () => {
     await eventually(async () => (await gw!.app.inject({ url: `/api/v1/messages/${failed}`, headers: AUTH })).json().status === 'failed', { what: 'failed' });
 
     const now = gw.clock.now();
-    const c = gw.core.db.$client;
-    c.prepare(`INSERT INTO campaigns (id, name, kind, channel, segment_id, timezone, status, created_at, updated_at) VALUES ('cmp_1', 'Planting reminder', 'sms', 'sms', 'seg_1', 'Africa/Nairobi', 'running', ?, ?)`).run(now, now);
-    c.prepare(`INSERT INTO campaign_runs (campaign_id, due_at, status, total, queued, lease_owner, lease_expires_at, started_at) VALUES ('cmp_1', ?, 'sending', 100, 40, 'host-a', ?, ?)`).run(now, now + 60_000, now);
-    c.prepare(`INSERT INTO crm_state (key, owner, expires_at, updated_at) VALUES ('pass_lease', 'crm-host-b', ?, ?)`).run(now + 120_000, now);
+    const db = gw.core.database;
+    await db.run(sql`INSERT INTO campaigns (id, name, kind, channel, segment_id, timezone, status, created_at, updated_at) VALUES ('cmp_1', 'Planting reminder', 'sms', 'sms', 'seg_1', 'Africa/Nairobi', 'running', ${now}, ${now})`);
+    await db.run(sql`INSERT INTO campaign_runs (campaign_id, due_at, status, total, queued, lease_owner, lease_expires_at, started_at) VALUES ('cmp_1', ${now}, 'sending', 100, 40, 'host-a', ${now + 60_000}, ${now})`);
+    await db.run(sql`INSERT INTO crm_state (key, owner, expires_at, updated_at) VALUES ('pass_lease', 'crm-host-b', ${now + 120_000}, ${now})`);
 
     const port = smsc.port;
     await smsc.stop();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, eventually, testGateway, type TestGateway } from '../helpers/gateway';
 import { FakeSmsc } from '../fakes/smsc';
@@ -64,7 +65,12 @@ describe('durability', () => {
     const dbPath = path.join(dir, 'gw.db');
     smsc = await new FakeSmsc().start();
     smsc.holdResponses();
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../fakes/gateway-process.ts', import.meta.url)), dbPath, String(smsc.port), '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The database the child opens and the restarted gateway finds: the SQLite file, or on PostgreSQL the
+    // database testGateway keeps for it (made here, before the child, so both name the same one).
+    const made = await testGateway(cfg(smsc.port), { dbPath });
+    const database = made.config.database.url ?? dbPath;
+    await made.stop();
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../fakes/gateway-process.ts', import.meta.url)), database, String(smsc.port), '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await eventually(() => out.includes('READY'), { what: 'child gateway', timeoutMs: 15_000 });
@@ -78,7 +84,7 @@ describe('durability', () => {
 
     gw = await testGateway(cfg(smsc.port), { dbPath });
     await gw.start();
-    const ids = (gw.core.db.$client.prepare('SELECT id FROM messages ORDER BY created_at').all() as { id: string }[]).map((r) => r.id);
+    const ids = (await gw.core.database.all<{ id: string }>(sql`SELECT id FROM messages ORDER BY created_at, id`)).map((r) => r.id);
     expect(ids).toHaveLength(12);
     await allDelivered(gw, ids);
     const texts = new Set(smsc.messages().map((m) => m.text));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, testGateway, type TestGateway } from '../helpers/gateway';
 
@@ -128,7 +129,7 @@ describe("Africa's Talking USSD dialect", () => {
     const big = await gw.app.inject({ method: 'POST', url: '/ussd/africastalking', headers: FORM, payload: `sessionId=a&serviceCode=x&phoneNumber=%2B254711082001&text=${'1'.repeat(5000)}` });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
-    const count = gw.core.db.$client.prepare('SELECT (SELECT count(*) FROM subscribers) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_events) AS n').get() as { n: number };
-    expect(count.n).toBe(0);
+    const count = await gw.core.database.get<{ n: number }>(sql`SELECT (SELECT count(*) FROM subscribers) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_events) AS n`);
+    expect(count?.n).toBe(0);
   });
 });

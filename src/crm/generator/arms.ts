@@ -101,6 +101,7 @@ export async function plantArmsCampaign(core: { database: Database; commits: Uni
     await store.flush(rows, tx);
     await store.finishRun(runId, queued, ids.length - queued, ids.at(-1)?.id ?? 0, tx);
     for (const line of truth.arms) line.realisedUplift = line.assigned ? Math.round(((gain.get(line.name) ?? 0) / line.assigned) * 1e4) / 1e4 : null;
+    // In the same unit as the campaign, on either engine: the truth is there exactly when the campaign is.
     await new CrmState(core.database).set(ARMS_TRUTH_KEY, truth, now, tx);
   });
   return truth;
