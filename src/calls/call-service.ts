@@ -135,7 +135,7 @@ export class CallService implements CallsPort, Lifecycle {
       const c = await this.store.findByProviderRef(m.providerRef, tx);
       if (c) return c;
     }
-    return m.msisdn ? this.store.findUnconfirmedTo(m.msisdn, tx) : null;
+    return m.msisdn ? this.store.findUnconfirmedTo(m.msisdn, tx, m.providerRef ?? null) : null;
   }
 
   /** The subscriber answered, inside the caller's unit of work: the call is in progress and will run its flow. Idempotent. */
