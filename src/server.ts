@@ -33,7 +33,7 @@ export interface Gateway {
   channels: Channel[];
   /** The web console's accounts (null when console.enabled is false). */
   console: ConsoleAccounts | null;
-  /** Starts channels (binds) and background work; does not listen. */
+  /** Starts channels (binds) and background work; does not listen. Safe to call twice. */
   start(): Promise<void>;
   /** Stops background work and channels, closes the app and the database. Safe to call twice. */
   stop(): Promise<void>;
@@ -67,6 +67,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
   const channels = channelFactories.map((make) => make(core));
   const consoleAccounts = config.console.enabled ? new ConsoleAccounts({ database: core.database, units: core.commits }, clock, config.console) : null;
   const app = await buildApp({ core, channels, logRequests: opts.logRequests ?? false, consoleAccounts });
+  let started = false;
   let stopped = false;
   return {
     config,
@@ -75,6 +76,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<Gateway> {
     channels,
     console: consoleAccounts,
     async start() {
+      // Once: most lifecycles start an interval timer, and a second start would leave the first one
+      // ticking after stop(), against a closed database.
+      if (started) return;
+      started = true;
       for (const ch of channels) await ch.start?.();
       for (const l of core.lifecycles) await l.start();
     },

@@ -135,12 +135,10 @@ export class CallService implements CallsPort, Lifecycle {
       const c = await this.store.findByProviderRef(m.providerRef, tx);
       if (c) return c;
     }
-    const unconfirmed = m.msisdn ? await this.store.findUnconfirmedTo(m.msisdn, tx) : null;
-    if (unconfirmed || !m.providerRef) return unconfirmed;
-    // The dialler may have named the attempt between the two reads (it commits on a connection of its own
-    // on PostgreSQL, and each read sees the latest commit): the call is no longer unconfirmed, and is now
-    // found by the provider's id. A fast callback lost this way hung up an answered call.
-    return this.store.findByProviderRef(m.providerRef, tx);
+    // Also by the provider's id in the same statement: the dialler may name the attempt between the read
+    // above and this one (on PostgreSQL it commits on a connection of its own, and each read sees the
+    // latest commit), and a fast callback lost that way hung up an answered call.
+    return m.msisdn ? this.store.findUnconfirmedTo(m.msisdn, tx, m.providerRef ?? null) : null;
   }
 
   /** The subscriber answered, inside the caller's unit of work: the call is in progress and will run its flow. Idempotent. */

@@ -47,7 +47,7 @@ export class CallStore {
   private readonly lockStmt: Statement<CallRow, Id>;
   private readonly refStmt: Statement<never, Id & { attempts: number; ref: string; now: number }>;
   private readonly byRefStmt: Statement<CallRow, { ref: string }>;
-  private readonly unconfirmedStmt: Statement<CallRow, { msisdn: string }>;
+  private readonly unconfirmedStmt: Statement<CallRow, { msisdn: string; ref: string | null }>;
   private readonly dueStmt: Statement<CallRow, { now: number; limit: number }>;
   private readonly inFlightStmt: Statement<{ n: number }>;
   private readonly staleStmt: Statement<CallRow, { cutoff: number; limit: number }>;
@@ -84,8 +84,11 @@ export class CallStore {
       sql`UPDATE ${c} SET ${bare(c.providerRef)} = ${p('ref')}, ${bare(c.updatedAt)} = ${p('now')} WHERE ${c.id} = ${p('id')} AND ${c.attempts} = ${p('attempts')} AND ${c.providerRef} IS NULL`,
     );
     this.byRefStmt = database.statement(sql`SELECT ${SELECT} FROM ${c} WHERE ${c.providerRef} = ${p('ref')} ORDER BY ${c.createdAt} DESC LIMIT 1`);
+    // Also a row whose id just became `ref`: the dispatcher names the attempt in a unit of its own, which on
+    // PostgreSQL may commit between a callback's look-up by id and this one (each statement sees the latest
+    // commits), and the call would then match neither.
     this.unconfirmedStmt = database.statement(
-      sql`SELECT ${SELECT} FROM ${c} WHERE ${c.msisdn} = ${p('msisdn')} AND ${c.status} = 'dialing' AND ${c.providerRef} IS NULL ORDER BY ${c.dialedAt} DESC LIMIT 1`,
+      sql`SELECT ${SELECT} FROM ${c} WHERE ${c.msisdn} = ${p('msisdn')} AND ${c.status} = 'dialing' AND (${c.providerRef} IS NULL OR ${c.providerRef} = ${p('ref')}) ORDER BY ${c.dialedAt} DESC LIMIT 1`,
     );
     this.dueStmt = database.statement(sql`SELECT ${SELECT} FROM ${c} WHERE ${DUE} ORDER BY ${c.nextAttemptAt}, ${c.createdAt} LIMIT ${p('limit')}`);
     this.inFlightStmt = database.statement(sql`SELECT count(*) AS "n" FROM ${c} WHERE ${inFlight}`);
@@ -139,9 +142,9 @@ export class CallStore {
     return (await this.byRefStmt.get({ ref }, tx)) ?? null;
   }
 
-  /** The latest call being dialled to a number whose provider id is not known yet. */
-  async findUnconfirmedTo(msisdn: string, tx?: Tx): Promise<CallRow | null> {
-    return (await this.unconfirmedStmt.get({ msisdn }, tx)) ?? null;
+  /** The latest call being dialled to a number whose provider id is not known yet, or is `ref` (the callback's). */
+  async findUnconfirmedTo(msisdn: string, tx?: Tx, ref: string | null = null): Promise<CallRow | null> {
+    return (await this.unconfirmedStmt.get({ msisdn, ref }, tx)) ?? null;
   }
 
   /** Calls whose next attempt is due at `now`, oldest first (candidates: a claim decides). */

@@ -7,17 +7,24 @@ export interface Clock {
 /** The wall clock; only the composition root and the CLI construct it. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A clock that moves only when told to; for tests and replays. */
+/**
+ * A clock that moves only when told to; for tests and replays. It keeps whole milliseconds, as Date.now()
+ * does: instants are stored in integer columns, which PostgreSQL refuses a fraction for (bigint) while
+ * SQLite quietly stores it as a real, so a fractional set or advance would make the engines differ.
+ */
 export class ManualClock implements Clock {
-  constructor(private t: number) {}
+  private t: number;
+  constructor(t: number) {
+    this.t = Math.floor(t);
+  }
   now(): number {
     return this.t;
   }
   set(t: number | string | Date): void {
-    this.t = typeof t === 'number' ? t : new Date(t).getTime();
+    this.t = Math.floor(typeof t === 'number' ? t : new Date(t).getTime());
   }
   advance(ms: number): void {
-    this.t += ms;
+    this.t = Math.floor(this.t + ms);
   }
 }
 

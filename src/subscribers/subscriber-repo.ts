@@ -44,9 +44,11 @@ export class SubscriberRepo {
   private readonly profilePageStmt;
   private readonly profileWrite;
   private readonly updatesIn = new Map<string, Statement<never, Record<string, unknown>>>();
+  private readonly all: SQL;
 
   constructor(private readonly database: Database) {
     const all = selectList(t);
+    this.all = all;
     const cols = [t.msisdn, t.operator, t.firstSeenAt, t.lastSeenAt, t.updatedAt];
     const returning = returningAll();
     // The profile as text on both engines (jsonb cast back to its JSON text): the check parses it itself.
@@ -83,6 +85,20 @@ export class SubscriberRepo {
   async findByIdIn(tx: Tx | undefined, id: number): Promise<Subscriber | null> {
     const r = await this.byIdIn.get({ id }, tx);
     return r ? fromPortable(r) : null;
+  }
+
+  /** The subscribers among `msisdns`, by number, inside unit `tx`: one query per 500 numbers (SQLite's bound-value limit stays far off). */
+  async findManyByMsisdnIn(tx: Tx, msisdns: readonly string[]): Promise<Map<string, Subscriber>> {
+    const found = new Map<string, Subscriber>();
+    for (let i = 0; i < msisdns.length; i += 500) {
+      const chunk = msisdns.slice(i, i + 500);
+      const rows = await tx.all<PortableRow>(sql`SELECT ${this.all} FROM ${t} WHERE ${t.msisdn} IN (${sql.join(
+        chunk.map((m) => sql`${m}`),
+        sql`, `,
+      )})`);
+      for (const r of rows) found.set(r.msisdn, fromPortable(r));
+    }
+    return found;
   }
 
   /** Creates the subscriber in unit `tx`, or returns null when the number already exists (created meanwhile). */

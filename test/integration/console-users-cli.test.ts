@@ -3,17 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VasgwProcess } from '../helpers/child';
+import { cliDatabaseEnv } from '../helpers/cli-database';
 import { testGateway } from '../helpers/gateway';
 
 // `vasgw users add` and `vasgw users list` through the real command line, on a database file, then the
 // accounts it made, seen by the gateway: they log in, and the console's audit log shows who made them.
 
 describe('vasgw users (command line)', () => {
+  let dbPath: string;
   let env: NodeJS.ProcessEnv;
-  beforeAll(() => {
+  beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-users-'));
-    env = { DATABASE_PATH: path.join(dir, 'gw.db'), LOG_LEVEL: 'silent' };
-  });
+    dbPath = path.join(dir, 'gw.db');
+    // The file on SQLite; on PostgreSQL the database the gateway of the last test opens for that file.
+    env = { ...(await cliDatabaseEnv(dbPath)), LOG_LEVEL: 'silent' };
+  }, 60_000);
 
   /** Runs `vasgw users ...` with `stdin` as its standard input. */
   async function users(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -53,7 +57,7 @@ describe('vasgw users (command line)', () => {
   }, 120_000);
 
   it('made accounts the gateway logs in with, audited as made on the command line', async () => {
-    const gw = await testGateway({}, { dbPath: env.DATABASE_PATH });
+    const gw = await testGateway({}, { dbPath });
     try {
       expect((await gw.console!.login('ops.admin', 'a-long-password')).ok).toBe(true);
       expect((await gw.console!.login('mwana.editor', 'wrong-password')).ok).toBe(false);

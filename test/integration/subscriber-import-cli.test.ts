@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { cliDatabaseEnv } from '../helpers/cli-database';
 import { AUTH, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { farmersCsv, msisdn } from '../helpers/import-csv';
 
@@ -11,30 +13,34 @@ import { farmersCsv, msisdn } from '../helpers/import-csv';
 // process is killed mid-import says it was interrupted, with exactly the rows it wrote.
 
 const VASGW = fileURLToPath(new URL('../../src/vasgw.mjs', import.meta.url));
-const env = (dbPath: string) => ({ ...process.env, LOG_LEVEL: 'silent', DATABASE_PATH: dbPath });
-const run = (args: string[], dbPath: string) => spawnSync(process.execPath, [VASGW, ...args], { encoding: 'utf8', env: env(dbPath), timeout: 120_000 });
+// The command works on the database of the gateways the test builds with the workspace's dbPath: the
+// SQLite file, or on PostgreSQL the database kept for it (cliDatabaseEnv).
+type CliDatabase = Awaited<ReturnType<typeof cliDatabaseEnv>>;
+const env = (db: CliDatabase) => ({ ...process.env, LOG_LEVEL: 'silent', ...db });
+const run = (args: string[], db: CliDatabase) => spawnSync(process.execPath, [VASGW, ...args], { encoding: 'utf8', env: env(db), timeout: 120_000 });
 
 let gw: TestGateway | null = null;
 stopAfterEach(() => [gw]);
 
-function workspace() {
+async function workspace() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vasgw-import-cli-'));
   const file = (name: string, body: string) => {
     const p = path.join(dir, name);
     writeFileSync(p, body);
     return p;
   };
-  return { dbPath: path.join(dir, 'gw.db'), file };
+  const dbPath = path.join(dir, 'gw.db');
+  return { dir, dbPath, db: await cliDatabaseEnv(dbPath), file };
 }
 
 const status = async (g: TestGateway, id: string) => (await g.app.inject({ method: 'GET', url: `/api/v1/subscribers/import/${id}`, headers: AUTH })).json();
-const subscriberCount = (g: TestGateway) => (g.core.db.$client.prepare('SELECT count(*) AS n FROM subscribers').get() as { n: number }).n;
+const subscriberCount = async (g: TestGateway) => (await g.core.database.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM subscribers`))!.n;
 
 describe('vasgw import', () => {
   it('imports a file, prints progress and the counts, and records the job the API shows', async () => {
-    const ws = workspace();
+    const ws = await workspace();
     const csv = ws.file('farmers.csv', farmersCsv(3000, { 7: `${msisdn(5)},female,1990,Nakuru,maize,-2,sw` }));
-    const r = run(['import', csv], ws.dbPath);
+    const r = run(['import', csv], ws.db);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/job imp_\w+: 3000 lines to import/);
@@ -43,35 +49,35 @@ describe('vasgw import', () => {
     expect(r.stdout).toMatch(/line 7 \(\+254720000005\): farmSize: "-2" is not allowed/);
 
     // Again: every line now updates what the first run created.
-    const again = run(['import', csv], ws.dbPath);
+    const again = run(['import', csv], ws.db);
     expect(again.stdout).toMatch(/done: 3000 lines: created 0, updated 2999, rejected 1/);
 
     const id = /job (imp_\w+):/.exec(r.stdout)![1]!;
     gw = await testGateway({}, { dbPath: ws.dbPath });
     expect(await status(gw, id)).toMatchObject({ status: 'done', source: 'cli', fileName: 'farmers.csv', rowsDone: 3000, created: 2999, rejected: 1, errors: [{ line: 7 }] });
-    expect(subscriberCount(gw)).toBe(2999);
+    expect(await subscriberCount(gw)).toBe(2999);
   }, 120_000);
 
-  it('exits 1 with a sentence when the file cannot be imported', () => {
-    const ws = workspace();
-    const missing = run(['import', path.join(path.dirname(ws.dbPath), 'nope.csv')], ws.dbPath);
+  it('exits 1 with a sentence when the file cannot be imported', async () => {
+    const ws = await workspace();
+    const missing = run(['import', path.join(ws.dir, 'nope.csv')], ws.db);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/vasgw import: cannot read .*nope\.csv/);
 
-    const header = run(['import', ws.file('h.csv', 'phone,region\n0712000001,Nakuru\n')], ws.dbPath);
+    const header = run(['import', ws.file('h.csv', 'phone,region\n0712000001,Nakuru\n')], ws.db);
     expect(header.status).toBe(1);
     expect(header.stderr).toMatch(/h\.csv was not imported: The header must have an msisdn column/);
 
-    const broken = run(['import', ws.file('b.csv', farmersCsv(50, { 40: `${msisdn(38)},"female"x,1990,Nakuru,maize,1,sw` }))], ws.dbPath);
+    const broken = run(['import', ws.file('b.csv', farmersCsv(50, { 40: `${msisdn(38)},"female"x,1990,Nakuru,maize,1,sw` }))], ws.db);
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/b\.csv was not imported: The CSV cannot be read: .*line 40.*Nothing was imported/);
-    expect(run(['import'], ws.dbPath).status).toBe(2);
+    expect(run(['import'], ws.db).status).toBe(2);
   }, 120_000);
 
   it('a job whose process is killed mid-import reads as interrupted, with the rows it wrote', async () => {
-    const ws = workspace();
+    const ws = await workspace();
     const csv = ws.file('big.csv', farmersCsv(100_000));
-    const child = spawn(process.execPath, [VASGW, 'import', csv], { env: env(ws.dbPath), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [VASGW, 'import', csv], { env: env(ws.db), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const id = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -93,7 +99,7 @@ describe('vasgw import', () => {
     expect(s.rowsDone).toBeGreaterThan(0);
     expect(s.rowsDone).toBeLessThan(100_000);
     // The count committed with each batch is exactly what was written.
-    expect(subscriberCount(gw)).toBe(s.rowsDone);
+    expect(await subscriberCount(gw)).toBe(s.rowsDone);
     expect(s.finishedAt).not.toBeNull();
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { AUTH, eventually, stopAfterEach, testGateway, type TestGateway } from '../helpers/gateway';
 import { farmersCsv, msisdn } from '../helpers/import-csv';
@@ -15,7 +16,7 @@ stopAfterEach(() => [gw]);
 const post = (g: TestGateway, body: string, query = '') =>
   g.app.inject({ method: 'POST', url: `/api/v1/subscribers/import${query}`, headers: { ...AUTH, 'content-type': 'text/csv' }, payload: body });
 const status = async (g: TestGateway, id: string) => (await g.app.inject({ method: 'GET', url: `/api/v1/subscribers/import/${id}`, headers: AUTH })).json();
-const subscriberCount = (g: TestGateway) => (g.core.db.$client.prepare('SELECT count(*) AS n FROM subscribers').get() as { n: number }).n;
+const subscriberCount = async (g: TestGateway) => (await g.core.database.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM subscribers`))!.n;
 
 describe('a large CSV import runs as a job', () => {
   it('answers 202 at once, keeps /healthz answering while it runs, and ends with counts and the rejected lines', async () => {
@@ -59,7 +60,7 @@ describe('a large CSV import runs as a job', () => {
       { line: 99_999, msisdn: '+254720099997', reason: expect.stringMatching(/^birthYear: "19x0" is not allowed/) },
     ]);
     expect(done.finishedAt).not.toBeNull();
-    expect(subscriberCount(gw)).toBe(99_997);
+    expect(await subscriberCount(gw)).toBe(99_997);
     const last = (await gw.app.inject({ method: 'GET', url: `/api/v1/subscribers/${msisdn(99_999)}`, headers: AUTH })).json();
     expect(last).toMatchObject({ region: 'Nakuru', language: 'sw', profile: { gender: 'male', birthYear: 1960 + (99_999 % 50), crops: ['maize', 'beans'], farmSize: (99_999 % 7) + 0.5 }, lastSeenAt: null });
   }, 180_000);
@@ -79,7 +80,7 @@ describe('a large CSV import runs as a job', () => {
       return s.status === 'failed' ? s : null;
     });
     expect(failed).toMatchObject({ rowsDone: 0, created: 0, error: { code: 'INVALID_CSV', message: expect.stringMatching(/cannot be read: .*line 2.*Nothing was imported/) } });
-    expect(subscriberCount(gw)).toBe(10);
+    expect(await subscriberCount(gw)).toBe(10);
 
     // The header is checked before the job starts: a 400 at once, no job.
     const header = await post(gw, 'msisdn,village\n0712000001,Kiambu\n', '?async=true');
@@ -95,7 +96,7 @@ describe('a large CSV import runs as a job', () => {
     const res = await post(gw, farmersCsv(500, { 450: `${msisdn(448)},"female"x,1990,Nakuru,maize,1,sw` }));
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'INVALID_CSV', details: { line: 450 } });
-    expect(subscriberCount(gw)).toBe(0);
+    expect(await subscriberCount(gw)).toBe(0);
   });
 
   it('refuses a body above campaigns.importMaxBytes with 413', async () => {
@@ -119,7 +120,7 @@ describe('a large CSV import runs as a job', () => {
     });
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.body).error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(subscriberCount(gw)).toBe(0);
+    expect(await subscriberCount(gw)).toBe(0);
   });
 
   it('a job running when the gateway shuts down stops after a batch and says so after the restart', async () => {
@@ -132,7 +133,7 @@ describe('a large CSV import runs as a job', () => {
     const s = await status(gw, id);
     expect(s).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED', message: expect.stringMatching(/^Interrupted: the gateway shut down after line \d+ \(\d+ rows done\)/) } });
     expect(s.rowsDone).toBeLessThan(30_000);
-    expect(subscriberCount(gw)).toBe(s.rowsDone);
+    expect(await subscriberCount(gw)).toBe(s.rowsDone);
   }, 120_000);
 
   it('a finished job keeps its status across a restart', async () => {

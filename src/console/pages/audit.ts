@@ -57,10 +57,15 @@ const T = texts(
 const PAGE_SIZE = 50;
 const COMMAND_LINE = '(command line)';
 
-/** The detail of an entry as short `key: value` text (never markup). */
+/**
+ * The detail of an entry as short `key: value` text (never markup), keys in alphabetical order: the order
+ * they were written in does not survive PostgreSQL (jsonb keeps keys its own way), so a written order would
+ * show `from` and `to` one way round on SQLite and the other on PostgreSQL.
+ */
 function detailText(detail: AuditRow['detail']): string {
   if (!detail) return '';
   return Object.entries(detail)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(', ');
 }
