@@ -32,6 +32,10 @@ if (postgresAvailable) {
       include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts', ...UNIT_TESTS_ON_STORAGE],
       exclude: ONE_RUN_COVERS_BOTH,
       env: { VASGW_TEST_ENGINE: 'postgresql' },
+      // A hang guard, not a speed target: every statement is a round trip here, and with both workers busy
+      // a test that takes 8 s on SQLite took 20 s (a campaign calling its call arm at the provider's pace).
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
       globalSetup: ['test/postgres-global-setup.ts'],
     },
   });
